@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { ApiError } from '../../src-shared/errors';
+import { appVersion } from '../services/version';
+import { packageRoot } from './paths';
+import { serve } from './serve';
+
+const usage = `SegBench ${appVersion}: a workbench for semantic-segmentation experiments.
+
+Usage:
+  segbench start [--data-dir DIR]              open the desktop app (serve mode in a browser when Electron is not installed)
+  segbench serve [--port N] [--host H] [--data-dir DIR] [--open]
+                                               run the app for a browser at http://127.0.0.1:N (port 4780 by default)
+  segbench help | --help                       this text
+  segbench version | --version
+
+The data directory holds the database, checkpoints and caches: --data-dir, else SEGBENCH_HOME,
+else the desktop app's folder (~/.config/SegBench on Linux).`;
+
+const defaultPort = 4780;
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'help', ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(serveOptions(rest));
+    case 'start':
+      return start(rest);
+    case 'version':
+    case '--version':
+      console.log(appVersion);
+      return;
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(usage);
+      return;
+    default:
+      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, help, version.\n\n${usage}`);
+  }
+}
+
+function serveOptions(args: string[]): Parameters<typeof serve>[0] {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      open: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const port = values.port === undefined ? defaultPort : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ApiError('VALIDATION', `--port must be a whole number from 0 to 65535 (0 picks a free port); got "${values.port}".`);
+  }
+  return { port, host: values.host ?? '127.0.0.1', dataDir: values['data-dir'], open: values.open ?? false };
+}
+
+/** Opens the Electron app when its binary is installed; otherwise falls back to serve mode. */
+async function start(args: string[]): Promise<void> {
+  const electronBinary = findElectron();
+  if (electronBinary) {
+    const child = spawn(electronBinary, [packageRoot, ...args], { stdio: 'inherit' });
+    await new Promise<void>((resolve) => child.on('exit', (code) => {
+      process.exitCode = code ?? 0;
+      resolve();
+    }));
+    return;
+  }
+  console.log(
+    'Electron is not installed here (its binary downloads during npm install, which needs access to GitHub),\n' +
+      'so SegBench starts in serve mode: open the address below in your browser.\n',
+  );
+  const options = serveOptions(args);
+  return serve({ ...options, open: true });
+}
+
+function findElectron(): string | null {
+  try {
+    // The electron package exports the path of its binary when the download succeeded.
+    const binary = require('electron') as unknown;
+    return typeof binary === 'string' ? binary : null;
+  } catch {
+    return null;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ApiError) console.error(`segbench: ${error.message}`);
+  else if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+    console.error(`segbench: ${error.message}\n\n${usage}`);
+  } else console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { ApiError } from '../../src-shared/errors';
+import { childProcessLauncher } from '../jobs/child-engine';
+import { consoleLogger } from '../log';
+import { isLoopbackHost, newAccessToken } from '../server/auth';
+import { startServer } from '../server/http-server';
+import { createAppServices } from '../services/app-services';
+import { resolveDataDir } from '../services/data-dir';
+import { engineEntry, rendererDir } from './paths';
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  dataDir?: string | undefined;
+  open: boolean;
+}
+
+/** `segbench serve`: the main-side services in plain Node behind the loopback HTTP+WS transport. */
+export async function serve(options: ServeOptions): Promise<void> {
+  const dataDir = resolveDataDir({ flag: options.dataDir });
+  if (!isLoopbackHost(options.host)) warnExposed(options.host);
+  const services = createAppServices({
+    dataDir,
+    mode: 'serve',
+    launcher: childProcessLauncher({ entry: engineEntry }),
+    logger: consoleLogger,
+  });
+  const token = newAccessToken();
+  let server;
+  try {
+    server = await startServer({ services, host: options.host, port: options.port, token, staticDir: rendererDir, logger: consoleLogger });
+  } catch (error) {
+    await services.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new ApiError('CONFLICT', `Port ${options.port} on ${options.host} is already in use. Pass --port with a free port, or --port 0 for any free port.`);
+    }
+    throw error;
+  }
+  console.log(`SegBench (data directory ${dataDir}) is serving at:\n\n  ${server.url}\n`);
+  console.log('Open that address in a browser; the token in it is required. Press Ctrl+C to stop.');
+  if (options.open) openInBrowser(server.url);
+
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log('SegBench: stopping (the running job gets a few seconds to wind down)...');
+    void server.close().then(() => services.close()).then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+function warnExposed(host: string): void {
+  const line = '!'.repeat(78);
+  console.warn(
+    `${line}\n!! WARNING: binding ${host}, which is not loopback. Anyone who can reach this machine\n` +
+      '!! and learns the token can read your datasets and start jobs. Use an SSH tunnel to\n' +
+      `!! 127.0.0.1 instead unless you trust every machine on this network.\n${line}`,
+  );
+}
+
+function openInBrowser(url: string): void {
+  const command = process.platform === 'win32' ? 'explorer' : process.platform === 'darwin' ? 'open' : 'xdg-open';
+  try {
+    const child = spawn(command, [url], { stdio: 'ignore', detached: true });
+    child.on('error', () => console.log('(Could not open a browser by itself; open the address above.)'));
+    child.unref();
+  } catch {
+    console.log('(Could not open a browser by itself; open the address above.)');
+  }
+}

@@ -1,0 +1,67 @@
+import { assertNever, engineHeartbeatIntervalMs } from '../../src-shared/engine-protocol';
+import type { MainToEngine } from '../../src-shared/engine-protocol';
+import { toApiError } from '../../src-shared/errors';
+import type { JobKind } from '../../src-shared/jobs';
+import { connectToMain } from './channel';
+import { JobCancelled } from './job-context';
+import type { JobContext } from './job-context';
+import { runDiagnostic } from './jobs/diagnostic';
+
+/**
+ * Entry point of the engine process: plain Node, no electron import, no database. It runs one job
+ * per process, streams events to main, and exits when the job ends or main goes away.
+ */
+const jobRunners: Record<JobKind, (params: unknown, context: JobContext) => Promise<unknown>> = {
+  diagnostic: runDiagnostic,
+};
+
+const channel = connectToMain();
+const controller = new AbortController();
+let started = false;
+
+const heartbeat = setInterval(() => void channel.post({ type: 'heartbeat', at: Date.now() }), engineHeartbeatIntervalMs);
+
+channel.onDisconnect(() => process.exit(1));
+channel.onMessage((message: MainToEngine) => {
+  switch (message.type) {
+    case 'start':
+      if (started) return;
+      started = true;
+      void runJob(message.job.kind, message.job.params);
+      return;
+    case 'cancel':
+      controller.abort();
+      if (!started) void end({ type: 'cancelled' });
+      return;
+    default:
+      assertNever(message, 'main message');
+  }
+});
+
+async function runJob(kind: JobKind, params: unknown): Promise<void> {
+  const runner = jobRunners[kind] as ((p: unknown, c: JobContext) => Promise<unknown>) | undefined;
+  if (!runner) {
+    await end({ type: 'failed', error: { code: 'ENGINE', message: `The engine has no job kind "${String(kind)}".` } });
+    return;
+  }
+  const context: JobContext = {
+    signal: controller.signal,
+    progress: (done, total, text) => void channel.post({ type: 'progress', done, total, message: text }),
+    log: (level, text) => void channel.post({ type: 'log', level, message: text }),
+  };
+  try {
+    const result = await runner(params, context);
+    await end({ type: 'finished', result });
+  } catch (error) {
+    if (error instanceof JobCancelled) await end({ type: 'cancelled' });
+    else await end({ type: 'failed', error: toApiError(error).toJSON() });
+  }
+}
+
+async function end(message: Parameters<typeof channel.post>[0]): Promise<void> {
+  clearInterval(heartbeat);
+  await channel.post(message);
+  process.exit(0);
+}
+
+void channel.post({ type: 'ready', pid: process.pid, nodeVersion: process.version });

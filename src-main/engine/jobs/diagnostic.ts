@@ -1,0 +1,47 @@
+import { ApiError } from '../../../src-shared/errors';
+import { diagnosticParamsSchema } from '../../../src-shared/jobs';
+import { parseOrThrow } from '../../../src-shared/validation';
+import type { JobContext } from '../job-context';
+import { pause, throwIfCancelled } from '../job-context';
+
+export interface DiagnosticResult {
+  steps: number;
+  pid: number;
+  nodeVersion: string;
+  platform: string;
+  arch: string;
+  rssMiB: number;
+}
+
+/**
+ * Exercises the engine path end to end without tfjs: progress, cancellation, and on request an
+ * engine-side error (`failAtStep`) or a blocked event loop (`blockAtStep`, to test the heartbeat).
+ */
+export async function runDiagnostic(rawParams: unknown, context: JobContext): Promise<DiagnosticResult> {
+  const params = parseOrThrow(diagnosticParamsSchema, rawParams, 'diagnostic job parameters');
+  context.log('info', `diagnostic: ${params.steps} steps of ${params.stepMs} ms`);
+  for (let step = 1; step <= params.steps; step += 1) {
+    throwIfCancelled(context.signal);
+    if (params.failAtStep === step) {
+      throw new ApiError('ENGINE', `Diagnostic failure injected at step ${step} (failAtStep).`);
+    }
+    if (params.blockAtStep === step) blockForever();
+    await pause(params.stepMs, context.signal);
+    throwIfCancelled(context.signal);
+    context.progress(step, params.steps, `diagnostic step ${step} of ${params.steps}`);
+  }
+  return {
+    steps: params.steps,
+    pid: process.pid,
+    nodeVersion: process.version,
+    platform: process.platform,
+    arch: process.arch,
+    rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+  };
+}
+
+/** Simulates an engine stuck in a native call: the event loop never turns again. */
+function blockForever(): never {
+  const shared = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) Atomics.wait(shared, 0, 0);
+}

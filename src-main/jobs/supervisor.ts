@@ -1,0 +1,145 @@
+import { isEngineToMain, assertNever } from '../../src-shared/engine-protocol';
+import type { EngineToMain } from '../../src-shared/engine-protocol';
+import type { JobKind } from '../../src-shared/jobs';
+import type { Logger } from '../log';
+import type { EngineExit, EngineLauncher } from './engine-host';
+
+export type EngineOutcome =
+  | { status: 'finished'; result: unknown }
+  | { status: 'failed'; reason: string }
+  | { status: 'cancelled'; reason: string };
+
+export interface SupervisorHooks {
+  onStarted(pid: number | null): void;
+  onHeartbeat(): void;
+  onProgress(done: number, total: number, message: string): void;
+}
+
+export interface SupervisorOptions {
+  /** No message from the engine for this long means it hangs: it is killed and the job fails. */
+  heartbeatTimeoutMs: number;
+  /** After a stop request, how long the engine has to wind down before it is killed. */
+  stopDeadlineMs: number;
+  logger: Logger;
+}
+
+export interface SupervisedJob {
+  /** Asks the engine to stop, waits `stopDeadlineMs`, then kills it. Resolves when it has exited. */
+  stop(): Promise<EngineOutcome>;
+  readonly outcome: Promise<EngineOutcome>;
+  readonly pid: number | null;
+}
+
+/**
+ * Runs one job in a fresh engine process and turns everything that can happen to that process
+ * (clean end, engine-side error, crash, kill -9, hang, stop request) into exactly one outcome.
+ * The outcome is settled only once the process has exited, so the next job never overlaps it.
+ */
+export function superviseEngineJob(
+  launcher: EngineLauncher,
+  job: { id: string; kind: JobKind; params: unknown },
+  hooks: SupervisorHooks,
+  options: SupervisorOptions,
+): SupervisedJob {
+  const engine = launcher.launch(job.id);
+  const pid = engine.pid ?? null;
+  const prefix = `[engine job=${job.id} pid=${pid ?? '?'}]`;
+  let reported: EngineOutcome | null = null;
+  let stopRequested = false;
+  let hungFor: number | null = null;
+  let lastMessageAt = Date.now();
+  let stopTimer: NodeJS.Timeout | null = null;
+
+  const watchdog = setInterval(
+    () => {
+      const silentMs = Date.now() - lastMessageAt;
+      if (silentMs > options.heartbeatTimeoutMs && hungFor === null) {
+        hungFor = silentMs;
+        options.logger.warn(`${prefix} no heartbeat for ${Math.round(silentMs / 1000)}s; killing it`);
+        engine.kill();
+      }
+    },
+    Math.min(1000, Math.max(50, options.heartbeatTimeoutMs / 4)),
+  );
+
+  const outcome = new Promise<EngineOutcome>((resolve) => {
+    engine.onExit((exit) => {
+      clearInterval(watchdog);
+      if (stopTimer) clearTimeout(stopTimer);
+      resolve(settle(exit));
+    });
+  });
+
+  function settle(exit: EngineExit): EngineOutcome {
+    if (hungFor !== null) {
+      return {
+        status: 'failed',
+        reason: `The engine stopped responding (no heartbeat for ${Math.round(hungFor / 1000)} s) and was stopped.`,
+      };
+    }
+    if (reported) return reported;
+    if (stopRequested) {
+      return { status: 'cancelled', reason: 'Stopped by user; the engine did not stop in time and was ended.' };
+    }
+    const how = exit.signal ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code ?? 'unknown'}`;
+    options.logger.error(`${prefix} ${how}`);
+    return {
+      status: 'failed',
+      reason: `The engine process ${how} before the job ended (a crash, out of memory, or killed from outside).`,
+    };
+  }
+
+  engine.onMessage((raw) => {
+    lastMessageAt = Date.now();
+    if (!isEngineToMain(raw)) {
+      options.logger.warn(`${prefix} ignored an unknown message: ${JSON.stringify(raw)}`);
+      return;
+    }
+    handle(raw);
+  });
+
+  function handle(message: EngineToMain): void {
+    switch (message.type) {
+      case 'ready':
+        hooks.onStarted(message.pid);
+        engine.send({ type: 'start', job });
+        return;
+      case 'heartbeat':
+        hooks.onHeartbeat();
+        return;
+      case 'progress':
+        hooks.onProgress(message.done, message.total, message.message);
+        return;
+      case 'log':
+        options.logger[message.level](`${prefix} ${message.message}`);
+        return;
+      case 'finished':
+        reported = { status: 'finished', result: message.result };
+        return;
+      case 'failed':
+        reported = { status: 'failed', reason: message.error.message };
+        return;
+      case 'cancelled':
+        reported = { status: 'cancelled', reason: 'Stopped by user.' };
+        return;
+      default:
+        assertNever(message, 'engine message');
+    }
+  }
+
+  return {
+    pid,
+    outcome,
+    stop() {
+      if (!stopRequested) {
+        stopRequested = true;
+        engine.send({ type: 'cancel' });
+        stopTimer = setTimeout(() => {
+          options.logger.warn(`${prefix} did not stop within ${options.stopDeadlineMs} ms; killing it`);
+          engine.kill();
+        }, options.stopDeadlineMs);
+      }
+      return outcome;
+    },
+  };
+}

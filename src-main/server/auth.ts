@@ -1,0 +1,32 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+export const tokenCookie = 'segbench_token';
+
+export function newAccessToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** The token a request presents: `Authorization: Bearer`, `?token=`, or the session cookie. */
+export function presentedToken(request: IncomingMessage, url: URL): string | null {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
+  const query = url.searchParams.get('token');
+  if (query) return query;
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const [name, ...rest] = part.trim().split('=');
+    if (name === tokenCookie) return decodeURIComponent(rest.join('='));
+  }
+  return null;
+}
+
+export function tokenMatches(presented: string | null, expected: string): boolean {
+  if (presented === null) return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}

@@ -1,0 +1,135 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import type { WireRequest } from '../../src-shared/contract';
+import type { Dispatch } from '../ipc/router';
+import type { Logger } from '../log';
+import type { EventBus } from '../services/event-bus';
+import { presentedToken, tokenCookie, tokenMatches } from './auth';
+import { serveStatic } from './static-files';
+
+export interface ServerOptions {
+  services: { dispatch: Dispatch; events: EventBus };
+  host: string;
+  port: number;
+  token: string;
+  /** The built renderer (out/renderer). */
+  staticDir: string;
+  logger: Logger;
+}
+
+export interface RunningServer {
+  readonly port: number;
+  /** The address to open, with the access token. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export const websocketPath = '/api/ws';
+const unauthorizedText =
+  'SegBench: missing or wrong access token. Open the URL that `segbench serve` printed; it ends with ?token=...\n';
+
+/**
+ * Serve mode's transport: the renderer as static files and the API over one WebSocket. Every
+ * HTTP request and every WebSocket upgrade must present the per-start token; without it the
+ * answer is 401 and no data.
+ */
+export function startServer(options: ServerOptions): Promise<RunningServer> {
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 4 * 2 ** 20 });
+  const server = createServer((request, response) => handleHttp(request, response, options));
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = requestUrl(request);
+    const sameOrigin = !request.headers.origin || originMatchesHost(request.headers.origin, request.headers.host);
+    if (url.pathname !== websocketPath || !sameOrigin || !tokenMatches(presentedToken(request, url), options.token)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => attachClient(ws, options));
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      const port = (server.address() as AddressInfo).port;
+      const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+      resolve({
+        port,
+        url: `http://${shownHost}:${port}/?token=${options.token}`,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const client of sockets.clients) client.terminate();
+            sockets.close();
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+function handleHttp(request: IncomingMessage, response: ServerResponse, options: ServerOptions): void {
+  const url = requestUrl(request);
+  response.setHeader('X-Content-Type-Options', 'nosniff');
+  response.setHeader('Referrer-Policy', 'no-referrer');
+  if (!tokenMatches(presentedToken(request, url), options.token)) {
+    response.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' }).end(unauthorizedText);
+    return;
+  }
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.writeHead(405, { Allow: 'GET, HEAD' }).end();
+    return;
+  }
+  if (url.searchParams.has('token')) {
+    // Trade the token in the address for a cookie, so it leaves the address bar and history.
+    url.searchParams.delete('token');
+    response.writeHead(302, {
+      'Set-Cookie': `${tokenCookie}=${encodeURIComponent(options.token)}; HttpOnly; SameSite=Strict; Path=/`,
+      Location: url.pathname + url.search,
+    });
+    response.end();
+    return;
+  }
+  response.setHeader(
+    'Content-Security-Policy',
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'",
+  );
+  serveStatic(options.staticDir, url.pathname, response);
+}
+
+function attachClient(ws: WebSocket, options: ServerOptions): void {
+  const unsubscribe = options.services.events.onAny((event, payload) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
+  });
+  ws.on('close', unsubscribe);
+  ws.on('error', (error) => options.logger.warn(`[ws] ${error.message}`));
+  ws.on('message', (data) => {
+    let request: WireRequest;
+    try {
+      request = JSON.parse(String(data)) as WireRequest;
+      if (typeof request !== 'object' || request === null || typeof request.id !== 'number') throw new Error('no id');
+    } catch {
+      ws.send(JSON.stringify({ id: -1, ok: false, error: { code: 'VALIDATION', message: 'Expected a JSON object {id, method, payload}.' } }));
+      return;
+    }
+    void options.services.dispatch(request.method, request.payload).then((reply) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: request.id, ...reply }));
+    });
+  });
+}
+
+function requestUrl(request: IncomingMessage): URL {
+  return new URL(request.url ?? '/', 'http://segbench.invalid');
+}
+
+function originMatchesHost(origin: string, host: string | undefined): boolean {
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import type { DatasetSummary, RunSummary, SystemInfo } from '../../src-shared/contract';
+import { openDatabase, schemaVersion } from '../db/connection';
+import type { Db } from '../db/connection';
+import { prepareStatements } from '../db/statements';
+import type { EngineLauncher } from '../jobs/engine-host';
+import { JobService } from '../jobs/job-service';
+import { createDispatcher } from '../ipc/router';
+import type { Dispatch, Handlers } from '../ipc/router';
+import type { Logger } from '../log';
+import { ensureDataDir } from './data-dir';
+import { EventBus } from './event-bus';
+import { optionalPackages } from './optional-packages';
+import { SettingsService } from './settings-service';
+import { appVersion } from './version';
+
+export interface AppServicesOptions {
+  dataDir: string;
+  mode: SystemInfo['mode'];
+  launcher: EngineLauncher;
+  logger: Logger;
+  heartbeatTimeoutMs?: number;
+  stopDeadlineMs?: number;
+}
+
+export interface AppServices {
+  readonly dataDir: string;
+  readonly db: Db;
+  readonly events: EventBus;
+  readonly jobs: JobService;
+  readonly dispatch: Dispatch;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything main owns, wired once: the database (main is its only writer), the job queue over
+ * the engine launcher, and the handlers of every contract method. The Electron shell, serve mode,
+ * the CLI and tests all build on this one function.
+ */
+export function createAppServices(options: AppServicesOptions): AppServices {
+  ensureDataDir(options.dataDir);
+  const dbPath = join(options.dataDir, 'segbench.db');
+  const db = openDatabase(dbPath);
+  const statements = prepareStatements(db);
+  const events = new EventBus();
+  const settings = new SettingsService(statements);
+  const jobs = new JobService({
+    statements,
+    launcher: options.launcher,
+    logger: options.logger,
+    onUpdate: (job) => events.emit('job:update', job),
+    ...(options.heartbeatTimeoutMs !== undefined && { heartbeatTimeoutMs: options.heartbeatTimeoutMs }),
+    ...(options.stopDeadlineMs !== undefined && { stopDeadlineMs: options.stopDeadlineMs }),
+  });
+  const recovered = jobs.recoverInterrupted();
+  if (recovered > 0) options.logger.warn(`[jobs] marked ${recovered} interrupted job(s) failed`);
+
+  const handlers: Handlers = {
+    'system:info': () => ({
+      appVersion,
+      mode: options.mode,
+      dataDir: options.dataDir,
+      dbPath,
+      schemaVersion: schemaVersion(db),
+      platform: `${process.platform}-${process.arch}`,
+      nodeVersion: process.version,
+      optionalPackages: optionalPackages(),
+    }),
+    'settings:get': () => settings.get(),
+    'settings:update': (patch) => {
+      const next = settings.update(patch);
+      events.emit('settings:changed', next);
+      return next;
+    },
+    'jobs:list': () => jobs.list(),
+    'jobs:get': ({ jobId }) => jobs.get(jobId),
+    'jobs:startDiagnostic': (params) => jobs.enqueue('diagnostic', params),
+    'jobs:cancel': ({ jobId }) => jobs.cancel(jobId),
+    'datasets:list': (): DatasetSummary[] =>
+      statements.datasetsSummary.all().map((row) => ({
+        id: row.id,
+        name: row.name,
+        imageCount: row.image_count,
+        classCount: (JSON.parse(row.classes) as unknown[]).length,
+        createdAt: row.created_at,
+      })),
+    'runs:list': (): RunSummary[] =>
+      statements.runsSummary.all().map((row) => ({
+        id: row.id,
+        name: row.name,
+        datasetId: row.dataset_id,
+        model: row.model,
+        status: row.status,
+        createdAt: row.created_at,
+      })),
+  };
+
+  let closed = false;
+  return {
+    dataDir: options.dataDir,
+    db,
+    events,
+    jobs,
+    dispatch: createDispatcher(handlers, options.logger),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await jobs.close();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { JSX } from 'react';
+import { ConnectionBanner } from './components/ConnectionBanner';
+import { Sidebar } from './components/Sidebar';
+import { useJobs } from './hooks/useJobs';
+import { useRoute } from './hooks/useRoute';
+import type { PageId } from './hooks/useRoute';
+import { useSettings, useThemeAttribute } from './hooks/useSettings';
+import { ComparePage } from './pages/ComparePage';
+import { DatasetsPage } from './pages/DatasetsPage';
+import { InspectPage } from './pages/InspectPage';
+import { RunsPage } from './pages/RunsPage';
+import { SettingsPage } from './pages/SettingsPage';
+
+const pageComponents: Record<PageId, () => JSX.Element> = {
+  datasets: DatasetsPage,
+  runs: RunsPage,
+  compare: ComparePage,
+  inspect: InspectPage,
+  settings: SettingsPage,
+};
+
+export function App() {
+  const route = useRoute();
+  const { active } = useJobs();
+  const { settings } = useSettings();
+  useThemeAttribute(settings?.theme);
+  const Page = pageComponents[route];
+  return (
+    <div className="shell">
+      <Sidebar current={route} active={active} />
+      <main className="content">
+        <ConnectionBanner />
+        <Page />
+      </main>
+    </div>
+  );
+}

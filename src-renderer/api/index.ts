@@ -1,0 +1,32 @@
+import type { ApiClient, SegbenchBridge } from '../../src-shared/contract';
+import { createIpcClient } from './ipc-client';
+import { createWsClient } from './ws-client';
+import type { ConnectionState } from './ws-client';
+
+/**
+ * The one module of the renderer that talks to main. In Electron the preload has put the bridge
+ * on `window.segbench`; in a browser (serve mode) the API runs over a WebSocket to the page's host.
+ */
+declare global {
+  interface Window {
+    segbench?: SegbenchBridge;
+  }
+}
+
+export interface Connection {
+  api: ApiClient;
+  state(): ConnectionState;
+  onState(listener: (state: ConnectionState) => void): () => void;
+}
+
+export function connect(): Connection {
+  if (window.segbench) {
+    const api = createIpcClient(window.segbench);
+    return { api, state: () => 'open', onState: () => () => {} };
+  }
+  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+  const client = createWsClient(`${scheme}://${window.location.host}/api/ws`);
+  return { api: client, state: () => client.state, onState: (listener) => client.onState(listener) };
+}
+
+export type { ApiClient, ConnectionState };

@@ -1,0 +1,58 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { EventName, MethodName, RequestOf, ResponseOf } from '../../src-shared/contract';
+import { useApi } from './ApiContext';
+
+export interface QueryState<T> {
+  data: T | undefined;
+  error: string | null;
+  loading: boolean;
+  reload: () => void;
+}
+
+/**
+ * Calls one API method and keeps its answer; calls it again when any of `refreshOn` events
+ * arrives (events, never polling). `request` is compared by its JSON text.
+ */
+export function useApiQuery<M extends MethodName>(
+  method: M,
+  request: RequestOf<M>,
+  refreshOn: readonly EventName[] = [],
+): QueryState<ResponseOf<M>> {
+  const api = useApi();
+  const [data, setData] = useState<ResponseOf<M>>();
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [generation, setGeneration] = useState(0);
+  const requestKey = JSON.stringify(request);
+  const eventsKey = refreshOn.join(',');
+  const reload = useCallback(() => setGeneration((value) => value + 1), []);
+
+  useEffect(() => {
+    let current = true;
+    setLoading(true);
+    api
+      .invoke(method, JSON.parse(requestKey) as RequestOf<M>)
+      .then((result) => {
+        if (!current) return;
+        setData(result);
+        setError(null);
+      })
+      .catch((failure: unknown) => {
+        if (current) setError(failure instanceof Error ? failure.message : String(failure));
+      })
+      .finally(() => {
+        if (current) setLoading(false);
+      });
+    return () => {
+      current = false;
+    };
+  }, [api, method, requestKey, generation]);
+
+  useEffect(() => {
+    if (!eventsKey) return undefined;
+    const unsubscribers = eventsKey.split(',').map((event) => api.on(event as EventName, reload));
+    return () => unsubscribers.forEach((unsubscribe) => unsubscribe());
+  }, [api, eventsKey, reload]);
+
+  return { data, error, loading, reload };
+}

@@ -1,0 +1,116 @@
+import { z } from './zod';
+import { diagnosticParamsSchema } from './jobs';
+import type { Job } from './jobs';
+import { settingsSchema } from './settings';
+import type { Settings } from './settings';
+
+/**
+ * The one declaration of every request and event between the renderer and main.
+ * Main's handlers, the Electron preload, the WebSocket transport, the in-memory transport and
+ * the renderer's client are all typed from `methods` and `EventPayloads`; requests are parsed
+ * with these zod schemas at the boundary. Channel names are namespaced `area:verb`.
+ */
+
+/** Phantom marker carrying a response type without a runtime value. */
+function returns<T>(): T {
+  return undefined as T;
+}
+
+const empty = z.strictObject({});
+const jobId = z.strictObject({ jobId: z.string().min(1) });
+
+export interface OptionalPackage {
+  name: string;
+  installed: boolean;
+  purpose: string;
+}
+
+export interface SystemInfo {
+  appVersion: string;
+  mode: 'electron' | 'serve' | 'memory';
+  dataDir: string;
+  dbPath: string;
+  schemaVersion: number;
+  platform: string;
+  nodeVersion: string;
+  optionalPackages: OptionalPackage[];
+}
+
+export interface DatasetSummary {
+  id: string;
+  name: string;
+  imageCount: number;
+  classCount: number;
+  createdAt: string;
+}
+
+export interface RunSummary {
+  id: string;
+  name: string;
+  datasetId: string | null;
+  model: string;
+  status: string;
+  createdAt: string;
+}
+
+export const methods = {
+  'system:info': { request: empty, response: returns<SystemInfo>() },
+  'settings:get': { request: empty, response: returns<Settings>() },
+  'settings:update': { request: settingsSchema.partial(), response: returns<Settings>() },
+  'jobs:list': { request: empty, response: returns<Job[]>() },
+  'jobs:get': { request: jobId, response: returns<Job>() },
+  'jobs:startDiagnostic': { request: diagnosticParamsSchema, response: returns<Job>() },
+  'jobs:cancel': { request: jobId, response: returns<Job>() },
+  'datasets:list': { request: empty, response: returns<DatasetSummary[]>() },
+  'runs:list': { request: empty, response: returns<RunSummary[]>() },
+} as const;
+
+export type MethodName = keyof typeof methods;
+export type RequestOf<M extends MethodName> = z.input<(typeof methods)[M]['request']>;
+export type ParsedRequestOf<M extends MethodName> = z.output<(typeof methods)[M]['request']>;
+export type ResponseOf<M extends MethodName> = (typeof methods)[M]['response'];
+
+export interface EventPayloads {
+  /** A job was queued, started, progressed or ended. Carries the whole job row. */
+  'job:update': Job;
+  'settings:changed': Settings;
+}
+export type EventName = keyof EventPayloads;
+
+export const methodNames = Object.keys(methods) as MethodName[];
+export const eventNames: readonly EventName[] = ['job:update', 'settings:changed'];
+
+export function isMethodName(value: unknown): value is MethodName {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(methods, value);
+}
+
+export function isEventName(value: unknown): value is EventName {
+  return typeof value === 'string' && (eventNames as readonly string[]).includes(value);
+}
+
+/** What every transport offers the renderer (and tests): typed calls and typed event subscriptions. */
+export interface ApiClient {
+  invoke<M extends MethodName>(method: M, request: RequestOf<M>): Promise<ResponseOf<M>>;
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+}
+
+/** Wire format used by the WebSocket and IPC transports. */
+export type WireReply =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: { code: string; message: string } };
+export interface WireRequest {
+  id: number;
+  method: string;
+  payload: unknown;
+}
+export interface WireEvent {
+  event: EventName;
+  payload: unknown;
+}
+
+/** What the Electron preload exposes as `window.segbench`; replies keep the error code intact. */
+export interface SegbenchBridge {
+  invoke(method: string, payload: unknown): Promise<Omit<WireReply, 'id'>>;
+  on(event: string, listener: (payload: unknown) => void): () => void;
+}

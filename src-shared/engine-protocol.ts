@@ -1,0 +1,45 @@
+import type { ApiErrorShape } from './errors';
+import type { JobKind } from './jobs';
+
+/**
+ * Messages between main and the engine process. Tagged unions on `type`; every switch over them
+ * ends in `assertNever` so that a new message cannot be forgotten by a handler.
+ */
+export type MainToEngine =
+  | { type: 'start'; job: { id: string; kind: JobKind; params: unknown } }
+  | { type: 'cancel' };
+
+export type EngineToMain =
+  | { type: 'ready'; pid: number; nodeVersion: string }
+  | { type: 'heartbeat'; at: number }
+  | { type: 'progress'; done: number; total: number; message: string }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'finished'; result: unknown }
+  | { type: 'failed'; error: ApiErrorShape }
+  | { type: 'cancelled' };
+
+export const engineHeartbeatIntervalMs = 1_000;
+
+export function assertNever(value: never, what = 'value'): never {
+  throw new Error(`Unexpected ${what}: ${JSON.stringify(value)}`);
+}
+
+const engineMessageTypes: ReadonlySet<string> = new Set<EngineToMain['type']>([
+  'ready',
+  'heartbeat',
+  'progress',
+  'log',
+  'finished',
+  'failed',
+  'cancelled',
+]);
+
+/** Guards what arrives over the process channel: anything else is ignored and logged. */
+export function isEngineToMain(value: unknown): value is EngineToMain {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { type?: unknown }).type === 'string' &&
+    engineMessageTypes.has((value as { type: string }).type)
+  );
+}

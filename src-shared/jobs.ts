@@ -1,0 +1,69 @@
+import { z } from './zod';
+
+export const jobKinds = ['diagnostic'] as const;
+export type JobKind = (typeof jobKinds)[number];
+
+export const jobStatuses = ['queued', 'running', 'finished', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof jobStatuses)[number];
+
+export const finalJobStatuses: readonly JobStatus[] = ['finished', 'failed', 'cancelled'];
+
+export function isFinalJobStatus(status: JobStatus): boolean {
+  return finalJobStatuses.includes(status);
+}
+
+/**
+ * The diagnostic job exercises the whole engine path (fork, messages, progress, heartbeat, stop)
+ * without tfjs. The `failAtStep` and `blockAtStep` hooks let tests provoke an engine-side error
+ * and a hung engine on purpose.
+ */
+export const diagnosticParamsSchema = z.strictObject({
+  steps: z.number().int().min(1).max(100_000).default(20),
+  stepMs: z.number().int().min(0).max(60_000).default(100),
+  failAtStep: z.number().int().min(1).max(100_000).optional(),
+  blockAtStep: z.number().int().min(1).max(100_000).optional(),
+});
+export type DiagnosticParams = z.output<typeof diagnosticParamsSchema>;
+
+export interface JobProgress {
+  done: number;
+  total: number;
+  message: string;
+  /** Seconds left, estimated from the pace so far; null until there is a pace to go on. */
+  etaSeconds: number | null;
+}
+
+export interface Job {
+  id: string;
+  kind: JobKind;
+  status: JobStatus;
+  params: unknown;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  progress: JobProgress | null;
+  /** Why the job failed or was cancelled, in words for the user. */
+  reason: string | null;
+  result: unknown;
+  enginePid: number | null;
+  heartbeatAt: string | null;
+}
+
+/**
+ * Time left from the average pace since the start: (elapsed / done) * (total - done).
+ * Returns null before the first unit is done, when there is nothing to extrapolate from.
+ */
+export function estimateSecondsLeft(elapsedMs: number, done: number, total: number): number | null {
+  if (done <= 0 || total <= 0 || elapsedMs < 0) return null;
+  if (done >= total) return 0;
+  return ((elapsedMs / done) * (total - done)) / 1000;
+}
+
+/** `83` -> `1m 23s`, `4000` -> `1h 6m`; for progress bars. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${s % 60}s`;
+  return `${Math.floor(m / 60)}h ${m % 60}m`;
+}
