@@ -51,6 +51,8 @@ async function boot(): Promise<void> {
       mode: 'electron',
       launcher: utilityProcessLauncher(join(outDir, 'engine', 'engine.cjs')),
       logger: consoleLogger,
+      // Set by `segbench start` when running from source; packaged apps carry an Electron build.
+      sqliteBinding: process.env.SEGBENCH_SQLITE_BINDING,
     });
   } catch (error) {
     dialog.showErrorBox('SegBench cannot open its data', error instanceof Error ? error.message : String(error));

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { ApiError } from '../../src-shared/errors';
 import { appVersion } from '../services/version';
+import { electronSqliteBinding } from './electron-native';
 import { packageRoot } from './paths';
 import { serve } from './serve';
 
@@ -60,9 +61,13 @@ function serveOptions(args: string[]): Parameters<typeof serve>[0] {
 
 /** Opens the Electron app when its binary is installed; otherwise falls back to serve mode. */
 async function start(args: string[]): Promise<void> {
-  const electronBinary = findElectron();
-  if (electronBinary) {
-    const child = spawn(electronBinary, [packageRoot, ...args], { stdio: 'inherit' });
+  const electron = findElectron();
+  if (electron) {
+    const binding = await electronSqliteBinding(electron.version);
+    const child = spawn(electron.binary, [packageRoot, ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, SEGBENCH_SQLITE_BINDING: binding },
+    });
     await new Promise<void>((resolve) => child.on('exit', (code) => {
       process.exitCode = code ?? 0;
       resolve();
@@ -77,11 +82,15 @@ async function start(args: string[]): Promise<void> {
   return serve({ ...options, open: true });
 }
 
-function findElectron(): string | null {
+function findElectron(): { binary: string; version: string } | null {
   try {
-    // The electron package exports the path of its binary when the download succeeded.
+    // The electron package exports the path of its binary when the download succeeded. It is an
+    // optional dependency, so it is looked up at run time rather than imported.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const binary = require('electron') as unknown;
-    return typeof binary === 'string' ? binary : null;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { version } = require('electron/package.json') as { version: string };
+    return typeof binary === 'string' ? { binary, version } : null;
   } catch {
     return null;
   }

@@ -6,8 +6,10 @@ import type { Migration } from './migrations';
 export type Db = Database.Database;
 
 export interface OpenOptions {
-  /** Migrations to apply; tests pass a longer list to exercise an upgrade. */
+  /** Migrations to apply; tests pass a shorter or broken list to exercise upgrades. */
   migrations?: readonly Migration[];
+  /** A better-sqlite3 addon built for another ABI (Electron run from source). */
+  nativeBinding?: string | undefined;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface OpenOptions {
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
   const steps = options.migrations ?? migrations;
   const latest = steps[steps.length - 1]?.version ?? 0;
-  const db = new Database(file);
+  const db = new Database(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
   try {
     const found = schemaVersion(db);
     if (found > latest) {

@@ -5,7 +5,7 @@ import type { JobKind } from '../../src-shared/jobs';
 import { connectToMain } from './channel';
 import { JobCancelled } from './job-context';
 import type { JobContext } from './job-context';
-import { runDiagnostic } from './jobs/diagnostic';
+import { runDiagnostic } from './diagnostic';
 
 /**
  * Entry point of the engine process: plain Node, no electron import, no database. It runs one job

@@ -21,6 +21,8 @@ export interface AppServicesOptions {
   logger: Logger;
   heartbeatTimeoutMs?: number;
   stopDeadlineMs?: number;
+  /** See openDatabase: the Electron build of better-sqlite3 when running from source. */
+  sqliteBinding?: string | undefined;
 }
 
 export interface AppServices {
@@ -40,7 +42,7 @@ export interface AppServices {
 export function createAppServices(options: AppServicesOptions): AppServices {
   ensureDataDir(options.dataDir);
   const dbPath = join(options.dataDir, 'segbench.db');
-  const db = openDatabase(dbPath);
+  const db = openDatabase(dbPath, { nativeBinding: options.sqliteBinding });
   const statements = prepareStatements(db);
   const events = new EventBus();
   const settings = new SettingsService(statements);

@@ -21,7 +21,6 @@ export function useApiQuery<M extends MethodName>(
   const api = useApi();
   const [data, setData] = useState<ResponseOf<M>>();
   const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
   const [generation, setGeneration] = useState(0);
   const requestKey = JSON.stringify(request);
   const eventsKey = refreshOn.join(',');
@@ -29,7 +28,6 @@ export function useApiQuery<M extends MethodName>(
 
   useEffect(() => {
     let current = true;
-    setLoading(true);
     api
       .invoke(method, JSON.parse(requestKey) as RequestOf<M>)
       .then((result) => {
@@ -39,9 +37,6 @@ export function useApiQuery<M extends MethodName>(
       })
       .catch((failure: unknown) => {
         if (current) setError(failure instanceof Error ? failure.message : String(failure));
-      })
-      .finally(() => {
-        if (current) setLoading(false);
       });
     return () => {
       current = false;
@@ -54,5 +49,6 @@ export function useApiQuery<M extends MethodName>(
     return () => unsubscribers.forEach((unsubscribe) => unsubscribe());
   }, [api, eventsKey, reload]);
 
-  return { data, error, loading, reload };
+  // Loading until the first answer; a reload keeps showing the previous answer until the next arrives.
+  return { data, error, loading: data === undefined && error === null, reload };
 }

@@ -1,8 +1,8 @@
-import { ApiError } from '../../../src-shared/errors';
-import { diagnosticParamsSchema } from '../../../src-shared/jobs';
-import { parseOrThrow } from '../../../src-shared/validation';
-import type { JobContext } from '../job-context';
-import { pause, throwIfCancelled } from '../job-context';
+import { ApiError } from '../../src-shared/errors';
+import { diagnosticParamsSchema } from '../../src-shared/jobs';
+import { parseOrThrow } from '../../src-shared/validation';
+import type { JobContext } from './job-context';
+import { pause, throwIfCancelled } from './job-context';
 
 export interface DiagnosticResult {
   steps: number;

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { tempDir } from '../../helpers/services';
+
+const cli = 'src-main/cli/segbench.cjs';
+
+function run(args: string[]) {
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 20_000 });
+  return { code: result.status, out: result.stdout + result.stderr };
+}
+
+test('help lists the commands; an unknown command says which are valid', () => {
+  const help = run(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /segbench serve \[--port N\] \[--host H\] \[--data-dir DIR\]/);
+  const wrong = run(['trian']);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.out, /Unknown command "trian"\. Valid commands: start, serve, help, version\./);
+});
+
+test('a port out of range is refused with the valid range', () => {
+  const result = run(['serve', '--port', '70000', '--data-dir', tempDir()]);
+  assert.equal(result.code, 1);
+  assert.match(result.out, /--port must be a whole number from 0 to 65535 \(0 picks a free port\); got "70000"/);
+});
+
+test('a database from a newer SegBench stops serve with a clear message and is not touched', () => {
+  const dataDir = tempDir();
+  const file = join(dataDir, 'segbench.db');
+  const db = new Database(file);
+  db.pragma('user_version = 99');
+  db.close();
+  const before = readFileSync(file);
+  const result = run(['serve', '--port', '0', '--data-dir', dataDir]);
+  assert.equal(result.code, 1);
+  assert.match(result.out, /has schema version 99, but this SegBench knows versions up to \d+/);
+  assert.deepEqual(readFileSync(file), before);
+});
+
+test('a port already in use gets a clear message', async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as AddressInfo).port;
+  const result = run(['serve', '--port', String(port), '--data-dir', tempDir()]);
+  blocker.close();
+  assert.equal(result.code, 1);
+  assert.match(result.out, new RegExp(`Port ${port} on 127.0.0.1 is already in use`));
+});
+
+test('binding anything but loopback prints a loud warning', async () => {
+  const child = spawn(process.execPath, [cli, 'serve', '--host', '0.0.0.0', '--port', '0', '--data-dir', tempDir()]);
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed:\n${output}`)), 15_000);
+    child.stdout.on('data', () => {
+      if (output.includes('?token=')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+  assert.match(output, /WARNING: binding 0\.0\.0\.0, which is not loopback/);
+  assert.match(output, /http:\/\/0\.0\.0\.0:\d+\/\?token=[\w-]{32}/);
+});

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { WebSocket } from 'ws';
+import { isLoopbackHost } from '../../../src-main/server/auth';
+import { startServer } from '../../../src-main/server/http-server';
+import type { RunningServer } from '../../../src-main/server/http-server';
+import { silentLogger } from '../../../src-main/log';
+import { tempDir, testServices } from '../../helpers/services';
+
+const services = testServices();
+const token = 'test-token-0123456789';
+let server: RunningServer;
+let base: string;
+
+before(async () => {
+  const staticDir = tempDir();
+  writeFileSync(join(staticDir, 'index.html'), '<div id="root"></div>');
+  mkdirSync(join(staticDir, 'assets'));
+  writeFileSync(join(staticDir, 'assets', 'app.js'), 'console.log(1)');
+  server = await startServer({ services, host: '127.0.0.1', port: 0, token, staticDir, logger: silentLogger });
+  base = `http://127.0.0.1:${server.port}`;
+});
+after(async () => {
+  await server.close();
+  await services.close();
+});
+
+function openSocket(headers: Record<string, string>, path = '/api/ws'): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}${path}`, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+function call(ws: WebSocket, frame: unknown): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    ws.on('message', function onMessage(data) {
+      const message = JSON.parse(String(data)) as Record<string, unknown>;
+      if ('id' in message) {
+        ws.off('message', onMessage);
+        resolve(message);
+      }
+    });
+    ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  });
+}
+
+test('the printed URL carries the token and points at loopback', () => {
+  assert.equal(server.url, `http://127.0.0.1:${server.port}/?token=${token}`);
+});
+
+test('HTTP without a token, or with a wrong one, gets 401 and no data', async () => {
+  const attempts: RequestInit[] = [{}, { headers: { Authorization: 'Bearer wrong' } }, { headers: { Cookie: 'segbench_token=wrong' } }];
+  for (const init of attempts) {
+    const response = await fetch(`${base}/assets/app.js`, init);
+    assert.equal(response.status, 401);
+    const body = await response.text();
+    assert.doesNotMatch(body, /console\.log/);
+    assert.match(body, /missing or wrong access token/);
+  }
+  assert.equal((await fetch(`${base}/?token=wrong`, { redirect: 'manual' })).status, 401);
+});
+
+test('the token in the address is traded for an HttpOnly cookie that then opens every file', async () => {
+  const first = await fetch(`${base}/?token=${token}`, { redirect: 'manual' });
+  assert.equal(first.status, 302);
+  assert.equal(first.headers.get('location'), '/');
+  const cookie = first.headers.get('set-cookie') ?? '';
+  assert.match(cookie, /^segbench_token=test-token-0123456789; HttpOnly; SameSite=Strict; Path=\//);
+  const page = await fetch(`${base}/`, { headers: { Cookie: cookie.split(';')[0] ?? '' } });
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+  assert.equal(await page.text(), '<div id="root"></div>');
+  const bearer = await fetch(`${base}/assets/app.js`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(bearer.status, 200);
+  assert.equal(bearer.headers.get('content-type'), 'text/javascript; charset=utf-8');
+});
+
+test('paths outside the renderer folder are not served', async () => {
+  const response = await fetch(`${base}/..%2f..%2fetc%2fpasswd`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(response.status, 404);
+});
+
+test('a WebSocket without the token, or from another origin, is refused', async () => {
+  await assert.rejects(openSocket({}), /Unexpected server response: 401/);
+  await assert.rejects(openSocket({ Cookie: 'segbench_token=wrong' }), /401/);
+  await assert.rejects(
+    openSocket({ Cookie: `segbench_token=${token}`, Origin: 'http://evil.example' }),
+    /Unexpected server response: 401/,
+  );
+});
+
+test('over the WebSocket: calls are answered by id, bad frames get errors, events are pushed', async () => {
+  const ws = await openSocket({ Cookie: `segbench_token=${token}`, Origin: base });
+  const settings = await call(ws, { id: 7, method: 'settings:get', payload: {} });
+  assert.deepEqual(settings, { id: 7, ok: true, result: { backend: 'auto', theme: 'system' } });
+
+  const invalid = await call(ws, { id: 8, method: 'settings:update', payload: { theme: 'purple' } });
+  assert.equal(invalid.ok, false);
+  assert.equal((invalid.error as { code: string }).code, 'VALIDATION');
+
+  const garbage = await call(ws, 'this is not json');
+  assert.deepEqual(garbage, { id: -1, ok: false, error: { code: 'VALIDATION', message: 'Expected a JSON object {id, method, payload}.' } });
+
+  const event = new Promise<unknown>((resolve) => {
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { event?: string; payload?: unknown };
+      if (message.event === 'settings:changed') resolve(message.payload);
+    });
+  });
+  await call(ws, { id: 9, method: 'settings:update', payload: { theme: 'dark' } });
+  assert.deepEqual(await event, { backend: 'auto', theme: 'dark' });
+  ws.close();
+});
+
+test('loopback detection', () => {
+  for (const host of ['127.0.0.1', '127.3.4.5', 'localhost', '::1']) assert.equal(isLoopbackHost(host), true, host);
+  for (const host of ['0.0.0.0', '192.168.1.10', '::', 'example.com', '127.0.0.1.example.com']) {
+    assert.equal(isLoopbackHost(host), false, host);
+  }
+});
