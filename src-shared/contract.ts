@@ -1,7 +1,17 @@
 import { z } from './zod';
+import {
+  datasetIdRequestSchema,
+  imageIdRequestSchema,
+  imagesRequestSchema,
+  importRequestSchema,
+  scanRequestSchema,
+  setClassesRequestSchema,
+} from './datasets';
+import type { DatasetDetail, DatasetStats, DatasetSummary, ImageDetail, ImageListItem, PairingSummary } from './datasets';
 import { diagnosticParamsSchema } from './jobs';
 import type { Job } from './jobs';
 import { settingsSchema } from './settings';
+import { splitRequestSchema } from './splits';
 import type { Settings } from './settings';
 
 /**
@@ -27,7 +37,7 @@ export interface OptionalPackage {
 
 export interface SystemInfo {
   appVersion: string;
-  mode: 'electron' | 'serve' | 'memory';
+  mode: 'electron' | 'serve' | 'cli' | 'memory';
   dataDir: string;
   dbPath: string;
   schemaVersion: number;
@@ -36,13 +46,7 @@ export interface SystemInfo {
   optionalPackages: OptionalPackage[];
 }
 
-export interface DatasetSummary {
-  id: string;
-  name: string;
-  imageCount: number;
-  classCount: number;
-  createdAt: string;
-}
+export type { DatasetSummary };
 
 export interface RunSummary {
   id: string;
@@ -62,6 +66,16 @@ export const methods = {
   'jobs:startDiagnostic': { request: diagnosticParamsSchema, response: returns<Job>() },
   'jobs:cancel': { request: jobId, response: returns<Job>() },
   'datasets:list': { request: empty, response: returns<DatasetSummary[]>() },
+  'datasets:scan': { request: scanRequestSchema, response: returns<PairingSummary>() },
+  'datasets:import': { request: importRequestSchema, response: returns<DatasetSummary>() },
+  'datasets:reindex': { request: datasetIdRequestSchema, response: returns<DatasetSummary>() },
+  'datasets:get': { request: datasetIdRequestSchema, response: returns<DatasetDetail>() },
+  'datasets:setClasses': { request: setClassesRequestSchema, response: returns<DatasetDetail>() },
+  'datasets:split': { request: splitRequestSchema, response: returns<DatasetDetail>() },
+  'datasets:stats': { request: datasetIdRequestSchema, response: returns<DatasetStats>() },
+  'datasets:images': { request: imagesRequestSchema, response: returns<{ total: number; items: ImageListItem[] }>() },
+  'datasets:image': { request: imageIdRequestSchema, response: returns<ImageDetail>() },
+  'datasets:delete': { request: datasetIdRequestSchema, response: returns<{ deleted: boolean }>() },
   'runs:list': { request: empty, response: returns<RunSummary[]>() },
 } as const;
 
@@ -74,11 +88,13 @@ export interface EventPayloads {
   /** A job was queued, started, progressed or ended. Carries the whole job row. */
   'job:update': Job;
   'settings:changed': Settings;
+  /** A dataset was added, indexed further, re-classed, re-split or removed. */
+  'dataset:changed': { datasetId: string };
 }
 export type EventName = keyof EventPayloads;
 
 export const methodNames = Object.keys(methods) as MethodName[];
-export const eventNames: readonly EventName[] = ['job:update', 'settings:changed'];
+export const eventNames: readonly EventName[] = ['job:update', 'settings:changed', 'dataset:changed'];
 
 export function isMethodName(value: unknown): value is MethodName {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(methods, value);

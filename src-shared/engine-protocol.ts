@@ -1,4 +1,5 @@
 import type { ApiErrorShape } from './errors';
+import type { IndexedImage } from './indexing';
 import type { JobKind } from './jobs';
 
 /**
@@ -14,9 +15,13 @@ export type EngineToMain =
   | { type: 'heartbeat'; at: number }
   | { type: 'progress'; done: number; total: number; message: string }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'data'; payload: EngineData }
   | { type: 'finished'; result: unknown }
   | { type: 'failed'; error: ApiErrorShape }
   | { type: 'cancelled' };
+
+/** Job-specific results streamed while a job runs; main stores them (the engine never writes SQLite). */
+export type EngineData = { kind: 'indexed'; images: IndexedImage[] };
 
 export const engineHeartbeatIntervalMs = 1_000;
 
@@ -29,6 +34,7 @@ const engineMessageTypes: ReadonlySet<string> = new Set<EngineToMain['type']>([
   'heartbeat',
   'progress',
   'log',
+  'data',
   'finished',
   'failed',
   'cancelled',

@@ -67,6 +67,7 @@ async function boot(): Promise<void> {
     for (const window of BrowserWindow.getAllWindows()) window.webContents.send(event, payload);
   });
   createWindow();
+  ready.samples.createOnFirstStart();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { presetIds } from '../../src-shared/classes';
 import { ApiError } from '../../src-shared/errors';
 import { appVersion } from '../services/version';
 import { electronSqliteBinding } from './electron-native';
+import { importCommand, sampleCommand } from './import';
 import { packageRoot } from './paths';
 import { serve } from './serve';
 
@@ -10,8 +12,14 @@ const usage = `SegBench ${appVersion}: a workbench for semantic-segmentation exp
 
 Usage:
   segbench start [--data-dir DIR]              open the desktop app (serve mode in a browser when Electron is not installed)
-  segbench serve [--port N] [--host H] [--data-dir DIR] [--open]
+  segbench serve [--port N] [--host H] [--data-dir DIR] [--open] [--no-sample]
                                                run the app for a browser at http://127.0.0.1:N (port 4780 by default)
+  segbench import --images DIR [--masks DIR] --name NAME [--preset P] [--data-dir DIR] [--json]
+                                               pair images with masks, index them and print the import report;
+                                               again with the same name: re-index new and changed files only.
+                                               Presets: auto (default), none, ${presetIds.join(', ')}
+  segbench sample [--count N] [--size S] [--seed K] [--data-dir DIR] [--json]
+                                               generate and import the synthetic sample dataset (200 tiles of 256x256)
   segbench help | --help                       this text
   segbench version | --version
 
@@ -27,6 +35,10 @@ async function main(argv: string[]): Promise<void> {
       return serve(serveOptions(rest));
     case 'start':
       return start(rest);
+    case 'import':
+      return importCommand(rest);
+    case 'sample':
+      return sampleCommand(rest);
     case 'version':
     case '--version':
       console.log(appVersion);
@@ -37,7 +49,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(usage);
       return;
     default:
-      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, help, version.\n\n${usage}`);
+      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, help, version.\n\n${usage}`);
   }
 }
 
@@ -49,6 +61,7 @@ function serveOptions(args: string[]): Parameters<typeof serve>[0] {
       host: { type: 'string' },
       'data-dir': { type: 'string' },
       open: { type: 'boolean' },
+      'no-sample': { type: 'boolean' },
     },
     strict: true,
   });
@@ -56,7 +69,13 @@ function serveOptions(args: string[]): Parameters<typeof serve>[0] {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ApiError('VALIDATION', `--port must be a whole number from 0 to 65535 (0 picks a free port); got "${values.port}".`);
   }
-  return { port, host: values.host ?? '127.0.0.1', dataDir: values['data-dir'], open: values.open ?? false };
+  return {
+    port,
+    host: values.host ?? '127.0.0.1',
+    dataDir: values['data-dir'],
+    open: values.open ?? false,
+    noSample: values['no-sample'] ?? false,
+  };
 }
 
 /** Opens the Electron app when its binary is installed; otherwise falls back to serve mode. */

@@ -13,6 +13,8 @@ export interface ServeOptions {
   host: string;
   dataDir?: string | undefined;
   open: boolean;
+  /** Skip making the sample dataset in a new data directory. */
+  noSample?: boolean;
 }
 
 /** `segbench serve`: the main-side services in plain Node behind the loopback HTTP+WS transport. */
@@ -40,6 +42,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   console.log(`SegBench (data directory ${dataDir}) is serving at:\n\n  ${server.url}\n`);
   console.log('Open that address in a browser; the token in it is required. Press Ctrl+C to stop.');
   if (options.open) openInBrowser(server.url);
+  if (!options.noSample) services.samples.createOnFirstStart();
 
   let stopping = false;
   const stop = (): void => {

@@ -75,6 +75,43 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    description: 'dataset indexing: file stamps, mask-value histograms, per-class counts, problems',
+    sql: `
+      ALTER TABLE datasets ADD COLUMN mask_kind TEXT;
+      ALTER TABLE datasets ADD COLUMN preset TEXT;
+      ALTER TABLE datasets ADD COLUMN pairing TEXT NOT NULL DEFAULT '{}';
+      ALTER TABLE datasets ADD COLUMN index_job_id TEXT;
+      ALTER TABLE datasets ADD COLUMN split_config TEXT;
+
+      ALTER TABLE images ADD COLUMN state TEXT NOT NULL DEFAULT 'pending';
+      ALTER TABLE images ADD COLUMN image_size INTEGER;
+      ALTER TABLE images ADD COLUMN image_mtime REAL;
+      ALTER TABLE images ADD COLUMN mask_size INTEGER;
+      ALTER TABLE images ADD COLUMN mask_mtime REAL;
+      ALTER TABLE images ADD COLUMN problem TEXT;
+      ALTER TABLE images ADD COLUMN problem_message TEXT;
+      CREATE INDEX images_dataset ON images(dataset_id, state, split);
+
+      -- Every distinct mask value of an image with its pixel count: the raw fact, whatever the classes.
+      CREATE TABLE image_values (
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        value INTEGER NOT NULL,
+        pixels INTEGER NOT NULL,
+        PRIMARY KEY (image_id, value)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Pixels per class, derived from image_values through the dataset's classes; rebuilt when they change.
+      CREATE TABLE image_classes (
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        class_index INTEGER NOT NULL,
+        pixels INTEGER NOT NULL,
+        PRIMARY KEY (image_id, class_index)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX image_classes_by_class ON image_classes(class_index, image_id);
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]?.version ?? 0;

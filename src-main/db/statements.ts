@@ -1,4 +1,5 @@
 import type { Db } from './connection';
+import { prepareDatasetStatements } from './dataset-statements';
 
 /** Row shapes as SQLite returns them (snake_case, JSON as text). */
 export interface JobRow {
@@ -17,14 +18,6 @@ export interface JobRow {
   heartbeat_at: string | null;
 }
 
-export interface DatasetSummaryRow {
-  id: string;
-  name: string;
-  classes: string;
-  created_at: string;
-  image_count: number;
-}
-
 export interface RunSummaryRow {
   id: string;
   name: string;
@@ -40,6 +33,8 @@ export interface RunSummaryRow {
  */
 export function prepareStatements(db: Db) {
   return {
+    ...prepareDatasetStatements(db),
+    settingGet: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
     settingsAll: db.prepare<[], { key: string; value: string }>('SELECT key, value FROM settings'),
     settingsPut: db.prepare<{ key: string; value: string }>(
       'INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
@@ -69,11 +64,6 @@ export function prepareStatements(db: Db) {
       'UPDATE jobs SET status = @status, ended_at = @ended_at, reason = @reason, result = @result WHERE id = @id',
     ),
 
-    datasetsSummary: db.prepare<[], DatasetSummaryRow>(
-      `SELECT d.id, d.name, d.classes, d.created_at,
-              (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id) AS image_count
-       FROM datasets d WHERE d.state = 'ready' ORDER BY d.created_at DESC`,
-    ),
     runsSummary: db.prepare<[], RunSummaryRow>(
       'SELECT id, name, dataset_id, model, status, created_at FROM runs ORDER BY created_at DESC',
     ),

@@ -6,6 +6,8 @@ import { connectToMain } from './channel';
 import { JobCancelled } from './job-context';
 import type { JobContext } from './job-context';
 import { runDiagnostic } from './diagnostic';
+import { runIndexJob } from './index/index-job';
+import { runSampleJob } from './sample/sample-job';
 
 /**
  * Entry point of the engine process: plain Node, no electron import, no database. It runs one job
@@ -13,6 +15,8 @@ import { runDiagnostic } from './diagnostic';
  */
 const jobRunners: Record<JobKind, (params: unknown, context: JobContext) => Promise<unknown>> = {
   diagnostic: runDiagnostic,
+  index: runIndexJob,
+  sample: runSampleJob,
 };
 
 const channel = connectToMain();
@@ -48,6 +52,7 @@ async function runJob(kind: JobKind, params: unknown): Promise<void> {
     signal: controller.signal,
     progress: (done, total, text) => void channel.post({ type: 'progress', done, total, message: text }),
     log: (level, text) => void channel.post({ type: 'log', level, message: text }),
+    emit: (payload) => void channel.post({ type: 'data', payload }),
   };
   try {
     const result = await runner(params, context);

@@ -1,9 +1,13 @@
+import type { EngineData } from '../../src-shared/engine-protocol';
+
 /** What a job implementation gets from the engine loop. */
 export interface JobContext {
   /** Aborted when main asks the job to stop; jobs check it between units of work. */
   readonly signal: AbortSignal;
   progress(done: number, total: number, message: string): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
+  /** Streams job results to main, which stores them. */
+  emit(data: EngineData): void;
 }
 
 /** Thrown by a job that honoured a stop request. */

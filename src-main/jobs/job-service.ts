@@ -4,9 +4,19 @@ import { estimateSecondsLeft, isFinalJobStatus } from '../../src-shared/jobs';
 import type { Job, JobKind, JobProgress, JobStatus } from '../../src-shared/jobs';
 import type { Logger } from '../log';
 import type { JobRow, Statements } from '../db/statements';
+import type { EngineData } from '../../src-shared/engine-protocol';
 import type { EngineLauncher } from './engine-host';
 import { superviseEngineJob } from './supervisor';
 import type { EngineOutcome, SupervisedJob } from './supervisor';
+
+/**
+ * What a service that owns a job kind does with it: store the results the engine streams, and
+ * settle its own rows when the job ends however it ended. Both run in main, inside its writes.
+ */
+export interface JobKindHandler {
+  onData?(job: Job, data: EngineData): void;
+  onEnd?(job: Job): void;
+}
 
 export interface JobServiceOptions {
   statements: Statements;
@@ -26,12 +36,18 @@ export class JobService {
   private active: { id: string; supervised: SupervisedJob } | null = null;
   private idleWaiters: (() => void)[] = [];
   private closed = false;
+  private readonly kindHandlers = new Map<JobKind, JobKindHandler>();
   private readonly heartbeatTimeoutMs: number;
   private readonly stopDeadlineMs: number;
 
   constructor(private readonly options: JobServiceOptions) {
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 60_000;
     this.stopDeadlineMs = options.stopDeadlineMs ?? 10_000;
+  }
+
+  /** Registers the service that stores a job kind's results (datasets for `index`, and so on). */
+  handleKind(kind: JobKind, handler: JobKindHandler): void {
+    this.kindHandlers.set(kind, handler);
   }
 
   /**
@@ -43,6 +59,7 @@ export class JobService {
     for (const row of stale) {
       const last = row.heartbeat_at ? ` Last heartbeat: ${row.heartbeat_at}.` : '';
       this.end(row.id, 'failed', `SegBench stopped while this job was running.${last}`, null);
+      this.kindHandlers.get(row.kind as JobKind)?.onEnd?.(this.get(row.id));
     }
     return stale.length;
   }
@@ -55,6 +72,11 @@ export class JobService {
     const row = this.options.statements.jobById.get(id);
     if (!row) throw new ApiError('NOT_FOUND', `No job with id ${id}.`);
     return rowToJob(row);
+  }
+
+  /** Queued and running jobs of one kind whose params match `predicate`. */
+  activeJobs(kind: JobKind, predicate: (params: unknown) => boolean = () => true): Job[] {
+    return this.list(1000).filter((job) => job.kind === kind && !isFinalJobStatus(job.status) && predicate(job.params));
   }
 
   enqueue(kind: JobKind, params: unknown): Job {
@@ -144,6 +166,14 @@ export class JobService {
           });
           this.announce(row.id);
         },
+        onData: (data) => {
+          try {
+            this.kindHandlers.get(row.kind as JobKind)?.onData?.(this.get(row.id), data);
+          } catch (error) {
+            logger.error(`[jobs] storing ${row.kind} results of job ${row.id} failed: ${String(error)}`);
+            void supervised.stop();
+          }
+        },
       },
       { heartbeatTimeoutMs: this.heartbeatTimeoutMs, stopDeadlineMs: this.stopDeadlineMs, logger },
     );
@@ -155,6 +185,12 @@ export class JobService {
     if (outcome.status === 'finished') this.end(id, 'finished', null, outcome.result);
     else this.end(id, outcome.status, outcome.reason, null);
     this.active = null;
+    const job = this.get(id);
+    try {
+      this.kindHandlers.get(job.kind)?.onEnd?.(job);
+    } catch (error) {
+      this.options.logger.error(`[jobs] settling ${job.kind} job ${id} failed: ${String(error)}`);
+    }
     this.pump();
   }
 

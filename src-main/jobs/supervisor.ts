@@ -1,5 +1,5 @@
 import { isEngineToMain, assertNever } from '../../src-shared/engine-protocol';
-import type { EngineToMain } from '../../src-shared/engine-protocol';
+import type { EngineData, EngineToMain } from '../../src-shared/engine-protocol';
 import type { JobKind } from '../../src-shared/jobs';
 import type { Logger } from '../log';
 import type { EngineExit, EngineLauncher } from './engine-host';
@@ -13,6 +13,7 @@ export interface SupervisorHooks {
   onStarted(pid: number | null): void;
   onHeartbeat(): void;
   onProgress(done: number, total: number, message: string): void;
+  onData(data: EngineData): void;
 }
 
 export interface SupervisorOptions {
@@ -112,6 +113,9 @@ export function superviseEngineJob(
         return;
       case 'log':
         options.logger[message.level](`${prefix} ${message.message}`);
+        return;
+      case 'data':
+        hooks.onData(message.payload);
         return;
       case 'finished':
         reported = { status: 'finished', result: message.result };

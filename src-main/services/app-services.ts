@@ -1,5 +1,8 @@
 import { join } from 'node:path';
-import type { DatasetSummary, RunSummary, SystemInfo } from '../../src-shared/contract';
+import type { RunSummary, SystemInfo } from '../../src-shared/contract';
+import { DatasetService } from '../datasets/dataset-service';
+import { datasetStats, imageDetail, listImages } from '../datasets/dataset-queries';
+import { SampleDatasets } from '../datasets/sample-dataset';
 import { openDatabase, schemaVersion } from '../db/connection';
 import type { Db } from '../db/connection';
 import { prepareStatements } from '../db/statements';
@@ -30,6 +33,8 @@ export interface AppServices {
   readonly db: Db;
   readonly events: EventBus;
   readonly jobs: JobService;
+  readonly datasets: DatasetService;
+  readonly samples: SampleDatasets;
   readonly dispatch: Dispatch;
   close(): Promise<void>;
 }
@@ -54,6 +59,14 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     ...(options.heartbeatTimeoutMs !== undefined && { heartbeatTimeoutMs: options.heartbeatTimeoutMs }),
     ...(options.stopDeadlineMs !== undefined && { stopDeadlineMs: options.stopDeadlineMs }),
   });
+  const datasets = new DatasetService({
+    db,
+    statements,
+    jobs,
+    cacheDir: join(options.dataDir, 'cache'),
+    onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }),
+  });
+  const samples = new SampleDatasets(jobs, datasets, statements, options.dataDir, options.logger);
   const recovered = jobs.recoverInterrupted();
   if (recovered > 0) options.logger.warn(`[jobs] marked ${recovered} interrupted job(s) failed`);
 
@@ -78,14 +91,20 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     'jobs:get': ({ jobId }) => jobs.get(jobId),
     'jobs:startDiagnostic': (params) => jobs.enqueue('diagnostic', params),
     'jobs:cancel': ({ jobId }) => jobs.cancel(jobId),
-    'datasets:list': (): DatasetSummary[] =>
-      statements.datasetsSummary.all().map((row) => ({
-        id: row.id,
-        name: row.name,
-        imageCount: row.image_count,
-        classCount: (JSON.parse(row.classes) as unknown[]).length,
-        createdAt: row.created_at,
-      })),
+    'datasets:list': () => datasets.list(),
+    'datasets:scan': ({ imagesDir, masksDir }) => datasets.scan(imagesDir, masksDir),
+    'datasets:import': (request) => datasets.import(request),
+    'datasets:reindex': ({ datasetId }) => datasets.reindex(datasetId),
+    'datasets:get': ({ datasetId }) => datasets.get(datasetId),
+    'datasets:setClasses': ({ datasetId, classes }) => datasets.setClasses(datasetId, classes),
+    'datasets:split': (request) => datasets.split(request),
+    'datasets:stats': ({ datasetId }) => datasetStats(statements, datasets.row(datasetId)),
+    'datasets:images': (request) => {
+      datasets.row(request.datasetId);
+      return listImages(db, request);
+    },
+    'datasets:image': ({ imageId }) => imageDetail(statements, imageId),
+    'datasets:delete': ({ datasetId }) => datasets.delete(datasetId),
     'runs:list': (): RunSummary[] =>
       statements.runsSummary.all().map((row) => ({
         id: row.id,
@@ -103,6 +122,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     db,
     events,
     jobs,
+    datasets,
+    samples,
     dispatch: createDispatcher(handlers, options.logger),
     async close() {
       if (closed) return;

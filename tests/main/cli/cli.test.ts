@@ -21,7 +21,7 @@ test('help lists the commands; an unknown command says which are valid', () => {
   assert.match(help.out, /segbench serve \[--port N\] \[--host H\] \[--data-dir DIR\]/);
   const wrong = run(['trian']);
   assert.equal(wrong.code, 1);
-  assert.match(wrong.out, /Unknown command "trian"\. Valid commands: start, serve, help, version\./);
+  assert.match(wrong.out, /Unknown command "trian"\. Valid commands: start, serve, import, sample, help, version\./);
 });
 
 test('a port out of range is refused with the valid range', () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { latestSchemaVersion } from '../../../src-main/db/migrations';
 import { createMemoryClient } from '../../../src-main/ipc/memory-transport';
 import { testServices } from '../../helpers/services';
 
@@ -54,7 +55,7 @@ test('a missing job is NOT_FOUND; the system report names the data directory and
   await assert.rejects(api.invoke('jobs:get', { jobId: 'nope' }), { code: 'NOT_FOUND', message: 'No job with id nope.' });
   const info = await api.invoke('system:info', {});
   assert.equal(info.dataDir, services.dataDir);
-  assert.equal(info.schemaVersion, 2);
+  assert.equal(info.schemaVersion, latestSchemaVersion);
   assert.deepEqual(
     info.optionalPackages.map((pkg) => pkg.name),
     ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', 'electron'],

@@ -1,0 +1,116 @@
+import { parseArgs } from 'node:util';
+import { basename, resolve } from 'node:path';
+import { importRequestSchema } from '../../src-shared/datasets';
+import { ApiError } from '../../src-shared/errors';
+import { parseOrThrow } from '../../src-shared/validation';
+import { childProcessLauncher } from '../jobs/child-engine';
+import { consoleLogger } from '../log';
+import { createAppServices } from '../services/app-services';
+import type { AppServices } from '../services/app-services';
+import { resolveDataDir } from '../services/data-dir';
+import { defaultSampleOptions } from '../datasets/sample-dataset';
+import { engineEntry } from './paths';
+import { progressPrinter } from './progress';
+import { formatImportReport } from './report';
+
+function openServices(dataDir: string | undefined): AppServices {
+  return createAppServices({
+    dataDir: resolveDataDir({ flag: dataDir }),
+    mode: 'cli',
+    launcher: childProcessLauncher({ entry: engineEntry }),
+    logger: consoleLogger,
+  });
+}
+
+/** Runs queued jobs to the end with a progress line; Ctrl+C stops the running job cleanly. */
+async function runJobs(services: AppServices, label: string): Promise<void> {
+  const print = progressPrinter(label);
+  const unsubscribe = services.events.onAny((event, payload) => {
+    if (event === 'job:update') print(payload as Parameters<typeof print>[0]);
+  });
+  const interrupt = (): void => {
+    process.stderr.write('\nStopping: what was indexed so far is kept; `segbench import` again resumes.\n');
+    void services.jobs.close();
+  };
+  process.once('SIGINT', interrupt);
+  await services.jobs.whenIdle();
+  process.off('SIGINT', interrupt);
+  unsubscribe();
+}
+
+/** `segbench import --images DIR [--masks DIR] --name NAME [--preset P] [--data-dir D] [--json]` */
+export async function importCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      images: { type: 'string' },
+      masks: { type: 'string' },
+      name: { type: 'string' },
+      preset: { type: 'string' },
+      'data-dir': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (!values.images) throw new ApiError('VALIDATION', '--images DIR is required: the folder of images (and masks, when they share it).');
+  const request = parseOrThrow(
+    importRequestSchema,
+    {
+      name: values.name ?? basename(resolve(values.images, values.images.endsWith('images') ? '..' : '.')),
+      imagesDir: values.images,
+      masksDir: values.masks,
+      preset: values.preset ?? 'auto',
+    },
+    'import options',
+  );
+  const services = openServices(values['data-dir']);
+  try {
+    const existing = services.datasets.list().find((d) => d.name.toLowerCase() === request.name.toLowerCase());
+    const summary = existing ? await services.datasets.reindex(existing.id) : await services.datasets.import(request);
+    if (existing && !values.json) process.stderr.write(`"${existing.name}" exists: re-indexing new and changed files only.\n`);
+    await runJobs(services, 'indexing');
+    const detail = services.datasets.get(summary.id);
+    process.stdout.write(values.json ? `${JSON.stringify(detail, null, 2)}\n` : `${formatImportReport(detail)}\n`);
+    if (detail.state !== 'ready') process.exitCode = 1;
+  } finally {
+    await services.close();
+  }
+}
+
+/** `segbench sample [--data-dir D] [--count N] [--size S] [--seed K] [--json]` */
+export async function sampleCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'data-dir': { type: 'string' },
+      count: { type: 'string' },
+      size: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const count = intOption('--count', values.count, defaultSampleOptions.count, 1, 20_000);
+  const size = intOption('--size', values.size, defaultSampleOptions.size, 32, 2048);
+  const seed = intOption('--seed', values.seed, defaultSampleOptions.seed, 0, 2 ** 31 - 1);
+  const services = openServices(values['data-dir']);
+  try {
+    const { imported } = services.samples.create({ count, size, seed });
+    await runJobs(services, 'generating');
+    const datasetId = await imported;
+    await runJobs(services, 'indexing');
+    const detail = services.datasets.get(datasetId);
+    process.stdout.write(values.json ? `${JSON.stringify(detail, null, 2)}\n` : `${formatImportReport(detail)}\n`);
+  } finally {
+    await services.close();
+  }
+}
+
+function intOption(flag: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ApiError('VALIDATION', `${flag} must be a whole number from ${min} to ${max}; got "${text}".`);
+  }
+  return value;
+}

@@ -1,0 +1,39 @@
+import { describeValue } from '../../src-shared/classes';
+import type { DatasetDetail } from '../../src-shared/datasets';
+
+const list = (names: readonly string[], limit = 8): string =>
+  names.length <= limit ? names.join(', ') : `${names.slice(0, limit).join(', ')} and ${names.length - limit} more`;
+
+/** The import report as a person reads it on a terminal. */
+export function formatImportReport(dataset: DatasetDetail): string {
+  const lines: string[] = [];
+  const { pairing } = dataset;
+  lines.push(`Dataset "${dataset.name}" (${dataset.id}): ${dataset.state}`);
+  lines.push(`  images: ${pairing.imagesDir}`, `  masks:  ${pairing.masksDir}`);
+  lines.push(`Pairs found: ${pairing.pairs}`);
+  if (pairing.imagesWithoutMasks.length) lines.push(`Images without masks (${pairing.imagesWithoutMasks.length}): ${list(pairing.imagesWithoutMasks)}`);
+  if (pairing.masksWithoutImages.length) lines.push(`Masks without images (${pairing.masksWithoutImages.length}): ${list(pairing.masksWithoutImages)}`);
+  for (const d of pairing.duplicates) lines.push(`Ambiguous: ${d.files.join(' and ')} share the name "${d.stem}"; both skipped`);
+  if (pairing.ignored.length) lines.push(`Not images, ignored (${pairing.ignored.length}): ${list(pairing.ignored)}`);
+  lines.push(`Indexed: ${dataset.indexedCount} of ${dataset.imageCount}; problems: ${dataset.problemCount}`);
+  for (const p of dataset.problems) lines.push(`  skipped ${p.stem}: ${p.message}`);
+
+  const kind = dataset.maskKind ?? 'index';
+  const total = dataset.values.reduce((sum, v) => sum + v.pixels, 0) || 1;
+  const known = dataset.values.filter((v) => v.classIndex !== null);
+  const unknown = dataset.values.filter((v) => v.classIndex === null);
+  lines.push(`Masks: ${kind === 'rgb' ? 'RGB palette colours' : 'class indices'}; ${known.length} palette value(s)${dataset.preset ? `, preset ${dataset.preset}` : ''}:`);
+  for (const v of known) {
+    const c = dataset.classes[v.classIndex ?? 0];
+    lines.push(`  ${describeValue(kind, v.value).padEnd(26)} ${(c?.name ?? '?').padEnd(18)} ${((100 * v.pixels) / total).toFixed(2).padStart(6)}% of pixels, in ${v.images} images${c?.ignore ? ' (ignore)' : ''}`);
+  }
+  if (unknown.length) {
+    lines.push(`Unknown values (not in the palette; treated as ignore, never as a class):`);
+    for (const v of unknown) {
+      lines.push(`  ${describeValue(kind, v.value).padEnd(26)} ${v.pixels} pixels in ${v.images} images, e.g. ${list(v.exampleImages, 5)}`);
+    }
+  }
+  const s = dataset.splitCounts;
+  lines.push(`Split: train ${s.train}, val ${s.val}, test ${s.test}${s.none ? `, unassigned ${s.none}` : ''}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,157 @@
+import type { ClassDef } from '../../src-shared/classes';
+import { valueToClassMap } from '../../src-shared/classes';
+import type {
+  DatasetDetail,
+  DatasetState,
+  DatasetStats,
+  DatasetSummary,
+  ImageDetail,
+  ImageListItem,
+  ImagesRequest,
+  PairingSummary,
+  SplitStats,
+} from '../../src-shared/datasets';
+import { ApiError } from '../../src-shared/errors';
+import type { IndexProblemKind } from '../../src-shared/indexing';
+import type { SplitName } from '../../src-shared/splits';
+import { splitNames } from '../../src-shared/splits';
+import type { Db } from '../db/connection';
+import type { DatasetRow, ImageRow } from '../db/dataset-statements';
+import type { Statements } from '../db/statements';
+
+/** Read-side of the catalogue: summaries, details, class statistics and filtered image lists. */
+
+export function parseClasses(text: string): ClassDef[] {
+  return JSON.parse(text) as ClassDef[];
+}
+
+export function datasetSummary(statements: Statements, row: DatasetRow): DatasetSummary {
+  const counts = statements.datasetCounts.get(row.id) ?? { images: 0, indexed: 0, problems: 0 };
+  return {
+    id: row.id,
+    name: row.name,
+    state: row.state as DatasetState,
+    imageCount: counts.images,
+    indexedCount: counts.indexed,
+    problemCount: counts.problems,
+    classCount: parseClasses(row.classes).length,
+    createdAt: row.created_at,
+    indexJobId: row.index_job_id,
+  };
+}
+
+export function datasetDetail(statements: Statements, row: DatasetRow): DatasetDetail {
+  const classes = parseClasses(row.classes);
+  const owner = valueToClassMap(classes);
+  const values = statements.valuesOfDataset.all(row.id).map((v) => {
+    const classIndex = owner.get(v.value) ?? null;
+    return {
+      ...v,
+      classIndex,
+      exampleImages: classIndex === null ? statements.imagesWithValue.all(row.id, v.value).map((r) => r.stem) : [],
+    };
+  });
+  const splitCounts: DatasetDetail['splitCounts'] = { train: 0, val: 0, test: 0, none: 0 };
+  for (const { split, n } of statements.splitCounts.all(row.id)) splitCounts[(split as SplitName | null) ?? 'none'] += n;
+  return {
+    ...datasetSummary(statements, row),
+    imagesDir: row.images_dir,
+    masksDir: row.masks_dir,
+    maskKind: (row.mask_kind as DatasetDetail['maskKind']) ?? null,
+    preset: row.preset,
+    classes,
+    pairing: JSON.parse(row.pairing) as PairingSummary,
+    problems: statements.imageProblems.all(row.id).map((p) => ({
+      imageId: p.id,
+      stem: p.stem,
+      kind: p.problem as IndexProblemKind,
+      message: p.problem_message,
+    })),
+    values,
+    unknownPixels: values.filter((v) => v.classIndex === null).reduce((sum, v) => sum + v.pixels, 0),
+    splitCounts,
+    splitConfig: row.split_config ? (JSON.parse(row.split_config) as DatasetDetail['splitConfig']) : null,
+  };
+}
+
+export function datasetStats(statements: Statements, row: DatasetRow): DatasetStats {
+  const classes = parseClasses(row.classes);
+  const groups: (SplitName | 'all')[] = ['all', ...splitNames];
+  const empty = (): SplitStats['classes'] => classes.map(() => ({ pixels: 0, images: 0, share: 0 }));
+  const bySplit = new Map(groups.map((g) => [g, { classes: empty(), images: 0 }]));
+  for (const { split, n } of statements.indexedBySplit.all(row.id)) {
+    bySplit.get('all')!.images += n;
+    if (split) bySplit.get(split as SplitName)!.images += n;
+  }
+  for (const r of statements.classStatsBySplit.all(row.id)) {
+    for (const key of ['all', r.split] as const) {
+      const cell = key ? bySplit.get(key as SplitName | 'all')?.classes[r.class_index] : undefined;
+      if (!cell) continue;
+      cell.pixels += r.pixels;
+      cell.images += r.images;
+    }
+  }
+  const splits: SplitStats[] = groups.map((split) => {
+    const group = bySplit.get(split)!;
+    const counted = group.classes.filter((_, i) => !classes[i]?.ignore);
+    const total = counted.reduce((sum, c) => sum + c.pixels, 0);
+    group.classes.forEach((c, i) => (c.share = total > 0 && !classes[i]?.ignore ? c.pixels / total : 0));
+    const shares = counted.map((c) => c.share).filter((share) => share > 0);
+    const imbalanceRatio = shares.length >= 2 ? Math.max(...shares) / Math.min(...shares) : null;
+    return { split, images: group.images, classes: group.classes, imbalanceRatio };
+  });
+  return { datasetId: row.id, classes, splits };
+}
+
+const listCache = new WeakMap<Db, Map<string, ReturnType<Db['prepare']>>>();
+
+/** Images of a dataset under the browser's filters; one statement per filter combination, cached. */
+export function listImages(db: Db, request: ImagesRequest): { total: number; items: ImageListItem[] } {
+  const where = ['i.dataset_id = @datasetId'];
+  if (request.split === 'none') where.push('i.split IS NULL');
+  else if (request.split) where.push('i.split = @split');
+  if (request.problemsOnly) where.push("i.state = 'problem'");
+  const withClass = request.classIndex !== undefined;
+  const share = withClass ? 'CAST(COALESCE(c.pixels, 0) AS REAL) / (i.width * i.height)' : 'NULL';
+  if (withClass) where.push('c.pixels > 0', `${share} >= @minShare`, `${share} <= @maxShare`);
+  const order = withClass && request.sort === 'share' ? 'share DESC, i.stem' : 'i.stem';
+  const sql = `SELECT i.id, i.stem, i.split, i.width, i.height, i.problem, ${share} AS share
+    FROM images i ${withClass ? 'LEFT JOIN image_classes c ON c.image_id = i.id AND c.class_index = @classIndex' : ''}
+    WHERE ${where.join(' AND ')} ORDER BY ${order}`;
+  let cache = listCache.get(db);
+  if (!cache) listCache.set(db, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (!statement) cache.set(sql, (statement = db.prepare(sql)));
+  const items = statement.all({
+    datasetId: request.datasetId,
+    split: request.split ?? null,
+    classIndex: request.classIndex ?? null,
+    minShare: request.minShare,
+    maxShare: request.maxShare,
+  }) as ImageListItem[];
+  return { total: items.length, items };
+}
+
+export function imageDetail(statements: Statements, imageId: number): ImageDetail {
+  const row: ImageRow | undefined = statements.imageById.get(imageId);
+  if (!row) throw new ApiError('NOT_FOUND', `No image with id ${imageId}.`);
+  const dataset = statements.datasetById.get(row.dataset_id);
+  const classCount = dataset ? parseClasses(dataset.classes).length : 0;
+  const classPixels = new Array<number>(classCount).fill(0);
+  for (const c of statements.classPixelsOfImage.all(imageId)) if (c.class_index < classCount) classPixels[c.class_index] = c.pixels;
+  return {
+    id: row.id,
+    datasetId: row.dataset_id,
+    stem: row.stem,
+    split: row.split as SplitName | null,
+    width: row.width,
+    height: row.height,
+    share: null,
+    problem: row.problem as IndexProblemKind | null,
+    problemMessage: row.problem_message,
+    imagePath: row.image_path,
+    maskPath: row.mask_path,
+    classPixels,
+    totalPixels: (row.width ?? 0) * (row.height ?? 0),
+  };
+}

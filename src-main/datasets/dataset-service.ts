@@ -1,0 +1,294 @@
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  classesFromPreset,
+  classesFromValues,
+  findPreset,
+  matchPreset,
+  valueToClassMap,
+} from '../../src-shared/classes';
+import type { ClassDef, MaskKind } from '../../src-shared/classes';
+import type { DatasetDetail, DatasetState, DatasetSummary, ImportRequest, PairingSummary } from '../../src-shared/datasets';
+import type { EngineData } from '../../src-shared/engine-protocol';
+import { ApiError } from '../../src-shared/errors';
+import type { IndexItem, IndexJobParams, IndexedImage } from '../../src-shared/indexing';
+import type { Job } from '../../src-shared/jobs';
+import { assignSplits } from '../../src-shared/splits';
+import type { SplitName, SplitRequest } from '../../src-shared/splits';
+import type { Db } from '../db/connection';
+import type { DatasetRow, ImageRow } from '../db/dataset-statements';
+import type { Statements } from '../db/statements';
+import type { JobService } from '../jobs/job-service';
+import { datasetDetail, datasetSummary, parseClasses } from './dataset-queries';
+import { describeEmptyScan, scanFolders } from './scan';
+import type { ScanResult } from './scan';
+
+export interface DatasetServiceOptions {
+  db: Db;
+  statements: Statements;
+  jobs: JobService;
+  cacheDir: string;
+  onChanged: (datasetId: string) => void;
+}
+
+export const thumbSize = 192;
+const defaultSplit = { seed: 42, train: 0.8, val: 0.2, test: 0 };
+
+/**
+ * The dataset catalogue: import (pair, then index in the engine), incremental re-index, classes
+ * and splits. Main is the only writer: the engine streams index results and this service stores
+ * each batch in one transaction, so the catalogue is consistent at every moment.
+ */
+export class DatasetService {
+  constructor(private readonly options: DatasetServiceOptions) {
+    options.jobs.handleKind('index', {
+      onData: (job, data) => this.storeIndexResults(job, data),
+      onEnd: (job) => this.settleIndexJob(job),
+    });
+  }
+
+  thumbDir(datasetId: string): string {
+    return join(this.options.cacheDir, 'thumbs', datasetId);
+  }
+
+  async scan(imagesDir: string, masksDir?: string): Promise<PairingSummary> {
+    return (await scanFolders(imagesDir, masksDir)).summary;
+  }
+
+  list(): DatasetSummary[] {
+    return this.options.statements.datasetsAll.all().map((row) => datasetSummary(this.options.statements, row));
+  }
+
+  get(datasetId: string): DatasetDetail {
+    return datasetDetail(this.options.statements, this.row(datasetId));
+  }
+
+  row(datasetId: string): DatasetRow {
+    const row = this.options.statements.datasetById.get(datasetId);
+    if (!row) throw new ApiError('NOT_FOUND', `No dataset with id ${datasetId}.`);
+    return row;
+  }
+
+  async import(request: ImportRequest): Promise<DatasetSummary> {
+    const { statements, db } = this.options;
+    if (statements.datasetByName.get(request.name)) {
+      throw new ApiError('CONFLICT', `A dataset named "${request.name}" already exists. Choose another name, or re-index that dataset to pick up changed files.`);
+    }
+    const scan = await scanFolders(request.imagesDir, request.masksDir);
+    if (scan.report.pairs.length === 0) throw new ApiError('VALIDATION', describeEmptyScan(scan));
+    const id = randomUUID();
+    db.transaction(() => {
+      statements.datasetInsert.run({
+        id,
+        name: request.name,
+        images_dir: scan.imagesDir,
+        masks_dir: scan.masksDir,
+        preset: request.preset,
+        pairing: JSON.stringify(scan.summary),
+        created_at: new Date().toISOString(),
+      });
+      for (const pair of scan.report.pairs) {
+        statements.imageInsert.run({ dataset_id: id, stem: pair.stem, image_path: pair.image.path, mask_path: pair.mask.path });
+      }
+    })();
+    this.startIndexing(id);
+    return datasetSummary(statements, this.row(id));
+  }
+
+  /**
+   * Re-reads the folders: new pairs are added, vanished ones removed, and pairs whose files changed
+   * (size or modification time) are indexed again, together with any left pending by a stopped job.
+   */
+  async reindex(datasetId: string): Promise<DatasetSummary> {
+    const dataset = this.row(datasetId);
+    if (this.options.jobs.activeJobs('index', (p) => (p as IndexJobParams).datasetId === datasetId).length > 0) {
+      throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is being indexed right now; wait for it to finish or stop it first.`);
+    }
+    const scan = await scanFolders(dataset.images_dir, dataset.masks_dir);
+    const changed = await this.applyRescan(dataset, scan);
+    if (changed || this.options.statements.imagesPending.all(datasetId).length > 0) this.startIndexing(datasetId);
+    else this.options.onChanged(datasetId);
+    return datasetSummary(this.options.statements, this.row(datasetId));
+  }
+
+  private async applyRescan(dataset: DatasetRow, scan: ScanResult): Promise<boolean> {
+    const { statements, db } = this.options;
+    const known = new Map(statements.imagesOfDataset.all(dataset.id).map((row) => [row.stem, row]));
+    const { stat } = await import('node:fs/promises');
+    const stamps = new Map<string, { image: number[]; mask: number[] }>();
+    for (const pair of scan.report.pairs) {
+      const [image, mask] = await Promise.all([stat(pair.image.path).catch(() => null), stat(pair.mask.path).catch(() => null)]);
+      stamps.set(pair.stem, { image: [image?.size ?? -1, image?.mtimeMs ?? -1], mask: [mask?.size ?? -1, mask?.mtimeMs ?? -1] });
+    }
+    let changed = false;
+    db.transaction(() => {
+      for (const pair of scan.report.pairs) {
+        const row = known.get(pair.stem);
+        known.delete(pair.stem);
+        if (!row) {
+          statements.imageInsert.run({ dataset_id: dataset.id, stem: pair.stem, image_path: pair.image.path, mask_path: pair.mask.path });
+          changed = true;
+        } else if (row.image_path !== pair.image.path || row.mask_path !== pair.mask.path) {
+          statements.imageSetPaths.run({ id: row.id, image_path: pair.image.path, mask_path: pair.mask.path });
+          changed = true;
+        } else if (isStale(row, stamps.get(pair.stem))) {
+          statements.imageMarkPending.run(row.id);
+          changed = true;
+        }
+      }
+      for (const gone of known.values()) {
+        statements.imageDelete.run(gone.id);
+        changed = true;
+      }
+      statements.datasetSetPairing.run({ id: dataset.id, pairing: JSON.stringify(scan.summary) });
+    })();
+    return changed;
+  }
+
+  private startIndexing(datasetId: string): void {
+    const pending = this.options.statements.imagesPending.all(datasetId);
+    const items: IndexItem[] = pending.map((row) => ({ imageId: row.id, imagePath: row.image_path, maskPath: row.mask_path }));
+    const params: IndexJobParams = { datasetId, thumbDir: this.thumbDir(datasetId), thumbSize, items };
+    const job = this.options.jobs.enqueue('index', params);
+    this.options.statements.datasetSetJob.run({ id: datasetId, index_job_id: job.id, state: 'indexing' });
+    this.options.onChanged(datasetId);
+  }
+
+  private storeIndexResults(job: Job, data: EngineData): void {
+    if (data.kind !== 'indexed') return;
+    const { statements, db } = this.options;
+    const datasetId = (job.params as IndexJobParams).datasetId;
+    const dataset = statements.datasetById.get(datasetId);
+    if (!dataset) return;
+    const classes = parseClasses(dataset.classes);
+    const map = classes.length > 0 ? classMapJson(classes) : null;
+    db.transaction(() => {
+      for (const result of data.images) storeOne(statements, result, map);
+      const first = data.images.find((result) => result.ok);
+      if (!dataset.mask_kind && first?.ok) statements.datasetSetMaskKind.run({ id: datasetId, mask_kind: first.maskKind });
+    })();
+    this.options.onChanged(datasetId);
+  }
+
+  private settleIndexJob(job: Job): void {
+    const { statements, db } = this.options;
+    const datasetId = (job.params as IndexJobParams).datasetId;
+    const dataset = statements.datasetById.get(datasetId);
+    if (!dataset || dataset.index_job_id !== job.id) return;
+    db.transaction(() => {
+      if (parseClasses(dataset.classes).length === 0) this.chooseClasses(dataset);
+      if (!dataset.split_config) this.splitInTransaction({ datasetId, ...defaultSplit });
+      const pending = statements.imagesPending.all(datasetId).length;
+      const state: DatasetState = job.status === 'finished' && pending === 0 ? 'ready' : 'incomplete';
+      statements.datasetSetJob.run({ id: datasetId, index_job_id: null, state });
+    })();
+    this.options.onChanged(datasetId);
+  }
+
+  /** First classes of a dataset: the requested preset, the preset that fits, or one class per value. */
+  private chooseClasses(dataset: DatasetRow): void {
+    const { statements } = this.options;
+    const values = statements.valuesOfDataset.all(dataset.id);
+    if (values.length === 0) return;
+    const found = new Map(values.map((v) => [v.value, v.pixels]));
+    const kind = (statements.datasetById.get(dataset.id)?.mask_kind as MaskKind | null) ?? 'index';
+    const requested = dataset.preset && dataset.preset !== 'auto' && dataset.preset !== 'none' ? findPreset(dataset.preset) : undefined;
+    const preset = requested ?? (dataset.preset === 'none' ? undefined : matchPreset(kind, found));
+    const classes = preset ? classesFromPreset(preset) : classesFromValues(kind, found);
+    this.writeClasses(dataset.id, classes, kind, preset?.id ?? null);
+  }
+
+  setClasses(datasetId: string, classes: ClassDef[]): DatasetDetail {
+    this.row(datasetId);
+    this.options.db.transaction(() => this.writeClasses(datasetId, classes, null, null))();
+    this.options.onChanged(datasetId);
+    return this.get(datasetId);
+  }
+
+  private writeClasses(datasetId: string, classes: ClassDef[], kind: MaskKind | null, preset: string | null): void {
+    const { statements } = this.options;
+    statements.datasetSetClasses.run({ id: datasetId, classes: JSON.stringify(classes), mask_kind: kind });
+    if (preset) statements.datasetSetPreset.run({ id: datasetId, preset });
+    statements.classesClearDataset.run(datasetId);
+    statements.classesBuildDataset.run({ dataset_id: datasetId, map: classMapJson(classes) });
+  }
+
+  split(request: SplitRequest): DatasetDetail {
+    this.row(request.datasetId);
+    this.options.db.transaction(() => this.splitInTransaction(request))();
+    this.options.onChanged(request.datasetId);
+    return this.get(request.datasetId);
+  }
+
+  private splitInTransaction(request: SplitRequest): void {
+    const { statements } = this.options;
+    let pattern: RegExp | undefined;
+    if (request.groupPattern) {
+      try {
+        pattern = new RegExp(request.groupPattern);
+      } catch (error) {
+        throw new ApiError('VALIDATION', `groupPattern is not a valid regular expression: ${(error as Error).message}. Example: ^(tile\\d+)_`);
+      }
+    }
+    const rows = statements.imagesOfDataset.all(request.datasetId);
+    const splits: SplitName[] = assignSplits(rows.map((row) => row.stem), request, request.seed, pattern);
+    rows.forEach((row, i) => statements.imageSetSplit.run({ id: row.id, split: splits[i] ?? 'train' }));
+    const { datasetId: _ignored, ...config } = request;
+    statements.datasetSetSplitConfig.run({ id: request.datasetId, split_config: JSON.stringify(config) });
+  }
+
+  /** Removes the dataset from the catalogue with its thumbnails; the image and mask files stay untouched. */
+  delete(datasetId: string): { deleted: boolean } {
+    const dataset = this.row(datasetId);
+    if (this.options.jobs.activeJobs('index', (p) => (p as IndexJobParams).datasetId === datasetId).length > 0) {
+      throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is being indexed; stop that job first.`);
+    }
+    this.options.statements.datasetDelete.run(datasetId);
+    rmSync(this.thumbDir(datasetId), { recursive: true, force: true });
+    this.options.onChanged(datasetId);
+    return { deleted: true };
+  }
+}
+
+function classMapJson(classes: readonly ClassDef[]): string {
+  return JSON.stringify([...valueToClassMap(classes).entries()]);
+}
+
+function isStale(row: ImageRow, stamp: { image: number[]; mask: number[] } | undefined): boolean {
+  if (!stamp) return true;
+  return (
+    row.image_size !== stamp.image[0] ||
+    row.image_mtime !== stamp.image[1] ||
+    row.mask_size !== stamp.mask[0] ||
+    row.mask_mtime !== stamp.mask[1]
+  );
+}
+
+function storeOne(statements: Statements, result: IndexedImage, map: string | null): void {
+  statements.valuesClear.run(result.imageId);
+  statements.classesClearImage.run(result.imageId);
+  if (!result.ok) {
+    statements.imageProblem.run({
+      id: result.imageId,
+      problem: result.problem,
+      problem_message: result.message,
+      image_size: result.imageStamp?.size ?? null,
+      image_mtime: result.imageStamp?.mtimeMs ?? null,
+      mask_size: result.maskStamp?.size ?? null,
+      mask_mtime: result.maskStamp?.mtimeMs ?? null,
+    });
+    return;
+  }
+  statements.imageIndexed.run({
+    id: result.imageId,
+    width: result.width,
+    height: result.height,
+    image_size: result.imageStamp.size,
+    image_mtime: result.imageStamp.mtimeMs,
+    mask_size: result.maskStamp.size,
+    mask_mtime: result.maskStamp.mtimeMs,
+  });
+  for (const [value, pixels] of result.values) statements.valueInsert.run(result.imageId, value, pixels);
+  if (map) statements.classesBuildImage.run({ image_id: result.imageId, map });
+}

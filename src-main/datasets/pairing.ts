@@ -1,0 +1,113 @@
+import { extname } from 'node:path';
+
+export const imageExtensions = ['.jpg', '.jpeg', '.png', '.tif', '.tiff'];
+export const maskExtensions = ['.png', '.tif', '.tiff'];
+
+// File-name conventions of public datasets: DeepGlobe's 104113_sat.jpg / 104113_mask.png, and
+// similar image/label suffixes. Matched case-insensitively at the end of the stem.
+const imageSuffixes = ['_sat', '_image', '_img', '_rgb', '_ortho'];
+const maskSuffixes = ['_mask', '_masks', '_label', '_labels', '_gt', '_lbl', '_seg', '_annotation'];
+
+export interface FileEntry {
+  /** File name inside its folder. */
+  name: string;
+  path: string;
+}
+
+export interface Pair {
+  stem: string;
+  image: FileEntry;
+  mask: FileEntry;
+}
+
+export interface PairingReport {
+  pairs: Pair[];
+  imagesWithoutMasks: string[];
+  masksWithoutImages: string[];
+  /** Several files claiming the same stem on one side (e.g. a.jpg and a.png among the images). */
+  duplicates: { stem: string; files: string[] }[];
+  /** Files that are neither images nor masks by their extension. */
+  ignored: string[];
+}
+
+function stemOf(name: string): string {
+  return name.slice(0, name.length - extname(name).length);
+}
+
+function stripSuffix(stem: string, suffixes: readonly string[]): { stem: string; matched: boolean } {
+  const lower = stem.toLowerCase();
+  for (const suffix of suffixes) {
+    if (lower.endsWith(suffix) && stem.length > suffix.length) return { stem: stem.slice(0, -suffix.length), matched: true };
+  }
+  return { stem, matched: false };
+}
+
+function hasExtension(name: string, extensions: readonly string[]): boolean {
+  return extensions.includes(extname(name).toLowerCase());
+}
+
+function byStem(files: readonly FileEntry[], suffixes: readonly string[], report: PairingReport): Map<string, FileEntry> {
+  const groups = new Map<string, FileEntry[]>();
+  for (const file of files) {
+    const key = stripSuffix(stemOf(file.name), suffixes).stem;
+    groups.set(key, [...(groups.get(key) ?? []), file]);
+  }
+  const unique = new Map<string, FileEntry>();
+  for (const [stem, entries] of groups) {
+    if (entries.length > 1) report.duplicates.push({ stem, files: entries.map((e) => e.name).sort() });
+    else if (entries[0]) unique.set(stem, entries[0]);
+  }
+  return unique;
+}
+
+/**
+ * Pairs images with masks by file stem. With two folders every supported file on each side takes
+ * part; with one folder (images and masks together) a file is a mask when its stem ends in a mask
+ * suffix, else when it is a PNG/TIFF beside a JPEG of the same stem.
+ */
+export function pairFiles(images: readonly FileEntry[], masks: readonly FileEntry[] | null): PairingReport {
+  const report: PairingReport = { pairs: [], imagesWithoutMasks: [], masksWithoutImages: [], duplicates: [], ignored: [] };
+  let imageFiles: FileEntry[];
+  let maskFiles: FileEntry[];
+  if (masks === null) {
+    ({ imageFiles, maskFiles } = splitOneFolder(images, report));
+  } else {
+    imageFiles = images.filter((f) => hasExtension(f.name, imageExtensions));
+    maskFiles = masks.filter((f) => hasExtension(f.name, maskExtensions));
+    report.ignored.push(
+      ...images.filter((f) => !hasExtension(f.name, imageExtensions)).map((f) => f.name),
+      ...masks.filter((f) => !hasExtension(f.name, maskExtensions)).map((f) => f.name),
+    );
+  }
+  const imageByStem = byStem(imageFiles, imageSuffixes, report);
+  const maskByStem = byStem(maskFiles, maskSuffixes, report);
+  for (const [stem, image] of imageByStem) {
+    const mask = maskByStem.get(stem);
+    if (mask) report.pairs.push({ stem, image, mask });
+    else report.imagesWithoutMasks.push(image.name);
+  }
+  for (const [stem, mask] of maskByStem) if (!imageByStem.has(stem)) report.masksWithoutImages.push(mask.name);
+  report.pairs.sort((a, b) => a.stem.localeCompare(b.stem, 'en', { numeric: true }));
+  report.imagesWithoutMasks.sort();
+  report.masksWithoutImages.sort();
+  report.ignored.sort();
+  return report;
+}
+
+function splitOneFolder(files: readonly FileEntry[], report: PairingReport): { imageFiles: FileEntry[]; maskFiles: FileEntry[] } {
+  const imageFiles: FileEntry[] = [];
+  const maskFiles: FileEntry[] = [];
+  const supported = files.filter((f) => hasExtension(f.name, imageExtensions));
+  report.ignored.push(...files.filter((f) => !hasExtension(f.name, imageExtensions)).map((f) => f.name));
+  const jpegStems = new Set(
+    supported.filter((f) => /\.jpe?g$/i.test(f.name)).map((f) => stripSuffix(stemOf(f.name), imageSuffixes).stem),
+  );
+  for (const file of supported) {
+    const stem = stemOf(file.name);
+    if (stripSuffix(stem, maskSuffixes).matched) maskFiles.push(file);
+    else if (stripSuffix(stem, imageSuffixes).matched || /\.jpe?g$/i.test(file.name)) imageFiles.push(file);
+    else if (jpegStems.has(stem) && hasExtension(file.name, maskExtensions)) maskFiles.push(file);
+    else imageFiles.push(file);
+  }
+  return { imageFiles, maskFiles };
+}

@@ -1,0 +1,64 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { PairingSummary } from '../../src-shared/datasets';
+import { ApiError } from '../../src-shared/errors';
+import type { FileEntry, PairingReport } from './pairing';
+import { pairFiles } from './pairing';
+
+async function listFolder(dir: string, role: string): Promise<FileEntry[]> {
+  let stats;
+  try {
+    stats = await stat(dir);
+  } catch {
+    throw new ApiError('VALIDATION', `The ${role} folder ${dir} does not exist. Give the path of a folder that holds the ${role}.`);
+  }
+  if (!stats.isDirectory()) throw new ApiError('VALIDATION', `${dir} is a file, not a folder. Give the folder that holds the ${role}.`);
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => ({ name: e.name, path: join(dir, e.name) }));
+  } catch (error) {
+    throw new ApiError('VALIDATION', `Cannot read the folder ${dir}: ${(error as Error).message}`);
+  }
+}
+
+export interface ScanResult {
+  imagesDir: string;
+  masksDir: string;
+  report: PairingReport;
+  summary: PairingSummary;
+}
+
+/** Lists the folders and pairs images with masks by stem; reads no image data. */
+export async function scanFolders(imagesDirInput: string, masksDirInput?: string): Promise<ScanResult> {
+  const imagesDir = resolve(imagesDirInput);
+  const masksDir = masksDirInput ? resolve(masksDirInput) : imagesDir;
+  const images = await listFolder(imagesDir, 'images');
+  const masks = masksDir === imagesDir ? null : await listFolder(masksDir, 'masks');
+  const report = pairFiles(images, masks);
+  return {
+    imagesDir,
+    masksDir,
+    report,
+    summary: {
+      imagesDir,
+      masksDir,
+      pairs: report.pairs.length,
+      examples: report.pairs.slice(0, 5).map((p) => ({ stem: p.stem, image: p.image.name, mask: p.mask.name })),
+      imagesWithoutMasks: report.imagesWithoutMasks,
+      masksWithoutImages: report.masksWithoutImages,
+      duplicates: report.duplicates,
+      ignored: report.ignored,
+    },
+  };
+}
+
+/** Why a scan found nothing to import, in words, for the error message. */
+export function describeEmptyScan(scan: ScanResult): string {
+  const { summary } = scan;
+  const parts = [`No image/mask pairs found (images: ${summary.imagesDir}, masks: ${summary.masksDir}).`];
+  if (summary.imagesWithoutMasks.length) parts.push(`${summary.imagesWithoutMasks.length} image(s) have no mask, e.g. ${summary.imagesWithoutMasks.slice(0, 3).join(', ')}.`);
+  if (summary.masksWithoutImages.length) parts.push(`${summary.masksWithoutImages.length} mask(s) have no image, e.g. ${summary.masksWithoutImages.slice(0, 3).join(', ')}.`);
+  if (!summary.imagesWithoutMasks.length && !summary.masksWithoutImages.length) parts.push('The folders hold no JPEG, PNG or TIFF files.');
+  parts.push('Images and masks pair by file name: a.jpg with a.png, 1_sat.jpg with 1_mask.png.');
+  return parts.join(' ');
+}

@@ -1,0 +1,159 @@
+import type { Db } from './connection';
+
+export interface DatasetRow {
+  id: string;
+  name: string;
+  images_dir: string;
+  masks_dir: string;
+  classes: string;
+  state: string;
+  created_at: string;
+  mask_kind: string | null;
+  preset: string | null;
+  pairing: string;
+  index_job_id: string | null;
+  split_config: string | null;
+}
+
+export interface ImageRow {
+  id: number;
+  dataset_id: string;
+  stem: string;
+  image_path: string;
+  mask_path: string;
+  width: number | null;
+  height: number | null;
+  split: string | null;
+  state: string;
+  image_size: number | null;
+  image_mtime: number | null;
+  mask_size: number | null;
+  mask_mtime: number | null;
+  problem: string | null;
+  problem_message: string | null;
+}
+
+/** The dataset catalogue's SQL, named. */
+export function prepareDatasetStatements(db: Db) {
+  return {
+    datasetInsert: db.prepare<Pick<DatasetRow, 'id' | 'name' | 'images_dir' | 'masks_dir' | 'preset' | 'pairing' | 'created_at'>>(
+      `INSERT INTO datasets (id, name, images_dir, masks_dir, classes, state, preset, pairing, created_at)
+       VALUES (@id, @name, @images_dir, @masks_dir, '[]', 'indexing', @preset, @pairing, @created_at)`,
+    ),
+    datasetById: db.prepare<[string], DatasetRow>('SELECT * FROM datasets WHERE id = ?'),
+    datasetByName: db.prepare<[string], DatasetRow>('SELECT * FROM datasets WHERE name = ? COLLATE NOCASE'),
+    datasetsAll: db.prepare<[], DatasetRow>('SELECT * FROM datasets ORDER BY created_at DESC'),
+    datasetSetState: db.prepare<{ id: string; state: string }>('UPDATE datasets SET state = @state WHERE id = @id'),
+    datasetSetJob: db.prepare<{ id: string; index_job_id: string | null; state: string }>(
+      'UPDATE datasets SET index_job_id = @index_job_id, state = @state WHERE id = @id',
+    ),
+    datasetSetClasses: db.prepare<{ id: string; classes: string; mask_kind: string | null }>(
+      'UPDATE datasets SET classes = @classes, mask_kind = COALESCE(@mask_kind, mask_kind) WHERE id = @id',
+    ),
+    datasetSetPreset: db.prepare<{ id: string; preset: string }>('UPDATE datasets SET preset = @preset WHERE id = @id'),
+    datasetSetMaskKind: db.prepare<{ id: string; mask_kind: string }>(
+      'UPDATE datasets SET mask_kind = @mask_kind WHERE id = @id AND mask_kind IS NULL',
+    ),
+    datasetSetPairing: db.prepare<{ id: string; pairing: string }>('UPDATE datasets SET pairing = @pairing WHERE id = @id'),
+    datasetSetSplitConfig: db.prepare<{ id: string; split_config: string }>('UPDATE datasets SET split_config = @split_config WHERE id = @id'),
+    datasetDelete: db.prepare<[string]>('DELETE FROM datasets WHERE id = ?'),
+    datasetCounts: db.prepare<[string], { images: number; indexed: number; problems: number }>(
+      `SELECT COUNT(*) AS images,
+              COALESCE(SUM(state = 'indexed'), 0) AS indexed,
+              COALESCE(SUM(state = 'problem'), 0) AS problems
+       FROM images WHERE dataset_id = ?`,
+    ),
+
+    imageInsert: db.prepare<Pick<ImageRow, 'dataset_id' | 'stem' | 'image_path' | 'mask_path'>>(
+      `INSERT INTO images (dataset_id, stem, image_path, mask_path, state) VALUES (@dataset_id, @stem, @image_path, @mask_path, 'pending')`,
+    ),
+    imageById: db.prepare<[number], ImageRow>('SELECT * FROM images WHERE id = ?'),
+    imagesOfDataset: db.prepare<[string], ImageRow>('SELECT * FROM images WHERE dataset_id = ? ORDER BY stem'),
+    imagesPending: db.prepare<[string], ImageRow>("SELECT * FROM images WHERE dataset_id = ? AND state = 'pending' ORDER BY stem"),
+    imageSetPaths: db.prepare<{ id: number; image_path: string; mask_path: string }>(
+      "UPDATE images SET image_path = @image_path, mask_path = @mask_path, state = 'pending' WHERE id = @id",
+    ),
+    imageMarkPending: db.prepare<[number]>("UPDATE images SET state = 'pending' WHERE id = ?"),
+    imageDelete: db.prepare<[number]>('DELETE FROM images WHERE id = ?'),
+    imageIndexed: db.prepare<{
+      id: number;
+      width: number;
+      height: number;
+      image_size: number;
+      image_mtime: number;
+      mask_size: number;
+      mask_mtime: number;
+    }>(
+      `UPDATE images SET state = 'indexed', width = @width, height = @height, image_size = @image_size, image_mtime = @image_mtime,
+              mask_size = @mask_size, mask_mtime = @mask_mtime, problem = NULL, problem_message = NULL WHERE id = @id`,
+    ),
+    imageProblem: db.prepare<{
+      id: number;
+      problem: string;
+      problem_message: string;
+      image_size: number | null;
+      image_mtime: number | null;
+      mask_size: number | null;
+      mask_mtime: number | null;
+    }>(
+      `UPDATE images SET state = 'problem', problem = @problem, problem_message = @problem_message, image_size = @image_size,
+              image_mtime = @image_mtime, mask_size = @mask_size, mask_mtime = @mask_mtime WHERE id = @id`,
+    ),
+    imageSetSplit: db.prepare<{ id: number; split: string | null }>('UPDATE images SET split = @split WHERE id = @id'),
+    imageProblems: db.prepare<[string], { id: number; stem: string; problem: string; problem_message: string }>(
+      "SELECT id, stem, problem, problem_message FROM images WHERE dataset_id = ? AND state = 'problem' ORDER BY stem",
+    ),
+    splitCounts: db.prepare<[string], { split: string | null; n: number }>(
+      'SELECT split, COUNT(*) AS n FROM images WHERE dataset_id = ? GROUP BY split',
+    ),
+
+    valuesClear: db.prepare<[number]>('DELETE FROM image_values WHERE image_id = ?'),
+    valueInsert: db.prepare<[number, number, number]>('INSERT INTO image_values (image_id, value, pixels) VALUES (?, ?, ?)'),
+    valuesOfDataset: db.prepare<[string], { value: number; pixels: number; images: number }>(
+      `SELECT v.value, SUM(v.pixels) AS pixels, COUNT(*) AS images
+       FROM image_values v JOIN images i ON i.id = v.image_id
+       WHERE i.dataset_id = ? AND i.state = 'indexed' GROUP BY v.value ORDER BY pixels DESC`,
+    ),
+    imagesWithValue: db.prepare<[string, number], { stem: string }>(
+      `SELECT i.stem FROM image_values v JOIN images i ON i.id = v.image_id
+       WHERE i.dataset_id = ? AND v.value = ? AND i.state = 'indexed' ORDER BY v.pixels DESC LIMIT 10`,
+    ),
+
+    // Rebuilds per-class pixels from mask values; @map is a JSON array of [value, classIndex].
+    classesClearDataset: db.prepare<[string]>('DELETE FROM image_classes WHERE image_id IN (SELECT id FROM images WHERE dataset_id = ?)'),
+    classesBuildDataset: db.prepare<{ dataset_id: string; map: string }>(
+      `INSERT INTO image_classes (image_id, class_index, pixels)
+       SELECT v.image_id, m.class_index, SUM(v.pixels)
+       FROM image_values v
+       JOIN images i ON i.id = v.image_id
+       JOIN (SELECT json_extract(value, '$[0]') AS value, json_extract(value, '$[1]') AS class_index FROM json_each(@map)) m
+         ON m.value = v.value
+       WHERE i.dataset_id = @dataset_id AND i.state = 'indexed'
+       GROUP BY v.image_id, m.class_index`,
+    ),
+    classesClearImage: db.prepare<[number]>('DELETE FROM image_classes WHERE image_id = ?'),
+    classesBuildImage: db.prepare<{ image_id: number; map: string }>(
+      `INSERT INTO image_classes (image_id, class_index, pixels)
+       SELECT v.image_id, m.class_index, SUM(v.pixels)
+       FROM image_values v
+       JOIN (SELECT json_extract(value, '$[0]') AS value, json_extract(value, '$[1]') AS class_index FROM json_each(@map)) m
+         ON m.value = v.value
+       WHERE v.image_id = @image_id
+       GROUP BY v.image_id, m.class_index`,
+    ),
+    classPixelsOfImage: db.prepare<[number], { class_index: number; pixels: number }>(
+      'SELECT class_index, pixels FROM image_classes WHERE image_id = ?',
+    ),
+    classStatsBySplit: db.prepare<[string], { split: string | null; class_index: number; pixels: number; images: number }>(
+      `SELECT i.split, c.class_index, SUM(c.pixels) AS pixels, COUNT(*) AS images
+       FROM image_classes c JOIN images i ON i.id = c.image_id
+       WHERE i.dataset_id = ? AND i.state = 'indexed' AND c.pixels > 0
+       GROUP BY i.split, c.class_index`,
+    ),
+    indexedBySplit: db.prepare<[string], { split: string | null; n: number }>(
+      "SELECT split, COUNT(*) AS n FROM images WHERE dataset_id = ? AND state = 'indexed' GROUP BY split",
+    ),
+  };
+}
+
+export type DatasetStatements = ReturnType<typeof prepareDatasetStatements>;

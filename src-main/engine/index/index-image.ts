@@ -1,0 +1,107 @@
+import { rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { FileStamp, IndexItem, IndexedImage } from '../../../src-shared/indexing';
+import { maxMaskValues } from '../../../src-shared/indexing';
+import { countMaskValues } from './mask-values';
+
+async function stampOf(path: string): Promise<FileStamp | null> {
+  try {
+    const stats = await stat(path);
+    return stats.isFile() ? { size: stats.size, mtimeMs: stats.mtimeMs } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes via a temp name and rename, so a reader never sees half a thumbnail. */
+async function writeAtomic(path: string, data: Buffer): Promise<void> {
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, data);
+  await rename(temp, path);
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message.replace(/\s+/g, ' ').trim() : String(error);
+}
+
+/**
+ * Indexes one pair: checks both files decode, reads the image size, counts the mask's values,
+ * and writes a JPEG thumbnail of the image and a nearest-neighbour PNG thumbnail of the mask.
+ * Every failure becomes a problem record; nothing here throws.
+ */
+export async function indexImage(item: IndexItem, thumbDir: string, thumbSize: number): Promise<IndexedImage> {
+  const [imageStamp, maskStamp] = await Promise.all([stampOf(item.imagePath), stampOf(item.maskPath)]);
+  const fail = (problem: Extract<IndexedImage, { ok: false }>['problem'], message: string): IndexedImage => ({
+    imageId: item.imageId,
+    ok: false,
+    problem,
+    message,
+    imageStamp,
+    maskStamp,
+  });
+  if (!imageStamp) return fail('missing-file', `The image ${item.imagePath} no longer exists or is not a file.`);
+  if (!maskStamp) return fail('missing-file', `The mask ${item.maskPath} no longer exists or is not a file.`);
+
+  let width: number;
+  let height: number;
+  let thumbnail: Buffer;
+  try {
+    const image = sharp(item.imagePath, { failOn: 'truncated' });
+    const meta = await image.metadata();
+    width = meta.width ?? 0;
+    height = meta.height ?? 0;
+    let pipeline = image.clone().resize({ width: thumbSize, height: thumbSize, fit: 'inside' });
+    // 16-bit imagery (satellite TIFFs) is mostly dark in the low range: stretch it to be seen.
+    if (meta.depth === 'ushort') pipeline = pipeline.normalise();
+    thumbnail = await pipeline.removeAlpha().toColourspace('srgb').jpeg({ quality: 80 }).toBuffer();
+  } catch (error) {
+    return fail('unreadable-image', `Cannot decode the image ${item.imagePath}: ${reason(error)}`);
+  }
+
+  let mask: { data: Uint8Array | Uint16Array; width: number; height: number; channels: number };
+  try {
+    const meta = await sharp(item.maskPath).metadata();
+    const sixteenBit = meta.depth === 'ushort' && (meta.channels ?? 0) <= 2;
+    const { data, info } = await sharp(item.maskPath, { failOn: 'truncated' })
+      .raw(sixteenBit ? { depth: 'ushort' } : {})
+      .toBuffer({ resolveWithObject: true });
+    const pixels = sixteenBit ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    mask = { data: pixels, width: info.width, height: info.height, channels: info.channels };
+  } catch (error) {
+    return fail('unreadable-mask', `Cannot decode the mask ${item.maskPath}: ${reason(error)}`);
+  }
+  if (mask.width !== width || mask.height !== height) {
+    return fail(
+      'size-mismatch',
+      `The mask is ${mask.width}x${mask.height} but the image is ${width}x${height}; a mask must have the image's size.`,
+    );
+  }
+  const counts = countMaskValues(mask.data, mask.channels, maxMaskValues);
+  if (!counts) {
+    return fail(
+      'not-a-class-mask',
+      `The mask has more than ${maxMaskValues} distinct values: it looks like a photo or a JPEG-compressed mask, not class labels.`,
+    );
+  }
+  const maskThumb = await sharp(Buffer.from(mask.data.buffer, mask.data.byteOffset, mask.data.byteLength), {
+    raw: { width: mask.width, height: mask.height, channels: mask.channels as 1 | 2 | 3 | 4 },
+  })
+    .resize({ width: thumbSize, height: thumbSize, fit: 'inside', kernel: 'nearest' })
+    .png({ compressionLevel: 3 })
+    .toBuffer();
+  await Promise.all([
+    writeAtomic(join(thumbDir, `${item.imageId}.jpg`), thumbnail),
+    writeAtomic(join(thumbDir, `${item.imageId}.mask.png`), maskThumb),
+  ]);
+  return {
+    imageId: item.imageId,
+    ok: true,
+    width,
+    height,
+    imageStamp,
+    maskStamp,
+    maskKind: mask.channels >= 3 ? 'rgb' : 'index',
+    values: [...counts.entries()].sort((a, b) => a[0] - b[0]),
+  };
+}

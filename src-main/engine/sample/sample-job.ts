@@ -1,0 +1,54 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { findPreset, hexToValue } from '../../../src-shared/classes';
+import type { SampleJobParams } from '../../../src-shared/indexing';
+import { mulberry32 } from '../../../src-shared/splits';
+import type { JobContext } from '../job-context';
+import { throwIfCancelled } from '../job-context';
+import { renderScene } from './scene';
+
+export const samplePresetId = 'segbench-sample';
+
+/**
+ * The `sample` job: writes `count` synthetic tiles (JPEG images, RGB-palette PNG masks) into
+ * `outDir/images` and `outDir/masks`. Tile i depends only on (seed, i), so the dataset is the
+ * same on every machine.
+ */
+export async function runSampleJob(rawParams: unknown, context: JobContext): Promise<{ outDir: string; count: number }> {
+  const params = rawParams as SampleJobParams;
+  const preset = findPreset(samplePresetId);
+  if (!preset) throw new Error('The sample preset is missing.');
+  const palette = preset.classes.map((c) => hexToValue(c.color));
+  const imagesDir = join(params.outDir, 'images');
+  const masksDir = join(params.outDir, 'masks');
+  await mkdir(imagesDir, { recursive: true });
+  await mkdir(masksDir, { recursive: true });
+  const { size } = params;
+  for (let i = 0; i < params.count; i += 1) {
+    throwIfCancelled(context.signal);
+    const scene = renderScene(size, mulberry32(params.seed * 7919 + i));
+    const maskRgb = new Uint8Array(size * size * 3);
+    for (let p = 0; p < scene.classes.length; p += 1) {
+      const value = palette[scene.classes[p]!] ?? 0;
+      maskRgb[p * 3] = value >> 16;
+      maskRgb[p * 3 + 1] = (value >> 8) & 255;
+      maskRgb[p * 3 + 2] = value & 255;
+    }
+    const name = `sample_${String(i + 1).padStart(4, '0')}`;
+    const raw = { width: size, height: size, channels: 3 as const };
+    const [jpeg, png] = await Promise.all([
+      sharp(scene.image, { raw }).jpeg({ quality: 90 }).toBuffer(),
+      sharp(maskRgb, { raw }).png({ compressionLevel: 6 }).toBuffer(),
+    ]);
+    await writeAtomic(join(imagesDir, `${name}.jpg`), jpeg);
+    await writeAtomic(join(masksDir, `${name}.png`), png);
+    if ((i + 1) % 10 === 0 || i + 1 === params.count) context.progress(i + 1, params.count, `generated ${i + 1} of ${params.count} tiles`);
+  }
+  return { outDir: params.outDir, count: params.count };
+}
+
+async function writeAtomic(path: string, data: Buffer): Promise<void> {
+  await writeFile(`${path}.tmp`, data);
+  await rename(`${path}.tmp`, path);
+}

@@ -1,0 +1,143 @@
+import { classListSchema, presetIds } from './classes';
+import type { ClassDef, MaskKind } from './classes';
+import type { IndexProblemKind } from './indexing';
+import type { SplitName } from './splits';
+import { splitNames } from './splits';
+import { z } from './zod';
+
+export const datasetStates = ['indexing', 'ready', 'incomplete'] as const;
+export type DatasetState = (typeof datasetStates)[number];
+
+const folder = z.string().trim().min(1, 'a folder path');
+const datasetId = z.string().min(1);
+
+export const scanRequestSchema = z.strictObject({
+  imagesDir: folder,
+  /** Omitted when images and masks share one folder. */
+  masksDir: folder.optional(),
+});
+
+export const importRequestSchema = z.strictObject({
+  name: z.string().trim().min(1).max(80),
+  imagesDir: folder,
+  masksDir: folder.optional(),
+  /** A preset id, `auto` (pick the preset that fits the masks, if any) or `none` (name classes yourself). */
+  preset: z.enum(['auto', 'none', ...presetIds] as [string, ...string[]]).default('auto'),
+});
+export type ImportRequest = z.output<typeof importRequestSchema>;
+
+export const setClassesRequestSchema = z.strictObject({ datasetId, classes: classListSchema });
+
+export const imagesRequestSchema = z.strictObject({
+  datasetId,
+  split: z.enum([...splitNames, 'none']).optional(),
+  /** Only images where this class (position in the class list) covers [minShare, maxShare] of the pixels. */
+  classIndex: z.number().int().min(0).max(254).optional(),
+  minShare: z.number().min(0).max(1).default(0),
+  maxShare: z.number().min(0).max(1).default(1),
+  /** `share` sorts by the share of `classIndex` (largest first). */
+  sort: z.enum(['name', 'share']).default('name'),
+  problemsOnly: z.boolean().default(false),
+});
+export type ImagesRequest = z.output<typeof imagesRequestSchema>;
+
+export const datasetIdRequestSchema = z.strictObject({ datasetId });
+export const imageIdRequestSchema = z.strictObject({ imageId: z.number().int().min(1) });
+
+export interface PairingSummary {
+  imagesDir: string;
+  masksDir: string;
+  pairs: number;
+  /** A few of the pairs, to show what was matched. */
+  examples: { stem: string; image: string; mask: string }[];
+  imagesWithoutMasks: string[];
+  masksWithoutImages: string[];
+  duplicates: { stem: string; files: string[] }[];
+  ignored: string[];
+}
+
+export interface ImageProblem {
+  imageId: number;
+  stem: string;
+  kind: IndexProblemKind;
+  message: string;
+}
+
+export interface MaskValueSummary {
+  value: number;
+  pixels: number;
+  images: number;
+  /** Position of the class that owns this value; null = unknown (treated as ignore). */
+  classIndex: number | null;
+  /** For unknown values: some of the images that hold it. */
+  exampleImages: string[];
+}
+
+export interface DatasetSummary {
+  id: string;
+  name: string;
+  state: DatasetState;
+  imageCount: number;
+  indexedCount: number;
+  problemCount: number;
+  classCount: number;
+  createdAt: string;
+  /** The running or queued index job, for its progress bar. */
+  indexJobId: string | null;
+}
+
+export interface DatasetDetail extends DatasetSummary {
+  imagesDir: string;
+  masksDir: string;
+  maskKind: MaskKind | null;
+  preset: string | null;
+  classes: ClassDef[];
+  pairing: PairingSummary;
+  problems: ImageProblem[];
+  values: MaskValueSummary[];
+  unknownPixels: number;
+  splitCounts: Record<SplitName | 'none', number>;
+  splitConfig: { seed: number; train: number; val: number; test: number; groupPattern?: string | undefined } | null;
+}
+
+export interface ClassStat {
+  pixels: number;
+  images: number;
+  /** pixels / all class pixels of the split (ignore and unknown pixels left out). */
+  share: number;
+}
+
+export interface SplitStats {
+  split: SplitName | 'all';
+  images: number;
+  classes: ClassStat[];
+  /** Largest share over smallest non-zero share among non-ignore classes; null when under two classes. */
+  imbalanceRatio: number | null;
+}
+
+export interface DatasetStats {
+  datasetId: string;
+  classes: ClassDef[];
+  splits: SplitStats[];
+}
+
+export interface ImageListItem {
+  id: number;
+  stem: string;
+  split: SplitName | null;
+  width: number | null;
+  height: number | null;
+  /** Share of the filtered or sorted class, when one is given. */
+  share: number | null;
+  problem: IndexProblemKind | null;
+}
+
+export interface ImageDetail extends ImageListItem {
+  datasetId: string;
+  imagePath: string;
+  maskPath: string;
+  problemMessage: string | null;
+  /** Pixels per class position. */
+  classPixels: number[];
+  totalPixels: number;
+}
