@@ -234,7 +234,7 @@ export class DatasetService {
     const rows = statements.imagesOfDataset.all(request.datasetId);
     const splits: SplitName[] = assignSplits(rows.map((row) => row.stem), request, request.seed, pattern);
     rows.forEach((row, i) => statements.imageSetSplit.run({ id: row.id, split: splits[i] ?? 'train' }));
-    const { datasetId: _ignored, ...config } = request;
+    const config = { seed: request.seed, train: request.train, val: request.val, test: request.test, groupPattern: request.groupPattern };
     statements.datasetSetSplitConfig.run({ id: request.datasetId, split_config: JSON.stringify(config) });
   }
 

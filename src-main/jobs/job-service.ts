@@ -59,7 +59,7 @@ export class JobService {
     for (const row of stale) {
       const last = row.heartbeat_at ? ` Last heartbeat: ${row.heartbeat_at}.` : '';
       this.end(row.id, 'failed', `SegBench stopped while this job was running.${last}`, null);
-      this.kindHandlers.get(row.kind as JobKind)?.onEnd?.(this.get(row.id));
+      this.settleKind(this.get(row.id));
     }
     return stale.length;
   }
@@ -100,6 +100,7 @@ export class JobService {
     }
     if (job.status === 'queued') {
       this.end(id, 'cancelled', 'Cancelled before it started.', null);
+      this.settleKind(this.get(id));
       return this.get(id);
     }
     if (this.active?.id === id) await this.active.supervised.stop();
@@ -185,13 +186,17 @@ export class JobService {
     if (outcome.status === 'finished') this.end(id, 'finished', null, outcome.result);
     else this.end(id, outcome.status, outcome.reason, null);
     this.active = null;
-    const job = this.get(id);
+    this.settleKind(this.get(id));
+    this.pump();
+  }
+
+  /** Lets the owning service settle its rows for a job that ended, whichever way it ended. */
+  private settleKind(job: Job): void {
     try {
       this.kindHandlers.get(job.kind)?.onEnd?.(job);
     } catch (error) {
-      this.options.logger.error(`[jobs] settling ${job.kind} job ${id} failed: ${String(error)}`);
+      this.options.logger.error(`[jobs] settling ${job.kind} job ${job.id} failed: ${String(error)}`);
     }
-    this.pump();
   }
 
   private end(id: string, status: JobStatus, reason: string | null, result: unknown): void {

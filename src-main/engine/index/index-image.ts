@@ -62,8 +62,12 @@ export async function indexImage(item: IndexItem, thumbDir: string, thumbSize: n
   let mask: { data: Uint8Array | Uint16Array; width: number; height: number; channels: number };
   try {
     const meta = await sharp(item.maskPath).metadata();
-    const sixteenBit = meta.depth === 'ushort' && (meta.channels ?? 0) <= 2;
-    const { data, info } = await sharp(item.maskPath, { failOn: 'truncated' })
+    // Greyscale masks hold class indices. sharp's raw output expands grey to three channels, which
+    // would turn index 3 into the colour (3,3,3): take the one channel as it is stored.
+    const grey = (meta.channels ?? 0) <= 2;
+    const sixteenBit = grey && meta.depth === 'ushort';
+    const decoder = sharp(item.maskPath, { failOn: 'truncated' });
+    const { data, info } = await (grey ? decoder.extractChannel(0) : decoder)
       .raw(sixteenBit ? { depth: 'ushort' } : {})
       .toBuffer({ resolveWithObject: true });
     const pixels = sixteenBit ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

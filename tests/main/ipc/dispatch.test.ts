@@ -71,6 +71,16 @@ test('the catalogue lists are real queries: empty on a new store, rows once they
     .run();
   services.db.prepare("INSERT INTO images (dataset_id, stem, image_path, mask_path) VALUES ('d1', 'x', 'x.jpg', 'x.png')").run();
   assert.deepEqual(await api.invoke('datasets:list', {}), [
-    { id: 'd1', name: 'tiles', imageCount: 1, classCount: 2, createdAt: '2026-01-01T00:00:00Z' },
+    {
+      id: 'd1',
+      name: 'tiles',
+      state: 'ready',
+      imageCount: 1,
+      indexedCount: 0,
+      problemCount: 0,
+      classCount: 2,
+      createdAt: '2026-01-01T00:00:00Z',
+      indexJobId: null,
+    },
   ]);
 });

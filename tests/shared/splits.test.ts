@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { assignSplits, groupKey, mulberry32, splitRequestSchema } from '../../src-shared/splits';
+
+const stems = Array.from({ length: 72 }, (_, i) => `tile${Math.floor(i / 9) + 1}_image_part_00${(i % 9) + 1}`);
+
+test('the same seed gives the same split; another seed another one', () => {
+  const a = assignSplits(stems, { train: 0.8, val: 0.2, test: 0 }, 42);
+  assert.deepEqual(assignSplits(stems, { train: 0.8, val: 0.2, test: 0 }, 42), a);
+  assert.notDeepEqual(assignSplits(stems, { train: 0.8, val: 0.2, test: 0 }, 7), a);
+  const val = a.filter((s) => s === 'val').length;
+  assert.ok(Math.abs(val - 14.4) <= 1, `val ${val}`);
+});
+
+test('grouped by ^(tile\\d+)_ no tile straddles two splits, and the ratio is met in whole tiles', () => {
+  const splits = assignSplits(stems, { train: 0.7, val: 0.2, test: 0.1 }, 3, /^(tile\d+)_/);
+  const byTile = new Map<string, Set<string>>();
+  stems.forEach((stem, i) => {
+    const tile = groupKey(stem, /^(tile\d+)_/);
+    byTile.set(tile, (byTile.get(tile) ?? new Set()).add(splits[i]!));
+  });
+  assert.equal(byTile.size, 8);
+  for (const [tile, set] of byTile) assert.equal(set.size, 1, `${tile} is in ${[...set].join(', ')}`);
+  const count = (name: string) => splits.filter((s) => s === name).length;
+  assert.deepEqual([count('train'), count('val'), count('test')], [45, 18, 9]);
+});
+
+test('a validation split never ends up empty while there are two groups', () => {
+  const splits = assignSplits(['a_1', 'a_2', 'a_3', 'b_1', 'b_2', 'b_3'], { train: 0.9, val: 0.1, test: 0 }, 1, /^(\w)_/);
+  assert.equal(splits.filter((s) => s === 'val').length, 3);
+});
+
+test('ratios must add up to 1 and leave room for validation', () => {
+  const bad = splitRequestSchema.safeParse({ datasetId: 'd', train: 0.8, val: 0.3 });
+  assert.match(bad.error?.issues.map((i) => i.message).join() ?? '', /must add up to 1/);
+  const noVal = splitRequestSchema.safeParse({ datasetId: 'd', train: 1, val: 0 });
+  assert.match(noVal.error?.issues.map((i) => i.message).join() ?? '', /val must be above 0/);
+});
+
+test('the generator is pinned: a stored seed must give the same split in every later version', () => {
+  // Values recorded from this implementation; if they change, users' splits silently reshuffle.
+  const random = mulberry32(1);
+  assert.deepEqual([random(), random()].map((x) => x.toFixed(8)), ['0.62707394', '0.00273572']);
+  const values = Array.from({ length: 10_000 }, mulberry32(99));
+  assert.ok(values.every((x) => x >= 0 && x < 1));
+  assert.ok(Math.abs(values.reduce((a, b) => a + b) / values.length - 0.5) < 0.01);
+});
