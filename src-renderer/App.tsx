@@ -20,14 +20,14 @@ const pageComponents: Record<PageId, () => JSX.Element> = {
 };
 
 export function App() {
-  const route = useRoute();
+  const { page } = useRoute();
   const { active } = useJobs();
   const { settings } = useSettings();
   useThemeAttribute(settings?.theme);
-  const Page = pageComponents[route];
+  const Page = pageComponents[page];
   return (
     <div className="shell">
-      <Sidebar current={route} active={active} />
+      <Sidebar current={page} active={active} />
       <main className="content">
         <ConnectionBanner />
         <Page />

@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BrowserWindow, app, dialog, ipcMain, nativeTheme, shell } from 'electron';
+import { BrowserWindow, app, dialog, ipcMain, nativeTheme, protocol, shell } from 'electron';
+import { toApiError } from '../../src-shared/errors';
 import { methodNames } from '../../src-shared/contract';
 import { consoleLogger } from '../log';
 import { createAppServices } from '../services/app-services';
@@ -13,6 +15,28 @@ import { utilityProcessLauncher } from './utility-engine';
  */
 const outDir = join(__dirname, '..');
 let services: AppServices | null = null;
+
+// segbench://files/<kind>/<imageId> serves thumbnails and images to the sandboxed renderer, the
+// same files serve mode answers at /files/...; it must be declared before the app is ready.
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'segbench', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, stream: true } },
+]);
+
+function serveFiles(ready: AppServices): void {
+  protocol.handle('segbench', async (request) => {
+    const url = new URL(request.url);
+    const [, kind = '', id = ''] = url.pathname.split('/');
+    try {
+      const file = await ready.files(kind, id);
+      const body = file.kind === 'buffer' ? file.body : await readFile(file.path);
+      return new Response(new Uint8Array(body), {
+        headers: { 'Content-Type': file.contentType, 'Access-Control-Allow-Origin': '*' },
+      });
+    } catch (error) {
+      return new Response(toApiError(error).message, { status: 404 });
+    }
+  });
+}
 
 function dataDirFromArgs(argv: string[]): string | undefined {
   const index = argv.indexOf('--data-dir');
@@ -60,6 +84,7 @@ async function boot(): Promise<void> {
     return;
   }
   const ready = services;
+  serveFiles(ready);
   for (const method of methodNames) {
     ipcMain.handle(method, (_event, payload: unknown) => ready.dispatch(method, payload));
   }

@@ -5,6 +5,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { WireRequest } from '../../src-shared/contract';
+import { createReadStream } from 'node:fs';
+import { toApiError } from '../../src-shared/errors';
+import type { FileResolver } from '../files/file-service';
 import type { Dispatch } from '../ipc/router';
 import type { Logger } from '../log';
 import type { EventBus } from '../services/event-bus';
@@ -12,7 +15,7 @@ import { presentedToken, tokenCookie, tokenMatches } from './auth';
 import { serveStatic } from './static-files';
 
 export interface ServerOptions {
-  services: { dispatch: Dispatch; events: EventBus };
+  services: { dispatch: Dispatch; events: EventBus; files: FileResolver };
   host: string;
   port: number;
   token: string;
@@ -94,11 +97,37 @@ function handleHttp(request: IncomingMessage, response: ServerResponse, options:
     response.end();
     return;
   }
+  if (url.pathname.startsWith('/files/')) {
+    void serveDatasetFile(url.pathname, request, response, options);
+    return;
+  }
   response.setHeader(
     'Content-Security-Policy',
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'",
   );
   serveStatic(options.staticDir, url.pathname, response);
+}
+
+/** `/files/<kind>/<imageId>`: thumbnails and full images for the browser and viewer. */
+async function serveDatasetFile(pathname: string, request: IncomingMessage, response: ServerResponse, options: ServerOptions): Promise<void> {
+  const [, , kind = '', id = ''] = pathname.split('/');
+  try {
+    const file = await options.services.files(kind, id);
+    const headers = { 'Content-Type': file.contentType, 'Cache-Control': 'no-cache', ETag: file.etag };
+    if (request.headers['if-none-match'] === file.etag) {
+      response.writeHead(304, headers).end();
+      return;
+    }
+    if (file.kind === 'buffer') {
+      response.writeHead(200, { ...headers, 'Content-Length': file.body.length }).end(file.body);
+      return;
+    }
+    response.writeHead(200, { ...headers, 'Content-Length': file.size });
+    createReadStream(file.path).on('error', () => response.destroy()).pipe(response);
+  } catch (error) {
+    const apiError = toApiError(error);
+    response.writeHead(apiError.code === 'NOT_FOUND' ? 404 : 500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(apiError.message);
+  }
 }
 
 function attachClient(ws: WebSocket, options: ServerOptions): void {

@@ -3,6 +3,8 @@ import type { RunSummary, SystemInfo } from '../../src-shared/contract';
 import { DatasetService } from '../datasets/dataset-service';
 import { datasetStats, imageDetail, listImages } from '../datasets/dataset-queries';
 import { SampleDatasets } from '../datasets/sample-dataset';
+import { createFileResolver } from '../files/file-service';
+import type { FileResolver } from '../files/file-service';
 import { openDatabase, schemaVersion } from '../db/connection';
 import type { Db } from '../db/connection';
 import { prepareStatements } from '../db/statements';
@@ -35,6 +37,7 @@ export interface AppServices {
   readonly jobs: JobService;
   readonly datasets: DatasetService;
   readonly samples: SampleDatasets;
+  readonly files: FileResolver;
   readonly dispatch: Dispatch;
   close(): Promise<void>;
 }
@@ -124,6 +127,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     jobs,
     datasets,
     samples,
+    files: createFileResolver(statements, join(options.dataDir, 'cache')),
     dispatch: createDispatcher(handlers, options.logger),
     async close() {
       if (closed) return;

@@ -13,8 +13,12 @@ declare global {
   }
 }
 
+export type FileKind = 'thumb' | 'thumb-mask' | 'image' | 'mask';
+
 export interface Connection {
   api: ApiClient;
+  /** Where the renderer loads a dataset file from: segbench:// in Electron, /files/ in serve mode. */
+  fileUrl(kind: FileKind, imageId: number): string;
   state(): ConnectionState;
   onState(listener: (state: ConnectionState) => void): () => void;
 }
@@ -22,11 +26,21 @@ export interface Connection {
 export function connect(): Connection {
   if (window.segbench) {
     const api = createIpcClient(window.segbench);
-    return { api, state: () => 'open', onState: () => () => {} };
+    return {
+      api,
+      fileUrl: (kind, imageId) => `segbench://files/${kind}/${imageId}`,
+      state: () => 'open',
+      onState: () => () => {},
+    };
   }
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
   const client = createWsClient(`${scheme}://${window.location.host}/api/ws`);
-  return { api: client, state: () => client.state, onState: (listener) => client.onState(listener) };
+  return {
+    api: client,
+    fileUrl: (kind, imageId) => `/files/${kind}/${imageId}`,
+    state: () => client.state,
+    onState: (listener) => client.onState(listener),
+  };
 }
 
 export type { ApiClient, ConnectionState };

@@ -3,7 +3,11 @@ import { hrefFor, pages } from '../hooks/useRoute';
 import type { PageId } from '../hooks/useRoute';
 import { ProgressBar } from './ProgressBar';
 
-const jobLabels: Record<Job['kind'], string> = { diagnostic: 'Engine self-test' };
+const jobLabels: Record<Job['kind'], string> = {
+  diagnostic: 'Engine self-test',
+  index: 'Indexing dataset',
+  sample: 'Generating sample dataset',
+};
 
 export function Sidebar({ current, active }: { current: PageId; active: Job | undefined }) {
   return (

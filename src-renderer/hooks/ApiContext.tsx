@@ -1,6 +1,6 @@
 import { createContext, useContext, useSyncExternalStore } from 'react';
 import type { ReactNode } from 'react';
-import type { ApiClient, Connection, ConnectionState } from '../api';
+import type { ApiClient, Connection, ConnectionState, FileKind } from '../api';
 
 const ConnectionContext = createContext<Connection | null>(null);
 
@@ -16,6 +16,10 @@ function useConnection(): Connection {
 
 export function useApi(): ApiClient {
   return useConnection().api;
+}
+
+export function useFileUrl(): (kind: FileKind, imageId: number) => string {
+  return useConnection().fileUrl;
 }
 
 export function useConnectionState(): ConnectionState {

@@ -9,9 +9,21 @@ export const pages = [
 ] as const;
 export type PageId = (typeof pages)[number]['id'];
 
-function currentPage(): PageId {
-  const id = window.location.hash.replace(/^#\/?/, '').split('/')[0];
-  return pages.find((page) => page.id === id)?.id ?? 'datasets';
+export interface Route {
+  page: PageId;
+  /** Path segments after the page: `#/datasets/<id>/stats` gives ['<id>', 'stats']. */
+  params: string[];
+}
+
+let cached: { hash: string; route: Route } | null = null;
+
+function currentRoute(): Route {
+  const hash = window.location.hash;
+  if (cached?.hash === hash) return cached.route;
+  const [id = '', ...params] = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  const page = pages.find((candidate) => candidate.id === id)?.id ?? 'datasets';
+  cached = { hash, route: { page, params: params.filter(Boolean) } };
+  return cached.route;
 }
 
 function subscribe(listener: () => void): () => void {
@@ -19,11 +31,15 @@ function subscribe(listener: () => void): () => void {
   return () => window.removeEventListener('hashchange', listener);
 }
 
-/** Hash routing (`#/runs`): works the same from file:// in Electron and over http in serve mode. */
-export function useRoute(): PageId {
-  return useSyncExternalStore(subscribe, currentPage);
+/** Hash routing (`#/datasets/<id>`): works the same from file:// in Electron and over http in serve mode. */
+export function useRoute(): Route {
+  return useSyncExternalStore(subscribe, currentRoute);
 }
 
-export function hrefFor(page: PageId): string {
-  return `#/${page}`;
+export function hrefFor(page: PageId, ...params: (string | number)[]): string {
+  return `#/${[page, ...params.map((p) => encodeURIComponent(String(p)))].join('/')}`;
+}
+
+export function navigate(page: PageId, ...params: (string | number)[]): void {
+  window.location.hash = hrefFor(page, ...params);
 }

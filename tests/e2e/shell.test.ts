@@ -8,7 +8,7 @@ let app: ServedApp;
 let browser: Browser;
 
 before(async () => {
-  app = await startServe();
+  app = await startServe(['--no-sample']);
   browser = await launchChromium();
 });
 

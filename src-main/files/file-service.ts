@@ -1,0 +1,57 @@
+import { stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import sharp from 'sharp';
+import { ApiError } from '../../src-shared/errors';
+import type { Statements } from '../db/statements';
+
+export const fileKinds = ['thumb', 'thumb-mask', 'image', 'mask'] as const;
+export type FileKind = (typeof fileKinds)[number];
+
+export type ServedFile =
+  | { kind: 'path'; path: string; contentType: string; size: number; etag: string }
+  | { kind: 'buffer'; body: Buffer; contentType: string; etag: string };
+
+const browserTypes: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png' };
+
+/**
+ * Finds the bytes behind `/files/<kind>/<imageId>`: cached thumbnails, or the original image and
+ * mask. Browsers cannot show TIFF, so TIFFs are converted to PNG on the way (masks losslessly,
+ * greyscale kept as one channel).
+ */
+export function createFileResolver(statements: Statements, cacheDir: string) {
+  return async function resolveFile(kind: string, imageIdText: string): Promise<ServedFile> {
+    if (!(fileKinds as readonly string[]).includes(kind)) {
+      throw new ApiError('NOT_FOUND', `Unknown file kind "${kind}"; valid kinds: ${fileKinds.join(', ')}.`);
+    }
+    const imageId = Number(imageIdText);
+    const row = Number.isInteger(imageId) ? statements.imageById.get(imageId) : undefined;
+    if (!row) throw new ApiError('NOT_FOUND', `No image with id ${imageIdText}.`);
+    const thumbs = join(cacheDir, 'thumbs', row.dataset_id);
+    const path =
+      kind === 'thumb' ? join(thumbs, `${imageId}.jpg`) : kind === 'thumb-mask' ? join(thumbs, `${imageId}.mask.png`) : kind === 'image' ? row.image_path : row.mask_path;
+    let stats;
+    try {
+      stats = await stat(path);
+    } catch {
+      throw new ApiError('NOT_FOUND', `The file ${path} is missing${kind.startsWith('thumb') ? ' (re-index the dataset to rebuild thumbnails)' : ''}.`);
+    }
+    const etag = `"${stats.size}-${Math.round(stats.mtimeMs)}"`;
+    const type = browserTypes[extname(path).toLowerCase()];
+    if (type) return { kind: 'path', path, contentType: type, size: stats.size, etag };
+    return { kind: 'buffer', body: await toPng(path, kind === 'mask'), contentType: 'image/png', etag };
+  };
+}
+
+async function toPng(path: string, isMask: boolean): Promise<Buffer> {
+  try {
+    const meta = await sharp(path).metadata();
+    let pipeline = sharp(path);
+    if (isMask && (meta.channels ?? 0) <= 2) return await pipeline.extractChannel(0).toColourspace('b-w').png().toBuffer();
+    if (!isMask && meta.depth === 'ushort') pipeline = pipeline.normalise();
+    return await pipeline.removeAlpha().toColourspace('srgb').png().toBuffer();
+  } catch (error) {
+    throw new ApiError('NOT_FOUND', `Cannot decode ${path}: ${(error as Error).message}`);
+  }
+}
+
+export type FileResolver = ReturnType<typeof createFileResolver>;

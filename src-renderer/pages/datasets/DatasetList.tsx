@@ -1,0 +1,102 @@
+import { useState } from 'react';
+import type { DatasetSummary } from '../../../src-shared/datasets';
+import { EmptyState } from '../../components/EmptyState';
+import { ErrorNote } from '../../components/ErrorNote';
+import { PageHeader } from '../../components/PageHeader';
+import { ProgressBar } from '../../components/ProgressBar';
+import { useApi } from '../../hooks/ApiContext';
+import { useApiQuery } from '../../hooks/useApiQuery';
+import { errorText } from '../../hooks/useDataset';
+import { useJobs } from '../../hooks/useJobs';
+import { hrefFor } from '../../hooks/useRoute';
+import { ImportWizard } from './ImportWizard';
+
+export function DatasetList() {
+  const datasets = useApiQuery('datasets:list', {}, ['dataset:changed']);
+  const { jobs } = useJobs();
+  const [importing, setImporting] = useState(false);
+  const list = datasets.data ?? [];
+  const generating = jobs.find((job) => job.kind === 'sample' && (job.status === 'running' || job.status === 'queued'));
+  return (
+    <div className="page" data-testid="page-datasets">
+      <PageHeader
+        title="Datasets"
+        subtitle="Image and mask folders, indexed with their class statistics."
+        actions={
+          <button type="button" className="button primary" data-testid="import-open" onClick={() => setImporting(true)}>
+            Import dataset…
+          </button>
+        }
+      />
+      <ErrorNote message={datasets.error} />
+      {generating ? (
+        <div className="card notice" data-testid="sample-generating">
+          <strong>Preparing the sample dataset</strong> (synthetic land-cover tiles to train on right away)
+          <ProgressBar progress={generating.progress} />
+        </div>
+      ) : null}
+      {!datasets.loading && list.length === 0 && !generating ? (
+        <EmptyState title="No datasets yet" testId="datasets-empty">
+          <p>
+            A dataset is a folder of images and a folder of masks (one-channel class indices or RGB palette colours).
+            SegBench pairs them by file name, reads the classes from the masks and indexes every tile.
+          </p>
+          <p>
+            Use <strong>Import dataset…</strong> above, or from a terminal:{' '}
+            <code>segbench import --images DIR --masks DIR --name NAME</code>. <code>segbench sample</code> makes a
+            synthetic sample to try things on.
+          </p>
+        </EmptyState>
+      ) : (
+        <div className="dataset-cards" data-testid="datasets-list">
+          {list.map((dataset) => (
+            <DatasetCard key={dataset.id} dataset={dataset} progress={jobs.find((j) => j.id === dataset.indexJobId)?.progress ?? null} />
+          ))}
+        </div>
+      )}
+      {importing ? <ImportWizard onClose={() => setImporting(false)} /> : null}
+    </div>
+  );
+}
+
+function DatasetCard({ dataset, progress }: { dataset: DatasetSummary; progress: Parameters<typeof ProgressBar>[0]['progress'] }) {
+  const api = useApi();
+  const [error, setError] = useState<string | null>(null);
+  const resume = async (): Promise<void> => {
+    try {
+      await api.invoke('datasets:reindex', { datasetId: dataset.id });
+    } catch (failure) {
+      setError(errorText(failure));
+    }
+  };
+  return (
+    <div className="card dataset-card" data-testid="dataset-card" data-state={dataset.state}>
+      <div className="row spread">
+        {dataset.state === 'indexing' ? (
+          <h2>{dataset.name}</h2>
+        ) : (
+          <h2>
+            <a href={hrefFor('datasets', dataset.id)} data-testid="dataset-open">
+              {dataset.name}
+            </a>
+          </h2>
+        )}
+        <span className={`badge state-${dataset.state}`}>{dataset.state}</span>
+      </div>
+      <div className="muted small">
+        {dataset.indexedCount} of {dataset.imageCount} images indexed · {dataset.classCount} classes
+        {dataset.problemCount > 0 ? ` · ${dataset.problemCount} skipped (see the import report)` : ''}
+      </div>
+      {dataset.state === 'indexing' ? <ProgressBar progress={progress} testId="dataset-progress" /> : null}
+      {dataset.state === 'incomplete' ? (
+        <div className="row">
+          <span className="muted small">Indexing stopped before the end.</span>
+          <button type="button" className="button" data-testid="dataset-resume" onClick={() => void resume()}>
+            Resume indexing
+          </button>
+        </div>
+      ) : null}
+      <ErrorNote message={error} />
+    </div>
+  );
+}

@@ -1,0 +1,156 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { DatasetDetail } from '../../../src-shared/datasets';
+import { ErrorNote } from '../../components/ErrorNote';
+import { paintClassMap, unknownClass } from '../../components/mask/class-map';
+import { loadMask } from '../../components/mask/load-mask';
+import type { LoadedMask } from '../../components/mask/load-mask';
+import { useFileUrl } from '../../hooks/ApiContext';
+import { useApiQuery } from '../../hooks/useApiQuery';
+import { usePanZoom } from '../../hooks/usePanZoom';
+
+/**
+ * One tile at full resolution with its mask over it: opacity, per-class toggles, outline mode,
+ * zoom (wheel) and pan (drag), and the class under the cursor.
+ */
+export function ImageViewer({ dataset, imageId, onClose, onStep }: { dataset: DatasetDetail; imageId: number; onClose: () => void; onStep: (delta: number) => void }) {
+  const fileUrl = useFileUrl();
+  const detail = useApiQuery('datasets:image', { imageId });
+  const maskUrl = fileUrl('mask', imageId);
+  // The loaded mask remembers its URL, so stepping to the next image shows no stale overlay.
+  const [loaded, setLoaded] = useState<{ url: string; mask: LoadedMask } | null>(null);
+  const mask = loaded?.url === maskUrl ? loaded.mask : null;
+  const [maskError, setMaskError] = useState<string | null>(null);
+  const [opacity, setOpacity] = useState(0.5);
+  const [outline, setOutline] = useState(false);
+  const [hidden, setHidden] = useState<ReadonlySet<number>>(new Set());
+  const [hover, setHover] = useState<{ x: number; y: number; label: string } | null>(null);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const kind = dataset.maskKind ?? 'index';
+  const { viewportRef, handlers, style, fit, toImage, scale } = usePanZoom(mask?.width ?? 0, mask?.height ?? 0);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    loadMask(maskUrl, kind, dataset.classes, controller.signal)
+      .then((result) => {
+        setLoaded({ url: maskUrl, mask: result });
+        setMaskError(null);
+      })
+      .catch((error: unknown) => {
+        if (!controller.signal.aborted) setMaskError(`Cannot load the mask: ${String(error)}`);
+      });
+    return () => controller.abort();
+  }, [maskUrl, kind, dataset.classes]);
+
+  const visible = useMemo(() => new Set(dataset.classes.map((_, i) => i).filter((i) => !hidden.has(i))), [dataset.classes, hidden]);
+  useEffect(() => {
+    const element = canvas.current;
+    const context = element?.getContext('2d');
+    if (!mask || !element || !context) return;
+    element.width = mask.width;
+    element.height = mask.height;
+    const image = context.createImageData(mask.width, mask.height);
+    paintClassMap(mask.classMap, mask.width, dataset.classes, { opacity, visible, outline }, image.data);
+    context.putImageData(image, 0, 0);
+  }, [mask, dataset.classes, opacity, visible, outline]);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent): void => {
+      if (event.key === 'Escape') onClose();
+      if (event.key === 'ArrowRight') onStep(1);
+      if (event.key === 'ArrowLeft') onStep(-1);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose, onStep]);
+
+  const describe = (x: number, y: number): string => {
+    if (!mask || x < 0 || y < 0 || x >= mask.width || y >= mask.height) return '';
+    const c = mask.classMap[y * mask.width + x]!;
+    return c === unknownClass ? 'Unknown value (ignored)' : (dataset.classes[c]?.name ?? '');
+  };
+  const image = detail.data;
+  return (
+    <div className="viewer-backdrop" role="dialog" aria-modal="true" aria-label="Image viewer" data-testid="image-viewer">
+      <div className="viewer">
+        <header className="viewer-bar">
+          <strong className="mono">{image?.stem}</strong>
+          <span className="muted small">
+            {image ? `${image.width}x${image.height} · ${image.split ?? 'no split'}` : ''}
+          </span>
+          <span className="viewer-hover" data-testid="viewer-hover">
+            {hover ? `${hover.label} · (${hover.x}, ${hover.y})` : 'Hover for the class under the cursor'}
+          </span>
+          <span className="spacer" />
+          <button type="button" className="button" onClick={() => onStep(-1)} aria-label="Previous image">
+            ←
+          </button>
+          <button type="button" className="button" onClick={() => onStep(1)} aria-label="Next image">
+            →
+          </button>
+          <button type="button" className="button" onClick={fit}>
+            Fit
+          </button>
+          <button type="button" className="button" onClick={onClose} data-testid="viewer-close">
+            Close
+          </button>
+        </header>
+        <div className="viewer-body">
+          <div
+            className="viewport"
+            ref={viewportRef}
+            {...handlers}
+            onMouseMove={(event) => {
+              handlers.onMouseMove(event);
+              const point = toImage(event);
+              if (point) setHover({ ...point, label: describe(point.x, point.y) });
+            }}
+            onMouseLeave={() => setHover(null)}
+            data-testid="viewer-viewport"
+          >
+            <div className="stage" style={style}>
+              <img src={fileUrl('image', imageId)} alt={image?.stem ?? ''} draggable={false} />
+              <canvas ref={canvas} className={scale > 2 ? 'pixelated' : ''} data-testid="viewer-overlay" />
+            </div>
+          </div>
+          <aside className="viewer-side">
+            <label className="field">
+              <span>Mask opacity {Math.round(opacity * 100)}%</span>
+              <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setOpacity(Number(e.target.value))} data-testid="viewer-opacity" />
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={outline} onChange={(e) => setOutline(e.target.checked)} data-testid="viewer-outline" /> Outlines only
+            </label>
+            <ul className="legend" data-testid="viewer-legend">
+              {dataset.classes.map((c, i) => {
+                const share = image && image.totalPixels > 0 ? (100 * (image.classPixels[i] ?? 0)) / image.totalPixels : 0;
+                return (
+                  <li key={i}>
+                    <label className="check">
+                      <input
+                        type="checkbox"
+                        checked={!hidden.has(i)}
+                        onChange={() => setHidden((set) => toggled(set, i))}
+                        data-testid={`viewer-class-${i}`}
+                      />
+                      <span className="swatch" style={{ background: c.color }} />
+                      {c.name}
+                      <span className="muted small"> {share.toFixed(1)}%</span>
+                    </label>
+                  </li>
+                );
+              })}
+            </ul>
+            <ErrorNote message={maskError ?? detail.error} />
+          </aside>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function toggled(set: ReadonlySet<number>, value: number): ReadonlySet<number> {
+  const next = new Set(set);
+  if (next.has(value)) next.delete(value);
+  else next.add(value);
+  return next;
+}

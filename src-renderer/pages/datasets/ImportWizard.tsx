@@ -1,0 +1,151 @@
+import { useState } from 'react';
+import { presets } from '../../../src-shared/classes';
+import type { PairingSummary } from '../../../src-shared/datasets';
+import { ErrorNote } from '../../components/ErrorNote';
+import { useApi } from '../../hooks/ApiContext';
+import { errorText } from '../../hooks/useDataset';
+
+/**
+ * Import in two steps: check the folders (pairing only, instant), then import the pairs; indexing
+ * runs in the engine with its progress on the dataset's card. Classes are named afterwards on the
+ * dataset's Classes tab, from the colours actually found in the masks.
+ */
+export function ImportWizard({ onClose }: { onClose: () => void }) {
+  const api = useApi();
+  const [imagesDir, setImagesDir] = useState('');
+  const [masksDir, setMasksDir] = useState('');
+  const [together, setTogether] = useState(false);
+  const [name, setName] = useState('');
+  const [preset, setPreset] = useState('auto');
+  const [scan, setScan] = useState<PairingSummary | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const folders = { imagesDir: imagesDir.trim(), ...(together || !masksDir.trim() ? {} : { masksDir: masksDir.trim() }) };
+
+  const check = async (): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await api.invoke('datasets:scan', folders);
+      setScan(result);
+      if (!name) setName(suggestName(result.imagesDir));
+    } catch (failure) {
+      setScan(null);
+      setError(errorText(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const start = async (): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.invoke('datasets:import', { ...folders, name: name.trim(), preset });
+      onClose();
+    } catch (failure) {
+      setError(errorText(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="modal-backdrop" role="dialog" aria-modal="true" aria-label="Import dataset" data-testid="import-wizard">
+      <div className="modal">
+        <h2>Import a dataset</h2>
+        <label className="field">
+          <span>Images folder (full path on this machine)</span>
+          <input data-testid="import-images" value={imagesDir} onChange={(e) => setImagesDir(e.target.value)} placeholder="/data/landcover/images" />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={together} onChange={(e) => setTogether(e.target.checked)} /> Masks are in the same folder
+        </label>
+        {!together ? (
+          <label className="field">
+            <span>Masks folder</span>
+            <input data-testid="import-masks" value={masksDir} onChange={(e) => setMasksDir(e.target.value)} placeholder="/data/landcover/masks" />
+          </label>
+        ) : null}
+        <div className="row">
+          <button type="button" className="button" data-testid="import-check" disabled={!imagesDir.trim() || busy} onClick={() => void check()}>
+            Check folders
+          </button>
+        </div>
+        <ErrorNote message={error} />
+        {scan ? <ScanReport scan={scan} /> : null}
+        {scan && scan.pairs > 0 ? (
+          <>
+            <label className="field">
+              <span>Dataset name</span>
+              <input data-testid="import-name" value={name} onChange={(e) => setName(e.target.value)} />
+            </label>
+            <label className="field">
+              <span>Class palette</span>
+              <select data-testid="import-preset" value={preset} onChange={(e) => setPreset(e.target.value)}>
+                <option value="auto">Detect from the masks (a known preset when one fits)</option>
+                <option value="none">Name the classes myself</option>
+                {presets.map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {p.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </>
+        ) : null}
+        <div className="row end">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="button" className="button primary" data-testid="import-start" disabled={!scan || scan.pairs === 0 || !name.trim() || busy} onClick={() => void start()}>
+            Import {scan ? `${scan.pairs} pairs` : ''}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function ScanReport({ scan }: { scan: PairingSummary }) {
+  return (
+    <div className="scan-report" data-testid="scan-report">
+      <p>
+        <strong data-testid="scan-pairs">{scan.pairs}</strong> image/mask pairs found
+        {scan.examples[0] ? (
+          <span className="muted">
+            {' '}
+            (e.g. {scan.examples[0].image} + {scan.examples[0].mask})
+          </span>
+        ) : null}
+        .
+      </p>
+      <FileList title="Images without a mask" names={scan.imagesWithoutMasks} />
+      <FileList title="Masks without an image" names={scan.masksWithoutImages} />
+      <FileList title="Ambiguous names (skipped)" names={scan.duplicates.map((d) => d.files.join(' / '))} />
+      <FileList title="Not images (ignored)" names={scan.ignored} />
+    </div>
+  );
+}
+
+function FileList({ title, names }: { title: string; names: readonly string[] }) {
+  if (names.length === 0) return null;
+  return (
+    <details>
+      <summary>
+        {title}: {names.length}
+      </summary>
+      <ul className="file-list">
+        {names.slice(0, 200).map((n) => (
+          <li key={n}>{n}</li>
+        ))}
+        {names.length > 200 ? <li>… and {names.length - 200} more</li> : null}
+      </ul>
+    </details>
+  );
+}
+
+function suggestName(imagesDir: string): string {
+  const parts = imagesDir.split(/[\\/]/).filter(Boolean);
+  const last = parts.at(-1) ?? 'dataset';
+  return /^(images?|imgs?|rgb)$/i.test(last) ? (parts.at(-2) ?? last) : last;
+}

@@ -1,0 +1,90 @@
+import { useMemo, useState } from 'react';
+import type { DatasetDetail } from '../../../src-shared/datasets';
+import { groupKey } from '../../../src-shared/splits';
+import { ErrorNote } from '../../components/ErrorNote';
+import { useApi } from '../../hooks/ApiContext';
+import { useApiQuery } from '../../hooks/useApiQuery';
+import { errorText } from '../../hooks/useDataset';
+
+/** Random or grouped train/val/test split, with a preview of the groups the pattern makes. */
+export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
+  const api = useApi();
+  const config = dataset.splitConfig ?? { seed: 42, train: 0.8, val: 0.2, test: 0 };
+  const [train, setTrain] = useState(String(Math.round(config.train * 100)));
+  const [val, setVal] = useState(String(Math.round(config.val * 100)));
+  const [test, setTest] = useState(String(Math.round(config.test * 100)));
+  const [seed, setSeed] = useState(String(config.seed));
+  const [pattern, setPattern] = useState(config.groupPattern ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const images = useApiQuery('datasets:images', { datasetId: dataset.id });
+  const preview = useMemo(() => {
+    if (!pattern) return null;
+    try {
+      const regex = new RegExp(pattern);
+      const groups = new Map<string, number>();
+      for (const item of images.data?.items ?? []) groups.set(groupKey(item.stem, regex), (groups.get(groupKey(item.stem, regex)) ?? 0) + 1);
+      return { count: groups.size, examples: [...groups.entries()].slice(0, 4) };
+    } catch (failure) {
+      return { error: errorText(failure) };
+    }
+  }, [pattern, images.data]);
+
+  const apply = async (): Promise<void> => {
+    try {
+      setError(null);
+      await api.invoke('datasets:split', {
+        datasetId: dataset.id,
+        train: Number(train) / 100,
+        val: Number(val) / 100,
+        test: Number(test) / 100,
+        seed: Number(seed),
+        ...(pattern ? { groupPattern: pattern } : {}),
+      });
+    } catch (failure) {
+      setError(errorText(failure));
+    }
+  };
+  const counts = dataset.splitCounts;
+  return (
+    <div className="card" data-testid="splits-tab">
+      <p>
+        Now: <strong>train {counts.train}</strong> · <strong>val {counts.val}</strong> · <strong>test {counts.test}</strong>
+        {counts.none ? ` · unassigned ${counts.none}` : ''}
+        {dataset.splitConfig?.groupPattern ? <span className="muted"> (grouped by {dataset.splitConfig.groupPattern})</span> : null}
+      </p>
+      <div className="row">
+        <label className="field inline">
+          <span>Train %</span>
+          <input type="number" min={0} max={100} value={train} onChange={(e) => setTrain(e.target.value)} />
+        </label>
+        <label className="field inline">
+          <span>Validation %</span>
+          <input type="number" min={1} max={100} value={val} onChange={(e) => setVal(e.target.value)} data-testid="split-val" />
+        </label>
+        <label className="field inline">
+          <span>Test %</span>
+          <input type="number" min={0} max={100} value={test} onChange={(e) => setTest(e.target.value)} />
+        </label>
+        <label className="field inline">
+          <span>Seed</span>
+          <input type="number" min={0} value={seed} onChange={(e) => setSeed(e.target.value)} />
+        </label>
+      </div>
+      <label className="field">
+        <span>Keep together by file name (a regular expression; its first group names the scene), e.g. ^(tile\d+)_</span>
+        <input value={pattern} onChange={(e) => setPattern(e.target.value)} placeholder="leave empty for a random split" data-testid="split-pattern" />
+      </label>
+      {preview ? (
+        <p className="muted small" data-testid="split-preview">
+          {'error' in preview
+            ? `Not a valid pattern: ${preview.error}`
+            : `${preview.count} groups, e.g. ${preview.examples.map(([k, n]) => `${k} (${n})`).join(', ')}`}
+        </p>
+      ) : null}
+      <ErrorNote message={error} />
+      <button type="button" className="button primary" onClick={() => void apply()} data-testid="split-apply">
+        Apply split
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, screenshot, startServe, watchConsole } from './serve-helper';
+import type { ServedApp } from './serve-helper';
+
+let app: ServedApp;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+
+before(async () => {
+  app = await startServe();
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  errors = watchConsole(page);
+  await page.goto(app.url);
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+test('a new data directory gets the sample dataset, ready to train on', async () => {
+  const card = page.locator('[data-testid="dataset-card"][data-state="ready"]', { hasText: 'Sample: synthetic land cover' });
+  await card.waitFor({ timeout: 60_000 });
+  assert.match(await card.textContent() ?? '', /200 of 200 images indexed · 6 classes/);
+  await screenshot(page, 'datasets-sample');
+});
+
+test('import dubai-aerial through the wizard: pairs reported, indexed with progress, unknown colour reported', async () => {
+  await page.getByTestId('import-open').click();
+  await page.getByTestId('import-images').fill(resolve('../shared/data/dubai-aerial/images'));
+  await page.getByTestId('import-masks').fill(resolve('../shared/data/dubai-aerial/masks'));
+  await page.getByTestId('import-check').click();
+  await page.getByTestId('scan-report').waitFor();
+  assert.equal(await page.getByTestId('scan-pairs').textContent(), '72');
+  assert.equal(await page.getByTestId('import-name').inputValue(), 'dubai-aerial');
+  await screenshot(page, 'import-wizard');
+  await page.getByTestId('import-start').click();
+  const card = page.locator('[data-testid="dataset-card"]', { hasText: 'dubai-aerial' });
+  await card.and(page.locator('[data-state="ready"]')).waitFor({ timeout: 60_000 });
+  await card.getByTestId('dataset-open').click();
+  await page.getByTestId('dataset-view').waitFor();
+
+  await page.getByTestId('tab-report').click();
+  const unknown = page.getByTestId('unknown-table');
+  await unknown.waitFor();
+  assert.match(await unknown.textContent() ?? '', /#000000 \(0,0,0\).*552,156.*9.*tile8_image_part_003/s);
+  await screenshot(page, 'dataset-report');
+});
+
+test('filter by a class, open an image with its mask overlay and read the class under the cursor', async () => {
+  await page.getByTestId('tab-images').click();
+  await page.getByTestId('image-grid').waitFor();
+  assert.equal(await page.getByTestId('image-count').textContent(), '72 images');
+  await page.getByTestId('filter-class').selectOption({ label: 'Water' });
+  await page.getByTestId('filter-min-share').fill('20');
+  await page.waitForFunction(() => document.querySelector('[data-testid="image-count"]')?.textContent === '26 images');
+  await page.locator('.thumb-mask').first().waitFor();
+  await screenshot(page, 'dataset-images-water');
+
+  await page.getByTestId('thumb').first().click();
+  const viewer = page.getByTestId('image-viewer');
+  await viewer.waitFor();
+  // The overlay has painted pixels once the mask has loaded.
+  await page.waitForFunction(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="viewer-overlay"]');
+    if (!canvas || canvas.width === 0) return false;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 3; i < data.length; i += 4 * 97) if (data[i]! > 0) return true;
+    return false;
+  });
+  const box = (await page.getByTestId('viewer-viewport').boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  const hover = await page.getByTestId('viewer-hover').textContent();
+  assert.match(hover ?? '', /^(Building|Land \(unpaved\)|Road|Vegetation|Water|Unlabeled|Unknown value \(ignored\)) · \(\d+, \d+\)$/);
+  await page.getByTestId('viewer-opacity').fill('0.8');
+  await screenshot(page, 'image-viewer');
+  await page.getByTestId('viewer-outline').check();
+  await screenshot(page, 'image-viewer-outline');
+  await page.getByTestId('viewer-close').click();
+});
+
+test('the class statistics show a chart and an exact table with the imbalance ratio', async () => {
+  await page.getByTestId('tab-stats').click();
+  await page.getByTestId('chart-share').locator('.recharts-bar-rectangle').first().waitFor();
+  assert.equal(await page.getByTestId('chart-share').locator('.recharts-bar-rectangle').count(), 6);
+  assert.match(await page.getByTestId('imbalance').textContent() ?? '', /Imbalance ratio \(largest \/ smallest share\): \d+\.\d : 1/);
+  const table = await page.getByTestId('stats-table').textContent();
+  assert.match(table ?? '', /Land \(unpaved\)51,850,363/);
+  await screenshot(page, 'dataset-stats');
+  assert.deepEqual(errors, []);
+});
