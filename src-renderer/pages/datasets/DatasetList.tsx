@@ -62,13 +62,16 @@ export function DatasetList() {
 function DatasetCard({ dataset, progress }: { dataset: DatasetSummary; progress: Parameters<typeof ProgressBar>[0]['progress'] }) {
   const api = useApi();
   const [error, setError] = useState<string | null>(null);
-  const resume = async (): Promise<void> => {
+  const act = async (work: () => Promise<unknown>): Promise<void> => {
     try {
-      await api.invoke('datasets:reindex', { datasetId: dataset.id });
+      setError(null);
+      await work();
     } catch (failure) {
       setError(errorText(failure));
     }
   };
+  const resume = () => act(() => api.invoke('datasets:reindex', { datasetId: dataset.id }));
+  const stop = () => act(() => (dataset.indexJobId ? api.invoke('jobs:cancel', { jobId: dataset.indexJobId }) : Promise.resolve()));
   return (
     <div className="card dataset-card" data-testid="dataset-card" data-state={dataset.state}>
       <div className="row spread">
@@ -87,10 +90,19 @@ function DatasetCard({ dataset, progress }: { dataset: DatasetSummary; progress:
         {dataset.indexedCount} of {dataset.imageCount} images indexed · {dataset.classCount} classes
         {dataset.problemCount > 0 ? ` · ${dataset.problemCount} skipped (see the import report)` : ''}
       </div>
-      {dataset.state === 'indexing' ? <ProgressBar progress={progress} testId="dataset-progress" /> : null}
+      {dataset.state === 'indexing' ? (
+        <div className="row">
+          <div className="grow">
+            <ProgressBar progress={progress} testId="dataset-progress" />
+          </div>
+          <button type="button" className="button" data-testid="dataset-stop" onClick={() => void stop()}>
+            Stop
+          </button>
+        </div>
+      ) : null}
       {dataset.state === 'incomplete' ? (
         <div className="row">
-          <span className="muted small">Indexing stopped before the end.</span>
+          <span className="muted small">Indexing stopped before the end; what was indexed is kept.</span>
           <button type="button" className="button" data-testid="dataset-resume" onClick={() => void resume()}>
             Resume indexing
           </button>

@@ -11,7 +11,7 @@ import { tempDir } from '../../helpers/services';
 const cli = 'src-main/cli/segbench.cjs';
 
 function run(args: string[]) {
-  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 20_000 });
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
   return { code: result.status, out: result.stdout + result.stderr };
 }
 
@@ -72,4 +72,23 @@ test('binding anything but loopback prints a loud warning', async () => {
   await exited;
   assert.match(output, /WARNING: binding 0\.0\.0\.0, which is not loopback/);
   assert.match(output, /http:\/\/0\.0\.0\.0:\d+\/\?token=[\w-]{32}/);
+});
+
+test('segbench import of dubai-aerial reports 72 pairs, its six palette colours and the stray black as unknown', () => {
+  const dataDir = tempDir();
+  const args = ['import', '--images', '../shared/data/dubai-aerial/images', '--masks', '../shared/data/dubai-aerial/masks', '--name', 'dubai', '--data-dir', dataDir];
+  const text = run(args);
+  assert.equal(text.code, 0, text.out);
+  assert.match(text.out, /Pairs found: 72/);
+  assert.match(text.out, /Masks: RGB palette colours; 6 palette value\(s\), preset dubai-aerial:/);
+  for (const colour of ['#3c1098', '#8429f6', '#6ec1e4', '#fedd3a', '#e2a929', '#9b9b9b']) assert.match(text.out, new RegExp(colour));
+  assert.match(text.out, /Unknown values \(not in the palette; treated as ignore, never as a class\):\n\s+#000000 \(0,0,0\)\s+552156 pixels in 9 images, e\.g\. tile8_image_part_003/);
+
+  // The same name again re-indexes only what changed (nothing), and --json gives the detail.
+  const again = spawnSync(process.execPath, [cli, ...args, '--json'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(again.status, 0, again.stderr);
+  const detail = JSON.parse(again.stdout) as { pairing: { pairs: number }; indexedCount: number; values: { value: number; classIndex: number | null }[] };
+  assert.equal(detail.pairing.pairs, 72);
+  assert.equal(detail.indexedCount, 72);
+  assert.deepEqual(detail.values.filter((v) => v.classIndex === null).map((v) => v.value), [0]);
 });

@@ -253,3 +253,31 @@ test('deleting a dataset removes its catalogue rows and thumbnails, never the fi
   assert.deepEqual(readFileSync(join(images, 'tile1_image_part_001.jpg')), imageBytes);
   assert.ok(statSync(join(masks, 'tile1_image_part_001.png')).isFile());
 });
+
+test('TIFF images (8 and 16 bit) and greyscale index masks import, and are served to browsers as PNG', async () => {
+  const sharp = (await import('sharp')).default;
+  const { services, api } = open();
+  const root = tempDir();
+  const pixels = Buffer.alloc(8 * 8 * 3, 90);
+  await sharp(pixels, { raw: { width: 8, height: 8, channels: 3 } }).tiff().toFile(join(root, 'a.tif'));
+  const sixteen = new Uint16Array(8 * 8 * 3).fill(1200);
+  await sharp(sixteen, { raw: { width: 8, height: 8, channels: 3 } }).toColourspace('rgb16').tiff().toFile(join(root, 'b.tif'));
+  for (const stem of ['a', 'b']) {
+    await writeIndexMask(join(root, `${stem}_mask.png`), 8, 8, Array.from({ length: 64 }, (_, i) => (i < 16 ? 2 : 5)));
+  }
+  const { id } = await api.invoke('datasets:import', { name: 'tiffs', imagesDir: root, preset: 'none' });
+  await services.jobs.whenIdle();
+  const dataset = await api.invoke('datasets:get', { datasetId: id });
+  assert.deepEqual(dataset.problems, []);
+  assert.equal(dataset.indexedCount, 2);
+  assert.equal(dataset.maskKind, 'index');
+  assert.deepEqual(dataset.values.map((v) => [v.value, v.pixels]), [[5, 96], [2, 32]]);
+  const [first] = (await api.invoke('datasets:images', { datasetId: id })).items;
+  const served = await services.files('image', String(first!.id));
+  assert.equal(served.contentType, 'image/png');
+  assert.equal(served.kind, 'buffer');
+  const meta = await sharp(served.kind === 'buffer' ? served.body : Buffer.alloc(0)).metadata();
+  assert.deepEqual([meta.format, meta.width, meta.height], ['png', 8, 8]);
+  await assert.rejects(services.files('image', '999999'), { code: 'NOT_FOUND' });
+  await assert.rejects(services.files('secrets', String(first!.id)), { code: 'NOT_FOUND', message: /valid kinds: thumb, thumb-mask, image, mask/ });
+});
