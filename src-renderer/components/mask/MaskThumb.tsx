@@ -3,12 +3,17 @@ import type { ClassDef, MaskKind } from '../../../src-shared/classes';
 import { paintClassMap } from './class-map';
 import { loadMask } from './load-mask';
 
+/** Cells that scroll past within this time never decode their mask (fast scrolling stays smooth). */
+const settleMs = 120;
+
 /** A thumbnail's mask drawn over it in the classes' colours. */
 export function MaskThumb({ url, kind, classes, opacity }: { url: string; kind: MaskKind; classes: readonly ClassDef[]; opacity: number }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const controller = new AbortController();
-    loadMask(url, kind, classes, controller.signal)
+    const timer = setTimeout(() => void draw(), settleMs);
+    const draw = () =>
+      loadMask(url, kind, classes, controller.signal)
       .then((mask) => {
         const element = canvas.current;
         const context = element?.getContext('2d');
@@ -20,7 +25,10 @@ export function MaskThumb({ url, kind, classes, opacity }: { url: string; kind: 
         context.putImageData(image, 0, 0);
       })
       .catch(() => undefined);
-    return () => controller.abort();
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
   }, [url, kind, classes, opacity]);
   return <canvas ref={canvas} className="thumb-mask" aria-hidden="true" />;
 }
