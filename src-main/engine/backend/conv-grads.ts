@@ -1,0 +1,165 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Convolution gradients written as forward convolutions, so they run on whatever fast Conv2D a
+ * backend has (XNNPACK on wasm). Shapes are NHWC; filters [kh, kw, in, out].
+ *
+ * Geometry follows TensorFlow's padding rules through backend_util.computeConv2DInfo, so the
+ * results match the reference kernels exactly up to float rounding (tests compare with `cpu`).
+ */
+
+type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+
+function pair(value: number | [number, number]): [number, number] {
+  return typeof value === 'number' ? [value, value] : value;
+}
+
+function convInfo(
+  xShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  strides: number | [number, number],
+  dilations: number | [number, number],
+  pad: Pad,
+  rounding: Rounding,
+  depthwise = false,
+) {
+  return tf.backend_util.computeConv2DInfo(xShape, filterShape, strides, dilations, pad, rounding, depthwise, 'channelsLast');
+}
+
+/**
+ * dW[kh,kw,ci,co] = sum over b,i,j of x_pad[b, i*s + kh*d, j*s + kw*d, ci] * dy[b,i,j,co]:
+ * a convolution of the input (channels as batch) with dy (batch as channels), whose stride is the
+ * forward dilation and whose dilation is the forward stride.
+ */
+export function conv2dFilterGrad(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  strides: number | [number, number],
+  dilations: number | [number, number],
+  pad: Pad,
+  rounding?: Rounding,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const info = convInfo(x.shape, filterShape, strides, dilations, pad, rounding);
+    const { top, bottom, left, right } = info.padInfo;
+    const [kh, kw] = [info.filterHeight, info.filterWidth];
+    const padded = tf.pad(x, [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]]);
+    const input = tf.transpose(padded, [3, 1, 2, 0]);
+    const filter = tf.transpose(dy, [1, 2, 0, 3]);
+    const out = tf.conv2d(input as tf.Tensor4D, filter as tf.Tensor4D, [info.dilationHeight, info.dilationWidth], 'valid', 'NHWC', [info.strideHeight, info.strideWidth]);
+    const cropped = tf.slice(out, [0, 0, 0, 0], [-1, kh, kw, -1]);
+    return tf.transpose(cropped, [1, 2, 0, 3]) as tf.Tensor4D;
+  });
+}
+
+/** Inserts `stride - 1` zeros between the rows and the columns of dy (rank 4 at most, for wasm). */
+function dilateRowsColumns(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
+  const [b, h, w, c] = dy.shape;
+  let out: tf.Tensor = dy;
+  if (sw > 1) {
+    out = tf.reshape(tf.pad(tf.reshape(out, [b * h, w, 1, c]), [[0, 0], [0, 0], [0, sw - 1], [0, 0]]), [b, h, w * sw, c]);
+    out = tf.slice(out, [0, 0, 0, 0], [-1, -1, (w - 1) * sw + 1, -1]);
+  }
+  const wd = out.shape[2] as number;
+  if (sh > 1) {
+    out = tf.reshape(tf.pad(tf.reshape(out, [b, h, 1, wd * c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0]]), [b, h * sh, wd, c]);
+    out = tf.slice(out, [0, 0, 0, 0], [-1, (h - 1) * sh + 1, -1, -1]);
+  }
+  return out as tf.Tensor4D;
+}
+
+/**
+ * dx = the zero-dilated dy, padded for a "full" convolution, convolved with the filter turned by
+ * 180 degrees and with its in/out channels swapped. Also the forward pass of Conv2DTranspose.
+ */
+export function conv2dInputGrad(
+  inputShape: [number, number, number, number],
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  strides: number | [number, number],
+  dilations: number | [number, number],
+  pad: Pad,
+  rounding?: Rounding,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const info = convInfo(inputShape, filter.shape, strides, dilations, pad, rounding);
+    const [dh, dw] = pair([info.dilationHeight, info.dilationWidth]);
+    const khEff = (info.filterHeight - 1) * dh + 1;
+    const kwEff = (info.filterWidth - 1) * dw + 1;
+    const dilated = dilateRowsColumns(dy, info.strideHeight, info.strideWidth);
+    const padTop = khEff - 1 - info.padInfo.top;
+    const padLeft = kwEff - 1 - info.padInfo.left;
+    const padBottom = inputShape[1] - dilated.shape[1] - padTop + khEff - 1;
+    const padRight = inputShape[2] - dilated.shape[2] - padLeft + kwEff - 1;
+    const padded = tf.pad(dilated, [
+      [0, 0],
+      [Math.max(0, padTop), Math.max(0, padBottom)],
+      [Math.max(0, padLeft), Math.max(0, padRight)],
+      [0, 0],
+    ]);
+    const turned = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    const out = tf.conv2d(padded, turned, 1, 'valid', 'NHWC', [dh, dw]);
+    // Negative pads (rows the forward pass never read) become crops of the result.
+    return tf.slice(out, [0, Math.max(0, -padTop), Math.max(0, -padLeft), 0], [-1, inputShape[1], inputShape[2], -1]) as tf.Tensor4D;
+  });
+}
+
+/** Depthwise (channel multiplier 1) filter gradient: channels and batch folded into one depthwise conv. */
+export function depthwiseFilterGrad(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  strides: number | [number, number],
+  dilations: number | [number, number],
+  pad: Pad,
+  rounding?: Rounding,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const info = convInfo(x.shape, filterShape, strides, dilations, pad, rounding, true);
+    const [b, , , c] = x.shape;
+    const { top, bottom, left, right } = info.padInfo;
+    const padded = tf.pad(x, [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]]);
+    const [, hp, wp] = padded.shape;
+    const input = tf.reshape(tf.transpose(padded, [1, 2, 3, 0]), [1, hp, wp, c * b]) as tf.Tensor4D;
+    const [, oh, ow] = dy.shape;
+    const filter = tf.reshape(tf.transpose(dy, [1, 2, 3, 0]), [oh, ow, c * b, 1]) as tf.Tensor4D;
+    const out = tf.depthwiseConv2d(input, filter, [info.dilationHeight, info.dilationWidth], 'valid', 'NHWC', [info.strideHeight, info.strideWidth]);
+    const cropped = tf.slice(out, [0, 0, 0, 0], [-1, info.filterHeight, info.filterWidth, -1]);
+    const perBatch = tf.reshape(cropped, [info.filterHeight, info.filterWidth, c, b]);
+    return tf.expandDims(tf.sum(perBatch, 3), 3) as tf.Tensor4D;
+  });
+}
+
+/** Depthwise (multiplier 1) input gradient: the dilated dy through the turned filter, per channel. */
+export function depthwiseInputGrad(
+  inputShape: [number, number, number, number],
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  strides: number | [number, number],
+  dilations: number | [number, number],
+  pad: Pad,
+  rounding?: Rounding,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const info = convInfo(inputShape, filter.shape, strides, dilations, pad, rounding, true);
+    const [dh, dw] = [info.dilationHeight, info.dilationWidth];
+    const khEff = (info.filterHeight - 1) * dh + 1;
+    const kwEff = (info.filterWidth - 1) * dw + 1;
+    const dilated = dilateRowsColumns(dy, info.strideHeight, info.strideWidth);
+    const padTop = khEff - 1 - info.padInfo.top;
+    const padLeft = kwEff - 1 - info.padInfo.left;
+    const padBottom = inputShape[1] - dilated.shape[1] - padTop + khEff - 1;
+    const padRight = inputShape[2] - dilated.shape[2] - padLeft + kwEff - 1;
+    const padded = tf.pad(dilated, [
+      [0, 0],
+      [Math.max(0, padTop), Math.max(0, padBottom)],
+      [Math.max(0, padLeft), Math.max(0, padRight)],
+      [0, 0],
+    ]);
+    const turned = tf.reverse(filter, [0, 1]) as tf.Tensor4D;
+    const out = tf.depthwiseConv2d(padded, turned, 1, 'valid', 'NHWC', [dh, dw]);
+    return tf.slice(out, [0, Math.max(0, -padTop), Math.max(0, -padLeft), 0], [-1, inputShape[1], inputShape[2], -1]) as tf.Tensor4D;
+  });
+}

@@ -1,0 +1,106 @@
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core defines its gradients here; only the umbrella @tensorflow/tfjs imports it by itself.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grads';
+
+/**
+ * Gradient definitions that replace tfjs-core's for Conv2D, DepthwiseConv2dNative and
+ * FusedBatchNorm. tfjs-core refuses dilation rates above 1 in conv gradients (DeepLabV3+ needs
+ * them), and its batch-norm gradient builds full-size Tile tensors. These run everywhere:
+ * on native backends with dilation 1 they call the native backprop kernels, otherwise the
+ * conv-as-forward-conv formulas of conv-grads.ts.
+ */
+
+type Attrs = Record<string, unknown>;
+const useNativeKernels = (dilations: unknown): boolean =>
+  tf.getBackend() !== 'wasm' && (dilations === undefined || dilations === 1 || (Array.isArray(dilations) && dilations.every((d) => d === 1)));
+
+const conv2dGradient: tf.GradConfig = {
+  kernelName: 'Conv2D',
+  inputsToSave: ['x', 'filter'],
+  gradFunc: (dy, saved, attrs: Attrs) => {
+    const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+    const { strides, pad, dimRoundingMode, dilations } = attrs as {
+      strides: [number, number];
+      pad: 'same' | 'valid';
+      dimRoundingMode?: 'floor' | 'round' | 'ceil';
+      dilations: [number, number];
+    };
+    const grad = dy as tf.Tensor4D;
+    if (useNativeKernels(dilations)) {
+      const common = { strides, pad, dataFormat: 'NHWC', dimRoundingMode };
+      return {
+        x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: grad, filter }, { ...common, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: grad }, { ...common, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      };
+    }
+    return {
+      x: () => conv2dInputGrad(x.shape, grad, filter, strides, dilations, pad, dimRoundingMode),
+      filter: () => conv2dFilterGrad(x, grad, filter.shape, strides, dilations, pad, dimRoundingMode),
+    };
+  },
+};
+
+const depthwiseGradient: tf.GradConfig = {
+  kernelName: 'DepthwiseConv2dNative',
+  inputsToSave: ['x', 'filter'],
+  gradFunc: (dy, saved, attrs: Attrs) => {
+    const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+    const { strides, pad, dimRoundingMode, dilations } = attrs as {
+      strides: [number, number];
+      pad: 'same' | 'valid';
+      dimRoundingMode?: 'floor' | 'round' | 'ceil';
+      dilations: [number, number];
+    };
+    if (filter.shape[3] !== 1) throw new Error('Depthwise gradients support a channel multiplier of 1 only.');
+    const grad = dy as tf.Tensor4D;
+    if (useNativeKernels(dilations)) {
+      const common = { strides, pad, dimRoundingMode, dilations: [1, 1] };
+      return {
+        x: () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: grad, filter }, { ...common, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        filter: () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: grad }, { ...common, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      };
+    }
+    return {
+      x: () => depthwiseInputGrad(x.shape, grad, filter, strides, dilations, pad, dimRoundingMode),
+      filter: () => depthwiseFilterGrad(x, grad, filter.shape, strides, dilations, pad, dimRoundingMode),
+    };
+  },
+};
+
+/** Batch-norm gradient by broadcasting over the reduced axes, never materialising a tiled copy. */
+const batchNormGradient: tf.GradConfig = {
+  kernelName: 'FusedBatchNorm',
+  inputsToSave: ['x', 'mean', 'variance', 'scale'],
+  gradFunc: (dy, saved, attrs: Attrs) => {
+    const { varianceEpsilon } = attrs as { varianceEpsilon: number };
+    const [x, mean, variance, scale] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
+    const grad = dy as tf.Tensor;
+    const axes = tf.backend_util.getReductionAxes(mean.shape, x.shape);
+    const reduce = (t: tf.Tensor, shape: number[]): tf.Tensor => (axes.length > 0 ? tf.reshape(tf.sum(t, axes), shape) : t);
+    const scaleOrOne = scale ?? tf.scalar(1);
+    return {
+      x: () => tf.mul(grad, tf.mul(scaleOrOne, tf.rsqrt(tf.add(variance, varianceEpsilon)))),
+      mean: () => tf.neg(reduce(tf.mul(grad, tf.mul(scaleOrOne, tf.rsqrt(tf.add(variance, varianceEpsilon)))), mean.shape)),
+      variance: () => {
+        const invStd = tf.rsqrt(tf.add(variance, varianceEpsilon));
+        const term = tf.mul(tf.mul(grad, tf.sub(x, mean)), tf.mul(scaleOrOne, tf.mul(tf.pow(invStd, 3), -0.5)));
+        return reduce(term, variance.shape);
+      },
+      scale: () => reduce(tf.mul(tf.mul(grad, tf.sub(x, mean)), tf.rsqrt(tf.add(variance, varianceEpsilon))), scale ? scale.shape : mean.shape),
+      offset: () => reduce(grad, mean.shape),
+    };
+  },
+};
+
+let installed = false;
+
+/** Replaces the three gradient definitions (once per process). */
+export function installGradients(): void {
+  if (installed) return;
+  installed = true;
+  for (const config of [conv2dGradient, depthwiseGradient, batchNormGradient]) {
+    if (tf.getGradient(config.kernelName)) tf.unregisterGradient(config.kernelName);
+    tf.registerGradient(config);
+  }
+}
