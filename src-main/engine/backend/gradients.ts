@@ -20,12 +20,12 @@ const conv2dGradient: tf.GradConfig = {
   inputsToSave: ['x', 'filter'],
   gradFunc: (dy, saved, attrs: Attrs) => {
     const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
-    const { strides, pad, dimRoundingMode, dilations } = attrs as {
+    const { strides, pad, dimRoundingMode } = attrs as {
       strides: [number, number];
       pad: 'same' | 'valid';
       dimRoundingMode?: 'floor' | 'round' | 'ceil';
-      dilations: [number, number];
     };
+    const dilations = ((attrs as { dilations?: [number, number] | number | null }).dilations ?? 1) as [number, number] | number;
     const grad = dy as tf.Tensor4D;
     if (useNativeKernels(dilations)) {
       const common = { strides, pad, dataFormat: 'NHWC', dimRoundingMode };
@@ -46,12 +46,13 @@ const depthwiseGradient: tf.GradConfig = {
   inputsToSave: ['x', 'filter'],
   gradFunc: (dy, saved, attrs: Attrs) => {
     const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
-    const { strides, pad, dimRoundingMode, dilations } = attrs as {
+    const { strides, pad, dimRoundingMode } = attrs as {
       strides: [number, number];
       pad: 'same' | 'valid';
       dimRoundingMode?: 'floor' | 'round' | 'ceil';
-      dilations: [number, number];
     };
+    // tfjs-layers passes null for the default dilation.
+    const dilations = ((attrs as { dilations?: [number, number] | number | null }).dilations ?? 1) as [number, number] | number;
     if (filter.shape[3] !== 1) throw new Error('Depthwise gradients support a channel multiplier of 1 only.');
     const grad = dy as tf.Tensor4D;
     if (useNativeKernels(dilations)) {

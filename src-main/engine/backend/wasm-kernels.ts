@@ -14,7 +14,15 @@ type ConvAttrs = {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 
-const asTensor = <T extends tf.Tensor>(info: tf.TensorInfo): T => tf.engine().makeTensorFromTensorInfo(info) as T;
+/**
+ * Wraps a kernel input as a tensor. makeTensorFromTensorInfo takes no reference on the data, so
+ * disposing the wrapper would free the caller's input: take one first (released by the tidy).
+ */
+const asTensor = <T extends tf.Tensor>(info: tf.TensorInfo): T => {
+  const engine = tf.engine();
+  engine.backend.incRef(info.dataId);
+  return engine.makeTensorFromTensorInfo(info) as T;
+};
 
 export function registerWasmKernels(): void {
   for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput']) {

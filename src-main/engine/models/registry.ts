@@ -1,0 +1,49 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { ApiError } from '../../../src-shared/errors';
+import { resetNames } from './blocks';
+import { buildDeeplabV3Plus, buildFpn, buildUnetMobilenet } from './decoders';
+import type { ModelOptions } from './registry-types';
+import { buildUnet } from './unet';
+
+interface ModelSpec {
+  description: string;
+  /** Input sizes must be multiples of this. */
+  stride: (options: ModelOptions) => number;
+  build: (options: ModelOptions) => tfl.LayersModel;
+}
+
+/** Models by name (segmentation_models.pytorch style): createModel('unet', options). */
+export const modelRegistry = {
+  unet: { description: 'U-Net, depth and width set by config', stride: (o) => 2 ** (o.depth ?? 4), build: buildUnet },
+  'unet-mobilenetv2': { description: 'U-Net decoder on a MobileNetV2-style encoder', stride: () => 32, build: buildUnetMobilenet },
+  deeplabv3plus: { description: 'DeepLabV3+ with atrous spatial pyramid pooling (output stride 16)', stride: () => 16, build: buildDeeplabV3Plus },
+  fpn: { description: 'Feature pyramid network with a panoptic-FPN segmentation head', stride: () => 32, build: buildFpn },
+} satisfies Record<string, ModelSpec>;
+
+export type ModelName = keyof typeof modelRegistry;
+export const modelNames = Object.keys(modelRegistry) as ModelName[];
+
+export function isModelName(value: string): value is ModelName {
+  return Object.prototype.hasOwnProperty.call(modelRegistry, value);
+}
+
+/** Throws a VALIDATION error naming the nearest valid sizes when `size` is not a multiple of the stride. */
+export function checkInputSize(model: ModelName, options: ModelOptions): void {
+  const stride = modelRegistry[model].stride(options);
+  if (options.inputSize % stride === 0 && options.inputSize >= stride) return;
+  const below = Math.max(stride, Math.floor(options.inputSize / stride) * stride);
+  const above = Math.ceil(options.inputSize / stride) * stride;
+  throw new ApiError(
+    'VALIDATION',
+    `Input size ${options.inputSize} does not fit ${model}: it must be a multiple of ${stride}. Nearest valid: ${below === above ? above : `${below} or ${above}`}.`,
+  );
+}
+
+export function createModel(model: string, options: ModelOptions): tfl.LayersModel {
+  if (!isModelName(model)) {
+    throw new ApiError('VALIDATION', `Unknown model "${model}". Valid models: ${modelNames.join(', ')}.`);
+  }
+  checkInputSize(model, options);
+  resetNames();
+  return modelRegistry[model].build(options);
+}
