@@ -1,0 +1,95 @@
+import { backendChoices } from './settings';
+import { classWeightModes } from './class-weights';
+import { z } from './zod';
+
+/** Names the engine registries implement (tests check the registries match these lists). */
+export const modelNames = ['unet', 'unet-mobilenetv2', 'deeplabv3plus', 'fpn'] as const;
+export const lossNames = ['ce', 'focal', 'dice', 'ce-dice', 'lovasz'] as const;
+export const optimizerNames = ['adam', 'adamw', 'sgd'] as const;
+export const scheduleNames = ['constant', 'step', 'cosine', 'onecycle', 'plateau'] as const;
+
+export type ModelName = (typeof modelNames)[number];
+export type LossName = (typeof lossNames)[number];
+
+/**
+ * Everything that defines a training run. Every number has its valid range here, so the CLI, the
+ * launch form and the API refuse the same things with the same words.
+ */
+export const runConfigSchema = z.strictObject({
+  datasetId: z.string().min(1),
+  name: z.string().trim().max(80).optional(),
+  model: z.enum(modelNames).default('unet'),
+  modelOptions: z
+    .strictObject({
+      depth: z.number().int().min(2).max(6).optional(),
+      width: z.number().int().min(4).max(128).optional(),
+      alpha: z.number().min(0.25).max(1.5).optional(),
+    })
+    .default({}),
+  inputSize: z.number().int().min(32).max(1024).default(256),
+  batchSize: z.number().int().min(1).max(64).default(4),
+  epochs: z.number().int().min(1).max(1000).default(20),
+  /** Steps per epoch; by default one pass over the training images (or the sampler's count). */
+  stepsPerEpoch: z.number().int().min(1).max(100_000).optional(),
+  loss: z
+    .strictObject({
+      name: z.enum(lossNames).default('ce'),
+      classWeights: z.enum(classWeightModes).default('none'),
+      labelSmoothing: z.number().min(0).max(0.5).default(0),
+      focalGamma: z.number().min(0).max(5).default(2),
+    })
+    .default({ name: 'ce', classWeights: 'none', labelSmoothing: 0, focalGamma: 2 }),
+  optimizer: z
+    .strictObject({
+      name: z.enum(optimizerNames).default('adam'),
+      lr: z.number().min(1e-6).max(1).default(1e-3),
+      weightDecay: z.number().min(0).max(1).default(0),
+      momentum: z.number().min(0).max(0.999).default(0.9),
+    })
+    .default({ name: 'adam', lr: 1e-3, weightDecay: 0, momentum: 0.9 }),
+  schedule: z
+    .strictObject({
+      name: z.enum(scheduleNames).default('constant'),
+      warmupEpochs: z.number().min(0).max(100).default(0),
+      stepEvery: z.number().int().min(1).max(1000).default(10),
+      gamma: z.number().min(0.01).max(1).default(0.1),
+      minLr: z.number().min(0).max(1).default(0),
+      patience: z.number().int().min(1).max(100).default(3),
+    })
+    .default({ name: 'constant', warmupEpochs: 0, stepEvery: 10, gamma: 0.1, minLr: 0, patience: 3 }),
+  /** Clip gradients to this global norm; null leaves them. */
+  gradClipNorm: z.number().min(0.01).max(1000).nullable().default(null),
+  /** Apply the optimizer every N batches with the summed gradients. */
+  accumulate: z.number().int().min(1).max(16).default(1),
+  /** Stop when validation mIoU has not improved for this many epochs; null trains all epochs. */
+  earlyStoppingPatience: z.number().int().min(1).max(200).nullable().default(null),
+  augment: z
+    .strictObject({
+      flips: z.boolean().default(true),
+      rot90: z.boolean().default(true),
+      scaleMin: z.number().min(0.5).max(2).default(1),
+      scaleMax: z.number().min(0.5).max(2).default(1),
+      colorJitter: z.number().min(0).max(0.5).default(0),
+    })
+    .refine((a) => a.scaleMin <= a.scaleMax, { message: 'scaleMin must not exceed scaleMax' })
+    .default({ flips: true, rot90: true, scaleMin: 1, scaleMax: 1, colorJitter: 0 }),
+  sampler: z
+    .strictObject({
+      kind: z.enum(['uniform', 'weighted']).default('uniform'),
+      /** Per-image weights by image id, for the weighted sampler (hard-sample scores and the like). */
+      weights: z.record(z.string(), z.number().min(0).max(1000)).optional(),
+      samplesPerEpoch: z.number().int().min(1).max(1_000_000).optional(),
+    })
+    .default({ kind: 'uniform' }),
+  /** Sliding-window overlap for validation on images larger than the input size. */
+  validationOverlap: z.number().min(0).max(0.75).default(0.25),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  backend: z.enum(backendChoices).default('auto'),
+  /** Memory for decoded training images, in MiB. */
+  cacheMiB: z.number().int().min(16).max(65536).default(1024),
+});
+export type RunConfig = z.output<typeof runConfigSchema>;
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+
+export const runStatuses = ['queued', 'running', 'finished', 'stopped', 'crashed', 'diverged', 'failed'] as const;
+export type RunStatus = (typeof runStatuses)[number];
