@@ -1,6 +1,7 @@
 import type { ApiErrorShape } from './errors';
 import type { IndexedImage } from './indexing';
 import type { JobKind } from './jobs';
+import type { ClassCounts } from './metrics';
 
 /**
  * Messages between main and the engine process. Tagged unions on `type`; every switch over them
@@ -21,7 +22,27 @@ export type EngineToMain =
   | { type: 'cancelled' };
 
 /** Job-specific results streamed while a job runs; main stores them (the engine never writes SQLite). */
-export type EngineData = { kind: 'indexed'; images: IndexedImage[] };
+export type EngineData =
+  | { kind: 'indexed'; images: IndexedImage[] }
+  | { kind: 'run-started'; backend: string; device: string; notes: string[]; resumedFromEpoch: number | null }
+  | { kind: 'run-steps'; steps: { step: number; epoch: number; loss: number; lr: number }[] }
+  | { kind: 'run-epoch'; epoch: EpochReport }
+  | { kind: 'run-event'; level: 'info' | 'warn'; message: string };
+
+export interface EpochReport {
+  /** 1-based epoch number. */
+  epoch: number;
+  trainLoss: number;
+  valLoss: number | null;
+  lr: number;
+  seconds: number;
+  /** Share of the epoch's step time spent waiting for data. */
+  dataWait: number;
+  counts: ClassCounts[];
+  imageCounts: { imageId: number; counts: ClassCounts[] }[];
+  /** 'best' when this epoch became the best checkpoint. */
+  best: boolean;
+}
 
 export const engineHeartbeatIntervalMs = 1_000;
 

@@ -93,3 +93,25 @@ export type RunConfigInput = z.input<typeof runConfigSchema>;
 
 export const runStatuses = ['queued', 'running', 'finished', 'stopped', 'crashed', 'diverged', 'failed'] as const;
 export type RunStatus = (typeof runStatuses)[number];
+
+/** Input sizes must be multiples of this (the model's total downsampling). */
+export function modelStride(model: ModelName, options: { depth?: number | undefined } = {}): number {
+  switch (model) {
+    case 'unet':
+      return 2 ** (options.depth ?? 4);
+    case 'deeplabv3plus':
+      return 16;
+    case 'unet-mobilenetv2':
+    case 'fpn':
+      return 32;
+  }
+}
+
+/** A VALIDATION message naming the nearest valid sizes, or null when `size` fits. */
+export function inputSizeProblem(model: ModelName, size: number, options: { depth?: number | undefined } = {}): string | null {
+  const stride = modelStride(model, options);
+  if (size % stride === 0 && size >= stride) return null;
+  const below = Math.max(stride, Math.floor(size / stride) * stride);
+  const above = Math.ceil(size / stride) * stride;
+  return `Input size ${size} does not fit ${model}: it must be a multiple of ${stride}. Nearest valid: ${below === above ? above : `${below} or ${above}`}.`;
+}

@@ -8,6 +8,7 @@ import type { JobContext } from './job-context';
 import { runDiagnostic } from './diagnostic';
 import { runIndexJob } from './index/index-job';
 import { runSampleJob } from './sample/sample-job';
+import { runTrainJob } from './train/train-job';
 
 /**
  * Entry point of the engine process: plain Node, no electron import, no database. It runs one job
@@ -17,6 +18,7 @@ const jobRunners: Record<JobKind, (params: unknown, context: JobContext) => Prom
   diagnostic: runDiagnostic,
   index: runIndexJob,
   sample: runSampleJob,
+  train: runTrainJob,
 };
 
 const channel = connectToMain();

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { ApiError } from '../../../src-shared/errors';
+import type { LossName } from '../../../src-shared/run-config';
 import { crossEntropy, crossEntropyDice, dice, focal, lovaszSoftmax } from './losses';
 import type { LossOptions } from './losses';
 
@@ -12,9 +13,8 @@ export const lossRegistry = {
   dice,
   'ce-dice': crossEntropyDice,
   lovasz: (logits, labels) => lovaszSoftmax(logits, labels),
-} satisfies Record<string, LossFunction>;
+} satisfies Record<LossName, LossFunction>;
 
-export type LossName = keyof typeof lossRegistry;
 export const lossNames = Object.keys(lossRegistry) as LossName[];
 
 export function getLoss(name: string): LossFunction {

@@ -1,5 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ApiError } from '../../../src-shared/errors';
+import { inputSizeProblem, modelStride } from '../../../src-shared/run-config';
+import type { ModelName } from '../../../src-shared/run-config';
 import { resetNames } from './blocks';
 import { buildDeeplabV3Plus, buildFpn, buildUnetMobilenet } from './decoders';
 import type { ModelOptions } from './registry-types';
@@ -14,13 +16,12 @@ interface ModelSpec {
 
 /** Models by name (segmentation_models.pytorch style): createModel('unet', options). */
 export const modelRegistry = {
-  unet: { description: 'U-Net, depth and width set by config', stride: (o) => 2 ** (o.depth ?? 4), build: buildUnet },
-  'unet-mobilenetv2': { description: 'U-Net decoder on a MobileNetV2-style encoder', stride: () => 32, build: buildUnetMobilenet },
-  deeplabv3plus: { description: 'DeepLabV3+ with atrous spatial pyramid pooling (output stride 16)', stride: () => 16, build: buildDeeplabV3Plus },
-  fpn: { description: 'Feature pyramid network with a panoptic-FPN segmentation head', stride: () => 32, build: buildFpn },
-} satisfies Record<string, ModelSpec>;
+  unet: { description: 'U-Net, depth and width set by config', stride: (o) => modelStride('unet', o), build: buildUnet },
+  'unet-mobilenetv2': { description: 'U-Net decoder on a MobileNetV2-style encoder', stride: () => modelStride('unet-mobilenetv2'), build: buildUnetMobilenet },
+  deeplabv3plus: { description: 'DeepLabV3+ with atrous spatial pyramid pooling (output stride 16)', stride: () => modelStride('deeplabv3plus'), build: buildDeeplabV3Plus },
+  fpn: { description: 'Feature pyramid network with a panoptic-FPN segmentation head', stride: () => modelStride('fpn'), build: buildFpn },
+} satisfies Record<ModelName, ModelSpec>;
 
-export type ModelName = keyof typeof modelRegistry;
 export const modelNames = Object.keys(modelRegistry) as ModelName[];
 
 export function isModelName(value: string): value is ModelName {
@@ -29,14 +30,8 @@ export function isModelName(value: string): value is ModelName {
 
 /** Throws a VALIDATION error naming the nearest valid sizes when `size` is not a multiple of the stride. */
 export function checkInputSize(model: ModelName, options: ModelOptions): void {
-  const stride = modelRegistry[model].stride(options);
-  if (options.inputSize % stride === 0 && options.inputSize >= stride) return;
-  const below = Math.max(stride, Math.floor(options.inputSize / stride) * stride);
-  const above = Math.ceil(options.inputSize / stride) * stride;
-  throw new ApiError(
-    'VALIDATION',
-    `Input size ${options.inputSize} does not fit ${model}: it must be a multiple of ${stride}. Nearest valid: ${below === above ? above : `${below} or ${above}`}.`,
-  );
+  const problem = inputSizeProblem(model, options.inputSize, options);
+  if (problem) throw new ApiError('VALIDATION', problem);
 }
 
 export function createModel(model: string, options: ModelOptions): tfl.LayersModel {

@@ -29,7 +29,11 @@ export class Optimizer {
   private step = 0;
   private readonly slots = new Map<string, tf.Variable[]>();
 
-  constructor(private readonly settings: OptimizerSettings) {}
+  /** `keyOf` names a variable's slots stably across processes (layer weight names, not tf's unique ones). */
+  constructor(
+    private readonly settings: OptimizerSettings,
+    private readonly keyOf: (variable: tf.Variable) => string = (variable) => variable.name,
+  ) {}
 
   get steps(): number {
     return this.step;
@@ -67,10 +71,11 @@ export class Optimizer {
   }
 
   private slotsOf(variable: tf.Variable, count: number): tf.Variable[] {
-    let slots = this.slots.get(variable.name);
+    const key = this.keyOf(variable);
+    let slots = this.slots.get(key);
     if (!slots) {
       slots = Array.from({ length: count }, () => tf.variable(tf.zerosLike(variable), false));
-      this.slots.set(variable.name, slots);
+      this.slots.set(key, slots);
     }
     return slots;
   }

@@ -1,0 +1,56 @@
+import sharp from 'sharp';
+import { ignoreLabel } from '../../../src-shared/class-weights';
+
+/** A decoded training pair: RGB bytes and one training label per pixel (255 = ignore). */
+export interface Sample {
+  width: number;
+  height: number;
+  /** [height * width * 3] RGB. */
+  image: Uint8Array;
+  /** [height * width] labels; ignoreLabel where the pixel counts for nothing. */
+  labels: Uint8Array;
+}
+
+/** Mask value -> training label; values absent from the map (unknown, or the ignore class) are ignored. */
+export type LabelMap = ReadonlyMap<number, number>;
+
+export async function decodeImage(path: string): Promise<{ data: Uint8Array; width: number; height: number }> {
+  const meta = await sharp(path).metadata();
+  let pipeline = sharp(path, { failOn: 'truncated' });
+  if (meta.depth === 'ushort') pipeline = pipeline.normalise();
+  const { data, info } = await pipeline.removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`expected 3 channels after conversion, got ${info.channels}`);
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+}
+
+/** Decodes a mask (greyscale as indices, RGB as packed colours) straight to training labels. */
+export async function decodeLabels(path: string, labelOf: LabelMap): Promise<{ labels: Uint8Array; width: number; height: number }> {
+  const meta = await sharp(path).metadata();
+  const grey = (meta.channels ?? 0) <= 2;
+  const sixteen = grey && meta.depth === 'ushort';
+  const decoder = sharp(path, { failOn: 'truncated' });
+  const { data, info } = await (grey ? decoder.extractChannel(0) : decoder).raw(sixteen ? { depth: 'ushort' } : {}).toBuffer({ resolveWithObject: true });
+  const values = sixteen ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : data;
+  const pixels = info.width * info.height;
+  const labels = new Uint8Array(pixels);
+  const c = info.channels;
+  let lastValue = -1;
+  let lastLabel = ignoreLabel;
+  for (let p = 0, i = 0; p < pixels; p += 1, i += c) {
+    const value = c >= 3 ? (values[i]! << 16) | (values[i + 1]! << 8) | values[i + 2]! : values[i]!;
+    if (value !== lastValue) {
+      lastValue = value;
+      lastLabel = labelOf.get(value) ?? ignoreLabel;
+    }
+    labels[p] = lastLabel;
+  }
+  return { labels, width: info.width, height: info.height };
+}
+
+export async function decodeSample(imagePath: string, maskPath: string, labelOf: LabelMap): Promise<Sample> {
+  const [image, mask] = await Promise.all([decodeImage(imagePath), decodeLabels(maskPath, labelOf)]);
+  if (image.width !== mask.width || image.height !== mask.height) {
+    throw new Error(`mask ${mask.width}x${mask.height} does not match image ${image.width}x${image.height}`);
+  }
+  return { width: image.width, height: image.height, image: image.data, labels: mask.labels };
+}

@@ -1,0 +1,90 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { ignoreLabel } from '../../../src-shared/class-weights';
+import type { ClassCounts } from '../../../src-shared/metrics';
+import type { Normalization } from '../data/batch';
+import { imageTensor } from '../data/batch';
+
+/** Window starts along one axis: overlapping by `overlap`, the last one flush with the far edge. */
+export function windowStarts(length: number, size: number, overlap: number): number[] {
+  if (length <= size) return [0];
+  const stride = Math.max(1, Math.floor(size * (1 - overlap)));
+  const starts: number[] = [];
+  for (let s = 0; s + size < length; s += stride) starts.push(s);
+  starts.push(length - size);
+  return starts;
+}
+
+/**
+ * Class probabilities for a whole image: windows of the model's size with overlap, softmax
+ * averaged where windows meet (blended logits as probabilities); an image smaller than a window is
+ * padded and the padding cropped away. Returns [height * width * classes].
+ */
+export function predictImage(
+  model: tfl.LayersModel,
+  image: Uint8Array,
+  width: number,
+  height: number,
+  size: number,
+  overlap: number,
+  normalization: Normalization,
+  batchSize: number,
+): Float32Array {
+  const classes = (model.outputs[0]!.shape[3] as number) ?? 0;
+  const sum = new Float32Array(width * height * classes);
+  const hits = new Uint16Array(width * height);
+  const windows: [number, number][] = [];
+  for (const y of windowStarts(height, size, overlap)) for (const x of windowStarts(width, size, overlap)) windows.push([y, x]);
+  for (let b = 0; b < windows.length; b += batchSize) {
+    const group = windows.slice(b, b + batchSize);
+    const crops = group.map(([y, x]) => cropRgb(image, width, height, x, y, size));
+    const probs = tf.tidy(() => tf.softmax(model.predict(imageTensor(crops, size, normalization)) as tf.Tensor));
+    const data = probs.dataSync();
+    probs.dispose();
+    group.forEach(([y0, x0], k) => {
+      for (let i = 0; i < size && y0 + i < height; i += 1) {
+        for (let j = 0; j < size && x0 + j < width; j += 1) {
+          const p = (y0 + i) * width + (x0 + j);
+          const src = ((k * size + i) * size + j) * classes;
+          hits[p]! += 1;
+          for (let c = 0; c < classes; c += 1) sum[p * classes + c]! += data[src + c]!;
+        }
+      }
+    });
+  }
+  for (let p = 0; p < hits.length; p += 1) {
+    const n = hits[p]!;
+    if (n > 1) for (let c = 0; c < classes; c += 1) sum[p * classes + c]! /= n;
+  }
+  return sum;
+}
+
+function cropRgb(image: Uint8Array, width: number, height: number, x0: number, y0: number, size: number): Uint8Array {
+  const out = new Uint8Array(size * size * 3);
+  for (let i = 0; i < size && y0 + i < height; i += 1) {
+    const row = Math.min(width - x0, size) * 3;
+    out.set(image.subarray(((y0 + i) * width + x0) * 3, ((y0 + i) * width + x0) * 3 + row), i * size * 3);
+  }
+  return out;
+}
+
+/** Confusion counts per class and the summed cross entropy of one image's probabilities. */
+export function scoreImage(probs: Float32Array, labels: Uint8Array, classes: number): { counts: ClassCounts[]; lossSum: number; pixels: number } {
+  const counts: ClassCounts[] = Array.from({ length: classes }, () => ({ tp: 0, fp: 0, fn: 0 }));
+  let lossSum = 0;
+  let pixels = 0;
+  for (let p = 0; p < labels.length; p += 1) {
+    const label = labels[p]!;
+    if (label === ignoreLabel || label >= classes) continue;
+    let best = 0;
+    for (let c = 1; c < classes; c += 1) if (probs[p * classes + c]! > probs[p * classes + best]!) best = c;
+    if (best === label) counts[label]!.tp += 1;
+    else {
+      counts[label]!.fn += 1;
+      counts[best]!.fp += 1;
+    }
+    lossSum -= Math.log(Math.max(probs[p * classes + label]!, 1e-7));
+    pixels += 1;
+  }
+  return { counts, lossSum, pixels };
+}

@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Normalization } from '../data/batch';
+import type { Optimizer, OptimizerSnapshot } from '../optim/optimizer';
+
+/** What a checkpoint knows besides the weights: where training stood, to resume it exactly. */
+export interface CheckpointState {
+  /** Epochs completed. */
+  epoch: number;
+  globalStep: number;
+  bestMiou: number | null;
+  bestEpoch: number | null;
+  plateau: { best: number; stale: number; reductions: number };
+  /** Learning-rate factor after non-finite rollbacks (1, 0.5, 0.25, ...). */
+  lrScale: number;
+  rollbacks: number;
+  staleEpochs: number;
+  normalization: Normalization;
+  classNames: string[];
+  model: string;
+  inputSize: number;
+  savedAt: string;
+}
+
+interface WeightSpec {
+  name: string;
+  shape: number[];
+}
+
+/**
+ * Writes model weights (all of them, batch-norm statistics included), optimizer moments and the
+ * training state to `dir` through a temp folder and a rename, so a crash mid-write leaves the
+ * previous checkpoint whole.
+ */
+export async function saveCheckpoint(dir: string, model: tfl.LayersModel, optimizer: Optimizer, state: CheckpointState): Promise<void> {
+  const temp = `${dir}.tmp-${process.pid}`;
+  await rm(temp, { recursive: true, force: true });
+  await mkdir(temp, { recursive: true });
+  const weights = model.weights.map((w) => ({ name: w.originalName, shape: w.shape as number[], values: w.read().dataSync() as Float32Array }));
+  await writeFile(`${temp}/weights.bin`, concat(weights.map((w) => w.values)));
+  const snapshot = optimizer.snapshot();
+  const slots = Object.entries(snapshot.slots);
+  await writeFile(`${temp}/optimizer.bin`, concat(slots.flatMap(([, s]) => s.values.map((v) => Float32Array.from(v)))));
+  await writeFile(
+    `${temp}/checkpoint.json`,
+    JSON.stringify(
+      {
+        state,
+        weights: weights.map(({ name, shape }) => ({ name, shape })),
+        optimizer: { step: snapshot.step, slots: slots.map(([name, s]) => ({ name, shape: s.shape, count: s.values.length })) },
+      },
+      null,
+      1,
+    ),
+  );
+  const old = `${dir}.old-${process.pid}`;
+  if (existsSync(dir)) await rename(dir, old);
+  await rename(temp, dir);
+  await rm(old, { recursive: true, force: true });
+}
+
+export async function loadCheckpoint(dir: string, model: tfl.LayersModel, optimizer: Optimizer | null): Promise<CheckpointState> {
+  const manifest = JSON.parse(await readFile(`${dir}/checkpoint.json`, 'utf8')) as {
+    state: CheckpointState;
+    weights: WeightSpec[];
+    optimizer: { step: number; slots: { name: string; shape: number[]; count: number }[] };
+  };
+  const weightData = new Float32Array(toArrayBuffer(await readFile(`${dir}/weights.bin`)));
+  const byName = new Map(model.weights.map((w) => [w.originalName, w]));
+  let offset = 0;
+  for (const spec of manifest.weights) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const target = byName.get(spec.name);
+    if (!target) throw new Error(`The checkpoint has weight ${spec.name}, which this model does not: was it saved by another model?`);
+    target.write(tf.tensor(weightData.subarray(offset, offset + size), spec.shape));
+    offset += size;
+  }
+  if (optimizer) {
+    const data = new Float32Array(toArrayBuffer(await readFile(`${dir}/optimizer.bin`)));
+    const slots: OptimizerSnapshot['slots'] = {};
+    let at = 0;
+    for (const slot of manifest.optimizer.slots) {
+      const size = slot.shape.reduce((a, b) => a * b, 1);
+      slots[slot.name] = { shape: slot.shape, values: Array.from({ length: slot.count }, () => Array.from(data.subarray(at, (at += size)))) };
+    }
+    optimizer.restore({ step: manifest.optimizer.step, slots });
+  }
+  return manifest.state;
+}
+
+function concat(arrays: readonly Float32Array[]): Buffer {
+  const total = arrays.reduce((n, a) => n + a.length, 0);
+  const out = new Float32Array(total);
+  let offset = 0;
+  for (const a of arrays) {
+    out.set(a, offset);
+    offset += a.length;
+  }
+  return Buffer.from(out.buffer);
+}
+
+function toArrayBuffer(buffer: Buffer): ArrayBuffer {
+  return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
+}

@@ -1,0 +1,34 @@
+import type { RunConfig } from './run-config';
+
+export interface TrainItem {
+  imageId: number;
+  imagePath: string;
+  maskPath: string;
+}
+
+/** What main hands the engine for a `train` job: the run's config and its data, resolved. */
+export interface TrainJobParams {
+  runId: string;
+  runDir: string;
+  config: RunConfig;
+  /** Training class names, in label order (the ignore class is not one of them). */
+  classNames: string[];
+  /** [mask value, training label]; values not listed are ignored. */
+  labelMap: [number, number][];
+  /** Pixels per training class in the training split, for class weights. */
+  classPixels: number[];
+  train: TrainItem[];
+  val: TrainItem[];
+  /** Continue from runDir/last. */
+  resume: boolean;
+  /** Test hook: make the loss non-finite at these global steps, to exercise the rollback. */
+  nonFiniteAtSteps?: number[];
+}
+
+export interface TrainResult {
+  outcome: 'finished' | 'early-stopped' | 'diverged';
+  epochs: number;
+  bestEpoch: number | null;
+  bestMiou: number | null;
+  reason: string | null;
+}
