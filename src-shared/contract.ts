@@ -12,6 +12,9 @@ import { diagnosticParamsSchema } from './jobs';
 import type { Job } from './jobs';
 import { settingsSchema } from './settings';
 import { splitRequestSchema } from './splits';
+import { runConfigSchema } from './run-config';
+import { runIdRequestSchema } from './runs';
+import type { RunDetail, RunSummary } from './runs';
 import type { Settings } from './settings';
 
 /**
@@ -46,16 +49,7 @@ export interface SystemInfo {
   optionalPackages: OptionalPackage[];
 }
 
-export type { DatasetSummary };
-
-export interface RunSummary {
-  id: string;
-  name: string;
-  datasetId: string | null;
-  model: string;
-  status: string;
-  createdAt: string;
-}
+export type { DatasetSummary, RunSummary };
 
 export const methods = {
   'system:info': { request: empty, response: returns<SystemInfo>() },
@@ -77,6 +71,11 @@ export const methods = {
   'datasets:image': { request: imageIdRequestSchema, response: returns<ImageDetail>() },
   'datasets:delete': { request: datasetIdRequestSchema, response: returns<{ deleted: boolean }>() },
   'runs:list': { request: empty, response: returns<RunSummary[]>() },
+  'runs:get': { request: runIdRequestSchema, response: returns<RunDetail>() },
+  'runs:start': { request: runConfigSchema, response: returns<RunSummary>() },
+  'runs:stop': { request: runIdRequestSchema, response: returns<RunSummary>() },
+  'runs:resume': { request: runIdRequestSchema, response: returns<RunSummary>() },
+  'runs:delete': { request: runIdRequestSchema, response: returns<{ deleted: boolean }>() },
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -90,11 +89,13 @@ export interface EventPayloads {
   'settings:changed': Settings;
   /** A dataset was added, indexed further, re-classed, re-split or removed. */
   'dataset:changed': { datasetId: string };
+  /** A run was queued, started, reported an epoch or ended. */
+  'run:update': RunSummary;
 }
 export type EventName = keyof EventPayloads;
 
 export const methodNames = Object.keys(methods) as MethodName[];
-export const eventNames: readonly EventName[] = ['job:update', 'settings:changed', 'dataset:changed'];
+export const eventNames: readonly EventName[] = ['job:update', 'settings:changed', 'dataset:changed', 'run:update'];
 
 export function isMethodName(value: unknown): value is MethodName {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(methods, value);

@@ -112,6 +112,77 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX image_classes_by_class ON image_classes(class_index, image_id);
     `,
   },
+  {
+    version: 4,
+    description: 'training runs: epochs, per-class and per-image counts, steps, events',
+    sql: `
+      ALTER TABLE runs ADD COLUMN run_dir TEXT;
+      ALTER TABLE runs ADD COLUMN class_names TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE runs ADD COLUMN backend TEXT;
+      ALTER TABLE runs ADD COLUMN device TEXT;
+      ALTER TABLE runs ADD COLUMN reason TEXT;
+      ALTER TABLE runs ADD COLUMN epochs_done INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE runs ADD COLUMN best_epoch INTEGER;
+      ALTER TABLE runs ADD COLUMN best_miou REAL;
+      ALTER TABLE runs ADD COLUMN started_at TEXT;
+      ALTER TABLE runs ADD COLUMN ended_at TEXT;
+
+      CREATE TABLE run_epochs (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        epoch INTEGER NOT NULL,
+        train_loss REAL,
+        val_loss REAL,
+        lr REAL,
+        seconds REAL,
+        data_wait REAL,
+        miou REAL,
+        accuracy REAL,
+        is_best INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, epoch)
+      ) STRICT;
+
+      -- Raw counts; IoU, F1, precision and recall are computed from them in src-shared/metrics.
+      CREATE TABLE run_class_counts (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        epoch INTEGER NOT NULL,
+        split TEXT NOT NULL,
+        class_index INTEGER NOT NULL,
+        tp INTEGER NOT NULL,
+        fp INTEGER NOT NULL,
+        fn INTEGER NOT NULL,
+        PRIMARY KEY (run_id, epoch, split, class_index)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE run_image_counts (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        epoch INTEGER NOT NULL,
+        image_id INTEGER NOT NULL,
+        class_index INTEGER NOT NULL,
+        tp INTEGER NOT NULL,
+        fp INTEGER NOT NULL,
+        fn INTEGER NOT NULL,
+        PRIMARY KEY (run_id, epoch, image_id, class_index)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE run_steps (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        step INTEGER NOT NULL,
+        epoch INTEGER NOT NULL,
+        loss REAL NOT NULL,
+        lr REAL NOT NULL,
+        PRIMARY KEY (run_id, step)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE run_events (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        level TEXT NOT NULL,
+        message TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]?.version ?? 0;

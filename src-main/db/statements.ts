@@ -1,5 +1,6 @@
 import type { Db } from './connection';
 import { prepareDatasetStatements } from './dataset-statements';
+import { prepareRunStatements } from './run-statements';
 
 /** Row shapes as SQLite returns them (snake_case, JSON as text). */
 export interface JobRow {
@@ -18,15 +19,6 @@ export interface JobRow {
   heartbeat_at: string | null;
 }
 
-export interface RunSummaryRow {
-  id: string;
-  name: string;
-  dataset_id: string | null;
-  model: string;
-  status: string;
-  created_at: string;
-}
-
 /**
  * Every SQL statement the app runs, prepared once and named. Services receive this object, so
  * the SQL lives in one place and tests can run it against a temp file.
@@ -34,6 +26,7 @@ export interface RunSummaryRow {
 export function prepareStatements(db: Db) {
   return {
     ...prepareDatasetStatements(db),
+    ...prepareRunStatements(db),
     settingGet: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
     settingsAll: db.prepare<[], { key: string; value: string }>('SELECT key, value FROM settings'),
     settingsPut: db.prepare<{ key: string; value: string }>(
@@ -64,9 +57,6 @@ export function prepareStatements(db: Db) {
       'UPDATE jobs SET status = @status, ended_at = @ended_at, reason = @reason, result = @result WHERE id = @id',
     ),
 
-    runsSummary: db.prepare<[], RunSummaryRow>(
-      'SELECT id, name, dataset_id, model, status, created_at FROM runs ORDER BY created_at DESC',
-    ),
   };
 }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { RunSummary, SystemInfo } from '../../src-shared/contract';
+import type { SystemInfo } from '../../src-shared/contract';
+import { RunService } from '../runs/run-service';
 import { DatasetService } from '../datasets/dataset-service';
 import { datasetStats, imageDetail, listImages } from '../datasets/dataset-queries';
 import { SampleDatasets } from '../datasets/sample-dataset';
@@ -37,6 +38,7 @@ export interface AppServices {
   readonly jobs: JobService;
   readonly datasets: DatasetService;
   readonly samples: SampleDatasets;
+  readonly runs: RunService;
   readonly files: FileResolver;
   readonly dispatch: Dispatch;
   close(): Promise<void>;
@@ -69,6 +71,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     cacheDir: join(options.dataDir, 'cache'),
     onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }),
   });
+  const runs = new RunService({ db, statements, jobs, dataDir: options.dataDir, onChanged: (run) => events.emit('run:update', run) });
   const samples = new SampleDatasets(jobs, datasets, statements, options.dataDir, options.logger);
   const recovered = jobs.recoverInterrupted();
   if (recovered > 0) options.logger.warn(`[jobs] marked ${recovered} interrupted job(s) failed`);
@@ -108,15 +111,12 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     },
     'datasets:image': ({ imageId }) => imageDetail(statements, imageId),
     'datasets:delete': ({ datasetId }) => datasets.delete(datasetId),
-    'runs:list': (): RunSummary[] =>
-      statements.runsSummary.all().map((row) => ({
-        id: row.id,
-        name: row.name,
-        datasetId: row.dataset_id,
-        model: row.model,
-        status: row.status,
-        createdAt: row.created_at,
-      })),
+    'runs:list': () => runs.list(),
+    'runs:get': ({ runId }) => runs.get(runId),
+    'runs:start': (config) => runs.start(config),
+    'runs:stop': ({ runId }) => runs.stop(runId),
+    'runs:resume': ({ runId }) => runs.resume(runId),
+    'runs:delete': ({ runId }) => runs.delete(runId),
   };
 
   let closed = false;
@@ -127,6 +127,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     jobs,
     datasets,
     samples,
+    runs,
     files: createFileResolver(statements, join(options.dataDir, 'cache')),
     dispatch: createDispatcher(handlers, options.logger),
     async close() {

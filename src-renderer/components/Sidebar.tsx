@@ -7,6 +7,7 @@ const jobLabels: Record<Job['kind'], string> = {
   diagnostic: 'Engine self-test',
   index: 'Indexing dataset',
   sample: 'Generating sample dataset',
+  train: 'Training',
 };
 
 export function Sidebar({ current, active }: { current: PageId; active: Job | undefined }) {

@@ -92,7 +92,10 @@ export class Optimizer {
     this.dispose();
     this.step = snapshot.step;
     for (const [name, { shape, values }] of Object.entries(snapshot.slots)) {
-      this.slots.set(name, values.map((v) => tf.variable(tf.tensor(v, shape), false)));
+      this.slots.set(
+        name,
+        values.map((v) => tf.tidy(() => tf.variable(tf.tensor(v, shape), false))),
+      );
     }
   }
 

@@ -74,7 +74,10 @@ export async function loadCheckpoint(dir: string, model: tfl.LayersModel, optimi
     const size = spec.shape.reduce((a, b) => a * b, 1);
     const target = byName.get(spec.name);
     if (!target) throw new Error(`The checkpoint has weight ${spec.name}, which this model does not: was it saved by another model?`);
-    target.write(tf.tensor(weightData.subarray(offset, offset + size), spec.shape));
+    // write() takes its own reference: the temporary tensor is released right away.
+    const value = tf.tensor(weightData.subarray(offset, offset + size), spec.shape);
+    target.write(value);
+    value.dispose();
     offset += size;
   }
   if (optimizer) {

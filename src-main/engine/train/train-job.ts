@@ -4,7 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { classWeights } from '../../../src-shared/class-weights';
 import { summarize } from '../../../src-shared/metrics';
 import type { TrainJobParams, TrainResult } from '../../../src-shared/training';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../backend/select';
+import type { BackendReport } from '../backend/select';
 import { imageTensor, labelTensor, normalizationOf } from '../data/batch';
 import { epochOrder } from '../data/sampler';
 import type { JobContext } from '../job-context';
@@ -31,14 +33,34 @@ const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  */
 export async function runTrainJob(raw: unknown, context: JobContext): Promise<TrainResult> {
   const params = raw as TrainJobParams;
-  const { config } = params;
-  const backend = await selectBackend(config.backend);
-  const classes = params.classNames.length;
-  const model = createModel(config.model, { classes, inputChannels: 3, inputSize: config.inputSize, ...config.modelOptions });
-  if (backend.backend === 'wasm') checkWasmMemory(model, config.batchSize, config.inputSize);
+  const backend = await selectBackend(params.config.backend);
+  const model = createModel(params.config.model, {
+    classes: params.classNames.length,
+    inputChannels: 3,
+    inputSize: params.config.inputSize,
+    ...params.config.modelOptions,
+  });
   const stableName = new Map(model.trainableWeights.map((w) => [(w.read() as tf.Variable).name, w.originalName]));
+  const optimizer = new Optimizer({ ...params.config.optimizer }, (v) => stableName.get(v.name) ?? v.name);
+  try {
+    if (backend.backend === 'wasm') checkWasmMemory(model, params.config.batchSize, params.config.inputSize);
+    return await train(params, model, optimizer, backend, context);
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+async function train(
+  params: TrainJobParams,
+  model: tfl.LayersModel,
+  optimizer: Optimizer,
+  backend: BackendReport,
+  context: JobContext,
+): Promise<TrainResult> {
+  const { config } = params;
+  const classes = params.classNames.length;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const optimizer = new Optimizer({ ...config.optimizer }, (v) => stableName.get(v.name) ?? v.name);
   const labelMap = new Map(params.labelMap);
   const loader = new DataLoader(params.train, labelMap, config);
   const lastDir = join(params.runDir, 'last');

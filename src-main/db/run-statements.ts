@@ -1,0 +1,89 @@
+import type { Db } from './connection';
+
+export interface RunRow {
+  id: string;
+  name: string;
+  dataset_id: string | null;
+  job_id: string | null;
+  model: string;
+  config: string;
+  status: string;
+  created_at: string;
+  run_dir: string | null;
+  class_names: string;
+  backend: string | null;
+  device: string | null;
+  reason: string | null;
+  epochs_done: number;
+  best_epoch: number | null;
+  best_miou: number | null;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+export interface EpochRow {
+  epoch: number;
+  train_loss: number | null;
+  val_loss: number | null;
+  lr: number | null;
+  seconds: number | null;
+  data_wait: number | null;
+  miou: number | null;
+  accuracy: number | null;
+  is_best: number;
+}
+
+/** Training runs' SQL, named. */
+export function prepareRunStatements(db: Db) {
+  return {
+    runInsert: db.prepare<Pick<RunRow, 'id' | 'name' | 'dataset_id' | 'model' | 'config' | 'created_at' | 'run_dir' | 'class_names'>>(
+      `INSERT INTO runs (id, name, dataset_id, model, config, status, created_at, run_dir, class_names)
+       VALUES (@id, @name, @dataset_id, @model, @config, 'queued', @created_at, @run_dir, @class_names)`,
+    ),
+    runById: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
+    runsAll: db.prepare<[], RunRow>('SELECT * FROM runs ORDER BY created_at DESC'),
+    runsCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM runs'),
+    runQueued: db.prepare<{ id: string; job_id: string }>("UPDATE runs SET status = 'queued', job_id = @job_id, reason = NULL, ended_at = NULL WHERE id = @id"),
+    runStarted: db.prepare<{ id: string; backend: string; device: string; started_at: string }>(
+      "UPDATE runs SET status = 'running', backend = @backend, device = @device, started_at = COALESCE(started_at, @started_at) WHERE id = @id",
+    ),
+    runEnded: db.prepare<{ id: string; status: string; reason: string | null; ended_at: string }>(
+      'UPDATE runs SET status = @status, reason = @reason, ended_at = @ended_at WHERE id = @id',
+    ),
+    runProgress: db.prepare<{ id: string; epochs_done: number; best_epoch: number | null; best_miou: number | null }>(
+      'UPDATE runs SET epochs_done = @epochs_done, best_epoch = @best_epoch, best_miou = @best_miou WHERE id = @id',
+    ),
+    runDelete: db.prepare<[string]>('DELETE FROM runs WHERE id = ?'),
+
+    // Re-running an epoch after a resume replaces its rows.
+    epochPut: db.prepare<EpochRow & { run_id: string; created_at: string }>(
+      `INSERT OR REPLACE INTO run_epochs (run_id, epoch, train_loss, val_loss, lr, seconds, data_wait, miou, accuracy, is_best, created_at)
+       VALUES (@run_id, @epoch, @train_loss, @val_loss, @lr, @seconds, @data_wait, @miou, @accuracy, @is_best, @created_at)`,
+    ),
+    epochsOfRun: db.prepare<[string], EpochRow>('SELECT * FROM run_epochs WHERE run_id = ? ORDER BY epoch'),
+    epochsAfter: db.prepare<[string, number]>('DELETE FROM run_epochs WHERE run_id = ? AND epoch > ?'),
+    classCountPut: db.prepare<[string, number, string, number, number, number, number]>(
+      'INSERT OR REPLACE INTO run_class_counts (run_id, epoch, split, class_index, tp, fp, fn) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    classCountsOfRun: db.prepare<[string], { epoch: number; class_index: number; tp: number; fp: number; fn: number }>(
+      "SELECT epoch, class_index, tp, fp, fn FROM run_class_counts WHERE run_id = ? AND split = 'val' ORDER BY epoch, class_index",
+    ),
+    imageCountPut: db.prepare<[string, number, number, number, number, number, number]>(
+      'INSERT OR REPLACE INTO run_image_counts (run_id, epoch, image_id, class_index, tp, fp, fn) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    imageCountsOfEpoch: db.prepare<[string, number], { image_id: number; class_index: number; tp: number; fp: number; fn: number }>(
+      'SELECT image_id, class_index, tp, fp, fn FROM run_image_counts WHERE run_id = ? AND epoch = ?',
+    ),
+    stepPut: db.prepare<[string, number, number, number, number]>('INSERT OR REPLACE INTO run_steps (run_id, step, epoch, loss, lr) VALUES (?, ?, ?, ?, ?)'),
+    stepsOfRun: db.prepare<[string], { step: number; epoch: number; loss: number; lr: number }>('SELECT step, epoch, loss, lr FROM run_steps WHERE run_id = ? ORDER BY step'),
+    eventPut: db.prepare<[string, string, string, string]>('INSERT INTO run_events (run_id, at, level, message) VALUES (?, ?, ?, ?)'),
+    eventsOfRun: db.prepare<[string], { at: string; level: string; message: string }>('SELECT at, level, message FROM run_events WHERE run_id = ? ORDER BY id'),
+    trainValImages: db.prepare<[string], { id: number; image_path: string; mask_path: string; split: string | null }>(
+      "SELECT id, image_path, mask_path, split FROM images WHERE dataset_id = ? AND state = 'indexed' AND split IN ('train', 'val') ORDER BY stem",
+    ),
+    splitClassPixels: db.prepare<[string, string], { class_index: number; pixels: number }>(
+      `SELECT c.class_index, SUM(c.pixels) AS pixels FROM image_classes c JOIN images i ON i.id = c.image_id
+       WHERE i.dataset_id = ? AND i.split = ? AND i.state = 'indexed' GROUP BY c.class_index`,
+    ),
+  };
+}

@@ -1,0 +1,56 @@
+import type { ClassCounts } from '../../src-shared/metrics';
+import type { RunConfig, RunStatus } from '../../src-shared/run-config';
+import type { EpochSummary, RunDetail, RunSummary } from '../../src-shared/runs';
+import type { RunRow } from '../db/run-statements';
+import type { Statements } from '../db/statements';
+
+export function runSummary(row: RunRow): RunSummary {
+  const config = JSON.parse(row.config) as RunConfig;
+  return {
+    id: row.id,
+    name: row.name,
+    datasetId: row.dataset_id,
+    model: row.model,
+    status: row.status as RunStatus,
+    reason: row.reason,
+    epochsDone: row.epochs_done,
+    epochs: config.epochs,
+    bestEpoch: row.best_epoch,
+    bestMiou: row.best_miou,
+    backend: row.backend,
+    device: row.device,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    jobId: row.job_id,
+  };
+}
+
+export function runDetail(statements: Statements, row: RunRow): RunDetail {
+  const classNames = JSON.parse(row.class_names) as string[];
+  const countsByEpoch = new Map<number, ClassCounts[]>();
+  for (const c of statements.classCountsOfRun.all(row.id)) {
+    const list = countsByEpoch.get(c.epoch) ?? classNames.map(() => ({ tp: 0, fp: 0, fn: 0 }));
+    list[c.class_index] = { tp: c.tp, fp: c.fp, fn: c.fn };
+    countsByEpoch.set(c.epoch, list);
+  }
+  const epochHistory: EpochSummary[] = statements.epochsOfRun.all(row.id).map((e) => ({
+    epoch: e.epoch,
+    trainLoss: e.train_loss,
+    valLoss: e.val_loss,
+    lr: e.lr,
+    seconds: e.seconds,
+    dataWait: e.data_wait,
+    miou: e.miou,
+    accuracy: e.accuracy,
+    isBest: e.is_best === 1,
+    counts: countsByEpoch.get(e.epoch) ?? [],
+  }));
+  return {
+    ...runSummary(row),
+    config: JSON.parse(row.config) as RunConfig,
+    classNames,
+    epochHistory,
+    events: statements.eventsOfRun.all(row.id),
+  };
+}

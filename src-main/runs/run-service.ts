@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ignoreClassIndex } from '../../src-shared/classes';
+import type { EngineData, EpochReport } from '../../src-shared/engine-protocol';
+import { ApiError } from '../../src-shared/errors';
+import type { Job } from '../../src-shared/jobs';
+import { summarize } from '../../src-shared/metrics';
+import { inputSizeProblem, runConfigSchema } from '../../src-shared/run-config';
+import type { RunConfigInput, RunStatus } from '../../src-shared/run-config';
+import type { RunDetail, RunSummary } from '../../src-shared/runs';
+import type { TrainItem, TrainJobParams, TrainResult } from '../../src-shared/training';
+import { parseOrThrow } from '../../src-shared/validation';
+import type { Db } from '../db/connection';
+import type { RunRow } from '../db/run-statements';
+import type { Statements } from '../db/statements';
+import { parseClasses } from '../datasets/dataset-queries';
+import type { JobService } from '../jobs/job-service';
+import { runDetail, runSummary } from './run-queries';
+
+export interface RunServiceOptions {
+  db: Db;
+  statements: Statements;
+  jobs: JobService;
+  dataDir: string;
+  onChanged: (run: RunSummary) => void;
+}
+
+/** Test hooks that never reach the API (a test injects a non-finite loss with them). */
+export interface RunStartHooks {
+  nonFiniteAtSteps?: number[];
+}
+
+/**
+ * Training runs: a row is written before the engine starts; the engine's epoch and step reports
+ * are stored as they come (each in one transaction); how the job ended becomes the run's status.
+ */
+export class RunService {
+  constructor(private readonly options: RunServiceOptions) {
+    options.jobs.handleKind('train', {
+      onData: (job, data) => this.store(job, data),
+      onEnd: (job) => this.settle(job),
+    });
+  }
+
+  list(): RunSummary[] {
+    return this.options.statements.runsAll.all().map(runSummary);
+  }
+
+  get(runId: string): RunDetail {
+    return runDetail(this.options.statements, this.row(runId));
+  }
+
+  private row(runId: string): RunRow {
+    const row = this.options.statements.runById.get(runId);
+    if (!row) throw new ApiError('NOT_FOUND', `No run with id ${runId}.`);
+    return row;
+  }
+
+  start(input: RunConfigInput, hooks: RunStartHooks = {}): RunSummary {
+    const { statements } = this.options;
+    const config = parseOrThrow(runConfigSchema, input, 'run configuration');
+    const sizeProblem = inputSizeProblem(config.model, config.inputSize, config.modelOptions);
+    if (sizeProblem) throw new ApiError('VALIDATION', sizeProblem);
+    const dataset = statements.datasetById.get(config.datasetId);
+    if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${config.datasetId}. List them with the Datasets page or \`segbench import\`.`);
+    if (dataset.state === 'indexing') throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is still being indexed; train once it is ready.`);
+    const classes = parseClasses(dataset.classes);
+    const ignore = ignoreClassIndex(classes);
+    const trainClasses = classes.map((c, position) => ({ c, position })).filter(({ position }) => position !== ignore);
+    if (trainClasses.length < 2) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${trainClasses.length} class(es) to learn; segmentation needs at least 2.`);
+    const labelMap: [number, number][] = trainClasses.flatMap(({ c }, label) => c.values.map((value) => [value, label] as [number, number]));
+    const images = statements.trainValImages.all(dataset.id);
+    const item = (row: (typeof images)[number]): TrainItem => ({ imageId: row.id, imagePath: row.image_path, maskPath: row.mask_path });
+    const train = images.filter((r) => r.split === 'train').map(item);
+    const val = images.filter((r) => r.split === 'val').map(item);
+    if (train.length === 0) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has no training images. Make a split on its Splits tab.`);
+    if (val.length === 0) {
+      throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has no validation images. Make a split with a validation share on its Splits tab (e.g. 80/20).`);
+    }
+    const pixelsOf = (split: string): number[] => {
+      const byPosition = new Map(statements.splitClassPixels.all(dataset.id, split).map((r) => [r.class_index, r.pixels]));
+      return trainClasses.map(({ position }) => byPosition.get(position) ?? 0);
+    };
+    if (pixelsOf('val').every((p) => p === 0)) {
+      throw new ApiError('VALIDATION', `The validation split of "${dataset.name}" has no labelled pixels (all ignore or unknown). Check the classes, or re-split.`);
+    }
+    const id = randomUUID();
+    const runDir = join(this.options.dataDir, 'runs', id);
+    const count = statements.runsCount.get()?.n ?? 0;
+    statements.runInsert.run({
+      id,
+      name: config.name ?? `${config.model} on ${dataset.name} #${count + 1}`,
+      dataset_id: dataset.id,
+      model: config.model,
+      config: JSON.stringify(config),
+      created_at: new Date().toISOString(),
+      run_dir: runDir,
+      class_names: JSON.stringify(trainClasses.map(({ c }) => c.name)),
+    });
+    const params: TrainJobParams = {
+      runId: id,
+      runDir,
+      config,
+      classNames: trainClasses.map(({ c }) => c.name),
+      labelMap,
+      classPixels: pixelsOf('train'),
+      train,
+      val,
+      resume: false,
+      ...(hooks.nonFiniteAtSteps && { nonFiniteAtSteps: hooks.nonFiniteAtSteps }),
+    };
+    this.enqueue(id, params);
+    return runSummary(this.row(id));
+  }
+
+  /** Continues a stopped, crashed or failed run from its last checkpoint: same id, history kept. */
+  resume(runId: string): RunSummary {
+    const row = this.row(runId);
+    const resumable: RunStatus[] = ['stopped', 'crashed', 'failed'];
+    if (!resumable.includes(row.status as RunStatus)) {
+      throw new ApiError('CONFLICT', `Run "${row.name}" is ${row.status}; only stopped, crashed or failed runs can be resumed.`);
+    }
+    if (!row.run_dir || !existsSync(join(row.run_dir, 'last'))) {
+      throw new ApiError('CONFLICT', `Run "${row.name}" has no checkpoint to resume from; start a new run instead.`);
+    }
+    const job = this.options.jobs.get(row.job_id ?? '');
+    const params = { ...(job.params as TrainJobParams), resume: true, nonFiniteAtSteps: undefined };
+    this.options.statements.epochsAfter.run(runId, row.epochs_done);
+    this.enqueue(runId, params);
+    return runSummary(this.row(runId));
+  }
+
+  async stop(runId: string): Promise<RunSummary> {
+    const row = this.row(runId);
+    if (!row.job_id || !['queued', 'running'].includes(row.status)) {
+      throw new ApiError('CONFLICT', `Run "${row.name}" is ${row.status}; only queued or running runs can be stopped.`);
+    }
+    await this.options.jobs.cancel(row.job_id);
+    return runSummary(this.row(runId));
+  }
+
+  delete(runId: string): { deleted: boolean } {
+    const row = this.row(runId);
+    if (['queued', 'running'].includes(row.status)) throw new ApiError('CONFLICT', `Run "${row.name}" is ${row.status}; stop it before deleting it.`);
+    this.options.statements.runDelete.run(runId);
+    if (row.run_dir) rmSync(row.run_dir, { recursive: true, force: true });
+    return { deleted: true };
+  }
+
+  private enqueue(runId: string, params: TrainJobParams): void {
+    const job = this.options.jobs.enqueue('train', params);
+    this.options.statements.runQueued.run({ id: runId, job_id: job.id });
+    this.announce(runId);
+  }
+
+  private store(job: Job, data: EngineData): void {
+    const runId = (job.params as TrainJobParams).runId;
+    const { statements, db } = this.options;
+    const now = new Date().toISOString();
+    switch (data.kind) {
+      case 'run-started':
+        statements.runStarted.run({ id: runId, backend: data.backend, device: data.device, started_at: now });
+        for (const note of data.notes) statements.eventPut.run(runId, now, 'info', note);
+        if (data.resumedFromEpoch !== null) statements.eventPut.run(runId, now, 'info', `Resumed after epoch ${data.resumedFromEpoch}.`);
+        break;
+      case 'run-steps':
+        db.transaction(() => data.steps.forEach((s) => statements.stepPut.run(runId, s.step, s.epoch, s.loss, s.lr)))();
+        return;
+      case 'run-epoch':
+        db.transaction(() => this.storeEpoch(runId, data.epoch, now))();
+        break;
+      case 'run-event':
+        statements.eventPut.run(runId, now, data.level, data.message);
+        break;
+      case 'indexed':
+        return;
+    }
+    this.announce(runId);
+  }
+
+  private storeEpoch(runId: string, report: EpochReport, now: string): void {
+    const { statements } = this.options;
+    const summary = summarize(report.counts);
+    statements.epochPut.run({
+      run_id: runId,
+      epoch: report.epoch,
+      train_loss: Number.isFinite(report.trainLoss) ? report.trainLoss : null,
+      val_loss: report.valLoss,
+      lr: report.lr,
+      seconds: report.seconds,
+      data_wait: report.dataWait,
+      miou: summary.miou,
+      accuracy: summary.accuracy,
+      is_best: report.best ? 1 : 0,
+      created_at: now,
+    });
+    report.counts.forEach((c, i) => statements.classCountPut.run(runId, report.epoch, 'val', i, c.tp, c.fp, c.fn));
+    for (const image of report.imageCounts) {
+      image.counts.forEach((c, i) => {
+        if (c.tp + c.fp + c.fn > 0) statements.imageCountPut.run(runId, report.epoch, image.imageId, i, c.tp, c.fp, c.fn);
+      });
+    }
+    const row = this.row(runId);
+    const best = report.best ? { best_epoch: report.epoch, best_miou: summary.miou } : { best_epoch: row.best_epoch, best_miou: row.best_miou };
+    statements.runProgress.run({ id: runId, epochs_done: report.epoch, ...best });
+  }
+
+  private settle(job: Job): void {
+    const runId = (job.params as TrainJobParams).runId;
+    const row = this.options.statements.runById.get(runId);
+    if (!row || row.job_id !== job.id) return;
+    let status: RunStatus;
+    let reason: string | null = job.reason;
+    if (job.status === 'finished') {
+      const result = job.result as TrainResult;
+      status = result.outcome === 'diverged' ? 'diverged' : 'finished';
+      reason = result.reason;
+    } else if (job.status === 'cancelled') {
+      status = 'stopped';
+    } else {
+      // The engine process died (signal, exit, no heartbeat, app closed) or reported an error.
+      const died = /engine process|stopped responding|SegBench stopped while/.test(job.reason ?? '');
+      status = died ? 'crashed' : 'failed';
+    }
+    this.options.statements.runEnded.run({ id: runId, status, reason, ended_at: new Date().toISOString() });
+    this.announce(runId);
+  }
+
+  private announce(runId: string): void {
+    this.options.onChanged(runSummary(this.row(runId)));
+  }
+}

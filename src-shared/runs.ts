@@ -1,0 +1,46 @@
+import type { ClassCounts } from './metrics';
+import type { RunConfig, RunStatus } from './run-config';
+import { z } from './zod';
+
+export const runIdRequestSchema = z.strictObject({ runId: z.string().min(1) });
+
+export interface RunSummary {
+  id: string;
+  name: string;
+  datasetId: string | null;
+  model: string;
+  status: RunStatus;
+  /** Why it stopped, crashed, diverged or failed, in words. */
+  reason: string | null;
+  epochsDone: number;
+  epochs: number;
+  bestEpoch: number | null;
+  bestMiou: number | null;
+  backend: string | null;
+  device: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  jobId: string | null;
+}
+
+export interface EpochSummary {
+  epoch: number;
+  trainLoss: number | null;
+  valLoss: number | null;
+  lr: number | null;
+  seconds: number | null;
+  dataWait: number | null;
+  miou: number | null;
+  accuracy: number | null;
+  isBest: boolean;
+  /** Validation counts per class: IoU and the rest come from src-shared/metrics. */
+  counts: ClassCounts[];
+}
+
+export interface RunDetail extends RunSummary {
+  config: RunConfig;
+  classNames: string[];
+  epochHistory: EpochSummary[];
+  events: { at: string; level: string; message: string }[];
+}

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import type { EngineData } from '../../../src-shared/engine-protocol';
+import { runConfigSchema } from '../../../src-shared/run-config';
+import type { TrainJobParams } from '../../../src-shared/training';
+import { JobCancelled } from '../../../src-main/engine/job-context';
+import type { JobContext } from '../../../src-main/engine/job-context';
+import { runTrainJob } from '../../../src-main/engine/train/train-job';
+import { tempDir } from '../../helpers/services';
+import { tf, wasmReady } from '../../helpers/tf';
+import { tinySampleFolder } from '../../helpers/tiny-data';
+
+before(wasmReady);
+
+async function params(extra: Partial<TrainJobParams> = {}, config: Record<string, unknown> = {}): Promise<TrainJobParams> {
+  const { items, labelMap } = await tinySampleFolder(6, 40);
+  return {
+    runId: 'r',
+    runDir: tempDir(),
+    config: runConfigSchema.parse({
+      datasetId: 'd',
+      backend: 'wasm',
+      model: 'unet',
+      modelOptions: { depth: 2, width: 4 },
+      inputSize: 32,
+      batchSize: 2,
+      epochs: 2,
+      stepsPerEpoch: 3,
+      ...config,
+    }),
+    classNames: ['bare', 'crop', 'forest', 'water', 'road', 'building'],
+    labelMap,
+    classPixels: [1, 1, 1, 1, 1, 1],
+    train: items.slice(0, 4),
+    val: items.slice(4),
+    resume: false,
+    ...extra,
+  };
+}
+
+function recorder(abortAfterSteps?: number) {
+  const controller = new AbortController();
+  const tensorsAtStep: number[] = [];
+  const data: EngineData[] = [];
+  const context: JobContext = {
+    signal: controller.signal,
+    progress: (_done, _total, message) => {
+      if (message.includes(', step ')) tensorsAtStep.push(tf.memory().numTensors);
+      if (abortAfterSteps !== undefined && tensorsAtStep.length >= abortAfterSteps) controller.abort();
+    },
+    log: () => {},
+    emit: (d) => data.push(d),
+  };
+  return { context, tensorsAtStep, data };
+}
+
+test('tensor count is flat across steps and epochs, and back to where it started after the job', async () => {
+  const p = await params();
+  const before = tf.memory().numTensors;
+  const { context, tensorsAtStep, data } = recorder();
+  const result = await runTrainJob(p, context);
+  assert.equal(result.outcome, 'finished');
+  assert.equal(tensorsAtStep.length, 6);
+  // The first step creates the optimizer's moment buffers; from then on nothing accumulates.
+  assert.deepEqual(new Set(tensorsAtStep.slice(1)).size, 1, `tensors per step: ${tensorsAtStep.join(', ')}`);
+  assert.equal(tf.memory().numTensors, before);
+  const epochs = data.filter((d) => d.kind === 'run-epoch');
+  assert.equal(epochs.length, 2);
+  assert.ok(existsSync(join(p.runDir, 'last', 'checkpoint.json')));
+  assert.ok(existsSync(join(p.runDir, 'best', 'weights.bin')));
+});
+
+test('a non-finite loss rolls back, halves the learning rate, and leaks nothing', async () => {
+  const p = await params({ nonFiniteAtSteps: [2] });
+  const before = tf.memory().numTensors;
+  const { context, data } = recorder();
+  const result = await runTrainJob(p, context);
+  assert.equal(result.outcome, 'finished');
+  const events = data.filter((d) => d.kind === 'run-event').map((d) => (d.kind === 'run-event' ? d.message : ''));
+  assert.ok(events.some((m) => /Non-finite loss at step 2: rolled back to the checkpoint of epoch 0 and halved the learning rate \(x0\.5\); rollback 1 of 3/.test(m)), events.join('\n'));
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('four non-finite losses in a row end the run diverged with the best checkpoint kept', async () => {
+  // Epoch 1 ends at step 3 (best checkpoint); steps 4-6 fill epoch 2 with rollbacks; step 7 is the fourth.
+  const p = await params({ nonFiniteAtSteps: [4, 5, 6, 7] }, { epochs: 3 });
+  const { context } = recorder();
+  const result = await runTrainJob(p, context);
+  assert.equal(result.outcome, 'diverged');
+  assert.match(result.reason ?? '', /after 3 rollbacks with halved learning rates; stopped\. The best checkpoint is intact\./);
+  assert.equal(result.bestEpoch, 1);
+  assert.ok(existsSync(join(p.runDir, 'best', 'weights.bin')));
+});
+
+test('a cancelled run leaves no tensor behind', async () => {
+  const p = await params({}, { epochs: 5 });
+  const before = tf.memory().numTensors;
+  const { context } = recorder(2);
+  await assert.rejects(runTrainJob(p, context), (error: unknown) => error instanceof JobCancelled);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('an image that fails to decode mid-training is skipped and reported, not fatal', async () => {
+  const p = await params();
+  p.train = [...p.train, { imageId: 99, imagePath: '/nonexistent/x.jpg', maskPath: '/nonexistent/x.png' }];
+  p.config = { ...p.config, sampler: { kind: 'weighted', weights: { '99': 50 }, samplesPerEpoch: 6 } };
+  const { context, data } = recorder();
+  const result = await runTrainJob(p, context);
+  assert.equal(result.outcome, 'finished');
+  const warnings = data.filter((d) => d.kind === 'run-event' && d.message.startsWith('Skipped image 99'));
+  assert.equal(warnings.length, 1, 'reported once, not every time it is drawn');
+});
+
+test('a config that cannot fit the wasm heap is refused before training, with the largest batch that fits', async () => {
+  const p = await params({}, { inputSize: 512, batchSize: 8, modelOptions: { depth: 4, width: 16 } });
+  await assert.rejects(runTrainJob(p, recorder().context), { code: 'VALIDATION', message: /Batch 8 at 512x512 needs about \d+\.\d GiB.*The largest batch that fits is 1\./ });
+});
