@@ -3,24 +3,12 @@ import { basename, resolve } from 'node:path';
 import { importRequestSchema } from '../../src-shared/datasets';
 import { ApiError } from '../../src-shared/errors';
 import { parseOrThrow } from '../../src-shared/validation';
-import { childProcessLauncher } from '../jobs/child-engine';
-import { consoleLogger } from '../log';
-import { createAppServices } from '../services/app-services';
 import type { AppServices } from '../services/app-services';
-import { resolveDataDir } from '../services/data-dir';
 import { defaultSampleOptions } from '../datasets/sample-dataset';
-import { engineEntry } from './paths';
+import { openServices } from './open-services';
 import { progressPrinter } from './progress';
 import { formatImportReport } from './report';
 
-function openServices(dataDir: string | undefined): AppServices {
-  return createAppServices({
-    dataDir: resolveDataDir({ flag: dataDir }),
-    mode: 'cli',
-    launcher: childProcessLauncher({ entry: engineEntry }),
-    logger: consoleLogger,
-  });
-}
 
 /** Runs queued jobs to the end with a progress line; Ctrl+C stops the running job cleanly. */
 async function runJobs(services: AppServices, label: string): Promise<void> {

@@ -5,6 +5,7 @@ import { ApiError } from '../../src-shared/errors';
 import { appVersion } from '../services/version';
 import { electronSqliteBinding } from './electron-native';
 import { importCommand, sampleCommand } from './import';
+import { trainCommand } from './train';
 import { packageRoot } from './paths';
 import { serve } from './serve';
 
@@ -20,6 +21,9 @@ Usage:
                                                Presets: auto (default), none, ${presetIds.join(', ')}
   segbench sample [--count N] [--size S] [--seed K] [--data-dir DIR] [--json]
                                                generate and import the synthetic sample dataset (200 tiles of 256x256)
+  segbench train --dataset NAME [--model M] [--epochs N] [--size S] [--batch B] [--backend B] [--config FILE] [--json]
+  segbench train --resume RUN                  train in the engine with progress; prints the run id, best epoch, mIoU
+                                               and per-class IoU. Models: unet, unet-mobilenetv2, deeplabv3plus, fpn
   segbench help | --help                       this text
   segbench version | --version
 
@@ -39,6 +43,8 @@ async function main(argv: string[]): Promise<void> {
       return importCommand(rest);
     case 'sample':
       return sampleCommand(rest);
+    case 'train':
+      return trainCommand(rest);
     case 'version':
     case '--version':
       console.log(appVersion);
@@ -49,7 +55,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(usage);
       return;
     default:
-      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, help, version.\n\n${usage}`);
+      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, train, help, version.\n\n${usage}`);
   }
 }
 

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core defines its gradients here; only the umbrella @tensorflow/tfjs imports it by itself.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// tfjs-core's gradient definitions are registered by the umbrella package: its CommonJS bundle
+// carries them and registers into the shared tfjs-core (tfjs-core's own copy is ESM-only, with
+// extensionless imports that Node cannot load outside a bundler).
+import '@tensorflow/tfjs';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grads';
 
 /**

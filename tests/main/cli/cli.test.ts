@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ test('help lists the commands; an unknown command says which are valid', () => {
   assert.match(help.out, /segbench serve \[--port N\] \[--host H\] \[--data-dir DIR\]/);
   const wrong = run(['trian']);
   assert.equal(wrong.code, 1);
-  assert.match(wrong.out, /Unknown command "trian"\. Valid commands: start, serve, import, sample, help, version\./);
+  assert.match(wrong.out, /Unknown command "trian"\. Valid commands: start, serve, import, sample, train, help, version\./);
 });
 
 test('a port out of range is refused with the valid range', () => {
@@ -91,4 +91,31 @@ test('segbench import of dubai-aerial reports 72 pairs, its six palette colours 
   assert.equal(detail.pairing.pairs, 72);
   assert.equal(detail.indexedCount, 72);
   assert.deepEqual(detail.values.filter((v) => v.classIndex === null).map((v) => v.value), [0]);
+});
+
+test('segbench sample, then segbench train on it with the built engine, prints the run summary as JSON', () => {
+  const dataDir = tempDir();
+  const sample = spawnSync(process.execPath, [cli, 'sample', '--count', '12', '--size', '48', '--data-dir', dataDir], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(sample.status, 0, sample.stderr);
+  const config = join(dataDir, 'tiny.json');
+  writeFileSync(config, JSON.stringify({ modelOptions: { depth: 2, width: 4 }, stepsPerEpoch: 2, backend: 'wasm' }));
+  const train = spawnSync(
+    process.execPath,
+    [cli, 'train', '--dataset', 'Sample: synthetic land cover', '--epochs', '2', '--size', '32', '--batch', '2', '--config', config, '--data-dir', dataDir, '--json'],
+    { encoding: 'utf8', timeout: 180_000 },
+  );
+  assert.equal(train.status, 0, train.stderr);
+  const summary = JSON.parse(train.stdout) as { status: string; backend: string; epochs: number; bestEpoch: number; miou: number; perClassIou: Record<string, number | null> };
+  assert.equal(summary.status, 'finished');
+  assert.equal(summary.backend, 'wasm');
+  assert.equal(summary.epochs, 2);
+  assert.ok(summary.miou >= 0 && summary.miou <= 1);
+  assert.deepEqual(Object.keys(summary.perClassIou), ['Bare land', 'Cropland', 'Forest', 'Water', 'Road', 'Building']);
+  assert.match(train.stderr, /epoch 2\/2: train loss \d\.\d{4}, val loss \d\.\d{4}, mIoU \d\.\d{3}/);
+
+  const bad = run(['train', '--dataset', 'nope', '--data-dir', dataDir]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.out, /No dataset "nope"\. Known: "Sample: synthetic land cover"\./);
+  const badSize = run(['train', '--dataset', 'Sample: synthetic land cover', '--size', '100', '--data-dir', dataDir]);
+  assert.match(badSize.out, /Input size 100 does not fit unet: it must be a multiple of 16\. Nearest valid: 96 or 112\./);
 });

@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ApiError } from '../../src-shared/errors';
+import type { Job } from '../../src-shared/jobs';
+import { summarize } from '../../src-shared/metrics';
+import type { RunConfigInput } from '../../src-shared/run-config';
+import type { RunDetail, RunSummary } from '../../src-shared/runs';
+import type { AppServices } from '../services/app-services';
+import { openServices } from './open-services';
+import { progressPrinter } from './progress';
+
+const fmt = (value: number | null | undefined, digits = 3): string => (value === null || value === undefined ? '-' : value.toFixed(digits));
+
+/** The end-of-run summary: run id, status, best epoch, mIoU and per-class IoU at the best epoch. */
+export function formatRunSummary(detail: RunDetail): string {
+  const lines = [`Run ${detail.id} "${detail.name}": ${detail.status}${detail.reason ? ` (${detail.reason})` : ''}`];
+  lines.push(`  ${detail.model} on ${detail.backend ?? '?'} (${detail.device ?? '?'}), ${detail.epochsDone} of ${detail.epochs} epochs`);
+  const best = detail.epochHistory.find((e) => e.epoch === detail.bestEpoch);
+  if (!best) return lines.concat('  no validated epoch yet').join('\n');
+  const summary = summarize(best.counts);
+  lines.push(`  best epoch ${best.epoch}: mIoU ${fmt(summary.miou)}, accuracy ${fmt(summary.accuracy)}, val loss ${fmt(best.valLoss, 4)}`);
+  detail.classNames.forEach((name, i) => {
+    const c = summary.perClass[i];
+    lines.push(`    ${name.padEnd(18)} IoU ${fmt(c?.iou)}  F1 ${fmt(c?.f1)}  precision ${fmt(c?.precision)}  recall ${fmt(c?.recall)}`);
+  });
+  return lines.join('\n');
+}
+
+function findDataset(services: AppServices, nameOrId: string): string {
+  const match = services.datasets.list().find((d) => d.id === nameOrId || d.name.toLowerCase() === nameOrId.toLowerCase());
+  if (!match) {
+    const known = services.datasets.list().map((d) => `"${d.name}"`);
+    throw new ApiError('NOT_FOUND', `No dataset "${nameOrId}". ${known.length ? `Known: ${known.join(', ')}.` : 'Import one with `segbench import` or `segbench sample`.'}`);
+  }
+  return match.id;
+}
+
+const int = (flag: string, text: string | undefined): number | undefined => {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value)) throw new ApiError('VALIDATION', `${flag} must be a whole number; got "${text}".`);
+  return value;
+};
+
+/** `segbench train --dataset NAME [--model M] [--epochs N] [--size S] [--batch B] [--config FILE] [--resume RUN] [--json]` */
+export async function trainCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      dataset: { type: 'string' },
+      model: { type: 'string' },
+      epochs: { type: 'string' },
+      size: { type: 'string' },
+      batch: { type: 'string' },
+      backend: { type: 'string' },
+      config: { type: 'string' },
+      resume: { type: 'string' },
+      'data-dir': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const services = openServices(values['data-dir']);
+  try {
+    let run: RunSummary;
+    if (values.resume) {
+      run = services.runs.resume(values.resume);
+    } else {
+      if (!values.dataset) throw new ApiError('VALIDATION', '--dataset NAME is required (or --resume RUN to continue a run).');
+      let fromFile: Partial<RunConfigInput> = {};
+      if (values.config) {
+        try {
+          fromFile = JSON.parse(readFileSync(values.config, 'utf8')) as Partial<RunConfigInput>;
+        } catch (error) {
+          throw new ApiError('VALIDATION', `Cannot read the config file ${values.config}: ${(error as Error).message}`);
+        }
+      }
+      const config: RunConfigInput = {
+        ...fromFile,
+        datasetId: findDataset(services, values.dataset),
+        ...(values.model !== undefined && { model: values.model as RunConfigInput['model'] }),
+        ...(values.epochs !== undefined && { epochs: int('--epochs', values.epochs) }),
+        ...(values.size !== undefined && { inputSize: int('--size', values.size) }),
+        ...(values.batch !== undefined && { batchSize: int('--batch', values.batch) }),
+        ...(values.backend !== undefined && { backend: values.backend as RunConfigInput['backend'] }),
+      };
+      run = services.runs.start(config);
+    }
+    const log = (text: string): void => void process.stderr.write(`${text}\n`);
+    log(`Run ${run.id} "${run.name}" queued.`);
+    const print = progressPrinter('training');
+    let epochsShown = 0;
+    const unsubscribe = services.events.onAny((event, payload) => {
+      if (event === 'job:update' && (payload as Job).id === services.runs.get(run.id).jobId) print(payload as Job);
+      if (event !== 'run:update' || (payload as RunSummary).id !== run.id) return;
+      const detail = services.runs.get(run.id);
+      for (const e of detail.epochHistory.filter((x) => x.epoch > epochsShown)) {
+        log(`epoch ${e.epoch}/${detail.epochs}: train loss ${fmt(e.trainLoss, 4)}, val loss ${fmt(e.valLoss, 4)}, mIoU ${fmt(e.miou)}${e.isBest ? ' (best)' : ''}, ${fmt(e.seconds, 1)} s`);
+        epochsShown = e.epoch;
+      }
+    });
+    const interrupt = (): void => {
+      log(`\nStopping; continue later with: segbench train --resume ${run.id}`);
+      void services.runs.stop(run.id).catch(() => undefined);
+    };
+    process.once('SIGINT', interrupt);
+    await services.jobs.whenIdle();
+    process.off('SIGINT', interrupt);
+    unsubscribe();
+    const detail = services.runs.get(run.id);
+    process.stdout.write(values.json ? `${JSON.stringify(jsonSummary(detail), null, 2)}\n` : `${formatRunSummary(detail)}\n`);
+    if (detail.status !== 'finished') process.exitCode = 1;
+  } finally {
+    await services.close();
+  }
+}
+
+function jsonSummary(detail: RunDetail) {
+  const best = detail.epochHistory.find((e) => e.epoch === detail.bestEpoch);
+  const summary = best ? summarize(best.counts) : null;
+  return {
+    runId: detail.id,
+    status: detail.status,
+    reason: detail.reason,
+    backend: detail.backend,
+    epochs: detail.epochsDone,
+    bestEpoch: detail.bestEpoch,
+    miou: summary?.miou ?? null,
+    perClassIou: Object.fromEntries(detail.classNames.map((name, i) => [name, summary?.perClass[i]?.iou ?? null])),
+  };
+}

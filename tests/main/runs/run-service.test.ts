@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { createMemoryClient } from '../../../src-main/ipc/memory-transport';
+import type { AppServices } from '../../../src-main/services/app-services';
+import type { RunConfigInput } from '../../../src-shared/run-config';
+import { testServices } from '../../helpers/services';
+
+let services: AppServices;
+let api: ReturnType<typeof createMemoryClient>;
+let datasetId: string;
+
+const tiny = (extra: Partial<RunConfigInput> = {}): RunConfigInput => ({
+  datasetId,
+  backend: 'wasm',
+  model: 'unet',
+  modelOptions: { depth: 2, width: 4 },
+  inputSize: 32,
+  batchSize: 2,
+  epochs: 2,
+  stepsPerEpoch: 2,
+  ...extra,
+});
+
+async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+before(async () => {
+  services = testServices();
+  api = createMemoryClient(services);
+  const { imported } = services.samples.create({ count: 12, size: 48, seed: 3 });
+  await services.jobs.whenIdle();
+  datasetId = await imported;
+  await services.jobs.whenIdle();
+});
+after(() => services.close());
+
+test('a run trains in the engine process; epochs, per-class counts, steps and checkpoints are stored', async () => {
+  const run = await api.invoke('runs:start', tiny());
+  assert.equal(run.status, 'queued');
+  await services.jobs.whenIdle();
+  const detail = await api.invoke('runs:get', { runId: run.id });
+  assert.equal(detail.status, 'finished', detail.reason ?? '');
+  assert.equal(detail.backend, 'wasm');
+  assert.equal(detail.device, 'CPU (WebAssembly, SIMD, 1 thread)');
+  assert.deepEqual(detail.epochHistory.map((e) => e.epoch), [1, 2]);
+  assert.deepEqual(detail.classNames, ['Bare land', 'Cropland', 'Forest', 'Water', 'Road', 'Building']);
+  const last = detail.epochHistory[1]!;
+  assert.equal(last.counts.length, 6);
+  assert.ok(last.counts.reduce((n, c) => n + c.tp + c.fn, 0) > 0, 'validation pixels were counted');
+  assert.ok(detail.bestEpoch !== null && detail.bestMiou !== null);
+  const steps = services.db.prepare('SELECT COUNT(*) FROM run_steps WHERE run_id = ?').pluck().get(run.id);
+  assert.equal(steps, 4);
+  const perImage = services.db.prepare('SELECT COUNT(DISTINCT image_id) FROM run_image_counts WHERE run_id = ? AND epoch = 2').pluck().get(run.id);
+  assert.ok((perImage as number) > 0);
+  const runDir = join(services.dataDir, 'runs', run.id);
+  assert.ok(existsSync(join(runDir, 'last', 'checkpoint.json')) && existsSync(join(runDir, 'best', 'weights.bin')));
+  await assert.rejects(api.invoke('runs:resume', { runId: run.id }), { code: 'CONFLICT', message: /is finished; only stopped, crashed or failed runs can be resumed/ });
+});
+
+test('kill -9 of the engine mid-run leaves the run crashed; resume continues it to the end with one history', async () => {
+  const run = await api.invoke('runs:start', tiny({ epochs: 5 }));
+  const pid = await until(async () => {
+    const detail = await api.invoke('runs:get', { runId: run.id });
+    if (detail.epochsDone < 1 || !detail.jobId) return undefined;
+    return (await api.invoke('jobs:get', { jobId: detail.jobId })).enginePid ?? undefined;
+  });
+  const killedAt = Date.now();
+  process.kill(pid, 'SIGKILL');
+  const crashed = await until(async () => {
+    const detail = await api.invoke('runs:get', { runId: run.id });
+    return detail.status === 'crashed' ? detail : undefined;
+  });
+  assert.ok(Date.now() - killedAt < 5_000);
+  assert.match(crashed.reason ?? '', /killed by signal SIGKILL/);
+  const doneBefore = crashed.epochsDone;
+  assert.ok(doneBefore >= 1 && doneBefore < 5);
+
+  const resumed = await api.invoke('runs:resume', { runId: run.id });
+  assert.equal(resumed.id, run.id);
+  await services.jobs.whenIdle();
+  const detail = await api.invoke('runs:get', { runId: run.id });
+  assert.equal(detail.status, 'finished', detail.reason ?? '');
+  assert.deepEqual(detail.epochHistory.map((e) => e.epoch), [1, 2, 3, 4, 5]);
+  assert.ok(detail.events.some((e) => e.message === `Resumed after epoch ${doneBefore}.`), JSON.stringify(detail.events));
+});
+
+test('stop asks the engine to stop: the run ends stopped and can be resumed', async () => {
+  const run = await api.invoke('runs:start', tiny({ epochs: 50 }));
+  await until(async () => ((await api.invoke('runs:get', { runId: run.id })).status === 'running' ? true : undefined));
+  const stopped = await api.invoke('runs:stop', { runId: run.id });
+  assert.equal(stopped.status, 'stopped');
+  await assert.rejects(api.invoke('runs:delete', { runId: 'nope' }), { code: 'NOT_FOUND' });
+  assert.deepEqual(await api.invoke('runs:delete', { runId: run.id }), { deleted: true });
+});
+
+test('bad launches are refused with what is valid', async () => {
+  await assert.rejects(api.invoke('runs:start', { ...tiny(), model: 'segformer' as 'unet' }), {
+    code: 'VALIDATION',
+    message: /model: Invalid option: expected one of "unet"\|"unet-mobilenetv2"\|"deeplabv3plus"\|"fpn"/,
+  });
+  await assert.rejects(api.invoke('runs:start', tiny({ inputSize: 100, modelOptions: { depth: 4 } })), {
+    message: 'Input size 100 does not fit unet: it must be a multiple of 16. Nearest valid: 96 or 112.',
+  });
+  await assert.rejects(api.invoke('runs:start', tiny({ batchSize: 0, optimizer: { lr: 5 } })), {
+    message: /batchSize: Too small: expected number to be >=1.*optimizer\.lr: Too big: expected number to be <=1/,
+  });
+  await assert.rejects(api.invoke('runs:start', tiny({ datasetId: 'missing' })), { code: 'NOT_FOUND' });
+  services.db.prepare("UPDATE images SET split = 'train' WHERE dataset_id = ?").run(datasetId);
+  await assert.rejects(api.invoke('runs:start', tiny()), { message: /has no validation images\. Make a split with a validation share/ });
+  await api.invoke('datasets:split', { datasetId, train: 0.75, val: 0.25 });
+});
