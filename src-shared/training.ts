@@ -32,3 +32,28 @@ export interface TrainResult {
   bestMiou: number | null;
   reason: string | null;
 }
+
+/** A finished run's model, for evaluation and prediction. */
+export interface ModelRef {
+  runDir: string;
+  checkpoint: 'best' | 'last';
+  config: RunConfig;
+  classNames: string[];
+}
+
+export interface EvalJobParams extends ModelRef {
+  labelMap: [number, number][];
+  items: TrainItem[];
+}
+
+export interface PredictJobParams extends ModelRef {
+  images: string[];
+  outDir: string;
+  /** Display colour per training class, '#rrggbb'. */
+  colors: string[];
+}
+
+export interface PredictResult {
+  written: number;
+  skipped: { image: string; message: string }[];
+}

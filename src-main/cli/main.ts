@@ -6,6 +6,7 @@ import { appVersion } from '../services/version';
 import { electronSqliteBinding } from './electron-native';
 import { importCommand, sampleCommand } from './import';
 import { trainCommand } from './train';
+import { evalCommand, predictCommand } from './evaluate';
 import { packageRoot } from './paths';
 import { serve } from './serve';
 
@@ -24,6 +25,9 @@ Usage:
   segbench train --dataset NAME [--model M] [--epochs N] [--size S] [--batch B] [--backend B] [--config FILE] [--json]
   segbench train --resume RUN                  train in the engine with progress; prints the run id, best epoch, mIoU
                                                and per-class IoU. Models: unet, unet-mobilenetv2, deeplabv3plus, fpn
+  segbench eval --run ID [--split val|test] [--checkpoint best|last] [--json]
+  segbench predict --run ID --images DIR --out DIR [--checkpoint best|last]
+                                               index and colour PNG per image; large images by sliding window
   segbench help | --help                       this text
   segbench version | --version
 
@@ -45,6 +49,10 @@ async function main(argv: string[]): Promise<void> {
       return sampleCommand(rest);
     case 'train':
       return trainCommand(rest);
+    case 'eval':
+      return evalCommand(rest);
+    case 'predict':
+      return predictCommand(rest);
     case 'version':
     case '--version':
       console.log(appVersion);
@@ -55,7 +63,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(usage);
       return;
     default:
-      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, train, help, version.\n\n${usage}`);
+      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, train, eval, predict, help, version.\n\n${usage}`);
   }
 }
 

@@ -9,6 +9,8 @@ import { runDiagnostic } from './diagnostic';
 import { runIndexJob } from './index/index-job';
 import { runSampleJob } from './sample/sample-job';
 import { runTrainJob } from './train/train-job';
+import { runEvalJob } from './eval/eval-job';
+import { runPredictJob } from './eval/predict-job';
 
 /**
  * Entry point of the engine process: plain Node, no electron import, no database. It runs one job
@@ -19,6 +21,8 @@ const jobRunners: Record<JobKind, (params: unknown, context: JobContext) => Prom
   index: runIndexJob,
   sample: runSampleJob,
   train: runTrainJob,
+  eval: runEvalJob,
+  predict: runPredictJob,
 };
 
 const channel = connectToMain();

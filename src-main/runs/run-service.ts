@@ -9,7 +9,7 @@ import { summarize } from '../../src-shared/metrics';
 import { inputSizeProblem, runConfigSchema } from '../../src-shared/run-config';
 import type { RunConfigInput, RunStatus } from '../../src-shared/run-config';
 import type { RunDetail, RunSummary } from '../../src-shared/runs';
-import type { TrainItem, TrainJobParams, TrainResult } from '../../src-shared/training';
+import type { EvalJobParams, PredictJobParams, TrainItem, TrainJobParams, TrainResult } from '../../src-shared/training';
 import { parseOrThrow } from '../../src-shared/validation';
 import type { Db } from '../db/connection';
 import type { RunRow } from '../db/run-statements';
@@ -138,6 +138,50 @@ export class RunService {
     }
     await this.options.jobs.cancel(row.job_id);
     return runSummary(this.row(runId));
+  }
+
+  /** Queues evaluation of a checkpoint on a split's images; the job's result holds the counts. */
+  evaluate(runId: string, split: 'val' | 'test', checkpoint: 'best' | 'last' = 'best'): Job {
+    const { row, train } = this.trainParams(runId);
+    const images = this.options.db
+      .prepare<[string, string], { id: number; image_path: string; mask_path: string }>(
+        "SELECT id, image_path, mask_path FROM images WHERE dataset_id = ? AND split = ? AND state = 'indexed' ORDER BY stem",
+      )
+      .all(row.dataset_id ?? '', split);
+    if (images.length === 0) throw new ApiError('VALIDATION', `The dataset of run "${row.name}" has no ${split} images (or no longer exists).`);
+    const params: EvalJobParams = {
+      runDir: train.runDir,
+      checkpoint,
+      config: train.config,
+      classNames: train.classNames,
+      labelMap: train.labelMap,
+      items: images.map((i) => ({ imageId: i.id, imagePath: i.image_path, maskPath: i.mask_path })),
+    };
+    return this.options.jobs.enqueue('eval', params);
+  }
+
+  /** Queues prediction of every image in a folder, written as index and colour PNGs. */
+  predict(runId: string, imagePaths: string[], outDir: string, checkpoint: 'best' | 'last' = 'best'): Job {
+    const { row, train } = this.trainParams(runId);
+    const dataset = row.dataset_id ? this.options.statements.datasetById.get(row.dataset_id) : undefined;
+    const colourOf = new Map((dataset ? parseClasses(dataset.classes) : []).map((c) => [c.name, c.color]));
+    const fallback = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+    const params: PredictJobParams = {
+      runDir: train.runDir,
+      checkpoint,
+      config: train.config,
+      classNames: train.classNames,
+      images: imagePaths,
+      outDir,
+      colors: train.classNames.map((name, i) => colourOf.get(name) ?? fallback[i % fallback.length]!),
+    };
+    return this.options.jobs.enqueue('predict', params);
+  }
+
+  private trainParams(runId: string): { row: RunRow; train: TrainJobParams } {
+    const row = this.row(runId);
+    if (!row.job_id) throw new ApiError('CONFLICT', `Run "${row.name}" never started.`);
+    return { row, train: this.options.jobs.get(row.job_id).params as TrainJobParams };
   }
 
   delete(runId: string): { deleted: boolean } {

@@ -8,6 +8,8 @@ const jobLabels: Record<Job['kind'], string> = {
   index: 'Indexing dataset',
   sample: 'Generating sample dataset',
   train: 'Training',
+  eval: 'Evaluating',
+  predict: 'Predicting',
 };
 
 export function Sidebar({ current, active }: { current: PageId; active: Job | undefined }) {

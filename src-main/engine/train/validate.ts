@@ -20,6 +20,7 @@ export async function validate(
   items: readonly TrainItem[],
   labelMap: LabelMap,
   options: { size: number; overlap: number; normalization: Normalization; batchSize: number; classes: number; signal: AbortSignal },
+  onImage: () => void = () => {},
 ): Promise<ValidationResult> {
   const counts: ClassCounts[] = Array.from({ length: options.classes }, () => ({ tp: 0, fp: 0, fn: 0 }));
   const result: ValidationResult = { counts, imageCounts: [], loss: null, skipped: [] };
@@ -40,6 +41,7 @@ export async function validate(
     result.imageCounts.push({ imageId: item.imageId, counts: scored.counts });
     lossSum += scored.lossSum;
     pixels += scored.pixels;
+    onImage();
   }
   result.loss = pixels > 0 ? lossSum / pixels : null;
   return result;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ test('help lists the commands; an unknown command says which are valid', () => {
   assert.match(help.out, /segbench serve \[--port N\] \[--host H\] \[--data-dir DIR\]/);
   const wrong = run(['trian']);
   assert.equal(wrong.code, 1);
-  assert.match(wrong.out, /Unknown command "trian"\. Valid commands: start, serve, import, sample, train, help, version\./);
+  assert.match(wrong.out, /Unknown command "trian"\. Valid commands: start, serve, import, sample, train, eval, predict, help, version\./);
 });
 
 test('a port out of range is refused with the valid range', () => {
@@ -112,6 +112,24 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   assert.ok(summary.miou >= 0 && summary.miou <= 1);
   assert.deepEqual(Object.keys(summary.perClassIou), ['Bare land', 'Cropland', 'Forest', 'Water', 'Road', 'Building']);
   assert.match(train.stderr, /epoch 2\/2: train loss \d\.\d{4}, val loss \d\.\d{4}, mIoU \d\.\d{3}/);
+
+  const runId = (JSON.parse(train.stdout) as { runId: string }).runId;
+  const evaluated = spawnSync(process.execPath, [cli, 'eval', '--run', runId, '--data-dir', dataDir, '--json'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(evaluated.status, 0, evaluated.stderr);
+  const metrics = JSON.parse(evaluated.stdout) as { split: string; miou: number; perClass: Record<string, { iou: number | null }> };
+  assert.equal(metrics.split, 'val');
+  assert.equal(Object.keys(metrics.perClass).length, 6);
+
+  const input = tempDir();
+  copyFileSync('../shared/data/dubai-aerial/images/tile1_image_part_001.jpg', join(input, 'tile.jpg'));
+  writeFileSync(join(input, 'broken.png'), 'not an image');
+  const out = join(tempDir(), 'predictions');
+  const predicted = run(['predict', '--run', runId, '--images', input, '--out', out, '--data-dir', dataDir]);
+  assert.equal(predicted.code, 0, predicted.out);
+  assert.match(predicted.out, /Wrote 1 prediction\(s\)[\s\S]*skipped .*broken\.png: not a readable image/);
+  assert.deepEqual(readdirSync(out).sort(), ['tile_color.png', 'tile_index.png']);
+  const empty = run(['predict', '--run', runId, '--images', tempDir(), '--out', out, '--data-dir', dataDir]);
+  assert.match(empty.out, /No images \(JPEG, PNG, TIFF\) in /);
 
   const bad = run(['train', '--dataset', 'nope', '--data-dir', dataDir]);
   assert.equal(bad.code, 1);

@@ -1,0 +1,84 @@
+import { readdirSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ApiError } from '../../src-shared/errors';
+import type { Job } from '../../src-shared/jobs';
+import { summarize } from '../../src-shared/metrics';
+import type { PredictResult } from '../../src-shared/training';
+import type { AppServices } from '../services/app-services';
+import { openServices } from './open-services';
+import { progressPrinter } from './progress';
+
+const imageExtensions = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff']);
+
+async function finish(services: AppServices, job: Job, label: string): Promise<Job> {
+  const print = progressPrinter(label);
+  const unsubscribe = services.events.onAny((event, payload) => {
+    if (event === 'job:update' && (payload as Job).id === job.id) print(payload as Job);
+  });
+  await services.jobs.whenIdle();
+  unsubscribe();
+  const done = services.jobs.get(job.id);
+  if (done.status !== 'finished') throw new ApiError('ENGINE', `${label} did not finish: ${done.reason ?? done.status}`);
+  return done;
+}
+
+const checkpointOf = (text: string | undefined): 'best' | 'last' => {
+  if (text === undefined || text === 'best' || text === 'last') return text ?? 'best';
+  throw new ApiError('VALIDATION', `--checkpoint must be best or last; got "${text}".`);
+};
+
+/** `segbench eval --run ID [--split val|test] [--checkpoint best|last] [--json]` */
+export async function evalCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { run: { type: 'string' }, split: { type: 'string' }, checkpoint: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
+  if (!values.run) throw new ApiError('VALIDATION', '--run ID is required (the id `segbench train` printed).');
+  const split = values.split ?? 'val';
+  if (split !== 'val' && split !== 'test') throw new ApiError('VALIDATION', `--split must be val or test; got "${split}".`);
+  const services = openServices(values['data-dir']);
+  try {
+    const detail = services.runs.get(values.run);
+    const job = await finish(services, services.runs.evaluate(values.run, split, checkpointOf(values.checkpoint)), 'evaluating');
+    const result = job.result as { counts: { tp: number; fp: number; fn: number }[]; loss: number | null };
+    const summary = summarize(result.counts);
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ runId: detail.id, split, miou: summary.miou, accuracy: summary.accuracy, loss: result.loss, perClass: Object.fromEntries(detail.classNames.map((n, i) => [n, summary.perClass[i]])) }, null, 2)}\n`);
+      return;
+    }
+    const f = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(3));
+    const lines = [`Run ${detail.id} on the ${split} split: mIoU ${f(summary.miou)}, accuracy ${f(summary.accuracy)}, loss ${f(result.loss)}`];
+    detail.classNames.forEach((name, i) => lines.push(`  ${name.padEnd(18)} IoU ${f(summary.perClass[i]?.iou)}  F1 ${f(summary.perClass[i]?.f1)}`));
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await services.close();
+  }
+}
+
+/** `segbench predict --run ID --images DIR --out DIR [--checkpoint best|last]` */
+export async function predictCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { run: { type: 'string' }, images: { type: 'string' }, out: { type: 'string' }, checkpoint: { type: 'string' }, 'data-dir': { type: 'string' } },
+    strict: true,
+  });
+  if (!values.run || !values.images || !values.out) throw new ApiError('VALIDATION', '--run ID, --images DIR and --out DIR are required.');
+  let files: string[];
+  try {
+    files = readdirSync(values.images).filter((name) => imageExtensions.has(extname(name).toLowerCase())).sort();
+  } catch {
+    throw new ApiError('VALIDATION', `The images folder ${values.images} does not exist or cannot be read.`);
+  }
+  if (files.length === 0) throw new ApiError('VALIDATION', `No images (JPEG, PNG, TIFF) in ${values.images}.`);
+  const services = openServices(values['data-dir']);
+  try {
+    const job = await finish(services, services.runs.predict(values.run, files.map((f) => resolve(join(values.images!, f))), resolve(values.out), checkpointOf(values.checkpoint)), 'predicting');
+    const result = job.result as PredictResult;
+    process.stdout.write(`Wrote ${result.written} prediction(s) to ${resolve(values.out)} (<name>_index.png and <name>_color.png).\n`);
+    for (const s of result.skipped) process.stdout.write(`  skipped ${s.image}: ${s.message}\n`);
+  } finally {
+    await services.close();
+  }
+}

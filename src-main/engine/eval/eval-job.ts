@@ -1,0 +1,32 @@
+import type { EvalJobParams } from '../../../src-shared/training';
+import type { JobContext } from '../job-context';
+import { validate } from '../train/validate';
+import type { ValidationResult } from '../train/validate';
+import { loadRunModel } from './load-model';
+
+/** The `eval` job: a run's checkpoint on a split's full images, by sliding window; counts per class and image. */
+export async function runEvalJob(raw: unknown, context: JobContext): Promise<ValidationResult> {
+  const params = raw as EvalJobParams;
+  const { model, state } = await loadRunModel(params);
+  try {
+    context.progress(0, params.items.length, `evaluating ${params.items.length} images`);
+    let done = 0;
+    const result = await validate(
+      model,
+      params.items,
+      new Map(params.labelMap),
+      {
+        size: params.config.inputSize,
+        overlap: params.config.validationOverlap,
+        normalization: state.normalization,
+        batchSize: params.config.batchSize,
+        classes: params.classNames.length,
+        signal: context.signal,
+      },
+      () => context.progress(++done, params.items.length, `evaluated ${done} of ${params.items.length} images`),
+    );
+    return result;
+  } finally {
+    model.dispose();
+  }
+}

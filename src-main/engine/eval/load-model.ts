@@ -1,0 +1,30 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { ApiError } from '../../../src-shared/errors';
+import type { ModelRef } from '../../../src-shared/training';
+import { selectBackend } from '../backend/select';
+import { createModel } from '../models/registry';
+import { loadCheckpoint } from '../train/checkpoint';
+import type { CheckpointState } from '../train/checkpoint';
+
+/** Builds the run's model and loads its best or last checkpoint. */
+export async function loadRunModel(ref: ModelRef): Promise<{ model: tfl.LayersModel; state: CheckpointState }> {
+  const dir = join(ref.runDir, ref.checkpoint);
+  if (!existsSync(join(dir, 'checkpoint.json'))) {
+    throw new ApiError('VALIDATION', `This run has no ${ref.checkpoint} checkpoint (${dir}); it never finished an epoch. Train it first.`);
+  }
+  await selectBackend(ref.config.backend);
+  const model = createModel(ref.config.model, {
+    classes: ref.classNames.length,
+    inputChannels: 3,
+    inputSize: ref.config.inputSize,
+    ...ref.config.modelOptions,
+  });
+  try {
+    return { model, state: await loadCheckpoint(dir, model, null) };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
