@@ -36,6 +36,8 @@ export interface EpochReport {
   valLoss: number | null;
   lr: number;
   seconds: number;
+  /** Training images per second over the epoch's steps (validation not included). */
+  imagesPerSecond: number;
   /** Share of the epoch's step time spent waiting for data. */
   dataWait: number;
   counts: ClassCounts[];

@@ -30,6 +30,7 @@ export interface EpochSummary {
   valLoss: number | null;
   lr: number | null;
   seconds: number | null;
+  imagesPerSecond: number | null;
   dataWait: number | null;
   miou: number | null;
   accuracy: number | null;

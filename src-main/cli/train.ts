@@ -95,7 +95,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       if (event !== 'run:update' || (payload as RunSummary).id !== run.id) return;
       const detail = services.runs.get(run.id);
       for (const e of detail.epochHistory.filter((x) => x.epoch > epochsShown)) {
-        log(`epoch ${e.epoch}/${detail.epochs}: train loss ${fmt(e.trainLoss, 4)}, val loss ${fmt(e.valLoss, 4)}, mIoU ${fmt(e.miou)}${e.isBest ? ' (best)' : ''}, ${fmt(e.seconds, 1)} s`);
+        log(`epoch ${e.epoch}/${detail.epochs}: train loss ${fmt(e.trainLoss, 4)}, val loss ${fmt(e.valLoss, 4)}, mIoU ${fmt(e.miou)}${e.isBest ? ' (best)' : ''}, ${fmt(e.imagesPerSecond, 1)} img/s, data wait ${fmt((e.dataWait ?? 0) * 100, 1)}%, ${fmt(e.seconds, 1)} s`);
         epochsShown = e.epoch;
       }
     });

@@ -134,6 +134,7 @@ export const migrations: readonly Migration[] = [
         val_loss REAL,
         lr REAL,
         seconds REAL,
+        images_per_second REAL,
         data_wait REAL,
         miou REAL,
         accuracy REAL,

@@ -27,6 +27,7 @@ export interface EpochRow {
   val_loss: number | null;
   lr: number | null;
   seconds: number | null;
+  images_per_second: number | null;
   data_wait: number | null;
   miou: number | null;
   accuracy: number | null;
@@ -57,8 +58,8 @@ export function prepareRunStatements(db: Db) {
 
     // Re-running an epoch after a resume replaces its rows.
     epochPut: db.prepare<EpochRow & { run_id: string; created_at: string }>(
-      `INSERT OR REPLACE INTO run_epochs (run_id, epoch, train_loss, val_loss, lr, seconds, data_wait, miou, accuracy, is_best, created_at)
-       VALUES (@run_id, @epoch, @train_loss, @val_loss, @lr, @seconds, @data_wait, @miou, @accuracy, @is_best, @created_at)`,
+      `INSERT OR REPLACE INTO run_epochs (run_id, epoch, train_loss, val_loss, lr, seconds, images_per_second, data_wait, miou, accuracy, is_best, created_at)
+       VALUES (@run_id, @epoch, @train_loss, @val_loss, @lr, @seconds, @images_per_second, @data_wait, @miou, @accuracy, @is_best, @created_at)`,
     ),
     epochsOfRun: db.prepare<[string], EpochRow>('SELECT * FROM run_epochs WHERE run_id = ? ORDER BY epoch'),
     epochsAfter: db.prepare<[string, number]>('DELETE FROM run_epochs WHERE run_id = ? AND epoch > ?'),

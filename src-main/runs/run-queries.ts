@@ -40,6 +40,7 @@ export function runDetail(statements: Statements, row: RunRow): RunDetail {
     valLoss: e.val_loss,
     lr: e.lr,
     seconds: e.seconds,
+    imagesPerSecond: e.images_per_second,
     dataWait: e.data_wait,
     miou: e.miou,
     accuracy: e.accuracy,

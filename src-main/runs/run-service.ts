@@ -233,6 +233,7 @@ export class RunService {
       val_loss: report.valLoss,
       lr: report.lr,
       seconds: report.seconds,
+      images_per_second: report.imagesPerSecond,
       data_wait: report.dataWait,
       miou: summary.miou,
       accuracy: summary.accuracy,

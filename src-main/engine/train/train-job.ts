@@ -109,6 +109,7 @@ async function train(
     const order = epochOrder(trainIds, config.sampler, config.seed, epoch);
     let lossSum = 0;
     let lossCount = 0;
+    let samples = 0;
     let waitMs = 0;
     let workMs = 0;
     let pendingSteps: { step: number; epoch: number; loss: number; lr: number }[] = [];
@@ -169,6 +170,7 @@ async function train(
       state.globalStep += 1;
       lossSum += loss;
       lossCount += 1;
+      samples += batch.crops.length;
       workMs += performance.now() - workStart;
       pendingSteps.push({ step: state.globalStep, epoch: epoch + 1, loss, lr });
       if (performance.now() - lastFlush > 1000 || step === stepsPerEpoch) {
@@ -216,6 +218,7 @@ async function train(
         valLoss: val.loss,
         lr,
         seconds: (performance.now() - started) / 1000,
+        imagesPerSecond: waitMs + workMs > 0 ? samples / ((waitMs + workMs) / 1000) : 0,
         dataWait: waitMs + workMs > 0 ? waitMs / (waitMs + workMs) : 0,
         counts: val.counts,
         imageCounts: val.imageCounts,

@@ -117,3 +117,15 @@ test('a config that cannot fit the wasm heap is refused before training, with th
   const p = await params({}, { inputSize: 512, batchSize: 8, modelOptions: { depth: 4, width: 16 } });
   await assert.rejects(runTrainJob(p, recorder().context), { code: 'VALIDATION', message: /Batch 8 at 512x512 needs about \d+\.\d GiB.*The largest batch that fits is 1\./ });
 });
+
+test('gradient accumulation trains, and early stopping ends a run whose mIoU stops improving', async () => {
+  // A learning rate of 1e-6 leaves the weights where they are: mIoU cannot improve after epoch 1.
+  const p = await params({}, { epochs: 6, accumulate: 2, optimizer: { lr: 1e-6 }, earlyStoppingPatience: 2 });
+  const { context, data } = recorder();
+  const result = await runTrainJob(p, context);
+  assert.equal(result.outcome, 'early-stopped');
+  assert.equal(result.epochs, 3);
+  assert.equal(result.reason, 'Validation mIoU did not improve for 2 epochs.');
+  const epochs = data.flatMap((d) => (d.kind === 'run-epoch' ? [d.epoch] : []));
+  assert.ok(epochs.every((e) => e.imagesPerSecond > 0 && e.dataWait >= 0 && e.dataWait <= 1));
+});
