@@ -13,8 +13,8 @@ import type { Job } from './jobs';
 import { settingsSchema } from './settings';
 import { splitRequestSchema } from './splits';
 import { runConfigSchema } from './run-config';
-import { runIdRequestSchema } from './runs';
-import type { RunDetail, RunSummary } from './runs';
+import { runIdRequestSchema, runStepsRequestSchema } from './runs';
+import type { RunDetail, RunSummary, StepPoint } from './runs';
 import type { Settings } from './settings';
 
 /**
@@ -76,6 +76,7 @@ export const methods = {
   'runs:stop': { request: runIdRequestSchema, response: returns<RunSummary>() },
   'runs:resume': { request: runIdRequestSchema, response: returns<RunSummary>() },
   'runs:delete': { request: runIdRequestSchema, response: returns<{ deleted: boolean }>() },
+  'runs:steps': { request: runStepsRequestSchema, response: returns<{ total: number; steps: StepPoint[] }>() },
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -3,6 +3,18 @@ import type { RunConfig, RunStatus } from './run-config';
 import { z } from './zod';
 
 export const runIdRequestSchema = z.strictObject({ runId: z.string().min(1) });
+export const runStepsRequestSchema = z.strictObject({
+  runId: z.string().min(1),
+  /** At most this many points come back (LTTB-downsampled): a chart's width in pixels. */
+  maxPoints: z.number().int().min(10).max(20_000).default(1000),
+});
+
+export interface StepPoint {
+  step: number;
+  epoch: number;
+  loss: number;
+  lr: number;
+}
 
 export interface RunSummary {
   id: string;

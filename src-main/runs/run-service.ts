@@ -8,7 +8,8 @@ import type { Job } from '../../src-shared/jobs';
 import { summarize } from '../../src-shared/metrics';
 import { inputSizeProblem, runConfigSchema } from '../../src-shared/run-config';
 import type { RunConfigInput, RunStatus } from '../../src-shared/run-config';
-import type { RunDetail, RunSummary } from '../../src-shared/runs';
+import { lttb } from '../../src-shared/lttb';
+import type { RunDetail, RunSummary, StepPoint } from '../../src-shared/runs';
 import type { EvalJobParams, PredictJobParams, TrainItem, TrainJobParams, TrainResult } from '../../src-shared/training';
 import { parseOrThrow } from '../../src-shared/validation';
 import type { Db } from '../db/connection';
@@ -49,6 +50,13 @@ export class RunService {
 
   get(runId: string): RunDetail {
     return runDetail(this.options.statements, this.row(runId));
+  }
+
+  /** Step losses, downsampled to at most `maxPoints` with LTTB so a chart gets no more than it can draw. */
+  steps(runId: string, maxPoints: number): { total: number; steps: StepPoint[] } {
+    this.row(runId);
+    const all = this.options.statements.stepsOfRun.all(runId);
+    return { total: all.length, steps: lttb(all, maxPoints, (s) => s.step, (s) => s.loss) };
   }
 
   private row(runId: string): RunRow {

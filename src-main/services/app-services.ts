@@ -117,6 +117,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     'runs:stop': ({ runId }) => runs.stop(runId),
     'runs:resume': ({ runId }) => runs.resume(runId),
     'runs:delete': ({ runId }) => runs.delete(runId),
+    'runs:steps': ({ runId, maxPoints }) => runs.steps(runId, maxPoints),
   };
 
   let closed = false;

@@ -1,28 +1,175 @@
+import { useEffect, useMemo, useState } from 'react';
+import { iou, summarize } from '../../src-shared/metrics';
+import type { RunDetail } from '../../src-shared/runs';
+import { LineChartCard } from '../charts/LineChartCard';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { PageHeader } from '../components/PageHeader';
+import { useApi } from '../hooks/ApiContext';
 import { useApiQuery } from '../hooks/useApiQuery';
+import { errorText } from '../hooks/useDataset';
 import { hrefFor } from '../hooks/useRoute';
+import { configDiff } from './compare/config-diff';
 
+const palette = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7'];
+
+/** Pick runs; see their curves overlaid, the best-epoch per-class IoU against a baseline, and what differs in their configs. */
 export function ComparePage() {
-  const runs = useApiQuery('runs:list', {});
-  const count = runs.data?.length ?? 0;
-  return (
-    <div className="page" data-testid="page-compare">
-      <PageHeader title="Compare" subtitle="Overlay runs and see which recipe helped which class." />
-      <ErrorNote message={runs.error} />
-      {!runs.loading && count < 2 ? (
+  const api = useApi();
+  const runs = useApiQuery('runs:list', {}, ['run:update']);
+  const [selected, setSelected] = useState<string[]>([]);
+  const [baseline, setBaseline] = useState<string | null>(null);
+  const [byTime, setByTime] = useState(false);
+  const [details, setDetails] = useState<RunDetail[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const candidates = (runs.data ?? []).filter((r) => r.epochsDone > 0);
+
+  useEffect(() => {
+    let current = true;
+    Promise.all(selected.map((runId) => api.invoke('runs:get', { runId })))
+      .then((list) => current && setDetails(list))
+      .catch((failure: unknown) => current && setError(errorText(failure)));
+    return () => {
+      current = false;
+    };
+  }, [api, selected, runs.data]);
+
+  const base = details.find((d) => d.id === baseline) ?? details[0];
+  const curves = useMemo(() => {
+    const rows = new Map<number, Record<string, number | null>>();
+    for (const run of details) {
+      let elapsed = 0;
+      for (const e of run.epochHistory) {
+        elapsed += e.seconds ?? 0;
+        const x = byTime ? Math.round(elapsed) : e.epoch;
+        rows.set(x, { ...(rows.get(x) ?? { x }), [run.id]: e.miou });
+      }
+    }
+    return [...rows.values()].sort((a, b) => (a.x ?? 0) - (b.x ?? 0));
+  }, [details, byTime]);
+
+  if (!runs.loading && candidates.length < 2) {
+    return (
+      <div className="page" data-testid="page-compare">
+        <PageHeader title="Compare" subtitle="Overlay runs and see which recipe helped which class." />
         <EmptyState title="Nothing to compare yet" testId="compare-empty">
           <p>
-            Compare needs at least two runs; you have {count}. Train a baseline and a variant (another loss, a
-            sampler, more epochs) on the same dataset, then pick both here to see their curves overlaid and the
-            per-class IoU difference at their best epochs.
+            Compare needs at least two runs with a validated epoch; you have {candidates.length}. Train a baseline and a
+            variant (another loss, a sampler, more epochs) on the same dataset, then pick both here.
           </p>
           <p>
             Runs are listed on the <a href={hrefFor('runs')}>Runs</a> page.
           </p>
         </EmptyState>
-      ) : null}
+      </div>
+    );
+  }
+  const toggle = (id: string) => setSelected((list) => (list.includes(id) ? list.filter((x) => x !== id) : [...list, id]));
+  const best = (run: RunDetail) => run.epochHistory.find((e) => e.epoch === run.bestEpoch) ?? run.epochHistory.at(-1);
+  const classNames = base?.classNames ?? [];
+  const diff = configDiff(details.map((d) => d.config));
+  return (
+    <div className="page wide" data-testid="page-compare">
+      <PageHeader title="Compare" subtitle="Overlay runs and see which recipe helped which class." />
+      <ErrorNote message={runs.error ?? error} />
+      <div className="card compare-pick" data-testid="compare-pick">
+        {candidates.map((r) => (
+          <label key={r.id} className="check">
+            <input type="checkbox" checked={selected.includes(r.id)} onChange={() => toggle(r.id)} data-testid="compare-run" />
+            {r.name} <span className="muted small">(best {r.bestMiou?.toFixed(3) ?? '-'})</span>
+          </label>
+        ))}
+      </div>
+      {details.length >= 2 && base ? (
+        <>
+          <div className="row">
+            <label className="field inline">
+              <span>Baseline</span>
+              <select value={base.id} onChange={(e) => setBaseline(e.target.value)} data-testid="compare-baseline">
+                {details.map((d) => (
+                  <option key={d.id} value={d.id}>
+                    {d.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={byTime} onChange={(e) => setByTime(e.target.checked)} /> By wall time (s)
+            </label>
+          </div>
+          <LineChartCard
+            title={`Validation mIoU by ${byTime ? 'wall time (s)' : 'epoch'}`}
+            testId="compare-chart"
+            data={curves}
+            x="x"
+            yDomain={[0, 1]}
+            series={details.map((d, i) => ({ key: d.id, name: d.name, color: palette[i % palette.length]! }))}
+          />
+          <table className="table compact compare-table" data-testid="compare-table">
+            <thead>
+              <tr>
+                <th>At each run&apos;s best epoch</th>
+                {details.map((d) => (
+                  <th key={d.id} className="num">
+                    {d.name}
+                    {d.id === base.id ? ' (baseline)' : ''}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {[{ name: 'mIoU', index: -1 }, ...classNames.map((name, index) => ({ name, index }))].map((row) => {
+                const valueOf = (run: RunDetail): number | null => {
+                  const epoch = best(run);
+                  if (!epoch) return null;
+                  if (row.index < 0) return summarize(epoch.counts).miou;
+                  const position = run.classNames.indexOf(row.name);
+                  return position >= 0 && epoch.counts[position] ? iou(epoch.counts[position]!) : null;
+                };
+                const baseValue = valueOf(base);
+                return (
+                  <tr key={row.name}>
+                    <th>{row.name}</th>
+                    {details.map((d) => {
+                      const value = valueOf(d);
+                      const delta = value !== null && baseValue !== null && d.id !== base.id ? value - baseValue : null;
+                      return (
+                        <td key={d.id} className="num">
+                          {value === null ? '-' : value.toFixed(3)}
+                          {delta !== null ? <span className={delta >= 0 ? 'delta up' : 'delta down'}> {delta >= 0 ? '+' : ''}{(delta * 100).toFixed(1)}</span> : null}
+                        </td>
+                      );
+                    })}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <section className="card">
+            <h2>What differs in the configs</h2>
+            {diff.length === 0 ? (
+              <p className="muted">The configs are identical (apart from name and dataset).</p>
+            ) : (
+              <table className="table compact" data-testid="config-diff">
+                <tbody>
+                  {diff.map((row) => (
+                    <tr key={row.key}>
+                      <th className="mono">{row.key}</th>
+                      {row.values.map((v, i) => (
+                        <td key={i} className="mono">
+                          {v}
+                        </td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+        </>
+      ) : (
+        <p className="muted">Pick two or more runs above.</p>
+      )}
     </div>
   );
 }

@@ -19,12 +19,12 @@ interface ConvCase {
 function cases(seed: number, count: number, depthwise = false): ConvCase[] {
   const random = mulberry32(seed);
   const pick = <T>(options: readonly T[]): T => options[Math.floor(random() * options.length)]!;
-  return Array.from({ length: count }, () => {
+  return Array.from({ length: count }, (): ConvCase => {
     const stride = pick([1, 2]);
     const dilation = stride > 1 ? 1 : pick([1, 1, 2]);
     const ci = pick([1, 2, 3, 5]);
     return {
-      x: [pick([1, 2]), pick([5, 6, 7, 9, 12]), pick([5, 6, 8, 11]), ci],
+      x: [pick([1, 2]), pick([5, 6, 7, 9, 12]), pick([5, 6, 8, 11]), ci] as Shape4,
       k: pick([1, 3, 5]),
       co: depthwise ? 1 : pick([1, 2, 4]),
       stride,
@@ -148,7 +148,7 @@ test('no tensor survives a gradient computation on wasm', async () => {
   const before = tf.memory().numTensors;
   for (let i = 0; i < 3; i += 1) {
     const grads = tf.grads((a, b, g) =>
-      tf.sum(tf.conv2d(tf.batchNorm(a as tf.Tensor4D, mean, variance, offset, g), b as tf.Tensor4D, 2, 'same', 'NHWC', 1)),
+      tf.sum(tf.conv2d(tf.batchNorm(a as tf.Tensor4D, mean, variance, offset, g) as tf.Tensor4D, b as tf.Tensor4D, 2, 'same', 'NHWC', 1)),
     )([x, w, scale]);
     tf.dispose(grads);
   }

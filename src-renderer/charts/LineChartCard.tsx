@@ -1,0 +1,44 @@
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+
+export interface Series {
+  key: string;
+  name: string;
+  color: string;
+}
+
+/** One chart card: lines over a numeric x axis; hovering shows exact values. */
+export function LineChartCard<T extends object>({
+  title,
+  data,
+  x,
+  series,
+  testId,
+  yDomain,
+  format = (v) => v.toFixed(3),
+}: {
+  title: string;
+  data: readonly T[];
+  x: string;
+  series: readonly Series[];
+  testId: string;
+  yDomain?: [number | 'auto', number | 'auto'];
+  format?: (value: number) => string;
+}) {
+  return (
+    <figure className="card chart" data-testid={testId}>
+      <figcaption>{title}</figcaption>
+      <ResponsiveContainer width="100%" height={220}>
+        <LineChart data={data as T[]} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey={x} type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 11 }} />
+          <YAxis domain={yDomain ?? ['auto', 'auto']} tick={{ fontSize: 11 }} tickFormatter={(v: number) => format(v)} width={52} />
+          <Tooltip formatter={(value) => (typeof value === 'number' ? format(value) : String(value))} />
+          {series.length > 1 ? <Legend wrapperStyle={{ fontSize: 12 }} /> : null}
+          {series.map((s) => (
+            <Line key={s.key} type="monotone" dataKey={s.key} name={s.name} stroke={s.color} dot={data.length < 40} isAnimationActive={false} connectNulls />
+          ))}
+        </LineChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}

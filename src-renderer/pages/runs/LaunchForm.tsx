@@ -1,0 +1,216 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { ReactNode } from 'react';
+import { classWeightModes } from '../../../src-shared/class-weights';
+import { inputSizeProblem, lossNames, modelNames, optimizerNames, runConfigSchema, scheduleNames } from '../../../src-shared/run-config';
+import type { RunConfigInput } from '../../../src-shared/run-config';
+import { backendChoices } from '../../../src-shared/settings';
+import { ErrorNote } from '../../components/ErrorNote';
+import { PageHeader } from '../../components/PageHeader';
+import { useApi } from '../../hooks/ApiContext';
+import { useApiQuery } from '../../hooks/useApiQuery';
+import { errorText } from '../../hooks/useDataset';
+import { hrefFor, navigate } from '../../hooks/useRoute';
+
+type Form = Omit<RunConfigInput, 'datasetId'> & { datasetId: string };
+
+const presets: Record<string, { label: string; config: Partial<Form> }> = {
+  quick: {
+    label: 'Quick look',
+    config: { model: 'unet', modelOptions: { depth: 3, width: 8 }, inputSize: 64, batchSize: 4, epochs: 5, loss: { name: 'ce' }, schedule: { name: 'constant' } },
+  },
+  baseline: {
+    label: 'U-Net baseline',
+    config: { model: 'unet', modelOptions: { depth: 4, width: 16 }, inputSize: 256, batchSize: 4, epochs: 30, loss: { name: 'ce' }, schedule: { name: 'cosine' } },
+  },
+  imbalanced: {
+    label: 'Imbalanced classes',
+    config: {
+      model: 'unet',
+      modelOptions: { depth: 4, width: 16 },
+      inputSize: 256,
+      batchSize: 4,
+      epochs: 30,
+      loss: { name: 'ce-dice', classWeights: 'inverse' },
+      schedule: { name: 'cosine' },
+    },
+  },
+};
+
+/** Issues by field path ("optimizer.lr"), in the schema's own words with the valid range. */
+function fieldIssues(form: Form): Map<string, string> {
+  const parsed = runConfigSchema.safeParse(form);
+  const issues = new Map<string, string>();
+  if (!parsed.success) for (const issue of parsed.error.issues) issues.set(issue.path.join('.'), issue.message);
+  if (form.model && form.inputSize) {
+    const size = inputSizeProblem(form.model, form.inputSize, form.modelOptions ?? {});
+    if (size) issues.set('inputSize', size);
+  }
+  return issues;
+}
+
+export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
+  const api = useApi();
+  const datasets = useApiQuery('datasets:list', {}, ['dataset:changed']);
+  const ready = (datasets.data ?? []).filter((d) => d.state === 'ready');
+  const [form, setForm] = useState<Form>({ datasetId: '', ...presets.quick!.config });
+  const [error, setError] = useState<string | null>(null);
+  const issues = useMemo(() => fieldIssues(form), [form]);
+  const datasetId = form.datasetId || ready[0]?.id || '';
+
+  useEffect(() => {
+    if (!cloneOf) return;
+    api
+      .invoke('runs:get', { runId: cloneOf })
+      .then((run) => setForm({ ...run.config, name: undefined }))
+      .catch((failure: unknown) => setError(errorText(failure)));
+  }, [api, cloneOf]);
+
+  const set = (patch: Partial<Form>): void => setForm((f) => ({ ...f, ...patch }));
+  const num = (text: string): number => (text.trim() === '' ? Number.NaN : Number(text));
+  const launch = async (): Promise<void> => {
+    try {
+      setError(null);
+      const run = await api.invoke('runs:start', { ...form, datasetId });
+      navigate('runs', run.id);
+    } catch (failure) {
+      setError(errorText(failure));
+    }
+  };
+  const field = (label: string, path: string, control: ReactNode) => (
+    <label className="field">
+      <span>{label}</span>
+      {control}
+      {issues.get(path) ? (
+        <em className="field-error" data-testid={`error-${path}`}>
+          {issues.get(path)}
+        </em>
+      ) : null}
+    </label>
+  );
+
+  if (datasets.data && ready.length === 0) {
+    return (
+      <div className="page" data-testid="launch-form">
+        <PageHeader title="New run" />
+        <p className="notice card" data-testid="launch-no-dataset">
+          No dataset is ready to train on. Import one on the <a href={hrefFor('datasets')}>Datasets</a> page, or make the
+          sample with <code>segbench sample</code>.
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div className="page" data-testid="launch-form">
+      <PageHeader title={cloneOf ? 'New run (cloned)' : 'New run'} subtitle="Runs wait in a queue and train one at a time." />
+      <div className="row">
+        {Object.entries(presets).map(([id, preset]) => (
+          <button key={id} type="button" className="button" onClick={() => set(preset.config)} data-testid={`preset-${id}`}>
+            {preset.label}
+          </button>
+        ))}
+      </div>
+      <div className="form-grid">
+        {field(
+          'Dataset',
+          'datasetId',
+          <select value={datasetId} onChange={(e) => set({ datasetId: e.target.value })} data-testid="form-dataset">
+            {ready.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name}
+              </option>
+            ))}
+          </select>,
+        )}
+        {field('Name (optional)', 'name', <input value={form.name ?? ''} onChange={(e) => set({ name: e.target.value || undefined })} data-testid="form-name" />)}
+        {field(
+          'Model',
+          'model',
+          <select value={form.model} onChange={(e) => set({ model: e.target.value as Form['model'] })} data-testid="form-model">
+            {modelNames.map((m) => (
+              <option key={m}>{m}</option>
+            ))}
+          </select>,
+        )}
+        {field('U-Net depth (2-6)', 'modelOptions.depth', <input type="number" value={form.modelOptions?.depth ?? ''} onChange={(e) => set({ modelOptions: { ...form.modelOptions, depth: num(e.target.value) } })} data-testid="form-depth" />)}
+        {field('Width (4-128)', 'modelOptions.width', <input type="number" value={form.modelOptions?.width ?? ''} onChange={(e) => set({ modelOptions: { ...form.modelOptions, width: num(e.target.value) } })} data-testid="form-width" />)}
+        {field('Input size (32-1024)', 'inputSize', <input type="number" value={form.inputSize ?? ''} onChange={(e) => set({ inputSize: num(e.target.value) })} data-testid="form-size" />)}
+        {field('Batch (1-64)', 'batchSize', <input type="number" value={form.batchSize ?? ''} onChange={(e) => set({ batchSize: num(e.target.value) })} data-testid="form-batch" />)}
+        {field('Epochs (1-1000)', 'epochs', <input type="number" value={form.epochs ?? ''} onChange={(e) => set({ epochs: num(e.target.value) })} data-testid="form-epochs" />)}
+        {field(
+          'Steps per epoch (empty: one pass)',
+          'stepsPerEpoch',
+          <input type="number" value={form.stepsPerEpoch ?? ''} onChange={(e) => set({ stepsPerEpoch: e.target.value === '' ? undefined : num(e.target.value) })} data-testid="form-steps" />,
+        )}
+        {field(
+          'Loss',
+          'loss.name',
+          <select value={form.loss?.name ?? 'ce'} onChange={(e) => set({ loss: { ...form.loss, name: e.target.value as 'ce' } })} data-testid="form-loss">
+            {lossNames.map((l) => (
+              <option key={l}>{l}</option>
+            ))}
+          </select>,
+        )}
+        {field(
+          'Class weights',
+          'loss.classWeights',
+          <select value={form.loss?.classWeights ?? 'none'} onChange={(e) => set({ loss: { ...form.loss, classWeights: e.target.value as 'none' } })} data-testid="form-class-weights">
+            {classWeightModes.map((m) => (
+              <option key={m}>{m}</option>
+            ))}
+          </select>,
+        )}
+        {field(
+          'Optimizer',
+          'optimizer.name',
+          <select value={form.optimizer?.name ?? 'adam'} onChange={(e) => set({ optimizer: { ...form.optimizer, name: e.target.value as 'adam' } })} data-testid="form-optimizer">
+            {optimizerNames.map((o) => (
+              <option key={o}>{o}</option>
+            ))}
+          </select>,
+        )}
+        {field('Learning rate (1e-6 to 1)', 'optimizer.lr', <input type="number" step="any" value={form.optimizer?.lr ?? 0.001} onChange={(e) => set({ optimizer: { ...form.optimizer, lr: num(e.target.value) } })} data-testid="form-lr" />)}
+        {field(
+          'Schedule',
+          'schedule.name',
+          <select value={form.schedule?.name ?? 'constant'} onChange={(e) => set({ schedule: { ...form.schedule, name: e.target.value as 'constant' } })} data-testid="form-schedule">
+            {scheduleNames.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>,
+        )}
+        {field(
+          'Backend',
+          'backend',
+          <select value={form.backend ?? 'auto'} onChange={(e) => set({ backend: e.target.value as 'auto' })} data-testid="form-backend">
+            {backendChoices.map((b) => (
+              <option key={b}>{b}</option>
+            ))}
+          </select>,
+        )}
+      </div>
+      <div className="row">
+        <label className="check">
+          <input type="checkbox" checked={form.augment?.flips ?? true} onChange={(e) => set({ augment: { ...form.augment, flips: e.target.checked } })} /> Flips
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={form.augment?.rot90 ?? true} onChange={(e) => set({ augment: { ...form.augment, rot90: e.target.checked } })} /> Rotate by 90°
+        </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={(form.augment?.scaleMax ?? 1) > 1}
+            onChange={(e) => set({ augment: { ...form.augment, scaleMin: e.target.checked ? 0.5 : 1, scaleMax: e.target.checked ? 2 : 1 } })}
+          />{' '}
+          Random scale 0.5-2.0
+        </label>
+      </div>
+      <ErrorNote message={error} />
+      <div className="row">
+        <button type="button" className="button primary" disabled={issues.size > 0 || !datasetId} onClick={() => void launch()} data-testid="form-launch">
+          Launch
+        </button>
+        {issues.size > 0 ? <span className="muted small">Fix the fields marked above to launch.</span> : null}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,157 @@
+import { useMemo, useState } from 'react';
+import { iou } from '../../../src-shared/metrics';
+import { ClassHeatmap } from '../../charts/ClassHeatmap';
+import { LineChartCard } from '../../charts/LineChartCard';
+import { ErrorNote } from '../../components/ErrorNote';
+import { PageHeader } from '../../components/PageHeader';
+import { ProgressBar } from '../../components/ProgressBar';
+import { StatusBadge } from '../../components/StatusBadge';
+import { useApi } from '../../hooks/ApiContext';
+import { errorText } from '../../hooks/useDataset';
+import { useJobs } from '../../hooks/useJobs';
+import { useRun } from '../../hooks/useRun';
+import { hrefFor, navigate } from '../../hooks/useRoute';
+import { downloadCsv, runCsv } from './export';
+
+const palette = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f', '#bab0ac'];
+
+/** Exponential moving average, the smoothing slider of TensorBoard. */
+function smooth(values: readonly number[], weight: number): number[] {
+  let last = values[0] ?? 0;
+  return values.map((v) => (last = last * weight + (1 - weight) * v));
+}
+
+export function RunView({ runId }: { runId: string }) {
+  const api = useApi();
+  const { run, steps, error } = useRun(runId);
+  const { jobs } = useJobs();
+  const [smoothing, setSmoothing] = useState(0.6);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const job = jobs.find((j) => j.id === run?.jobId);
+  const stepData = useMemo(() => {
+    const smoothed = smooth(steps.map((s) => s.loss), smoothing);
+    return steps.map((s, i) => ({ step: s.step, loss: s.loss, smoothed: smoothed[i] }));
+  }, [steps, smoothing]);
+  const epochData = useMemo(
+    () =>
+      (run?.epochHistory ?? []).map((e) => ({
+        epoch: e.epoch,
+        trainLoss: e.trainLoss,
+        valLoss: e.valLoss,
+        miou: e.miou,
+        lr: e.lr,
+        ...Object.fromEntries((run?.classNames ?? []).map((name, c) => [name, e.counts[c] ? iou(e.counts[c]!) : null])),
+      })),
+    [run],
+  );
+  if (!run) {
+    return (
+      <div className="page">
+        <ErrorNote message={error} />
+        {!error ? <p className="muted">Loading…</p> : null}
+      </div>
+    );
+  }
+  const act = async (work: () => Promise<unknown>): Promise<void> => {
+    try {
+      setActionError(null);
+      await work();
+    } catch (failure) {
+      setActionError(errorText(failure));
+    }
+  };
+  const live = run.status === 'running' || run.status === 'queued';
+  const resumable = ['stopped', 'crashed', 'failed'].includes(run.status);
+  return (
+    <div className="page wide" data-testid="run-view">
+      <PageHeader
+        title={run.name}
+        subtitle={`${run.model} · ${run.config.inputSize}x${run.config.inputSize}, batch ${run.config.batchSize} · ${run.config.loss.name} · ${run.config.optimizer.name} ${run.config.optimizer.lr}${run.backend ? ` · ${run.backend} (${run.device})` : ''}`}
+        actions={
+          <>
+            <a className="button" href={hrefFor('runs')}>
+              All runs
+            </a>
+            {live ? (
+              <button type="button" className="button" onClick={() => void act(() => api.invoke('runs:stop', { runId }))} data-testid="run-stop">
+                Stop
+              </button>
+            ) : null}
+            {resumable ? (
+              <button type="button" className="button primary" onClick={() => void act(() => api.invoke('runs:resume', { runId }))} data-testid="run-resume">
+                Resume
+              </button>
+            ) : null}
+            <button type="button" className="button" onClick={() => navigate('runs', 'new', runId)} data-testid="run-clone">
+              Clone run
+            </button>
+            <button type="button" className="button" onClick={() => downloadCsv(`${run.name}.csv`, runCsv(run))} data-testid="run-csv">
+              Export CSV
+            </button>
+          </>
+        }
+      />
+      <div className="row run-status-row">
+        <StatusBadge status={run.status} reason={run.reason} />
+        <span>
+          epoch {run.epochsDone} of {run.epochs}
+          {run.bestMiou !== null ? ` · best mIoU ${run.bestMiou.toFixed(3)} at epoch ${run.bestEpoch}` : ''}
+        </span>
+        {run.reason ? <span className="muted small reason-text">{run.reason}</span> : null}
+      </div>
+      {live && job ? <ProgressBar progress={job.progress} testId="run-progress" /> : null}
+      <ErrorNote message={error ?? actionError} />
+      <div className="chart-grid">
+        <LineChartCard
+          title="Loss by epoch"
+          testId="chart-loss"
+          data={epochData}
+          x="epoch"
+          series={[
+            { key: 'trainLoss', name: 'train', color: '#4e79a7' },
+            { key: 'valLoss', name: 'validation', color: '#f28e2b' },
+          ]}
+        />
+        <LineChartCard title="Validation mIoU" testId="chart-miou" data={epochData} x="epoch" yDomain={[0, 1]} series={[{ key: 'miou', name: 'mIoU', color: '#59a14f' }]} />
+        <div className="chart-stack" data-testid="chart-steps-card">
+          <LineChartCard
+            title={`Training loss by step (${steps.length} points shown)`}
+            testId="chart-steps"
+            data={stepData}
+            x="step"
+            series={[
+              { key: 'loss', name: 'loss', color: '#4e79a755' },
+              { key: 'smoothed', name: 'smoothed', color: '#4e79a7' },
+            ]}
+          />
+          <label className="field inline">
+            <span>Smoothing {smoothing.toFixed(2)}</span>
+            <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} />
+          </label>
+        </div>
+        <LineChartCard title="Learning rate" testId="chart-lr" data={epochData} x="epoch" format={(v) => v.toExponential(1)} series={[{ key: 'lr', name: 'lr', color: '#b07aa1' }]} />
+        <LineChartCard
+          title="Per-class IoU"
+          testId="chart-class-iou"
+          data={epochData}
+          x="epoch"
+          yDomain={[0, 1]}
+          series={run.classNames.map((name, i) => ({ key: name, name, color: palette[i % palette.length]! }))}
+        />
+        <ClassHeatmap classNames={run.classNames} epochs={run.epochHistory} />
+      </div>
+      {run.events.length > 0 ? (
+        <section className="card">
+          <h2>Events</h2>
+          <ul className="events" data-testid="run-events">
+            {run.events.map((e, i) => (
+              <li key={i} className={e.level}>
+                <span className="muted small">{new Date(e.at).toLocaleTimeString()}</span> {e.message}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </div>
+  );
+}

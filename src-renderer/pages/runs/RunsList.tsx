@@ -1,0 +1,124 @@
+import { useMemo, useState } from 'react';
+import { formatDuration } from '../../../src-shared/jobs';
+import type { RunSummary } from '../../../src-shared/runs';
+import { EmptyState } from '../../components/EmptyState';
+import { ErrorNote } from '../../components/ErrorNote';
+import { PageHeader } from '../../components/PageHeader';
+import { StatusBadge } from '../../components/StatusBadge';
+import { useApi } from '../../hooks/ApiContext';
+import { useApiQuery } from '../../hooks/useApiQuery';
+import { errorText } from '../../hooks/useDataset';
+import { hrefFor } from '../../hooks/useRoute';
+
+type SortKey = 'created' | 'miou' | 'bestEpoch' | 'duration' | 'model' | 'name';
+
+const duration = (run: RunSummary): number | null =>
+  run.startedAt ? ((run.endedAt ? Date.parse(run.endedAt) : Date.now()) - Date.parse(run.startedAt)) / 1000 : null;
+
+const sorters: Record<SortKey, (a: RunSummary, b: RunSummary) => number> = {
+  created: (a, b) => b.createdAt.localeCompare(a.createdAt),
+  miou: (a, b) => (b.bestMiou ?? -1) - (a.bestMiou ?? -1),
+  bestEpoch: (a, b) => (a.bestEpoch ?? Infinity) - (b.bestEpoch ?? Infinity),
+  duration: (a, b) => (duration(b) ?? -1) - (duration(a) ?? -1),
+  model: (a, b) => a.model.localeCompare(b.model),
+  name: (a, b) => a.name.localeCompare(b.name),
+};
+
+export function RunsList() {
+  const api = useApi();
+  const runs = useApiQuery('runs:list', {}, ['run:update']);
+  const datasets = useApiQuery('datasets:list', {}, ['dataset:changed']);
+  const [sort, setSort] = useState<SortKey>('created');
+  const [error, setError] = useState<string | null>(null);
+  const list = useMemo(() => [...(runs.data ?? [])].sort(sorters[sort]), [runs.data, sort]);
+  const queued = list.filter((r) => r.status === 'queued');
+  const datasetName = (id: string | null) => datasets.data?.find((d) => d.id === id)?.name ?? '(removed)';
+  const cancel = async (run: RunSummary): Promise<void> => {
+    try {
+      await api.invoke('runs:stop', { runId: run.id });
+    } catch (failure) {
+      setError(errorText(failure));
+    }
+  };
+  const header = (key: SortKey, label: string, numeric = false) => (
+    <th className={numeric ? 'num' : undefined}>
+      <button type="button" className={`sort ${sort === key ? 'active' : ''}`} onClick={() => setSort(key)} data-testid={`sort-${key}`}>
+        {label}
+      </button>
+    </th>
+  );
+  return (
+    <div className="page" data-testid="page-runs">
+      <PageHeader
+        title="Runs"
+        subtitle="Every training run with its loss, mIoU and per-class IoU."
+        actions={
+          <a className="button primary" href={hrefFor('runs', 'new')} data-testid="run-new">
+            New run…
+          </a>
+        }
+      />
+      <ErrorNote message={runs.error ?? error} />
+      {queued.length > 0 ? (
+        <div className="card notice" data-testid="run-queue">
+          <strong>Queue</strong> (one run trains at a time):{' '}
+          {queued.map((r) => (
+            <span key={r.id} className="queue-item">
+              {r.name}{' '}
+              <button type="button" className="link-button" onClick={() => void cancel(r)}>
+                cancel
+              </button>
+            </span>
+          ))}
+        </div>
+      ) : null}
+      {!runs.loading && list.length === 0 ? (
+        <EmptyState title="No runs yet" testId="runs-empty">
+          <p>
+            A run trains one model on one dataset with one recipe. Its curves, per-class IoU and checkpoints are kept
+            here so you can compare recipes the next morning.
+          </p>
+          <p>
+            Start one with <strong>New run…</strong> (the sample dataset is ready to train on), or from a terminal with{' '}
+            <code>segbench train --dataset NAME</code>.
+          </p>
+        </EmptyState>
+      ) : (
+        <table className="table" data-testid="runs-table">
+          <thead>
+            <tr>
+              {header('name', 'Name')}
+              <th>Dataset</th>
+              {header('model', 'Model')}
+              <th>Status</th>
+              <th className="num">Epochs</th>
+              {header('miou', 'Best mIoU', true)}
+              {header('bestEpoch', 'Best epoch', true)}
+              {header('duration', 'Duration', true)}
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((run) => (
+              <tr key={run.id} data-testid="run-row">
+                <td>
+                  <a href={hrefFor('runs', run.id)}>{run.name}</a>
+                </td>
+                <td>{datasetName(run.datasetId)}</td>
+                <td>{run.model}</td>
+                <td>
+                  <StatusBadge status={run.status} reason={run.reason} />
+                </td>
+                <td className="num">
+                  {run.epochsDone}/{run.epochs}
+                </td>
+                <td className="num">{run.bestMiou === null ? '-' : run.bestMiou.toFixed(3)}</td>
+                <td className="num">{run.bestEpoch ?? '-'}</td>
+                <td className="num">{duration(run) === null ? '-' : formatDuration(duration(run)!)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
