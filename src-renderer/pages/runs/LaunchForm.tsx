@@ -54,8 +54,8 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
   const ready = (datasets.data ?? []).filter((d) => d.state === 'ready');
   const [form, setForm] = useState<Form>({ datasetId: '', ...presets.quick!.config });
   const [error, setError] = useState<string | null>(null);
-  const issues = useMemo(() => fieldIssues(form), [form]);
   const datasetId = form.datasetId || ready[0]?.id || '';
+  const issues = useMemo(() => fieldIssues({ ...form, datasetId }), [form, datasetId]);
 
   useEffect(() => {
     if (!cloneOf) return;

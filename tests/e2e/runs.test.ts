@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, screenshot, startServe, watchConsole } from './serve-helper';
+import type { ServedApp } from './serve-helper';
+
+let app: ServedApp;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+
+before(async () => {
+  app = await startServe();
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  errors = watchConsole(page);
+  await page.goto(app.url);
+  await page.locator('[data-testid="dataset-card"][data-state="ready"]').waitFor({ timeout: 90_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+/** A run small enough for CI: tiny U-Net, 64x64 crops, a few steps per epoch. */
+async function fillTinyRun(epochs: number): Promise<void> {
+  await page.getByTestId('preset-quick').click();
+  await page.getByTestId('form-depth').fill('2');
+  await page.getByTestId('form-width').fill('4');
+  await page.getByTestId('form-size').fill('64');
+  await page.getByTestId('form-batch').fill('8');
+  await page.getByTestId('form-epochs').fill(String(epochs));
+  await page.getByTestId('form-steps').fill('3');
+  await page.getByTestId('form-backend').selectOption('wasm');
+}
+
+const status = () => page.getByTestId('run-view').getByTestId('run-status');
+
+test('out-of-range fields are refused in the form with the valid range', async () => {
+  await page.getByTestId('nav-runs').click();
+  await page.getByTestId('runs-empty').waitFor();
+  await page.getByTestId('run-new').click();
+  await page.getByTestId('launch-form').waitFor();
+  await page.getByTestId('form-batch').fill('0');
+  await page.getByTestId('form-size').fill('100');
+  assert.match(await page.getByTestId('error-batchSize').textContent() ?? '', /expected number to be >=1/);
+  assert.match(await page.getByTestId('error-inputSize').textContent() ?? '', /must be a multiple of 8\. Nearest valid: 96 or 104/);
+  assert.equal(await page.getByTestId('form-launch').isDisabled(), true);
+  await screenshot(page, 'runs-form-invalid');
+});
+
+test('launch from the form, watch the curve grow, stop, resume to the end', async () => {
+  await fillTinyRun(6);
+  await page.getByTestId('form-name').fill('tiny baseline');
+  await page.getByTestId('form-launch').click();
+  await page.getByTestId('run-view').waitFor();
+  // The mIoU curve gains points as epochs arrive (events, no reload).
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="chart-miou"] .recharts-line-dot').length >= 2, undefined, { timeout: 90_000 });
+  await screenshot(page, 'run-live');
+  await page.getByTestId('run-stop').click();
+  await page.locator('[data-testid="run-view"] [data-testid="run-status"][data-status="stopped"]').waitFor({ timeout: 30_000 });
+  await page.getByTestId('run-resume').click();
+  await page.locator('[data-testid="run-view"] [data-testid="run-status"][data-status="finished"]').waitFor({ timeout: 120_000 });
+  assert.equal(await status().getAttribute('data-status'), 'finished');
+  assert.equal(await page.locator('[data-testid="chart-miou"] .recharts-line-dot').count(), 6);
+  assert.match(await page.getByTestId('run-events').textContent() ?? '', /Resumed after epoch \d/);
+  assert.equal(await page.locator('[data-testid="class-heatmap"] tbody tr').count(), 6);
+  await screenshot(page, 'run-finished');
+});
+
+test('clone the run with another loss, then compare the two', async () => {
+  await page.getByTestId('run-clone').click();
+  await page.getByTestId('launch-form').waitFor();
+  await page.waitForFunction(() => (document.querySelector('[data-testid="form-epochs"]') as HTMLInputElement | null)?.value === '6');
+  await page.getByTestId('form-epochs').fill('3');
+  await page.getByTestId('form-loss').selectOption('ce-dice');
+  await page.getByTestId('form-name').fill('tiny ce-dice');
+  await page.getByTestId('form-launch').click();
+  await page.locator('[data-testid="run-view"] [data-testid="run-status"][data-status="finished"]').waitFor({ timeout: 120_000 });
+
+  await page.getByTestId('nav-runs').click();
+  assert.equal(await page.getByTestId('run-row').count(), 2);
+  await page.getByTestId('sort-miou').click();
+  await screenshot(page, 'runs-table');
+
+  await page.getByTestId('nav-compare').click();
+  const boxes = page.getByTestId('compare-run');
+  await boxes.nth(0).check();
+  await boxes.nth(1).check();
+  await page.getByTestId('compare-table').waitFor();
+  assert.equal(await page.locator('[data-testid="compare-table"] tbody tr').count(), 7);
+  const diff = (await page.getByTestId('config-diff').locator('tr').allTextContents()).sort();
+  assert.ok(diff.some((row) => /^epochs(36|63)$/.test(row)), diff.join(' | '));
+  assert.ok(diff.some((row) => row === 'loss.name"ce-dice""ce"' || row === 'loss.name"ce""ce-dice"'), diff.join(' | '));
+  assert.equal(diff.length, 2, 'only what differs');
+  await page.locator('[data-testid="compare-chart"] .recharts-line').nth(1).waitFor();
+  await screenshot(page, 'compare');
+  assert.deepEqual(errors, []);
+});
