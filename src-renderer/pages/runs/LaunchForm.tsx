@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
 import { classWeightModes } from '../../../src-shared/class-weights';
 import { inputSizeProblem, lossNames, modelNames, optimizerNames, runConfigSchema, scheduleNames } from '../../../src-shared/run-config';
@@ -55,7 +55,8 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
   const [form, setForm] = useState<Form>({ datasetId: '', ...presets.quick!.config });
   const [error, setError] = useState<string | null>(null);
   const datasetId = form.datasetId || ready[0]?.id || '';
-  const issues = useMemo(() => fieldIssues({ ...form, datasetId }), [form, datasetId]);
+  // Validating a small config on each render is cheap; the form shows every issue as it is typed.
+  const issues = fieldIssues({ ...form, datasetId });
 
   useEffect(() => {
     if (!cloneOf) return;
