@@ -11,10 +11,6 @@ import * as tf from '@tensorflow/tfjs-core';
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
-function pair(value: number | [number, number]): [number, number] {
-  return typeof value === 'number' ? [value, value] : value;
-}
-
 function convInfo(
   xShape: [number, number, number, number],
   filterShape: [number, number, number, number],
@@ -85,25 +81,34 @@ export function conv2dInputGrad(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const info = convInfo(inputShape, filter.shape, strides, dilations, pad, rounding);
-    const [dh, dw] = pair([info.dilationHeight, info.dilationWidth]);
-    const khEff = (info.filterHeight - 1) * dh + 1;
-    const kwEff = (info.filterWidth - 1) * dw + 1;
-    const dilated = dilateRowsColumns(dy, info.strideHeight, info.strideWidth);
-    const padTop = khEff - 1 - info.padInfo.top;
-    const padLeft = kwEff - 1 - info.padInfo.left;
-    const padBottom = inputShape[1] - dilated.shape[1] - padTop + khEff - 1;
-    const padRight = inputShape[2] - dilated.shape[2] - padLeft + kwEff - 1;
-    const padded = tf.pad(dilated, [
-      [0, 0],
-      [Math.max(0, padTop), Math.max(0, padBottom)],
-      [Math.max(0, padLeft), Math.max(0, padRight)],
-      [0, 0],
-    ]);
+    const full = fullConvolutionInput(inputShape, dy, info);
     const turned = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-    const out = tf.conv2d(padded, turned, 1, 'valid', 'NHWC', [dh, dw]);
-    // Negative pads (rows the forward pass never read) become crops of the result.
-    return tf.slice(out, [0, Math.max(0, -padTop), Math.max(0, -padLeft), 0], [-1, inputShape[1], inputShape[2], -1]) as tf.Tensor4D;
+    return full.crop(tf.conv2d(full.padded, turned, 1, 'valid', 'NHWC', [info.dilationHeight, info.dilationWidth]));
   });
+}
+
+/**
+ * The input of a "full" convolution: dy with zeros between rows and columns (the forward stride),
+ * padded so that a stride-1 convolution with the turned filter lands on every input pixel; and the
+ * crop that removes rows the forward pass never read (negative pads).
+ */
+function fullConvolutionInput(inputShape: [number, number, number, number], dy: tf.Tensor4D, info: tf.backend_util.Conv2DInfo) {
+  const khEff = (info.filterHeight - 1) * info.dilationHeight + 1;
+  const kwEff = (info.filterWidth - 1) * info.dilationWidth + 1;
+  const dilated = dilateRowsColumns(dy, info.strideHeight, info.strideWidth);
+  const padTop = khEff - 1 - info.padInfo.top;
+  const padLeft = kwEff - 1 - info.padInfo.left;
+  const padBottom = inputShape[1] - dilated.shape[1] - padTop + khEff - 1;
+  const padRight = inputShape[2] - dilated.shape[2] - padLeft + kwEff - 1;
+  const padded = tf.pad(dilated, [
+    [0, 0],
+    [Math.max(0, padTop), Math.max(0, padBottom)],
+    [Math.max(0, padLeft), Math.max(0, padRight)],
+    [0, 0],
+  ]);
+  const crop = (out: tf.Tensor4D): tf.Tensor4D =>
+    tf.slice(out, [0, Math.max(0, -padTop), Math.max(0, -padLeft), 0], [-1, inputShape[1], inputShape[2], -1]) as tf.Tensor4D;
+  return { padded, crop };
 }
 
 /** Depthwise (channel multiplier 1) filter gradient: channels and batch folded into one depthwise conv. */
@@ -144,22 +149,8 @@ export function depthwiseInputGrad(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const info = convInfo(inputShape, filter.shape, strides, dilations, pad, rounding, true);
-    const [dh, dw] = [info.dilationHeight, info.dilationWidth];
-    const khEff = (info.filterHeight - 1) * dh + 1;
-    const kwEff = (info.filterWidth - 1) * dw + 1;
-    const dilated = dilateRowsColumns(dy, info.strideHeight, info.strideWidth);
-    const padTop = khEff - 1 - info.padInfo.top;
-    const padLeft = kwEff - 1 - info.padInfo.left;
-    const padBottom = inputShape[1] - dilated.shape[1] - padTop + khEff - 1;
-    const padRight = inputShape[2] - dilated.shape[2] - padLeft + kwEff - 1;
-    const padded = tf.pad(dilated, [
-      [0, 0],
-      [Math.max(0, padTop), Math.max(0, padBottom)],
-      [Math.max(0, padLeft), Math.max(0, padRight)],
-      [0, 0],
-    ]);
+    const full = fullConvolutionInput(inputShape, dy, info);
     const turned = tf.reverse(filter, [0, 1]) as tf.Tensor4D;
-    const out = tf.depthwiseConv2d(padded, turned, 1, 'valid', 'NHWC', [dh, dw]);
-    return tf.slice(out, [0, Math.max(0, -padTop), Math.max(0, -padLeft), 0], [-1, inputShape[1], inputShape[2], -1]) as tf.Tensor4D;
+    return full.crop(tf.depthwiseConv2d(full.padded, turned, 1, 'valid', 'NHWC', [info.dilationHeight, info.dilationWidth]));
   });
 }

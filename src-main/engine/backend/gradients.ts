@@ -14,6 +14,18 @@ import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputG
  */
 
 type Attrs = Record<string, unknown>;
+interface ConvAttrs {
+  strides: [number, number];
+  pad: 'same' | 'valid';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dilations: [number, number] | number;
+}
+
+/** Convolution attributes as kernels receive them; tfjs-layers passes null for the default dilation. */
+function convAttrs(attrs: Attrs): ConvAttrs {
+  const { strides, pad, dimRoundingMode, dilations } = attrs as Omit<ConvAttrs, 'dilations'> & { dilations?: ConvAttrs['dilations'] | null };
+  return { strides, pad, dimRoundingMode, dilations: dilations ?? 1 };
+}
 const useNativeKernels = (dilations: unknown): boolean =>
   tf.getBackend() !== 'wasm' && (dilations === undefined || dilations === 1 || (Array.isArray(dilations) && dilations.every((d) => d === 1)));
 
@@ -22,12 +34,7 @@ const conv2dGradient: tf.GradConfig = {
   inputsToSave: ['x', 'filter'],
   gradFunc: (dy, saved, attrs: Attrs) => {
     const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
-    const { strides, pad, dimRoundingMode } = attrs as {
-      strides: [number, number];
-      pad: 'same' | 'valid';
-      dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    };
-    const dilations = ((attrs as { dilations?: [number, number] | number | null }).dilations ?? 1) as [number, number] | number;
+    const { strides, pad, dimRoundingMode, dilations } = convAttrs(attrs);
     const grad = dy as tf.Tensor4D;
     if (useNativeKernels(dilations)) {
       const common = { strides, pad, dataFormat: 'NHWC', dimRoundingMode };
@@ -48,13 +55,7 @@ const depthwiseGradient: tf.GradConfig = {
   inputsToSave: ['x', 'filter'],
   gradFunc: (dy, saved, attrs: Attrs) => {
     const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
-    const { strides, pad, dimRoundingMode } = attrs as {
-      strides: [number, number];
-      pad: 'same' | 'valid';
-      dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    };
-    // tfjs-layers passes null for the default dilation.
-    const dilations = ((attrs as { dilations?: [number, number] | number | null }).dilations ?? 1) as [number, number] | number;
+    const { strides, pad, dimRoundingMode, dilations } = convAttrs(attrs);
     if (filter.shape[3] !== 1) throw new Error('Depthwise gradients support a channel multiplier of 1 only.');
     const grad = dy as tf.Tensor4D;
     if (useNativeKernels(dilations)) {

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { presets } from '../../../src-shared/classes';
 import type { PairingSummary } from '../../../src-shared/datasets';
 import { ErrorNote } from '../../components/ErrorNote';
+import { FileNameList } from '../../components/FileNameList';
 import { useApi } from '../../hooks/ApiContext';
 import { errorText } from '../../hooks/useDataset';
 
@@ -119,28 +120,11 @@ function ScanReport({ scan }: { scan: PairingSummary }) {
         ) : null}
         .
       </p>
-      <FileList title="Images without a mask" names={scan.imagesWithoutMasks} />
-      <FileList title="Masks without an image" names={scan.masksWithoutImages} />
-      <FileList title="Ambiguous names (skipped)" names={scan.duplicates.map((d) => d.files.join(' / '))} />
-      <FileList title="Not images (ignored)" names={scan.ignored} />
+      <FileNameList title="Images without a mask" names={scan.imagesWithoutMasks} />
+      <FileNameList title="Masks without an image" names={scan.masksWithoutImages} />
+      <FileNameList title="Ambiguous names (skipped)" names={scan.duplicates.map((d) => d.files.join(' / '))} />
+      <FileNameList title="Not images (ignored)" names={scan.ignored} />
     </div>
-  );
-}
-
-function FileList({ title, names }: { title: string; names: readonly string[] }) {
-  if (names.length === 0) return null;
-  return (
-    <details>
-      <summary>
-        {title}: {names.length}
-      </summary>
-      <ul className="file-list">
-        {names.slice(0, 200).map((n) => (
-          <li key={n}>{n}</li>
-        ))}
-        {names.length > 200 ? <li>… and {names.length - 200} more</li> : null}
-      </ul>
-    </details>
   );
 }
 

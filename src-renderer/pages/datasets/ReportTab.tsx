@@ -1,5 +1,6 @@
 import { describeValue } from '../../../src-shared/classes';
 import type { DatasetDetail } from '../../../src-shared/datasets';
+import { FileNameList } from '../../components/FileNameList';
 
 const problemLabels: Record<string, string> = {
   'missing-file': 'File missing',
@@ -21,10 +22,10 @@ export function ReportTab({ dataset }: { dataset: DatasetDetail }) {
         <p>
           {pairing.pairs} pairs from <span className="mono">{pairing.imagesDir}</span> and <span className="mono">{pairing.masksDir}</span>.
         </p>
-        <Names title="Images without a mask" names={pairing.imagesWithoutMasks} />
-        <Names title="Masks without an image" names={pairing.masksWithoutImages} />
-        <Names title="Ambiguous names, skipped" names={pairing.duplicates.map((d) => d.files.join(' / '))} />
-        <Names title="Not images, ignored" names={pairing.ignored} />
+        <FileNameList title="Images without a mask" names={pairing.imagesWithoutMasks} />
+        <FileNameList title="Masks without an image" names={pairing.masksWithoutImages} />
+        <FileNameList title="Ambiguous names, skipped" names={pairing.duplicates.map((d) => d.files.join(' / '))} />
+        <FileNameList title="Not images, ignored" names={pairing.ignored} />
       </section>
       <section className="card">
         <h2>Skipped images ({dataset.problems.length})</h2>
@@ -88,17 +89,5 @@ export function ReportTab({ dataset }: { dataset: DatasetDetail }) {
         )}
       </section>
     </div>
-  );
-}
-
-function Names({ title, names }: { title: string; names: readonly string[] }) {
-  if (names.length === 0) return null;
-  return (
-    <details>
-      <summary>
-        {title}: {names.length}
-      </summary>
-      <p className="mono small">{names.join(', ')}</p>
-    </details>
   );
 }
