@@ -13,7 +13,7 @@ import type { Job } from './jobs';
 import { settingsSchema } from './settings';
 import { splitRequestSchema } from './splits';
 import { runConfigSchema } from './run-config';
-import { runIdRequestSchema, runStepsRequestSchema } from './runs';
+import { runIdRequestSchema, runStepsRequestSchema, runUpdateSchema } from './runs';
 import type { RunDetail, RunSummary, StepPoint } from './runs';
 import type { Settings } from './settings';
 
@@ -59,6 +59,10 @@ export const methods = {
   'jobs:get': { request: jobId, response: returns<Job>() },
   'jobs:startDiagnostic': { request: diagnosticParamsSchema, response: returns<Job>() },
   'jobs:cancel': { request: jobId, response: returns<Job>() },
+  'jobs:move': {
+    request: z.strictObject({ jobId: z.string().min(1), direction: z.enum(['earlier', 'later']) }),
+    response: returns<Job[]>(),
+  },
   'datasets:list': { request: empty, response: returns<DatasetSummary[]>() },
   'datasets:scan': { request: scanRequestSchema, response: returns<PairingSummary>() },
   'datasets:import': { request: importRequestSchema, response: returns<DatasetSummary>() },
@@ -76,6 +80,7 @@ export const methods = {
   'runs:stop': { request: runIdRequestSchema, response: returns<RunSummary>() },
   'runs:resume': { request: runIdRequestSchema, response: returns<RunSummary>() },
   'runs:delete': { request: runIdRequestSchema, response: returns<{ deleted: boolean }>() },
+  'runs:update': { request: runUpdateSchema, response: returns<RunSummary>() },
   'runs:steps': { request: runStepsRequestSchema, response: returns<{ total: number; steps: StepPoint[] }>() },
 } as const;
 

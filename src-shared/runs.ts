@@ -9,6 +9,14 @@ export const runStepsRequestSchema = z.strictObject({
   maxPoints: z.number().int().min(10).max(20_000).default(1000),
 });
 
+export const runUpdateSchema = z.strictObject({
+  runId: z.string().min(1),
+  name: z.string().trim().min(1).max(80).optional(),
+  tags: z.array(z.string().trim().min(1).max(30)).max(20).optional(),
+  notes: z.string().max(5000).optional(),
+  archived: z.boolean().optional(),
+});
+
 export interface StepPoint {
   step: number;
   epoch: number;
@@ -34,6 +42,11 @@ export interface RunSummary {
   startedAt: string | null;
   endedAt: string | null;
   jobId: string | null;
+  tags: string[];
+  notes: string;
+  archived: boolean;
+  /** Per-class IoU at the best epoch, by class name (null: absent from truth and prediction). */
+  bestClassIou: Record<string, number | null>;
 }
 
 export interface EpochSummary {

@@ -184,6 +184,15 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    description: 'run tags, notes and archive flag',
+    sql: `
+      ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+      ALTER TABLE runs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]?.version ?? 0;

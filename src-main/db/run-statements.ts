@@ -19,6 +19,9 @@ export interface RunRow {
   best_miou: number | null;
   started_at: string | null;
   ended_at: string | null;
+  tags: string;
+  notes: string;
+  archived: number;
 }
 
 export interface EpochRow {
@@ -55,6 +58,12 @@ export function prepareRunStatements(db: Db) {
       'UPDATE runs SET epochs_done = @epochs_done, best_epoch = @best_epoch, best_miou = @best_miou WHERE id = @id',
     ),
     runDelete: db.prepare<[string]>('DELETE FROM runs WHERE id = ?'),
+    runUpdateMeta: db.prepare<{ id: string; name: string; tags: string; notes: string; archived: number }>(
+      'UPDATE runs SET name = @name, tags = @tags, notes = @notes, archived = @archived WHERE id = @id',
+    ),
+    classCountsOfEpoch: db.prepare<[string, number], { class_index: number; tp: number; fp: number; fn: number }>(
+      "SELECT class_index, tp, fp, fn FROM run_class_counts WHERE run_id = ? AND epoch = ? AND split = 'val' ORDER BY class_index",
+    ),
 
     // Re-running an epoch after a resume replaces its rows.
     epochPut: db.prepare<EpochRow & { run_id: string; created_at: string }>(

@@ -43,6 +43,8 @@ export function prepareStatements(db: Db) {
       "SELECT * FROM jobs WHERE status = 'queued' ORDER BY queue_position LIMIT 1",
     ),
     jobsRunning: db.prepare<[], JobRow>("SELECT * FROM jobs WHERE status = 'running'"),
+    jobsQueued: db.prepare<[], JobRow>("SELECT * FROM jobs WHERE status = 'queued' ORDER BY queue_position"),
+    jobSetPosition: db.prepare<{ id: string; queue_position: number }>('UPDATE jobs SET queue_position = @queue_position WHERE id = @id'),
     jobMarkRunning: db.prepare<{ id: string; started_at: string; engine_pid: number | null }>(
       "UPDATE jobs SET status = 'running', started_at = @started_at, engine_pid = @engine_pid, heartbeat_at = @started_at WHERE id = @id",
     ),

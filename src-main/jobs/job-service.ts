@@ -93,6 +93,22 @@ export class JobService {
     return this.get(id);
   }
 
+  /** Moves a queued job one place earlier or later in the queue (swapping with its neighbour). */
+  move(id: string, direction: 'earlier' | 'later'): Job[] {
+    const queued = this.options.statements.jobsQueued.all();
+    const index = queued.findIndex((row) => row.id === id);
+    if (index < 0) throw new ApiError('CONFLICT', `Job ${id} is not waiting in the queue; only queued jobs can be moved.`);
+    const other = queued[direction === 'earlier' ? index - 1 : index + 1];
+    if (other) {
+      const mine = queued[index]!;
+      this.options.statements.jobSetPosition.run({ id: mine.id, queue_position: other.queue_position });
+      this.options.statements.jobSetPosition.run({ id: other.id, queue_position: mine.queue_position });
+      this.announce(mine.id);
+      this.announce(other.id);
+    }
+    return this.options.statements.jobsQueued.all().map(rowToJob);
+  }
+
   async cancel(id: string): Promise<Job> {
     const job = this.get(id);
     if (isFinalJobStatus(job.status)) {

@@ -1,11 +1,20 @@
+import { iou } from '../../src-shared/metrics';
 import type { ClassCounts } from '../../src-shared/metrics';
 import type { RunConfig, RunStatus } from '../../src-shared/run-config';
 import type { EpochSummary, RunDetail, RunSummary } from '../../src-shared/runs';
 import type { RunRow } from '../db/run-statements';
 import type { Statements } from '../db/statements';
 
-export function runSummary(row: RunRow): RunSummary {
+export function runSummary(row: RunRow, statements: Statements): RunSummary {
   const config = JSON.parse(row.config) as RunConfig;
+  const classNames = JSON.parse(row.class_names) as string[];
+  const bestClassIou: Record<string, number | null> = {};
+  if (row.best_epoch !== null) {
+    for (const c of statements.classCountsOfEpoch.all(row.id, row.best_epoch)) {
+      const name = classNames[c.class_index];
+      if (name !== undefined) bestClassIou[name] = iou(c);
+    }
+  }
   return {
     id: row.id,
     name: row.name,
@@ -23,6 +32,10 @@ export function runSummary(row: RunRow): RunSummary {
     startedAt: row.started_at,
     endedAt: row.ended_at,
     jobId: row.job_id,
+    tags: JSON.parse(row.tags) as string[],
+    notes: row.notes,
+    archived: row.archived === 1,
+    bestClassIou,
   };
 }
 
@@ -48,7 +61,7 @@ export function runDetail(statements: Statements, row: RunRow): RunDetail {
     counts: countsByEpoch.get(e.epoch) ?? [],
   }));
   return {
-    ...runSummary(row),
+    ...runSummary(row, statements),
     config: JSON.parse(row.config) as RunConfig,
     classNames,
     epochHistory,

@@ -45,7 +45,7 @@ export class RunService {
   }
 
   list(): RunSummary[] {
-    return this.options.statements.runsAll.all().map(runSummary);
+    return this.options.statements.runsAll.all().map((row) => runSummary(row, this.options.statements));
   }
 
   get(runId: string): RunDetail {
@@ -119,7 +119,7 @@ export class RunService {
       ...(hooks.nonFiniteAtSteps && { nonFiniteAtSteps: hooks.nonFiniteAtSteps }),
     };
     this.enqueue(id, params);
-    return runSummary(this.row(id));
+    return runSummary(this.row(id), this.options.statements);
   }
 
   /** Continues a stopped, crashed or failed run from its last checkpoint: same id, history kept. */
@@ -136,7 +136,7 @@ export class RunService {
     const params = { ...(job.params as TrainJobParams), resume: true, nonFiniteAtSteps: undefined };
     this.options.statements.epochsAfter.run(runId, row.epochs_done);
     this.enqueue(runId, params);
-    return runSummary(this.row(runId));
+    return runSummary(this.row(runId), this.options.statements);
   }
 
   async stop(runId: string): Promise<RunSummary> {
@@ -145,7 +145,7 @@ export class RunService {
       throw new ApiError('CONFLICT', `Run "${row.name}" is ${row.status}; only queued or running runs can be stopped.`);
     }
     await this.options.jobs.cancel(row.job_id);
-    return runSummary(this.row(runId));
+    return runSummary(this.row(runId), this.options.statements);
   }
 
   /** Queues evaluation of a checkpoint on a split's images; the job's result holds the counts. */
@@ -190,6 +190,20 @@ export class RunService {
     const row = this.row(runId);
     if (!row.job_id) throw new ApiError('CONFLICT', `Run "${row.name}" never started.`);
     return { row, train: this.options.jobs.get(row.job_id).params as TrainJobParams };
+  }
+
+  /** Rename, tag, annotate or archive a run. */
+  update(patch: { runId: string; name?: string | undefined; tags?: string[] | undefined; notes?: string | undefined; archived?: boolean | undefined }): RunSummary {
+    const row = this.row(patch.runId);
+    this.options.statements.runUpdateMeta.run({
+      id: row.id,
+      name: patch.name ?? row.name,
+      tags: JSON.stringify(patch.tags ?? (JSON.parse(row.tags) as string[])),
+      notes: patch.notes ?? row.notes,
+      archived: (patch.archived ?? row.archived === 1) ? 1 : 0,
+    });
+    this.announce(row.id);
+    return runSummary(this.row(row.id), this.options.statements);
   }
 
   delete(runId: string): { deleted: boolean } {
@@ -281,6 +295,6 @@ export class RunService {
   }
 
   private announce(runId: string): void {
-    this.options.onChanged(runSummary(this.row(runId)));
+    this.options.onChanged(runSummary(this.row(runId), this.options.statements));
   }
 }

@@ -97,6 +97,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     'jobs:get': ({ jobId }) => jobs.get(jobId),
     'jobs:startDiagnostic': (params) => jobs.enqueue('diagnostic', params),
     'jobs:cancel': ({ jobId }) => jobs.cancel(jobId),
+    'jobs:move': ({ jobId, direction }) => jobs.move(jobId, direction),
     'datasets:list': () => datasets.list(),
     'datasets:scan': ({ imagesDir, masksDir }) => datasets.scan(imagesDir, masksDir),
     'datasets:import': (request) => datasets.import(request),
@@ -118,6 +119,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     'runs:resume': ({ runId }) => runs.resume(runId),
     'runs:delete': ({ runId }) => runs.delete(runId),
     'runs:steps': ({ runId, maxPoints }) => runs.steps(runId, maxPoints),
+    'runs:update': (patch) => runs.update(patch),
   };
 
   let closed = false;

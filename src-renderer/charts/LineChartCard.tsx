@@ -1,4 +1,6 @@
+import { useRef } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { exportChartPng } from './export-png';
 
 export interface Series {
   key: string;
@@ -24,9 +26,20 @@ export function LineChartCard<T extends object>({
   yDomain?: [number | 'auto', number | 'auto'];
   format?: (value: number) => string;
 }) {
+  const figure = useRef<HTMLElement>(null);
   return (
-    <figure className="card chart" data-testid={testId}>
-      <figcaption>{title}</figcaption>
+    <figure className="card chart" data-testid={testId} ref={figure}>
+      <figcaption>
+        {title}
+        <button
+          type="button"
+          className="link-button chart-export"
+          onClick={() => figure.current && void exportChartPng(figure.current, `${title}.png`)}
+          data-testid={`${testId}-png`}
+        >
+          PNG
+        </button>
+      </figcaption>
       <ResponsiveContainer width="100%" height={220}>
         <LineChart data={data as T[]} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />

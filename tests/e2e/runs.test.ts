@@ -79,8 +79,21 @@ test('clone the run with another loss, then compare the two', async () => {
   await page.getByTestId('form-launch').click();
   await page.locator('[data-testid="run-view"] [data-testid="run-status"][data-status="finished"]').waitFor({ timeout: 120_000 });
 
+  // Keep notes about the run, export a chart, then find it in the table by its tag.
+  await page.getByTestId('meta-tags').fill('dice, tiny');
+  await page.getByTestId('meta-notes').fill('CE + Dice on the sample');
+  await page.getByTestId('meta-save').click();
+  await page.getByTestId('run-meta').getByText('Saved.').waitFor();
+  const download = page.waitForEvent('download');
+  await page.getByTestId('chart-miou-png').click();
+  assert.equal((await download).suggestedFilename(), 'Validation mIoU.png');
+
   await page.getByTestId('nav-runs').click();
-  assert.equal(await page.getByTestId('run-row').count(), 2);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"]').length === 2);
+  assert.match(await page.getByTestId('runs-table').textContent() ?? '', /tiny ce-dicedicetiny/);
+  await page.getByTestId('class-column').selectOption('Forest');
+  await page.getByTestId('sort-classIou').click();
+  assert.match(await page.getByTestId('sort-classIou').textContent() ?? '', /Forest IoU/);
   await page.getByTestId('sort-miou').click();
   await screenshot(page, 'runs-table');
 
@@ -96,5 +109,15 @@ test('clone the run with another loss, then compare the two', async () => {
   assert.equal(diff.length, 2, 'only what differs');
   await page.locator('[data-testid="compare-chart"] .recharts-line').nth(1).waitFor();
   await screenshot(page, 'compare');
+
+  // Archived runs leave the table until asked for.
+  await page.getByTestId('nav-runs').click();
+  await page.getByRole('link', { name: 'tiny baseline' }).click();
+  await page.getByTestId('meta-archive').click();
+  await page.getByTestId('run-meta').getByText('Archived.').waitFor();
+  await page.getByTestId('nav-runs').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"]').length === 1);
+  await page.getByTestId('show-archived').check();
+  assert.equal(await page.getByTestId('run-row').count(), 2);
   assert.deepEqual(errors, []);
 });

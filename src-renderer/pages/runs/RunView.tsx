@@ -12,6 +12,7 @@ import { useJobs } from '../../hooks/useJobs';
 import { useRun } from '../../hooks/useRun';
 import { hrefFor, navigate } from '../../hooks/useRoute';
 import { downloadCsv, runCsv } from './export';
+import { RunMeta } from './RunMeta';
 
 const palette = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f', '#bab0ac'];
 
@@ -140,6 +141,7 @@ export function RunView({ runId }: { runId: string }) {
         />
         <ClassHeatmap classNames={run.classNames} epochs={run.epochHistory} />
       </div>
+      <RunMeta key={run.id} run={run} />
       {run.events.length > 0 ? (
         <section className="card">
           <h2>Events</h2>

@@ -10,12 +10,12 @@ import { useApiQuery } from '../../hooks/useApiQuery';
 import { errorText } from '../../hooks/useDataset';
 import { hrefFor } from '../../hooks/useRoute';
 
-type SortKey = 'created' | 'miou' | 'bestEpoch' | 'duration' | 'model' | 'name';
+type SortKey = 'created' | 'miou' | 'bestEpoch' | 'duration' | 'model' | 'name' | 'classIou';
 
 const duration = (run: RunSummary): number | null =>
   run.startedAt ? ((run.endedAt ? Date.parse(run.endedAt) : Date.now()) - Date.parse(run.startedAt)) / 1000 : null;
 
-const sorters: Record<SortKey, (a: RunSummary, b: RunSummary) => number> = {
+const sorters: Record<Exclude<SortKey, 'classIou'>, (a: RunSummary, b: RunSummary) => number> = {
   created: (a, b) => b.createdAt.localeCompare(a.createdAt),
   miou: (a, b) => (b.bestMiou ?? -1) - (a.bestMiou ?? -1),
   bestEpoch: (a, b) => (a.bestEpoch ?? Infinity) - (b.bestEpoch ?? Infinity),
@@ -29,9 +29,31 @@ export function RunsList() {
   const runs = useApiQuery('runs:list', {}, ['run:update']);
   const datasets = useApiQuery('datasets:list', {}, ['dataset:changed']);
   const [sort, setSort] = useState<SortKey>('created');
+  const [showArchived, setShowArchived] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const list = useMemo(() => [...(runs.data ?? [])].sort(sorters[sort]), [runs.data, sort]);
-  const queued = list.filter((r) => r.status === 'queued');
+  const classNames = useMemo(() => [...new Set((runs.data ?? []).flatMap((r) => Object.keys(r.bestClassIou)))], [runs.data]);
+  const [className, setClassName] = useState<string>('');
+  const shownClass = className || classNames[0] || '';
+  const list = useMemo(() => {
+    const compare =
+      sort === 'classIou'
+        ? (a: RunSummary, b: RunSummary) => (b.bestClassIou[shownClass] ?? -1) - (a.bestClassIou[shownClass] ?? -1)
+        : sorters[sort];
+    return (runs.data ?? []).filter((r) => showArchived || !r.archived).sort(compare);
+  }, [runs.data, sort, showArchived, shownClass]);
+  const jobs = useApiQuery('jobs:list', {}, ['job:update']);
+  const queued = (jobs.data ?? [])
+    .filter((j) => j.status === 'queued' && j.kind === 'train')
+    .map((j) => ({ job: j, run: (runs.data ?? []).find((r) => r.jobId === j.id) }))
+    .filter((q): q is { job: (typeof q)['job']; run: RunSummary } => q.run !== undefined)
+    .reverse();
+  const move = async (jobId: string, direction: 'earlier' | 'later'): Promise<void> => {
+    try {
+      await api.invoke('jobs:move', { jobId, direction });
+    } catch (failure) {
+      setError(errorText(failure));
+    }
+  };
   const datasetName = (id: string | null) => datasets.data?.find((d) => d.id === id)?.name ?? '(removed)';
   const cancel = async (run: RunSummary): Promise<void> => {
     try {
@@ -61,18 +83,41 @@ export function RunsList() {
       <ErrorNote message={runs.error ?? error} />
       {queued.length > 0 ? (
         <div className="card notice" data-testid="run-queue">
-          <strong>Queue</strong> (one run trains at a time):{' '}
-          {queued.map((r) => (
-            <span key={r.id} className="queue-item">
-              {r.name}{' '}
-              <button type="button" className="link-button" onClick={() => void cancel(r)}>
-                cancel
-              </button>
-            </span>
-          ))}
+          <strong>Queue</strong> (one run trains at a time; next first):
+          <ol className="queue">
+            {queued.map(({ job, run }) => (
+              <li key={run.id} data-testid="queue-item">
+                {run.name}{' '}
+                <button type="button" className="link-button" onClick={() => void move(job.id, 'earlier')} aria-label={`Move ${run.name} earlier`}>
+                  ↑
+                </button>{' '}
+                <button type="button" className="link-button" onClick={() => void move(job.id, 'later')} aria-label={`Move ${run.name} later`}>
+                  ↓
+                </button>{' '}
+                <button type="button" className="link-button" onClick={() => void cancel(run)}>
+                  cancel
+                </button>
+              </li>
+            ))}
+          </ol>
         </div>
       ) : null}
-      {!runs.loading && list.length === 0 ? (
+      {(runs.data ?? []).length > 0 ? (
+        <div className="row">
+          <label className="field inline">
+            <span>Per-class IoU column</span>
+            <select value={shownClass} onChange={(e) => setClassName(e.target.value)} data-testid="class-column">
+              {classNames.map((n) => (
+                <option key={n}>{n}</option>
+              ))}
+            </select>
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={showArchived} onChange={(e) => setShowArchived(e.target.checked)} data-testid="show-archived" /> Show archived
+          </label>
+        </div>
+      ) : null}
+      {!runs.loading && (runs.data ?? []).length === 0 ? (
         <EmptyState title="No runs yet" testId="runs-empty">
           <p>
             A run trains one model on one dataset with one recipe. Its curves, per-class IoU and checkpoints are kept
@@ -94,6 +139,7 @@ export function RunsList() {
               <th className="num">Epochs</th>
               {header('miou', 'Best mIoU', true)}
               {header('bestEpoch', 'Best epoch', true)}
+              {header('classIou', `${shownClass || 'Class'} IoU`, true)}
               {header('duration', 'Duration', true)}
             </tr>
           </thead>
@@ -102,6 +148,12 @@ export function RunsList() {
               <tr key={run.id} data-testid="run-row">
                 <td>
                   <a href={hrefFor('runs', run.id)}>{run.name}</a>
+                  {run.tags.map((t) => (
+                    <span key={t} className="tag">
+                      {t}
+                    </span>
+                  ))}
+                  {run.archived ? <span className="tag muted">archived</span> : null}
                 </td>
                 <td>{datasetName(run.datasetId)}</td>
                 <td>{run.model}</td>
@@ -113,6 +165,7 @@ export function RunsList() {
                 </td>
                 <td className="num">{run.bestMiou === null ? '-' : run.bestMiou.toFixed(3)}</td>
                 <td className="num">{run.bestEpoch ?? '-'}</td>
+                <td className="num">{run.bestClassIou[shownClass] === undefined || run.bestClassIou[shownClass] === null ? '-' : run.bestClassIou[shownClass]!.toFixed(3)}</td>
                 <td className="num">{duration(run) === null ? '-' : formatDuration(duration(run)!)}</td>
               </tr>
             ))}

@@ -118,3 +118,28 @@ test('bad launches are refused with what is valid', async () => {
   await assert.rejects(api.invoke('runs:start', tiny()), { message: /has no validation images\. Make a split with a validation share/ });
   await api.invoke('datasets:split', { datasetId, train: 0.75, val: 0.25 });
 });
+
+test('runs can be renamed, tagged, annotated and archived; summaries carry per-class IoU at the best epoch', async () => {
+  const run = await api.invoke('runs:start', tiny({ epochs: 1, name: 'to edit' }));
+  await services.jobs.whenIdle();
+  const updated = await api.invoke('runs:update', { runId: run.id, name: 'renamed', tags: ['baseline', 'ce'], notes: 'first try', archived: true });
+  assert.equal(updated.name, 'renamed');
+  assert.deepEqual(updated.tags, ['baseline', 'ce']);
+  assert.equal(updated.notes, 'first try');
+  assert.equal(updated.archived, true);
+  assert.deepEqual(Object.keys(updated.bestClassIou), ['Bare land', 'Cropland', 'Forest', 'Water', 'Road', 'Building']);
+  await assert.rejects(api.invoke('runs:update', { runId: run.id, tags: ['x'.repeat(40)] }), { code: 'VALIDATION', message: /tags\.0: Too big/ });
+});
+
+test('queued jobs can be moved earlier or later; only queued ones', async () => {
+  const blocker = await api.invoke('jobs:startDiagnostic', { steps: 50, stepMs: 50 });
+  const a = await api.invoke('runs:start', tiny({ name: 'a' }));
+  const b = await api.invoke('runs:start', tiny({ name: 'b' }));
+  const order = await api.invoke('jobs:move', { jobId: b.jobId!, direction: 'earlier' });
+  assert.deepEqual(order.map((j) => j.id), [b.jobId, a.jobId]);
+  await assert.rejects(api.invoke('jobs:move', { jobId: blocker.id, direction: 'later' }), { code: 'CONFLICT' });
+  await api.invoke('runs:stop', { runId: a.id });
+  await api.invoke('runs:stop', { runId: b.id });
+  await api.invoke('jobs:cancel', { jobId: blocker.id });
+  await services.jobs.whenIdle();
+});
