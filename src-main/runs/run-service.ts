@@ -55,8 +55,20 @@ export class RunService {
   /** Step losses, downsampled to at most `maxPoints` with LTTB so a chart gets no more than it can draw. */
   steps(runId: string, maxPoints: number): { total: number; steps: StepPoint[] } {
     this.row(runId);
+    const key = `${runId}:${maxPoints}`;
+    const cached = this.stepCache.get(key);
+    if (cached) return cached;
     const all = this.options.statements.stepsOfRun.all(runId);
-    return { total: all.length, steps: lttb(all, maxPoints, (s) => s.step, (s) => s.loss) };
+    const result = { total: all.length, steps: lttb(all, maxPoints, (s) => s.step, (s) => s.loss) };
+    this.stepCache.set(key, result);
+    return result;
+  }
+
+  /** Downsampled steps per run and size, dropped when the engine reports new steps for that run. */
+  private readonly stepCache = new Map<string, { total: number; steps: StepPoint[] }>();
+
+  private forgetSteps(runId: string): void {
+    for (const key of this.stepCache.keys()) if (key.startsWith(`${runId}:`)) this.stepCache.delete(key);
   }
 
   private row(runId: string): RunRow {
@@ -232,7 +244,8 @@ export class RunService {
         break;
       case 'run-steps':
         db.transaction(() => data.steps.forEach((s) => statements.stepPut.run(runId, s.step, s.epoch, s.loss, s.lr)))();
-        return;
+        this.forgetSteps(runId);
+        break;
       case 'run-epoch':
         db.transaction(() => this.storeEpoch(runId, data.epoch, now))();
         break;

@@ -1,4 +1,4 @@
-import { useRef } from 'react';
+import { memo, useRef } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { exportChartPng } from './export-png';
 
@@ -8,8 +8,10 @@ export interface Series {
   color: string;
 }
 
-/** One chart card: lines over a numeric x axis; hovering shows exact values. */
-export function LineChartCard<T extends object>({
+/** One chart card: lines over a numeric x axis; hovering shows exact values. Re-renders only when its props change. */
+export const LineChartCard = memo(LineChartCardInner) as typeof LineChartCardInner;
+
+function LineChartCardInner<T extends object>({
   title,
   data,
   x,

@@ -1,5 +1,6 @@
-import { useMemo, useState } from 'react';
+import { useDeferredValue, useMemo, useState } from 'react';
 import { iou } from '../../../src-shared/metrics';
+import type { RunDetail } from '../../../src-shared/runs';
 import { ClassHeatmap } from '../../charts/ClassHeatmap';
 import { LineChartCard } from '../../charts/LineChartCard';
 import { ErrorNote } from '../../components/ErrorNote';
@@ -14,6 +15,21 @@ import { hrefFor, navigate } from '../../hooks/useRoute';
 import { downloadCsv, runCsv } from './export';
 import { RunMeta } from './RunMeta';
 
+const lossSeries = [
+  { key: 'trainLoss', name: 'train', color: '#4e79a7' },
+  { key: 'valLoss', name: 'validation', color: '#f28e2b' },
+];
+const miouSeries = [{ key: 'miou', name: 'mIoU', color: '#59a14f' }];
+const stepSeries = [
+  { key: 'loss', name: 'loss', color: '#4e79a755' },
+  { key: 'smoothed', name: 'smoothed', color: '#4e79a7' },
+];
+const lrSeries = [{ key: 'lr', name: 'lr', color: '#b07aa1' }];
+const unitRange: [number, number] = [0, 1];
+const lrFormat = (v: number): string => v.toExponential(1);
+
+const noEpochs: RunDetail['epochHistory'] = [];
+
 const palette = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f', '#bab0ac'];
 
 /** Exponential moving average, the smoothing slider of TensorBoard. */
@@ -24,7 +40,8 @@ function smooth(values: readonly number[], weight: number): number[] {
 
 export function RunView({ runId }: { runId: string }) {
   const api = useApi();
-  const { run, steps, error } = useRun(runId);
+  // About the step chart's width in pixels: more points than pixels only cost time.
+  const { run, steps, error } = useRun(runId, 500);
   const { jobs } = useJobs();
   const [smoothing, setSmoothing] = useState(0.6);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -45,6 +62,12 @@ export function RunView({ runId }: { runId: string }) {
       })),
     [run],
   );
+  // Chart data renders as a transition: React slices the work and yields to the browser, so a new
+  // epoch never blocks input for long.
+  const chartEpochs = useDeferredValue(epochData);
+  const chartSteps = useDeferredValue(stepData);
+  const heatmapEpochs = useDeferredValue(run?.epochHistory ?? noEpochs);
+  const classSeries = useMemo(() => (run?.classNames ?? []).map((name, i) => ({ key: name, name, color: palette[i % palette.length]! })), [run?.classNames]);
   if (!run) {
     return (
       <div className="page">
@@ -106,40 +129,34 @@ export function RunView({ runId }: { runId: string }) {
         <LineChartCard
           title="Loss by epoch"
           testId="chart-loss"
-          data={epochData}
+          data={chartEpochs}
           x="epoch"
-          series={[
-            { key: 'trainLoss', name: 'train', color: '#4e79a7' },
-            { key: 'valLoss', name: 'validation', color: '#f28e2b' },
-          ]}
+          series={lossSeries}
         />
-        <LineChartCard title="Validation mIoU" testId="chart-miou" data={epochData} x="epoch" yDomain={[0, 1]} series={[{ key: 'miou', name: 'mIoU', color: '#59a14f' }]} />
+        <LineChartCard title="Validation mIoU" testId="chart-miou" data={chartEpochs} x="epoch" yDomain={unitRange} series={miouSeries} />
         <div className="chart-stack" data-testid="chart-steps-card">
           <LineChartCard
             title={`Training loss by step (${steps.length} points shown)`}
             testId="chart-steps"
-            data={stepData}
+            data={chartSteps}
             x="step"
-            series={[
-              { key: 'loss', name: 'loss', color: '#4e79a755' },
-              { key: 'smoothed', name: 'smoothed', color: '#4e79a7' },
-            ]}
+            series={stepSeries}
           />
           <label className="field inline">
             <span>Smoothing {smoothing.toFixed(2)}</span>
             <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} />
           </label>
         </div>
-        <LineChartCard title="Learning rate" testId="chart-lr" data={epochData} x="epoch" format={(v) => v.toExponential(1)} series={[{ key: 'lr', name: 'lr', color: '#b07aa1' }]} />
+        <LineChartCard title="Learning rate" testId="chart-lr" data={chartEpochs} x="epoch" format={lrFormat} series={lrSeries} />
         <LineChartCard
           title="Per-class IoU"
           testId="chart-class-iou"
-          data={epochData}
+          data={chartEpochs}
           x="epoch"
-          yDomain={[0, 1]}
-          series={run.classNames.map((name, i) => ({ key: name, name, color: palette[i % palette.length]! }))}
+          yDomain={unitRange}
+          series={classSeries}
         />
-        <ClassHeatmap classNames={run.classNames} epochs={run.epochHistory} />
+        <ClassHeatmap classNames={run.classNames} epochs={heatmapEpochs} />
       </div>
       <RunMeta key={run.id} run={run} />
       {run.events.length > 0 ? (
