@@ -25,9 +25,17 @@ export type EngineToMain =
 export type EngineData =
   | { kind: 'indexed'; images: IndexedImage[] }
   | { kind: 'run-started'; backend: string; device: string; notes: string[]; resumedFromEpoch: number | null }
-  | { kind: 'run-steps'; steps: { step: number; epoch: number; loss: number; lr: number }[] }
+  | { kind: 'run-steps'; steps: { step: number; epoch: number; loss: number; lr: number }[]; resources?: EngineResources }
   | { kind: 'run-epoch'; epoch: EpochReport }
   | { kind: 'run-event'; level: 'info' | 'warn'; message: string };
+
+/** What the engine uses right now; GPU figures come from nvidia-smi when training on the GPU. */
+export interface EngineResources {
+  tensors: number;
+  tfjsMiB: number;
+  processMiB: number;
+  gpu: { name: string; utilization: number; memoryUsedMiB: number; memoryTotalMiB: number; temperatureC: number } | null;
+}
 
 export interface EpochReport {
   /** 1-based epoch number. */

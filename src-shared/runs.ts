@@ -1,3 +1,4 @@
+import type { EngineResources } from './engine-protocol';
 import type { ClassCounts } from './metrics';
 import type { RunConfig, RunStatus } from './run-config';
 import { z } from './zod';
@@ -66,6 +67,8 @@ export interface EpochSummary {
 
 export interface RunDetail extends RunSummary {
   config: RunConfig;
+  /** The engine's latest resource report while the run trains; null otherwise. */
+  resources: EngineResources | null;
   classNames: string[];
   epochHistory: EpochSummary[];
   events: { at: string; level: string; message: string }[];

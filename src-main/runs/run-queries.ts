@@ -39,7 +39,7 @@ export function runSummary(row: RunRow, statements: Statements): RunSummary {
   };
 }
 
-export function runDetail(statements: Statements, row: RunRow): RunDetail {
+export function runDetail(statements: Statements, row: RunRow, resources: RunDetail['resources'] = null): RunDetail {
   const classNames = JSON.parse(row.class_names) as string[];
   const countsByEpoch = new Map<number, ClassCounts[]>();
   for (const c of statements.classCountsOfRun.all(row.id)) {
@@ -66,5 +66,6 @@ export function runDetail(statements: Statements, row: RunRow): RunDetail {
     classNames,
     epochHistory,
     events: statements.eventsOfRun.all(row.id),
+    resources: row.status === 'running' ? resources : null,
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ignoreClassIndex } from '../../src-shared/classes';
-import type { EngineData, EpochReport } from '../../src-shared/engine-protocol';
+import type { EngineData, EngineResources, EpochReport } from '../../src-shared/engine-protocol';
 import { ApiError } from '../../src-shared/errors';
 import type { Job } from '../../src-shared/jobs';
 import { summarize } from '../../src-shared/metrics';
@@ -49,8 +49,11 @@ export class RunService {
   }
 
   get(runId: string): RunDetail {
-    return runDetail(this.options.statements, this.row(runId));
+    return runDetail(this.options.statements, this.row(runId), this.resources.get(runId) ?? null);
   }
+
+  /** Latest engine resource report per running run (memory only: it is live information). */
+  private readonly resources = new Map<string, EngineResources>();
 
   /** Step losses, downsampled to at most `maxPoints` with LTTB so a chart gets no more than it can draw. */
   steps(runId: string, maxPoints: number): { total: number; steps: StepPoint[] } {
@@ -245,6 +248,7 @@ export class RunService {
       case 'run-steps':
         db.transaction(() => data.steps.forEach((s) => statements.stepPut.run(runId, s.step, s.epoch, s.loss, s.lr)))();
         this.forgetSteps(runId);
+        if (data.resources) this.resources.set(runId, data.resources);
         break;
       case 'run-epoch':
         db.transaction(() => this.storeEpoch(runId, data.epoch, now))();

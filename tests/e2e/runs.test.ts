@@ -57,6 +57,7 @@ test('launch from the form, watch the curve grow, stop, resume to the end', asyn
   await page.getByTestId('run-view').waitFor();
   // The mIoU curve gains points as epochs arrive (events, no reload).
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="chart-miou"] .recharts-line-dot').length >= 2, undefined, { timeout: 90_000 });
+  assert.match(await page.getByTestId('run-resources').textContent() ?? '', /tfjs \d+ MiB in \d+ tensors · engine process \d+ MiB/);
   await screenshot(page, 'run-live');
   await page.getByTestId('run-stop').click();
   await page.locator('[data-testid="run-view"] [data-testid="run-status"][data-status="stopped"]').waitFor({ timeout: 30_000 });

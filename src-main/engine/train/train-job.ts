@@ -19,6 +19,7 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import type { CheckpointState } from './checkpoint';
 import { DataLoader } from './data-loader';
 import { checkWasmMemory } from './memory';
+import { ResourceMonitor } from './resources';
 import { validate } from './validate';
 
 const maxRollbacks = 3;
@@ -98,6 +99,7 @@ async function train(
     labelSmoothing: config.loss.labelSmoothing,
     focalGamma: config.loss.focalGamma,
   };
+  const monitor = new ResourceMonitor(backend.backend === 'tfjs-node-gpu');
   const plateau = new PlateauTracker(config.schedule.patience, state.plateau.best, state.plateau.stale, state.plateau.reductions);
   const trainIds = params.train.map((item) => item.imageId);
   const firstOrder = epochOrder(trainIds, config.sampler, config.seed, 0);
@@ -174,7 +176,7 @@ async function train(
       workMs += performance.now() - workStart;
       pendingSteps.push({ step: state.globalStep, epoch: epoch + 1, loss, lr });
       if (performance.now() - lastFlush > 1000 || step === stepsPerEpoch) {
-        context.emit({ kind: 'run-steps', steps: pendingSteps });
+        context.emit({ kind: 'run-steps', steps: pendingSteps, resources: monitor.sample() });
         pendingSteps = [];
         lastFlush = performance.now();
       }

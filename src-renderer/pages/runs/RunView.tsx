@@ -124,6 +124,14 @@ export function RunView({ runId }: { runId: string }) {
         {run.reason ? <span className="muted small reason-text">{run.reason}</span> : null}
       </div>
       {live && job ? <ProgressBar progress={job.progress} testId="run-progress" /> : null}
+      {run.resources ? (
+        <p className="muted small resources" data-testid="run-resources">
+          {run.resources.gpu
+            ? `GPU ${run.resources.gpu.name}: ${run.resources.gpu.utilization}% busy, ${run.resources.gpu.memoryUsedMiB} of ${run.resources.gpu.memoryTotalMiB} MiB, ${run.resources.gpu.temperatureC} °C · `
+            : ''}
+          tfjs {run.resources.tfjsMiB} MiB in {run.resources.tensors} tensors · engine process {run.resources.processMiB} MiB
+        </p>
+      ) : null}
       <ErrorNote message={error ?? actionError} />
       <div className="chart-grid">
         <LineChartCard

@@ -13,3 +13,16 @@ test('a missing CUDA or cuDNN library is named with the versions tfjs-node-gpu n
   const absent = Object.assign(new Error("Cannot find module '@tensorflow/tfjs-node-gpu'"), { code: 'MODULE_NOT_FOUND' });
   assert.equal(explainLoadFailure('@tensorflow/tfjs-node-gpu', absent), '@tensorflow/tfjs-node-gpu is not installed (its install downloads TensorFlow; it is an optional dependency).');
 });
+
+test('nvidia-smi output is read as name, utilisation, memory and temperature; anything else is no GPU', async () => {
+  const { parseNvidiaSmi } = await import('../../../src-main/engine/train/resources');
+  assert.deepEqual(parseNvidiaSmi('NVIDIA GeForce RTX 4090, 87, 10240, 24564, 71\n'), {
+    name: 'NVIDIA GeForce RTX 4090',
+    utilization: 87,
+    memoryUsedMiB: 10240,
+    memoryTotalMiB: 24564,
+    temperatureC: 71,
+  });
+  assert.equal(parseNvidiaSmi('NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.'), null);
+  assert.equal(parseNvidiaSmi(''), null);
+});
