@@ -15,6 +15,7 @@ import { splitRequestSchema } from './splits';
 import { runConfigSchema } from './run-config';
 import { runIdRequestSchema, runStepsRequestSchema, runUpdateSchema } from './runs';
 import type { RunDetail, RunSummary, StepPoint } from './runs';
+import type { EstimateResult } from './training';
 import type { Settings } from './settings';
 
 /**
@@ -81,6 +82,7 @@ export const methods = {
   'runs:resume': { request: runIdRequestSchema, response: returns<RunSummary>() },
   'runs:delete': { request: runIdRequestSchema, response: returns<{ deleted: boolean }>() },
   'runs:update': { request: runUpdateSchema, response: returns<RunSummary>() },
+  'runs:estimate': { request: runConfigSchema, response: returns<EstimateResult>() },
   'runs:steps': { request: runStepsRequestSchema, response: returns<{ total: number; steps: StepPoint[] }>() },
 } as const;
 

@@ -57,3 +57,19 @@ export interface PredictResult {
   written: number;
   skipped: { image: string; message: string }[];
 }
+
+export interface EstimateResult {
+  backend: string;
+  device: string;
+  /** Estimated memory of one training step (weights, optimizer state, activations). */
+  stepMiB: number;
+  /** False when the step cannot fit the wasm heap; `largestBatch` then says what would. */
+  fits: boolean;
+  largestBatch: number | null;
+  /** Measured on random data after one warm-up step. */
+  stepSeconds: number;
+  stepsPerEpoch: number;
+  trainSecondsPerEpoch: number;
+  /** From one timed batch of sliding windows over the validation images. */
+  validationSeconds: number;
+}

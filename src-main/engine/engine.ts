@@ -11,6 +11,7 @@ import { runSampleJob } from './sample/sample-job';
 import { runTrainJob } from './train/train-job';
 import { runEvalJob } from './eval/eval-job';
 import { runPredictJob } from './eval/predict-job';
+import { runEstimateJob } from './train/estimate-job';
 
 /**
  * Entry point of the engine process: plain Node, no electron import, no database. It runs one job
@@ -23,6 +24,7 @@ const jobRunners: Record<JobKind, (params: unknown, context: JobContext) => Prom
   train: runTrainJob,
   eval: runEvalJob,
   predict: runPredictJob,
+  estimate: runEstimateJob,
 };
 
 const channel = connectToMain();

@@ -37,6 +37,7 @@ export class JobService {
   private idleWaiters: (() => void)[] = [];
   private closed = false;
   private readonly kindHandlers = new Map<JobKind, JobKindHandler>();
+  private readonly doneWaiters = new Map<string, ((job: Job) => void)[]>();
   private readonly heartbeatTimeoutMs: number;
   private readonly stopDeadlineMs: number;
 
@@ -122,6 +123,13 @@ export class JobService {
     if (this.active?.id === id) await this.active.supervised.stop();
     await this.whenIdleOf(id);
     return this.get(id);
+  }
+
+  /** Resolves with the job once it has ended, however it ended. */
+  whenDone(id: string): Promise<Job> {
+    const job = this.get(id);
+    if (isFinalJobStatus(job.status)) return Promise.resolve(job);
+    return new Promise((resolve) => this.doneWaiters.set(id, [...(this.doneWaiters.get(id) ?? []), resolve]));
   }
 
   /** Resolves when no job is running and none is queued. */
@@ -224,6 +232,9 @@ export class JobService {
       result: result === null || result === undefined ? null : JSON.stringify(result),
     });
     this.announce(id);
+    const waiters = this.doneWaiters.get(id) ?? [];
+    this.doneWaiters.delete(id);
+    for (const resolve of waiters) resolve(this.get(id));
   }
 
   private announce(id: string): void {

@@ -10,7 +10,7 @@ import { inputSizeProblem, runConfigSchema } from '../../src-shared/run-config';
 import type { RunConfigInput, RunStatus } from '../../src-shared/run-config';
 import { lttb } from '../../src-shared/lttb';
 import type { RunDetail, RunSummary, StepPoint } from '../../src-shared/runs';
-import type { EvalJobParams, PredictJobParams, TrainItem, TrainJobParams, TrainResult } from '../../src-shared/training';
+import type { EstimateResult, EvalJobParams, PredictJobParams, TrainItem, TrainJobParams, TrainResult } from '../../src-shared/training';
 import { parseOrThrow } from '../../src-shared/validation';
 import type { Db } from '../db/connection';
 import type { RunRow } from '../db/run-statements';
@@ -82,6 +82,63 @@ export class RunService {
 
   start(input: RunConfigInput, hooks: RunStartHooks = {}): RunSummary {
     const { statements } = this.options;
+    const prepared = this.prepare(input);
+    const id = randomUUID();
+    const runDir = join(this.options.dataDir, 'runs', id);
+    const count = statements.runsCount.get()?.n ?? 0;
+    statements.runInsert.run({
+      id,
+      name: prepared.config.name ?? `${prepared.config.model} on ${prepared.datasetName} #${count + 1}`,
+      dataset_id: prepared.config.datasetId,
+      model: prepared.config.model,
+      config: JSON.stringify(prepared.config),
+      created_at: new Date().toISOString(),
+      run_dir: runDir,
+      class_names: JSON.stringify(prepared.classNames),
+    });
+    const params: TrainJobParams = {
+      runId: id,
+      runDir,
+      config: prepared.config,
+      classNames: prepared.classNames,
+      labelMap: prepared.labelMap,
+      classPixels: prepared.classPixels,
+      train: prepared.train,
+      val: prepared.val,
+      resume: false,
+      ...(hooks.nonFiniteAtSteps && { nonFiniteAtSteps: hooks.nonFiniteAtSteps }),
+    };
+    this.enqueue(id, params);
+    return runSummary(this.row(id), this.options.statements);
+  }
+
+  /** A dry run of a launch in the engine: memory, seconds per step and per epoch, validation time. */
+  async estimate(input: RunConfigInput): Promise<EstimateResult> {
+    const prepared = this.prepare(input);
+    const valSizes = this.options.db
+      .prepare<[string], { width: number; height: number }>("SELECT width, height FROM images WHERE dataset_id = ? AND split = 'val' AND state = 'indexed'")
+      .all(prepared.config.datasetId)
+      .map((r) => [r.width, r.height] as [number, number]);
+    const job = this.options.jobs.enqueue('estimate', {
+      runId: 'estimate',
+      runDir: '',
+      config: prepared.config,
+      classNames: prepared.classNames,
+      labelMap: prepared.labelMap,
+      classPixels: prepared.classPixels,
+      train: prepared.train,
+      val: [],
+      resume: false,
+      valSizes,
+    });
+    const done = await this.options.jobs.whenDone(job.id);
+    if (done.status !== 'finished') throw new ApiError('ENGINE', `The estimate did not finish: ${done.reason ?? done.status}`);
+    return done.result as EstimateResult;
+  }
+
+  /** Checks a launch against its dataset and resolves what the engine needs; refuses with what to do. */
+  private prepare(input: RunConfigInput) {
+    const { statements } = this.options;
     const config = parseOrThrow(runConfigSchema, input, 'run configuration');
     const sizeProblem = inputSizeProblem(config.model, config.inputSize, config.modelOptions);
     if (sizeProblem) throw new ApiError('VALIDATION', sizeProblem);
@@ -108,33 +165,7 @@ export class RunService {
     if (pixelsOf('val').every((p) => p === 0)) {
       throw new ApiError('VALIDATION', `The validation split of "${dataset.name}" has no labelled pixels (all ignore or unknown). Check the classes, or re-split.`);
     }
-    const id = randomUUID();
-    const runDir = join(this.options.dataDir, 'runs', id);
-    const count = statements.runsCount.get()?.n ?? 0;
-    statements.runInsert.run({
-      id,
-      name: config.name ?? `${config.model} on ${dataset.name} #${count + 1}`,
-      dataset_id: dataset.id,
-      model: config.model,
-      config: JSON.stringify(config),
-      created_at: new Date().toISOString(),
-      run_dir: runDir,
-      class_names: JSON.stringify(trainClasses.map(({ c }) => c.name)),
-    });
-    const params: TrainJobParams = {
-      runId: id,
-      runDir,
-      config,
-      classNames: trainClasses.map(({ c }) => c.name),
-      labelMap,
-      classPixels: pixelsOf('train'),
-      train,
-      val,
-      resume: false,
-      ...(hooks.nonFiniteAtSteps && { nonFiniteAtSteps: hooks.nonFiniteAtSteps }),
-    };
-    this.enqueue(id, params);
-    return runSummary(this.row(id), this.options.statements);
+    return { config, datasetName: dataset.name, classNames: trainClasses.map(({ c }) => c.name), labelMap, classPixels: pixelsOf('train'), train, val };
   }
 
   /** Continues a stopped, crashed or failed run from its last checkpoint: same id, history kept. */

@@ -120,6 +120,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     'runs:delete': ({ runId }) => runs.delete(runId),
     'runs:steps': ({ runId, maxPoints }) => runs.steps(runId, maxPoints),
     'runs:update': (patch) => runs.update(patch),
+    'runs:estimate': (config) => runs.estimate(config),
   };
 
   let closed = false;

@@ -10,6 +10,7 @@ const jobLabels: Record<Job['kind'], string> = {
   train: 'Training',
   eval: 'Evaluating',
   predict: 'Predicting',
+  estimate: 'Estimating a run',
 };
 
 export function Sidebar({ current, active }: { current: PageId; active: Job | undefined }) {

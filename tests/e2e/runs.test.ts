@@ -53,6 +53,11 @@ test('out-of-range fields are refused in the form with the valid range', async (
 test('launch from the form, watch the curve grow, stop, resume to the end', async () => {
   await fillTinyRun(6);
   await page.getByTestId('form-name').fill('tiny baseline');
+  await page.getByTestId('form-estimate').click();
+  assert.match(
+    await page.getByTestId('form-estimate-result').textContent({ timeout: 60_000 }) ?? '',
+    /About \d+ MiB per step on wasm; \d+\.\d\d s per step, so about \d+s per epoch of 3 steps, plus about \d+.* of validation\./,
+  );
   await page.getByTestId('form-launch').click();
   await page.getByTestId('run-view').waitFor();
   // The mIoU curve gains points as epochs arrive (events, no reload).

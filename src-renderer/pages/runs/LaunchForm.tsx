@@ -3,7 +3,9 @@ import type { ReactNode } from 'react';
 import { classWeightModes } from '../../../src-shared/class-weights';
 import { inputSizeProblem, lossNames, modelNames, optimizerNames, runConfigSchema, scheduleNames } from '../../../src-shared/run-config';
 import type { RunConfigInput } from '../../../src-shared/run-config';
+import { formatDuration } from '../../../src-shared/jobs';
 import { backendChoices } from '../../../src-shared/settings';
+import type { EstimateResult } from '../../../src-shared/training';
 import { ErrorNote } from '../../components/ErrorNote';
 import { PageHeader } from '../../components/PageHeader';
 import { useApi } from '../../hooks/ApiContext';
@@ -54,6 +56,7 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
   const ready = (datasets.data ?? []).filter((d) => d.state === 'ready');
   const [form, setForm] = useState<Form>({ datasetId: '', ...presets.quick!.config });
   const [error, setError] = useState<string | null>(null);
+  const [estimate, setEstimate] = useState<EstimateResult | 'running' | null>(null);
   const datasetId = form.datasetId || ready[0]?.id || '';
   // Validating a small config on each render is cheap; the form shows every issue as it is typed.
   const issues = fieldIssues({ ...form, datasetId });
@@ -68,6 +71,16 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
 
   const set = (patch: Partial<Form>): void => setForm((f) => ({ ...f, ...patch }));
   const num = (text: string): number => (text.trim() === '' ? Number.NaN : Number(text));
+  const runEstimate = async (): Promise<void> => {
+    try {
+      setError(null);
+      setEstimate('running');
+      setEstimate(await api.invoke('runs:estimate', { ...form, datasetId }));
+    } catch (failure) {
+      setEstimate(null);
+      setError(errorText(failure));
+    }
+  };
   const launch = async (): Promise<void> => {
     try {
       setError(null);
@@ -210,8 +223,18 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
         <button type="button" className="button primary" disabled={issues.size > 0 || !datasetId} onClick={() => void launch()} data-testid="form-launch">
           Launch
         </button>
+        <button type="button" className="button" disabled={issues.size > 0 || !datasetId || estimate === 'running'} onClick={() => void runEstimate()} data-testid="form-estimate">
+          {estimate === 'running' ? 'Estimating… (waits for the engine)' : 'Estimate memory and time'}
+        </button>
         {issues.size > 0 ? <span className="muted small">Fix the fields marked above to launch.</span> : null}
       </div>
+      {estimate && estimate !== 'running' ? (
+        <p className={estimate.fits ? 'card notice' : 'card notice error-note'} data-testid="form-estimate-result">
+          {estimate.fits
+            ? `About ${estimate.stepMiB} MiB per step on ${estimate.backend}; ${estimate.stepSeconds.toFixed(2)} s per step, so about ${formatDuration(estimate.trainSecondsPerEpoch)} per epoch of ${estimate.stepsPerEpoch} steps, plus about ${formatDuration(estimate.validationSeconds)} of validation.`
+            : `About ${estimate.stepMiB} MiB per step: too much for the ${estimate.backend} backend. ${estimate.largestBatch ? `The largest batch that fits is ${estimate.largestBatch}.` : 'Use a smaller input size.'}`}
+        </p>
+      ) : null}
     </div>
   );
 }

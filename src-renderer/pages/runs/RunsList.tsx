@@ -10,12 +10,12 @@ import { useApiQuery } from '../../hooks/useApiQuery';
 import { errorText } from '../../hooks/useDataset';
 import { hrefFor } from '../../hooks/useRoute';
 
-type SortKey = 'created' | 'miou' | 'bestEpoch' | 'duration' | 'model' | 'name' | 'classIou';
+type SortKey = 'created' | 'miou' | 'bestEpoch' | 'duration' | 'model' | 'name' | 'classIou' | 'dataset';
 
 const duration = (run: RunSummary): number | null =>
   run.startedAt ? ((run.endedAt ? Date.parse(run.endedAt) : Date.now()) - Date.parse(run.startedAt)) / 1000 : null;
 
-const sorters: Record<Exclude<SortKey, 'classIou'>, (a: RunSummary, b: RunSummary) => number> = {
+const sorters: Record<Exclude<SortKey, 'classIou' | 'dataset'>, (a: RunSummary, b: RunSummary) => number> = {
   created: (a, b) => b.createdAt.localeCompare(a.createdAt),
   miou: (a, b) => (b.bestMiou ?? -1) - (a.bestMiou ?? -1),
   bestEpoch: (a, b) => (a.bestEpoch ?? Infinity) - (b.bestEpoch ?? Infinity),
@@ -35,12 +35,15 @@ export function RunsList() {
   const [className, setClassName] = useState<string>('');
   const shownClass = className || classNames[0] || '';
   const list = useMemo(() => {
+    const names = new Map((datasets.data ?? []).map((d) => [d.id, d.name]));
     const compare =
       sort === 'classIou'
         ? (a: RunSummary, b: RunSummary) => (b.bestClassIou[shownClass] ?? -1) - (a.bestClassIou[shownClass] ?? -1)
-        : sorters[sort];
+        : sort === 'dataset'
+          ? (a: RunSummary, b: RunSummary) => (names.get(a.datasetId ?? '') ?? '').localeCompare(names.get(b.datasetId ?? '') ?? '')
+          : sorters[sort];
     return (runs.data ?? []).filter((r) => showArchived || !r.archived).sort(compare);
-  }, [runs.data, sort, showArchived, shownClass]);
+  }, [runs.data, datasets.data, sort, showArchived, shownClass]);
   const jobs = useApiQuery('jobs:list', {}, ['job:update']);
   const queued = (jobs.data ?? [])
     .filter((j) => j.status === 'queued' && j.kind === 'train')
@@ -133,7 +136,7 @@ export function RunsList() {
           <thead>
             <tr>
               {header('name', 'Name')}
-              <th>Dataset</th>
+              {header('dataset', 'Dataset')}
               {header('model', 'Model')}
               <th>Status</th>
               <th className="num">Epochs</th>

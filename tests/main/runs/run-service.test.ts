@@ -143,3 +143,16 @@ test('queued jobs can be moved earlier or later; only queued ones', async () => 
   await api.invoke('jobs:cancel', { jobId: blocker.id });
   await services.jobs.whenIdle();
 });
+
+test('a dry run estimates memory and time per epoch, and says when the wasm heap cannot hold the step', async () => {
+  const small = await api.invoke('runs:estimate', tiny());
+  assert.equal(small.fits, true);
+  assert.equal(small.backend, 'wasm');
+  assert.equal(small.stepsPerEpoch, 2);
+  assert.ok(small.stepSeconds > 0 && small.trainSecondsPerEpoch === small.stepSeconds * 2);
+  assert.ok(small.validationSeconds > 0);
+  const big = await api.invoke('runs:estimate', tiny({ inputSize: 512, batchSize: 16, modelOptions: { depth: 4, width: 16 } }));
+  assert.equal(big.fits, false);
+  assert.equal(big.largestBatch, 1);
+  assert.ok(big.stepMiB > 3 * 1024);
+});

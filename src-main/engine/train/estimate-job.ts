@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { EstimateResult, TrainJobParams } from '../../../src-shared/training';
+import { selectBackend } from '../backend/select';
+import { windowStarts } from '../eval/sliding-window';
+import type { JobContext } from '../job-context';
+import { getLoss } from '../losses/registry';
+import { createModel } from '../models/registry';
+import { Optimizer } from '../optim/optimizer';
+import { estimateTrainingBytes, wasmBudgetBytes } from './memory';
+
+/**
+ * The `estimate` job: a dry run of the launch form's config. Memory from the model's layer sizes;
+ * time from two training steps on random data (after one warm-up) and one batch of validation
+ * windows, scaled to the epoch and the validation images (whose sizes main passes along).
+ */
+export async function runEstimateJob(raw: unknown, context: JobContext): Promise<EstimateResult> {
+  const params = raw as TrainJobParams & { valSizes: [number, number][] };
+  const { config } = params;
+  const backend = await selectBackend(config.backend);
+  const model = createModel(config.model, { classes: params.classNames.length, inputChannels: 3, inputSize: config.inputSize, ...config.modelOptions });
+  const optimizer = new Optimizer({ ...config.optimizer });
+  try {
+    const memory = estimateTrainingBytes(model, config.batchSize);
+    const fits = backend.backend !== 'wasm' || memory.total <= wasmBudgetBytes;
+    const largestBatch = fits ? null : Math.max(0, Math.floor((wasmBudgetBytes - memory.fixed) / memory.perSample));
+    const stepsPerEpoch = config.stepsPerEpoch ?? Math.max(1, Math.ceil((config.sampler.samplesPerEpoch ?? params.train.length) / config.batchSize));
+    let stepSeconds = 0;
+    let validationSeconds = 0;
+    if (fits) {
+      const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const x = tf.randomNormal([config.batchSize, config.inputSize, config.inputSize, 3]);
+      const y = tf.randomUniform([config.batchSize, config.inputSize, config.inputSize], 0, params.classNames.length, 'int32');
+      const loss = getLoss(config.loss.name);
+      const step = (): void => {
+        const { value, grads } = tf.variableGrads(() => loss(model.apply(x, { training: true }) as tf.Tensor, y, {}), variables);
+        optimizer.apply(variables, grads, config.optimizer.lr);
+        value.dataSync();
+        tf.dispose([value, ...Object.values(grads)]);
+      };
+      context.progress(0, 4, 'warming up');
+      step();
+      const started = performance.now();
+      for (let i = 0; i < 2; i += 1) {
+        step();
+        context.progress(i + 2, 4, 'timing training steps');
+      }
+      stepSeconds = (performance.now() - started) / 2000;
+      const predictStart = performance.now();
+      tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
+      const perWindow = (performance.now() - predictStart) / 1000 / config.batchSize;
+      const windows = params.valSizes.reduce(
+        (n, [w, h]) => n + windowStarts(w, config.inputSize, config.validationOverlap).length * windowStarts(h, config.inputSize, config.validationOverlap).length,
+        0,
+      );
+      validationSeconds = windows * perWindow;
+      context.progress(4, 4, 'done');
+      tf.dispose([x, y]);
+    }
+    return {
+      backend: backend.backend,
+      device: backend.device,
+      stepMiB: Math.round(memory.total / 2 ** 20),
+      fits,
+      largestBatch,
+      stepSeconds,
+      stepsPerEpoch,
+      trainSecondsPerEpoch: stepSeconds * stepsPerEpoch,
+      validationSeconds,
+    };
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
