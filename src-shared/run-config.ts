@@ -84,6 +84,8 @@ export const runConfigSchema = z.strictObject({
   /** Sliding-window overlap for validation on images larger than the input size. */
   validationOverlap: z.number().min(0).max(0.75).default(0.25),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  /** A tfjs layers model.json whose weights start the model (matched by layer name and shape). */
+  pretrainedWeights: z.string().trim().min(1).optional(),
   backend: z.enum(backendChoices).default('auto'),
   /** Memory for decoded training images, in MiB. */
   cacheMiB: z.number().int().min(16).max(65536).default(1024),

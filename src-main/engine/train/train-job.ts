@@ -12,6 +12,7 @@ import { epochOrder } from '../data/sampler';
 import type { JobContext } from '../job-context';
 import { JobCancelled } from '../job-context';
 import { getLoss } from '../losses/registry';
+import { loadPretrainedWeights } from '../models/pretrained';
 import { createModel } from '../models/registry';
 import { Optimizer, clipByGlobalNorm } from '../optim/optimizer';
 import { PlateauTracker, learningRate } from '../optim/schedule';
@@ -88,6 +89,14 @@ async function train(
       inputSize: config.inputSize,
       savedAt: new Date().toISOString(),
     };
+    if (config.pretrainedWeights) {
+      const loaded = await loadPretrainedWeights(model, config.pretrainedWeights);
+      context.emit({
+        kind: 'run-event',
+        level: 'info',
+        message: `Started from ${config.pretrainedWeights}: ${loaded.matched} of ${loaded.total} weights loaded${loaded.skipped.length ? `; trained from scratch: ${loaded.skipped.join(', ')}` : ''}.`,
+      });
+    }
     // Epoch 0 is a checkpoint too: a non-finite loss in the first epoch has somewhere to go back to.
     await saveCheckpoint(lastDir, model, optimizer, state);
   }
