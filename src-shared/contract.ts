@@ -16,6 +16,8 @@ import { runConfigSchema } from './run-config';
 import { runIdRequestSchema, runStepsRequestSchema, runUpdateSchema } from './runs';
 import type { RunDetail, RunSummary, StepPoint } from './runs';
 import type { EstimateResult } from './training';
+import { hardestRequestSchema } from './hard-samples';
+import type { HardestResult } from './hard-samples';
 import type { Settings } from './settings';
 
 /**
@@ -83,6 +85,9 @@ export const methods = {
   'runs:delete': { request: runIdRequestSchema, response: returns<{ deleted: boolean }>() },
   'runs:update': { request: runUpdateSchema, response: returns<RunSummary>() },
   'runs:estimate': { request: runConfigSchema, response: returns<EstimateResult>() },
+  'samples:hardest': { request: hardestRequestSchema, response: returns<HardestResult>() },
+  'samples:saveWeights': { request: hardestRequestSchema, response: returns<{ saved: number }>() },
+  'samples:weightSets': { request: empty, response: returns<{ runId: string; name: string; images: number }[]>() },
   'runs:steps': { request: runStepsRequestSchema, response: returns<{ total: number; steps: StepPoint[] }>() },
 } as const;
 

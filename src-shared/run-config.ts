@@ -78,6 +78,8 @@ export const runConfigSchema = z.strictObject({
       kind: z.enum(['uniform', 'weighted']).default('uniform'),
       /** Per-image weights by image id, for the weighted sampler (hard-sample scores and the like). */
       weights: z.record(z.string(), z.number().min(0).max(1000)).optional(),
+      /** Use the hard-sample weights saved from this run's validation (Inspect page). */
+      weightsFromRun: z.string().min(1).optional(),
       samplesPerEpoch: z.number().int().min(1).max(1_000_000).optional(),
     })
     .default({ kind: 'uniform' }),

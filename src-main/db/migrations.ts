@@ -193,6 +193,18 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 6,
+    description: 'hard-sample weights per run and image',
+    sql: `
+      CREATE TABLE hard_sample_weights (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        image_id INTEGER NOT NULL,
+        weight REAL NOT NULL,
+        PRIMARY KEY (run_id, image_id)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]?.version ?? 0;

@@ -84,6 +84,16 @@ export function prepareRunStatements(db: Db) {
     imageCountsOfEpoch: db.prepare<[string, number], { image_id: number; class_index: number; tp: number; fp: number; fn: number }>(
       'SELECT image_id, class_index, tp, fp, fn FROM run_image_counts WHERE run_id = ? AND epoch = ?',
     ),
+    imageCountsWithStems: db.prepare<[string, number], { image_id: number; stem: string | null; class_index: number; tp: number; fp: number; fn: number }>(
+      `SELECT c.image_id, i.stem, c.class_index, c.tp, c.fp, c.fn FROM run_image_counts c LEFT JOIN images i ON i.id = c.image_id
+       WHERE c.run_id = ? AND c.epoch = ?`,
+    ),
+    weightsClear: db.prepare<[string]>('DELETE FROM hard_sample_weights WHERE run_id = ?'),
+    weightPut: db.prepare<[string, number, number]>('INSERT INTO hard_sample_weights (run_id, image_id, weight) VALUES (?, ?, ?)'),
+    weightsOfRun: db.prepare<[string], { image_id: number; weight: number }>('SELECT image_id, weight FROM hard_sample_weights WHERE run_id = ?'),
+    weightSets: db.prepare<[], { run_id: string; name: string; n: number }>(
+      'SELECT w.run_id, r.name, COUNT(*) AS n FROM hard_sample_weights w JOIN runs r ON r.id = w.run_id GROUP BY w.run_id ORDER BY r.created_at DESC',
+    ),
     stepPut: db.prepare<[string, number, number, number, number]>('INSERT OR REPLACE INTO run_steps (run_id, step, epoch, loss, lr) VALUES (?, ?, ?, ?, ?)'),
     stepsOfRun: db.prepare<[string], { step: number; epoch: number; loss: number; lr: number }>('SELECT step, epoch, loss, lr FROM run_steps WHERE run_id = ? ORDER BY step'),
     eventPut: db.prepare<[string, string, string, string]>('INSERT INTO run_events (run_id, at, level, message) VALUES (?, ?, ?, ?)'),

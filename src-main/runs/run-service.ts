@@ -6,6 +6,7 @@ import type { EngineData, EngineResources, EpochReport } from '../../src-shared/
 import { ApiError } from '../../src-shared/errors';
 import type { Job } from '../../src-shared/jobs';
 import { summarize } from '../../src-shared/metrics';
+import type { ClassCounts } from '../../src-shared/metrics';
 import { inputSizeProblem, runConfigSchema } from '../../src-shared/run-config';
 import type { RunConfigInput, RunStatus } from '../../src-shared/run-config';
 import { lttb } from '../../src-shared/lttb';
@@ -140,6 +141,13 @@ export class RunService {
   private prepare(input: RunConfigInput) {
     const { statements } = this.options;
     const config = parseOrThrow(runConfigSchema, input, 'run configuration');
+    if (config.sampler.weightsFromRun) {
+      const saved = statements.weightsOfRun.all(config.sampler.weightsFromRun);
+      if (saved.length === 0) {
+        throw new ApiError('VALIDATION', `Run ${config.sampler.weightsFromRun} has no saved hard-sample weights; save them on the Inspect page first.`);
+      }
+      config.sampler = { ...config.sampler, kind: 'weighted', weights: { ...Object.fromEntries(saved.map((w) => [String(w.image_id), w.weight])), ...config.sampler.weights } };
+    }
     const sizeProblem = inputSizeProblem(config.model, config.inputSize, config.modelOptions);
     if (sizeProblem) throw new ApiError('VALIDATION', sizeProblem);
     const dataset = statements.datasetById.get(config.datasetId);
@@ -195,7 +203,7 @@ export class RunService {
   }
 
   /** Queues evaluation of a checkpoint on a split's images; the job's result holds the counts. */
-  evaluate(runId: string, split: 'val' | 'test', checkpoint: 'best' | 'last' = 'best'): Job {
+  evaluate(runId: string, split: 'train' | 'val' | 'test', checkpoint: 'best' | 'last' = 'best'): Job {
     const { row, train } = this.trainParams(runId);
     const images = this.options.db
       .prepare<[string, string], { id: number; image_path: string; mask_path: string }>(
@@ -212,6 +220,13 @@ export class RunService {
       items: images.map((i) => ({ imageId: i.id, imagePath: i.image_path, maskPath: i.mask_path })),
     };
     return this.options.jobs.enqueue('eval', params);
+  }
+
+  /** Evaluates and waits: per-class and per-image counts of a checkpoint on a split. */
+  async evaluateAndWait(runId: string, split: 'train' | 'val' | 'test'): Promise<{ counts: ClassCounts[]; imageCounts: { imageId: number; counts: ClassCounts[] }[] }> {
+    const done = await this.options.jobs.whenDone(this.evaluate(runId, split).id);
+    if (done.status !== 'finished') throw new ApiError('ENGINE', `Evaluating the ${split} split did not finish: ${done.reason ?? done.status}`);
+    return done.result as { counts: ClassCounts[]; imageCounts: { imageId: number; counts: ClassCounts[] }[] };
   }
 
   /** Queues prediction of every image in a folder, written as index and colour PNGs. */

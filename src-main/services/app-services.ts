@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { SystemInfo } from '../../src-shared/contract';
 import { RunService } from '../runs/run-service';
+import { hardestImages, saveHardSampleWeights } from '../samples/hard-samples';
 import { DatasetService } from '../datasets/dataset-service';
 import { datasetStats, imageDetail, listImages } from '../datasets/dataset-queries';
 import { SampleDatasets } from '../datasets/sample-dataset';
@@ -121,6 +122,9 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     'runs:steps': ({ runId, maxPoints }) => runs.steps(runId, maxPoints),
     'runs:update': (patch) => runs.update(patch),
     'runs:estimate': (config) => runs.estimate(config),
+    'samples:hardest': (request) => hardestImages(statements, request),
+    'samples:saveWeights': (request) => saveHardSampleWeights(db, statements, runs, request),
+    'samples:weightSets': () => statements.weightSets.all().map((w) => ({ runId: w.run_id, name: w.name, images: w.n })),
   };
 
   let closed = false;

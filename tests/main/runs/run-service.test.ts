@@ -156,3 +156,30 @@ test('a dry run estimates memory and time per epoch, and says when the wasm heap
   assert.equal(big.largestBatch, 1);
   assert.ok(big.stepMiB > 3 * 1024);
 });
+
+test('hard samples: validation images worst first; weights saved from the training split feed a later run', async () => {
+  const run = await api.invoke('runs:start', tiny({ epochs: 1, name: 'miner' }));
+  await services.jobs.whenIdle();
+  const ranked = await api.invoke('samples:hardest', { runId: run.id });
+  assert.equal(ranked.epoch, 1);
+  const mious = ranked.items.map((i) => i.miou!);
+  assert.deepEqual([...mious].sort((a, b) => a - b), mious, 'worst first');
+  const valCount = services.db.prepare("SELECT COUNT(*) FROM images WHERE dataset_id = ? AND split = 'val'").pluck().get(datasetId);
+  assert.equal(ranked.items.length, valCount);
+  for (const item of ranked.items) assert.equal(item.weight, [1, 2, 2, 4, 4, 6, 6][Math.min(item.below, 6)]);
+  const byForest = await api.invoke('samples:hardest', { runId: run.id, classIndex: 2 });
+  assert.ok(byForest.items.every((i) => i.classIou[2] !== null));
+
+  const { saved } = await api.invoke('samples:saveWeights', { runId: run.id, threshold: 0.9, table: [[0, 1], [1, 5]] });
+  const trainCount = services.db.prepare("SELECT COUNT(*) FROM images WHERE dataset_id = ? AND split = 'train'").pluck().get(datasetId);
+  assert.equal(saved, trainCount);
+  assert.deepEqual(await api.invoke('samples:weightSets', {}), [{ runId: run.id, name: 'miner', images: saved }]);
+  const weighted = await api.invoke('runs:start', tiny({ epochs: 1, sampler: { weightsFromRun: run.id } }));
+  const job = await api.invoke('jobs:get', { jobId: weighted.jobId! });
+  const sampler = (job.params as { config: { sampler: { kind: string; weights: Record<string, number> } } }).config.sampler;
+  assert.equal(sampler.kind, 'weighted');
+  assert.equal(Object.keys(sampler.weights).length, saved);
+  assert.ok(Object.values(sampler.weights).every((w) => w === 1 || w === 5));
+  await services.jobs.whenIdle();
+  await assert.rejects(api.invoke('runs:start', tiny({ sampler: { weightsFromRun: 'nope' } })), { message: /has no saved hard-sample weights; save them on the Inspect page first/ });
+});

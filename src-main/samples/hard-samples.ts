@@ -1,0 +1,62 @@
+import { ApiError } from '../../src-shared/errors';
+import { scoreImageCounts, weightForCount } from '../../src-shared/hard-samples';
+import type { HardSample, HardestResult } from '../../src-shared/hard-samples';
+import type { ClassCounts } from '../../src-shared/metrics';
+import type { Db } from '../db/connection';
+import type { Statements } from '../db/statements';
+import type { RunService } from '../runs/run-service';
+
+export interface HardestOptions {
+  runId: string;
+  epoch?: number | undefined;
+  classIndex?: number | undefined;
+  threshold: number;
+  table: [number, number][];
+}
+
+/**
+ * Validation images of a run, worst first: by image mIoU, or by one class's IoU among the images
+ * where that class is in the truth or the prediction. From the per-image counts stored each
+ * epoch, so it needs no GPU and no retraining.
+ */
+export function hardestImages(statements: Statements, options: HardestOptions): HardestResult {
+  const run = statements.runById.get(options.runId);
+  if (!run) throw new ApiError('NOT_FOUND', `No run with id ${options.runId}.`);
+  const epoch = options.epoch ?? run.best_epoch;
+  if (epoch === null || epoch === undefined) throw new ApiError('VALIDATION', `Run "${run.name}" has no validated epoch yet; it needs one to rank its images.`);
+  const classNames = JSON.parse(run.class_names) as string[];
+  if (options.classIndex !== undefined && options.classIndex >= classNames.length) {
+    throw new ApiError('VALIDATION', `classIndex must be below ${classNames.length} (the run's classes: ${classNames.join(', ')}).`);
+  }
+  const byImage = new Map<number, { stem: string; counts: ClassCounts[] }>();
+  for (const row of statements.imageCountsWithStems.all(run.id, epoch)) {
+    const entry = byImage.get(row.image_id) ?? { stem: row.stem ?? `image ${row.image_id}`, counts: classNames.map(() => ({ tp: 0, fp: 0, fn: 0 })) };
+    entry.counts[row.class_index] = { tp: row.tp, fp: row.fp, fn: row.fn };
+    byImage.set(row.image_id, entry);
+  }
+  if (byImage.size === 0) throw new ApiError('VALIDATION', `Run "${run.name}" stored no per-image counts for epoch ${epoch}.`);
+  const items: HardSample[] = [...byImage].map(([imageId, { stem, counts }]) => {
+    const score = scoreImageCounts(counts, options.threshold);
+    return { imageId, stem, ...score, weight: weightForCount(score.below, options.table) };
+  });
+  const key = (item: HardSample): number | null => (options.classIndex === undefined ? item.miou : (item.classIou[options.classIndex] ?? null));
+  const ranked = items.filter((item) => key(item) !== null).sort((a, b) => key(a)! - key(b)! || a.stem.localeCompare(b.stem));
+  return { runId: run.id, epoch, classNames, items: ranked };
+}
+
+/**
+ * Weights for the next run's sampler. The sampler draws training images, so the run's best
+ * checkpoint is first evaluated on the training split (in the engine); each training image's
+ * classes below the threshold give its weight through the table.
+ */
+export async function saveHardSampleWeights(db: Db, statements: Statements, runs: RunService, options: HardestOptions): Promise<{ saved: number }> {
+  const { imageCounts } = await runs.evaluateAndWait(options.runId, 'train');
+  db.transaction(() => {
+    statements.weightsClear.run(options.runId);
+    for (const image of imageCounts) {
+      const { below } = scoreImageCounts(image.counts, options.threshold);
+      statements.weightPut.run(options.runId, image.imageId, weightForCount(below, options.table));
+    }
+  })();
+  return { saved: imageCounts.length };
+}
