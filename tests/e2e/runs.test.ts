@@ -128,3 +128,21 @@ test('clone the run with another loss, then compare the two', async () => {
   assert.equal(await page.getByTestId('run-row').count(), 2);
   assert.deepEqual(errors, []);
 });
+
+test('inspect ranks validation images worst first; saved weights become a sampler choice', async () => {
+  await page.getByTestId('nav-inspect').click();
+  const option = await page.locator('[data-testid="inspect-run"] option', { hasText: 'tiny ce-dice' }).getAttribute('value');
+  await page.getByTestId('inspect-run').selectOption(option!);
+  await page.getByTestId('inspect-rank').click();
+  await page.getByTestId('inspect-table').waitFor();
+  const mious = (await page.locator('[data-testid="inspect-row"] td:nth-child(3)').allTextContents()).map(Number);
+  assert.equal(mious.length, 40, 'the 40 validation images of the sample');
+  assert.deepEqual([...mious].sort((a, b) => a - b), mious);
+  await screenshot(page, 'inspect');
+  await page.getByTestId('inspect-save').click();
+  assert.match(await page.getByTestId('inspect-saved').textContent({ timeout: 120_000 }) ?? '', /Saved weights for 160 training images/);
+  await page.getByTestId('nav-runs').click();
+  await page.getByTestId('run-new').click();
+  assert.match((await page.getByTestId('form-sampler').locator('option').allTextContents()).join(' | '), /Hard samples from tiny ce-dice \(160 images\)/);
+  assert.deepEqual(errors, []);
+});

@@ -53,6 +53,7 @@ function fieldIssues(form: Form): Map<string, string> {
 export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
   const api = useApi();
   const datasets = useApiQuery('datasets:list', {}, ['dataset:changed']);
+  const weightSets = useApiQuery('samples:weightSets', {});
   const ready = (datasets.data ?? []).filter((d) => d.state === 'ready');
   const [form, setForm] = useState<Form>({ datasetId: '', ...presets.quick!.config });
   const [error, setError] = useState<string | null>(null);
@@ -189,6 +190,22 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
           <select value={form.schedule?.name ?? 'constant'} onChange={(e) => set({ schedule: { ...form.schedule, name: e.target.value as 'constant' } })} data-testid="form-schedule">
             {scheduleNames.map((s) => (
               <option key={s}>{s}</option>
+            ))}
+          </select>,
+        )}
+        {field(
+          'Sampler',
+          'sampler',
+          <select
+            value={form.sampler?.weightsFromRun ?? ''}
+            onChange={(e) => set({ sampler: e.target.value ? { kind: 'weighted', weightsFromRun: e.target.value } : { kind: 'uniform' } })}
+            data-testid="form-sampler"
+          >
+            <option value="">Uniform (every image once per epoch)</option>
+            {(weightSets.data ?? []).map((w) => (
+              <option key={w.runId} value={w.runId}>
+                Hard samples from {w.name} ({w.images} images)
+              </option>
             ))}
           </select>,
         )}
