@@ -87,6 +87,10 @@ export const methods = {
   'runs:estimate': { request: runConfigSchema, response: returns<EstimateResult>() },
   'samples:hardest': { request: hardestRequestSchema, response: returns<HardestResult>() },
   'samples:saveWeights': { request: hardestRequestSchema, response: returns<{ saved: number }>() },
+  'runs:predictSplit': {
+    request: z.strictObject({ runId: z.string().min(1), split: z.enum(['val', 'test']).default('val') }),
+    response: returns<{ written: number; skipped: number }>(),
+  },
   'samples:weightSets': { request: empty, response: returns<{ runId: string; name: string; images: number }[]>() },
   'runs:steps': { request: runStepsRequestSchema, response: returns<{ total: number; steps: StepPoint[] }>() },
 } as const;

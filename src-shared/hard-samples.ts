@@ -69,4 +69,6 @@ export interface HardestResult {
   epoch: number;
   classNames: string[];
   items: HardSample[];
+  /** The validation images' predictions are stored (for the viewer and error maps). */
+  predictionsReady: boolean;
 }

@@ -51,6 +51,10 @@ export interface PredictJobParams extends ModelRef {
   outDir: string;
   /** Display colour per training class, '#rrggbb'. */
   colors: string[];
+  /** Output file stems (default: each image's own); stored split predictions use image ids. */
+  names?: string[];
+  /** Write only the index PNG (stored predictions); the colour PNG is for people. */
+  indexOnly?: boolean;
 }
 
 export interface PredictResult {

@@ -25,9 +25,9 @@ protocol.registerSchemesAsPrivileged([
 function serveFiles(ready: AppServices): void {
   protocol.handle('segbench', async (request) => {
     const url = new URL(request.url);
-    const [, kind = '', id = ''] = url.pathname.split('/');
+    const [, kind = '', first = '', second = ''] = url.pathname.split('/');
     try {
-      const file = await ready.files(kind, id);
+      const file = kind === 'prediction' ? await ready.files(kind, second, first) : await ready.files(kind, first);
       const body = file.kind === 'buffer' ? file.body : await readFile(file.path);
       return new Response(new Uint8Array(body), {
         headers: { 'Content-Type': file.contentType, 'Access-Control-Allow-Origin': '*' },

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { ApiError } from '../../src-shared/errors';
 import type { Statements } from '../db/statements';
 
-export const fileKinds = ['thumb', 'thumb-mask', 'image', 'mask'] as const;
+export const fileKinds = ['thumb', 'thumb-mask', 'image', 'mask', 'prediction'] as const;
 export type FileKind = (typeof fileKinds)[number];
 
 export type ServedFile =
@@ -19,9 +19,21 @@ const browserTypes: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'i
  * greyscale kept as one channel).
  */
 export function createFileResolver(statements: Statements, cacheDir: string) {
-  return async function resolveFile(kind: string, imageIdText: string): Promise<ServedFile> {
+  return async function resolveFile(kind: string, imageIdText: string, runId?: string): Promise<ServedFile> {
     if (!(fileKinds as readonly string[]).includes(kind)) {
       throw new ApiError('NOT_FOUND', `Unknown file kind "${kind}"; valid kinds: ${fileKinds.join(', ')}.`);
+    }
+    if (kind === 'prediction') {
+      // A run's stored prediction of a validation image: /files/prediction/<runId>/<imageId>.
+      const run = runId ? statements.runById.get(runId) : undefined;
+      if (!run?.run_dir || !/^\d+$/.test(imageIdText)) throw new ApiError('NOT_FOUND', `No run ${runId ?? ''} or image ${imageIdText}.`);
+      const path = join(run.run_dir, 'predictions', 'val', `${imageIdText}_index.png`);
+      try {
+        const stats = await stat(path);
+        return { kind: 'path', path, contentType: 'image/png', size: stats.size, etag: `"${stats.size}-${Math.round(stats.mtimeMs)}"` };
+      } catch {
+        throw new ApiError('NOT_FOUND', `No stored prediction for image ${imageIdText}: predict the validation images on the Inspect page first.`);
+      }
     }
     const imageId = Number(imageIdText);
     const row = Number.isInteger(imageId) ? statements.imageById.get(imageId) : undefined;

@@ -229,8 +229,25 @@ export class RunService {
     return done.result as { counts: ClassCounts[]; imageCounts: { imageId: number; counts: ClassCounts[] }[] };
   }
 
+  /**
+   * Predicts a split's images with the best checkpoint and stores them in the run's folder
+   * (`predictions/<split>/<imageId>_index.png`), for Inspect's viewer and error maps.
+   */
+  async predictSplit(runId: string, split: 'val' | 'test'): Promise<{ written: number; skipped: number }> {
+    const { row, train } = this.trainParams(runId);
+    const images = this.options.db
+      .prepare<[string, string], { id: number; image_path: string }>("SELECT id, image_path FROM images WHERE dataset_id = ? AND split = ? AND state = 'indexed' ORDER BY stem")
+      .all(row.dataset_id ?? '', split);
+    if (images.length === 0) throw new ApiError('VALIDATION', `The dataset of run "${row.name}" has no ${split} images (or no longer exists).`);
+    const job = this.predict(runId, images.map((i) => i.image_path), join(train.runDir, 'predictions', split), 'best', images.map((i) => String(i.id)));
+    const done = await this.options.jobs.whenDone(job.id);
+    if (done.status !== 'finished') throw new ApiError('ENGINE', `Predicting the ${split} split did not finish: ${done.reason ?? done.status}`);
+    const result = done.result as { written: number; skipped: unknown[] };
+    return { written: result.written, skipped: result.skipped.length };
+  }
+
   /** Queues prediction of every image in a folder, written as index and colour PNGs. */
-  predict(runId: string, imagePaths: string[], outDir: string, checkpoint: 'best' | 'last' = 'best'): Job {
+  predict(runId: string, imagePaths: string[], outDir: string, checkpoint: 'best' | 'last' = 'best', names?: string[]): Job {
     const { row, train } = this.trainParams(runId);
     const dataset = row.dataset_id ? this.options.statements.datasetById.get(row.dataset_id) : undefined;
     const colourOf = new Map((dataset ? parseClasses(dataset.classes) : []).map((c) => [c.name, c.color]));
@@ -243,6 +260,7 @@ export class RunService {
       images: imagePaths,
       outDir,
       colors: train.classNames.map((name, i) => colourOf.get(name) ?? fallback[i % fallback.length]!),
+      ...(names && { names, indexOnly: true }),
     };
     return this.options.jobs.enqueue('predict', params);
   }

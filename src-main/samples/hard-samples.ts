@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ApiError } from '../../src-shared/errors';
 import { scoreImageCounts, weightForCount } from '../../src-shared/hard-samples';
 import type { HardSample, HardestResult } from '../../src-shared/hard-samples';
@@ -41,7 +43,8 @@ export function hardestImages(statements: Statements, options: HardestOptions): 
   });
   const key = (item: HardSample): number | null => (options.classIndex === undefined ? item.miou : (item.classIou[options.classIndex] ?? null));
   const ranked = items.filter((item) => key(item) !== null).sort((a, b) => key(a)! - key(b)! || a.stem.localeCompare(b.stem));
-  return { runId: run.id, epoch, classNames, items: ranked };
+  const predictionsReady = !!run.run_dir && existsSync(join(run.run_dir, 'predictions', 'val'));
+  return { runId: run.id, epoch, classNames, items: ranked, predictionsReady };
 }
 
 /**

@@ -110,9 +110,9 @@ function handleHttp(request: IncomingMessage, response: ServerResponse, options:
 
 /** `/files/<kind>/<imageId>`: thumbnails and full images for the browser and viewer. */
 async function serveDatasetFile(pathname: string, request: IncomingMessage, response: ServerResponse, options: ServerOptions): Promise<void> {
-  const [, , kind = '', id = ''] = pathname.split('/');
+  const [, , kind = '', first = '', second = ''] = pathname.split('/');
   try {
-    const file = await options.services.files(kind, id);
+    const file = kind === 'prediction' ? await options.services.files(kind, second, first) : await options.services.files(kind, first);
     const headers = { 'Content-Type': file.contentType, 'Cache-Control': 'no-cache', ETag: file.etag };
     if (request.headers['if-none-match'] === file.etag) {
       response.writeHead(304, headers).end();

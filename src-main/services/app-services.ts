@@ -124,6 +124,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     'runs:estimate': (config) => runs.estimate(config),
     'samples:hardest': (request) => hardestImages(statements, request),
     'samples:saveWeights': (request) => saveHardSampleWeights(db, statements, runs, request),
+    'runs:predictSplit': ({ runId, split }) => runs.predictSplit(runId, split),
     'samples:weightSets': () => statements.weightSets.all().map((w) => ({ runId: w.run_id, name: w.name, images: w.n })),
   };
 

@@ -13,12 +13,12 @@ declare global {
   }
 }
 
-export type FileKind = 'thumb' | 'thumb-mask' | 'image' | 'mask';
+export type FileKind = 'thumb' | 'thumb-mask' | 'image' | 'mask' | 'prediction';
 
 export interface Connection {
   api: ApiClient;
   /** Where the renderer loads a dataset file from: segbench:// in Electron, /files/ in serve mode. */
-  fileUrl(kind: FileKind, imageId: number): string;
+  fileUrl(kind: FileKind, imageId: number, runId?: string): string;
   state(): ConnectionState;
   onState(listener: (state: ConnectionState) => void): () => void;
 }
@@ -28,7 +28,7 @@ export function connect(): Connection {
     const api = createIpcClient(window.segbench);
     return {
       api,
-      fileUrl: (kind, imageId) => `segbench://files/${kind}/${imageId}`,
+      fileUrl: (kind, imageId, runId) => `segbench://files/${kind}/${runId ? `${runId}/` : ''}${imageId}`,
       state: () => 'open',
       onState: () => () => {},
     };
@@ -37,7 +37,7 @@ export function connect(): Connection {
   const client = createWsClient(`${scheme}://${window.location.host}/api/ws`);
   return {
     api: client,
-    fileUrl: (kind, imageId) => `/files/${kind}/${imageId}`,
+    fileUrl: (kind, imageId, runId) => `/files/${kind}/${runId ? `${runId}/` : ''}${imageId}`,
     state: () => client.state,
     onState: (listener) => client.onState(listener),
   };

@@ -18,7 +18,7 @@ export function useApi(): ApiClient {
   return useConnection().api;
 }
 
-export function useFileUrl(): (kind: FileKind, imageId: number) => string {
+export function useFileUrl(): (kind: FileKind, imageId: number, runId?: string) => string {
   return useConnection().fileUrl;
 }
 

@@ -8,6 +8,8 @@ import { useApi, useFileUrl } from '../hooks/ApiContext';
 import { useApiQuery } from '../hooks/useApiQuery';
 import { errorText } from '../hooks/useDataset';
 import { hrefFor } from '../hooks/useRoute';
+import { SideBySideViewer } from './inspect/SideBySideViewer';
+import type { DatasetDetail } from '../../src-shared/datasets';
 
 const shown = 300;
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(3));
@@ -28,6 +30,9 @@ export function InspectPage() {
   const [table, setTable] = useState<[number, number][]>(defaultWeightTable);
   const [result, setResult] = useState<HardestResult | null>(null);
   const [saving, setSaving] = useState(false);
+  const [predicting, setPredicting] = useState(false);
+  const [open, setOpen] = useState<number | null>(null);
+  const [dataset, setDataset] = useState<DatasetDetail | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const selected = runId || candidates[0]?.id || '';
@@ -37,8 +42,22 @@ export function InspectPage() {
     try {
       setError(null);
       setResult(await api.invoke('samples:hardest', request));
+      const datasetId = candidates.find((r) => r.id === selected)?.datasetId;
+      setDataset(datasetId ? await api.invoke('datasets:get', { datasetId }) : null);
     } catch (failure) {
       setError(errorText(failure));
+    }
+  };
+  const predict = async (): Promise<void> => {
+    try {
+      setError(null);
+      setPredicting(true);
+      await api.invoke('runs:predictSplit', { runId: selected, split: 'val' });
+      await rank();
+    } catch (failure) {
+      setError(errorText(failure));
+    } finally {
+      setPredicting(false);
     }
   };
   const save = async (): Promise<void> => {
@@ -136,6 +155,13 @@ export function InspectPage() {
                 {message}
               </span>
             ) : null}
+            {result.predictionsReady ? (
+              <span className="muted small">Click an image for ground truth, prediction and errors side by side.</span>
+            ) : (
+              <button type="button" className="button" disabled={predicting} onClick={() => void predict()} data-testid="inspect-predict">
+                {predicting ? 'Predicting…' : 'Predict validation images (for the side-by-side viewer)'}
+              </button>
+            )}
           </div>
           <table className="table compact inspect-table" data-testid="inspect-table">
             <thead>
@@ -154,7 +180,7 @@ export function InspectPage() {
             </thead>
             <tbody>
               {result.items.slice(0, shown).map((item) => (
-                <tr key={item.imageId} data-testid="inspect-row">
+                <tr key={item.imageId} data-testid="inspect-row" onClick={() => result.predictionsReady && setOpen(item.imageId)}>
                   <td>
                     <img className="inspect-thumb" src={fileUrl('thumb', item.imageId)} alt="" loading="lazy" />
                   </td>
@@ -171,6 +197,21 @@ export function InspectPage() {
               ))}
             </tbody>
           </table>
+          {open !== null && dataset ? (
+            <SideBySideViewer
+              runId={result.runId}
+              imageId={open}
+              stem={result.items.find((i) => i.imageId === open)?.stem ?? ''}
+              classNames={result.classNames}
+              datasetClasses={dataset.classes}
+              maskKind={dataset.maskKind ?? 'index'}
+              onClose={() => setOpen(null)}
+              onStep={(delta) => {
+                const index = result.items.findIndex((i) => i.imageId === open);
+                setOpen(result.items[(index + delta + result.items.length) % result.items.length]!.imageId);
+              }}
+            />
+          ) : null}
         </>
       ) : (
         <p className="muted">Choose a run and rank its validation images.</p>

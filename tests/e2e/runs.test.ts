@@ -131,18 +131,29 @@ test('clone the run with another loss, then compare the two', async () => {
 
 test('inspect ranks validation images worst first; saved weights become a sampler choice', async () => {
   await page.getByTestId('nav-inspect').click();
-  const option = await page.locator('[data-testid="inspect-run"] option', { hasText: 'tiny ce-dice' }).getAttribute('value');
-  await page.getByTestId('inspect-run').selectOption(option!);
+  const runOption = await page.locator('[data-testid="inspect-run"] option', { hasText: 'tiny ce-dice' }).getAttribute('value');
+  await page.getByTestId('inspect-run').selectOption(runOption!);
   await page.getByTestId('inspect-rank').click();
   await page.getByTestId('inspect-table').waitFor();
   const mious = (await page.locator('[data-testid="inspect-row"] td:nth-child(3)').allTextContents()).map(Number);
   assert.equal(mious.length, 40, 'the 40 validation images of the sample');
   assert.deepEqual([...mious].sort((a, b) => a - b), mious);
   await screenshot(page, 'inspect');
+  // Ground truth, prediction and error map of the hardest image, side by side.
+  await page.getByTestId('inspect-predict').click();
+  await page.getByTestId('inspect-predict').waitFor({ state: 'detached', timeout: 120_000 });
+  await page.getByTestId('inspect-row').first().click();
+  await page.getByTestId('side-viewer').waitFor();
+  await page.waitForFunction(() => /% of labelled pixels correct/.test(document.querySelector('[data-testid="side-accuracy"]')?.textContent ?? ''), undefined, { timeout: 30_000 });
+  assert.match(await page.getByTestId('side-accuracy').textContent() ?? '', /^\d+\.\d% of labelled pixels correct$/);
+  await screenshot(page, 'inspect-side-by-side');
+  await page.getByTestId('side-close').click();
   await page.getByTestId('inspect-save').click();
   assert.match(await page.getByTestId('inspect-saved').textContent({ timeout: 120_000 }) ?? '', /Saved weights for 160 training images/);
   await page.getByTestId('nav-runs').click();
   await page.getByTestId('run-new').click();
-  assert.match((await page.getByTestId('form-sampler').locator('option').allTextContents()).join(' | '), /Hard samples from tiny ce-dice \(160 images\)/);
+  const option = page.locator('[data-testid="form-sampler"] option', { hasText: 'Hard samples from tiny ce-dice' });
+  await option.waitFor({ state: 'attached' });
+  assert.equal(await option.textContent(), 'Hard samples from tiny ce-dice (160 images)');
   assert.deepEqual(errors, []);
 });

@@ -45,9 +45,11 @@ export async function runPredictJob(raw: unknown, context: JobContext): Promise<
         colour[p * 3 + 1] = (v >> 8) & 255;
         colour[p * 3 + 2] = v & 255;
       }
-      const stem = basename(path, extname(path));
+      const stem = params.names?.[i] ?? basename(path, extname(path));
       await sharp(index, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('b-w').png().toFile(join(params.outDir, `${stem}_index.png`));
-      await sharp(colour, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toFile(join(params.outDir, `${stem}_color.png`));
+      if (!params.indexOnly) {
+        await sharp(colour, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toFile(join(params.outDir, `${stem}_color.png`));
+      }
       result.written += 1;
       context.progress(i + 1, params.images.length, `predicted ${i + 1} of ${params.images.length} images`);
     }
