@@ -134,7 +134,6 @@ export const migrations: readonly Migration[] = [
         val_loss REAL,
         lr REAL,
         seconds REAL,
-        images_per_second REAL,
         data_wait REAL,
         miou REAL,
         accuracy REAL,
@@ -204,6 +203,11 @@ export const migrations: readonly Migration[] = [
         PRIMARY KEY (run_id, image_id)
       ) STRICT, WITHOUT ROWID;
     `,
+  },
+  {
+    version: 7,
+    description: 'training throughput per epoch',
+    sql: `ALTER TABLE run_epochs ADD COLUMN images_per_second REAL;`,
   },
 ];
 
