@@ -1,6 +1,19 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CSSProperties, MouseEvent as ReactMouseEvent } from 'react';
 
+export interface View {
+  x: number;
+  y: number;
+  scale: number;
+}
+
+/** The view after a wheel step at (cx, cy) in the viewport: the point under the cursor stays put. */
+export function zoomAround(view: View, cx: number, cy: number, deltaY: number): View {
+  const scale = Math.min(32, Math.max(0.05, view.scale * Math.exp(-deltaY * 0.0015)));
+  const k = scale / view.scale;
+  return { scale, x: cx - (cx - view.x) * k, y: cy - (cy - view.y) * k };
+}
+
 /**
  * Zoom with the wheel around the cursor, pan by dragging, fit to the viewport. The stage is moved
  * with one CSS transform, so a 2448x2448 tile pans as smoothly as a small one.
@@ -24,13 +37,7 @@ export function usePanZoom(width: number, height: number) {
     const onWheel = (event: WheelEvent): void => {
       event.preventDefault();
       const rect = element.getBoundingClientRect();
-      const cx = event.clientX - rect.left;
-      const cy = event.clientY - rect.top;
-      setView((v) => {
-        const scale = Math.min(32, Math.max(0.05, v.scale * Math.exp(-event.deltaY * 0.0015)));
-        const k = scale / v.scale;
-        return { scale, x: cx - (cx - v.x) * k, y: cy - (cy - v.y) * k };
-      });
+      setView((v) => zoomAround(v, event.clientX - rect.left, event.clientY - rect.top, event.deltaY));
     };
     element.addEventListener('wheel', onWheel, { passive: false });
     return () => element.removeEventListener('wheel', onWheel);

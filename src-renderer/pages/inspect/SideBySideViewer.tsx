@@ -6,6 +6,7 @@ import { ErrorNote } from '../../components/ErrorNote';
 import { paintClassMap, unknownClass } from '../../components/mask/class-map';
 import { loadMask } from '../../components/mask/load-mask';
 import { useFileUrl } from '../../hooks/ApiContext';
+import { zoomAround } from '../../hooks/usePanZoom';
 
 interface Props {
   runId: string;
@@ -117,13 +118,7 @@ export function SideBySideViewer({ runId, imageId, stem, classNames, datasetClas
       const pane = (event.target as HTMLElement).closest('.pane');
       if (!pane) return;
       const rect = pane.getBoundingClientRect();
-      const cx = event.clientX - rect.left;
-      const cy = event.clientY - rect.top;
-      setView((v) => {
-        const scale = Math.min(32, Math.max(0.05, v.scale * Math.exp(-event.deltaY * 0.0015)));
-        const k = scale / v.scale;
-        return { scale, x: cx - (cx - v.x) * k, y: cy - (cy - v.y) * k };
-      });
+      setView((v) => zoomAround(v, event.clientX - rect.left, event.clientY - rect.top, event.deltaY));
     };
     element.addEventListener('wheel', onWheel, { passive: false });
     return () => element.removeEventListener('wheel', onWheel);
