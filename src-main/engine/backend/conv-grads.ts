@@ -23,6 +23,12 @@ function convInfo(
   return tf.backend_util.computeConv2DInfo(xShape, filterShape, strides, dilations, pad, rounding, depthwise, 'channelsLast');
 }
 
+/** The input padded as the forward convolution padded it (bottom/right pads below 0 are crops the slice does). */
+function padAsForward(x: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
+  const { top, bottom, left, right } = info.padInfo;
+  return tf.pad(x, [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]]);
+}
+
 /**
  * dW[kh,kw,ci,co] = sum over b,i,j of x_pad[b, i*s + kh*d, j*s + kw*d, ci] * dy[b,i,j,co]:
  * a convolution of the input (channels as batch) with dy (batch as channels), whose stride is the
@@ -39,9 +45,8 @@ export function conv2dFilterGrad(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const info = convInfo(x.shape, filterShape, strides, dilations, pad, rounding);
-    const { top, bottom, left, right } = info.padInfo;
     const [kh, kw] = [info.filterHeight, info.filterWidth];
-    const padded = tf.pad(x, [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]]);
+    const padded = padAsForward(x, info);
     const input = tf.transpose(padded, [3, 1, 2, 0]);
     const filter = tf.transpose(dy, [1, 2, 0, 3]);
     const out = tf.conv2d(input as tf.Tensor4D, filter as tf.Tensor4D, [info.dilationHeight, info.dilationWidth], 'valid', 'NHWC', [info.strideHeight, info.strideWidth]);
@@ -124,8 +129,7 @@ export function depthwiseFilterGrad(
   return tf.tidy(() => {
     const info = convInfo(x.shape, filterShape, strides, dilations, pad, rounding, true);
     const [b, , , c] = x.shape;
-    const { top, bottom, left, right } = info.padInfo;
-    const padded = tf.pad(x, [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]]);
+    const padded = padAsForward(x, info);
     const [, hp, wp] = padded.shape;
     const input = tf.reshape(tf.transpose(padded, [1, 2, 3, 0]), [1, hp, wp, c * b]) as tf.Tensor4D;
     const [, oh, ow] = dy.shape;

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { DatasetDetail } from '../../../src-shared/datasets';
 import { ErrorNote } from '../../components/ErrorNote';
+import { ViewerBar } from '../../components/ViewerBar';
 import { paintClassMap, unknownClass } from '../../components/mask/class-map';
 import { loadMask } from '../../components/mask/load-mask';
 import type { LoadedMask } from '../../components/mask/load-mask';
@@ -72,28 +73,12 @@ export function ImageViewer({ dataset, imageId, onClose, onStep }: { dataset: Da
   return (
     <div className="viewer-backdrop" role="dialog" aria-modal="true" aria-label="Image viewer" data-testid="image-viewer">
       <div className="viewer">
-        <header className="viewer-bar">
-          <strong className="mono">{image?.stem}</strong>
-          <span className="muted small">
-            {image ? `${image.width}x${image.height} · ${image.split ?? 'no split'}` : ''}
-          </span>
+        <ViewerBar title={image?.stem ?? ''} onStep={onStep} onFit={fit} onClose={onClose} closeTestId="viewer-close">
+          <span className="muted small">{image ? `${image.width}x${image.height} · ${image.split ?? 'no split'}` : ''}</span>
           <span className="viewer-hover" data-testid="viewer-hover">
             {hover ? `${hover.label} · (${hover.x}, ${hover.y})` : 'Hover for the class under the cursor'}
           </span>
-          <span className="spacer" />
-          <button type="button" className="button" onClick={() => onStep(-1)} aria-label="Previous image">
-            ←
-          </button>
-          <button type="button" className="button" onClick={() => onStep(1)} aria-label="Next image">
-            →
-          </button>
-          <button type="button" className="button" onClick={fit}>
-            Fit
-          </button>
-          <button type="button" className="button" onClick={onClose} data-testid="viewer-close">
-            Close
-          </button>
-        </header>
+        </ViewerBar>
         <div className="viewer-body">
           <div
             className="viewport"

@@ -3,6 +3,7 @@ import type { CSSProperties, MouseEvent as ReactMouseEvent } from 'react';
 import type { ClassDef, MaskKind } from '../../../src-shared/classes';
 import { hexToValue } from '../../../src-shared/classes';
 import { ErrorNote } from '../../components/ErrorNote';
+import { ViewerBar } from '../../components/ViewerBar';
 import { paintClassMap, unknownClass } from '../../components/mask/class-map';
 import { loadMask } from '../../components/mask/load-mask';
 import { useFileUrl } from '../../hooks/ApiContext';
@@ -147,25 +148,11 @@ export function SideBySideViewer({ runId, imageId, stem, classNames, datasetClas
   return (
     <div className="viewer-backdrop" role="dialog" aria-modal="true" aria-label="Ground truth against prediction" data-testid="side-viewer">
       <div className="viewer">
-        <header className="viewer-bar">
-          <strong className="mono">{stem}</strong>
+        <ViewerBar title={stem} onStep={onStep} onFit={fit} onClose={onClose} closeTestId="side-close">
           <span className="muted small" data-testid="side-accuracy">
             {accuracy === null ? '' : `${(accuracy * 100).toFixed(1)}% of labelled pixels correct`}
           </span>
-          <span className="spacer" />
-          <button type="button" className="button" onClick={() => onStep(-1)} aria-label="Previous image">
-            ←
-          </button>
-          <button type="button" className="button" onClick={() => onStep(1)} aria-label="Next image">
-            →
-          </button>
-          <button type="button" className="button" onClick={fit}>
-            Fit
-          </button>
-          <button type="button" className="button" onClick={onClose} data-testid="side-close">
-            Close
-          </button>
-        </header>
+        </ViewerBar>
         <ErrorNote message={error} />
         <div className="side-grid" ref={grid}>
           {panes.map(([title, layer]) => (
