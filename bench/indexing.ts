@@ -13,7 +13,7 @@ import { runIndexJob } from '../src-main/engine/index/index-job';
 import type { JobContext } from '../src-main/engine/job-context';
 import { runSampleJob } from '../src-main/engine/sample/sample-job';
 import type { IndexItem } from '../src-shared/indexing';
-import { countMaskValues } from '../src-main/engine/index/mask-values';
+import { countMaskValues } from '../src-shared/mask-values';
 
 const tilesArg = process.argv.indexOf('--tiles');
 const syntheticCount = tilesArg > 0 ? Number(process.argv[tilesArg + 1]) : 2000;

@@ -19,6 +19,8 @@ import type { EstimateResult } from './training';
 import { hardestRequestSchema } from './hard-samples';
 import type { HardestResult } from './hard-samples';
 import type { Settings } from './settings';
+import { createRevisionSchema, exportCorrectedSchema, restoreRevisionSchema, revisionImageSchema } from './revisions';
+import type { ImageRevisions } from './revisions';
 
 /**
  * The one declaration of every request and event between the renderer and main.
@@ -92,6 +94,12 @@ export const methods = {
     response: returns<{ written: number; skipped: number }>(),
   },
   'samples:weightSets': { request: empty, response: returns<{ runId: string; name: string; images: number }[]>() },
+  'revisions:list': { request: revisionImageSchema, response: returns<ImageRevisions>() },
+  'revisions:create': { request: createRevisionSchema, response: returns<ImageRevisions>() },
+  'revisions:undo': { request: revisionImageSchema, response: returns<ImageRevisions>() },
+  'revisions:redo': { request: revisionImageSchema, response: returns<ImageRevisions>() },
+  'revisions:restore': { request: restoreRevisionSchema, response: returns<ImageRevisions>() },
+  'datasets:exportCorrected': { request: exportCorrectedSchema, response: returns<Job>() },
   'runs:steps': { request: runStepsRequestSchema, response: returns<{ total: number; steps: StepPoint[] }>() },
 } as const;
 

@@ -135,7 +135,12 @@ export interface ImageListItem {
 export interface ImageDetail extends ImageListItem {
   datasetId: string;
   imagePath: string;
+  /** The mask in effect: the current label correction's file, or the original. */
   maskPath: string;
+  /** The imported mask, never written by SegBench. */
+  originalMaskPath: string;
+  /** The label correction in effect; null when the original is. */
+  revisionId: number | null;
   problemMessage: string | null;
   /** Pixels per class position. */
   classPixels: number[];

@@ -11,6 +11,8 @@ export const errorCodes = [
   'DB_TOO_NEW',
   'ENGINE',
   'INTERNAL',
+  /** A file could not be written (disk full, permissions); nothing was changed. */
+  'STORAGE',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

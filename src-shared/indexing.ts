@@ -5,6 +5,8 @@ export interface IndexItem {
   imageId: number;
   imagePath: string;
   maskPath: string;
+  /** The corrected mask in effect, if any: its values are counted; the original is still stamped. */
+  revisionPath?: string;
 }
 
 export interface IndexJobParams {

@@ -150,7 +150,9 @@ export function imageDetail(statements: Statements, imageId: number): ImageDetai
     problem: row.problem as IndexProblemKind | null,
     problemMessage: row.problem_message,
     imagePath: row.image_path,
-    maskPath: row.mask_path,
+    maskPath: statements.imageEffectiveMask.get(imageId)?.path ?? row.mask_path,
+    originalMaskPath: row.mask_path,
+    revisionId: row.revision_id,
     classPixels,
     totalPixels: (row.width ?? 0) * (row.height ?? 0),
   };

@@ -148,7 +148,12 @@ export class DatasetService {
 
   private startIndexing(datasetId: string): void {
     const pending = this.options.statements.imagesPending.all(datasetId);
-    const items: IndexItem[] = pending.map((row) => ({ imageId: row.id, imagePath: row.image_path, maskPath: row.mask_path }));
+    const items: IndexItem[] = pending.map((row) => ({
+      imageId: row.id,
+      imagePath: row.image_path,
+      maskPath: row.mask_path,
+      ...(row.revision_path !== null && { revisionPath: row.revision_path }),
+    }));
     const params: IndexJobParams = { datasetId, thumbDir: this.thumbDir(datasetId), thumbSize, items };
     const job = this.options.jobs.enqueue('index', params);
     this.options.statements.datasetSetJob.run({ id: datasetId, index_job_id: job.id, state: 'indexing' });
@@ -251,7 +256,7 @@ export class DatasetService {
   }
 }
 
-function classMapJson(classes: readonly ClassDef[]): string {
+export function classMapJson(classes: readonly ClassDef[]): string {
   return JSON.stringify([...valueToClassMap(classes).entries()]);
 }
 

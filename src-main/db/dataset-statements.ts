@@ -31,7 +31,23 @@ export interface ImageRow {
   mask_mtime: number | null;
   problem: string | null;
   problem_message: string | null;
+  revision_id: number | null;
 }
+
+export interface RevisionRow {
+  id: number;
+  image_id: number;
+  parent_id: number | null;
+  path: string;
+  action: string;
+  detail: string;
+  changed_pixels: number;
+  created_at: string;
+}
+
+/** The mask in effect for an image row aliased `i`: its current revision's file, or the original. */
+export const effectiveMaskSql = '(SELECT r.path FROM mask_revisions r WHERE r.id = i.revision_id)';
+export const effectiveMaskPath = `COALESCE(${effectiveMaskSql}, i.mask_path)`;
 
 /** The dataset catalogue's SQL, named. */
 export function prepareDatasetStatements(db: Db) {
@@ -69,7 +85,23 @@ export function prepareDatasetStatements(db: Db) {
     ),
     imageById: db.prepare<[number], ImageRow>('SELECT * FROM images WHERE id = ?'),
     imagesOfDataset: db.prepare<[string], ImageRow>('SELECT * FROM images WHERE dataset_id = ? ORDER BY stem'),
-    imagesPending: db.prepare<[string], ImageRow>("SELECT * FROM images WHERE dataset_id = ? AND state = 'pending' ORDER BY stem"),
+    imagesPending: db.prepare<[string], ImageRow & { revision_path: string | null }>(
+      `SELECT i.*, ${effectiveMaskSql} AS revision_path FROM images i WHERE i.dataset_id = ? AND i.state = 'pending' ORDER BY i.stem`,
+    ),
+    imageEffectiveMask: db.prepare<[number], { path: string }>(`SELECT ${effectiveMaskPath} AS path FROM images i WHERE i.id = ?`),
+    imageSetRevision: db.prepare<{ id: number; revision_id: number | null }>('UPDATE images SET revision_id = @revision_id WHERE id = @id'),
+    revisionInsert: db.prepare<Omit<RevisionRow, 'id'>>(
+      `INSERT INTO mask_revisions (image_id, parent_id, path, action, detail, changed_pixels, created_at)
+       VALUES (@image_id, @parent_id, @path, @action, @detail, @changed_pixels, @created_at)`,
+    ),
+    revisionsOfImage: db.prepare<[number], RevisionRow>('SELECT * FROM mask_revisions WHERE image_id = ? ORDER BY id'),
+    revisedImagesOfDataset: db.prepare<[string], { n: number }>(
+      'SELECT COUNT(*) AS n FROM images WHERE dataset_id = ? AND revision_id IS NOT NULL',
+    ),
+    effectiveMasksOfDataset: db.prepare<[string], { id: number; stem: string; image_path: string; mask_path: string; original_mask_path: string; revision_id: number | null }>(
+      `SELECT i.id, i.stem, i.image_path, ${effectiveMaskPath} AS mask_path, i.mask_path AS original_mask_path, i.revision_id
+       FROM images i WHERE i.dataset_id = ? AND i.state = 'indexed' ORDER BY i.stem`,
+    ),
     imageSetPaths: db.prepare<{ id: number; image_path: string; mask_path: string }>(
       "UPDATE images SET image_path = @image_path, mask_path = @mask_path, state = 'pending' WHERE id = @id",
     ),

@@ -209,6 +209,27 @@ export const migrations: readonly Migration[] = [
     description: 'training throughput per epoch',
     sql: `ALTER TABLE run_epochs ADD COLUMN images_per_second REAL;`,
   },
+  {
+    version: 8,
+    description: 'label corrections: mask revisions per image, and which one is in effect',
+    sql: `
+      -- Every correction is a new file in the data directory and a row here; none is ever deleted.
+      -- parent_id is the revision it was made on (NULL: the original mask), so undo follows it.
+      CREATE TABLE mask_revisions (
+        id INTEGER PRIMARY KEY,
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        parent_id INTEGER,
+        path TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}',
+        changed_pixels INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX mask_revisions_image ON mask_revisions(image_id, id);
+      -- The revision in effect (NULL: the original file at mask_path).
+      ALTER TABLE images ADD COLUMN revision_id INTEGER;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]?.version ?? 0;

@@ -1,3 +1,4 @@
+import { effectiveMaskPath } from './dataset-statements';
 import type { Db } from './connection';
 
 export interface RunRow {
@@ -99,7 +100,8 @@ export function prepareRunStatements(db: Db) {
     eventPut: db.prepare<[string, string, string, string]>('INSERT INTO run_events (run_id, at, level, message) VALUES (?, ?, ?, ?)'),
     eventsOfRun: db.prepare<[string], { at: string; level: string; message: string }>('SELECT at, level, message FROM run_events WHERE run_id = ? ORDER BY id'),
     trainValImages: db.prepare<[string], { id: number; image_path: string; mask_path: string; split: string | null }>(
-      "SELECT id, image_path, mask_path, split FROM images WHERE dataset_id = ? AND state = 'indexed' AND split IN ('train', 'val') ORDER BY stem",
+      `SELECT i.id, i.image_path, ${effectiveMaskPath} AS mask_path, i.split FROM images i
+       WHERE i.dataset_id = ? AND i.state = 'indexed' AND i.split IN ('train', 'val') ORDER BY i.stem`,
     ),
     splitClassPixels: db.prepare<[string, string], { class_index: number; pixels: number }>(
       `SELECT c.class_index, SUM(c.pixels) AS pixels FROM image_classes c JOIN images i ON i.id = c.image_id

@@ -12,6 +12,7 @@ import { runTrainJob } from './train/train-job';
 import { runEvalJob } from './eval/eval-job';
 import { runPredictJob } from './eval/predict-job';
 import { runEstimateJob } from './train/estimate-job';
+import { runExportJob } from './export/export-job';
 
 /**
  * Entry point of the engine process: plain Node, no electron import, no database. It runs one job
@@ -25,6 +26,7 @@ const jobRunners: Record<JobKind, (params: unknown, context: JobContext) => Prom
   eval: runEvalJob,
   predict: runPredictJob,
   estimate: runEstimateJob,
+  export: runExportJob,
 };
 
 const channel = connectToMain();

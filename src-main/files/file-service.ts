@@ -4,7 +4,8 @@ import sharp from 'sharp';
 import { ApiError } from '../../src-shared/errors';
 import type { Statements } from '../db/statements';
 
-export const fileKinds = ['thumb', 'thumb-mask', 'image', 'mask', 'prediction'] as const;
+/** `mask` is the mask in effect (the current label correction, if any); `original-mask` the imported file. */
+export const fileKinds = ['thumb', 'thumb-mask', 'image', 'mask', 'original-mask', 'prediction'] as const;
 export type FileKind = (typeof fileKinds)[number];
 
 export type ServedFile =
@@ -40,7 +41,15 @@ export function createFileResolver(statements: Statements, cacheDir: string) {
     if (!row) throw new ApiError('NOT_FOUND', `No image with id ${imageIdText}.`);
     const thumbs = join(cacheDir, 'thumbs', row.dataset_id);
     const path =
-      kind === 'thumb' ? join(thumbs, `${imageId}.jpg`) : kind === 'thumb-mask' ? join(thumbs, `${imageId}.mask.png`) : kind === 'image' ? row.image_path : row.mask_path;
+      kind === 'thumb'
+        ? join(thumbs, `${imageId}.jpg`)
+        : kind === 'thumb-mask'
+          ? join(thumbs, `${imageId}.mask.png`)
+          : kind === 'image'
+            ? row.image_path
+            : kind === 'mask'
+              ? (statements.imageEffectiveMask.get(imageId)?.path ?? row.mask_path)
+              : row.mask_path;
     let stats;
     try {
       stats = await stat(path);
@@ -50,7 +59,7 @@ export function createFileResolver(statements: Statements, cacheDir: string) {
     const etag = `"${stats.size}-${Math.round(stats.mtimeMs)}"`;
     const type = browserTypes[extname(path).toLowerCase()];
     if (type) return { kind: 'path', path, contentType: type, size: stats.size, etag };
-    return { kind: 'buffer', body: await toPng(path, kind === 'mask'), contentType: 'image/png', etag };
+    return { kind: 'buffer', body: await toPng(path, kind.endsWith('mask')), contentType: 'image/png', etag };
   };
 }
 

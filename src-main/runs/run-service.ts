@@ -14,6 +14,7 @@ import type { RunDetail, RunSummary, StepPoint } from '../../src-shared/runs';
 import type { EstimateResult, EvalJobParams, PredictJobParams, TrainItem, TrainJobParams, TrainResult } from '../../src-shared/training';
 import { parseOrThrow } from '../../src-shared/validation';
 import type { Db } from '../db/connection';
+import { effectiveMaskPath } from '../db/dataset-statements';
 import type { RunRow } from '../db/run-statements';
 import type { Statements } from '../db/statements';
 import { parseClasses } from '../datasets/dataset-queries';
@@ -207,7 +208,7 @@ export class RunService {
     const { row, train } = this.trainParams(runId);
     const images = this.options.db
       .prepare<[string, string], { id: number; image_path: string; mask_path: string }>(
-        "SELECT id, image_path, mask_path FROM images WHERE dataset_id = ? AND split = ? AND state = 'indexed' ORDER BY stem",
+        `SELECT i.id, i.image_path, ${effectiveMaskPath} AS mask_path FROM images i WHERE i.dataset_id = ? AND i.split = ? AND i.state = 'indexed' ORDER BY i.stem`,
       )
       .all(row.dataset_id ?? '', split);
     if (images.length === 0) throw new ApiError('VALIDATION', `The dataset of run "${row.name}" has no ${split} images (or no longer exists).`);

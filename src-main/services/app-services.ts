@@ -3,6 +3,7 @@ import type { SystemInfo } from '../../src-shared/contract';
 import { RunService } from '../runs/run-service';
 import { hardestImages, saveHardSampleWeights } from '../samples/hard-samples';
 import { DatasetService } from '../datasets/dataset-service';
+import { RevisionService } from '../datasets/revision-service';
 import { datasetStats, imageDetail, listImages } from '../datasets/dataset-queries';
 import { SampleDatasets } from '../datasets/sample-dataset';
 import { createFileResolver } from '../files/file-service';
@@ -40,6 +41,7 @@ export interface AppServices {
   readonly datasets: DatasetService;
   readonly samples: SampleDatasets;
   readonly runs: RunService;
+  readonly revisions: RevisionService;
   readonly files: FileResolver;
   readonly dispatch: Dispatch;
   close(): Promise<void>;
@@ -69,6 +71,14 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     db,
     statements,
     jobs,
+    cacheDir: join(options.dataDir, 'cache'),
+    onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }),
+  });
+  const revisions = new RevisionService({
+    db,
+    statements,
+    jobs,
+    dataDir: options.dataDir,
     cacheDir: join(options.dataDir, 'cache'),
     onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }),
   });
@@ -125,6 +135,12 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     'samples:hardest': (request) => hardestImages(statements, request),
     'samples:saveWeights': (request) => saveHardSampleWeights(db, statements, runs, request),
     'runs:predictSplit': ({ runId, split }) => runs.predictSplit(runId, split),
+    'revisions:list': ({ imageId }) => revisions.list(imageId),
+    'revisions:create': (request) => revisions.create(request),
+    'revisions:undo': ({ imageId }) => revisions.undo(imageId),
+    'revisions:redo': ({ imageId }) => revisions.redo(imageId),
+    'revisions:restore': ({ imageId, revisionId }) => revisions.restore(imageId, revisionId),
+    'datasets:exportCorrected': ({ datasetId, dir }) => revisions.exportCorrected(datasetId, dir),
     'samples:weightSets': () => statements.weightSets.all().map((w) => ({ runId: w.run_id, name: w.name, images: w.n })),
   };
 
@@ -137,6 +153,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     datasets,
     samples,
     runs,
+    revisions,
     files: createFileResolver(statements, join(options.dataDir, 'cache')),
     dispatch: createDispatcher(handlers, options.logger),
     async close() {

@@ -11,6 +11,7 @@ const jobLabels: Record<Job['kind'], string> = {
   eval: 'Evaluating',
   predict: 'Predicting',
   estimate: 'Estimating a run',
+  export: 'Exporting a dataset',
 };
 
 export function Sidebar({ current, active }: { current: PageId; active: Job | undefined }) {

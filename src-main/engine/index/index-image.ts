@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { FileStamp, IndexItem, IndexedImage } from '../../../src-shared/indexing';
 import { maxMaskValues } from '../../../src-shared/indexing';
-import { countMaskValues } from './mask-values';
+import { countMaskValues } from '../../../src-shared/mask-values';
 
 async function stampOf(path: string): Promise<FileStamp | null> {
   try {
@@ -60,20 +60,21 @@ export async function indexImage(item: IndexItem, thumbDir: string, thumbSize: n
   }
 
   let mask: { data: Uint8Array | Uint16Array; width: number; height: number; channels: number };
+  const maskPath = item.revisionPath ?? item.maskPath;
   try {
-    const meta = await sharp(item.maskPath).metadata();
+    const meta = await sharp(maskPath).metadata();
     // Greyscale masks hold class indices. sharp's raw output expands grey to three channels, which
     // would turn index 3 into the colour (3,3,3): take the one channel as it is stored.
     const grey = (meta.channels ?? 0) <= 2;
     const sixteenBit = grey && meta.depth === 'ushort';
-    const decoder = sharp(item.maskPath, { failOn: 'truncated' });
+    const decoder = sharp(maskPath, { failOn: 'truncated' });
     const { data, info } = await (grey ? decoder.extractChannel(0) : decoder)
       .raw(sixteenBit ? { depth: 'ushort' } : {})
       .toBuffer({ resolveWithObject: true });
     const pixels = sixteenBit ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     mask = { data: pixels, width: info.width, height: info.height, channels: info.channels };
   } catch (error) {
-    return fail('unreadable-mask', `Cannot decode the mask ${item.maskPath}: ${reason(error)}`);
+    return fail('unreadable-mask', `Cannot decode the mask ${maskPath}: ${reason(error)}`);
   }
   if (mask.width !== width || mask.height !== height) {
     return fail(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { countMaskValues } from '../../../src-main/engine/index/mask-values';
+import { countMaskValues } from '../../../src-shared/mask-values';
 
 test('index masks: counts per value, runs and singles alike', () => {
   const mask = Uint8Array.from([0, 0, 0, 1, 2, 2, 0, 1, 1, 1]);

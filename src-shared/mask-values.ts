@@ -6,7 +6,7 @@
  * Returns null as soon as more than `limit` distinct values appear (not a class mask).
  */
 export function countMaskValues(
-  data: Uint8Array | Uint16Array,
+  data: Uint8Array | Uint16Array | Uint32Array,
   channels: number,
   limit: number,
 ): Map<number, number> | null {

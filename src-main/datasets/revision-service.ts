@@ -1,0 +1,334 @@
+import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, extname, isAbsolute, join, resolve } from 'node:path';
+import sharp from 'sharp';
+import type { ClassDef } from '../../src-shared/classes';
+import { ApiError } from '../../src-shared/errors';
+import { maxMaskValues } from '../../src-shared/indexing';
+import { countMaskValues } from '../../src-shared/mask-values';
+import { coveredPixels, rasterizeRegion } from '../../src-shared/raster';
+import { redoTarget, undoTarget } from '../../src-shared/revisions';
+import type { CreateRevisionRequest, ExportJobParams, ImageRevisions, RevisionAction, RevisionInfo } from '../../src-shared/revisions';
+import type { Job } from '../../src-shared/jobs';
+import type { JobService } from '../jobs/job-service';
+import type { Db } from '../db/connection';
+import type { ImageRow, RevisionRow } from '../db/dataset-statements';
+import type { Statements } from '../db/statements';
+import { parseClasses } from './dataset-queries';
+import { classMapJson, thumbSize } from './dataset-service';
+
+export interface RevisionServiceOptions {
+  db: Db;
+  statements: Statements;
+  dataDir: string;
+  cacheDir: string;
+  jobs: JobService;
+  onChanged: (datasetId: string) => void;
+}
+
+/** A decoded mask as one packed value per pixel (r<<16|g<<8|b for colour masks, the index otherwise). */
+interface MaskValues {
+  width: number;
+  height: number;
+  values: Uint32Array;
+  /** 3 for colour masks, 1 for index masks. */
+  channels: 1 | 3;
+  sixteenBit: boolean;
+}
+
+/**
+ * Label corrections. A change decodes the mask in effect, applies the prediction or the brush
+ * inside the region, writes a new PNG under `<dataDir>/revisions/<datasetId>/` (same kind of
+ * mask as the dataset's, so every reader works unchanged) and points the image at it. The
+ * original file is only ever read. The image's value counts, class pixels and mask thumbnail
+ * are refreshed from the mask in effect, so statistics, filters and the next run follow.
+ */
+export class RevisionService {
+  constructor(private readonly options: RevisionServiceOptions) {}
+
+  list(imageId: number): ImageRevisions {
+    const image = this.image(imageId);
+    const items = this.options.statements.revisionsOfImage.all(imageId).map((row) => this.info(row));
+    const current = image.revision_id;
+    return {
+      imageId,
+      stem: image.stem,
+      originalPath: image.mask_path,
+      effectivePath: items.find((r) => r.id === current)?.path ?? image.mask_path,
+      current,
+      items,
+      undoTo: undoTarget(items, current),
+      redoTo: redoTarget(items, current),
+    };
+  }
+
+  async create(request: CreateRevisionRequest): Promise<ImageRevisions> {
+    const image = this.image(request.imageId);
+    const dataset = this.options.statements.datasetById.get(image.dataset_id);
+    if (!dataset) throw new ApiError('NOT_FOUND', `The dataset of image ${image.stem} no longer exists.`);
+    if (image.state !== 'indexed' || !image.width || !image.height) {
+      throw new ApiError('CONFLICT', `Image ${image.stem} is ${image.state}${image.problem_message ? ` (${image.problem_message})` : ''}; only indexed images can be corrected.`);
+    }
+    await this.assertOriginalUnchanged(image);
+    const classes = parseClasses(dataset.classes);
+    const current = await readMask(this.options.statements.imageEffectiveMask.get(image.id)?.path ?? image.mask_path);
+    if (current.width !== image.width || current.height !== image.height) {
+      throw new ApiError('CONFLICT', `The mask in effect is ${current.width}x${current.height} but the image is ${image.width}x${image.height}.`);
+    }
+    const pixels = current.width * current.height;
+    const inside = request.region ? rasterizeRegion(request.region, current.width, current.height) : null;
+    if (inside && coveredPixels(inside) === 0) throw new ApiError('VALIDATION', 'The region covers no pixel of the image; draw it over the image.');
+    const ignored = new Set(classes.filter((c) => c.ignore).flatMap((c) => c.values));
+    const next = current.values.slice();
+    let detail: Record<string, unknown>;
+    if (request.action === 'accept-prediction') {
+      const { labels, valueOfLabel, runName } = await this.prediction(request.runId, image, classes);
+      for (let p = 0; p < pixels; p += 1) {
+        if (inside && inside[p] === 0) continue;
+        // The ignore class marks pixels nobody labels (no data, borders): a prediction does not overwrite them.
+        if (ignored.has(current.values[p]!)) continue;
+        const value = valueOfLabel[labels[p]!];
+        if (value !== undefined) next[p] = value;
+      }
+      detail = { runId: request.runId, runName, region: inside ? coveredPixels(inside) : null };
+    } else {
+      const target = classes[request.classIndex];
+      if (!target) throw new ApiError('VALIDATION', `classIndex must be below ${classes.length} (the dataset's classes: ${classes.map((c) => c.name).join(', ')}).`);
+      const value = target.values[0]!;
+      for (let p = 0; p < pixels; p += 1) if (inside![p] === 1) next[p] = value;
+      detail = { className: target.name, region: coveredPixels(inside!) };
+    }
+    let changed = 0;
+    for (let p = 0; p < pixels; p += 1) if (next[p] !== current.values[p]) changed += 1;
+    if (changed === 0) {
+      throw new ApiError(
+        'VALIDATION',
+        request.action === 'accept-prediction'
+          ? 'The prediction already agrees with the mask everywhere it may change it; no revision was made.'
+          : 'Every pixel in the region already has that class; no revision was made.',
+      );
+    }
+    const path = await this.writeRevisionFile(image, { ...current, values: next });
+    const id = this.options.db.transaction(() => {
+      const row = this.options.statements.revisionInsert.run({
+        image_id: image.id,
+        parent_id: image.revision_id,
+        path,
+        action: request.action,
+        detail: JSON.stringify(detail),
+        changed_pixels: changed,
+        created_at: new Date().toISOString(),
+      });
+      return Number(row.lastInsertRowid);
+    })();
+    await this.switchTo(image, id, next, current);
+    return this.list(image.id);
+  }
+
+  async undo(imageId: number): Promise<ImageRevisions> {
+    const state = this.list(imageId);
+    if (state.undoTo === undefined) throw new ApiError('CONFLICT', `Image ${state.stem} shows its original mask; there is nothing to undo.`);
+    return this.restore(imageId, state.undoTo);
+  }
+
+  async redo(imageId: number): Promise<ImageRevisions> {
+    const state = this.list(imageId);
+    if (state.redoTo === undefined) throw new ApiError('CONFLICT', `Image ${state.stem} has no later revision to redo.`);
+    return this.restore(imageId, state.redoTo);
+  }
+
+  /** Puts a revision (or, with null, the original mask) in effect. Nothing is deleted. */
+  async restore(imageId: number, revisionId: number | null): Promise<ImageRevisions> {
+    const image = this.image(imageId);
+    const rows = this.options.statements.revisionsOfImage.all(imageId);
+    const target = revisionId === null ? null : rows.find((r) => r.id === revisionId);
+    if (target === undefined) throw new ApiError('NOT_FOUND', `Image ${image.stem} has no revision ${revisionId}; its revisions: ${rows.map((r) => r.id).join(', ') || 'none'}.`);
+    const path = target?.path ?? image.mask_path;
+    let mask: MaskValues;
+    try {
+      mask = await readMask(path);
+    } catch (error) {
+      throw new ApiError('CONFLICT', `Cannot read ${path}: ${(error as Error).message}. The mask in effect is unchanged.`);
+    }
+    await this.switchTo(image, target?.id ?? null, mask.values, mask);
+    return this.list(imageId);
+  }
+
+  /**
+   * "Export corrected dataset": every indexed image and the mask in effect, copied into
+   * `<dir>/images` and `<dir>/masks` (a corrected mask keeps the original's name, with .png),
+   * plus `segbench-export.json` with the classes and which masks were corrected. In the engine,
+   * with progress; the folder must be new or empty.
+   */
+  async exportCorrected(datasetId: string, dir: string): Promise<Job> {
+    const { statements } = this.options;
+    const dataset = statements.datasetById.get(datasetId);
+    if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${datasetId}.`);
+    if (!isAbsolute(dir)) throw new ApiError('VALIDATION', `The export folder must be an absolute path; got "${dir}".`);
+    const target = resolve(dir);
+    const entries = await readdir(target).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? [] : null));
+    if (entries === null) throw new ApiError('VALIDATION', `${target} is not a folder that can be read.`);
+    if (entries.length > 0) throw new ApiError('VALIDATION', `${target} is not empty; export into a new or empty folder so nothing is overwritten.`);
+    const rows = statements.effectiveMasksOfDataset.all(datasetId);
+    if (rows.length === 0) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has no indexed images to export.`);
+    const files: ExportJobParams['files'] = [];
+    const corrected: { stem: string; mask: string; revisionId: number }[] = [];
+    for (const row of rows) {
+      const mask = `${basename(row.original_mask_path, extname(row.original_mask_path))}${extname(row.mask_path)}`;
+      files.push({ from: row.image_path, to: join(target, 'images', basename(row.image_path)) });
+      files.push({ from: row.mask_path, to: join(target, 'masks', mask) });
+      if (row.revision_id !== null) corrected.push({ stem: row.stem, mask, revisionId: row.revision_id });
+    }
+    const manifest = {
+      dataset: dataset.name,
+      exportedAt: new Date().toISOString(),
+      images: rows.length,
+      classes: parseClasses(dataset.classes),
+      maskKind: dataset.mask_kind,
+      corrected,
+    };
+    const params: ExportJobParams = { datasetId, dir: target, files, manifestPath: join(target, 'segbench-export.json'), manifest: `${JSON.stringify(manifest, null, 2)}\n` };
+    return this.options.jobs.enqueue('export', params);
+  }
+
+  /** The original mask must still be the file that was indexed, or corrections would be made on a different mask. */
+  private async assertOriginalUnchanged(image: ImageRow): Promise<void> {
+    const stats = await stat(image.mask_path).catch(() => null);
+    if (!stats) throw new ApiError('CONFLICT', `The original mask ${image.mask_path} is missing on disk. Restore it or re-index the dataset; revisions are kept.`);
+    if (stats.size !== image.mask_size || Math.abs(stats.mtimeMs - (image.mask_mtime ?? 0)) > 1) {
+      throw new ApiError(
+        'CONFLICT',
+        `The mask ${image.mask_path} changed on disk since it was indexed (size ${image.mask_size} -> ${stats.size}). Re-index the dataset first, then correct it; existing revisions are kept.`,
+      );
+    }
+  }
+
+  /** The run's stored prediction of this image as labels, and each label's mask value in this dataset. */
+  private async prediction(runId: string, image: ImageRow, classes: ClassDef[]): Promise<{ labels: Uint8Array; valueOfLabel: (number | undefined)[]; runName: string }> {
+    const run = this.options.statements.runById.get(runId);
+    if (!run) throw new ApiError('NOT_FOUND', `No run with id ${runId}.`);
+    if (run.dataset_id !== image.dataset_id) throw new ApiError('VALIDATION', `Run "${run.name}" was trained on another dataset; its predictions cannot correct this one.`);
+    const path = run.run_dir ? join(run.run_dir, 'predictions', 'val', `${image.id}_index.png`) : '';
+    const exists = path ? await stat(path).catch(() => null) : null;
+    if (!exists) throw new ApiError('NOT_FOUND', `Run "${run.name}" has no stored prediction of ${image.stem}; predict its validation images on the Inspect page first.`);
+    const { data, info } = await sharp(path).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    if (info.width !== image.width || info.height !== image.height) {
+      throw new ApiError('CONFLICT', `The stored prediction is ${info.width}x${info.height} but the image is ${image.width}x${image.height}; predict again.`);
+    }
+    const names = JSON.parse(run.class_names) as string[];
+    const valueOfLabel = names.map((name) => classes.find((c) => c.name === name && !c.ignore)?.values[0]);
+    const missing = names.filter((_, label) => valueOfLabel[label] === undefined);
+    if (missing.length === names.length) throw new ApiError('CONFLICT', `None of run "${run.name}"'s classes (${names.join(', ')}) is a class of this dataset any more.`);
+    return { labels: new Uint8Array(data.buffer, data.byteOffset, data.length), valueOfLabel, runName: run.name };
+  }
+
+  private async writeRevisionFile(image: ImageRow, mask: MaskValues): Promise<string> {
+    const dir = join(this.options.dataDir, 'revisions', image.dataset_id);
+    const path = join(dir, `${image.id}-${Date.now()}.png`);
+    const temp = `${path}.tmp`;
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(temp, await encodeMask(mask));
+      await rename(temp, path);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw new ApiError('STORAGE', `Cannot write the corrected mask to ${dir}: ${(error as Error).message}. Nothing was changed; free some space and try again.`);
+    }
+    return path;
+  }
+
+  /** Puts `path` in effect and refreshes the image's value counts, class pixels and mask thumbnail. */
+  private async switchTo(image: ImageRow, revisionId: number | null, values: Uint32Array, shape: MaskValues): Promise<void> {
+    const { statements, db } = this.options;
+    const counts = countMaskValues(values, 1, maxMaskValues) ?? new Map<number, number>();
+    const dataset = statements.datasetById.get(image.dataset_id);
+    const classes = dataset ? parseClasses(dataset.classes) : [];
+    db.transaction(() => {
+      statements.imageSetRevision.run({ id: image.id, revision_id: revisionId });
+      statements.valuesClear.run(image.id);
+      for (const [value, n] of counts) statements.valueInsert.run(image.id, value, n);
+      statements.classesClearImage.run(image.id);
+      if (classes.length > 0) statements.classesBuildImage.run({ image_id: image.id, map: classMapJson(classes) });
+    })();
+    try {
+      const thumb = await sharp(await encodeMask({ ...shape, values }))
+        .resize({ width: thumbSize, height: thumbSize, fit: 'inside', kernel: 'nearest' })
+        .png({ compressionLevel: 3 })
+        .toBuffer();
+      const thumbPath = join(this.options.cacheDir, 'thumbs', image.dataset_id, `${image.id}.mask.png`);
+      await writeFile(`${thumbPath}.tmp`, thumb);
+      await rename(`${thumbPath}.tmp`, thumbPath);
+    } catch {
+      // A thumbnail is a cache: re-indexing rebuilds it. The revision itself is stored.
+    }
+    this.options.onChanged(image.dataset_id);
+  }
+
+  private image(imageId: number): ImageRow {
+    const image = this.options.statements.imageById.get(imageId);
+    if (!image) throw new ApiError('NOT_FOUND', `No image with id ${imageId}.`);
+    return image;
+  }
+
+  private info(row: RevisionRow): RevisionInfo {
+    const detail = JSON.parse(row.detail) as { runName?: string; className?: string; region?: number | null };
+    const where = detail.region ? `in a region of ${detail.region.toLocaleString('en-US')} px` : 'whole image';
+    const summary =
+      row.action === 'accept-prediction' ? `accepted the prediction of run "${detail.runName ?? '?'}" (${where})` : `painted ${detail.className ?? '?'} (${where})`;
+    return {
+      id: row.id,
+      parentId: row.parent_id,
+      action: row.action as RevisionAction,
+      summary,
+      changedPixels: row.changed_pixels,
+      createdAt: row.created_at,
+      path: row.path,
+    };
+  }
+}
+
+/** Reads a mask as the indexer does: greyscale as indices (one channel, 8 or 16 bit), colour as packed RGB. */
+async function readMask(path: string): Promise<MaskValues> {
+  const meta = await sharp(path).metadata();
+  const grey = (meta.channels ?? 0) <= 2;
+  const sixteenBit = grey && meta.depth === 'ushort';
+  const decoder = sharp(path, { failOn: 'truncated' });
+  const { data, info } = await (grey ? decoder.extractChannel(0) : decoder).raw(sixteenBit ? { depth: 'ushort' } : {}).toBuffer({ resolveWithObject: true });
+  const pixels = info.width * info.height;
+  const values = new Uint32Array(pixels);
+  if (sixteenBit) {
+    const words = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
+    for (let p = 0; p < pixels; p += 1) values[p] = words[p]!;
+  } else if (grey) {
+    for (let p = 0; p < pixels; p += 1) values[p] = data[p]!;
+  } else {
+    const c = info.channels;
+    for (let p = 0, i = 0; p < pixels; p += 1, i += c) values[p] = (data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!;
+  }
+  return { width: info.width, height: info.height, values, channels: grey ? 1 : 3, sixteenBit };
+}
+
+/** Encodes packed values as a lossless PNG of the mask's own kind. */
+async function encodeMask(mask: MaskValues): Promise<Buffer> {
+  const pixels = mask.width * mask.height;
+  if (mask.channels === 3) {
+    const rgb = Buffer.alloc(pixels * 3);
+    for (let p = 0; p < pixels; p += 1) {
+      const v = mask.values[p]!;
+      rgb[p * 3] = v >> 16;
+      rgb[p * 3 + 1] = (v >> 8) & 255;
+      rgb[p * 3 + 2] = v & 255;
+    }
+    return sharp(rgb, { raw: { width: mask.width, height: mask.height, channels: 3 } }).png({ compressionLevel: 6 }).toBuffer();
+  }
+  if (mask.sixteenBit) {
+    const words = new Uint16Array(pixels);
+    for (let p = 0; p < pixels; p += 1) words[p] = mask.values[p]!;
+    return sharp(words, { raw: { width: mask.width, height: mask.height, channels: 1 } })
+      .toColourspace('grey16')
+      .png({ compressionLevel: 6 })
+      .toBuffer();
+  }
+  const bytes = Buffer.alloc(pixels);
+  for (let p = 0; p < pixels; p += 1) bytes[p] = mask.values[p]!;
+  return sharp(bytes, { raw: { width: mask.width, height: mask.height, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 6 }).toBuffer();
+}

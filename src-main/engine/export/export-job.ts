@@ -1,0 +1,28 @@
+import { constants } from 'node:fs';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { ExportJobParams } from '../../../src-shared/revisions';
+import type { JobContext } from '../job-context';
+import { throwIfCancelled } from '../job-context';
+
+/**
+ * The `export` job: copies each image and the mask in effect (corrected or original) into a new
+ * folder, then writes the manifest. Copies never overwrite (COPYFILE_EXCL), so an export can
+ * never clobber a user's files, and the sources are only read.
+ */
+export async function runExportJob(raw: unknown, context: JobContext): Promise<{ copied: number; dir: string }> {
+  const params = raw as ExportJobParams;
+  const made = new Set<string>();
+  for (const [i, file] of params.files.entries()) {
+    throwIfCancelled(context.signal);
+    const folder = dirname(file.to);
+    if (!made.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      made.add(folder);
+    }
+    await copyFile(file.from, file.to, constants.COPYFILE_EXCL);
+    if (i % 8 === 7 || i === params.files.length - 1) context.progress(i + 1, params.files.length, `copied ${i + 1} of ${params.files.length} files`);
+  }
+  await writeFile(params.manifestPath, params.manifest, { flag: 'wx' });
+  return { copied: params.files.length, dir: params.dir };
+}

@@ -1,0 +1,89 @@
+import { regionSchema } from './raster';
+import { z } from './zod';
+
+/**
+ * Label corrections. Every change to a mask is a revision: a new file in the data directory and
+ * a row that says when, what and from which run. The original file is never written. Undo moves
+ * to the revision a change was made on, redo to the newest made on the current one, revert to
+ * the original; nothing is deleted, so every revision can be returned to.
+ */
+export const revisionActions = ['accept-prediction', 'paint'] as const;
+export type RevisionAction = (typeof revisionActions)[number];
+
+export const createRevisionSchema = z.discriminatedUnion('action', [
+  z.strictObject({
+    action: z.literal('accept-prediction'),
+    imageId: z.number().int().positive(),
+    runId: z.string().min(1),
+    /** Only inside this region; the whole image when absent. */
+    region: regionSchema.optional(),
+  }),
+  z.strictObject({
+    action: z.literal('paint'),
+    imageId: z.number().int().positive(),
+    /** Position of the class in the dataset's class list. */
+    classIndex: z.number().int().min(0),
+    region: regionSchema,
+  }),
+]);
+export type CreateRevisionRequest = z.output<typeof createRevisionSchema>;
+
+export const revisionImageSchema = z.strictObject({ imageId: z.number().int().positive() });
+export const restoreRevisionSchema = z.strictObject({
+  imageId: z.number().int().positive(),
+  /** The revision to put in effect; null = the original mask. */
+  revisionId: z.number().int().positive().nullable(),
+});
+
+export interface RevisionInfo {
+  id: number;
+  parentId: number | null;
+  action: RevisionAction;
+  /** What a person reads: "accepted the prediction of run baseline (whole image)". */
+  summary: string;
+  changedPixels: number;
+  createdAt: string;
+  path: string;
+}
+
+export interface ImageRevisions {
+  imageId: number;
+  stem: string;
+  originalPath: string;
+  /** The mask in effect: the current revision's file, or the original. */
+  effectivePath: string;
+  /** The revision in effect; null when the original is. */
+  current: number | null;
+  /** Oldest first. */
+  items: RevisionInfo[];
+  /** Where undo and redo lead (undefined: nothing to undo / redo). */
+  undoTo: number | null | undefined;
+  redoTo: number | undefined;
+}
+
+/** Where undo leads from `current`: its parent (null = the original); undefined at the original. */
+export function undoTarget(items: readonly Pick<RevisionInfo, 'id' | 'parentId'>[], current: number | null): number | null | undefined {
+  if (current === null) return undefined;
+  return items.find((r) => r.id === current)?.parentId ?? null;
+}
+
+/** Where redo leads: the newest revision made on `current` (null = on the original). */
+export function redoTarget(items: readonly Pick<RevisionInfo, 'id' | 'parentId'>[], current: number | null): number | undefined {
+  let newest: number | undefined;
+  for (const r of items) if (r.parentId === current && (newest === undefined || r.id > newest)) newest = r.id;
+  return newest;
+}
+
+export const exportCorrectedSchema = z.strictObject({
+  datasetId: z.string().min(1),
+  /** An empty or new folder; images/ and masks/ are written inside it. */
+  dir: z.string().min(1),
+});
+
+export interface ExportJobParams {
+  datasetId: string;
+  dir: string;
+  files: { from: string; to: string }[];
+  manifestPath: string;
+  manifest: string;
+}
