@@ -21,6 +21,8 @@ import type { HardestResult } from './hard-samples';
 import type { Settings } from './settings';
 import { createRevisionSchema, exportCorrectedSchema, restoreRevisionSchema, revisionImageSchema } from './revisions';
 import type { ImageRevisions } from './revisions';
+import { confusionImagesSchema, predictSplitSchema, reviewQueueSchema } from './predictions';
+import type { ImageShare, PredictionSummary } from './predictions';
 
 /**
  * The one declaration of every request and event between the renderer and main.
@@ -89,10 +91,10 @@ export const methods = {
   'runs:estimate': { request: runConfigSchema, response: returns<EstimateResult>() },
   'samples:hardest': { request: hardestRequestSchema, response: returns<HardestResult>() },
   'samples:saveWeights': { request: hardestRequestSchema, response: returns<{ saved: number }>() },
-  'runs:predictSplit': {
-    request: z.strictObject({ runId: z.string().min(1), split: z.enum(['val', 'test']).default('val') }),
-    response: returns<{ written: number; skipped: number }>(),
-  },
+  'runs:predictSplit': { request: predictSplitSchema, response: returns<{ written: number; skipped: number }>() },
+  'samples:predictions': { request: runIdRequestSchema, response: returns<PredictionSummary>() },
+  'samples:confusionImages': { request: confusionImagesSchema, response: returns<ImageShare[]>() },
+  'samples:reviewQueue': { request: reviewQueueSchema, response: returns<ImageShare[]>() },
   'samples:weightSets': { request: empty, response: returns<{ runId: string; name: string; images: number }[]>() },
   'revisions:list': { request: revisionImageSchema, response: returns<ImageRevisions>() },
   'revisions:create': { request: createRevisionSchema, response: returns<ImageRevisions>() },

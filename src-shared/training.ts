@@ -55,11 +55,30 @@ export interface PredictJobParams extends ModelRef {
   names?: string[];
   /** Write only the index PNG (stored predictions); the colour PNG is for people. */
   indexOnly?: boolean;
+  /** Average the probabilities of the image and its horizontal and vertical flips. */
+  tta?: boolean;
+  /** Ground truth per image (same order), to count confusions and confident disagreement. */
+  truth?: { masks: string[]; labelMap: [number, number][] };
+}
+
+/** Bins of the winning probability, for confident disagreement: bin b holds [b/20, (b+1)/20). */
+export const confidenceBins = 20;
+
+/** What a prediction against ground truth found in one image. */
+export interface PredictedImageStats {
+  name: string;
+  /** Pixels with a (non-ignored) truth label. */
+  labelled: number;
+  /** classes x classes pixel counts, truth-major: confusion[t * classes + p]. */
+  confusion: number[];
+  /** Wrong pixels by the predicted class's probability, in `confidenceBins` bins. */
+  wrongByConfidence: number[];
 }
 
 export interface PredictResult {
   written: number;
   skipped: { image: string; message: string }[];
+  images?: PredictedImageStats[];
 }
 
 export interface EstimateResult {

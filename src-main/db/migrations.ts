@@ -230,6 +230,33 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE images ADD COLUMN revision_id INTEGER;
     `,
   },
+  {
+    version: 9,
+    description: 'stored predictions of a split (plain and flip TTA): per-image confusion and confident disagreement',
+    sql: `
+      CREATE TABLE run_predictions (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        split TEXT NOT NULL,
+        variant TEXT NOT NULL CHECK (variant IN ('plain','tta')),
+        epoch INTEGER,
+        images INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, split, variant)
+      ) STRICT;
+      -- confusion: JSON classes x classes pixel counts (truth-major); wrong_by_confidence: JSON counts of
+      -- wrong pixels in 20 bins of the predicted class's probability. Against the mask in effect then.
+      CREATE TABLE run_prediction_images (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        split TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        image_id INTEGER NOT NULL,
+        labelled INTEGER NOT NULL,
+        confusion TEXT NOT NULL,
+        wrong_by_confidence TEXT NOT NULL,
+        PRIMARY KEY (run_id, split, variant, image_id)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]?.version ?? 0;

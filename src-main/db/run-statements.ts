@@ -41,6 +41,23 @@ export interface EpochRow {
 /** Training runs' SQL, named. */
 export function prepareRunStatements(db: Db) {
   return {
+    predictionsClear: db.prepare<[string, string, string]>('DELETE FROM run_predictions WHERE run_id = ? AND split = ? AND variant = ?'),
+    predictionImagesClear: db.prepare<[string, string, string]>('DELETE FROM run_prediction_images WHERE run_id = ? AND split = ? AND variant = ?'),
+    predictionPut: db.prepare<{ run_id: string; split: string; variant: string; epoch: number | null; images: number; created_at: string }>(
+      `INSERT INTO run_predictions (run_id, split, variant, epoch, images, created_at) VALUES (@run_id, @split, @variant, @epoch, @images, @created_at)`,
+    ),
+    predictionImagePut: db.prepare<{ run_id: string; split: string; variant: string; image_id: number; labelled: number; confusion: string; wrong_by_confidence: string }>(
+      `INSERT INTO run_prediction_images (run_id, split, variant, image_id, labelled, confusion, wrong_by_confidence)
+       VALUES (@run_id, @split, @variant, @image_id, @labelled, @confusion, @wrong_by_confidence)`,
+    ),
+    predictionsOfRun: db.prepare<[string], { split: string; variant: string; epoch: number | null; images: number; created_at: string }>(
+      "SELECT split, variant, epoch, images, created_at FROM run_predictions WHERE run_id = ? ORDER BY split, variant",
+    ),
+    predictionImagesOf: db.prepare<[string, string, string], { image_id: number; stem: string | null; revision_id: number | null; labelled: number; confusion: string; wrong_by_confidence: string }>(
+      `SELECT p.image_id, i.stem, i.revision_id, p.labelled, p.confusion, p.wrong_by_confidence
+       FROM run_prediction_images p LEFT JOIN images i ON i.id = p.image_id
+       WHERE p.run_id = ? AND p.split = ? AND p.variant = ?`,
+    ),
     runInsert: db.prepare<Pick<RunRow, 'id' | 'name' | 'dataset_id' | 'model' | 'config' | 'created_at' | 'run_dir' | 'class_names'>>(
       `INSERT INTO runs (id, name, dataset_id, model, config, status, created_at, run_dir, class_names)
        VALUES (@id, @name, @dataset_id, @model, @config, 'queued', @created_at, @run_dir, @class_names)`,

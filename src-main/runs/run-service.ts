@@ -11,7 +11,7 @@ import { inputSizeProblem, runConfigSchema } from '../../src-shared/run-config';
 import type { RunConfigInput, RunStatus } from '../../src-shared/run-config';
 import { lttb } from '../../src-shared/lttb';
 import type { RunDetail, RunSummary, StepPoint } from '../../src-shared/runs';
-import type { EstimateResult, EvalJobParams, PredictJobParams, TrainItem, TrainJobParams, TrainResult } from '../../src-shared/training';
+import type { EstimateResult, EvalJobParams, PredictJobParams, PredictResult, TrainItem, TrainJobParams, TrainResult } from '../../src-shared/training';
 import { parseOrThrow } from '../../src-shared/validation';
 import type { Db } from '../db/connection';
 import { effectiveMaskPath } from '../db/dataset-statements';
@@ -232,23 +232,58 @@ export class RunService {
 
   /**
    * Predicts a split's images with the best checkpoint and stores them in the run's folder
-   * (`predictions/<split>/<imageId>_index.png`), for Inspect's viewer and error maps.
+   * (`predictions/<split>[-tta]/<imageId>_index.png`) for Inspect's viewer, together with each
+   * image's confusion and confidently-wrong pixels against the mask in effect (review queue,
+   * confusion matrix). Flip TTA is stored as its own variant, so its effect per class shows.
    */
-  async predictSplit(runId: string, split: 'val' | 'test'): Promise<{ written: number; skipped: number }> {
+  async predictSplit(runId: string, split: 'val' | 'test', tta = false): Promise<{ written: number; skipped: number }> {
     const { row, train } = this.trainParams(runId);
+    if (!existsSync(join(train.runDir, 'best', 'checkpoint.json'))) {
+      throw new ApiError('CONFLICT', `Run "${row.name}" has no checkpoint yet (it stores one after its first validated epoch); nothing to predict with.`);
+    }
     const images = this.options.db
-      .prepare<[string, string], { id: number; image_path: string }>("SELECT id, image_path FROM images WHERE dataset_id = ? AND split = ? AND state = 'indexed' ORDER BY stem")
+      .prepare<[string, string], { id: number; image_path: string; mask_path: string }>(
+        `SELECT i.id, i.image_path, ${effectiveMaskPath} AS mask_path FROM images i WHERE i.dataset_id = ? AND i.split = ? AND i.state = 'indexed' ORDER BY i.stem`,
+      )
       .all(row.dataset_id ?? '', split);
     if (images.length === 0) throw new ApiError('VALIDATION', `The dataset of run "${row.name}" has no ${split} images (or no longer exists).`);
-    const job = this.predict(runId, images.map((i) => i.image_path), join(train.runDir, 'predictions', split), 'best', images.map((i) => String(i.id)));
+    const variant = tta ? 'tta' : 'plain';
+    const job = this.predict(runId, images.map((i) => i.image_path), join(train.runDir, 'predictions', tta ? `${split}-tta` : split), 'best', images.map((i) => String(i.id)), {
+      tta,
+      truth: { masks: images.map((i) => i.mask_path), labelMap: train.labelMap },
+    });
     const done = await this.options.jobs.whenDone(job.id);
     if (done.status !== 'finished') throw new ApiError('ENGINE', `Predicting the ${split} split did not finish: ${done.reason ?? done.status}`);
-    const result = done.result as { written: number; skipped: unknown[] };
+    const result = done.result as PredictResult;
+    const { statements, db } = this.options;
+    db.transaction(() => {
+      statements.predictionsClear.run(runId, split, variant);
+      statements.predictionImagesClear.run(runId, split, variant);
+      for (const image of result.images ?? []) {
+        statements.predictionImagePut.run({
+          run_id: runId,
+          split,
+          variant,
+          image_id: Number(image.name),
+          labelled: image.labelled,
+          confusion: JSON.stringify(image.confusion),
+          wrong_by_confidence: JSON.stringify(image.wrongByConfidence),
+        });
+      }
+      statements.predictionPut.run({ run_id: runId, split, variant, epoch: row.best_epoch, images: result.written, created_at: new Date().toISOString() });
+    })();
     return { written: result.written, skipped: result.skipped.length };
   }
 
   /** Queues prediction of every image in a folder, written as index and colour PNGs. */
-  predict(runId: string, imagePaths: string[], outDir: string, checkpoint: 'best' | 'last' = 'best', names?: string[]): Job {
+  predict(
+    runId: string,
+    imagePaths: string[],
+    outDir: string,
+    checkpoint: 'best' | 'last' = 'best',
+    names?: string[],
+    extra: Pick<PredictJobParams, 'tta' | 'truth'> = {},
+  ): Job {
     const { row, train } = this.trainParams(runId);
     const dataset = row.dataset_id ? this.options.statements.datasetById.get(row.dataset_id) : undefined;
     const colourOf = new Map((dataset ? parseClasses(dataset.classes) : []).map((c) => [c.name, c.color]));
@@ -262,6 +297,7 @@ export class RunService {
       outDir,
       colors: train.classNames.map((name, i) => colourOf.get(name) ?? fallback[i % fallback.length]!),
       ...(names && { names, indexOnly: true }),
+      ...extra,
     };
     return this.options.jobs.enqueue('predict', params);
   }

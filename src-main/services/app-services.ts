@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { SystemInfo } from '../../src-shared/contract';
 import { RunService } from '../runs/run-service';
 import { hardestImages, saveHardSampleWeights } from '../samples/hard-samples';
+import { confusionImages, predictionSummary, reviewQueue } from '../samples/predictions';
 import { DatasetService } from '../datasets/dataset-service';
 import { RevisionService } from '../datasets/revision-service';
 import { datasetStats, imageDetail, listImages } from '../datasets/dataset-queries';
@@ -134,7 +135,10 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     'runs:estimate': (config) => runs.estimate(config),
     'samples:hardest': (request) => hardestImages(statements, request),
     'samples:saveWeights': (request) => saveHardSampleWeights(db, statements, runs, request),
-    'runs:predictSplit': ({ runId, split }) => runs.predictSplit(runId, split),
+    'runs:predictSplit': ({ runId, split, tta }) => runs.predictSplit(runId, split, tta),
+    'samples:predictions': ({ runId }) => predictionSummary(statements, runId),
+    'samples:confusionImages': (request) => confusionImages(statements, request),
+    'samples:reviewQueue': (request) => reviewQueue(statements, request),
     'revisions:list': ({ imageId }) => revisions.list(imageId),
     'revisions:create': (request) => revisions.create(request),
     'revisions:undo': ({ imageId }) => revisions.undo(imageId),

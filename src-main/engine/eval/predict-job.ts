@@ -2,12 +2,14 @@ import { mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import sharp from 'sharp';
 import { hexToValue } from '../../../src-shared/classes';
+import { ignoreLabel } from '../../../src-shared/class-weights';
+import { confidenceBins } from '../../../src-shared/training';
 import type { PredictJobParams, PredictResult } from '../../../src-shared/training';
-import { decodeImage } from '../data/decode';
+import { decodeImage, decodeLabels } from '../data/decode';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
 import { loadRunModel } from './load-model';
-import { predictImage } from './sliding-window';
+import { predictImage, predictImageWithFlips } from './sliding-window';
 
 /**
  * The `predict` job: every image through the run's checkpoint (sliding windows with overlap,
@@ -19,7 +21,9 @@ export async function runPredictJob(raw: unknown, context: JobContext): Promise<
   const { model, state } = await loadRunModel(params);
   const palette = params.colors.map((c) => hexToValue(c));
   const classes = params.classNames.length;
-  const result: PredictResult = { written: 0, skipped: [] };
+  const result: PredictResult = { written: 0, skipped: [], ...(params.truth && { images: [] }) };
+  const labelMap = new Map(params.truth?.labelMap ?? []);
+  const predict = params.tta ? predictImageWithFlips : predictImage;
   try {
     await mkdir(params.outDir, { recursive: true });
     for (const [i, path] of params.images.entries()) {
@@ -32,7 +36,7 @@ export async function runPredictJob(raw: unknown, context: JobContext): Promise<
         context.progress(i + 1, params.images.length, `skipped ${basename(path)}`);
         continue;
       }
-      const probs = predictImage(model, image.data, image.width, image.height, params.config.inputSize, params.config.validationOverlap, state.normalization, params.config.batchSize);
+      const probs = predict(model, image.data, image.width, image.height, params.config.inputSize, params.config.validationOverlap, state.normalization, params.config.batchSize);
       const pixels = image.width * image.height;
       const index = Buffer.alloc(pixels);
       const colour = Buffer.alloc(pixels * 3);
@@ -46,6 +50,16 @@ export async function runPredictJob(raw: unknown, context: JobContext): Promise<
         colour[p * 3 + 2] = v & 255;
       }
       const stem = params.names?.[i] ?? basename(path, extname(path));
+      const truthPath = params.truth?.masks[i];
+      if (truthPath && result.images) {
+        try {
+          const truth = await decodeLabels(truthPath, labelMap);
+          if (truth.width !== image.width || truth.height !== image.height) throw new Error(`mask is ${truth.width}x${truth.height}, image ${image.width}x${image.height}`);
+          result.images.push({ name: stem, ...compareWithTruth(truth.labels, index, probs, classes) });
+        } catch (error) {
+          result.skipped.push({ image: truthPath, message: `ground truth not compared: ${(error as Error).message}` });
+        }
+      }
       await sharp(index, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('b-w').png().toFile(join(params.outDir, `${stem}_index.png`));
       if (!params.indexOnly) {
         await sharp(colour, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toFile(join(params.outDir, `${stem}_color.png`));
@@ -57,4 +71,20 @@ export async function runPredictJob(raw: unknown, context: JobContext): Promise<
   } finally {
     model.dispose();
   }
+}
+
+/** Confusion counts and wrong pixels by confidence, for one image against its truth labels. */
+export function compareWithTruth(truth: Uint8Array, predicted: Uint8Array, probs: Float32Array, classes: number): { labelled: number; confusion: number[]; wrongByConfidence: number[] } {
+  const confusion = new Array<number>(classes * classes).fill(0);
+  const wrongByConfidence = new Array<number>(confidenceBins).fill(0);
+  let labelled = 0;
+  for (let p = 0; p < truth.length; p += 1) {
+    const t = truth[p]!;
+    if (t === ignoreLabel || t >= classes) continue;
+    labelled += 1;
+    const q = predicted[p]!;
+    confusion[t * classes + q]! += 1;
+    if (q !== t) wrongByConfidence[Math.min(confidenceBins - 1, Math.floor(probs[p * classes + q]! * confidenceBins))]! += 1;
+  }
+  return { labelled, confusion, wrongByConfidence };
 }

@@ -88,3 +88,45 @@ export function scoreImage(probs: Float32Array, labels: Uint8Array, classes: num
   }
   return { counts, lossSum, pixels };
 }
+
+/** Mirrors an RGB image left-right (axis 'x') or top-bottom (axis 'y'). */
+export function flipRgb(image: Uint8Array, width: number, height: number, axis: 'x' | 'y'): Uint8Array {
+  const out = new Uint8Array(image.length);
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      const from = axis === 'x' ? (y * width + (width - 1 - x)) * 3 : ((height - 1 - y) * width + x) * 3;
+      out.set(image.subarray(from, from + 3), (y * width + x) * 3);
+    }
+  }
+  return out;
+}
+
+/**
+ * Flip test-time augmentation: the probabilities of the image, its left-right and its top-bottom
+ * mirror (mapped back), averaged.
+ */
+export function predictImageWithFlips(
+  model: tfl.LayersModel,
+  image: Uint8Array,
+  width: number,
+  height: number,
+  size: number,
+  overlap: number,
+  normalization: Normalization,
+  batchSize: number,
+): Float32Array {
+  const sum = predictImage(model, image, width, height, size, overlap, normalization, batchSize);
+  const classes = sum.length / (width * height);
+  for (const axis of ['x', 'y'] as const) {
+    const flipped = predictImage(model, flipRgb(image, width, height, axis), width, height, size, overlap, normalization, batchSize);
+    for (let y = 0; y < height; y += 1) {
+      for (let x = 0; x < width; x += 1) {
+        const p = y * width + x;
+        const q = axis === 'x' ? y * width + (width - 1 - x) : (height - 1 - y) * width + x;
+        for (let c = 0; c < classes; c += 1) sum[p * classes + c]! += flipped[q * classes + c]!;
+      }
+    }
+  }
+  for (let i = 0; i < sum.length; i += 1) sum[i]! /= 3;
+  return sum;
+}

@@ -2,15 +2,28 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { CSSProperties, MouseEvent as ReactMouseEvent } from 'react';
 import type { ClassDef, MaskKind } from '../../../src-shared/classes';
 import { hexToValue } from '../../../src-shared/classes';
+import type { Region } from '../../../src-shared/raster';
+import type { ImageRevisions } from '../../../src-shared/revisions';
 import { ErrorNote } from '../../components/ErrorNote';
 import { ViewerBar } from '../../components/ViewerBar';
 import { paintClassMap, unknownClass } from '../../components/mask/class-map';
 import { loadMask } from '../../components/mask/load-mask';
-import { useFileUrl } from '../../hooks/ApiContext';
+import { useApi, useFileUrl } from '../../hooks/ApiContext';
 import { zoomAround } from '../../hooks/usePanZoom';
+import { paintErrors } from './error-map';
+import type { ErrorCounts, ErrorMode } from './error-map';
+import { LabelPanel } from './LabelPanel';
+import type { Tool } from './LabelPanel';
+
+export interface RunChoice {
+  id: string;
+  name: string;
+}
 
 interface Props {
-  runId: string;
+  run: RunChoice;
+  /** Other runs on the same dataset, to show their prediction beside this run's. */
+  otherRuns: readonly RunChoice[];
   imageId: number;
   stem: string;
   /** The run's training classes, in label order. */
@@ -18,6 +31,7 @@ interface Props {
   /** The dataset's classes, to read the ground-truth mask and take display colours from. */
   datasetClasses: readonly ClassDef[];
   maskKind: MaskKind;
+  initialMode?: ErrorMode | undefined;
   onClose: () => void;
   onStep: (delta: number) => void;
 }
@@ -27,24 +41,37 @@ interface Loaded {
   height: number;
   truth: Uint8Array;
   prediction: Uint8Array;
+  other: Uint8Array | null;
 }
 
+const emptyRegion: Region = { polygons: [], strokes: [] };
+
 /**
- * Image, ground truth, prediction and error map of one validation image, with one zoom and pan
- * for all four. The error map leaves correct and ignored pixels clear and colours each error by
- * its true class. Labels are the run's training labels (the ignore class and unknown values: 255).
+ * Image, ground truth, prediction and error map of one validation image with one zoom and pan for
+ * all, optionally a second run's prediction and errors beside them, and label correction: draw a
+ * region, accept the prediction or paint a class, undo and redo. Labels are the run's training
+ * labels (the ignore class and unknown values: unknownClass).
  */
-export function SideBySideViewer({ runId, imageId, stem, classNames, datasetClasses, maskKind, onClose, onStep }: Props) {
+export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, datasetClasses, maskKind, initialMode, onClose, onStep }: Props) {
+  const api = useApi();
   const fileUrl = useFileUrl();
   const [loaded, setLoaded] = useState<{ key: string; data: Loaded } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [view, setView] = useState({ x: 0, y: 0, scale: 1 });
+  const [mode, setMode] = useState<ErrorMode>(initialMode ?? { kind: 'by-true-class' });
+  const [opacity, setOpacity] = useState(0.6);
+  const [hidden, setHidden] = useState<ReadonlySet<number>>(new Set());
+  const [otherRunId, setOtherRunId] = useState('');
+  const [revisions, setRevisions] = useState<ImageRevisions | null>(null);
+  const [tool, setTool] = useState<Tool>('pan');
+  const [brushRadius, setBrushRadius] = useState(8);
+  const [region, setRegion] = useState<Region>(emptyRegion);
+  const [draft, setDraft] = useState<number[]>([]);
   const drag = useRef<{ x: number; y: number } | null>(null);
   const grid = useRef<HTMLDivElement>(null);
-  const truthCanvas = useRef<HTMLCanvasElement>(null);
-  const predictionCanvas = useRef<HTMLCanvasElement>(null);
-  const errorCanvas = useRef<HTMLCanvasElement>(null);
-  const key = `${runId}/${imageId}`;
+  const canvases = useRef<(HTMLCanvasElement | null)[]>([]);
+  const maskVersion = revisions === null ? null : `${revisions.current ?? 'original'}`;
+  const key = `${run.id}/${otherRunId}/${imageId}/${maskVersion}`;
   const data = loaded?.key === key ? loaded.data : null;
 
   // Training classes as class definitions whose mask values are the labels themselves.
@@ -60,47 +87,85 @@ export function SideBySideViewer({ runId, imageId, stem, classNames, datasetClas
   );
 
   useEffect(() => {
+    let live = true;
+    api
+      .invoke('revisions:list', { imageId })
+      .then((state) => live && setRevisions(state))
+      .catch((failure: unknown) => live && setError(String(failure)));
+    return () => {
+      live = false;
+    };
+  }, [api, imageId]);
+
+  useEffect(() => {
+    if (maskVersion === null) return undefined;
     const controller = new AbortController();
-    const positionToLabel = datasetClasses.map((c) => (c.ignore ? unknownClass : classNames.indexOf(c.name)));
+    const positionToLabel = datasetClasses.map((c) => (c.ignore ? -1 : classNames.indexOf(c.name)));
     Promise.all([
-      loadMask(fileUrl('mask', imageId), maskKind, datasetClasses, controller.signal),
-      loadMask(fileUrl('prediction', imageId, runId), 'index', labelClasses, controller.signal),
+      loadMask(`${fileUrl('mask', imageId)}?v=${maskVersion}`, maskKind, datasetClasses, controller.signal),
+      loadMask(fileUrl('prediction', imageId, run.id), 'index', labelClasses, controller.signal),
+      otherRunId
+        ? loadMask(fileUrl('prediction', imageId, otherRunId), 'index', labelClasses, controller.signal).catch(() => {
+            throw new Error('the other run has no stored prediction of this image: predict its validation images on the Inspect page first');
+          })
+        : Promise.resolve(null),
     ])
-      .then(([truthMask, predictionMask]) => {
-        const truth = truthMask.classMap.map((p) => (p === unknownClass ? unknownClass : (positionToLabel[p] ?? unknownClass) < 0 ? unknownClass : positionToLabel[p]!));
-        setLoaded({ key, data: { width: truthMask.width, height: truthMask.height, truth, prediction: predictionMask.classMap } });
+      .then(([truthMask, predictionMask, otherMask]) => {
+        const truth = truthMask.classMap.map((p) => {
+          const label = p === unknownClass ? -1 : (positionToLabel[p] ?? -1);
+          return label < 0 ? unknownClass : label;
+        });
+        setLoaded({ key, data: { width: truthMask.width, height: truthMask.height, truth, prediction: predictionMask.classMap, other: otherMask?.classMap ?? null } });
         setError(null);
       })
       .catch((failure: unknown) => {
-        if (!controller.signal.aborted) setError(`Cannot load this image's masks: ${String(failure)}`);
+        if (!controller.signal.aborted) setError(`Cannot load this image's masks: ${failure instanceof Error ? failure.message : String(failure)}`);
       });
     return () => controller.abort();
-  }, [fileUrl, imageId, runId, key, maskKind, datasetClasses, classNames, labelClasses]);
+  }, [fileUrl, imageId, run.id, otherRunId, key, maskKind, datasetClasses, classNames, labelClasses, maskVersion]);
+
+  // Every overlay as RGBA, and what the error maps show; painted into the canvases below.
+  const rendered = useMemo(() => {
+    if (!data) return null;
+    const visible = new Set(labelClasses.map((_, i) => i).filter((i) => !hidden.has(i)));
+    const options = { opacity, visible, outline: false };
+    const colours = labelClasses.map((c) => hexToValue(c.color));
+    const pixels = data.width * data.height;
+    const layer = (draw: (out: Uint8ClampedArray) => void): Uint8ClampedArray<ArrayBuffer> => {
+      const out = new Uint8ClampedArray(pixels * 4);
+      draw(out);
+      return out;
+    };
+    const layers: (Uint8ClampedArray<ArrayBuffer> | null)[] = [
+      layer((out) => paintClassMap(data.truth, data.width, labelClasses, options, out)),
+      layer((out) => paintClassMap(data.prediction, data.width, labelClasses, options, out)),
+    ];
+    const mainErrors = new Uint8ClampedArray(pixels * 4);
+    const main = paintErrors(data.truth, data.prediction, mode, colours, mainErrors);
+    layers.push(mainErrors);
+    let other: ErrorCounts | null = null;
+    if (data.other) {
+      const prediction = data.other;
+      layers.push(layer((out) => paintClassMap(prediction, data.width, labelClasses, options, out)));
+      const otherErrors = new Uint8ClampedArray(pixels * 4);
+      other = paintErrors(data.truth, prediction, mode, colours, otherErrors);
+      layers.push(otherErrors);
+    }
+    return { width: data.width, height: data.height, layers, counts: { main, other } };
+  }, [data, labelClasses, mode, opacity, hidden]);
+  const counts = rendered?.counts ?? null;
 
   useEffect(() => {
-    if (!data) return;
-    const visible = new Set(labelClasses.map((_, i) => i));
-    const paint = (canvas: HTMLCanvasElement | null, draw: (out: Uint8ClampedArray) => void): void => {
+    if (!rendered) return;
+    rendered.layers.forEach((pixels, index) => {
+      const canvas = canvases.current[index];
       const context = canvas?.getContext('2d');
-      if (!canvas || !context) return;
-      canvas.width = data.width;
-      canvas.height = data.height;
-      const image = context.createImageData(data.width, data.height);
-      draw(image.data);
-      context.putImageData(image, 0, 0);
-    };
-    paint(truthCanvas.current, (out) => paintClassMap(data.truth, data.width, labelClasses, { opacity: 0.6, visible, outline: false }, out));
-    paint(predictionCanvas.current, (out) => paintClassMap(data.prediction, data.width, labelClasses, { opacity: 0.6, visible, outline: false }, out));
-    const colours = labelClasses.map((c) => hexToValue(c.color));
-    paint(errorCanvas.current, (out) => {
-      for (let p = 0; p < data.truth.length; p += 1) {
-        const t = data.truth[p]!;
-        if (t === unknownClass || t === data.prediction[p]) continue;
-        const v = colours[t] ?? 0;
-        out.set([v >> 16, (v >> 8) & 255, v & 255, 255], p * 4);
-      }
+      if (!canvas || !context || !pixels) return;
+      canvas.width = rendered.width;
+      canvas.height = rendered.height;
+      context.putImageData(new ImageData(pixels, rendered.width, rendered.height), 0, 0);
     });
-  }, [data, labelClasses]);
+  }, [rendered]);
 
   const fit = (): void => {
     const pane = grid.current?.querySelector('.pane');
@@ -109,7 +174,7 @@ export function SideBySideViewer({ runId, imageId, stem, classNames, datasetClas
     setView({ scale, x: (pane.clientWidth - data.width * scale) / 2, y: (pane.clientHeight - data.height * scale) / 2 });
   };
   // Fit once per image, when its size is known.
-  useEffect(fit, [data?.width, data?.height]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(fit, [data?.width, data?.height, otherRunId]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     const element = grid.current;
@@ -125,64 +190,254 @@ export function SideBySideViewer({ runId, imageId, stem, classNames, datasetClas
     return () => element.removeEventListener('wheel', onWheel);
   }, []);
 
-  const stage: CSSProperties = { transform: `translate(${view.x}px, ${view.y}px) scale(${view.scale})`, width: data?.width ?? 0, height: data?.height ?? 0 };
+  const closeDraft = (): void => {
+    if (draft.length >= 6) setRegion((r) => ({ ...r, polygons: [...r.polygons, draft] }));
+    setDraft([]);
+  };
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent): void => {
+      if (event.key === 'Enter' && tool === 'polygon') {
+        if (draft.length >= 6) setRegion((r) => ({ ...r, polygons: [...r.polygons, draft] }));
+        setDraft([]);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [tool, draft]);
+
+  /** Image coordinates of a mouse event over a pane. */
+  const toImage = (event: ReactMouseEvent): [number, number] => {
+    const rect = (event.currentTarget as HTMLElement).getBoundingClientRect();
+    return [(event.clientX - rect.left - view.x) / view.scale, (event.clientY - rect.top - view.y) / view.scale];
+  };
   const handlers = {
     onMouseDown: (event: ReactMouseEvent) => {
-      drag.current = { x: event.clientX - view.x, y: event.clientY - view.y };
+      if (tool === 'pan') {
+        drag.current = { x: event.clientX - view.x, y: event.clientY - view.y };
+      } else if (tool === 'brush') {
+        const [x, y] = toImage(event);
+        setRegion((r) => ({ ...r, strokes: [...r.strokes, { radius: brushRadius, points: [x, y] }] }));
+        drag.current = { x, y };
+      }
     },
     onMouseMove: (event: ReactMouseEvent) => {
       const start = drag.current;
-      if (start && event.buttons === 1) setView((v) => ({ ...v, x: event.clientX - start.x, y: event.clientY - start.y }));
+      if (!start || event.buttons !== 1) return;
+      if (tool === 'pan') {
+        setView((v) => ({ ...v, x: event.clientX - start.x, y: event.clientY - start.y }));
+      } else if (tool === 'brush') {
+        const [x, y] = toImage(event);
+        if (Math.hypot(x - start.x, y - start.y) < Math.max(1, brushRadius / 3)) return;
+        drag.current = { x, y };
+        setRegion((r) => {
+          const strokes = r.strokes.slice();
+          const last = strokes[strokes.length - 1];
+          if (last) strokes[strokes.length - 1] = { ...last, points: [...last.points, x, y] };
+          return { ...r, strokes };
+        });
+      }
     },
     onMouseUp: () => {
       drag.current = null;
     },
+    onClick: (event: ReactMouseEvent) => {
+      if (tool !== 'polygon' || event.detail > 1) return;
+      const [x, y] = toImage(event);
+      setDraft((d) => [...d, x, y]);
+    },
+    onDoubleClick: () => {
+      if (tool === 'polygon') closeDraft();
+    },
   };
-  const accuracy = data ? accuracyOf(data) : null;
-  const panes: [string, number | null][] = [
-    ['Image', null],
-    ['Ground truth', 0],
-    ['Prediction', 1],
-    ['Errors (by true class)', 2],
+
+  const stage: CSSProperties = { transform: `translate(${view.x}px, ${view.y}px) scale(${view.scale})`, width: data?.width ?? 0, height: data?.height ?? 0 };
+  const otherName = otherRuns.find((r) => r.id === otherRunId)?.name;
+  const panes: { title: string; layer: number | null }[] = [
+    { title: 'Image', layer: null },
+    { title: `Ground truth${revisions?.current ? ' (corrected)' : ''}`, layer: 0 },
+    { title: `Prediction: ${run.name}`, layer: 1 },
+    { title: errorTitle(mode, classNames, run.name), layer: 2 },
+    ...(otherRunId
+      ? [
+          { title: `Prediction: ${otherName ?? ''}`, layer: 3 },
+          { title: errorTitle(mode, classNames, otherName ?? ''), layer: 4 },
+        ]
+      : []),
   ];
+  const strokeWidth = 2 / view.scale;
+  const overlay = data ? (
+    <svg className="region-overlay" viewBox={`0 0 ${data.width} ${data.height}`} width={data.width} height={data.height} aria-hidden="true">
+      {region.strokes.map((s, i) => (
+        <polyline
+          key={`s${i}`}
+          points={s.points.length === 2 ? `${s.points[0]},${s.points[1]} ${s.points[0]},${s.points[1]}` : s.points.join(' ')}
+          fill="none"
+          stroke="rgba(255,214,10,0.45)"
+          strokeWidth={s.radius * 2}
+          strokeLinecap="round"
+          strokeLinejoin="round"
+        />
+      ))}
+      {region.polygons.map((p, i) => (
+        <polygon key={`p${i}`} points={p.join(' ')} fill="rgba(255,214,10,0.3)" stroke="#ffd60a" strokeWidth={strokeWidth} />
+      ))}
+      {draft.length > 0 ? <polyline points={draft.join(' ')} fill="none" stroke="#ffd60a" strokeWidth={strokeWidth} strokeDasharray={`${4 * strokeWidth}`} /> : null}
+    </svg>
+  ) : null;
+
   return (
     <div className="viewer-backdrop" role="dialog" aria-modal="true" aria-label="Ground truth against prediction" data-testid="side-viewer">
       <div className="viewer">
         <ViewerBar title={stem} onStep={onStep} onFit={fit} onClose={onClose} closeTestId="side-close">
           <span className="muted small" data-testid="side-accuracy">
-            {accuracy === null ? '' : `${(accuracy * 100).toFixed(1)}% of labelled pixels correct`}
+            {counts ? describeCounts(mode, counts.main) : ''}
           </span>
         </ViewerBar>
+        <div className="row viewer-controls">
+          <label className="field inline small">
+            <span>Error map</span>
+            <select
+              value={mode.kind === 'by-true-class' ? 'all' : mode.kind === 'class' ? `c${mode.label}` : 'pair'}
+              onChange={(e) => {
+                const v = e.target.value;
+                setMode(v === 'all' ? { kind: 'by-true-class' } : v === 'pair' ? { kind: 'pair', truth: 0, predicted: Math.min(1, classNames.length - 1) } : { kind: 'class', label: Number(v.slice(1)) });
+              }}
+              data-testid="side-mode"
+            >
+              <option value="all">All errors, by true class</option>
+              {classNames.map((name, i) => (
+                <option key={name} value={`c${i}`}>
+                  {name}: false positives / false negatives
+                </option>
+              ))}
+              <option value="pair">Confusion pair…</option>
+            </select>
+          </label>
+          {mode.kind === 'pair' ? (
+            <span className="small" data-testid="side-pair">
+              predicted{' '}
+              <select value={mode.predicted} onChange={(e) => setMode({ ...mode, predicted: Number(e.target.value) })} aria-label="Predicted class">
+                {classNames.map((name, i) => (
+                  <option key={name} value={i}>
+                    {name}
+                  </option>
+                ))}
+              </select>{' '}
+              where the truth is{' '}
+              <select value={mode.truth} onChange={(e) => setMode({ ...mode, truth: Number(e.target.value) })} aria-label="True class">
+                {classNames.map((name, i) => (
+                  <option key={name} value={i}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+            </span>
+          ) : null}
+          {mode.kind === 'class' ? (
+            <span className="small">
+              <span className="swatch" style={{ background: 'rgb(255,69,58)' }} /> false positive <span className="swatch" style={{ background: 'rgb(10,132,255)' }} /> false negative
+            </span>
+          ) : null}
+          <label className="field inline small">
+            <span>Opacity</span>
+            <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setOpacity(Number(e.target.value))} data-testid="side-opacity" />
+          </label>
+          <span className="row class-toggles">
+            {labelClasses.map((c, i) => (
+              <label key={c.name} className="small">
+                <input
+                  type="checkbox"
+                  checked={!hidden.has(i)}
+                  onChange={() =>
+                    setHidden((h) => {
+                      const next = new Set(h);
+                      if (next.has(i)) next.delete(i);
+                      else next.add(i);
+                      return next;
+                    })
+                  }
+                />
+                <span className="swatch" style={{ background: c.color }} />
+                {c.name}
+              </label>
+            ))}
+          </span>
+          {otherRuns.length > 0 ? (
+            <label className="field inline small">
+              <span>Beside run</span>
+              <select value={otherRunId} onChange={(e) => setOtherRunId(e.target.value)} data-testid="side-other-run">
+                <option value="">none</option>
+                {otherRuns.map((r) => (
+                  <option key={r.id} value={r.id}>
+                    {r.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
+        </div>
         <ErrorNote message={error} />
-        <div className="side-grid" ref={grid}>
-          {panes.map(([title, layer]) => (
-            <div key={title} className="pane viewport" {...handlers}>
-              <div className="stage" style={stage}>
-                <img src={fileUrl('image', imageId)} alt="" draggable={false} style={layer === 2 ? { opacity: 0.35 } : undefined} />
-                {layer === null ? null : (
-                  <canvas
-                    ref={layer === 0 ? truthCanvas : layer === 1 ? predictionCanvas : errorCanvas}
-                    className={view.scale > 2 ? 'pixelated' : ''}
-                    data-testid={`side-layer-${layer}`}
-                  />
-                )}
+        <div className="viewer-body">
+          <div className={`side-grid ${otherRunId ? 'six' : ''} tool-${tool}`} ref={grid}>
+            {panes.map(({ title, layer }) => (
+              <div key={title} className="pane viewport" {...handlers}>
+                <div className="stage" style={stage}>
+                  <img src={fileUrl('image', imageId)} alt="" draggable={false} style={layer === 2 || layer === 4 ? { opacity: 0.35 } : undefined} />
+                  {layer === null ? null : (
+                    <canvas
+                      ref={(element) => {
+                        canvases.current[layer] = element;
+                      }}
+                      className={view.scale > 2 ? 'pixelated' : ''}
+                      data-testid={`side-layer-${layer}`}
+                    />
+                  )}
+                  {overlay}
+                </div>
+                <span className="pane-title">{title}</span>
               </div>
-              <span className="pane-title">{title}</span>
-            </div>
-          ))}
+            ))}
+          </div>
+          <aside className="viewer-side">
+            <LabelPanel
+              imageId={imageId}
+              runId={run.id}
+              runName={run.name}
+              datasetClasses={datasetClasses}
+              revisions={revisions}
+              region={region}
+              tool={tool}
+              brushRadius={brushRadius}
+              onTool={setTool}
+              onBrushRadius={setBrushRadius}
+              onClearRegion={() => {
+                setRegion(emptyRegion);
+                setDraft([]);
+              }}
+              onRevisions={setRevisions}
+            />
+            {counts?.other ? (
+              <p className="small" data-testid="side-other-accuracy">
+                {otherName}: {describeCounts(mode, counts.other)}
+              </p>
+            ) : null}
+          </aside>
         </div>
       </div>
     </div>
   );
 }
 
-function accuracyOf(data: Loaded): number | null {
-  let labelled = 0;
-  let correct = 0;
-  for (let p = 0; p < data.truth.length; p += 1) {
-    if (data.truth[p] === unknownClass) continue;
-    labelled += 1;
-    if (data.truth[p] === data.prediction[p]) correct += 1;
-  }
-  return labelled > 0 ? correct / labelled : null;
+function errorTitle(mode: ErrorMode, classNames: readonly string[], runName: string): string {
+  if (mode.kind === 'by-true-class') return `Errors of ${runName} (by true class)`;
+  if (mode.kind === 'class') return `${classNames[mode.label] ?? '?'}: FP red, FN blue (${runName})`;
+  return `Predicted ${classNames[mode.predicted] ?? '?'} where truth is ${classNames[mode.truth] ?? '?'} (${runName})`;
+}
+
+function describeCounts(mode: ErrorMode, counts: ErrorCounts): string {
+  if (counts.labelled === 0) return 'no labelled pixels';
+  const share = (n: number) => `${((n / counts.labelled) * 100).toFixed(1)}%`;
+  if (mode.kind === 'by-true-class') return `${share(counts.labelled - counts.shown)} of labelled pixels correct`;
+  if (mode.kind === 'class') return `${counts.falsePositives.toLocaleString()} false positive and ${counts.falseNegatives.toLocaleString()} false negative px`;
+  return `${counts.shown.toLocaleString()} px (${share(counts.shown)}) in this confusion`;
 }

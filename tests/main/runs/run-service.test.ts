@@ -183,3 +183,52 @@ test('hard samples: validation images worst first; weights saved from the traini
   await services.jobs.whenIdle();
   await assert.rejects(api.invoke('runs:start', tiny({ sampler: { weightsFromRun: 'nope' } })), { message: /has no saved hard-sample weights; save them on the Inspect page first/ });
 });
+
+test('stored predictions: the plain variant reproduces the best epoch, flip TTA is stored beside it; confusion cells and the review queue list images', async () => {
+  const run = await api.invoke('runs:start', tiny({ epochs: 1, name: 'predictor' }));
+  await services.jobs.whenIdle();
+  const detail = await api.invoke('runs:get', { runId: run.id });
+  await assert.rejects(api.invoke('samples:reviewQueue', { runId: run.id }), { code: 'NOT_FOUND', message: /no stored prediction of its validation images/ });
+  const plain = await api.invoke('runs:predictSplit', { runId: run.id });
+  const valIds = services.db.prepare("SELECT id FROM images WHERE dataset_id = ? AND split = 'val'").pluck().all(datasetId) as number[];
+  assert.equal(plain.written, valIds.length);
+  await api.invoke('runs:predictSplit', { runId: run.id, tta: true });
+  const summary = await api.invoke('samples:predictions', { runId: run.id });
+  assert.deepEqual(summary.variants.map((v) => v.variant), ['plain', 'tta']);
+  const [p, t] = summary.variants;
+  // Same sliding windows, same checkpoint: the plain prediction's IoU is the best epoch's validation IoU.
+  summary.classNames.forEach((name, c) => {
+    const expected = detail.bestClassIou[name] ?? null;
+    if (expected === null) assert.equal(p!.classIou[c], null);
+    else assert.ok(Math.abs(p!.classIou[c]! - expected) < 1e-9, `${name}: ${p!.classIou[c]} vs ${expected}`);
+  });
+  // Every labelled validation pixel lands in exactly one confusion cell, in both variants.
+  const dataset = await api.invoke('datasets:get', { datasetId });
+  const trained = JSON.stringify(dataset.classes.flatMap((c, i) => (c.ignore ? [] : [i])));
+  const labelled = services.db
+    .prepare(
+      `SELECT SUM(pixels) FROM image_classes WHERE class_index IN (SELECT value FROM json_each(?))
+       AND image_id IN (SELECT id FROM images WHERE dataset_id = ? AND split = 'val')`,
+    )
+    .pluck()
+    .get(trained, datasetId) as number;
+  const total = (m: number[]) => m.reduce((a, b) => a + b, 0);
+  assert.equal(total(p!.confusion), labelled);
+  assert.equal(total(t!.confusion), labelled);
+  const runDir = services.db.prepare('SELECT run_dir FROM runs WHERE id = ?').pluck().get(run.id) as string;
+  assert.ok(existsSync(join(runDir, 'predictions', 'val-tta')));
+
+  // The biggest off-diagonal cell: its images are listed by pixels, and add up to the cell.
+  const classes = summary.classNames.length;
+  let cell = 1;
+  for (let i = 0; i < p!.confusion.length; i += 1) if (i % (classes + 1) !== 0 && p!.confusion[i]! > p!.confusion[cell]!) cell = i;
+  const images = await api.invoke('samples:confusionImages', { runId: run.id, truth: Math.floor(cell / classes), predicted: cell % classes, limit: 500 });
+  assert.equal(total(images.map((i) => i.pixels)), p!.confusion[cell]);
+  assert.deepEqual(images.map((i) => i.pixels), [...images.map((i) => i.pixels)].sort((a, b) => b - a));
+  // Review queue: at a lower confidence threshold at least as many wrong pixels count per image.
+  const strict = await api.invoke('samples:reviewQueue', { runId: run.id, threshold: 0.95 });
+  const loose = await api.invoke('samples:reviewQueue', { runId: run.id, threshold: 0.5 });
+  assert.ok(loose.length >= strict.length);
+  for (const s of strict) assert.ok(loose.find((l) => l.imageId === s.imageId)!.pixels >= s.pixels);
+  assert.deepEqual(loose.map((i) => i.share), [...loose.map((i) => i.share)].sort((a, b) => b - a));
+});
