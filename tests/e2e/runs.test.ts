@@ -141,7 +141,7 @@ test('inspect ranks validation images worst first; saved weights become a sample
   await screenshot(page, 'inspect');
   // Ground truth, prediction and error map of the hardest image, side by side.
   await page.getByTestId('inspect-predict').click();
-  await page.getByTestId('inspect-predict').waitFor({ state: 'detached', timeout: 120_000 });
+  await page.getByTestId('inspect-predictions').getByText(/Validation predictions stored \(40 images/).waitFor({ timeout: 120_000 });
   await page.getByTestId('inspect-row').first().click();
   await page.getByTestId('side-viewer').waitFor();
   await page.waitForFunction(() => /% of labelled pixels correct/.test(document.querySelector('[data-testid="side-accuracy"]')?.textContent ?? ''), undefined, { timeout: 30_000 });

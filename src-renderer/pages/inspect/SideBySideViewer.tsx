@@ -70,7 +70,8 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
   const drag = useRef<{ x: number; y: number } | null>(null);
   const grid = useRef<HTMLDivElement>(null);
   const canvases = useRef<(HTMLCanvasElement | null)[]>([]);
-  const maskVersion = revisions === null ? null : `${revisions.current ?? 'original'}`;
+  // Bumped when a label change puts another mask in effect; the first load does not wait for the history.
+  const [maskVersion, setMaskVersion] = useState(0);
   const key = `${run.id}/${otherRunId}/${imageId}/${maskVersion}`;
   const data = loaded?.key === key ? loaded.data : null;
 
@@ -98,7 +99,6 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
   }, [api, imageId]);
 
   useEffect(() => {
-    if (maskVersion === null) return undefined;
     const controller = new AbortController();
     const positionToLabel = datasetClasses.map((c) => (c.ignore ? -1 : classNames.indexOf(c.name)));
     Promise.all([
@@ -414,7 +414,10 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
                 setRegion(emptyRegion);
                 setDraft([]);
               }}
-              onRevisions={setRevisions}
+              onRevisions={(next) => {
+                setRevisions(next);
+                setMaskVersion((v) => v + 1);
+              }}
             />
             {counts?.other ? (
               <p className="small" data-testid="side-other-accuracy">

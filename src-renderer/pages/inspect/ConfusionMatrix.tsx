@@ -1,0 +1,59 @@
+import { normaliseRows } from '../../../src-shared/predictions';
+
+/**
+ * The run's confusion matrix, each truth row normalised to 1; a click on a cell asks for the
+ * images that contribute most to it. Off-diagonal cells are shaded red, the diagonal green.
+ */
+export function ConfusionMatrix({
+  classNames,
+  confusion,
+  selected,
+  onCell,
+}: {
+  classNames: readonly string[];
+  confusion: readonly number[];
+  selected: [number, number] | null;
+  onCell: (truth: number, predicted: number) => void;
+}) {
+  const classes = classNames.length;
+  const rows = normaliseRows(confusion, classes);
+  return (
+    <table className="confusion" data-testid="confusion-matrix">
+      <thead>
+        <tr>
+          <th className="corner">truth ↓ / predicted →</th>
+          {classNames.map((name) => (
+            <th key={name} scope="col">
+              {name}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {classNames.map((truthName, t) => (
+          <tr key={truthName}>
+            <th scope="row">{truthName}</th>
+            {classNames.map((predictedName, p) => {
+              const value = rows[t * classes + p] ?? 0;
+              const pixels = confusion[t * classes + p] ?? 0;
+              const hue = t === p ? 130 : 0;
+              const isSelected = selected?.[0] === t && selected[1] === p;
+              return (
+                <td
+                  key={predictedName}
+                  className={isSelected ? 'selected' : ''}
+                  style={{ background: `hsl(${hue} 60% ${Math.round(96 - value * 50)}%)`, color: value > 0.55 ? '#fff' : undefined }}
+                  title={`${pixels.toLocaleString()} px of ${truthName} predicted as ${predictedName}`}
+                >
+                  <button type="button" className="cell-button" disabled={pixels === 0} onClick={() => onCell(t, p)} data-testid={`confusion-${t}-${p}`}>
+                    {(value * 100).toFixed(1)}%
+                  </button>
+                </td>
+              );
+            })}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

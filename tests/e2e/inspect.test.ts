@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, screenshot, startServe, watchConsole } from './serve-helper';
+import type { ServedApp } from './serve-helper';
+
+let app: ServedApp;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+let hardest = '';
+let originalMask: Buffer;
+
+before(async () => {
+  app = await startServe();
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  errors = watchConsole(page);
+  await page.goto(app.url);
+  await page.locator('[data-testid="dataset-card"][data-state="ready"]').waitFor({ timeout: 90_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+/** Pixel counts per class of the whole sample dataset, as its statistics table shows them. */
+async function classPixels(): Promise<number[]> {
+  await page.getByTestId('nav-datasets').click();
+  await page.getByTestId('dataset-card').first().getByTestId('dataset-open').click();
+  await page.getByTestId('tab-stats').click();
+  const cells = await page.locator('[data-testid="stats-table"] tbody tr td:nth-child(2)').allTextContents();
+  return cells.map((text) => Number(text.replace(/,/g, '')));
+}
+
+test('after a tiny run, Inspect lists the hardest validation image first and shows its error map', async () => {
+  await page.getByTestId('nav-runs').click();
+  await page.getByTestId('run-new').click();
+  await page.getByTestId('preset-quick').click();
+  await page.getByTestId('form-depth').fill('2');
+  await page.getByTestId('form-width').fill('4');
+  await page.getByTestId('form-size').fill('64');
+  await page.getByTestId('form-batch').fill('8');
+  await page.getByTestId('form-epochs').fill('2');
+  await page.getByTestId('form-steps').fill('3');
+  await page.getByTestId('form-backend').selectOption('wasm');
+  await page.getByTestId('form-name').fill('tiny inspect');
+  await page.getByTestId('form-launch').click();
+  await page.locator('[data-testid="run-view"] [data-testid="run-status"][data-status="finished"]').waitFor({ timeout: 180_000 });
+
+  await page.getByTestId('nav-inspect').click();
+  await page.getByTestId('inspect-predict').click();
+  await page.getByTestId('inspect-predictions').getByText(/Validation predictions stored \(40 images/).waitFor({ timeout: 180_000 });
+  await page.getByTestId('inspect-rank').click();
+  await page.getByTestId('inspect-table').waitFor();
+  const mious = (await page.locator('[data-testid="inspect-row"] td:nth-child(3)').allTextContents()).map(Number);
+  assert.equal(mious.length, 40);
+  assert.equal(mious[0], Math.min(...mious), 'the hardest image is first');
+  hardest = (await page.locator('[data-testid="inspect-row"]').first().locator('td.mono').textContent()) ?? '';
+  originalMask = readFileSync(join(app.dataDir, 'sample', 'masks', maskFileOf(hardest)));
+
+  await page.getByTestId('inspect-row').first().click();
+  await page.getByTestId('side-viewer').waitFor();
+  await page.waitForFunction(() => /% of labelled pixels correct/.test(document.querySelector('[data-testid="side-accuracy"]')?.textContent ?? ''), undefined, { timeout: 30_000 });
+  const accuracy = Number(/^([\d.]+)%/.exec((await page.getByTestId('side-accuracy').textContent()) ?? '')?.[1]);
+  // The error map has as many painted pixels as the accuracy leaves wrong.
+  const painted = await page.evaluate(`(() => {
+    const canvas = document.querySelector('[data-testid="side-layer-2"]');
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n += 1;
+    return [n, canvas.width * canvas.height];
+  })()`);
+  const [errorPixels, total] = painted as [number, number];
+  assert.ok(errorPixels > 0, 'a two-epoch model makes errors on its hardest image');
+  assert.ok(Math.abs(100 - (errorPixels / total) * 100 - accuracy) < 0.2, `${errorPixels} error px of ${total} vs ${accuracy}% correct`);
+  await screenshot(page, 'inspect-error-map');
+
+  // One class's false positives / negatives, then back to all errors.
+  await page.getByTestId('side-mode').selectOption({ index: 1 });
+  await page.getByTestId('side-accuracy').getByText(/false positive and \d[\d,]* false negative px/).waitFor();
+  await page.getByTestId('side-mode').selectOption('all');
+  assert.deepEqual(errors, []);
+});
+
+test('accept the prediction as ground truth, see the revision, undo and redo; statistics follow; the original file is untouched', async () => {
+  await page.getByTestId('label-state').getByText(/Original mask in effect \(0 revisions kept\)/).waitFor();
+  await page.getByTestId('side-close').click();
+  const before = await classPixels();
+
+  await page.getByTestId('nav-inspect').click();
+  await page.getByTestId('inspect-rank').click();
+  await page.getByTestId('inspect-row').first().click();
+  await page.getByTestId('label-accept').click();
+  await page.getByTestId('label-state').getByText('Revision 1 of 1 in effect.').waitFor();
+  assert.match((await page.getByTestId('revision-item').textContent()) ?? '', /accepted the prediction of run "tiny inspect" \(whole image\) · [\d,]+ px/);
+  // The ground truth now is the prediction: no errors left.
+  await page.getByTestId('side-accuracy').getByText('100.0% of labelled pixels correct').waitFor();
+  await screenshot(page, 'inspect-accepted');
+
+  await page.getByTestId('label-undo').click();
+  await page.getByTestId('label-state').getByText('Original mask in effect (1 revision kept).').waitFor();
+  await page.waitForFunction(() => !/^100\.0%/.test(document.querySelector('[data-testid="side-accuracy"]')?.textContent ?? ''));
+  await page.getByTestId('label-redo').click();
+  await page.getByTestId('label-state').getByText('Revision 1 of 1 in effect.').waitFor();
+  await page.getByTestId('side-accuracy').getByText('100.0% of labelled pixels correct').waitFor();
+
+  // Paint a polygon on top: a second revision made on the first.
+  await page.getByTestId('tool-polygon').click();
+  const pane = page.locator('.side-grid .pane').nth(1);
+  const box = (await pane.boundingBox())!;
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  await page.mouse.click(cx - 40, cy - 40);
+  await page.mouse.click(cx + 40, cy - 40);
+  await page.mouse.click(cx + 40, cy + 40);
+  await page.mouse.dblclick(cx - 40, cy + 40);
+  await page.getByTestId('label-paint-class').selectOption({ index: 1 });
+  await page.getByTestId('label-paint').click();
+  await page.getByTestId('label-state').getByText('Revision 2 of 2 in effect.').waitFor();
+  assert.equal(await page.getByTestId('revision-item').count(), 2);
+  await screenshot(page, 'inspect-painted');
+  await page.getByTestId('label-undo').click();
+  await page.getByTestId('label-state').getByText('Revision 1 of 2 in effect.').waitFor();
+  await page.getByTestId('side-close').click();
+
+  const afterFix = await classPixels();
+  assert.notDeepEqual(afterFix, before, 'the class statistics follow the corrected mask');
+  assert.equal(
+    afterFix.reduce((a, b) => a + b, 0),
+    before.reduce((a, b) => a + b, 0),
+    'the same pixels, relabelled',
+  );
+  assert.deepEqual(readFileSync(join(app.dataDir, 'sample', 'masks', maskFileOf(hardest))), originalMask, 'the original mask is byte-identical on disk');
+  const revisionFiles = readdirSync(join(app.dataDir, 'revisions'), { recursive: true }).filter((f) => String(f).endsWith('.png'));
+  assert.equal(revisionFiles.length, 2, 'both revisions are kept in the data directory');
+  assert.deepEqual(errors, []);
+});
+
+function maskFileOf(stem: string): string {
+  const file = readdirSync(join(app.dataDir, 'sample', 'masks')).find((f) => f.startsWith(`${stem}.`));
+  if (!file) throw new Error(`no mask for ${stem}`);
+  return file;
+}
