@@ -98,6 +98,8 @@ export interface DatasetDetail extends DatasetSummary {
   unknownPixels: number;
   splitCounts: Record<SplitName | 'none', number>;
   splitConfig: { seed: number; train: number; val: number; test: number; groupPattern?: string | undefined } | null;
+  /** Images whose mask in effect is a label correction. */
+  correctedCount: number;
 }
 
 export interface ClassStat {

@@ -71,6 +71,7 @@ export function datasetDetail(statements: Statements, row: DatasetRow): DatasetD
     unknownPixels: values.filter((v) => v.classIndex === null).reduce((sum, v) => sum + v.pixels, 0),
     splitCounts,
     splitConfig: row.split_config ? (JSON.parse(row.split_config) as DatasetDetail['splitConfig']) : null,
+    correctedCount: statements.revisedImagesOfDataset.get(row.id)?.n ?? 0,
   };
 }
 

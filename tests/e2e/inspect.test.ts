@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -32,6 +33,7 @@ async function classPixels(): Promise<number[]> {
   await page.getByTestId('nav-datasets').click();
   await page.getByTestId('dataset-card').first().getByTestId('dataset-open').click();
   await page.getByTestId('tab-stats').click();
+  await page.locator('[data-testid="stats-table"] tbody tr').nth(5).waitFor();
   const cells = await page.locator('[data-testid="stats-table"] tbody tr td:nth-child(2)').allTextContents();
   return cells.map((text) => Number(text.replace(/,/g, '')));
 }
@@ -137,6 +139,61 @@ test('accept the prediction as ground truth, see the revision, undo and redo; st
   assert.deepEqual(readFileSync(join(app.dataDir, 'sample', 'masks', maskFileOf(hardest))), originalMask, 'the original mask is byte-identical on disk');
   const revisionFiles = readdirSync(join(app.dataDir, 'revisions'), { recursive: true }).filter((f) => String(f).endsWith('.png'));
   assert.equal(revisionFiles.length, 2, 'both revisions are kept in the data directory');
+  assert.deepEqual(errors, []);
+});
+
+test('export corrected dataset writes the images and the masks in effect to a new folder', async () => {
+  await page.getByTestId('nav-datasets').click();
+  await page.getByTestId('dataset-card').first().getByTestId('dataset-open').click();
+  await page.getByText('1 mask corrected', { exact: false }).waitFor();
+  await page.getByTestId('dataset-export').click();
+  const out = join(mkdtempSync(join(tmpdir(), 'segbench-export-')), 'corrected');
+  await page.getByTestId('export-dir').fill(out);
+  await page.getByTestId('export-start').click();
+  assert.match((await page.getByTestId('export-started').textContent()) ?? '', /Exporting 200 images into/);
+  const manifestPath = join(out, 'segbench-export.json');
+  for (let i = 0; i < 300 && !existsSync(manifestPath); i += 1) await new Promise((done) => setTimeout(done, 100));
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { images: number; corrected: { stem: string; mask: string }[] };
+  assert.equal(manifest.images, 200);
+  assert.deepEqual(manifest.corrected.map((c) => c.stem), [hardest]);
+  assert.equal(readdirSync(join(out, 'masks')).length, 200);
+  assert.notDeepEqual(readFileSync(join(out, 'masks', manifest.corrected[0]!.mask)), originalMask, 'the exported mask is the correction');
+  await screenshot(page, 'dataset-export');
+  await page.getByTestId('export-dialog').getByRole('button', { name: 'Close' }).click();
+  assert.deepEqual(errors, []);
+});
+
+test('the confusion matrix lists the images behind a cell; the review queue orders images by confident disagreement', async () => {
+  await page.getByTestId('nav-inspect').click();
+  await page.getByTestId('inspect-tab-confusion').click();
+  await page.getByTestId('confusion-matrix').waitFor();
+  // Every truth row of the matrix sums to 100% (rounding aside).
+  const rows = await page.locator('[data-testid="confusion-matrix"] tbody tr').all();
+  assert.equal(rows.length, 6);
+  for (const row of rows) {
+    const values = (await row.locator('td').allTextContents()).map((t) => Number.parseFloat(t));
+    const sum = values.reduce((a, b) => a + b, 0);
+    assert.ok(sum === 0 || Math.abs(sum - 100) < 0.5, `row sums to ${sum}`);
+  }
+  const cell = page.locator('[data-testid^="confusion-"] >> css=button.cell-button:not([disabled])').first();
+  await cell.click();
+  await page.getByTestId('confusion-images').waitFor();
+  const title = (await page.getByTestId('confusion-cell-title').textContent()) ?? '';
+  await screenshot(page, 'inspect-confusion');
+  await page.getByTestId('confusion-images-row').first().click();
+  await page.getByTestId('side-viewer').waitFor();
+  const [, predicted, truth] = /Predicted (.+) where the truth is (.+)/.exec(title)!;
+  await page.getByText(`Predicted ${predicted} where truth is ${truth}`, { exact: false }).first().waitFor();
+  await page.getByTestId('side-accuracy').getByText(/px \([\d.]+%\) in this confusion/).waitFor();
+  await page.getByTestId('side-close').click();
+
+  await page.getByTestId('inspect-tab-review').click();
+  await page.getByTestId('review-threshold').selectOption('0.5');
+  await page.getByTestId('review-queue').waitFor();
+  const shares = (await page.locator('[data-testid="review-queue-row"] td:nth-child(4)').allTextContents()).map((t) => Number.parseFloat(t));
+  assert.ok(shares.length > 0);
+  assert.deepEqual([...shares].sort((a, b) => b - a), shares, 'largest share of confidently wrong pixels first');
+  await screenshot(page, 'inspect-review-queue');
   assert.deepEqual(errors, []);
 });
 

@@ -149,7 +149,7 @@ test('inspect ranks validation images worst first; saved weights become a sample
   await screenshot(page, 'inspect-side-by-side');
   await page.getByTestId('side-close').click();
   await page.getByTestId('inspect-save').click();
-  assert.match(await page.getByTestId('inspect-saved').textContent({ timeout: 120_000 }) ?? '', /Saved weights for 160 training images/);
+  await page.getByTestId('inspect-message').getByText(/Saved weights for 160 training images/).waitFor({ timeout: 120_000 });
   await page.getByTestId('nav-runs').click();
   await page.getByTestId('run-new').click();
   const option = page.locator('[data-testid="form-sampler"] option', { hasText: 'Hard samples from tiny ce-dice' });

@@ -23,6 +23,7 @@ export function DatasetView({ datasetId, tab }: { datasetId: string; tab: string
   const api = useApi();
   const { dataset, error } = useDataset(datasetId);
   const [actionError, setActionError] = useState<string | null>(null);
+  const [exporting, setExporting] = useState(false);
   const current: TabId = tabs.find((t) => t.id === tab)?.id ?? 'images';
   if (!dataset) {
     return (
@@ -51,7 +52,7 @@ export function DatasetView({ datasetId, tab }: { datasetId: string; tab: string
     <div className="page wide" data-testid="dataset-view">
       <PageHeader
         title={dataset.name}
-        subtitle={`${dataset.indexedCount} images · ${dataset.classCount} classes · ${dataset.maskKind === 'rgb' ? 'RGB palette masks' : 'index masks'} · ${dataset.imagesDir}`}
+        subtitle={`${dataset.indexedCount} images · ${dataset.classCount} classes · ${dataset.maskKind === 'rgb' ? 'RGB palette masks' : 'index masks'}${dataset.correctedCount ? ` · ${dataset.correctedCount} mask${dataset.correctedCount === 1 ? '' : 's'} corrected` : ''} · ${dataset.imagesDir}`}
         actions={
           <>
             <a className="button" href={hrefFor('datasets')}>
@@ -60,6 +61,9 @@ export function DatasetView({ datasetId, tab }: { datasetId: string; tab: string
             <button type="button" className="button" data-testid="dataset-reindex" onClick={() => void act(() => api.invoke('datasets:reindex', { datasetId }))}>
               Re-index changed files
             </button>
+            <button type="button" className="button" data-testid="dataset-export" onClick={() => setExporting(true)}>
+              Export corrected dataset…
+            </button>
             <button type="button" className="button danger" onClick={remove}>
               Remove
             </button>
@@ -67,6 +71,7 @@ export function DatasetView({ datasetId, tab }: { datasetId: string; tab: string
         }
       />
       <ErrorNote message={actionError} />
+      {exporting ? <ExportDialog datasetId={datasetId} corrected={dataset.correctedCount} onClose={() => setExporting(false)} /> : null}
       {dataset.state !== 'ready' ? (
         <p className="notice card">This dataset is {dataset.state}; figures below cover the images indexed so far.</p>
       ) : null}
@@ -83,6 +88,52 @@ export function DatasetView({ datasetId, tab }: { datasetId: string; tab: string
       {current === 'stats' ? <StatsTab dataset={dataset} /> : null}
       {current === 'splits' ? <SplitsTab dataset={dataset} /> : null}
       {current === 'report' ? <ReportTab dataset={dataset} /> : null}
+    </div>
+  );
+}
+
+/** Asks for a new or empty folder and starts the export job; its progress shows in the sidebar. */
+function ExportDialog({ datasetId, corrected, onClose }: { datasetId: string; corrected: number; onClose: () => void }) {
+  const api = useApi();
+  const [dir, setDir] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [started, setStarted] = useState<string | null>(null);
+  const start = async (): Promise<void> => {
+    try {
+      setError(null);
+      const job = await api.invoke('datasets:exportCorrected', { datasetId, dir: dir.trim() });
+      setStarted(`Exporting ${((job.params as { files: unknown[] }).files.length / 2).toLocaleString()} images into ${dir.trim()}; progress shows in the sidebar.`);
+    } catch (failure) {
+      setError(errorText(failure));
+    }
+  };
+  return (
+    <div className="modal-backdrop" role="dialog" aria-modal="true" aria-label="Export corrected dataset">
+      <div className="modal" data-testid="export-dialog">
+        <h2>Export corrected dataset</h2>
+        <p className="muted">
+          Copies every indexed image and the mask in effect ({corrected} corrected, the rest original) into <code>images/</code> and{' '}
+          <code>masks/</code> of a new or empty folder, with <code>segbench-export.json</code> listing the corrections. Nothing is overwritten.
+        </p>
+        <label className="field">
+          <span>Folder (absolute path)</span>
+          <input value={dir} onChange={(e) => setDir(e.target.value)} placeholder="/data/my-dataset-corrected" data-testid="export-dir" />
+        </label>
+        <ErrorNote message={error} />
+        {started ? (
+          <p className="small" data-testid="export-started">
+            {started}
+          </p>
+        ) : null}
+        <div className="row end">
+          <button type="button" className="button" onClick={onClose}>
+            Close
+          </button>
+          <button type="button" className="button primary" disabled={!dir.trim() || started !== null} onClick={() => void start()} data-testid="export-start">
+            Export
+          </button>
+        </div>
+      </div>
     </div>
   );
 }

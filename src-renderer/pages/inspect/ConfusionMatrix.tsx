@@ -2,7 +2,7 @@ import { normaliseRows } from '../../../src-shared/predictions';
 
 /**
  * The run's confusion matrix, each truth row normalised to 1; a click on a cell asks for the
- * images that contribute most to it. Off-diagonal cells are shaded red, the diagonal green.
+ * images that contribute most to it (the diagonal, correct pixels, is not a confusion). Off-diagonal cells are shaded red, the diagonal green.
  */
 export function ConfusionMatrix({
   classNames,
@@ -45,7 +45,7 @@ export function ConfusionMatrix({
                   style={{ background: `hsl(${hue} 60% ${Math.round(96 - value * 50)}%)`, color: value > 0.55 ? '#fff' : undefined }}
                   title={`${pixels.toLocaleString()} px of ${truthName} predicted as ${predictedName}`}
                 >
-                  <button type="button" className="cell-button" disabled={pixels === 0} onClick={() => onCell(t, p)} data-testid={`confusion-${t}-${p}`}>
+                  <button type="button" className="cell-button" disabled={pixels === 0 || t === p} onClick={() => onCell(t, p)} data-testid={`confusion-${t}-${p}`}>
                     {(value * 100).toFixed(1)}%
                   </button>
                 </td>

@@ -24,7 +24,7 @@ export function ImageShareList({ items, what, onOpen, testId }: { items: readonl
             </td>
             <td className="mono">{item.stem}</td>
             <td className="num">{item.pixels.toLocaleString()}</td>
-            <td className="num">{(item.share * 100).toFixed(1)}%</td>
+            <td className="num">{(item.share * 100).toFixed(item.share < 0.01 ? 2 : 1)}%</td>
             <td>{item.corrected ? <span className="tag">label corrected</span> : null}</td>
           </tr>
         ))}
