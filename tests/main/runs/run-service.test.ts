@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createMemoryClient } from '../../../src-main/ipc/memory-transport';
@@ -231,4 +231,10 @@ test('stored predictions: the plain variant reproduces the best epoch, flip TTA 
   assert.ok(loose.length >= strict.length);
   for (const s of strict) assert.ok(loose.find((l) => l.imageId === s.imageId)!.pixels >= s.pixels);
   assert.deepEqual(loose.map((i) => i.share), [...loose.map((i) => i.share)].sort((a, b) => b - a));
+
+  // Without a best checkpoint there is nothing to predict with: a clear refusal, the stored predictions kept.
+  renameSync(join(runDir, 'best'), join(runDir, 'best-aside'));
+  await assert.rejects(api.invoke('runs:predictSplit', { runId: run.id }), { code: 'CONFLICT', message: /has no checkpoint yet/ });
+  renameSync(join(runDir, 'best-aside'), join(runDir, 'best'));
+  assert.equal((await api.invoke('samples:predictions', { runId: run.id })).variants.length, 2);
 });
