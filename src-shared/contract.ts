@@ -16,6 +16,7 @@ import { runConfigSchema } from './run-config';
 import { runIdRequestSchema, runStepsRequestSchema, runUpdateSchema } from './runs';
 import type { RunDetail, RunSummary, StepPoint } from './runs';
 import type { EstimateResult } from './training';
+import type { RecipePreview } from './recipes';
 import { hardestRequestSchema } from './hard-samples';
 import type { HardestResult } from './hard-samples';
 import type { Settings } from './settings';
@@ -89,6 +90,7 @@ export const methods = {
   'runs:delete': { request: runIdRequestSchema, response: returns<{ deleted: boolean }>() },
   'runs:update': { request: runUpdateSchema, response: returns<RunSummary>() },
   'runs:estimate': { request: runConfigSchema, response: returns<EstimateResult>() },
+  'runs:recipePreview': { request: runConfigSchema, response: returns<RecipePreview>() },
   'samples:hardest': { request: hardestRequestSchema, response: returns<HardestResult>() },
   'samples:saveWeights': { request: hardestRequestSchema, response: returns<{ saved: number }>() },
   'runs:predictSplit': { request: predictSplitSchema, response: returns<{ written: number; skipped: number }>() },

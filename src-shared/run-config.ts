@@ -1,5 +1,6 @@
 import { backendChoices } from './settings';
 import { classWeightModes } from './class-weights';
+import { minorityCropSchema, replicationSchema } from './recipes';
 import { z } from './zod';
 
 /** Names the engine registries implement (tests check the registries match these lists). */
@@ -83,6 +84,10 @@ export const runConfigSchema = z.strictObject({
       samplesPerEpoch: z.number().int().min(1).max(1_000_000).optional(),
     })
     .default({ kind: 'uniform' }),
+  /** Minority replication: images rich in chosen classes are drawn several times per pass. */
+  replicate: replicationSchema.nullable().default(null),
+  /** Minority-centred crops: a share of crops centred on a pixel of chosen classes. */
+  minorityCrops: minorityCropSchema.nullable().default(null),
   /** Sliding-window overlap for validation on images larger than the input size. */
   validationOverlap: z.number().min(0).max(0.75).default(0.25),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),

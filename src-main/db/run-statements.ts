@@ -41,6 +41,11 @@ export interface EpochRow {
 /** Training runs' SQL, named. */
 export function prepareRunStatements(db: Db) {
   return {
+    trainClassPixels: db.prepare<[string], { id: number; total: number; class_index: number | null; pixels: number | null }>(
+      `SELECT i.id, COALESCE(i.width * i.height, 0) AS total, c.class_index, c.pixels
+       FROM images i LEFT JOIN image_classes c ON c.image_id = i.id
+       WHERE i.dataset_id = ? AND i.split = 'train' AND i.state = 'indexed' ORDER BY i.id`,
+    ),
     predictionsClear: db.prepare<[string, string, string]>('DELETE FROM run_predictions WHERE run_id = ? AND split = ? AND variant = ?'),
     predictionImagesClear: db.prepare<[string, string, string]>('DELETE FROM run_prediction_images WHERE run_id = ? AND split = ? AND variant = ?'),
     predictionPut: db.prepare<{ run_id: string; split: string; variant: string; epoch: number | null; images: number; created_at: string }>(

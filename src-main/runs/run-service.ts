@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ignoreClassIndex } from '../../src-shared/classes';
+import type { ClassDef } from '../../src-shared/classes';
+import { drawWeight, exposure, replicationRepeats } from '../../src-shared/recipes';
+import type { ImageClassPixels, RecipePreview } from '../../src-shared/recipes';
 import type { EngineData, EngineResources, EpochReport } from '../../src-shared/engine-protocol';
 import { ApiError } from '../../src-shared/errors';
 import type { Job } from '../../src-shared/jobs';
 import { summarize } from '../../src-shared/metrics';
 import type { ClassCounts } from '../../src-shared/metrics';
 import { inputSizeProblem, runConfigSchema } from '../../src-shared/run-config';
-import type { RunConfigInput, RunStatus } from '../../src-shared/run-config';
+import type { RunConfig, RunConfigInput, RunStatus } from '../../src-shared/run-config';
 import { lttb } from '../../src-shared/lttb';
 import type { RunDetail, RunSummary, StepPoint } from '../../src-shared/runs';
 import type { EstimateResult, EvalJobParams, PredictJobParams, PredictResult, TrainItem, TrainJobParams, TrainResult } from '../../src-shared/training';
@@ -138,6 +141,63 @@ export class RunService {
     return done.result as EstimateResult;
   }
 
+  /**
+   * Turns the recipes' class names into what the engine uses: replication into repeats per
+   * training image, minority crops into training labels. Unknown names are refused with the valid ones.
+   */
+  private resolveRecipes(config: RunConfig, datasetName: string, classes: ClassDef[], trainPositions: number[]): void {
+    const positionsOf = (names: string[], what: string): number[] =>
+      names.map((name) => {
+        const position = classes.findIndex((c) => c.name === name);
+        if (position < 0 || !trainPositions.includes(position)) {
+          const valid = trainPositions.map((p) => classes[p]!.name).join(', ');
+          throw new ApiError('VALIDATION', `${what}: "${name}" is not a class ${datasetName} trains on; valid: ${valid}.`);
+        }
+        return position;
+      });
+    if (config.replicate) {
+      const positions = positionsOf(config.replicate.classes, 'replicate.classes');
+      config.replicate = { ...config.replicate, repeats: replicationRepeats(this.trainClassPixels(config.datasetId), positions, config.replicate.minShare, config.replicate.times) };
+    }
+    if (config.minorityCrops) {
+      const positions = positionsOf(config.minorityCrops.classes, 'minorityCrops.classes');
+      config.minorityCrops = { ...config.minorityCrops, labels: positions.map((p) => trainPositions.indexOf(p)) };
+    }
+  }
+
+  private trainClassPixels(datasetId: string): ImageClassPixels[] {
+    const byId = new Map<number, ImageClassPixels & { classPixels: number[] }>();
+    for (const row of this.options.statements.trainClassPixels.all(datasetId)) {
+      let image = byId.get(row.id);
+      if (!image) byId.set(row.id, (image = { id: row.id, totalPixels: row.total, classPixels: [] }));
+      if (row.class_index !== null) image.classPixels[row.class_index] = row.pixels ?? 0;
+    }
+    return [...byId.values()];
+  }
+
+  /**
+   * What a launch's sampler recipes do before it runs: how many training images replication
+   * repeats, and the expected pixel share per class with and without replication and hard-sample weights.
+   */
+  recipePreview(input: RunConfigInput): RecipePreview {
+    const prepared = this.prepare(input);
+    const { config } = prepared;
+    const dataset = this.options.statements.datasetById.get(config.datasetId)!;
+    const classes = parseClasses(dataset.classes);
+    const trainPositions = classes.map((c, i) => (c.ignore ? -1 : i)).filter((i) => i >= 0);
+    const images = this.trainClassPixels(config.datasetId);
+    const repeats = config.replicate?.repeats;
+    const weights = config.sampler.kind === 'weighted' ? config.sampler.weights : undefined;
+    return {
+      trainImages: images.length,
+      replicated: Object.keys(repeats ?? {}).length,
+      drawsPerPass: images.reduce((n, image) => n + (repeats?.[String(image.id)] ?? 1), 0),
+      classNames: trainPositions.map((p) => classes[p]!.name),
+      sharesBefore: exposure(images, trainPositions, () => 1),
+      sharesAfter: exposure(images, trainPositions, (id) => drawWeight(id, weights, repeats)),
+    };
+  }
+
   /** Checks a launch against its dataset and resolves what the engine needs; refuses with what to do. */
   private prepare(input: RunConfigInput) {
     const { statements } = this.options;
@@ -159,6 +219,7 @@ export class RunService {
     const trainClasses = classes.map((c, position) => ({ c, position })).filter(({ position }) => position !== ignore);
     if (trainClasses.length < 2) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${trainClasses.length} class(es) to learn; segmentation needs at least 2.`);
     const labelMap: [number, number][] = trainClasses.flatMap(({ c }, label) => c.values.map((value) => [value, label] as [number, number]));
+    this.resolveRecipes(config, dataset.name, classes, trainClasses.map(({ position }) => position));
     const images = statements.trainValImages.all(dataset.id);
     const item = (row: (typeof images)[number]): TrainItem => ({ imageId: row.id, imagePath: row.image_path, maskPath: row.mask_path });
     const train = images.filter((r) => r.split === 'train').map(item);

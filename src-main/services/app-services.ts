@@ -133,6 +133,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     'runs:steps': ({ runId, maxPoints }) => runs.steps(runId, maxPoints),
     'runs:update': (patch) => runs.update(patch),
     'runs:estimate': (config) => runs.estimate(config),
+    'runs:recipePreview': (config) => runs.recipePreview(config),
     'samples:hardest': (request) => hardestImages(statements, request),
     'samples:saveWeights': (request) => saveHardSampleWeights(db, statements, runs, request),
     'runs:predictSplit': ({ runId, split, tta }) => runs.predictSplit(runId, split, tta),

@@ -1,4 +1,5 @@
 import { ignoreLabel } from '../../../src-shared/class-weights';
+import { centredOrigin } from '../../../src-shared/recipes';
 import type { RunConfig } from '../../../src-shared/run-config';
 import type { Sample } from './decode';
 
@@ -14,11 +15,12 @@ export interface Crop {
  * crop leaves the image, the image is black and the labels are ignore. Colour jitter (brightness,
  * contrast, saturation) touches the image only.
  */
-export function augmentCrop(sample: Sample, size: number, augment: RunConfig['augment'], random: () => number): Crop {
+export function augmentCrop(sample: Sample, size: number, augment: RunConfig['augment'], random: () => number, centre?: { x: number; y: number }): Crop {
   const scale = augment.scaleMin + (augment.scaleMax - augment.scaleMin) * random();
   const side = size / scale;
-  const x0 = sample.width > side ? random() * (sample.width - side) : (sample.width - side) / 2;
-  const y0 = sample.height > side ? random() * (sample.height - side) : (sample.height - side) / 2;
+  // A minority-centred crop is placed around its pixel, shifted inside the image (padded with ignore when the image is smaller).
+  const x0 = centre ? centredOrigin(centre.x, side, sample.width) : sample.width > side ? random() * (sample.width - side) : (sample.width - side) / 2;
+  const y0 = centre ? centredOrigin(centre.y, side, sample.height) : sample.height > side ? random() * (sample.height - side) : (sample.height - side) / 2;
   const flipX = augment.flips && random() < 0.5;
   const flipY = augment.flips && random() < 0.5;
   const turns = augment.rot90 ? Math.floor(random() * 4) : 0;
@@ -73,4 +75,32 @@ function jitter(image: Uint8Array, amount: number, random: () => number): void {
       image[p + c] = Math.max(0, Math.min(255, value * brightness));
     }
   }
+}
+
+/**
+ * Where a minority-centred crop goes: with probability `share`, a uniformly chosen pixel of one of
+ * `labels` (positions listed once per sample by `pixelsOf`); null for a random crop, also when the
+ * image has none of those classes.
+ */
+export function minorityCentre(
+  sample: Sample,
+  pixels: Uint32Array,
+  share: number,
+  random: () => number,
+): { x: number; y: number } | null {
+  if (random() >= share || pixels.length === 0) return null;
+  const p = pixels[Math.floor(random() * pixels.length)]!;
+  return { x: p % sample.width, y: Math.floor(p / sample.width) };
+}
+
+/** Indices of the pixels whose label is one of `labels`. */
+export function pixelsOf(sample: Sample, labels: readonly number[]): Uint32Array {
+  const wanted = new Uint8Array(256);
+  for (const l of labels) wanted[l] = 1;
+  let n = 0;
+  for (let p = 0; p < sample.labels.length; p += 1) n += wanted[sample.labels[p]!]!;
+  const out = new Uint32Array(n);
+  let k = 0;
+  for (let p = 0; p < sample.labels.length; p += 1) if (wanted[sample.labels[p]!]) out[k++] = p;
+  return out;
 }

@@ -1,11 +1,13 @@
 import type { RunConfig } from '../../../src-shared/run-config';
 import { mulberry32 } from '../../../src-shared/splits';
 import type { TrainItem } from '../../../src-shared/training';
-import { augmentCrop } from '../data/augment';
+import { augmentCrop, minorityCentre, pixelsOf } from '../data/augment';
 import type { Crop } from '../data/augment';
 import { decodeSample } from '../data/decode';
 import type { LabelMap, Sample } from '../data/decode';
 import { SampleCache } from '../data/sample-cache';
+
+const minorityBudgetBytes = 256 * 2 ** 20;
 
 export interface Batch {
   crops: Crop[];
@@ -22,6 +24,9 @@ export class DataLoader {
   private readonly cache: SampleCache;
   private readonly items: Map<number, TrainItem>;
   private readonly failed = new Map<number, string>();
+  /** Per image, the pixels of the minority-crop classes (listed once, on first use). */
+  private readonly minorityPixels = new Map<number, Uint32Array>();
+  private minorityBytes = 0;
 
   constructor(
     items: readonly TrainItem[],
@@ -42,6 +47,21 @@ export class DataLoader {
     return sample;
   }
 
+  private centreFor(imageId: number, sample: Sample, random: () => number): { x: number; y: number } | null {
+    const recipe = this.config.minorityCrops;
+    if (!recipe?.labels || recipe.labels.length === 0 || recipe.share <= 0) return null;
+    let pixels = this.minorityPixels.get(imageId);
+    if (!pixels) {
+      pixels = pixelsOf(sample, recipe.labels);
+      // Kept within a budget; past it, lists are rebuilt when needed (a pass over the labels).
+      if (this.minorityBytes + pixels.byteLength <= minorityBudgetBytes) {
+        this.minorityPixels.set(imageId, pixels);
+        this.minorityBytes += pixels.byteLength;
+      }
+    }
+    return minorityCentre(sample, pixels, recipe.share, random);
+  }
+
   /** Batches of one epoch; `ahead` batches are always decoding in the background. */
   *batches(order: readonly number[], epochSeed: number, steps: number, ahead = 2): Generator<Promise<Batch>> {
     const size = this.config.batchSize;
@@ -59,7 +79,8 @@ export class DataLoader {
             this.failed.set(result.id, message);
             return;
           }
-          batch.crops.push(augmentCrop(result.s, this.config.inputSize, this.config.augment, mulberry32(seeds[k]!)));
+          const random = mulberry32(seeds[k]!);
+          batch.crops.push(augmentCrop(result.s, this.config.inputSize, this.config.augment, random, this.centreFor(result.id, result.s, random) ?? undefined));
         });
         return batch;
       });

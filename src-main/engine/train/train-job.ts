@@ -111,13 +111,13 @@ async function train(
   const monitor = new ResourceMonitor(backend.backend === 'tfjs-node-gpu');
   const plateau = new PlateauTracker(config.schedule.patience, state.plateau.best, state.plateau.stale, state.plateau.reductions);
   const trainIds = params.train.map((item) => item.imageId);
-  const firstOrder = epochOrder(trainIds, config.sampler, config.seed, 0);
+  const firstOrder = epochOrder(trainIds, config.sampler, config.seed, 0, config.replicate?.repeats);
   const stepsPerEpoch = config.stepsPerEpoch ?? Math.max(1, Math.ceil(firstOrder.length / config.batchSize));
   const totalSteps = config.epochs * stepsPerEpoch;
 
   for (let epoch = state.epoch; epoch < config.epochs; epoch += 1) {
     const started = performance.now();
-    const order = epochOrder(trainIds, config.sampler, config.seed, epoch);
+    const order = epochOrder(trainIds, config.sampler, config.seed, epoch, config.replicate?.repeats);
     let lossSum = 0;
     let lossCount = 0;
     let samples = 0;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { augmentCrop } from '../../../src-main/engine/data/augment';
+import { augmentCrop, minorityCentre, pixelsOf } from '../../../src-main/engine/data/augment';
 import type { Sample } from '../../../src-main/engine/data/decode';
 import { epochOrder } from '../../../src-main/engine/data/sampler';
 import { mulberry32 } from '../../../src-shared/splits';
@@ -74,4 +74,42 @@ test('weighted sampler: exposure follows the weights', () => {
   const share = (id: number) => draws.filter((d) => d === id).length / draws.length;
   assert.ok(Math.abs(share(1) - 0.1) < 0.01 && Math.abs(share(2) - 0.2) < 0.01 && Math.abs(share(3) - 0.7) < 0.01, `${share(1)} ${share(2)} ${share(3)}`);
   assert.throws(() => epochOrder([1], { kind: 'weighted', weights: { '1': 0 } }, 1, 0), /Every sampler weight is 0/);
+});
+
+test('replication: a uniform pass holds a repeated image k times; weighted draws follow weight x repeats', () => {
+  const ids = [1, 2, 3, 4];
+  const order = epochOrder(ids, { kind: 'uniform' }, 7, 0, { '3': 3 });
+  assert.equal(order.length, 6);
+  assert.equal(order.filter((id) => id === 3).length, 3);
+  assert.deepEqual([...new Set(order)].sort(), ids);
+  // Weighted: image 1 weight 2 and no repeats, image 2 repeats 3: expected 2:3:1:1 over many draws.
+  const drawn = epochOrder(ids, { kind: 'weighted', weights: { '1': 2 }, samplesPerEpoch: 70_000 }, 7, 0, { '2': 3 });
+  const share = (id: number) => drawn.filter((d) => d === id).length / drawn.length;
+  assert.ok(Math.abs(share(1) - 2 / 7) < 0.01);
+  assert.ok(Math.abs(share(2) - 3 / 7) < 0.01);
+  assert.ok(Math.abs(share(3) - 1 / 7) < 0.01);
+});
+
+test('minority-centred crops: the centre pixel is of a chosen class; none in the image falls back to random', () => {
+  const s = sample(64, 48);
+  // Label 1 is x >= 32, y < 16.
+  const pixels = pixelsOf(s, [1]);
+  assert.equal(pixels.length, 32 * 16);
+  const random = mulberry32(3);
+  let centred = 0;
+  for (let i = 0; i < 2000; i += 1) {
+    const centre = minorityCentre(s, pixels, 0.7, random);
+    if (!centre) continue;
+    centred += 1;
+    assert.equal(s.labels[centre.y * 64 + centre.x], 1);
+    // A 16 px crop around it holds the centre pixel, and the crop's middle is that pixel's label.
+    const crop = augmentCrop(s, 16, none, mulberry32(i), centre);
+    assert.equal(crop.labels[8 * 16 + 8], 1);
+  }
+  assert.ok(Math.abs(centred / 2000 - 0.7) < 0.04, `share centred ${centred / 2000}`);
+  assert.equal(minorityCentre(s, pixelsOf(s, [7]), 1, random), null, 'no pixel of the class: a random crop');
+  // Larger crop than the image: padded with ignore around, the image centred.
+  const big = augmentCrop(s, 80, none, mulberry32(1), { x: 60, y: 2 });
+  assert.equal(big.labels[0], 255);
+  assert.equal(big.labels[16 * 80 + 8], s.labels[0]);
 });

@@ -238,3 +238,43 @@ test('stored predictions: the plain variant reproduces the best epoch, flip TTA 
   renameSync(join(runDir, 'best-aside'), join(runDir, 'best'));
   assert.equal((await api.invoke('samples:predictions', { runId: run.id })).variants.length, 2);
 });
+
+test('recipes: replication resolves to repeats of the images rich in a class, minority crops to labels; the preview shows the exposure; the run trains', async () => {
+  const dataset = await api.invoke('datasets:get', { datasetId });
+  const water = dataset.classes.findIndex((c) => c.name === 'Water');
+  // Independently: training images where Water covers at least 5% of the image.
+  const expected = (
+    services.db
+      .prepare(
+        `SELECT i.id FROM images i JOIN image_classes c ON c.image_id = i.id
+         WHERE i.dataset_id = ? AND i.split = 'train' AND c.class_index = ? AND c.pixels > 0 AND c.pixels >= 0.05 * i.width * i.height ORDER BY i.id`,
+      )
+      .pluck()
+      .all(datasetId, water) as number[]
+  ).map(String);
+  assert.ok(expected.length > 0, 'the sample has training images with water');
+  const config = tiny({ epochs: 1, name: 'recipes', replicate: { classes: ['Water'], minShare: 0.05, times: 3 }, minorityCrops: { classes: ['Water', 'Building'], share: 0.7 } });
+  const preview = await api.invoke('runs:recipePreview', config);
+  assert.equal(preview.replicated, expected.length);
+  const trainCount = services.db.prepare("SELECT COUNT(*) FROM images WHERE dataset_id = ? AND split = 'train'").pluck().get(datasetId) as number;
+  assert.equal(preview.trainImages, trainCount);
+  assert.equal(preview.drawsPerPass, trainCount + 2 * expected.length);
+  const w = preview.classNames.indexOf('Water');
+  assert.ok(preview.sharesAfter[w]! > preview.sharesBefore[w]!, 'replication raises the water share');
+  assert.ok(Math.abs(preview.sharesAfter.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+
+  const run = await api.invoke('runs:start', config);
+  const job = await api.invoke('jobs:get', { jobId: run.jobId! });
+  const params = job.params as { config: { replicate: { repeats: Record<string, number> }; minorityCrops: { labels: number[] } }; classNames: string[] };
+  assert.deepEqual(Object.keys(params.config.replicate.repeats).sort(), [...expected].sort());
+  assert.ok(Object.values(params.config.replicate.repeats).every((k) => k === 3));
+  assert.deepEqual(params.config.minorityCrops.labels, [params.classNames.indexOf('Water'), params.classNames.indexOf('Building')]);
+  await services.jobs.whenIdle();
+  assert.equal((await api.invoke('runs:get', { runId: run.id })).status, 'finished');
+
+  await assert.rejects(api.invoke('runs:start', tiny({ replicate: { classes: ['Lava'] } })), {
+    code: 'VALIDATION',
+    message: /replicate\.classes: "Lava" is not a class .* trains on; valid: Bare land, Cropland, Forest, Water, Road, Building/,
+  });
+  await assert.rejects(api.invoke('runs:start', tiny({ minorityCrops: { classes: ['Water'], share: 1.5 } })), { code: 'VALIDATION', message: /minorityCrops\.share/ });
+});
