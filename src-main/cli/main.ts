@@ -24,6 +24,8 @@ Usage:
                                                generate and import the synthetic sample dataset (200 tiles of 256x256)
   segbench train --dataset NAME [--model M] [--epochs N] [--size S] [--batch B] [--backend B] [--config FILE] [--json]
   segbench train --resume RUN                  train in the engine with progress; prints the run id, best epoch, mIoU
+                 [--replicate "A,B" --replicate-share 0.05 --replicate-times 2]   repeat images rich in classes A, B
+                 [--minority-crops "A,B" --minority-share 0.7]                    centre that share of crops on A, B
                                                and per-class IoU. Models: unet, unet-mobilenetv2, deeplabv3plus, fpn
   segbench eval --run ID [--split val|test] [--checkpoint best|last] [--json]
   segbench predict --run ID --images DIR --out DIR [--checkpoint best|last]

@@ -42,7 +42,24 @@ const int = (flag: string, text: string | undefined): number | undefined => {
   return value;
 };
 
-/** `segbench train --dataset NAME [--model M] [--epochs N] [--size S] [--batch B] [--config FILE] [--resume RUN] [--json]` */
+const names = (text: string): string[] =>
+  text
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+
+const share = (flag: string, text: string): number => {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0 || value > 1) throw new ApiError('VALIDATION', `${flag} must be a share between 0 and 1 (e.g. 0.05 for 5%); got "${text}".`);
+  return value;
+};
+
+/**
+ * `segbench train --dataset NAME [--model M] [--epochs N] [--size S] [--batch B] [--config FILE] [--resume RUN] [--json]`
+ * Recipes: `--replicate "Water,Building" [--replicate-share 0.05] [--replicate-times 2]`,
+ * `--minority-crops "Water" [--minority-share 0.7]`; hard-sample weights via the config file's
+ * `sampler: { "weightsFromRun": RUN }`.
+ */
 export async function trainCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -53,6 +70,11 @@ export async function trainCommand(args: string[]): Promise<void> {
       size: { type: 'string' },
       batch: { type: 'string' },
       backend: { type: 'string' },
+      replicate: { type: 'string' },
+      'replicate-share': { type: 'string' },
+      'replicate-times': { type: 'string' },
+      'minority-crops': { type: 'string' },
+      'minority-share': { type: 'string' },
       config: { type: 'string' },
       resume: { type: 'string' },
       'data-dir': { type: 'string' },
@@ -83,6 +105,19 @@ export async function trainCommand(args: string[]): Promise<void> {
         ...(values.size !== undefined && { inputSize: int('--size', values.size) }),
         ...(values.batch !== undefined && { batchSize: int('--batch', values.batch) }),
         ...(values.backend !== undefined && { backend: values.backend as RunConfigInput['backend'] }),
+        ...(values.replicate !== undefined && {
+          replicate: {
+            classes: names(values.replicate),
+            ...(values['replicate-share'] !== undefined && { minShare: share('--replicate-share', values['replicate-share']) }),
+            ...(values['replicate-times'] !== undefined && { times: int('--replicate-times', values['replicate-times']) }),
+          },
+        }),
+        ...(values['minority-crops'] !== undefined && {
+          minorityCrops: {
+            classes: names(values['minority-crops']),
+            ...(values['minority-share'] !== undefined && { share: share('--minority-share', values['minority-share']) }),
+          },
+        }),
       };
       run = services.runs.start(config);
     }

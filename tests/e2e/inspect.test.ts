@@ -202,3 +202,31 @@ function maskFileOf(stem: string): string {
   if (!file) throw new Error(`no mask for ${stem}`);
   return file;
 }
+
+test('data recipes in the launch form: replication raises the minority share in the preview; the run trains with them', async () => {
+  await page.getByTestId('nav-runs').click();
+  await page.getByTestId('run-new').click();
+  await page.getByTestId('preset-quick').click();
+  await page.getByTestId('form-depth').fill('2');
+  await page.getByTestId('form-width').fill('4');
+  await page.getByTestId('form-size').fill('64');
+  await page.getByTestId('form-epochs').fill('1');
+  await page.getByTestId('form-steps').fill('2');
+  await page.getByTestId('form-backend').selectOption('wasm');
+  await page.getByTestId('form-name').fill('tiny recipes');
+  await page.getByTestId('form-replicate').check();
+  await page.getByTestId('form-replicate-classes').getByLabel('Water').check();
+  await page.getByTestId('form-replicate-times').fill('3');
+  await page.getByTestId('form-minority').check();
+  await page.getByTestId('form-recipe-preview').click();
+  const preview = page.getByTestId('recipe-preview');
+  await preview.waitFor();
+  assert.match((await preview.locator('p').textContent()) ?? '', /^\d+ of 160 training images repeated; \d+ draws per pass\./);
+  const water = preview.locator('tr', { hasText: 'Water' });
+  const [before, after] = (await water.locator('td.num').allTextContents()).map((t) => Number.parseFloat(t));
+  assert.ok(after! > before!, `water share ${before}% -> ${after}%`);
+  await screenshot(page, 'launch-recipes');
+  await page.getByTestId('form-launch').click();
+  await page.locator('[data-testid="run-view"] [data-testid="run-status"][data-status="finished"]').waitFor({ timeout: 120_000 });
+  assert.deepEqual(errors, []);
+});

@@ -12,6 +12,7 @@ import { useApi } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { errorText } from '../../hooks/useDataset';
 import { hrefFor, navigate } from '../../hooks/useRoute';
+import { RecipesSection } from './RecipesSection';
 
 type Form = Omit<RunConfigInput, 'datasetId'> & { datasetId: string };
 
@@ -235,6 +236,7 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
           Random scale 0.5-2.0
         </label>
       </div>
+      {datasetId ? <RecipesSection form={form} datasetId={datasetId} onChange={set} /> : null}
       <ErrorNote message={error} />
       <div className="row">
         <button type="button" className="button primary" disabled={issues.size > 0 || !datasetId} onClick={() => void launch()} data-testid="form-launch">

@@ -101,7 +101,29 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   writeFileSync(config, JSON.stringify({ modelOptions: { depth: 2, width: 4 }, stepsPerEpoch: 2, backend: 'wasm' }));
   const train = spawnSync(
     process.execPath,
-    [cli, 'train', '--dataset', 'Sample: synthetic land cover', '--epochs', '2', '--size', '32', '--batch', '2', '--config', config, '--data-dir', dataDir, '--json'],
+    [
+      cli,
+      'train',
+      '--dataset',
+      'Sample: synthetic land cover',
+      '--epochs',
+      '2',
+      '--size',
+      '32',
+      '--batch',
+      '2',
+      '--config',
+      config,
+      '--replicate',
+      'Water, Building',
+      '--replicate-times',
+      '3',
+      '--minority-crops',
+      'Water',
+      '--data-dir',
+      dataDir,
+      '--json',
+    ],
     { encoding: 'utf8', timeout: 180_000 },
   );
   assert.equal(train.status, 0, train.stderr);
@@ -114,6 +136,14 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   assert.match(train.stderr, /epoch 2\/2: train loss \d\.\d{4}, val loss \d\.\d{4}, mIoU \d\.\d{3}/);
 
   const runId = (JSON.parse(train.stdout) as { runId: string }).runId;
+  const db = new Database(join(dataDir, 'segbench.db'), { readonly: true });
+  const stored = JSON.parse(db.prepare('SELECT config FROM runs WHERE id = ?').pluck().get(runId) as string) as {
+    replicate: { classes: string[]; minShare: number; times: number };
+    minorityCrops: { classes: string[]; share: number };
+  };
+  db.close();
+  assert.deepEqual([stored.replicate.classes, stored.replicate.minShare, stored.replicate.times], [['Water', 'Building'], 0.05, 3]);
+  assert.deepEqual([stored.minorityCrops.classes, stored.minorityCrops.share], [['Water'], 0.7]);
   const evaluated = spawnSync(process.execPath, [cli, 'eval', '--run', runId, '--data-dir', dataDir, '--json'], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(evaluated.status, 0, evaluated.stderr);
   const metrics = JSON.parse(evaluated.stdout) as { split: string; miou: number; perClass: Record<string, { iou: number | null }> };
@@ -136,4 +166,6 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   assert.match(bad.out, /No dataset "nope"\. Known: "Sample: synthetic land cover"\./);
   const badSize = run(['train', '--dataset', 'Sample: synthetic land cover', '--size', '100', '--data-dir', dataDir]);
   assert.match(badSize.out, /Input size 100 does not fit unet: it must be a multiple of 16\. Nearest valid: 96 or 112\./);
+  const badShare = run(['train', '--dataset', 'Sample: synthetic land cover', '--replicate', 'Water', '--replicate-share', '5', '--data-dir', dataDir]);
+  assert.match(badShare.out, /--replicate-share must be a share between 0 and 1 \(e\.g\. 0\.05 for 5%\); got "5"/);
 });

@@ -1,0 +1,141 @@
+import { useState } from 'react';
+import type { RecipePreview } from '../../../src-shared/recipes';
+import type { RunConfigInput } from '../../../src-shared/run-config';
+import { useApi } from '../../hooks/ApiContext';
+import { useApiQuery } from '../../hooks/useApiQuery';
+import { errorText } from '../../hooks/useDataset';
+
+type Form = Omit<RunConfigInput, 'datasetId'> & { datasetId: string };
+
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+/**
+ * Data recipes of a launch: minority replication and minority-centred crops, by class, with a
+ * preview of how replication and hard-sample weights change the pixel share each class gets.
+ */
+export function RecipesSection({ form, datasetId, onChange }: { form: Form; datasetId: string; onChange: (patch: Partial<Form>) => void }) {
+  const api = useApi();
+  const dataset = useApiQuery('datasets:get', { datasetId }, ['dataset:changed']);
+  const [preview, setPreview] = useState<RecipePreview | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const names = (dataset.data?.classes ?? []).filter((c) => !c.ignore).map((c) => c.name);
+  const replicate = form.replicate ?? null;
+  const crops = form.minorityCrops ?? null;
+  const toggle = (list: readonly string[], name: string): string[] => (list.includes(name) ? list.filter((n) => n !== name) : [...list, name]);
+  const classPicker = (chosen: readonly string[], pick: (next: string[]) => void, testId: string) => (
+    <span className="row class-toggles" data-testid={testId}>
+      {names.map((name) => (
+        <label key={name} className="small">
+          <input type="checkbox" checked={chosen.includes(name)} onChange={() => pick(toggle(chosen, name))} /> {name}
+        </label>
+      ))}
+    </span>
+  );
+  const runPreview = async (): Promise<void> => {
+    try {
+      setError(null);
+      setPreview(await api.invoke('runs:recipePreview', { ...form, datasetId }));
+    } catch (failure) {
+      setError(errorText(failure));
+      setPreview(null);
+    }
+  };
+
+  return (
+    <fieldset className="recipes" data-testid="form-recipes">
+      <legend>Data recipes</legend>
+      <div className="row">
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={replicate !== null}
+            onChange={(e) => onChange({ replicate: e.target.checked ? { classes: names.slice(-1), minShare: 0.05, times: 2 } : null })}
+            data-testid="form-replicate"
+          />{' '}
+          Repeat images rich in
+        </label>
+        {replicate ? (
+          <>
+            {classPicker(replicate.classes, (classes) => onChange({ replicate: { ...replicate, classes } }), 'form-replicate-classes')}
+            <label className="field inline small">
+              <span>when the class covers at least (%)</span>
+              <input
+                type="number"
+                min={0}
+                max={100}
+                step={1}
+                value={Math.round((replicate.minShare ?? 0.05) * 1000) / 10}
+                onChange={(e) => onChange({ replicate: { ...replicate, minShare: Number(e.target.value) / 100 } })}
+                data-testid="form-replicate-share"
+              />
+            </label>
+            <label className="field inline small">
+              <span>times</span>
+              <input type="number" min={1} max={20} value={replicate.times ?? 2} onChange={(e) => onChange({ replicate: { ...replicate, times: Number(e.target.value) } })} data-testid="form-replicate-times" />
+            </label>
+          </>
+        ) : null}
+      </div>
+      <div className="row">
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={crops !== null}
+            onChange={(e) => onChange({ minorityCrops: e.target.checked ? { classes: names.slice(-1), share: 0.7 } : null })}
+            data-testid="form-minority"
+          />{' '}
+          Centre crops on pixels of
+        </label>
+        {crops ? (
+          <>
+            {classPicker(crops.classes, (classes) => onChange({ minorityCrops: { ...crops, classes } }), 'form-minority-classes')}
+            <label className="field inline small">
+              <span>share of crops (%)</span>
+              <input
+                type="number"
+                min={0}
+                max={100}
+                value={Math.round((crops.share ?? 0.7) * 100)}
+                onChange={(e) => onChange({ minorityCrops: { ...crops, share: Number(e.target.value) / 100 } })}
+                data-testid="form-minority-share"
+              />
+            </label>
+            <span className="muted small">the rest random; an image without those classes gets a random crop.</span>
+          </>
+        ) : null}
+      </div>
+      <div className="row">
+        <button type="button" className="button" disabled={!datasetId} onClick={() => void runPreview()} data-testid="form-recipe-preview">
+          Preview class exposure
+        </button>
+        {error ? <span className="error-text small">{error}</span> : null}
+      </div>
+      {preview ? (
+        <div data-testid="recipe-preview">
+          <p className="small">
+            {preview.replicated} of {preview.trainImages} training images repeated; {preview.drawsPerPass} draws per pass. Expected share of the pixels
+            the model sees, per class:
+          </p>
+          <table className="table compact">
+            <thead>
+              <tr>
+                <th>Class</th>
+                <th className="num">Uniform</th>
+                <th className="num">With these recipes</th>
+              </tr>
+            </thead>
+            <tbody>
+              {preview.classNames.map((name, i) => (
+                <tr key={name}>
+                  <td>{name}</td>
+                  <td className="num">{pct(preview.sharesBefore[i] ?? 0)}</td>
+                  <td className={`num ${(preview.sharesAfter[i] ?? 0) > (preview.sharesBefore[i] ?? 0) + 1e-9 ? 'up' : ''}`}>{pct(preview.sharesAfter[i] ?? 0)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </fieldset>
+  );
+}
