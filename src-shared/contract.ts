@@ -93,6 +93,10 @@ export const methods = {
   'runs:recipePreview': { request: runConfigSchema, response: returns<RecipePreview>() },
   'samples:hardest': { request: hardestRequestSchema, response: returns<HardestResult>() },
   'samples:saveWeights': { request: hardestRequestSchema, response: returns<{ saved: number }>() },
+  'runs:predictFolder': {
+    request: z.strictObject({ runId: z.string().min(1), imagesDir: z.string().min(1), outDir: z.string().min(1), checkpoint: z.enum(['best', 'last']).default('best') }),
+    response: returns<Job>(),
+  },
   'runs:predictSplit': { request: predictSplitSchema, response: returns<{ written: number; skipped: number }>() },
   'samples:predictions': { request: runIdRequestSchema, response: returns<PredictionSummary>() },
   'samples:confusionImages': { request: confusionImagesSchema, response: returns<ImageShare[]>() },

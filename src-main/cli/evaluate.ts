@@ -1,5 +1,4 @@
-import { readdirSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiError } from '../../src-shared/errors';
 import type { Job } from '../../src-shared/jobs';
@@ -8,8 +7,6 @@ import type { PredictResult } from '../../src-shared/training';
 import type { AppServices } from '../services/app-services';
 import { openServices } from './open-services';
 import { progressPrinter } from './progress';
-
-const imageExtensions = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff']);
 
 async function finish(services: AppServices, job: Job, label: string): Promise<Job> {
   const print = progressPrinter(label);
@@ -65,16 +62,9 @@ export async function predictCommand(args: string[]): Promise<void> {
     strict: true,
   });
   if (!values.run || !values.images || !values.out) throw new ApiError('VALIDATION', '--run ID, --images DIR and --out DIR are required.');
-  let files: string[];
-  try {
-    files = readdirSync(values.images).filter((name) => imageExtensions.has(extname(name).toLowerCase())).sort();
-  } catch {
-    throw new ApiError('VALIDATION', `The images folder ${values.images} does not exist or cannot be read.`);
-  }
-  if (files.length === 0) throw new ApiError('VALIDATION', `No images (JPEG, PNG, TIFF) in ${values.images}.`);
   const services = openServices(values['data-dir']);
   try {
-    const job = await finish(services, services.runs.predict(values.run, files.map((f) => resolve(join(values.images!, f))), resolve(values.out), checkpointOf(values.checkpoint)), 'predicting');
+    const job = await finish(services, services.runs.predictFolder(values.run, resolve(values.images), resolve(values.out), checkpointOf(values.checkpoint)), 'predicting');
     const result = job.result as PredictResult;
     process.stdout.write(`Wrote ${result.written} prediction(s) to ${resolve(values.out)} (<name>_index.png and <name>_color.png).\n`);
     for (const s of result.skipped) process.stdout.write(`  skipped ${s.image}: ${s.message}\n`);

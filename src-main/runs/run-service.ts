@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { extname, isAbsolute, join } from 'node:path';
 import { ignoreClassIndex } from '../../src-shared/classes';
 import type { ClassDef } from '../../src-shared/classes';
 import { drawWeight, exposure, replicationRepeats } from '../../src-shared/recipes';
@@ -21,6 +21,7 @@ import { effectiveMaskPath } from '../db/dataset-statements';
 import type { RunRow } from '../db/run-statements';
 import type { Statements } from '../db/statements';
 import { parseClasses } from '../datasets/dataset-queries';
+import { imageExtensions } from '../datasets/pairing';
 import type { JobService } from '../jobs/job-service';
 import { runDetail, runSummary } from './run-queries';
 
@@ -334,6 +335,28 @@ export class RunService {
       statements.predictionPut.run({ run_id: runId, split, variant, epoch: row.best_epoch, images: result.written, created_at: new Date().toISOString() });
     })();
     return { written: result.written, skipped: result.skipped.length };
+  }
+
+  /**
+   * Queues prediction of every image (JPEG, PNG, TIFF) in a folder with the best or last
+   * checkpoint, written to `outDir` as index and colour PNGs; non-images are reported and skipped.
+   */
+  predictFolder(runId: string, imagesDir: string, outDir: string, checkpoint: 'best' | 'last' = 'best'): Job {
+    if (!isAbsolute(imagesDir) || !isAbsolute(outDir)) throw new ApiError('VALIDATION', 'The images folder and the output folder must be absolute paths.');
+    const { row, train } = this.trainParams(runId);
+    if (!existsSync(join(train.runDir, checkpoint, 'checkpoint.json'))) {
+      throw new ApiError('CONFLICT', `Run "${row.name}" has no ${checkpoint} checkpoint yet; it stores one after its first validated epoch.`);
+    }
+    let files: string[];
+    try {
+      files = readdirSync(imagesDir)
+        .filter((name) => imageExtensions.includes(extname(name).toLowerCase()))
+        .sort();
+    } catch {
+      throw new ApiError('VALIDATION', `The images folder ${imagesDir} does not exist or cannot be read.`);
+    }
+    if (files.length === 0) throw new ApiError('VALIDATION', `No images (JPEG, PNG, TIFF) in ${imagesDir}.`);
+    return this.predict(runId, files.map((f) => join(imagesDir, f)), outDir, checkpoint);
   }
 
   /** Queues prediction of every image in a folder, written as index and colour PNGs. */

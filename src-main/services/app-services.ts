@@ -136,6 +136,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     'runs:recipePreview': (config) => runs.recipePreview(config),
     'samples:hardest': (request) => hardestImages(statements, request),
     'samples:saveWeights': (request) => saveHardSampleWeights(db, statements, runs, request),
+    'runs:predictFolder': ({ runId, imagesDir, outDir, checkpoint }) => runs.predictFolder(runId, imagesDir, outDir, checkpoint),
     'runs:predictSplit': ({ runId, split, tta }) => runs.predictSplit(runId, split, tta),
     'samples:predictions': ({ runId }) => predictionSummary(statements, runId),
     'samples:confusionImages': (request) => confusionImages(statements, request),

@@ -12,6 +12,7 @@ import { hrefFor } from '../hooks/useRoute';
 import { ConfusionMatrix } from './inspect/ConfusionMatrix';
 import type { ErrorMode } from './inspect/error-map';
 import { ImageShareList } from './inspect/ImageShareList';
+import { PredictFolder } from './inspect/PredictFolder';
 import { SideBySideViewer } from './inspect/SideBySideViewer';
 
 const shown = 300;
@@ -164,6 +165,7 @@ export function InspectPage() {
         <button type="button" className="button" disabled={predicting !== null} onClick={() => void predict('tta')} data-testid="inspect-predict-tta">
           {predicting === 'tta' ? 'Predicting with flips…' : 'Predict with flip TTA'}
         </button>
+        <PredictFolder key={selected} runId={selected} />
       </div>
       {message ? (
         <p className="muted small" data-testid="inspect-message">

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -202,6 +202,26 @@ function maskFileOf(stem: string): string {
   if (!file) throw new Error(`no mask for ${stem}`);
   return file;
 }
+
+test('predict any folder with the run: non-images are skipped, a missing folder is explained', async () => {
+  await page.getByTestId('nav-inspect').click();
+  await page.getByTestId('predict-folder-open').click();
+  await page.getByTestId('predict-folder-images').fill('/nowhere/at/all');
+  await page.getByTestId('predict-folder-out').fill(join(tmpdir(), 'never'));
+  await page.getByTestId('predict-folder-start').click();
+  await page.getByTestId('predict-folder').getByText('The images folder /nowhere/at/all does not exist or cannot be read.').waitFor();
+  const input = mkdtempSync(join(tmpdir(), 'segbench-folder-'));
+  copyFileSync('../shared/data/dubai-aerial/images/tile1_image_part_001.jpg', join(input, 'tile.jpg'));
+  writeFileSync(join(input, 'broken.png'), 'not an image');
+  const out = join(mkdtempSync(join(tmpdir(), 'segbench-folder-out-')), 'predicted');
+  await page.getByTestId('predict-folder-images').fill(input);
+  await page.getByTestId('predict-folder-out').fill(out);
+  await page.getByTestId('predict-folder-start').click();
+  await page.getByTestId('predict-folder-message').getByText(/Predicting 2 images into/).waitFor();
+  for (let i = 0; i < 600 && !existsSync(join(out, 'tile_color.png')); i += 1) await new Promise((done) => setTimeout(done, 100));
+  assert.deepEqual(readdirSync(out).sort(), ['tile_color.png', 'tile_index.png']);
+  assert.deepEqual(errors, []);
+});
 
 test('data recipes in the launch form: replication raises the minority share in the preview; the run trains with them', async () => {
   await page.getByTestId('nav-runs').click();
