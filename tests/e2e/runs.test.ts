@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, screenshot, startServe, watchConsole } from './serve-helper';
+import { fillTinyRun as fillTiny, launchChromium, screenshot, startServe, watchConsole } from './serve-helper';
 import type { ServedApp } from './serve-helper';
 
 let app: ServedApp;
@@ -23,17 +23,7 @@ after(async () => {
   await app?.stop();
 });
 
-/** A run small enough for CI: tiny U-Net, 64x64 crops, a few steps per epoch. */
-async function fillTinyRun(epochs: number): Promise<void> {
-  await page.getByTestId('preset-quick').click();
-  await page.getByTestId('form-depth').fill('2');
-  await page.getByTestId('form-width').fill('4');
-  await page.getByTestId('form-size').fill('64');
-  await page.getByTestId('form-batch').fill('8');
-  await page.getByTestId('form-epochs').fill(String(epochs));
-  await page.getByTestId('form-steps').fill('3');
-  await page.getByTestId('form-backend').selectOption('wasm');
-}
+const fillTinyRun = (epochs: number): Promise<void> => fillTiny(page, { epochs });
 
 const status = () => page.getByTestId('run-view').getByTestId('run-status');
 

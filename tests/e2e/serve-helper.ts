@@ -75,3 +75,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(outputDir, { recursive: true });
   await page.screenshot({ path: join(outputDir, `${name}.png`), fullPage: true });
 }
+
+/** Fills the launch form with a run small enough for CI: tiny U-Net, 64x64 crops, wasm, a few steps per epoch. */
+export async function fillTinyRun(page: Page, options: { epochs: number; steps?: number; batch?: number; name?: string }): Promise<void> {
+  await page.getByTestId('preset-quick').click();
+  await page.getByTestId('form-depth').fill('2');
+  await page.getByTestId('form-width').fill('4');
+  await page.getByTestId('form-size').fill('64');
+  await page.getByTestId('form-batch').fill(String(options.batch ?? 8));
+  await page.getByTestId('form-epochs').fill(String(options.epochs));
+  await page.getByTestId('form-steps').fill(String(options.steps ?? 3));
+  await page.getByTestId('form-backend').selectOption('wasm');
+  if (options.name) await page.getByTestId('form-name').fill(options.name);
+}

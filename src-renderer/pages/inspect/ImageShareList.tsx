@@ -4,7 +4,13 @@ import { useFileUrl } from '../../hooks/ApiContext';
 /** Images with the pixels that put them on a list (a confusion cell, the review queue); a click opens one. */
 export function ImageShareList({ items, what, onOpen, testId }: { items: readonly ImageShare[]; what: string; onOpen: (imageId: number) => void; testId: string }) {
   const fileUrl = useFileUrl();
-  if (items.length === 0) return <p className="muted small">No image has {what}.</p>;
+  if (items.length === 0) {
+    return (
+      <p className="muted small" data-testid={`${testId}-empty`}>
+        No image has {what}.
+      </p>
+    );
+  }
   return (
     <table className="table compact inspect-table" data-testid={testId}>
       <thead>
