@@ -17,6 +17,8 @@ import { runIdRequestSchema, runStepsRequestSchema, runUpdateSchema } from './ru
 import type { RunDetail, RunSummary, StepPoint } from './runs';
 import type { EstimateResult } from './training';
 import type { RecipePreview } from './recipes';
+import { evaluationRequestSchema } from './evaluations';
+import type { EvaluationSummary } from './evaluations';
 import { hardestRequestSchema } from './hard-samples';
 import type { HardestResult } from './hard-samples';
 import type { Settings } from './settings';
@@ -108,6 +110,8 @@ export const methods = {
   'revisions:redo': { request: revisionImageSchema, response: returns<ImageRevisions>() },
   'revisions:restore': { request: restoreRevisionSchema, response: returns<ImageRevisions>() },
   'datasets:exportCorrected': { request: exportCorrectedSchema, response: returns<Job>() },
+  'evals:start': { request: evaluationRequestSchema, response: returns<EvaluationSummary>() },
+  'evals:list': { request: empty, response: returns<EvaluationSummary[]>() },
   'runs:steps': { request: runStepsRequestSchema, response: returns<{ total: number; steps: StepPoint[] }>() },
 } as const;
 
@@ -124,11 +128,13 @@ export interface EventPayloads {
   'dataset:changed': { datasetId: string };
   /** A run was queued, started, reported an epoch or ended. */
   'run:update': RunSummary;
+  /** An evaluation job was queued or stored its results. */
+  'evals:changed': Record<string, never>;
 }
 export type EventName = keyof EventPayloads;
 
 export const methodNames = Object.keys(methods) as MethodName[];
-export const eventNames: readonly EventName[] = ['job:update', 'settings:changed', 'dataset:changed', 'run:update'];
+export const eventNames: readonly EventName[] = ['job:update', 'settings:changed', 'dataset:changed', 'run:update', 'evals:changed'];
 
 export function isMethodName(value: unknown): value is MethodName {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(methods, value);

@@ -257,6 +257,25 @@ export const migrations: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 10,
+    description: 'evaluation jobs: runs plain, with TTA and as an ensemble, per-class counts per variant',
+    sql: `
+      CREATE TABLE evaluations (
+        id INTEGER PRIMARY KEY,
+        job_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        split TEXT NOT NULL,
+        run_ids TEXT NOT NULL,
+        run_names TEXT NOT NULL,
+        class_names TEXT NOT NULL,
+        tta TEXT,
+        images INTEGER NOT NULL,
+        -- JSON [{ name, counts: [{ tp, fp, fn }] }] once the job has finished.
+        variants TEXT
+      ) STRICT;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]?.version ?? 0;

@@ -13,6 +13,7 @@ import { runEvalJob } from './eval/eval-job';
 import { runPredictJob } from './eval/predict-job';
 import { runEstimateJob } from './train/estimate-job';
 import { runExportJob } from './export/export-job';
+import { runEvaluationJob } from './eval/evaluation-job';
 
 /**
  * Entry point of the engine process: plain Node, no electron import, no database. It runs one job
@@ -27,6 +28,7 @@ const jobRunners: Record<JobKind, (params: unknown, context: JobContext) => Prom
   predict: runPredictJob,
   estimate: runEstimateJob,
   export: runExportJob,
+  evaluate: runEvaluationJob,
 };
 
 const channel = connectToMain();

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { SystemInfo } from '../../src-shared/contract';
 import { RunService } from '../runs/run-service';
+import { EvaluationService } from '../runs/evaluation-service';
 import { hardestImages, saveHardSampleWeights } from '../samples/hard-samples';
 import { confusionImages, predictionSummary, reviewQueue } from '../samples/predictions';
 import { DatasetService } from '../datasets/dataset-service';
@@ -84,6 +85,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }),
   });
   const runs = new RunService({ db, statements, jobs, dataDir: options.dataDir, onChanged: (run) => events.emit('run:update', run) });
+  const evaluations = new EvaluationService({ db, statements, jobs, onChanged: () => events.emit('evals:changed', {}) });
   const samples = new SampleDatasets(jobs, datasets, statements, options.dataDir, options.logger);
   const recovered = jobs.recoverInterrupted();
   if (recovered > 0) options.logger.warn(`[jobs] marked ${recovered} interrupted job(s) failed`);
@@ -147,6 +149,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     'revisions:redo': ({ imageId }) => revisions.redo(imageId),
     'revisions:restore': ({ imageId, revisionId }) => revisions.restore(imageId, revisionId),
     'datasets:exportCorrected': ({ datasetId, dir }) => revisions.exportCorrected(datasetId, dir),
+    'evals:start': (request) => evaluations.start(request),
+    'evals:list': () => evaluations.list(),
     'samples:weightSets': () => statements.weightSets.all().map((w) => ({ runId: w.run_id, name: w.name, images: w.n })),
   };
 

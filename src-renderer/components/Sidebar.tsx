@@ -12,6 +12,7 @@ const jobLabels: Record<Job['kind'], string> = {
   predict: 'Predicting',
   estimate: 'Estimating a run',
   export: 'Exporting a dataset',
+  evaluate: 'Evaluating runs (TTA, ensemble)',
 };
 
 export function Sidebar({ current, active }: { current: PageId; active: Job | undefined }) {

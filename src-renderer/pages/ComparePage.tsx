@@ -10,6 +10,7 @@ import { useApiQuery } from '../hooks/useApiQuery';
 import { errorText } from '../hooks/useDataset';
 import { hrefFor } from '../hooks/useRoute';
 import { configDiff } from './compare/config-diff';
+import { EvaluationsSection } from './compare/EvaluationsSection';
 
 const palette = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7'];
 
@@ -145,6 +146,7 @@ export function ComparePage() {
               })}
             </tbody>
           </table>
+          <EvaluationsSection runIds={details.map((d) => d.id)} />
           <section className="card">
             <h2>What differs in the configs</h2>
             {diff.length === 0 ? (

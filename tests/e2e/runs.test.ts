@@ -107,6 +107,15 @@ test('clone the run with another loss, then compare the two', async () => {
   await page.locator('[data-testid="compare-chart"] .recharts-line').nth(1).waitFor();
   await screenshot(page, 'compare');
 
+  // Both runs plain and with flip TTA, and their ensemble, evaluated in the engine and stored.
+  await page.getByTestId('evaluate-start').click();
+  await page.locator('[data-testid="evaluation"][data-status="finished"]').waitFor({ timeout: 180_000 });
+  const variants = await page.locator('[data-testid="evaluation-table"] tbody th').allTextContents();
+  assert.deepEqual(variants.slice(4), ['ensemble of 2', 'ensemble of 2 + TTA']);
+  assert.equal(variants.filter((v) => v.endsWith(' + TTA')).length, 3);
+  await page.getByTestId('evaluation-table').scrollIntoViewIfNeeded();
+  await screenshot(page, 'compare-evaluation');
+
   // Archived runs leave the table until asked for.
   await page.getByTestId('nav-runs').click();
   await page.getByRole('link', { name: 'tiny baseline' }).click();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ttaViews } from '../../src-shared/evaluations';
 import { centredOrigin, drawWeight, exposure, replicationRepeats } from '../../src-shared/recipes';
 
 // Four 10x10 images; classes 0 = background, 1 = minority.
@@ -38,4 +39,16 @@ test('a centred crop stays inside the image, and is centred (padded) when the im
   assert.equal(centredOrigin(2, 32, 100), 0, 'shifted right at the left edge');
   assert.equal(centredOrigin(99, 32, 100), 68, 'shifted left at the right edge');
   assert.equal(centredOrigin(5, 32, 20), -6, 'a 20 px image in a 32 px crop: 6 px of padding each side');
+});
+
+test('TTA views: scale 1 first, then each extra scale, each plain and mirrored both ways when flips are on', () => {
+  assert.deepEqual(ttaViews({ flips: false, scales: [] }), [{ scale: 1, flip: 'none' }]);
+  assert.deepEqual(ttaViews({ flips: true, scales: [0.75, 1] }), [
+    { scale: 1, flip: 'none' },
+    { scale: 1, flip: 'x' },
+    { scale: 1, flip: 'y' },
+    { scale: 0.75, flip: 'none' },
+    { scale: 0.75, flip: 'x' },
+    { scale: 0.75, flip: 'y' },
+  ]);
 });

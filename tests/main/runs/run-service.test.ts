@@ -278,3 +278,28 @@ test('recipes: replication resolves to repeats of the images rich in a class, mi
   });
   await assert.rejects(api.invoke('runs:start', tiny({ minorityCrops: { classes: ['Water'], share: 1.5 } })), { code: 'VALIDATION', message: /minorityCrops\.share/ });
 });
+
+test('evaluation jobs: each run plain reproduces its best epoch; TTA and the ensemble are stored beside them; bad requests are refused', async () => {
+  const runs = (await api.invoke('runs:list', {})).filter((r) => r.status === 'finished' && r.datasetId === datasetId).slice(0, 2);
+  assert.equal(runs.length, 2);
+  const started = await api.invoke('evals:start', { runIds: runs.map((r) => r.id), tta: { flips: true, scales: [1.25] } });
+  assert.equal(started.images, services.db.prepare("SELECT COUNT(*) FROM images WHERE dataset_id = ? AND split = 'val'").pluck().get(datasetId));
+  await services.jobs.whenIdle();
+  const [stored] = await api.invoke('evals:list', {});
+  assert.equal(stored!.status, 'finished');
+  const [a, b] = runs.map((r) => r.name);
+  assert.deepEqual(stored!.variants.map((v) => v.name), [a, `${a} + TTA`, b, `${b} + TTA`, 'ensemble of 2', 'ensemble of 2 + TTA']);
+  for (const run of runs) {
+    const detail = await api.invoke('runs:get', { runId: run.id });
+    const plain = stored!.variants.find((v) => v.name === run.name)!;
+    stored!.classNames.forEach((name, c) => {
+      const expected = detail.bestClassIou[name] ?? null;
+      if (expected === null) assert.equal(plain.classIou[c], null);
+      else assert.ok(Math.abs(plain.classIou[c]! - expected) < 1e-9, `${run.name} ${name}`);
+    });
+  }
+  for (const v of stored!.variants) assert.ok(v.miou !== null && v.miou >= 0 && v.miou <= 1);
+
+  await assert.rejects(api.invoke('evals:start', { runIds: ['nope'] }), { code: 'NOT_FOUND' });
+  await assert.rejects(api.invoke('evals:start', { runIds: [runs[0]!.id], tta: { flips: true, scales: [2] } }), { code: 'VALIDATION', message: /scales/ });
+});

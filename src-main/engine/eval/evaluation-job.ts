@@ -1,0 +1,128 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { addCounts } from '../../../src-shared/metrics';
+import type { ClassCounts } from '../../../src-shared/metrics';
+import { ttaViews } from '../../../src-shared/evaluations';
+import type { EvaluationJobParams, EvaluationJobResult, TtaOptions } from '../../../src-shared/evaluations';
+import type { Normalization } from '../data/batch';
+import { decodeSample } from '../data/decode';
+import type { JobContext } from '../job-context';
+import { throwIfCancelled } from '../job-context';
+import type { CheckpointState } from '../train/checkpoint';
+import { loadRunModel } from './load-model';
+import { flipRgb, predictImage, scoreImage } from './sliding-window';
+
+interface Member {
+  name: string;
+  model: tfl.LayersModel;
+  state: CheckpointState;
+  size: number;
+  overlap: number;
+  batchSize: number;
+}
+
+/**
+ * The `evaluate` job: every member run plain and with TTA, and (with two or more members) their
+ * ensemble, plain and with TTA, on the same images; per-class counts for each variant.
+ */
+export async function runEvaluationJob(raw: unknown, context: JobContext): Promise<EvaluationJobResult> {
+  const params = raw as EvaluationJobParams;
+  const members: Member[] = [];
+  try {
+    for (const ref of params.members) {
+      const { model, state } = await loadRunModel(ref);
+      members.push({ name: ref.name, model, state, size: ref.config.inputSize, overlap: ref.config.validationOverlap, batchSize: ref.config.batchSize });
+    }
+    const classes = params.members[0]!.classNames.length;
+    const labelMap = new Map(params.labelMap);
+    const names: string[] = [];
+    for (const m of members) {
+      names.push(m.name);
+      if (params.tta) names.push(`${m.name} + TTA`);
+    }
+    if (members.length > 1) {
+      names.push(`ensemble of ${members.length}`);
+      if (params.tta) names.push(`ensemble of ${members.length} + TTA`);
+    }
+    const totals = new Map<string, ClassCounts[]>(names.map((n) => [n, Array.from({ length: classes }, () => ({ tp: 0, fp: 0, fn: 0 }))]));
+    const result: EvaluationJobResult = { variants: [], skipped: [] };
+    for (const [i, item] of params.items.entries()) {
+      throwIfCancelled(context.signal);
+      let sample;
+      try {
+        sample = await decodeSample(item.imagePath, item.maskPath, labelMap);
+      } catch (error) {
+        result.skipped.push({ imageId: item.imageId, message: (error as Error).message });
+        continue;
+      }
+      const add = (name: string, probs: Float32Array): void => addCounts(totals.get(name)!, scoreImage(probs, sample.labels, classes).counts);
+      const ensemble = new Float32Array(sample.width * sample.height * classes);
+      const ensembleTta = params.tta ? new Float32Array(ensemble.length) : null;
+      for (const m of members) {
+        const plain = predictImage(m.model, sample.image, sample.width, sample.height, m.size, m.overlap, m.state.normalization, m.batchSize);
+        add(m.name, plain);
+        accumulate(ensemble, plain);
+        if (params.tta && ensembleTta) {
+          const augmented = predictTta(m, sample.image, sample.width, sample.height, params.tta, plain);
+          add(`${m.name} + TTA`, augmented);
+          accumulate(ensembleTta, augmented);
+        }
+      }
+      if (members.length > 1) {
+        add(`ensemble of ${members.length}`, ensemble);
+        if (ensembleTta) add(`ensemble of ${members.length} + TTA`, ensembleTta);
+      }
+      context.progress(i + 1, params.items.length, `evaluated ${i + 1} of ${params.items.length} images`);
+    }
+    result.variants = names.map((name) => ({ name, counts: totals.get(name)! }));
+    return result;
+  } finally {
+    for (const m of members) m.model.dispose();
+  }
+}
+
+function accumulate(sum: Float32Array, probs: Float32Array): void {
+  for (let i = 0; i < sum.length; i += 1) sum[i]! += probs[i]!;
+}
+
+/** Probabilities averaged over the TTA views (scales and flips), each mapped back to the image. `plain` is the view at scale 1 without flip. */
+function predictTta(m: Member, image: Uint8Array, width: number, height: number, tta: TtaOptions, plain: Float32Array): Float32Array {
+  const classes = plain.length / (width * height);
+  const sum = Float32Array.from(plain);
+  const views = ttaViews(tta).slice(1);
+  for (const view of views) {
+    const w = Math.max(1, Math.round(width * view.scale));
+    const h = Math.max(1, Math.round(height * view.scale));
+    let input = view.scale === 1 ? image : resizeRgb(image, width, height, w, h);
+    if (view.flip !== 'none') input = flipRgb(input, w, h, view.flip);
+    let probs = predictImage(m.model, input, w, h, m.size, m.overlap, m.state.normalization as Normalization, m.batchSize);
+    if (view.flip !== 'none') probs = flipProbs(probs, w, h, classes, view.flip);
+    if (view.scale !== 1) probs = resizeProbs(probs, w, h, width, height, classes);
+    accumulate(sum, probs);
+  }
+  const n = views.length + 1;
+  for (let i = 0; i < sum.length; i += 1) sum[i]! /= n;
+  return sum;
+}
+
+function resizeRgb(image: Uint8Array, width: number, height: number, w: number, h: number): Uint8Array {
+  return tf.tidy(() => {
+    const resized = tf.image.resizeBilinear(tf.tensor3d(image, [height, width, 3], 'int32').toFloat(), [h, w]);
+    return Uint8Array.from(resized.round().clipByValue(0, 255).dataSync());
+  });
+}
+
+function resizeProbs(probs: Float32Array, w: number, h: number, width: number, height: number, classes: number): Float32Array {
+  return tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(probs, [h, w, classes]), [height, width]).dataSync() as Float32Array);
+}
+
+function flipProbs(probs: Float32Array, width: number, height: number, classes: number, axis: 'x' | 'y'): Float32Array {
+  const out = new Float32Array(probs.length);
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      const from = axis === 'x' ? y * width + (width - 1 - x) : (height - 1 - y) * width + x;
+      out.set(probs.subarray(from * classes, from * classes + classes), (y * width + x) * classes);
+    }
+  }
+  return out;
+}

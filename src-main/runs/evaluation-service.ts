@@ -1,0 +1,136 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApiError } from '../../src-shared/errors';
+import type { EvaluationJobParams, EvaluationJobResult, EvaluationRequest, EvaluationSummary, TtaOptions } from '../../src-shared/evaluations';
+import type { Job } from '../../src-shared/jobs';
+import { iou, meanOf } from '../../src-shared/metrics';
+import type { TrainJobParams } from '../../src-shared/training';
+import type { Db } from '../db/connection';
+import { effectiveMaskPath } from '../db/dataset-statements';
+import type { Statements } from '../db/statements';
+import type { JobService } from '../jobs/job-service';
+
+interface EvaluationRow {
+  id: number;
+  job_id: string;
+  created_at: string;
+  split: string;
+  run_ids: string;
+  run_names: string;
+  class_names: string;
+  tta: string | null;
+  images: number;
+  variants: string | null;
+}
+
+/**
+ * Evaluation jobs over one or more runs of the same dataset and classes: each run plain and with
+ * TTA, and their ensemble; the per-class counts of every variant are stored when the job ends.
+ */
+export class EvaluationService {
+  constructor(private readonly options: { db: Db; statements: Statements; jobs: JobService; onChanged: () => void }) {
+    options.jobs.handleKind('evaluate', { onEnd: (job) => this.store(job) });
+  }
+
+  start(request: EvaluationRequest): EvaluationSummary {
+    const { statements, db, jobs } = this.options;
+    const runIds = [...new Set(request.runIds)];
+    const runs = runIds.map((id) => {
+      const row = statements.runById.get(id);
+      if (!row) throw new ApiError('NOT_FOUND', `No run with id ${id}.`);
+      if (!row.job_id) throw new ApiError('CONFLICT', `Run "${row.name}" never started.`);
+      const train = jobs.get(row.job_id).params as TrainJobParams;
+      if (!existsSync(join(train.runDir, request.checkpoint, 'checkpoint.json'))) {
+        throw new ApiError('CONFLICT', `Run "${row.name}" has no ${request.checkpoint} checkpoint yet; it stores one after its first validated epoch.`);
+      }
+      return { row, train };
+    });
+    const first = runs[0]!;
+    for (const { row, train } of runs.slice(1)) {
+      if (row.dataset_id !== first.row.dataset_id) throw new ApiError('VALIDATION', `Runs "${first.row.name}" and "${row.name}" were trained on different datasets; evaluate runs of one dataset together.`);
+      if (JSON.stringify(train.classNames) !== JSON.stringify(first.train.classNames)) {
+        throw new ApiError('VALIDATION', `Runs "${first.row.name}" and "${row.name}" have different classes (${first.train.classNames.join(', ')} / ${train.classNames.join(', ')}); an ensemble needs the same classes.`);
+      }
+    }
+    const images = db
+      .prepare<[string, string], { id: number; image_path: string; mask_path: string }>(
+        `SELECT i.id, i.image_path, ${effectiveMaskPath} AS mask_path FROM images i WHERE i.dataset_id = ? AND i.split = ? AND i.state = 'indexed' ORDER BY i.stem`,
+      )
+      .all(first.row.dataset_id ?? '', request.split);
+    if (images.length === 0) throw new ApiError('VALIDATION', `The dataset of run "${first.row.name}" has no ${request.split} images.`);
+    const params: EvaluationJobParams = {
+      members: runs.map(({ row, train }) => ({ name: row.name, runDir: train.runDir, checkpoint: request.checkpoint, config: train.config, classNames: train.classNames })),
+      labelMap: first.train.labelMap,
+      items: images.map((i) => ({ imageId: i.id, imagePath: i.image_path, maskPath: i.mask_path })),
+      tta: request.tta,
+    };
+    const job = jobs.enqueue('evaluate', params);
+    const id = Number(
+      db
+        .prepare(
+          `INSERT INTO evaluations (job_id, created_at, split, run_ids, run_names, class_names, tta, images)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          job.id,
+          new Date().toISOString(),
+          request.split,
+          JSON.stringify(runIds),
+          JSON.stringify(runs.map((r) => r.row.name)),
+          JSON.stringify(first.train.classNames),
+          request.tta ? JSON.stringify(request.tta) : null,
+          images.length,
+        ).lastInsertRowid,
+    );
+    this.options.onChanged();
+    return this.get(id);
+  }
+
+  list(): EvaluationSummary[] {
+    return this.options.db
+      .prepare<[], EvaluationRow>('SELECT * FROM evaluations ORDER BY id DESC')
+      .all()
+      .map((row) => this.summary(row));
+  }
+
+  get(id: number): EvaluationSummary {
+    const row = this.options.db.prepare<[number], EvaluationRow>('SELECT * FROM evaluations WHERE id = ?').get(id);
+    if (!row) throw new ApiError('NOT_FOUND', `No evaluation ${id}.`);
+    return this.summary(row);
+  }
+
+  private store(job: Job): void {
+    if (job.status === 'finished') {
+      const result = job.result as EvaluationJobResult;
+      this.options.db.prepare('UPDATE evaluations SET variants = ? WHERE job_id = ?').run(JSON.stringify(result.variants), job.id);
+    }
+    this.options.onChanged();
+  }
+
+  private summary(row: EvaluationRow): EvaluationSummary {
+    let job: Job | null = null;
+    try {
+      job = this.options.jobs.get(row.job_id);
+    } catch {
+      job = null;
+    }
+    const variants = row.variants ? (JSON.parse(row.variants) as EvaluationJobResult['variants']) : [];
+    return {
+      id: row.id,
+      createdAt: row.created_at,
+      jobId: row.job_id,
+      status: job?.status ?? 'failed',
+      reason: job?.reason ?? null,
+      split: row.split,
+      runIds: JSON.parse(row.run_ids) as string[],
+      runNames: JSON.parse(row.run_names) as string[],
+      classNames: JSON.parse(row.class_names) as string[],
+      tta: row.tta ? (JSON.parse(row.tta) as TtaOptions) : null,
+      images: row.images,
+      variants: variants.map((v) => {
+        const classIou = v.counts.map((c) => iou(c));
+        return { name: v.name, classIou, miou: meanOf(classIou) };
+      }),
+    };
+  }
+}
