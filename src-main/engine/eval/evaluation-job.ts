@@ -23,7 +23,8 @@ interface Member {
 
 /**
  * The `evaluate` job: every member run plain and with TTA, and (with two or more members) their
- * ensemble, plain and with TTA, on the same images; per-class counts for each variant.
+ * ensemble, plain and with TTA, on the same images; for two-class runs also a sweep of the
+ * decision threshold. Per-class counts for each variant.
  */
 export async function runEvaluationJob(raw: unknown, context: JobContext): Promise<EvaluationJobResult> {
   const params = raw as EvaluationJobParams;
@@ -44,6 +45,10 @@ export async function runEvaluationJob(raw: unknown, context: JobContext): Promi
       names.push(`ensemble of ${members.length}`);
       if (params.tta) names.push(`ensemble of ${members.length} + TTA`);
     }
+    // Two classes: a sweep of the decision threshold on the second class's probability (each run, plain).
+    const sweep = classes === 2 ? sweepThresholds : [];
+    const sweepName = (m: Member, t: number): string => `${m.name} @ p(${params.members[0]!.classNames[1]}) >= ${t.toFixed(2)}`;
+    for (const m of members) for (const t of sweep) names.push(sweepName(m, t));
     const totals = new Map<string, ClassCounts[]>(names.map((n) => [n, Array.from({ length: classes }, () => ({ tp: 0, fp: 0, fn: 0 }))]));
     const result: EvaluationJobResult = { variants: [], skipped: [] };
     for (const [i, item] of params.items.entries()) {
@@ -61,6 +66,7 @@ export async function runEvaluationJob(raw: unknown, context: JobContext): Promi
       for (const m of members) {
         const plain = predictImage(m.model, sample.image, sample.width, sample.height, m.size, m.overlap, m.state.normalization, m.batchSize);
         add(m.name, plain);
+        for (const t of sweep) addCounts(totals.get(sweepName(m, t))!, thresholdCounts(plain, sample.labels, t));
         accumulate(ensemble, plain);
         if (params.tta && ensembleTta) {
           const augmented = predictTta(m, sample.image, sample.width, sample.height, params.tta, plain);
@@ -79,6 +85,27 @@ export async function runEvaluationJob(raw: unknown, context: JobContext): Promi
   } finally {
     for (const m of members) m.model.dispose();
   }
+}
+
+export const sweepThresholds = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+/** Two-class counts when class 1 is predicted where its probability is at least `threshold`. */
+export function thresholdCounts(probs: Float32Array, labels: Uint8Array, threshold: number): ClassCounts[] {
+  const counts: ClassCounts[] = [
+    { tp: 0, fp: 0, fn: 0 },
+    { tp: 0, fp: 0, fn: 0 },
+  ];
+  for (let p = 0; p < labels.length; p += 1) {
+    const label = labels[p]!;
+    if (label > 1) continue;
+    const predicted = probs[p * 2 + 1]! >= threshold ? 1 : 0;
+    if (predicted === label) counts[label]!.tp += 1;
+    else {
+      counts[label]!.fn += 1;
+      counts[predicted]!.fp += 1;
+    }
+  }
+  return counts;
 }
 
 function accumulate(sum: Float32Array, probs: Float32Array): void {
