@@ -64,7 +64,7 @@ export async function predictCommand(args: string[]): Promise<void> {
   if (!values.run || !values.images || !values.out) throw new ApiError('VALIDATION', '--run ID, --images DIR and --out DIR are required.');
   const services = openServices(values['data-dir']);
   try {
-    const job = await finish(services, services.runs.predictFolder(values.run, resolve(values.images), resolve(values.out), checkpointOf(values.checkpoint)), 'predicting');
+    const job = await finish(services, services.predictions.predictFolder(values.run, resolve(values.images), resolve(values.out), checkpointOf(values.checkpoint)), 'predicting');
     const result = job.result as PredictResult;
     process.stdout.write(`Wrote ${result.written} prediction(s) to ${resolve(values.out)} (<name>_index.png and <name>_color.png).\n`);
     for (const s of result.skipped) process.stdout.write(`  skipped ${s.image}: ${s.message}\n`);

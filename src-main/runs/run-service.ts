@@ -1,28 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { extname, isAbsolute, join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { ignoreClassIndex } from '../../src-shared/classes';
-import type { ClassDef } from '../../src-shared/classes';
-import { drawWeight, exposure, replicationRepeats } from '../../src-shared/recipes';
-import type { ImageClassPixels, RecipePreview } from '../../src-shared/recipes';
+import { drawWeight, exposure } from '../../src-shared/recipes';
+import type { RecipePreview } from '../../src-shared/recipes';
 import type { EngineData, EngineResources, EpochReport } from '../../src-shared/engine-protocol';
 import { ApiError } from '../../src-shared/errors';
 import type { Job } from '../../src-shared/jobs';
 import { summarize } from '../../src-shared/metrics';
 import type { ClassCounts } from '../../src-shared/metrics';
 import { inputSizeProblem, runConfigSchema } from '../../src-shared/run-config';
-import type { RunConfig, RunConfigInput, RunStatus } from '../../src-shared/run-config';
+import type { RunConfigInput, RunStatus } from '../../src-shared/run-config';
 import { lttb } from '../../src-shared/lttb';
 import type { RunDetail, RunSummary, StepPoint } from '../../src-shared/runs';
-import type { EstimateResult, EvalJobParams, PredictJobParams, PredictResult, TrainItem, TrainJobParams, TrainResult } from '../../src-shared/training';
+import type { EstimateResult, EvalJobParams, TrainItem, TrainJobParams, TrainResult } from '../../src-shared/training';
 import { parseOrThrow } from '../../src-shared/validation';
 import type { Db } from '../db/connection';
 import { effectiveMaskPath } from '../db/dataset-statements';
 import type { RunRow } from '../db/run-statements';
 import type { Statements } from '../db/statements';
 import { parseClasses } from '../datasets/dataset-queries';
-import { imageExtensions } from '../datasets/pairing';
 import type { JobService } from '../jobs/job-service';
+import { resolveRecipes, trainClassPixels } from './recipe-resolution';
 import { runDetail, runSummary } from './run-queries';
 
 export interface RunServiceOptions {
@@ -143,40 +142,6 @@ export class RunService {
   }
 
   /**
-   * Turns the recipes' class names into what the engine uses: replication into repeats per
-   * training image, minority crops into training labels. Unknown names are refused with the valid ones.
-   */
-  private resolveRecipes(config: RunConfig, datasetName: string, classes: ClassDef[], trainPositions: number[]): void {
-    const positionsOf = (names: string[], what: string): number[] =>
-      names.map((name) => {
-        const position = classes.findIndex((c) => c.name === name);
-        if (position < 0 || !trainPositions.includes(position)) {
-          const valid = trainPositions.map((p) => classes[p]!.name).join(', ');
-          throw new ApiError('VALIDATION', `${what}: "${name}" is not a class ${datasetName} trains on; valid: ${valid}.`);
-        }
-        return position;
-      });
-    if (config.replicate) {
-      const positions = positionsOf(config.replicate.classes, 'replicate.classes');
-      config.replicate = { ...config.replicate, repeats: replicationRepeats(this.trainClassPixels(config.datasetId), positions, config.replicate.minShare, config.replicate.times) };
-    }
-    if (config.minorityCrops) {
-      const positions = positionsOf(config.minorityCrops.classes, 'minorityCrops.classes');
-      config.minorityCrops = { ...config.minorityCrops, labels: positions.map((p) => trainPositions.indexOf(p)) };
-    }
-  }
-
-  private trainClassPixels(datasetId: string): ImageClassPixels[] {
-    const byId = new Map<number, ImageClassPixels & { classPixels: number[] }>();
-    for (const row of this.options.statements.trainClassPixels.all(datasetId)) {
-      let image = byId.get(row.id);
-      if (!image) byId.set(row.id, (image = { id: row.id, totalPixels: row.total, classPixels: [] }));
-      if (row.class_index !== null) image.classPixels[row.class_index] = row.pixels ?? 0;
-    }
-    return [...byId.values()];
-  }
-
-  /**
    * What a launch's sampler recipes do before it runs: how many training images replication
    * repeats, and the expected pixel share per class with and without replication and hard-sample weights.
    */
@@ -186,7 +151,7 @@ export class RunService {
     const dataset = this.options.statements.datasetById.get(config.datasetId)!;
     const classes = parseClasses(dataset.classes);
     const trainPositions = classes.map((c, i) => (c.ignore ? -1 : i)).filter((i) => i >= 0);
-    const images = this.trainClassPixels(config.datasetId);
+    const images = trainClassPixels(this.options.statements, config.datasetId);
     const repeats = config.replicate?.repeats;
     const weights = config.sampler.kind === 'weighted' ? config.sampler.weights : undefined;
     return {
@@ -220,7 +185,7 @@ export class RunService {
     const trainClasses = classes.map((c, position) => ({ c, position })).filter(({ position }) => position !== ignore);
     if (trainClasses.length < 2) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${trainClasses.length} class(es) to learn; segmentation needs at least 2.`);
     const labelMap: [number, number][] = trainClasses.flatMap(({ c }, label) => c.values.map((value) => [value, label] as [number, number]));
-    this.resolveRecipes(config, dataset.name, classes, trainClasses.map(({ position }) => position));
+    resolveRecipes(config, dataset.name, classes, trainClasses.map(({ position }) => position), () => trainClassPixels(statements, config.datasetId));
     const images = statements.trainValImages.all(dataset.id);
     const item = (row: (typeof images)[number]): TrainItem => ({ imageId: row.id, imagePath: row.image_path, maskPath: row.mask_path });
     const train = images.filter((r) => r.split === 'train').map(item);
@@ -292,101 +257,8 @@ export class RunService {
     return done.result as { counts: ClassCounts[]; imageCounts: { imageId: number; counts: ClassCounts[] }[] };
   }
 
-  /**
-   * Predicts a split's images with the best checkpoint and stores them in the run's folder
-   * (`predictions/<split>[-tta]/<imageId>_index.png`) for Inspect's viewer, together with each
-   * image's confusion and confidently-wrong pixels against the mask in effect (review queue,
-   * confusion matrix). Flip TTA is stored as its own variant, so its effect per class shows.
-   */
-  async predictSplit(runId: string, split: 'val' | 'test', tta = false): Promise<{ written: number; skipped: number }> {
-    const { row, train } = this.trainParams(runId);
-    if (!existsSync(join(train.runDir, 'best', 'checkpoint.json'))) {
-      throw new ApiError('CONFLICT', `Run "${row.name}" has no checkpoint yet (it stores one after its first validated epoch); nothing to predict with.`);
-    }
-    const images = this.options.db
-      .prepare<[string, string], { id: number; image_path: string; mask_path: string }>(
-        `SELECT i.id, i.image_path, ${effectiveMaskPath} AS mask_path FROM images i WHERE i.dataset_id = ? AND i.split = ? AND i.state = 'indexed' ORDER BY i.stem`,
-      )
-      .all(row.dataset_id ?? '', split);
-    if (images.length === 0) throw new ApiError('VALIDATION', `The dataset of run "${row.name}" has no ${split} images (or no longer exists).`);
-    const variant = tta ? 'tta' : 'plain';
-    const job = this.predict(runId, images.map((i) => i.image_path), join(train.runDir, 'predictions', tta ? `${split}-tta` : split), 'best', images.map((i) => String(i.id)), {
-      tta,
-      truth: { masks: images.map((i) => i.mask_path), labelMap: train.labelMap },
-    });
-    const done = await this.options.jobs.whenDone(job.id);
-    if (done.status !== 'finished') throw new ApiError('ENGINE', `Predicting the ${split} split did not finish: ${done.reason ?? done.status}`);
-    const result = done.result as PredictResult;
-    const { statements, db } = this.options;
-    db.transaction(() => {
-      statements.predictionsClear.run(runId, split, variant);
-      statements.predictionImagesClear.run(runId, split, variant);
-      for (const image of result.images ?? []) {
-        statements.predictionImagePut.run({
-          run_id: runId,
-          split,
-          variant,
-          image_id: Number(image.name),
-          labelled: image.labelled,
-          confusion: JSON.stringify(image.confusion),
-          wrong_by_confidence: JSON.stringify(image.wrongByConfidence),
-        });
-      }
-      statements.predictionPut.run({ run_id: runId, split, variant, epoch: row.best_epoch, images: result.written, created_at: new Date().toISOString() });
-    })();
-    return { written: result.written, skipped: result.skipped.length };
-  }
-
-  /**
-   * Queues prediction of every image (JPEG, PNG, TIFF) in a folder with the best or last
-   * checkpoint, written to `outDir` as index and colour PNGs; non-images are reported and skipped.
-   */
-  predictFolder(runId: string, imagesDir: string, outDir: string, checkpoint: 'best' | 'last' = 'best'): Job {
-    if (!isAbsolute(imagesDir) || !isAbsolute(outDir)) throw new ApiError('VALIDATION', 'The images folder and the output folder must be absolute paths.');
-    const { row, train } = this.trainParams(runId);
-    if (!existsSync(join(train.runDir, checkpoint, 'checkpoint.json'))) {
-      throw new ApiError('CONFLICT', `Run "${row.name}" has no ${checkpoint} checkpoint yet; it stores one after its first validated epoch.`);
-    }
-    let files: string[];
-    try {
-      files = readdirSync(imagesDir)
-        .filter((name) => imageExtensions.includes(extname(name).toLowerCase()))
-        .sort();
-    } catch {
-      throw new ApiError('VALIDATION', `The images folder ${imagesDir} does not exist or cannot be read.`);
-    }
-    if (files.length === 0) throw new ApiError('VALIDATION', `No images (JPEG, PNG, TIFF) in ${imagesDir}.`);
-    return this.predict(runId, files.map((f) => join(imagesDir, f)), outDir, checkpoint);
-  }
-
-  /** Queues prediction of every image in a folder, written as index and colour PNGs. */
-  predict(
-    runId: string,
-    imagePaths: string[],
-    outDir: string,
-    checkpoint: 'best' | 'last' = 'best',
-    names?: string[],
-    extra: Pick<PredictJobParams, 'tta' | 'truth'> = {},
-  ): Job {
-    const { row, train } = this.trainParams(runId);
-    const dataset = row.dataset_id ? this.options.statements.datasetById.get(row.dataset_id) : undefined;
-    const colourOf = new Map((dataset ? parseClasses(dataset.classes) : []).map((c) => [c.name, c.color]));
-    const fallback = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-    const params: PredictJobParams = {
-      runDir: train.runDir,
-      checkpoint,
-      config: train.config,
-      classNames: train.classNames,
-      images: imagePaths,
-      outDir,
-      colors: train.classNames.map((name, i) => colourOf.get(name) ?? fallback[i % fallback.length]!),
-      ...(names && { names, indexOnly: true }),
-      ...extra,
-    };
-    return this.options.jobs.enqueue('predict', params);
-  }
-
-  private trainParams(runId: string): { row: RunRow; train: TrainJobParams } {
+  /** A started run's row and the parameters it was trained with (model, classes, label map, folder). */
+  trainParams(runId: string): { row: RunRow; train: TrainJobParams } {
     const row = this.row(runId);
     if (!row.job_id) throw new ApiError('CONFLICT', `Run "${row.name}" never started.`);
     return { row, train: this.options.jobs.get(row.job_id).params as TrainJobParams };

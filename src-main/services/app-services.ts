@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { SystemInfo } from '../../src-shared/contract';
 import { RunService } from '../runs/run-service';
 import { EvaluationService } from '../runs/evaluation-service';
+import { PredictionService } from '../runs/prediction-service';
 import { hardestImages, saveHardSampleWeights } from '../samples/hard-samples';
 import { confusionImages, predictionSummary, reviewQueue } from '../samples/predictions';
 import { DatasetService } from '../datasets/dataset-service';
@@ -43,6 +44,7 @@ export interface AppServices {
   readonly datasets: DatasetService;
   readonly samples: SampleDatasets;
   readonly runs: RunService;
+  readonly predictions: PredictionService;
   readonly revisions: RevisionService;
   readonly files: FileResolver;
   readonly dispatch: Dispatch;
@@ -85,6 +87,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }),
   });
   const runs = new RunService({ db, statements, jobs, dataDir: options.dataDir, onChanged: (run) => events.emit('run:update', run) });
+  const predictions = new PredictionService({ db, statements, jobs, runs });
   const evaluations = new EvaluationService({ db, statements, jobs, onChanged: () => events.emit('evals:changed', {}) });
   const samples = new SampleDatasets(jobs, datasets, statements, options.dataDir, options.logger);
   const recovered = jobs.recoverInterrupted();
@@ -138,8 +141,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     'runs:recipePreview': (config) => runs.recipePreview(config),
     'samples:hardest': (request) => hardestImages(statements, request),
     'samples:saveWeights': (request) => saveHardSampleWeights(db, statements, runs, request),
-    'runs:predictFolder': ({ runId, imagesDir, outDir, checkpoint }) => runs.predictFolder(runId, imagesDir, outDir, checkpoint),
-    'runs:predictSplit': ({ runId, split, tta }) => runs.predictSplit(runId, split, tta),
+    'runs:predictFolder': ({ runId, imagesDir, outDir, checkpoint }) => predictions.predictFolder(runId, imagesDir, outDir, checkpoint),
+    'runs:predictSplit': ({ runId, split, tta }) => predictions.predictSplit(runId, split, tta),
     'samples:predictions': ({ runId }) => predictionSummary(statements, runId),
     'samples:confusionImages': (request) => confusionImages(statements, request),
     'samples:reviewQueue': (request) => reviewQueue(statements, request),
@@ -163,6 +166,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     datasets,
     samples,
     runs,
+    predictions,
     revisions,
     files: createFileResolver(statements, join(options.dataDir, 'cache')),
     dispatch: createDispatcher(handlers, options.logger),

@@ -1,16 +1,13 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { addCounts } from '../../../src-shared/metrics';
 import type { ClassCounts } from '../../../src-shared/metrics';
-import { ttaViews } from '../../../src-shared/evaluations';
-import type { EvaluationJobParams, EvaluationJobResult, TtaOptions } from '../../../src-shared/evaluations';
-import type { Normalization } from '../data/batch';
+import type { EvaluationJobParams, EvaluationJobResult } from '../../../src-shared/evaluations';
 import { decodeSample } from '../data/decode';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
 import type { CheckpointState } from '../train/checkpoint';
 import { loadRunModel } from './load-model';
-import { flipRgb, predictImage, scoreImage } from './sliding-window';
+import { accumulate, predictImage, predictWithTta, scoreImage } from './sliding-window';
 
 interface Member {
   name: string;
@@ -69,7 +66,8 @@ export async function runEvaluationJob(raw: unknown, context: JobContext): Promi
         for (const t of sweep) addCounts(totals.get(sweepName(m, t))!, thresholdCounts(plain, sample.labels, t));
         accumulate(ensemble, plain);
         if (params.tta && ensembleTta) {
-          const augmented = predictTta(m, sample.image, sample.width, sample.height, params.tta, plain);
+          const window = { size: m.size, overlap: m.overlap, normalization: m.state.normalization, batchSize: m.batchSize };
+          const augmented = predictWithTta(m.model, sample.image, sample.width, sample.height, window, params.tta, plain);
           add(`${m.name} + TTA`, augmented);
           accumulate(ensembleTta, augmented);
         }
@@ -108,48 +106,3 @@ export function thresholdCounts(probs: Float32Array, labels: Uint8Array, thresho
   return counts;
 }
 
-function accumulate(sum: Float32Array, probs: Float32Array): void {
-  for (let i = 0; i < sum.length; i += 1) sum[i]! += probs[i]!;
-}
-
-/** Probabilities averaged over the TTA views (scales and flips), each mapped back to the image. `plain` is the view at scale 1 without flip. */
-function predictTta(m: Member, image: Uint8Array, width: number, height: number, tta: TtaOptions, plain: Float32Array): Float32Array {
-  const classes = plain.length / (width * height);
-  const sum = Float32Array.from(plain);
-  const views = ttaViews(tta).slice(1);
-  for (const view of views) {
-    const w = Math.max(1, Math.round(width * view.scale));
-    const h = Math.max(1, Math.round(height * view.scale));
-    let input = view.scale === 1 ? image : resizeRgb(image, width, height, w, h);
-    if (view.flip !== 'none') input = flipRgb(input, w, h, view.flip);
-    let probs = predictImage(m.model, input, w, h, m.size, m.overlap, m.state.normalization as Normalization, m.batchSize);
-    if (view.flip !== 'none') probs = flipProbs(probs, w, h, classes, view.flip);
-    if (view.scale !== 1) probs = resizeProbs(probs, w, h, width, height, classes);
-    accumulate(sum, probs);
-  }
-  const n = views.length + 1;
-  for (let i = 0; i < sum.length; i += 1) sum[i]! /= n;
-  return sum;
-}
-
-function resizeRgb(image: Uint8Array, width: number, height: number, w: number, h: number): Uint8Array {
-  return tf.tidy(() => {
-    const resized = tf.image.resizeBilinear(tf.tensor3d(image, [height, width, 3], 'int32').toFloat(), [h, w]);
-    return Uint8Array.from(resized.round().clipByValue(0, 255).dataSync());
-  });
-}
-
-function resizeProbs(probs: Float32Array, w: number, h: number, width: number, height: number, classes: number): Float32Array {
-  return tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(probs, [h, w, classes]), [height, width]).dataSync() as Float32Array);
-}
-
-function flipProbs(probs: Float32Array, width: number, height: number, classes: number, axis: 'x' | 'y'): Float32Array {
-  const out = new Float32Array(probs.length);
-  for (let y = 0; y < height; y += 1) {
-    for (let x = 0; x < width; x += 1) {
-      const from = axis === 'x' ? y * width + (width - 1 - x) : (height - 1 - y) * width + x;
-      out.set(probs.subarray(from * classes, from * classes + classes), (y * width + x) * classes);
-    }
-  }
-  return out;
-}

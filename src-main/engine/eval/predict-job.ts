@@ -9,7 +9,7 @@ import { decodeImage, decodeLabels } from '../data/decode';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
 import { loadRunModel } from './load-model';
-import { predictImage, predictImageWithFlips } from './sliding-window';
+import { predictImage, predictWithTta } from './sliding-window';
 
 /**
  * The `predict` job: every image through the run's checkpoint (sliding windows with overlap,
@@ -23,7 +23,6 @@ export async function runPredictJob(raw: unknown, context: JobContext): Promise<
   const classes = params.classNames.length;
   const result: PredictResult = { written: 0, skipped: [], ...(params.truth && { images: [] }) };
   const labelMap = new Map(params.truth?.labelMap ?? []);
-  const predict = params.tta ? predictImageWithFlips : predictImage;
   try {
     await mkdir(params.outDir, { recursive: true });
     for (const [i, path] of params.images.entries()) {
@@ -36,7 +35,11 @@ export async function runPredictJob(raw: unknown, context: JobContext): Promise<
         context.progress(i + 1, params.images.length, `skipped ${basename(path)}`);
         continue;
       }
-      const probs = predict(model, image.data, image.width, image.height, params.config.inputSize, params.config.validationOverlap, state.normalization, params.config.batchSize);
+      const window = { size: params.config.inputSize, overlap: params.config.validationOverlap, normalization: state.normalization, batchSize: params.config.batchSize };
+      // Flip TTA: the image and its two mirrors, the one augmentation code path the evaluation jobs use too.
+      const probs = params.tta
+        ? predictWithTta(model, image.data, image.width, image.height, window, { flips: true, scales: [] })
+        : predictImage(model, image.data, image.width, image.height, window.size, window.overlap, window.normalization, window.batchSize);
       const pixels = image.width * image.height;
       const index = Buffer.alloc(pixels);
       const colour = Buffer.alloc(pixels * 3);

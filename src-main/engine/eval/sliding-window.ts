@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ignoreLabel } from '../../../src-shared/class-weights';
 import type { ClassCounts } from '../../../src-shared/metrics';
+import { ttaViews } from '../../../src-shared/evaluations';
+import type { TtaOptions } from '../../../src-shared/evaluations';
 import type { Normalization } from '../data/batch';
 import { imageTensor } from '../data/batch';
 
@@ -102,31 +104,60 @@ export function flipRgb(image: Uint8Array, width: number, height: number, axis: 
 }
 
 /**
- * Flip test-time augmentation: the probabilities of the image, its left-right and its top-bottom
- * mirror (mapped back), averaged.
+ * Test-time augmentation: probabilities averaged over the views of `ttaViews` (scales and flips),
+ * each predicted by sliding windows and mapped back onto the image. `plain` is the view at scale 1
+ * without a flip when the caller already has it.
  */
-export function predictImageWithFlips(
+export function predictWithTta(
   model: tfl.LayersModel,
   image: Uint8Array,
   width: number,
   height: number,
-  size: number,
-  overlap: number,
-  normalization: Normalization,
-  batchSize: number,
+  window: { size: number; overlap: number; normalization: Normalization; batchSize: number },
+  tta: TtaOptions,
+  plain: Float32Array = predictImage(model, image, width, height, window.size, window.overlap, window.normalization, window.batchSize),
 ): Float32Array {
-  const sum = predictImage(model, image, width, height, size, overlap, normalization, batchSize);
-  const classes = sum.length / (width * height);
-  for (const axis of ['x', 'y'] as const) {
-    const flipped = predictImage(model, flipRgb(image, width, height, axis), width, height, size, overlap, normalization, batchSize);
-    for (let y = 0; y < height; y += 1) {
-      for (let x = 0; x < width; x += 1) {
-        const p = y * width + x;
-        const q = axis === 'x' ? y * width + (width - 1 - x) : (height - 1 - y) * width + x;
-        for (let c = 0; c < classes; c += 1) sum[p * classes + c]! += flipped[q * classes + c]!;
-      }
+  const classes = plain.length / (width * height);
+  const sum = Float32Array.from(plain);
+  const views = ttaViews(tta).slice(1);
+  for (const view of views) {
+    const w = Math.max(1, Math.round(width * view.scale));
+    const h = Math.max(1, Math.round(height * view.scale));
+    let input = view.scale === 1 ? image : resizeRgb(image, width, height, w, h);
+    if (view.flip !== 'none') input = flipRgb(input, w, h, view.flip);
+    let probs = predictImage(model, input, w, h, window.size, window.overlap, window.normalization, window.batchSize);
+    if (view.flip !== 'none') probs = flipProbs(probs, w, h, classes, view.flip);
+    if (view.scale !== 1) probs = resizeProbs(probs, w, h, width, height, classes);
+    accumulate(sum, probs);
+  }
+  const n = views.length + 1;
+  for (let i = 0; i < sum.length; i += 1) sum[i]! /= n;
+  return sum;
+}
+
+function resizeRgb(image: Uint8Array, width: number, height: number, w: number, h: number): Uint8Array {
+  return tf.tidy(() => {
+    const resized = tf.image.resizeBilinear(tf.tensor3d(image, [height, width, 3], 'int32').toFloat(), [h, w]);
+    return Uint8Array.from(resized.round().clipByValue(0, 255).dataSync());
+  });
+}
+
+function resizeProbs(probs: Float32Array, w: number, h: number, width: number, height: number, classes: number): Float32Array {
+  return tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(probs, [h, w, classes]), [height, width]).dataSync() as Float32Array);
+}
+
+function flipProbs(probs: Float32Array, width: number, height: number, classes: number, axis: 'x' | 'y'): Float32Array {
+  const out = new Float32Array(probs.length);
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      const from = axis === 'x' ? y * width + (width - 1 - x) : (height - 1 - y) * width + x;
+      out.set(probs.subarray(from * classes, from * classes + classes), (y * width + x) * classes);
     }
   }
-  for (let i = 0; i < sum.length; i += 1) sum[i]! /= 3;
-  return sum;
+  return out;
+}
+
+/** Adds `probs` into `sum`, element by element. */
+export function accumulate(sum: Float32Array, probs: Float32Array): void {
+  for (let i = 0; i < sum.length; i += 1) sum[i]! += probs[i]!;
 }

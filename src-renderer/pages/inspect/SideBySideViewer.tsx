@@ -13,6 +13,7 @@ import { zoomAround } from '../../hooks/usePanZoom';
 import { paintErrors } from './error-map';
 import type { ErrorCounts, ErrorMode } from './error-map';
 import { LabelPanel } from './LabelPanel';
+import { ViewerControls } from './ViewerControls';
 import type { Tool } from './LabelPanel';
 
 export interface RunChoice {
@@ -100,7 +101,12 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
 
   useEffect(() => {
     const controller = new AbortController();
-    const positionToLabel = datasetClasses.map((c) => (c.ignore ? -1 : classNames.indexOf(c.name)));
+    // Dataset class position -> the run's label; the ignore class, unknown values and classes the run lacks -> unknownClass.
+    const labelOf = new Uint8Array(256).fill(unknownClass);
+    datasetClasses.forEach((c, position) => {
+      const label = c.ignore ? -1 : classNames.indexOf(c.name);
+      if (label >= 0) labelOf[position] = label;
+    });
     Promise.all([
       loadMask(`${fileUrl('mask', imageId)}?v=${maskVersion}`, maskKind, datasetClasses, controller.signal),
       loadMask(fileUrl('prediction', imageId, run.id), 'index', labelClasses, controller.signal),
@@ -111,10 +117,8 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
         : Promise.resolve(null),
     ])
       .then(([truthMask, predictionMask, otherMask]) => {
-        const truth = truthMask.classMap.map((p) => {
-          const label = p === unknownClass ? -1 : (positionToLabel[p] ?? -1);
-          return label < 0 ? unknownClass : label;
-        });
+        const truth = new Uint8Array(truthMask.classMap.length);
+        for (let p = 0; p < truth.length; p += 1) truth[p] = labelOf[truthMask.classMap[p]!]!;
         setLoaded({ key, data: { width: truthMask.width, height: truthMask.height, truth, prediction: predictionMask.classMap, other: otherMask?.classMap ?? null } });
         setError(null);
       })
@@ -293,89 +297,19 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
             {counts ? describeCounts(mode, counts.main) : ''}
           </span>
         </ViewerBar>
-        <div className="row viewer-controls">
-          <label className="field inline small">
-            <span>Error map</span>
-            <select
-              value={mode.kind === 'by-true-class' ? 'all' : mode.kind === 'class' ? `c${mode.label}` : 'pair'}
-              onChange={(e) => {
-                const v = e.target.value;
-                setMode(v === 'all' ? { kind: 'by-true-class' } : v === 'pair' ? { kind: 'pair', truth: 0, predicted: Math.min(1, classNames.length - 1) } : { kind: 'class', label: Number(v.slice(1)) });
-              }}
-              data-testid="side-mode"
-            >
-              <option value="all">All errors, by true class</option>
-              {classNames.map((name, i) => (
-                <option key={name} value={`c${i}`}>
-                  {name}: false positives / false negatives
-                </option>
-              ))}
-              <option value="pair">Confusion pair…</option>
-            </select>
-          </label>
-          {mode.kind === 'pair' ? (
-            <span className="small" data-testid="side-pair">
-              predicted{' '}
-              <select value={mode.predicted} onChange={(e) => setMode({ ...mode, predicted: Number(e.target.value) })} aria-label="Predicted class">
-                {classNames.map((name, i) => (
-                  <option key={name} value={i}>
-                    {name}
-                  </option>
-                ))}
-              </select>{' '}
-              where the truth is{' '}
-              <select value={mode.truth} onChange={(e) => setMode({ ...mode, truth: Number(e.target.value) })} aria-label="True class">
-                {classNames.map((name, i) => (
-                  <option key={name} value={i}>
-                    {name}
-                  </option>
-                ))}
-              </select>
-            </span>
-          ) : null}
-          {mode.kind === 'class' ? (
-            <span className="small">
-              <span className="swatch" style={{ background: 'rgb(255,69,58)' }} /> false positive <span className="swatch" style={{ background: 'rgb(10,132,255)' }} /> false negative
-            </span>
-          ) : null}
-          <label className="field inline small">
-            <span>Opacity</span>
-            <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setOpacity(Number(e.target.value))} data-testid="side-opacity" />
-          </label>
-          <span className="row class-toggles">
-            {labelClasses.map((c, i) => (
-              <label key={c.name} className="small">
-                <input
-                  type="checkbox"
-                  checked={!hidden.has(i)}
-                  onChange={() =>
-                    setHidden((h) => {
-                      const next = new Set(h);
-                      if (next.has(i)) next.delete(i);
-                      else next.add(i);
-                      return next;
-                    })
-                  }
-                />
-                <span className="swatch" style={{ background: c.color }} />
-                {c.name}
-              </label>
-            ))}
-          </span>
-          {otherRuns.length > 0 ? (
-            <label className="field inline small">
-              <span>Beside run</span>
-              <select value={otherRunId} onChange={(e) => setOtherRunId(e.target.value)} data-testid="side-other-run">
-                <option value="">none</option>
-                {otherRuns.map((r) => (
-                  <option key={r.id} value={r.id}>
-                    {r.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-          ) : null}
-        </div>
+        <ViewerControls
+          mode={mode}
+          onMode={setMode}
+          classNames={classNames}
+          labelClasses={labelClasses}
+          opacity={opacity}
+          onOpacity={setOpacity}
+          hidden={hidden}
+          onHidden={setHidden}
+          otherRuns={otherRuns}
+          otherRunId={otherRunId}
+          onOtherRun={setOtherRunId}
+        />
         <ErrorNote message={error} />
         <div className="viewer-body">
           <div className={`side-grid ${otherRunId ? 'six' : ''} tool-${tool}`} ref={grid}>

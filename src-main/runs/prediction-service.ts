@@ -1,0 +1,114 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { extname, isAbsolute, join } from 'node:path';
+import { ApiError } from '../../src-shared/errors';
+import type { Job } from '../../src-shared/jobs';
+import type { PredictJobParams, PredictResult } from '../../src-shared/training';
+import type { Db } from '../db/connection';
+import { effectiveMaskPath } from '../db/dataset-statements';
+import type { Statements } from '../db/statements';
+import { parseClasses } from '../datasets/dataset-queries';
+import { imageExtensions } from '../datasets/pairing';
+import type { JobService } from '../jobs/job-service';
+import type { RunService } from './run-service';
+
+/**
+ * Predictions with a trained run: a split stored for Inspect (with per-image confusion and
+ * confidence, plain or flip TTA), any folder of images, written as index and colour PNGs.
+ */
+export class PredictionService {
+  constructor(private readonly options: { db: Db; statements: Statements; jobs: JobService; runs: RunService }) {}
+
+  /**
+   * Predicts a split's images with the best checkpoint and stores them in the run's folder
+   * (`predictions/<split>[-tta]/<imageId>_index.png`) for Inspect's viewer, together with each
+   * image's confusion and confidently-wrong pixels against the mask in effect (review queue,
+   * confusion matrix). Flip TTA is stored as its own variant, so its effect per class shows.
+   */
+  async predictSplit(runId: string, split: 'val' | 'test', tta = false): Promise<{ written: number; skipped: number }> {
+    const { row, train } = this.options.runs.trainParams(runId);
+    if (!existsSync(join(train.runDir, 'best', 'checkpoint.json'))) {
+      throw new ApiError('CONFLICT', `Run "${row.name}" has no checkpoint yet (it stores one after its first validated epoch); nothing to predict with.`);
+    }
+    const images = this.options.db
+      .prepare<[string, string], { id: number; image_path: string; mask_path: string }>(
+        `SELECT i.id, i.image_path, ${effectiveMaskPath} AS mask_path FROM images i WHERE i.dataset_id = ? AND i.split = ? AND i.state = 'indexed' ORDER BY i.stem`,
+      )
+      .all(row.dataset_id ?? '', split);
+    if (images.length === 0) throw new ApiError('VALIDATION', `The dataset of run "${row.name}" has no ${split} images (or no longer exists).`);
+    const variant = tta ? 'tta' : 'plain';
+    const job = this.predict(runId, images.map((i) => i.image_path), join(train.runDir, 'predictions', tta ? `${split}-tta` : split), 'best', images.map((i) => String(i.id)), {
+      tta,
+      truth: { masks: images.map((i) => i.mask_path), labelMap: train.labelMap },
+    });
+    const done = await this.options.jobs.whenDone(job.id);
+    if (done.status !== 'finished') throw new ApiError('ENGINE', `Predicting the ${split} split did not finish: ${done.reason ?? done.status}`);
+    const result = done.result as PredictResult;
+    const { statements, db } = this.options;
+    db.transaction(() => {
+      statements.predictionsClear.run(runId, split, variant);
+      statements.predictionImagesClear.run(runId, split, variant);
+      for (const image of result.images ?? []) {
+        statements.predictionImagePut.run({
+          run_id: runId,
+          split,
+          variant,
+          image_id: Number(image.name),
+          labelled: image.labelled,
+          confusion: JSON.stringify(image.confusion),
+          wrong_by_confidence: JSON.stringify(image.wrongByConfidence),
+        });
+      }
+      statements.predictionPut.run({ run_id: runId, split, variant, epoch: row.best_epoch, images: result.written, created_at: new Date().toISOString() });
+    })();
+    return { written: result.written, skipped: result.skipped.length };
+  }
+
+  /**
+   * Queues prediction of every image (JPEG, PNG, TIFF) in a folder with the best or last
+   * checkpoint, written to `outDir` as index and colour PNGs; non-images are reported and skipped.
+   */
+  predictFolder(runId: string, imagesDir: string, outDir: string, checkpoint: 'best' | 'last' = 'best'): Job {
+    if (!isAbsolute(imagesDir) || !isAbsolute(outDir)) throw new ApiError('VALIDATION', 'The images folder and the output folder must be absolute paths.');
+    const { row, train } = this.options.runs.trainParams(runId);
+    if (!existsSync(join(train.runDir, checkpoint, 'checkpoint.json'))) {
+      throw new ApiError('CONFLICT', `Run "${row.name}" has no ${checkpoint} checkpoint yet; it stores one after its first validated epoch.`);
+    }
+    let files: string[];
+    try {
+      files = readdirSync(imagesDir)
+        .filter((name) => imageExtensions.includes(extname(name).toLowerCase()))
+        .sort();
+    } catch {
+      throw new ApiError('VALIDATION', `The images folder ${imagesDir} does not exist or cannot be read.`);
+    }
+    if (files.length === 0) throw new ApiError('VALIDATION', `No images (JPEG, PNG, TIFF) in ${imagesDir}.`);
+    return this.predict(runId, files.map((f) => join(imagesDir, f)), outDir, checkpoint);
+  }
+
+  /** Queues prediction of every image in a folder, written as index and colour PNGs. */
+  predict(
+    runId: string,
+    imagePaths: string[],
+    outDir: string,
+    checkpoint: 'best' | 'last' = 'best',
+    names?: string[],
+    extra: Pick<PredictJobParams, 'tta' | 'truth'> = {},
+  ): Job {
+    const { row, train } = this.options.runs.trainParams(runId);
+    const dataset = row.dataset_id ? this.options.statements.datasetById.get(row.dataset_id) : undefined;
+    const colourOf = new Map((dataset ? parseClasses(dataset.classes) : []).map((c) => [c.name, c.color]));
+    const fallback = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+    const params: PredictJobParams = {
+      runDir: train.runDir,
+      checkpoint,
+      config: train.config,
+      classNames: train.classNames,
+      images: imagePaths,
+      outDir,
+      colors: train.classNames.map((name, i) => colourOf.get(name) ?? fallback[i % fallback.length]!),
+      ...(names && { names, indexOnly: true }),
+      ...extra,
+    };
+    return this.options.jobs.enqueue('predict', params);
+  }
+}
