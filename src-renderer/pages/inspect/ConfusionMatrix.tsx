@@ -45,9 +45,16 @@ export function ConfusionMatrix({
                   style={{ background: `hsl(${hue} 60% ${Math.round(96 - value * 50)}%)`, color: value > 0.55 ? '#fff' : undefined }}
                   title={`${pixels.toLocaleString()} px of ${truthName} predicted as ${predictedName}`}
                 >
-                  <button type="button" className="cell-button" disabled={pixels === 0 || t === p} onClick={() => onCell(t, p)} data-testid={`confusion-${t}-${p}`}>
-                    {(value * 100).toFixed(1)}%
-                  </button>
+                  {t === p ? (
+                    // The diagonal is the correct pixels: shown as it is, not a confusion to list.
+                    <span className="cell-button diagonal" data-testid={`confusion-${t}-${p}`}>
+                      {(value * 100).toFixed(1)}%
+                    </span>
+                  ) : (
+                    <button type="button" className="cell-button" disabled={pixels === 0} onClick={() => onCell(t, p)} data-testid={`confusion-${t}-${p}`}>
+                      {(value * 100).toFixed(1)}%
+                    </button>
+                  )}
                 </td>
               );
             })}
