@@ -1,6 +1,7 @@
 import { backendChoices } from './settings';
 import { classWeightModes } from './class-weights';
 import { minorityCropSchema, replicationSchema } from './recipes';
+import { distillSchema } from './distill';
 import { z } from './zod';
 
 /** Names the engine registries implement (tests check the registries match these lists). */
@@ -88,6 +89,8 @@ export const runConfigSchema = z.strictObject({
   replicate: replicationSchema.nullable().default(null),
   /** Minority-centred crops: a share of crops centred on a pixel of chosen classes. */
   minorityCrops: minorityCropSchema.nullable().default(null),
+  /** Knowledge distillation from a finished run (the teacher). */
+  distill: distillSchema.nullable().default(null),
   /** Sliding-window overlap for validation on images larger than the input size. */
   validationOverlap: z.number().min(0).max(0.75).default(0.25),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),

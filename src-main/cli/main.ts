@@ -26,6 +26,8 @@ Usage:
   segbench train --resume RUN                  train in the engine with progress; prints the run id, best epoch, mIoU
                  [--replicate "A,B" --replicate-share 0.05 --replicate-times 2]   repeat images rich in classes A, B
                  [--minority-crops "A,B" --minority-share 0.7]                    centre that share of crops on A, B
+                 [--distill-from RUN --distill-alpha 0.7 --distill-temperature 2 --distill-matrix FILE]
+                                               learn from a finished run (matrix: JSON rows per teacher class, sum 1)
                                                and per-class IoU. Models: unet, unet-mobilenetv2, deeplabv3plus, fpn
   segbench eval --run ID [--split val|test] [--checkpoint best|last] [--json]
   segbench predict --run ID --images DIR --out DIR [--checkpoint best|last]

@@ -54,10 +54,19 @@ const share = (flag: string, text: string): number => {
   return value;
 };
 
+function readMatrix(path: string): number[][] {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as number[][];
+  } catch (error) {
+    throw new ApiError('VALIDATION', `Cannot read the class matrix ${path}: ${(error as Error).message}. It is a JSON array with one row per teacher class, e.g. [[1,0,0],[0,0.7,0.3]].`);
+  }
+}
+
 /**
  * `segbench train --dataset NAME [--model M] [--epochs N] [--size S] [--batch B] [--config FILE] [--resume RUN] [--json]`
  * Recipes: `--replicate "Water,Building" [--replicate-share 0.05] [--replicate-times 2]`,
- * `--minority-crops "Water" [--minority-share 0.7]`; hard-sample weights via the config file's
+ * `--minority-crops "Water" [--minority-share 0.7]`; distillation: `--distill-from RUN [--distill-alpha 0.7]
+ * [--distill-temperature 2] [--distill-matrix FILE]` (a JSON array, one row per teacher class); hard-sample weights via the config file's
  * `sampler: { "weightsFromRun": RUN }`.
  */
 export async function trainCommand(args: string[]): Promise<void> {
@@ -75,6 +84,10 @@ export async function trainCommand(args: string[]): Promise<void> {
       'replicate-times': { type: 'string' },
       'minority-crops': { type: 'string' },
       'minority-share': { type: 'string' },
+      'distill-from': { type: 'string' },
+      'distill-alpha': { type: 'string' },
+      'distill-temperature': { type: 'string' },
+      'distill-matrix': { type: 'string' },
       config: { type: 'string' },
       resume: { type: 'string' },
       'data-dir': { type: 'string' },
@@ -119,6 +132,14 @@ export async function trainCommand(args: string[]): Promise<void> {
           },
         }),
       };
+      if (values['distill-from'] !== undefined) {
+        config.distill = {
+          teacherRunId: values['distill-from'],
+          ...(values['distill-alpha'] !== undefined && { alpha: share('--distill-alpha', values['distill-alpha']) }),
+          ...(values['distill-temperature'] !== undefined && { temperature: Number(values['distill-temperature']) }),
+          ...(values['distill-matrix'] !== undefined && { matrix: readMatrix(values['distill-matrix']) }),
+        };
+      }
       run = services.runs.start(config);
     }
     const log = (text: string): void => void process.stderr.write(`${text}\n`);

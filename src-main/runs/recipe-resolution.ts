@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ClassDef } from '../../src-shared/classes';
+import { classMatrixProblem, defaultClassMatrix, teacherInputProblem } from '../../src-shared/distill';
+import type { Distill } from '../../src-shared/distill';
 import { ApiError } from '../../src-shared/errors';
 import { replicationRepeats } from '../../src-shared/recipes';
 import type { ImageClassPixels } from '../../src-shared/recipes';
@@ -38,4 +42,34 @@ export function trainClassPixels(statements: Statements, datasetId: string): Ima
     if (row.class_index !== null) image.classPixels[row.class_index] = row.pixels ?? 0;
   }
   return [...byId.values()];
+}
+
+/**
+ * Resolves a distillation teacher: a run that is not training, with a best checkpoint, the same
+ * input size, and a class matrix (given, or identity by name) whose rows sum to 1.
+ */
+export function resolveDistill(statements: Statements, distill: Distill, inputSize: number, studentClasses: string[]): Distill {
+  const row = statements.runById.get(distill.teacherRunId);
+  if (!row) throw new ApiError('NOT_FOUND', `distill.teacherRunId: no run with id ${distill.teacherRunId}. Pick a finished run on the Runs page.`);
+  if (row.status === 'queued' || row.status === 'running') {
+    throw new ApiError('CONFLICT', `The teacher "${row.name}" is ${row.status}; distil from it once it has finished.`);
+  }
+  if (!row.run_dir || !existsSync(join(row.run_dir, 'best', 'checkpoint.json'))) {
+    throw new ApiError('VALIDATION', `The teacher "${row.name}" has no best checkpoint; it must finish at least one epoch.`);
+  }
+  const config = JSON.parse(row.config) as RunConfig;
+  const sizeProblem = teacherInputProblem([null, config.inputSize, config.inputSize, 3], [null, inputSize, inputSize, 3]);
+  if (sizeProblem) throw new ApiError('VALIDATION', sizeProblem);
+  const teacherClasses = JSON.parse(row.class_names) as string[];
+  let matrix = distill.matrix;
+  if (!matrix) {
+    try {
+      matrix = defaultClassMatrix(teacherClasses, studentClasses);
+    } catch (error) {
+      throw new ApiError('VALIDATION', `distill.matrix: ${(error as Error).message}.`);
+    }
+  }
+  const problem = classMatrixProblem(matrix, teacherClasses, studentClasses);
+  if (problem) throw new ApiError('VALIDATION', `distill.matrix: ${problem}`);
+  return { ...distill, matrix, teacher: { runDir: row.run_dir, config: { ...config, distill: null }, classNames: teacherClasses } };
 }

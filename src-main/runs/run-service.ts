@@ -21,7 +21,7 @@ import type { RunRow } from '../db/run-statements';
 import type { Statements } from '../db/statements';
 import { parseClasses } from '../datasets/dataset-queries';
 import type { JobService } from '../jobs/job-service';
-import { resolveRecipes, trainClassPixels } from './recipe-resolution';
+import { resolveDistill, resolveRecipes, trainClassPixels } from './recipe-resolution';
 import { runDetail, runSummary } from './run-queries';
 
 export interface RunServiceOptions {
@@ -186,6 +186,7 @@ export class RunService {
     if (trainClasses.length < 2) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${trainClasses.length} class(es) to learn; segmentation needs at least 2.`);
     const labelMap: [number, number][] = trainClasses.flatMap(({ c }, label) => c.values.map((value) => [value, label] as [number, number]));
     resolveRecipes(config, dataset.name, classes, trainClasses.map(({ position }) => position), () => trainClassPixels(statements, config.datasetId));
+    if (config.distill) config.distill = resolveDistill(statements, config.distill, config.inputSize, trainClasses.map(({ c }) => c.name));
     const images = statements.trainValImages.all(dataset.id);
     const item = (row: (typeof images)[number]): TrainItem => ({ imageId: row.id, imagePath: row.image_path, maskPath: row.mask_path });
     const train = images.filter((r) => r.split === 'train').map(item);

@@ -236,3 +236,26 @@ test('data recipes in the launch form: replication raises the minority share in 
   await page.locator('[data-testid="run-view"] [data-testid="run-status"][data-status="finished"]').waitFor({ timeout: 120_000 });
   assert.deepEqual(errors, []);
 });
+
+test('distillation in the launch form: a finished run teaches, the class matrix is identity by name, a bad row is marked, the student trains', async () => {
+  await page.getByTestId('nav-runs').click();
+  await page.getByTestId('run-new').click();
+  await fillTinyRun(page, { epochs: 1, steps: 2, batch: 4, name: 'tiny student' });
+  await page.getByTestId('form-distill-on').check();
+  const teacher = page.getByTestId('form-distill-teacher');
+  const teacherId = await teacher.locator('option', { hasText: 'tiny recipes' }).getAttribute('value');
+  await teacher.selectOption(teacherId!);
+  const matrix = page.getByTestId('form-distill-matrix');
+  await matrix.getByText('Identity by name.').waitFor();
+  await matrix.locator('summary').click();
+  const first = matrix.locator('tbody tr').first();
+  const name = (await first.locator('td').first().textContent()) ?? '';
+  await first.getByLabel(`${name} to ${name}`).fill('0.5');
+  await matrix.getByText(new RegExp(`row "${name.replace(/[()]/g, '\\$&')}" sums to 0.5`)).waitFor();
+  await screenshot(page, 'launch-distill');
+  await first.getByLabel(`${name} to ${name}`).fill('1');
+  await page.getByTestId('form-distill-alpha').fill('0.6');
+  await page.getByTestId('form-launch').click();
+  await page.locator('[data-testid="run-view"] [data-testid="run-status"][data-status="finished"]').waitFor({ timeout: 120_000 });
+  assert.deepEqual(errors, []);
+});

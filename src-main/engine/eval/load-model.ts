@@ -15,6 +15,15 @@ export async function loadRunModel(ref: ModelRef): Promise<{ model: tfl.LayersMo
     throw new ApiError('VALIDATION', `This run has no ${ref.checkpoint} checkpoint (${dir}); it never finished an epoch. Train it first.`);
   }
   await selectBackend(ref.config.backend);
+  return buildRunModel(ref);
+}
+
+/** The run's model with its checkpoint, on the backend already selected (a teacher inside a training job). */
+export async function buildRunModel(ref: ModelRef): Promise<{ model: tfl.LayersModel; state: CheckpointState }> {
+  const dir = join(ref.runDir, ref.checkpoint);
+  if (!existsSync(join(dir, 'checkpoint.json'))) {
+    throw new ApiError('VALIDATION', `The run at ${ref.runDir} has no ${ref.checkpoint} checkpoint; it never finished an epoch.`);
+  }
   const model = createModel(ref.config.model, {
     classes: ref.classNames.length,
     inputChannels: 3,

@@ -12,6 +12,12 @@ import { epochOrder } from '../data/sampler';
 import type { JobContext } from '../job-context';
 import { JobCancelled } from '../job-context';
 import { getLoss } from '../losses/registry';
+import { distillationLoss, teacherTargets } from '../losses/distill';
+import { buildRunModel } from '../eval/load-model';
+import { teacherInputProblem } from '../../../src-shared/distill';
+import type { RunConfig } from '../../../src-shared/run-config';
+import { ApiError } from '../../../src-shared/errors';
+import type { Normalization } from '../data/batch';
 import { loadPretrainedWeights } from '../models/pretrained';
 import { createModel } from '../models/registry';
 import { Optimizer, clipByGlobalNorm } from '../optim/optimizer';
@@ -44,13 +50,43 @@ export async function runTrainJob(raw: unknown, context: JobContext): Promise<Tr
   });
   const stableName = new Map(model.trainableWeights.map((w) => [(w.read() as tf.Variable).name, w.originalName]));
   const optimizer = new Optimizer({ ...params.config.optimizer }, (v) => stableName.get(v.name) ?? v.name);
+  let teacher: Teacher | null = null;
   try {
     if (backend.backend === 'wasm') checkWasmMemory(model, params.config.batchSize, params.config.inputSize);
-    return await train(params, model, optimizer, backend, context);
+    teacher = await loadTeacher(params.config, model);
+    return await train(params, model, optimizer, backend, context, teacher);
   } finally {
     optimizer.dispose();
     model.dispose();
+    teacher?.model.dispose();
+    teacher?.matrix.dispose();
   }
+}
+
+/** A distillation teacher: its model (best checkpoint), its own input normalisation, the class matrix. */
+interface Teacher {
+  model: tfl.LayersModel;
+  normalization: Normalization;
+  matrix: tf.Tensor2D;
+  alpha: number;
+  temperature: number;
+}
+
+async function loadTeacher(config: RunConfig, student: tfl.LayersModel): Promise<Teacher | null> {
+  const distill = config.distill;
+  if (!distill?.teacher || !distill.matrix) return null;
+  const { model, state } = await buildRunModel({
+    runDir: distill.teacher.runDir,
+    checkpoint: 'best',
+    config: distill.teacher.config as RunConfig,
+    classNames: distill.teacher.classNames,
+  });
+  const problem = teacherInputProblem(model.inputs[0]!.shape, student.inputs[0]!.shape);
+  if (problem) {
+    model.dispose();
+    throw new ApiError('VALIDATION', problem);
+  }
+  return { model, normalization: state.normalization, matrix: tf.tensor2d(distill.matrix), alpha: distill.alpha, temperature: distill.temperature };
 }
 
 async function train(
@@ -59,6 +95,7 @@ async function train(
   optimizer: Optimizer,
   backend: BackendReport,
   context: JobContext,
+  teacher: Teacher | null,
 ): Promise<TrainResult> {
   const { config } = params;
   const classes = params.classNames.length;
@@ -141,8 +178,20 @@ async function train(
       lr = learningRate(config.optimizer.lr, config.schedule, epoch + (step - 1) / stepsPerEpoch, config.epochs, plateau.reductions) * state.lrScale;
       const x = imageTensor(batch.crops.map((c) => c.image), config.inputSize, state.normalization);
       const y = labelTensor(batch.crops.map((c) => c.labels), config.inputSize);
-      const { value, grads } = tf.variableGrads(() => lossFn(model.apply(x, { training: true }) as tf.Tensor, y, lossOptions), variables);
+      // The teacher's soft targets, outside the gradient tape, from the crops in its own normalisation.
+      const soft = teacher
+        ? tf.tidy(() => {
+            const xt = imageTensor(batch.crops.map((c) => c.image), config.inputSize, teacher.normalization);
+            return teacherTargets(teacher.model.apply(xt, { training: false }) as tf.Tensor, teacher.matrix, teacher.temperature);
+          })
+        : null;
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = model.apply(x, { training: true }) as tf.Tensor;
+        const hard = lossFn(logits, y, lossOptions);
+        return soft && teacher ? distillationLoss(hard, logits, soft, y, teacher.alpha, teacher.temperature) : hard;
+      }, variables);
       tf.dispose([x, y]);
+      if (soft) soft.dispose();
       let loss = value.dataSync()[0]!;
       value.dispose();
       if (params.nonFiniteAtSteps?.includes(state.globalStep + 1)) loss = Number.NaN;

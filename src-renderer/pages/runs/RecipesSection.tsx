@@ -4,6 +4,7 @@ import type { RunConfigInput } from '../../../src-shared/run-config';
 import { useApi } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { errorText } from '../../hooks/useDataset';
+import { DistillSection } from './DistillSection';
 
 type Form = Omit<RunConfigInput, 'datasetId'> & { datasetId: string };
 
@@ -18,7 +19,17 @@ export function RecipesSection({ form, datasetId, onChange }: { form: Form; data
   const dataset = useApiQuery('datasets:get', { datasetId }, ['dataset:changed']);
   const [preview, setPreview] = useState<RecipePreview | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const stats = useApiQuery('datasets:stats', { datasetId }, ['dataset:changed']);
   const names = (dataset.data?.classes ?? []).filter((c) => !c.ignore).map((c) => c.name);
+  // Recipes start on the rarest class of the training split (the one they are for), not the last listed.
+  const trainStats = stats.data?.splits.find((s) => s.split === 'train') ?? stats.data?.splits.find((s) => s.split === 'all');
+  const rarest = (() => {
+    const candidates = (stats.data?.classes ?? [])
+      .map((c, i) => ({ name: c.name, ignore: c.ignore, share: trainStats?.classes[i]?.share ?? 0 }))
+      .filter((c) => !c.ignore && c.share > 0)
+      .sort((a, b) => a.share - b.share);
+    return candidates[0] ? [candidates[0].name] : names.slice(-1);
+  })();
   const replicate = form.replicate ?? null;
   const crops = form.minorityCrops ?? null;
   const toggle = (list: readonly string[], name: string): string[] => (list.includes(name) ? list.filter((n) => n !== name) : [...list, name]);
@@ -49,7 +60,7 @@ export function RecipesSection({ form, datasetId, onChange }: { form: Form; data
           <input
             type="checkbox"
             checked={replicate !== null}
-            onChange={(e) => onChange({ replicate: e.target.checked ? { classes: names.slice(-1), minShare: 0.05, times: 2 } : null })}
+            onChange={(e) => onChange({ replicate: e.target.checked ? { classes: rarest, minShare: 0.05, times: 2 } : null })}
             data-testid="form-replicate"
           />{' '}
           Repeat images rich in
@@ -81,7 +92,7 @@ export function RecipesSection({ form, datasetId, onChange }: { form: Form; data
           <input
             type="checkbox"
             checked={crops !== null}
-            onChange={(e) => onChange({ minorityCrops: e.target.checked ? { classes: names.slice(-1), share: 0.7 } : null })}
+            onChange={(e) => onChange({ minorityCrops: e.target.checked ? { classes: rarest, share: 0.7 } : null })}
             data-testid="form-minority"
           />{' '}
           Centre crops on pixels of
@@ -104,6 +115,7 @@ export function RecipesSection({ form, datasetId, onChange }: { form: Form; data
           </>
         ) : null}
       </div>
+      <DistillSection value={form.distill ?? null} studentClasses={names} inputSize={form.inputSize ?? 256} onChange={(distill) => onChange({ distill })} />
       <div className="row">
         <button type="button" className="button" disabled={!datasetId} onClick={() => void runPreview()} data-testid="form-recipe-preview">
           Preview class exposure

@@ -3,6 +3,7 @@ import { before, test } from 'node:test';
 import { classWeights } from '../../../src-shared/class-weights';
 import { crossEntropy, crossEntropyDice, dice, focal, lovaszSoftmax } from '../../../src-main/engine/losses/losses';
 import { getLoss } from '../../../src-main/engine/losses/registry';
+import { distillationKl, distillationLoss, teacherTargets } from '../../../src-main/engine/losses/distill';
 import { tf, wasmReady } from '../../helpers/tf';
 
 before(wasmReady);
@@ -74,4 +75,39 @@ test('class weights from counts: inverse frequency and median frequency', () => 
 
 test('an unknown loss lists the valid ones', () => {
   assert.throws(() => getLoss('bce'), { code: 'VALIDATION', message: 'Unknown loss "bce". Valid losses: ce, focal, dice, ce-dice, lovasz.' });
+});
+
+test('distillation: known value of alpha * T^2 * KL(teacher_T || student_T) + (1 - alpha) * CE, ignored pixels left out', () => {
+  // T = 2. Teacher logits [2 ln 3, 0] -> teacher_T [0.75, 0.25]; student logits [0, 2 ln 3] ->
+  // student_T [0.25, 0.75]. KL = 0.75 ln 3 + 0.25 ln(1/3) = 0.5 ln 3; times T^2 = 2 ln 3.
+  // Hard CE at T = 1: student softmax [0.1, 0.9]; labels 1 and 0 -> (-ln 0.9 - ln 0.1) / 2.
+  // The third pixel is ignored: its (very different) teacher and student must change nothing.
+  const teacherLogits = () => tf.tensor4d([2 * ln3, 0, 2 * ln3, 0, -9, 9], [1, 1, 3, 2]);
+  const studentLogits = () => tf.tensor4d([0, 2 * ln3, 0, 2 * ln3, 9, -9], [1, 1, 3, 2]);
+  const identity = () => tf.tensor2d([[1, 0], [0, 1]]);
+  const kl = value(() => distillationKl(studentLogits(), teacherTargets(teacherLogits(), identity(), 2), labels(), 2));
+  close(kl, 2 * ln3, 'T^2 KL');
+  const hard = (-Math.log(0.9) - Math.log(0.1)) / 2;
+  const total = value(() => distillationLoss(crossEntropy(studentLogits(), labels()), studentLogits(), teacherTargets(teacherLogits(), identity(), 2), labels(), 0.7, 2));
+  close(total, 0.7 * 2 * ln3 + 0.3 * hard, 'KD loss');
+  close(0.7 * 2 * ln3 + 0.3 * hard, 1.8992490, 'the literal');
+  // alpha 0 is the hard loss alone; a student equal to its teacher has KL 0.
+  close(value(() => distillationLoss(crossEntropy(studentLogits(), labels()), studentLogits(), teacherTargets(teacherLogits(), identity(), 2), labels(), 0, 2)), hard, 'alpha 0');
+  close(value(() => distillationKl(teacherLogits(), teacherTargets(teacherLogits(), identity(), 2), labels(), 2)), 0, 'KL of equals');
+});
+
+test('distillation: teacher targets through a splitting class matrix, and the KD gradient reaches the student only', () => {
+  // Teacher [Land, Grass] -> student [Land, Grassland, SemiNatural], Grass split 70/30.
+  const matrix = () => tf.tensor2d([[1, 0, 0], [0, 0.7, 0.3]]);
+  const targets = tf.tidy(() => Array.from(teacherTargets(tf.tensor4d([ln3, 0], [1, 1, 1, 2]), matrix(), 1).dataSync()));
+  targets.forEach((v, i) => close(v, [0.75, 0.175, 0.075][i]!, `target ${i}`));
+  const before = tf.memory().numTensors;
+  const grad = tf.tidy(() => {
+    const soft = teacherTargets(tf.tensor4d([ln3, 0], [1, 1, 1, 2]), matrix(), 1);
+    const g = tf.grad((s: tf.Tensor) => distillationKl(s, soft, tf.tensor3d([0], [1, 1, 1], 'int32'), 1))(tf.tensor4d([0, 0, 0], [1, 1, 1, 3]));
+    return Array.from(g.dataSync());
+  });
+  // d KL / d logits = softmax(student) - targets = 1/3 - target, per class.
+  grad.forEach((v, i) => close(v, 1 / 3 - [0.75, 0.175, 0.075][i]!, `grad ${i}`));
+  assert.equal(tf.memory().numTensors, before);
 });

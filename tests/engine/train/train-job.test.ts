@@ -138,3 +138,22 @@ test('gradient accumulation trains, and early stopping ends a run whose mIoU sto
   }
   assert.ok(epochs.every((e) => e.imagesPerSecond > 0 && e.dataWait >= 0 && e.dataWait <= 1));
 });
+
+test('distillation: a student learns from a finished teacher with flat tensor counts; a teacher of another input size is refused', async () => {
+  const teacherParams = await params({}, { epochs: 1 });
+  assert.equal((await runTrainJob(teacherParams, recorder().context)).outcome, 'finished');
+  const identity = teacherParams.classNames.map((_, t) => teacherParams.classNames.map((__, s) => (s === t ? 1 : 0)));
+  const teacher = { runDir: teacherParams.runDir, config: teacherParams.config, classNames: teacherParams.classNames };
+  const student = await params({}, { distill: { teacherRunId: 't', matrix: identity, teacher } });
+  assert.equal(student.config.distill?.alpha, 0.7);
+  const before = tf.memory().numTensors;
+  const { context, tensorsAtStep } = recorder();
+  const result = await runTrainJob(student, context);
+  assert.equal(result.outcome, 'finished');
+  assert.equal(new Set(tensorsAtStep.slice(1)).size, 1, `tensors per step: ${tensorsAtStep.join(', ')}`);
+  assert.equal(tf.memory().numTensors, before, 'teacher and matrix disposed with the job');
+
+  const bigger = await params({}, { inputSize: 48, distill: { teacherRunId: 't', matrix: identity, teacher } });
+  await assert.rejects(runTrainJob(bigger, recorder().context), { code: 'VALIDATION', message: /its input size is 32x32, the student's 48x48/ });
+  assert.equal(tf.memory().numTensors, before);
+});

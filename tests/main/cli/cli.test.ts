@@ -168,4 +168,22 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   assert.match(badSize.out, /Input size 100 does not fit unet: it must be a multiple of 16\. Nearest valid: 96 or 112\./);
   const badShare = run(['train', '--dataset', 'Sample: synthetic land cover', '--replicate', 'Water', '--replicate-share', '5', '--data-dir', dataDir]);
   assert.match(badShare.out, /--replicate-share must be a share between 0 and 1 \(e\.g\. 0\.05 for 5%\); got "5"/);
+
+  // Distillation from the run above: a matrix whose row does not sum to 1 is refused; the identity by name trains.
+  const matrixFile = join(dataDir, 'matrix.json');
+  writeFileSync(matrixFile, JSON.stringify([0, 1, 2, 3, 4, 5].map((t) => [0, 1, 2, 3, 4, 5].map((c) => (c === t ? (t === 2 ? 0.5 : 1) : 0)))));
+  const badMatrix = run(['train', '--dataset', 'Sample: synthetic land cover', '--size', '32', '--distill-from', runId, '--distill-matrix', matrixFile, '--data-dir', dataDir]);
+  assert.equal(badMatrix.code, 1);
+  assert.match(badMatrix.out, /distill\.matrix: row "Forest" sums to 0\.5\. Each row must sum to 1/);
+  const student = spawnSync(
+    process.execPath,
+    [cli, 'train', '--dataset', 'Sample: synthetic land cover', '--epochs', '1', '--size', '32', '--batch', '2', '--config', config, '--distill-from', runId, '--distill-alpha', '0.6', '--distill-temperature', '4', '--data-dir', dataDir, '--json'],
+    { encoding: 'utf8', timeout: 180_000 },
+  );
+  assert.equal(student.status, 0, student.stderr);
+  const studentRun = (JSON.parse(student.stdout) as { runId: string; status: string }).runId;
+  const db2 = new Database(join(dataDir, 'segbench.db'), { readonly: true });
+  const distill = (JSON.parse(db2.prepare('SELECT config FROM runs WHERE id = ?').pluck().get(studentRun) as string) as { distill: { teacherRunId: string; alpha: number; temperature: number } }).distill;
+  db2.close();
+  assert.deepEqual([distill.teacherRunId, distill.alpha, distill.temperature], [runId, 0.6, 4]);
 });

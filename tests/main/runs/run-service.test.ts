@@ -303,3 +303,28 @@ test('evaluation jobs: each run plain reproduces its best epoch; TTA and the ens
   await assert.rejects(api.invoke('evals:start', { runIds: ['nope'] }), { code: 'NOT_FOUND' });
   await assert.rejects(api.invoke('evals:start', { runIds: [runs[0]!.id], tta: { flips: true, scales: [2] } }), { code: 'VALIDATION', message: /scales/ });
 });
+
+test('distillation: the teacher resolves to its best checkpoint with an identity matrix by name; the student trains; bad teachers and matrices are refused', async () => {
+  const teacher = await api.invoke('runs:start', tiny({ epochs: 1, name: 'teacher' }));
+  await services.jobs.whenIdle();
+  const student = await api.invoke('runs:start', tiny({ epochs: 1, name: 'student', distill: { teacherRunId: teacher.id, alpha: 0.5, temperature: 3 } }));
+  const job = await api.invoke('jobs:get', { jobId: student.jobId! });
+  const distill = (job.params as { config: { distill: { matrix: number[][]; alpha: number; temperature: number; teacher: { runDir: string; classNames: string[] } } } }).config.distill;
+  assert.deepEqual(distill.matrix, [0, 1, 2, 3, 4, 5].map((t) => [0, 1, 2, 3, 4, 5].map((s) => (s === t ? 1 : 0))));
+  assert.equal(distill.teacher.runDir, join(services.dataDir, 'runs', teacher.id));
+  assert.deepEqual([distill.alpha, distill.temperature], [0.5, 3]);
+  await services.jobs.whenIdle();
+  assert.equal((await api.invoke('runs:get', { runId: student.id })).status, 'finished');
+
+  const sixBySix = (row: number[]) => [row, ...[1, 2, 3, 4, 5].map((t) => [0, 1, 2, 3, 4, 5].map((s) => (s === t ? 1 : 0)))];
+  await assert.rejects(api.invoke('runs:start', tiny({ distill: { teacherRunId: teacher.id, matrix: sixBySix([0.5, 0.4, 0, 0, 0, 0]) } })), {
+    code: 'VALIDATION',
+    message: /distill\.matrix: row "Bare land" sums to 0\.9\. Each row must sum to 1/,
+  });
+  await assert.rejects(api.invoke('runs:start', tiny({ inputSize: 64, distill: { teacherRunId: teacher.id } })), {
+    code: 'VALIDATION',
+    message: /its input size is 32x32, the student's 64x64/,
+  });
+  await assert.rejects(api.invoke('runs:start', tiny({ distill: { teacherRunId: 'nope' } })), { code: 'NOT_FOUND', message: /distill\.teacherRunId: no run with id nope/ });
+  await assert.rejects(api.invoke('runs:start', tiny({ distill: { teacherRunId: teacher.id, alpha: 2 } })), { code: 'VALIDATION', message: /distill\.alpha/ });
+});
