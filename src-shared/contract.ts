@@ -26,6 +26,8 @@ import { createRevisionSchema, exportCorrectedSchema, restoreRevisionSchema, rev
 import type { ImageRevisions } from './revisions';
 import { confusionImagesSchema, predictSplitSchema, reviewQueueSchema } from './predictions';
 import type { ImageShare, PredictionSummary } from './predictions';
+import { duplicatesRequestSchema } from './duplicates';
+import type { DuplicateReport } from './duplicates';
 
 /**
  * The one declaration of every request and event between the renderer and main.
@@ -84,6 +86,8 @@ export const methods = {
   'datasets:images': { request: imagesRequestSchema, response: returns<{ total: number; items: ImageListItem[] }>() },
   'datasets:image': { request: imageIdRequestSchema, response: returns<ImageDetail>() },
   'datasets:delete': { request: datasetIdRequestSchema, response: returns<{ deleted: boolean }>() },
+  'datasets:findDuplicates': { request: datasetIdRequestSchema, response: returns<Job | null>() },
+  'datasets:duplicates': { request: duplicatesRequestSchema, response: returns<DuplicateReport>() },
   'runs:list': { request: empty, response: returns<RunSummary[]>() },
   'runs:get': { request: runIdRequestSchema, response: returns<RunDetail>() },
   'runs:start': { request: runConfigSchema, response: returns<RunSummary>() },

@@ -97,7 +97,7 @@ export interface DatasetDetail extends DatasetSummary {
   values: MaskValueSummary[];
   unknownPixels: number;
   splitCounts: Record<SplitName | 'none', number>;
-  splitConfig: { seed: number; train: number; val: number; test: number; groupPattern?: string | undefined } | null;
+  splitConfig: { seed: number; train: number; val: number; test: number; groupPattern?: string | undefined; duplicateThreshold?: number | undefined } | null;
   /** Images whose mask in effect is a label correction. */
   correctedCount: number;
 }

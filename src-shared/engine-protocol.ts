@@ -1,3 +1,4 @@
+import type { HashedImageResult } from './duplicates';
 import type { ApiErrorShape } from './errors';
 import type { IndexedImage } from './indexing';
 import type { JobKind } from './jobs';
@@ -27,7 +28,8 @@ export type EngineData =
   | { kind: 'run-started'; backend: string; device: string; notes: string[]; resumedFromEpoch: number | null }
   | { kind: 'run-steps'; steps: { step: number; epoch: number; loss: number; lr: number }[]; resources?: EngineResources }
   | { kind: 'run-epoch'; epoch: EpochReport }
-  | { kind: 'run-event'; level: 'info' | 'warn'; message: string };
+  | { kind: 'run-event'; level: 'info' | 'warn'; message: string }
+  | { kind: 'hashed'; datasetId: string; images: HashedImageResult[] };
 
 /** What the engine uses right now; GPU figures come from nvidia-smi when training on the GPU. */
 export interface EngineResources {

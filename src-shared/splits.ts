@@ -15,6 +15,8 @@ export const splitRequestSchema = z
      * equal form one group and land in one split (`^(tile\d+)_` keeps tile1_* together).
      */
     groupPattern: z.string().max(200).optional(),
+    /** Also keep near-duplicates (similarity at least this, see duplicates.ts) in one split. */
+    duplicateThreshold: z.number().min(0.8).max(1).optional(),
   })
   .refine((s) => Math.abs(s.train + s.val + s.test - 1) < 1e-6, {
     message: 'train + val + test must add up to 1 (e.g. 0.8 / 0.2 / 0)',
@@ -51,10 +53,12 @@ export function assignSplits(
   ratios: { train: number; val: number; test: number },
   seed: number,
   pattern?: RegExp,
+  /** A group key per stem that overrides the pattern (near-duplicate groups joined with pattern groups). */
+  groupKeys?: readonly string[],
 ): SplitName[] {
   const groups = new Map<string, number[]>();
   stems.forEach((stem, i) => {
-    const key = groupKey(stem, pattern);
+    const key = groupKeys?.[i] ?? groupKey(stem, pattern);
     const members = groups.get(key) ?? [];
     members.push(i);
     groups.set(key, members);

@@ -14,7 +14,8 @@ import type { EngineData } from '../../src-shared/engine-protocol';
 import { ApiError } from '../../src-shared/errors';
 import type { IndexItem, IndexJobParams, IndexedImage } from '../../src-shared/indexing';
 import type { Job } from '../../src-shared/jobs';
-import { assignSplits } from '../../src-shared/splits';
+import { assignSplits, groupKey } from '../../src-shared/splits';
+import { duplicateGroupsOf } from './duplicate-queries';
 import type { SplitName, SplitRequest } from '../../src-shared/splits';
 import type { Db } from '../db/connection';
 import type { DatasetRow, ImageRow } from '../db/dataset-statements';
@@ -237,10 +238,34 @@ export class DatasetService {
       }
     }
     const rows = statements.imagesOfDataset.all(request.datasetId);
-    const splits: SplitName[] = assignSplits(rows.map((row) => row.stem), request, request.seed, pattern);
+    const keys = request.duplicateThreshold === undefined ? undefined : this.duplicateKeys(request.datasetId, rows, pattern, request.duplicateThreshold);
+    const splits: SplitName[] = assignSplits(rows.map((row) => row.stem), request, request.seed, pattern, keys);
     rows.forEach((row, i) => statements.imageSetSplit.run({ id: row.id, split: splits[i] ?? 'train' }));
-    const config = { seed: request.seed, train: request.train, val: request.val, test: request.test, groupPattern: request.groupPattern };
+    const config = { seed: request.seed, train: request.train, val: request.val, test: request.test, groupPattern: request.groupPattern, duplicateThreshold: request.duplicateThreshold };
     statements.datasetSetSplitConfig.run({ id: request.datasetId, split_config: JSON.stringify(config) });
+  }
+
+  /**
+   * Group keys that keep near-duplicates together: each image starts in its file-name group (or
+   * alone), and every near-duplicate group joins the groups of its members.
+   */
+  private duplicateKeys(datasetId: string, rows: ImageRow[], pattern: RegExp | undefined, threshold: number): string[] {
+    const { hashed, rows: signed, groups } = duplicateGroupsOf(this.options.db, datasetId, threshold);
+    if (hashed < signed.length) {
+      throw new ApiError('VALIDATION', `${signed.length - hashed} of ${signed.length} images have no near-duplicate signature yet; run "Find near-duplicates" on the Duplicates tab first.`);
+    }
+    const parent = new Map<string, string>();
+    const find = (key: string): string => {
+      let root = key;
+      while (parent.has(root) && parent.get(root) !== root) root = parent.get(root)!;
+      return root;
+    };
+    const base = new Map(rows.map((row) => [row.id, groupKey(row.stem, pattern)]));
+    for (const group of groups) {
+      const roots = group.ids.map((id) => find(base.get(id) ?? String(id)));
+      for (const root of roots.slice(1)) if (root !== roots[0]) parent.set(root, roots[0]!);
+    }
+    return rows.map((row) => find(base.get(row.id)!));
   }
 
   /** Removes the dataset from the catalogue with its thumbnails; the image and mask files stay untouched. */

@@ -276,6 +276,19 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 11,
+    description: 'near-duplicates: a perceptual DCT signature per image, stamped with the image file it came from',
+    sql: `
+      CREATE TABLE image_signatures (
+        image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+        -- 256 float32 (16x16 lowest DCT frequencies of the 64x64 grey image, DC zeroed, unit length).
+        signature BLOB NOT NULL,
+        image_size INTEGER NOT NULL,
+        image_mtime REAL NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]?.version ?? 0;

@@ -14,6 +14,7 @@ import { runPredictJob } from './eval/predict-job';
 import { runEstimateJob } from './train/estimate-job';
 import { runExportJob } from './export/export-job';
 import { runEvaluationJob } from './eval/evaluation-job';
+import { runHashJob } from './duplicates/hash-job';
 
 /**
  * Entry point of the engine process: plain Node, no electron import, no database. It runs one job
@@ -29,6 +30,7 @@ const jobRunners: Record<JobKind, (params: unknown, context: JobContext) => Prom
   estimate: runEstimateJob,
   export: runExportJob,
   evaluate: runEvaluationJob,
+  hash: runHashJob,
 };
 
 const channel = connectToMain();

@@ -7,6 +7,8 @@ import { hardestImages, saveHardSampleWeights } from '../samples/hard-samples';
 import { confusionImages, predictionSummary, reviewQueue } from '../samples/predictions';
 import { DatasetService } from '../datasets/dataset-service';
 import { RevisionService } from '../datasets/revision-service';
+import { DuplicateService } from '../datasets/duplicate-service';
+import { duplicateReport } from '../datasets/duplicate-queries';
 import { datasetStats, imageDetail, listImages } from '../datasets/dataset-queries';
 import { SampleDatasets } from '../datasets/sample-dataset';
 import { createFileResolver } from '../files/file-service';
@@ -86,6 +88,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     cacheDir: join(options.dataDir, 'cache'),
     onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }),
   });
+  const duplicates = new DuplicateService({ db, statements, jobs, onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }) });
   const runs = new RunService({ db, statements, jobs, dataDir: options.dataDir, onChanged: (run) => events.emit('run:update', run) });
   const predictions = new PredictionService({ db, statements, jobs, runs });
   const evaluations = new EvaluationService({ db, statements, jobs, onChanged: () => events.emit('evals:changed', {}) });
@@ -129,6 +132,11 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     },
     'datasets:image': ({ imageId }) => imageDetail(statements, imageId),
     'datasets:delete': ({ datasetId }) => datasets.delete(datasetId),
+    'datasets:findDuplicates': ({ datasetId }) => duplicates.find(datasetId),
+    'datasets:duplicates': ({ datasetId, threshold }) => {
+      datasets.row(datasetId);
+      return duplicateReport(db, datasetId, threshold);
+    },
     'runs:list': () => runs.list(),
     'runs:get': ({ runId }) => runs.get(runId),
     'runs:start': (config) => runs.start(config),

@@ -13,6 +13,7 @@ const jobLabels: Record<Job['kind'], string> = {
   estimate: 'Estimating a run',
   export: 'Exporting a dataset',
   evaluate: 'Evaluating runs (TTA, ensemble)',
+  hash: 'Finding near-duplicates',
 };
 
 export function Sidebar({ current, active }: { current: PageId; active: Job | undefined }) {

@@ -94,3 +94,22 @@ test('the class statistics show a chart and an exact table with the imbalance ra
   await screenshot(page, 'dataset-stats');
   assert.deepEqual(errors, []);
 });
+
+test('near-duplicates: signatures computed with progress; no real tile is a copy of another at 0.97; at 0.9 the closest pair groups and a re-split keeps it together', async () => {
+  await page.getByTestId('tab-duplicates').click();
+  await page.getByTestId('duplicates-coverage').getByText('0 of 72 images have a signature').waitFor();
+  await page.getByTestId('duplicates-find').click();
+  await page.getByTestId('duplicates-coverage').getByText('72 of 72 images have a signature.').waitFor({ timeout: 60_000 });
+  assert.match((await page.getByTestId('duplicates-summary').textContent()) ?? '', /^0 groups of near-duplicates \(0 images\)\. No group straddles the split\./);
+  await page.getByTestId('duplicates-threshold').fill('0.9');
+  await page.getByTestId('duplicate-group').first().waitFor();
+  assert.equal(await page.getByTestId('duplicate-group').count(), 1);
+  assert.match((await page.getByTestId('duplicate-group').textContent()) ?? '', /Group 1: 2 images, similarity 0\.9\d\d/);
+  await page.getByTestId('duplicates-resplit').click();
+  await page.getByTestId('duplicates-note').getByText(/Re-split 80\/20\/0 \(seed 42\) with each near-duplicate group in one split\./).waitFor();
+  await page.getByTestId('duplicates-leakage').getByText('No group straddles the split.').waitFor();
+  await screenshot(page, 'dataset-duplicates');
+  await page.getByTestId('duplicates-threshold').fill('0.5');
+  await page.getByText('The threshold is a similarity between 0.8 and 1 (default 0.97).').waitFor();
+  assert.deepEqual(errors, []);
+});

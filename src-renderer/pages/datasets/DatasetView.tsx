@@ -5,6 +5,7 @@ import { useApi } from '../../hooks/ApiContext';
 import { errorText, useDataset } from '../../hooks/useDataset';
 import { hrefFor, navigate } from '../../hooks/useRoute';
 import { ClassesTab } from './ClassesTab';
+import { DuplicatesTab } from './DuplicatesTab';
 import { ImagesTab } from './ImagesTab';
 import { ReportTab } from './ReportTab';
 import { SplitsTab } from './SplitsTab';
@@ -15,6 +16,7 @@ const tabs = [
   { id: 'classes', label: 'Classes' },
   { id: 'stats', label: 'Statistics' },
   { id: 'splits', label: 'Splits' },
+  { id: 'duplicates', label: 'Duplicates' },
   { id: 'report', label: 'Import report' },
 ] as const;
 type TabId = (typeof tabs)[number]['id'];
@@ -87,6 +89,7 @@ export function DatasetView({ datasetId, tab }: { datasetId: string; tab: string
       {current === 'classes' ? <ClassesTab dataset={dataset} /> : null}
       {current === 'stats' ? <StatsTab dataset={dataset} /> : null}
       {current === 'splits' ? <SplitsTab dataset={dataset} /> : null}
+      {current === 'duplicates' ? <DuplicatesTab dataset={dataset} /> : null}
       {current === 'report' ? <ReportTab dataset={dataset} /> : null}
     </div>
   );

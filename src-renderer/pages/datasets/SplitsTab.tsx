@@ -16,6 +16,8 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
   const [seed, setSeed] = useState(String(config.seed));
   const [pattern, setPattern] = useState(config.groupPattern ?? '');
   const [error, setError] = useState<string | null>(null);
+  // Near-duplicate grouping is chosen on the Duplicates tab; here it is kept (or dropped) on re-split.
+  const [keepDuplicates, setKeepDuplicates] = useState(config.duplicateThreshold !== undefined);
   const images = useApiQuery('datasets:images', { datasetId: dataset.id });
   const preview = useMemo(() => {
     if (!pattern) return null;
@@ -39,6 +41,7 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
         test: Number(test) / 100,
         seed: Number(seed),
         ...(pattern ? { groupPattern: pattern } : {}),
+        ...(keepDuplicates && config.duplicateThreshold ? { duplicateThreshold: config.duplicateThreshold } : {}),
       });
     } catch (failure) {
       setError(errorText(failure));
@@ -51,6 +54,7 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
         Now: <strong>train {counts.train}</strong> · <strong>val {counts.val}</strong> · <strong>test {counts.test}</strong>
         {counts.none ? ` · unassigned ${counts.none}` : ''}
         {dataset.splitConfig?.groupPattern ? <span className="muted"> (grouped by {dataset.splitConfig.groupPattern})</span> : null}
+        {dataset.splitConfig?.duplicateThreshold ? <span className="muted"> (near-duplicates at similarity {dataset.splitConfig.duplicateThreshold} kept together)</span> : null}
       </p>
       <div className="row">
         <label className="field inline">
@@ -80,6 +84,12 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
             ? `Not a valid pattern: ${preview.error}`
             : `${preview.count} groups, e.g. ${preview.examples.map(([k, n]) => `${k} (${n})`).join(', ')}`}
         </p>
+      ) : null}
+      {config.duplicateThreshold ? (
+        <label className="check small">
+          <input type="checkbox" checked={keepDuplicates} onChange={(e) => setKeepDuplicates(e.target.checked)} /> Keep near-duplicates together (similarity{' '}
+          {config.duplicateThreshold}, from the Duplicates tab)
+        </label>
       ) : null}
       <ErrorNote message={error} />
       <button type="button" className="button primary" onClick={() => void apply()} data-testid="split-apply">

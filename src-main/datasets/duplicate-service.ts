@@ -1,0 +1,57 @@
+import type { HashJobParams } from '../../src-shared/duplicates';
+import type { EngineData } from '../../src-shared/engine-protocol';
+import { ApiError } from '../../src-shared/errors';
+import type { Job } from '../../src-shared/jobs';
+import type { Db } from '../db/connection';
+import type { Statements } from '../db/statements';
+import type { JobService } from '../jobs/job-service';
+import { unsignedImages } from './duplicate-queries';
+
+export interface DuplicateServiceOptions {
+  db: Db;
+  statements: Statements;
+  jobs: JobService;
+  onChanged: (datasetId: string) => void;
+}
+
+/**
+ * Near-duplicates: the engine computes a perceptual signature per image (a `hash` job, only for
+ * images without a current one); main stores them stamped with the file's size and mtime, and
+ * groups them on request at any threshold without decoding again.
+ */
+export class DuplicateService {
+  constructor(private readonly options: DuplicateServiceOptions) {
+    options.jobs.handleKind('hash', {
+      onData: (_job, data) => this.store(data),
+      onEnd: (job) => options.onChanged((job.params as HashJobParams).datasetId),
+    });
+  }
+
+  /** Queues signatures for the images that lack a current one; null when all are current. */
+  find(datasetId: string): Job | null {
+    const dataset = this.options.statements.datasetById.get(datasetId);
+    if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${datasetId}.`);
+    if (this.options.jobs.activeJobs('hash', (p) => (p as HashJobParams).datasetId === datasetId).length > 0) {
+      throw new ApiError('CONFLICT', `Near-duplicates of "${dataset.name}" are being computed right now.`);
+    }
+    const items = unsignedImages(this.options.db, datasetId).map((r) => ({ imageId: r.id, imagePath: r.image_path, stamp: [r.image_size, r.image_mtime] as [number, number] }));
+    if (items.length === 0) return null;
+    const params: HashJobParams = { datasetId, items };
+    return this.options.jobs.enqueue('hash', params);
+  }
+
+  private store(data: EngineData): void {
+    if (data.kind !== 'hashed') return;
+    const put = this.options.db.prepare(
+      `INSERT INTO image_signatures (image_id, signature, image_size, image_mtime) SELECT @id, @signature, @size, @mtime WHERE EXISTS (SELECT 1 FROM images WHERE id = @id)
+       ON CONFLICT (image_id) DO UPDATE SET signature = excluded.signature, image_size = excluded.image_size, image_mtime = excluded.image_mtime`,
+    );
+    this.options.db.transaction(() => {
+      for (const image of data.images) {
+        const signature = Buffer.from(Float32Array.from(image.signature).buffer);
+        put.run({ id: image.imageId, signature, size: image.stamp[0], mtime: image.stamp[1] });
+      }
+    })();
+    this.options.onChanged(data.datasetId);
+  }
+}

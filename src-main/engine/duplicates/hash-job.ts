@@ -1,0 +1,35 @@
+import sharp from 'sharp';
+import { hashSide, signatureOf } from '../../../src-shared/duplicates';
+import type { HashJobParams, HashedImageResult } from '../../../src-shared/duplicates';
+import type { JobContext } from '../job-context';
+import { throwIfCancelled } from '../job-context';
+
+/** The image shrunk to hashSide x hashSide grey (aspect ignored) and its DCT signature, rounded for storage. */
+export async function signatureOfFile(path: string): Promise<number[]> {
+  const data = await sharp(path, { failOn: 'truncated' }).removeAlpha().greyscale().resize(hashSide, hashSide, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer();
+  return Array.from(signatureOf(data, hashSide), (v) => Math.round(v * 1e6) / 1e6);
+}
+
+/** The `hash` job: perceptual signatures of a dataset's images, streamed to main in batches. */
+export async function runHashJob(raw: unknown, context: JobContext): Promise<{ hashed: number; failed: number }> {
+  const params = raw as HashJobParams;
+  let batch: HashedImageResult[] = [];
+  let failed = 0;
+  const started = performance.now();
+  for (const [i, item] of params.items.entries()) {
+    throwIfCancelled(context.signal);
+    try {
+      batch.push({ imageId: item.imageId, signature: await signatureOfFile(item.imagePath), stamp: item.stamp });
+    } catch (error) {
+      failed += 1;
+      context.log('warn', `Could not hash ${item.imagePath}: ${(error as Error).message}`);
+    }
+    const last = i === params.items.length - 1;
+    if (batch.length >= 32 || last) {
+      context.emit({ kind: 'hashed', datasetId: params.datasetId, images: batch });
+      batch = [];
+    }
+    if (i % 8 === 7 || last) context.progress(i + 1, params.items.length, `hashed ${i + 1} of ${params.items.length} images (${((performance.now() - started) / (i + 1)).toFixed(0)} ms each)`);
+  }
+  return { hashed: params.items.length - failed, failed };
+}
