@@ -27,7 +27,7 @@ void (async () => {
   const out = tempDir('segbench-dup-bench-');
   const source = join(dir, files[0]!);
   const { width } = await sharp(source).metadata();
-  const copies: [string, sharp.Sharp][] = [
+  const copies: [string, ReturnType<typeof sharp>][] = [
     ['JPEG q60 at 80% size', sharp(source).resize(Math.round(width! * 0.8)).jpeg({ quality: 60 })],
     ['rotated 90 degrees', sharp(source).rotate(90).jpeg()],
     ['mirrored', sharp(source).flop().jpeg()],
