@@ -27,6 +27,8 @@ import type { ImageRevisions } from './revisions';
 import { confusionImagesSchema, predictSplitSchema, reviewQueueSchema } from './predictions';
 import type { ImageShare, PredictionSummary } from './predictions';
 import { duplicatesRequestSchema } from './duplicates';
+import { mergeRequestSchema, pseudoSaveSchema, pseudoStartSchema } from './derived';
+import type { MergePreview, PseudoLabelSet } from './derived';
 import type { DuplicateReport } from './duplicates';
 
 /**
@@ -86,6 +88,11 @@ export const methods = {
   'datasets:images': { request: imagesRequestSchema, response: returns<{ total: number; items: ImageListItem[] }>() },
   'datasets:image': { request: imageIdRequestSchema, response: returns<ImageDetail>() },
   'datasets:delete': { request: datasetIdRequestSchema, response: returns<{ deleted: boolean }>() },
+  'datasets:mergePreview': { request: mergeRequestSchema, response: returns<MergePreview>() },
+  'datasets:merge': { request: mergeRequestSchema, response: returns<DatasetSummary>() },
+  'pseudo:start': { request: pseudoStartSchema, response: returns<PseudoLabelSet>() },
+  'pseudo:list': { request: empty, response: returns<PseudoLabelSet[]>() },
+  'pseudo:save': { request: pseudoSaveSchema, response: returns<DatasetSummary>() },
   'datasets:findDuplicates': { request: datasetIdRequestSchema, response: returns<Job | null>() },
   'datasets:duplicates': { request: duplicatesRequestSchema, response: returns<DuplicateReport>() },
   'runs:list': { request: empty, response: returns<RunSummary[]>() },
@@ -134,11 +141,13 @@ export interface EventPayloads {
   'run:update': RunSummary;
   /** An evaluation job was queued or stored its results. */
   'evals:changed': Record<string, never>;
+  /** A pseudo-label set was started or its predictions stored. */
+  'pseudo:changed': Record<string, never>;
 }
 export type EventName = keyof EventPayloads;
 
 export const methodNames = Object.keys(methods) as MethodName[];
-export const eventNames: readonly EventName[] = ['job:update', 'settings:changed', 'dataset:changed', 'run:update', 'evals:changed'];
+export const eventNames: readonly EventName[] = ['job:update', 'settings:changed', 'dataset:changed', 'run:update', 'evals:changed', 'pseudo:changed'];
 
 export function isMethodName(value: unknown): value is MethodName {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(methods, value);

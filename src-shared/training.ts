@@ -57,6 +57,8 @@ export interface PredictJobParams extends ModelRef {
   indexOnly?: boolean;
   /** Average the probabilities of the image and its horizontal and vertical flips. */
   tta?: boolean;
+  /** Also write `<name>_confidence.png` (the winning probability in 1% levels, 0..100) and count them per class (pseudo-labels). */
+  confidence?: boolean;
   /** Ground truth per image (same order), to count confusions and confident disagreement. */
   truth?: { masks: string[]; labelMap: [number, number][] };
 }
@@ -78,6 +80,10 @@ export interface PredictedImageStats {
 export interface PredictResult {
   written: number;
   skipped: { image: string; message: string }[];
+  /** With `confidence`: predicted pixels per class and 1% confidence level (101 levels). */
+  histogram?: number[][];
+  /** With `confidence`: the file stems written, in order. */
+  names?: string[];
   images?: PredictedImageStats[];
 }
 

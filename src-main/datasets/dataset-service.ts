@@ -30,6 +30,8 @@ export interface DatasetServiceOptions {
   statements: Statements;
   jobs: JobService;
   cacheDir: string;
+  /** Where derived datasets' masks live (`<dir>/<dataset id>/`); removed with the dataset. */
+  derivedRoot: string;
   onChanged: (datasetId: string) => void;
 }
 
@@ -106,6 +108,14 @@ export class DatasetService {
     if (this.options.jobs.activeJobs('index', (p) => (p as IndexJobParams).datasetId === datasetId).length > 0) {
       throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is being indexed right now; wait for it to finish or stop it first.`);
     }
+    if (dataset.origin) {
+      // A merged or pseudo-labelled dataset has no folder of its own to scan: its rows are
+      // checked against their files, and changed or missing ones are indexed again.
+      const changed = await this.applyRestat(dataset);
+      if (changed || this.options.statements.imagesPending.all(datasetId).length > 0) this.startIndexing(datasetId);
+      else this.options.onChanged(datasetId);
+      return datasetSummary(this.options.statements, this.row(datasetId));
+    }
     const scan = await scanFolders(dataset.images_dir, dataset.masks_dir);
     const changed = await this.applyRescan(dataset, scan);
     if (changed || this.options.statements.imagesPending.all(datasetId).length > 0) this.startIndexing(datasetId);
@@ -145,6 +155,23 @@ export class DatasetService {
       statements.datasetSetPairing.run({ id: dataset.id, pairing: JSON.stringify(scan.summary) });
     })();
     return changed;
+  }
+
+  private async applyRestat(dataset: DatasetRow): Promise<boolean> {
+    const { stat } = await import('node:fs/promises');
+    const rows = this.options.statements.imagesOfDataset.all(dataset.id);
+    const stale: number[] = [];
+    for (const row of rows) {
+      const [image, mask] = await Promise.all([stat(row.image_path).catch(() => null), stat(row.mask_path).catch(() => null)]);
+      if (isStale(row, { image: [image?.size ?? -1, image?.mtimeMs ?? -1], mask: [mask?.size ?? -1, mask?.mtimeMs ?? -1] })) stale.push(row.id);
+    }
+    this.options.db.transaction(() => stale.forEach((id) => this.options.statements.imageMarkPending.run(id)))();
+    return stale.length > 0;
+  }
+
+  /** Indexes the images still pending (after a derived dataset's masks are written). */
+  indexPending(datasetId: string): void {
+    this.startIndexing(datasetId);
   }
 
   private startIndexing(datasetId: string): void {
@@ -274,8 +301,13 @@ export class DatasetService {
     if (this.options.jobs.activeJobs('index', (p) => (p as IndexJobParams).datasetId === datasetId).length > 0) {
       throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is being indexed; stop that job first.`);
     }
+    if (this.options.jobs.activeJobs('derive', (p) => (p as { datasetId: string }).datasetId === datasetId).length > 0) {
+      throw new ApiError('CONFLICT', `The masks of "${dataset.name}" are being written; stop that job first.`);
+    }
     this.options.statements.datasetDelete.run(datasetId);
     rmSync(this.thumbDir(datasetId), { recursive: true, force: true });
+    // SegBench's own masks of a merged or pseudo-labelled dataset go with it; imported files never do.
+    if (dataset.origin) rmSync(join(this.options.derivedRoot, datasetId), { recursive: true, force: true });
     this.options.onChanged(datasetId);
     return { deleted: true };
   }

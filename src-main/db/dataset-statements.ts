@@ -13,6 +13,7 @@ export interface DatasetRow {
   pairing: string;
   index_job_id: string | null;
   split_config: string | null;
+  origin: string | null;
 }
 
 export interface ImageRow {

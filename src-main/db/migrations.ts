@@ -289,6 +289,29 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 12,
+    description: 'derived datasets (merges, pseudo-labels) and pseudo-label prediction sets',
+    sql: `
+      -- JSON: how SegBench made this dataset ({ kind: 'merge' | 'pseudo', ... }); NULL for imported folders.
+      ALTER TABLE datasets ADD COLUMN origin TEXT;
+
+      CREATE TABLE pseudo_label_sets (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        images_dir TEXT NOT NULL,
+        out_dir TEXT NOT NULL,
+        job_id TEXT NOT NULL,
+        class_names TEXT NOT NULL,
+        -- JSON classes x 101 confidence levels; NULL until the prediction job has finished.
+        histogram TEXT,
+        -- JSON [{ stem, imagePath }] of the images predicted.
+        images TEXT,
+        skipped TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]?.version ?? 0;

@@ -15,6 +15,7 @@ import { runEstimateJob } from './train/estimate-job';
 import { runExportJob } from './export/export-job';
 import { runEvaluationJob } from './eval/evaluation-job';
 import { runHashJob } from './duplicates/hash-job';
+import { runDeriveJob } from './derive/derive-job';
 
 /**
  * Entry point of the engine process: plain Node, no electron import, no database. It runs one job
@@ -31,6 +32,7 @@ const jobRunners: Record<JobKind, (params: unknown, context: JobContext) => Prom
   export: runExportJob,
   evaluate: runEvaluationJob,
   hash: runHashJob,
+  derive: runDeriveJob,
 };
 
 const channel = connectToMain();

@@ -92,7 +92,7 @@ export class PredictionService {
     outDir: string,
     checkpoint: 'best' | 'last' = 'best',
     names?: string[],
-    extra: Pick<PredictJobParams, 'tta' | 'truth'> = {},
+    extra: Pick<PredictJobParams, 'tta' | 'truth' | 'confidence'> = {},
   ): Job {
     const { row, train } = this.options.runs.trainParams(runId);
     const dataset = row.dataset_id ? this.options.statements.datasetById.get(row.dataset_id) : undefined;

@@ -8,6 +8,8 @@ import { confusionImages, predictionSummary, reviewQueue } from '../samples/pred
 import { DatasetService } from '../datasets/dataset-service';
 import { RevisionService } from '../datasets/revision-service';
 import { DuplicateService } from '../datasets/duplicate-service';
+import { DerivedService } from '../datasets/derived-service';
+import { PseudoLabelService } from '../runs/pseudo-service';
 import { duplicateReport } from '../datasets/duplicate-queries';
 import { datasetStats, imageDetail, listImages } from '../datasets/dataset-queries';
 import { SampleDatasets } from '../datasets/sample-dataset';
@@ -78,8 +80,10 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     statements,
     jobs,
     cacheDir: join(options.dataDir, 'cache'),
+    derivedRoot: join(options.dataDir, 'derived'),
     onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }),
   });
+  const derived = new DerivedService({ db, statements, jobs, datasets, dataDir: options.dataDir, onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }) });
   const revisions = new RevisionService({
     db,
     statements,
@@ -92,6 +96,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const runs = new RunService({ db, statements, jobs, dataDir: options.dataDir, onChanged: (run) => events.emit('run:update', run) });
   const predictions = new PredictionService({ db, statements, jobs, runs });
   const evaluations = new EvaluationService({ db, statements, jobs, onChanged: () => events.emit('evals:changed', {}) });
+  const pseudo = new PseudoLabelService({ db, statements, jobs, runs, predictions, derived, dataDir: options.dataDir, onChanged: () => events.emit('pseudo:changed', {}) });
   const samples = new SampleDatasets(jobs, datasets, statements, options.dataDir, options.logger);
   const recovered = jobs.recoverInterrupted();
   if (recovered > 0) options.logger.warn(`[jobs] marked ${recovered} interrupted job(s) failed`);
@@ -132,6 +137,11 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     },
     'datasets:image': ({ imageId }) => imageDetail(statements, imageId),
     'datasets:delete': ({ datasetId }) => datasets.delete(datasetId),
+    'datasets:mergePreview': (request) => derived.mergePreview(request),
+    'datasets:merge': (request) => derived.merge(request),
+    'pseudo:start': (request) => pseudo.start(request),
+    'pseudo:list': () => pseudo.list(),
+    'pseudo:save': (request) => pseudo.save(request),
     'datasets:findDuplicates': ({ datasetId }) => duplicates.find(datasetId),
     'datasets:duplicates': ({ datasetId, threshold }) => {
       datasets.row(datasetId);

@@ -14,6 +14,7 @@ const jobLabels: Record<Job['kind'], string> = {
   export: 'Exporting a dataset',
   evaluate: 'Evaluating runs (TTA, ensemble)',
   hash: 'Finding near-duplicates',
+  derive: 'Writing dataset masks',
 };
 
 export function Sidebar({ current, active }: { current: PageId; active: Job | undefined }) {

@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { hexToValue } from '../../../src-shared/classes';
 import { ignoreLabel } from '../../../src-shared/class-weights';
 import { confidenceBins } from '../../../src-shared/training';
+import { confidenceLevels } from '../../../src-shared/derived';
 import type { PredictJobParams, PredictResult } from '../../../src-shared/training';
 import { decodeImage, decodeLabels } from '../data/decode';
 import type { JobContext } from '../job-context';
@@ -21,7 +22,12 @@ export async function runPredictJob(raw: unknown, context: JobContext): Promise<
   const { model, state } = await loadRunModel(params);
   const palette = params.colors.map((c) => hexToValue(c));
   const classes = params.classNames.length;
-  const result: PredictResult = { written: 0, skipped: [], ...(params.truth && { images: [] }) };
+  const result: PredictResult = {
+    written: 0,
+    skipped: [],
+    ...(params.truth && { images: [] }),
+    ...(params.confidence && { histogram: params.classNames.map(() => new Array<number>(confidenceLevels + 1).fill(0)), names: [] }),
+  };
   const labelMap = new Map(params.truth?.labelMap ?? []);
   try {
     await mkdir(params.outDir, { recursive: true });
@@ -43,10 +49,16 @@ export async function runPredictJob(raw: unknown, context: JobContext): Promise<
       const pixels = image.width * image.height;
       const index = Buffer.alloc(pixels);
       const colour = Buffer.alloc(pixels * 3);
+      const level = params.confidence ? Buffer.alloc(pixels) : null;
       for (let p = 0; p < pixels; p += 1) {
         let best = 0;
         for (let c = 1; c < classes; c += 1) if (probs[p * classes + c]! > probs[p * classes + best]!) best = c;
         index[p] = best;
+        if (level && result.histogram) {
+          const l = Math.min(confidenceLevels, Math.floor(probs[p * classes + best]! * confidenceLevels + 1e-6));
+          level[p] = l;
+          result.histogram[best]![l]! += 1;
+        }
         const v = palette[best] ?? 0;
         colour[p * 3] = v >> 16;
         colour[p * 3 + 1] = (v >> 8) & 255;
@@ -64,6 +76,10 @@ export async function runPredictJob(raw: unknown, context: JobContext): Promise<
         }
       }
       await sharp(index, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('b-w').png().toFile(join(params.outDir, `${stem}_index.png`));
+      if (level) {
+        await sharp(level, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('b-w').png().toFile(join(params.outDir, `${stem}_confidence.png`));
+        result.names?.push(stem);
+      }
       if (!params.indexOnly) {
         await sharp(colour, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toFile(join(params.outDir, `${stem}_color.png`));
       }

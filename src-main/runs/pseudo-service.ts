@@ -1,0 +1,180 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, extname, isAbsolute, join } from 'node:path';
+import type { ClassDef } from '../../src-shared/classes';
+import { confidenceLevels, keptShares, pseudoSaveSchema, pseudoStartSchema } from '../../src-shared/derived';
+import type { PseudoLabelSet } from '../../src-shared/derived';
+import type { DatasetSummary } from '../../src-shared/datasets';
+import { ApiError } from '../../src-shared/errors';
+import type { PredictResult } from '../../src-shared/training';
+import { parseOrThrow } from '../../src-shared/validation';
+import type { Db } from '../db/connection';
+import type { Statements } from '../db/statements';
+import { parseClasses } from '../datasets/dataset-queries';
+import type { DerivedService } from '../datasets/derived-service';
+import { imageExtensions } from '../datasets/pairing';
+import type { JobService } from '../jobs/job-service';
+import type { PredictionService } from './prediction-service';
+import type { RunService } from './run-service';
+
+interface SetRow {
+  id: number;
+  run_id: string;
+  images_dir: string;
+  out_dir: string;
+  job_id: string;
+  class_names: string;
+  histogram: string | null;
+  images: string | null;
+  skipped: string;
+  created_at: string;
+  run_name: string | null;
+}
+
+const fallbackColours = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+/**
+ * Pseudo-labels: a run predicts a folder of unlabelled images, keeping per pixel the class and its
+ * probability (1% levels); the kept share per class at any threshold comes from the stored
+ * histogram without predicting again; saving makes a dataset whose masks keep the confident
+ * pixels and mark the rest ignore.
+ */
+export class PseudoLabelService {
+  constructor(
+    private readonly options: {
+      db: Db;
+      statements: Statements;
+      jobs: JobService;
+      runs: RunService;
+      predictions: PredictionService;
+      derived: DerivedService;
+      dataDir: string;
+      onChanged: () => void;
+    },
+  ) {}
+
+  start(input: unknown): PseudoLabelSet {
+    const request = parseOrThrow(pseudoStartSchema, input, 'pseudo-label request');
+    if (!isAbsolute(request.imagesDir)) throw new ApiError('VALIDATION', 'The images folder must be an absolute path.');
+    const { row, train } = this.options.runs.trainParams(request.runId);
+    if (!existsSync(join(train.runDir, request.checkpoint, 'checkpoint.json'))) {
+      throw new ApiError('CONFLICT', `Run "${row.name}" has no ${request.checkpoint} checkpoint yet; it stores one after its first validated epoch.`);
+    }
+    let files: string[];
+    try {
+      files = readdirSync(request.imagesDir).filter((name) => imageExtensions.includes(extname(name).toLowerCase())).sort();
+    } catch {
+      throw new ApiError('VALIDATION', `The images folder ${request.imagesDir} does not exist or cannot be read.`);
+    }
+    if (files.length === 0) throw new ApiError('VALIDATION', `No images (JPEG, PNG, TIFF) in ${request.imagesDir}.`);
+    const names: string[] = [];
+    for (const file of files) {
+      const stem = basename(file, extname(file));
+      let name = stem;
+      for (let k = 2; names.includes(name); k += 1) name = `${stem}_${k}`;
+      names.push(name);
+    }
+    const id = Number(
+      this.options.db.prepare('INSERT INTO pseudo_label_sets (run_id, images_dir, out_dir, job_id, class_names, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+        request.runId,
+        request.imagesDir,
+        '',
+        '',
+        JSON.stringify(train.classNames),
+        new Date().toISOString(),
+      ).lastInsertRowid,
+    );
+    const outDir = join(this.options.dataDir, 'pseudo', String(id));
+    const paths = files.map((f) => join(request.imagesDir, f));
+    const job = this.options.predictions.predict(request.runId, paths, outDir, request.checkpoint, names, { confidence: true });
+    this.options.db.prepare('UPDATE pseudo_label_sets SET out_dir = ?, job_id = ? WHERE id = ?').run(outDir, job.id, id);
+    void this.options.jobs.whenDone(job.id).then((done) => {
+      if (done.status === 'finished') {
+        const result = done.result as PredictResult;
+        const written = new Set(result.names ?? []);
+        const images = names.map((stem, i) => ({ stem, imagePath: paths[i]! })).filter((image) => written.has(image.stem));
+        this.options.db
+          .prepare('UPDATE pseudo_label_sets SET histogram = ?, images = ?, skipped = ? WHERE id = ?')
+          .run(JSON.stringify(result.histogram ?? []), JSON.stringify(images), JSON.stringify(result.skipped), id);
+      }
+      this.options.onChanged();
+    });
+    this.options.onChanged();
+    return this.get(id);
+  }
+
+  list(): PseudoLabelSet[] {
+    return this.rows().map((row) => this.toSet(row));
+  }
+
+  get(id: number): PseudoLabelSet {
+    const row = this.rows(id)[0];
+    if (!row) throw new ApiError('NOT_FOUND', `No pseudo-label set ${id}.`);
+    return this.toSet(row);
+  }
+
+  /** Saves a finished set at a threshold as a new dataset (all images in the training split). */
+  save(input: unknown): DatasetSummary {
+    const request = parseOrThrow(pseudoSaveSchema, input, 'pseudo-label save');
+    const set = this.get(request.setId);
+    const row = this.rows(request.setId)[0]!;
+    if (set.status !== 'finished' || !set.histogram || !row.images) {
+      throw new ApiError('CONFLICT', `Pseudo-label set ${set.id} has ${set.status === 'failed' ? `failed (${set.reason ?? 'see the job'})` : 'not finished predicting yet'}; nothing to save.`);
+    }
+    const { kept, predicted } = keptShares(set.histogram, request.threshold);
+    if (kept.every((k) => k === 0)) {
+      const top = set.histogram.reduce((best, levels) => Math.max(best, levels.findLastIndex((n) => n > 0)), 0) / confidenceLevels;
+      throw new ApiError('VALIDATION', `No pixel reaches a confidence of ${request.threshold}: the most confident pixels are at ${top.toFixed(2)}. Lower the threshold.`);
+    }
+    const images = JSON.parse(row.images) as { stem: string; imagePath: string }[];
+    const runDataset = this.options.runs.trainParams(set.runId).row.dataset_id;
+    const source = runDataset ? this.options.statements.datasetById.get(runDataset) : undefined;
+    const colourOf = new Map((source ? parseClasses(source.classes) : []).map((c) => [c.name, c.color]));
+    const classes: ClassDef[] = set.classNames.map((name, i) => ({ name, color: colourOf.get(name) ?? fallbackColours[i % fallbackColours.length]!, values: [i], ignore: false }));
+    const minLevel = Math.round(request.threshold * confidenceLevels);
+    return this.options.derived.create(
+      request.name,
+      { kind: 'pseudo', setId: set.id, runId: set.runId, threshold: request.threshold, keptPixels: kept.reduce((a, b) => a + b, 0), predictedPixels: predicted.reduce((a, b) => a + b, 0) },
+      classes,
+      images.map((image) => ({
+        stem: image.stem,
+        imagePath: image.imagePath,
+        split: 'train',
+        derive: { kind: 'confidence', labels: join(row.out_dir, `${image.stem}_index.png`), confidence: join(row.out_dir, `${image.stem}_confidence.png`), minLevel },
+      })),
+    );
+  }
+
+  private rows(id?: number): SetRow[] {
+    const sql = `SELECT s.*, r.name AS run_name FROM pseudo_label_sets s LEFT JOIN runs r ON r.id = s.run_id ${id === undefined ? '' : 'WHERE s.id = ?'} ORDER BY s.id DESC`;
+    return id === undefined ? this.options.db.prepare<[], SetRow>(sql).all() : this.options.db.prepare<[number], SetRow>(sql).all(id);
+  }
+
+  private toSet(row: SetRow): PseudoLabelSet {
+    let status: PseudoLabelSet['status'] = 'running';
+    let reason: string | null = null;
+    try {
+      const job = this.options.jobs.get(row.job_id);
+      if (job.status === 'failed' || job.status === 'cancelled') {
+        status = 'failed';
+        reason = job.reason ?? job.status;
+      } else if (job.status === 'finished') status = row.histogram ? 'finished' : 'running';
+    } catch {
+      status = row.histogram ? 'finished' : 'failed';
+    }
+    const images = row.images ? (JSON.parse(row.images) as unknown[]).length : 0;
+    return {
+      id: row.id,
+      runId: row.run_id,
+      runName: row.run_name ?? row.run_id,
+      imagesDir: row.images_dir,
+      jobId: row.job_id,
+      status,
+      reason,
+      classNames: JSON.parse(row.class_names) as string[],
+      histogram: row.histogram ? (JSON.parse(row.histogram) as number[][]) : null,
+      images,
+      skipped: JSON.parse(row.skipped) as { image: string; message: string }[],
+      createdAt: row.created_at,
+    };
+  }
+}
