@@ -100,6 +100,8 @@ export interface DatasetDetail extends DatasetSummary {
   splitConfig: { seed: number; train: number; val: number; test: number; groupPattern?: string | undefined; duplicateThreshold?: number | undefined } | null;
   /** Images whose mask in effect is a label correction. */
   correctedCount: number;
+  /** For a dataset SegBench derived (a merge, pseudo-labels): how, in words; null for an imported folder. */
+  origin: string | null;
 }
 
 export interface ClassStat {

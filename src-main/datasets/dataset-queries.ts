@@ -72,7 +72,20 @@ export function datasetDetail(statements: Statements, row: DatasetRow): DatasetD
     splitCounts,
     splitConfig: row.split_config ? (JSON.parse(row.split_config) as DatasetDetail['splitConfig']) : null,
     correctedCount: statements.revisedImagesOfDataset.get(row.id)?.n ?? 0,
+    origin: describeOrigin(statements, row.origin),
   };
+}
+
+/** How SegBench made a derived dataset, in words; null for an imported folder. */
+function describeOrigin(statements: Statements, origin: string | null): string | null {
+  if (!origin) return null;
+  const parsed = JSON.parse(origin) as { kind: string; request?: { sources: { datasetId: string }[] }; runId?: string; threshold?: number };
+  if (parsed.kind === 'merge') {
+    const names = (parsed.request?.sources ?? []).map((s) => statements.datasetById.get(s.datasetId)?.name ?? '(removed dataset)');
+    return `merged from ${names.join(' + ')}`;
+  }
+  const run = parsed.runId ? statements.runById.get(parsed.runId)?.name : undefined;
+  return `pseudo-labels of run ${run ?? parsed.runId ?? '?'} at confidence ${parsed.threshold ?? '?'}`;
 }
 
 export function datasetStats(statements: Statements, row: DatasetRow): DatasetStats {

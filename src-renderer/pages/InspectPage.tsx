@@ -13,6 +13,7 @@ import { ConfusionMatrix } from './inspect/ConfusionMatrix';
 import type { ErrorMode } from './inspect/error-map';
 import { ImageShareList } from './inspect/ImageShareList';
 import { PredictFolder } from './inspect/PredictFolder';
+import { PseudoLabels } from './inspect/PseudoLabels';
 import { SideBySideViewer } from './inspect/SideBySideViewer';
 
 const shown = 300;
@@ -166,6 +167,7 @@ export function InspectPage() {
           {predicting === 'tta' ? 'Predicting with flips…' : 'Predict with flip TTA'}
         </button>
         <PredictFolder key={selected} runId={selected} />
+        <PseudoLabels key={`pseudo-${selected}`} runId={selected} />
       </div>
       {message ? (
         <p className="muted small" data-testid="inspect-message">

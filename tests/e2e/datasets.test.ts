@@ -113,3 +113,41 @@ test('near-duplicates: signatures computed with progress; no real tile is a copy
   await page.getByText('The threshold is a similarity between 0.8 and 1 (default 0.97).').waitFor();
   assert.deepEqual(errors, []);
 });
+
+test('merge datasets: map classes, preview before and after, a class without pixels is marked and refused, the merged dataset is indexed', async () => {
+  await page.getByTestId('nav-datasets').click();
+  await page.getByTestId('merge-open').click();
+  const dialog = page.getByTestId('merge-dialog');
+  await dialog.getByTestId('merge-name').fill('dubai merged');
+  // The box turns on once the dataset's classes have loaded.
+  await dialog.getByTestId('merge-sources').getByLabel('dubai-aerial').click();
+  const mapping = dialog.getByTestId('merge-mapping');
+  await mapping.waitFor();
+  await mapping.getByLabel('dubai-aerial: Unlabeled').selectOption('@ignore');
+  await mapping.getByLabel('dubai-aerial: Water').selectOption('@drop');
+  await dialog.getByRole('button', { name: 'Add class' }).click();
+  await dialog.getByTestId('merge-preview-button').click();
+  const preview = dialog.getByTestId('merge-preview');
+  await preview.waitFor();
+  assert.match((await preview.locator('p').first().textContent()) ?? '', /dubai-aerial: \d+ of 72 images kept, \d+ dropped by class/);
+  await preview.getByText(/No pixels after the merge: .*Class 7/).waitFor();
+  await screenshot(page, 'merge-preview');
+  await dialog.getByTestId('merge-create').click();
+  await dialog.getByText(/would leave "Water", "Unlabeled", "Class 7" with no pixels/).waitFor();
+  // Remove the empty targets (Water's images stay dropped, Unlabeled stays ignored), filter, and create it.
+  for (const name of ['Class 7', 'Unlabeled', 'Water']) await dialog.getByRole('button', { name: `remove ${name}` }).click();
+  await dialog.getByTestId('merge-add-filter').click();
+  await dialog.getByTestId('merge-preview-button').click();
+  await preview.waitFor();
+  assert.equal(await preview.locator('tbody tr').count(), 4);
+  assert.match((await preview.locator('p').first().textContent()) ?? '', /dubai-aerial: \d+ of 72 images kept, \d+ dropped by class(, \d+ by filters)?$/);
+  assert.equal(await preview.locator('tbody tr.error-text').count(), 0);
+  await dialog.getByTestId('merge-create').click();
+  await page.getByTestId('dataset-view').getByText('dubai merged').waitFor();
+  await page.locator('[data-testid="dataset-view"]').getByText(/[1-9]\d* images · 5 classes · index masks · merged from dubai-aerial/).waitFor({ timeout: 90_000 });
+  await page.getByText('This dataset is indexing').waitFor({ state: 'detached', timeout: 90_000 });
+  await page.getByTestId('tab-stats').click();
+  await page.getByTestId('stats-table').getByText('Building').waitFor();
+  await screenshot(page, 'merged-dataset');
+  assert.deepEqual(errors, []);
+});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -257,5 +257,28 @@ test('distillation in the launch form: a finished run teaches, the class matrix 
   await page.getByTestId('form-distill-alpha').fill('0.6');
   await page.getByTestId('form-launch').click();
   await page.locator('[data-testid="run-view"] [data-testid="run-status"][data-status="finished"]').waitFor({ timeout: 120_000 });
+  assert.deepEqual(errors, []);
+});
+
+test('pseudo-labels: predict an unlabelled folder, read the kept share per threshold, save the confident pixels as a dataset', async () => {
+  await page.getByTestId('nav-inspect').click();
+  await page.getByTestId('pseudo-open').click();
+  const input = join(app.dataDir, 'unlabelled');
+  mkdirSync(input, { recursive: true });
+  copyFileSync('../shared/data/dubai-aerial/images/tile2_image_part_001.jpg', join(input, 'a.jpg'));
+  copyFileSync('../shared/data/dubai-aerial/images/tile2_image_part_002.jpg', join(input, 'b.jpg'));
+  await page.getByTestId('pseudo-images').fill(input);
+  await page.getByTestId('pseudo-start').click();
+  const set = page.getByTestId('pseudo-set').first();
+  await set.getByTestId('pseudo-preview').waitFor({ timeout: 120_000 });
+  assert.match((await set.locator('p').first().textContent()) ?? '', /2 images predicted/);
+  // Any softmax winner has probability >= 1/classes, so 0.16 keeps every predicted pixel.
+  await set.getByTestId('pseudo-threshold').fill('0.16');
+  const cells = await set.getByTestId('pseudo-preview').locator('tbody tr').first().locator('td').allTextContents();
+  assert.ok(cells.at(-1) === '100.0%' || cells.at(-1) === '-', `kept at 0.16: ${cells.at(-1)}`);
+  await screenshot(page, 'pseudo-labels');
+  await set.getByTestId('pseudo-name').fill('pseudo tiles');
+  await set.getByTestId('pseudo-save').click();
+  await set.getByTestId('pseudo-saved').getByText(/Saved as pseudo tiles/).waitFor();
   assert.deepEqual(errors, []);
 });

@@ -10,11 +10,13 @@ import { errorText } from '../../hooks/useDataset';
 import { useJobs } from '../../hooks/useJobs';
 import { hrefFor } from '../../hooks/useRoute';
 import { ImportWizard } from './ImportWizard';
+import { MergeDialog } from './MergeDialog';
 
 export function DatasetList() {
   const datasets = useApiQuery('datasets:list', {}, ['dataset:changed']);
   const { jobs } = useJobs();
   const [importing, setImporting] = useState(false);
+  const [merging, setMerging] = useState(false);
   const list = datasets.data ?? [];
   const generating = jobs.find((job) => job.kind === 'sample' && (job.status === 'running' || job.status === 'queued'));
   return (
@@ -23,9 +25,14 @@ export function DatasetList() {
         title="Datasets"
         subtitle="Image and mask folders, indexed with their class statistics."
         actions={
-          <button type="button" className="button primary" data-testid="import-open" onClick={() => setImporting(true)}>
-            Import dataset…
-          </button>
+          <>
+            <button type="button" className="button" data-testid="merge-open" disabled={list.length === 0} onClick={() => setMerging(true)}>
+              Merge datasets…
+            </button>
+            <button type="button" className="button primary" data-testid="import-open" onClick={() => setImporting(true)}>
+              Import dataset…
+            </button>
+          </>
         }
       />
       <ErrorNote message={datasets.error} />
@@ -55,6 +62,7 @@ export function DatasetList() {
         </div>
       )}
       {importing ? <ImportWizard onClose={() => setImporting(false)} /> : null}
+      {merging ? <MergeDialog datasets={list} onClose={() => setMerging(false)} /> : null}
     </div>
   );
 }

@@ -54,7 +54,7 @@ export function DatasetView({ datasetId, tab }: { datasetId: string; tab: string
     <div className="page wide" data-testid="dataset-view">
       <PageHeader
         title={dataset.name}
-        subtitle={`${dataset.indexedCount} images · ${dataset.classCount} classes · ${dataset.maskKind === 'rgb' ? 'RGB palette masks' : 'index masks'}${dataset.correctedCount ? ` · ${dataset.correctedCount} mask${dataset.correctedCount === 1 ? '' : 's'} corrected` : ''} · ${dataset.imagesDir}`}
+        subtitle={`${dataset.indexedCount} images · ${dataset.classCount} classes · ${dataset.maskKind === 'rgb' ? 'RGB palette masks' : 'index masks'}${dataset.correctedCount ? ` · ${dataset.correctedCount} mask${dataset.correctedCount === 1 ? '' : 's'} corrected` : ''} · ${dataset.origin ?? dataset.imagesDir}`}
         actions={
           <>
             <a className="button" href={hrefFor('datasets')}>

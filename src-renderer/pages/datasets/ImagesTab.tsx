@@ -90,8 +90,15 @@ export function ImagesTab({ dataset }: { dataset: DatasetDetail }) {
         renderCell={(item: ImageListItem) => (
           <button type="button" className="thumb" onClick={() => setOpen(item.id)} data-testid="thumb" title={item.stem}>
             <span className="thumb-frame">
-              <img src={fileUrl('thumb', item.id)} alt={item.stem} loading="lazy" />
-              {showMasks ? <MaskThumb url={fileUrl('thumb-mask', item.id)} kind={kind} classes={dataset.classes} opacity={0.45} /> : null}
+              {/* Not indexed yet (or unreadable): no thumbnail exists to ask for. */}
+              {item.width === null ? (
+                <span className="thumb-pending muted small">{item.problem ? 'unreadable' : 'indexing…'}</span>
+              ) : (
+                <>
+                  <img src={fileUrl('thumb', item.id)} alt={item.stem} loading="lazy" />
+                  {showMasks ? <MaskThumb url={fileUrl('thumb-mask', item.id)} kind={kind} classes={dataset.classes} opacity={0.45} /> : null}
+                </>
+              )}
             </span>
             <span className="thumb-caption">
               <span className="thumb-name">{item.stem}</span>
