@@ -7,6 +7,7 @@ import { electronSqliteBinding } from './electron-native';
 import { importCommand, sampleCommand } from './import';
 import { trainCommand } from './train';
 import { evalCommand, predictCommand } from './evaluate';
+import { duplicatesCommand, mergeCommand, pseudoCommand } from './data-commands';
 import { packageRoot } from './paths';
 import { serve } from './serve';
 
@@ -32,6 +33,12 @@ Usage:
   segbench eval --run ID [--split val|test] [--checkpoint best|last] [--json]
   segbench predict --run ID --images DIR --out DIR [--checkpoint best|last]
                                                index and colour PNG per image; large images by sliding window
+  segbench merge --config FILE [--preview]      merge datasets with a class mapping (FILE: JSON with name, classes,
+                                               sources [{ dataset, mapping }], filters [{ className, maxShare }])
+  segbench duplicates --dataset NAME [--threshold 0.97] [--resplit]
+                                               near-duplicate groups and the split's leakage; --resplit keeps groups together
+  segbench pseudo --run ID --images DIR [--threshold 0.9 --name NAME]
+                                               pseudo-labels: kept share per class; with --name, save as a dataset
   segbench help | --help                       this text
   segbench version | --version
 
@@ -55,6 +62,12 @@ async function main(argv: string[]): Promise<void> {
       return trainCommand(rest);
     case 'eval':
       return evalCommand(rest);
+    case 'merge':
+      return mergeCommand(rest);
+    case 'duplicates':
+      return duplicatesCommand(rest);
+    case 'pseudo':
+      return pseudoCommand(rest);
     case 'predict':
       return predictCommand(rest);
     case 'version':
@@ -67,7 +80,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(usage);
       return;
     default:
-      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, train, eval, predict, help, version.\n\n${usage}`);
+      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, train, eval, predict, merge, duplicates, pseudo, help, version.\n\n${usage}`);
   }
 }
 

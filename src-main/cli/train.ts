@@ -26,7 +26,7 @@ export function formatRunSummary(detail: RunDetail): string {
   return lines.join('\n');
 }
 
-function findDataset(services: AppServices, nameOrId: string): string {
+export function findDataset(services: AppServices, nameOrId: string): string {
   const match = services.datasets.list().find((d) => d.id === nameOrId || d.name.toLowerCase() === nameOrId.toLowerCase());
   if (!match) {
     const known = services.datasets.list().map((d) => `"${d.name}"`);

@@ -21,7 +21,7 @@ test('help lists the commands; an unknown command says which are valid', () => {
   assert.match(help.out, /segbench serve \[--port N\] \[--host H\] \[--data-dir DIR\]/);
   const wrong = run(['trian']);
   assert.equal(wrong.code, 1);
-  assert.match(wrong.out, /Unknown command "trian"\. Valid commands: start, serve, import, sample, train, eval, predict, help, version\./);
+  assert.match(wrong.out, /Unknown command "trian"\. Valid commands: start, serve, import, sample, train, eval, predict, merge, duplicates, pseudo, help, version\./);
 });
 
 test('a port out of range is refused with the valid range', () => {
@@ -91,6 +91,25 @@ test('segbench import of dubai-aerial reports 72 pairs, its six palette colours 
   assert.equal(detail.pairing.pairs, 72);
   assert.equal(detail.indexedCount, 72);
   assert.deepEqual(detail.values.filter((v) => v.classIndex === null).map((v) => v.value), [0]);
+
+  // Near-duplicates: no real tile is a copy of another at the default 0.97.
+  const dupes = spawnSync(process.execPath, [cli, 'duplicates', '--dataset', 'dubai', '--data-dir', dataDir, '--json'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(dupes.status, 0, dupes.stderr);
+  const report = JSON.parse(dupes.stdout) as { hashed: number; threshold: number; groups: unknown[] };
+  assert.deepEqual([report.hashed, report.threshold, report.groups.length], [72, 0.97, 0]);
+  // A merge preview from a JSON file, sources by name; a bad target is refused with the valid ones.
+  const mergeFile = join(dataDir, 'merge.json');
+  const classes = [{ name: 'Built', color: '#3c1098' }, { name: 'Open', color: '#8429f6' }, { name: 'Green', color: '#fedd3a' }, { name: 'Water', color: '#e2a929' }];
+  const mapping = { Building: 'Built', Road: 'Built', 'Land (unpaved)': 'Open', Vegetation: 'Green', Unlabeled: '@ignore' };
+  writeFileSync(mergeFile, JSON.stringify({ name: 'dubai 4 classes', classes, sources: [{ dataset: 'dubai', mapping }], filters: [{ className: 'Water', maxShare: 0.5 }] }));
+  const preview = run(['merge', '--config', mergeFile, '--preview', '--data-dir', dataDir]);
+  assert.equal(preview.code, 0, preview.out);
+  assert.match(preview.out, /dubai: \d+ of 72 images kept \(0 dropped by class, \d+ by filters\)/);
+  assert.match(preview.out, /Built\s+\d+\s+\d+\.\d%/);
+  writeFileSync(mergeFile, JSON.stringify({ name: 'bad', classes, sources: [{ dataset: 'dubai', mapping: { ...mapping, Road: 'Asphalt' } }] }));
+  const bad = run(['merge', '--config', mergeFile, '--data-dir', dataDir]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.out, /class "Road" of "dubai" maps to "Asphalt", which is not a target class \(Built, Open, Green, Water\)/);
 });
 
 test('segbench sample, then segbench train on it with the built engine, prints the run summary as JSON', () => {
@@ -186,4 +205,14 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   const distill = (JSON.parse(db2.prepare('SELECT config FROM runs WHERE id = ?').pluck().get(studentRun) as string) as { distill: { teacherRunId: string; alpha: number; temperature: number } }).distill;
   db2.close();
   assert.deepEqual([distill.teacherRunId, distill.alpha, distill.temperature], [runId, 0.6, 4]);
+
+  // Pseudo-labels of the predict folder (one tile, one broken file), saved at 0.16: every winning
+  // probability of six classes is at least 1/6, so every pixel is kept.
+  const pseudo = spawnSync(process.execPath, [cli, 'pseudo', '--run', runId, '--images', input, '--threshold', '0.16', '--name', 'pseudo tile', '--data-dir', dataDir, '--json'], { encoding: 'utf8', timeout: 180_000 });
+  assert.equal(pseudo.status, 0, pseudo.stderr);
+  const pseudoOut = JSON.parse(pseudo.stdout) as { images: number; skipped: unknown[]; kept: Record<string, number[]>; dataset: { name: string } };
+  assert.deepEqual([pseudoOut.images, pseudoOut.skipped.length, pseudoOut.dataset.name], [1, 1, 'pseudo tile']);
+  const keptAt05 = pseudoOut.kept['0.5']!.reduce((a, b) => a + b, 0);
+  const keptAt09 = pseudoOut.kept['0.9']!.reduce((a, b) => a + b, 0);
+  assert.ok(keptAt09 <= keptAt05);
 });

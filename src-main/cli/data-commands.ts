@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { keptShares, previewThresholds } from '../../src-shared/derived';
+import type { MergePreview, MergeRequestInput, PseudoLabelSet } from '../../src-shared/derived';
+import { defaultDuplicateThreshold } from '../../src-shared/duplicates';
+import { ApiError } from '../../src-shared/errors';
+import type { Job } from '../../src-shared/jobs';
+import { createMemoryClient } from '../ipc/memory-transport';
+import type { AppServices } from '../services/app-services';
+import { openServices } from './open-services';
+import { progressPrinter } from './progress';
+import { findDataset } from './train';
+
+const pct = (v: number, total: number) => (total > 0 ? `${((v / total) * 100).toFixed(1)}%` : '-');
+const out = (text: string) => void process.stdout.write(`${text}\n`);
+
+/** Waits for every queued job with progress on stderr; throws when one of them did not finish. */
+async function settle(services: AppServices, label: string): Promise<void> {
+  const print = progressPrinter(label);
+  const unsubscribe = services.events.onAny((event, payload) => {
+    if (event === 'job:update') print(payload as Job);
+  });
+  await services.jobs.whenIdle();
+  unsubscribe();
+}
+
+function printMerge(preview: MergePreview): void {
+  const before = preview.before.reduce((a, b) => a + b, 0);
+  const after = preview.after.reduce((a, b) => a + b, 0);
+  for (const s of preview.sources) out(`${s.name}: ${s.kept} of ${s.images} images kept (${s.droppedByClass} dropped by class, ${s.droppedByFilter} by filters)`);
+  out(`${'class'.padEnd(20)} ${'before'.padStart(14)} ${'share'.padStart(7)} ${'after'.padStart(14)} ${'share'.padStart(7)}`);
+  preview.classNames.forEach((c, i) => out(`${c.padEnd(20)} ${String(preview.before[i]).padStart(14)} ${pct(preview.before[i]!, before).padStart(7)} ${String(preview.after[i]).padStart(14)} ${pct(preview.after[i]!, after).padStart(7)}`));
+}
+
+/**
+ * `segbench merge --config FILE [--preview] [--json]`: FILE is the merge as JSON, sources named by
+ * dataset name or id: { "name", "classes": [{ "name", "color" }], "sources": [{ "dataset", "mapping" }], "filters" }.
+ */
+export async function mergeCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string' }, preview: { type: 'boolean' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  if (!values.config) throw new ApiError('VALIDATION', '--config FILE is required: the merge as JSON (see `segbench help`).');
+  let spec: Omit<MergeRequestInput, 'sources'> & { sources: { dataset: string; mapping?: Record<string, string> }[] };
+  try {
+    spec = JSON.parse(readFileSync(values.config, 'utf8')) as typeof spec;
+  } catch (error) {
+    throw new ApiError('VALIDATION', `Cannot read the merge file ${values.config}: ${(error as Error).message}`);
+  }
+  const services = openServices(values['data-dir']);
+  try {
+    const api = createMemoryClient(services);
+    const request: MergeRequestInput = { ...spec, sources: (spec.sources ?? []).map((s) => ({ datasetId: findDataset(services, s.dataset), mapping: s.mapping ?? {} })) };
+    const preview = await api.invoke('datasets:mergePreview', request);
+    if (values.preview) {
+      if (values.json) out(JSON.stringify(preview, null, 2));
+      else printMerge(preview);
+      return;
+    }
+    const created = await api.invoke('datasets:merge', request);
+    await settle(services, 'merging');
+    const detail = await api.invoke('datasets:get', { datasetId: created.id });
+    if (values.json) out(JSON.stringify({ datasetId: detail.id, name: detail.name, state: detail.state, images: detail.indexedCount, problems: detail.problemCount, preview }, null, 2));
+    else {
+      printMerge(preview);
+      out(`Created "${detail.name}" (${detail.id}): ${detail.indexedCount} images, ${detail.state}.`);
+    }
+  } finally {
+    await services.close();
+  }
+}
+
+/** `segbench duplicates --dataset NAME [--threshold 0.97] [--resplit] [--json]` */
+export async function duplicatesCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { dataset: { type: 'string' }, threshold: { type: 'string' }, resplit: { type: 'boolean' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  if (!values.dataset) throw new ApiError('VALIDATION', '--dataset NAME is required.');
+  const threshold = values.threshold === undefined ? defaultDuplicateThreshold : Number(values.threshold);
+  const services = openServices(values['data-dir']);
+  try {
+    const api = createMemoryClient(services);
+    const datasetId = findDataset(services, values.dataset);
+    await api.invoke('datasets:findDuplicates', { datasetId });
+    await settle(services, 'hashing');
+    if (values.resplit) {
+      const config = (await api.invoke('datasets:get', { datasetId })).splitConfig ?? { seed: 42, train: 0.8, val: 0.2, test: 0 };
+      await api.invoke('datasets:split', { datasetId, seed: config.seed, train: config.train, val: config.val, test: config.test, ...(config.groupPattern ? { groupPattern: config.groupPattern } : {}), duplicateThreshold: threshold });
+    }
+    const report = await api.invoke('datasets:duplicates', { datasetId, threshold });
+    if (values.json) {
+      out(JSON.stringify(report, null, 2));
+      return;
+    }
+    out(`${report.groups.length} group(s) of near-duplicates at similarity >= ${threshold} among ${report.hashed} images.`);
+    report.groups.forEach((g, i) => out(`  ${i + 1}. ${g.members.map((m) => `${m.stem} (${m.split ?? 'none'})`).join(', ')}  similarity ${g.minSimilarity.toFixed(3)}`));
+    out(`Leakage: ${report.leakage.groupsAcrossSplits} group(s) straddle the split; ${report.leakage.heldOutWithTrainTwin} of ${report.heldOutImages} validation/test images have a near-duplicate in training.`);
+  } finally {
+    await services.close();
+  }
+}
+
+/** `segbench pseudo --run ID --images DIR [--threshold 0.9 --name NAME] [--json]` */
+export async function pseudoCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { run: { type: 'string' }, images: { type: 'string' }, threshold: { type: 'string' }, name: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
+  if (!values.run || !values.images) throw new ApiError('VALIDATION', '--run ID and --images DIR are required.');
+  const services = openServices(values['data-dir']);
+  try {
+    const api = createMemoryClient(services);
+    const started = await api.invoke('pseudo:start', { runId: values.run, imagesDir: resolve(values.images) });
+    await settle(services, 'predicting');
+    await new Promise((done) => setImmediate(done));
+    const set = (await api.invoke('pseudo:list', {})).find((s) => s.id === started.id) as PseudoLabelSet;
+    if (set.status !== 'finished' || !set.histogram) throw new ApiError('ENGINE', `Predicting did not finish: ${set.reason ?? set.status}`);
+    let saved: { id: string; name: string } | null = null;
+    if (values.name) {
+      const threshold = Number(values.threshold ?? '0.9');
+      const created = await api.invoke('pseudo:save', { setId: set.id, threshold, name: values.name });
+      await settle(services, 'writing masks');
+      saved = { id: created.id, name: created.name };
+    }
+    if (values.json) {
+      out(JSON.stringify({ setId: set.id, images: set.images, skipped: set.skipped, classNames: set.classNames, kept: Object.fromEntries(previewThresholds.map((t) => [t, keptShares(set.histogram!, t).kept])), dataset: saved }, null, 2));
+      return;
+    }
+    out(`Pseudo-label set ${set.id}: ${set.images} images predicted${set.skipped.length ? `, ${set.skipped.length} skipped` : ''}. Kept share per class:`);
+    out(`${'class'.padEnd(20)}${previewThresholds.map((t) => String(t).padStart(8)).join('')}`);
+    set.classNames.forEach((c, i) => {
+      const total = set.histogram![i]!.reduce((a, b) => a + b, 0);
+      out(`${c.padEnd(20)}${previewThresholds.map((t) => pct(keptShares(set.histogram!, t).kept[i]!, total).padStart(8)).join('')}`);
+    });
+    if (saved) out(`Saved as dataset "${saved.name}" (${saved.id}).`);
+    else out('Save with --threshold T --name NAME.');
+  } finally {
+    await services.close();
+  }
+}
