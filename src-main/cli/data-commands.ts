@@ -126,10 +126,8 @@ export async function pseudoCommand(args: string[]): Promise<void> {
     }
     out(`Pseudo-label set ${set.id}: ${set.images} images predicted${set.skipped.length ? `, ${set.skipped.length} skipped` : ''}. Kept share per class:`);
     out(`${'class'.padEnd(20)}${previewThresholds.map((t) => String(t).padStart(8)).join('')}`);
-    set.classNames.forEach((c, i) => {
-      const total = set.histogram![i]!.reduce((a, b) => a + b, 0);
-      out(`${c.padEnd(20)}${previewThresholds.map((t) => pct(keptShares(set.histogram!, t).kept[i]!, total).padStart(8)).join('')}`);
-    });
+    const keptAt = previewThresholds.map((t) => keptShares(set.histogram!, t));
+    set.classNames.forEach((c, i) => out(`${c.padEnd(20)}${keptAt.map((k) => pct(k.kept[i]!, k.predicted[i]!).padStart(8)).join('')}`));
     if (saved) out(`Saved as dataset "${saved.name}" (${saved.id}).`);
     else out('Save with --threshold T --name NAME.');
   } finally {

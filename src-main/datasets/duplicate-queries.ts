@@ -7,6 +7,7 @@ interface SignatureRow {
   id: number;
   stem: string;
   split: SplitName | null;
+  image_mtime: number | null;
   signature: Buffer | null;
 }
 
@@ -14,7 +15,7 @@ interface SignatureRow {
 function signatureRows(db: Db, datasetId: string): SignatureRow[] {
   return db
     .prepare<[string], SignatureRow>(
-      `SELECT i.id, i.stem, i.split,
+      `SELECT i.id, i.stem, i.split, i.image_mtime,
               CASE WHEN s.image_size = i.image_size AND s.image_mtime = i.image_mtime THEN s.signature END AS signature
        FROM images i LEFT JOIN image_signatures s ON s.image_id = i.id
        WHERE i.dataset_id = ? AND i.state = 'indexed' ORDER BY i.id`,
@@ -35,10 +36,26 @@ export function unsignedImages(db: Db, datasetId: string): { id: number; image_p
 
 const asSignature = (blob: Buffer): Float32Array => new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
 
+/**
+ * Grouping is O(n^2) and the Duplicates tab asks again on every dataset change (each batch of a
+ * running hash job, each split), so the groups are kept per dataset, threshold and set of current
+ * signatures (ids and file times), and recomputed only when one of those changes.
+ */
+const groupCache = new Map<string, DuplicateGroup[]>();
+const groupCacheSize = 8;
+
 export function duplicateGroupsOf(db: Db, datasetId: string, threshold: number): { rows: SignatureRow[]; hashed: number; groups: DuplicateGroup[] } {
   const rows = signatureRows(db, datasetId);
-  const hashedImages: HashedImage[] = rows.filter((r) => r.signature !== null).map((r) => ({ id: r.id, signature: asSignature(r.signature!) }));
-  return { rows, hashed: hashedImages.length, groups: duplicateGroups(hashedImages, threshold) };
+  const signed = rows.filter((r) => r.signature !== null);
+  const key = `${datasetId}|${threshold}|${signed.length}|${signed.reduce((sum, r) => sum + r.id, 0)}|${signed.reduce((sum, r) => sum + (r.image_mtime ?? 0), 0)}`;
+  let groups = groupCache.get(key);
+  if (!groups) {
+    const hashedImages: HashedImage[] = signed.map((r) => ({ id: r.id, signature: asSignature(r.signature!) }));
+    groups = duplicateGroups(hashedImages, threshold);
+    if (groupCache.size >= groupCacheSize) groupCache.delete(groupCache.keys().next().value!);
+    groupCache.set(key, groups);
+  }
+  return { rows, hashed: signed.length, groups };
 }
 
 /** Near-duplicate groups of a dataset at a threshold, with their members' splits and the leakage of the split in effect. */

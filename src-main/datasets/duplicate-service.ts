@@ -20,7 +20,13 @@ export interface DuplicateServiceOptions {
  * groups them on request at any threshold without decoding again.
  */
 export class DuplicateService {
+  private readonly put;
+
   constructor(private readonly options: DuplicateServiceOptions) {
+    this.put = options.db.prepare<{ id: number; signature: Buffer; size: number; mtime: number }>(
+      `INSERT INTO image_signatures (image_id, signature, image_size, image_mtime) SELECT @id, @signature, @size, @mtime WHERE EXISTS (SELECT 1 FROM images WHERE id = @id)
+       ON CONFLICT (image_id) DO UPDATE SET signature = excluded.signature, image_size = excluded.image_size, image_mtime = excluded.image_mtime`,
+    );
     options.jobs.handleKind('hash', {
       onData: (_job, data) => this.store(data),
       onEnd: (job) => options.onChanged((job.params as HashJobParams).datasetId),
@@ -42,14 +48,10 @@ export class DuplicateService {
 
   private store(data: EngineData): void {
     if (data.kind !== 'hashed') return;
-    const put = this.options.db.prepare(
-      `INSERT INTO image_signatures (image_id, signature, image_size, image_mtime) SELECT @id, @signature, @size, @mtime WHERE EXISTS (SELECT 1 FROM images WHERE id = @id)
-       ON CONFLICT (image_id) DO UPDATE SET signature = excluded.signature, image_size = excluded.image_size, image_mtime = excluded.image_mtime`,
-    );
     this.options.db.transaction(() => {
       for (const image of data.images) {
         const signature = Buffer.from(Float32Array.from(image.signature).buffer);
-        put.run({ id: image.imageId, signature, size: image.stamp[0], mtime: image.stamp[1] });
+        this.put.run({ id: image.imageId, signature, size: image.stamp[0], mtime: image.stamp[1] });
       }
     })();
     this.options.onChanged(data.datasetId);

@@ -11,6 +11,20 @@ import { imageExtensions } from '../datasets/pairing';
 import type { JobService } from '../jobs/job-service';
 import type { RunService } from './run-service';
 
+/** The images (JPEG, PNG, TIFF) of a folder, sorted, as paths; refused when there are none or the folder cannot be read. */
+export function listImageFiles(imagesDir: string): string[] {
+  let files: string[];
+  try {
+    files = readdirSync(imagesDir)
+      .filter((name) => imageExtensions.includes(extname(name).toLowerCase()))
+      .sort();
+  } catch {
+    throw new ApiError('VALIDATION', `The images folder ${imagesDir} does not exist or cannot be read.`);
+  }
+  if (files.length === 0) throw new ApiError('VALIDATION', `No images (JPEG, PNG, TIFF) in ${imagesDir}.`);
+  return files.map((f) => join(imagesDir, f));
+}
+
 /**
  * Predictions with a trained run: a split stored for Inspect (with per-image confusion and
  * confidence, plain or flip TTA), any folder of images, written as index and colour PNGs.
@@ -73,16 +87,7 @@ export class PredictionService {
     if (!existsSync(join(train.runDir, checkpoint, 'checkpoint.json'))) {
       throw new ApiError('CONFLICT', `Run "${row.name}" has no ${checkpoint} checkpoint yet; it stores one after its first validated epoch.`);
     }
-    let files: string[];
-    try {
-      files = readdirSync(imagesDir)
-        .filter((name) => imageExtensions.includes(extname(name).toLowerCase()))
-        .sort();
-    } catch {
-      throw new ApiError('VALIDATION', `The images folder ${imagesDir} does not exist or cannot be read.`);
-    }
-    if (files.length === 0) throw new ApiError('VALIDATION', `No images (JPEG, PNG, TIFF) in ${imagesDir}.`);
-    return this.predict(runId, files.map((f) => join(imagesDir, f)), outDir, checkpoint);
+    return this.predict(runId, listImageFiles(imagesDir), outDir, checkpoint);
   }
 
   /** Queues prediction of every image in a folder, written as index and colour PNGs. */

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, extname, isAbsolute, join } from 'node:path';
 import type { ClassDef } from '../../src-shared/classes';
 import { confidenceLevels, keptShares, pseudoSaveSchema, pseudoStartSchema } from '../../src-shared/derived';
@@ -11,8 +11,8 @@ import type { Db } from '../db/connection';
 import type { Statements } from '../db/statements';
 import { parseClasses } from '../datasets/dataset-queries';
 import type { DerivedService } from '../datasets/derived-service';
-import { imageExtensions } from '../datasets/pairing';
 import type { JobService } from '../jobs/job-service';
+import { listImageFiles } from './prediction-service';
 import type { PredictionService } from './prediction-service';
 import type { RunService } from './run-service';
 
@@ -59,16 +59,10 @@ export class PseudoLabelService {
     if (!existsSync(join(train.runDir, request.checkpoint, 'checkpoint.json'))) {
       throw new ApiError('CONFLICT', `Run "${row.name}" has no ${request.checkpoint} checkpoint yet; it stores one after its first validated epoch.`);
     }
-    let files: string[];
-    try {
-      files = readdirSync(request.imagesDir).filter((name) => imageExtensions.includes(extname(name).toLowerCase())).sort();
-    } catch {
-      throw new ApiError('VALIDATION', `The images folder ${request.imagesDir} does not exist or cannot be read.`);
-    }
-    if (files.length === 0) throw new ApiError('VALIDATION', `No images (JPEG, PNG, TIFF) in ${request.imagesDir}.`);
+    const paths = listImageFiles(request.imagesDir);
     const names: string[] = [];
-    for (const file of files) {
-      const stem = basename(file, extname(file));
+    for (const path of paths) {
+      const stem = basename(path, extname(path));
       let name = stem;
       for (let k = 2; names.includes(name); k += 1) name = `${stem}_${k}`;
       names.push(name);
@@ -84,7 +78,6 @@ export class PseudoLabelService {
       ).lastInsertRowid,
     );
     const outDir = join(this.options.dataDir, 'pseudo', String(id));
-    const paths = files.map((f) => join(request.imagesDir, f));
     const job = this.options.predictions.predict(request.runId, paths, outDir, request.checkpoint, names, { confidence: true });
     this.options.db.prepare('UPDATE pseudo_label_sets SET out_dir = ?, job_id = ? WHERE id = ?').run(outDir, job.id, id);
     void this.options.jobs.whenDone(job.id).then((done) => {

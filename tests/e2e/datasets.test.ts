@@ -1,27 +1,20 @@
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, screenshot, startServe, watchConsole } from './serve-helper';
-import type { ServedApp } from './serve-helper';
+import type { Page } from 'playwright-core';
+import { openApp, screenshot } from './serve-helper';
+import type { OpenApp } from './serve-helper';
 
-let app: ServedApp;
-let browser: Browser;
 let page: Page;
 let errors: string[];
 
+let opened: OpenApp | undefined;
 before(async () => {
-  app = await startServe();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  errors = watchConsole(page);
-  await page.goto(app.url);
+  opened = await openApp({ width: 1280, height: 800 });
+  ({ page, errors } = opened);
 });
 
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+after(() => opened?.close());
 
 test('a new data directory gets the sample dataset, ready to train on', async () => {
   const card = page.locator('[data-testid="dataset-card"][data-state="ready"]', { hasText: 'Sample: synthetic land cover' });

@@ -3,30 +3,23 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { fillTinyRun, launchChromium, screenshot, startServe, watchConsole } from './serve-helper';
-import type { ServedApp } from './serve-helper';
+import type { Page } from 'playwright-core';
+import { fillTinyRun, openApp, screenshot } from './serve-helper';
+import type { OpenApp, ServedApp } from './serve-helper';
 
 let app: ServedApp;
-let browser: Browser;
 let page: Page;
 let errors: string[];
 let hardest = '';
 let originalMask: Buffer;
 
+let opened: OpenApp | undefined;
 before(async () => {
-  app = await startServe();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  errors = watchConsole(page);
-  await page.goto(app.url);
-  await page.locator('[data-testid="dataset-card"][data-state="ready"]').waitFor({ timeout: 90_000 });
+  opened = await openApp({ width: 1440, height: 900 }, { waitForSample: true });
+  ({ app, page, errors } = opened);
 });
 
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+after(() => opened?.close());
 
 /** Pixel counts per class of the whole sample dataset, as its statistics table shows them. */
 async function classPixels(): Promise<number[]> {

@@ -1,27 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { fillTinyRun as fillTiny, launchChromium, screenshot, startServe, watchConsole } from './serve-helper';
-import type { ServedApp } from './serve-helper';
+import type { Page } from 'playwright-core';
+import { fillTinyRun as fillTiny, openApp, screenshot } from './serve-helper';
+import type { OpenApp } from './serve-helper';
 
-let app: ServedApp;
-let browser: Browser;
 let page: Page;
 let errors: string[];
 
+let opened: OpenApp | undefined;
 before(async () => {
-  app = await startServe();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  errors = watchConsole(page);
-  await page.goto(app.url);
-  await page.locator('[data-testid="dataset-card"][data-state="ready"]').waitFor({ timeout: 90_000 });
+  opened = await openApp({ width: 1280, height: 800 }, { waitForSample: true });
+  ({ page, errors } = opened);
 });
 
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+after(() => opened?.close());
 
 const fillTinyRun = (epochs: number): Promise<void> => fillTiny(page, { epochs });
 

@@ -88,3 +88,35 @@ export async function fillTinyRun(page: Page, options: { epochs: number; steps?:
   await page.getByTestId('form-backend').selectOption('wasm');
   if (options.name) await page.getByTestId('form-name').fill(options.name);
 }
+
+export interface OpenApp {
+  app: ServedApp;
+  browser: Browser;
+  page: Page;
+  /** Console errors and failed requests of the page, collected as they happen. */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Serve mode with a fresh data directory, Chromium and one page on it; with `waitForSample`, returns
+ * once the sample dataset is indexed. The suites' shared before/after.
+ */
+export async function openApp(viewport: { width: number; height: number }, options: { waitForSample?: boolean } = {}): Promise<OpenApp> {
+  const app = await startServe();
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport });
+  const errors = watchConsole(page);
+  await page.goto(app.url);
+  if (options.waitForSample) await page.locator('[data-testid="dataset-card"][data-state="ready"]').waitFor({ timeout: 90_000 });
+  return {
+    app,
+    browser,
+    page,
+    errors,
+    async close() {
+      await browser.close();
+      await app.stop();
+    },
+  };
+}

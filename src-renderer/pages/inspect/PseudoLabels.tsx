@@ -79,6 +79,7 @@ function PseudoSet({ set }: { set: PseudoLabelSet }) {
   };
   const t = Number(threshold);
   const custom = set.histogram && Number.isFinite(t) && t >= 0 && t <= 1 ? keptShares(set.histogram, Math.round(t * 100) / 100) : null;
+  const keptAt = set.histogram ? previewThresholds.map((p) => keptShares(set.histogram!, p)) : [];
   return (
     <div className="pseudo-set" data-testid="pseudo-set">
       <p className="small">
@@ -104,14 +105,14 @@ function PseudoSet({ set }: { set: PseudoLabelSet }) {
             </thead>
             <tbody>
               {set.classNames.map((className, c) => {
-                const total = set.histogram![c]!.reduce((a, b) => a + b, 0);
+                const total = keptAt[0]?.predicted[c] ?? 0;
                 return (
                   <tr key={className}>
                     <td>{className}</td>
                     <td className="num">{total.toLocaleString()}</td>
-                    {previewThresholds.map((p) => (
+                    {previewThresholds.map((p, k) => (
                       <td key={p} className="num">
-                        {total > 0 ? pct((keptShares(set.histogram!, p).kept[c] ?? 0) / total) : '-'}
+                        {total > 0 ? pct((keptAt[k]?.kept[c] ?? 0) / total) : '-'}
                       </td>
                     ))}
                     <td className="num">{custom && total > 0 ? pct((custom.kept[c] ?? 0) / total) : '-'}</td>
