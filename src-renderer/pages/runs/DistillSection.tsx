@@ -73,16 +73,18 @@ function ClassMatrix({ value, studentClasses, inputSize, onChange }: { value: Di
   const set = (t: number, s: number, v: number): void => onChange({ ...value, matrix: matrix.map((row, i) => (i === t ? row.map((x, j) => (j === s ? v : x)) : row)) });
   const sizeDiffers = teacher.data.config.inputSize !== inputSize;
   return (
-    <details className="class-matrix" open={!namesMatch || value.matrix !== undefined} data-testid="form-distill-matrix">
-      <summary className="small">
-        Class matrix: teacher classes (rows) to this run's classes; each row sums to 1.{' '}
-        {value.matrix === undefined ? (namesMatch ? 'Identity by name.' : 'Some teacher classes have no namesake here: fill their rows.') : 'Edited.'}
-      </summary>
+    <>
+      {/* Outside the (often closed) matrix: a size mismatch is the first thing to fix. */}
       {sizeDiffers ? (
         <p className="error-text small" data-testid="form-distill-size">
           The teacher was trained at {teacher.data.config.inputSize}px; set this run's input size to match.
         </p>
       ) : null}
+    <details className="class-matrix" open={!namesMatch || value.matrix !== undefined} data-testid="form-distill-matrix">
+      <summary className="small">
+        Class matrix: teacher classes (rows) to this run's classes; each row sums to 1.{' '}
+        {value.matrix === undefined ? (namesMatch ? 'Identity by name.' : 'Some teacher classes have no namesake here: fill their rows.') : 'Edited.'}
+      </summary>
       <table className="table compact matrix-editor">
         <thead>
           <tr>
@@ -115,5 +117,6 @@ function ClassMatrix({ value, studentClasses, inputSize, onChange }: { value: Di
       </table>
       {problem ? <p className="error-text small">{problem}</p> : null}
     </details>
+    </>
   );
 }
