@@ -46,11 +46,15 @@ export function conv2dFilterGrad(
   return tf.tidy(() => {
     const info = convInfo(x.shape, filterShape, strides, dilations, pad, rounding);
     const [kh, kw] = [info.filterHeight, info.filterWidth];
-    const padded = padAsForward(x, info);
-    const input = tf.transpose(padded, [3, 1, 2, 0]);
-    const filter = tf.transpose(dy, [1, 2, 0, 3]);
-    const out = tf.conv2d(input as tf.Tensor4D, filter as tf.Tensor4D, [info.dilationHeight, info.dilationWidth], 'valid', 'NHWC', [info.strideHeight, info.strideWidth]);
-    const cropped = tf.slice(out, [0, 0, 0, 0], [-1, kh, kw, -1]);
+    const { top, bottom, left, right } = info.padInfo;
+    // The forward padding goes to the convolution as explicit padding (no padded copy of x);
+    // negative pads (rows the forward pass never read) need the padded-and-cropped input instead.
+    const explicit = Math.min(top, bottom, left, right) >= 0;
+    const input = tf.transpose(explicit ? x : padAsForward(x, info), [3, 1, 2, 0]) as tf.Tensor4D;
+    const filter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
+    const convPad: Pad = explicit ? [[0, 0], [top, bottom], [left, right], [0, 0]] : 'valid';
+    const out = tf.conv2d(input, filter, [info.dilationHeight, info.dilationWidth], convPad, 'NHWC', [info.strideHeight, info.strideWidth]);
+    const cropped = out.shape[1] === kh && out.shape[2] === kw ? out : tf.slice(out, [0, 0, 0, 0], [-1, kh, kw, -1]);
     return tf.transpose(cropped, [1, 2, 0, 3]) as tf.Tensor4D;
   });
 }
@@ -87,15 +91,40 @@ export function conv2dInputGrad(
   return tf.tidy(() => {
     const info = convInfo(inputShape, filter.shape, strides, dilations, pad, rounding);
     const full = fullConvolutionInput(inputShape, dy, info);
-    const turned = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-    return full.crop(tf.conv2d(full.padded, turned, 1, 'valid', 'NHWC', [info.dilationHeight, info.dilationWidth]));
+    return full.crop(tf.conv2d(full.input, turnedFilter(filter), 1, full.pad, 'NHWC', [info.dilationHeight, info.dilationWidth]));
   });
 }
 
 /**
+ * The filter turned by 180 degrees with its in/out channels swapped: [kh, kw, ci, co] ->
+ * [kh, kw, co, ci] with the taps in reverse order (turning both spatial axes reverses the flat
+ * tap order). On wasm the data sits in CPU memory, so one pass in JS does it: wasm's Reverse
+ * kernel walks element by element and took 5-10 ms per 3x3x128x128 filter, about 55 ms a step.
+ */
+function turnedFilter(filter: tf.Tensor4D): tf.Tensor4D {
+  const [kh, kw, ci, co] = filter.shape;
+  if (tf.getBackend() !== 'wasm') return tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+  const source = filter.dataSync() as Float32Array;
+  const taps = kh * kw;
+  const size = ci * co;
+  const turned = new Float32Array(source.length);
+  for (let tap = 0; tap < taps; tap += 1) {
+    const from = (taps - 1 - tap) * size;
+    const to = tap * size;
+    for (let i = 0; i < ci; i += 1) {
+      const row = from + i * co;
+      for (let o = 0; o < co; o += 1) turned[to + o * ci + i] = source[row + o]!;
+    }
+  }
+  return tf.tensor4d(turned, [kh, kw, co, ci]);
+}
+
+/**
  * The input of a "full" convolution: dy with zeros between rows and columns (the forward stride),
- * padded so that a stride-1 convolution with the turned filter lands on every input pixel; and the
- * crop that removes rows the forward pass never read (negative pads).
+ * and the padding that makes a stride-1 convolution with the turned filter land on every input
+ * pixel, passed to the convolution as explicit padding instead of copied. Where a pad is negative
+ * (rows the forward pass never read) the input is padded by the positive parts and the result
+ * cropped.
  */
 function fullConvolutionInput(inputShape: [number, number, number, number], dy: tf.Tensor4D, info: tf.backend_util.Conv2DInfo) {
   const khEff = (info.filterHeight - 1) * info.dilationHeight + 1;
@@ -105,15 +134,17 @@ function fullConvolutionInput(inputShape: [number, number, number, number], dy: 
   const padLeft = kwEff - 1 - info.padInfo.left;
   const padBottom = inputShape[1] - dilated.shape[1] - padTop + khEff - 1;
   const padRight = inputShape[2] - dilated.shape[2] - padLeft + kwEff - 1;
-  const padded = tf.pad(dilated, [
+  const pads: tf.backend_util.ExplicitPadding = [
     [0, 0],
     [Math.max(0, padTop), Math.max(0, padBottom)],
     [Math.max(0, padLeft), Math.max(0, padRight)],
     [0, 0],
-  ]);
+  ];
+  const identity = (out: tf.Tensor4D): tf.Tensor4D => out;
+  if (Math.min(padTop, padBottom, padLeft, padRight) >= 0) return { input: dilated, pad: pads as Pad, crop: identity };
   const crop = (out: tf.Tensor4D): tf.Tensor4D =>
     tf.slice(out, [0, Math.max(0, -padTop), Math.max(0, -padLeft), 0], [-1, inputShape[1], inputShape[2], -1]) as tf.Tensor4D;
-  return { padded, crop };
+  return { input: tf.pad(dilated, pads), pad: 'valid' as Pad, crop };
 }
 
 /** Depthwise (channel multiplier 1) filter gradient: channels and batch folded into one depthwise conv. */
@@ -155,6 +186,6 @@ export function depthwiseInputGrad(
     const info = convInfo(inputShape, filter.shape, strides, dilations, pad, rounding, true);
     const full = fullConvolutionInput(inputShape, dy, info);
     const turned = tf.reverse(filter, [0, 1]) as tf.Tensor4D;
-    return full.crop(tf.depthwiseConv2d(full.padded, turned, 1, 'valid', 'NHWC', [info.dilationHeight, info.dilationWidth]));
+    return full.crop(tf.depthwiseConv2d(full.input, turned, 1, full.pad, 'NHWC', [info.dilationHeight, info.dilationWidth]));
   });
 }
