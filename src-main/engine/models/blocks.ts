@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { AtrousConv2D } from './atrous-conv';
+import { batchNormalization } from './batch-norm';
 
 /** Shared building blocks; every tensor here is NHWC: [batch, height, width, channels]. */
 export type Sym = tfl.SymbolicTensor;
@@ -28,7 +29,7 @@ export function convBnRelu(x: Sym, filters: number, options: { kernel?: number; 
       name: name('conv'),
     })
     .apply(x) as Sym);
-  const bn = tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: name('bn') }).apply(conv) as Sym;
+  const bn = batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: name('bn') }).apply(conv) as Sym;
   return tfl.layers.reLU({ name: name('relu') }).apply(bn) as Sym;
 }
 

@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { batchNormalization } from './batch-norm';
 import { name } from './blocks';
 import type { Sym } from './blocks';
 
@@ -27,7 +28,7 @@ const stages: readonly [expansion: number, channels: number, repeats: number, st
 const scaled = (channels: number, alpha: number): number => Math.max(8, Math.round((channels * alpha) / 8) * 8);
 
 function bn(x: Sym): Sym {
-  return tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: name('bn') }).apply(x) as Sym;
+  return batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: name('bn') }).apply(x) as Sym;
 }
 function relu6(x: Sym): Sym {
   return tfl.layers.reLU({ maxValue: 6, name: name('relu6') }).apply(x) as Sym;
