@@ -20,10 +20,11 @@ function layerPair(channels: number, seed: number) {
 }
 
 test('fused batch norm: training output, gradients of x, gamma and beta, and running averages match tfjs-layers (wasm)', async () => {
-  for (const [seed, shape] of [[1, [2, 5, 7, 3]], [2, [3, 4, 6, 8]], [3, [1, 9, 5, 16]]] as const) {
+  const shapes: [number, [number, number, number, number]][] = [[1, [2, 5, 7, 3]], [2, [3, 4, 6, 8]], [3, [1, 9, 5, 16]]];
+  for (const [seed, shape] of shapes) {
     const channels = shape[3];
     const { reference, fused } = layerPair(channels, seed * 10);
-    const xs = randomArray(shape.reduce((a, b) => a * b), seed, 3).map((v, i) => v + (i % channels)); // channel offsets
+    const xs = randomArray(shape.reduce((a, b) => a * b, 1), seed, 3).map((v, i) => v + (i % channels)); // channel offsets
     const dys = randomArray(xs.length, seed + 100);
     const run = (layer: tfl.layers.Layer) =>
       tf.tidy(() => {
