@@ -20,7 +20,13 @@ const node = {
 
 await Promise.all([
   esbuild({ ...node, entryPoints: { cli: 'src-main/cli/main.ts' }, outdir: 'out/main', outExtension: { '.js': '.cjs' } }),
-  esbuild({ ...node, entryPoints: { engine: 'src-main/engine/engine.ts' }, outdir: 'out/engine', outExtension: { '.js': '.cjs' } }),
+  // The engine and its gradient workers (worker threads that load lane-worker.cjs next to engine.cjs).
+  esbuild({
+    ...node,
+    entryPoints: { engine: 'src-main/engine/engine.ts', 'lane-worker': 'src-main/engine/train/lane-worker.ts' },
+    outdir: 'out/engine',
+    outExtension: { '.js': '.cjs' },
+  }),
   esbuild({
     ...node,
     entryPoints: { main: 'src-main/app/main.ts' },

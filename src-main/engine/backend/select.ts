@@ -59,7 +59,7 @@ async function tryWasm(): Promise<string> {
   setWasmPaths(`${dist}/`);
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
   registerWasmKernels();
-  return 'CPU (WebAssembly, SIMD, 1 thread)';
+  return 'CPU (WebAssembly, SIMD)';
 }
 
 /** Picks the backend: the forced one, or the first that loads of GPU, native CPU, wasm. */

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dFilterGrad, conv2dInputGrad } from './conv-grads';
+import { maxPoolGradWasm } from './max-pool-grad';
 
 /**
  * Kernels the wasm backend lacks (Conv2DBackpropFilter, tensorflow/tfjs#8474) or has only as a
  * slow loop (Conv2DBackpropInput, also Conv2DTranspose's forward pass): both re-expressed with the
- * backend's own XNNPACK Conv2D. Kernel inputs arrive as TensorInfo; they are wrapped as tensors
+ * backend's own XNNPACK Conv2D. MaxPoolGrad is a contiguous JS loop over the heap (max-pool-grad.ts). Kernel inputs arrive as TensorInfo; they are wrapped as tensors
  * inside a tidy so every intermediate is freed and only the result survives.
  */
 type ConvAttrs = {
@@ -25,7 +26,7 @@ const asTensor = <T extends tf.Tensor>(info: tf.TensorInfo): T => {
 };
 
 export function registerWasmKernels(): void {
-  for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput']) {
+  for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad']) {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
   }
   tf.registerKernel({
@@ -50,4 +51,5 @@ export function registerWasmKernels(): void {
       );
     },
   });
+  tf.registerKernel({ kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: maxPoolGradWasm as unknown as tf.KernelFunc });
 }

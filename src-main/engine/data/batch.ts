@@ -25,8 +25,8 @@ export function normalizationOf(images: readonly Uint8Array[]): Normalization {
   return { mean, std };
 }
 
-/** [batch, size, size, 3] float32, normalised per channel. */
-export function imageTensor(images: readonly Uint8Array[], size: number, norm: Normalization): tf.Tensor4D {
+/** [batch, size, size, 3] float32 values, normalised per channel. */
+export function imageData(images: readonly Uint8Array[], size: number, norm: Normalization): Float32Array {
   const data = new Float32Array(images.length * size * size * 3);
   const scale = norm.std.map((s) => 1 / s);
   images.forEach((image, b) => {
@@ -37,11 +37,19 @@ export function imageTensor(images: readonly Uint8Array[], size: number, norm: N
       data[offset + i + 2] = (image[i + 2]! - norm.mean[2]) * scale[2]!;
     }
   });
-  return tf.tensor4d(data, [images.length, size, size, 3]);
+  return data;
+}
+
+export function imageTensor(images: readonly Uint8Array[], size: number, norm: Normalization): tf.Tensor4D {
+  return tf.tensor4d(imageData(images, size, norm), [images.length, size, size, 3]);
+}
+
+export function labelData(labels: readonly Uint8Array[], size: number): Int32Array {
+  const data = new Int32Array(labels.length * size * size);
+  labels.forEach((l, b) => data.set(l, b * size * size));
+  return data;
 }
 
 export function labelTensor(labels: readonly Uint8Array[], size: number): tf.Tensor3D {
-  const data = new Int32Array(labels.length * size * size);
-  labels.forEach((l, b) => data.set(l, b * size * size));
-  return tf.tensor3d(data, [labels.length, size, size], 'int32');
+  return tf.tensor3d(labelData(labels, size), [labels.length, size, size], 'int32');
 }

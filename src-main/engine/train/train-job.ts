@@ -7,12 +7,12 @@ import type { TrainJobParams, TrainResult } from '../../../src-shared/training';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../backend/select';
 import type { BackendReport } from '../backend/select';
-import { imageTensor, labelTensor, normalizationOf } from '../data/batch';
+import { imageTensor, normalizationOf } from '../data/batch';
 import { epochOrder } from '../data/sampler';
 import type { JobContext } from '../job-context';
 import { JobCancelled } from '../job-context';
 import { getLoss } from '../losses/registry';
-import { distillationLoss, teacherTargets } from '../losses/distill';
+import { teacherTargets } from '../losses/distill';
 import { buildRunModel } from '../eval/load-model';
 import { teacherInputProblem } from '../../../src-shared/distill';
 import type { RunConfig } from '../../../src-shared/run-config';
@@ -25,6 +25,7 @@ import { PlateauTracker, learningRate } from '../optim/schedule';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import type { CheckpointState } from './checkpoint';
 import { DataLoader } from './data-loader';
+import { GradientRunner, trainingThreads } from './gradient-lanes';
 import { checkWasmMemory } from './memory';
 import { ResourceMonitor } from './resources';
 import { validate } from './validate';
@@ -99,11 +100,8 @@ async function train(
 ): Promise<TrainResult> {
   const { config } = params;
   const classes = params.classNames.length;
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const labelMap = new Map(params.labelMap);
-  const loader = new DataLoader(params.train, labelMap, config);
+  const loader = new DataLoader(params.train, new Map(params.labelMap), config);
   const lastDir = join(params.runDir, 'last');
-  const bestDir = join(params.runDir, 'best');
 
   let state: CheckpointState;
   const resumed = params.resume && existsSync(lastDir);
@@ -137,14 +135,57 @@ async function train(
     // Epoch 0 is a checkpoint too: a non-finite loss in the first epoch has somewhere to go back to.
     await saveCheckpoint(lastDir, model, optimizer, state);
   }
-  context.emit({ kind: 'run-started', backend: backend.backend, device: backend.device, notes: backend.notes, resumedFromEpoch: resumed ? state.epoch : null });
-
-  const lossFn = getLoss(config.loss.name);
+  const lossName = config.loss.name;
+  const lossFn = getLoss(lossName);
   const lossOptions = {
     classWeights: config.loss.classWeights === 'none' ? undefined : classWeights(params.classPixels, config.loss.classWeights),
     labelSmoothing: config.loss.labelSmoothing,
     focalGamma: config.loss.focalGamma,
   };
+  // On wasm the batch is split over the cores (gradient workers); elsewhere the backend has its own threads.
+  const runner = await GradientRunner.create(
+    model,
+    {
+      model: config.model,
+      modelOptions: { classes, inputChannels: 3, inputSize: config.inputSize, ...config.modelOptions },
+      loss: lossName,
+      lossOptions,
+      distill: teacher ? { alpha: teacher.alpha, temperature: teacher.temperature } : null,
+    },
+    lossFn,
+    trainingThreads(config.batchSize, backend.backend),
+    (message) => context.emit({ kind: 'run-event', level: 'warn', message }),
+  );
+  try {
+    return await trainEpochs(params, model, optimizer, backend, context, teacher, runner, loader, state, resumed);
+  } finally {
+    await runner.stop();
+  }
+}
+
+async function trainEpochs(
+  params: TrainJobParams,
+  model: tfl.LayersModel,
+  optimizer: Optimizer,
+  backend: BackendReport,
+  context: JobContext,
+  teacher: Teacher | null,
+  runner: GradientRunner,
+  loader: DataLoader,
+  initialState: CheckpointState,
+  resumed: boolean,
+): Promise<TrainResult> {
+  const { config } = params;
+  const classes = params.classNames.length;
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const labelMap = new Map(params.labelMap);
+  const lastDir = join(params.runDir, 'last');
+  const bestDir = join(params.runDir, 'best');
+  let state = initialState;
+  const threads = runner.threads;
+  const device = backend.backend !== 'wasm' ? backend.device : `${backend.device}, ${threads === 1 ? '1 thread' : `${threads} threads (the batch split over gradient workers)`}`;
+  context.emit({ kind: 'run-started', backend: backend.backend, device, notes: backend.notes, resumedFromEpoch: resumed ? state.epoch : null });
+
   const monitor = new ResourceMonitor(backend.backend === 'tfjs-node-gpu');
   const plateau = new PlateauTracker(config.schedule.patience, state.plateau.best, state.plateau.stale, state.plateau.reductions);
   const trainIds = params.train.map((item) => item.imageId);
@@ -176,8 +217,6 @@ async function train(
       if (batch.crops.length === 0) continue;
       const workStart = performance.now();
       lr = learningRate(config.optimizer.lr, config.schedule, epoch + (step - 1) / stepsPerEpoch, config.epochs, plateau.reductions) * state.lrScale;
-      const x = imageTensor(batch.crops.map((c) => c.image), config.inputSize, state.normalization);
-      const y = labelTensor(batch.crops.map((c) => c.labels), config.inputSize);
       // The teacher's soft targets, outside the gradient tape, from the crops in its own normalisation.
       const soft = teacher
         ? tf.tidy(() => {
@@ -185,15 +224,17 @@ async function train(
             return teacherTargets(teacher.model.apply(xt, { training: false }) as tf.Tensor, teacher.matrix, teacher.temperature);
           })
         : null;
-      const { value, grads } = tf.variableGrads(() => {
-        const logits = model.apply(x, { training: true }) as tf.Tensor;
-        const hard = lossFn(logits, y, lossOptions);
-        return soft && teacher ? distillationLoss(hard, logits, soft, y, teacher.alpha, teacher.temperature) : hard;
-      }, variables);
-      tf.dispose([x, y]);
-      if (soft) soft.dispose();
-      let loss = value.dataSync()[0]!;
-      value.dispose();
+      const computed = await runner
+        .gradients({
+          images: batch.crops.map((c) => c.image),
+          labels: batch.crops.map((c) => c.labels),
+          size: config.inputSize,
+          normalization: state.normalization,
+          soft,
+        })
+        .finally(() => soft?.dispose());
+      const grads = computed.grads;
+      let loss = computed.loss;
       if (params.nonFiniteAtSteps?.includes(state.globalStep + 1)) loss = Number.NaN;
       if (!Number.isFinite(loss)) {
         tf.dispose(Object.values(grads));

@@ -155,3 +155,25 @@ test('no tensor survives a gradient computation on wasm', async () => {
   assert.equal(tf.memory().numTensors, before);
   tf.dispose([x, w, mean, variance, scale, offset]);
 });
+
+test('max-pool gradient on wasm (SegBench kernel) matches cpu, ties included', async () => {
+  const random = mulberry32(31);
+  for (let i = 0; i < 24; i += 1) {
+    const shape: Shape4 = [1 + Math.floor(random() * 2), 3 + Math.floor(random() * 8), 3 + Math.floor(random() * 8), 1 + Math.floor(random() * 5)];
+    const size = 2 + Math.floor(random() * 2);
+    const stride = 1 + Math.floor(random() * 2);
+    const pad = random() < 0.5 ? 'same' : 'valid';
+    if (pad === 'valid' && (size > shape[1] || size > shape[2])) continue;
+    // Half the cases as after a ReLU: many windows of equal zeros, where the first one must win.
+    const xs = randomArray(shape.reduce((a, b) => a * b), 900 + i).map((v) => (i % 2 === 0 ? Math.max(0, v) : v));
+    const run = () => {
+      const x = tf.tensor4d(xs, shape);
+      const y = tf.maxPool(x, size, stride, pad);
+      const dy = tf.tensor4d(randomArray(y.size, 950 + i), y.shape as Shape4);
+      return tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(input as tf.Tensor4D, size, stride, pad), dy)))(x);
+    };
+    const [a] = await valuesOn('wasm', run);
+    const [b] = await valuesOn('cpu', run);
+    assert.ok(relativeError(a!, b!) < 1e-6, `case ${i} ${JSON.stringify({ shape, size, stride, pad })}: ${relativeError(a!, b!)}`);
+  }
+});

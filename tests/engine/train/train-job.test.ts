@@ -72,6 +72,28 @@ test('tensor count is flat across steps and epochs, and back to where it started
   assert.ok(existsSync(join(p.runDir, 'best', 'weights.bin')));
 });
 
+test('on two threads (batch split over a gradient worker) a run trains, rolls back a non-finite loss, and leaks nothing', async () => {
+  const p = await params({ nonFiniteAtSteps: [2] }, { batchSize: 4 });
+  const before = tf.memory().numTensors;
+  const { context, tensorsAtStep, data } = recorder();
+  process.env.SEGBENCH_TRAIN_THREADS = '2';
+  try {
+    const result = await runTrainJob(p, context);
+    assert.equal(result.outcome, 'finished');
+  } finally {
+    delete process.env.SEGBENCH_TRAIN_THREADS;
+  }
+  const started = data.find((d) => d.kind === 'run-started');
+  assert.ok(started?.kind === 'run-started' && started.device === 'CPU (WebAssembly, SIMD), 2 threads (the batch split over gradient workers)', JSON.stringify(started));
+  const events = data.filter((d) => d.kind === 'run-event').map((d) => (d.kind === 'run-event' ? d.message : ''));
+  assert.ok(events.some((m) => /Non-finite loss at step 2: rolled back/.test(m)), events.join('\n'));
+  assert.ok(!events.some((m) => /gradient worker/.test(m)), events.join('\n'));
+  assert.deepEqual(new Set(tensorsAtStep.slice(2)).size, 1, `tensors per step: ${tensorsAtStep.join(', ')}`);
+  assert.equal(tf.memory().numTensors, before);
+  const epochs = data.filter((d) => d.kind === 'run-epoch');
+  assert.equal(epochs.length, 2);
+});
+
 test('a non-finite loss rolls back, halves the learning rate, and leaks nothing', async () => {
   const p = await params({ nonFiniteAtSteps: [2] });
   const before = tf.memory().numTensors;

@@ -50,7 +50,7 @@ test('a run trains in the engine process; epochs, per-class counts, steps and ch
   const detail = await api.invoke('runs:get', { runId: run.id });
   assert.equal(detail.status, 'finished', detail.reason ?? '');
   assert.equal(detail.backend, 'wasm');
-  assert.equal(detail.device, 'CPU (WebAssembly, SIMD, 1 thread)');
+  assert.equal(detail.device, 'CPU (WebAssembly, SIMD), 1 thread', 'batch 2: one image per thread is too few to split');
   assert.deepEqual(detail.epochHistory.map((e) => e.epoch), [1, 2]);
   assert.deepEqual(detail.classNames, ['Bare land', 'Cropland', 'Forest', 'Water', 'Road', 'Building']);
   const last = detail.epochHistory[1]!;

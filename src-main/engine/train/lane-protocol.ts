@@ -1,0 +1,36 @@
+import type { LossName } from '../../../src-shared/run-config';
+import type { LossOptions } from '../losses/losses';
+import type { ModelOptions } from '../models/registry-types';
+import type { DistillWeights } from './batch-loss';
+
+/** What a gradient worker builds: the same model and loss as the engine's thread. */
+export interface LaneSetup {
+  model: string;
+  modelOptions: ModelOptions;
+  loss: LossName;
+  lossOptions: LossOptions;
+  distill: DistillWeights | null;
+}
+
+/** One part of a batch: normalised images [count, size, size, 3], labels, the teacher's soft targets. */
+export interface LanePart {
+  count: number;
+  size: number;
+  x: Float32Array;
+  y: Int32Array;
+  soft: Float32Array | null;
+  classes: number;
+}
+
+export type ToLane =
+  | { type: 'init'; setup: LaneSetup }
+  /** Weights in the model's trainable-weight order, then the part to take gradients on. */
+  | { type: 'step'; weights: Float32Array[]; part: LanePart }
+  | { type: 'memory' };
+
+export type FromLane =
+  | { type: 'ready'; shapes: number[][] }
+  /** Mean loss over the part and the gradient of each trainable weight, in order. */
+  | { type: 'grads'; loss: number; grads: Float32Array[] }
+  | { type: 'memory'; tensors: number }
+  | { type: 'error'; message: string };

@@ -1,0 +1,60 @@
+import { parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { selectBackend } from '../backend/select';
+import { getLoss } from '../losses/registry';
+import type { LossFunction } from '../losses/registry';
+import { createModel } from '../models/registry';
+import { batchLoss } from './batch-loss';
+import type { FromLane, LanePart, LaneSetup, ToLane } from './lane-protocol';
+
+/**
+ * A gradient worker (worker thread of the engine process): its own wasm backend and a replica of
+ * the model. Each step it takes the current weights and a part of the batch and sends back the
+ * loss and the gradients; the engine's thread averages them and steps the optimizer. wasm runs
+ * one thread per instance under Node, so this is how training uses a second core.
+ */
+interface Replica {
+  model: tfl.LayersModel;
+  variables: tf.Variable[];
+  lossFn: LossFunction;
+  setup: LaneSetup;
+}
+
+let replica: Replica | null = null;
+const port = parentPort!;
+const reply = (message: FromLane, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+
+async function init(setup: LaneSetup): Promise<void> {
+  await selectBackend('wasm');
+  const model = createModel(setup.model, setup.modelOptions);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  replica = { model, variables, lossFn: getLoss(setup.loss), setup };
+  reply({ type: 'ready', shapes: variables.map((v) => v.shape) });
+}
+
+function step(weights: Float32Array[], part: LanePart): void {
+  const { model, variables, lossFn, setup } = replica!;
+  tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(weights[i]!, v.shape))));
+  const x = tf.tensor4d(part.x, [part.count, part.size, part.size, 3]);
+  const y = tf.tensor3d(part.y, [part.count, part.size, part.size], 'int32');
+  const soft = part.soft ? tf.tensor4d(part.soft, [part.count, part.size, part.size, part.classes]) : null;
+  const { value, grads } = tf.variableGrads(() => batchLoss(model, x, y, lossFn, setup.lossOptions, soft, setup.distill), variables);
+  const loss = value.dataSync()[0]!;
+  // dataSync on wasm copies out of the heap, so the arrays can be handed over.
+  const out = variables.map((v) => grads[v.name]!.dataSync() as Float32Array);
+  tf.dispose([x, y, value, ...(soft ? [soft] : []), ...Object.values(grads)]);
+  reply({ type: 'grads', loss, grads: out }, out.map((a) => a.buffer as ArrayBuffer));
+}
+
+port.on('message', (message: ToLane) => {
+  void (async () => {
+    try {
+      if (message.type === 'init') await init(message.setup);
+      else if (message.type === 'step') step(message.weights, message.part);
+      else reply({ type: 'memory', tensors: tf.memory().numTensors });
+    } catch (error) {
+      reply({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    }
+  })();
+});
