@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     entry.calls += 1;
     byKernel.set(kernel.name, entry);
   }
-  console.log(`\nper-kernel profile of one single-thread step (${profile.kernels.length} kernel calls, ${total.toFixed(0)} ms in kernels):`);
+  console.log(`\nper-kernel profile of one single-thread step (${profile.kernels.length} kernel calls, ${total.toFixed(0)} ms in kernels; a kernel built from others, like the gradient convolutions, counts them again, and 'unnamed scope' is the fused batch norm):`);
   for (const [name, { ms, calls }] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, Number(process.env.TOP ?? 14))) {
     console.log(`  ${name.padEnd(28)} ${ms.toFixed(1).padStart(8)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${String(calls).padStart(5)} calls`);
   }
