@@ -55,7 +55,7 @@ export async function runTrainJob(raw: unknown, context: JobContext): Promise<Tr
   try {
     if (backend.backend === 'wasm') checkWasmMemory(model, params.config.batchSize, params.config.inputSize);
     teacher = await loadTeacher(params.config, model);
-    return await train(params, model, optimizer, backend, context, teacher);
+    return await train({ params, model, optimizer, backend, context, teacher });
   } finally {
     optimizer.dispose();
     model.dispose();
@@ -90,14 +90,18 @@ async function loadTeacher(config: RunConfig, student: tfl.LayersModel): Promise
   return { model, normalization: state.normalization, matrix: tf.tensor2d(distill.matrix), alpha: distill.alpha, temperature: distill.temperature };
 }
 
-async function train(
-  params: TrainJobParams,
-  model: tfl.LayersModel,
-  optimizer: Optimizer,
-  backend: BackendReport,
-  context: JobContext,
-  teacher: Teacher | null,
-): Promise<TrainResult> {
+/** What one training job works with, from start to end. */
+interface TrainSetup {
+  params: TrainJobParams;
+  model: tfl.LayersModel;
+  optimizer: Optimizer;
+  backend: BackendReport;
+  context: JobContext;
+  teacher: Teacher | null;
+}
+
+async function train(setup: TrainSetup): Promise<TrainResult> {
+  const { params, model, optimizer, backend, context, teacher } = setup;
   const { config } = params;
   const classes = params.classNames.length;
   const loader = new DataLoader(params.train, new Map(params.labelMap), config);
@@ -157,24 +161,14 @@ async function train(
     (message) => context.emit({ kind: 'run-event', level: 'warn', message }),
   );
   try {
-    return await trainEpochs(params, model, optimizer, backend, context, teacher, runner, loader, state, resumed);
+    return await trainEpochs(setup, runner, loader, state, resumed);
   } finally {
     await runner.stop();
   }
 }
 
-async function trainEpochs(
-  params: TrainJobParams,
-  model: tfl.LayersModel,
-  optimizer: Optimizer,
-  backend: BackendReport,
-  context: JobContext,
-  teacher: Teacher | null,
-  runner: GradientRunner,
-  loader: DataLoader,
-  initialState: CheckpointState,
-  resumed: boolean,
-): Promise<TrainResult> {
+async function trainEpochs(setup: TrainSetup, runner: GradientRunner, loader: DataLoader, initialState: CheckpointState, resumed: boolean): Promise<TrainResult> {
+  const { params, model, optimizer, backend, context, teacher } = setup;
   const { config } = params;
   const classes = params.classNames.length;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
