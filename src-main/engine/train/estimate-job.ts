@@ -6,12 +6,14 @@ import type { JobContext } from '../job-context';
 import { getLoss } from '../losses/registry';
 import { createModel } from '../models/registry';
 import { Optimizer } from '../optim/optimizer';
+import { GradientRunner, trainingThreads } from './gradient-lanes';
 import { estimateTrainingBytes, wasmBudgetBytes } from './memory';
 
 /**
  * The `estimate` job: a dry run of the launch form's config. Memory from the model's layer sizes;
- * time from two training steps on random data (after one warm-up) and one batch of validation
- * windows, scaled to the epoch and the validation images (whose sizes main passes along).
+ * time from two training steps on random data (after one warm-up; split over the cores as the
+ * train job splits them) and one batch of validation windows, scaled to the epoch and the
+ * validation images (whose sizes main passes along).
  */
 export async function runEstimateJob(raw: unknown, context: JobContext): Promise<EstimateResult> {
   const params = raw as TrainJobParams & { valSizes: [number, number][] };
@@ -29,22 +31,34 @@ export async function runEstimateJob(raw: unknown, context: JobContext): Promise
     if (fits) {
       const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
       const x = tf.randomNormal([config.batchSize, config.inputSize, config.inputSize, 3]);
-      const y = tf.randomUniform([config.batchSize, config.inputSize, config.inputSize], 0, params.classNames.length, 'int32');
-      const loss = getLoss(config.loss.name);
-      const step = (): void => {
-        const { value, grads } = tf.variableGrads(() => loss(model.apply(x, { training: true }) as tf.Tensor, y, {}), variables);
-        optimizer.apply(variables, grads, config.optimizer.lr);
-        value.dataSync();
-        tf.dispose([value, ...Object.values(grads)]);
-      };
+      const pixels = config.inputSize * config.inputSize;
+      const images = Array.from({ length: config.batchSize }, (_, b) => Uint8Array.from({ length: pixels * 3 }, (_, i) => (i * 37 + b * 11) % 256));
+      const labels = Array.from({ length: config.batchSize }, (_, b) => Uint8Array.from({ length: pixels }, (_, i) => (i + b) % params.classNames.length));
+      const normalization = { mean: [127.5, 127.5, 127.5] as [number, number, number], std: [64, 64, 64] as [number, number, number] };
       context.progress(0, 4, 'warming up');
-      step();
-      const started = performance.now();
-      for (let i = 0; i < 2; i += 1) {
-        step();
-        context.progress(i + 2, 4, 'timing training steps');
+      const runner = await GradientRunner.create(
+        model,
+        { model: config.model, modelOptions: { classes: params.classNames.length, inputChannels: 3, inputSize: config.inputSize, ...config.modelOptions }, loss: config.loss.name, lossOptions: {}, distill: null },
+        getLoss(config.loss.name),
+        trainingThreads(config.batchSize, backend.backend),
+        () => {},
+      );
+      try {
+        const step = async (): Promise<void> => {
+          const { grads } = await runner.gradients({ images, labels, size: config.inputSize, normalization, soft: null });
+          optimizer.apply(variables, grads, config.optimizer.lr);
+          tf.dispose(Object.values(grads));
+        };
+        await step();
+        const started = performance.now();
+        for (let i = 0; i < 2; i += 1) {
+          await step();
+          context.progress(i + 2, 4, 'timing training steps');
+        }
+        stepSeconds = (performance.now() - started) / 2000;
+      } finally {
+        await runner.stop();
       }
-      stepSeconds = (performance.now() - started) / 2000;
       const predictStart = performance.now();
       tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
       const perWindow = (performance.now() - predictStart) / 1000 / config.batchSize;
@@ -54,7 +68,7 @@ export async function runEstimateJob(raw: unknown, context: JobContext): Promise
       );
       validationSeconds = windows * perWindow;
       context.progress(4, 4, 'done');
-      tf.dispose([x, y]);
+      x.dispose();
     }
     return {
       backend: backend.backend,
