@@ -21,11 +21,23 @@ import type { FromLane, LanePart, LaneSetup, ToLane } from './lane-protocol';
  * and its running averages are those of the engine's part.
  */
 
+/** Threads asked for by SEGBENCH_TRAIN_THREADS: a whole number from 1, or null (unset or not valid). */
+function threadsAsked(env: NodeJS.ProcessEnv): number | null {
+  const asked = Number(env.SEGBENCH_TRAIN_THREADS);
+  return env.SEGBENCH_TRAIN_THREADS !== undefined && Number.isInteger(asked) && asked >= 1 ? asked : null;
+}
+
+/** What is wrong with SEGBENCH_TRAIN_THREADS, when it is set to something that is not a thread count. */
+export function threadsSettingProblem(env: NodeJS.ProcessEnv = process.env): string | null {
+  const value = env.SEGBENCH_TRAIN_THREADS;
+  if (value === undefined || value === '' || threadsAsked(env) !== null) return null;
+  return `SEGBENCH_TRAIN_THREADS="${value}" is not a thread count (valid: a whole number from 1; 1 turns the split off); using the cores instead.`;
+}
+
 /** Threads for training on wasm: SEGBENCH_TRAIN_THREADS, else the cores; at most 4, and at least 2 images each. */
 export function trainingThreads(batchSize: number, backend: string, env: NodeJS.ProcessEnv = process.env): number {
   if (backend !== 'wasm') return 1;
-  const asked = Number(env.SEGBENCH_TRAIN_THREADS);
-  const wanted = Number.isInteger(asked) && asked >= 1 ? asked : cpus().length;
+  const wanted = threadsAsked(env) ?? cpus().length;
   return Math.max(1, Math.min(wanted, 4, Math.floor(batchSize / 2)));
 }
 

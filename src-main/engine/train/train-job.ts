@@ -25,7 +25,7 @@ import { PlateauTracker, learningRate } from '../optim/schedule';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import type { CheckpointState } from './checkpoint';
 import { DataLoader } from './data-loader';
-import { GradientRunner, trainingThreads } from './gradient-lanes';
+import { GradientRunner, threadsSettingProblem, trainingThreads } from './gradient-lanes';
 import { checkWasmMemory } from './memory';
 import { ResourceMonitor } from './resources';
 import { validate } from './validate';
@@ -147,6 +147,8 @@ async function train(setup: TrainSetup): Promise<TrainResult> {
     focalGamma: config.loss.focalGamma,
   };
   // On wasm the batch is split over the cores (gradient workers); elsewhere the backend has its own threads.
+  const threadsProblem = backend.backend === 'wasm' ? threadsSettingProblem() : null;
+  if (threadsProblem) context.emit({ kind: 'run-event', level: 'warn', message: threadsProblem });
   const runner = await GradientRunner.create(
     model,
     {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { crossEntropy } from '../../../src-main/engine/losses/losses';
 import { createModel } from '../../../src-main/engine/models/registry';
-import { GradientRunner, splitBatch, trainingThreads } from '../../../src-main/engine/train/gradient-lanes';
+import { GradientRunner, splitBatch, threadsSettingProblem, trainingThreads } from '../../../src-main/engine/train/gradient-lanes';
 import type { BatchInput, StepGradients } from '../../../src-main/engine/train/gradient-lanes';
 import type { LaneSetup } from '../../../src-main/engine/train/lane-protocol';
 import { mulberry32 } from '../../../src-shared/splits';
@@ -83,6 +83,14 @@ test('batch split: parts as even as possible; threads from the cores or SEGBENCH
   assert.equal(trainingThreads(3, 'wasm', { SEGBENCH_TRAIN_THREADS: '2' }), 1);
   assert.equal(trainingThreads(8, 'wasm', { SEGBENCH_TRAIN_THREADS: '1' }), 1);
   assert.equal(trainingThreads(8, 'tfjs-node-gpu', { SEGBENCH_TRAIN_THREADS: '4' }), 1);
+  // A value that is not a thread count: the cores are used, and the run is told what is valid.
+  const cores = trainingThreads(8, 'wasm', {});
+  for (const bad of ['two', '0', '1.5', '-3']) {
+    assert.equal(trainingThreads(8, 'wasm', { SEGBENCH_TRAIN_THREADS: bad }), cores);
+    assert.match(threadsSettingProblem({ SEGBENCH_TRAIN_THREADS: bad }) ?? '', new RegExp(`SEGBENCH_TRAIN_THREADS="${bad}" is not a thread count \\(valid: a whole number from 1`));
+  }
+  assert.equal(threadsSettingProblem({ SEGBENCH_TRAIN_THREADS: '3' }), null);
+  assert.equal(threadsSettingProblem({}), null);
 });
 
 test('two threads give the gradients and loss of each half done alone, averaged by images; tensors stay flat in both', async () => {
