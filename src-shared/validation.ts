@@ -1,19 +1,59 @@
 import type { z } from 'zod';
 import { ApiError } from './errors';
 
+/** How much of a received value an error message repeats: enough to recognise it, never a megabyte. */
+export const echoLimit = 80;
+
+/** A request nested deeper than this, or holding more values, is refused before any schema sees it. */
+export const requestLimits = { maxDepth: 64, maxValues: 200_000 } as const;
+
 /**
  * Formats zod issues as one line per problem, naming the field and the valid values or range,
- * e.g. `steps: expected a number <= 10000 (got 20000)`.
+ * e.g. `steps: Too big: expected number to be <=10000; valid: 1 to 10000 (got 20000)`. With the
+ * schema, a range error names both bounds and an unknown key names where that key belongs.
  */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string {
+export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown, schema?: z.ZodType): string {
   return issues
     .map((issue) => {
       const path = issue.path.length > 0 ? issue.path.join('.') : 'request';
       const got = valueAt(input, issue.path);
-      const gotText = got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
-      return `${path}: ${issue.message}${gotText}`;
+      const gotText = got === undefined ? '' : ` (got ${echo(got)})`;
+      return `${path}: ${issue.message}${schema ? hint(issue, schema) : ''}${gotText}`;
     })
     .join('; ');
+}
+
+/** A value as JSON, cut to a short prefix that says how long the whole was. */
+export function echo(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length <= echoLimit ? text : `${text.slice(0, echoLimit)}… (${text.length} characters)`;
+}
+
+/**
+ * Why a decoded request is too deep or too large to validate, or null. Iterative, so a payload
+ * nested 5,000 levels deep is measured without recursion and refused with the limits named.
+ */
+export function requestShapeProblem(value: unknown): string | null {
+  const stack: [unknown, number][] = [[value, 1]];
+  let values = 0;
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    values += 1;
+    if (values > requestLimits.maxValues) {
+      return `The request holds more than ${requestLimits.maxValues} values; the limit is ${requestLimits.maxValues} values, nested at most ${requestLimits.maxDepth} levels.`;
+    }
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > requestLimits.maxDepth) {
+      return `The request is nested deeper than ${requestLimits.maxDepth} levels; the limit is ${requestLimits.maxDepth} levels and ${requestLimits.maxValues} values.`;
+    }
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return null;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -25,9 +65,83 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return current;
 }
 
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  innerType?: z.ZodType;
+  element?: z.ZodType;
+  valueType?: z.ZodType;
+  in?: z.ZodType;
+  options?: z.ZodType[];
+}
+
+function defOf(schema: z.ZodType): SchemaDef {
+  return (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
+}
+
+/** Wrappers that do not change what a value may be (optional, default, ...), unwrapped. */
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  for (let i = 0; i < 16; i += 1) {
+    const def = defOf(current);
+    const inner = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
+    if (!inner) return current;
+    current = inner;
+  }
+  return current;
+}
+
+/** The schema that validates the value at `path`, where the path goes through objects, arrays and records. */
+function schemaAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | null {
+  let current: z.ZodType | null = unwrap(schema);
+  for (const key of path) {
+    if (!current) return null;
+    const def = defOf(current);
+    const next: z.ZodType | undefined =
+      def.type === 'object' ? def.shape?.[String(key)] : def.type === 'array' ? def.element : def.type === 'record' ? def.valueType : undefined;
+    current = next ? unwrap(next) : null;
+  }
+  return current;
+}
+
+function hint(issue: z.core.$ZodIssue, schema: z.ZodType): string {
+  if (issue.code === 'too_small' || issue.code === 'too_big') {
+    const target = schemaAt(schema, issue.path) as unknown as { minValue?: number | null; maxValue?: number | null } | null;
+    const min = target?.minValue;
+    const max = target?.maxValue;
+    const finite = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) < Number.MAX_SAFE_INTEGER;
+    if (finite(min) && finite(max)) return `; valid: ${min} to ${max}`;
+    if (finite(min)) return `; valid: ${min} or more`;
+    if (finite(max)) return `; valid: up to ${max}`;
+    return '';
+  }
+  if (issue.code === 'unrecognized_keys') {
+    const parent = schemaAt(schema, issue.path);
+    const suggestions = issue.keys.flatMap((key) => {
+      const found = parent ? keyPaths(parent, key, [], 3) : [];
+      return found.length > 0 ? [`"${key}" belongs under ${found.map((p) => [...issue.path, ...p].join('.')).join(' or ')}`] : [];
+    });
+    return suggestions.length > 0 ? ` (${suggestions.join('; ')})` : '';
+  }
+  return '';
+}
+
+/** Where a key may stand below `schema` (paths of object keys), at most `depth` objects down. */
+function keyPaths(schema: z.ZodType, key: string, prefix: string[], depth: number): string[][] {
+  if (depth === 0) return [];
+  const def = defOf(unwrap(schema));
+  if (def.type !== 'object' || !def.shape) return [];
+  return Object.entries(def.shape).flatMap(([name, child]) => {
+    const childDef = defOf(unwrap(child));
+    if (childDef.type !== 'object' || !childDef.shape) return [];
+    const here = key in childDef.shape ? [[...prefix, name, key]] : [];
+    return [...here, ...keyPaths(child, key, [...prefix, name], depth - 1)];
+  });
+}
+
 /** Parses `input` with `schema` or throws a VALIDATION ApiError naming each bad field. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw new ApiError('VALIDATION', `Invalid ${what}: ${describeIssues(result.error.issues, input)}`);
+  throw new ApiError('VALIDATION', `Invalid ${what}: ${describeIssues(result.error.issues, input, schema)}`);
 }

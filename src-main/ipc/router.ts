@@ -2,7 +2,7 @@ import { isMethodName, methods } from '../../src-shared/contract';
 import type { MethodName, ParsedRequestOf, ResponseOf } from '../../src-shared/contract';
 import { ApiError, toApiError } from '../../src-shared/errors';
 import type { ApiErrorShape } from '../../src-shared/errors';
-import { describeIssues } from '../../src-shared/validation';
+import { describeIssues, echo, requestShapeProblem } from '../../src-shared/validation';
 import type { Logger } from '../log';
 
 export type Handlers = {
@@ -22,12 +22,15 @@ export function createDispatcher(handlers: Handlers, logger: Logger) {
       if (!isMethodName(method)) {
         throw new ApiError(
           'UNKNOWN_METHOD',
-          `Unknown method ${JSON.stringify(method)}. Valid methods: ${Object.keys(methods).join(', ')}.`,
+          `Unknown method ${echo(method)}. Valid methods: ${Object.keys(methods).join(', ')}.`,
         );
       }
-      const parsed = methods[method].request.safeParse(payload ?? {});
+      const shapeProblem = requestShapeProblem(payload);
+      if (shapeProblem) throw new ApiError('VALIDATION', `Invalid request for ${method}: ${shapeProblem}`);
+      const schema = methods[method].request;
+      const parsed = schema.safeParse(payload ?? {});
       if (!parsed.success) {
-        throw new ApiError('VALIDATION', `Invalid request for ${method}: ${describeIssues(parsed.error.issues, payload)}`);
+        throw new ApiError('VALIDATION', `Invalid request for ${method}: ${describeIssues(parsed.error.issues, payload, schema)}`);
       }
       const handler = handlers[method] as (request: unknown) => unknown;
       const result = await handler(parsed.data);

@@ -15,9 +15,18 @@ export function presentedToken(request: IncomingMessage, url: URL): string | nul
   if (query) return query;
   for (const part of (request.headers.cookie ?? '').split(';')) {
     const [name, ...rest] = part.trim().split('=');
-    if (name === tokenCookie) return decodeURIComponent(rest.join('='));
+    if (name === tokenCookie) return safeDecode(rest.join('='));
   }
   return null;
+}
+
+/** decodeURIComponent that answers null for a broken escape (`%E0%A4%A`) instead of throwing. */
+export function safeDecode(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
 }
 
 export function tokenMatches(presented: string | null, expected: string): boolean {

@@ -42,16 +42,39 @@ const unauthorizedText =
  */
 export function startServer(options: ServerOptions): Promise<RunningServer> {
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 4 * 2 ** 20 });
-  const server = createServer((request, response) => handleHttp(request, response, options));
-
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = requestUrl(request);
-    const sameOrigin = !request.headers.origin || originMatchesHost(request.headers.origin, request.headers.host);
-    if (url.pathname !== websocketPath || !sameOrigin || !tokenMatches(presentedToken(request, url), options.token)) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  // One guard per request: whatever a request's URL, headers or body hold, the answer is 400 for
+  // that request and the process goes on.
+  const server = createServer((request, response) => {
+    try {
+      handleHttp(request, response, options);
+    } catch (error) {
+      refuseRequest(response, error, options.logger);
+    }
+  });
+  // Malformed HTTP (bad request line, headers over the size limit, truncated): 400 and close.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) {
+      socket.destroy();
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => attachClient(ws, options));
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    try {
+      const url = requestUrl(request);
+      const sameOrigin = !request.headers.origin || originMatchesHost(request.headers.origin, request.headers.host);
+      if (url.pathname !== websocketPath || !sameOrigin || !tokenMatches(presentedToken(request, url), options.token)) {
+        socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      sockets.handleUpgrade(request, socket, head, (ws) => attachClient(ws, options));
+    } catch (error) {
+      options.logger.warn(`[http] refused a WebSocket upgrade: ${String(error)}`);
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
   });
 
   return new Promise((resolve, reject) => {
@@ -98,7 +121,7 @@ function handleHttp(request: IncomingMessage, response: ServerResponse, options:
     return;
   }
   if (url.pathname.startsWith('/files/')) {
-    void serveDatasetFile(url.pathname, request, response, options);
+    serveDatasetFile(url.pathname, request, response, options).catch((error: unknown) => refuseRequest(response, error, options.logger));
     return;
   }
   response.setHeader(
@@ -130,29 +153,60 @@ async function serveDatasetFile(pathname: string, request: IncomingMessage, resp
   }
 }
 
+function refuseRequest(response: ServerResponse, error: unknown, logger: Logger): void {
+  logger.warn(`[http] refused a malformed request: ${error instanceof Error ? error.message : String(error)}`);
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  response.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request: SegBench could not read this request.\n');
+}
+
+const replyError = (ws: WebSocket, id: number, message: string): void => {
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, ok: false, error: { code: 'VALIDATION', message } }));
+};
+
 function attachClient(ws: WebSocket, options: ServerOptions): void {
   const unsubscribe = options.services.events.onAny((event, payload) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
   });
   ws.on('close', unsubscribe);
   ws.on('error', (error) => options.logger.warn(`[ws] ${error.message}`));
-  ws.on('message', (data) => {
-    let request: WireRequest;
+  // One guard per message: a frame that is binary, not JSON, or not {id, method, payload} gets an
+  // error reply on this socket and nothing else happens.
+  ws.on('message', (data, isBinary) => {
     try {
-      request = JSON.parse(String(data)) as WireRequest;
-      if (typeof request !== 'object' || request === null || typeof request.id !== 'number') throw new Error('no id');
-    } catch {
-      ws.send(JSON.stringify({ id: -1, ok: false, error: { code: 'VALIDATION', message: 'Expected a JSON object {id, method, payload}.' } }));
-      return;
+      if (isBinary) return replyError(ws, -1, 'Binary frames are not accepted; send a JSON text frame {id, method, payload}.');
+      let request: WireRequest;
+      try {
+        request = JSON.parse(String(data)) as WireRequest;
+        if (typeof request !== 'object' || request === null || typeof request.id !== 'number') throw new Error('no id');
+      } catch {
+        return replyError(ws, -1, 'Expected a JSON object {id, method, payload}.');
+      }
+      const id = request.id;
+      options.services
+        .dispatch(request.method, request.payload)
+        .then((reply) => {
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, ...reply }));
+        })
+        .catch((error: unknown) => {
+          options.logger.error(`[ws] a reply could not be sent: ${String(error)}`);
+          replyError(ws, id, 'SegBench could not encode the reply to this request.');
+        });
+    } catch (error) {
+      options.logger.warn(`[ws] closed a socket after a malformed message: ${String(error)}`);
+      ws.close(1008, 'malformed message');
     }
-    void options.services.dispatch(request.method, request.payload).then((reply) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: request.id, ...reply }));
-    });
   });
 }
 
 function requestUrl(request: IncomingMessage): URL {
-  return new URL(request.url ?? '/', 'http://segbench.invalid');
+  try {
+    return new URL(request.url ?? '/', 'http://segbench.invalid');
+  } catch {
+    throw new Error(`unreadable request address ${JSON.stringify((request.url ?? '').slice(0, 80))}`);
+  }
 }
 
 function originMatchesHost(origin: string, host: string | undefined): boolean {

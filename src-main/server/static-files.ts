@@ -1,6 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { safeDecode } from './auth';
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -15,7 +16,12 @@ const contentTypes: Record<string, string> = {
 
 /** Serves a file from the built renderer; refuses anything that resolves outside `root`. */
 export function serveStatic(root: string, pathname: string, response: ServerResponse): void {
-  const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+  const decoded = safeDecode(pathname);
+  if (decoded === null || decoded.includes('\0')) {
+    response.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request: the address has a broken percent escape.');
+    return;
+  }
+  const relative = pathname === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
   const file = normalize(join(root, relative));
   if (file !== root && !file.startsWith(root.endsWith(sep) ? root : root + sep)) {
     response.writeHead(404).end('Not found');

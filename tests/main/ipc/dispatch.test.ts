@@ -14,7 +14,7 @@ test('a request of the wrong shape gets a VALIDATION error naming the field and 
   assert.ok(!reply.ok);
   assert.equal(reply.error.code, 'VALIDATION');
   assert.match(reply.error.message, /^Invalid request for jobs:startDiagnostic: /);
-  assert.match(reply.error.message, /steps: Too big: expected number to be <=100000 \(got 200000\)/);
+  assert.match(reply.error.message, /steps: Too big: expected number to be <=100000; valid: 1 to 100000 \(got 200000\)/);
   assert.match(reply.error.message, /stepMs: Invalid input: expected number, received string \(got "fast"\)/);
 });
 
