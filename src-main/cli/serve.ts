@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { networkInterfaces } from 'node:os';
 import { ApiError } from '../../src-shared/errors';
 import { childProcessLauncher } from '../jobs/child-engine';
 import { consoleLogger } from '../log';
@@ -39,9 +40,10 @@ export async function serve(options: ServeOptions): Promise<void> {
     }
     throw error;
   }
-  console.log(`SegBench (data directory ${dataDir}) is serving at:\n\n  ${server.url}\n`);
+  const urls = reachableUrls(options.host, server.port, token);
+  console.log(`SegBench (data directory ${dataDir}) is serving at:\n\n${urls.map((u) => `  ${u}`).join('\n')}\n`);
   console.log('Open that address in a browser; the token in it is required. Press Ctrl+C to stop.');
-  if (options.open) openInBrowser(server.url);
+  if (options.open) openInBrowser(urls[0] ?? server.url);
   if (!options.noSample) services.samples.createOnFirstStart();
 
   let stopping = false;
@@ -53,6 +55,22 @@ export async function serve(options: ServeOptions): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/**
+ * The addresses a browser can open. A wildcard bind (0.0.0.0, ::) is no address to open: list this
+ * machine's own addresses instead, loopback first.
+ */
+export function reachableUrls(host: string, port: number, token: string, interfaces = networkInterfaces()): string[] {
+  const url = (address: string): string => `http://${address.includes(':') ? `[${address}]` : address}:${port}/?token=${token}`;
+  if (host !== '0.0.0.0' && host !== '::' && host !== '[::]') return [url(host)];
+  const ipv6 = host !== '0.0.0.0';
+  const addresses = Object.values(interfaces)
+    .flatMap((list) => list ?? [])
+    .filter((a) => a.family === 'IPv4' || (ipv6 && a.family === 'IPv6' && !a.address.startsWith('fe80')))
+    .sort((a, b) => Number(b.internal) - Number(a.internal))
+    .map((a) => a.address);
+  return addresses.length > 0 ? addresses.map(url) : [url('127.0.0.1')];
 }
 
 function warnExposed(host: string): void {
