@@ -47,6 +47,16 @@ export interface Job {
   result: unknown;
   enginePid: number | null;
   heartbeatAt: string | null;
+  /** The SegBench process running (or that ran) the job; null while queued. */
+  owner: JobOwner | null;
+}
+
+export interface JobOwner {
+  host: string;
+  pid: number;
+  /** serve, cli, electron or memory. */
+  mode: string;
+  startedAt: string;
 }
 
 /**

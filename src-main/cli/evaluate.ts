@@ -13,9 +13,8 @@ async function finish(services: AppServices, job: Job, label: string): Promise<J
   const unsubscribe = services.events.onAny((event, payload) => {
     if (event === 'job:update' && (payload as Job).id === job.id) print(payload as Job);
   });
-  await services.jobs.whenIdle();
+  const done = await services.jobs.whenDone(job.id);
   unsubscribe();
-  const done = services.jobs.get(job.id);
   if (done.status !== 'finished') throw new ApiError('ENGINE', `${label} did not finish: ${done.reason ?? done.status}`);
   return done;
 }

@@ -144,6 +144,7 @@ export async function trainCommand(args: string[]): Promise<void> {
     }
     const log = (text: string): void => void process.stderr.write(`${text}\n`);
     log(`Run ${run.id} "${run.name}" queued.`);
+    if (!services.jobs.ownsQueue) log(`${services.jobs.queueHolder() ?? 'Another SegBench process'} runs this data directory's jobs; it trains this run, and this command follows it.`);
     const print = progressPrinter('training');
     let epochsShown = 0;
     const unsubscribe = services.events.onAny((event, payload) => {
@@ -160,7 +161,8 @@ export async function trainCommand(args: string[]): Promise<void> {
       void services.runs.stop(run.id).catch(() => undefined);
     };
     process.once('SIGINT', interrupt);
-    await services.jobs.whenIdle();
+    const jobId = services.runs.get(run.id).jobId;
+    if (jobId) await services.jobs.whenDone(jobId);
     process.off('SIGINT', interrupt);
     unsubscribe();
     const detail = services.runs.get(run.id);

@@ -312,6 +312,34 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 13,
+    description: 'job owners with leases, and one queue owner per data directory',
+    sql: `
+      -- The process that runs a job: host, pid and that process's start, and until when its lease
+      -- holds (ms since 1970). A job whose owner is gone (pid dead on this host, or lease expired)
+      -- is what startup cleanup may mark failed; a live one is left alone.
+      ALTER TABLE jobs ADD COLUMN owner_instance TEXT;
+      ALTER TABLE jobs ADD COLUMN owner_host TEXT;
+      ALTER TABLE jobs ADD COLUMN owner_pid INTEGER;
+      ALTER TABLE jobs ADD COLUMN owner_started_at TEXT;
+      ALTER TABLE jobs ADD COLUMN owner_mode TEXT;
+      ALTER TABLE jobs ADD COLUMN lease_until INTEGER;
+      -- Set by a process that does not run the queue; the queue owner stops the job.
+      ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+
+      -- The one process that runs this data directory's queue, renewing its lease while it lives.
+      CREATE TABLE queue_owner (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        instance TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        started_at TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        lease_until INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]?.version ?? 0;

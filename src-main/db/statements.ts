@@ -17,6 +17,31 @@ export interface JobRow {
   result: string | null;
   engine_pid: number | null;
   heartbeat_at: string | null;
+  owner_instance: string | null;
+  owner_host: string | null;
+  owner_pid: number | null;
+  owner_started_at: string | null;
+  owner_mode: string | null;
+  lease_until: number | null;
+  cancel_requested: number;
+}
+
+export interface QueueOwnerRow {
+  instance: string;
+  host: string;
+  pid: number;
+  started_at: string;
+  mode: string;
+  lease_until: number;
+}
+
+export interface OwnerParams {
+  instance: string;
+  host: string;
+  pid: number;
+  started_at: string;
+  mode: string;
+  lease_until: number;
 }
 
 /**
@@ -45,15 +70,39 @@ export function prepareStatements(db: Db) {
     jobsRunning: db.prepare<[], JobRow>("SELECT * FROM jobs WHERE status = 'running'"),
     jobsQueued: db.prepare<[], JobRow>("SELECT * FROM jobs WHERE status = 'queued' ORDER BY queue_position"),
     jobSetPosition: db.prepare<{ id: string; queue_position: number }>('UPDATE jobs SET queue_position = @queue_position WHERE id = @id'),
-    jobMarkRunning: db.prepare<{ id: string; started_at: string; engine_pid: number | null }>(
-      "UPDATE jobs SET status = 'running', started_at = @started_at, engine_pid = @engine_pid, heartbeat_at = @started_at WHERE id = @id",
+    jobMarkRunning: db.prepare<{ id: string; started_at: string; owner_instance: string; owner_host: string; owner_pid: number; owner_started_at: string; owner_mode: string; lease_until: number }>(
+      `UPDATE jobs SET status = 'running', started_at = @started_at, engine_pid = NULL, heartbeat_at = @started_at,
+         owner_instance = @owner_instance, owner_host = @owner_host, owner_pid = @owner_pid, owner_started_at = @owner_started_at, owner_mode = @owner_mode, lease_until = @lease_until
+       WHERE id = @id AND status = 'queued'`,
     ),
+    jobRenewLease: db.prepare<{ id: string; lease_until: number }>("UPDATE jobs SET lease_until = @lease_until WHERE id = @id AND status = 'running'"),
+    jobRequestCancel: db.prepare<[string]>("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND status = 'running'"),
+    jobsActive: db.prepare<[], JobRow>("SELECT * FROM jobs WHERE status IN ('queued', 'running')"),
+    /** Ends a job left running by a process that is gone; only if it is still running (two processes may race). */
+    jobEndIfRunning: db.prepare<{ id: string; status: string; ended_at: string; reason: string | null; result: string | null }>(
+      "UPDATE jobs SET status = @status, ended_at = @ended_at, reason = @reason, result = @result WHERE id = @id AND status = 'running'",
+    ),
+    jobCancelIfQueued: db.prepare<{ id: string; ended_at: string; reason: string }>(
+      "UPDATE jobs SET status = 'cancelled', ended_at = @ended_at, reason = @reason WHERE id = @id AND status = 'queued'",
+    ),
+    queueOwner: db.prepare<[], QueueOwnerRow>('SELECT * FROM queue_owner WHERE id = 1'),
+    queueOwnerPut: db.prepare<OwnerParams>(
+      `INSERT INTO queue_owner (id, instance, host, pid, started_at, mode, lease_until) VALUES (1, @instance, @host, @pid, @started_at, @mode, @lease_until)
+       ON CONFLICT(id) DO UPDATE SET instance = excluded.instance, host = excluded.host, pid = excluded.pid,
+         started_at = excluded.started_at, mode = excluded.mode, lease_until = excluded.lease_until`,
+    ),
+    queueOwnerRenew: db.prepare<{ instance: string; lease_until: number }>('UPDATE queue_owner SET lease_until = @lease_until WHERE id = 1 AND instance = @instance'),
+    queueOwnerRelease: db.prepare<[string]>('DELETE FROM queue_owner WHERE id = 1 AND instance = ?'),
     jobSetPid: db.prepare<{ id: string; engine_pid: number }>('UPDATE jobs SET engine_pid = @engine_pid WHERE id = @id'),
     jobHeartbeat: db.prepare<{ id: string; heartbeat_at: string }>(
       'UPDATE jobs SET heartbeat_at = @heartbeat_at WHERE id = @id',
     ),
     jobProgress: db.prepare<{ id: string; progress: string; heartbeat_at: string }>(
       'UPDATE jobs SET progress = @progress, heartbeat_at = @heartbeat_at WHERE id = @id',
+    ),
+    /** Ends a job this service instance runs (never one another process has since taken over). */
+    jobEndOwned: db.prepare<{ id: string; instance: string; status: string; ended_at: string; reason: string | null; result: string | null }>(
+      "UPDATE jobs SET status = @status, ended_at = @ended_at, reason = @reason, result = @result WHERE id = @id AND status = 'running' AND owner_instance = @instance",
     ),
     jobEnd: db.prepare<{ id: string; status: string; ended_at: string; reason: string | null; result: string | null }>(
       'UPDATE jobs SET status = @status, ended_at = @ended_at, reason = @reason, result = @result WHERE id = @id',

@@ -4,6 +4,9 @@ import { estimateSecondsLeft, isFinalJobStatus } from '../../src-shared/jobs';
 import type { Job, JobKind, JobProgress, JobStatus } from '../../src-shared/jobs';
 import type { Logger } from '../log';
 import type { JobRow, Statements } from '../db/statements';
+import type { Db } from '../db/connection';
+import { diskFreeText, isDiskFull } from '../db/connection';
+import { currentProcess, jobOwnerText, ownerGone, describeOwner, QueueLock } from './ownership';
 import type { EngineData } from '../../src-shared/engine-protocol';
 import type { EngineLauncher } from './engine-host';
 import { superviseEngineJob } from './supervisor';
@@ -16,10 +19,19 @@ import type { EngineOutcome, SupervisedJob } from './supervisor';
 export interface JobKindHandler {
   onData?(job: Job, data: EngineData): void;
   onEnd?(job: Job): void;
+  /** A job of this kind changed in another SegBench process (it runs the queue); for live views. */
+  onRemoteUpdate?(job: Job): void;
 }
 
 export interface JobServiceOptions {
+  db: Db;
   statements: Statements;
+  /** What this process is (serve, cli, electron, memory): recorded as the owner of the jobs it runs. */
+  mode: string;
+  /** How long the queue lock and a running job's lease hold without renewal. */
+  leaseMs?: number;
+  /** How often the lease is renewed and other processes' changes are looked for. */
+  tickMs?: number;
   launcher: EngineLauncher;
   logger: Logger;
   /** Called with the whole job row every time it changes, for the `job:update` event. */
@@ -31,9 +43,24 @@ export interface JobServiceOptions {
 /**
  * The engine job queue: one job runs at a time (one GPU), the rest wait in order. Every state
  * change is written to SQLite before it is announced, so a restarted app shows the same jobs.
+ *
+ * Several SegBench processes may open one data directory (the app, `segbench serve`, a CLI
+ * command). One of them at a time owns the queue (QueueLock) and runs its jobs; every job it runs
+ * records that owner and a lease it renews. The others enqueue into the same table, ask the owner
+ * to stop a job through it, and follow its jobs by polling; one of them takes over the queue once
+ * the owner is gone (pid dead, or lease expired).
  */
 export class JobService {
   private active: { id: string; supervised: SupervisedJob } | null = null;
+  private readonly lock: QueueLock;
+  private owner = false;
+  private readonly timer: NodeJS.Timeout;
+  /** Jobs this process has seen queued or running, with a signature of their last seen state. */
+  private readonly seen = new Map<string, string>();
+  /** Why a job failed when main, not the engine, stopped it (a full disk while storing its results). */
+  private readonly failures = new Map<string, string>();
+  /** Job ends that could not be written (a full disk); retried on each tick. */
+  private readonly pendingEnds: { id: string; status: JobStatus; reason: string | null; result: unknown }[] = [];
   private idleWaiters: (() => void)[] = [];
   private closed = false;
   private readonly kindHandlers = new Map<JobKind, JobKindHandler>();
@@ -44,6 +71,20 @@ export class JobService {
   constructor(private readonly options: JobServiceOptions) {
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 60_000;
     this.stopDeadlineMs = options.stopDeadlineMs ?? 10_000;
+    this.lock = new QueueLock(options.db, options.statements, currentProcess(options.mode), options.leaseMs ?? 20_000);
+    this.timer = setInterval(() => this.tick(), options.tickMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  /** Whether this process runs the queue now. */
+  get ownsQueue(): boolean {
+    return this.owner;
+  }
+
+  /** Who runs this data directory's queue, in words, or null if nobody does. */
+  queueHolder(): string | null {
+    const held = this.lock.holder();
+    return held && !ownerGone(held) ? describeOwner(held) : null;
   }
 
   /** Registers the service that stores a job kind's results (datasets for `index`, and so on). */
@@ -52,17 +93,48 @@ export class JobService {
   }
 
   /**
-   * Jobs left `running` by an earlier process (the app crashed or was killed) cannot be running
-   * now: mark them failed with the reason, and say when the engine was last heard from.
+   * Startup: takes the queue if no live process holds it, and marks failed the jobs left
+   * `running` by a process that is gone (crashed or killed), saying when the engine was last
+   * heard from. A job whose owner is alive (another serve, a CLI train beside this one) is left
+   * alone. A full disk does not stop this: the job is left for the next start, with a warning.
    */
   recoverInterrupted(): number {
-    const stale = this.options.statements.jobsRunning.all();
-    for (const row of stale) {
+    this.takeQueueIfFree();
+    let recovered = 0;
+    for (const row of this.options.statements.jobsRunning.all()) {
+      if (row.owner_instance === this.lock.me.instance || !ownerGone({ host: row.owner_host, pid: row.owner_pid, lease_until: row.lease_until })) continue;
       const last = row.heartbeat_at ? ` Last heartbeat: ${row.heartbeat_at}.` : '';
-      this.end(row.id, 'failed', `SegBench stopped while this job was running.${last}`, null);
-      this.settleKind(this.get(row.id));
+      const who = row.owner_pid !== null ? ` The process that ran it, ${jobOwnerText(row)}, is gone.` : '';
+      try {
+        const ended = this.endAndSettle(
+          row.id,
+          () =>
+            this.options.statements.jobEndIfRunning.run({
+              id: row.id,
+              status: 'failed',
+              ended_at: new Date().toISOString(),
+              reason: `SegBench stopped while this job was running.${last}${who}`,
+              result: null,
+            }).changes === 1,
+        );
+        if (ended) recovered += 1;
+      } catch (error) {
+        if (!isDiskFull(error)) throw error;
+        this.options.logger.warn(`[jobs] could not mark the interrupted job ${row.id} failed: the disk is full. ${diskFreeText(this.options.db.name)} It is marked at the next start.`);
+      }
     }
-    return stale.length;
+    if (this.owner) this.pump();
+    return recovered;
+  }
+
+  private takeQueueIfFree(): void {
+    if (this.owner || this.closed) return;
+    const before = this.lock.holder();
+    if (this.lock.tryAcquire()) {
+      this.owner = true;
+      // Say so only when taking over from another process (stdout may carry a CLI's JSON).
+      if (before) this.options.logger.warn(`[jobs] ${describeOwner(before)} is gone; this process runs the job queue now`);
+    }
   }
 
   list(limit = 200): Job[] {
@@ -82,6 +154,7 @@ export class JobService {
 
   enqueue(kind: JobKind, params: unknown): Job {
     if (this.closed) throw new ApiError('CONFLICT', 'SegBench is shutting down; no new jobs are accepted.');
+    this.takeQueueIfFree();
     const id = randomUUID();
     this.options.statements.jobInsert.run({
       id,
@@ -116,32 +189,132 @@ export class JobService {
       throw new ApiError('CONFLICT', `Job ${id} is already ${job.status}; only queued or running jobs can be stopped.`);
     }
     if (job.status === 'queued') {
-      this.end(id, 'cancelled', 'Cancelled before it started.', null);
-      this.settleKind(this.get(id));
+      const ended = this.endAndSettle(id, () => this.options.statements.jobCancelIfQueued.run({ id, ended_at: new Date().toISOString(), reason: 'Cancelled before it started.' }).changes === 1);
+      if (!ended && !isFinalJobStatus(this.get(id).status)) return this.cancel(id);
       return this.get(id);
     }
-    if (this.active?.id === id) await this.active.supervised.stop();
-    await this.whenIdleOf(id);
-    return this.get(id);
+    if (this.active?.id === id) {
+      await this.active.supervised.stop();
+      await this.whenIdleOf(id);
+      return this.get(id);
+    }
+    // Running in another SegBench process: ask its queue owner to stop it, and wait.
+    this.options.statements.jobRequestCancel.run(id);
+    return this.whenDone(id);
   }
 
   /** Resolves with the job once it has ended, however it ended. */
   whenDone(id: string): Promise<Job> {
     const job = this.get(id);
     if (isFinalJobStatus(job.status)) return Promise.resolve(job);
-    return new Promise((resolve) => this.doneWaiters.set(id, [...(this.doneWaiters.get(id) ?? []), resolve]));
+    this.seen.set(id, this.seen.get(id) ?? '');
+    const done = new Promise<Job>((resolve) => this.doneWaiters.set(id, [...(this.doneWaiters.get(id) ?? []), resolve]));
+    this.refreshTimerRef();
+    return done;
   }
 
-  /** Resolves when no job is running and none is queued. */
+  /** Resolves when no job is running and none is queued (in this process or another). */
   whenIdle(): Promise<void> {
-    if (!this.active && !this.options.statements.jobNextQueued.get()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    if (this.idle()) return Promise.resolve();
+    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    this.refreshTimerRef();
+    return idle;
   }
 
-  /** Stops the running job (deadline, then kill) and refuses new ones; for app shutdown. */
+  private idle(): boolean {
+    if (this.active) return false;
+    const active = this.options.statements.jobsActive.all();
+    // While this process owns the queue, a job still marked running by a live process elsewhere
+    // cannot exist; a queued one would be started by pump.
+    return active.length === 0;
+  }
+
+  /** Stops the running job (deadline, then kill), refuses new ones and hands the queue back; for shutdown. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.timer);
     if (this.active) await this.active.supervised.stop();
+    if (this.owner) {
+      this.owner = false;
+      try {
+        this.lock.release();
+      } catch (error) {
+        this.options.logger.warn(`[jobs] could not release the queue lock: ${String(error)}; another process takes over once its lease ends.`);
+      }
+    }
+  }
+
+  /**
+   * Once a second: renew the queue lease (or take the queue over if its owner is gone), renew the
+   * running job's lease, pass on a stop asked for by another process, start jobs other processes
+   * queued, and announce changes made elsewhere. No failure here (a busy or full database) may
+   * throw out of a timer.
+   */
+  private tick(): void {
+    if (this.closed) return;
+    try {
+      this.retryPendingEnds();
+      if (this.owner && !this.lock.renew()) this.loseQueue();
+      if (!this.owner) {
+        this.takeQueueIfFree();
+        if (this.owner) this.recoverInterrupted();
+      }
+      if (this.owner) {
+        const active = this.active;
+        if (active) {
+          this.options.statements.jobRenewLease.run({ id: active.id, lease_until: this.lock.leaseUntil() });
+          if (this.options.statements.jobById.get(active.id)?.cancel_requested === 1) void active.supervised.stop();
+        }
+        this.pump();
+      }
+      this.pollChanges();
+    } catch (error) {
+      this.options.logger.warn(`[jobs] queue upkeep failed (retried in a second): ${error instanceof Error ? error.message : String(error)}`);
+    }
+    this.refreshTimerRef();
+  }
+
+  /** Another process took the queue (this one was suspended past its lease): stop our engine at once. */
+  private loseQueue(): void {
+    this.owner = false;
+    const holder = this.lock.holder();
+    this.options.logger.error(`[jobs] the job queue was taken over by ${holder ? describeOwner(holder) : 'another process'}; stopping this process's engine`);
+    if (this.active) void this.active.supervised.abort('This SegBench process lost the job queue to another process (its lease ran out); the job was stopped so that it never runs twice.');
+  }
+
+  /** The timer keeps the process alive only while someone here waits on jobs another process runs. */
+  private refreshTimerRef(): void {
+    const waiting = this.doneWaiters.size > 0 || this.idleWaiters.length > 0;
+    if (waiting && !this.active) this.timer.ref();
+    else this.timer.unref();
+  }
+
+  /** Announces jobs that changed in the database since the last look (another process's work). */
+  private pollChanges(): void {
+    const rows = new Map(this.options.statements.jobsActive.all().map((row) => [row.id, row]));
+    for (const id of this.seen.keys()) {
+      if (!rows.has(id)) {
+        const row = this.options.statements.jobById.get(id);
+        if (row) rows.set(id, row);
+        else this.seen.delete(id);
+      }
+    }
+    for (const row of rows.values()) {
+      const now = signature(row);
+      if (this.seen.get(row.id) === now) continue;
+      const job = rowToJob(row);
+      if (isFinalJobStatus(job.status)) this.seen.delete(row.id);
+      else this.seen.set(row.id, now);
+      if (this.active?.id === row.id) continue;
+      this.options.onUpdate(job);
+      try {
+        this.kindHandlers.get(job.kind)?.onRemoteUpdate?.(job);
+      } catch (error) {
+        this.options.logger.warn(`[jobs] showing ${job.kind} job ${job.id} failed: ${String(error)}`);
+      }
+      if (isFinalJobStatus(job.status)) this.resolveDone(job);
+    }
+    if (this.idleWaiters.length > 0 && this.idle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private async whenIdleOf(id: string): Promise<void> {
@@ -149,7 +322,7 @@ export class JobService {
   }
 
   private pump(): void {
-    if (this.active || this.closed) {
+    if (this.active || this.closed || !this.owner) {
       return;
     }
     const next = this.options.statements.jobNextQueued.get();
@@ -164,7 +337,18 @@ export class JobService {
   private start(row: JobRow): void {
     const startedAt = Date.now();
     const { statements, logger } = this.options;
-    statements.jobMarkRunning.run({ id: row.id, started_at: new Date(startedAt).toISOString(), engine_pid: null });
+    const me = this.lock.me;
+    const marked = statements.jobMarkRunning.run({
+      id: row.id,
+      started_at: new Date(startedAt).toISOString(),
+      owner_instance: me.instance,
+      owner_host: me.host,
+      owner_pid: me.pid,
+      owner_started_at: me.startedAt,
+      owner_mode: me.mode,
+      lease_until: this.lock.leaseUntil(),
+    }).changes;
+    if (marked === 0) return this.pump();
     this.announce(row.id);
     const supervised = superviseEngineJob(
       this.options.launcher,
@@ -196,7 +380,12 @@ export class JobService {
             this.kindHandlers.get(row.kind as JobKind)?.onData?.(this.get(row.id), data);
           } catch (error) {
             logger.error(`[jobs] storing ${row.kind} results of job ${row.id} failed: ${String(error)}`);
-            void supervised.stop();
+            if (isDiskFull(error)) {
+              this.failures.set(row.id, `disk full: ${diskFreeText(this.options.db.name)} The results of this job could not be stored. Free some space, then resume or start it again.`);
+            } else {
+              this.failures.set(row.id, `Storing the results failed: ${error instanceof Error ? error.message : String(error)}`);
+            }
+            void supervised.abort(this.failures.get(row.id)!);
           }
         },
       },
@@ -207,11 +396,29 @@ export class JobService {
   }
 
   private finish(id: string, outcome: EngineOutcome): void {
-    if (outcome.status === 'finished') this.end(id, 'finished', null, outcome.result);
-    else this.end(id, outcome.status, outcome.reason, null);
+    const failure = this.failures.get(id);
+    this.failures.delete(id);
     this.active = null;
-    this.settleKind(this.get(id));
-    this.pump();
+    try {
+      if (failure) this.end(id, 'failed', failure, null);
+      else if (outcome.status === 'finished') this.end(id, 'finished', null, outcome.result);
+      else this.end(id, outcome.status, outcome.reason, null);
+    } catch (error) {
+      this.options.logger.error(`[jobs] recording the end of job ${id} failed: ${String(error)}`);
+    }
+    try {
+      this.pump();
+    } catch (error) {
+      this.options.logger.error(`[jobs] starting the next job failed: ${String(error)}`);
+    }
+  }
+
+  private retryPendingEnds(): void {
+    while (this.pendingEnds.length > 0) {
+      const next = this.pendingEnds[0]!;
+      this.endAndSettle(next.id, () => this.writeEnd(next.id, next.status, next.reason, next.result));
+      this.pendingEnds.shift();
+    }
   }
 
   /** Lets the owning service settle its rows for a job that ended, whichever way it ended. */
@@ -223,23 +430,69 @@ export class JobService {
     }
   }
 
+  /**
+   * Records how a job this process ran ended. On a full disk the end is kept in memory and
+   * written by a later tick (the engine's temp files are gone by then), so the job ends as failed
+   * rather than staying `running`.
+   */
   private end(id: string, status: JobStatus, reason: string | null, result: unknown): void {
-    this.options.statements.jobEnd.run({
+    try {
+      this.endAndSettle(id, () => this.writeEnd(id, status, reason, result));
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      const full = `disk full: ${diskFreeText(this.options.db.name)} Free some space, then resume or start it again.`;
+      this.pendingEnds.push(status === 'finished' ? { id, status, reason, result } : { id, status: 'failed', reason: reason?.startsWith('disk full') ? reason : full, result: null });
+      this.options.logger.error(`[jobs] could not record the end of job ${id}: ${full} Retrying every second.`);
+    }
+  }
+
+  private writeEnd(id: string, status: JobStatus, reason: string | null, result: unknown): boolean {
+    return this.options.statements.jobEndOwned.run({
       id,
+      instance: this.lock.me.instance,
       status,
       ended_at: new Date().toISOString(),
       reason,
       result: result === null || result === undefined ? null : JSON.stringify(result),
-    });
-    this.announce(id);
-    const waiters = this.doneWaiters.get(id) ?? [];
-    this.doneWaiters.delete(id);
-    for (const resolve of waiters) resolve(this.get(id));
+    }).changes === 1;
+  }
+
+  /**
+   * Writes a job's end and lets its kind settle its rows (a run's status) in one transaction, so
+   * another process never sees the job ended with its run still `running`; then announces it and
+   * wakes whoever waits. False if `write` changed nothing (another process ended it first).
+   */
+  private endAndSettle(id: string, write: () => boolean): boolean {
+    const ended = this.options.db.transaction(() => {
+      if (!write()) return false;
+      this.settleKind(this.get(id));
+      return true;
+    })();
+    if (!ended) return false;
+    const job = this.get(id);
+    this.seen.delete(id);
+    this.options.onUpdate(job);
+    this.resolveDone(job);
+    return true;
+  }
+
+  private resolveDone(job: Job): void {
+    const waiters = this.doneWaiters.get(job.id) ?? [];
+    this.doneWaiters.delete(job.id);
+    for (const resolve of waiters) resolve(job);
+    this.refreshTimerRef();
   }
 
   private announce(id: string): void {
-    this.options.onUpdate(this.get(id));
+    const row = this.options.statements.jobById.get(id);
+    if (!row) return;
+    if (!isFinalJobStatus(row.status as JobStatus)) this.seen.set(id, signature(row));
+    this.options.onUpdate(rowToJob(row));
   }
+}
+
+function signature(row: JobRow): string {
+  return `${row.status}|${row.progress ?? ''}|${row.queue_position}|${row.engine_pid ?? ''}`;
 }
 
 function parseJson(text: string | null): unknown {
@@ -260,5 +513,9 @@ export function rowToJob(row: JobRow): Job {
     result: parseJson(row.result),
     enginePid: row.engine_pid,
     heartbeatAt: row.heartbeat_at,
+    owner:
+      row.owner_host !== null && row.owner_pid !== null
+        ? { host: row.owner_host, pid: row.owner_pid, mode: row.owner_mode ?? '?', startedAt: row.owner_started_at ?? '' }
+        : null,
   };
 }

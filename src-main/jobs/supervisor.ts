@@ -27,6 +27,8 @@ export interface SupervisorOptions {
 export interface SupervisedJob {
   /** Asks the engine to stop, waits `stopDeadlineMs`, then kills it. Resolves when it has exited. */
   stop(): Promise<EngineOutcome>;
+  /** Kills the engine at once; the outcome is `failed` with this reason. */
+  abort(reason: string): Promise<EngineOutcome>;
   readonly outcome: Promise<EngineOutcome>;
   readonly pid: number | null;
 }
@@ -48,6 +50,7 @@ export function superviseEngineJob(
   let reported: EngineOutcome | null = null;
   let stopRequested = false;
   let hungFor: number | null = null;
+  let abortReason: string | null = null;
   let lastMessageAt = Date.now();
   let stopTimer: NodeJS.Timeout | null = null;
 
@@ -72,6 +75,7 @@ export function superviseEngineJob(
   });
 
   function settle(exit: EngineExit): EngineOutcome {
+    if (abortReason !== null) return { status: 'failed', reason: abortReason };
     if (hungFor !== null) {
       return {
         status: 'failed',
@@ -134,6 +138,11 @@ export function superviseEngineJob(
   return {
     pid,
     outcome,
+    abort(reason: string) {
+      abortReason ??= reason;
+      engine.kill();
+      return outcome;
+    },
     stop() {
       if (!stopRequested) {
         stopRequested = true;

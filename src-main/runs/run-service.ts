@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ignoreClassIndex } from '../../src-shared/classes';
 import { drawWeight, exposure } from '../../src-shared/recipes';
@@ -24,6 +24,20 @@ import type { JobService } from '../jobs/job-service';
 import { resolveDistill, resolveRecipes, trainClassPixels } from './recipe-resolution';
 import { runDetail, runSummary } from './run-queries';
 
+/**
+ * Checkpoint temp folders (`last.tmp-<pid>`) left by an engine that died mid-write: its job has
+ * ended, so nothing writes them any more, and on a full disk they are what fills it.
+ */
+function removeTempCheckpoints(runDir: string): void {
+  try {
+    for (const name of readdirSync(runDir)) {
+      if (/\.tmp-\d+$/.test(name)) rmSync(join(runDir, name), { recursive: true, force: true });
+    }
+  } catch {
+    // No run folder yet (the job failed before its first checkpoint).
+  }
+}
+
 export interface RunServiceOptions {
   db: Db;
   statements: Statements;
@@ -46,6 +60,10 @@ export class RunService {
     options.jobs.handleKind('train', {
       onData: (job, data) => this.store(job, data),
       onEnd: (job) => this.settle(job),
+      onRemoteUpdate: (job) => {
+        const runId = (job.params as TrainJobParams).runId;
+        if (this.options.statements.runById.get(runId)) this.announce(runId);
+      },
     });
   }
 
@@ -209,6 +227,13 @@ export class RunService {
   resume(runId: string): RunSummary {
     const row = this.row(runId);
     const resumable: RunStatus[] = ['stopped', 'crashed', 'failed'];
+    // Never two engines on one run: whatever its status says, a queued or running job of it
+    // (in this process or another SegBench process on this data directory) refuses the resume.
+    const live = this.options.jobs.activeJobs('train', (params) => (params as TrainJobParams).runId === runId)[0];
+    if (live) {
+      const where = live.owner ? `in segbench ${live.owner.mode} (pid ${live.owner.pid} on host ${live.owner.host}, since ${live.owner.startedAt})` : 'in the job queue';
+      throw new ApiError('CONFLICT', `Run "${row.name}" is already ${live.status} ${where}; it cannot be resumed or started twice. Stop it there first, or wait for it to end.`);
+    }
     if (!resumable.includes(row.status as RunStatus)) {
       throw new ApiError('CONFLICT', `Run "${row.name}" is ${row.status}; only stopped, crashed or failed runs can be resumed.`);
     }
@@ -366,6 +391,7 @@ export class RunService {
       status = died ? 'crashed' : 'failed';
     }
     this.options.statements.runEnded.run({ id: runId, status, reason, ended_at: new Date().toISOString() });
+    if (row.run_dir) removeTempCheckpoints(row.run_dir);
     this.announce(runId);
   }
 

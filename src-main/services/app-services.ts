@@ -36,6 +36,9 @@ export interface AppServicesOptions {
   logger: Logger;
   heartbeatTimeoutMs?: number;
   stopDeadlineMs?: number;
+  /** Queue lock and job lease timing (tests shorten them). */
+  leaseMs?: number;
+  tickMs?: number;
   /** See openDatabase: the Electron build of better-sqlite3 when running from source. */
   sqliteBinding?: string | undefined;
 }
@@ -68,7 +71,11 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const events = new EventBus();
   const settings = new SettingsService(statements);
   const jobs = new JobService({
+    db,
     statements,
+    mode: options.mode,
+    ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
+    ...(options.tickMs !== undefined && { tickMs: options.tickMs }),
     launcher: options.launcher,
     logger: options.logger,
     onUpdate: (job) => events.emit('job:update', job),
@@ -100,6 +107,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const samples = new SampleDatasets(jobs, datasets, statements, options.dataDir, options.logger);
   const recovered = jobs.recoverInterrupted();
   if (recovered > 0) options.logger.warn(`[jobs] marked ${recovered} interrupted job(s) failed`);
+  if (!jobs.ownsQueue) options.logger.warn(`[jobs] ${jobs.queueHolder() ?? 'another process'} runs this data directory's jobs; this one shows them live and queues new ones there.`);
 
   const handlers: Handlers = {
     'system:info': () => ({
@@ -186,7 +194,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     runs,
     predictions,
     revisions,
-    files: createFileResolver(statements, join(options.dataDir, 'cache')),
+    files: createFileResolver(statements, options.dataDir),
     dispatch: createDispatcher(handlers, options.logger),
     async close() {
       if (closed) return;

@@ -17,7 +17,7 @@ export function sourceEngineLauncher(): EngineLauncher {
 }
 
 export function testServices(
-  options: { dataDir?: string; heartbeatTimeoutMs?: number; stopDeadlineMs?: number } = {},
+  options: { dataDir?: string; heartbeatTimeoutMs?: number; stopDeadlineMs?: number; leaseMs?: number; tickMs?: number } = {},
 ): AppServices & { logLines: string[] } {
   const logger = memoryLogger();
   const services = createAppServices({
@@ -27,6 +27,8 @@ export function testServices(
     logger,
     ...(options.heartbeatTimeoutMs !== undefined && { heartbeatTimeoutMs: options.heartbeatTimeoutMs }),
     ...(options.stopDeadlineMs !== undefined && { stopDeadlineMs: options.stopDeadlineMs }),
+    ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
+    ...(options.tickMs !== undefined && { tickMs: options.tickMs }),
   });
   return Object.assign(services, { logLines: logger.lines });
 }

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { WebSocket } from 'ws';
+import { eventually, tempDir } from '../../helpers/services';
+
+const cli = 'src-main/cli/segbench.cjs';
+
+interface Proc {
+  child: ChildProcessWithoutNullStreams;
+  out: () => string;
+  stdout: () => string;
+  exit: Promise<number | null>;
+}
+
+function start(args: string[]): Proc {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: 'pipe' });
+  let out = '';
+  let stdout = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+    stdout += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, out: () => out, stdout: () => stdout, exit };
+}
+
+function call(url: string, method: string, payload: unknown): Promise<{ ok: boolean; error?: { code: string; message: string }; result?: unknown }> {
+  const parsed = new URL(url);
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://${parsed.host}/api/ws`, { headers: { Authorization: `Bearer ${parsed.searchParams.get('token')}` } });
+    ws.once('error', reject);
+    ws.once('open', () => ws.send(JSON.stringify({ id: 1, method, payload })));
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { id?: number };
+      if (message.id === 1) {
+        ws.close();
+        resolve(message as { ok: boolean });
+      }
+    });
+  });
+}
+
+function query<T>(dataDir: string, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(join(dataDir, 'segbench.db'), { readonly: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
+
+test('segbench train with segbench serve beside it: serve leaves the live run alone, refuses to resume it, then runs the next CLI train itself', async () => {
+  const dataDir = tempDir();
+  const sample = spawnSync(process.execPath, [cli, 'sample', '--count', '12', '--size', '48', '--data-dir', dataDir], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(sample.status, 0, sample.stderr);
+  const config = join(dataDir, 'tiny.json');
+  writeFileSync(config, JSON.stringify({ modelOptions: { depth: 2, width: 4 }, stepsPerEpoch: 6, backend: 'wasm' }));
+  const trainArgs = ['train', '--dataset', 'Sample: synthetic land cover', '--epochs', '3', '--size', '32', '--batch', '2', '--config', config, '--data-dir', dataDir, '--json'];
+
+  const first = start(trainArgs);
+  const runId = await eventually(() => /Run (\S+) "/.exec(first.out())?.[1], 60_000, 'the CLI to queue its run');
+  await eventually(() => (query<{ status: string }>(dataDir, 'SELECT status FROM runs WHERE id = ?', runId)[0]?.status === 'running' ? true : undefined), 90_000, 'the run to start');
+
+  const serve = start(['serve', '--port', '0', '--no-sample', '--data-dir', dataDir]);
+  try {
+    const url = await eventually(() => /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(serve.out())?.[1], 30_000, 'serve to print its address');
+    assert.doesNotMatch(serve.out(), /interrupted job/);
+    assert.match(serve.out(), /segbench cli \(pid \d+ on host .*\) runs this data directory's jobs/);
+    assert.equal(query<{ status: string }>(dataDir, 'SELECT status FROM runs WHERE id = ?', runId)[0]?.status, 'running');
+
+    const resumed = await call(url, 'runs:resume', { runId });
+    assert.equal(resumed.ok, false);
+    assert.equal(resumed.error?.code, 'CONFLICT');
+    assert.match(resumed.error?.message ?? '', /is already running in segbench cli \(pid \d+ on host .*\); it cannot be resumed or started twice/);
+
+    assert.equal(await first.exit, 0, first.out());
+    const summary = JSON.parse(first.stdout()) as { status: string; epochs: number };
+    assert.deepEqual([summary.status, summary.epochs], ['finished', 3]);
+    const epochs = query<{ n: number; uniq: number }>(dataDir, 'SELECT COUNT(*) AS n, COUNT(DISTINCT epoch) AS uniq FROM run_epochs WHERE run_id = ?', runId)[0];
+    assert.deepEqual([epochs?.n, epochs?.uniq], [3, 3]);
+
+    // The CLI handed the queue back when it exited; serve takes it within a second and runs the
+    // next CLI train, which follows it.
+    await eventually(() => (query<{ mode: string }>(dataDir, 'SELECT mode FROM queue_owner')[0]?.mode === 'serve' ? true : undefined), 10_000, 'serve to take the queue');
+    const second = start(trainArgs);
+    assert.equal(await second.exit, 0, second.out());
+    assert.match(second.out(), /segbench serve \(pid \d+ on host .*\) runs this data directory's jobs; it trains this run/);
+    const secondSummary = JSON.parse(second.stdout()) as { status: string; epochs: number; runId: string };
+    assert.deepEqual([secondSummary.status, secondSummary.epochs], ['finished', 3]);
+    const owner = query<{ owner_mode: string }>(dataDir, "SELECT j.owner_mode FROM jobs j JOIN runs r ON r.job_id = j.id WHERE r.id = ?", secondSummary.runId)[0];
+    assert.equal(owner?.owner_mode, 'serve');
+    assert.equal(query<{ integrity_check: string }>(dataDir, 'PRAGMA integrity_check')[0]?.integrity_check, 'ok');
+  } finally {
+    serve.child.kill('SIGTERM');
+    first.child.kill('SIGKILL');
+    await serve.exit;
+  }
+});

@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { test } from 'node:test';
+import { createMemoryClient } from '../../../src-main/ipc/memory-transport';
+import { eventually, tempDir, testServices } from '../../helpers/services';
+
+const fast = { tickMs: 100, leaseMs: 2_000 };
+
+/** A pid that existed and is gone now. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(child.stdout);
+}
+
+test('two services on one data directory: one runs the queue, the other shows its jobs live, queues into it and stops them', async () => {
+  const first = testServices(fast);
+  const second = testServices({ ...fast, dataDir: first.dataDir });
+  try {
+    assert.equal(first.jobs.ownsQueue, true);
+    assert.equal(second.jobs.ownsQueue, false);
+    assert.match(second.logLines.join('\n'), /segbench memory \(pid \d+ on host .*\) runs this data directory's jobs/);
+
+    const long = first.jobs.enqueue('diagnostic', { steps: 400, stepMs: 50 });
+    await eventually(() => (first.jobs.get(long.id).progress ? true : undefined), 30_000, 'the first job to report progress');
+    // The second service saw the running job through the database, with its owner.
+    const seen: string[] = [];
+    second.events.onAny((event, payload) => {
+      if (event === 'job:update') seen.push((payload as { id: string }).id);
+    });
+    await eventually(() => (seen.includes(long.id) ? true : undefined), 5_000, 'the second service to announce the running job');
+    const shown = second.jobs.get(long.id);
+    assert.equal(shown.status, 'running');
+    assert.deepEqual([shown.owner?.pid, shown.owner?.mode, shown.owner?.host], [process.pid, 'memory', hostname()]);
+
+    // A job queued by the second service is run by the first, after the running one.
+    const queued = second.jobs.enqueue('diagnostic', { steps: 2, stepMs: 10 });
+    assert.equal(second.jobs.get(queued.id).status, 'queued');
+
+    // Stopping from the second service reaches the engine in the first.
+    const api = createMemoryClient(second);
+    const stopped = await api.invoke('jobs:cancel', { jobId: long.id });
+    assert.equal(stopped.status, 'cancelled');
+    const done = await second.jobs.whenDone(queued.id);
+    assert.equal(done.status, 'finished');
+    assert.equal(done.owner?.mode, 'memory');
+  } finally {
+    await second.close();
+    await first.close();
+  }
+});
+
+test('when the queue owner closes, the other service takes the queue over and runs what waits', async () => {
+  const first = testServices(fast);
+  const second = testServices({ ...fast, dataDir: first.dataDir });
+  try {
+    const running = first.jobs.enqueue('diagnostic', { steps: 400, stepMs: 50 });
+    await eventually(() => (first.jobs.get(running.id).status === 'running' ? true : undefined), 30_000);
+    const waiting = second.jobs.enqueue('diagnostic', { steps: 2, stepMs: 10 });
+    await first.close();
+    assert.equal(second.jobs.get(running.id).status, 'cancelled');
+    const done = await second.jobs.whenDone(waiting.id);
+    assert.equal(done.status, 'finished');
+    assert.equal(second.jobs.ownsQueue, true);
+  } finally {
+    await second.close();
+    await first.close();
+  }
+});
+
+test('startup cleanup fails only jobs whose owner is gone: a live owner keeps its job, a dead pid or an expired lease does not', async () => {
+  const dataDir = tempDir();
+  const seed = testServices({ dataDir });
+  const insert = seed.db.prepare(
+    `INSERT INTO jobs (id, kind, status, params, queue_position, created_at, started_at, heartbeat_at, owner_instance, owner_host, owner_pid, owner_started_at, owner_mode, lease_until)
+     VALUES (?, 'diagnostic', 'running', '{}', ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', 'elsewhere', ?, ?, '2026-01-01T00:00:00Z', 'serve', ?)`,
+  );
+  const future = Date.now() + 60_000;
+  insert.run('live', 1, hostname(), process.pid, future);
+  insert.run('dead-pid', 2, hostname(), deadPid(), future);
+  insert.run('expired', 3, hostname(), process.pid, Date.now() - 1);
+  insert.run('other-host', 4, 'another-machine', 1, future);
+  await seed.close();
+
+  const services = testServices({ dataDir });
+  try {
+    assert.equal(services.jobs.get('live').status, 'running');
+    assert.equal(services.jobs.get('other-host').status, 'running');
+    const dead = services.jobs.get('dead-pid');
+    assert.equal(dead.status, 'failed');
+    assert.match(dead.reason ?? '', /^SegBench stopped while this job was running\. Last heartbeat: 2026-01-01T00:01:00Z\. The process that ran it, segbench serve \(pid \d+ on host .*\), is gone\.$/);
+    assert.equal(services.jobs.get('expired').status, 'failed');
+    assert.match(services.logLines.join('\n'), /marked 2 interrupted job\(s\) failed/);
+  } finally {
+    await services.close();
+  }
+});
+
+test('a run whose job is alive in another process is never resumed; the refusal says where it runs', async () => {
+  const services = testServices();
+  try {
+    services.db
+      .prepare(
+        `INSERT INTO jobs (id, kind, status, params, queue_position, created_at, owner_instance, owner_host, owner_pid, owner_started_at, owner_mode, lease_until)
+         VALUES ('j1', 'train', 'running', '{"runId":"r1"}', 1, '2026-01-01T00:00:00Z', 'elsewhere', ?, ?, '2026-12-01T10:00:00Z', 'cli', ?)`,
+      )
+      .run(hostname(), process.pid, Date.now() + 60_000);
+    services.db
+      .prepare(
+        `INSERT INTO runs (id, name, dataset_id, model, config, status, created_at, run_dir, class_names, job_id)
+         VALUES ('r1', 'busy run', NULL, 'unet', '{}', 'crashed', '2026-01-01T00:00:00Z', ?, '[]', 'j1')`,
+      )
+      .run(services.dataDir);
+    const api = createMemoryClient(services);
+    await assert.rejects(api.invoke('runs:resume', { runId: 'r1' }), {
+      code: 'CONFLICT',
+      message: new RegExp(`Run "busy run" is already running in segbench cli \\(pid ${process.pid} on host .*, since 2026-12-01T10:00:00Z\\); it cannot be resumed or started twice`),
+    });
+  } finally {
+    await services.close();
+  }
+});
+
+test('a stale queue lock left by a crashed process is taken over at once', async () => {
+  const dataDir = tempDir();
+  const seed = testServices({ dataDir });
+  await seed.close();
+  const raw = new Database(join(dataDir, 'segbench.db'));
+  raw
+    .prepare("INSERT INTO queue_owner (id, instance, host, pid, started_at, mode, lease_until) VALUES (1, 'crashed', ?, ?, '2026-01-01T00:00:00Z', 'serve', ?)")
+    .run(hostname(), deadPid(), Date.now() + 60_000);
+  raw.close();
+  const next = testServices({ dataDir });
+  try {
+    assert.equal(next.jobs.ownsQueue, true);
+    assert.match(next.logLines.join('\n'), /segbench serve \(pid \d+ on host .*\) is gone; this process runs the job queue now/);
+  } finally {
+    await next.close();
+  }
+});
+
+test('kill -9 of the queue owner: its engine stops, and another process takes the queue over and fails the orphaned job', async () => {
+  const dataDir = tempDir();
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve('tests/helpers/queue-owner-child.ts'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const jobId = await eventually(() => /RUNNING (\S+) ENGINE (\d+)/.exec(out)?.[1], 60_000, 'the child to run a job');
+  const enginePid = Number(/ENGINE (\d+)/.exec(out)![1]);
+
+  const watcher = testServices({ dataDir, ...fast });
+  try {
+    assert.equal(watcher.jobs.ownsQueue, false);
+    assert.equal(watcher.jobs.get(jobId).status, 'running');
+    const next = watcher.jobs.enqueue('diagnostic', { steps: 2, stepMs: 10 });
+    child.kill('SIGKILL');
+    const orphan = await watcher.jobs.whenDone(jobId);
+    assert.equal(orphan.status, 'failed');
+    assert.match(orphan.reason ?? '', /The process that ran it, segbench cli \(pid \d+ on host .*\), is gone\./);
+    assert.equal((await watcher.jobs.whenDone(next.id)).status, 'finished');
+    assert.equal(watcher.jobs.ownsQueue, true);
+    // The orphaned engine noticed its parent was gone and exited.
+    await eventually(() => {
+      try {
+        process.kill(enginePid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    }, 10_000, 'the orphaned engine to exit');
+  } finally {
+    child.kill('SIGKILL');
+    await watcher.close();
+  }
+});
