@@ -1,3 +1,5 @@
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ApiError } from '../../src-shared/errors';
 import { latestSchemaVersion, migrations } from './migrations';
@@ -19,7 +21,12 @@ export interface OpenOptions {
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
   const steps = options.migrations ?? migrations;
   const latest = steps[steps.length - 1]?.version ?? 0;
-  const db = new Database(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+  let db: Db;
+  try {
+    db = new Database(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+  } catch (error) {
+    throw explainOpenError(error, file);
+  }
   try {
     const found = schemaVersion(db);
     if (found > latest) {
@@ -37,8 +44,48 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     return db;
   } catch (error) {
     db.close();
-    throw error;
+    throw explainOpenError(error, file);
   }
+}
+
+/** SQLite's codes for a file that is no database, a damaged one, or no room to open it, said plainly. */
+function explainOpenError(error: unknown, file: string): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new ApiError(
+      'STORAGE',
+      `${file} is not a SegBench database (SQLite says: ${(error as Error).message}). It was left untouched. ` +
+        'Move or rename it to start with an empty database there (your datasets\' image folders are not inside it), ' +
+        'restore it from a backup, or pass --data-dir to use another data directory.',
+    );
+  }
+  if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' || code === 'SQLITE_IOERR_SHMSIZE' || code === 'SQLITE_CANTOPEN') {
+    return new ApiError('STORAGE', `Cannot open the database ${file}: ${(error as Error).message}. ${diskFreeText(file)} Free some space there, or pass --data-dir to use another data directory.`);
+  }
+  return error;
+}
+
+/** "N MB free on the disk of FILE", or nothing where the disk cannot be asked. */
+export function diskFreeText(path: string): string {
+  const free = freeBytes(path);
+  return free === null ? '' : `${(free / 2 ** 20).toFixed(1)} MB free on the disk of ${path}.`;
+}
+
+export function freeBytes(path: string): number | null {
+  for (let dir = path; ; dir = dirname(dir)) {
+    try {
+      const stats = statfsSync(dir);
+      return stats.bavail * stats.bsize;
+    } catch {
+      if (dirname(dir) === dir) return null;
+    }
+  }
+}
+
+/** True for SQLite's and the file system's ways of saying the disk is full. */
+export function isDiskFull(error: unknown): boolean {
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || /database or disk is full|no space left/i.test(String((error as Error | null)?.message ?? ''));
 }
 
 export function schemaVersion(db: Db): number {

@@ -120,7 +120,7 @@ export class JobService {
         if (ended) recovered += 1;
       } catch (error) {
         if (!isDiskFull(error)) throw error;
-        this.options.logger.warn(`[jobs] could not mark the interrupted job ${row.id} failed: the disk is full. ${diskFreeText(this.options.db.name)} It is marked at the next start.`);
+        this.options.logger.warn(`[jobs] could not mark the interrupted job ${row.id} failed: the disk is full. ${diskFreeText(this.options.db.name)} It is marked failed once there is room.`);
       }
     }
     if (this.owner) this.pump();
@@ -130,7 +130,16 @@ export class JobService {
   private takeQueueIfFree(): void {
     if (this.owner || this.closed) return;
     const before = this.lock.holder();
-    if (this.lock.tryAcquire()) {
+    let acquired: boolean;
+    try {
+      acquired = this.lock.tryAcquire();
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      // Without room to write the lock this process cannot run jobs; it still opens, and tries again each tick.
+      this.options.logger.warn(`[jobs] cannot take the job queue: the disk is full. ${diskFreeText(this.options.db.name)} Jobs wait until there is room.`);
+      return;
+    }
+    if (acquired) {
       this.owner = true;
       // Say so only when taking over from another process (stdout may carry a CLI's JSON).
       if (before) this.options.logger.warn(`[jobs] ${describeOwner(before)} is gone; this process runs the job queue now`);
@@ -350,44 +359,40 @@ export class JobService {
     }).changes;
     if (marked === 0) return this.pump();
     this.announce(row.id);
+    // Every write for a running job goes through here: a failure (a full disk above all) stops
+    // the job as failed with the reason, instead of escaping from an engine message handler.
+    const guarded = (what: string, write: () => void): void => {
+      try {
+        write();
+      } catch (error) {
+        logger.error(`[jobs] ${what} job ${row.id} failed: ${String(error)}`);
+        if (this.failures.has(row.id)) return;
+        this.failures.set(
+          row.id,
+          isDiskFull(error)
+            ? `disk full: ${diskFreeText(this.options.db.name)} The results of this job could not be stored. Free some space, then resume or start it again.`
+            : `Storing the results failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        void supervised.abort(this.failures.get(row.id)!);
+      }
+    };
     const supervised = superviseEngineJob(
       this.options.launcher,
       { id: row.id, kind: row.kind as JobKind, params: JSON.parse(row.params) as unknown },
       {
-        onStarted: (pid) => {
-          if (pid !== null) statements.jobSetPid.run({ id: row.id, engine_pid: pid });
-          this.announce(row.id);
-        },
-        onHeartbeat: () => {
-          statements.jobHeartbeat.run({ id: row.id, heartbeat_at: new Date().toISOString() });
-        },
-        onProgress: (done, total, message) => {
-          const progress: JobProgress = {
-            done,
-            total,
-            message,
-            etaSeconds: estimateSecondsLeft(Date.now() - startedAt, done, total),
-          };
-          statements.jobProgress.run({
-            id: row.id,
-            progress: JSON.stringify(progress),
-            heartbeat_at: new Date().toISOString(),
-          });
-          this.announce(row.id);
-        },
-        onData: (data) => {
-          try {
-            this.kindHandlers.get(row.kind as JobKind)?.onData?.(this.get(row.id), data);
-          } catch (error) {
-            logger.error(`[jobs] storing ${row.kind} results of job ${row.id} failed: ${String(error)}`);
-            if (isDiskFull(error)) {
-              this.failures.set(row.id, `disk full: ${diskFreeText(this.options.db.name)} The results of this job could not be stored. Free some space, then resume or start it again.`);
-            } else {
-              this.failures.set(row.id, `Storing the results failed: ${error instanceof Error ? error.message : String(error)}`);
-            }
-            void supervised.abort(this.failures.get(row.id)!);
-          }
-        },
+        onStarted: (pid) =>
+          guarded('recording the engine of', () => {
+            if (pid !== null) statements.jobSetPid.run({ id: row.id, engine_pid: pid });
+            this.announce(row.id);
+          }),
+        onHeartbeat: () => guarded('recording a heartbeat of', () => statements.jobHeartbeat.run({ id: row.id, heartbeat_at: new Date().toISOString() })),
+        onProgress: (done, total, message) =>
+          guarded('recording the progress of', () => {
+            const progress: JobProgress = { done, total, message, etaSeconds: estimateSecondsLeft(Date.now() - startedAt, done, total) };
+            statements.jobProgress.run({ id: row.id, progress: JSON.stringify(progress), heartbeat_at: new Date().toISOString() });
+            this.announce(row.id);
+          }),
+        onData: (data) => guarded(`storing ${row.kind} results of`, () => this.kindHandlers.get(row.kind as JobKind)?.onData?.(this.get(row.id), data)),
       },
       { heartbeatTimeoutMs: this.heartbeatTimeoutMs, stopDeadlineMs: this.stopDeadlineMs, logger },
     );

@@ -21,6 +21,7 @@ import type { RunRow } from '../db/run-statements';
 import type { Statements } from '../db/statements';
 import { parseClasses } from '../datasets/dataset-queries';
 import type { JobService } from '../jobs/job-service';
+import { pidAlive } from '../jobs/ownership';
 import { resolveDistill, resolveRecipes, trainClassPixels } from './recipe-resolution';
 import { runDetail, runSummary } from './run-queries';
 
@@ -28,13 +29,30 @@ import { runDetail, runSummary } from './run-queries';
  * Checkpoint temp folders (`last.tmp-<pid>`) left by an engine that died mid-write: its job has
  * ended, so nothing writes them any more, and on a full disk they are what fills it.
  */
-function removeTempCheckpoints(runDir: string): void {
+function removeTempCheckpoints(runDir: string, onlyDead = false): number {
+  let removed = 0;
   try {
     for (const name of readdirSync(runDir)) {
-      if (/\.tmp-\d+$/.test(name)) rmSync(join(runDir, name), { recursive: true, force: true });
+      const pid = /\.tmp-(\d+)$/.exec(name)?.[1];
+      if (pid === undefined || (onlyDead && pidAlive(Number(pid)))) continue;
+      rmSync(join(runDir, name), { recursive: true, force: true });
+      removed += 1;
     }
   } catch {
     // No run folder yet (the job failed before its first checkpoint).
+  }
+  return removed;
+}
+
+/**
+ * At startup, before anything is written: temp checkpoints of engines that no longer exist. On a
+ * disk that a crashed run filled, removing them is what makes room for the cleanup's own writes.
+ */
+export function sweepDeadTempCheckpoints(runsRoot: string): number {
+  try {
+    return readdirSync(runsRoot).reduce((n, run) => n + removeTempCheckpoints(join(runsRoot, run), true), 0);
+  } catch {
+    return 0;
   }
 }
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { SystemInfo } from '../../src-shared/contract';
-import { RunService } from '../runs/run-service';
+import { RunService, sweepDeadTempCheckpoints } from '../runs/run-service';
 import { EvaluationService } from '../runs/evaluation-service';
 import { PredictionService } from '../runs/prediction-service';
 import { hardestImages, saveHardSampleWeights } from '../samples/hard-samples';
@@ -105,9 +105,12 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const evaluations = new EvaluationService({ db, statements, jobs, onChanged: () => events.emit('evals:changed', {}) });
   const pseudo = new PseudoLabelService({ db, statements, jobs, runs, predictions, derived, dataDir: options.dataDir, onChanged: () => events.emit('pseudo:changed', {}) });
   const samples = new SampleDatasets(jobs, datasets, statements, options.dataDir, options.logger);
+  const swept = sweepDeadTempCheckpoints(join(options.dataDir, 'runs'));
+  if (swept > 0) options.logger.warn(`[runs] removed ${swept} temp checkpoint folder(s) left by engines that are gone`);
   const recovered = jobs.recoverInterrupted();
   if (recovered > 0) options.logger.warn(`[jobs] marked ${recovered} interrupted job(s) failed`);
-  if (!jobs.ownsQueue) options.logger.warn(`[jobs] ${jobs.queueHolder() ?? 'another process'} runs this data directory's jobs; this one shows them live and queues new ones there.`);
+  const holder = jobs.ownsQueue ? null : jobs.queueHolder();
+  if (holder) options.logger.warn(`[jobs] ${holder} runs this data directory's jobs; this one shows them live and queues new ones there.`);
 
   const handlers: Handlers = {
     'system:info': () => ({

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -36,6 +37,32 @@ interface WeightSpec {
  */
 export async function saveCheckpoint(dir: string, model: tfl.LayersModel, optimizer: Optimizer, state: CheckpointState): Promise<void> {
   const temp = `${dir}.tmp-${process.pid}`;
+  try {
+    await writeCheckpoint(dir, temp, model, optimizer, state);
+  } catch (error) {
+    // A failed write never leaves its temp folder behind (on a full disk it is what fills it).
+    await rm(temp, { recursive: true, force: true }).catch(() => undefined);
+    if (!isNoSpace(error)) throw error;
+    const needed = model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0) * 4 * 3;
+    throw new Error(`disk full: ${freeMegabytes(dir)} MB free, the run needs about ${(needed / 2 ** 20).toFixed(1)} MB for its checkpoints (weights and optimizer state, last and best). Free some space and resume the run.`);
+  }
+}
+
+function isNoSpace(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+function freeMegabytes(path: string): string {
+  try {
+    const stats = statfsSync(dirname(path));
+    return ((stats.bavail * stats.bsize) / 2 ** 20).toFixed(1);
+  } catch {
+    return '?';
+  }
+}
+
+async function writeCheckpoint(dir: string, temp: string, model: tfl.LayersModel, optimizer: Optimizer, state: CheckpointState): Promise<void> {
   await rm(temp, { recursive: true, force: true });
   await mkdir(temp, { recursive: true });
   const weights = model.weights.map((w) => ({ name: w.originalName, shape: w.shape as number[], values: w.read().dataSync() as Float32Array }));
