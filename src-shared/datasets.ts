@@ -44,6 +44,10 @@ export type ImagesRequest = z.output<typeof imagesRequestSchema>;
 export const datasetIdRequestSchema = z.strictObject({ datasetId });
 export const imageIdRequestSchema = z.strictObject({ imageId: z.number().int().min(1) });
 
+/** Why a JPEG cannot be a mask, for every report that lists them. */
+export const lossyMaskAdvice =
+  'Masks must be PNG or TIFF (lossless): JPEG compression blurs the label values at every edge, so a JPEG mask holds colours that are no class. Export these masks as PNG and import again.';
+
 export interface PairingSummary {
   imagesDir: string;
   masksDir: string;
@@ -54,6 +58,8 @@ export interface PairingSummary {
   masksWithoutImages: string[];
   duplicates: { stem: string; files: string[] }[];
   ignored: string[];
+  /** JPEGs offered as masks, refused (absent in reports stored before it was added). */
+  lossyMasks?: string[];
 }
 
 export interface ImageProblem {

@@ -67,6 +67,10 @@ export async function predictCommand(args: string[]): Promise<void> {
     const result = job.result as PredictResult;
     process.stdout.write(`Wrote ${result.written} prediction(s) to ${resolve(values.out)} (<name>_index.png and <name>_color.png).\n`);
     for (const s of result.skipped) process.stdout.write(`  skipped ${s.image}: ${s.message}\n`);
+    if (result.written === 0) {
+      process.stderr.write('segbench: no prediction was written: every image was skipped (see above).\n');
+      process.exitCode = 1;
+    }
   } finally {
     await services.close();
   }

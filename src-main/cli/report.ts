@@ -1,4 +1,6 @@
 import { describeValue } from '../../src-shared/classes';
+import { lossyMaskAdvice } from '../../src-shared/datasets';
+import { maxAutoClasses } from '../../src-shared/indexing';
 import type { DatasetDetail } from '../../src-shared/datasets';
 
 const list = (names: readonly string[], limit = 8): string =>
@@ -15,6 +17,8 @@ export function formatImportReport(dataset: DatasetDetail): string {
   if (pairing.masksWithoutImages.length) lines.push(`Masks without images (${pairing.masksWithoutImages.length}): ${list(pairing.masksWithoutImages)}`);
   for (const d of pairing.duplicates) lines.push(`Ambiguous: ${d.files.join(' and ')} share the name "${d.stem}"; both skipped`);
   if (pairing.ignored.length) lines.push(`Not images, ignored (${pairing.ignored.length}): ${list(pairing.ignored)}`);
+  const lossy = pairing.lossyMasks ?? [];
+  if (lossy.length) lines.push(`JPEG masks, not imported (${lossy.length}): ${list(lossy)}. ${lossyMaskAdvice}`);
   lines.push(`Indexed: ${dataset.indexedCount} of ${dataset.imageCount}; problems: ${dataset.problemCount}`);
   for (const p of dataset.problems) lines.push(`  skipped ${p.stem}: ${p.message}`);
 
@@ -27,7 +31,13 @@ export function formatImportReport(dataset: DatasetDetail): string {
     const c = dataset.classes[v.classIndex ?? 0];
     lines.push(`  ${describeValue(kind, v.value).padEnd(26)} ${(c?.name ?? '?').padEnd(18)} ${((100 * v.pixels) / total).toFixed(2).padStart(6)}% of pixels, in ${v.images} images${c?.ignore ? ' (ignore)' : ''}`);
   }
-  if (unknown.length) {
+  if (dataset.classes.length === 0 && dataset.values.length > maxAutoClasses) {
+    lines.push(
+      `${dataset.values.length} distinct mask values (more than ${maxAutoClasses}): SegBench did not create the classes on its own. ` +
+        'Look for noisy masks above; then choose a preset (--preset), name the classes on the Classes tab, ' +
+        'or import again with --preset none to make one class per value.',
+    );
+  } else if (unknown.length) {
     lines.push(`Unknown values (not in the palette; treated as ignore, never as a class):`);
     for (const v of unknown) {
       lines.push(`  ${describeValue(kind, v.value).padEnd(26)} ${v.pixels} pixels in ${v.images} images, e.g. ${list(v.exampleImages, 5)}`);

@@ -9,6 +9,7 @@ import {
   valueToClassMap,
 } from '../../src-shared/classes';
 import type { ClassDef, MaskKind } from '../../src-shared/classes';
+import { maxAutoClasses, noisyMaskOutliers } from '../../src-shared/indexing';
 import type { DatasetDetail, DatasetState, DatasetSummary, ImportRequest, PairingSummary } from '../../src-shared/datasets';
 import type { EngineData } from '../../src-shared/engine-protocol';
 import { ApiError } from '../../src-shared/errors';
@@ -210,6 +211,7 @@ export class DatasetService {
     const dataset = statements.datasetById.get(datasetId);
     if (!dataset || dataset.index_job_id !== job.id) return;
     db.transaction(() => {
+      this.flagNoisyMasks(datasetId);
       if (parseClasses(dataset.classes).length === 0) this.chooseClasses(dataset);
       if (!dataset.split_config) this.splitInTransaction({ datasetId, ...defaultSplit });
       const pending = statements.imagesPending.all(datasetId).length;
@@ -219,7 +221,33 @@ export class DatasetService {
     this.options.onChanged(datasetId);
   }
 
-  /** First classes of a dataset: the requested preset, the preset that fits, or one class per value. */
+  /**
+   * A mask with far more distinct values than the others (random colours, a photo saved as the
+   * mask) would turn a 6-class dataset into hundreds of classes. Such masks become problem images
+   * with the count and what to do, and their values leave the class list and training.
+   */
+  private flagNoisyMasks(datasetId: string): void {
+    const { statements } = this.options;
+    const { outliers, median, typicalMax } = noisyMaskOutliers(statements.distinctValuesPerImage.all(datasetId));
+    for (const { id, n } of outliers) {
+      statements.imageFlagProblem.run({
+        id,
+        problem: 'noisy-mask',
+        problem_message:
+          `The mask has ${n} distinct values, while the other masks of this dataset have at most ${typicalMax} (median ${median}): ` +
+          'it looks like noise or a re-compressed mask, not class labels. It is kept out of the class list and of training. ' +
+          'Fix or replace the mask, then re-index (import again with the same name).',
+      });
+      statements.valuesClear.run(id);
+      statements.classesClearImage.run(id);
+    }
+  }
+
+  /**
+   * First classes of a dataset: the requested preset, the preset that fits, or one class per value.
+   * Past 64 distinct values with no preset asked for, it asks first: the classes stay empty and the
+   * Classes tab (or `segbench import --preset none`) makes them.
+   */
   private chooseClasses(dataset: DatasetRow): void {
     const { statements } = this.options;
     const values = statements.valuesOfDataset.all(dataset.id);
@@ -228,6 +256,7 @@ export class DatasetService {
     const kind = (statements.datasetById.get(dataset.id)?.mask_kind as MaskKind | null) ?? 'index';
     const requested = dataset.preset && dataset.preset !== 'auto' && dataset.preset !== 'none' ? findPreset(dataset.preset) : undefined;
     const preset = requested ?? (dataset.preset === 'none' ? undefined : matchPreset(kind, found));
+    if (!preset && dataset.preset !== 'none' && found.size > maxAutoClasses) return;
     const classes = preset ? classesFromPreset(preset) : classesFromValues(kind, found);
     this.writeClasses(dataset.id, classes, kind, preset?.id ?? null);
   }

@@ -28,7 +28,11 @@ export interface PairingReport {
   duplicates: { stem: string; files: string[] }[];
   /** Files that are neither images nor masks by their extension. */
   ignored: string[];
+  /** JPEG files offered as masks: refused, since lossy compression changes label values. */
+  lossyMasks: string[];
 }
+
+const isJpeg = (name: string): boolean => /\.jpe?g$/i.test(name);
 
 function stemOf(name: string): string {
   return name.slice(0, name.length - extname(name).length);
@@ -66,7 +70,7 @@ function byStem(files: readonly FileEntry[], suffixes: readonly string[], report
  * suffix, else when it is a PNG/TIFF beside a JPEG of the same stem.
  */
 export function pairFiles(images: readonly FileEntry[], masks: readonly FileEntry[] | null): PairingReport {
-  const report: PairingReport = { pairs: [], imagesWithoutMasks: [], masksWithoutImages: [], duplicates: [], ignored: [] };
+  const report: PairingReport = { pairs: [], imagesWithoutMasks: [], masksWithoutImages: [], duplicates: [], ignored: [], lossyMasks: [] };
   let imageFiles: FileEntry[];
   let maskFiles: FileEntry[];
   if (masks === null) {
@@ -76,8 +80,9 @@ export function pairFiles(images: readonly FileEntry[], masks: readonly FileEntr
     maskFiles = masks.filter((f) => hasExtension(f.name, maskExtensions));
     report.ignored.push(
       ...images.filter((f) => !hasExtension(f.name, imageExtensions)).map((f) => f.name),
-      ...masks.filter((f) => !hasExtension(f.name, maskExtensions)).map((f) => f.name),
+      ...masks.filter((f) => !hasExtension(f.name, maskExtensions) && !isJpeg(f.name)).map((f) => f.name),
     );
+    report.lossyMasks.push(...masks.filter((f) => isJpeg(f.name)).map((f) => f.name));
   }
   const imageByStem = byStem(imageFiles, imageSuffixes, report);
   const maskByStem = byStem(maskFiles, maskSuffixes, report);
@@ -91,6 +96,7 @@ export function pairFiles(images: readonly FileEntry[], masks: readonly FileEntr
   report.imagesWithoutMasks.sort();
   report.masksWithoutImages.sort();
   report.ignored.sort();
+  report.lossyMasks.sort();
   return report;
 }
 
@@ -104,7 +110,10 @@ function splitOneFolder(files: readonly FileEntry[], report: PairingReport): { i
   );
   for (const file of supported) {
     const stem = stemOf(file.name);
-    if (stripSuffix(stem, maskSuffixes).matched) maskFiles.push(file);
+    if (stripSuffix(stem, maskSuffixes).matched) {
+      if (isJpeg(file.name)) report.lossyMasks.push(file.name);
+      else maskFiles.push(file);
+    }
     else if (stripSuffix(stem, imageSuffixes).matched || /\.jpe?g$/i.test(file.name)) imageFiles.push(file);
     else if (jpegStems.has(stem) && hasExtension(file.name, maskExtensions)) maskFiles.push(file);
     else imageFiles.push(file);

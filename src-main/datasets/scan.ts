@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { lossyMaskAdvice } from '../../src-shared/datasets';
 import type { PairingSummary } from '../../src-shared/datasets';
 import { ApiError } from '../../src-shared/errors';
 import type { FileEntry, PairingReport } from './pairing';
@@ -48,6 +49,7 @@ export async function scanFolders(imagesDirInput: string, masksDirInput?: string
       masksWithoutImages: report.masksWithoutImages,
       duplicates: report.duplicates,
       ignored: report.ignored,
+      lossyMasks: report.lossyMasks,
     },
   };
 }
@@ -58,7 +60,9 @@ export function describeEmptyScan(scan: ScanResult): string {
   const parts = [`No image/mask pairs found (images: ${summary.imagesDir}, masks: ${summary.masksDir}).`];
   if (summary.imagesWithoutMasks.length) parts.push(`${summary.imagesWithoutMasks.length} image(s) have no mask, e.g. ${summary.imagesWithoutMasks.slice(0, 3).join(', ')}.`);
   if (summary.masksWithoutImages.length) parts.push(`${summary.masksWithoutImages.length} mask(s) have no image, e.g. ${summary.masksWithoutImages.slice(0, 3).join(', ')}.`);
-  if (!summary.imagesWithoutMasks.length && !summary.masksWithoutImages.length) parts.push('The folders hold no JPEG, PNG or TIFF files.');
+  const lossy = summary.lossyMasks ?? [];
+  if (lossy.length) parts.push(`${lossy.length} mask(s) are JPEG, e.g. ${lossy.slice(0, 3).join(', ')}. ${lossyMaskAdvice}`);
+  if (!summary.imagesWithoutMasks.length && !summary.masksWithoutImages.length && !lossy.length) parts.push('The folders hold no JPEG, PNG or TIFF files.');
   parts.push('Images and masks pair by file name: a.jpg with a.png, 1_sat.jpg with 1_mask.png.');
   return parts.join(' ');
 }

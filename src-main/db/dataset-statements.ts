@@ -132,6 +132,14 @@ export function prepareDatasetStatements(db: Db) {
       `UPDATE images SET state = 'problem', problem = @problem, problem_message = @problem_message, image_size = @image_size,
               image_mtime = @image_mtime, mask_size = @mask_size, mask_mtime = @mask_mtime WHERE id = @id`,
     ),
+    /** Marks an indexed image as a problem found across the dataset (its file stamps stay, so it is re-checked when the file changes). */
+    imageFlagProblem: db.prepare<{ id: number; problem: string; problem_message: string }>(
+      "UPDATE images SET state = 'problem', problem = @problem, problem_message = @problem_message WHERE id = @id",
+    ),
+    distinctValuesPerImage: db.prepare<[string], { id: number; n: number }>(
+      `SELECT v.image_id AS id, COUNT(*) AS n FROM image_values v JOIN images i ON i.id = v.image_id
+       WHERE i.dataset_id = ? AND i.state = 'indexed' GROUP BY v.image_id`,
+    ),
     imageSetSplit: db.prepare<{ id: number; split: string | null }>('UPDATE images SET split = @split WHERE id = @id'),
     imageProblems: db.prepare<[string], { id: number; stem: string; problem: string; problem_message: string }>(
       "SELECT id, stem, problem, problem_message FROM images WHERE dataset_id = ? AND state = 'problem' ORDER BY stem",

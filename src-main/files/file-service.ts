@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { realpath, stat } from 'node:fs/promises';
+import { extname, join, relative, isAbsolute } from 'node:path';
 import sharp from 'sharp';
 import { ApiError } from '../../src-shared/errors';
 import type { Statements } from '../db/statements';
@@ -19,7 +19,34 @@ const browserTypes: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'i
  * mask. Browsers cannot show TIFF, so TIFFs are converted to PNG on the way (masks losslessly,
  * greyscale kept as one channel).
  */
-export function createFileResolver(statements: Statements, cacheDir: string) {
+export function createFileResolver(statements: Statements, dataDir: string) {
+  const cacheDir = join(dataDir, 'cache');
+  /**
+   * A file is served only if, links resolved, it is a regular file inside a folder recorded at
+   * import (any dataset's images or masks folder; derived datasets point into their sources) or
+   * inside the data directory (thumbnails, corrections, derived masks, predictions). A file
+   * swapped for a link to /etc/hostname after import is refused.
+   */
+  async function servable(path: string): Promise<{ path: string; size: number; mtimeMs: number } | null> {
+    let real: string;
+    try {
+      real = await realpath(path);
+    } catch {
+      return null;
+    }
+    const roots = [dataDir, ...statements.datasetsAll.all().flatMap((d) => [d.images_dir, d.masks_dir])];
+    const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => null)));
+    const inside = realRoots.some((root) => {
+      if (!root) return false;
+      const rel = relative(root, real);
+      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+    });
+    if (!inside) throw new ApiError('NOT_FOUND', `Refused: ${path} now leads outside the folders recorded at import.`);
+    const stats = await stat(real);
+    if (!stats.isFile()) throw new ApiError('NOT_FOUND', `Refused: ${path} is not a regular file.`);
+    return { path: real, size: stats.size, mtimeMs: stats.mtimeMs };
+  }
+
   return async function resolveFile(kind: string, imageIdText: string, runId?: string): Promise<ServedFile> {
     if (!(fileKinds as readonly string[]).includes(kind)) {
       throw new ApiError('NOT_FOUND', `Unknown file kind "${kind}"; valid kinds: ${fileKinds.join(', ')}.`);
@@ -29,12 +56,9 @@ export function createFileResolver(statements: Statements, cacheDir: string) {
       const run = runId ? statements.runById.get(runId) : undefined;
       if (!run?.run_dir || !/^\d+$/.test(imageIdText)) throw new ApiError('NOT_FOUND', `No run ${runId ?? ''} or image ${imageIdText}.`);
       const path = join(run.run_dir, 'predictions', 'val', `${imageIdText}_index.png`);
-      try {
-        const stats = await stat(path);
-        return { kind: 'path', path, contentType: 'image/png', size: stats.size, etag: `"${stats.size}-${Math.round(stats.mtimeMs)}"` };
-      } catch {
-        throw new ApiError('NOT_FOUND', `No stored prediction for image ${imageIdText}: predict the validation images on the Inspect page first.`);
-      }
+      const stats = await servable(path);
+      if (!stats) throw new ApiError('NOT_FOUND', `No stored prediction for image ${imageIdText}: predict the validation images on the Inspect page first.`);
+      return { kind: 'path', path: stats.path, contentType: 'image/png', size: stats.size, etag: `"${stats.size}-${Math.round(stats.mtimeMs)}"` };
     }
     const imageId = Number(imageIdText);
     const row = Number.isInteger(imageId) ? statements.imageById.get(imageId) : undefined;
@@ -50,16 +74,12 @@ export function createFileResolver(statements: Statements, cacheDir: string) {
             : kind === 'mask'
               ? (statements.imageEffectiveMask.get(imageId)?.path ?? row.mask_path)
               : row.mask_path;
-    let stats;
-    try {
-      stats = await stat(path);
-    } catch {
-      throw new ApiError('NOT_FOUND', `The file ${path} is missing${kind.startsWith('thumb') ? ' (re-index the dataset to rebuild thumbnails)' : ''}.`);
-    }
+    const stats = await servable(path);
+    if (!stats) throw new ApiError('NOT_FOUND', `The file ${path} is missing${kind.startsWith('thumb') ? ' (re-index the dataset to rebuild thumbnails)' : ''}.`);
     const etag = `"${stats.size}-${Math.round(stats.mtimeMs)}"`;
     const type = browserTypes[extname(path).toLowerCase()];
-    if (type) return { kind: 'path', path, contentType: type, size: stats.size, etag };
-    return { kind: 'buffer', body: await toPng(path, kind.endsWith('mask')), contentType: 'image/png', etag };
+    if (type) return { kind: 'path', path: stats.path, contentType: type, size: stats.size, etag };
+    return { kind: 'buffer', body: await toPng(stats.path, kind.endsWith('mask')), contentType: 'image/png', etag };
   };
 }
 

@@ -14,9 +14,28 @@ export interface Sample {
 /** Mask value -> training label; values absent from the map (unknown, or the ignore class) are ignored. */
 export type LabelMap = ReadonlyMap<number, number>;
 
+/** sharp's own default: 0x3FFF * 0x3FFF pixels, about 268 megapixels. */
+const defaultMaxPixels = 0x3fff * 0x3fff;
+
+/** The largest image decoded whole: SEGBENCH_MAX_PIXELS when it is a positive whole number, else sharp's default. */
+export function maxImagePixels(env: NodeJS.ProcessEnv = process.env): number {
+  const raised = Number(env.SEGBENCH_MAX_PIXELS);
+  return Number.isSafeInteger(raised) && raised > 0 ? raised : defaultMaxPixels;
+}
+
 export async function decodeImage(path: string): Promise<{ data: Uint8Array; width: number; height: number }> {
-  const meta = await sharp(path).metadata();
-  let pipeline = sharp(path, { failOn: 'truncated' });
+  const limit = maxImagePixels();
+  const meta = await sharp(path, { limitInputPixels: false }).metadata();
+  const pixels = (meta.width ?? 0) * (meta.height ?? 0);
+  if (pixels > limit) {
+    const mp = (n: number): string => `${(n / 1e6).toFixed(1)} megapixels`;
+    throw new Error(
+      `the image is ${meta.width}x${meta.height} (${mp(pixels)}), over the limit of ${mp(limit)} that SegBench decodes at once. ` +
+        'Cut it into tiles (for example `gdal_retile.py -ps 4096 4096` or `vips dzsave IMAGE tiles --depth one --tile-size 4096`) and predict the tiles, ' +
+        `or raise the limit with SEGBENCH_MAX_PIXELS=${pixels} if the machine has the memory (prediction needs about 40 bytes a pixel).`,
+    );
+  }
+  let pipeline = sharp(path, { failOn: 'truncated', limitInputPixels: limit });
   if (meta.depth === 'ushort') pipeline = pipeline.normalise();
   const { data, info } = await pipeline.removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new Error(`expected 3 channels after conversion, got ${info.channels}`);

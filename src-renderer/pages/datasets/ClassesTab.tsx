@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
-import { classesFromPreset, describeValue, presets, valueToHex } from '../../../src-shared/classes';
+import { classesFromPreset, classesFromValues, describeValue, presets, valueToHex } from '../../../src-shared/classes';
+import { maxAutoClasses } from '../../../src-shared/indexing';
 import type { ClassDef } from '../../../src-shared/classes';
 import type { DatasetDetail } from '../../../src-shared/datasets';
 import { ErrorNote } from '../../components/ErrorNote';
@@ -56,8 +57,27 @@ export function ClassesTab({ dataset }: { dataset: DatasetDetail }) {
     }
   };
 
+  const onePerValue = (): void => {
+    const next = classesFromValues(kind, new Map(dataset.values.map((v) => [v.value, v.pixels])));
+    setClasses(next);
+    setOwners(ownersOf(next, dataset));
+    setSaved(false);
+  };
+  const asking = dataset.classes.length === 0 && classes.length === 0 && dataset.values.length > maxAutoClasses;
+
   return (
     <div className="classes-tab" data-testid="classes-tab">
+      {asking ? (
+        <div className="notice warn" data-testid="many-values">
+          <p>
+            The masks hold {dataset.values.length} distinct values, more than {maxAutoClasses}, so SegBench did not create the classes on its own. A
+            mask of noise or a re-compressed mask does this: check the Report tab first. Then choose a preset below, or make one class per value.
+          </p>
+          <button type="button" className="button" onClick={onePerValue} data-testid="one-class-per-value">
+            Make {dataset.values.length} classes, one per value
+          </button>
+        </div>
+      ) : null}
       <div className="row">
         <label className="field inline">
           <span>Start from a preset</span>

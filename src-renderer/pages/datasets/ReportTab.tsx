@@ -1,4 +1,5 @@
 import { describeValue } from '../../../src-shared/classes';
+import { lossyMaskAdvice } from '../../../src-shared/datasets';
 import type { DatasetDetail } from '../../../src-shared/datasets';
 import { FileNameList } from '../../components/FileNameList';
 
@@ -8,6 +9,7 @@ const problemLabels: Record<string, string> = {
   'unreadable-mask': 'Mask unreadable',
   'size-mismatch': 'Mask size differs',
   'not-a-class-mask': 'Not a class mask',
+  'noisy-mask': 'Mask looks like noise',
 };
 
 /** What the import found: pairing, skipped files with the reason, and colours outside the palette. */
@@ -26,6 +28,12 @@ export function ReportTab({ dataset }: { dataset: DatasetDetail }) {
         <FileNameList title="Masks without an image" names={pairing.masksWithoutImages} />
         <FileNameList title="Ambiguous names, skipped" names={pairing.duplicates.map((d) => d.files.join(' / '))} />
         <FileNameList title="Not images, ignored" names={pairing.ignored} />
+        {(pairing.lossyMasks ?? []).length > 0 ? (
+          <div className="notice warn" data-testid="lossy-masks">
+            <FileNameList title="JPEG masks, not imported" names={pairing.lossyMasks ?? []} />
+            <p>{lossyMaskAdvice}</p>
+          </div>
+        ) : null}
       </section>
       <section className="card">
         <h2>Skipped images ({dataset.problems.length})</h2>

@@ -11,6 +11,29 @@ import { tempDir } from '../../helpers/services';
 
 const cli = 'src-main/cli/segbench.cjs';
 
+/** A PNG signature and IHDR chunk for a greyscale image of the given size, and no pixel data. */
+function pngHeader(width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 0, 0, 0, 0], 8);
+  const body = Buffer.concat([Buffer.from('IHDR'), ihdr]);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(13);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), length, body, crc]);
+}
+
+function crc32(bytes: Buffer): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k += 1) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
 function run(args: string[]) {
   const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
   return { code: result.status, out: result.stdout + result.stderr };
@@ -185,6 +208,14 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   assert.deepEqual(readdirSync(out).sort(), ['tile_color.png', 'tile_index.png']);
   const empty = run(['predict', '--run', runId, '--images', tempDir(), '--out', out, '--data-dir', dataDir]);
   assert.match(empty.out, /No images \(JPEG, PNG, TIFF\) in /);
+  // A 20000x20000 PNG (its header is enough: the size is checked before anything is decoded).
+  const huge = tempDir();
+  writeFileSync(join(huge, 'huge.png'), pngHeader(20_000, 20_000));
+  const tooBig = run(['predict', '--run', runId, '--images', huge, '--out', out, '--data-dir', dataDir]);
+  assert.equal(tooBig.code, 1, tooBig.out);
+  assert.match(tooBig.out, /Wrote 0 prediction\(s\)/);
+  assert.match(tooBig.out, /the image is 20000x20000 \(400\.0 megapixels\), over the limit of 268\.4 megapixels .* Cut it into tiles .* or raise the limit with SEGBENCH_MAX_PIXELS=400000000/);
+  assert.match(tooBig.out, /no prediction was written/);
 
   const bad = run(['train', '--dataset', 'nope', '--data-dir', dataDir]);
   assert.equal(bad.code, 1);

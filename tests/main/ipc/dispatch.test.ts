@@ -84,3 +84,11 @@ test('the catalogue lists are real queries: empty on a new store, rows once they
     },
   ]);
 });
+
+test('a range error names the whole valid range, and a misplaced key says where it belongs', async () => {
+  const reply = await services.dispatch('runs:start', { datasetId: 'd', batchSize: 0, lr: 0.01 });
+  assert.ok(!reply.ok);
+  assert.equal(reply.error.code, 'VALIDATION');
+  assert.match(reply.error.message, /batchSize: Too small: expected number to be >=1; valid: 1 to \d+ \(got 0\)/);
+  assert.match(reply.error.message, /Unrecognized key: "lr" \("lr" belongs under optimizer\.lr\)/);
+});
