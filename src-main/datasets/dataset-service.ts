@@ -49,6 +49,8 @@ export class DatasetService {
     options.jobs.handleKind('index', {
       onData: (job, data) => this.storeIndexResults(job, data),
       onEnd: (job) => this.settleIndexJob(job),
+      // Indexing run by another SegBench process on this data directory: refresh what shows it.
+      onRemoteUpdate: (job) => this.options.onChanged((job.params as IndexJobParams).datasetId),
     });
   }
 

@@ -6,7 +6,7 @@ import type { Logger } from '../log';
 import type { JobRow, Statements } from '../db/statements';
 import type { Db } from '../db/connection';
 import { diskFreeText, isDiskFull } from '../db/connection';
-import { currentProcess, jobOwnerText, ownerGone, describeOwner, QueueLock } from './ownership';
+import { currentProcess, describeOwner, jobOwnerText, killOrphanedEngine, ownerGone, QueueLock } from './ownership';
 import type { EngineData } from '../../src-shared/engine-protocol';
 import type { EngineLauncher } from './engine-host';
 import { superviseEngineJob } from './supervisor';
@@ -103,6 +103,9 @@ export class JobService {
     let recovered = 0;
     for (const row of this.options.statements.jobsRunning.all()) {
       if (row.owner_instance === this.lock.me.instance || !ownerGone({ host: row.owner_host, pid: row.owner_pid, lease_until: row.lease_until })) continue;
+      if (row.owner_host === this.lock.me.host && killOrphanedEngine(row.engine_pid, row.id)) {
+        this.options.logger.warn(`[jobs] ended the orphaned engine (pid ${row.engine_pid}) of job ${row.id}`);
+      }
       const last = row.heartbeat_at ? ` Last heartbeat: ${row.heartbeat_at}.` : '';
       const who = row.owner_pid !== null ? ` The process that ran it, ${jobOwnerText(row)}, is gone.` : '';
       try {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Db } from '../db/connection';
 import type { JobRow, QueueOwnerRow, Statements } from '../db/statements';
@@ -24,13 +25,43 @@ export function currentProcess(mode: string): ProcessIdentity {
   };
 }
 
-/** True while a process with this pid exists on this machine (EPERM: it exists, owned by another user). */
+/**
+ * True while a process with this pid runs on this machine (EPERM: it exists, owned by another
+ * user). A zombie (exited, not yet reaped by its parent) is not alive; Linux tells them apart.
+ */
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Ends the engine of a job whose owner died, if it still runs: an orphaned engine must not go on
+ * writing checkpoints while another process resumes the run. Only a process whose command line
+ * names this job (`--segbench-engine <jobId>`) is killed, so a reused pid is never hit; where the
+ * command line cannot be read (not Linux) the engine ends by itself when its IPC channel closes.
+ */
+export function killOrphanedEngine(pid: number | null, jobId: string): boolean {
+  if (pid === null || !pidAlive(pid)) return false;
+  let commandLine: string;
+  try {
+    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return false;
+  }
+  if (!commandLine.split('\0').includes(jobId) || !commandLine.includes('--segbench-engine')) return false;
+  try {
+    process.kill(pid, 'SIGKILL');
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -33,5 +33,5 @@ test('one folder with both: suffixes decide, else the JPEG is the image and the 
 
 test('an empty folder pairs nothing and reports nothing else', () => {
   const report = pairFiles([], []);
-  assert.deepEqual(report, { pairs: [], imagesWithoutMasks: [], masksWithoutImages: [], duplicates: [], ignored: [] });
+  assert.deepEqual(report, { pairs: [], imagesWithoutMasks: [], masksWithoutImages: [], duplicates: [], ignored: [], lossyMasks: [] });
 });
