@@ -130,12 +130,14 @@ export interface PseudoLabelSet {
 }
 
 /** What the `derive` job writes: one index mask per item. */
-export type DeriveItem = { imageId: number; out: string } & (
-  | { kind: 'remap'; mask: string; labelMap: [number, number][] }
-  | { kind: 'confidence'; labels: string; confidence: string; minLevel: number }
-);
+export const deriveItemSchema = z.discriminatedUnion('kind', [
+  z.object({ imageId: z.number().int(), out: z.string().min(1), kind: z.literal('remap'), mask: z.string().min(1), labelMap: z.array(z.tuple([z.number(), z.number().int()])) }),
+  z.object({ imageId: z.number().int(), out: z.string().min(1), kind: z.literal('confidence'), labels: z.string().min(1), confidence: z.string().min(1), minLevel: z.number().int() }),
+]);
+export type DeriveItem = z.output<typeof deriveItemSchema>;
 
-export interface DeriveJobParams {
-  datasetId: string;
-  items: DeriveItem[];
-}
+export const deriveJobParamsSchema = z.object({
+  datasetId: z.string().min(1),
+  items: z.array(deriveItemSchema),
+});
+export type DeriveJobParams = z.output<typeof deriveJobParamsSchema>;

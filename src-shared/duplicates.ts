@@ -197,10 +197,11 @@ export interface DuplicateReport {
   heldOutImages: number;
 }
 
-export interface HashJobParams {
-  datasetId: string;
-  items: { imageId: number; imagePath: string; stamp: [number, number] }[];
-}
+export const hashJobParamsSchema = z.object({
+  datasetId: z.string().min(1),
+  items: z.array(z.object({ imageId: z.number().int(), imagePath: z.string().min(1), stamp: z.tuple([z.number(), z.number()]) })),
+});
+export type HashJobParams = z.output<typeof hashJobParamsSchema>;
 
 export interface HashedImageResult {
   imageId: number;

@@ -1,5 +1,5 @@
 import type { ClassCounts } from './metrics';
-import type { ModelRef, TrainItem } from './training';
+import { labelMapSchema, modelRefSchema, trainItemSchema } from './training';
 import { z } from './zod';
 
 /**
@@ -23,12 +23,13 @@ export const evaluationRequestSchema = z.strictObject({
 });
 export type EvaluationRequest = z.output<typeof evaluationRequestSchema>;
 
-export interface EvaluationJobParams {
-  members: (ModelRef & { name: string })[];
-  labelMap: [number, number][];
-  items: TrainItem[];
-  tta: TtaOptions | null;
-}
+export const evaluationJobParamsSchema = z.object({
+  members: z.array(modelRefSchema.extend({ name: z.string() })),
+  labelMap: labelMapSchema,
+  items: z.array(trainItemSchema),
+  tta: ttaSchema.nullable(),
+});
+export type EvaluationJobParams = z.output<typeof evaluationJobParamsSchema>;
 
 export interface EvaluationVariant {
   name: string;

@@ -1,21 +1,24 @@
+import { z } from './zod';
 import type { MaskKind } from './classes';
 
 /** One image/mask pair for the engine to index. Paths are absolute. */
-export interface IndexItem {
-  imageId: number;
-  imagePath: string;
-  maskPath: string;
+export const indexItemSchema = z.object({
+  imageId: z.number().int(),
+  imagePath: z.string().min(1),
+  maskPath: z.string().min(1),
   /** The corrected mask in effect, if any: its values are counted; the original is still stamped. */
-  revisionPath?: string;
-}
+  revisionPath: z.string().optional(),
+});
+export type IndexItem = z.output<typeof indexItemSchema>;
 
-export interface IndexJobParams {
-  datasetId: string;
+export const indexJobParamsSchema = z.object({
+  datasetId: z.string().min(1),
   /** Where thumbnails go: `<thumbDir>/<imageId>.jpg` and `<imageId>.mask.png`. */
-  thumbDir: string;
-  thumbSize: number;
-  items: IndexItem[];
-}
+  thumbDir: z.string().min(1),
+  thumbSize: z.number().int().min(16).max(1024),
+  items: z.array(indexItemSchema),
+});
+export type IndexJobParams = z.output<typeof indexJobParamsSchema>;
 
 export const indexProblemKinds = [
   'missing-file',
@@ -74,9 +77,10 @@ export function noisyMaskOutliers(counts: readonly { id: number; n: number }[]):
   return { outliers, median, typicalMax };
 }
 
-export interface SampleJobParams {
-  outDir: string;
-  count: number;
-  size: number;
-  seed: number;
-}
+export const sampleJobParamsSchema = z.object({
+  outDir: z.string().min(1),
+  count: z.number().int().min(1),
+  size: z.number().int().min(8),
+  seed: z.number().int(),
+});
+export type SampleJobParams = z.output<typeof sampleJobParamsSchema>;

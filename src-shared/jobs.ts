@@ -49,6 +49,37 @@ export interface Job {
   heartbeatAt: string | null;
   /** The SegBench process running (or that ran) the job; null while queued. */
   owner: JobOwner | null;
+  /** Why a failed job failed, as data; null for jobs that did not fail. */
+  cause: JobFailureCause | null;
+}
+
+/**
+ * How a job failed. The reason beside it is for people; this is for code (a run whose engine died
+ * is `crashed` and resumable, one whose engine reported an error is `failed`).
+ */
+export type JobFailureCause =
+  /** The engine caught an error and reported it, with its ApiError code. */
+  | { kind: 'engine-error'; code: string }
+  /** The engine process was killed by a signal (kill -9, the OOM killer). */
+  | { kind: 'signal'; signal: string }
+  /** The engine process exited before the job ended. */
+  | { kind: 'exit'; code: number | null }
+  /** V8 or the allocator gave up (SIGABRT, exit code 134). */
+  | { kind: 'out-of-memory' }
+  /** The GPU device was lost mid-job. */
+  | { kind: 'lost-device' }
+  /** No message from the engine for longer than the heartbeat timeout: it was killed. */
+  | { kind: 'heartbeat-timeout'; silentSeconds: number }
+  /** The SegBench process that ran the job is gone (found at startup or takeover). */
+  | { kind: 'owner-gone' }
+  /** This process lost the job queue to another process and stopped its engine. */
+  | { kind: 'lost-queue' }
+  /** Main could not store the job's results (a full disk, above all). */
+  | { kind: 'storage'; diskFull: boolean };
+
+/** Causes that mean the engine process died rather than reported an error. */
+export function engineDied(cause: JobFailureCause | null): boolean {
+  return cause !== null && ['signal', 'exit', 'out-of-memory', 'lost-device', 'heartbeat-timeout', 'owner-gone', 'lost-queue'].includes(cause.kind);
 }
 
 export interface JobOwner {

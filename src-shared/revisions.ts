@@ -80,10 +80,11 @@ export const exportCorrectedSchema = z.strictObject({
   dir: z.string().min(1),
 });
 
-export interface ExportJobParams {
-  datasetId: string;
-  dir: string;
-  files: { from: string; to: string }[];
-  manifestPath: string;
-  manifest: string;
-}
+export const exportJobParamsSchema = z.object({
+  datasetId: z.string().min(1),
+  dir: z.string().min(1),
+  files: z.array(z.object({ from: z.string().min(1), to: z.string().min(1) })),
+  manifestPath: z.string().min(1),
+  manifest: z.string(),
+});
+export type ExportJobParams = z.output<typeof exportJobParamsSchema>;

@@ -1,29 +1,47 @@
 import type { RunConfig } from './run-config';
+import { z } from './zod';
 
-export interface TrainItem {
-  imageId: number;
-  imagePath: string;
-  maskPath: string;
-}
+export const trainItemSchema = z.object({
+  imageId: z.number().int(),
+  imagePath: z.string().min(1),
+  maskPath: z.string().min(1),
+});
+export type TrainItem = z.output<typeof trainItemSchema>;
+
+/**
+ * A run configuration that main has already parsed with runConfigSchema and resolved (recipes,
+ * distillation, hard-sample weights). Job parameters carry it as it is: the engine checks only
+ * that it is an object, so the config is parsed once, at the API boundary.
+ */
+export const resolvedConfigSchema = z.custom<RunConfig>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+  message: 'expected a resolved run configuration object',
+});
+
+/** [mask value, training label]; values not listed are ignored. */
+export const labelMapSchema = z.array(z.tuple([z.number(), z.number().int()]));
 
 /** What main hands the engine for a `train` job: the run's config and its data, resolved. */
-export interface TrainJobParams {
-  runId: string;
-  runDir: string;
-  config: RunConfig;
+export const trainJobParamsSchema = z.object({
+  runId: z.string().min(1),
+  runDir: z.string(),
+  config: resolvedConfigSchema,
   /** Training class names, in label order (the ignore class is not one of them). */
-  classNames: string[];
-  /** [mask value, training label]; values not listed are ignored. */
-  labelMap: [number, number][];
+  classNames: z.array(z.string()),
+  labelMap: labelMapSchema,
   /** Pixels per training class in the training split, for class weights. */
-  classPixels: number[];
-  train: TrainItem[];
-  val: TrainItem[];
+  classPixels: z.array(z.number()),
+  train: z.array(trainItemSchema),
+  val: z.array(trainItemSchema),
   /** Continue from runDir/last. */
-  resume: boolean;
+  resume: z.boolean(),
   /** Test hook: make the loss non-finite at these global steps, to exercise the rollback. */
-  nonFiniteAtSteps?: number[];
-}
+  nonFiniteAtSteps: z.array(z.number().int()).optional(),
+});
+export type TrainJobParams = z.output<typeof trainJobParamsSchema>;
+
+/** A dry run of a launch: the train parameters plus the validation images' sizes. */
+export const estimateJobParamsSchema = trainJobParamsSchema.extend({ valSizes: z.array(z.tuple([z.number().int(), z.number().int()])) });
+export type EstimateJobParams = z.output<typeof estimateJobParamsSchema>;
 
 export interface TrainResult {
   outcome: 'finished' | 'early-stopped' | 'diverged';
@@ -34,34 +52,37 @@ export interface TrainResult {
 }
 
 /** A finished run's model, for evaluation and prediction. */
-export interface ModelRef {
-  runDir: string;
-  checkpoint: 'best' | 'last';
-  config: RunConfig;
-  classNames: string[];
-}
+export const modelRefSchema = z.object({
+  runDir: z.string().min(1),
+  checkpoint: z.enum(['best', 'last']),
+  config: resolvedConfigSchema,
+  classNames: z.array(z.string()),
+});
+export type ModelRef = z.output<typeof modelRefSchema>;
 
-export interface EvalJobParams extends ModelRef {
-  labelMap: [number, number][];
-  items: TrainItem[];
-}
+export const evalJobParamsSchema = modelRefSchema.extend({
+  labelMap: labelMapSchema,
+  items: z.array(trainItemSchema),
+});
+export type EvalJobParams = z.output<typeof evalJobParamsSchema>;
 
-export interface PredictJobParams extends ModelRef {
-  images: string[];
-  outDir: string;
+export const predictJobParamsSchema = modelRefSchema.extend({
+  images: z.array(z.string()),
+  outDir: z.string().min(1),
   /** Display colour per training class, '#rrggbb'. */
-  colors: string[];
+  colors: z.array(z.string()),
   /** Output file stems (default: each image's own); stored split predictions use image ids. */
-  names?: string[];
+  names: z.array(z.string()).optional(),
   /** Write only the index PNG (stored predictions); the colour PNG is for people. */
-  indexOnly?: boolean;
+  indexOnly: z.boolean().optional(),
   /** Average the probabilities of the image and its horizontal and vertical flips. */
-  tta?: boolean;
+  tta: z.boolean().optional(),
   /** Also write `<name>_confidence.png` (the winning probability in 1% levels, 0..100) and count them per class (pseudo-labels). */
-  confidence?: boolean;
+  confidence: z.boolean().optional(),
   /** Ground truth per image (same order), to count confusions and confident disagreement. */
-  truth?: { masks: string[]; labelMap: [number, number][] };
-}
+  truth: z.object({ masks: z.array(z.string()), labelMap: labelMapSchema }).optional(),
+});
+export type PredictJobParams = z.output<typeof predictJobParamsSchema>;
 
 /** Bins of the winning probability, for confident disagreement: bin b holds [b/20, (b+1)/20). */
 export const confidenceBins = 20;

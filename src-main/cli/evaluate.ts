@@ -1,19 +1,20 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiError } from '../../src-shared/errors';
-import type { Job } from '../../src-shared/jobs';
+import type { Job, JobKind } from '../../src-shared/jobs';
 import { summarize } from '../../src-shared/metrics';
-import type { PredictResult } from '../../src-shared/training';
 import type { AppServices } from '../services/app-services';
 import { openServices } from './open-services';
 import { progressPrinter } from './progress';
+import { resultOf } from '../jobs/job-service';
+import type { TypedJob } from '../jobs/job-service';
 
-async function finish(services: AppServices, job: Job, label: string): Promise<Job> {
+async function finish<K extends JobKind>(services: AppServices, job: TypedJob<K>, label: string): Promise<TypedJob<K>> {
   const print = progressPrinter(label);
   const unsubscribe = services.events.onAny((event, payload) => {
     if (event === 'job:update' && (payload as Job).id === job.id) print(payload as Job);
   });
-  const done = await services.jobs.whenDone(job.id);
+  const done = await services.jobs.whenDoneOf(job.kind, job.id);
   unsubscribe();
   if (done.status !== 'finished') throw new ApiError('ENGINE', `${label} did not finish: ${done.reason ?? done.status}`);
   return done;
@@ -38,7 +39,7 @@ export async function evalCommand(args: string[]): Promise<void> {
   try {
     const detail = services.runs.get(values.run);
     const job = await finish(services, services.runs.evaluate(values.run, split, checkpointOf(values.checkpoint)), 'evaluating');
-    const result = job.result as { counts: { tp: number; fp: number; fn: number }[]; loss: number | null };
+    const result = resultOf(job);
     const summary = summarize(result.counts);
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ runId: detail.id, split, miou: summary.miou, accuracy: summary.accuracy, loss: result.loss, perClass: Object.fromEntries(detail.classNames.map((n, i) => [n, summary.perClass[i]])) }, null, 2)}\n`);
@@ -64,7 +65,7 @@ export async function predictCommand(args: string[]): Promise<void> {
   const services = openServices(values['data-dir']);
   try {
     const job = await finish(services, services.predictions.predictFolder(values.run, resolve(values.images), resolve(values.out), checkpointOf(values.checkpoint)), 'predicting');
-    const result = job.result as PredictResult;
+    const result = resultOf(job);
     process.stdout.write(`Wrote ${result.written} prediction(s) to ${resolve(values.out)} (<name>_index.png and <name>_color.png).\n`);
     for (const s of result.skipped) process.stdout.write(`  skipped ${s.image}: ${s.message}\n`);
     if (result.written === 0) {

@@ -14,7 +14,6 @@ import type { DatasetDetail, DatasetState, DatasetSummary, ImportRequest, Pairin
 import type { EngineData } from '../../src-shared/engine-protocol';
 import { ApiError } from '../../src-shared/errors';
 import type { IndexItem, IndexJobParams, IndexedImage } from '../../src-shared/indexing';
-import type { Job } from '../../src-shared/jobs';
 import { assignSplits, groupKey } from '../../src-shared/splits';
 import { duplicateGroupsOf } from './duplicate-queries';
 import type { SplitName, SplitRequest } from '../../src-shared/splits';
@@ -25,6 +24,7 @@ import type { JobService } from '../jobs/job-service';
 import { datasetDetail, datasetSummary, parseClasses } from './dataset-queries';
 import { describeEmptyScan, scanFolders } from './scan';
 import type { ScanResult } from './scan';
+import type { TypedJob } from '../jobs/job-service';
 
 export interface DatasetServiceOptions {
   db: Db;
@@ -50,7 +50,7 @@ export class DatasetService {
       onData: (job, data) => this.storeIndexResults(job, data),
       onEnd: (job) => this.settleIndexJob(job),
       // Indexing run by another SegBench process on this data directory: refresh what shows it.
-      onRemoteUpdate: (job) => this.options.onChanged((job.params as IndexJobParams).datasetId),
+      onRemoteUpdate: (job) => this.options.onChanged(job.params.datasetId),
     });
   }
 
@@ -108,7 +108,7 @@ export class DatasetService {
    */
   async reindex(datasetId: string): Promise<DatasetSummary> {
     const dataset = this.row(datasetId);
-    if (this.options.jobs.activeJobs('index', (p) => (p as IndexJobParams).datasetId === datasetId).length > 0) {
+    if (this.options.jobs.activeJobs('index', (p) => p.datasetId === datasetId).length > 0) {
       throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is being indexed right now; wait for it to finish or stop it first.`);
     }
     if (dataset.origin) {
@@ -191,10 +191,10 @@ export class DatasetService {
     this.options.onChanged(datasetId);
   }
 
-  private storeIndexResults(job: Job, data: EngineData): void {
+  private storeIndexResults(job: TypedJob<'index'>, data: EngineData): void {
     if (data.kind !== 'indexed') return;
     const { statements, db } = this.options;
-    const datasetId = (job.params as IndexJobParams).datasetId;
+    const datasetId = job.params.datasetId;
     const dataset = statements.datasetById.get(datasetId);
     if (!dataset) return;
     const classes = parseClasses(dataset.classes);
@@ -207,9 +207,9 @@ export class DatasetService {
     this.options.onChanged(datasetId);
   }
 
-  private settleIndexJob(job: Job): void {
+  private settleIndexJob(job: TypedJob<'index'>): void {
     const { statements, db } = this.options;
-    const datasetId = (job.params as IndexJobParams).datasetId;
+    const datasetId = job.params.datasetId;
     const dataset = statements.datasetById.get(datasetId);
     if (!dataset || dataset.index_job_id !== job.id) return;
     db.transaction(() => {
@@ -329,7 +329,7 @@ export class DatasetService {
   /** Removes the dataset from the catalogue with its thumbnails; the image and mask files stay untouched. */
   delete(datasetId: string): { deleted: boolean } {
     const dataset = this.row(datasetId);
-    if (this.options.jobs.activeJobs('index', (p) => (p as IndexJobParams).datasetId === datasetId).length > 0) {
+    if (this.options.jobs.activeJobs('index', (p) => p.datasetId === datasetId).length > 0) {
       throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is being indexed; stop that job first.`);
     }
     if (this.options.jobs.activeJobs('derive', (p) => (p as { datasetId: string }).datasetId === datasetId).length > 0) {

@@ -7,7 +7,6 @@ import { mergeRequestSchema, resolveMapping } from '../../src-shared/derived';
 import type { DeriveItem, DeriveJobParams, MergePreview, MergeRequestInput } from '../../src-shared/derived';
 import type { DatasetSummary } from '../../src-shared/datasets';
 import { ApiError } from '../../src-shared/errors';
-import type { Job } from '../../src-shared/jobs';
 import type { SplitName } from '../../src-shared/splits';
 import { parseOrThrow } from '../../src-shared/validation';
 import type { Db } from '../db/connection';
@@ -16,6 +15,7 @@ import type { Statements } from '../db/statements';
 import type { JobService } from '../jobs/job-service';
 import { datasetSummary, parseClasses } from './dataset-queries';
 import type { DatasetService } from './dataset-service';
+import type { TypedJob } from '../jobs/job-service';
 
 export interface DerivedServiceOptions {
   db: Db;
@@ -204,8 +204,8 @@ export class DerivedService {
     return datasetSummary(statements, this.options.datasets.row(id));
   }
 
-  private settle(job: Job): void {
-    const datasetId = (job.params as DeriveJobParams).datasetId;
+  private settle(job: TypedJob<'derive'>): void {
+    const datasetId = job.params.datasetId;
     if (!this.options.statements.datasetById.get(datasetId)) return;
     // Masks that were not written show up as problems of the index job (mask not found).
     this.options.datasets.indexPending(datasetId);

@@ -1,11 +1,11 @@
 import type { HashJobParams } from '../../src-shared/duplicates';
 import type { EngineData } from '../../src-shared/engine-protocol';
 import { ApiError } from '../../src-shared/errors';
-import type { Job } from '../../src-shared/jobs';
 import type { Db } from '../db/connection';
 import type { Statements } from '../db/statements';
 import type { JobService } from '../jobs/job-service';
 import { unsignedImages } from './duplicate-queries';
+import type { TypedJob } from '../jobs/job-service';
 
 export interface DuplicateServiceOptions {
   db: Db;
@@ -29,15 +29,15 @@ export class DuplicateService {
     );
     options.jobs.handleKind('hash', {
       onData: (_job, data) => this.store(data),
-      onEnd: (job) => options.onChanged((job.params as HashJobParams).datasetId),
+      onEnd: (job) => options.onChanged(job.params.datasetId),
     });
   }
 
   /** Queues signatures for the images that lack a current one; null when all are current. */
-  find(datasetId: string): Job | null {
+  find(datasetId: string): TypedJob<'hash'> | null {
     const dataset = this.options.statements.datasetById.get(datasetId);
     if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${datasetId}.`);
-    if (this.options.jobs.activeJobs('hash', (p) => (p as HashJobParams).datasetId === datasetId).length > 0) {
+    if (this.options.jobs.activeJobs('hash', (p) => p.datasetId === datasetId).length > 0) {
       throw new ApiError('CONFLICT', `Near-duplicates of "${dataset.name}" are being computed right now.`);
     }
     const items = unsignedImages(this.options.db, datasetId).map((r) => ({ imageId: r.id, imagePath: r.image_path, stamp: [r.image_size, r.image_mtime] as [number, number] }));

@@ -8,13 +8,13 @@ import { countMaskValues } from '../../src-shared/mask-values';
 import { coveredPixels, rasterizeRegion } from '../../src-shared/raster';
 import { redoTarget, undoTarget } from '../../src-shared/revisions';
 import type { CreateRevisionRequest, ExportJobParams, ImageRevisions, RevisionAction, RevisionInfo } from '../../src-shared/revisions';
-import type { Job } from '../../src-shared/jobs';
 import type { JobService } from '../jobs/job-service';
 import type { Db } from '../db/connection';
 import type { ImageRow, RevisionRow } from '../db/dataset-statements';
 import type { Statements } from '../db/statements';
 import { parseClasses } from './dataset-queries';
 import { classMapJson, thumbSize } from './dataset-service';
+import type { TypedJob } from '../jobs/job-service';
 
 export interface RevisionServiceOptions {
   db: Db;
@@ -159,7 +159,7 @@ export class RevisionService {
    * plus `segbench-export.json` with the classes and which masks were corrected. In the engine,
    * with progress; the folder must be new or empty.
    */
-  async exportCorrected(datasetId: string, dir: string): Promise<Job> {
+  async exportCorrected(datasetId: string, dir: string): Promise<TypedJob<'export'>> {
     const { statements } = this.options;
     const dataset = statements.datasetById.get(datasetId);
     if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${datasetId}.`);

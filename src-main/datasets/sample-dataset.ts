@@ -6,6 +6,7 @@ import type { Statements } from '../db/statements';
 import type { JobService } from '../jobs/job-service';
 import type { Logger } from '../log';
 import type { DatasetService } from './dataset-service';
+import type { TypedJob } from '../jobs/job-service';
 
 export const sampleDatasetName = 'Sample: synthetic land cover';
 const createdKey = 'internal.sampleCreated';
@@ -53,14 +54,14 @@ export class SampleDatasets {
     return { job, imported };
   }
 
-  private async importGenerated(job: Job): Promise<void> {
+  private async importGenerated(job: TypedJob<'sample'>): Promise<void> {
     const waiter = this.waiters.get(job.id);
     this.waiters.delete(job.id);
     if (job.status !== 'finished') {
       waiter?.reject(new ApiError('ENGINE', `Generating the sample dataset did not finish: ${job.reason ?? job.status}`));
       return;
     }
-    const { outDir } = job.params as SampleJobParams;
+    const { outDir } = job.params;
     try {
       const name = this.freeName();
       const summary = await this.datasets.import({

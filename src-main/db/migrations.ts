@@ -327,6 +327,8 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE jobs ADD COLUMN lease_until INTEGER;
       -- Set by a process that does not run the queue; the queue owner stops the job.
       ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+      -- JSON JobFailureCause of a failed job (signal, exit, heartbeat timeout, engine error...).
+      ALTER TABLE jobs ADD COLUMN cause TEXT;
 
       -- The one process that runs this data directory's queue, renewing its lease while it lives.
       CREATE TABLE queue_owner (

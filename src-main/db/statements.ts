@@ -24,6 +24,7 @@ export interface JobRow {
   owner_mode: string | null;
   lease_until: number | null;
   cancel_requested: number;
+  cause: string | null;
 }
 
 export interface QueueOwnerRow {
@@ -79,8 +80,8 @@ export function prepareStatements(db: Db) {
     jobRequestCancel: db.prepare<[string]>("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND status = 'running'"),
     jobsActive: db.prepare<[], JobRow>("SELECT * FROM jobs WHERE status IN ('queued', 'running')"),
     /** Ends a job left running by a process that is gone; only if it is still running (two processes may race). */
-    jobEndIfRunning: db.prepare<{ id: string; status: string; ended_at: string; reason: string | null; result: string | null }>(
-      "UPDATE jobs SET status = @status, ended_at = @ended_at, reason = @reason, result = @result WHERE id = @id AND status = 'running'",
+    jobEndIfRunning: db.prepare<{ id: string; status: string; ended_at: string; reason: string | null; result: string | null; cause: string | null }>(
+      "UPDATE jobs SET status = @status, ended_at = @ended_at, reason = @reason, result = @result, cause = @cause WHERE id = @id AND status = 'running'",
     ),
     jobCancelIfQueued: db.prepare<{ id: string; ended_at: string; reason: string }>(
       "UPDATE jobs SET status = 'cancelled', ended_at = @ended_at, reason = @reason WHERE id = @id AND status = 'queued'",
@@ -101,8 +102,8 @@ export function prepareStatements(db: Db) {
       'UPDATE jobs SET progress = @progress, heartbeat_at = @heartbeat_at WHERE id = @id',
     ),
     /** Ends a job this service instance runs (never one another process has since taken over). */
-    jobEndOwned: db.prepare<{ id: string; instance: string; status: string; ended_at: string; reason: string | null; result: string | null }>(
-      "UPDATE jobs SET status = @status, ended_at = @ended_at, reason = @reason, result = @result WHERE id = @id AND status = 'running' AND owner_instance = @instance",
+    jobEndOwned: db.prepare<{ id: string; instance: string; status: string; ended_at: string; reason: string | null; result: string | null; cause: string | null }>(
+      "UPDATE jobs SET status = @status, ended_at = @ended_at, reason = @reason, result = @result, cause = @cause WHERE id = @id AND status = 'running' AND owner_instance = @instance",
     ),
     jobEnd: db.prepare<{ id: string; status: string; ended_at: string; reason: string | null; result: string | null }>(
       'UPDATE jobs SET status = @status, ended_at = @ended_at, reason = @reason, result = @result WHERE id = @id',

@@ -1,24 +1,14 @@
+import type { JobParams, JobResult } from '../../src-shared/job-kinds';
 import { ApiError } from '../../src-shared/errors';
-import { diagnosticParamsSchema } from '../../src-shared/jobs';
-import { parseOrThrow } from '../../src-shared/validation';
 import type { JobContext } from './job-context';
 import { pause, throwIfCancelled } from './job-context';
 
-export interface DiagnosticResult {
-  steps: number;
-  pid: number;
-  nodeVersion: string;
-  platform: string;
-  arch: string;
-  rssMiB: number;
-}
 
 /**
  * Exercises the engine path end to end without tfjs: progress, cancellation, and on request an
  * engine-side error (`failAtStep`) or a blocked event loop (`blockAtStep`, to test the heartbeat).
  */
-export async function runDiagnostic(rawParams: unknown, context: JobContext): Promise<DiagnosticResult> {
-  const params = parseOrThrow(diagnosticParamsSchema, rawParams, 'diagnostic job parameters');
+export async function runDiagnostic(params: JobParams<'diagnostic'>, context: JobContext): Promise<JobResult<'diagnostic'>> {
   context.log('info', `diagnostic: ${params.steps} steps of ${params.stepMs} ms`);
   for (let step = 1; step <= params.steps; step += 1) {
     throwIfCancelled(context.signal);

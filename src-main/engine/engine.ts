@@ -2,6 +2,8 @@ import { assertNever, engineHeartbeatIntervalMs } from '../../src-shared/engine-
 import type { MainToEngine } from '../../src-shared/engine-protocol';
 import { toApiError } from '../../src-shared/errors';
 import type { JobKind } from '../../src-shared/jobs';
+import { parseJobParams } from '../../src-shared/job-kinds';
+import type { JobParams, JobResult } from '../../src-shared/job-kinds';
 import { connectToMain } from './channel';
 import { JobCancelled } from './job-context';
 import type { JobContext } from './job-context';
@@ -21,7 +23,9 @@ import { runDeriveJob } from './derive/derive-job';
  * Entry point of the engine process: plain Node, no electron import, no database. It runs one job
  * per process, streams events to main, and exits when the job ends or main goes away.
  */
-const jobRunners: Record<JobKind, (params: unknown, context: JobContext) => Promise<unknown>> = {
+type JobRunner<K extends JobKind> = (params: JobParams<K>, context: JobContext) => Promise<JobResult<K>>;
+
+const jobRunners: { [K in JobKind]: JobRunner<K> } = {
   diagnostic: runDiagnostic,
   index: runIndexJob,
   sample: runSampleJob,
@@ -58,12 +62,18 @@ channel.onMessage((message: MainToEngine) => {
   }
 });
 
-async function runJob(kind: JobKind, params: unknown): Promise<void> {
-  const runner = jobRunners[kind] as ((p: unknown, c: JobContext) => Promise<unknown>) | undefined;
-  if (!runner) {
+async function runJob<K extends JobKind>(kind: K, raw: unknown): Promise<void> {
+  if (!Object.hasOwn(jobRunners, kind)) {
     await end({ type: 'failed', error: { code: 'ENGINE', message: `The engine has no job kind "${String(kind)}".` } });
     return;
   }
+  // The job's parameters are parsed here, once, with the schema of its kind (src-shared/job-kinds).
+  const parsed = parseJobParams(kind, raw);
+  if (!parsed.ok) {
+    await end({ type: 'failed', error: { code: 'VALIDATION', message: parsed.message } });
+    return;
+  }
+  const runner: JobRunner<K> = jobRunners[kind];
   const context: JobContext = {
     signal: controller.signal,
     progress: (done, total, text) => void channel.post({ type: 'progress', done, total, message: text }),
@@ -71,7 +81,7 @@ async function runJob(kind: JobKind, params: unknown): Promise<void> {
     emit: (payload) => void channel.post({ type: 'data', payload }),
   };
   try {
-    const result = await runner(params, context);
+    const result = await runner(parsed.params, context);
     await end({ type: 'finished', result });
   } catch (error) {
     if (error instanceof JobCancelled) await end({ type: 'cancelled' });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../src-shared/errors';
 import { estimateSecondsLeft, isFinalJobStatus } from '../../src-shared/jobs';
-import type { Job, JobKind, JobProgress, JobStatus } from '../../src-shared/jobs';
+import type { Job, JobFailureCause, JobKind, JobProgress, JobStatus } from '../../src-shared/jobs';
+import type { JobParams, JobParamsInput, JobResult } from '../../src-shared/job-kinds';
 import type { Logger } from '../log';
 import type { JobRow, Statements } from '../db/statements';
 import type { Db } from '../db/connection';
@@ -16,11 +17,30 @@ import type { EngineOutcome, SupervisedJob } from './supervisor';
  * What a service that owns a job kind does with it: store the results the engine streams, and
  * settle its own rows when the job ends however it ended. Both run in main, inside its writes.
  */
-export interface JobKindHandler {
-  onData?(job: Job, data: EngineData): void;
-  onEnd?(job: Job): void;
+export interface JobKindHandler<K extends JobKind = JobKind> {
+  onData?(job: TypedJob<K>, data: EngineData): void;
+  onEnd?(job: TypedJob<K>): void;
   /** A job of this kind changed in another SegBench process (it runs the queue); for live views. */
-  onRemoteUpdate?(job: Job): void;
+  onRemoteUpdate?(job: TypedJob<K>): void;
+}
+
+/** A job whose kind is known, with its parameters and result typed from src-shared/job-kinds. */
+export type TypedJob<K extends JobKind> = Omit<Job, 'kind' | 'params' | 'result'> & { kind: K; params: JobParams<K>; result: JobResult<K> | null };
+
+/**
+ * The job as its kind's types. Rows are written only by `enqueue`, from `JobParams<K>`, and
+ * results only from the engine's `JobResult<K>`: the kind check is what the types rest on, and
+ * this is the one place that restores them.
+ */
+/** The result of a finished job; an ENGINE error if the engine reported none. */
+export function resultOf<K extends JobKind>(job: TypedJob<K>): JobResult<K> {
+  if (job.result === null) throw new ApiError('ENGINE', `The ${job.kind} job ${job.id} ended ${job.status} without a result${job.reason ? `: ${job.reason}` : ''}.`);
+  return job.result;
+}
+
+export function asKind<K extends JobKind>(job: Job, kind: K): TypedJob<K> {
+  if (job.kind !== kind) throw new ApiError('CONFLICT', `Job ${job.id} is a ${job.kind} job, not a ${kind} job.`);
+  return job as TypedJob<K>;
 }
 
 export interface JobServiceOptions {
@@ -58,12 +78,13 @@ export class JobService {
   /** Jobs this process has seen queued or running, with a signature of their last seen state. */
   private readonly seen = new Map<string, string>();
   /** Why a job failed when main, not the engine, stopped it (a full disk while storing its results). */
-  private readonly failures = new Map<string, string>();
+  private readonly failures = new Map<string, { reason: string; cause: JobFailureCause }>();
   /** Job ends that could not be written (a full disk); retried on each tick. */
-  private readonly pendingEnds: { id: string; status: JobStatus; reason: string | null; result: unknown }[] = [];
+  private readonly pendingEnds: ({ id: string } & Ending)[] = [];
   private idleWaiters: (() => void)[] = [];
   private closed = false;
-  private readonly kindHandlers = new Map<JobKind, JobKindHandler>();
+  /** The handlers as registered, wrapped to check and restore each job's kind. */
+  private readonly kindHandlers = new Map<JobKind, { onData?(job: Job, data: EngineData): void; onEnd?(job: Job): void; onRemoteUpdate?(job: Job): void }>();
   private readonly doneWaiters = new Map<string, ((job: Job) => void)[]>();
   private readonly heartbeatTimeoutMs: number;
   private readonly stopDeadlineMs: number;
@@ -88,8 +109,12 @@ export class JobService {
   }
 
   /** Registers the service that stores a job kind's results (datasets for `index`, and so on). */
-  handleKind(kind: JobKind, handler: JobKindHandler): void {
-    this.kindHandlers.set(kind, handler);
+  handleKind<K extends JobKind>(kind: K, handler: JobKindHandler<K>): void {
+    this.kindHandlers.set(kind, {
+      ...(handler.onData && { onData: (job, data) => handler.onData?.(asKind(job, kind), data) }),
+      ...(handler.onEnd && { onEnd: (job) => handler.onEnd?.(asKind(job, kind)) }),
+      ...(handler.onRemoteUpdate && { onRemoteUpdate: (job) => handler.onRemoteUpdate?.(asKind(job, kind)) }),
+    });
   }
 
   /**
@@ -118,6 +143,7 @@ export class JobService {
               ended_at: new Date().toISOString(),
               reason: `SegBench stopped while this job was running.${last}${who}`,
               result: null,
+              cause: JSON.stringify({ kind: 'owner-gone' } satisfies JobFailureCause),
             }).changes === 1,
         );
         if (ended) recovered += 1;
@@ -160,11 +186,26 @@ export class JobService {
   }
 
   /** Queued and running jobs of one kind whose params match `predicate`. */
-  activeJobs(kind: JobKind, predicate: (params: unknown) => boolean = () => true): Job[] {
-    return this.list(1000).filter((job) => job.kind === kind && !isFinalJobStatus(job.status) && predicate(job.params));
+  activeJobs<K extends JobKind>(kind: K, predicate: (params: JobParams<K>) => boolean = () => true): TypedJob<K>[] {
+    return this.options.statements.jobsActive
+      .all()
+      .map(rowToJob)
+      .filter((job) => job.kind === kind)
+      .map((job) => asKind(job, kind))
+      .filter((job) => predicate(job.params));
   }
 
-  enqueue(kind: JobKind, params: unknown): Job {
+  /** A job as its kind's types; NOT_FOUND or CONFLICT if it is missing or of another kind. */
+  getOf<K extends JobKind>(kind: K, id: string): TypedJob<K> {
+    return asKind(this.get(id), kind);
+  }
+
+  /** whenDone, typed by kind. */
+  async whenDoneOf<K extends JobKind>(kind: K, id: string): Promise<TypedJob<K>> {
+    return asKind(await this.whenDone(id), kind);
+  }
+
+  enqueue<K extends JobKind>(kind: K, params: JobParamsInput<K>): TypedJob<K> {
     if (this.closed) throw new ApiError('CONFLICT', 'SegBench is shutting down; no new jobs are accepted.');
     this.takeQueueIfFree();
     const id = randomUUID();
@@ -176,7 +217,7 @@ export class JobService {
     });
     this.announce(id);
     this.pump();
-    return this.get(id);
+    return this.getOf(kind, id);
   }
 
   /** Moves a queued job one place earlier or later in the queue (swapping with its neighbour). */
@@ -291,7 +332,9 @@ export class JobService {
     this.owner = false;
     const holder = this.lock.holder();
     this.options.logger.error(`[jobs] the job queue was taken over by ${holder ? describeOwner(holder) : 'another process'}; stopping this process's engine`);
-    if (this.active) void this.active.supervised.abort('This SegBench process lost the job queue to another process (its lease ran out); the job was stopped so that it never runs twice.');
+    if (this.active) {
+      void this.active.supervised.abort('This SegBench process lost the job queue to another process (its lease ran out); the job was stopped so that it never runs twice.', { kind: 'lost-queue' });
+    }
   }
 
   /** The timer keeps the process alive only while someone here waits on jobs another process runs. */
@@ -370,13 +413,15 @@ export class JobService {
       } catch (error) {
         logger.error(`[jobs] ${what} job ${row.id} failed: ${String(error)}`);
         if (this.failures.has(row.id)) return;
-        this.failures.set(
-          row.id,
-          isDiskFull(error)
+        const diskFull = isDiskFull(error);
+        const failure = {
+          reason: diskFull
             ? `disk full: ${diskFreeText(this.options.db.name)} The results of this job could not be stored. Free some space, then resume or start it again.`
             : `Storing the results failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
-        void supervised.abort(this.failures.get(row.id)!);
+          cause: { kind: 'storage', diskFull } satisfies JobFailureCause,
+        };
+        this.failures.set(row.id, failure);
+        void supervised.abort(failure.reason, failure.cause);
       }
     };
     const supervised = superviseEngineJob(
@@ -408,9 +453,10 @@ export class JobService {
     this.failures.delete(id);
     this.active = null;
     try {
-      if (failure) this.end(id, 'failed', failure, null);
-      else if (outcome.status === 'finished') this.end(id, 'finished', null, outcome.result);
-      else this.end(id, outcome.status, outcome.reason, null);
+      if (failure) this.end(id, { status: 'failed', reason: failure.reason, result: null, cause: failure.cause });
+      else if (outcome.status === 'finished') this.end(id, { status: 'finished', reason: null, result: outcome.result, cause: null });
+      else if (outcome.status === 'failed') this.end(id, { status: 'failed', reason: outcome.reason, result: null, cause: outcome.cause });
+      else this.end(id, { status: 'cancelled', reason: outcome.reason, result: null, cause: null });
     } catch (error) {
       this.options.logger.error(`[jobs] recording the end of job ${id} failed: ${String(error)}`);
     }
@@ -424,7 +470,7 @@ export class JobService {
   private retryPendingEnds(): void {
     while (this.pendingEnds.length > 0) {
       const next = this.pendingEnds[0]!;
-      this.endAndSettle(next.id, () => this.writeEnd(next.id, next.status, next.reason, next.result));
+      this.endAndSettle(next.id, () => this.writeEnd(next.id, next));
       this.pendingEnds.shift();
     }
   }
@@ -443,25 +489,30 @@ export class JobService {
    * written by a later tick (the engine's temp files are gone by then), so the job ends as failed
    * rather than staying `running`.
    */
-  private end(id: string, status: JobStatus, reason: string | null, result: unknown): void {
+  private end(id: string, ending: Ending): void {
     try {
-      this.endAndSettle(id, () => this.writeEnd(id, status, reason, result));
+      this.endAndSettle(id, () => this.writeEnd(id, ending));
     } catch (error) {
       if (!isDiskFull(error)) throw error;
       const full = `disk full: ${diskFreeText(this.options.db.name)} Free some space, then resume or start it again.`;
-      this.pendingEnds.push(status === 'finished' ? { id, status, reason, result } : { id, status: 'failed', reason: reason?.startsWith('disk full') ? reason : full, result: null });
+      this.pendingEnds.push(
+        ending.status === 'finished' || ending.reason?.startsWith('disk full')
+          ? { id, ...ending }
+          : { id, status: 'failed', reason: full, result: null, cause: { kind: 'storage', diskFull: true } },
+      );
       this.options.logger.error(`[jobs] could not record the end of job ${id}: ${full} Retrying every second.`);
     }
   }
 
-  private writeEnd(id: string, status: JobStatus, reason: string | null, result: unknown): boolean {
+  private writeEnd(id: string, ending: Ending): boolean {
     return this.options.statements.jobEndOwned.run({
       id,
       instance: this.lock.me.instance,
-      status,
+      status: ending.status,
       ended_at: new Date().toISOString(),
-      reason,
-      result: result === null || result === undefined ? null : JSON.stringify(result),
+      reason: ending.reason,
+      result: ending.result === null || ending.result === undefined ? null : JSON.stringify(ending.result),
+      cause: ending.cause ? JSON.stringify(ending.cause) : null,
     }).changes === 1;
   }
 
@@ -499,6 +550,14 @@ export class JobService {
   }
 }
 
+/** How a job ended, as written to its row. */
+interface Ending {
+  status: JobStatus;
+  reason: string | null;
+  result: unknown;
+  cause: JobFailureCause | null;
+}
+
 function signature(row: JobRow): string {
   return `${row.status}|${row.progress ?? ''}|${row.queue_position}|${row.engine_pid ?? ''}`;
 }
@@ -525,5 +584,6 @@ export function rowToJob(row: JobRow): Job {
       row.owner_host !== null && row.owner_pid !== null
         ? { host: row.owner_host, pid: row.owner_pid, mode: row.owner_mode ?? '?', startedAt: row.owner_started_at ?? '' }
         : null,
+    cause: parseJson(row.cause) as JobFailureCause | null,
   };
 }

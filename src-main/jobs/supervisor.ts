@@ -1,12 +1,12 @@
 import { isEngineToMain, assertNever } from '../../src-shared/engine-protocol';
 import type { EngineData, EngineToMain } from '../../src-shared/engine-protocol';
-import type { JobKind } from '../../src-shared/jobs';
+import type { JobFailureCause, JobKind } from '../../src-shared/jobs';
 import type { Logger } from '../log';
 import type { EngineExit, EngineLauncher } from './engine-host';
 
 export type EngineOutcome =
   | { status: 'finished'; result: unknown }
-  | { status: 'failed'; reason: string }
+  | { status: 'failed'; reason: string; cause: JobFailureCause }
   | { status: 'cancelled'; reason: string };
 
 export interface SupervisorHooks {
@@ -27,8 +27,8 @@ export interface SupervisorOptions {
 export interface SupervisedJob {
   /** Asks the engine to stop, waits `stopDeadlineMs`, then kills it. Resolves when it has exited. */
   stop(): Promise<EngineOutcome>;
-  /** Kills the engine at once; the outcome is `failed` with this reason. */
-  abort(reason: string): Promise<EngineOutcome>;
+  /** Kills the engine at once; the outcome is `failed` with this reason and cause. */
+  abort(reason: string, cause: JobFailureCause): Promise<EngineOutcome>;
   readonly outcome: Promise<EngineOutcome>;
   readonly pid: number | null;
 }
@@ -50,7 +50,7 @@ export function superviseEngineJob(
   let reported: EngineOutcome | null = null;
   let stopRequested = false;
   let hungFor: number | null = null;
-  let abortReason: string | null = null;
+  let aborted: { reason: string; cause: JobFailureCause } | null = null;
   let lastMessageAt = Date.now();
   let stopTimer: NodeJS.Timeout | null = null;
 
@@ -75,11 +75,12 @@ export function superviseEngineJob(
   });
 
   function settle(exit: EngineExit): EngineOutcome {
-    if (abortReason !== null) return { status: 'failed', reason: abortReason };
+    if (aborted !== null) return { status: 'failed', ...aborted };
     if (hungFor !== null) {
       return {
         status: 'failed',
         reason: `The engine stopped responding (no heartbeat for ${Math.round(hungFor / 1000)} s) and was stopped.`,
+        cause: { kind: 'heartbeat-timeout', silentSeconds: Math.round(hungFor / 1000) },
       };
     }
     if (reported) return reported;
@@ -91,6 +92,12 @@ export function superviseEngineJob(
     return {
       status: 'failed',
       reason: `The engine process ${how} before the job ended (a crash, out of memory, or killed from outside).`,
+      cause:
+        exit.signal === 'SIGABRT' || exit.code === 134
+          ? { kind: 'out-of-memory' }
+          : exit.signal
+            ? { kind: 'signal', signal: exit.signal }
+            : { kind: 'exit', code: exit.code },
     };
   }
 
@@ -125,7 +132,7 @@ export function superviseEngineJob(
         reported = { status: 'finished', result: message.result };
         return;
       case 'failed':
-        reported = { status: 'failed', reason: message.error.message };
+        reported = { status: 'failed', reason: message.error.message, cause: { kind: 'engine-error', code: message.error.code } };
         return;
       case 'cancelled':
         reported = { status: 'cancelled', reason: 'Stopped by user.' };
@@ -138,8 +145,8 @@ export function superviseEngineJob(
   return {
     pid,
     outcome,
-    abort(reason: string) {
-      abortReason ??= reason;
+    abort(reason: string, cause: JobFailureCause) {
+      aborted ??= { reason, cause };
       engine.kill();
       return outcome;
     },

@@ -4,11 +4,11 @@ import { ApiError } from '../../src-shared/errors';
 import type { EvaluationJobParams, EvaluationJobResult, EvaluationRequest, EvaluationSummary, TtaOptions } from '../../src-shared/evaluations';
 import type { Job } from '../../src-shared/jobs';
 import { iou, meanOf } from '../../src-shared/metrics';
-import type { TrainJobParams } from '../../src-shared/training';
 import type { Db } from '../db/connection';
 import { effectiveMaskPath } from '../db/dataset-statements';
 import type { Statements } from '../db/statements';
 import type { JobService } from '../jobs/job-service';
+import type { TypedJob } from '../jobs/job-service';
 
 interface EvaluationRow {
   id: number;
@@ -39,7 +39,7 @@ export class EvaluationService {
       const row = statements.runById.get(id);
       if (!row) throw new ApiError('NOT_FOUND', `No run with id ${id}.`);
       if (!row.job_id) throw new ApiError('CONFLICT', `Run "${row.name}" never started.`);
-      const train = jobs.get(row.job_id).params as TrainJobParams;
+      const train = jobs.getOf('train', row.job_id).params;
       if (!existsSync(join(train.runDir, request.checkpoint, 'checkpoint.json'))) {
         throw new ApiError('CONFLICT', `Run "${row.name}" has no ${request.checkpoint} checkpoint yet; it stores one after its first validated epoch.`);
       }
@@ -99,9 +99,9 @@ export class EvaluationService {
     return this.summary(row);
   }
 
-  private store(job: Job): void {
-    if (job.status === 'finished') {
-      const result = job.result as EvaluationJobResult;
+  private store(job: TypedJob<'evaluate'>): void {
+    if (job.status === 'finished' && job.result) {
+      const result = job.result;
       this.options.db.prepare('UPDATE evaluations SET variants = ? WHERE job_id = ?').run(JSON.stringify(result.variants), job.id);
     }
     this.options.onChanged();

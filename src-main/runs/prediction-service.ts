@@ -1,8 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { extname, isAbsolute, join } from 'node:path';
 import { ApiError } from '../../src-shared/errors';
-import type { Job } from '../../src-shared/jobs';
-import type { PredictJobParams, PredictResult } from '../../src-shared/training';
+import type { PredictJobParams } from '../../src-shared/training';
 import type { Db } from '../db/connection';
 import { effectiveMaskPath } from '../db/dataset-statements';
 import type { Statements } from '../db/statements';
@@ -10,6 +9,8 @@ import { parseClasses } from '../datasets/dataset-queries';
 import { imageExtensions } from '../datasets/pairing';
 import type { JobService } from '../jobs/job-service';
 import type { RunService } from './run-service';
+import { resultOf } from '../jobs/job-service';
+import type { TypedJob } from '../jobs/job-service';
 
 /** The images (JPEG, PNG, TIFF) of a folder, sorted, as paths; refused when there are none or the folder cannot be read. */
 export function listImageFiles(imagesDir: string): string[] {
@@ -54,9 +55,9 @@ export class PredictionService {
       tta,
       truth: { masks: images.map((i) => i.mask_path), labelMap: train.labelMap },
     });
-    const done = await this.options.jobs.whenDone(job.id);
+    const done = await this.options.jobs.whenDoneOf('predict', job.id);
     if (done.status !== 'finished') throw new ApiError('ENGINE', `Predicting the ${split} split did not finish: ${done.reason ?? done.status}`);
-    const result = done.result as PredictResult;
+    const result = resultOf(done);
     const { statements, db } = this.options;
     db.transaction(() => {
       statements.predictionsClear.run(runId, split, variant);
@@ -81,7 +82,7 @@ export class PredictionService {
    * Queues prediction of every image (JPEG, PNG, TIFF) in a folder with the best or last
    * checkpoint, written to `outDir` as index and colour PNGs; non-images are reported and skipped.
    */
-  predictFolder(runId: string, imagesDir: string, outDir: string, checkpoint: 'best' | 'last' = 'best'): Job {
+  predictFolder(runId: string, imagesDir: string, outDir: string, checkpoint: 'best' | 'last' = 'best'): TypedJob<'predict'> {
     if (!isAbsolute(imagesDir) || !isAbsolute(outDir)) throw new ApiError('VALIDATION', 'The images folder and the output folder must be absolute paths.');
     const { row, train } = this.options.runs.trainParams(runId);
     if (!existsSync(join(train.runDir, checkpoint, 'checkpoint.json'))) {
@@ -98,7 +99,7 @@ export class PredictionService {
     checkpoint: 'best' | 'last' = 'best',
     names?: string[],
     extra: Pick<PredictJobParams, 'tta' | 'truth' | 'confidence'> = {},
-  ): Job {
+  ): TypedJob<'predict'> {
     const { row, train } = this.options.runs.trainParams(runId);
     const dataset = row.dataset_id ? this.options.statements.datasetById.get(row.dataset_id) : undefined;
     const colourOf = new Map((dataset ? parseClasses(dataset.classes) : []).map((c) => [c.name, c.color]));

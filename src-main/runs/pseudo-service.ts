@@ -5,7 +5,6 @@ import { confidenceLevels, keptShares, pseudoSaveSchema, pseudoStartSchema } fro
 import type { PseudoLabelSet } from '../../src-shared/derived';
 import type { DatasetSummary } from '../../src-shared/datasets';
 import { ApiError } from '../../src-shared/errors';
-import type { PredictResult } from '../../src-shared/training';
 import { parseOrThrow } from '../../src-shared/validation';
 import type { Db } from '../db/connection';
 import type { Statements } from '../db/statements';
@@ -80,9 +79,9 @@ export class PseudoLabelService {
     const outDir = join(this.options.dataDir, 'pseudo', String(id));
     const job = this.options.predictions.predict(request.runId, paths, outDir, request.checkpoint, names, { confidence: true });
     this.options.db.prepare('UPDATE pseudo_label_sets SET out_dir = ?, job_id = ? WHERE id = ?').run(outDir, job.id, id);
-    void this.options.jobs.whenDone(job.id).then((done) => {
-      if (done.status === 'finished') {
-        const result = done.result as PredictResult;
+    void this.options.jobs.whenDoneOf('predict', job.id).then((done) => {
+      if (done.status === 'finished' && done.result) {
+        const result = done.result;
         const written = new Set(result.names ?? []);
         const images = names.map((stem, i) => ({ stem, imagePath: paths[i]! })).filter((image) => written.has(image.stem));
         this.options.db

@@ -6,14 +6,12 @@ import { drawWeight, exposure } from '../../src-shared/recipes';
 import type { RecipePreview } from '../../src-shared/recipes';
 import type { EngineData, EngineResources, EpochReport } from '../../src-shared/engine-protocol';
 import { ApiError } from '../../src-shared/errors';
-import type { Job } from '../../src-shared/jobs';
 import { summarize } from '../../src-shared/metrics';
-import type { ClassCounts } from '../../src-shared/metrics';
 import { inputSizeProblem, runConfigSchema } from '../../src-shared/run-config';
 import type { RunConfigInput, RunStatus } from '../../src-shared/run-config';
 import { lttb } from '../../src-shared/lttb';
 import type { RunDetail, RunSummary, StepPoint } from '../../src-shared/runs';
-import type { EstimateResult, EvalJobParams, TrainItem, TrainJobParams, TrainResult } from '../../src-shared/training';
+import type { EstimateResult, EvalJobParams, TrainItem, TrainJobParams } from '../../src-shared/training';
 import { parseOrThrow } from '../../src-shared/validation';
 import type { Db } from '../db/connection';
 import { effectiveMaskPath } from '../db/dataset-statements';
@@ -24,6 +22,10 @@ import type { JobService } from '../jobs/job-service';
 import { pidAlive } from '../jobs/ownership';
 import { resolveDistill, resolveRecipes, trainClassPixels } from './recipe-resolution';
 import { runDetail, runSummary } from './run-queries';
+import { resultOf } from '../jobs/job-service';
+import { engineDied } from '../../src-shared/jobs';
+import type { JobResult } from '../../src-shared/job-kinds';
+import type { TypedJob } from '../jobs/job-service';
 
 /**
  * Checkpoint temp folders (`last.tmp-<pid>`) left by an engine that died mid-write: its job has
@@ -79,7 +81,7 @@ export class RunService {
       onData: (job, data) => this.store(job, data),
       onEnd: (job) => this.settle(job),
       onRemoteUpdate: (job) => {
-        const runId = (job.params as TrainJobParams).runId;
+        const runId = job.params.runId;
         if (this.options.statements.runById.get(runId)) this.announce(runId);
       },
     });
@@ -172,9 +174,9 @@ export class RunService {
       resume: false,
       valSizes,
     });
-    const done = await this.options.jobs.whenDone(job.id);
+    const done = await this.options.jobs.whenDoneOf('estimate', job.id);
     if (done.status !== 'finished') throw new ApiError('ENGINE', `The estimate did not finish: ${done.reason ?? done.status}`);
-    return done.result as EstimateResult;
+    return resultOf(done);
   }
 
   /**
@@ -247,7 +249,7 @@ export class RunService {
     const resumable: RunStatus[] = ['stopped', 'crashed', 'failed'];
     // Never two engines on one run: whatever its status says, a queued or running job of it
     // (in this process or another SegBench process on this data directory) refuses the resume.
-    const live = this.options.jobs.activeJobs('train', (params) => (params as TrainJobParams).runId === runId)[0];
+    const live = this.options.jobs.activeJobs('train', (params) => params.runId === runId)[0];
     if (live) {
       const where = live.owner ? `in segbench ${live.owner.mode} (pid ${live.owner.pid} on host ${live.owner.host}, since ${live.owner.startedAt})` : 'in the job queue';
       throw new ApiError('CONFLICT', `Run "${row.name}" is already ${live.status} ${where}; it cannot be resumed or started twice. Stop it there first, or wait for it to end.`);
@@ -258,8 +260,10 @@ export class RunService {
     if (!row.run_dir || !existsSync(join(row.run_dir, 'last'))) {
       throw new ApiError('CONFLICT', `Run "${row.name}" has no checkpoint to resume from; start a new run instead.`);
     }
-    const job = this.options.jobs.get(row.job_id ?? '');
-    const params = { ...(job.params as TrainJobParams), resume: true, nonFiniteAtSteps: undefined };
+    const job = this.options.jobs.getOf('train', row.job_id ?? '');
+    // A resume never repeats the test hook that injected non-finite losses into the first start.
+    const params: TrainJobParams = { ...job.params, resume: true };
+    delete params.nonFiniteAtSteps;
     this.options.statements.epochsAfter.run(runId, row.epochs_done);
     this.enqueue(runId, params);
     return runSummary(this.row(runId), this.options.statements);
@@ -275,7 +279,7 @@ export class RunService {
   }
 
   /** Queues evaluation of a checkpoint on a split's images; the job's result holds the counts. */
-  evaluate(runId: string, split: 'train' | 'val' | 'test', checkpoint: 'best' | 'last' = 'best'): Job {
+  evaluate(runId: string, split: 'train' | 'val' | 'test', checkpoint: 'best' | 'last' = 'best'): TypedJob<'eval'> {
     const { row, train } = this.trainParams(runId);
     const images = this.options.db
       .prepare<[string, string], { id: number; image_path: string; mask_path: string }>(
@@ -295,17 +299,17 @@ export class RunService {
   }
 
   /** Evaluates and waits: per-class and per-image counts of a checkpoint on a split. */
-  async evaluateAndWait(runId: string, split: 'train' | 'val' | 'test'): Promise<{ counts: ClassCounts[]; imageCounts: { imageId: number; counts: ClassCounts[] }[] }> {
-    const done = await this.options.jobs.whenDone(this.evaluate(runId, split).id);
+  async evaluateAndWait(runId: string, split: 'train' | 'val' | 'test'): Promise<JobResult<'eval'>> {
+    const done = await this.options.jobs.whenDoneOf('eval', this.evaluate(runId, split).id);
     if (done.status !== 'finished') throw new ApiError('ENGINE', `Evaluating the ${split} split did not finish: ${done.reason ?? done.status}`);
-    return done.result as { counts: ClassCounts[]; imageCounts: { imageId: number; counts: ClassCounts[] }[] };
+    return resultOf(done);
   }
 
   /** A started run's row and the parameters it was trained with (model, classes, label map, folder). */
   trainParams(runId: string): { row: RunRow; train: TrainJobParams } {
     const row = this.row(runId);
     if (!row.job_id) throw new ApiError('CONFLICT', `Run "${row.name}" never started.`);
-    return { row, train: this.options.jobs.get(row.job_id).params as TrainJobParams };
+    return { row, train: this.options.jobs.getOf('train', row.job_id).params };
   }
 
   /** Rename, tag, annotate or archive a run. */
@@ -336,8 +340,8 @@ export class RunService {
     this.announce(runId);
   }
 
-  private store(job: Job, data: EngineData): void {
-    const runId = (job.params as TrainJobParams).runId;
+  private store(job: TypedJob<'train'>, data: EngineData): void {
+    const runId = job.params.runId;
     const { statements, db } = this.options;
     const now = new Date().toISOString();
     switch (data.kind) {
@@ -391,22 +395,21 @@ export class RunService {
     statements.runProgress.run({ id: runId, epochs_done: report.epoch, ...best });
   }
 
-  private settle(job: Job): void {
-    const runId = (job.params as TrainJobParams).runId;
+  private settle(job: TypedJob<'train'>): void {
+    const runId = job.params.runId;
     const row = this.options.statements.runById.get(runId);
     if (!row || row.job_id !== job.id) return;
     let status: RunStatus;
     let reason: string | null = job.reason;
     if (job.status === 'finished') {
-      const result = job.result as TrainResult;
+      const result = resultOf(job);
       status = result.outcome === 'diverged' ? 'diverged' : 'finished';
       reason = result.reason;
     } else if (job.status === 'cancelled') {
       status = 'stopped';
     } else {
-      // The engine process died (signal, exit, no heartbeat, app closed) or reported an error.
-      const died = /engine process|stopped responding|SegBench stopped while/.test(job.reason ?? '');
-      status = died ? 'crashed' : 'failed';
+      // The engine process died (signal, exit, no heartbeat, its owner gone), or it reported an error.
+      status = engineDied(job.cause) ? 'crashed' : 'failed';
     }
     this.options.statements.runEnded.run({ id: runId, status, reason, ended_at: new Date().toISOString() });
     if (row.run_dir) removeTempCheckpoints(row.run_dir);

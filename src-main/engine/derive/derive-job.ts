@@ -1,8 +1,9 @@
+import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import { rename, mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import sharp from 'sharp';
 import { ignoreLabel } from '../../../src-shared/class-weights';
-import type { DeriveItem, DeriveJobParams } from '../../../src-shared/derived';
+import type { DeriveItem } from '../../../src-shared/derived';
 import { decodeLabels } from '../data/decode';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
@@ -26,8 +27,7 @@ export async function deriveLabels(item: DeriveItem): Promise<{ labels: Uint8Arr
  * The `derive` job: writes the masks of a merged or pseudo-labelled dataset, one-channel index
  * PNGs (255 = ignore), each to a temporary name and renamed, so a mask file is whole or absent.
  */
-export async function runDeriveJob(raw: unknown, context: JobContext): Promise<{ written: number; skipped: { imageId: number; message: string }[] }> {
-  const params = raw as DeriveJobParams;
+export async function runDeriveJob(params: JobParams<'derive'>, context: JobContext): Promise<JobResult<'derive'>> {
   const skipped: { imageId: number; message: string }[] = [];
   const made = new Set<string>();
   for (const [i, item] of params.items.entries()) {

@@ -1,6 +1,7 @@
+import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import sharp from 'sharp';
 import { hashSide, signatureOf } from '../../../src-shared/duplicates';
-import type { HashJobParams, HashedImageResult } from '../../../src-shared/duplicates';
+import type { HashedImageResult } from '../../../src-shared/duplicates';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
 
@@ -11,8 +12,7 @@ export async function signatureOfFile(path: string): Promise<number[]> {
 }
 
 /** The `hash` job: perceptual signatures of a dataset's images, streamed to main in batches. */
-export async function runHashJob(raw: unknown, context: JobContext): Promise<{ hashed: number; failed: number }> {
-  const params = raw as HashJobParams;
+export async function runHashJob(params: JobParams<'hash'>, context: JobContext): Promise<JobResult<'hash'>> {
   let batch: HashedImageResult[] = [];
   let failed = 0;
   const started = performance.now();

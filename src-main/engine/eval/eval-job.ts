@@ -1,12 +1,10 @@
-import type { EvalJobParams } from '../../../src-shared/training';
+import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import type { JobContext } from '../job-context';
 import { validate } from '../train/validate';
-import type { ValidationResult } from '../train/validate';
 import { loadRunModel } from './load-model';
 
 /** The `eval` job: a run's checkpoint on a split's full images, by sliding window; counts per class and image. */
-export async function runEvalJob(raw: unknown, context: JobContext): Promise<ValidationResult> {
-  const params = raw as EvalJobParams;
+export async function runEvalJob(params: JobParams<'eval'>, context: JobContext): Promise<JobResult<'eval'>> {
   const { model, state } = await loadRunModel(params);
   try {
     context.progress(0, params.items.length, `evaluating ${params.items.length} images`);

@@ -1,7 +1,8 @@
+import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { addCounts } from '../../../src-shared/metrics';
 import type { ClassCounts } from '../../../src-shared/metrics';
-import type { EvaluationJobParams, EvaluationJobResult } from '../../../src-shared/evaluations';
+import type { EvaluationJobResult } from '../../../src-shared/evaluations';
 import { decodeSample } from '../data/decode';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
@@ -23,8 +24,7 @@ interface Member {
  * ensemble, plain and with TTA, on the same images; for two-class runs also a sweep of the
  * decision threshold. Per-class counts for each variant.
  */
-export async function runEvaluationJob(raw: unknown, context: JobContext): Promise<EvaluationJobResult> {
-  const params = raw as EvaluationJobParams;
+export async function runEvaluationJob(params: JobParams<'evaluate'>, context: JobContext): Promise<JobResult<'evaluate'>> {
   const members: Member[] = [];
   try {
     for (const ref of params.members) {

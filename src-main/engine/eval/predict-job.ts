@@ -1,3 +1,4 @@
+import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import { mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import sharp from 'sharp';
@@ -5,7 +6,7 @@ import { hexToValue } from '../../../src-shared/classes';
 import { ignoreLabel } from '../../../src-shared/class-weights';
 import { confidenceBins } from '../../../src-shared/training';
 import { confidenceLevels } from '../../../src-shared/derived';
-import type { PredictJobParams, PredictResult } from '../../../src-shared/training';
+import type { PredictResult } from '../../../src-shared/training';
 import { decodeImage, decodeLabels } from '../data/decode';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
@@ -17,8 +18,7 @@ import { predictImage, predictWithTta } from './sliding-window';
  * probabilities blended), written as `<name>_index.png` (one channel, the class index) and
  * `<name>_color.png` (class colours). Unreadable files are reported and skipped.
  */
-export async function runPredictJob(raw: unknown, context: JobContext): Promise<PredictResult> {
-  const params = raw as PredictJobParams;
+export async function runPredictJob(params: JobParams<'predict'>, context: JobContext): Promise<JobResult<'predict'>> {
   const { model, state } = await loadRunModel(params);
   const palette = params.colors.map((c) => hexToValue(c));
   const classes = params.classNames.length;

@@ -1,7 +1,7 @@
+import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import { constants } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { ExportJobParams } from '../../../src-shared/revisions';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
 
@@ -10,8 +10,7 @@ import { throwIfCancelled } from '../job-context';
  * folder, then writes the manifest. Copies never overwrite (COPYFILE_EXCL), so an export can
  * never clobber a user's files, and the sources are only read.
  */
-export async function runExportJob(raw: unknown, context: JobContext): Promise<{ copied: number; dir: string }> {
-  const params = raw as ExportJobParams;
+export async function runExportJob(params: JobParams<'export'>, context: JobContext): Promise<JobResult<'export'>> {
   const made = new Set<string>();
   for (const [i, file] of params.files.entries()) {
     throwIfCancelled(context.signal);

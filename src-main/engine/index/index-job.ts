@@ -1,5 +1,6 @@
+import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import { mkdir } from 'node:fs/promises';
-import type { IndexJobParams, IndexedImage } from '../../../src-shared/indexing';
+import type { IndexedImage } from '../../../src-shared/indexing';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
 import { indexImage } from './index-image';
@@ -14,8 +15,7 @@ const batchIntervalMs = 250;
  * the engine never writes the database). A cancelled job has sent everything it finished, so a
  * resume only redoes what is missing.
  */
-export async function runIndexJob(rawParams: unknown, context: JobContext): Promise<{ indexed: number; problems: number }> {
-  const params = rawParams as IndexJobParams;
+export async function runIndexJob(params: JobParams<'index'>, context: JobContext): Promise<JobResult<'index'>> {
   await mkdir(params.thumbDir, { recursive: true });
   const total = params.items.length;
   let next = 0;

@@ -1,8 +1,8 @@
+import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { findPreset, hexToValue } from '../../../src-shared/classes';
-import type { SampleJobParams } from '../../../src-shared/indexing';
 import { mulberry32 } from '../../../src-shared/splits';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
@@ -15,8 +15,7 @@ export const samplePresetId = 'segbench-sample';
  * `outDir/images` and `outDir/masks`. Tile i depends only on (seed, i), so the dataset is the
  * same on every machine.
  */
-export async function runSampleJob(rawParams: unknown, context: JobContext): Promise<{ outDir: string; count: number }> {
-  const params = rawParams as SampleJobParams;
+export async function runSampleJob(params: JobParams<'sample'>, context: JobContext): Promise<JobResult<'sample'>> {
   const preset = findPreset(samplePresetId);
   if (!preset) throw new Error('The sample preset is missing.');
   const palette = preset.classes.map((c) => hexToValue(c.color));

@@ -1,5 +1,5 @@
+import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import * as tf from '@tensorflow/tfjs-core';
-import type { EstimateResult, TrainJobParams } from '../../../src-shared/training';
 import { selectBackend } from '../backend/select';
 import { windowStarts } from '../eval/sliding-window';
 import type { JobContext } from '../job-context';
@@ -15,8 +15,7 @@ import { estimateTrainingBytes, wasmBudgetBytes } from './memory';
  * train job splits them) and one batch of validation windows, scaled to the epoch and the
  * validation images (whose sizes main passes along).
  */
-export async function runEstimateJob(raw: unknown, context: JobContext): Promise<EstimateResult> {
-  const params = raw as TrainJobParams & { valSizes: [number, number][] };
+export async function runEstimateJob(params: JobParams<'estimate'>, context: JobContext): Promise<JobResult<'estimate'>> {
   const { config } = params;
   const backend = await selectBackend(config.backend);
   const model = createModel(config.model, { classes: params.classNames.length, inputChannels: 3, inputSize: config.inputSize, ...config.modelOptions });

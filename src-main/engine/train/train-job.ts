@@ -1,3 +1,4 @@
+import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -40,8 +41,7 @@ const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * then the run ends `diverged` with `best` intact. Stopping leaves `last` at the end of the last
  * finished epoch, where a resume continues.
  */
-export async function runTrainJob(raw: unknown, context: JobContext): Promise<TrainResult> {
-  const params = raw as TrainJobParams;
+export async function runTrainJob(params: JobParams<'train'>, context: JobContext): Promise<JobResult<'train'>> {
   const backend = await selectBackend(params.config.backend);
   const model = createModel(params.config.model, {
     classes: params.classNames.length,

@@ -7,12 +7,7 @@ import { decodeSample } from '../data/decode';
 import type { LabelMap } from '../data/decode';
 import { predictImage, scoreImage } from '../eval/sliding-window';
 
-export interface ValidationResult {
-  counts: ClassCounts[];
-  imageCounts: { imageId: number; counts: ClassCounts[] }[];
-  loss: number | null;
-  skipped: { imageId: number; message: string }[];
-}
+import type { ValidationResult } from '../../../src-shared/job-kinds';
 
 /** Full validation images through sliding windows: counts for the split and for each image. */
 export async function validate(

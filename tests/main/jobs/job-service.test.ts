@@ -63,6 +63,7 @@ test('kill -9 of the engine marks its job failed with the reason within seconds'
   });
   assert.ok(Date.now() - killedAt < 5_000, `marked failed after ${Date.now() - killedAt} ms`);
   assert.match(failed.reason ?? '', /killed by signal SIGKILL/);
+  assert.deepEqual(failed.cause, { kind: 'signal', signal: 'SIGKILL' });
 });
 
 test('an error inside the engine fails the job with the engine\'s message, and the next job still runs', async () => {
@@ -73,6 +74,7 @@ test('an error inside the engine fails the job with the engine\'s message, and t
   const failed = await api.invoke('jobs:get', { jobId: bad.id });
   assert.equal(failed.status, 'failed');
   assert.equal(failed.reason, 'Diagnostic failure injected at step 3 (failAtStep).');
+  assert.deepEqual(failed.cause, { kind: 'engine-error', code: 'ENGINE' });
   assert.equal((await api.invoke('jobs:get', { jobId: good.id })).status, 'finished');
 });
 
@@ -83,6 +85,7 @@ test('an engine that stops answering is killed after the heartbeat timeout and i
   const failed = await api.invoke('jobs:get', { jobId: job.id });
   assert.equal(failed.status, 'failed');
   assert.match(failed.reason ?? '', /stopped responding \(no heartbeat/);
+  assert.equal(failed.cause?.kind, 'heartbeat-timeout');
   assert.ok(services.logLines.some((line) => line.includes(`[engine job=${job.id} pid=`) && line.includes('no heartbeat')));
 });
 
@@ -129,6 +132,7 @@ test('a job left running by a crashed app is marked failed at the next start', a
   const job = await api.invoke('jobs:get', { jobId: 'orphan' });
   assert.equal(job.status, 'failed');
   assert.equal(job.reason, 'SegBench stopped while this job was running. Last heartbeat: 2026-01-01T00:01:00Z.');
+  assert.deepEqual(job.cause, { kind: 'owner-gone' });
 });
 
 async function eventuallyAsync<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
@@ -140,3 +144,16 @@ async function eventuallyAsync<T>(check: () => Promise<T | undefined>, timeoutMs
     await new Promise((done) => setTimeout(done, 20));
   }
 }
+
+test('the engine parses job parameters with the schema of their kind and refuses bad ones, naming the field', async () => {
+  const { services } = open();
+  // Written past the typed enqueue, as a corrupted row or an older SegBench would hand them over.
+  const job = services.jobs.enqueue('diagnostic', { steps: 2, stepMs: 10 });
+  await services.jobs.whenDone(job.id);
+  services.db.prepare("INSERT INTO jobs (id, kind, status, params, queue_position, created_at) VALUES ('bad', 'index', 'queued', '{\"datasetId\":\"d\",\"thumbDir\":\"/t\",\"thumbSize\":\"big\",\"items\":[]}', 999, '2026-01-01T00:00:00Z')").run();
+  services.jobs.enqueue('diagnostic', { steps: 1, stepMs: 1 });
+  const failed = await services.jobs.whenDone('bad');
+  assert.equal(failed.status, 'failed');
+  assert.match(failed.reason ?? '', /^Invalid index job parameters: thumbSize: Invalid input: expected number, received string/);
+  assert.deepEqual(failed.cause, { kind: 'engine-error', code: 'VALIDATION' });
+});
