@@ -9,8 +9,21 @@ export const zones = [
   { from: 'src-renderer', forbidden: ['src-main', 'tests', 'bench'], why: 'the renderer talks to main only through src-renderer/api' },
   {
     from: 'src-main/engine',
-    forbidden: ['src-main/app', 'src-main/db', 'src-main/ipc', 'src-main/server', 'src-main/services', 'src-main/cli', 'src-main/jobs', 'src-renderer'],
-    why: 'the engine is plain Node that main forks; it never touches Electron, the database or IPC',
+    forbidden: [
+      'src-main/app',
+      'src-main/db',
+      'src-main/ipc',
+      'src-main/server',
+      'src-main/services',
+      'src-main/cli',
+      'src-main/jobs',
+      'src-main/datasets',
+      'src-main/runs',
+      'src-main/inspect',
+      'src-main/files',
+      'src-renderer',
+    ],
+    why: "the engine is plain Node that main forks; it never touches Electron, the database, IPC or main's services",
   },
   { from: 'src-main', forbidden: ['src-main/engine', 'src-renderer'], why: 'main forks the engine and never imports its code' },
 ];

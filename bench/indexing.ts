@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { runIndexJob } from '../src-main/engine/index/index-job';
 import type { JobContext } from '../src-main/engine/job-context';
-import { runSampleJob } from '../src-main/engine/sample/sample-job';
+import { runSampleJob } from '../src-main/engine/synthetic/sample-job';
 import type { IndexItem } from '../src-shared/indexing';
 import { countMaskValues } from '../src-shared/mask-values';
 

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { linkSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSampleJob } from '../src-main/engine/sample/sample-job';
+import { runSampleJob } from '../src-main/engine/synthetic/sample-job';
 import { launchChromium, startServe } from '../tests/e2e/serve-helper';
 
 const countArg = process.argv.indexOf('--images');

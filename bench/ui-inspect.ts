@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runSampleJob } from '../src-main/engine/sample/sample-job';
+import { runSampleJob } from '../src-main/engine/synthetic/sample-job';
 import { childProcessLauncher } from '../src-main/jobs/child-engine';
 import { createMemoryClient } from '../src-main/ipc/memory-transport';
 import { memoryLogger } from '../src-main/log';

@@ -17,6 +17,30 @@ export type LossName = (typeof lossNames)[number];
  * Everything that defines a training run. Every number has its valid range here, so the CLI, the
  * launch form and the API refuse the same things with the same words.
  */
+/** Every default of the run configuration is written once, in these schemas. */
+const optimizerSchema = z.strictObject({
+  name: z.enum(optimizerNames).default('adam'),
+  lr: z.number().min(1e-6).max(1).default(1e-3),
+  weightDecay: z.number().min(0).max(1).default(0),
+  momentum: z.number().min(0).max(0.999).default(0.9),
+});
+
+const augmentSchema = z
+  .strictObject({
+    flips: z.boolean().default(true),
+    rot90: z.boolean().default(true),
+    scaleMin: z.number().min(0.5).max(2).default(1),
+    scaleMax: z.number().min(0.5).max(2).default(1),
+    colorJitter: z.number().min(0).max(0.5).default(0),
+  })
+  .refine((a) => a.scaleMin <= a.scaleMax, { message: 'scaleMin must not exceed scaleMax' });
+
+/** The defaults of the groups the launch form edits field by field, read from the schemas above. */
+export const configDefaults = {
+  optimizer: optimizerSchema.parse({}),
+  augment: augmentSchema.parse({}),
+};
+
 export const runConfigSchema = z.strictObject({
   datasetId: z.string().min(1),
   name: z.string().trim().max(80).optional(),
@@ -40,15 +64,8 @@ export const runConfigSchema = z.strictObject({
       labelSmoothing: z.number().min(0).max(0.5).default(0),
       focalGamma: z.number().min(0).max(5).default(2),
     })
-    .default({ name: 'ce', classWeights: 'none', labelSmoothing: 0, focalGamma: 2 }),
-  optimizer: z
-    .strictObject({
-      name: z.enum(optimizerNames).default('adam'),
-      lr: z.number().min(1e-6).max(1).default(1e-3),
-      weightDecay: z.number().min(0).max(1).default(0),
-      momentum: z.number().min(0).max(0.999).default(0.9),
-    })
-    .default({ name: 'adam', lr: 1e-3, weightDecay: 0, momentum: 0.9 }),
+    .prefault({}),
+  optimizer: optimizerSchema.prefault({}),
   schedule: z
     .strictObject({
       name: z.enum(scheduleNames).default('constant'),
@@ -58,23 +75,14 @@ export const runConfigSchema = z.strictObject({
       minLr: z.number().min(0).max(1).default(0),
       patience: z.number().int().min(1).max(100).default(3),
     })
-    .default({ name: 'constant', warmupEpochs: 0, stepEvery: 10, gamma: 0.1, minLr: 0, patience: 3 }),
+    .prefault({}),
   /** Clip gradients to this global norm; null leaves them. */
   gradClipNorm: z.number().min(0.01).max(1000).nullable().default(null),
   /** Apply the optimizer every N batches with the summed gradients. */
   accumulate: z.number().int().min(1).max(16).default(1),
   /** Stop when validation mIoU has not improved for this many epochs; null trains all epochs. */
   earlyStoppingPatience: z.number().int().min(1).max(200).nullable().default(null),
-  augment: z
-    .strictObject({
-      flips: z.boolean().default(true),
-      rot90: z.boolean().default(true),
-      scaleMin: z.number().min(0.5).max(2).default(1),
-      scaleMax: z.number().min(0.5).max(2).default(1),
-      colorJitter: z.number().min(0).max(0.5).default(0),
-    })
-    .refine((a) => a.scaleMin <= a.scaleMax, { message: 'scaleMin must not exceed scaleMax' })
-    .default({ flips: true, rot90: true, scaleMin: 1, scaleMax: 1, colorJitter: 0 }),
+  augment: augmentSchema.prefault({}),
   sampler: z
     .strictObject({
       kind: z.enum(['uniform', 'weighted']).default('uniform'),
@@ -84,7 +92,7 @@ export const runConfigSchema = z.strictObject({
       weightsFromRun: z.string().min(1).optional(),
       samplesPerEpoch: z.number().int().min(1).max(1_000_000).optional(),
     })
-    .default({ kind: 'uniform' }),
+    .prefault({}),
   /** Minority replication: images rich in chosen classes are drawn several times per pass. */
   replicate: replicationSchema.nullable().default(null),
   /** Minority-centred crops: a share of crops centred on a pixel of chosen classes. */

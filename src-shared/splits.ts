@@ -3,13 +3,21 @@ import { z } from './zod';
 export const splitNames = ['train', 'val', 'test'] as const;
 export type SplitName = (typeof splitNames)[number];
 
+/** The split a new dataset gets, and what the Splits tab starts from: the one place it is written. */
+export const defaultSplit: { seed: number; train: number; val: number; test: number; groupPattern?: string; duplicateThreshold?: number } = {
+  seed: 42,
+  train: 0.8,
+  val: 0.2,
+  test: 0,
+};
+
 export const splitRequestSchema = z
   .strictObject({
     datasetId: z.string().min(1),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(defaultSplit.seed),
     train: z.number().min(0).max(1),
     val: z.number().min(0).max(1),
-    test: z.number().min(0).max(1).default(0),
+    test: z.number().min(0).max(1).default(defaultSplit.test),
     /**
      * A regular expression with one capture group over the file stem: images whose captures are
      * equal form one group and land in one split (`^(tile\d+)_` keeps tile1_* together).

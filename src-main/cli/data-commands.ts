@@ -11,6 +11,7 @@ import type { AppServices } from '../services/app-services';
 import { openServices } from './open-services';
 import { progressPrinter } from './progress';
 import { findDataset } from './train';
+import { defaultSplit } from '../../src-shared/splits';
 
 const pct = (v: number, total: number) => (total > 0 ? `${((v / total) * 100).toFixed(1)}%` : '-');
 const out = (text: string) => void process.stdout.write(`${text}\n`);
@@ -81,7 +82,7 @@ export async function duplicatesCommand(args: string[]): Promise<void> {
     await api.invoke('datasets:findDuplicates', { datasetId });
     await settle(services, 'hashing');
     if (values.resplit) {
-      const config = (await api.invoke('datasets:get', { datasetId })).splitConfig ?? { seed: 42, train: 0.8, val: 0.2, test: 0 };
+      const config = (await api.invoke('datasets:get', { datasetId })).splitConfig ?? defaultSplit;
       await api.invoke('datasets:split', { datasetId, seed: config.seed, train: config.train, val: config.val, test: config.test, ...(config.groupPattern ? { groupPattern: config.groupPattern } : {}), duplicateThreshold: threshold });
     }
     const report = await api.invoke('datasets:duplicates', { datasetId, threshold });

@@ -25,6 +25,7 @@ import { datasetDetail, datasetSummary, parseClasses } from './dataset-queries';
 import { describeEmptyScan, scanFolders } from './scan';
 import type { ScanResult } from './scan';
 import type { TypedJob } from '../jobs/job-service';
+import { defaultSplit } from '../../src-shared/splits';
 
 export interface DatasetServiceOptions {
   db: Db;
@@ -37,7 +38,6 @@ export interface DatasetServiceOptions {
 }
 
 export const thumbSize = 192;
-const defaultSplit = { seed: 42, train: 0.8, val: 0.2, test: 0 };
 
 /**
  * The dataset catalogue: import (pair, then index in the engine), incremental re-index, classes

@@ -16,6 +16,7 @@ import type { JobService } from '../jobs/job-service';
 import { datasetSummary, parseClasses } from './dataset-queries';
 import type { DatasetService } from './dataset-service';
 import type { TypedJob } from '../jobs/job-service';
+import { defaultSplit } from '../../src-shared/splits';
 
 export interface DerivedServiceOptions {
   db: Db;
@@ -194,7 +195,7 @@ export class DerivedService {
       const total = images.length;
       // Splits come from the sources; with no validation image the default split is made after indexing.
       if (counts.val > 0 || counts.train === total) {
-        statements.datasetSetSplitConfig.run({ id, split_config: JSON.stringify({ seed: 42, train: counts.train / total, val: counts.val / total, test: counts.test / total }) });
+        statements.datasetSetSplitConfig.run({ id, split_config: JSON.stringify({ seed: defaultSplit.seed, train: counts.train / total, val: counts.val / total, test: counts.test / total }) });
       }
     })();
     const params: DeriveJobParams = { datasetId: id, items };

@@ -9,7 +9,7 @@ import { JobCancelled } from './job-context';
 import type { JobContext } from './job-context';
 import { runDiagnostic } from './diagnostic';
 import { runIndexJob } from './index/index-job';
-import { runSampleJob } from './sample/sample-job';
+import { runSampleJob } from './synthetic/sample-job';
 import { runTrainJob } from './train/train-job';
 import { runEvalJob } from './eval/eval-job';
 import { runPredictJob } from './eval/predict-job';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ignoreClassIndex } from '../../src-shared/classes';
 import { drawWeight, exposure } from '../../src-shared/recipes';
 import type { RecipePreview } from '../../src-shared/recipes';
+import { assertNever } from '../../src-shared/engine-protocol';
 import type { EngineData, EngineResources, EpochReport } from '../../src-shared/engine-protocol';
 import { ApiError } from '../../src-shared/errors';
 import { summarize } from '../../src-shared/metrics';
@@ -362,7 +363,11 @@ export class RunService {
         statements.eventPut.run(runId, now, data.level, data.message);
         break;
       case 'indexed':
+      case 'hashed':
+        // Other job kinds' data; a train job never sends it.
         return;
+      default:
+        assertNever(data, 'engine data');
     }
     this.announce(runId);
   }

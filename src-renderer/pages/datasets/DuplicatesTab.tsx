@@ -7,6 +7,7 @@ import { useApi, useFileUrl } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { errorText } from '../../hooks/useDataset';
 import { useJobs } from '../../hooks/useJobs';
+import { defaultSplit } from '../../../src-shared/splits';
 
 /**
  * Near-duplicates: compute signatures (an engine job with progress), group at a similarity
@@ -37,7 +38,7 @@ export function DuplicatesTab({ dataset }: { dataset: DatasetDetail }) {
       const job = await api.invoke('datasets:findDuplicates', { datasetId: dataset.id });
       if (!job) setNote('Every image already has a current signature.');
     });
-  const config = dataset.splitConfig ?? { seed: 42, train: 0.8, val: 0.2, test: 0 };
+  const config = dataset.splitConfig ?? defaultSplit;
   const resplit = () =>
     act(async () => {
       await api.invoke('datasets:split', {

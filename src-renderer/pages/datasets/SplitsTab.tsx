@@ -5,11 +5,12 @@ import { ErrorNote } from '../../components/ErrorNote';
 import { useApi } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { errorText } from '../../hooks/useDataset';
+import { defaultSplit } from '../../../src-shared/splits';
 
 /** Random or grouped train/val/test split, with a preview of the groups the pattern makes. */
 export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
   const api = useApi();
-  const config = dataset.splitConfig ?? { seed: 42, train: 0.8, val: 0.2, test: 0 };
+  const config = dataset.splitConfig ?? defaultSplit;
   const [train, setTrain] = useState(String(Math.round(config.train * 100)));
   const [val, setVal] = useState(String(Math.round(config.val * 100)));
   const [test, setTest] = useState(String(Math.round(config.test * 100)));

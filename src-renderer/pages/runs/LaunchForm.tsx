@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
 import { classWeightModes } from '../../../src-shared/class-weights';
-import { inputSizeProblem, lossNames, modelNames, optimizerNames, runConfigSchema, scheduleNames } from '../../../src-shared/run-config';
+import { configDefaults, inputSizeProblem, lossNames, modelNames, optimizerNames, runConfigSchema, scheduleNames } from '../../../src-shared/run-config';
 import type { RunConfigInput } from '../../../src-shared/run-config';
 import { formatDuration } from '../../../src-shared/jobs';
 import { backendChoices } from '../../../src-shared/settings';
@@ -184,7 +184,7 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
             ))}
           </select>,
         )}
-        {field('Learning rate (1e-6 to 1)', 'optimizer.lr', <input type="number" step="any" value={form.optimizer?.lr ?? 0.001} onChange={(e) => set({ optimizer: { ...form.optimizer, lr: num(e.target.value) } })} data-testid="form-lr" />)}
+        {field('Learning rate (1e-6 to 1)', 'optimizer.lr', <input type="number" step="any" value={form.optimizer?.lr ?? configDefaults.optimizer.lr} onChange={(e) => set({ optimizer: { ...form.optimizer, lr: num(e.target.value) } })} data-testid="form-lr" />)}
         {field(
           'Schedule',
           'schedule.name',
@@ -222,15 +222,15 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
       </div>
       <div className="row">
         <label className="check">
-          <input type="checkbox" checked={form.augment?.flips ?? true} onChange={(e) => set({ augment: { ...form.augment, flips: e.target.checked } })} /> Flips
+          <input type="checkbox" checked={form.augment?.flips ?? configDefaults.augment.flips} onChange={(e) => set({ augment: { ...form.augment, flips: e.target.checked } })} /> Flips
         </label>
         <label className="check">
-          <input type="checkbox" checked={form.augment?.rot90 ?? true} onChange={(e) => set({ augment: { ...form.augment, rot90: e.target.checked } })} /> Rotate by 90°
+          <input type="checkbox" checked={form.augment?.rot90 ?? configDefaults.augment.rot90} onChange={(e) => set({ augment: { ...form.augment, rot90: e.target.checked } })} /> Rotate by 90°
         </label>
         <label className="check">
           <input
             type="checkbox"
-            checked={(form.augment?.scaleMax ?? 1) > 1}
+            checked={(form.augment?.scaleMax ?? configDefaults.augment.scaleMax) > 1}
             onChange={(e) => set({ augment: { ...form.augment, scaleMin: e.target.checked ? 0.5 : 1, scaleMax: e.target.checked ? 2 : 1 } })}
           />{' '}
           Random scale 0.5-2.0

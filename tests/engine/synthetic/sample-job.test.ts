@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import type { JobContext } from '../../../src-main/engine/job-context';
-import { runSampleJob } from '../../../src-main/engine/sample/sample-job';
+import { runSampleJob } from '../../../src-main/engine/synthetic/sample-job';
 import { findPreset, hexToValue } from '../../../src-shared/classes';
 import { tempDir } from '../../helpers/services';
 

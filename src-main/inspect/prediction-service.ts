@@ -8,7 +8,7 @@ import type { Statements } from '../db/statements';
 import { parseClasses } from '../datasets/dataset-queries';
 import { imageExtensions } from '../datasets/pairing';
 import type { JobService } from '../jobs/job-service';
-import type { RunService } from './run-service';
+import type { RunService } from '../runs/run-service';
 import { resultOf } from '../jobs/job-service';
 import type { TypedJob } from '../jobs/job-service';
 

@@ -13,7 +13,7 @@ import type { DerivedService } from '../datasets/derived-service';
 import type { JobService } from '../jobs/job-service';
 import { listImageFiles } from './prediction-service';
 import type { PredictionService } from './prediction-service';
-import type { RunService } from './run-service';
+import type { RunService } from '../runs/run-service';
 
 interface SetRow {
   id: number;
