@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   // Tiles 1-6 train, 7-8 validate: the split of ENGINE_NOTES' PyTorch anchor.
   services.db.prepare("UPDATE images SET split = CASE WHEN stem GLOB 'tile[78]_*' THEN 'val' ELSE 'train' END WHERE dataset_id = ?").run(dataset.id);
   const started = Date.now();
-  const run = services.runs.start({
+  const run = await services.api.invoke('runs:start', {
     datasetId: dataset.id,
     backend: 'auto',
     model: 'unet',

@@ -49,7 +49,7 @@ async function engineKillRun(): Promise<Record<string, number | string>> {
   const datasetId = await imported;
   await services.jobs.whenIdle();
   const epochs = Math.max(30, engineKills * 3);
-  let run = services.runs.start({ datasetId, backend: 'wasm', model: 'unet', modelOptions: { depth: 2, width: 4 }, inputSize: 32, batchSize: 2, epochs, stepsPerEpoch: 6 });
+  let run = await services.api.invoke('runs:start', { datasetId, backend: 'wasm', model: 'unet', modelOptions: { depth: 2, width: 4 }, inputSize: 32, batchSize: 2, epochs, stepsPerEpoch: 6 });
   let kills = 0;
   let refusedResumes = 0;
   const killMoments: number[] = [];
@@ -76,12 +76,12 @@ async function engineKillRun(): Promise<Record<string, number | string>> {
     await services.jobs.whenDone(job.id);
     const after = services.runs.get(run.id);
     try {
-      run = services.runs.resume(run.id);
+      run = await services.api.invoke('runs:resume', { runId: run.id });
     } catch (error) {
       if (after.status !== 'finished') {
         refusedResumes += 1;
         process.stderr.write(`resume refused after kill ${kills} (run ${after.status}): ${(error as Error).message}\n`);
-        if (/no checkpoint/.test((error as Error).message)) run = services.runs.start({ datasetId, backend: 'wasm', model: 'unet', modelOptions: { depth: 2, width: 4 }, inputSize: 32, batchSize: 2, epochs, stepsPerEpoch: 6 });
+        if (/no checkpoint/.test((error as Error).message)) run = await services.api.invoke('runs:start', { datasetId, backend: 'wasm', model: 'unet', modelOptions: { depth: 2, width: 4 }, inputSize: 32, batchSize: 2, epochs, stepsPerEpoch: 6 });
       }
     }
     process.stderr.write(`engine kill ${kills}/${engineKills} after ${wait} ms: run was ${after.status} at epoch ${after.epochsDone}\n`);

@@ -110,6 +110,10 @@ export const methods = {
     request: z.strictObject({ runId: z.string().min(1), imagesDir: z.string().min(1), outDir: z.string().min(1), checkpoint: z.enum(['best', 'last']).default('best') }),
     response: returns<Job>(),
   },
+  'runs:evaluate': {
+    request: z.strictObject({ runId: z.string().min(1), split: z.enum(['train', 'val', 'test']).default('val'), checkpoint: z.enum(['best', 'last']).default('best') }),
+    response: returns<Job>(),
+  },
   'runs:predictSplit': { request: predictSplitSchema, response: returns<{ written: number; skipped: number }>() },
   'samples:predictions': { request: runIdRequestSchema, response: returns<PredictionSummary>() },
   'samples:confusionImages': { request: confusionImagesSchema, response: returns<ImageShare[]>() },

@@ -6,7 +6,6 @@ import type { MergePreview, MergeRequestInput, PseudoLabelSet } from '../../src-
 import { defaultDuplicateThreshold } from '../../src-shared/duplicates';
 import { ApiError } from '../../src-shared/errors';
 import type { Job } from '../../src-shared/jobs';
-import { createMemoryClient } from '../ipc/memory-transport';
 import type { AppServices } from '../services/app-services';
 import { openServices } from './open-services';
 import { progressPrinter } from './progress';
@@ -49,8 +48,9 @@ export async function mergeCommand(args: string[]): Promise<void> {
   }
   const services = openServices(values['data-dir']);
   try {
-    const api = createMemoryClient(services);
-    const request: MergeRequestInput = { ...spec, sources: (spec.sources ?? []).map((s) => ({ datasetId: findDataset(services, s.dataset), mapping: s.mapping ?? {} })) };
+    const { api } = services;
+    const sources = await Promise.all((spec.sources ?? []).map(async (s) => ({ datasetId: await findDataset(services, s.dataset), mapping: s.mapping ?? {} })));
+    const request: MergeRequestInput = { ...spec, sources };
     const preview = await api.invoke('datasets:mergePreview', request);
     if (values.preview) {
       if (values.json) out(JSON.stringify(preview, null, 2));
@@ -77,8 +77,8 @@ export async function duplicatesCommand(args: string[]): Promise<void> {
   const threshold = values.threshold === undefined ? defaultDuplicateThreshold : Number(values.threshold);
   const services = openServices(values['data-dir']);
   try {
-    const api = createMemoryClient(services);
-    const datasetId = findDataset(services, values.dataset);
+    const { api } = services;
+    const datasetId = await findDataset(services, values.dataset);
     await api.invoke('datasets:findDuplicates', { datasetId });
     await settle(services, 'hashing');
     if (values.resplit) {
@@ -108,7 +108,7 @@ export async function pseudoCommand(args: string[]): Promise<void> {
   if (!values.run || !values.images) throw new ApiError('VALIDATION', '--run ID and --images DIR are required.');
   const services = openServices(values['data-dir']);
   try {
-    const api = createMemoryClient(services);
+    const { api } = services;
     const started = await api.invoke('pseudo:start', { runId: values.run, imagesDir: resolve(values.images) });
     await settle(services, 'predicting');
     await new Promise((done) => setImmediate(done));

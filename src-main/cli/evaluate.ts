@@ -9,12 +9,12 @@ import { progressPrinter } from './progress';
 import { resultOf } from '../jobs/job-service';
 import type { TypedJob } from '../jobs/job-service';
 
-async function finish<K extends JobKind>(services: AppServices, job: TypedJob<K>, label: string): Promise<TypedJob<K>> {
+async function finish<K extends JobKind>(services: AppServices, kind: K, job: Job, label: string): Promise<TypedJob<K>> {
   const print = progressPrinter(label);
   const unsubscribe = services.events.onAny((event, payload) => {
     if (event === 'job:update' && (payload as Job).id === job.id) print(payload as Job);
   });
-  const done = await services.jobs.whenDoneOf(job.kind, job.id);
+  const done = await services.jobs.whenDoneOf(kind, job.id);
   unsubscribe();
   if (done.status !== 'finished') throw new ApiError('ENGINE', `${label} did not finish: ${done.reason ?? done.status}`);
   return done;
@@ -37,8 +37,9 @@ export async function evalCommand(args: string[]): Promise<void> {
   if (split !== 'val' && split !== 'test') throw new ApiError('VALIDATION', `--split must be val or test; got "${split}".`);
   const services = openServices(values['data-dir']);
   try {
-    const detail = services.runs.get(values.run);
-    const job = await finish(services, services.runs.evaluate(values.run, split, checkpointOf(values.checkpoint)), 'evaluating');
+    const detail = await services.api.invoke('runs:get', { runId: values.run });
+    const started = await services.api.invoke('runs:evaluate', { runId: values.run, split, checkpoint: checkpointOf(values.checkpoint) });
+    const job = await finish(services, 'eval', started, 'evaluating');
     const result = resultOf(job);
     const summary = summarize(result.counts);
     if (values.json) {
@@ -64,7 +65,8 @@ export async function predictCommand(args: string[]): Promise<void> {
   if (!values.run || !values.images || !values.out) throw new ApiError('VALIDATION', '--run ID, --images DIR and --out DIR are required.');
   const services = openServices(values['data-dir']);
   try {
-    const job = await finish(services, services.predictions.predictFolder(values.run, resolve(values.images), resolve(values.out), checkpointOf(values.checkpoint)), 'predicting');
+    const started = await services.api.invoke('runs:predictFolder', { runId: values.run, imagesDir: resolve(values.images), outDir: resolve(values.out), checkpoint: checkpointOf(values.checkpoint) });
+    const job = await finish(services, 'predict', started, 'predicting');
     const result = resultOf(job);
     process.stdout.write(`Wrote ${result.written} prediction(s) to ${resolve(values.out)} (<name>_index.png and <name>_color.png).\n`);
     for (const s of result.skipped) process.stdout.write(`  skipped ${s.image}: ${s.message}\n`);

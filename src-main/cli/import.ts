@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
 import { basename, resolve } from 'node:path';
-import { importRequestSchema } from '../../src-shared/datasets';
 import { ApiError } from '../../src-shared/errors';
-import { parseOrThrow } from '../../src-shared/validation';
 import type { AppServices } from '../services/app-services';
 import { defaultSampleOptions } from '../datasets/sample-dataset';
 import { openServices } from './open-services';
@@ -41,23 +39,20 @@ export async function importCommand(args: string[]): Promise<void> {
     strict: true,
   });
   if (!values.images) throw new ApiError('VALIDATION', '--images DIR is required: the folder of images (and masks, when they share it).');
-  const request = parseOrThrow(
-    importRequestSchema,
-    {
-      name: values.name ?? basename(resolve(values.images, values.images.endsWith('images') ? '..' : '.')),
-      imagesDir: values.images,
-      masksDir: values.masks,
-      preset: values.preset ?? 'auto',
-    },
-    'import options',
-  );
+  const request = {
+    name: values.name ?? basename(resolve(values.images, values.images.endsWith('images') ? '..' : '.')),
+    imagesDir: values.images,
+    ...(values.masks !== undefined && { masksDir: values.masks }),
+    preset: values.preset ?? 'auto',
+  };
   const services = openServices(values['data-dir']);
   try {
-    const existing = services.datasets.list().find((d) => d.name.toLowerCase() === request.name.toLowerCase());
-    const summary = existing ? await services.datasets.reindex(existing.id) : await services.datasets.import(request);
+    const { api } = services;
+    const existing = (await api.invoke('datasets:list', {})).find((d) => d.name.toLowerCase() === request.name.toLowerCase());
+    const summary = existing ? await api.invoke('datasets:reindex', { datasetId: existing.id }) : await api.invoke('datasets:import', request);
     if (existing && !values.json) process.stderr.write(`"${existing.name}" exists: re-indexing new and changed files only.\n`);
     await runJobs(services, 'indexing');
-    const detail = services.datasets.get(summary.id);
+    const detail = await api.invoke('datasets:get', { datasetId: summary.id });
     process.stdout.write(values.json ? `${JSON.stringify(detail, null, 2)}\n` : `${formatImportReport(detail)}\n`);
     if (detail.state !== 'ready') process.exitCode = 1;
   } finally {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ApiError } from '../../src-shared/errors';
-import type { Job } from '../../src-shared/jobs';
 import { summarize } from '../../src-shared/metrics';
 import type { RunConfigInput } from '../../src-shared/run-config';
 import type { RunDetail, RunSummary } from '../../src-shared/runs';
@@ -26,10 +25,11 @@ export function formatRunSummary(detail: RunDetail): string {
   return lines.join('\n');
 }
 
-export function findDataset(services: AppServices, nameOrId: string): string {
-  const match = services.datasets.list().find((d) => d.id === nameOrId || d.name.toLowerCase() === nameOrId.toLowerCase());
+export async function findDataset(services: AppServices, nameOrId: string): Promise<string> {
+  const datasets = await services.api.invoke('datasets:list', {});
+  const match = datasets.find((d) => d.id === nameOrId || d.name.toLowerCase() === nameOrId.toLowerCase());
   if (!match) {
-    const known = services.datasets.list().map((d) => `"${d.name}"`);
+    const known = datasets.map((d) => `"${d.name}"`);
     throw new ApiError('NOT_FOUND', `No dataset "${nameOrId}". ${known.length ? `Known: ${known.join(', ')}.` : 'Import one with `segbench import` or `segbench sample`.'}`);
   }
   return match.id;
@@ -96,10 +96,11 @@ export async function trainCommand(args: string[]): Promise<void> {
     strict: true,
   });
   const services = openServices(values['data-dir']);
+  const { api } = services;
   try {
     let run: RunSummary;
     if (values.resume) {
-      run = services.runs.resume(values.resume);
+      run = await api.invoke('runs:resume', { runId: values.resume });
     } else {
       if (!values.dataset) throw new ApiError('VALIDATION', '--dataset NAME is required (or --resume RUN to continue a run).');
       let fromFile: Partial<RunConfigInput> = {};
@@ -112,7 +113,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       }
       const config: RunConfigInput = {
         ...fromFile,
-        datasetId: findDataset(services, values.dataset),
+        datasetId: await findDataset(services, values.dataset),
         ...(values.model !== undefined && { model: values.model as RunConfigInput['model'] }),
         ...(values.epochs !== undefined && { epochs: int('--epochs', values.epochs) }),
         ...(values.size !== undefined && { inputSize: int('--size', values.size) }),
@@ -140,32 +141,40 @@ export async function trainCommand(args: string[]): Promise<void> {
           ...(values['distill-matrix'] !== undefined && { matrix: readMatrix(values['distill-matrix']) }),
         };
       }
-      run = services.runs.start(config);
+      run = await api.invoke('runs:start', config);
     }
     const log = (text: string): void => void process.stderr.write(`${text}\n`);
     log(`Run ${run.id} "${run.name}" queued.`);
     if (!services.jobs.ownsQueue) log(`${services.jobs.queueHolder() ?? 'Another SegBench process'} runs this data directory's jobs; it trains this run, and this command follows it.`);
     const print = progressPrinter('training');
     let epochsShown = 0;
-    const unsubscribe = services.events.onAny((event, payload) => {
-      if (event === 'job:update' && (payload as Job).id === services.runs.get(run.id).jobId) print(payload as Job);
-      if (event !== 'run:update' || (payload as RunSummary).id !== run.id) return;
-      const detail = services.runs.get(run.id);
+    // Epoch lines in order: each run update reads the run once the previous read has printed.
+    let printing = Promise.resolve();
+    const showEpochs = async (): Promise<void> => {
+      const detail = await api.invoke('runs:get', { runId: run.id });
       for (const e of detail.epochHistory.filter((x) => x.epoch > epochsShown)) {
         log(`epoch ${e.epoch}/${detail.epochs}: train loss ${fmt(e.trainLoss, 4)}, val loss ${fmt(e.valLoss, 4)}, mIoU ${fmt(e.miou)}${e.isBest ? ' (best)' : ''}, ${fmt(e.imagesPerSecond, 1)} img/s, data wait ${fmt((e.dataWait ?? 0) * 100, 1)}%, ${fmt(e.seconds, 1)} s`);
         epochsShown = e.epoch;
       }
+    };
+    const stopJobs = api.on('job:update', (job) => {
+      if (job.id === run.jobId) print(job);
+    });
+    const stopRuns = api.on('run:update', (summary) => {
+      if (summary.id === run.id) printing = printing.then(showEpochs, showEpochs);
     });
     const interrupt = (): void => {
       log(`\nStopping; continue later with: segbench train --resume ${run.id}`);
-      void services.runs.stop(run.id).catch(() => undefined);
+      void api.invoke('runs:stop', { runId: run.id }).catch(() => undefined);
     };
     process.once('SIGINT', interrupt);
-    const jobId = services.runs.get(run.id).jobId;
-    if (jobId) await services.jobs.whenDone(jobId);
+    if (run.jobId) await services.jobs.whenDone(run.jobId);
     process.off('SIGINT', interrupt);
-    unsubscribe();
-    const detail = services.runs.get(run.id);
+    stopJobs();
+    stopRuns();
+    await printing;
+    await showEpochs();
+    const detail = await api.invoke('runs:get', { runId: run.id });
     process.stdout.write(values.json ? `${JSON.stringify(jsonSummary(detail), null, 2)}\n` : `${formatRunSummary(detail)}\n`);
     if (detail.status !== 'finished') process.exitCode = 1;
   } finally {

@@ -3,12 +3,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ignoreLabel } from '../../src-shared/class-weights';
 import type { ClassDef } from '../../src-shared/classes';
-import { mergeRequestSchema, resolveMapping } from '../../src-shared/derived';
-import type { DeriveItem, DeriveJobParams, MergePreview, MergeRequestInput } from '../../src-shared/derived';
+import { resolveMapping } from '../../src-shared/derived';
+import type { DeriveItem, DeriveJobParams, MergePreview, MergeRequest } from '../../src-shared/derived';
 import type { DatasetSummary } from '../../src-shared/datasets';
 import { ApiError } from '../../src-shared/errors';
 import type { SplitName } from '../../src-shared/splits';
-import { parseOrThrow } from '../../src-shared/validation';
 import type { Db } from '../db/connection';
 import { effectiveMaskPath } from '../db/dataset-statements';
 import type { Statements } from '../db/statements';
@@ -62,11 +61,11 @@ export class DerivedService {
   }
 
   /** The class distribution before and after a merge, and what each source contributes. */
-  mergePreview(input: MergeRequestInput): MergePreview {
+  mergePreview(input: MergeRequest): MergePreview {
     return this.planMerge(input).preview;
   }
 
-  merge(input: MergeRequestInput): DatasetSummary {
+  merge(input: MergeRequest): DatasetSummary {
     const plan = this.planMerge(input);
     const { preview, request } = plan;
     if (preview.emptyClasses.length > 0) {
@@ -85,8 +84,8 @@ export class DerivedService {
     return this.create(request.name, { kind: 'merge', request }, classes, images);
   }
 
-  private planMerge(input: MergeRequestInput) {
-    const request = parseOrThrow(mergeRequestSchema, input, 'merge');
+  /** The request was parsed at the API boundary (the dispatcher), with mergeRequestSchema. */
+  private planMerge(request: MergeRequest) {
     const { statements } = this.options;
     const targets = request.classes.map((c) => c.name);
     const duplicateTarget = targets.find((t, i) => targets.indexOf(t) !== i);

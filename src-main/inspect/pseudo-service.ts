@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { basename, extname, isAbsolute, join } from 'node:path';
 import type { ClassDef } from '../../src-shared/classes';
-import { confidenceLevels, keptShares, pseudoSaveSchema, pseudoStartSchema } from '../../src-shared/derived';
-import type { PseudoLabelSet } from '../../src-shared/derived';
+import { confidenceLevels, keptShares } from '../../src-shared/derived';
+import type { PseudoLabelSet , pseudoSaveSchema, pseudoStartSchema } from '../../src-shared/derived';
 import type { DatasetSummary } from '../../src-shared/datasets';
 import { ApiError } from '../../src-shared/errors';
-import { parseOrThrow } from '../../src-shared/validation';
+import type { z } from 'zod';
 import type { Db } from '../db/connection';
 import type { Statements } from '../db/statements';
 import { parseClasses } from '../datasets/dataset-queries';
@@ -51,8 +51,8 @@ export class PseudoLabelService {
     },
   ) {}
 
-  start(input: unknown): PseudoLabelSet {
-    const request = parseOrThrow(pseudoStartSchema, input, 'pseudo-label request');
+  /** The request was parsed at the API boundary (the dispatcher), with pseudoStartSchema. */
+  start(request: z.output<typeof pseudoStartSchema>): PseudoLabelSet {
     if (!isAbsolute(request.imagesDir)) throw new ApiError('VALIDATION', 'The images folder must be an absolute path.');
     const { row, train } = this.options.runs.trainParams(request.runId);
     if (!existsSync(join(train.runDir, request.checkpoint, 'checkpoint.json'))) {
@@ -105,8 +105,7 @@ export class PseudoLabelService {
   }
 
   /** Saves a finished set at a threshold as a new dataset (all images in the training split). */
-  save(input: unknown): DatasetSummary {
-    const request = parseOrThrow(pseudoSaveSchema, input, 'pseudo-label save');
+  save(request: z.output<typeof pseudoSaveSchema>): DatasetSummary {
     const set = this.get(request.setId);
     const row = this.rows(request.setId)[0]!;
     if (set.status !== 'finished' || !set.histogram || !row.images) {

@@ -8,12 +8,11 @@ import { assertNever } from '../../src-shared/engine-protocol';
 import type { EngineData, EngineResources, EpochReport } from '../../src-shared/engine-protocol';
 import { ApiError } from '../../src-shared/errors';
 import { summarize } from '../../src-shared/metrics';
-import { inputSizeProblem, runConfigSchema } from '../../src-shared/run-config';
-import type { RunConfigInput, RunStatus } from '../../src-shared/run-config';
+import { inputSizeProblem } from '../../src-shared/run-config';
+import type { RunConfig, RunStatus } from '../../src-shared/run-config';
 import { lttb } from '../../src-shared/lttb';
 import type { RunDetail, RunSummary, StepPoint } from '../../src-shared/runs';
 import type { EstimateResult, EvalJobParams, TrainItem, TrainJobParams } from '../../src-shared/training';
-import { parseOrThrow } from '../../src-shared/validation';
 import type { Db } from '../db/connection';
 import { effectiveMaskPath } from '../db/dataset-statements';
 import type { RunRow } from '../db/run-statements';
@@ -124,7 +123,7 @@ export class RunService {
     return row;
   }
 
-  start(input: RunConfigInput, hooks: RunStartHooks = {}): RunSummary {
+  start(input: RunConfig, hooks: RunStartHooks = {}): RunSummary {
     const { statements } = this.options;
     const prepared = this.prepare(input);
     const id = randomUUID();
@@ -157,7 +156,7 @@ export class RunService {
   }
 
   /** A dry run of a launch in the engine: memory, seconds per step and per epoch, validation time. */
-  async estimate(input: RunConfigInput): Promise<EstimateResult> {
+  async estimate(input: RunConfig): Promise<EstimateResult> {
     const prepared = this.prepare(input);
     const valSizes = this.options.db
       .prepare<[string], { width: number; height: number }>("SELECT width, height FROM images WHERE dataset_id = ? AND split = 'val' AND state = 'indexed'")
@@ -184,7 +183,7 @@ export class RunService {
    * What a launch's sampler recipes do before it runs: how many training images replication
    * repeats, and the expected pixel share per class with and without replication and hard-sample weights.
    */
-  recipePreview(input: RunConfigInput): RecipePreview {
+  recipePreview(input: RunConfig): RecipePreview {
     const prepared = this.prepare(input);
     const { config } = prepared;
     const dataset = this.options.statements.datasetById.get(config.datasetId)!;
@@ -204,9 +203,13 @@ export class RunService {
   }
 
   /** Checks a launch against its dataset and resolves what the engine needs; refuses with what to do. */
-  private prepare(input: RunConfigInput) {
+  /**
+   * `input` was parsed at the API boundary with runConfigSchema (the one parse of a config); this
+   * resolves what depends on the database, on a copy.
+   */
+  private prepare(input: RunConfig) {
     const { statements } = this.options;
-    const config = parseOrThrow(runConfigSchema, input, 'run configuration');
+    const config: RunConfig = structuredClone(input);
     if (config.sampler.weightsFromRun) {
       const saved = statements.weightsOfRun.all(config.sampler.weightsFromRun);
       if (saved.length === 0) {

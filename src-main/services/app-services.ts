@@ -3,31 +3,28 @@ import type { SystemInfo } from '../../src-shared/contract';
 import { RunService, sweepDeadTempCheckpoints } from '../runs/run-service';
 import { EvaluationService } from '../runs/evaluation-service';
 import { PredictionService } from '../inspect/prediction-service';
-import { hardestImages, saveHardSampleWeights } from '../inspect/hard-samples';
-import { confusionImages, predictionSummary, reviewQueue } from '../inspect/predictions';
 import { DatasetService } from '../datasets/dataset-service';
 import { RevisionService } from '../datasets/revision-service';
 import { DuplicateService } from '../datasets/duplicate-service';
 import { DerivedService } from '../datasets/derived-service';
 import { PseudoLabelService } from '../inspect/pseudo-service';
-import { duplicateReport } from '../datasets/duplicate-queries';
-import { datasetStats, imageDetail, listImages } from '../datasets/dataset-queries';
 import { SampleDatasets } from '../datasets/sample-dataset';
 import { createFileResolver } from '../files/file-service';
 import type { FileResolver } from '../files/file-service';
-import { openDatabase, schemaVersion } from '../db/connection';
+import { openDatabase } from '../db/connection';
 import type { Db } from '../db/connection';
 import { prepareStatements } from '../db/statements';
 import type { EngineLauncher } from '../jobs/engine-host';
 import { JobService } from '../jobs/job-service';
 import { createDispatcher } from '../ipc/router';
-import type { Dispatch, Handlers } from '../ipc/router';
+import type { Dispatch } from '../ipc/router';
+import { createHandlers } from '../ipc/handlers';
 import type { Logger } from '../log';
 import { ensureDataDir } from './data-dir';
 import { EventBus } from './event-bus';
-import { optionalPackages } from './optional-packages';
 import { SettingsService } from './settings-service';
-import { appVersion } from './version';
+import type { ApiClient } from '../../src-shared/contract';
+import { createMemoryClient } from '../ipc/memory-transport';
 
 export interface AppServicesOptions {
   dataDir: string;
@@ -55,6 +52,8 @@ export interface AppServices {
   readonly revisions: RevisionService;
   readonly files: FileResolver;
   readonly dispatch: Dispatch;
+  /** A client over `dispatch`: how the CLI calls the services, through the same boundary as IPC and WebSocket. */
+  readonly api: ApiClient;
   close(): Promise<void>;
 }
 
@@ -112,81 +111,27 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const holder = jobs.ownsQueue ? null : jobs.queueHolder();
   if (holder) options.logger.warn(`[jobs] ${holder} runs this data directory's jobs; this one shows them live and queues new ones there.`);
 
-  const handlers: Handlers = {
-    'system:info': () => ({
-      appVersion,
-      mode: options.mode,
-      dataDir: options.dataDir,
-      dbPath,
-      schemaVersion: schemaVersion(db),
-      platform: `${process.platform}-${process.arch}`,
-      nodeVersion: process.version,
-      optionalPackages: optionalPackages(),
-    }),
-    'settings:get': () => settings.get(),
-    'settings:update': (patch) => {
-      const next = settings.update(patch);
-      events.emit('settings:changed', next);
-      return next;
-    },
-    'jobs:list': () => jobs.list(),
-    'jobs:get': ({ jobId }) => jobs.get(jobId),
-    'jobs:startDiagnostic': (params) => jobs.enqueue('diagnostic', params),
-    'jobs:cancel': ({ jobId }) => jobs.cancel(jobId),
-    'jobs:move': ({ jobId, direction }) => jobs.move(jobId, direction),
-    'datasets:list': () => datasets.list(),
-    'datasets:scan': ({ imagesDir, masksDir }) => datasets.scan(imagesDir, masksDir),
-    'datasets:import': (request) => datasets.import(request),
-    'datasets:reindex': ({ datasetId }) => datasets.reindex(datasetId),
-    'datasets:get': ({ datasetId }) => datasets.get(datasetId),
-    'datasets:setClasses': ({ datasetId, classes }) => datasets.setClasses(datasetId, classes),
-    'datasets:split': (request) => datasets.split(request),
-    'datasets:stats': ({ datasetId }) => datasetStats(statements, datasets.row(datasetId)),
-    'datasets:images': (request) => {
-      datasets.row(request.datasetId);
-      return listImages(db, request);
-    },
-    'datasets:image': ({ imageId }) => imageDetail(statements, imageId),
-    'datasets:delete': ({ datasetId }) => datasets.delete(datasetId),
-    'datasets:mergePreview': (request) => derived.mergePreview(request),
-    'datasets:merge': (request) => derived.merge(request),
-    'pseudo:start': (request) => pseudo.start(request),
-    'pseudo:list': () => pseudo.list(),
-    'pseudo:save': (request) => pseudo.save(request),
-    'datasets:findDuplicates': ({ datasetId }) => duplicates.find(datasetId),
-    'datasets:duplicates': ({ datasetId, threshold }) => {
-      datasets.row(datasetId);
-      return duplicateReport(db, datasetId, threshold);
-    },
-    'runs:list': () => runs.list(),
-    'runs:get': ({ runId }) => runs.get(runId),
-    'runs:start': (config) => runs.start(config),
-    'runs:stop': ({ runId }) => runs.stop(runId),
-    'runs:resume': ({ runId }) => runs.resume(runId),
-    'runs:delete': ({ runId }) => runs.delete(runId),
-    'runs:steps': ({ runId, maxPoints }) => runs.steps(runId, maxPoints),
-    'runs:update': (patch) => runs.update(patch),
-    'runs:estimate': (config) => runs.estimate(config),
-    'runs:recipePreview': (config) => runs.recipePreview(config),
-    'samples:hardest': (request) => hardestImages(statements, request),
-    'samples:saveWeights': (request) => saveHardSampleWeights(db, statements, runs, request),
-    'runs:predictFolder': ({ runId, imagesDir, outDir, checkpoint }) => predictions.predictFolder(runId, imagesDir, outDir, checkpoint),
-    'runs:predictSplit': ({ runId, split, tta }) => predictions.predictSplit(runId, split, tta),
-    'samples:predictions': ({ runId }) => predictionSummary(statements, runId),
-    'samples:confusionImages': (request) => confusionImages(statements, request),
-    'samples:reviewQueue': (request) => reviewQueue(statements, request),
-    'revisions:list': ({ imageId }) => revisions.list(imageId),
-    'revisions:create': (request) => revisions.create(request),
-    'revisions:undo': ({ imageId }) => revisions.undo(imageId),
-    'revisions:redo': ({ imageId }) => revisions.redo(imageId),
-    'revisions:restore': ({ imageId, revisionId }) => revisions.restore(imageId, revisionId),
-    'datasets:exportCorrected': ({ datasetId, dir }) => revisions.exportCorrected(datasetId, dir),
-    'evals:start': (request) => evaluations.start(request),
-    'evals:list': () => evaluations.list(),
-    'samples:weightSets': () => statements.weightSets.all().map((w) => ({ runId: w.run_id, name: w.name, images: w.n })),
-  };
+  const handlers = createHandlers({
+    mode: options.mode,
+    dataDir: options.dataDir,
+    dbPath,
+    db,
+    statements,
+    events,
+    settings,
+    jobs,
+    datasets,
+    derived,
+    revisions,
+    duplicates,
+    runs,
+    predictions,
+    evaluations,
+    pseudo,
+  });
 
   let closed = false;
+  const dispatch = createDispatcher(handlers, options.logger);
   return {
     dataDir: options.dataDir,
     db,
@@ -198,7 +143,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     predictions,
     revisions,
     files: createFileResolver(statements, options.dataDir),
-    dispatch: createDispatcher(handlers, options.logger),
+    dispatch,
+    api: createMemoryClient({ dispatch, events }),
     async close() {
       if (closed) return;
       closed = true;
