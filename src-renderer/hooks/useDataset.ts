@@ -35,6 +35,4 @@ export function useDataset(datasetId: string): { dataset: DatasetDetail | undefi
   return { dataset, error, reload };
 }
 
-export function errorText(failure: unknown): string {
-  return failure instanceof Error ? failure.message : String(failure);
-}
+export { errorText } from './useAction';

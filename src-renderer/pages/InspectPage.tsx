@@ -7,7 +7,6 @@ import { ErrorNote } from '../components/ErrorNote';
 import { PageHeader } from '../components/PageHeader';
 import { useApi, useFileUrl } from '../hooks/ApiContext';
 import { useApiQuery } from '../hooks/useApiQuery';
-import { errorText } from '../hooks/useDataset';
 import { hrefFor } from '../hooks/useRoute';
 import { ConfusionMatrix } from './inspect/ConfusionMatrix';
 import type { ErrorMode } from './inspect/error-map';
@@ -15,6 +14,7 @@ import { ImageShareList } from './inspect/ImageShareList';
 import { PredictFolder } from './inspect/PredictFolder';
 import { PseudoLabels } from './inspect/PseudoLabels';
 import { SideBySideViewer } from './inspect/SideBySideViewer';
+import { useAction } from '../hooks/useAction';
 
 const shown = 300;
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(3));
@@ -56,19 +56,16 @@ export function InspectPage() {
   const [confidence, setConfidence] = useState(0.9);
   const [queue, setQueue] = useState<ImageShare[] | null>(null);
   const [message, setMessage] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, run: attempt, setError } = useAction();
   const request = { runId: selected, threshold, table, ...(classIndex === null ? {} : { classIndex }) };
   const plain = predictions.data?.runId === selected ? predictions.data.variants.find((v) => v.variant === 'plain' && v.split === 'val') : undefined;
   const tta = predictions.data?.runId === selected ? predictions.data.variants.find((v) => v.variant === 'tta' && v.split === 'val') : undefined;
   const classNames = predictions.data?.classNames ?? result?.classNames ?? [];
 
   const guard = async (work: () => Promise<void>): Promise<void> => {
-    try {
-      setError(null);
+    await attempt(async () => {
       await work();
-    } catch (failure) {
-      setError(errorText(failure));
-    }
+    });
   };
   const rank = () => guard(async () => setResult(await api.invoke('samples:hardest', request)));
   const predict = (variant: 'plain' | 'tta') =>

@@ -3,7 +3,7 @@ import type { EvaluationSummary } from '../../../src-shared/evaluations';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useApi } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
-import { errorText } from '../../hooks/useDataset';
+import { useAction } from '../../hooks/useAction';
 
 const extraScales = [0.75, 1.25, 1.5];
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(3));
@@ -18,14 +18,11 @@ export function EvaluationsSection({ runIds }: { runIds: readonly string[] }) {
   const evaluations = useApiQuery('evals:list', {}, ['evals:changed', 'job:update']);
   const [flips, setFlips] = useState(true);
   const [scales, setScales] = useState<number[]>([]);
-  const [error, setError] = useState<string | null>(null);
+  const { error, run: attempt } = useAction();
   const start = async (): Promise<void> => {
-    try {
-      setError(null);
+    await attempt(async () => {
       await api.invoke('evals:start', { runIds: [...runIds], tta: flips || scales.length > 0 ? { flips, scales } : null });
-    } catch (failure) {
-      setError(errorText(failure));
-    }
+    });
   };
   return (
     <section className="card" data-testid="evaluations">

@@ -5,7 +5,7 @@ import type { ClassDef } from '../../../src-shared/classes';
 import type { DatasetDetail } from '../../../src-shared/datasets';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useApi } from '../../hooks/ApiContext';
-import { errorText } from '../../hooks/useDataset';
+import { useAction } from '../../hooks/useAction';
 
 const unknown = -1;
 
@@ -19,7 +19,7 @@ export function ClassesTab({ dataset }: { dataset: DatasetDetail }) {
   const [classes, setClasses] = useState<ClassDef[]>(dataset.classes);
   const initialOwners = useMemo(() => ownersOf(dataset.classes, dataset), [dataset]);
   const [owners, setOwners] = useState<Map<number, number>>(initialOwners);
-  const [error, setError] = useState<string | null>(null);
+  const { error, run: attempt } = useAction();
   const [saved, setSaved] = useState(false);
   const total = dataset.values.reduce((sum, v) => sum + v.pixels, 0) || 1;
   const kind = dataset.maskKind ?? 'index';
@@ -48,13 +48,10 @@ export function ClassesTab({ dataset }: { dataset: DatasetDetail }) {
       // Values of the preset that this dataset never uses stay with their class.
       values: [...c.values.filter((v) => !found.has(v)), ...[...owners].filter(([, owner]) => owner === i).map(([v]) => v)],
     }));
-    try {
+    await attempt(async () => {
       await api.invoke('datasets:setClasses', { datasetId: dataset.id, classes: next });
-      setError(null);
       setSaved(true);
-    } catch (failure) {
-      setError(errorText(failure));
-    }
+    });
   };
 
   const onePerValue = (): void => {

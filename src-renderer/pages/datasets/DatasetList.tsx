@@ -6,11 +6,11 @@ import { PageHeader } from '../../components/PageHeader';
 import { ProgressBar } from '../../components/ProgressBar';
 import { useApi } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
-import { errorText } from '../../hooks/useDataset';
 import { useJobs } from '../../hooks/useJobs';
 import { hrefFor } from '../../hooks/useRoute';
 import { ImportWizard } from './ImportWizard';
 import { MergeDialog } from './MergeDialog';
+import { useAction } from '../../hooks/useAction';
 
 export function DatasetList() {
   const datasets = useApiQuery('datasets:list', {}, ['dataset:changed']);
@@ -69,14 +69,11 @@ export function DatasetList() {
 
 function DatasetCard({ dataset, progress }: { dataset: DatasetSummary; progress: Parameters<typeof ProgressBar>[0]['progress'] }) {
   const api = useApi();
-  const [error, setError] = useState<string | null>(null);
+  const { error, run: attempt } = useAction();
   const act = async (work: () => Promise<unknown>): Promise<void> => {
-    try {
-      setError(null);
+    await attempt(async () => {
       await work();
-    } catch (failure) {
-      setError(errorText(failure));
-    }
+    });
   };
   const resume = () => act(() => api.invoke('datasets:reindex', { datasetId: dataset.id }));
   const stop = () => act(() => (dataset.indexJobId ? api.invoke('jobs:cancel', { jobId: dataset.indexJobId }) : Promise.resolve()));

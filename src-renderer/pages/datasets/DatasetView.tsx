@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { ErrorNote } from '../../components/ErrorNote';
 import { PageHeader } from '../../components/PageHeader';
 import { useApi } from '../../hooks/ApiContext';
-import { errorText, useDataset } from '../../hooks/useDataset';
+import { useDataset } from '../../hooks/useDataset';
 import { hrefFor, navigate } from '../../hooks/useRoute';
 import { ClassesTab } from './ClassesTab';
 import { DuplicatesTab } from './DuplicatesTab';
@@ -10,6 +10,7 @@ import { ImagesTab } from './ImagesTab';
 import { ReportTab } from './ReportTab';
 import { SplitsTab } from './SplitsTab';
 import { StatsTab } from './StatsTab';
+import { useAction } from '../../hooks/useAction';
 
 const tabs = [
   { id: 'images', label: 'Images' },
@@ -24,7 +25,7 @@ type TabId = (typeof tabs)[number]['id'];
 export function DatasetView({ datasetId, tab }: { datasetId: string; tab: string | undefined }) {
   const api = useApi();
   const { dataset, error } = useDataset(datasetId);
-  const [actionError, setActionError] = useState<string | null>(null);
+  const { error: actionError, run: attemptAction } = useAction();
   const [exporting, setExporting] = useState(false);
   const current: TabId = tabs.find((t) => t.id === tab)?.id ?? 'images';
   if (!dataset) {
@@ -35,14 +36,7 @@ export function DatasetView({ datasetId, tab }: { datasetId: string; tab: string
       </div>
     );
   }
-  const act = async (work: () => Promise<unknown>): Promise<void> => {
-    try {
-      setActionError(null);
-      await work();
-    } catch (failure) {
-      setActionError(errorText(failure));
-    }
-  };
+  const act = (work: () => Promise<unknown>): Promise<boolean> => attemptAction(work);
   const remove = (): void => {
     if (!window.confirm(`Remove "${dataset.name}" from SegBench? Its image and mask files stay where they are.`)) return;
     void act(async () => {
@@ -99,16 +93,13 @@ export function DatasetView({ datasetId, tab }: { datasetId: string; tab: string
 function ExportDialog({ datasetId, corrected, onClose }: { datasetId: string; corrected: number; onClose: () => void }) {
   const api = useApi();
   const [dir, setDir] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const { error, run: attempt } = useAction();
   const [started, setStarted] = useState<string | null>(null);
   const start = async (): Promise<void> => {
-    try {
-      setError(null);
+    await attempt(async () => {
       const job = await api.invoke('datasets:exportCorrected', { datasetId, dir: dir.trim() });
       setStarted(`Exporting ${((job.params as { files: unknown[] }).files.length / 2).toLocaleString()} images into ${dir.trim()}; progress shows in the sidebar.`);
-    } catch (failure) {
-      setError(errorText(failure));
-    }
+    });
   };
   return (
     <div className="modal-backdrop" role="dialog" aria-modal="true" aria-label="Export corrected dataset">

@@ -5,9 +5,9 @@ import { ErrorNote } from '../../components/ErrorNote';
 import { ProgressBar } from '../../components/ProgressBar';
 import { useApi, useFileUrl } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
-import { errorText } from '../../hooks/useDataset';
 import { useJobs } from '../../hooks/useJobs';
 import { defaultSplit } from '../../../src-shared/splits';
+import { useAction } from '../../hooks/useAction';
 
 /**
  * Near-duplicates: compute signatures (an engine job with progress), group at a similarity
@@ -22,16 +22,13 @@ export function DuplicatesTab({ dataset }: { dataset: DatasetDetail }) {
   const report = useApiQuery('datasets:duplicates', { datasetId: dataset.id, threshold: valid ? value : defaultDuplicateThreshold }, ['dataset:changed']);
   const { jobs } = useJobs();
   const running = jobs.find((j) => j.kind === 'hash' && (j.params as { datasetId: string }).datasetId === dataset.id && (j.status === 'running' || j.status === 'queued'));
-  const [error, setError] = useState<string | null>(null);
+  const { error, run: attempt } = useAction();
   const [note, setNote] = useState<string | null>(null);
   const act = async (work: () => Promise<void>): Promise<void> => {
-    try {
-      setError(null);
+    await attempt(async () => {
       setNote(null);
       await work();
-    } catch (failure) {
-      setError(errorText(failure));
-    }
+    });
   };
   const find = () =>
     act(async () => {

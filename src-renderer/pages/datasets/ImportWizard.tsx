@@ -5,7 +5,7 @@ import type { PairingSummary } from '../../../src-shared/datasets';
 import { ErrorNote } from '../../components/ErrorNote';
 import { FileNameList } from '../../components/FileNameList';
 import { useApi } from '../../hooks/ApiContext';
-import { errorText } from '../../hooks/useDataset';
+import { useAction } from '../../hooks/useAction';
 
 /**
  * Import in two steps: check the folders (pairing only, instant), then import the pairs; indexing
@@ -20,35 +20,21 @@ export function ImportWizard({ onClose }: { onClose: () => void }) {
   const [name, setName] = useState('');
   const [preset, setPreset] = useState('auto');
   const [scan, setScan] = useState<PairingSummary | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run: attempt } = useAction();
   const folders = { imagesDir: imagesDir.trim(), ...(together || !masksDir.trim() ? {} : { masksDir: masksDir.trim() }) };
 
   const check = async (): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
+    await attempt(async () => {
       const result = await api.invoke('datasets:scan', folders);
       setScan(result);
       if (!name) setName(suggestName(result.imagesDir));
-    } catch (failure) {
-      setScan(null);
-      setError(errorText(failure));
-    } finally {
-      setBusy(false);
-    }
+    }, () => setScan(null));
   };
   const start = async (): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
+    await attempt(async () => {
       await api.invoke('datasets:import', { ...folders, name: name.trim(), preset });
       onClose();
-    } catch (failure) {
-      setError(errorText(failure));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

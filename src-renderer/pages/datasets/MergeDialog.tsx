@@ -4,8 +4,8 @@ import type { MergePreview } from '../../../src-shared/derived';
 import type { DatasetSummary } from '../../../src-shared/datasets';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useApi } from '../../hooks/ApiContext';
-import { errorText } from '../../hooks/useDataset';
 import { navigate } from '../../hooks/useRoute';
+import { useAction } from '../../hooks/useAction';
 
 interface Source {
   datasetId: string;
@@ -28,7 +28,7 @@ export function MergeDialog({ datasets, onClose }: { datasets: DatasetSummary[];
   const [targets, setTargets] = useState<{ name: string; color: string }[]>([]);
   const [filters, setFilters] = useState<{ className: string; maxShare: number }[]>([]);
   const [preview, setPreview] = useState<MergePreview | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, run: attempt } = useAction();
 
   // Any change to the sources, classes or filters makes the preview stale.
   const changeTargets = (update: (list: { name: string; color: string }[]) => { name: string; color: string }[]) => {
@@ -58,12 +58,9 @@ export function MergeDialog({ datasets, onClose }: { datasets: DatasetSummary[];
     filters,
   });
   const run = async (work: () => Promise<void>): Promise<void> => {
-    try {
-      setError(null);
+    await attempt(async () => {
       await work();
-    } catch (failure) {
-      setError(errorText(failure));
-    }
+    });
   };
   const targetOf = (source: Source, c: ClassDef): string => source.mapping[c.name] ?? (c.ignore ? '@ignore' : targets.some((t) => t.name === c.name) ? c.name : '');
   const setMapping = (datasetId: string, from: string, to: string) => {

@@ -4,8 +4,8 @@ import { groupKey } from '../../../src-shared/splits';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useApi } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
-import { errorText } from '../../hooks/useDataset';
 import { defaultSplit } from '../../../src-shared/splits';
+import { useAction, errorText } from '../../hooks/useAction';
 
 /** Random or grouped train/val/test split, with a preview of the groups the pattern makes. */
 export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
@@ -16,7 +16,7 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
   const [test, setTest] = useState(String(Math.round(config.test * 100)));
   const [seed, setSeed] = useState(String(config.seed));
   const [pattern, setPattern] = useState(config.groupPattern ?? '');
-  const [error, setError] = useState<string | null>(null);
+  const { error, run: attempt } = useAction();
   // Near-duplicate grouping is chosen on the Duplicates tab; here it is kept (or dropped) on re-split.
   const [keepDuplicates, setKeepDuplicates] = useState(config.duplicateThreshold !== undefined);
   const images = useApiQuery('datasets:images', { datasetId: dataset.id });
@@ -33,8 +33,7 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
   }, [pattern, images.data]);
 
   const apply = async (): Promise<void> => {
-    try {
-      setError(null);
+    await attempt(async () => {
       await api.invoke('datasets:split', {
         datasetId: dataset.id,
         train: Number(train) / 100,
@@ -44,9 +43,7 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
         ...(pattern ? { groupPattern: pattern } : {}),
         ...(keepDuplicates && config.duplicateThreshold ? { duplicateThreshold: config.duplicateThreshold } : {}),
       });
-    } catch (failure) {
-      setError(errorText(failure));
-    }
+    });
   };
   const counts = dataset.splitCounts;
   return (

@@ -3,7 +3,7 @@ import type { ClassDef } from '../../../src-shared/classes';
 import type { Region } from '../../../src-shared/raster';
 import type { ImageRevisions } from '../../../src-shared/revisions';
 import { useApi } from '../../hooks/ApiContext';
-import { errorText } from '../../hooks/useDataset';
+import { useAction } from '../../hooks/useAction';
 
 export type Tool = 'pan' | 'polygon' | 'brush';
 
@@ -34,21 +34,14 @@ export function LabelPanel(props: Props) {
   const { imageId, runId, runName, datasetClasses, revisions, region, tool, brushRadius } = props;
   const api = useApi();
   const [paintClass, setPaintClass] = useState(() => Math.max(0, datasetClasses.findIndex((c) => !c.ignore)));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { error, busy, run: attempt } = useAction();
   const hasRegion = region.polygons.length > 0 || region.strokes.length > 0;
 
   const act = async (call: () => Promise<ImageRevisions>): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
+    await attempt(async () => {
       props.onRevisions(await call());
       props.onClearRegion();
-    } catch (failure) {
-      setError(errorText(failure));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const current = revisions?.items.find((r) => r.id === revisions.current);
   const position = current ? (revisions?.items.indexOf(current) ?? 0) + 1 : 0;

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useApi } from '../../hooks/ApiContext';
-import { errorText } from '../../hooks/useDataset';
+import { useAction } from '../../hooks/useAction';
 
 /** Predicts any folder of images with a run's best or last checkpoint; the job's progress shows in the sidebar. */
 export function PredictFolder({ runId }: { runId: string }) {
@@ -11,7 +11,7 @@ export function PredictFolder({ runId }: { runId: string }) {
   const [outDir, setOutDir] = useState('');
   const [checkpoint, setCheckpoint] = useState<'best' | 'last'>('best');
   const [message, setMessage] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, run: attempt } = useAction();
   if (!open) {
     return (
       <button type="button" className="button" onClick={() => setOpen(true)} data-testid="predict-folder-open">
@@ -20,14 +20,11 @@ export function PredictFolder({ runId }: { runId: string }) {
     );
   }
   const start = async (): Promise<void> => {
-    try {
-      setError(null);
+    await attempt(async () => {
       const job = await api.invoke('runs:predictFolder', { runId, imagesDir: imagesDir.trim(), outDir: outDir.trim(), checkpoint });
       const count = (job.params as { images: string[] }).images.length;
       setMessage(`Predicting ${count} image${count === 1 ? '' : 's'} into ${outDir.trim()} (<name>_index.png and <name>_color.png); progress and stop in the sidebar.`);
-    } catch (failure) {
-      setError(errorText(failure));
-    }
+    });
   };
   return (
     <div className="card predict-folder" data-testid="predict-folder">

@@ -5,9 +5,9 @@ import { ErrorNote } from '../../components/ErrorNote';
 import { ProgressBar } from '../../components/ProgressBar';
 import { useApi } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
-import { errorText } from '../../hooks/useDataset';
 import { useJobs } from '../../hooks/useJobs';
 import { hrefFor } from '../../hooks/useRoute';
+import { useAction } from '../../hooks/useAction';
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
@@ -20,7 +20,7 @@ export function PseudoLabels({ runId }: { runId: string }) {
   const api = useApi();
   const [open, setOpen] = useState(false);
   const [imagesDir, setImagesDir] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const { error, run: attempt } = useAction();
   const sets = useApiQuery('pseudo:list', {}, ['pseudo:changed']);
   const mine = (sets.data ?? []).filter((s) => s.runId === runId);
   if (!open) {
@@ -31,12 +31,9 @@ export function PseudoLabels({ runId }: { runId: string }) {
     );
   }
   const start = async (): Promise<void> => {
-    try {
-      setError(null);
+    await attempt(async () => {
       await api.invoke('pseudo:start', { runId, imagesDir: imagesDir.trim() });
-    } catch (failure) {
-      setError(errorText(failure));
-    }
+    });
   };
   return (
     <div className="card pseudo-labels" data-testid="pseudo">
@@ -67,15 +64,12 @@ function PseudoSet({ set }: { set: PseudoLabelSet }) {
   const [threshold, setThreshold] = useState('0.9');
   const [name, setName] = useState(`Pseudo-labels ${set.id} (${set.runName})`);
   const [saved, setSaved] = useState<{ id: string; name: string } | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, run: attempt } = useAction();
   const save = async (): Promise<void> => {
-    try {
-      setError(null);
+    await attempt(async () => {
       const dataset = await api.invoke('pseudo:save', { setId: set.id, threshold: Number(threshold), name: name.trim() });
       setSaved({ id: dataset.id, name: dataset.name });
-    } catch (failure) {
-      setError(errorText(failure));
-    }
+    });
   };
   const t = Number(threshold);
   const custom = set.histogram && Number.isFinite(t) && t >= 0 && t <= 1 ? keptShares(set.histogram, Math.round(t * 100) / 100) : null;

@@ -14,12 +14,9 @@ import { paintErrors } from './error-map';
 import type { ErrorCounts, ErrorMode } from './error-map';
 import { LabelPanel } from './LabelPanel';
 import { ViewerControls } from './ViewerControls';
+import type { RunChoice } from './ViewerControls';
 import type { Tool } from './LabelPanel';
 
-export interface RunChoice {
-  id: string;
-  name: string;
-}
 
 interface Props {
   run: RunChoice;

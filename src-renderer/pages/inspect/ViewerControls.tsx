@@ -1,6 +1,11 @@
 import type { ClassDef } from '../../../src-shared/classes';
 import type { ErrorMode } from './error-map';
-import type { RunChoice } from './SideBySideViewer';
+
+/** A run to show predictions of, by id and name. */
+export interface RunChoice {
+  id: string;
+  name: string;
+}
 
 interface Props {
   mode: ErrorMode;

@@ -10,9 +10,9 @@ import { ErrorNote } from '../../components/ErrorNote';
 import { PageHeader } from '../../components/PageHeader';
 import { useApi } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
-import { errorText } from '../../hooks/useDataset';
 import { hrefFor, navigate } from '../../hooks/useRoute';
 import { RecipesSection } from './RecipesSection';
+import { useAction, errorText } from '../../hooks/useAction';
 
 type Form = Omit<RunConfigInput, 'datasetId'> & { datasetId: string };
 
@@ -57,7 +57,7 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
   const weightSets = useApiQuery('samples:weightSets', {});
   const ready = (datasets.data ?? []).filter((d) => d.state === 'ready');
   const [form, setForm] = useState<Form>({ datasetId: '', ...presets.quick!.config });
-  const [error, setError] = useState<string | null>(null);
+  const { error, run: attempt, setError } = useAction();
   const [estimate, setEstimate] = useState<EstimateResult | 'running' | null>(null);
   const datasetId = form.datasetId || ready[0]?.id || '';
   // Validating a small config on each render is cheap; the form shows every issue as it is typed.
@@ -69,28 +69,21 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
       .invoke('runs:get', { runId: cloneOf })
       .then((run) => setForm({ ...run.config, name: undefined }))
       .catch((failure: unknown) => setError(errorText(failure)));
-  }, [api, cloneOf]);
+  }, [api, cloneOf, setError]);
 
   const set = (patch: Partial<Form>): void => setForm((f) => ({ ...f, ...patch }));
   const num = (text: string): number => (text.trim() === '' ? Number.NaN : Number(text));
   const runEstimate = async (): Promise<void> => {
-    try {
-      setError(null);
+    await attempt(async () => {
       setEstimate('running');
       setEstimate(await api.invoke('runs:estimate', { ...form, datasetId }));
-    } catch (failure) {
-      setEstimate(null);
-      setError(errorText(failure));
-    }
+    }, () => setEstimate(null));
   };
   const launch = async (): Promise<void> => {
-    try {
-      setError(null);
+    await attempt(async () => {
       const run = await api.invoke('runs:start', { ...form, datasetId });
       navigate('runs', run.id);
-    } catch (failure) {
-      setError(errorText(failure));
-    }
+    });
   };
   const field = (label: string, path: string, control: ReactNode) => (
     <label className="field">

@@ -3,8 +3,8 @@ import type { RecipePreview } from '../../../src-shared/recipes';
 import type { RunConfigInput } from '../../../src-shared/run-config';
 import { useApi } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
-import { errorText } from '../../hooks/useDataset';
 import { DistillSection } from './DistillSection';
+import { useAction } from '../../hooks/useAction';
 
 type Form = Omit<RunConfigInput, 'datasetId'> & { datasetId: string };
 
@@ -18,7 +18,7 @@ export function RecipesSection({ form, datasetId, onChange }: { form: Form; data
   const api = useApi();
   const dataset = useApiQuery('datasets:get', { datasetId }, ['dataset:changed']);
   const [preview, setPreview] = useState<RecipePreview | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, run: attempt } = useAction();
   const stats = useApiQuery('datasets:stats', { datasetId }, ['dataset:changed']);
   const names = (dataset.data?.classes ?? []).filter((c) => !c.ignore).map((c) => c.name);
   // Recipes start on the rarest class of the training split (the one they are for), not the last listed.
@@ -43,13 +43,9 @@ export function RecipesSection({ form, datasetId, onChange }: { form: Form; data
     </span>
   );
   const runPreview = async (): Promise<void> => {
-    try {
-      setError(null);
+    await attempt(async () => {
       setPreview(await api.invoke('runs:recipePreview', { ...form, datasetId }));
-    } catch (failure) {
-      setError(errorText(failure));
-      setPreview(null);
-    }
+    }, () => setPreview(null));
   };
 
   return (

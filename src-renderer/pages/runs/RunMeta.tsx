@@ -2,8 +2,8 @@ import { useState } from 'react';
 import type { RunDetail } from '../../../src-shared/runs';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useApi } from '../../hooks/ApiContext';
-import { errorText } from '../../hooks/useDataset';
 import { navigate } from '../../hooks/useRoute';
+import { useAction } from '../../hooks/useAction';
 
 /** Name, tags, notes, archive and delete: what a person keeps about a run. */
 export function RunMeta({ run }: { run: RunDetail }) {
@@ -12,15 +12,12 @@ export function RunMeta({ run }: { run: RunDetail }) {
   const [tags, setTags] = useState(run.tags.join(', '));
   const [notes, setNotes] = useState(run.notes);
   const [message, setMessage] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, run: attempt, setError } = useAction();
   const act = async (work: () => Promise<unknown>, done: string): Promise<void> => {
-    try {
-      setError(null);
+    await attempt(async () => {
       await work();
       setMessage(done);
-    } catch (failure) {
-      setError(errorText(failure));
-    }
+    });
   };
   const save = () =>
     act(

@@ -8,12 +8,12 @@ import { PageHeader } from '../../components/PageHeader';
 import { ProgressBar } from '../../components/ProgressBar';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useApi } from '../../hooks/ApiContext';
-import { errorText } from '../../hooks/useDataset';
 import { useJobs } from '../../hooks/useJobs';
 import { useRun } from '../../hooks/useRun';
 import { hrefFor, navigate } from '../../hooks/useRoute';
 import { downloadCsv, runCsv } from './export';
 import { RunMeta } from './RunMeta';
+import { useAction } from '../../hooks/useAction';
 
 const lossSeries = [
   { key: 'trainLoss', name: 'train', color: '#4e79a7' },
@@ -44,7 +44,7 @@ export function RunView({ runId }: { runId: string }) {
   const { run, steps, error } = useRun(runId, 500);
   const { jobs } = useJobs();
   const [smoothing, setSmoothing] = useState(0.6);
-  const [actionError, setActionError] = useState<string | null>(null);
+  const { error: actionError, run: attemptAction } = useAction();
   const job = jobs.find((j) => j.id === run?.jobId);
   const stepData = useMemo(() => {
     const smoothed = smooth(steps.map((s) => s.loss), smoothing);
@@ -76,14 +76,7 @@ export function RunView({ runId }: { runId: string }) {
       </div>
     );
   }
-  const act = async (work: () => Promise<unknown>): Promise<void> => {
-    try {
-      setActionError(null);
-      await work();
-    } catch (failure) {
-      setActionError(errorText(failure));
-    }
-  };
+  const act = (work: () => Promise<unknown>): Promise<boolean> => attemptAction(work);
   const live = run.status === 'running' || run.status === 'queued';
   const resumable = ['stopped', 'crashed', 'failed'].includes(run.status);
   return (

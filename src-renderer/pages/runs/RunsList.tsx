@@ -7,8 +7,8 @@ import { PageHeader } from '../../components/PageHeader';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useApi } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
-import { errorText } from '../../hooks/useDataset';
 import { hrefFor } from '../../hooks/useRoute';
+import { useAction } from '../../hooks/useAction';
 
 type SortKey = 'created' | 'miou' | 'bestEpoch' | 'duration' | 'model' | 'name' | 'classIou' | 'dataset';
 
@@ -30,7 +30,7 @@ export function RunsList() {
   const datasets = useApiQuery('datasets:list', {}, ['dataset:changed']);
   const [sort, setSort] = useState<SortKey>('created');
   const [showArchived, setShowArchived] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { error, run: attempt } = useAction();
   const classNames = useMemo(() => [...new Set((runs.data ?? []).flatMap((r) => Object.keys(r.bestClassIou)))], [runs.data]);
   const [className, setClassName] = useState<string>('');
   const shownClass = className || classNames[0] || '';
@@ -51,19 +51,11 @@ export function RunsList() {
     .filter((q): q is { job: (typeof q)['job']; run: RunSummary } => q.run !== undefined)
     .reverse();
   const move = async (jobId: string, direction: 'earlier' | 'later'): Promise<void> => {
-    try {
-      await api.invoke('jobs:move', { jobId, direction });
-    } catch (failure) {
-      setError(errorText(failure));
-    }
+    await attempt(() => api.invoke('jobs:move', { jobId, direction }));
   };
   const datasetName = (id: string | null) => datasets.data?.find((d) => d.id === id)?.name ?? '(removed)';
   const cancel = async (run: RunSummary): Promise<void> => {
-    try {
-      await api.invoke('runs:stop', { runId: run.id });
-    } catch (failure) {
-      setError(errorText(failure));
-    }
+    await attempt(() => api.invoke('runs:stop', { runId: run.id }));
   };
   const header = (key: SortKey, label: string, numeric = false) => (
     <th className={numeric ? 'num' : undefined}>
