@@ -308,7 +308,7 @@ export class DatasetService {
    * alone), and every near-duplicate group joins the groups of its members.
    */
   private duplicateKeys(datasetId: string, rows: ImageRow[], pattern: RegExp | undefined, threshold: number): string[] {
-    const { hashed, rows: signed, groups } = duplicateGroupsOf(this.options.db, datasetId, threshold);
+    const { hashed, rows: signed, groups } = duplicateGroupsOf(this.options.statements, datasetId, threshold);
     if (hashed < signed.length) {
       throw new ApiError('VALIDATION', `${signed.length - hashed} of ${signed.length} images have no near-duplicate signature yet; run "Find near-duplicates" on the Duplicates tab first.`);
     }

@@ -9,7 +9,6 @@ import type { DatasetSummary } from '../../src-shared/datasets';
 import { ApiError } from '../../src-shared/errors';
 import type { SplitName } from '../../src-shared/splits';
 import type { Db } from '../db/connection';
-import { effectiveMaskPath } from '../db/dataset-statements';
 import type { Statements } from '../db/statements';
 import type { JobService } from '../jobs/job-service';
 import { datasetSummary, parseClasses } from './dataset-queries';
@@ -146,13 +145,7 @@ export class DerivedService {
   }
 
   private sourceImages(datasetId: string): SourceImage[] {
-    const rows = this.options.db
-      .prepare<[string], { id: number; stem: string; split: SplitName | null; image_path: string; mask_path: string; total: number; class_index: number | null; pixels: number | null }>(
-        `SELECT i.id, i.stem, i.split, i.image_path, ${effectiveMaskPath} AS mask_path, COALESCE(i.width * i.height, 0) AS total, c.class_index, c.pixels
-         FROM images i LEFT JOIN image_classes c ON c.image_id = i.id
-         WHERE i.dataset_id = ? AND i.state = 'indexed' ORDER BY i.stem`,
-      )
-      .all(datasetId);
+    const rows = this.options.statements.mergeSourceImages.all(datasetId).map((row) => ({ ...row, split: row.split as SplitName | null }));
     const byId = new Map<number, SourceImage>();
     for (const row of rows) {
       let image = byId.get(row.id);
@@ -178,7 +171,7 @@ export class DerivedService {
     const items: DeriveItem[] = [];
     db.transaction(() => {
       statements.datasetInsert.run({ id, name, images_dir: dir, masks_dir: dir, preset: 'none', pairing: '{}', created_at: new Date().toISOString() });
-      db.prepare('UPDATE datasets SET origin = ? WHERE id = ?').run(JSON.stringify(origin), id);
+      statements.datasetSetOrigin.run(JSON.stringify(origin), id);
       statements.datasetSetClasses.run({ id, classes: JSON.stringify(allClasses), mask_kind: 'index' });
       for (const image of images) {
         let stem = image.stem;

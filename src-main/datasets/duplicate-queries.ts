@@ -1,7 +1,7 @@
 import { duplicateGroups, leakage } from '../../src-shared/duplicates';
 import type { DuplicateGroup, DuplicateReport, HashedImage } from '../../src-shared/duplicates';
 import type { SplitName } from '../../src-shared/splits';
-import type { Db } from '../db/connection';
+import type { Statements } from '../db/statements';
 
 interface SignatureRow {
   id: number;
@@ -12,26 +12,8 @@ interface SignatureRow {
 }
 
 /** Indexed images of a dataset with their signature when it belongs to the file as it is now. */
-function signatureRows(db: Db, datasetId: string): SignatureRow[] {
-  return db
-    .prepare<[string], SignatureRow>(
-      `SELECT i.id, i.stem, i.split, i.image_mtime,
-              CASE WHEN s.image_size = i.image_size AND s.image_mtime = i.image_mtime THEN s.signature END AS signature
-       FROM images i LEFT JOIN image_signatures s ON s.image_id = i.id
-       WHERE i.dataset_id = ? AND i.state = 'indexed' ORDER BY i.id`,
-    )
-    .all(datasetId);
-}
-
-/** Indexed images whose signature is missing or older than their file. */
-export function unsignedImages(db: Db, datasetId: string): { id: number; image_path: string; image_size: number; image_mtime: number }[] {
-  return db
-    .prepare<[string], { id: number; image_path: string; image_size: number; image_mtime: number }>(
-      `SELECT i.id, i.image_path, i.image_size, i.image_mtime FROM images i LEFT JOIN image_signatures s ON s.image_id = i.id
-       WHERE i.dataset_id = ? AND i.state = 'indexed' AND (s.image_id IS NULL OR s.image_size != i.image_size OR s.image_mtime != i.image_mtime)
-       ORDER BY i.id`,
-    )
-    .all(datasetId);
+function signatureRows(statements: Statements, datasetId: string): SignatureRow[] {
+  return statements.signatureRows.all(datasetId).map((row) => ({ ...row, split: row.split as SplitName | null }));
 }
 
 const asSignature = (blob: Buffer): Float32Array => new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
@@ -44,8 +26,8 @@ const asSignature = (blob: Buffer): Float32Array => new Float32Array(blob.buffer
 const groupCache = new Map<string, DuplicateGroup[]>();
 const groupCacheSize = 8;
 
-export function duplicateGroupsOf(db: Db, datasetId: string, threshold: number): { rows: SignatureRow[]; hashed: number; groups: DuplicateGroup[] } {
-  const rows = signatureRows(db, datasetId);
+export function duplicateGroupsOf(statements: Statements, datasetId: string, threshold: number): { rows: SignatureRow[]; hashed: number; groups: DuplicateGroup[] } {
+  const rows = signatureRows(statements, datasetId);
   const signed = rows.filter((r) => r.signature !== null);
   const key = `${datasetId}|${threshold}|${signed.length}|${signed.reduce((sum, r) => sum + r.id, 0)}|${signed.reduce((sum, r) => sum + (r.image_mtime ?? 0), 0)}`;
   let groups = groupCache.get(key);
@@ -59,8 +41,8 @@ export function duplicateGroupsOf(db: Db, datasetId: string, threshold: number):
 }
 
 /** Near-duplicate groups of a dataset at a threshold, with their members' splits and the leakage of the split in effect. */
-export function duplicateReport(db: Db, datasetId: string, threshold: number): DuplicateReport {
-  const { rows, hashed, groups } = duplicateGroupsOf(db, datasetId, threshold);
+export function duplicateReport(statements: Statements, datasetId: string, threshold: number): DuplicateReport {
+  const { rows, hashed, groups } = duplicateGroupsOf(statements, datasetId, threshold);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return {
     datasetId,

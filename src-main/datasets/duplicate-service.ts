@@ -4,7 +4,6 @@ import { ApiError } from '../../src-shared/errors';
 import type { Db } from '../db/connection';
 import type { Statements } from '../db/statements';
 import type { JobService } from '../jobs/job-service';
-import { unsignedImages } from './duplicate-queries';
 import type { TypedJob } from '../jobs/job-service';
 
 export interface DuplicateServiceOptions {
@@ -20,13 +19,7 @@ export interface DuplicateServiceOptions {
  * groups them on request at any threshold without decoding again.
  */
 export class DuplicateService {
-  private readonly put;
-
   constructor(private readonly options: DuplicateServiceOptions) {
-    this.put = options.db.prepare<{ id: number; signature: Buffer; size: number; mtime: number }>(
-      `INSERT INTO image_signatures (image_id, signature, image_size, image_mtime) SELECT @id, @signature, @size, @mtime WHERE EXISTS (SELECT 1 FROM images WHERE id = @id)
-       ON CONFLICT (image_id) DO UPDATE SET signature = excluded.signature, image_size = excluded.image_size, image_mtime = excluded.image_mtime`,
-    );
     options.jobs.handleKind('hash', {
       onData: (_job, data) => this.store(data),
       onEnd: (job) => options.onChanged(job.params.datasetId),
@@ -40,7 +33,7 @@ export class DuplicateService {
     if (this.options.jobs.activeJobs('hash', (p) => p.datasetId === datasetId).length > 0) {
       throw new ApiError('CONFLICT', `Near-duplicates of "${dataset.name}" are being computed right now.`);
     }
-    const items = unsignedImages(this.options.db, datasetId).map((r) => ({ imageId: r.id, imagePath: r.image_path, stamp: [r.image_size, r.image_mtime] as [number, number] }));
+    const items = this.options.statements.unsignedImages.all(datasetId).map((r) => ({ imageId: r.id, imagePath: r.image_path, stamp: [r.image_size, r.image_mtime] as [number, number] }));
     if (items.length === 0) return null;
     const params: HashJobParams = { datasetId, items };
     return this.options.jobs.enqueue('hash', params);
@@ -51,7 +44,7 @@ export class DuplicateService {
     this.options.db.transaction(() => {
       for (const image of data.images) {
         const signature = Buffer.from(Float32Array.from(image.signature).buffer);
-        this.put.run({ id: image.imageId, signature, size: image.stamp[0], mtime: image.stamp[1] });
+        this.options.statements.signaturePut.run({ id: image.imageId, signature, size: image.stamp[0], mtime: image.stamp[1] });
       }
     })();
     this.options.onChanged(data.datasetId);

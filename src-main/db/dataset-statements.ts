@@ -132,6 +132,33 @@ export function prepareDatasetStatements(db: Db) {
       `UPDATE images SET state = 'problem', problem = @problem, problem_message = @problem_message, image_size = @image_size,
               image_mtime = @image_mtime, mask_size = @mask_size, mask_mtime = @mask_mtime WHERE id = @id`,
     ),
+    datasetSetOrigin: db.prepare<[string, string]>('UPDATE datasets SET origin = ? WHERE id = ?'),
+    /** A merge source's indexed images with the mask in effect and per-class pixels (one row per class). */
+    mergeSourceImages: db.prepare<
+      [string],
+      { id: number; stem: string; split: string | null; image_path: string; mask_path: string; total: number; class_index: number | null; pixels: number | null }
+    >(
+      `SELECT i.id, i.stem, i.split, i.image_path, ${effectiveMaskPath} AS mask_path, COALESCE(i.width * i.height, 0) AS total, c.class_index, c.pixels
+       FROM images i LEFT JOIN image_classes c ON c.image_id = i.id
+       WHERE i.dataset_id = ? AND i.state = 'indexed' ORDER BY i.stem`,
+    ),
+    signaturePut: db.prepare<{ id: number; signature: Buffer; size: number; mtime: number }>(
+      `INSERT INTO image_signatures (image_id, signature, image_size, image_mtime) SELECT @id, @signature, @size, @mtime WHERE EXISTS (SELECT 1 FROM images WHERE id = @id)
+       ON CONFLICT (image_id) DO UPDATE SET signature = excluded.signature, image_size = excluded.image_size, image_mtime = excluded.image_mtime`,
+    ),
+    /** Indexed images with their signature when it belongs to the file as it is now. */
+    signatureRows: db.prepare<[string], { id: number; stem: string; split: string | null; image_mtime: number | null; signature: Buffer | null }>(
+      `SELECT i.id, i.stem, i.split, i.image_mtime,
+              CASE WHEN s.image_size = i.image_size AND s.image_mtime = i.image_mtime THEN s.signature END AS signature
+       FROM images i LEFT JOIN image_signatures s ON s.image_id = i.id
+       WHERE i.dataset_id = ? AND i.state = 'indexed' ORDER BY i.id`,
+    ),
+    /** Indexed images whose signature is missing or older than their file. */
+    unsignedImages: db.prepare<[string], { id: number; image_path: string; image_size: number; image_mtime: number }>(
+      `SELECT i.id, i.image_path, i.image_size, i.image_mtime FROM images i LEFT JOIN image_signatures s ON s.image_id = i.id
+       WHERE i.dataset_id = ? AND i.state = 'indexed' AND (s.image_id IS NULL OR s.image_size != i.image_size OR s.image_mtime != i.image_mtime)
+       ORDER BY i.id`,
+    ),
     /** Marks an indexed image as a problem found across the dataset (its file stamps stay, so it is re-checked when the file changes). */
     imageFlagProblem: db.prepare<{ id: number; problem: string; problem_message: string }>(
       "UPDATE images SET state = 'problem', problem = @problem, problem_message = @problem_message WHERE id = @id",

@@ -39,6 +39,19 @@ export interface EpochRow {
 }
 
 /** Training runs' SQL, named. */
+export interface EvaluationRow {
+  id: number;
+  job_id: string;
+  created_at: string;
+  split: string;
+  run_ids: string;
+  run_names: string;
+  class_names: string;
+  tta: string | null;
+  images: number;
+  variants: string | null;
+}
+
 export function prepareRunStatements(db: Db) {
   return {
     trainClassPixels: db.prepare<[string], { id: number; total: number; class_index: number | null; pixels: number | null }>(
@@ -125,6 +138,17 @@ export function prepareRunStatements(db: Db) {
       `SELECT i.id, i.image_path, ${effectiveMaskPath} AS mask_path, i.split FROM images i
        WHERE i.dataset_id = ? AND i.state = 'indexed' AND i.split IN ('train', 'val') ORDER BY i.stem`,
     ),
+    /** A split's indexed images with the mask in effect, for evaluation and stored predictions. */
+    splitImages: db.prepare<[string, string], { id: number; image_path: string; mask_path: string }>(
+      `SELECT i.id, i.image_path, ${effectiveMaskPath} AS mask_path FROM images i WHERE i.dataset_id = ? AND i.split = ? AND i.state = 'indexed' ORDER BY i.stem`,
+    ),
+    valImageSizes: db.prepare<[string], { width: number; height: number }>("SELECT width, height FROM images WHERE dataset_id = ? AND split = 'val' AND state = 'indexed'"),
+    evaluationInsert: db.prepare<[string, string, string, string, string, string, string | null, number]>(
+      `INSERT INTO evaluations (job_id, created_at, split, run_ids, run_names, class_names, tta, images) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    evaluationsAll: db.prepare<[], EvaluationRow>('SELECT * FROM evaluations ORDER BY id DESC'),
+    evaluationById: db.prepare<[number], EvaluationRow>('SELECT * FROM evaluations WHERE id = ?'),
+    evaluationSetVariants: db.prepare<[string, string]>('UPDATE evaluations SET variants = ? WHERE job_id = ?'),
     splitClassPixels: db.prepare<[string, string], { class_index: number; pixels: number }>(
       `SELECT c.class_index, SUM(c.pixels) AS pixels FROM image_classes c JOIN images i ON i.id = c.image_id
        WHERE i.dataset_id = ? AND i.split = ? AND i.state = 'indexed' GROUP BY c.class_index`,

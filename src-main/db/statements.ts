@@ -1,6 +1,7 @@
 import type { Db } from './connection';
 import { prepareDatasetStatements } from './dataset-statements';
 import { prepareRunStatements } from './run-statements';
+import { prepareInspectStatements } from './inspect-statements';
 
 /** Row shapes as SQLite returns them (snake_case, JSON as text). */
 export interface JobRow {
@@ -53,6 +54,7 @@ export function prepareStatements(db: Db) {
   return {
     ...prepareDatasetStatements(db),
     ...prepareRunStatements(db),
+    ...prepareInspectStatements(db),
     settingGet: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
     settingsAll: db.prepare<[], { key: string; value: string }>('SELECT key, value FROM settings'),
     settingsPut: db.prepare<{ key: string; value: string }>(

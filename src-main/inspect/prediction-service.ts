@@ -3,7 +3,6 @@ import { extname, isAbsolute, join } from 'node:path';
 import { ApiError } from '../../src-shared/errors';
 import type { PredictJobParams } from '../../src-shared/training';
 import type { Db } from '../db/connection';
-import { effectiveMaskPath } from '../db/dataset-statements';
 import type { Statements } from '../db/statements';
 import { parseClasses } from '../datasets/dataset-queries';
 import { imageExtensions } from '../datasets/pairing';
@@ -44,11 +43,7 @@ export class PredictionService {
     if (!existsSync(join(train.runDir, 'best', 'checkpoint.json'))) {
       throw new ApiError('CONFLICT', `Run "${row.name}" has no checkpoint yet (it stores one after its first validated epoch); nothing to predict with.`);
     }
-    const images = this.options.db
-      .prepare<[string, string], { id: number; image_path: string; mask_path: string }>(
-        `SELECT i.id, i.image_path, ${effectiveMaskPath} AS mask_path FROM images i WHERE i.dataset_id = ? AND i.split = ? AND i.state = 'indexed' ORDER BY i.stem`,
-      )
-      .all(row.dataset_id ?? '', split);
+    const images = this.options.statements.splitImages.all(row.dataset_id ?? '', split);
     if (images.length === 0) throw new ApiError('VALIDATION', `The dataset of run "${row.name}" has no ${split} images (or no longer exists).`);
     const variant = tta ? 'tta' : 'plain';
     const job = this.predict(runId, images.map((i) => i.image_path), join(train.runDir, 'predictions', tta ? `${split}-tta` : split), 'best', images.map((i) => String(i.id)), {

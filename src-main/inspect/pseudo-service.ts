@@ -14,20 +14,9 @@ import type { JobService } from '../jobs/job-service';
 import { listImageFiles } from './prediction-service';
 import type { PredictionService } from './prediction-service';
 import type { RunService } from '../runs/run-service';
+import type { PseudoSetRow } from '../db/inspect-statements';
 
-interface SetRow {
-  id: number;
-  run_id: string;
-  images_dir: string;
-  out_dir: string;
-  job_id: string;
-  class_names: string;
-  histogram: string | null;
-  images: string | null;
-  skipped: string;
-  created_at: string;
-  run_name: string | null;
-}
+type SetRow = PseudoSetRow;
 
 const fallbackColours = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
@@ -67,7 +56,7 @@ export class PseudoLabelService {
       names.push(name);
     }
     const id = Number(
-      this.options.db.prepare('INSERT INTO pseudo_label_sets (run_id, images_dir, out_dir, job_id, class_names, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+      this.options.statements.pseudoSetInsert.run(
         request.runId,
         request.imagesDir,
         '',
@@ -78,15 +67,13 @@ export class PseudoLabelService {
     );
     const outDir = join(this.options.dataDir, 'pseudo', String(id));
     const job = this.options.predictions.predict(request.runId, paths, outDir, request.checkpoint, names, { confidence: true });
-    this.options.db.prepare('UPDATE pseudo_label_sets SET out_dir = ?, job_id = ? WHERE id = ?').run(outDir, job.id, id);
+    this.options.statements.pseudoSetStarted.run(outDir, job.id, id);
     void this.options.jobs.whenDoneOf('predict', job.id).then((done) => {
       if (done.status === 'finished' && done.result) {
         const result = done.result;
         const written = new Set(result.names ?? []);
         const images = names.map((stem, i) => ({ stem, imagePath: paths[i]! })).filter((image) => written.has(image.stem));
-        this.options.db
-          .prepare('UPDATE pseudo_label_sets SET histogram = ?, images = ?, skipped = ? WHERE id = ?')
-          .run(JSON.stringify(result.histogram ?? []), JSON.stringify(images), JSON.stringify(result.skipped), id);
+        this.options.statements.pseudoSetResult.run(JSON.stringify(result.histogram ?? []), JSON.stringify(images), JSON.stringify(result.skipped), id);
       }
       this.options.onChanged();
     });
@@ -136,8 +123,7 @@ export class PseudoLabelService {
   }
 
   private rows(id?: number): SetRow[] {
-    const sql = `SELECT s.*, r.name AS run_name FROM pseudo_label_sets s LEFT JOIN runs r ON r.id = s.run_id ${id === undefined ? '' : 'WHERE s.id = ?'} ORDER BY s.id DESC`;
-    return id === undefined ? this.options.db.prepare<[], SetRow>(sql).all() : this.options.db.prepare<[number], SetRow>(sql).all(id);
+    return id === undefined ? this.options.statements.pseudoSetsAll.all() : this.options.statements.pseudoSetById.all(id);
   }
 
   private toSet(row: SetRow): PseudoLabelSet {

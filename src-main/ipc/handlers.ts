@@ -92,7 +92,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'datasets:findDuplicates': ({ datasetId }) => deps.duplicates.find(datasetId),
     'datasets:duplicates': ({ datasetId, threshold }) => {
       deps.datasets.row(datasetId);
-      return duplicateReport(deps.db, datasetId, threshold);
+      return duplicateReport(deps.statements, datasetId, threshold);
     },
     'runs:list': () => deps.runs.list(),
     'runs:get': ({ runId }) => deps.runs.get(runId),

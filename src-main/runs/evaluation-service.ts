@@ -5,23 +5,11 @@ import type { EvaluationJobParams, EvaluationJobResult, EvaluationRequest, Evalu
 import type { Job } from '../../src-shared/jobs';
 import { iou, meanOf } from '../../src-shared/metrics';
 import type { Db } from '../db/connection';
-import { effectiveMaskPath } from '../db/dataset-statements';
 import type { Statements } from '../db/statements';
 import type { JobService } from '../jobs/job-service';
 import type { TypedJob } from '../jobs/job-service';
+import type { EvaluationRow } from '../db/run-statements';
 
-interface EvaluationRow {
-  id: number;
-  job_id: string;
-  created_at: string;
-  split: string;
-  run_ids: string;
-  run_names: string;
-  class_names: string;
-  tta: string | null;
-  images: number;
-  variants: string | null;
-}
 
 /**
  * Evaluation jobs over one or more runs of the same dataset and classes: each run plain and with
@@ -33,7 +21,7 @@ export class EvaluationService {
   }
 
   start(request: EvaluationRequest): EvaluationSummary {
-    const { statements, db, jobs } = this.options;
+    const { statements, jobs } = this.options;
     const runIds = [...new Set(request.runIds)];
     const runs = runIds.map((id) => {
       const row = statements.runById.get(id);
@@ -52,11 +40,7 @@ export class EvaluationService {
         throw new ApiError('VALIDATION', `Runs "${first.row.name}" and "${row.name}" have different classes (${first.train.classNames.join(', ')} / ${train.classNames.join(', ')}); an ensemble needs the same classes.`);
       }
     }
-    const images = db
-      .prepare<[string, string], { id: number; image_path: string; mask_path: string }>(
-        `SELECT i.id, i.image_path, ${effectiveMaskPath} AS mask_path FROM images i WHERE i.dataset_id = ? AND i.split = ? AND i.state = 'indexed' ORDER BY i.stem`,
-      )
-      .all(first.row.dataset_id ?? '', request.split);
+    const images = statements.splitImages.all(first.row.dataset_id ?? '', request.split);
     if (images.length === 0) throw new ApiError('VALIDATION', `The dataset of run "${first.row.name}" has no ${request.split} images.`);
     const params: EvaluationJobParams = {
       members: runs.map(({ row, train }) => ({ name: row.name, runDir: train.runDir, checkpoint: request.checkpoint, config: train.config, classNames: train.classNames })),
@@ -66,12 +50,7 @@ export class EvaluationService {
     };
     const job = jobs.enqueue('evaluate', params);
     const id = Number(
-      db
-        .prepare(
-          `INSERT INTO evaluations (job_id, created_at, split, run_ids, run_names, class_names, tta, images)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
+      statements.evaluationInsert.run(
           job.id,
           new Date().toISOString(),
           request.split,
@@ -87,14 +66,11 @@ export class EvaluationService {
   }
 
   list(): EvaluationSummary[] {
-    return this.options.db
-      .prepare<[], EvaluationRow>('SELECT * FROM evaluations ORDER BY id DESC')
-      .all()
-      .map((row) => this.summary(row));
+    return this.options.statements.evaluationsAll.all().map((row) => this.summary(row));
   }
 
   get(id: number): EvaluationSummary {
-    const row = this.options.db.prepare<[number], EvaluationRow>('SELECT * FROM evaluations WHERE id = ?').get(id);
+    const row = this.options.statements.evaluationById.get(id);
     if (!row) throw new ApiError('NOT_FOUND', `No evaluation ${id}.`);
     return this.summary(row);
   }
@@ -102,7 +78,7 @@ export class EvaluationService {
   private store(job: TypedJob<'evaluate'>): void {
     if (job.status === 'finished' && job.result) {
       const result = job.result;
-      this.options.db.prepare('UPDATE evaluations SET variants = ? WHERE job_id = ?').run(JSON.stringify(result.variants), job.id);
+      this.options.statements.evaluationSetVariants.run(JSON.stringify(result.variants), job.id);
     }
     this.options.onChanged();
   }

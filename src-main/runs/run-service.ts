@@ -14,7 +14,6 @@ import { lttb } from '../../src-shared/lttb';
 import type { RunDetail, RunSummary, StepPoint } from '../../src-shared/runs';
 import type { EstimateResult, EvalJobParams, TrainItem, TrainJobParams } from '../../src-shared/training';
 import type { Db } from '../db/connection';
-import { effectiveMaskPath } from '../db/dataset-statements';
 import type { RunRow } from '../db/run-statements';
 import type { Statements } from '../db/statements';
 import { parseClasses } from '../datasets/dataset-queries';
@@ -158,10 +157,7 @@ export class RunService {
   /** A dry run of a launch in the engine: memory, seconds per step and per epoch, validation time. */
   async estimate(input: RunConfig): Promise<EstimateResult> {
     const prepared = this.prepare(input);
-    const valSizes = this.options.db
-      .prepare<[string], { width: number; height: number }>("SELECT width, height FROM images WHERE dataset_id = ? AND split = 'val' AND state = 'indexed'")
-      .all(prepared.config.datasetId)
-      .map((r) => [r.width, r.height] as [number, number]);
+    const valSizes = this.options.statements.valImageSizes.all(prepared.config.datasetId).map((r) => [r.width, r.height] as [number, number]);
     const job = this.options.jobs.enqueue('estimate', {
       runId: 'estimate',
       runDir: '',
@@ -285,11 +281,7 @@ export class RunService {
   /** Queues evaluation of a checkpoint on a split's images; the job's result holds the counts. */
   evaluate(runId: string, split: 'train' | 'val' | 'test', checkpoint: 'best' | 'last' = 'best'): TypedJob<'eval'> {
     const { row, train } = this.trainParams(runId);
-    const images = this.options.db
-      .prepare<[string, string], { id: number; image_path: string; mask_path: string }>(
-        `SELECT i.id, i.image_path, ${effectiveMaskPath} AS mask_path FROM images i WHERE i.dataset_id = ? AND i.split = ? AND i.state = 'indexed' ORDER BY i.stem`,
-      )
-      .all(row.dataset_id ?? '', split);
+    const images = this.options.statements.splitImages.all(row.dataset_id ?? '', split);
     if (images.length === 0) throw new ApiError('VALIDATION', `The dataset of run "${row.name}" has no ${split} images (or no longer exists).`);
     const params: EvalJobParams = {
       runDir: train.runDir,
