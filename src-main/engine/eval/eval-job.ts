@@ -1,7 +1,7 @@
 import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import type { JobContext } from '../job-context';
-import { validate } from '../train/validate';
-import { loadRunModel } from './load-model';
+import { validate } from './validate';
+import { loadRunModel } from '../model-io/load-model';
 
 /** The `eval` job: a run's checkpoint on a split's full images, by sliding window; counts per class and image. */
 export async function runEvalJob(params: JobParams<'eval'>, context: JobContext): Promise<JobResult<'eval'>> {

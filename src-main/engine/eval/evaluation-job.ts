@@ -6,8 +6,8 @@ import type { EvaluationJobResult } from '../../../src-shared/evaluations';
 import { decodeSample } from '../data/decode';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
-import type { CheckpointState } from '../train/checkpoint';
-import { loadRunModel } from './load-model';
+import type { CheckpointState } from '../model-io/checkpoint';
+import { loadRunModel } from '../model-io/load-model';
 import { accumulate, predictImage, predictWithTta, scoreImage } from './sliding-window';
 
 interface Member {

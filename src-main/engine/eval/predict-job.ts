@@ -10,7 +10,7 @@ import type { PredictResult } from '../../../src-shared/training';
 import { decodeImage, decodeLabels } from '../data/decode';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
-import { loadRunModel } from './load-model';
+import { loadRunModel } from '../model-io/load-model';
 import { predictImage, predictWithTta } from './sliding-window';
 
 /**

@@ -3,10 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend/select';
 import { windowStarts } from '../eval/sliding-window';
 import type { JobContext } from '../job-context';
-import { getLoss } from '../losses/registry';
 import { createModel } from '../models/registry';
 import { Optimizer } from '../optim/optimizer';
-import { GradientRunner, trainingThreads } from './gradient-lanes';
+import { createGradientRunner, modelSpecOf, stepsPerEpochOf } from './setup';
 import { estimateTrainingBytes, wasmBudgetBytes } from './memory';
 
 /**
@@ -18,13 +17,14 @@ import { estimateTrainingBytes, wasmBudgetBytes } from './memory';
 export async function runEstimateJob(params: JobParams<'estimate'>, context: JobContext): Promise<JobResult<'estimate'>> {
   const { config } = params;
   const backend = await selectBackend(config.backend);
-  const model = createModel(config.model, { classes: params.classNames.length, inputChannels: 3, inputSize: config.inputSize, ...config.modelOptions });
+  const model = createModel(config.model, modelSpecOf(config, params.classNames.length));
   const optimizer = new Optimizer({ ...config.optimizer });
   try {
     const memory = estimateTrainingBytes(model, config.batchSize);
     const fits = backend.backend !== 'wasm' || memory.total <= wasmBudgetBytes;
     const largestBatch = fits ? null : Math.max(0, Math.floor((wasmBudgetBytes - memory.fixed) / memory.perSample));
-    const stepsPerEpoch = config.stepsPerEpoch ?? Math.max(1, Math.ceil((config.sampler.samplesPerEpoch ?? params.train.length) / config.batchSize));
+    // The train job's own count: the sampler's pool (replication, samplesPerEpoch), not the training list.
+    const stepsPerEpoch = stepsPerEpochOf(config, params.train.map((item) => item.imageId));
     let stepSeconds = 0;
     let validationSeconds = 0;
     if (fits) {
@@ -35,13 +35,8 @@ export async function runEstimateJob(params: JobParams<'estimate'>, context: Job
       const labels = Array.from({ length: config.batchSize }, (_, b) => Uint8Array.from({ length: pixels }, (_, i) => (i + b) % params.classNames.length));
       const normalization = { mean: [127.5, 127.5, 127.5] as [number, number, number], std: [64, 64, 64] as [number, number, number] };
       context.progress(0, 4, 'warming up');
-      const runner = await GradientRunner.create(
-        model,
-        { model: config.model, modelOptions: { classes: params.classNames.length, inputChannels: 3, inputSize: config.inputSize, ...config.modelOptions }, loss: config.loss.name, lossOptions: {}, distill: null },
-        getLoss(config.loss.name),
-        trainingThreads(config.batchSize, backend.backend),
-        () => {},
-      );
+      // The same runner as the train job, with the run's loss options (class weights included).
+      const runner = await createGradientRunner(model, params, backend, null, () => {});
       try {
         const step = async (): Promise<void> => {
           const { grads } = await runner.gradients({ images, labels, size: config.inputSize, normalization, soft: null });

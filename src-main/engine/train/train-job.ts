@@ -2,7 +2,6 @@ import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { classWeights } from '../../../src-shared/class-weights';
 import { summarize } from '../../../src-shared/metrics';
 import type { TrainJobParams, TrainResult } from '../../../src-shared/training';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -12,9 +11,8 @@ import { imageTensor, normalizationOf } from '../data/batch';
 import { epochOrder } from '../data/sampler';
 import type { JobContext } from '../job-context';
 import { JobCancelled } from '../job-context';
-import { getLoss } from '../losses/registry';
 import { teacherTargets } from '../losses/distill';
-import { buildRunModel } from '../eval/load-model';
+import { buildRunModel } from '../model-io/load-model';
 import { teacherInputProblem } from '../../../src-shared/distill';
 import type { RunConfig } from '../../../src-shared/run-config';
 import { ApiError } from '../../../src-shared/errors';
@@ -23,13 +21,15 @@ import { loadPretrainedWeights } from '../models/pretrained';
 import { createModel } from '../models/registry';
 import { Optimizer, clipByGlobalNorm } from '../optim/optimizer';
 import { PlateauTracker, learningRate } from '../optim/schedule';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint';
-import type { CheckpointState } from './checkpoint';
+import { loadCheckpoint, saveCheckpoint } from '../model-io/checkpoint';
+import type { CheckpointState } from '../model-io/checkpoint';
 import { DataLoader } from './data-loader';
-import { GradientRunner, threadsSettingProblem, trainingThreads } from './gradient-lanes';
+import type { GradientRunner } from './gradient-lanes';
+import { threadsSettingProblem } from './gradient-lanes';
+import { createGradientRunner, modelSpecOf, stepsPerEpochOf } from './setup';
 import { checkWasmMemory } from './memory';
 import { ResourceMonitor } from './resources';
-import { validate } from './validate';
+import { validate } from '../eval/validate';
 
 const maxRollbacks = 3;
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -43,12 +43,7 @@ const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  */
 export async function runTrainJob(params: JobParams<'train'>, context: JobContext): Promise<JobResult<'train'>> {
   const backend = await selectBackend(params.config.backend);
-  const model = createModel(params.config.model, {
-    classes: params.classNames.length,
-    inputChannels: 3,
-    inputSize: params.config.inputSize,
-    ...params.config.modelOptions,
-  });
+  const model = createModel(params.config.model, modelSpecOf(params.config, params.classNames.length));
   const stableName = new Map(model.trainableWeights.map((w) => [(w.read() as tf.Variable).name, w.originalName]));
   const optimizer = new Optimizer({ ...params.config.optimizer }, (v) => stableName.get(v.name) ?? v.name);
   let teacher: Teacher | null = null;
@@ -103,7 +98,6 @@ interface TrainSetup {
 async function train(setup: TrainSetup): Promise<TrainResult> {
   const { params, model, optimizer, backend, context, teacher } = setup;
   const { config } = params;
-  const classes = params.classNames.length;
   const loader = new DataLoader(params.train, new Map(params.labelMap), config);
   const lastDir = join(params.runDir, 'last');
 
@@ -139,28 +133,11 @@ async function train(setup: TrainSetup): Promise<TrainResult> {
     // Epoch 0 is a checkpoint too: a non-finite loss in the first epoch has somewhere to go back to.
     await saveCheckpoint(lastDir, model, optimizer, state);
   }
-  const lossName = config.loss.name;
-  const lossFn = getLoss(lossName);
-  const lossOptions = {
-    classWeights: config.loss.classWeights === 'none' ? undefined : classWeights(params.classPixels, config.loss.classWeights),
-    labelSmoothing: config.loss.labelSmoothing,
-    focalGamma: config.loss.focalGamma,
-  };
   // On wasm the batch is split over the cores (gradient workers); elsewhere the backend has its own threads.
   const threadsProblem = backend.backend === 'wasm' ? threadsSettingProblem() : null;
   if (threadsProblem) context.emit({ kind: 'run-event', level: 'warn', message: threadsProblem });
-  const runner = await GradientRunner.create(
-    model,
-    {
-      model: config.model,
-      modelOptions: { classes, inputChannels: 3, inputSize: config.inputSize, ...config.modelOptions },
-      loss: lossName,
-      lossOptions,
-      distill: teacher ? { alpha: teacher.alpha, temperature: teacher.temperature } : null,
-    },
-    lossFn,
-    trainingThreads(config.batchSize, backend.backend),
-    (message) => context.emit({ kind: 'run-event', level: 'warn', message }),
+  const runner = await createGradientRunner(model, params, backend, teacher ? { alpha: teacher.alpha, temperature: teacher.temperature } : null, (message) =>
+    context.emit({ kind: 'run-event', level: 'warn', message }),
   );
   try {
     return await trainEpochs(setup, runner, loader, state, resumed);
@@ -185,8 +162,7 @@ async function trainEpochs(setup: TrainSetup, runner: GradientRunner, loader: Da
   const monitor = new ResourceMonitor(backend.backend === 'tfjs-node-gpu');
   const plateau = new PlateauTracker(config.schedule.patience, state.plateau.best, state.plateau.stale, state.plateau.reductions);
   const trainIds = params.train.map((item) => item.imageId);
-  const firstOrder = epochOrder(trainIds, config.sampler, config.seed, 0, config.replicate?.repeats);
-  const stepsPerEpoch = config.stepsPerEpoch ?? Math.max(1, Math.ceil(firstOrder.length / config.batchSize));
+  const stepsPerEpoch = stepsPerEpochOf(config, trainIds);
   const totalSteps = config.epochs * stepsPerEpoch;
 
   for (let epoch = state.epoch; epoch < config.epochs; epoch += 1) {

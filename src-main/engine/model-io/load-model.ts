@@ -5,8 +5,8 @@ import { ApiError } from '../../../src-shared/errors';
 import type { ModelRef } from '../../../src-shared/training';
 import { selectBackend } from '../backend/select';
 import { createModel } from '../models/registry';
-import { loadCheckpoint } from '../train/checkpoint';
-import type { CheckpointState } from '../train/checkpoint';
+import { loadCheckpoint } from './checkpoint';
+import type { CheckpointState } from './checkpoint';
 
 /** Builds the run's model and loads its best or last checkpoint. */
 export async function loadRunModel(ref: ModelRef): Promise<{ model: tfl.LayersModel; state: CheckpointState }> {

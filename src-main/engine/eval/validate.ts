@@ -5,7 +5,7 @@ import type { TrainItem } from '../../../src-shared/training';
 import type { Normalization } from '../data/batch';
 import { decodeSample } from '../data/decode';
 import type { LabelMap } from '../data/decode';
-import { predictImage, scoreImage } from '../eval/sliding-window';
+import { predictImage, scoreImage } from './sliding-window';
 
 import type { ValidationResult } from '../../../src-shared/job-kinds';
 

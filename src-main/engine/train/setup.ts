@@ -1,0 +1,57 @@
+import { classWeights } from '../../../src-shared/class-weights';
+import type { RunConfig } from '../../../src-shared/run-config';
+import type { TrainJobParams } from '../../../src-shared/training';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { BackendReport } from '../backend/select';
+import { epochOrder } from '../data/sampler';
+import { getLoss } from '../losses/registry';
+import type { LossOptions } from '../losses/losses';
+import { GradientRunner, trainingThreads } from './gradient-lanes';
+
+/**
+ * What the train job and the dry-run estimate build from a run's parameters, built one way for
+ * both: the model's shape, the loss options (class weights from the training split's pixels),
+ * the steps of an epoch (from the sampler's pool: replication and samplesPerEpoch count) and the
+ * gradient runner (split over the cores on wasm).
+ */
+export function modelSpecOf(config: RunConfig, classes: number) {
+  return { classes, inputChannels: 3, inputSize: config.inputSize, ...config.modelOptions };
+}
+
+export function lossOptionsOf(config: RunConfig, classPixels: readonly number[]): LossOptions {
+  return {
+    classWeights: config.loss.classWeights === 'none' ? undefined : classWeights(classPixels, config.loss.classWeights),
+    labelSmoothing: config.loss.labelSmoothing,
+    focalGamma: config.loss.focalGamma,
+  };
+}
+
+/** Steps of one epoch: the config's, else one pass over the sampler's first epoch order. */
+export function stepsPerEpochOf(config: RunConfig, trainIds: readonly number[]): number {
+  if (config.stepsPerEpoch) return config.stepsPerEpoch;
+  const order = epochOrder(trainIds, config.sampler, config.seed, 0, config.replicate?.repeats);
+  return Math.max(1, Math.ceil(order.length / config.batchSize));
+}
+
+export function createGradientRunner(
+  model: tfl.LayersModel,
+  params: Pick<TrainJobParams, 'config' | 'classNames' | 'classPixels'>,
+  backend: BackendReport,
+  distill: { alpha: number; temperature: number } | null,
+  warn: (message: string) => void,
+): Promise<GradientRunner> {
+  const { config } = params;
+  return GradientRunner.create(
+    model,
+    {
+      model: config.model,
+      modelOptions: modelSpecOf(config, params.classNames.length),
+      loss: config.loss.name,
+      lossOptions: lossOptionsOf(config, params.classPixels),
+      distill,
+    },
+    getLoss(config.loss.name),
+    trainingThreads(config.batchSize, backend.backend),
+    warn,
+  );
+}
