@@ -2,24 +2,17 @@ import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { summarize } from '../../../src-shared/metrics';
 import type { TrainJobParams, TrainResult } from '../../../src-shared/training';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../backend/select';
 import type { BackendReport } from '../backend/select';
-import { imageTensor, normalizationOf } from '../data/batch';
+import { normalizationOf } from '../data/batch';
 import { epochOrder } from '../data/sampler';
 import type { JobContext } from '../job-context';
 import { JobCancelled } from '../job-context';
-import { teacherTargets } from '../losses/distill';
-import { buildRunModel } from '../model-io/load-model';
-import { teacherInputProblem } from '../../../src-shared/distill';
-import type { RunConfig } from '../../../src-shared/run-config';
-import { ApiError } from '../../../src-shared/errors';
-import type { Normalization } from '../data/batch';
 import { loadPretrainedWeights } from '../models/pretrained';
 import { createModel } from '../models/registry';
-import { Optimizer, clipByGlobalNorm } from '../optim/optimizer';
+import { Optimizer } from '../optim/optimizer';
 import { PlateauTracker, learningRate } from '../optim/schedule';
 import { loadCheckpoint, saveCheckpoint } from '../model-io/checkpoint';
 import type { CheckpointState } from '../model-io/checkpoint';
@@ -29,9 +22,14 @@ import { threadsSettingProblem } from './gradient-lanes';
 import { createGradientRunner, modelSpecOf, stepsPerEpochOf } from './setup';
 import { checkWasmMemory } from './memory';
 import { ResourceMonitor } from './resources';
-import { validate } from '../eval/validate';
+import { GradientAccumulator } from './accumulator';
+import { disposeTeacher, loadTeacher, softTargets } from './distillation';
+import type { Teacher } from './distillation';
+import { earlyStop, finishEpoch } from './epoch-end';
+import type { EpochStats } from './epoch-end';
+import { rollBack } from './rollback';
+import { StepReporter } from './step-reporter';
 
-const maxRollbacks = 3;
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
@@ -54,35 +52,8 @@ export async function runTrainJob(params: JobParams<'train'>, context: JobContex
   } finally {
     optimizer.dispose();
     model.dispose();
-    teacher?.model.dispose();
-    teacher?.matrix.dispose();
+    disposeTeacher(teacher);
   }
-}
-
-/** A distillation teacher: its model (best checkpoint), its own input normalisation, the class matrix. */
-interface Teacher {
-  model: tfl.LayersModel;
-  normalization: Normalization;
-  matrix: tf.Tensor2D;
-  alpha: number;
-  temperature: number;
-}
-
-async function loadTeacher(config: RunConfig, student: tfl.LayersModel): Promise<Teacher | null> {
-  const distill = config.distill;
-  if (!distill?.teacher || !distill.matrix) return null;
-  const { model, state } = await buildRunModel({
-    runDir: distill.teacher.runDir,
-    checkpoint: 'best',
-    config: distill.teacher.config as RunConfig,
-    classNames: distill.teacher.classNames,
-  });
-  const problem = teacherInputProblem(model.inputs[0]!.shape, student.inputs[0]!.shape);
-  if (problem) {
-    model.dispose();
-    throw new ApiError('VALIDATION', problem);
-  }
-  return { model, normalization: state.normalization, matrix: tf.tensor2d(distill.matrix), alpha: distill.alpha, temperature: distill.temperature };
 }
 
 /** What one training job works with, from start to end. */
@@ -149,9 +120,7 @@ async function train(setup: TrainSetup): Promise<TrainResult> {
 async function trainEpochs(setup: TrainSetup, runner: GradientRunner, loader: DataLoader, initialState: CheckpointState, resumed: boolean): Promise<TrainResult> {
   const { params, model, optimizer, backend, context, teacher } = setup;
   const { config } = params;
-  const classes = params.classNames.length;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const labelMap = new Map(params.labelMap);
   const lastDir = join(params.runDir, 'last');
   const bestDir = join(params.runDir, 'best');
   let state = initialState;
@@ -159,164 +128,57 @@ async function trainEpochs(setup: TrainSetup, runner: GradientRunner, loader: Da
   const device = backend.backend !== 'wasm' ? backend.device : `${backend.device}, ${threads === 1 ? '1 thread' : `${threads} threads (the batch split over gradient workers)`}`;
   context.emit({ kind: 'run-started', backend: backend.backend, device, notes: backend.notes, resumedFromEpoch: resumed ? state.epoch : null });
 
-  const monitor = new ResourceMonitor(backend.backend === 'tfjs-node-gpu');
   const plateau = new PlateauTracker(config.schedule.patience, state.plateau.best, state.plateau.stale, state.plateau.reductions);
   const trainIds = params.train.map((item) => item.imageId);
   const stepsPerEpoch = stepsPerEpochOf(config, trainIds);
-  const totalSteps = config.epochs * stepsPerEpoch;
+  const reporter = new StepReporter(context, new ResourceMonitor(backend.backend === 'tfjs-node-gpu'), config.epochs, stepsPerEpoch);
+  const accumulator = new GradientAccumulator(optimizer, variables, config.accumulate, config.gradClipNorm);
 
   for (let epoch = state.epoch; epoch < config.epochs; epoch += 1) {
-    const started = performance.now();
+    const stats: EpochStats = { started: performance.now(), lossSum: 0, lossCount: 0, samples: 0, waitMs: 0, workMs: 0, lr: 0 };
     const order = epochOrder(trainIds, config.sampler, config.seed, epoch, config.replicate?.repeats);
-    let lossSum = 0;
-    let lossCount = 0;
-    let samples = 0;
-    let waitMs = 0;
-    let workMs = 0;
-    let pendingSteps: { step: number; epoch: number; loss: number; lr: number }[] = [];
-    let lastFlush = performance.now();
-    let accumulated: Record<string, tf.Tensor> | null = null;
-    let accumulatedCount = 0;
-    let lr = 0;
     let step = 0;
     for (const pending of loader.batches(order, config.seed * 1_000 + epoch, stepsPerEpoch)) {
       if (context.signal.aborted) throw new JobCancelled();
       const waitStart = performance.now();
       const batch = await pending;
-      waitMs += performance.now() - waitStart;
+      stats.waitMs += performance.now() - waitStart;
       for (const skipped of batch.skipped) context.emit({ kind: 'run-event', level: 'warn', message: `Skipped image ${skipped.imageId}: ${skipped.message}` });
       step += 1;
       if (batch.crops.length === 0) continue;
       const workStart = performance.now();
-      lr = learningRate(config.optimizer.lr, config.schedule, epoch + (step - 1) / stepsPerEpoch, config.epochs, plateau.reductions) * state.lrScale;
-      // The teacher's soft targets, outside the gradient tape, from the crops in its own normalisation.
-      const soft = teacher
-        ? tf.tidy(() => {
-            const xt = imageTensor(batch.crops.map((c) => c.image), config.inputSize, teacher.normalization);
-            return teacherTargets(teacher.model.apply(xt, { training: false }) as tf.Tensor, teacher.matrix, teacher.temperature);
-          })
-        : null;
+      stats.lr = learningRate(config.optimizer.lr, config.schedule, epoch + (step - 1) / stepsPerEpoch, config.epochs, plateau.reductions) * state.lrScale;
+      const images = batch.crops.map((c) => c.image);
+      const soft = softTargets(teacher, images, config.inputSize);
       const computed = await runner
-        .gradients({
-          images: batch.crops.map((c) => c.image),
-          labels: batch.crops.map((c) => c.labels),
-          size: config.inputSize,
-          normalization: state.normalization,
-          soft,
-        })
+        .gradients({ images, labels: batch.crops.map((c) => c.labels), size: config.inputSize, normalization: state.normalization, soft })
         .finally(() => soft?.dispose());
-      const grads = computed.grads;
-      let loss = computed.loss;
-      if (params.nonFiniteAtSteps?.includes(state.globalStep + 1)) loss = Number.NaN;
+      const loss = params.nonFiniteAtSteps?.includes(state.globalStep + 1) ? Number.NaN : computed.loss;
       if (!Number.isFinite(loss)) {
-        tf.dispose(Object.values(grads));
-        if (accumulated) tf.dispose(Object.values(accumulated));
-        accumulated = null;
-        accumulatedCount = 0;
-        const rollbacks = state.rollbacks + 1;
-        const lrScale = state.lrScale / 2;
-        state.globalStep += 1;
-        if (rollbacks > maxRollbacks) {
-          const reason = `The loss became non-finite at step ${state.globalStep} (epoch ${epoch + 1}) after ${maxRollbacks} rollbacks with halved learning rates; stopped. The best checkpoint is intact.`;
-          context.emit({ kind: 'run-event', level: 'warn', message: reason });
-          return { outcome: 'diverged', epochs: state.epoch, bestEpoch: state.bestEpoch, bestMiou: state.bestMiou, reason };
-        }
-        const globalStep = state.globalStep;
-        state = { ...(await loadCheckpoint(lastDir, model, optimizer)), rollbacks, lrScale, globalStep };
-        context.emit({
-          kind: 'run-event',
-          level: 'warn',
-          message: `Non-finite loss at step ${globalStep}: rolled back to the checkpoint of epoch ${state.epoch} and halved the learning rate (x${lrScale}); rollback ${rollbacks} of ${maxRollbacks}.`,
-        });
+        tf.dispose(Object.values(computed.grads));
+        accumulator.discard();
+        const rolled = await rollBack(state, epoch, lastDir, model, optimizer, context);
+        if ('diverged' in rolled) return rolled.diverged;
+        state = rolled.state;
         continue;
       }
-      accumulated = accumulated ? sumGrads(accumulated, grads) : grads;
-      accumulatedCount += 1;
-      if (accumulatedCount >= config.accumulate || step === stepsPerEpoch) {
-        let toApply = accumulated;
-        if (config.gradClipNorm !== null) toApply = clipByGlobalNorm(toApply, config.gradClipNorm).grads;
-        optimizer.apply(variables, toApply, lr);
-        tf.dispose(Object.values(toApply));
-        accumulated = null;
-        accumulatedCount = 0;
-      }
+      accumulator.add(computed.grads, stats.lr, step === stepsPerEpoch);
       state.globalStep += 1;
-      lossSum += loss;
-      lossCount += 1;
-      samples += batch.crops.length;
-      workMs += performance.now() - workStart;
-      pendingSteps.push({ step: state.globalStep, epoch: epoch + 1, loss, lr });
-      if (performance.now() - lastFlush > 1000 || step === stepsPerEpoch) {
-        context.emit({ kind: 'run-steps', steps: pendingSteps, resources: monitor.sample() });
-        pendingSteps = [];
-        lastFlush = performance.now();
-      }
-      context.progress(epoch * stepsPerEpoch + step, totalSteps, `epoch ${epoch + 1}/${config.epochs}, step ${step}/${stepsPerEpoch}, loss ${loss.toFixed(4)}`);
+      stats.lossSum += loss;
+      stats.lossCount += 1;
+      stats.samples += batch.crops.length;
+      stats.workMs += performance.now() - workStart;
+      reporter.step(state.globalStep, epoch, step, loss, stats.lr);
       // Let a stop request and the heartbeat through between steps.
       await nextTick();
     }
-    if (pendingSteps.length > 0) context.emit({ kind: 'run-steps', steps: pendingSteps });
-    if (accumulated) tf.dispose(Object.values(accumulated));
+    reporter.flush();
+    accumulator.discard();
 
-    context.progress((epoch + 1) * stepsPerEpoch, totalSteps, `epoch ${epoch + 1}/${config.epochs}: validating ${params.val.length} images`);
-    const val = await validate(model, params.val, labelMap, {
-      size: config.inputSize,
-      overlap: config.validationOverlap,
-      normalization: state.normalization,
-      batchSize: config.batchSize,
-      classes,
-      signal: context.signal,
-    });
-    if (context.signal.aborted) throw new JobCancelled();
-    for (const skipped of val.skipped) context.emit({ kind: 'run-event', level: 'warn', message: `Skipped validation image ${skipped.imageId}: ${skipped.message}` });
-    const miou = summarize(val.counts).miou;
-    const improved = miou !== null && (state.bestMiou === null || miou > state.bestMiou);
-    if (config.schedule.name === 'plateau' && miou !== null) plateau.update(miou);
-    state = {
-      ...state,
-      epoch: epoch + 1,
-      plateau: plateau.toJSON(),
-      staleEpochs: improved ? 0 : state.staleEpochs + 1,
-      bestMiou: improved ? miou : state.bestMiou,
-      bestEpoch: improved ? epoch + 1 : state.bestEpoch,
-      savedAt: new Date().toISOString(),
-    };
-    await saveCheckpoint(lastDir, model, optimizer, state);
-    if (improved) await saveCheckpoint(bestDir, model, optimizer, state);
-    context.emit({
-      kind: 'run-epoch',
-      epoch: {
-        epoch: epoch + 1,
-        trainLoss: lossCount > 0 ? lossSum / lossCount : Number.NaN,
-        valLoss: val.loss,
-        lr,
-        seconds: (performance.now() - started) / 1000,
-        imagesPerSecond: waitMs + workMs > 0 ? samples / ((waitMs + workMs) / 1000) : 0,
-        dataWait: waitMs + workMs > 0 ? waitMs / (waitMs + workMs) : 0,
-        counts: val.counts,
-        imageCounts: val.imageCounts,
-        best: improved,
-      },
-    });
-    if (config.earlyStoppingPatience !== null && state.staleEpochs >= config.earlyStoppingPatience) {
-      return {
-        outcome: 'early-stopped',
-        epochs: state.epoch,
-        bestEpoch: state.bestEpoch,
-        bestMiou: state.bestMiou,
-        reason: `Validation mIoU did not improve for ${config.earlyStoppingPatience} epochs.`,
-      };
-    }
+    context.progress((epoch + 1) * stepsPerEpoch, config.epochs * stepsPerEpoch, `epoch ${epoch + 1}/${config.epochs}: validating ${params.val.length} images`);
+    state = await finishEpoch(epoch, stats, state, { params, model, optimizer, context, plateau, lastDir, bestDir });
+    const stopped = earlyStop(params, state);
+    if (stopped) return stopped;
   }
   return { outcome: 'finished', epochs: state.epoch, bestEpoch: state.bestEpoch, bestMiou: state.bestMiou, reason: null };
-}
-
-function sumGrads(into: Record<string, tf.Tensor>, add: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
-  const out: Record<string, tf.Tensor> = {};
-  for (const [name, grad] of Object.entries(into)) {
-    out[name] = tf.add(grad, add[name]!);
-    grad.dispose();
-    add[name]!.dispose();
-  }
-  return out;
 }

@@ -1,0 +1,89 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { summarize } from '../../../src-shared/metrics';
+import type { TrainJobParams, TrainResult } from '../../../src-shared/training';
+import { validate } from '../eval/validate';
+import type { JobContext } from '../job-context';
+import { JobCancelled } from '../job-context';
+import { saveCheckpoint } from '../model-io/checkpoint';
+import type { CheckpointState } from '../model-io/checkpoint';
+import type { Optimizer } from '../optim/optimizer';
+import type { PlateauTracker } from '../optim/schedule';
+
+/** What an epoch's training part measured, for its report. */
+export interface EpochStats {
+  started: number;
+  lossSum: number;
+  lossCount: number;
+  samples: number;
+  waitMs: number;
+  workMs: number;
+  lr: number;
+}
+
+/**
+ * The end of an epoch: validation on full images, the plateau schedule, best and stale-epoch
+ * tracking, checkpoints (`last` always, `best` on a new best mIoU) and the epoch's report.
+ */
+export async function finishEpoch(
+  epoch: number,
+  stats: EpochStats,
+  state: CheckpointState,
+  setup: { params: TrainJobParams; model: tfl.LayersModel; optimizer: Optimizer; context: JobContext; plateau: PlateauTracker; lastDir: string; bestDir: string },
+): Promise<CheckpointState> {
+  const { params, model, optimizer, context, plateau } = setup;
+  const { config } = params;
+  const val = await validate(model, params.val, new Map(params.labelMap), {
+    size: config.inputSize,
+    overlap: config.validationOverlap,
+    normalization: state.normalization,
+    batchSize: config.batchSize,
+    classes: params.classNames.length,
+    signal: context.signal,
+  });
+  if (context.signal.aborted) throw new JobCancelled();
+  for (const skipped of val.skipped) context.emit({ kind: 'run-event', level: 'warn', message: `Skipped validation image ${skipped.imageId}: ${skipped.message}` });
+  const miou = summarize(val.counts).miou;
+  const improved = miou !== null && (state.bestMiou === null || miou > state.bestMiou);
+  if (config.schedule.name === 'plateau' && miou !== null) plateau.update(miou);
+  const next: CheckpointState = {
+    ...state,
+    epoch: epoch + 1,
+    plateau: plateau.toJSON(),
+    staleEpochs: improved ? 0 : state.staleEpochs + 1,
+    bestMiou: improved ? miou : state.bestMiou,
+    bestEpoch: improved ? epoch + 1 : state.bestEpoch,
+    savedAt: new Date().toISOString(),
+  };
+  await saveCheckpoint(setup.lastDir, model, optimizer, next);
+  if (improved) await saveCheckpoint(setup.bestDir, model, optimizer, next);
+  const busyMs = stats.waitMs + stats.workMs;
+  context.emit({
+    kind: 'run-epoch',
+    epoch: {
+      epoch: epoch + 1,
+      trainLoss: stats.lossCount > 0 ? stats.lossSum / stats.lossCount : Number.NaN,
+      valLoss: val.loss,
+      lr: stats.lr,
+      seconds: (performance.now() - stats.started) / 1000,
+      imagesPerSecond: busyMs > 0 ? stats.samples / (busyMs / 1000) : 0,
+      dataWait: busyMs > 0 ? stats.waitMs / busyMs : 0,
+      counts: val.counts,
+      imageCounts: val.imageCounts,
+      best: improved,
+    },
+  });
+  return next;
+}
+
+/** Early stopping: the result that ends the run once mIoU has not improved for `earlyStoppingPatience` epochs. */
+export function earlyStop(params: TrainJobParams, state: CheckpointState): TrainResult | null {
+  const patience = params.config.earlyStoppingPatience;
+  if (patience === null || state.staleEpochs < patience) return null;
+  return {
+    outcome: 'early-stopped',
+    epochs: state.epoch,
+    bestEpoch: state.bestEpoch,
+    bestMiou: state.bestMiou,
+    reason: `Validation mIoU did not improve for ${patience} epochs.`,
+  };
+}
