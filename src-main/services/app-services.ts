@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { SystemInfo } from '../../src-shared/contract';
-import { RunService, sweepDeadTempCheckpoints } from '../runs/run-service';
+import { RunService } from '../runs/run-service';
+import { sweepDeadTempCheckpoints } from '../runs/run-recorder';
 import { EvaluationService } from '../runs/evaluation-service';
 import { PredictionService } from '../inspect/prediction-service';
 import { DatasetService } from '../datasets/dataset-service';
