@@ -1,0 +1,170 @@
+import {
+  classesFromPreset,
+  classesFromValues,
+  findPreset,
+  matchPreset,
+  valueToClassMap,
+} from '../../src-shared/classes';
+import type { ClassDef, MaskKind } from '../../src-shared/classes';
+import type { DatasetState } from '../../src-shared/datasets';
+import type { EngineData } from '../../src-shared/engine-protocol';
+import { maxAutoClasses, noisyMaskOutliers } from '../../src-shared/indexing';
+import type { IndexItem, IndexJobParams, IndexedImage } from '../../src-shared/indexing';
+import { defaultSplit } from '../../src-shared/splits';
+import type { Db } from '../db/connection';
+import type { DatasetRow } from '../db/dataset-statements';
+import type { Statements } from '../db/statements';
+import type { JobService, TypedJob } from '../jobs/job-service';
+import { parseClasses } from './dataset-queries';
+import { writeSplit } from './dataset-splits';
+
+export const thumbSize = 192;
+
+/**
+ * Indexing a dataset in the engine: the index job over the pending images, each streamed batch
+ * stored in one transaction, and when the job ends, noisy masks flagged, the first classes chosen
+ * and the default split made.
+ */
+export class DatasetIndexing {
+  constructor(
+    private readonly options: {
+      db: Db;
+      statements: Statements;
+      jobs: JobService;
+      thumbDir: (datasetId: string) => string;
+      onChanged: (datasetId: string) => void;
+    },
+  ) {
+    options.jobs.handleKind('index', {
+      onData: (job, data) => this.store(job, data),
+      onEnd: (job) => this.settle(job),
+      // Indexing run by another SegBench process on this data directory: refresh what shows it.
+      onRemoteUpdate: (job) => this.options.onChanged(job.params.datasetId),
+    });
+  }
+
+  start(datasetId: string): void {
+    const pending = this.options.statements.imagesPending.all(datasetId);
+    const items: IndexItem[] = pending.map((row) => ({
+      imageId: row.id,
+      imagePath: row.image_path,
+      maskPath: row.mask_path,
+      ...(row.revision_path !== null && { revisionPath: row.revision_path }),
+    }));
+    const params: IndexJobParams = { datasetId, thumbDir: this.options.thumbDir(datasetId), thumbSize, items };
+    const job = this.options.jobs.enqueue('index', params);
+    this.options.statements.datasetSetJob.run({ id: datasetId, index_job_id: job.id, state: 'indexing' });
+    this.options.onChanged(datasetId);
+  }
+
+  private store(job: TypedJob<'index'>, data: EngineData): void {
+    if (data.kind !== 'indexed') return;
+    const { statements, db } = this.options;
+    const datasetId = job.params.datasetId;
+    const dataset = statements.datasetById.get(datasetId);
+    if (!dataset) return;
+    const classes = parseClasses(dataset.classes);
+    const map = classes.length > 0 ? classMapJson(classes) : null;
+    db.transaction(() => {
+      for (const result of data.images) storeOne(statements, result, map);
+      const first = data.images.find((result) => result.ok);
+      if (!dataset.mask_kind && first?.ok) statements.datasetSetMaskKind.run({ id: datasetId, mask_kind: first.maskKind });
+    })();
+    this.options.onChanged(datasetId);
+  }
+
+  private settle(job: TypedJob<'index'>): void {
+    const { statements, db } = this.options;
+    const datasetId = job.params.datasetId;
+    const dataset = statements.datasetById.get(datasetId);
+    if (!dataset || dataset.index_job_id !== job.id) return;
+    db.transaction(() => {
+      this.flagNoisyMasks(datasetId);
+      if (parseClasses(dataset.classes).length === 0) this.chooseClasses(dataset);
+      if (!dataset.split_config) writeSplit(statements, { datasetId, ...defaultSplit });
+      const pending = statements.imagesPending.all(datasetId).length;
+      const state: DatasetState = job.status === 'finished' && pending === 0 ? 'ready' : 'incomplete';
+      statements.datasetSetJob.run({ id: datasetId, index_job_id: null, state });
+    })();
+    this.options.onChanged(datasetId);
+  }
+
+  /**
+   * A mask with far more distinct values than the others (random colours, a photo saved as the
+   * mask) would turn a 6-class dataset into hundreds of classes. Such masks become problem images
+   * with the count and what to do, and their values leave the class list and training.
+   */
+  private flagNoisyMasks(datasetId: string): void {
+    const { statements } = this.options;
+    const { outliers, median, typicalMax } = noisyMaskOutliers(statements.distinctValuesPerImage.all(datasetId));
+    for (const { id, n } of outliers) {
+      statements.imageFlagProblem.run({
+        id,
+        problem: 'noisy-mask',
+        problem_message:
+          `The mask has ${n} distinct values, while the other masks of this dataset have at most ${typicalMax} (median ${median}): ` +
+          'it looks like noise or a re-compressed mask, not class labels. It is kept out of the class list and of training. ' +
+          'Fix or replace the mask, then re-index (import again with the same name).',
+      });
+      statements.valuesClear.run(id);
+      statements.classesClearImage.run(id);
+    }
+  }
+
+  /**
+   * First classes of a dataset: the requested preset, the preset that fits, or one class per value.
+   * Past 64 distinct values with no preset asked for, it asks first: the classes stay empty and the
+   * Classes tab (or `segbench import --preset none`) makes them.
+   */
+  private chooseClasses(dataset: DatasetRow): void {
+    const { statements } = this.options;
+    const values = statements.valuesOfDataset.all(dataset.id);
+    if (values.length === 0) return;
+    const found = new Map(values.map((v) => [v.value, v.pixels]));
+    const kind = (statements.datasetById.get(dataset.id)?.mask_kind as MaskKind | null) ?? 'index';
+    const requested = dataset.preset && dataset.preset !== 'auto' && dataset.preset !== 'none' ? findPreset(dataset.preset) : undefined;
+    const preset = requested ?? (dataset.preset === 'none' ? undefined : matchPreset(kind, found));
+    if (!preset && dataset.preset !== 'none' && found.size > maxAutoClasses) return;
+    const classes = preset ? classesFromPreset(preset) : classesFromValues(kind, found);
+    writeClasses(statements, dataset.id, classes, kind, preset?.id ?? null);
+  }
+}
+
+export function writeClasses(statements: Statements, datasetId: string, classes: ClassDef[], kind: MaskKind | null, preset: string | null): void {
+  statements.datasetSetClasses.run({ id: datasetId, classes: JSON.stringify(classes), mask_kind: kind });
+  if (preset) statements.datasetSetPreset.run({ id: datasetId, preset });
+  statements.classesClearDataset.run(datasetId);
+  statements.classesBuildDataset.run({ dataset_id: datasetId, map: classMapJson(classes) });
+}
+
+export function classMapJson(classes: readonly ClassDef[]): string {
+  return JSON.stringify([...valueToClassMap(classes).entries()]);
+}
+
+function storeOne(statements: Statements, result: IndexedImage, map: string | null): void {
+  statements.valuesClear.run(result.imageId);
+  statements.classesClearImage.run(result.imageId);
+  if (!result.ok) {
+    statements.imageProblem.run({
+      id: result.imageId,
+      problem: result.problem,
+      problem_message: result.message,
+      image_size: result.imageStamp?.size ?? null,
+      image_mtime: result.imageStamp?.mtimeMs ?? null,
+      mask_size: result.maskStamp?.size ?? null,
+      mask_mtime: result.maskStamp?.mtimeMs ?? null,
+    });
+    return;
+  }
+  statements.imageIndexed.run({
+    id: result.imageId,
+    width: result.width,
+    height: result.height,
+    image_size: result.imageStamp.size,
+    image_mtime: result.imageStamp.mtimeMs,
+    mask_size: result.maskStamp.size,
+    mask_mtime: result.maskStamp.mtimeMs,
+  });
+  for (const [value, pixels] of result.values) statements.valueInsert.run(result.imageId, value, pixels);
+  if (map) statements.classesBuildImage.run({ image_id: result.imageId, map });
+}
