@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   const threads = trainingThreads(batch, 'wasm');
   const rows: [string, number][] = [];
   for (const t of [...new Set([1, threads])]) {
-    const runner = await GradientRunner.create(model, setup, crossEntropy, t, (reason) => console.log(reason));
+    const runner = await GradientRunner.create(model, setup, t, (reason) => console.log(reason));
     const { median, min, tensors } = await timeSteps(runner);
     const laneTensors = await runner.laneTensors();
     const used = runner.threads;

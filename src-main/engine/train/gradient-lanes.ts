@@ -10,6 +10,7 @@ import type { LossFunction } from '../losses/registry';
 import { batchLoss } from './batch-loss';
 import type { DistillWeights } from './batch-loss';
 import type { FromLane, LanePart, LaneSetup, ToLane } from './lane-protocol';
+import { getLoss } from '../losses/registry';
 
 /**
  * Data parallelism for the wasm backend. tfjs runs wasm on one thread under Node, so a 2-core
@@ -160,11 +161,13 @@ export class GradientRunner {
     private readonly onLaneLost: (reason: string) => void = () => {},
   ) {}
 
-  /** Starts `threads - 1` workers; one that cannot start is reported and training goes on without it. */
+  /**
+   * Starts `threads - 1` workers; one that cannot start is reported and training goes on without
+   * it. The loss is resolved from `setup.loss` here and in each worker, from the same LaneSetup.
+   */
   static async create(
     model: tfl.LayersModel,
     setup: LaneSetup,
-    lossFn: LossFunction,
     threads: number,
     onLaneLost: (reason: string) => void,
   ): Promise<GradientRunner> {
@@ -176,7 +179,7 @@ export class GradientRunner {
       if (result.status === 'fulfilled') lanes.push(result.value);
       else onLaneLost(`A gradient worker did not start (${(result.reason as Error).message}); training uses fewer threads.`);
     }
-    return new GradientRunner(model, variables, lossFn, setup.lossOptions, setup.distill, lanes, onLaneLost);
+    return new GradientRunner(model, variables, getLoss(setup.loss), setup.lossOptions, setup.distill, lanes, onLaneLost);
   }
 
   /** Threads in use: the engine's plus the live workers. */

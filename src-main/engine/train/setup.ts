@@ -4,7 +4,6 @@ import type { TrainJobParams } from '../../../src-shared/training';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendReport } from '../backend/select';
 import { epochOrder } from '../data/sampler';
-import { getLoss } from '../losses/registry';
 import type { LossOptions } from '../losses/losses';
 import { GradientRunner, trainingThreads } from './gradient-lanes';
 
@@ -50,7 +49,6 @@ export function createGradientRunner(
       lossOptions: lossOptionsOf(config, params.classPixels),
       distill,
     },
-    getLoss(config.loss.name),
     trainingThreads(config.batchSize, backend.backend),
     warn,
   );

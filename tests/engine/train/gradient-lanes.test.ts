@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { crossEntropy } from '../../../src-main/engine/losses/losses';
 import { createModel } from '../../../src-main/engine/models/registry';
 import { GradientRunner, splitBatch, threadsSettingProblem, trainingThreads } from '../../../src-main/engine/train/gradient-lanes';
 import type { BatchInput, StepGradients } from '../../../src-main/engine/train/gradient-lanes';
@@ -34,7 +33,7 @@ function batch(n: number, seed: number, soft = false): BatchInput {
 }
 
 async function start(threads: number, lanesSetup: LaneSetup = setup, lost: string[] = []): Promise<GradientRunner> {
-  const runner = await GradientRunner.create(model, lanesSetup, crossEntropy, threads, (m) => lost.push(m));
+  const runner = await GradientRunner.create(model, lanesSetup, threads, (m) => lost.push(m));
   runners.push(runner);
   return runner;
 }
@@ -116,7 +115,7 @@ test('two threads give the gradients and loss of each half done alone, averaged 
 
 test('distillation soft targets reach the worker: the same as each half alone', async () => {
   const kd: LaneSetup = { ...setup, lossOptions: {}, distill: { alpha: 0.7, temperature: 2 } };
-  const single = await GradientRunner.create(model, kd, crossEntropy, 1, () => {});
+  const single = await GradientRunner.create(model, kd, 1, () => {});
   const split = await start(2, kd);
   const input = batch(4, 7, true);
   const expected = await reference(single, input, [2, 2]);
