@@ -15,20 +15,49 @@ export function zoomAround(view: View, cx: number, cy: number, deltaY: number): 
 }
 
 /**
- * Zoom with the wheel around the cursor, pan by dragging, fit to the viewport. The stage is moved
- * with one CSS transform, so a 2448x2448 tile pans as smoothly as a small one.
+ * The view of a pan-and-zoom stage, for one viewport or several panes that share it (the Inspect
+ * viewer): zoom around a point, pan by dragging, fit an image into a box, and the stage's CSS
+ * transform (one transform, so a 2448x2448 tile pans as smoothly as a small one).
  */
+export function usePanZoomView() {
+  const [view, setView] = useState<View>({ x: 0, y: 0, scale: 1 });
+  const drag = useRef<{ x: number; y: number } | null>(null);
+  const zoomAt = useCallback((cx: number, cy: number, deltaY: number) => setView((v) => zoomAround(v, cx, cy, deltaY)), []);
+  const fitInto = useCallback((boxWidth: number, boxHeight: number, width: number, height: number) => {
+    if (width === 0 || height === 0) return;
+    const scale = Math.min(boxWidth / width, boxHeight / height);
+    setView({ scale, x: (boxWidth - width * scale) / 2, y: (boxHeight - height * scale) / 2 });
+  }, []);
+  const pan = {
+    start: (event: ReactMouseEvent) => {
+      drag.current = { x: event.clientX - view.x, y: event.clientY - view.y };
+    },
+    move: (event: ReactMouseEvent) => {
+      const start = drag.current;
+      if (start && event.buttons === 1) setView((v) => ({ ...v, x: event.clientX - start.x, y: event.clientY - start.y }));
+    },
+    end: () => {
+      drag.current = null;
+    },
+  };
+  /** Image coordinates (fractional) of a mouse event over the element the stage sits in. */
+  const toImagePoint = (event: ReactMouseEvent, element: Element): [number, number] => {
+    const rect = element.getBoundingClientRect();
+    return [(event.clientX - rect.left - view.x) / view.scale, (event.clientY - rect.top - view.y) / view.scale];
+  };
+  const stageStyle = (width: number, height: number): CSSProperties => ({ transform: `translate(${view.x}px, ${view.y}px) scale(${view.scale})`, width, height });
+  return { view, zoomAt, fitInto, pan, toImagePoint, stageStyle };
+}
+
+/** Zoom with the wheel around the cursor, pan by dragging, fit to the viewport: one viewport. */
 export function usePanZoom(width: number, height: number) {
   const ref = useRef<HTMLDivElement>(null);
-  const [view, setView] = useState({ x: 0, y: 0, scale: 1 });
-  const drag = useRef<{ x: number; y: number } | null>(null);
+  const { view, zoomAt, fitInto, pan, toImagePoint, stageStyle } = usePanZoomView();
 
   const fit = useCallback(() => {
     const element = ref.current;
-    if (!element || width === 0 || height === 0) return;
-    const scale = Math.min(element.clientWidth / width, element.clientHeight / height);
-    setView({ scale, x: (element.clientWidth - width * scale) / 2, y: (element.clientHeight - height * scale) / 2 });
-  }, [width, height]);
+    if (element) fitInto(element.clientWidth, element.clientHeight, width, height);
+  }, [fitInto, width, height]);
   useEffect(fit, [fit]);
 
   useEffect(() => {
@@ -37,36 +66,21 @@ export function usePanZoom(width: number, height: number) {
     const onWheel = (event: WheelEvent): void => {
       event.preventDefault();
       const rect = element.getBoundingClientRect();
-      setView((v) => zoomAround(v, event.clientX - rect.left, event.clientY - rect.top, event.deltaY));
+      zoomAt(event.clientX - rect.left, event.clientY - rect.top, event.deltaY);
     };
     element.addEventListener('wheel', onWheel, { passive: false });
     return () => element.removeEventListener('wheel', onWheel);
-  }, []);
+  }, [zoomAt]);
 
-  const toImage = useCallback(
-    (event: ReactMouseEvent): { x: number; y: number } | null => {
-      const element = ref.current;
-      if (!element) return null;
-      const rect = element.getBoundingClientRect();
-      const x = Math.floor((event.clientX - rect.left - view.x) / view.scale);
-      const y = Math.floor((event.clientY - rect.top - view.y) / view.scale);
-      return x >= 0 && y >= 0 && x < width && y < height ? { x, y } : null;
-    },
-    [view, width, height],
-  );
-
-  const handlers = {
-    onMouseDown: (event: ReactMouseEvent) => {
-      drag.current = { x: event.clientX - view.x, y: event.clientY - view.y };
-    },
-    onMouseMove: (event: ReactMouseEvent) => {
-      const start = drag.current;
-      if (start && event.buttons === 1) setView((v) => ({ ...v, x: event.clientX - start.x, y: event.clientY - start.y }));
-    },
-    onMouseUp: () => {
-      drag.current = null;
-    },
+  const toImage = (event: ReactMouseEvent): { x: number; y: number } | null => {
+    const element = ref.current;
+    if (!element) return null;
+    const [fx, fy] = toImagePoint(event, element);
+    const x = Math.floor(fx);
+    const y = Math.floor(fy);
+    return x >= 0 && y >= 0 && x < width && y < height ? { x, y } : null;
   };
-  const style: CSSProperties = { transform: `translate(${view.x}px, ${view.y}px) scale(${view.scale})`, width, height };
-  return { viewportRef: ref, handlers, style, fit, toImage, scale: view.scale };
+
+  const handlers = { onMouseDown: pan.start, onMouseMove: pan.move, onMouseUp: pan.end };
+  return { viewportRef: ref, handlers, style: stageStyle(width, height), fit, toImage, scale: view.scale };
 }

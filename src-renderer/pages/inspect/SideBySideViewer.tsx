@@ -9,7 +9,7 @@ import { ViewerBar } from '../../components/ViewerBar';
 import { paintClassMap, unknownClass } from '../../components/mask/class-map';
 import { loadMask } from '../../components/mask/load-mask';
 import { useApi, useFileUrl } from '../../hooks/ApiContext';
-import { zoomAround } from '../../hooks/usePanZoom';
+import { usePanZoomView } from '../../hooks/usePanZoom';
 import { paintErrors } from './error-map';
 import type { ErrorCounts, ErrorMode } from './error-map';
 import { LabelPanel } from './LabelPanel';
@@ -55,7 +55,7 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
   const fileUrl = useFileUrl();
   const [loaded, setLoaded] = useState<{ key: string; data: Loaded } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [view, setView] = useState({ x: 0, y: 0, scale: 1 });
+  const { view, zoomAt, fitInto, pan, toImagePoint, stageStyle } = usePanZoomView();
   const [mode, setMode] = useState<ErrorMode>(initialMode ?? { kind: 'by-true-class' });
   const [opacity, setOpacity] = useState(0.6);
   const [hidden, setHidden] = useState<ReadonlySet<number>>(new Set());
@@ -65,7 +65,7 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
   const [brushRadius, setBrushRadius] = useState(8);
   const [region, setRegion] = useState<Region>(emptyRegion);
   const [draft, setDraft] = useState<number[]>([]);
-  const drag = useRef<{ x: number; y: number } | null>(null);
+  const brush = useRef<{ x: number; y: number } | null>(null);
   const grid = useRef<HTMLDivElement>(null);
   const canvases = useRef<(HTMLCanvasElement | null)[]>([]);
   // Bumped when a label change puts another mask in effect; the first load does not wait for the history.
@@ -170,9 +170,7 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
 
   const fit = (): void => {
     const pane = grid.current?.querySelector('.pane');
-    if (!pane || !data) return;
-    const scale = Math.min(pane.clientWidth / data.width, pane.clientHeight / data.height);
-    setView({ scale, x: (pane.clientWidth - data.width * scale) / 2, y: (pane.clientHeight - data.height * scale) / 2 });
+    if (pane && data) fitInto(pane.clientWidth, pane.clientHeight, data.width, data.height);
   };
   // Fit once per image, when its size is known.
   useEffect(fit, [data?.width, data?.height, otherRunId]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -185,11 +183,11 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
       const pane = (event.target as HTMLElement).closest('.pane');
       if (!pane) return;
       const rect = pane.getBoundingClientRect();
-      setView((v) => zoomAround(v, event.clientX - rect.left, event.clientY - rect.top, event.deltaY));
+      zoomAt(event.clientX - rect.left, event.clientY - rect.top, event.deltaY);
     };
     element.addEventListener('wheel', onWheel, { passive: false });
     return () => element.removeEventListener('wheel', onWheel);
-  }, []);
+  }, [zoomAt]);
 
   const closeDraft = (): void => {
     if (draft.length >= 6) setRegion((r) => ({ ...r, polygons: [...r.polygons, draft] }));
@@ -207,29 +205,28 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
   }, [tool, draft]);
 
   /** Image coordinates of a mouse event over a pane. */
-  const toImage = (event: ReactMouseEvent): [number, number] => {
-    const rect = (event.currentTarget as HTMLElement).getBoundingClientRect();
-    return [(event.clientX - rect.left - view.x) / view.scale, (event.clientY - rect.top - view.y) / view.scale];
-  };
+  const toImage = (event: ReactMouseEvent): [number, number] => toImagePoint(event, event.currentTarget);
   const handlers = {
     onMouseDown: (event: ReactMouseEvent) => {
       if (tool === 'pan') {
-        drag.current = { x: event.clientX - view.x, y: event.clientY - view.y };
+        pan.start(event);
       } else if (tool === 'brush') {
         const [x, y] = toImage(event);
         setRegion((r) => ({ ...r, strokes: [...r.strokes, { radius: brushRadius, points: [x, y] }] }));
-        drag.current = { x, y };
+        brush.current = { x, y };
       }
     },
     onMouseMove: (event: ReactMouseEvent) => {
-      const start = drag.current;
-      if (!start || event.buttons !== 1) return;
       if (tool === 'pan') {
-        setView((v) => ({ ...v, x: event.clientX - start.x, y: event.clientY - start.y }));
-      } else if (tool === 'brush') {
+        pan.move(event);
+        return;
+      }
+      const start = brush.current;
+      if (!start || event.buttons !== 1) return;
+      if (tool === 'brush') {
         const [x, y] = toImage(event);
         if (Math.hypot(x - start.x, y - start.y) < Math.max(1, brushRadius / 3)) return;
-        drag.current = { x, y };
+        brush.current = { x, y };
         setRegion((r) => {
           const strokes = r.strokes.slice();
           const last = strokes[strokes.length - 1];
@@ -239,7 +236,8 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
       }
     },
     onMouseUp: () => {
-      drag.current = null;
+      pan.end();
+      brush.current = null;
     },
     onClick: (event: ReactMouseEvent) => {
       if (tool !== 'polygon' || event.detail > 1) return;
@@ -251,7 +249,7 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
     },
   };
 
-  const stage: CSSProperties = { transform: `translate(${view.x}px, ${view.y}px) scale(${view.scale})`, width: data?.width ?? 0, height: data?.height ?? 0 };
+  const stage: CSSProperties = stageStyle(data?.width ?? 0, data?.height ?? 0);
   const otherName = otherRuns.find((r) => r.id === otherRunId)?.name;
   const panes: { title: string; layer: number | null }[] = [
     { title: 'Image', layer: null },
