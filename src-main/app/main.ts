@@ -1,12 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BrowserWindow, app, dialog, ipcMain, nativeTheme, protocol, shell } from 'electron';
-import { toApiError } from '../../src-shared/errors';
 import { methodNames } from '../../src-shared/contract';
 import { consoleLogger } from '../log';
 import { createAppServices } from '../services/app-services';
 import type { AppServices } from '../services/app-services';
 import { resolveDataDir } from '../services/data-dir';
+import { protocolFileHandler } from './protocol-files';
 import { utilityProcessLauncher } from './utility-engine';
 
 /**
@@ -23,19 +22,7 @@ protocol.registerSchemesAsPrivileged([
 ]);
 
 function serveFiles(ready: AppServices): void {
-  protocol.handle('segbench', async (request) => {
-    const url = new URL(request.url);
-    const [, kind = '', first = '', second = ''] = url.pathname.split('/');
-    try {
-      const file = kind === 'prediction' ? await ready.files(kind, second, first) : await ready.files(kind, first);
-      const body = file.kind === 'buffer' ? file.body : await readFile(file.path);
-      return new Response(new Uint8Array(body), {
-        headers: { 'Content-Type': file.contentType, 'Access-Control-Allow-Origin': '*' },
-      });
-    } catch (error) {
-      return new Response(toApiError(error).message, { status: 404 });
-    }
-  });
+  protocol.handle('segbench', protocolFileHandler(ready.files));
 }
 
 function dataDirFromArgs(argv: string[]): string | undefined {
