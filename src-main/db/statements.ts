@@ -37,14 +37,8 @@ export interface QueueOwnerRow {
   lease_until: number;
 }
 
-export interface OwnerParams {
-  instance: string;
-  host: string;
-  pid: number;
-  started_at: string;
-  mode: string;
-  lease_until: number;
-}
+/** What queueOwnerPut writes: the whole row. */
+export type OwnerParams = QueueOwnerRow;
 
 /**
  * Every SQL statement the app runs, prepared once and named. Services receive this object, so

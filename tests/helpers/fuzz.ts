@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { mulberry32 } from '../../src-shared/splits';
 
 /**
  * Malformed input for the server, made from a seed so a failure can be replayed: the fuzz test
@@ -9,17 +10,8 @@ export interface FuzzRequest {
   bytes: Buffer;
 }
 
-/** A small deterministic generator (mulberry32). */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic generator: the splits' own mulberry32. */
+export const seeded = mulberry32;
 
 const badEscapes = ['%', '%E0%A4%A', '%ZZ', '%C0%AF', '%ff%fe', '%00', '%%', '%e2%82', '%uD800', '%2e%2e%2f%2e%2e%2f'];
 

@@ -1,9 +1,8 @@
 import { useState } from 'react';
 import { presets } from '../../../src-shared/classes';
-import { lossyMaskAdvice } from '../../../src-shared/datasets';
 import type { PairingSummary } from '../../../src-shared/datasets';
 import { ErrorNote } from '../../components/ErrorNote';
-import { FileNameList } from '../../components/FileNameList';
+import { FileNameList, LossyMasksNotice } from '../../components/FileNameList';
 import { useApi } from '../../hooks/ApiContext';
 import { useAction } from '../../hooks/useAction';
 
@@ -111,12 +110,7 @@ function ScanReport({ scan }: { scan: PairingSummary }) {
       <FileNameList title="Masks without an image" names={scan.masksWithoutImages} />
       <FileNameList title="Ambiguous names (skipped)" names={scan.duplicates.map((d) => d.files.join(' / '))} />
       <FileNameList title="Not images (ignored)" names={scan.ignored} />
-      {(scan.lossyMasks ?? []).length > 0 ? (
-        <div className="notice warn" data-testid="lossy-masks">
-          <FileNameList title="JPEG masks, not imported" names={scan.lossyMasks ?? []} />
-          <p>{lossyMaskAdvice}</p>
-        </div>
-      ) : null}
+      <LossyMasksNotice names={scan.lossyMasks} />
     </div>
   );
 }

@@ -1,7 +1,6 @@
 import { describeValue } from '../../../src-shared/classes';
-import { lossyMaskAdvice } from '../../../src-shared/datasets';
 import type { DatasetDetail } from '../../../src-shared/datasets';
-import { FileNameList } from '../../components/FileNameList';
+import { FileNameList, LossyMasksNotice } from '../../components/FileNameList';
 
 const problemLabels: Record<string, string> = {
   'missing-file': 'File missing',
@@ -28,12 +27,7 @@ export function ReportTab({ dataset }: { dataset: DatasetDetail }) {
         <FileNameList title="Masks without an image" names={pairing.masksWithoutImages} />
         <FileNameList title="Ambiguous names, skipped" names={pairing.duplicates.map((d) => d.files.join(' / '))} />
         <FileNameList title="Not images, ignored" names={pairing.ignored} />
-        {(pairing.lossyMasks ?? []).length > 0 ? (
-          <div className="notice warn" data-testid="lossy-masks">
-            <FileNameList title="JPEG masks, not imported" names={pairing.lossyMasks ?? []} />
-            <p>{lossyMaskAdvice}</p>
-          </div>
-        ) : null}
+        <LossyMasksNotice names={pairing.lossyMasks} />
       </section>
       <section className="card">
         <h2>Skipped images ({dataset.problems.length})</h2>
