@@ -9,7 +9,7 @@ import type { Job } from '../../src-shared/jobs';
 import type { AppServices } from '../services/app-services';
 import { openServices } from './open-services';
 import { progressPrinter } from './progress';
-import { findDataset } from './train';
+import { findDataset, findRun } from './lookup';
 import { defaultSplit } from '../../src-shared/splits';
 
 const pct = (v: number, total: number) => (total > 0 ? `${((v / total) * 100).toFixed(1)}%` : '-');
@@ -109,7 +109,7 @@ export async function pseudoCommand(args: string[]): Promise<void> {
   const services = openServices(values['data-dir']);
   try {
     const { api } = services;
-    const started = await api.invoke('pseudo:start', { runId: values.run, imagesDir: resolve(values.images) });
+    const started = await api.invoke('pseudo:start', { runId: await findRun(services, values.run), imagesDir: resolve(values.images) });
     await settle(services, 'predicting');
     await new Promise((done) => setImmediate(done));
     const set = (await api.invoke('pseudo:list', {})).find((s) => s.id === started.id) as PseudoLabelSet;

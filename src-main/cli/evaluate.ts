@@ -8,6 +8,7 @@ import { openServices } from './open-services';
 import { progressPrinter } from './progress';
 import { resultOf } from '../jobs/job-service';
 import type { TypedJob } from '../jobs/job-service';
+import { findRun } from './lookup';
 
 async function finish<K extends JobKind>(services: AppServices, kind: K, job: Job, label: string): Promise<TypedJob<K>> {
   const print = progressPrinter(label);
@@ -37,8 +38,9 @@ export async function evalCommand(args: string[]): Promise<void> {
   if (split !== 'val' && split !== 'test') throw new ApiError('VALIDATION', `--split must be val or test; got "${split}".`);
   const services = openServices(values['data-dir']);
   try {
-    const detail = await services.api.invoke('runs:get', { runId: values.run });
-    const started = await services.api.invoke('runs:evaluate', { runId: values.run, split, checkpoint: checkpointOf(values.checkpoint) });
+    const runId = await findRun(services, values.run);
+    const detail = await services.api.invoke('runs:get', { runId });
+    const started = await services.api.invoke('runs:evaluate', { runId, split, checkpoint: checkpointOf(values.checkpoint) });
     const job = await finish(services, 'eval', started, 'evaluating');
     const result = resultOf(job);
     const summary = summarize(result.counts);
@@ -65,7 +67,7 @@ export async function predictCommand(args: string[]): Promise<void> {
   if (!values.run || !values.images || !values.out) throw new ApiError('VALIDATION', '--run ID, --images DIR and --out DIR are required.');
   const services = openServices(values['data-dir']);
   try {
-    const started = await services.api.invoke('runs:predictFolder', { runId: values.run, imagesDir: resolve(values.images), outDir: resolve(values.out), checkpoint: checkpointOf(values.checkpoint) });
+    const started = await services.api.invoke('runs:predictFolder', { runId: await findRun(services, values.run), imagesDir: resolve(values.images), outDir: resolve(values.out), checkpoint: checkpointOf(values.checkpoint) });
     const job = await finish(services, 'predict', started, 'predicting');
     const result = resultOf(job);
     process.stdout.write(`Wrote ${result.written} prediction(s) to ${resolve(values.out)} (<name>_index.png and <name>_color.png).\n`);

@@ -4,9 +4,9 @@ import { ApiError } from '../../src-shared/errors';
 import { summarize } from '../../src-shared/metrics';
 import type { RunConfigInput } from '../../src-shared/run-config';
 import type { RunDetail, RunSummary } from '../../src-shared/runs';
-import type { AppServices } from '../services/app-services';
 import { openServices } from './open-services';
 import { progressPrinter } from './progress';
+import { findDataset, findRun } from './lookup';
 
 const fmt = (value: number | null | undefined, digits = 3): string => (value === null || value === undefined ? '-' : value.toFixed(digits));
 
@@ -25,15 +25,6 @@ export function formatRunSummary(detail: RunDetail): string {
   return lines.join('\n');
 }
 
-export async function findDataset(services: AppServices, nameOrId: string): Promise<string> {
-  const datasets = await services.api.invoke('datasets:list', {});
-  const match = datasets.find((d) => d.id === nameOrId || d.name.toLowerCase() === nameOrId.toLowerCase());
-  if (!match) {
-    const known = datasets.map((d) => `"${d.name}"`);
-    throw new ApiError('NOT_FOUND', `No dataset "${nameOrId}". ${known.length ? `Known: ${known.join(', ')}.` : 'Import one with `segbench import` or `segbench sample`.'}`);
-  }
-  return match.id;
-}
 
 const int = (flag: string, text: string | undefined): number | undefined => {
   if (text === undefined) return undefined;
@@ -100,7 +91,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   try {
     let run: RunSummary;
     if (values.resume) {
-      run = await api.invoke('runs:resume', { runId: values.resume });
+      run = await api.invoke('runs:resume', { runId: await findRun(services, values.resume) });
     } else {
       if (!values.dataset) throw new ApiError('VALIDATION', '--dataset NAME is required (or --resume RUN to continue a run).');
       let fromFile: Partial<RunConfigInput> = {};
@@ -135,7 +126,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       };
       if (values['distill-from'] !== undefined) {
         config.distill = {
-          teacherRunId: values['distill-from'],
+          teacherRunId: await findRun(services, values['distill-from']),
           ...(values['distill-alpha'] !== undefined && { alpha: share('--distill-alpha', values['distill-alpha']) }),
           ...(values['distill-temperature'] !== undefined && { temperature: Number(values['distill-temperature']) }),
           ...(values['distill-matrix'] !== undefined && { matrix: readMatrix(values['distill-matrix']) }),
