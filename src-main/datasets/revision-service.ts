@@ -94,7 +94,10 @@ export class RevisionService {
       const target = classes[request.classIndex];
       if (!target) throw new ApiError('VALIDATION', `classIndex must be below ${classes.length} (the dataset's classes: ${classes.map((c) => c.name).join(', ')}).`);
       const value = target.values[0]!;
-      for (let p = 0; p < pixels; p += 1) if (inside![p] === 1) next[p] = value;
+      // A pixel already of the class keeps its value (a class may own several mask values): painting
+      // the class it has changes nothing, so it is no change to make a revision of.
+      const owned = new Set(target.values);
+      for (let p = 0; p < pixels; p += 1) if (inside![p] === 1 && !owned.has(current.values[p]!)) next[p] = value;
       detail = { className: target.name, region: coveredPixels(inside!) };
     }
     let changed = 0;

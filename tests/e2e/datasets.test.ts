@@ -71,6 +71,13 @@ test('filter by a class, open an image with its mask overlay and read the class 
   const hover = await page.getByTestId('viewer-hover').textContent();
   assert.match(hover ?? '', /^(Building|Land \(unpaved\)|Road|Vegetation|Water|Unlabeled|Unknown value \(ignored\)) · \(\d+, \d+\)$/);
   await page.getByTestId('viewer-opacity').fill('0.8');
+  // Arrow keys on the focused opacity slider move the slider, not to another image.
+  const stem = await viewer.locator('.viewer-bar strong, strong.mono').first().textContent();
+  await page.getByTestId('viewer-opacity').focus();
+  for (let i = 0; i < 3; i += 1) await page.keyboard.press('ArrowRight');
+  assert.equal(await viewer.locator('.viewer-bar strong, strong.mono').first().textContent(), stem);
+  assert.equal(await page.getByTestId('viewer-opacity').inputValue(), '0.95');
+  await page.getByTestId('viewer-opacity').fill('0.8');
   await screenshot(page, 'image-viewer');
   await page.getByTestId('viewer-outline').check();
   await screenshot(page, 'image-viewer-outline');

@@ -8,6 +8,7 @@ import type { LoadedMask } from '../../components/mask/load-mask';
 import { useFileUrl } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { usePanZoom } from '../../hooks/usePanZoom';
+import { fromFormControl } from '../../hooks/keyboard';
 
 /**
  * One tile at full resolution with its mask over it: opacity, per-class toggles, outline mode,
@@ -57,6 +58,8 @@ export function ImageViewer({ dataset, imageId, onClose, onStep }: { dataset: Da
   useEffect(() => {
     const onKey = (event: KeyboardEvent): void => {
       if (event.key === 'Escape') onClose();
+      // Arrows on a focused slider or field move that control, not to the next image.
+      if (fromFormControl(event)) return;
       if (event.key === 'ArrowRight') onStep(1);
       if (event.key === 'ArrowLeft') onStep(-1);
     };

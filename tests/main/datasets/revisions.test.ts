@@ -204,3 +204,33 @@ test('RGB masks are corrected in their own palette; "export corrected dataset" c
   // Never into a folder with files in it (the export just filled this one).
   await assert.rejects(api.invoke('datasets:exportCorrected', { datasetId: summary.id, dir: out }), { code: 'VALIDATION', message: /not empty/ });
 });
+
+test('painting a class over pixels that already have it makes no revision, also when the class owns several mask values', async () => {
+  const services = testServices();
+  opened.push(services);
+  const api = createMemoryClient(services);
+  const root = tempDir();
+  await writeImage(join(root, 'c.jpg'), 4, 4);
+  // Land is both 1 and 4 in this mask (two source codes merged into one class).
+  await writeIndexMask(join(root, 'c.png'), 4, 4, [4, 4, 1, 1, 4, 4, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2]);
+  const summary = await api.invoke('datasets:import', { name: 'two-values', imagesDir: root, preset: 'none' });
+  await services.jobs.whenIdle();
+  await api.invoke('datasets:setClasses', {
+    datasetId: summary.id,
+    classes: [
+      { name: 'Land', color: '#a0a000', values: [1, 4], ignore: false },
+      { name: 'Water', color: '#0000ff', values: [2], ignore: false },
+    ],
+  });
+  const [image] = (await api.invoke('datasets:images', { datasetId: summary.id })).items;
+  await assert.rejects(api.invoke('revisions:create', { action: 'paint', imageId: image!.id, classIndex: 0, region: { polygons: [[0, 0, 4, 0, 4, 2, 0, 2]] } }), {
+    code: 'VALIDATION',
+    message: 'Every pixel in the region already has that class; no revision was made.',
+  });
+  assert.equal((await api.invoke('revisions:list', { imageId: image!.id })).items.length, 0);
+  // Over Land and Water, only the Water pixels change: values 4 stay 4.
+  const state = await api.invoke('revisions:create', { action: 'paint', imageId: image!.id, classIndex: 0, region: { polygons: [[0, 0, 4, 0, 4, 3, 0, 3]] } });
+  assert.equal(state.items.length, 1);
+  const path = (await api.invoke('datasets:image', { imageId: image!.id })).maskPath;
+  assert.deepEqual(await readIndex(path), [4, 4, 1, 1, 4, 4, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2]);
+});
