@@ -27,6 +27,16 @@ export function createFileResolver(statements: Statements, dataDir: string) {
    * inside the data directory (thumbnails, corrections, derived masks, predictions). A file
    * swapped for a link to /etc/hostname after import is refused.
    */
+  // The recorded folders' own links are resolved once each, not on every thumbnail request.
+  const rootCache = new Map<string, string>();
+  async function realRoot(root: string): Promise<string | null> {
+    const known = rootCache.get(root);
+    if (known) return known;
+    const real = await realpath(root).catch(() => null);
+    if (real) rootCache.set(root, real);
+    return real;
+  }
+
   async function servable(path: string): Promise<{ path: string; size: number; mtimeMs: number } | null> {
     let real: string;
     try {
@@ -35,7 +45,7 @@ export function createFileResolver(statements: Statements, dataDir: string) {
       return null;
     }
     const roots = [dataDir, ...statements.datasetsAll.all().flatMap((d) => [d.images_dir, d.masks_dir])];
-    const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => null)));
+    const realRoots = await Promise.all(roots.map(realRoot));
     const inside = realRoots.some((root) => {
       if (!root) return false;
       const rel = relative(root, real);

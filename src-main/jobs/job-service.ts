@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../src-shared/errors';
 import { estimateSecondsLeft, isFinalJobStatus } from '../../src-shared/jobs';
-import type { Job, JobFailureCause, JobKind, JobProgress, JobStatus } from '../../src-shared/jobs';
-import type { JobParams, JobParamsInput, JobResult } from '../../src-shared/job-kinds';
+import type { Job, JobFailureCause, JobKind, JobProgress } from '../../src-shared/jobs';
+import type { JobParams, JobParamsInput } from '../../src-shared/job-kinds';
 import type { Logger } from '../log';
 import type { JobRow, Statements } from '../db/statements';
 import type { Db } from '../db/connection';
@@ -11,37 +11,14 @@ import { currentProcess, describeOwner, jobOwnerText, killOrphanedEngine, ownerG
 import type { EngineData } from '../../src-shared/engine-protocol';
 import type { EngineLauncher } from './engine-host';
 import { superviseEngineJob } from './supervisor';
+import { JobEndings } from './job-endings';
+import { JobFollower } from './job-follower';
+import { asKind, rowToJob } from './typed-job';
+import type { JobKindHandler, TypedJob } from './typed-job';
+
+export { asKind, resultOf, rowToJob } from './typed-job';
+export type { JobKindHandler, TypedJob } from './typed-job';
 import type { EngineOutcome, SupervisedJob } from './supervisor';
-
-/**
- * What a service that owns a job kind does with it: store the results the engine streams, and
- * settle its own rows when the job ends however it ended. Both run in main, inside its writes.
- */
-export interface JobKindHandler<K extends JobKind = JobKind> {
-  onData?(job: TypedJob<K>, data: EngineData): void;
-  onEnd?(job: TypedJob<K>): void;
-  /** A job of this kind changed in another SegBench process (it runs the queue); for live views. */
-  onRemoteUpdate?(job: TypedJob<K>): void;
-}
-
-/** A job whose kind is known, with its parameters and result typed from src-shared/job-kinds. */
-export type TypedJob<K extends JobKind> = Omit<Job, 'kind' | 'params' | 'result'> & { kind: K; params: JobParams<K>; result: JobResult<K> | null };
-
-/**
- * The job as its kind's types. Rows are written only by `enqueue`, from `JobParams<K>`, and
- * results only from the engine's `JobResult<K>`: the kind check is what the types rest on, and
- * this is the one place that restores them.
- */
-/** The result of a finished job; an ENGINE error if the engine reported none. */
-export function resultOf<K extends JobKind>(job: TypedJob<K>): JobResult<K> {
-  if (job.result === null) throw new ApiError('ENGINE', `The ${job.kind} job ${job.id} ended ${job.status} without a result${job.reason ? `: ${job.reason}` : ''}.`);
-  return job.result;
-}
-
-export function asKind<K extends JobKind>(job: Job, kind: K): TypedJob<K> {
-  if (job.kind !== kind) throw new ApiError('CONFLICT', `Job ${job.id} is a ${job.kind} job, not a ${kind} job.`);
-  return job as TypedJob<K>;
-}
 
 export interface JobServiceOptions {
   db: Db;
@@ -75,17 +52,16 @@ export class JobService {
   private readonly lock: QueueLock;
   private owner = false;
   private readonly timer: NodeJS.Timeout;
-  /** Jobs this process has seen queued or running, with a signature of their last seen state. */
-  private readonly seen = new Map<string, string>();
+  /** Writing how jobs ended (retried on a full disk). */
+  private readonly endings: JobEndings;
+  /** The jobs this process follows and who waits on them. */
+  private readonly follower = new JobFollower();
   /** Why a job failed when main, not the engine, stopped it (a full disk while storing its results). */
   private readonly failures = new Map<string, { reason: string; cause: JobFailureCause }>();
   /** Job ends that could not be written (a full disk); retried on each tick. */
-  private readonly pendingEnds: ({ id: string } & Ending)[] = [];
-  private idleWaiters: (() => void)[] = [];
   private closed = false;
   /** The handlers as registered, wrapped to check and restore each job's kind. */
   private readonly kindHandlers = new Map<JobKind, { onData?(job: Job, data: EngineData): void; onEnd?(job: Job): void; onRemoteUpdate?(job: Job): void }>();
-  private readonly doneWaiters = new Map<string, ((job: Job) => void)[]>();
   private readonly heartbeatTimeoutMs: number;
   private readonly stopDeadlineMs: number;
 
@@ -93,6 +69,15 @@ export class JobService {
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 60_000;
     this.stopDeadlineMs = options.stopDeadlineMs ?? 10_000;
     this.lock = new QueueLock(options.db, options.statements, currentProcess(options.mode), options.leaseMs ?? 20_000);
+    this.endings = new JobEndings(options.db, options.statements, this.lock.me.instance, options.logger, {
+      settle: (id) => this.settleKind(this.get(id)),
+      ended: (id) => {
+        const job = this.get(id);
+        this.follower.forget(id);
+        this.options.onUpdate(job);
+        this.resolveDone(job);
+      },
+    });
     this.timer = setInterval(() => this.tick(), options.tickMs ?? 1_000);
     this.timer.unref();
   }
@@ -134,7 +119,7 @@ export class JobService {
       const last = row.heartbeat_at ? ` Last heartbeat: ${row.heartbeat_at}.` : '';
       const who = row.owner_pid !== null ? ` The process that ran it, ${jobOwnerText(row)}, is gone.` : '';
       try {
-        const ended = this.endAndSettle(
+        const ended = this.endings.endAndSettle(
           row.id,
           () =>
             this.options.statements.jobEndIfRunning.run({
@@ -242,7 +227,7 @@ export class JobService {
       throw new ApiError('CONFLICT', `Job ${id} is already ${job.status}; only queued or running jobs can be stopped.`);
     }
     if (job.status === 'queued') {
-      const ended = this.endAndSettle(id, () => this.options.statements.jobCancelIfQueued.run({ id, ended_at: new Date().toISOString(), reason: 'Cancelled before it started.' }).changes === 1);
+      const ended = this.endings.endAndSettle(id, () => this.options.statements.jobCancelIfQueued.run({ id, ended_at: new Date().toISOString(), reason: 'Cancelled before it started.' }).changes === 1);
       if (!ended && !isFinalJobStatus(this.get(id).status)) return this.cancel(id);
       return this.get(id);
     }
@@ -260,8 +245,7 @@ export class JobService {
   whenDone(id: string): Promise<Job> {
     const job = this.get(id);
     if (isFinalJobStatus(job.status)) return Promise.resolve(job);
-    this.seen.set(id, this.seen.get(id) ?? '');
-    const done = new Promise<Job>((resolve) => this.doneWaiters.set(id, [...(this.doneWaiters.get(id) ?? []), resolve]));
+    const done = this.follower.whenDone(id);
     this.refreshTimerRef();
     return done;
   }
@@ -269,7 +253,7 @@ export class JobService {
   /** Resolves when no job is running and none is queued (in this process or another). */
   whenIdle(): Promise<void> {
     if (this.idle()) return Promise.resolve();
-    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    const idle = this.follower.whenIdle();
     this.refreshTimerRef();
     return idle;
   }
@@ -306,7 +290,7 @@ export class JobService {
   private tick(): void {
     if (this.closed) return;
     try {
-      this.retryPendingEnds();
+      this.endings.retryPending();
       if (this.owner && !this.lock.renew()) this.loseQueue();
       if (!this.owner) {
         this.takeQueueIfFree();
@@ -339,28 +323,22 @@ export class JobService {
 
   /** The timer keeps the process alive only while someone here waits on jobs another process runs. */
   private refreshTimerRef(): void {
-    const waiting = this.doneWaiters.size > 0 || this.idleWaiters.length > 0;
-    if (waiting && !this.active) this.timer.ref();
+    if (this.follower.waiting && !this.active) this.timer.ref();
     else this.timer.unref();
   }
 
   /** Announces jobs that changed in the database since the last look (another process's work). */
   private pollChanges(): void {
     const rows = new Map(this.options.statements.jobsActive.all().map((row) => [row.id, row]));
-    for (const id of this.seen.keys()) {
+    for (const id of this.follower.followedIds()) {
       if (!rows.has(id)) {
         const row = this.options.statements.jobById.get(id);
         if (row) rows.set(id, row);
-        else this.seen.delete(id);
+        else this.follower.forget(id);
       }
     }
-    for (const row of rows.values()) {
-      const now = signature(row);
-      if (this.seen.get(row.id) === now) continue;
-      const job = rowToJob(row);
-      if (isFinalJobStatus(job.status)) this.seen.delete(row.id);
-      else this.seen.set(row.id, now);
-      if (this.active?.id === row.id) continue;
+    for (const job of this.follower.changed(rows.values())) {
+      if (this.active?.id === job.id) continue;
       this.options.onUpdate(job);
       try {
         this.kindHandlers.get(job.kind)?.onRemoteUpdate?.(job);
@@ -369,7 +347,7 @@ export class JobService {
       }
       if (isFinalJobStatus(job.status)) this.resolveDone(job);
     }
-    if (this.idleWaiters.length > 0 && this.idle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    if (this.follower.waitingOnIdle && this.idle()) this.follower.resolveIdle();
   }
 
   private async whenIdleOf(id: string): Promise<void> {
@@ -382,8 +360,7 @@ export class JobService {
     }
     const next = this.options.statements.jobNextQueued.get();
     if (!next) {
-      const waiters = this.idleWaiters.splice(0);
-      for (const resolve of waiters) resolve();
+      this.follower.resolveIdle();
       return;
     }
     this.start(next);
@@ -453,10 +430,10 @@ export class JobService {
     this.failures.delete(id);
     this.active = null;
     try {
-      if (failure) this.end(id, { status: 'failed', reason: failure.reason, result: null, cause: failure.cause });
-      else if (outcome.status === 'finished') this.end(id, { status: 'finished', reason: null, result: outcome.result, cause: null });
-      else if (outcome.status === 'failed') this.end(id, { status: 'failed', reason: outcome.reason, result: null, cause: outcome.cause });
-      else this.end(id, { status: 'cancelled', reason: outcome.reason, result: null, cause: null });
+      if (failure) this.endings.end(id, { status: 'failed', reason: failure.reason, result: null, cause: failure.cause });
+      else if (outcome.status === 'finished') this.endings.end(id, { status: 'finished', reason: null, result: outcome.result, cause: null });
+      else if (outcome.status === 'failed') this.endings.end(id, { status: 'failed', reason: outcome.reason, result: null, cause: outcome.cause });
+      else this.endings.end(id, { status: 'cancelled', reason: outcome.reason, result: null, cause: null });
     } catch (error) {
       this.options.logger.error(`[jobs] recording the end of job ${id} failed: ${String(error)}`);
     }
@@ -464,14 +441,6 @@ export class JobService {
       this.pump();
     } catch (error) {
       this.options.logger.error(`[jobs] starting the next job failed: ${String(error)}`);
-    }
-  }
-
-  private retryPendingEnds(): void {
-    while (this.pendingEnds.length > 0) {
-      const next = this.pendingEnds[0]!;
-      this.endAndSettle(next.id, () => this.writeEnd(next.id, next));
-      this.pendingEnds.shift();
     }
   }
 
@@ -484,106 +453,17 @@ export class JobService {
     }
   }
 
-  /**
-   * Records how a job this process ran ended. On a full disk the end is kept in memory and
-   * written by a later tick (the engine's temp files are gone by then), so the job ends as failed
-   * rather than staying `running`.
-   */
-  private end(id: string, ending: Ending): void {
-    try {
-      this.endAndSettle(id, () => this.writeEnd(id, ending));
-    } catch (error) {
-      if (!isDiskFull(error)) throw error;
-      const full = `disk full: ${diskFreeText(this.options.db.name)} Free some space, then resume or start it again.`;
-      this.pendingEnds.push(
-        ending.status === 'finished' || ending.reason?.startsWith('disk full')
-          ? { id, ...ending }
-          : { id, status: 'failed', reason: full, result: null, cause: { kind: 'storage', diskFull: true } },
-      );
-      this.options.logger.error(`[jobs] could not record the end of job ${id}: ${full} Retrying every second.`);
-    }
-  }
-
-  private writeEnd(id: string, ending: Ending): boolean {
-    return this.options.statements.jobEndOwned.run({
-      id,
-      instance: this.lock.me.instance,
-      status: ending.status,
-      ended_at: new Date().toISOString(),
-      reason: ending.reason,
-      result: ending.result === null || ending.result === undefined ? null : JSON.stringify(ending.result),
-      cause: ending.cause ? JSON.stringify(ending.cause) : null,
-    }).changes === 1;
-  }
-
-  /**
-   * Writes a job's end and lets its kind settle its rows (a run's status) in one transaction, so
-   * another process never sees the job ended with its run still `running`; then announces it and
-   * wakes whoever waits. False if `write` changed nothing (another process ended it first).
-   */
-  private endAndSettle(id: string, write: () => boolean): boolean {
-    const ended = this.options.db.transaction(() => {
-      if (!write()) return false;
-      this.settleKind(this.get(id));
-      return true;
-    })();
-    if (!ended) return false;
-    const job = this.get(id);
-    this.seen.delete(id);
-    this.options.onUpdate(job);
-    this.resolveDone(job);
-    return true;
-  }
-
   private resolveDone(job: Job): void {
-    const waiters = this.doneWaiters.get(job.id) ?? [];
-    this.doneWaiters.delete(job.id);
-    for (const resolve of waiters) resolve(job);
+    this.follower.resolveDone(job);
     this.refreshTimerRef();
   }
 
   private announce(id: string): void {
     const row = this.options.statements.jobById.get(id);
     if (!row) return;
-    if (!isFinalJobStatus(row.status as JobStatus)) this.seen.set(id, signature(row));
+    this.follower.noteAnnounced(row);
     this.options.onUpdate(rowToJob(row));
   }
 }
 
-/** How a job ended, as written to its row. */
-interface Ending {
-  status: JobStatus;
-  reason: string | null;
-  result: unknown;
-  cause: JobFailureCause | null;
-}
 
-function signature(row: JobRow): string {
-  return `${row.status}|${row.progress ?? ''}|${row.queue_position}|${row.engine_pid ?? ''}`;
-}
-
-function parseJson(text: string | null): unknown {
-  return text === null ? null : (JSON.parse(text) as unknown);
-}
-
-export function rowToJob(row: JobRow): Job {
-  return {
-    id: row.id,
-    kind: row.kind as JobKind,
-    status: row.status as JobStatus,
-    params: parseJson(row.params),
-    createdAt: row.created_at,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    progress: parseJson(row.progress) as JobProgress | null,
-    reason: row.reason,
-    result: parseJson(row.result),
-    enginePid: row.engine_pid,
-    heartbeatAt: row.heartbeat_at,
-    owner:
-      row.owner_host !== null && row.owner_pid !== null
-        ? { host: row.owner_host, pid: row.owner_pid, mode: row.owner_mode ?? '?', startedAt: row.owner_started_at ?? '' }
-        : null,
-    cause: parseJson(row.cause) as JobFailureCause | null,
-  };
-}
