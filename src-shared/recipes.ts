@@ -75,6 +75,77 @@ export function centredOrigin(centre: number, side: number, length: number): num
   return Math.min(length - side, Math.max(0, centre - side / 2));
 }
 
+/**
+ * Mean class composition of a crop of `side` pixels centred on a uniformly drawn pixel of the
+ * `minority` classes, placed as the data loader places it (`centredOrigin`: shifted inside the
+ * image). `labels` holds a class position per pixel (-1 for unknown or ignore). Returns, per class
+ * position below `classes`, the mean share of the crop's area that the class covers (pixels
+ * outside the image count for nothing), or null when the image holds no minority pixel (the
+ * loader then draws a random crop). Counting uses one summed-area table per class: O(pixels x classes).
+ */
+export function minorityCropShares(labels: ArrayLike<number>, width: number, height: number, minority: readonly number[], side: number, classes: number): number[] | null {
+  const wanted = new Set(minority);
+  const stride = width + 1;
+  // Summed-area tables, one per class: sums[c][(y) * stride + x] = pixels of c above and left of (x, y).
+  const sums = Array.from({ length: classes }, () => new Float64Array(stride * (height + 1)));
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      const label = labels[y * width + x]!;
+      for (let c = 0; c < classes; c += 1) {
+        const table = sums[c]!;
+        table[(y + 1) * stride + x + 1] = table[y * stride + x + 1]! + table[(y + 1) * stride + x]! - table[y * stride + x]! + (label === c ? 1 : 0);
+      }
+    }
+  }
+  const totals = new Array<number>(classes).fill(0);
+  let centres = 0;
+  const area = side * side;
+  const span = (centre: number, length: number): [number, number] => {
+    const origin = Math.round(centredOrigin(centre, side, length));
+    return [Math.max(0, origin), Math.min(length, origin + Math.round(side))];
+  };
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      if (!wanted.has(labels[y * width + x]!)) continue;
+      centres += 1;
+      const [x0, x1] = span(x, width);
+      const [y0, y1] = span(y, height);
+      for (let c = 0; c < classes; c += 1) {
+        const t = sums[c]!;
+        totals[c]! += (t[y1 * stride + x1]! - t[y0 * stride + x1]! - t[y1 * stride + x0]! + t[y0 * stride + x0]!) / area;
+      }
+    }
+  }
+  return centres === 0 ? null : totals.map((t) => t / centres);
+}
+
+/** One training image as a draw sees it: class shares of its area, and of a minority-centred crop when it has minority pixels. */
+export interface DrawComposition {
+  id: number;
+  /** Per reported class: its share of the image's area (a random crop's expectation). */
+  imageShares: readonly number[];
+  /** Per reported class: the mean share of a minority-centred crop's area; null without minority pixels. */
+  cropShares: readonly number[] | null;
+}
+
+/**
+ * Expected share of each reported class among the labelled pixels of the crops the model sees:
+ * each draw weighted by the sampler, a share `cropShare` of the draws of images with minority
+ * pixels centred on them, the rest random (expected composition: the image's own).
+ */
+export function cropExposure(draws: readonly DrawComposition[], weightOf: (id: number) => number, cropShare: number): number[] {
+  const totals: number[] = [];
+  for (const draw of draws) {
+    const w = weightOf(draw.id);
+    draw.imageShares.forEach((share, k) => {
+      const crop = draw.cropShares?.[k];
+      totals[k] = (totals[k] ?? 0) + w * (crop === undefined ? share : cropShare * crop + (1 - cropShare) * share);
+    });
+  }
+  const sum = totals.reduce((a, b) => a + b, 0);
+  return totals.map((t) => (sum > 0 ? t / sum : 0));
+}
+
 export interface RecipePreview {
   trainImages: number;
   /** Images that replication repeats. */
@@ -82,7 +153,9 @@ export interface RecipePreview {
   /** Draws per uniform pass: training images plus the extra repeats. */
   drawsPerPass: number;
   classNames: string[];
-  /** Expected pixel share per class: uniform sampling, and with replication and hard-sample weights. */
+  /** Expected pixel share per class: uniform sampling, and with every recipe (sampler weights, replication, minority crops). */
   sharesBefore: number[];
   sharesAfter: number[];
+  /** With minority crops: training images that hold a pixel of those classes, and the crop side in image pixels at the mean scale. */
+  minorityCrops: { images: number; side: number; share: number } | null;
 }

@@ -5,6 +5,8 @@ import type { ClassDef } from '../../src-shared/classes';
 import { ApiError } from '../../src-shared/errors';
 import { maxMaskValues } from '../../src-shared/indexing';
 import { countMaskValues } from '../../src-shared/mask-values';
+import { readMask } from './mask-file';
+import type { MaskValues } from './mask-file';
 import { coveredPixels, rasterizeRegion } from '../../src-shared/raster';
 import { redoTarget, undoTarget } from '../../src-shared/revisions';
 import type { CreateRevisionRequest, ExportJobParams, ImageRevisions, RevisionAction, RevisionInfo } from '../../src-shared/revisions';
@@ -23,16 +25,6 @@ export interface RevisionServiceOptions {
   cacheDir: string;
   jobs: JobService;
   onChanged: (datasetId: string) => void;
-}
-
-/** A decoded mask as one packed value per pixel (r<<16|g<<8|b for colour masks, the index otherwise). */
-interface MaskValues {
-  width: number;
-  height: number;
-  values: Uint32Array;
-  /** 3 for colour masks, 1 for index masks. */
-  channels: 1 | 3;
-  sixteenBit: boolean;
 }
 
 /**
@@ -287,27 +279,6 @@ export class RevisionService {
       path: row.path,
     };
   }
-}
-
-/** Reads a mask as the indexer does: greyscale as indices (one channel, 8 or 16 bit), colour as packed RGB. */
-async function readMask(path: string): Promise<MaskValues> {
-  const meta = await sharp(path).metadata();
-  const grey = (meta.channels ?? 0) <= 2;
-  const sixteenBit = grey && meta.depth === 'ushort';
-  const decoder = sharp(path, { failOn: 'truncated' });
-  const { data, info } = await (grey ? decoder.extractChannel(0) : decoder).raw(sixteenBit ? { depth: 'ushort' } : {}).toBuffer({ resolveWithObject: true });
-  const pixels = info.width * info.height;
-  const values = new Uint32Array(pixels);
-  if (sixteenBit) {
-    const words = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
-    for (let p = 0; p < pixels; p += 1) values[p] = words[p]!;
-  } else if (grey) {
-    for (let p = 0; p < pixels; p += 1) values[p] = data[p]!;
-  } else {
-    const c = info.channels;
-    for (let p = 0, i = 0; p < pixels; p += 1, i += c) values[p] = (data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!;
-  }
-  return { width: info.width, height: info.height, values, channels: grey ? 1 : 3, sixteenBit };
 }
 
 /** Encodes packed values as a lossless PNG of the mask's own kind. */

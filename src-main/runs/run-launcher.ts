@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { ignoreClassIndex } from '../../src-shared/classes';
 import { ApiError } from '../../src-shared/errors';
 import type { JobResult } from '../../src-shared/job-kinds';
-import { drawWeight, exposure } from '../../src-shared/recipes';
 import type { RecipePreview } from '../../src-shared/recipes';
 import { inputSizeProblem } from '../../src-shared/run-config';
 import type { RunConfig, RunStatus } from '../../src-shared/run-config';
@@ -17,6 +16,7 @@ import { parseClasses } from '../datasets/dataset-queries';
 import { resultOf } from '../jobs/job-service';
 import type { JobService, TypedJob } from '../jobs/job-service';
 import { resolveDistill, resolveRecipes, trainClassPixels } from './recipe-resolution';
+import { recipePreview } from './recipe-preview';
 import { runSummary } from './run-queries';
 
 /** Test hooks that never reach the API (a test injects a non-finite loss with them). */
@@ -98,27 +98,9 @@ export class RunLauncher {
     return resultOf(done);
   }
 
-  /**
-   * What a launch's sampler recipes do before it runs: how many training images replication
-   * repeats, and the expected pixel share per class with and without replication and hard-sample weights.
-   */
-  recipePreview(input: RunConfig): RecipePreview {
-    const prepared = this.prepare(input);
-    const { config } = prepared;
-    const dataset = this.options.statements.datasetById.get(config.datasetId)!;
-    const classes = parseClasses(dataset.classes);
-    const trainPositions = classes.map((c, i) => (c.ignore ? -1 : i)).filter((i) => i >= 0);
-    const images = trainClassPixels(this.options.statements, config.datasetId);
-    const repeats = config.replicate?.repeats;
-    const weights = config.sampler.kind === 'weighted' ? config.sampler.weights : undefined;
-    return {
-      trainImages: images.length,
-      replicated: Object.keys(repeats ?? {}).length,
-      drawsPerPass: images.reduce((n, image) => n + (repeats?.[String(image.id)] ?? 1), 0),
-      classNames: trainPositions.map((p) => classes[p]!.name),
-      sharesBefore: exposure(images, trainPositions, () => 1),
-      sharesAfter: exposure(images, trainPositions, (id) => drawWeight(id, weights, repeats)),
-    };
+  /** What a launch's recipes do before it runs (see recipe-preview.ts). */
+  recipePreview(input: RunConfig): Promise<RecipePreview> {
+    return recipePreview(this.options.statements, this.prepare(input).config);
   }
 
   /** Checks a launch against its dataset and resolves what the engine needs; refuses with what to do. */

@@ -83,7 +83,7 @@ export class RunService {
     return this.launcher.estimate(input);
   }
 
-  recipePreview(input: RunConfig): RecipePreview {
+  recipePreview(input: RunConfig): Promise<RecipePreview> {
     return this.launcher.recipePreview(input);
   }
 

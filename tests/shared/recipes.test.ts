@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ttaViews } from '../../src-shared/evaluations';
-import { centredOrigin, drawWeight, exposure, replicationRepeats } from '../../src-shared/recipes';
+import { centredOrigin, cropExposure, drawWeight, exposure, minorityCropShares, replicationRepeats } from '../../src-shared/recipes';
 
 // Four 10x10 images; classes 0 = background, 1 = minority.
 const images = [
@@ -51,4 +51,31 @@ test('TTA views: scale 1 first, then each extra scale, each plain and mirrored b
     { scale: 0.75, flip: 'x' },
     { scale: 0.75, flip: 'y' },
   ]);
+});
+
+test('minority-centred crops: the mean composition of a crop around each minority pixel, by hand', () => {
+  // 6x1 strip: classes 0 0 1 0 2 2; one minority pixel (class 1) at x = 2; crops 2 wide.
+  // centredOrigin(2, 2, 6) = 1: the crop covers x = 1..2 -> one pixel of 0 and one of 1 (height 1 of 2: half the area).
+  const strip = [0, 0, 1, 0, 2, 2];
+  assert.deepEqual(minorityCropShares(strip, 6, 1, [1], 2, 3), [1 / 4, 1 / 4, 0]);
+  // 4x4 with minority pixels (class 1) at (0,0) and (3,3), crop side 2: each crop stays inside the image.
+  // (0,0): origin 0 -> pixels (0..1, 0..1) = 1, 0, 0, 0. (3,3): origin 2 -> pixels (2..3, 2..3) = 2, 2, 2, 1.
+  const grid = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 0, 0, 2, 1];
+  assert.deepEqual(minorityCropShares(grid, 4, 4, [1], 2, 3), [(3 / 4 + 0) / 2, (1 / 4 + 1 / 4) / 2, (0 + 3 / 4) / 2]);
+  // Ignored pixels (-1) count for nothing; no minority pixel -> null (the loader draws a random crop).
+  assert.equal(minorityCropShares([0, 0, -1, 2], 2, 2, [1], 2, 3), null);
+});
+
+test('crop exposure: a share of the draws of images with minority pixels comes from centred crops', () => {
+  const draws = [
+    { id: 1, imageShares: [0.9, 0.1], cropShares: [0.5, 0.5] },
+    { id: 2, imageShares: [1, 0], cropShares: null },
+  ];
+  // Share 1: image 1 shows (0.5, 0.5), image 2 (1, 0) -> minority 0.5 / 2.
+  assert.deepEqual(cropExposure(draws, () => 1, 1), [0.75, 0.25]);
+  // Share 0: the images' own composition -> minority 0.1 / 2.
+  assert.deepEqual(cropExposure(draws, () => 1, 0), [0.95, 0.05]);
+  // Share 0.7, image 1 drawn 3 times: minority 3 * (0.7 * 0.5 + 0.3 * 0.1) / 4.
+  const mixed = cropExposure(draws, (id) => (id === 1 ? 3 : 1), 0.7);
+  assert.ok(Math.abs(mixed[1]! - (3 * (0.35 + 0.03)) / 4) < 1e-12);
 });

@@ -121,8 +121,11 @@ export function RecipesSection({ form, datasetId, onChange }: { form: Form; data
       {preview ? (
         <div data-testid="recipe-preview">
           <p className="small">
-            {preview.replicated} of {preview.trainImages} training images repeated; {preview.drawsPerPass} draws per pass. Expected share of the pixels
-            the model sees, per class:
+            {preview.replicated} of {preview.trainImages} training images repeated; {preview.drawsPerPass} draws per pass.
+            {preview.minorityCrops
+              ? ` ${Math.round(preview.minorityCrops.share * 100)}% of the crops of the ${preview.minorityCrops.images} images that hold ${crops?.classes.join(' or ') ?? 'those classes'} are centred on them (crop side about ${preview.minorityCrops.side} px at the mean scale).`
+              : ''}{' '}
+            Expected share of the pixels the model sees, per class, counting sampler weights, replication and minority crops:
           </p>
           <table className="table compact">
             <thead>

@@ -164,6 +164,16 @@ test('recipes: replication resolves to repeats of the images rich in a class, mi
   const w = preview.classNames.indexOf('Water');
   assert.ok(preview.sharesAfter[w]! > preview.sharesBefore[w]!, 'replication raises the water share');
   assert.ok(Math.abs(preview.sharesAfter.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+  // Minority crops alone, on every draw: the crops centred on water show more water than the images do.
+  const cropsOnly = await api.invoke('runs:recipePreview', tiny({ minorityCrops: { classes: ['Water'], share: 1 } }));
+  const withWater = services.db
+    .prepare(`SELECT COUNT(*) FROM images i JOIN image_classes c ON c.image_id = i.id WHERE i.dataset_id = ? AND i.split = 'train' AND c.class_index = ? AND c.pixels > 0`)
+    .pluck()
+    .get(datasetId, water) as number;
+  assert.deepEqual(cropsOnly.minorityCrops && { images: cropsOnly.minorityCrops.images, share: cropsOnly.minorityCrops.share }, { images: withWater, share: 1 });
+  assert.ok(cropsOnly.sharesAfter[w]! > 1.2 * cropsOnly.sharesBefore[w]!, `water ${cropsOnly.sharesBefore[w]} -> ${cropsOnly.sharesAfter[w]} with centred crops`);
+  const none = await api.invoke('runs:recipePreview', tiny({ minorityCrops: { classes: ['Water'], share: 0 } }));
+  assert.deepEqual(none.sharesAfter, none.sharesBefore, 'a share of 0 changes nothing');
 
   const run = await api.invoke('runs:start', config);
   const job = await api.invoke('jobs:get', { jobId: run.jobId! });
