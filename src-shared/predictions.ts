@@ -13,6 +13,7 @@ export const predictSplitSchema = z.strictObject({
 export interface PredictionVariantSummary {
   variant: PredictionVariant;
   split: string;
+  /** The epoch of the checkpoint that made these predictions, as the predict job read it. */
   epoch: number | null;
   images: number;
   createdAt: string;
@@ -24,6 +25,8 @@ export interface PredictionVariantSummary {
 
 export interface PredictionSummary {
   runId: string;
+  /** The run's best epoch now: stored predictions of another epoch are stale. */
+  bestEpoch: number | null;
   classNames: string[];
   variants: PredictionVariantSummary[];
 }

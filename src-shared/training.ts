@@ -99,6 +99,8 @@ export interface PredictedImageStats {
 }
 
 export interface PredictResult {
+  /** The epoch that produced the checkpoint the job loaded (for `best`, the best epoch at the time it was read). */
+  checkpointEpoch: number;
   written: number;
   skipped: { image: string; message: string }[];
   /** With `confidence`: predicted pixels per class and 1% confidence level (101 levels). */

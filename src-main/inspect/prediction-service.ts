@@ -68,7 +68,7 @@ export class PredictionService {
           wrong_by_confidence: JSON.stringify(image.wrongByConfidence),
         });
       }
-      statements.predictionPut.run({ run_id: runId, split, variant, epoch: row.best_epoch, images: result.written, created_at: new Date().toISOString() });
+      statements.predictionPut.run({ run_id: runId, split, variant, epoch: result.checkpointEpoch, images: result.written, created_at: new Date().toISOString() });
     })();
     return { written: result.written, skipped: result.skipped.length };
   }

@@ -32,7 +32,7 @@ export function predictionSummary(statements: Statements, runId: string): Predic
       miou: meanOf(classIou),
     };
   });
-  return { runId, classNames, variants };
+  return { runId, bestEpoch: run.best_epoch, classNames, variants };
 }
 
 function rows(statements: Statements, runId: string, variant: PredictionVariant) {

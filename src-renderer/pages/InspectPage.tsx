@@ -4,7 +4,7 @@ import { ErrorNote } from '../components/ErrorNote';
 import { PageHeader } from '../components/PageHeader';
 import { useApi } from '../hooks/ApiContext';
 import { useApiQuery } from '../hooks/useApiQuery';
-import { hrefFor } from '../hooks/useRoute';
+import { hrefFor, navigate, useRoute } from '../hooks/useRoute';
 import type { ErrorMode } from './inspect/error-map';
 import { PredictFolder } from './inspect/PredictFolder';
 import { PseudoLabels } from './inspect/PseudoLabels';
@@ -36,9 +36,16 @@ export function InspectPage() {
   const api = useApi();
   const runs = useApiQuery('runs:list', {}, ['run:update']);
   const candidates = (runs.data ?? []).filter((r) => r.bestEpoch !== null);
-  const [runId, setRunId] = useState('');
-  const selected = runId || candidates[0]?.id || '';
+  // The run in the address (#/inspect/<runId>), else the newest inspectable run when the page
+  // opened, pinned: a run that validates its first epoch later never takes the selection over.
+  const route = useRoute();
+  const [pinned, setPinned] = useState('');
+  const firstCandidate = candidates[0]?.id ?? '';
+  // Pinned while rendering (React's adjust-state-on-props pattern), so no frame shows another run.
+  if (!pinned && firstCandidate) setPinned(firstCandidate);
+  const selected = route.params[0] ?? (pinned || firstCandidate);
   const run = candidates.find((r) => r.id === selected);
+  const missing = !runs.loading && !!selected && !run;
   const predictions = useApiQuery('samples:predictions', { runId: selected }, ['run:update']);
   const dataset = useApiQuery('datasets:get', { datasetId: run?.datasetId ?? '' }, ['dataset:changed']);
   const [tab, setTab] = useState<Tab>('hardest');
@@ -49,6 +56,7 @@ export function InspectPage() {
   const plain = predictions.data?.runId === selected ? predictions.data.variants.find((v) => v.variant === 'plain' && v.split === 'val') : undefined;
   const tta = predictions.data?.runId === selected ? predictions.data.variants.find((v) => v.variant === 'tta' && v.split === 'val') : undefined;
   const classNames = predictions.data?.classNames ?? [];
+  const stale = !!plain && plain.epoch !== null && predictions.data?.bestEpoch !== null && plain.epoch !== predictions.data?.bestEpoch;
 
   const predict = (variant: 'plain' | 'tta') =>
     attempt(async () => {
@@ -63,7 +71,7 @@ export function InspectPage() {
     });
   // The tabs are keyed by run: choosing another run starts each of them afresh.
   const chooseRun = (id: string): void => {
-    setRunId(id);
+    navigate('inspect', id);
     setMessage(null);
   };
 
@@ -104,6 +112,7 @@ export function InspectPage() {
         <label className="field inline">
           <span>Run</span>
           <select value={selected} onChange={(e) => chooseRun(e.target.value)} data-testid="inspect-run">
+            {missing ? <option value={selected}>(run {selected.slice(0, 8)} is gone or has no validated epoch)</option> : null}
             {candidates.map((r) => (
               <option key={r.id} value={r.id}>
                 {r.name} (best mIoU {fmt(r.bestMiou)})
@@ -111,10 +120,16 @@ export function InspectPage() {
             ))}
           </select>
         </label>
-        <span className="muted small" data-testid="inspect-predictions">
+        <span className="muted small" data-testid="inspect-predictions" data-stale={stale ? 'true' : undefined}>
           {plain
-            ? `Validation predictions stored (${plain.images} images, epoch ${plain.epoch ?? '?'}; mIoU ${fmt(plain.miou)}${tta ? `, with flip TTA ${fmt(tta.miou)}` : ''}).`
+            ? `Validation predictions stored (${plain.images} images, by the checkpoint of epoch ${plain.epoch ?? '?'}; mIoU ${fmt(plain.miou)}${tta ? `, with flip TTA ${fmt(tta.miou)}` : ''}).`
             : 'No stored predictions yet: the viewer, confusion matrix and review queue need them.'}
+          {stale ? (
+            <strong className="warning-text">
+              {' '}
+              Stale: the best checkpoint is now epoch {predictions.data?.bestEpoch}. Predict again to inspect it.
+            </strong>
+          ) : null}
         </span>
         <button type="button" className="button" disabled={predicting !== null} onClick={() => void predict('plain')} data-testid="inspect-predict">
           {predicting === 'plain' ? 'Predicting…' : plain ? 'Predict again' : 'Predict validation images'}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { fillTinyRun, openApp, screenshot } from './serve-helper';
+import { fillTinyRun, openApp, screenshot, watchConsole } from './serve-helper';
 import type { OpenApp, ServedApp } from './serve-helper';
 
 let app: ServedApp;
@@ -225,9 +225,21 @@ test('data recipes in the launch form: replication raises the minority share in 
   const [before, after] = (await water.locator('td.num').allTextContents()).map((t) => Number.parseFloat(t));
   assert.ok(after! > before!, `water share ${before}% -> ${after}%`);
   await screenshot(page, 'launch-recipes');
+  // A second window sits on Inspect with the newest inspectable run: the new run's first epoch must not take that over.
+  const inspector = await opened!.browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const inspectorErrors = watchConsole(inspector);
+  await inspector.goto(app.url);
+  await inspector.getByTestId('nav-inspect').click();
+  await inspector.getByTestId('inspect-predictions').getByText(/40 images, by the checkpoint of epoch \d/).waitFor();
+  const chosen = await inspector.getByTestId('inspect-run').inputValue();
+  assert.match((await inspector.locator(`[data-testid="inspect-run"] option[value="${chosen}"]`).textContent()) ?? '', /^tiny inspect/);
   await page.getByTestId('form-launch').click();
   await page.locator('[data-testid="run-view"] [data-testid="run-status"][data-status="finished"]').waitFor({ timeout: 120_000 });
-  assert.deepEqual(errors, []);
+  await inspector.locator('[data-testid="inspect-run"] option', { hasText: 'tiny recipes' }).waitFor({ state: 'attached' });
+  assert.equal(await inspector.getByTestId('inspect-run').inputValue(), chosen, 'the selection stays on the run the user was looking at');
+  assert.match((await inspector.getByTestId('inspect-predictions').textContent()) ?? '', /40 images/);
+  await inspector.close();
+  assert.deepEqual([...errors, ...inspectorErrors], []);
 });
 
 test('distillation in the launch form: a finished run teaches, the class matrix is identity by name, a bad row is marked, the student trains', async () => {

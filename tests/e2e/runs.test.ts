@@ -46,6 +46,17 @@ test('launch from the form, watch the curve grow, stop, resume to the end', asyn
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="chart-miou"] .recharts-line-dot').length >= 2, undefined, { timeout: 90_000 });
   assert.match(await page.getByTestId('run-resources').textContent() ?? '', /tfjs \d+ MiB in \d+ tensors · engine process \d+ MiB/);
   await screenshot(page, 'run-live');
+  // Settings › Engine names the training job by its run, and asks before stopping it.
+  await page.getByTestId('nav-settings').click();
+  const trainRow = page.locator('[data-testid="job-row"][data-kind="train"][data-status="running"]');
+  assert.match((await trainRow.getByTestId('job-title').textContent()) ?? '', /^Training run "tiny baseline"/);
+  await trainRow.getByTestId('job-stop').click();
+  assert.match((await trainRow.getByTestId('job-stop-confirm').textContent()) ?? '', /Stop run "tiny baseline"\? It ends as stopped and can be resumed/);
+  await screenshot(page, 'settings-engine-jobs');
+  await trainRow.getByTestId('job-stop-no').click();
+  assert.equal(await trainRow.getAttribute('data-status'), 'running', 'keep training keeps it running');
+  await page.goBack();
+  await page.getByTestId('run-view').waitFor();
   await page.getByTestId('run-stop').click();
   await page.locator('[data-testid="run-view"] [data-testid="run-status"][data-status="stopped"]').waitFor({ timeout: 30_000 });
   await page.getByTestId('run-resume').click();

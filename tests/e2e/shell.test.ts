@@ -58,7 +58,9 @@ test('the engine self-test runs from Settings with a progress bar, and can be st
   await page.locator('[data-testid="job-row"][data-status="finished"]').first().waitFor({ timeout: 30_000 });
 
   await page.getByTestId('selftest-start').click();
-  await page.getByTestId('selftest-stop').click();
+  const running = page.locator('[data-testid="job-row"][data-kind="diagnostic"][data-status="running"]');
+  assert.equal(await running.getByTestId('job-title').first().textContent().then((t) => t?.startsWith('Engine self-test')), true);
+  await running.getByTestId('job-stop').click();
   await page.locator('[data-testid="job-row"][data-status="cancelled"]').first().waitFor({ timeout: 30_000 });
   await screenshot(page, 'selftest-done');
   assert.deepEqual(errors, []);

@@ -23,6 +23,7 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
   const palette = params.colors.map((c) => hexToValue(c));
   const classes = params.classNames.length;
   const result: PredictResult = {
+    checkpointEpoch: state.epoch,
     written: 0,
     skipped: [],
     ...(params.truth && { images: [] }),

@@ -99,4 +99,13 @@ test('stored predictions: the plain variant reproduces the best epoch, flip TTA 
   await assert.rejects(api.invoke('runs:predictSplit', { runId: run.id }), { code: 'CONFLICT', message: /has no checkpoint yet/ });
   renameSync(join(runDir, 'best-aside'), join(runDir, 'best'));
   assert.equal((await api.invoke('samples:predictions', { runId: run.id })).variants.length, 2);
+  assert.deepEqual([summary.bestEpoch, p!.epoch, t!.epoch], [1, 1, 1]);
+
+  // The epoch stored with predictions is the one of the checkpoint the job read, whatever the run's
+  // row said when the request came in (a run still training moves its best epoch under it).
+  services.db.prepare('UPDATE runs SET best_epoch = 7 WHERE id = ?').run(run.id);
+  await api.invoke('runs:predictSplit', { runId: run.id });
+  const moved = await api.invoke('samples:predictions', { runId: run.id });
+  assert.equal(moved.bestEpoch, 7);
+  assert.equal(moved.variants.find((v) => v.variant === 'plain')!.epoch, 1, 'the checkpoint of epoch 1 made them: the page marks them stale');
 });
