@@ -70,6 +70,8 @@ export interface RunDetail extends RunSummary {
   /** The engine's latest resource report while the run trains; null otherwise. */
   resources: EngineResources | null;
   classNames: string[];
+  /** The dataset's colour of each class (src-shared/class-colors): the same in every chart and view. */
+  classColors: string[];
   epochHistory: EpochSummary[];
   events: { at: string; level: string; message: string }[];
 }

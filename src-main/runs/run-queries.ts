@@ -1,9 +1,11 @@
+import { classColorsFor } from '../../src-shared/class-colors';
 import { iou } from '../../src-shared/metrics';
 import type { ClassCounts } from '../../src-shared/metrics';
 import type { RunConfig, RunStatus } from '../../src-shared/run-config';
 import type { EpochSummary, RunDetail, RunSummary } from '../../src-shared/runs';
 import type { RunRow } from '../db/run-statements';
 import type { Statements } from '../db/statements';
+import { parseClasses } from '../datasets/dataset-queries';
 
 export function runSummary(row: RunRow, statements: Statements): RunSummary {
   const config = JSON.parse(row.config) as RunConfig;
@@ -60,10 +62,12 @@ export function runDetail(statements: Statements, row: RunRow, resources: RunDet
     isBest: e.is_best === 1,
     counts: countsByEpoch.get(e.epoch) ?? [],
   }));
+  const dataset = row.dataset_id ? statements.datasetById.get(row.dataset_id) : undefined;
   return {
     ...runSummary(row, statements),
     config: JSON.parse(row.config) as RunConfig,
     classNames,
+    classColors: classColorsFor(classNames, dataset ? parseClasses(dataset.classes) : []),
     epochHistory,
     events: statements.eventsOfRun.all(row.id),
     resources: row.status === 'running' ? resources : null,

@@ -129,6 +129,13 @@ export class RunRecorder {
     const row = this.row(runId);
     const best = report.best ? { best_epoch: report.epoch, best_miou: summary.miou } : { best_epoch: row.best_epoch, best_miou: row.best_miou };
     statements.runProgress.run({ id: runId, epochs_done: report.epoch, ...best });
+    statements.eventPut.run(runId, now, 'info', epochEventText(report, summary.miou));
+    statements.eventPut.run(
+      runId,
+      now,
+      'info',
+      report.best ? `Checkpoints saved: last and best (epoch ${report.epoch} is the new best).` : `Checkpoint saved: last (the best stays epoch ${row.best_epoch ?? '-'}).`,
+    );
   }
 
   private settle(job: TypedJob<'train'>): void {
@@ -155,4 +162,10 @@ export class RunRecorder {
   private row(runId: string): RunRow {
     return this.options.statements.runById.get(runId)!;
   }
+}
+
+/** One epoch in the events log: its losses, mIoU and time. */
+export function epochEventText(report: Pick<EpochReport, 'epoch' | 'trainLoss' | 'valLoss' | 'seconds'>, miou: number | null): string {
+  const value = (v: number | null | undefined, digits: number): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+  return `Epoch ${report.epoch}: train loss ${value(report.trainLoss, 4)}, validation loss ${value(report.valLoss, 4)}, mIoU ${value(miou, 3)}, ${value(report.seconds, 1)} s.`;
 }

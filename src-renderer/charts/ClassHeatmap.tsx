@@ -1,11 +1,13 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import { iou } from '../../src-shared/metrics';
 import type { EpochSummary } from '../../src-shared/runs';
+import { needsOutline } from '../../src-shared/class-colors';
 
 const cellWidth = 22;
 const cellHeight = 20;
 const labelWidth = 110;
 const headerHeight = 18;
+const swatch = 10;
 
 /** Colour from red (IoU 0) through amber to green (IoU 1). */
 function colourOf(value: number): string {
@@ -18,7 +20,7 @@ function colourOf(value: number): string {
  */
 export const ClassHeatmap = memo(ClassHeatmapInner);
 
-function ClassHeatmapInner({ classNames, epochs }: { classNames: readonly string[]; epochs: readonly EpochSummary[] }) {
+function ClassHeatmapInner({ classNames, classColors, epochs }: { classNames: readonly string[]; classColors: readonly string[]; epochs: readonly EpochSummary[] }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [hover, setHover] = useState<string | null>(null);
   const width = labelWidth + epochs.length * cellWidth;
@@ -37,7 +39,18 @@ function ClassHeatmapInner({ classNames, epochs }: { classNames: readonly string
     context.font = '11px system-ui, sans-serif';
     context.textBaseline = 'middle';
     context.fillStyle = style.color;
-    classNames.forEach((name, c) => context.fillText(name, 0, headerHeight + c * cellHeight + cellHeight / 2, labelWidth - 6));
+    classNames.forEach((name, c) => {
+      // The class's own colour as a swatch before its name, outlined when too light for white.
+      const top = headerHeight + c * cellHeight + (cellHeight - swatch) / 2;
+      context.fillStyle = classColors[c] ?? '#888';
+      context.fillRect(0, top, swatch, swatch);
+      if (needsOutline(classColors[c] ?? '')) {
+        context.strokeStyle = '#0009';
+        context.strokeRect(0.5, top + 0.5, swatch - 1, swatch - 1);
+      }
+      context.fillStyle = style.color;
+      context.fillText(name, swatch + 5, headerHeight + c * cellHeight + cellHeight / 2, labelWidth - swatch - 11);
+    });
     epochs.forEach((e, i) => {
       const x = labelWidth + i * cellWidth;
       if (i % 5 === 0 || e.isBest || i === epochs.length - 1) {
@@ -54,7 +67,7 @@ function ClassHeatmapInner({ classNames, epochs }: { classNames: readonly string
         context.fillText(String(Math.round(value * 100)), x + 2, headerHeight + c * cellHeight + cellHeight / 2, cellWidth - 3);
       });
     });
-  }, [classNames, epochs, width, height]);
+  }, [classNames, classColors, epochs, width, height]);
 
   const describe = (event: React.MouseEvent<HTMLCanvasElement>): void => {
     const rect = event.currentTarget.getBoundingClientRect();

@@ -1,7 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
+import { configDifferences } from '../../src-shared/config-view';
 import { iou, summarize } from '../../src-shared/metrics';
 import type { RunDetail } from '../../src-shared/runs';
 import { LineChartCard } from '../charts/LineChartCard';
+import { ClassSwatch } from '../components/ClassSwatch';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { PageHeader } from '../components/PageHeader';
@@ -9,10 +11,24 @@ import { useApi } from '../hooks/ApiContext';
 import { useApiQuery } from '../hooks/useApiQuery';
 import { errorText } from '../hooks/useDataset';
 import { hrefFor } from '../hooks/useRoute';
-import { configDiff } from './compare/config-diff';
 import { EvaluationsSection } from './compare/EvaluationsSection';
+import { pointsText } from './compare/format';
 
 const palette = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7'];
+
+/** What Compare overlays: any epoch metric, or one class's IoU. */
+type Metric = 'miou' | 'valLoss' | 'trainLoss' | 'lr' | `class:${string}`;
+const metricLabels: Record<'miou' | 'valLoss' | 'trainLoss' | 'lr', string> = { miou: 'Validation mIoU', valLoss: 'Validation loss', trainLoss: 'Training loss', lr: 'Learning rate' };
+
+function metricValue(run: RunDetail, epoch: RunDetail['epochHistory'][number], metric: Metric): number | null {
+  if (metric.startsWith('class:')) {
+    const position = run.classNames.indexOf(metric.slice(6));
+    const counts = position >= 0 ? epoch.counts[position] : undefined;
+    return counts ? iou(counts) : null;
+  }
+  return epoch[metric as 'miou' | 'valLoss' | 'trainLoss' | 'lr'];
+}
+
 
 /** Pick runs; see their curves overlaid, the best-epoch per-class IoU against a baseline, and what differs in their configs. */
 export function ComparePage() {
@@ -21,6 +37,7 @@ export function ComparePage() {
   const [selected, setSelected] = useState<string[]>([]);
   const [baseline, setBaseline] = useState<string | null>(null);
   const [byTime, setByTime] = useState(false);
+  const [metric, setMetric] = useState<Metric>('miou');
   const [details, setDetails] = useState<RunDetail[]>([]);
   const [error, setError] = useState<string | null>(null);
   const candidates = (runs.data ?? []).filter((r) => r.epochsDone > 0);
@@ -43,11 +60,11 @@ export function ComparePage() {
       for (const e of run.epochHistory) {
         elapsed += e.seconds ?? 0;
         const x = byTime ? Math.round(elapsed) : e.epoch;
-        rows.set(x, { ...(rows.get(x) ?? { x }), [run.id]: e.miou });
+        rows.set(x, { ...(rows.get(x) ?? { x }), [run.id]: metricValue(run, e, metric) });
       }
     }
     return [...rows.values()].sort((a, b) => (a.x ?? 0) - (b.x ?? 0));
-  }, [details, byTime]);
+  }, [details, byTime, metric]);
 
   if (!runs.loading && candidates.length < 2) {
     return (
@@ -68,7 +85,14 @@ export function ComparePage() {
   const toggle = (id: string) => setSelected((list) => (list.includes(id) ? list.filter((x) => x !== id) : [...list, id]));
   const best = (run: RunDetail) => run.epochHistory.find((e) => e.epoch === run.bestEpoch) ?? run.epochHistory.at(-1);
   const classNames = base?.classNames ?? [];
-  const diff = configDiff(details.map((d) => d.config));
+  const runNames = new Map((runs.data ?? []).map((r) => [r.id, r.name]));
+  const diff = configDifferences(
+    details.map((d) => d.config),
+    runNames,
+  );
+  const metricName = metric.startsWith('class:') ? `IoU of ${metric.slice(6)}` : metricLabels[metric as keyof typeof metricLabels];
+  const isIou = metric === 'miou' || metric.startsWith('class:');
+  const colorOf = (name: string): string => base?.classColors[base.classNames.indexOf(name)] ?? '#888888';
   return (
     <div className="page wide" data-testid="page-compare">
       <PageHeader title="Compare" subtitle="Overlay runs and see which recipe helped which class." />
@@ -94,16 +118,33 @@ export function ComparePage() {
                 ))}
               </select>
             </label>
+            <label className="field inline">
+              <span>Metric</span>
+              <select value={metric} onChange={(e) => setMetric(e.target.value as Metric)} data-testid="compare-metric">
+                {Object.entries(metricLabels).map(([value, label]) => (
+                  <option key={value} value={value}>
+                    {label}
+                  </option>
+                ))}
+                {classNames.map((name) => (
+                  <option key={name} value={`class:${name}`}>
+                    IoU of {name}
+                  </option>
+                ))}
+              </select>
+            </label>
             <label className="check">
-              <input type="checkbox" checked={byTime} onChange={(e) => setByTime(e.target.checked)} /> By wall time (s)
+              <input type="checkbox" checked={byTime} onChange={(e) => setByTime(e.target.checked)} data-testid="compare-by-time" /> By wall time (s)
             </label>
           </div>
           <LineChartCard
-            title={`Validation mIoU by ${byTime ? 'wall time (s)' : 'epoch'}`}
+            title={`${metricName} by ${byTime ? 'wall time (s)' : 'epoch'}`}
             testId="compare-chart"
             data={curves}
             x="x"
-            yDomain={[0, 1]}
+            yDomain={isIou ? [0, 1] : [0, 'auto']}
+            {...(byTime && { xDomain: [0, 'dataMax'] as [number, 'dataMax'] })}
+            {...(metric === 'lr' && { format: (v: number) => v.toExponential(1) })}
             series={details.map((d, i) => ({ key: d.id, name: d.name, color: palette[i % palette.length]! }))}
           />
           <table className="table compact compare-table" data-testid="compare-table">
@@ -130,14 +171,17 @@ export function ComparePage() {
                 const baseValue = valueOf(base);
                 return (
                   <tr key={row.name}>
-                    <th>{row.name}</th>
+                    <th>
+                      {row.index >= 0 ? <ClassSwatch color={colorOf(row.name)} /> : null}
+                      {row.name}
+                    </th>
                     {details.map((d) => {
                       const value = valueOf(d);
                       const delta = value !== null && baseValue !== null && d.id !== base.id ? value - baseValue : null;
                       return (
                         <td key={d.id} className="num">
                           {value === null ? '-' : value.toFixed(3)}
-                          {delta !== null ? <span className={delta >= 0 ? 'delta up' : 'delta down'}> {delta >= 0 ? '+' : ''}{(delta * 100).toFixed(1)}</span> : null}
+                          {delta !== null ? <span className={delta >= 0 ? 'delta up' : 'delta down'}> {pointsText(delta)}</span> : null}
                         </td>
                       );
                     })}
@@ -153,14 +197,20 @@ export function ComparePage() {
               <p className="muted">The configs are identical (apart from name and dataset).</p>
             ) : (
               <table className="table compact" data-testid="config-diff">
+                <thead>
+                  <tr>
+                    <th>Setting</th>
+                    {details.map((d) => (
+                      <th key={d.id}>{d.name}</th>
+                    ))}
+                  </tr>
+                </thead>
                 <tbody>
                   {diff.map((row) => (
-                    <tr key={row.key}>
-                      <th className="mono">{row.key}</th>
+                    <tr key={row.key} data-key={row.key}>
+                      <th title={row.key}>{row.label}</th>
                       {row.values.map((v, i) => (
-                        <td key={i} className="mono">
-                          {v}
-                        </td>
+                        <td key={i}>{v}</td>
                       ))}
                     </tr>
                   ))}

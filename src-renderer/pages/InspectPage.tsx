@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { classColorsFor } from '../../src-shared/class-colors';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
 import { PageHeader } from '../components/PageHeader';
@@ -56,6 +57,7 @@ export function InspectPage() {
   const plain = predictions.data?.runId === selected ? predictions.data.variants.find((v) => v.variant === 'plain' && v.split === 'val') : undefined;
   const tta = predictions.data?.runId === selected ? predictions.data.variants.find((v) => v.variant === 'tta' && v.split === 'val') : undefined;
   const classNames = predictions.data?.classNames ?? [];
+  const classColors = classColorsFor(classNames, dataset.data?.classes ?? []);
   const stale = !!plain && plain.epoch !== null && predictions.data?.bestEpoch !== null && plain.epoch !== predictions.data?.bestEpoch;
 
   const predict = (variant: 'plain' | 'tta') =>
@@ -158,7 +160,7 @@ export function InspectPage() {
         <HardestTab key={`hardest-${selected}`} runId={selected} predictionClassNames={predictions.data?.classNames} viewerReady={viewerReady} openFrom={openFrom} attempt={attempt} onMessage={setMessage} />
       </div>
       <div hidden={tab !== 'confusion'}>
-        <ConfusionTab key={`confusion-${selected}`} runId={selected} plain={plain} classNames={classNames} openFrom={openFrom} attempt={attempt} />
+        <ConfusionTab key={`confusion-${selected}`} runId={selected} plain={plain} classNames={classNames} classColors={classColors} openFrom={openFrom} attempt={attempt} />
       </div>
       <div hidden={tab !== 'review'}>
         <ReviewTab key={`review-${selected}`} runId={selected} plain={plain} openFrom={openFrom} attempt={attempt} />

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { presets } from '../../src-shared/classes';
 import { fillTinyRun as fillTiny, openApp, screenshot } from './serve-helper';
 import type { OpenApp } from './serve-helper';
 
@@ -79,6 +80,22 @@ test('clone the run with another loss, then compare the two', async () => {
   await page.getByTestId('form-launch').click();
   await page.locator('[data-testid="run-view"] [data-testid="run-status"][data-status="finished"]').waitFor({ timeout: 120_000 });
 
+  // The run page shows the whole config, grouped, with what differs from the defaults marked.
+  const changed = await page.locator('[data-testid="run-config-row"][data-default="false"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')));
+  for (const key of ['epochs', 'loss.name', 'inputSize', 'batchSize', 'backend']) assert.ok(changed.includes(key), `${key} is marked as changed: ${changed.join()}`);
+  assert.equal(await page.locator('[data-testid="run-config-row"][data-key="optimizer.lr"]').getAttribute('data-default'), 'true');
+  // The events log has each epoch and each checkpoint.
+  const events = (await page.getByTestId('run-events').textContent()) ?? '';
+  assert.match(events, /Epoch 3: train loss \d+\.\d{4}, validation loss \d+\.\d{4}, mIoU \d\.\d{3}, \d+\.\d s\./);
+  assert.match(events, /Checkpoints saved: last and best \(epoch 1 is the new best\)\./);
+  // Per-class IoU lines use the dataset's class colours.
+  const strokes = await page.locator('[data-testid="chart-class-iou"] .recharts-line path.recharts-curve').evaluateAll((paths) => paths.map((p) => p.getAttribute('stroke')));
+  const sampleColors = presets.find((p) => p.id === 'segbench-sample')!.classes.map((c) => c.color);
+  assert.deepEqual(strokes.filter((c) => c !== '#000a'), sampleColors);
+  assert.equal(strokes.filter((c) => c === '#000a').length, 1, 'the pale yellow of Cropland gets a dark outline');
+  await page.getByTestId('run-config').scrollIntoViewIfNeeded();
+  await screenshot(page, 'run-config');
+
   // Keep notes about the run, export a chart, then find it in the table by its tag.
   await page.getByTestId('meta-tags').fill('dice, tiny');
   await page.getByTestId('meta-notes').fill('CE + Dice on the sample');
@@ -103,12 +120,33 @@ test('clone the run with another loss, then compare the two', async () => {
   await boxes.nth(1).check();
   await page.getByTestId('compare-table').waitFor();
   assert.equal(await page.locator('[data-testid="compare-table"] tbody tr').count(), 7);
-  const diff = (await page.getByTestId('config-diff').locator('tr').allTextContents()).sort();
-  assert.ok(diff.some((row) => /^epochs(36|63)$/.test(row)), diff.join(' | '));
-  assert.ok(diff.some((row) => row === 'loss.name"ce-dice""ce"' || row === 'loss.name"ce""ce-dice"'), diff.join(' | '));
-  assert.equal(diff.length, 2, 'only what differs');
+  // The config diff: run names as column headers, the form's names for the settings, only what differs.
+  const names = await page.locator('[data-testid="compare-table"] thead th.num').allTextContents();
+  const runOrder = names.map((n) => n.replace(' (baseline)', ''));
+  assert.deepEqual(await page.locator('[data-testid="config-diff"] thead th').allTextContents(), ['Setting', ...runOrder]);
+  const diff = await page.locator('[data-testid="config-diff"] tbody tr').evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll("th, td"), (c) => c.textContent)));
+  const byRun = (values: Record<string, string>) => runOrder.map((name) => values[name]);
+  assert.deepEqual(diff, [
+    ['Epochs', ...byRun({ 'tiny baseline': '6', 'tiny ce-dice': '3' })],
+    ['Loss', ...byRun({ 'tiny baseline': 'ce', 'tiny ce-dice': 'ce-dice' })],
+  ]);
+  // Differences in IoU carry their unit.
+  assert.match((await page.locator('[data-testid="compare-table"] .delta').first().textContent()) ?? '', /^ [+-]\d+\.\d points?$/);
+  // Class rows carry the dataset's class colour.
+  assert.equal(await page.locator('[data-testid="compare-table"] [data-testid="class-swatch"]').count(), 6);
   await page.locator('[data-testid="compare-chart"] .recharts-line').nth(1).waitFor();
   await screenshot(page, 'compare');
+  // Any metric overlays: the validation loss, with an axis from 0; wall time from 0.
+  await page.getByTestId('compare-metric').selectOption('valLoss');
+  await page.getByTestId('compare-chart').getByText('Validation loss by epoch').waitFor();
+  await page.getByTestId('compare-metric').selectOption('class:Water');
+  await page.getByTestId('compare-by-time').check();
+  await page.getByTestId('compare-chart').getByText('IoU of Water by wall time (s)').waitFor();
+  // Axis ticks: the y axis shows 3 decimals, the x axis whole seconds; the first x tick is 0.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="compare-chart"] svg text').length > 4);
+  const ticks = await page.locator('[data-testid="compare-chart"] svg text').allTextContents();
+  assert.equal(ticks.find((t) => /^\d+$/.test(t)), '0', `the wall-time axis starts at 0: ${ticks.join(' ')}`);
+  await screenshot(page, 'compare-class-by-time');
 
   // Both runs plain and with flip TTA, and their ensemble, evaluated in the engine and stored.
   await page.getByTestId('evaluate-start').click();

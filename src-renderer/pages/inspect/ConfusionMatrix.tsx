@@ -1,4 +1,5 @@
 import { normaliseRows } from '../../../src-shared/predictions';
+import { ClassSwatch } from '../../components/ClassSwatch';
 
 /**
  * The run's confusion matrix, each truth row normalised to 1; a click on a cell asks for the
@@ -6,11 +7,13 @@ import { normaliseRows } from '../../../src-shared/predictions';
  */
 export function ConfusionMatrix({
   classNames,
+  classColors,
   confusion,
   selected,
   onCell,
 }: {
   classNames: readonly string[];
+  classColors: readonly string[];
   confusion: readonly number[];
   selected: [number, number] | null;
   onCell: (truth: number, predicted: number) => void;
@@ -22,8 +25,9 @@ export function ConfusionMatrix({
       <thead>
         <tr>
           <th className="corner">truth ↓ / predicted →</th>
-          {classNames.map((name) => (
+          {classNames.map((name, c) => (
             <th key={name} scope="col">
+              <ClassSwatch color={classColors[c] ?? '#888888'} />
               {name}
             </th>
           ))}
@@ -32,7 +36,10 @@ export function ConfusionMatrix({
       <tbody>
         {classNames.map((truthName, t) => (
           <tr key={truthName}>
-            <th scope="row">{truthName}</th>
+            <th scope="row">
+              <ClassSwatch color={classColors[t] ?? '#888888'} />
+              {truthName}
+            </th>
             {classNames.map((predictedName, p) => {
               const value = rows[t * classes + p] ?? 0;
               const pixels = confusion[t * classes + p] ?? 0;

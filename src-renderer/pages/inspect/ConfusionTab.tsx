@@ -6,7 +6,21 @@ import { ImageShareList } from './ImageShareList';
 import type { Attempt, OpenImage } from './tab-props';
 
 /** The confusion matrix of the stored validation predictions, with the images behind a clicked cell. */
-export function ConfusionTab({ runId, plain, classNames, openFrom, attempt }: { runId: string; plain: PredictionVariantSummary | undefined; classNames: string[]; openFrom: OpenImage; attempt: Attempt }) {
+export function ConfusionTab({
+  runId,
+  plain,
+  classNames,
+  classColors,
+  openFrom,
+  attempt,
+}: {
+  runId: string;
+  plain: PredictionVariantSummary | undefined;
+  classNames: string[];
+  classColors: string[];
+  openFrom: OpenImage;
+  attempt: Attempt;
+}) {
   const api = useApi();
   const [cell, setCell] = useState<[number, number] | null>(null);
   const [cellImages, setCellImages] = useState<ImageShare[] | null>(null);
@@ -19,7 +33,7 @@ export function ConfusionTab({ runId, plain, classNames, openFrom, attempt }: { 
     <div className="row top">
       <div>
         <p className="muted small">Rows are the ground truth, normalised to 100%; click a cell for the images that contribute most to it.</p>
-        <ConfusionMatrix classNames={classNames} confusion={plain.confusion} selected={cell} onCell={(t, p) => void showCell(t, p)} />
+        <ConfusionMatrix classNames={classNames} classColors={classColors} confusion={plain.confusion} selected={cell} onCell={(t, p) => void showCell(t, p)} />
       </div>
       <div className="grow">
         {cell && cellImages ? (

@@ -1,4 +1,5 @@
 import { useDeferredValue, useMemo, useState } from 'react';
+import { recipesLine } from '../../../src-shared/config-view';
 import { iou } from '../../../src-shared/metrics';
 import type { RunDetail } from '../../../src-shared/runs';
 import { ClassHeatmap } from '../../charts/ClassHeatmap';
@@ -8,10 +9,12 @@ import { PageHeader } from '../../components/PageHeader';
 import { ProgressBar } from '../../components/ProgressBar';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useApi } from '../../hooks/ApiContext';
+import { useApiQuery } from '../../hooks/useApiQuery';
 import { useJobs } from '../../hooks/useJobs';
 import { useRun } from '../../hooks/useRun';
 import { hrefFor, navigate } from '../../hooks/useRoute';
 import { downloadCsv, runCsv } from './export';
+import { RunConfigCard } from './RunConfigCard';
 import { RunMeta } from './RunMeta';
 import { useAction } from '../../hooks/useAction';
 
@@ -26,11 +29,11 @@ const stepSeries = [
 ];
 const lrSeries = [{ key: 'lr', name: 'lr', color: '#b07aa1' }];
 const unitRange: [number, number] = [0, 1];
+/** Loss and learning rate are never negative: their axes start at 0. */
+const fromZero: [number, 'auto'] = [0, 'auto'];
 const lrFormat = (v: number): string => v.toExponential(1);
 
 const noEpochs: RunDetail['epochHistory'] = [];
-
-const palette = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f', '#bab0ac'];
 
 /** Exponential moving average, the smoothing slider of TensorBoard. */
 function smooth(values: readonly number[], weight: number): number[] {
@@ -43,6 +46,8 @@ export function RunView({ runId }: { runId: string }) {
   // About the step chart's width in pixels: more points than pixels only cost time.
   const { run, steps, error } = useRun(runId, 500);
   const { jobs } = useJobs();
+  const runList = useApiQuery('runs:list', {}, ['run:update']);
+  const runNames = useMemo(() => new Map((runList.data ?? []).map((r) => [r.id, r.name])), [runList.data]);
   const [smoothing, setSmoothing] = useState(0.6);
   const { error: actionError, run: attemptAction } = useAction();
   const job = jobs.find((j) => j.id === run?.jobId);
@@ -67,7 +72,10 @@ export function RunView({ runId }: { runId: string }) {
   const chartEpochs = useDeferredValue(epochData);
   const chartSteps = useDeferredValue(stepData);
   const heatmapEpochs = useDeferredValue(run?.epochHistory ?? noEpochs);
-  const classSeries = useMemo(() => (run?.classNames ?? []).map((name, i) => ({ key: name, name, color: palette[i % palette.length]! })), [run?.classNames]);
+  const classSeries = useMemo(
+    () => (run?.classNames ?? []).map((name, i) => ({ key: name, name, color: run?.classColors[i] ?? '#888888' })),
+    [run?.classNames, run?.classColors],
+  );
   if (!run) {
     return (
       <div className="page">
@@ -79,6 +87,7 @@ export function RunView({ runId }: { runId: string }) {
   const act = (work: () => Promise<unknown>): Promise<boolean> => attemptAction(work);
   const live = run.status === 'running' || run.status === 'queued';
   const resumable = ['stopped', 'crashed', 'failed'].includes(run.status);
+  const recipes = recipesLine(run.config, runNames);
   return (
     <div className="page wide" data-testid="run-view">
       <PageHeader
@@ -108,6 +117,11 @@ export function RunView({ runId }: { runId: string }) {
           </>
         }
       />
+      {recipes ? (
+        <p className="small run-recipes" data-testid="run-recipes">
+          <span className="muted">Recipes:</span> {recipes}
+        </p>
+      ) : null}
       <div className="row run-status-row">
         <StatusBadge status={run.status} reason={run.reason} />
         <span>
@@ -132,15 +146,17 @@ export function RunView({ runId }: { runId: string }) {
           testId="chart-loss"
           data={chartEpochs}
           x="epoch"
+          yDomain={fromZero}
           series={lossSeries}
         />
         <LineChartCard title="Validation mIoU" testId="chart-miou" data={chartEpochs} x="epoch" yDomain={unitRange} series={miouSeries} />
         <div className="chart-stack" data-testid="chart-steps-card">
           <LineChartCard
-            title={`Training loss by step (${steps.length} points shown)`}
+            title={`Training loss by step (${steps.length} ${steps.length === 1 ? 'point' : 'points'} shown)`}
             testId="chart-steps"
             data={chartSteps}
             x="step"
+            yDomain={fromZero}
             series={stepSeries}
           />
           <label className="field inline">
@@ -148,7 +164,7 @@ export function RunView({ runId }: { runId: string }) {
             <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} />
           </label>
         </div>
-        <LineChartCard title="Learning rate" testId="chart-lr" data={chartEpochs} x="epoch" format={lrFormat} series={lrSeries} />
+        <LineChartCard title="Learning rate" testId="chart-lr" data={chartEpochs} x="epoch" yDomain={fromZero} format={lrFormat} series={lrSeries} />
         <LineChartCard
           title="Per-class IoU"
           testId="chart-class-iou"
@@ -157,8 +173,9 @@ export function RunView({ runId }: { runId: string }) {
           yDomain={unitRange}
           series={classSeries}
         />
-        <ClassHeatmap classNames={run.classNames} epochs={heatmapEpochs} />
+        <ClassHeatmap classNames={run.classNames} classColors={run.classColors} epochs={heatmapEpochs} />
       </div>
+      <RunConfigCard run={run} runNames={runNames} />
       <RunMeta key={run.id} run={run} />
       {run.events.length > 0 ? (
         <section className="card">

@@ -47,6 +47,17 @@ test('a run trains in the engine process; epochs, per-class counts, steps and ch
   assert.ok((perImage as number) > 0);
   const runDir = join(services.dataDir, 'runs', run.id);
   assert.ok(existsSync(join(runDir, 'last', 'checkpoint.json')) && existsSync(join(runDir, 'best', 'weights.bin')));
+  // The events log holds each epoch's losses, mIoU and time, and each checkpoint.
+  const epochEvents = detail.events.filter((e) => e.message.startsWith('Epoch ')).map((e) => e.message);
+  assert.deepEqual(
+    epochEvents,
+    detail.epochHistory.map((e) => `Epoch ${e.epoch}: train loss ${e.trainLoss!.toFixed(4)}, validation loss ${e.valLoss!.toFixed(4)}, mIoU ${e.miou!.toFixed(3)}, ${e.seconds!.toFixed(1)} s.`),
+  );
+  assert.equal(detail.events.filter((e) => e.message.startsWith('Checkpoint')).length, 2);
+  assert.ok(detail.events.some((e) => e.message === 'Checkpoints saved: last and best (epoch 1 is the new best).'));
+  assert.equal(detail.classColors.length, 6);
+  const datasetClasses = (await api.invoke('datasets:get', { datasetId })).classes;
+  assert.deepEqual(detail.classColors, detail.classNames.map((name) => datasetClasses.find((c) => c.name === name)!.color), 'the dataset colour of each class');
   await assert.rejects(api.invoke('runs:resume', { runId: run.id }), { code: 'CONFLICT', message: /is finished; only stopped, crashed or failed runs can be resumed/ });
 });
 
