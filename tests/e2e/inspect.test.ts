@@ -65,6 +65,29 @@ test('after a tiny run, Inspect lists the hardest validation image first and sho
   assert.ok(errorPixels > 0, 'a two-epoch model makes errors on its hardest image');
   assert.ok(Math.abs(100 - (errorPixels / total) * 100 - accuracy) < 0.2, `${errorPixels} error px of ${total} vs ${accuracy}% correct`);
   await screenshot(page, 'inspect-error-map');
+  // Hovering reads the pixel: its true class and the run's prediction; the error map has a legend.
+  const errorPane = page.locator('.side-grid .pane').nth(3);
+  const paneBox = (await errorPane.boundingBox())!;
+  await page.mouse.move(paneBox.x + paneBox.width / 2, paneBox.y + paneBox.height / 2);
+  assert.match(
+    (await page.getByTestId('side-hover').textContent()) ?? '',
+    /^x \d+, y \d+ · truth: (Bare land|Cropland|Forest|Water|Road|Building) · tiny inspect: (Bare land|Cropland|Forest|Water|Road|Building)( ✗)?$/,
+  );
+  assert.match((await page.getByTestId('side-error-legend').textContent()) ?? '', /Wrong pixels in the colour of their true class/);
+  // Unticking a class hides its errors: fewer painted pixels, the same accuracy.
+  await page.locator('.viewer-controls .class-toggles input').first().uncheck();
+  await page.waitForFunction(
+    (before) => {
+      const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="side-layer-2"]')!;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n += 1;
+      return n < before;
+    },
+    errorPixels,
+  );
+  assert.match((await page.getByTestId('side-accuracy').textContent()) ?? '', new RegExp(`^${accuracy.toFixed(1).replace('.', '\\.')}%`));
+  await page.locator('.viewer-controls .class-toggles input').first().check();
 
   // One class's false positives / negatives, then back to all errors.
   await page.getByTestId('side-mode').selectOption({ index: 1 });
@@ -88,10 +111,11 @@ test('accept the prediction as ground truth, see the revision, undo and redo; st
   await page.getByTestId('side-accuracy').getByText('100.0% of labelled pixels correct').waitFor();
   await screenshot(page, 'inspect-accepted');
 
-  await page.getByTestId('label-undo').click();
+  // Ctrl+Z and Ctrl+Shift+Z undo and redo (focus is still on the Accept button).
+  await page.keyboard.press('Control+z');
   await page.getByTestId('label-state').getByText('Original mask in effect (1 revision kept).').waitFor();
   await page.waitForFunction(() => !/^100\.0%/.test(document.querySelector('[data-testid="side-accuracy"]')?.textContent ?? ''));
-  await page.getByTestId('label-redo').click();
+  await page.keyboard.press('Control+Shift+Z');
   await page.getByTestId('label-state').getByText('Revision 1 of 1 in effect.').waitFor();
   await page.getByTestId('side-accuracy').getByText('100.0% of labelled pixels correct').waitFor();
 
@@ -285,5 +309,38 @@ test('pseudo-labels: predict an unlabelled folder, read the kept share per thres
   await set.getByTestId('pseudo-name').fill('pseudo tiles');
   await set.getByTestId('pseudo-save').click();
   await set.getByTestId('pseudo-saved').getByText(/Saved as pseudo tiles/).waitFor();
+  assert.deepEqual(errors, []);
+});
+
+test('two runs side by side: six panels in two rows at 1280x800; panels can be hidden to give the others room', async () => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.getByTestId('nav-inspect').click();
+  const select = page.getByTestId('inspect-run');
+  const recipes = await select.locator('option', { hasText: 'tiny recipes' }).getAttribute('value');
+  await select.selectOption(recipes!);
+  await page.getByTestId('inspect-predict').click();
+  await page.getByTestId('inspect-predictions').getByText(/Validation predictions stored \(40 images/).waitFor({ timeout: 180_000 });
+  const inspectId = await select.locator('option', { hasText: 'tiny inspect' }).getAttribute('value');
+  await select.selectOption(inspectId!);
+  await page.getByTestId('inspect-rank').click();
+  await page.getByTestId('inspect-row').first().click();
+  await page.getByTestId('side-viewer').waitFor();
+  await page.getByTestId('side-other-run').selectOption(recipes!);
+  await page.getByTestId('side-other-accuracy').waitFor();
+  const grid = page.getByTestId('side-grid');
+  assert.equal(await grid.getAttribute('data-panes'), '6');
+  const rows = await page.locator('.side-grid .pane').evaluateAll((panes) => new Set(panes.map((p) => Math.round(p.getBoundingClientRect().top))).size);
+  assert.equal(rows, 2, 'two rows of three');
+  assert.match((await page.getByTestId('side-hover').textContent()) ?? '', /Hover a pixel/);
+  await screenshot(page, 'inspect-six-panels');
+  await page.getByTestId('pane-close-image').click();
+  await page.getByTestId('pane-close-truth').click();
+  assert.equal(await grid.getAttribute('data-panes'), '4');
+  const width = await page.locator('.side-grid .pane').first().evaluate((p) => p.getBoundingClientRect().width);
+  const gridWidth = await grid.evaluate((g) => g.getBoundingClientRect().width);
+  assert.ok(width > gridWidth / 2 - 4, `four panels share two columns: ${width} of ${gridWidth}`);
+  await page.getByTestId('side-show-panes').click();
+  assert.equal(await grid.getAttribute('data-panes'), '6');
+  await page.getByTestId('side-close').click();
   assert.deepEqual(errors, []);
 });

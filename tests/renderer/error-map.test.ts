@@ -13,7 +13,7 @@ const rgba = (out: Uint8ClampedArray, p: number) => [...out.subarray(p * 4, p * 
 test('errors by true class: correct and ignored pixels stay clear, each error has its true class colour', () => {
   const out = new Uint8ClampedArray(6 * 4);
   const counts = paintErrors(truth, prediction, { kind: 'by-true-class' }, colours, out);
-  assert.deepEqual(counts, { labelled: 5, shown: 3, falsePositives: 0, falseNegatives: 0 });
+  assert.deepEqual(counts, { labelled: 5, errors: 3, shown: 3, falsePositives: 0, falseNegatives: 0 });
   assert.deepEqual([0, 1, 2, 3, 4, 5].map((p) => rgba(out, p)), [
     [0, 0, 0, 0],
     [255, 0, 0, 255],
@@ -28,7 +28,7 @@ test('one class: its false positives and false negatives, in their own colours',
   const out = new Uint8ClampedArray(6 * 4);
   const counts = paintErrors(truth, prediction, { kind: 'class', label: 1 }, colours, out);
   // Class 1: predicted at pixels 1 and 3 where the truth is not 1 (FP); truth 1 at pixel 2 predicted 0 (FN).
-  assert.deepEqual(counts, { labelled: 5, shown: 3, falsePositives: 2, falseNegatives: 1 });
+  assert.deepEqual(counts, { labelled: 5, errors: 3, shown: 3, falsePositives: 2, falseNegatives: 1 });
   assert.deepEqual(rgba(out, 1), [...falsePositiveColour, 255]);
   assert.deepEqual(rgba(out, 2), [...falseNegativeColour, 255]);
   assert.deepEqual(rgba(out, 4), [0, 0, 0, 0], 'an ignored pixel is never an error');
@@ -40,4 +40,12 @@ test('a confusion pair shows only the pixels of that truth predicted as that cla
   assert.equal(counts.shown, 1);
   assert.deepEqual(rgba(out, 3), [...pairColour, 255]);
   assert.deepEqual(rgba(out, 1), [0, 0, 0, 0]);
+});
+
+test('the class toggles hide the errors of a hidden true class; they still count', () => {
+  const out = new Uint8ClampedArray(6 * 4);
+  const counts = paintErrors(truth, prediction, { kind: 'by-true-class' }, colours, out, new Set([0]));
+  assert.deepEqual(counts, { labelled: 5, errors: 3, shown: 2, falsePositives: 0, falseNegatives: 0 });
+  assert.deepEqual(rgba(out, 1), [0, 0, 0, 0], 'truth 0 is hidden');
+  assert.deepEqual(rgba(out, 2), [0, 255, 0, 255]);
 });

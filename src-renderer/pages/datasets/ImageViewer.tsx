@@ -73,6 +73,8 @@ export function ImageViewer({ dataset, imageId, onClose, onStep }: { dataset: Da
     return c === unknownClass ? 'Unknown value (ignored)' : (dataset.classes[c]?.name ?? '');
   };
   const image = detail.data;
+  // Pixels whose mask value no class owns: the list says so instead of silently summing below 100%.
+  const unknownShare = image && image.totalPixels > 0 ? 100 - (100 * image.classPixels.reduce((a, b) => a + (b ?? 0), 0)) / image.totalPixels : 0;
   return (
     <div className="viewer-backdrop" role="dialog" aria-modal="true" aria-label="Image viewer" data-testid="image-viewer">
       <div className="viewer">
@@ -127,6 +129,12 @@ export function ImageViewer({ dataset, imageId, onClose, onStep }: { dataset: Da
                   </li>
                 );
               })}
+              {unknownShare >= 0.05 ? (
+                <li className="muted" data-testid="viewer-unknown">
+                  <span className="swatch" style={{ background: 'transparent' }} />
+                  Unknown values (no class) <span className="small">{unknownShare.toFixed(1)}%</span>
+                </li>
+              ) : null}
             </ul>
             <ErrorNote message={maskError ?? detail.error} />
           </aside>

@@ -1,9 +1,10 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ClassDef } from '../../../src-shared/classes';
 import type { Region } from '../../../src-shared/raster';
 import type { ImageRevisions } from '../../../src-shared/revisions';
 import { useApi } from '../../hooks/ApiContext';
 import { useAction } from '../../hooks/useAction';
+import { fromTextField, undoRedoKey } from '../../hooks/keyboard';
 
 export type Tool = 'pan' | 'polygon' | 'brush';
 
@@ -43,6 +44,28 @@ export function LabelPanel(props: Props) {
       props.onClearRegion();
     });
   };
+  // Ctrl+Z and Ctrl+Shift+Z (or Ctrl+Y) undo and redo corrections, unless the user is typing in a field.
+  const keys = useRef({ undo: () => {}, redo: () => {} });
+  useEffect(() => {
+    keys.current = {
+      undo: () => {
+        if (!busy && revisions?.undoTo !== undefined) void act(() => api.invoke('revisions:undo', { imageId }));
+      },
+      redo: () => {
+        if (!busy && revisions?.redoTo !== undefined) void act(() => api.invoke('revisions:redo', { imageId }));
+      },
+    };
+  });
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent): void => {
+      const action = undoRedoKey(event);
+      if (!action || fromTextField(event)) return;
+      event.preventDefault();
+      keys.current[action]();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
   const current = revisions?.items.find((r) => r.id === revisions.current);
   const position = current ? (revisions?.items.indexOf(current) ?? 0) + 1 : 0;
 

@@ -37,6 +37,8 @@ interface Props {
 interface Loaded {
   width: number;
   height: number;
+  /** The ground truth as dataset class positions (unknownClass for values no class owns), for the hover readout. */
+  truthPositions: Uint8Array;
   truth: Uint8Array;
   prediction: Uint8Array;
   other: Uint8Array | null;
@@ -65,6 +67,9 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
   const [brushRadius, setBrushRadius] = useState(8);
   const [region, setRegion] = useState<Region>(emptyRegion);
   const [draft, setDraft] = useState<number[]>([]);
+  const [hover, setHover] = useState<[number, number] | null>(null);
+  // Panels the user closed (by title kind), so that the others get the room at 1280x800.
+  const [closedPanes, setClosedPanes] = useState<ReadonlySet<string>>(new Set());
   const brush = useRef<{ x: number; y: number } | null>(null);
   const grid = useRef<HTMLDivElement>(null);
   const canvases = useRef<(HTMLCanvasElement | null)[]>([]);
@@ -116,7 +121,7 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
       .then(([truthMask, predictionMask, otherMask]) => {
         const truth = new Uint8Array(truthMask.classMap.length);
         for (let p = 0; p < truth.length; p += 1) truth[p] = labelOf[truthMask.classMap[p]!]!;
-        setLoaded({ key, data: { width: truthMask.width, height: truthMask.height, truth, prediction: predictionMask.classMap, other: otherMask?.classMap ?? null } });
+        setLoaded({ key, data: { width: truthMask.width, height: truthMask.height, truthPositions: truthMask.classMap, truth, prediction: predictionMask.classMap, other: otherMask?.classMap ?? null } });
         setError(null);
       })
       .catch((failure: unknown) => {
@@ -142,14 +147,14 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
       layer((out) => paintClassMap(data.prediction, data.width, labelClasses, options, out)),
     ];
     const mainErrors = new Uint8ClampedArray(pixels * 4);
-    const main = paintErrors(data.truth, data.prediction, mode, colours, mainErrors);
+    const main = paintErrors(data.truth, data.prediction, mode, colours, mainErrors, hidden);
     layers.push(mainErrors);
     let other: ErrorCounts | null = null;
     if (data.other) {
       const prediction = data.other;
       layers.push(layer((out) => paintClassMap(prediction, data.width, labelClasses, options, out)));
       const otherErrors = new Uint8ClampedArray(pixels * 4);
-      other = paintErrors(data.truth, prediction, mode, colours, otherErrors);
+      other = paintErrors(data.truth, prediction, mode, colours, otherErrors, hidden);
       layers.push(otherErrors);
     }
     return { width: data.width, height: data.height, layers, counts: { main, other } };
@@ -217,6 +222,8 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
       }
     },
     onMouseMove: (event: ReactMouseEvent) => {
+      const [hx, hy] = toImage(event);
+      setHover(data && hx >= 0 && hy >= 0 && hx < data.width && hy < data.height ? [Math.floor(hx), Math.floor(hy)] : null);
       if (tool === 'pan') {
         pan.move(event);
         return;
@@ -235,6 +242,7 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
         });
       }
     },
+    onMouseLeave: () => setHover(null),
     onMouseUp: () => {
       pan.end();
       brush.current = null;
@@ -251,18 +259,23 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
 
   const stage: CSSProperties = stageStyle(data?.width ?? 0, data?.height ?? 0);
   const otherName = otherRuns.find((r) => r.id === otherRunId)?.name;
-  const panes: { title: string; layer: number | null }[] = [
-    { title: 'Image', layer: null },
-    { title: `Ground truth${revisions?.current ? ' (corrected)' : ''}`, layer: 0 },
-    { title: `Prediction: ${run.name}`, layer: 1 },
-    { title: errorTitle(mode, classNames, run.name), layer: 2 },
+  const allPanes: { id: string; title: string; layer: number | null }[] = [
+    { id: 'image', title: 'Image', layer: null },
+    { id: 'truth', title: `Ground truth${revisions?.current ? ' (corrected)' : ''}`, layer: 0 },
+    { id: 'prediction', title: `Prediction: ${run.name}`, layer: 1 },
+    { id: 'errors', title: errorTitle(mode, classNames, run.name), layer: 2 },
     ...(otherRunId
       ? [
-          { title: `Prediction: ${otherName ?? ''}`, layer: 3 },
-          { title: errorTitle(mode, classNames, otherName ?? ''), layer: 4 },
+          { id: 'other', title: `Prediction: ${otherName ?? ''}`, layer: 3 },
+          { id: 'other-errors', title: errorTitle(mode, classNames, otherName ?? ''), layer: 4 },
         ]
       : []),
   ];
+  const panes = allPanes.filter((p) => !closedPanes.has(p.id));
+  const closedHere = allPanes.length - panes.length;
+  // Columns for the panels left: one row up to 2, then 2 columns, then 3 (two rows of three at most).
+  const columns = panes.length <= 2 ? Math.max(1, panes.length) : panes.length <= 4 ? 2 : 3;
+  const gridStyle: CSSProperties = { gridTemplateColumns: `repeat(${columns}, 1fr)`, gridTemplateRows: `repeat(${Math.ceil(panes.length / columns)}, 1fr)` };
   const strokeWidth = 2 / view.scale;
   const overlay = data ? (
     <svg className="region-overlay" viewBox={`0 0 ${data.width} ${data.height}`} width={data.width} height={data.height} aria-hidden="true">
@@ -292,6 +305,14 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
             {counts ? describeCounts(mode, counts.main) : ''}
           </span>
         </ViewerBar>
+        {closedHere > 0 ? (
+          <button type="button" className="link-button small side-show-panes" onClick={() => setClosedPanes(new Set())} data-testid="side-show-panes">
+            Show all panels ({closedHere} hidden)
+          </button>
+        ) : null}
+        <p className="small side-hover" data-testid="side-hover">
+          {data && hover ? describePixel(data, hover, { datasetClasses, classNames, runName: run.name, otherName: otherName ?? null }) : 'Hover a pixel for its true and predicted class.'}
+        </p>
         <ViewerControls
           mode={mode}
           onMode={setMode}
@@ -307,9 +328,9 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
         />
         <ErrorNote message={error} />
         <div className="viewer-body">
-          <div className={`side-grid ${otherRunId ? 'six' : ''} tool-${tool}`} ref={grid}>
-            {panes.map(({ title, layer }) => (
-              <div key={title} className="pane viewport" {...handlers}>
+          <div className={`side-grid tool-${tool}`} ref={grid} style={gridStyle} data-testid="side-grid" data-panes={panes.length}>
+            {panes.map(({ id, title, layer }) => (
+              <div key={id} className="pane viewport" {...handlers}>
                 <div className="stage" style={stage}>
                   <img src={fileUrl('image', imageId)} alt="" draggable={false} style={layer === 2 || layer === 4 ? { opacity: 0.35 } : undefined} />
                   {layer === null ? null : (
@@ -324,6 +345,22 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
                   {overlay}
                 </div>
                 <span className="pane-title">{title}</span>
+                {panes.length > 1 ? (
+                  <button
+                    type="button"
+                    className="pane-close"
+                    aria-label={`Hide the panel ${title}`}
+                    title="Hide this panel"
+                    onMouseDown={(event) => event.stopPropagation()}
+                    onClick={(event) => {
+                      event.stopPropagation();
+                      setClosedPanes((set) => new Set(set).add(id));
+                    }}
+                    data-testid={`pane-close-${id}`}
+                  >
+                    ×
+                  </button>
+                ) : null}
               </div>
             ))}
           </div>
@@ -366,10 +403,32 @@ function errorTitle(mode: ErrorMode, classNames: readonly string[], runName: str
   return `Predicted ${classNames[mode.predicted] ?? '?'} where truth is ${classNames[mode.truth] ?? '?'} (${runName})`;
 }
 
+/** The pixel under the cursor: its true class (or why it has none) and each run's prediction. */
+function describePixel(
+  data: Loaded,
+  [x, y]: [number, number],
+  names: { datasetClasses: readonly ClassDef[]; classNames: readonly string[]; runName: string; otherName: string | null },
+): string {
+  const p = y * data.width + x;
+  const position = data.truthPositions[p]!;
+  const truthClass = position === unknownClass ? undefined : names.datasetClasses[position];
+  const truth = !truthClass
+    ? 'unknown mask value (ignored)'
+    : truthClass.ignore
+      ? `${truthClass.name} (the ignore class: not scored)`
+      : names.classNames.includes(truthClass.name)
+        ? truthClass.name
+        : `${truthClass.name} (not a class of this run: ignored)`;
+  const predicted = (labels: Uint8Array): string => names.classNames[labels[p]!] ?? '?';
+  const wrong = (labels: Uint8Array): string => (data.truth[p] !== unknownClass && data.truth[p] !== labels[p] ? ' ✗' : '');
+  const other = data.other && names.otherName ? ` · ${names.otherName}: ${predicted(data.other)}${wrong(data.other)}` : '';
+  return `x ${x}, y ${y} · truth: ${truth} · ${names.runName}: ${predicted(data.prediction)}${wrong(data.prediction)}${other}`;
+}
+
 function describeCounts(mode: ErrorMode, counts: ErrorCounts): string {
   if (counts.labelled === 0) return 'no labelled pixels';
   const share = (n: number) => `${((n / counts.labelled) * 100).toFixed(1)}%`;
-  if (mode.kind === 'by-true-class') return `${share(counts.labelled - counts.shown)} of labelled pixels correct`;
+  if (mode.kind === 'by-true-class') return `${share(counts.labelled - counts.errors)} of labelled pixels correct`;
   if (mode.kind === 'class') return `${counts.falsePositives.toLocaleString()} false positive and ${counts.falseNegatives.toLocaleString()} false negative px`;
   return `${counts.shown.toLocaleString()} px (${share(counts.shown)}) in this confusion`;
 }

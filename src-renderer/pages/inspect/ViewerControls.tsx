@@ -64,11 +64,19 @@ export function ViewerControls({ mode, onMode, classNames, labelClasses, opacity
           </select>
         </span>
       ) : null}
-      {mode.kind === 'class' ? (
-        <span className="small">
-          <span className="swatch" style={{ background: 'rgb(255,69,58)' }} /> false positive <span className="swatch" style={{ background: 'rgb(10,132,255)' }} /> false negative
-        </span>
-      ) : null}
+      <span className="small error-legend" data-testid="side-error-legend">
+        {mode.kind === 'class' ? (
+          <>
+            <span className="swatch" style={{ background: 'rgb(255,69,58)' }} /> false positive <span className="swatch" style={{ background: 'rgb(10,132,255)' }} /> false negative
+          </>
+        ) : mode.kind === 'pair' ? (
+          <>
+            <span className="swatch" style={{ background: 'rgb(255,214,10)' }} /> predicted {classNames[mode.predicted]} where the truth is {classNames[mode.truth]}
+          </>
+        ) : (
+          <>Wrong pixels in the colour of their true class; unticked classes hidden.</>
+        )}
+      </span>
       <label className="field inline small">
         <span>Opacity</span>
         <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => onOpacity(Number(e.target.value))} data-testid="side-opacity" />

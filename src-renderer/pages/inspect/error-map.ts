@@ -13,7 +13,9 @@ export const pairColour = [255, 214, 10] as const;
 export interface ErrorCounts {
   /** Labelled pixels (truth not ignored). */
   labelled: number;
-  /** Pixels shown as errors in this mode. */
+  /** Labelled pixels predicted wrong, shown or not. */
+  errors: number;
+  /** Pixels shown as errors in this mode (errors of hidden true classes are not shown). */
   shown: number;
   falsePositives: number;
   falseNegatives: number;
@@ -22,10 +24,17 @@ export interface ErrorCounts {
 /**
  * Paints the error map into RGBA `out` (left clear where nothing is shown) and counts what it shows.
  * Labels are the run's training labels; `unknownClass` in the truth means ignored (never an error).
- * `colours` are packed 0xRRGGBB per label.
+ * `colours` are packed 0xRRGGBB per label; errors whose true class is in `hidden` are counted, not painted.
  */
-export function paintErrors(truth: Uint8Array, prediction: Uint8Array, mode: ErrorMode, colours: readonly number[], out: Uint8ClampedArray): ErrorCounts {
-  const counts: ErrorCounts = { labelled: 0, shown: 0, falsePositives: 0, falseNegatives: 0 };
+export function paintErrors(
+  truth: Uint8Array,
+  prediction: Uint8Array,
+  mode: ErrorMode,
+  colours: readonly number[],
+  out: Uint8ClampedArray,
+  hidden: ReadonlySet<number> = new Set(),
+): ErrorCounts {
+  const counts: ErrorCounts = { labelled: 0, errors: 0, shown: 0, falsePositives: 0, falseNegatives: 0 };
   const put = (p: number, r: number, g: number, b: number): void => {
     out[p * 4] = r;
     out[p * 4 + 1] = g;
@@ -39,6 +48,9 @@ export function paintErrors(truth: Uint8Array, prediction: Uint8Array, mode: Err
     counts.labelled += 1;
     const q = prediction[p]!;
     if (t === q) continue;
+    counts.errors += 1;
+    // The class toggles hide a class's errors too (by its true class).
+    if (hidden.has(t)) continue;
     if (mode.kind === 'by-true-class') {
       const v = colours[t] ?? 0;
       put(p, v >> 16, (v >> 8) & 255, v & 255);
