@@ -205,3 +205,17 @@ export function ignoreClassIndex(classes: readonly ClassDef[]): number | null {
   const index = classes.findIndex((c) => c.ignore);
   return index >= 0 ? index : null;
 }
+
+/** Class names that mean "no label here": offered as the ignore class. */
+const noDataName = /^(un[-_ ]?label(l)?ed|no[-_ ]?data|void|ignored?|unknown|unclassified|not[-_ ]?labell?ed)$/i;
+
+/**
+ * The class a user would want as the ignore class when none is set: the first whose name says
+ * "no label" (Unlabeled, No data, nodata, void, ignore, unknown). Null when one is already the
+ * ignore class or no name fits.
+ */
+export function ignoreCandidate(classes: readonly { name: string; ignore: boolean }[]): number | null {
+  if (classes.some((c) => c.ignore)) return null;
+  const index = classes.findIndex((c) => noDataName.test(c.name.trim()));
+  return index >= 0 ? index : null;
+}

@@ -25,7 +25,7 @@ import type { Settings } from './settings';
 import { createRevisionSchema, exportCorrectedSchema, restoreRevisionSchema, revisionImageSchema } from './revisions';
 import type { ImageRevisions } from './revisions';
 import { confusionImagesSchema, predictSplitSchema, reviewQueueSchema } from './predictions';
-import type { ImageShare, PredictionSummary } from './predictions';
+import type { ImageShare, PredictionSummary, ReviewQueue } from './predictions';
 import { duplicatesRequestSchema } from './duplicates';
 import { mergeRequestSchema, pseudoSaveSchema, pseudoStartSchema } from './derived';
 import type { MergePreview, PseudoLabelSet } from './derived';
@@ -117,7 +117,7 @@ export const methods = {
   'runs:predictSplit': { request: predictSplitSchema, response: returns<{ written: number; skipped: number }>() },
   'samples:predictions': { request: runIdRequestSchema, response: returns<PredictionSummary>() },
   'samples:confusionImages': { request: confusionImagesSchema, response: returns<ImageShare[]>() },
-  'samples:reviewQueue': { request: reviewQueueSchema, response: returns<ImageShare[]>() },
+  'samples:reviewQueue': { request: reviewQueueSchema, response: returns<ReviewQueue>() },
   'samples:weightSets': { request: empty, response: returns<{ runId: string; name: string; images: number }[]>() },
   'revisions:list': { request: revisionImageSchema, response: returns<ImageRevisions>() },
   'revisions:create': { request: createRevisionSchema, response: returns<ImageRevisions>() },

@@ -59,6 +59,23 @@ export const reviewQueueSchema = z.strictObject({
 });
 
 /** Wrong pixels at or above `threshold` confidence, from the 20-bin histogram (threshold rounds down to a bin edge). */
+/**
+ * The highest confidence threshold (a bin's lower edge: 0.05 steps for 20 bins) at which any
+ * pixel is confidently wrong, over all images; null when no pixel is wrong at all.
+ */
+export function highestWrongLevel(images: readonly (readonly number[])[]): number | null {
+  let best = -1;
+  for (const bins of images) for (let b = bins.length - 1; b > best; b -= 1) if ((bins[b] ?? 0) > 0) best = b;
+  // Bin b of n holds confidences from b / n: confidentlyWrong counts it at that threshold.
+  return best < 0 ? null : best / (images[0]?.length ?? 1);
+}
+
+export interface ReviewQueue {
+  items: ImageShare[];
+  /** When `items` is empty: the highest threshold at which the queue would have images (null: no pixel is wrong at all). */
+  highestThreshold: number | null;
+}
+
 export function confidentlyWrong(bins: readonly number[], threshold: number): number {
   const from = Math.floor(threshold * bins.length + 1e-9);
   let n = 0;

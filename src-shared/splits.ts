@@ -108,3 +108,51 @@ export function assignSplits(
   }
   return result;
 }
+
+/**
+ * The scene pattern SegBench looks for: a name, then a running number (`tile1_image_part_001` is
+ * scene `tile1`; `austin12_003` is `austin12`). Its first group names the scene.
+ */
+export const scenePatternSource = '^(.*?[A-Za-z][^_-]*?)[_-]?(?:image[_-]?)?(?:part|patch|tile|crop|chip)?[_-]?\\d+$';
+
+/**
+ * The scene pattern, when the names have one: at least two scenes, some with several images, and
+ * fewer scenes than three quarters of the images. Null for names without a running number
+ * (DeepGlobe's `104113_sat`) or with nothing but numbers (LoveDA's `1234`).
+ */
+export function detectScenePattern(stems: readonly string[]): string | null {
+  const regex = new RegExp(scenePatternSource);
+  const groups = new Map<string, number>();
+  for (const stem of stems) {
+    const match = regex.exec(stem);
+    if (!match?.[1]) return null;
+    groups.set(match[1], (groups.get(match[1]) ?? 0) + 1);
+  }
+  const shared = [...groups.values()].filter((n) => n > 1).length;
+  return groups.size >= 2 && shared > 0 && groups.size < 0.75 * stems.length ? scenePatternSource : null;
+}
+
+export interface SceneSplit {
+  /** Each scene (group) with the splits its images are in, in split order. */
+  groups: { group: string; images: number; splits: SplitName[] }[];
+  /** Scenes whose images are in more than one split: the validation sees parts of training scenes. */
+  leaking: string[];
+}
+
+/** Which scenes went where under a group pattern; images without a split are left out. */
+export function scenesBySplit(items: readonly { stem: string; split: SplitName | null }[], pattern: string): SceneSplit {
+  const regex = new RegExp(pattern);
+  const byGroup = new Map<string, { images: number; splits: Set<SplitName> }>();
+  for (const item of items) {
+    if (!item.split) continue;
+    const key = groupKey(item.stem, regex);
+    const entry = byGroup.get(key) ?? { images: 0, splits: new Set<SplitName>() };
+    entry.images += 1;
+    entry.splits.add(item.split);
+    byGroup.set(key, entry);
+  }
+  const groups = [...byGroup.entries()]
+    .map(([group, e]) => ({ group, images: e.images, splits: splitNames.filter((s) => e.splits.has(s)) }))
+    .sort((a, b) => a.group.localeCompare(b.group, undefined, { numeric: true }));
+  return { groups, leaking: groups.filter((g) => g.splits.length > 1).map((g) => g.group) };
+}

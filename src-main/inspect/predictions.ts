@@ -1,7 +1,7 @@
 import { ApiError } from '../../src-shared/errors';
 import { countsFromConfusion, iou, meanOf } from '../../src-shared/metrics';
-import { confidentlyWrong } from '../../src-shared/predictions';
-import type { ImageShare, PredictionSummary, PredictionVariant } from '../../src-shared/predictions';
+import { confidentlyWrong, highestWrongLevel } from '../../src-shared/predictions';
+import type { ImageShare, PredictionSummary, PredictionVariant, ReviewQueue } from '../../src-shared/predictions';
 import type { Statements } from '../db/statements';
 
 /**
@@ -66,14 +66,16 @@ export function confusionImages(statements: Statements, request: { runId: string
  * Review queue: images by the share of their labelled pixels where the prediction is at least
  * `threshold` confident and differs from the ground truth: the likeliest label errors first.
  */
-export function reviewQueue(statements: Statements, request: { runId: string; variant: PredictionVariant; threshold: number; limit: number }): ImageShare[] {
+export function reviewQueue(statements: Statements, request: { runId: string; variant: PredictionVariant; threshold: number; limit: number }): ReviewQueue {
   const { found } = rows(statements, request.runId, request.variant);
-  return found
-    .map((row) => {
-      const pixels = confidentlyWrong(JSON.parse(row.wrong_by_confidence) as number[], request.threshold);
+  const bins = found.map((row) => JSON.parse(row.wrong_by_confidence) as number[]);
+  const items = found
+    .map((row, i) => {
+      const pixels = confidentlyWrong(bins[i]!, request.threshold);
       return { imageId: row.image_id, stem: row.stem ?? `image ${row.image_id}`, pixels, share: row.labelled > 0 ? pixels / row.labelled : 0, corrected: row.revision_id !== null };
     })
     .filter((image) => image.pixels > 0)
     .sort((a, b) => b.share - a.share || a.stem.localeCompare(b.stem))
     .slice(0, request.limit);
+  return { items, highestThreshold: items.length > 0 ? request.threshold : highestWrongLevel(bins) };
 }

@@ -43,6 +43,15 @@ test('import dubai-aerial through the wizard: pairs reported, indexed with progr
   await unknown.waitFor();
   assert.match(await unknown.textContent() ?? '', /#000000 \(0,0,0\).*552,156.*9.*tile8_image_part_003/s);
   await screenshot(page, 'dataset-report');
+
+  // The Classes tab names the preset that fits, and offers "Unlabeled" as the ignore class (not saved here).
+  await page.getByTestId('tab-classes').click();
+  assert.match((await page.getByTestId('classes-origin').textContent()) ?? '', /Classes from the preset "Dubai aerial \(Humans in the Loop\)"/);
+  assert.match((await page.getByTestId('ignore-offer').textContent()) ?? '', /“Unlabeled” sounds like pixels without a label/);
+  await screenshot(page, 'dataset-classes');
+  await page.getByTestId('ignore-offer-accept').click();
+  assert.equal(await page.getByLabel('Unlabeled is the ignore class').isChecked(), true);
+  assert.equal(await page.getByTestId('ignore-offer').count(), 0);
 });
 
 test('filter by a class, open an image with its mask overlay and read the class under the cursor', async () => {
@@ -128,6 +137,28 @@ test('near-duplicates: signatures computed with progress; no real tile is a copy
   await screenshot(page, 'dataset-duplicates');
   await page.getByTestId('duplicates-threshold').fill('0.5');
   await page.getByText('The threshold is a similarity between 0.8 and 1 (default 0.97).').waitFor();
+  assert.deepEqual(errors, []);
+});
+
+test('scenes on both sides of a random split: the report warns, one click splits by scene; the Splits tab shows where each scene went and the class shares per split', async () => {
+  await page.getByTestId('tab-report').click();
+  const notice = page.getByTestId('scene-leak');
+  assert.match((await notice.textContent()) ?? '', /The random split put parts of \d of 8 scenes \(by their names: tile\d/);
+  await screenshot(page, 'dataset-scene-leak');
+  await notice.getByTestId('scene-leak-fix').click();
+  await notice.waitFor({ state: 'detached' });
+  await page.getByTestId('tab-splits').click();
+  const groups = page.getByTestId('split-groups');
+  await groups.waitFor();
+  assert.match((await groups.locator('h3').textContent()) ?? '', /the split is grouped by them/);
+  const train = (await page.getByTestId('split-groups-train').textContent()) ?? '';
+  const val = (await page.getByTestId('split-groups-val').textContent()) ?? '';
+  assert.doesNotMatch(train + val, /also in/, 'every scene in one split');
+  const scenes = (text: string) => text.replace(/^\w+ \(\d+\): /, '').split(', ');
+  assert.equal(scenes(train).length + scenes(val).length, 8);
+  assert.equal((await page.locator('[data-testid="split-shares"] thead th').allTextContents()).length, 3, 'class, train, val');
+  assert.equal(await page.locator('[data-testid="split-shares"] tbody tr').count(), 6);
+  await screenshot(page, 'dataset-splits');
   assert.deepEqual(errors, []);
 });
 

@@ -50,7 +50,7 @@ test('launch from the form, watch the curve grow, stop, resume to the end', asyn
   // Settings › Engine names the training job by its run, and asks before stopping it.
   await page.getByTestId('nav-settings').click();
   const trainRow = page.locator('[data-testid="job-row"][data-kind="train"][data-status="running"]');
-  assert.match((await trainRow.getByTestId('job-title').textContent()) ?? '', /^Training run "tiny baseline"/);
+  await trainRow.getByTestId('job-title').getByText(/^Training run "tiny baseline"/).waitFor();
   await trainRow.getByTestId('job-stop').click();
   assert.match((await trainRow.getByTestId('job-stop-confirm').textContent()) ?? '', /Stop run "tiny baseline"\? It ends as stopped and can be resumed/);
   await screenshot(page, 'settings-engine-jobs');
@@ -192,8 +192,26 @@ test('inspect ranks validation images worst first; saved weights become a sample
   await page.getByTestId('inspect-message').getByText(/Saved weights for 160 training images/).waitFor({ timeout: 120_000 });
   await page.getByTestId('nav-runs').click();
   await page.getByTestId('run-new').click();
-  const option = page.locator('[data-testid="form-sampler"] option', { hasText: 'Hard samples from tiny ce-dice' });
+  const option = page.locator('[data-testid="form-sampler"] option', { hasText: 'Hard samples: tiny ce-dice' });
   await option.waitFor({ state: 'attached' });
-  assert.equal(await option.textContent(), 'Hard samples from tiny ce-dice (160 images)');
+  assert.equal(await option.getAttribute('title'), 'Hard-sample weights saved from run tiny ce-dice (160 images)');
+  // Each choice's text fits its box at 1280x800 (a cut-off dropdown hides what it says).
+  await page.getByTestId('form-sampler').selectOption({ index: 1 });
+  const fits = await page.locator('[data-testid="launch-form"] select').evaluateAll((selects) =>
+    selects.map((select) => {
+      const s = select as HTMLSelectElement;
+      const probe = document.createElement('span');
+      probe.style.font = getComputedStyle(s).font;
+      probe.style.position = 'absolute';
+      probe.style.whiteSpace = 'nowrap';
+      probe.textContent = s.selectedOptions[0]?.textContent ?? '';
+      document.body.append(probe);
+      const textWidth = probe.getBoundingClientRect().width;
+      probe.remove();
+      return [s.dataset.testid, textWidth <= s.clientWidth - 24] as const;
+    }),
+  );
+  assert.deepEqual(fits.filter(([, ok]) => !ok), [], 'no dropdown text is cut off');
+  await screenshot(page, 'launch-form');
   assert.deepEqual(errors, []);
 });

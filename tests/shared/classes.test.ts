@@ -70,3 +70,12 @@ test('a class list with two ignore classes or a value owned twice is refused', (
   ]);
   assert.match(shared.error?.issues[0]?.message ?? '', /mask value 1 belongs to both "a" and "b"/);
 });
+
+test('a class named like no-data is offered as the ignore class, unless one is set', async () => {
+  const { ignoreCandidate } = await import('../../src-shared/classes');
+  const named = (...names: string[]) => names.map((name) => ({ name, ignore: false }));
+  assert.equal(ignoreCandidate(named('Building', 'Land', 'Unlabeled')), 2);
+  for (const name of ['No data', 'nodata', 'void', 'Ignore', 'unlabelled', 'Unknown', 'no_data']) assert.equal(ignoreCandidate(named('Road', name)), 1, name);
+  assert.equal(ignoreCandidate(named('Background', 'Road')), null, 'background is a class in LoveDA, not no-data');
+  assert.equal(ignoreCandidate([{ name: 'Unlabeled', ignore: false }, { name: 'Void', ignore: true }]), null);
+});

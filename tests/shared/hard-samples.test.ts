@@ -37,3 +37,15 @@ test('a weight table must start at 0 and increase', () => {
   assert.match(weightTableSchema.safeParse([[1, 2]]).error?.issues[0]?.message ?? '', /first row must start at 0/);
   assert.match(weightTableSchema.safeParse([[0, 1], [3, 2], [2, 4]]).error?.issues[0]?.message ?? '', /must increase/);
 });
+
+test('the highest confidence level with a wrong pixel, over images', async () => {
+  const { highestWrongLevel, confidentlyWrong } = await import('../../src-shared/predictions');
+  const { confidenceBins } = await import('../../src-shared/training');
+  const bins = (hits: Record<number, number>) => Array.from({ length: confidenceBins }, (_, b) => hits[b] ?? 0);
+  const images = [bins({ 8: 3 }), bins({ 14: 1, 2: 5 }), bins({})];
+  // 20 bins of 0.05: bin 14 holds confidences from 0.70.
+  assert.equal(highestWrongLevel(images), 0.7);
+  assert.equal(confidentlyWrong(images[1]!, 0.7), 1);
+  assert.equal(confidentlyWrong(images[1]!, 0.75), 0);
+  assert.equal(highestWrongLevel([bins({})]), null);
+});

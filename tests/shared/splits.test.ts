@@ -45,3 +45,31 @@ test('the generator is pinned: a stored seed must give the same split in every l
   assert.ok(values.every((x) => x >= 0 && x < 1));
   assert.ok(Math.abs(values.reduce((a, b) => a + b) / values.length - 0.5) < 0.01);
 });
+
+test('the scene pattern is found in tile names, not in plain numbers or ids without a running number', async () => {
+  const { detectScenePattern, scenesBySplit, scenePatternSource } = await import('../../src-shared/splits');
+  const dubai = ['tile1_image_part_001', 'tile1_image_part_002', 'tile2_image_part_001', 'tile2_image_part_002', 'tile8_image_part_003'];
+  assert.equal(detectScenePattern(dubai), scenePatternSource);
+  assert.equal(groupKey('tile1_image_part_001', new RegExp(scenePatternSource)), 'tile1');
+  assert.equal(groupKey('austin12_003', new RegExp(scenePatternSource)), 'austin12');
+  assert.equal(detectScenePattern(['1234', '1235', '1300', '2001']), null, 'LoveDA: numbers only');
+  assert.equal(detectScenePattern(['104113_sat', '10452_sat', '999_sat']), null, 'DeepGlobe: no running number');
+  assert.equal(detectScenePattern(['sample_0001', 'sample_0002', 'sample_0003']), null, 'one scene is no scene split');
+
+  const split = scenesBySplit(
+    [
+      { stem: 'tile1_image_part_001', split: 'train' },
+      { stem: 'tile1_image_part_002', split: 'val' },
+      { stem: 'tile2_image_part_001', split: 'train' },
+      { stem: 'tile10_image_part_001', split: 'val' },
+      { stem: 'tile3_image_part_001', split: null },
+    ],
+    scenePatternSource,
+  );
+  assert.deepEqual(split.groups, [
+    { group: 'tile1', images: 2, splits: ['train', 'val'] },
+    { group: 'tile2', images: 1, splits: ['train'] },
+    { group: 'tile10', images: 1, splits: ['val'] },
+  ]);
+  assert.deepEqual(split.leaking, ['tile1']);
+});

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { classesFromPreset, classesFromValues, describeValue, presets, valueToHex } from '../../../src-shared/classes';
+import { classesFromPreset, classesFromValues, describeValue, ignoreCandidate, presets, valueToHex } from '../../../src-shared/classes';
 import { maxAutoClasses } from '../../../src-shared/indexing';
 import type { ClassDef } from '../../../src-shared/classes';
 import type { DatasetDetail } from '../../../src-shared/datasets';
@@ -60,6 +60,8 @@ export function ClassesTab({ dataset }: { dataset: DatasetDetail }) {
     setOwners(ownersOf(next, dataset));
     setSaved(false);
   };
+  const detectedPreset = presets.find((p) => p.id === dataset.preset);
+  const candidate = ignoreCandidate(classes);
   const asking = dataset.classes.length === 0 && classes.length === 0 && dataset.values.length > maxAutoClasses;
 
   return (
@@ -72,6 +74,23 @@ export function ClassesTab({ dataset }: { dataset: DatasetDetail }) {
           </p>
           <button type="button" className="button" onClick={onePerValue} data-testid="one-class-per-value">
             Make {dataset.values.length} classes, one per value
+          </button>
+        </div>
+      ) : null}
+      <p className="muted small" data-testid="classes-origin">
+        {detectedPreset
+          ? `Classes from the preset "${detectedPreset.name}": it fits the mask values found. Another preset, or your own names, below.`
+          : dataset.classes.length > 0
+            ? 'No preset fits these masks: one class per mask value, to name here.'
+            : ''}
+      </p>
+      {candidate !== null ? (
+        <div className="notice" data-testid="ignore-offer">
+          <span>
+            &ldquo;{classes[candidate]!.name}&rdquo; sounds like pixels without a label. As the ignore class it counts in no loss and no metric.
+          </span>{' '}
+          <button type="button" className="button" onClick={() => update(candidate, { ignore: true })} data-testid="ignore-offer-accept">
+            Make {classes[candidate]!.name} the ignore class
           </button>
         </div>
       ) : null}

@@ -1,3 +1,4 @@
+import { MiddleEllipsis } from '../../components/MiddleEllipsis';
 import { useState } from 'react';
 import type { DatasetDetail, ImageListItem, ImagesRequest } from '../../../src-shared/datasets';
 import { ErrorNote } from '../../components/ErrorNote';
@@ -101,7 +102,7 @@ export function ImagesTab({ dataset }: { dataset: DatasetDetail }) {
               )}
             </span>
             <span className="thumb-caption">
-              <span className="thumb-name">{item.stem}</span>
+              <MiddleEllipsis text={item.stem} className="thumb-name" />
               <span className="muted">
                 {item.split ?? '-'}
                 {item.share !== null ? ` · ${(100 * item.share).toFixed(1)}%` : ''}

@@ -1,6 +1,7 @@
 import { describeValue } from '../../../src-shared/classes';
 import type { DatasetDetail } from '../../../src-shared/datasets';
 import { FileNameList, LossyMasksNotice } from '../../components/FileNameList';
+import { SceneLeakNotice } from './SceneSplit';
 
 const problemLabels: Record<string, string> = {
   'missing-file': 'File missing',
@@ -28,6 +29,7 @@ export function ReportTab({ dataset }: { dataset: DatasetDetail }) {
         <FileNameList title="Ambiguous names, skipped" names={pairing.duplicates.map((d) => d.files.join(' / '))} />
         <FileNameList title="Not images, ignored" names={pairing.ignored} />
         <LossyMasksNotice names={pairing.lossyMasks} />
+        <SceneLeakNotice dataset={dataset} />
       </section>
       <section className="card">
         <h2>Skipped images ({dataset.problems.length})</h2>

@@ -6,6 +6,9 @@ import { useApi } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { defaultSplit } from '../../../src-shared/splits';
 import { useAction, errorText } from '../../hooks/useAction';
+import { scenePatternSource, splitNames } from '../../../src-shared/splits';
+import { ClassSwatch } from '../../components/ClassSwatch';
+import { SceneLeakNotice, useSceneSplit } from './SceneSplit';
 
 /** Random or grouped train/val/test split, with a preview of the groups the pattern makes. */
 export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
@@ -20,6 +23,8 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
   // Near-duplicate grouping is chosen on the Duplicates tab; here it is kept (or dropped) on re-split.
   const [keepDuplicates, setKeepDuplicates] = useState(config.duplicateThreshold !== undefined);
   const images = useApiQuery('datasets:images', { datasetId: dataset.id });
+  const stats = useApiQuery('datasets:stats', { datasetId: dataset.id }, ['dataset:changed']);
+  const scene = useSceneSplit(dataset);
   const preview = useMemo(() => {
     if (!pattern) return null;
     try {
@@ -51,7 +56,9 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
       <p>
         Now: <strong>train {counts.train}</strong> · <strong>val {counts.val}</strong> · <strong>test {counts.test}</strong>
         {counts.none ? ` · unassigned ${counts.none}` : ''}
-        {dataset.splitConfig?.groupPattern ? <span className="muted"> (grouped by {dataset.splitConfig.groupPattern})</span> : null}
+        {dataset.splitConfig?.groupPattern ? (
+          <span className="muted"> (grouped by {dataset.splitConfig.groupPattern === scenePatternSource ? 'scene: the name before the running number' : dataset.splitConfig.groupPattern})</span>
+        ) : null}
         {dataset.splitConfig?.duplicateThreshold ? <span className="muted"> (near-duplicates at similarity {dataset.splitConfig.duplicateThreshold} kept together)</span> : null}
       </p>
       <div className="row">
@@ -93,6 +100,60 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
       <button type="button" className="button primary" onClick={() => void apply()} data-testid="split-apply">
         Apply split
       </button>
+      <SceneLeakNotice dataset={dataset} />
+      {scene ? (
+        <div data-testid="split-groups">
+          <h3 className="small">
+            Scenes by split {scene.grouped ? '(the split is grouped by them)' : '(read from the names; the split is not grouped)'}
+          </h3>
+          <ul className="small plain-list">
+            {splitNames.map((name) => {
+              const here = scene.scenes.groups.filter((g) => g.splits.includes(name));
+              return here.length > 0 ? (
+                <li key={name} data-testid={`split-groups-${name}`}>
+                  <strong>{name}</strong> ({here.length}): {here.map((g) => `${g.group}${g.splits.length > 1 ? ' (also in ' + g.splits.filter((s) => s !== name).join(', ') + ')' : ''}`).join(', ')}
+                </li>
+              ) : null;
+            })}
+          </ul>
+        </div>
+      ) : null}
+      {stats.data ? (
+        <table className="table compact split-shares" data-testid="split-shares">
+          <caption className="small">Class shares of the pixels, per split</caption>
+          <thead>
+            <tr>
+              <th>Class</th>
+              {stats.data.splits
+                .filter((s) => s.split !== 'all' && s.images > 0)
+                .map((s) => (
+                  <th key={s.split} className="num">
+                    {s.split} ({s.images})
+                  </th>
+                ))}
+            </tr>
+          </thead>
+          <tbody>
+            {stats.data.classes.map((c, i) =>
+              c.ignore ? null : (
+                <tr key={c.name}>
+                  <td>
+                    <ClassSwatch color={c.color} />
+                    {c.name}
+                  </td>
+                  {stats.data!.splits
+                    .filter((s) => s.split !== 'all' && s.images > 0)
+                    .map((s) => (
+                      <td key={s.split} className="num">
+                        {((s.classes[i]?.share ?? 0) * 100).toFixed(1)}%
+                      </td>
+                    ))}
+                </tr>
+              ),
+            )}
+          </tbody>
+        </table>
+      ) : null}
     </div>
   );
 }

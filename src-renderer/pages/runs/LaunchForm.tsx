@@ -195,10 +195,12 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
             onChange={(e) => set({ sampler: e.target.value ? { kind: 'weighted', weightsFromRun: e.target.value } : { kind: 'uniform' } })}
             data-testid="form-sampler"
           >
-            <option value="">Uniform (every image once per epoch)</option>
+            <option value="" title="Every training image once per epoch">
+              Uniform (each image once)
+            </option>
             {(weightSets.data ?? []).map((w) => (
-              <option key={w.runId} value={w.runId}>
-                Hard samples from {w.name} ({w.images} images)
+              <option key={w.runId} value={w.runId} title={`Hard-sample weights saved from run ${w.name} (${w.images} images)`}>
+                Hard samples: {w.name}
               </option>
             ))}
           </select>,

@@ -88,8 +88,19 @@ test('stored predictions: the plain variant reproduces the best epoch, flip TTA 
   assert.equal(total(images.map((i) => i.pixels)), p!.confusion[cell]);
   assert.deepEqual(images.map((i) => i.pixels), [...images.map((i) => i.pixels)].sort((a, b) => b - a));
   // Review queue: at a lower confidence threshold at least as many wrong pixels count per image.
-  const strict = await api.invoke('samples:reviewQueue', { runId: run.id, threshold: 0.95 });
-  const loose = await api.invoke('samples:reviewQueue', { runId: run.id, threshold: 0.5 });
+  const strict = (await api.invoke('samples:reviewQueue', { runId: run.id, threshold: 0.95 })).items;
+  const looseQueue = await api.invoke('samples:reviewQueue', { runId: run.id, threshold: 0.5 });
+  const loose = looseQueue.items;
+  // An empty queue names the highest threshold at which it would have images, and there it has some.
+  const empty = await api.invoke('samples:reviewQueue', { runId: run.id, threshold: 0.95 });
+  if (empty.items.length === 0 && empty.highestThreshold !== null && empty.highestThreshold >= 0.5) {
+    assert.ok(empty.highestThreshold < 0.95);
+    assert.ok((await api.invoke('samples:reviewQueue', { runId: run.id, threshold: Math.floor(empty.highestThreshold * 100) / 100 })).items.length > 0);
+    const above = Math.min(0.95, Math.floor(empty.highestThreshold * 100) / 100 + 0.05);
+    assert.equal((await api.invoke('samples:reviewQueue', { runId: run.id, threshold: above })).items.length, 0, 'and above it none');
+  }
+  if (loose.length > 0) assert.equal(looseQueue.highestThreshold, 0.5, 'a queue with images keeps its threshold');
+  else assert.ok(looseQueue.highestThreshold === null || looseQueue.highestThreshold < 0.5);
   assert.ok(loose.length >= strict.length);
   for (const s of strict) assert.ok(loose.find((l) => l.imageId === s.imageId)!.pixels >= s.pixels);
   assert.deepEqual(loose.map((i) => i.share), [...loose.map((i) => i.share)].sort((a, b) => b - a));
