@@ -90,6 +90,8 @@ export interface DatasetSummary {
   createdAt: string;
   /** The running or queued index job, for its progress bar. */
   indexJobId: string | null;
+  /** An indexed image to show as the dataset's preview tile (its thumbnail); null before any is indexed. */
+  previewImageId: number | null;
 }
 
 export interface DatasetDetail extends DatasetSummary {

@@ -37,6 +37,7 @@ export function datasetSummary(statements: Statements, row: DatasetRow): Dataset
     classCount: parseClasses(row.classes).length,
     createdAt: row.created_at,
     indexJobId: row.index_job_id,
+    previewImageId: statements.datasetPreviewImage.get(row.id)?.id ?? null,
   };
 }
 

@@ -74,6 +74,8 @@ export function prepareDatasetStatements(db: Db) {
     datasetSetPairing: db.prepare<{ id: string; pairing: string }>('UPDATE datasets SET pairing = @pairing WHERE id = @id'),
     datasetSetSplitConfig: db.prepare<{ id: string; split_config: string }>('UPDATE datasets SET split_config = @split_config WHERE id = @id'),
     datasetDelete: db.prepare<[string]>('DELETE FROM datasets WHERE id = ?'),
+    /** The dataset's first indexed image by name: its preview tile on the Datasets page. */
+    datasetPreviewImage: db.prepare<[string], { id: number }>("SELECT id FROM images WHERE dataset_id = ? AND state = 'indexed' ORDER BY stem LIMIT 1"),
     datasetCounts: db.prepare<[string], { images: number; indexed: number; problems: number }>(
       `SELECT COUNT(*) AS images,
               COALESCE(SUM(state = 'indexed'), 0) AS indexed,

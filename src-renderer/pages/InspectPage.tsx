@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { classColorsFor } from '../../src-shared/class-colors';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
@@ -17,6 +17,9 @@ import { TtaTab } from './inspect/TtaTab';
 import { fmt } from './inspect/tab-props';
 import type { OpenImage } from './inspect/tab-props';
 import { useAction } from '../hooks/useAction';
+
+/** The run inspected last in this window (the page remembers it across navigation). */
+let lastInspected = '';
 
 type Tab = 'hardest' | 'confusion' | 'review' | 'tta';
 
@@ -40,11 +43,15 @@ export function InspectPage() {
   // The run in the address (#/inspect/<runId>), else the newest inspectable run when the page
   // opened, pinned: a run that validates its first epoch later never takes the selection over.
   const route = useRoute();
-  const [pinned, setPinned] = useState('');
+  // The run last inspected in this window is kept when the user goes to another page and back.
+  const [pinned, setPinned] = useState(() => lastInspected);
   const firstCandidate = candidates[0]?.id ?? '';
   // Pinned while rendering (React's adjust-state-on-props pattern), so no frame shows another run.
   if (!pinned && firstCandidate) setPinned(firstCandidate);
   const selected = route.params[0] ?? (pinned || firstCandidate);
+  useEffect(() => {
+    if (selected) lastInspected = selected;
+  }, [selected]);
   const run = candidates.find((r) => r.id === selected);
   const missing = !runs.loading && !!selected && !run;
   const predictions = useApiQuery('samples:predictions', { runId: selected }, ['run:update']);

@@ -20,6 +20,8 @@ test('a new data directory gets the sample dataset, ready to train on', async ()
   const card = page.locator('[data-testid="dataset-card"][data-state="ready"]', { hasText: 'Sample: synthetic land cover' });
   await card.waitFor({ timeout: 60_000 });
   assert.match(await card.textContent() ?? '', /200 of 200 images indexed · 6 classes/);
+  // Each dataset shows a preview tile: one of its thumbnails, loaded.
+  await page.waitForFunction(() => ((document.querySelector('[data-testid="dataset-preview"]') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0);
   await screenshot(page, 'datasets-sample');
 });
 
@@ -107,7 +109,13 @@ test('filter by a class, open an image with its mask overlay and read the class 
   assert.ok(Math.abs(shares.reduce((a, b) => a + b, 0) - 100) < 0.5, `the list sums to ${shares.join(' + ')}`);
   await screenshot(page, 'image-viewer-unknown');
   await page.getByTestId('viewer-close').click();
-  await page.getByTestId('filter-class').selectOption({ index: 0 });
+  // A filter that matches nothing says so and offers to clear it.
+  await page.getByTestId('filter-class').selectOption({ label: 'Unlabeled' });
+  await page.getByTestId('filter-min-share').fill('95');
+  assert.match((await page.getByTestId('images-empty').textContent()) ?? '', /No image matches these filters \(Unlabeled on at least 95% of the image\)/);
+  await screenshot(page, 'dataset-images-empty');
+  await page.getByTestId('images-clear-filters').click();
+  await page.getByTestId('image-count').getByText('72 images').waitFor();
 });
 
 test('the class statistics show a chart and an exact table with the imbalance ratio', async () => {

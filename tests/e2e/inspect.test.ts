@@ -344,3 +344,22 @@ test('two runs side by side: six panels in two rows at 1280x800; panels can be h
   await page.getByTestId('side-close').click();
   assert.deepEqual(errors, []);
 });
+
+test('Inspect in the dark theme: the viewer with its readouts and the confusion matrix', async () => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.getByTestId('nav-inspect').click();
+  await page.getByTestId('inspect-tab-confusion').click();
+  await page.getByTestId('confusion-matrix').waitFor();
+  await screenshot(page, 'dark-inspect-confusion');
+  await page.getByTestId('inspect-tab-hardest').click();
+  await page.getByTestId('inspect-rank').click();
+  await page.getByTestId('inspect-row').first().click();
+  await page.getByTestId('side-viewer').waitFor();
+  const pane = (await page.locator('.side-grid .pane').nth(2).boundingBox())!;
+  await page.mouse.move(pane.x + pane.width / 2, pane.y + pane.height / 2);
+  await page.getByTestId('side-hover').getByText(/truth:/).waitFor();
+  await screenshot(page, 'dark-inspect-viewer');
+  await page.getByTestId('side-close').click();
+  await page.emulateMedia({ colorScheme: 'light' });
+  assert.deepEqual(errors, []);
+});

@@ -215,3 +215,22 @@ test('inspect ranks validation images worst first; saved weights become a sample
   await screenshot(page, 'launch-form');
   assert.deepEqual(errors, []);
 });
+
+test('the changed pages in the dark theme: run page, Compare, Settings › Engine', async () => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.getByTestId('nav-runs').click();
+  await page.getByTestId('show-archived').check();
+  await page.getByRole('link', { name: 'tiny ce-dice' }).click();
+  await page.getByTestId('run-config').waitFor();
+  await screenshot(page, 'dark-run-page');
+  await page.getByTestId('nav-compare').click();
+  await page.getByTestId('compare-run').nth(0).check();
+  await page.getByTestId('compare-run').nth(1).check();
+  await page.getByTestId('compare-table').waitFor();
+  await screenshot(page, 'dark-compare');
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('jobs-table').waitFor();
+  await screenshot(page, 'dark-settings-engine');
+  await page.emulateMedia({ colorScheme: 'light' });
+  assert.deepEqual(errors, []);
+});

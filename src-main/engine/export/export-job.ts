@@ -1,6 +1,6 @@
 import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import { constants } from 'node:fs';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
@@ -22,6 +22,14 @@ export async function runExportJob(params: JobParams<'export'>, context: JobCont
     await copyFile(file.from, file.to, constants.COPYFILE_EXCL);
     if (i % 8 === 7 || i === params.files.length - 1) context.progress(i + 1, params.files.length, `copied ${i + 1} of ${params.files.length} files`);
   }
-  await writeFile(params.manifestPath, params.manifest, { flag: 'wx' });
+  // The manifest marks a finished export: it appears whole (written aside, then linked in, which
+  // like 'wx' never replaces an existing file), so nobody reads half of it.
+  const temp = `${params.manifestPath}.tmp-${process.pid}`;
+  await writeFile(temp, params.manifest, { flag: 'wx' });
+  try {
+    await link(temp, params.manifestPath);
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
   return { copied: params.files.length, dir: params.dir };
 }

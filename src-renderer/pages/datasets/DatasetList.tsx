@@ -4,7 +4,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { ErrorNote } from '../../components/ErrorNote';
 import { PageHeader } from '../../components/PageHeader';
 import { ProgressBar } from '../../components/ProgressBar';
-import { useApi } from '../../hooks/ApiContext';
+import { useApi, useFileUrl } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { useJobs } from '../../hooks/useJobs';
 import { hrefFor } from '../../hooks/useRoute';
@@ -69,6 +69,7 @@ export function DatasetList() {
 
 function DatasetCard({ dataset, progress }: { dataset: DatasetSummary; progress: Parameters<typeof ProgressBar>[0]['progress'] }) {
   const api = useApi();
+  const fileUrl = useFileUrl();
   const { error, run: attempt } = useAction();
   const act = async (work: () => Promise<unknown>): Promise<void> => {
     await attempt(async () => {
@@ -79,6 +80,11 @@ function DatasetCard({ dataset, progress }: { dataset: DatasetSummary; progress:
   const stop = () => act(() => (dataset.indexJobId ? api.invoke('jobs:cancel', { jobId: dataset.indexJobId }) : Promise.resolve()));
   return (
     <div className="card dataset-card" data-testid="dataset-card" data-state={dataset.state}>
+      {dataset.previewImageId !== null ? (
+        <img className="dataset-preview" src={fileUrl('thumb', dataset.previewImageId)} alt="" loading="lazy" data-testid="dataset-preview" />
+      ) : (
+        <div className="dataset-preview empty muted small">no image indexed yet</div>
+      )}
       <div className="row spread">
         {dataset.state === 'indexing' ? (
           <h2>{dataset.name}</h2>

@@ -82,6 +82,28 @@ export function ImagesTab({ dataset }: { dataset: DatasetDetail }) {
         </span>
       </div>
       <ErrorNote message={query.error} />
+      {query.data && items.length === 0 && (split !== 'all' || classIndex !== null) ? (
+        <div className="empty-state small" data-testid="images-empty">
+          <p>
+            No image matches these filters
+            {split !== 'all' ? ` (split: ${split}` : ' ('}
+            {classIndex !== null ? `${split !== 'all' ? ', ' : ''}${dataset.classes[classIndex]?.name ?? 'class'} on at least ${minShare}% of the image` : ''}).
+          </p>
+          <button
+            type="button"
+            className="button"
+            onClick={() => {
+              setSplit('all');
+              setClassIndex(null);
+              setMinShare(0);
+              setSortByShare(false);
+            }}
+            data-testid="images-clear-filters"
+          >
+            Clear the filters
+          </button>
+        </div>
+      ) : null}
       <VirtualGrid
         items={items}
         cellWidth={168}
