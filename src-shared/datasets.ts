@@ -1,7 +1,7 @@
 import { classListSchema, presetIds } from './classes';
 import type { ClassDef, MaskKind } from './classes';
 import type { IndexProblemKind } from './indexing';
-import type { SplitName } from './splits';
+import type { SplitName, SplitSource } from './splits';
 import { splitNames } from './splits';
 import { z } from './zod';
 
@@ -105,7 +105,21 @@ export interface DatasetDetail extends DatasetSummary {
   values: MaskValueSummary[];
   unknownPixels: number;
   splitCounts: Record<SplitName | 'none', number>;
-  splitConfig: { seed: number; train: number; val: number; test: number; groupPattern?: string | undefined; duplicateThreshold?: number | undefined } | null;
+  splitConfig: {
+    /** Where the split came from; absent in splits written before sources existed (random). */
+    from?: SplitSource | undefined;
+    seed: number;
+    train: number;
+    val: number;
+    test: number;
+    groupPattern?: string | undefined;
+    duplicateThreshold?: number | undefined;
+    listsDir?: string | undefined;
+    valPattern?: string | undefined;
+    testPattern?: string | undefined;
+    /** What the source found, in words (for lists: images in no list, entries naming no image). */
+    note?: string | undefined;
+  } | null;
   /** Images whose mask in effect is a label correction. */
   correctedCount: number;
   /** For a dataset SegBench derived (a merge, pseudo-labels): how, in words; null for an imported folder. */

@@ -11,12 +11,17 @@ export const defaultSplit: { seed: number; train: number; val: number; test: num
   test: 0,
 };
 
+/** Where a split comes from: a seeded random draw (optionally grouped), the folders, list files, or name patterns. */
+export const splitSources = ['random', 'folders', 'lists', 'patterns'] as const;
+export type SplitSource = (typeof splitSources)[number];
+
 export const splitRequestSchema = z
   .strictObject({
     datasetId: z.string().min(1),
+    from: z.enum(splitSources).default('random'),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(defaultSplit.seed),
-    train: z.number().min(0).max(1),
-    val: z.number().min(0).max(1),
+    train: z.number().min(0).max(1).default(defaultSplit.train),
+    val: z.number().min(0).max(1).default(defaultSplit.val),
     test: z.number().min(0).max(1).default(defaultSplit.test),
     /**
      * A regular expression with one capture group over the file stem: images whose captures are
@@ -25,12 +30,20 @@ export const splitRequestSchema = z
     groupPattern: z.string().max(200).optional(),
     /** Also keep near-duplicates (similarity at least this, see duplicates.ts) in one split. */
     duplicateThreshold: z.number().min(0.8).max(1).optional(),
+    /** from: 'lists': the folder holding train.txt, val.txt (valid, validation) and test.txt, one stem or file name a line. */
+    listsDir: z.string().min(1).max(4096).optional(),
+    /** from: 'patterns': stems matching valPattern go to validation, then testPattern to test, the rest to training. */
+    valPattern: z.string().min(1).max(200).optional(),
+    testPattern: z.string().min(1).max(200).optional(),
   })
-  .refine((s) => Math.abs(s.train + s.val + s.test - 1) < 1e-6, {
+  .refine((s) => s.from !== 'random' || Math.abs(s.train + s.val + s.test - 1) < 1e-6, {
     message: 'train + val + test must add up to 1 (e.g. 0.8 / 0.2 / 0)',
   })
-  .refine((s) => s.val > 0, { message: 'val must be above 0: training needs a validation split' });
+  .refine((s) => s.from !== 'random' || s.val > 0, { message: 'val must be above 0: training needs a validation split' })
+  .refine((s) => s.from !== 'lists' || !!s.listsDir, { message: 'listsDir: the folder with train.txt and val.txt is needed when from is "lists"' })
+  .refine((s) => s.from !== 'patterns' || !!s.valPattern, { message: 'valPattern: a regular expression for the validation images is needed when from is "patterns" (e.g. _val_)' });
 export type SplitRequest = z.output<typeof splitRequestSchema>;
+export type SplitRequestInput = z.input<typeof splitRequestSchema>;
 
 /** Deterministic PRNG (mulberry32): the same seed gives the same split on every machine. */
 export function mulberry32(seed: number): () => number {
@@ -155,4 +168,75 @@ export function scenesBySplit(items: readonly { stem: string; split: SplitName |
     .map(([group, e]) => ({ group, images: e.images, splits: splitNames.filter((s) => e.splits.has(s)) }))
     .sort((a, b) => a.group.localeCompare(b.group, undefined, { numeric: true }));
   return { groups, leaking: groups.filter((g) => g.splits.length > 1).map((g) => g.group) };
+}
+
+/** Folder and list names that mean a split, case-insensitive (LoveDA's Train/Val, DeepGlobe's train/valid). */
+const splitSynonyms: Record<SplitName, readonly string[]> = {
+  train: ['train', 'training', 'trn'],
+  val: ['val', 'valid', 'validation', 'dev'],
+  test: ['test', 'testing', 'tst'],
+};
+
+/** The split a folder or list-file name means (`Val`, `validation`, `train_list`, `test.txt`), or null. */
+export function splitOfName(name: string): SplitName | null {
+  const bare = name
+    .toLowerCase()
+    .replace(/\.(txt|csv|lst|list)$/, '')
+    .replace(/[_-]?(list|files|images|ids|set|split)$/, '');
+  for (const split of splitNames) if (splitSynonyms[split].includes(bare)) return split;
+  return null;
+}
+
+/**
+ * The split of each image from the folders in its stem (`Train/Rural/1234` -> train): the first
+ * folder that names a split; null for an image outside any split folder.
+ */
+export function splitsFromFolders(stems: readonly string[]): (SplitName | null)[] {
+  return stems.map((stem) => {
+    const folders = stem.split('/').slice(0, -1);
+    for (const folder of folders) {
+      const split = splitOfName(folder);
+      if (split) return split;
+    }
+    return null;
+  });
+}
+
+/** Whether the stems carry a folder split worth using at import: a training folder and a validation or test folder. */
+export function hasFolderSplit(stems: readonly string[]): boolean {
+  const found = new Set(splitsFromFolders(stems));
+  return found.has('train') && (found.has('val') || found.has('test'));
+}
+
+/** The last path part of a list entry without its extension: `images/tile_001.png` -> `tile_001`. */
+function entryKey(entry: string): string {
+  const last = entry.trim().replace(/\\/g, '/').split('/').at(-1) ?? '';
+  return last.replace(/\.[A-Za-z0-9]{2,5}$/, '').toLowerCase();
+}
+
+/**
+ * The split of each image from list files (one stem or file name a line, LandCover.ai's
+ * train.txt / val.txt / test.txt): matched on the name without folders and extension, in any
+ * case. An image in no list is unassigned (null); one in two lists is reported.
+ */
+export function splitsFromLists(stems: readonly string[], lists: readonly { split: SplitName; entries: readonly string[] }[]): { splits: (SplitName | null)[]; inTwo: string[]; unmatched: number } {
+  const byKey = new Map<string, SplitName>();
+  const inTwo = new Set<string>();
+  for (const list of lists) {
+    for (const entry of list.entries) {
+      const key = entryKey(entry);
+      if (!key || key.startsWith('#')) continue;
+      const before = byKey.get(key);
+      if (before && before !== list.split) inTwo.add(key);
+      byKey.set(key, list.split);
+    }
+  }
+  const splits = stems.map((stem) => byKey.get(entryKey(stem)) ?? null);
+  const matched = new Set(stems.map((stem) => entryKey(stem)));
+  return { splits, inTwo: [...inTwo].sort(), unmatched: [...byKey.keys()].filter((k) => !matched.has(k)).length };
+}
+
+/** The split of each image from name patterns: val pattern first, then test, the rest train. */
+export function splitsFromPatterns(stems: readonly string[], valPattern: RegExp, testPattern?: RegExp): SplitName[] {
+  return stems.map((stem) => (valPattern.test(stem) ? 'val' : testPattern?.test(stem) ? 'test' : 'train'));
 }

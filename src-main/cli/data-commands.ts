@@ -11,6 +11,7 @@ import { openServices } from './open-services';
 import { progressPrinter } from './progress';
 import { findDataset, findRun } from './lookup';
 import { defaultSplit } from '../../src-shared/splits';
+import type { SplitRequestInput } from '../../src-shared/splits';
 
 const pct = (v: number, total: number) => (total > 0 ? `${((v / total) * 100).toFixed(1)}%` : '-');
 const out = (text: string) => void process.stdout.write(`${text}\n`);
@@ -131,6 +132,74 @@ export async function pseudoCommand(args: string[]): Promise<void> {
     set.classNames.forEach((c, i) => out(`${c.padEnd(20)}${keptAt.map((k) => pct(k.kept[i]!, k.predicted[i]!).padStart(8)).join('')}`));
     if (saved) out(`Saved as dataset "${saved.name}" (${saved.id}).`);
     else out('Save with --threshold T --name NAME.');
+  } finally {
+    await services.close();
+  }
+}
+
+/**
+ * `segbench split --dataset D (--from-folders | --from-lists DIR | --val-pattern RE [--test-pattern RE]
+ * | --ratios 0.8,0.2[,0] [--group RE] [--seed N]) [--json]`: sets the dataset's split from one source.
+ */
+export async function splitCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      dataset: { type: 'string' },
+      'from-folders': { type: 'boolean' },
+      'from-lists': { type: 'string' },
+      'val-pattern': { type: 'string' },
+      'test-pattern': { type: 'string' },
+      ratios: { type: 'string' },
+      group: { type: 'string' },
+      seed: { type: 'string' },
+      'data-dir': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (!values.dataset) throw new ApiError('VALIDATION', '--dataset NAME is required.');
+  const sources = [values['from-folders'] && '--from-folders', values['from-lists'] && '--from-lists', values['val-pattern'] && '--val-pattern', values.ratios && '--ratios'].filter(Boolean);
+  if (sources.length !== 1) {
+    throw new ApiError(
+      'VALIDATION',
+      `Give one split source${sources.length ? ` (got ${sources.join(' and ')})` : ''}: --from-folders, --from-lists DIR, --val-pattern RE [--test-pattern RE], or --ratios 0.8,0.2[,0] [--group RE] [--seed N].`,
+    );
+  }
+  if (values['test-pattern'] && !values['val-pattern']) throw new ApiError('VALIDATION', '--test-pattern goes with --val-pattern.');
+  if ((values.group || values.seed) && !values.ratios) throw new ApiError('VALIDATION', '--group and --seed go with --ratios (a random split).');
+  let request: SplitRequestInput;
+  if (values['from-folders']) request = { datasetId: '', from: 'folders' };
+  else if (values['from-lists']) request = { datasetId: '', from: 'lists', listsDir: resolve(values['from-lists']) };
+  else if (values['val-pattern']) request = { datasetId: '', from: 'patterns', valPattern: values['val-pattern'], ...(values['test-pattern'] && { testPattern: values['test-pattern'] }) };
+  else {
+    const parts = values.ratios!.split(',').map((v) => Number(v.trim()));
+    if (parts.length < 2 || parts.length > 3 || parts.some((v) => !Number.isFinite(v))) {
+      throw new ApiError('VALIDATION', `--ratios takes train,val[,test] shares that add up to 1, e.g. 0.8,0.2 or 0.7,0.2,0.1 (got "${values.ratios}").`);
+    }
+    const seed = values.seed === undefined ? undefined : Number(values.seed);
+    request = {
+      datasetId: '',
+      from: 'random',
+      train: parts[0]!,
+      val: parts[1]!,
+      test: parts[2] ?? 0,
+      ...(seed !== undefined && { seed }),
+      ...(values.group && { groupPattern: values.group }),
+    };
+  }
+  const services = openServices(values['data-dir']);
+  try {
+    const datasetId = await findDataset(services, values.dataset);
+    const detail = await services.api.invoke('datasets:split', { ...request, datasetId });
+    const { splitCounts: c, splitConfig } = detail;
+    if (values.json) {
+      out(JSON.stringify({ datasetId, name: detail.name, from: splitConfig?.from ?? 'random', counts: c, note: splitConfig?.note ?? null }, null, 2));
+      return;
+    }
+    const source = { random: 'a seeded random draw', folders: 'the folders', lists: 'the list files', patterns: 'the name patterns' }[splitConfig?.from ?? 'random'];
+    out(`Split of "${detail.name}" from ${source}: train ${c.train} · val ${c.val} · test ${c.test}${c.none ? ` · unassigned ${c.none}` : ''}.`);
+    if (splitConfig?.note) out(splitConfig.note);
   } finally {
     await services.close();
   }

@@ -7,7 +7,7 @@ import { electronSqliteBinding } from './electron-native';
 import { importCommand, sampleCommand } from './import';
 import { trainCommand } from './train';
 import { evalCommand, predictCommand } from './evaluate';
-import { duplicatesCommand, mergeCommand, pseudoCommand } from './data-commands';
+import { duplicatesCommand, splitCommand, mergeCommand, pseudoCommand } from './data-commands';
 import { packageRoot } from './paths';
 import { serve } from './serve';
 
@@ -35,6 +35,10 @@ Usage:
                                                index and colour PNG per image; large images by sliding window
   segbench merge --config FILE [--preview]      merge datasets with a class mapping (FILE: JSON with name, classes,
                                                sources [{ dataset, mapping }], filters [{ className, maxShare }])
+  segbench split --dataset NAME (--from-folders | --from-lists DIR | --val-pattern RE [--test-pattern RE]
+                 | --ratios 0.8,0.2[,0] [--group RE] [--seed N]) [--json]
+                                               set the split: from train/ val/ test/ folders (synonyms, any case),
+                                               list files (train.txt, val.txt, test.txt), name patterns, or a random draw
   segbench duplicates --dataset NAME [--threshold 0.97] [--resplit]
                                                near-duplicate groups and the split's leakage; --resplit keeps groups together
   segbench pseudo --run ID --images DIR [--threshold 0.9 --name NAME]
@@ -66,6 +70,8 @@ async function main(argv: string[]): Promise<void> {
       return mergeCommand(rest);
     case 'duplicates':
       return duplicatesCommand(rest);
+    case 'split':
+      return splitCommand(rest);
     case 'pseudo':
       return pseudoCommand(rest);
     case 'predict':
@@ -80,7 +86,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(usage);
       return;
     default:
-      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, train, eval, predict, merge, duplicates, pseudo, help, version.\n\n${usage}`);
+      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, train, eval, predict, merge, split, duplicates, pseudo, help, version.\n\n${usage}`);
   }
 }
 

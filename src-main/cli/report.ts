@@ -44,6 +44,7 @@ export function formatImportReport(dataset: DatasetDetail): string {
     }
   }
   const s = dataset.splitCounts;
-  lines.push(`Split: train ${s.train}, val ${s.val}, test ${s.test}${s.none ? `, unassigned ${s.none}` : ''}`);
+  const source = { random: 'a seeded random draw', folders: "the dataset's own train/val/test folders", lists: 'list files', patterns: 'name patterns' }[dataset.splitConfig?.from ?? 'random'];
+  lines.push(`Split: train ${s.train}, val ${s.val}, test ${s.test}${s.none ? `, unassigned ${s.none}` : ''} (from ${source}; change it with segbench split)`);
   return lines.join('\n');
 }

@@ -10,7 +10,7 @@ import type { DatasetState } from '../../src-shared/datasets';
 import type { EngineData } from '../../src-shared/engine-protocol';
 import { maxAutoClasses, noisyMaskOutliers } from '../../src-shared/indexing';
 import type { IndexItem, IndexJobParams, IndexedImage } from '../../src-shared/indexing';
-import { defaultSplit } from '../../src-shared/splits';
+import { defaultSplit, hasFolderSplit } from '../../src-shared/splits';
 import type { Db } from '../db/connection';
 import type { DatasetRow } from '../db/dataset-statements';
 import type { Statements } from '../db/statements';
@@ -81,7 +81,11 @@ export class DatasetIndexing {
     db.transaction(() => {
       this.flagNoisyMasks(datasetId);
       if (parseClasses(dataset.classes).length === 0) this.chooseClasses(dataset);
-      if (!dataset.split_config) writeSplit(statements, { datasetId, ...defaultSplit });
+      if (!dataset.split_config) {
+        // The dataset's own split when its folders carry one (train/, val/ in any case, with synonyms), else a seeded random one.
+        const stems = statements.imagesOfDataset.all(datasetId).map((row) => row.stem);
+        writeSplit(statements, { datasetId, from: hasFolderSplit(stems) ? 'folders' : 'random', ...defaultSplit });
+      }
       const pending = statements.imagesPending.all(datasetId).length;
       const state: DatasetState = job.status === 'finished' && pending === 0 ? 'ready' : 'incomplete';
       statements.datasetSetJob.run({ id: datasetId, index_job_id: null, state });

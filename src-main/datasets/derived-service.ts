@@ -177,7 +177,8 @@ export class DerivedService {
         let stem = image.stem;
         for (let k = 2; stems.has(stem); k += 1) stem = `${image.stem}_${k}`;
         stems.add(stem);
-        const out = join(dir, `${stem}.png`);
+        // A stem from nested folders (train/a) names a file in one folder here.
+        const out = join(dir, `${stem.replaceAll('/', '__')}.png`);
         const imageId = Number(statements.imageInsert.run({ dataset_id: id, stem, image_path: image.imagePath, mask_path: out }).lastInsertRowid);
         const split = image.split ?? 'train';
         statements.imageSetSplit.run({ id: imageId, split });

@@ -169,8 +169,10 @@ export class RevisionService {
     const corrected: { stem: string; mask: string; revisionId: number }[] = [];
     for (const row of rows) {
       const mask = `${basename(row.original_mask_path, extname(row.original_mask_path))}${extname(row.mask_path)}`;
-      files.push({ from: row.image_path, to: join(target, 'images', basename(row.image_path)) });
-      files.push({ from: row.mask_path, to: join(target, 'masks', mask) });
+      // Nested datasets keep their sub-folders (train/, val/): the stem's folder part.
+      const folder = row.stem.includes('/') ? row.stem.slice(0, row.stem.lastIndexOf('/')) : '';
+      files.push({ from: row.image_path, to: join(target, 'images', folder, basename(row.image_path)) });
+      files.push({ from: row.mask_path, to: join(target, 'masks', folder, mask) });
       if (row.revision_id !== null) corrected.push({ stem: row.stem, mask, revisionId: row.revision_id });
     }
     const manifest = {

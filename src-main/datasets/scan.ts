@@ -6,7 +6,15 @@ import { ApiError } from '../../src-shared/errors';
 import type { FileEntry, PairingReport } from './pairing';
 import { pairFiles } from './pairing';
 
-async function listFolder(dir: string, role: string): Promise<FileEntry[]> {
+/** Sub-folders deeper than this are not searched (a dataset folder, not a disk). */
+const maxDepth = 6;
+
+/**
+ * Every file under `dir` (hidden files and folders left out), named by its path relative to
+ * `dir` with forward slashes: `train/a.png`. Nested folders pair by that relative path, so
+ * `images/train/a.jpg` meets `masks/train/a.png`, and the folder names can carry the split.
+ */
+async function listFolder(dir: string, role: string, skip?: string): Promise<FileEntry[]> {
   let stats;
   try {
     stats = await stat(dir);
@@ -14,12 +22,25 @@ async function listFolder(dir: string, role: string): Promise<FileEntry[]> {
     throw new ApiError('VALIDATION', `The ${role} folder ${dir} does not exist. Give the path of a folder that holds the ${role}.`);
   }
   if (!stats.isDirectory()) throw new ApiError('VALIDATION', `${dir} is a file, not a folder. Give the folder that holds the ${role}.`);
-  try {
-    const entries = await readdir(dir, { withFileTypes: true });
-    return entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => ({ name: e.name, path: join(dir, e.name) }));
-  } catch (error) {
-    throw new ApiError('VALIDATION', `Cannot read the folder ${dir}: ${(error as Error).message}`);
-  }
+  const files: FileEntry[] = [];
+  const walk = async (folder: string, prefix: string, depth: number): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch (error) {
+      if (depth === 0) throw new ApiError('VALIDATION', `Cannot read the folder ${dir}: ${(error as Error).message}`);
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(folder, entry.name);
+      if (entry.isFile()) files.push({ name: `${prefix}${entry.name}`, path });
+      // The other side's folder, when it sits inside this one, is not part of this side.
+      else if (entry.isDirectory() && depth < maxDepth && path !== skip) await walk(path, `${prefix}${entry.name}/`, depth + 1);
+    }
+  };
+  await walk(dir, '', 0);
+  return files;
 }
 
 export interface ScanResult {
@@ -33,8 +54,8 @@ export interface ScanResult {
 export async function scanFolders(imagesDirInput: string, masksDirInput?: string): Promise<ScanResult> {
   const imagesDir = resolve(imagesDirInput);
   const masksDir = masksDirInput ? resolve(masksDirInput) : imagesDir;
-  const images = await listFolder(imagesDir, 'images');
-  const masks = masksDir === imagesDir ? null : await listFolder(masksDir, 'masks');
+  const images = await listFolder(imagesDir, 'images', masksDir === imagesDir ? undefined : masksDir);
+  const masks = masksDir === imagesDir ? null : await listFolder(masksDir, 'masks', imagesDir);
   const report = pairFiles(images, masks);
   return {
     imagesDir,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -48,9 +48,10 @@ test('help lists the commands; an unknown command says which are valid', () => {
   const help = run(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.out, /segbench serve \[--port N\] \[--host H\] \[--data-dir DIR\]/);
+  assert.match(help.out, /segbench split --dataset NAME \(--from-folders \| --from-lists DIR \| --val-pattern RE/);
   const wrong = run(['trian']);
   assert.equal(wrong.code, 1);
-  assert.match(wrong.out, /Unknown command "trian"\. Valid commands: start, serve, import, sample, train, eval, predict, merge, duplicates, pseudo, help, version\./);
+  assert.match(wrong.out, /Unknown command "trian"\. Valid commands: start, serve, import, sample, train, eval, predict, merge, split, duplicates, pseudo, help, version\./);
 });
 
 test('a port out of range is refused with the valid range', () => {
@@ -125,6 +126,33 @@ test('segbench import of dubai-aerial reports 72 pairs, its six palette colours 
   assert.equal(detail.pairing.pairs, 72);
   assert.equal(detail.indexedCount, 72);
   assert.deepEqual(detail.values.filter((v) => v.classIndex === null).map((v) => v.value), [0]);
+
+  assert.match(text.out, /Split: train \d+, val \d+, test 0 \(from a seeded random draw; change it with segbench split\)/);
+
+  // segbench split, from each source; the dataset by a prefix of its name.
+  const split = (...more: string[]) => run(['split', '--dataset', 'dub', '--data-dir', dataDir, ...more]);
+  const byPattern = split('--val-pattern', '^tile[78]_', '--test-pattern', '^tile6_');
+  assert.equal(byPattern.code, 0, byPattern.out);
+  assert.match(byPattern.out, /Split of "dubai" from the name patterns: train 45 · val 18 · test 9\./);
+  const lists = join(dataDir, 'lists');
+  mkdirSync(lists);
+  writeFileSync(join(lists, 'train.txt'), Array.from({ length: 9 }, (_, i) => `tile1_image_part_00${i + 1}.jpg`).join('\n'));
+  writeFileSync(join(lists, 'val.txt'), 'tile2_image_part_001\ntile2_image_part_002\n');
+  const byLists = split('--from-lists', lists);
+  assert.equal(byLists.code, 0, byLists.out);
+  assert.match(byLists.out, /from the list files: train 9 · val 2 · test 0 · unassigned 61\.\nlists train\.txt \(9\), val\.txt \(2\); 61 images in no list/);
+  const byRatios = spawnSync(process.execPath, [cli, 'split', '--dataset', 'dubai', '--ratios', '0.75,0.25', '--group', '^(tile\\d+)_', '--seed', '3', '--data-dir', dataDir, '--json'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(byRatios.status, 0, byRatios.stderr);
+  const counts = (JSON.parse(byRatios.stdout) as { from: string; counts: { train: number; val: number; none: number } });
+  assert.equal(counts.from, 'random');
+  assert.equal(counts.counts.train + counts.counts.val, 72);
+  assert.equal(counts.counts.val % 9, 0, 'whole tiles of 9 parts');
+  const noFolders = split('--from-folders');
+  assert.equal(noFolders.code, 1);
+  assert.match(noFolders.out, /No validation or test folder among the images' folders \(the images are not in sub-folders\)/);
+  const none = split();
+  assert.equal(none.code, 1);
+  assert.match(none.out, /Give one split source: --from-folders, --from-lists DIR/);
 
   // Near-duplicates: no real tile is a copy of another at the default 0.97.
   const dupes = spawnSync(process.execPath, [cli, 'duplicates', '--dataset', 'dubai', '--data-dir', dataDir, '--json'], { encoding: 'utf8', timeout: 120_000 });

@@ -214,7 +214,7 @@ test('splits grouped by tile keep scenes together and are stored with the datase
   await services.jobs.whenIdle();
   const dataset = await api.invoke('datasets:split', { datasetId: id, seed: 5, train: 0.67, val: 0.33, test: 0, groupPattern: '^(tile\\d+)_' });
   assert.deepEqual(dataset.splitCounts, { train: 4, val: 2, test: 0, none: 0 });
-  assert.deepEqual(dataset.splitConfig, { seed: 5, train: 0.67, val: 0.33, test: 0, groupPattern: '^(tile\\d+)_' });
+  assert.deepEqual(dataset.splitConfig, { from: 'random', seed: 5, train: 0.67, val: 0.33, test: 0, groupPattern: '^(tile\\d+)_' });
   const val = (await api.invoke('datasets:images', { datasetId: id, split: 'val' })).items.map((i) => i.stem.split('_')[0]);
   assert.equal(new Set(val).size, 1);
   await assert.rejects(api.invoke('datasets:split', { datasetId: id, train: 0.5, val: 0.5, groupPattern: '(' }), {
