@@ -16,6 +16,7 @@ import { runConfigSchema } from './run-config';
 import { runIdRequestSchema, runStepsRequestSchema, runUpdateSchema } from './runs';
 import type { RunDetail, RunSummary, StepPoint } from './runs';
 import type { EstimateResult } from './training';
+import { predictionEncodings } from './training';
 import type { RecipePreview } from './recipes';
 import { evaluationRequestSchema } from './evaluations';
 import type { EvaluationSummary } from './evaluations';
@@ -107,7 +108,14 @@ export const methods = {
   'samples:hardest': { request: hardestRequestSchema, response: returns<HardestResult>() },
   'samples:saveWeights': { request: hardestRequestSchema, response: returns<{ saved: number }>() },
   'runs:predictFolder': {
-    request: z.strictObject({ runId: z.string().min(1), imagesDir: z.string().min(1), outDir: z.string().min(1), checkpoint: z.enum(['best', 'last']).default('best') }),
+    request: z.strictObject({
+      runId: z.string().min(1),
+      imagesDir: z.string().min(1),
+      outDir: z.string().min(1),
+      checkpoint: z.enum(['best', 'last']).default('best'),
+      /** The label file: the dataset's own mask values (default), class indices, or class colours only. */
+      encoding: z.enum(predictionEncodings).default('mask-values'),
+    }),
     response: returns<Job>(),
   },
   'runs:evaluate': {

@@ -20,6 +20,10 @@ export const resolvedConfigSchema = z.custom<RunConfig>((value) => typeof value 
 /** [mask value, training label]; values not listed are ignored. */
 export const labelMapSchema = z.array(z.tuple([z.number(), z.number().int()]));
 
+/** How a prediction's label file is written: class indices, the dataset's own mask values, or class colours only. */
+export const predictionEncodings = ['class-index', 'mask-values', 'palette'] as const;
+export type PredictionEncoding = (typeof predictionEncodings)[number];
+
 /** What main hands the engine for a `train` job: the run's config and its data, resolved. */
 export const trainJobParamsSchema = z.object({
   runId: z.string().min(1),
@@ -75,6 +79,13 @@ export const predictJobParamsSchema = modelRefSchema.extend({
   names: z.array(z.string()).optional(),
   /** Write only the index PNG (stored predictions); the colour PNG is for people. */
   indexOnly: z.boolean().optional(),
+  /**
+   * The label file's encoding: `class-index` writes `<name>_index.png` (0..n-1), `mask-values`
+   * writes `<name>_mask.png` in the dataset's own mask values (`maskValues`: one value per class,
+   * RGB-packed for palette masks), `palette` writes only the colour PNG.
+   */
+  encoding: z.enum(predictionEncodings).default('class-index'),
+  maskValues: z.object({ values: z.array(z.number().int().min(0).max(0xffffff)), rgb: z.boolean() }).optional(),
   /** Average the probabilities of the image and its horizontal and vertical flips. */
   tta: z.boolean().optional(),
   /** Also write `<name>_confidence.png` (the winning probability in 1% levels, 0..100) and count them per class (pseudo-labels). */

@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { ApiError } from '../../src-shared/errors';
 import type { Job, JobKind } from '../../src-shared/jobs';
 import { summarize } from '../../src-shared/metrics';
+import { predictionEncodings } from '../../src-shared/training';
+import type { PredictionEncoding } from '../../src-shared/training';
 import type { AppServices } from '../services/app-services';
 import { openServices } from './open-services';
 import { progressPrinter } from './progress';
@@ -61,16 +63,26 @@ export async function evalCommand(args: string[]): Promise<void> {
 export async function predictCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { run: { type: 'string' }, images: { type: 'string' }, out: { type: 'string' }, checkpoint: { type: 'string' }, 'data-dir': { type: 'string' } },
+    options: { run: { type: 'string' }, images: { type: 'string' }, out: { type: 'string' }, checkpoint: { type: 'string' }, encoding: { type: 'string' }, 'data-dir': { type: 'string' } },
     strict: true,
   });
   if (!values.run || !values.images || !values.out) throw new ApiError('VALIDATION', '--run ID, --images DIR and --out DIR are required.');
+  const encoding = values.encoding ?? 'mask-values';
+  if (!(predictionEncodings as readonly string[]).includes(encoding)) {
+    throw new ApiError('VALIDATION', `--encoding ${encoding} is not one of ${predictionEncodings.join(', ')} (mask-values, the dataset's own mask values, is the default).`);
+  }
   const services = openServices(values['data-dir']);
   try {
-    const started = await services.api.invoke('runs:predictFolder', { runId: await findRun(services, values.run), imagesDir: resolve(values.images), outDir: resolve(values.out), checkpoint: checkpointOf(values.checkpoint) });
+    const started = await services.api.invoke('runs:predictFolder', {
+      runId: await findRun(services, values.run),
+      imagesDir: resolve(values.images),
+      outDir: resolve(values.out),
+      checkpoint: checkpointOf(values.checkpoint),
+      encoding: encoding as PredictionEncoding,
+    });
     const job = await finish(services, 'predict', started, 'predicting');
     const result = resultOf(job);
-    process.stdout.write(`Wrote ${result.written} prediction(s) to ${resolve(values.out)} (<name>_index.png and <name>_color.png).\n`);
+    process.stdout.write(`Wrote ${result.written} prediction(s) to ${resolve(values.out)}: ${describeEncoding(job.params)}.\n`);
     for (const s of result.skipped) process.stdout.write(`  skipped ${s.image}: ${s.message}\n`);
     if (result.written === 0) {
       process.stderr.write('segbench: no prediction was written: every image was skipped (see above).\n');
@@ -79,4 +91,11 @@ export async function predictCommand(args: string[]): Promise<void> {
   } finally {
     await services.close();
   }
+}
+
+/** What a folder prediction wrote, in words, from its job's parameters. */
+export function describeEncoding(params: { encoding: PredictionEncoding; maskValues?: { rgb: boolean } | undefined }): string {
+  if (params.encoding === 'palette') return '<name>_color.png in the class colours (encoding palette)';
+  if (params.encoding === 'class-index') return '<name>_index.png with class indices 0..n-1 and <name>_color.png (encoding class-index)';
+  return `<name>_mask.png in the dataset's own mask values (${params.maskValues?.rgb ? 'RGB palette colours' : 'index values'}) and <name>_color.png (encoding mask-values)`;
 }

@@ -31,8 +31,10 @@ Usage:
                                                learn from a finished run (matrix: JSON rows per teacher class, sum 1)
                                                and per-class IoU. Models: unet, unet-mobilenetv2, deeplabv3plus, fpn
   segbench eval --run ID [--split val|test] [--checkpoint best|last] [--json]
-  segbench predict --run ID --images DIR --out DIR [--checkpoint best|last]
-                                               index and colour PNG per image; large images by sliding window
+  segbench predict --run ID --images DIR --out DIR [--checkpoint best|last] [--encoding E]
+                                               a label PNG and a colour PNG per image; large images by sliding window.
+                                               E: mask-values (default: the dataset's own mask values, index or RGB),
+                                               class-index (0..n-1), palette (colour PNG only)
   segbench merge --config FILE [--preview]      merge datasets with a class mapping (FILE: JSON with name, classes,
                                                sources [{ dataset, mapping }], filters [{ className, maxShare }])
   segbench split --dataset NAME (--from-folders | --from-lists DIR | --val-pattern RE [--test-pattern RE]

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { extname, isAbsolute, join } from 'node:path';
 import { ApiError } from '../../src-shared/errors';
-import type { PredictJobParams } from '../../src-shared/training';
+import type { PredictionEncoding, PredictJobParams } from '../../src-shared/training';
 import type { Db } from '../db/connection';
 import type { Statements } from '../db/statements';
 import { parseClasses } from '../datasets/dataset-queries';
@@ -77,13 +77,23 @@ export class PredictionService {
    * Queues prediction of every image (JPEG, PNG, TIFF) in a folder with the best or last
    * checkpoint, written to `outDir` as index and colour PNGs; non-images are reported and skipped.
    */
-  predictFolder(runId: string, imagesDir: string, outDir: string, checkpoint: 'best' | 'last' = 'best'): TypedJob<'predict'> {
+  predictFolder(runId: string, imagesDir: string, outDir: string, checkpoint: 'best' | 'last' = 'best', encoding: PredictionEncoding = 'mask-values'): TypedJob<'predict'> {
     if (!isAbsolute(imagesDir) || !isAbsolute(outDir)) throw new ApiError('VALIDATION', 'The images folder and the output folder must be absolute paths.');
     const { row, train } = this.options.runs.trainParams(runId);
     if (!existsSync(join(train.runDir, checkpoint, 'checkpoint.json'))) {
       throw new ApiError('CONFLICT', `Run "${row.name}" has no ${checkpoint} checkpoint yet; it stores one after its first validated epoch.`);
     }
-    return this.predict(runId, listImageFiles(imagesDir), outDir, checkpoint);
+    const dataset = row.dataset_id ? this.options.statements.datasetById.get(row.dataset_id) : undefined;
+    let maskValues: PredictJobParams['maskValues'];
+    if (encoding === 'mask-values') {
+      const classes = dataset ? parseClasses(dataset.classes) : [];
+      const values = train.classNames.map((name) => classes.find((c) => c.name === name)?.values[0]);
+      if (!dataset || values.some((v) => v === undefined)) {
+        throw new ApiError('VALIDATION', `The dataset of run "${row.name}" is gone or no longer has all its classes, so its mask values are unknown: predict with encoding class-index or palette.`);
+      }
+      maskValues = { values: values as number[], rgb: dataset.mask_kind === 'rgb' };
+    }
+    return this.predict(runId, listImageFiles(imagesDir), outDir, checkpoint, undefined, { encoding, ...(maskValues && { maskValues }) });
   }
 
   /** Queues prediction of every image in a folder, written as index and colour PNGs. */
@@ -93,7 +103,7 @@ export class PredictionService {
     outDir: string,
     checkpoint: 'best' | 'last' = 'best',
     names?: string[],
-    extra: Pick<PredictJobParams, 'tta' | 'truth' | 'confidence'> = {},
+    extra: Partial<Pick<PredictJobParams, 'tta' | 'truth' | 'confidence' | 'encoding' | 'maskValues'>> = {},
   ): TypedJob<'predict'> {
     const { row, train } = this.options.runs.trainParams(runId);
     const dataset = row.dataset_id ? this.options.statements.datasetById.get(row.dataset_id) : undefined;
@@ -107,6 +117,7 @@ export class PredictionService {
       images: imagePaths,
       outDir,
       colors: train.classNames.map((name, i) => colourOf.get(name) ?? fallback[i % fallback.length]!),
+      encoding: 'class-index',
       ...(names && { names, indexOnly: true }),
       ...extra,
     };

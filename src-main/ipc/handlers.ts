@@ -106,7 +106,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'runs:recipePreview': (config) => deps.runs.recipePreview(config),
     'samples:hardest': (request) => hardestImages(deps.statements, request),
     'samples:saveWeights': (request) => saveHardSampleWeights(deps.db, deps.statements, deps.runs, request),
-    'runs:predictFolder': ({ runId, imagesDir, outDir, checkpoint }) => deps.predictions.predictFolder(runId, imagesDir, outDir, checkpoint),
+    'runs:predictFolder': ({ runId, imagesDir, outDir, checkpoint, encoding }) => deps.predictions.predictFolder(runId, imagesDir, outDir, checkpoint, encoding),
     'runs:evaluate': ({ runId, split, checkpoint }) => deps.runs.evaluate(runId, split, checkpoint),
     'runs:predictSplit': ({ runId, split, tta }) => deps.predictions.predictSplit(runId, split, tta),
     'samples:predictions': ({ runId }) => predictionSummary(deps.statements, runId),

@@ -167,6 +167,12 @@ test('scenes on both sides of a random split: the report warns, one click splits
   assert.equal((await page.locator('[data-testid="split-shares"] thead th').allTextContents()).length, 3, 'class, train, val');
   assert.equal(await page.locator('[data-testid="split-shares"] tbody tr').count(), 6);
   await screenshot(page, 'dataset-splits');
+  // A split from name patterns, set on the tab.
+  await page.getByTestId('split-source').selectOption('patterns');
+  await page.getByTestId('split-val-pattern').fill('^tile[78]_');
+  await page.getByTestId('split-apply').click();
+  await page.getByTestId('splits-tab').getByText(/Now \(from name patterns\): train 54 · val 18 · test 0/).waitFor();
+  await screenshot(page, 'dataset-splits-patterns');
   assert.deepEqual(errors, []);
 });
 

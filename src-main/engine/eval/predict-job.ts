@@ -76,12 +76,16 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
           result.skipped.push({ image: truthPath, message: `ground truth not compared: ${(error as Error).message}` });
         }
       }
-      await sharp(index, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('b-w').png().toFile(join(params.outDir, `${stem}_index.png`));
+      if (params.encoding === 'class-index') {
+        await sharp(index, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('b-w').png().toFile(join(params.outDir, `${stem}_index.png`));
+      } else if (params.encoding === 'mask-values' && params.maskValues) {
+        await writeMaskValues(join(params.outDir, `${stem}_mask.png`), index, image.width, image.height, params.maskValues);
+      }
       if (level) {
         await sharp(level, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('b-w').png().toFile(join(params.outDir, `${stem}_confidence.png`));
         result.names?.push(stem);
       }
-      if (!params.indexOnly) {
+      if (!params.indexOnly || params.encoding === 'palette') {
         await sharp(colour, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toFile(join(params.outDir, `${stem}_color.png`));
       }
       result.written += 1;
@@ -91,6 +95,35 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * Writes class labels as the dataset's own mask values: RGB colours for palette masks, else one
+ * channel (16-bit when a value exceeds 255), so a LoveDA prediction holds 1 for Background as
+ * its masks do, and a user's scripts read predictions like their labels.
+ */
+async function writeMaskValues(path: string, labels: Uint8Array, width: number, height: number, encoding: { values: number[]; rgb: boolean }): Promise<void> {
+  const pixels = width * height;
+  if (encoding.rgb) {
+    const rgb = Buffer.alloc(pixels * 3);
+    for (let p = 0; p < pixels; p += 1) {
+      const v = encoding.values[labels[p]!] ?? 0;
+      rgb[p * 3] = v >> 16;
+      rgb[p * 3 + 1] = (v >> 8) & 255;
+      rgb[p * 3 + 2] = v & 255;
+    }
+    await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toFile(path);
+    return;
+  }
+  if (encoding.values.some((v) => v > 255)) {
+    const words = new Uint16Array(pixels);
+    for (let p = 0; p < pixels; p += 1) words[p] = encoding.values[labels[p]!] ?? 0;
+    await sharp(words, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png().toFile(path);
+    return;
+  }
+  const bytes = Buffer.alloc(pixels);
+  for (let p = 0; p < pixels; p += 1) bytes[p] = encoding.values[labels[p]!] ?? 0;
+  await sharp(bytes, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toFile(path);
 }
 
 /** Confusion counts and wrong pixels by confidence, for one image against its truth labels. */

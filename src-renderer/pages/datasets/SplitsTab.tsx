@@ -7,18 +7,23 @@ import { useApiQuery } from '../../hooks/useApiQuery';
 import { defaultSplit } from '../../../src-shared/splits';
 import { useAction, errorText } from '../../hooks/useAction';
 import { scenePatternSource, splitNames } from '../../../src-shared/splits';
+import type { SplitSource } from '../../../src-shared/splits';
 import { ClassSwatch } from '../../components/ClassSwatch';
 import { SceneLeakNotice, useSceneSplit } from './SceneSplit';
 
 /** Random or grouped train/val/test split, with a preview of the groups the pattern makes. */
 export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
   const api = useApi();
-  const config = dataset.splitConfig ?? defaultSplit;
+  const config: NonNullable<DatasetDetail['splitConfig']> = dataset.splitConfig ?? defaultSplit;
   const [train, setTrain] = useState(String(Math.round(config.train * 100)));
   const [val, setVal] = useState(String(Math.round(config.val * 100)));
   const [test, setTest] = useState(String(Math.round(config.test * 100)));
   const [seed, setSeed] = useState(String(config.seed));
   const [pattern, setPattern] = useState(config.groupPattern ?? '');
+  const [source, setSource] = useState<SplitSource>(config.from ?? 'random');
+  const [listsDir, setListsDir] = useState(config.listsDir ?? '');
+  const [valPattern, setValPattern] = useState(config.valPattern ?? '');
+  const [testPattern, setTestPattern] = useState(config.testPattern ?? '');
   const { error, run: attempt } = useAction();
   // Near-duplicate grouping is chosen on the Duplicates tab; here it is kept (or dropped) on re-split.
   const [keepDuplicates, setKeepDuplicates] = useState(config.duplicateThreshold !== undefined);
@@ -39,6 +44,15 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
 
   const apply = async (): Promise<void> => {
     await attempt(async () => {
+      if (source !== 'random') {
+        await api.invoke('datasets:split', {
+          datasetId: dataset.id,
+          from: source,
+          ...(source === 'lists' && { listsDir }),
+          ...(source === 'patterns' && { valPattern, ...(testPattern && { testPattern }) }),
+        });
+        return;
+      }
       await api.invoke('datasets:split', {
         datasetId: dataset.id,
         train: Number(train) / 100,
@@ -54,14 +68,50 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
   return (
     <div className="card" data-testid="splits-tab">
       <p>
-        Now: <strong>train {counts.train}</strong> · <strong>val {counts.val}</strong> · <strong>test {counts.test}</strong>
+        Now{config.from && config.from !== 'random' ? ` (from ${config.from === 'folders' ? 'the folders' : config.from === 'lists' ? 'list files' : 'name patterns'})` : ''}: <strong>train {counts.train}</strong> · <strong>val {counts.val}</strong> · <strong>test {counts.test}</strong>
         {counts.none ? ` · unassigned ${counts.none}` : ''}
         {dataset.splitConfig?.groupPattern ? (
           <span className="muted"> (grouped by {dataset.splitConfig.groupPattern === scenePatternSource ? 'scene: the name before the running number' : dataset.splitConfig.groupPattern})</span>
         ) : null}
         {dataset.splitConfig?.duplicateThreshold ? <span className="muted"> (near-duplicates at similarity {dataset.splitConfig.duplicateThreshold} kept together)</span> : null}
       </p>
-      <div className="row">
+      {config.note ? (
+        <p className="muted small" data-testid="split-note">
+          {config.note}
+        </p>
+      ) : null}
+      <label className="field inline">
+        <span>Split from</span>
+        <select value={source} onChange={(e) => setSource(e.target.value as SplitSource)} data-testid="split-source">
+          <option value="random">A seeded random draw (optionally grouped)</option>
+          <option value="folders">The folders: train/, val/, test/</option>
+          <option value="lists">List files: train.txt, val.txt, test.txt</option>
+          <option value="patterns">Name patterns</option>
+        </select>
+      </label>
+      {source === 'folders' ? (
+        <p className="muted small">Images under a folder named train/training, val/valid/validation or test/testing (any case, at any depth) go to that split; others stay unassigned.</p>
+      ) : null}
+      {source === 'lists' ? (
+        <label className="field">
+          <span>Folder with the lists (one image name a line, with or without folder and extension)</span>
+          <input value={listsDir} onChange={(e) => setListsDir(e.target.value)} placeholder="/data/landcover.ai" data-testid="split-lists-dir" />
+        </label>
+      ) : null}
+      {source === 'patterns' ? (
+        <div className="row">
+          <label className="field inline">
+            <span>Validation: names matching</span>
+            <input value={valPattern} onChange={(e) => setValPattern(e.target.value)} placeholder="_val_" data-testid="split-val-pattern" />
+          </label>
+          <label className="field inline">
+            <span>Test: names matching (optional)</span>
+            <input value={testPattern} onChange={(e) => setTestPattern(e.target.value)} placeholder="_test_" data-testid="split-test-pattern" />
+          </label>
+          <span className="muted small">The rest is training.</span>
+        </div>
+      ) : null}
+      <div className="row" hidden={source !== 'random'}>
         <label className="field inline">
           <span>Train %</span>
           <input type="number" min={0} max={100} value={train} onChange={(e) => setTrain(e.target.value)} />
@@ -79,7 +129,7 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
           <input type="number" min={0} value={seed} onChange={(e) => setSeed(e.target.value)} />
         </label>
       </div>
-      <label className="field">
+      <label className="field" hidden={source !== 'random'}>
         <span>Keep together by file name (a regular expression; its first group names the scene), e.g. ^(tile\d+)_</span>
         <input value={pattern} onChange={(e) => setPattern(e.target.value)} placeholder="leave empty for a random split" data-testid="split-pattern" />
       </label>

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import type { PredictionEncoding } from '../../../src-shared/training';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useApi } from '../../hooks/ApiContext';
 import { useAction } from '../../hooks/useAction';
@@ -10,6 +11,7 @@ export function PredictFolder({ runId }: { runId: string }) {
   const [imagesDir, setImagesDir] = useState('');
   const [outDir, setOutDir] = useState('');
   const [checkpoint, setCheckpoint] = useState<'best' | 'last'>('best');
+  const [encoding, setEncoding] = useState<PredictionEncoding>('mask-values');
   const [message, setMessage] = useState<string | null>(null);
   const { error, run: attempt } = useAction();
   if (!open) {
@@ -21,9 +23,16 @@ export function PredictFolder({ runId }: { runId: string }) {
   }
   const start = async (): Promise<void> => {
     await attempt(async () => {
-      const job = await api.invoke('runs:predictFolder', { runId, imagesDir: imagesDir.trim(), outDir: outDir.trim(), checkpoint });
-      const count = (job.params as { images: string[] }).images.length;
-      setMessage(`Predicting ${count} image${count === 1 ? '' : 's'} into ${outDir.trim()} (<name>_index.png and <name>_color.png); progress and stop in the sidebar.`);
+      const job = await api.invoke('runs:predictFolder', { runId, imagesDir: imagesDir.trim(), outDir: outDir.trim(), checkpoint, encoding });
+      const params = job.params as { images: string[]; maskValues?: { rgb: boolean } };
+      const count = params.images.length;
+      const files =
+        encoding === 'mask-values'
+          ? `<name>_mask.png in the dataset's own mask values (${params.maskValues?.rgb ? 'RGB palette colours' : 'index values'}) and <name>_color.png`
+          : encoding === 'class-index'
+            ? '<name>_index.png with class indices 0..n-1 and <name>_color.png'
+            : '<name>_color.png in the class colours';
+      setMessage(`Predicting ${count} image${count === 1 ? '' : 's'} into ${outDir.trim()}: ${files}; progress and stop in the sidebar.`);
     });
   };
   return (
@@ -42,6 +51,14 @@ export function PredictFolder({ runId }: { runId: string }) {
           <select value={checkpoint} onChange={(e) => setCheckpoint(e.target.value as 'best' | 'last')}>
             <option value="best">best</option>
             <option value="last">last</option>
+          </select>
+        </label>
+        <label className="field inline">
+          <span>Labels as</span>
+          <select value={encoding} onChange={(e) => setEncoding(e.target.value as PredictionEncoding)} data-testid="predict-folder-encoding">
+            <option value="mask-values">the dataset&apos;s mask values</option>
+            <option value="class-index">class indices 0..n-1</option>
+            <option value="palette">class colours only</option>
           </select>
         </label>
         <button type="button" className="button primary" disabled={!imagesDir.trim() || !outDir.trim()} onClick={() => void start()} data-testid="predict-folder-start">

@@ -9,6 +9,8 @@ import { deflateSync } from 'node:zlib';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { tempDir } from '../../helpers/services';
+import sharp from 'sharp';
+import { presets } from '../../../src-shared/classes';
 
 const cli = 'src-main/cli/segbench.cjs';
 
@@ -174,7 +176,7 @@ test('segbench import of dubai-aerial reports 72 pairs, its six palette colours 
   assert.match(bad.out, /class "Road" of "dubai" maps to "Asphalt", which is not a target class \(Built, Open, Green, Water\)/);
 });
 
-test('segbench sample, then segbench train on it with the built engine, prints the run summary as JSON', () => {
+test('segbench sample, then segbench train on it with the built engine, prints the run summary as JSON', async () => {
   const dataDir = tempDir();
   const sample = spawnSync(process.execPath, [cli, 'sample', '--count', '12', '--size', '48', '--data-dir', dataDir], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(sample.status, 0, sample.stderr);
@@ -239,8 +241,18 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   const out = join(tempDir(), 'predictions');
   const predicted = run(['predict', '--run', runId, '--images', input, '--out', out, '--data-dir', dataDir]);
   assert.equal(predicted.code, 0, predicted.out);
-  assert.match(predicted.out, /Wrote 1 prediction\(s\)[\s\S]*skipped .*broken\.png: not a readable image/);
-  assert.deepEqual(readdirSync(out).sort(), ['tile_color.png', 'tile_index.png']);
+  assert.match(predicted.out, /Wrote 1 prediction\(s\) to .*: <name>_mask\.png in the dataset's own mask values \(RGB palette colours\)[\s\S]*skipped .*broken\.png: not a readable image/);
+  assert.deepEqual(readdirSync(out).sort(), ['tile_color.png', 'tile_mask.png']);
+  // By default the labels are the dataset's own mask values: here the sample's palette colours.
+  const palette = new Set(presets.find((p) => p.id === 'segbench-sample')!.classes.map((c) => c.value));
+  const { data: maskBytes, info: maskInfo } = await sharp(join(out, 'tile_mask.png')).raw().toBuffer({ resolveWithObject: true });
+  assert.equal(maskInfo.channels, 3);
+  for (let i = 0; i < maskBytes.length; i += 3 * 97) assert.ok(palette.has((maskBytes[i]! << 16) | (maskBytes[i + 1]! << 8) | maskBytes[i + 2]!), 'a palette colour');
+  const asIndex = join(tempDir(), 'as-index');
+  const indexed = run(['predict', '--run', runId, '--images', input, '--out', asIndex, '--encoding', 'class-index', '--data-dir', dataDir]);
+  assert.equal(indexed.code, 0, indexed.out);
+  assert.deepEqual(readdirSync(asIndex).sort(), ['tile_color.png', 'tile_index.png']);
+  assert.match(run(['predict', '--run', runId, '--images', input, '--out', asIndex, '--encoding', 'utf8', '--data-dir', dataDir]).out, /--encoding utf8 is not one of class-index, mask-values, palette/);
   const empty = run(['predict', '--run', runId, '--images', tempDir(), '--out', out, '--data-dir', dataDir]);
   assert.match(empty.out, /No images \(JPEG, PNG, TIFF\) in /);
   // A 20000x20000 PNG (its header is enough: the size is checked before anything is decoded).
