@@ -81,6 +81,8 @@ test('the catalogue lists are real queries: empty on a new store, rows once they
       classCount: 2,
       createdAt: '2026-01-01T00:00:00Z',
       indexJobId: null,
+      // Its one image is not indexed yet: no preview tile.
+      previewImageId: null,
     },
   ]);
 });
