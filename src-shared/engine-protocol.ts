@@ -15,7 +15,7 @@ export type MainToEngine =
 export type EngineToMain =
   | { type: 'ready'; pid: number; nodeVersion: string }
   | { type: 'heartbeat'; at: number }
-  | { type: 'progress'; done: number; total: number; message: string }
+  | { type: 'progress'; done: number; total: number; message: string; etaSeconds?: number | null }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'data'; payload: EngineData }
   | { type: 'finished'; result: unknown }

@@ -4,7 +4,8 @@ import type { EngineData } from '../../src-shared/engine-protocol';
 export interface JobContext {
   /** Aborted when main asks the job to stop; jobs check it between units of work. */
   readonly signal: AbortSignal;
-  progress(done: number, total: number, message: string): void;
+  /** `etaSeconds`: the job's own estimate of the time left, when it knows better than the overall pace (training with validation). */
+  progress(done: number, total: number, message: string, etaSeconds?: number | null): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
   /** Streams job results to main, which stores them. */
   emit(data: EngineData): void;

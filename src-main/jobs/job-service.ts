@@ -411,9 +411,10 @@ export class JobService {
             this.announce(row.id);
           }),
         onHeartbeat: () => guarded('recording a heartbeat of', () => statements.jobHeartbeat.run({ id: row.id, heartbeat_at: new Date().toISOString() })),
-        onProgress: (done, total, message) =>
+        onProgress: (done, total, message, etaSeconds) =>
           guarded('recording the progress of', () => {
-            const progress: JobProgress = { done, total, message, etaSeconds: estimateSecondsLeft(Date.now() - startedAt, done, total) };
+            // The engine's own estimate when it sends one (training with validation), else the overall pace.
+            const progress: JobProgress = { done, total, message, etaSeconds: etaSeconds !== undefined ? etaSeconds : estimateSecondsLeft(Date.now() - startedAt, done, total) };
             statements.jobProgress.run({ id: row.id, progress: JSON.stringify(progress), heartbeat_at: new Date().toISOString() });
             this.announce(row.id);
           }),

@@ -12,7 +12,7 @@ export type EngineOutcome =
 export interface SupervisorHooks {
   onStarted(pid: number | null): void;
   onHeartbeat(): void;
-  onProgress(done: number, total: number, message: string): void;
+  onProgress(done: number, total: number, message: string, etaSeconds?: number | null): void;
   onData(data: EngineData): void;
 }
 
@@ -120,7 +120,7 @@ export function superviseEngineJob(
         hooks.onHeartbeat();
         return;
       case 'progress':
-        hooks.onProgress(message.done, message.total, message.message);
+        hooks.onProgress(message.done, message.total, message.message, typeof message.etaSeconds === 'number' || message.etaSeconds === null ? message.etaSeconds : undefined);
         return;
       case 'log':
         options.logger[message.level](`${prefix} ${message.message}`);

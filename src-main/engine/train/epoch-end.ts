@@ -29,9 +29,12 @@ export async function finishEpoch(
   stats: EpochStats,
   state: CheckpointState,
   setup: { params: TrainJobParams; model: tfl.LayersModel; optimizer: Optimizer; context: JobContext; plateau: PlateauTracker; lastDir: string; bestDir: string },
+  /** Called after each validation image with its 1-based count. */
+  onValidated: (image: number) => void = () => {},
 ): Promise<CheckpointState> {
   const { params, model, optimizer, context, plateau } = setup;
   const { config } = params;
+  let validatedSoFar = 0;
   const val = await validate(model, params.val, new Map(params.labelMap), {
     size: config.inputSize,
     overlap: config.validationOverlap,
@@ -39,7 +42,7 @@ export async function finishEpoch(
     batchSize: config.batchSize,
     classes: params.classNames.length,
     signal: context.signal,
-  });
+  }, () => onValidated((validatedSoFar += 1)));
   if (context.signal.aborted) throw new JobCancelled();
   for (const skipped of val.skipped) context.emit({ kind: 'run-event', level: 'warn', message: `Skipped validation image ${skipped.imageId}: ${skipped.message}` });
   const miou = summarize(val.counts).miou;

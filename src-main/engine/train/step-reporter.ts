@@ -1,4 +1,5 @@
 import type { JobContext } from '../job-context';
+import type { ProgressClock } from './progress-clock';
 import type { ResourceMonitor } from './resources';
 
 /**
@@ -14,6 +15,7 @@ export class StepReporter {
     private readonly monitor: ResourceMonitor,
     private readonly epochs: number,
     private readonly stepsPerEpoch: number,
+    private readonly clock: ProgressClock,
   ) {}
 
   step(globalStep: number, epoch: number, step: number, loss: number, lr: number): void {
@@ -23,7 +25,14 @@ export class StepReporter {
       this.pending = [];
       this.lastFlush = performance.now();
     }
-    this.context.progress(epoch * this.stepsPerEpoch + step, this.epochs * this.stepsPerEpoch, `epoch ${epoch + 1}/${this.epochs}, step ${step}/${this.stepsPerEpoch}, loss ${loss.toFixed(4)}`);
+    const at = this.clock.step(epoch, step);
+    this.context.progress(at.done, at.total, `epoch ${epoch + 1}/${this.epochs}, step ${step}/${this.stepsPerEpoch}, loss ${loss.toFixed(4)}${this.clock.knowsValidation ? '' : ' (time left: training only until the first validation)'}`, at.etaSeconds);
+  }
+
+  /** A validation image done: the bar moves on through the validation stage, with its own pace. */
+  validated(epoch: number, image: number, images: number): void {
+    const at = this.clock.validated(epoch, image);
+    this.context.progress(at.done, at.total, `epoch ${epoch + 1}/${this.epochs}: validating ${image}/${images}`, at.etaSeconds);
   }
 
   /** The steps not sent yet (an epoch cut short by skipped batches). */

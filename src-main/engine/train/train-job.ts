@@ -28,6 +28,7 @@ import type { Teacher } from './distillation';
 import { earlyStop, finishEpoch } from './epoch-end';
 import type { EpochStats } from './epoch-end';
 import { rollBack } from './rollback';
+import { ProgressClock } from './progress-clock';
 import { StepReporter } from './step-reporter';
 
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -131,7 +132,8 @@ async function trainEpochs(setup: TrainSetup, runner: GradientRunner, loader: Da
   const plateau = new PlateauTracker(config.schedule.patience, state.plateau.best, state.plateau.stale, state.plateau.reductions);
   const trainIds = params.train.map((item) => item.imageId);
   const stepsPerEpoch = stepsPerEpochOf(config, trainIds);
-  const reporter = new StepReporter(context, new ResourceMonitor(backend.backend === 'tfjs-node-gpu'), config.epochs, stepsPerEpoch);
+  const clock = new ProgressClock(config.epochs, stepsPerEpoch, params.val.length);
+  const reporter = new StepReporter(context, new ResourceMonitor(backend.backend === 'tfjs-node-gpu'), config.epochs, stepsPerEpoch, clock);
   const accumulator = new GradientAccumulator(optimizer, variables, config.accumulate, config.gradClipNorm);
 
   for (let epoch = state.epoch; epoch < config.epochs; epoch += 1) {
@@ -175,8 +177,9 @@ async function trainEpochs(setup: TrainSetup, runner: GradientRunner, loader: Da
     reporter.flush();
     accumulator.discard();
 
-    context.progress((epoch + 1) * stepsPerEpoch, config.epochs * stepsPerEpoch, `epoch ${epoch + 1}/${config.epochs}: validating ${params.val.length} images`);
-    state = await finishEpoch(epoch, stats, state, { params, model, optimizer, context, plateau, lastDir, bestDir });
+    state = await finishEpoch(epoch, stats, state, { params, model, optimizer, context, plateau, lastDir, bestDir }, (image) => reporter.validated(epoch, image, params.val.length));
+    // Saving checkpoints is neither step nor validation time.
+    clock.mark();
     const stopped = earlyStop(params, state);
     if (stopped) return stopped;
   }

@@ -130,7 +130,7 @@ export function RunView({ runId }: { runId: string }) {
         </span>
         {run.reason ? <span className="muted small reason-text">{run.reason}</span> : null}
       </div>
-      {live && job ? <ProgressBar progress={job.progress} testId="run-progress" /> : null}
+      {live && job ? <ProgressBar progress={job.progress} testId="run-progress" showMessage /> : null}
       {run.resources ? (
         <p className="muted small resources" data-testid="run-resources">
           {run.resources.gpu

@@ -28,9 +28,25 @@ async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000)
 }
 
 test('a run trains in the engine process; epochs, per-class counts, steps and checkpoints are stored', async () => {
+  const seen: { done: number; total: number; message: string; etaSeconds: number | null }[] = [];
+  const unsubscribe = services.events.onAny((event, payload) => {
+    const job = payload as { kind?: string; progress?: (typeof seen)[number] | null };
+    if (event === 'job:update' && job.kind === 'train' && job.progress) seen.push(job.progress);
+  });
   const run = await api.invoke('runs:start', tiny());
   assert.equal(run.status, 'queued');
   await services.jobs.whenIdle();
+  unsubscribe();
+  // One bar over both stages: 2 epochs of 2 steps and the validation images, each validated image a unit.
+  const valCount = services.db.prepare("SELECT COUNT(*) FROM images WHERE dataset_id = ? AND split = 'val'").pluck().get(datasetId) as number;
+  assert.ok(seen.length > 0 && seen.every((p) => p.total === 2 * (2 + valCount)), `totals ${[...new Set(seen.map((p) => p.total))].join()}`);
+  assert.ok(seen.some((p) => new RegExp(`^epoch 2/2: validating ${valCount}/${valCount}$`).test(p.message)), 'validation shows as its own stage');
+  assert.ok(seen.some((p) => /^epoch 1\/2, step 1\/2, loss [\d.]+ \(time left: training only until the first validation\)$/.test(p.message)));
+  const final = seen.at(-1)!;
+  assert.deepEqual([final.done, final.etaSeconds], [final.total, 0]);
+  // Once validation has a pace, the time left during training includes the validation still to come.
+  const secondEpoch = seen.find((p) => p.message.startsWith('epoch 2/2, step 1/2'))!;
+  assert.ok(secondEpoch.etaSeconds !== null && secondEpoch.etaSeconds > 0);
   const detail = await api.invoke('runs:get', { runId: run.id });
   assert.equal(detail.status, 'finished', detail.reason ?? '');
   assert.equal(detail.backend, 'wasm');
