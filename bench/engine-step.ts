@@ -2,10 +2,14 @@
  * Training step time of the reference U-Net of ENGINE_NOTES.md (depth 4, width 16, BN+ReLU,
  * Conv2DTranspose decoder, 6 classes) at 128x128, batch 4, Adam, per-pixel cross entropy, on the
  * wasm backend with SegBench's kernels, through the train job's own step code (GradientRunner):
- * with one thread and with the batch split over the cores (gradient workers). Printed next to
- * PyTorch's 333 ms on the same 2 cores, with a per-kernel profile of one single-thread step.
+ * with one thread and with the batch split over the cores (gradient workers). PyTorch trains the
+ * same model on the same data shapes in the same run (bench/torch-step.py, with 1 and 2 threads)
+ * when `python3 -c "import torch"` works; both medians and the ratio are printed. Without PyTorch
+ * the ratio falls back to an anchor measured on another day, and says so. Then a per-kernel
+ * profile of one single-thread step.
  * Run: node --import tsx bench/engine-step.ts [--size 128] [--steps 10] [--batch 4]
  */
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -24,7 +28,22 @@ const arg = (flag: string, fallback: number): number => {
 const size = arg('--size', 128);
 const steps = arg('--steps', 10);
 const batch = arg('--batch', 4);
-const pytorchMs = 333;
+/** PyTorch with two threads on these machines on 2026-12-01 (ENGINE_NOTES.md): only when PyTorch is missing. */
+const anchorMs = 390;
+
+/** PyTorch's median step with `threads` threads, measured now; null when python3 or torch is missing. */
+function torchStep(threads: number): { median: number; parameters: number; version: string } | null {
+  // Debian's python3-torch lives in the system Python; a pyenv or venv python3 first on PATH lacks it.
+  const python = ['/usr/bin/python3', 'python3'].find((candidate) => spawnSync(candidate, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
+  if (!python) return null;
+  const run = spawnSync(python, [join('bench', 'torch-step.py'), '--size', String(size), '--batch', String(batch), '--steps', String(steps), '--threads', String(threads)], { encoding: 'utf8', timeout: 600_000 });
+  if (run.status !== 0) {
+    console.log(`PyTorch reference failed: ${run.stderr.trim().split('\n').at(-1)}`);
+    return null;
+  }
+  const line = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { median_ms: number; parameters: number; torch: string };
+  return { median: line.median_ms, parameters: line.parameters, version: line.torch };
+}
 
 async function main(): Promise<void> {
   setWasmPaths(join(process.cwd(), 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + '/');
@@ -73,7 +92,15 @@ async function main(): Promise<void> {
     console.log(`${rows.at(-1)![0]}: step median ${median.toFixed(0)} ms, min ${min.toFixed(0)} ms over ${steps} steps; tensors before/after ${tensors[0]} / ${tensors[1]}${laneTensors.length ? `, in the workers ${laneTensors.join(', ')}` : ''}`);
   }
   const best = Math.min(...rows.map(([, ms]) => ms));
-  console.log(`PyTorch on the same 2 cores: ${pytorchMs} ms -> ratio ${(best / pytorchMs).toFixed(2)}x (goal: at most 2x)`);
+  const single = rows[0]![1];
+  const torch1 = torchStep(1);
+  const torch2 = torch1 ? torchStep(2) : null;
+  if (torch1 && torch2) {
+    console.log(`PyTorch ${torch1.version} in this run, same model (${torch1.parameters.toLocaleString()} parameters) and shapes: step median ${torch1.median.toFixed(0)} ms with 1 thread, ${torch2.median.toFixed(0)} ms with 2`);
+    console.log(`ratio SegBench / PyTorch: 1 thread ${(single / torch1.median).toFixed(2)}x; best of each ${(best / Math.min(torch1.median, torch2.median)).toFixed(2)}x (goal: at most 1.5x)`);
+  } else {
+    console.log(`PyTorch is not installed (apt-get install -y python3-torch): ratio against an anchor from another day, ${anchorMs} ms with 2 threads: ${(best / anchorMs).toFixed(2)}x. Machines differ by 15% or more from day to day; install PyTorch for a same-run reference.`);
+  }
 
   const step = (): void => {
     const loss = tf.train.adam(1e-3).minimize(() => crossEntropy(model.apply(tf.randomNormal([batch, size, size, 3]), { training: true }) as tf.Tensor, tf.randomUniform([batch, size, size], 0, 6, 'int32')), true, variables)!;

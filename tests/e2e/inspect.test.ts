@@ -244,7 +244,7 @@ test('data recipes in the launch form: replication raises the minority share in 
   await page.getByTestId('form-recipe-preview').click();
   const preview = page.getByTestId('recipe-preview');
   await preview.waitFor();
-  assert.match((await preview.locator('p').textContent()) ?? '', /^\d+ of 160 training images repeated; \d+ draws per pass\./);
+  assert.match((await preview.locator('p').textContent()) ?? '', /^\d+ of 160 training images repeated; \d+ draws per pass\. 70% of the crops of the \d+ images that hold \w+ are centred on them \(crop side about 64 px at the mean scale\)\./);
   const water = preview.locator('tr', { hasText: 'Water' });
   const [before, after] = (await water.locator('td.num').allTextContents()).map((t) => Number.parseFloat(t));
   assert.ok(after! > before!, `water share ${before}% -> ${after}%`);
