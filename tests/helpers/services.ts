@@ -6,6 +6,8 @@ import type { EngineLauncher } from '../../src-main/jobs/engine-host';
 import { memoryLogger } from '../../src-main/log';
 import { createAppServices } from '../../src-main/services/app-services';
 import type { AppServices } from '../../src-main/services/app-services';
+import { createMemoryClient } from '../../src-main/ipc/memory-transport';
+import { after } from 'node:test';
 
 export function tempDir(prefix = 'segbench-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -42,4 +44,20 @@ export async function eventually<T>(check: () => T | undefined, timeoutMs = 15_0
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((done) => setTimeout(done, 20));
   }
+}
+
+/**
+ * A test file's opener of fresh services with an in-memory API client; every one opened is
+ * closed after the file's tests (registered with node:test's `after` on first use).
+ */
+export function servicesOpener(): () => { services: AppServices; api: ReturnType<typeof createMemoryClient> } {
+  const opened: AppServices[] = [];
+  after(async () => {
+    for (const services of opened) await services.close();
+  });
+  return () => {
+    const services = testServices();
+    opened.push(services);
+    return { services, api: createMemoryClient(services) };
+  };
 }

@@ -3,25 +3,15 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import sharp from 'sharp';
 import { pairFiles } from '../../../src-main/datasets/pairing';
-import { createMemoryClient } from '../../../src-main/ipc/memory-transport';
-import type { AppServices } from '../../../src-main/services/app-services';
 import { noisyMaskOutliers } from '../../../src-shared/indexing';
 import { dubaiSubset, writeImage, writeIndexMask } from '../../helpers/fixtures';
 import { seeded } from '../../helpers/fuzz';
-import { tempDir, testServices } from '../../helpers/services';
+import { servicesOpener, tempDir } from '../../helpers/services';
 
-const opened: AppServices[] = [];
-after(async () => {
-  for (const services of opened) await services.close();
-});
-function open() {
-  const services = testServices();
-  opened.push(services);
-  return { services, api: createMemoryClient(services) };
-}
+const open = servicesOpener();
 
 /** An RGB mask of random colours, the size of the tile it replaces. */
 async function noiseMask(path: string, width: number, height: number): Promise<void> {

@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { createMemoryClient } from '../../../src-main/ipc/memory-transport';
-import type { AppServices } from '../../../src-main/services/app-services';
+import { test } from 'node:test';
 import { dubaiDir, dubaiSubset, writeImage, writeIndexMask, writeRgbMask, writeText } from '../../helpers/fixtures';
-import { tempDir, testServices } from '../../helpers/services';
+import { servicesOpener, tempDir } from '../../helpers/services';
 
-const opened: AppServices[] = [];
-after(async () => {
-  for (const services of opened) await services.close();
-});
-function open() {
-  const services = testServices();
-  opened.push(services);
-  return { services, api: createMemoryClient(services) };
-}
+const open = servicesOpener();
 
 test('dubai-aerial: 72 pairs, its six palette colours, the stray black reported as unknown', async () => {
   const { services, api } = open();

@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { createMemoryClient } from '../../../src-main/ipc/memory-transport';
-import type { AppServices } from '../../../src-main/services/app-services';
+import { test } from 'node:test';
+import type { createMemoryClient } from '../../../src-main/ipc/memory-transport';
 import { dubaiDir } from '../../helpers/fixtures';
-import { tempDir, testServices } from '../../helpers/services';
+import { servicesOpener, tempDir } from '../../helpers/services';
 
 // A dataset's own split, from real dubai tiles laid out as public sets ship them.
-const opened: AppServices[] = [];
-after(async () => {
-  for (const services of opened) await services.close();
-});
-function open() {
-  const services = testServices();
-  opened.push(services);
-  return { services, api: createMemoryClient(services) };
-}
+const open = servicesOpener();
 
 /** images/<folder>/<stem>.jpg and masks/<folder>/<stem>.png for each [folder, stem]. */
 function nested(layout: [string, string][]): { root: string; images: string; masks: string } {
