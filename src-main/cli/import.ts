@@ -8,8 +8,12 @@ import { progressPrinter } from './progress';
 import { formatImportReport } from './report';
 
 
-/** Runs queued jobs to the end with a progress line; Ctrl+C stops the running job cleanly. */
-async function runJobs(services: AppServices, label: string): Promise<void> {
+/**
+ * Waits for this command's job (or, without one, every queued job) with a progress line; Ctrl+C
+ * stops the running job cleanly. Waiting on its own job, an import beside a running `segbench
+ * serve` ends when its indexing does, not when the other process's training queue does.
+ */
+async function runJobs(services: AppServices, label: string, jobId?: string | null): Promise<void> {
   const print = progressPrinter(label);
   const unsubscribe = services.events.onAny((event, payload) => {
     if (event === 'job:update') print(payload as Parameters<typeof print>[0]);
@@ -19,7 +23,8 @@ async function runJobs(services: AppServices, label: string): Promise<void> {
     void services.jobs.close();
   };
   process.once('SIGINT', interrupt);
-  await services.jobs.whenIdle();
+  if (jobId) await services.jobs.whenDone(jobId);
+  else await services.jobs.whenIdle();
   process.off('SIGINT', interrupt);
   unsubscribe();
 }
@@ -51,7 +56,7 @@ export async function importCommand(args: string[]): Promise<void> {
     const existing = (await api.invoke('datasets:list', {})).find((d) => d.name.toLowerCase() === request.name.toLowerCase());
     const summary = existing ? await api.invoke('datasets:reindex', { datasetId: existing.id }) : await api.invoke('datasets:import', request);
     if (existing && !values.json) process.stderr.write(`"${existing.name}" exists: re-indexing new and changed files only.\n`);
-    await runJobs(services, 'indexing');
+    await runJobs(services, 'indexing', summary.indexJobId);
     const detail = await api.invoke('datasets:get', { datasetId: summary.id });
     process.stdout.write(values.json ? `${JSON.stringify(detail, null, 2)}\n` : `${formatImportReport(detail)}\n`);
     if (detail.state !== 'ready') process.exitCode = 1;
