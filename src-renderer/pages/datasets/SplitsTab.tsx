@@ -111,7 +111,10 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
           <span className="muted small">The rest is training.</span>
         </div>
       ) : null}
-      <div className="row" hidden={source !== 'random'}>
+      {/* The random draw's settings; `hidden` would lose to the rows' display: flex. */}
+      {source === 'random' ? (
+        <>
+      <div className="row">
         <label className="field inline">
           <span>Train %</span>
           <input type="number" min={0} max={100} value={train} onChange={(e) => setTrain(e.target.value)} />
@@ -129,7 +132,7 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
           <input type="number" min={0} value={seed} onChange={(e) => setSeed(e.target.value)} />
         </label>
       </div>
-      <label className="field" hidden={source !== 'random'}>
+      <label className="field">
         <span>Keep together by file name (a regular expression; its first group names the scene), e.g. ^(tile\d+)_</span>
         <input value={pattern} onChange={(e) => setPattern(e.target.value)} placeholder="leave empty for a random split" data-testid="split-pattern" />
       </label>
@@ -145,6 +148,8 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
           <input type="checkbox" checked={keepDuplicates} onChange={(e) => setKeepDuplicates(e.target.checked)} /> Keep near-duplicates together (similarity{' '}
           {config.duplicateThreshold}, from the Duplicates tab)
         </label>
+      ) : null}
+        </>
       ) : null}
       <ErrorNote message={error} />
       <button type="button" className="button primary" onClick={() => void apply()} data-testid="split-apply">
