@@ -8,8 +8,9 @@ import { useSettings } from '../hooks/useSettings';
 import { EngineSelfTest } from './EngineSelfTest';
 
 const backendLabels: Record<BackendChoice, string> = {
-  auto: 'Automatic (GPU, then native CPU, then wasm)',
-  'tfjs-node-gpu': 'NVIDIA GPU (tfjs-node-gpu)',
+  auto: 'Automatic (CUDA, then WebGPU, then native CPU, then wasm)',
+  'tfjs-node-gpu': 'NVIDIA GPU through CUDA 11.2 (tfjs-node-gpu)',
+  webgpu: 'Any GPU through WebGPU (Vulkan, D3D12, Metal)',
   'tfjs-node': 'Native CPU (tfjs-node)',
   wasm: 'WebAssembly (always available, slow)',
 };
@@ -81,9 +82,10 @@ export function SettingsPage() {
             ))}
           </ul>
           <p className="muted small">
-            GPU training needs an NVIDIA driver (450 or newer), CUDA 11.2 and cuDNN 8.1 on Linux or Windows, and the
-            optional package @tensorflow/tfjs-node-gpu, which downloads TensorFlow during npm install. Without them
-            SegBench trains on WebAssembly: fine for small models and quick looks, far slower for real ones.
+            Two GPU routes. WebGPU runs on any GPU whose driver has Vulkan (Linux), D3D12 (Windows) or Metal (macOS),
+            NVIDIA, AMD or Intel, with no CUDA; on Linux it needs libvulkan1. CUDA needs an NVIDIA driver (450 or newer),
+            CUDA 11.2 and cuDNN 8.1 and the optional package @tensorflow/tfjs-node-gpu. A software WebGPU adapter
+            (SwiftShader, llvmpipe) is never chosen automatically. Without a GPU SegBench trains on the CPU.
           </p>
         </section>
 

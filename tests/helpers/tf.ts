@@ -27,7 +27,7 @@ export function randomArray(size: number, seed: number, scale = 1): Float32Array
 }
 
 /** Runs `fn` on a backend and returns its outputs' values; every tensor made is freed. */
-export async function valuesOn(backend: 'cpu' | 'wasm', fn: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
+export async function valuesOn(backend: 'cpu' | 'wasm' | 'webgpu', fn: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
   await tf.setBackend(backend);
   const outputs = tf.tidy(fn);
   const list = Array.isArray(outputs) ? outputs : [outputs];

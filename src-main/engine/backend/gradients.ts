@@ -4,10 +4,11 @@ import * as tf from '@tensorflow/tfjs-core';
 // extensionless imports that Node cannot load outside a bundler).
 import '@tensorflow/tfjs';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grads';
+import { resizeNearestGrad } from './resize-grad';
 
 /**
- * Gradient definitions that replace tfjs-core's for Conv2D, DepthwiseConv2dNative and
- * FusedBatchNorm. tfjs-core refuses dilation rates above 1 in conv gradients (DeepLabV3+ needs
+ * Gradient definitions that replace tfjs-core's for Conv2D, DepthwiseConv2dNative,
+ * FusedBatchNorm and ResizeNearestNeighbor. tfjs-core refuses dilation rates above 1 in conv gradients (DeepLabV3+ needs
  * them), and its batch-norm gradient builds full-size Tile tensors. These run everywhere:
  * on native backends with dilation 1 they call the native backprop kernels, otherwise the
  * conv-as-forward-conv formulas of conv-grads.ts.
@@ -97,13 +98,30 @@ const batchNormGradient: tf.GradConfig = {
   },
 };
 
+/**
+ * Nearest-neighbour resize: the native kernel on wasm and tensorflow; elsewhere two matrix products
+ * (resize-grad.ts). tfjs 4.22's cpu kernel is wrong for a batch above 1 (it is the reference the
+ * WebGPU checks compare with) and the webgpu kernel disagrees with a brute-force sum.
+ */
+const resizeNearestGradient: tf.GradConfig = {
+  kernelName: 'ResizeNearestNeighbor',
+  inputsToSave: ['images'],
+  gradFunc: (dy, saved, attrs: Attrs) => {
+    const [images] = saved as [tf.Tensor4D];
+    const { alignCorners, halfPixelCenters } = attrs as { alignCorners: boolean; halfPixelCenters: boolean };
+    const native = tf.getBackend() === 'wasm' || tf.getBackend() === 'tensorflow';
+    if (!native) return { images: () => resizeNearestGrad(images.shape, dy as tf.Tensor4D, alignCorners, halfPixelCenters) };
+    return { images: () => tf.engine().runKernel('ResizeNearestNeighborGrad', { dy: dy as tf.Tensor, images }, attrs as tf.NamedAttrMap) as tf.Tensor };
+  },
+};
+
 let installed = false;
 
-/** Replaces the three gradient definitions (once per process). */
+/** Replaces the four gradient definitions (once per process). */
 export function installGradients(): void {
   if (installed) return;
   installed = true;
-  for (const config of [conv2dGradient, depthwiseGradient, batchNormGradient]) {
+  for (const config of [conv2dGradient, depthwiseGradient, batchNormGradient, resizeNearestGradient]) {
     if (tf.getGradient(config.kernelName)) tf.unregisterGradient(config.kernelName);
     tf.registerGradient(config);
   }

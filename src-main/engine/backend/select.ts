@@ -6,15 +6,24 @@ import { ApiError } from '../../../src-shared/errors';
 import type { BackendChoice } from '../../../src-shared/settings';
 import { installGradients } from './gradients';
 import { registerWasmKernels } from './wasm-kernels';
+import { startWebgpu, type AdapterReport } from './webgpu';
 
-export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm';
+export type BackendName = 'tfjs-node-gpu' | 'webgpu' | 'tfjs-node' | 'wasm';
+
+/** The automatic order: CUDA, then WebGPU on a hardware adapter, then the CPU backends. */
+export const automaticOrder: readonly BackendName[] = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm'];
 
 export interface BackendReport {
   backend: BackendName;
   device: string;
-  /** Why each earlier backend was passed over, in words for the user. */
+  /** Why each earlier backend was passed over, in words for the user: one line each. */
   notes: string[];
+  /** The WebGPU adapter: vendor, architecture, description and limits. */
+  adapter?: AdapterReport;
 }
+
+/** Starts one backend; `forced` when the user chose it (a software WebGPU adapter is then allowed). */
+export type BackendStarter = (forced: boolean) => Promise<{ device: string; adapter?: AdapterReport }>;
 
 /**
  * Explains a failed load of a native package: which shared library was missing and what the
@@ -62,20 +71,43 @@ async function tryWasm(): Promise<string> {
   return 'CPU (WebAssembly, SIMD)';
 }
 
-/** Picks the backend: the forced one, or the first that loads of GPU, native CPU, wasm. */
-export async function selectBackend(choice: BackendChoice): Promise<BackendReport> {
-  installGradients();
-  const order: BackendName[] = choice === 'auto' ? ['tfjs-node-gpu', 'tfjs-node', 'wasm'] : [choice];
+const starters: Record<BackendName, BackendStarter> = {
+  'tfjs-node-gpu': async () => ({ device: await tryNative('tfjs-node-gpu') }),
+  webgpu: (forced) => startWebgpu(forced),
+  'tfjs-node': async () => ({ device: await tryNative('tfjs-node') }),
+  wasm: async () => ({ device: await tryWasm() }),
+};
+
+/** Why a backend did not start, in one line. */
+function explainFailure(backend: BackendName, error: unknown): string {
+  if (backend === 'wasm') return `wasm failed to start: ${(error as Error).message}`;
+  if (backend === 'webgpu') return (error as Error).message;
+  return explainLoadFailure(`@tensorflow/${backend}`, error);
+}
+
+/**
+ * Tries the forced backend, or each of the automatic order until one starts; every one passed over
+ * leaves a line saying why. The starters are a parameter so the order is testable with fakes.
+ */
+export async function chooseBackend(choice: BackendChoice, start: Record<BackendName, BackendStarter> = starters): Promise<BackendReport> {
+  const order: readonly BackendName[] = choice === 'auto' ? automaticOrder : [choice];
   const notes: string[] = [];
   for (const backend of order) {
     try {
-      const device = backend === 'wasm' ? await tryWasm() : await tryNative(backend);
-      await tf.ready();
-      tf.env().set('DEBUG', false);
-      return { backend, device, notes };
+      const { device, adapter } = await start[backend](choice !== 'auto');
+      return { backend, device, notes, ...(adapter ? { adapter } : {}) };
     } catch (error) {
-      notes.push(backend === 'wasm' ? `wasm failed to start: ${(error as Error).message}` : explainLoadFailure(`@tensorflow/${backend}`, error));
+      notes.push(explainFailure(backend, error));
     }
   }
   throw new ApiError('ENGINE', `No training backend could start. ${notes.join(' ')}`);
+}
+
+/** Picks the backend (the forced one, or the first that starts in the automatic order) and readies tfjs on it. */
+export async function selectBackend(choice: BackendChoice): Promise<BackendReport> {
+  installGradients();
+  const report = await chooseBackend(choice);
+  await tf.ready();
+  tf.env().set('DEBUG', false);
+  return report;
 }

@@ -61,13 +61,13 @@ export async function runEvaluationJob(params: JobParams<'evaluate'>, context: J
       const ensemble = new Float32Array(sample.width * sample.height * classes);
       const ensembleTta = params.tta ? new Float32Array(ensemble.length) : null;
       for (const m of members) {
-        const plain = predictImage(m.model, sample.image, sample.width, sample.height, m.size, m.overlap, m.state.normalization, m.batchSize);
+        const plain = await predictImage(m.model, sample.image, sample.width, sample.height, m.size, m.overlap, m.state.normalization, m.batchSize);
         add(m.name, plain);
         for (const t of sweep) addCounts(totals.get(sweepName(m, t))!, thresholdCounts(plain, sample.labels, t));
         accumulate(ensemble, plain);
         if (params.tta && ensembleTta) {
           const window = { size: m.size, overlap: m.overlap, normalization: m.state.normalization, batchSize: m.batchSize };
-          const augmented = predictWithTta(m.model, sample.image, sample.width, sample.height, window, params.tta, plain);
+          const augmented = await predictWithTta(m.model, sample.image, sample.width, sample.height, window, params.tta, plain);
           add(`${m.name} + TTA`, augmented);
           accumulate(ensembleTta, augmented);
         }

@@ -45,8 +45,8 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
       const window = { size: params.config.inputSize, overlap: params.config.validationOverlap, normalization: state.normalization, batchSize: params.config.batchSize };
       // Flip TTA: the image and its two mirrors, the one augmentation code path the evaluation jobs use too.
       const probs = params.tta
-        ? predictWithTta(model, image.data, image.width, image.height, window, { flips: true, scales: [] })
-        : predictImage(model, image.data, image.width, image.height, window.size, window.overlap, window.normalization, window.batchSize);
+        ? await predictWithTta(model, image.data, image.width, image.height, window, { flips: true, scales: [] })
+        : await predictImage(model, image.data, image.width, image.height, window.size, window.overlap, window.normalization, window.batchSize);
       const pixels = image.width * image.height;
       const index = Buffer.alloc(pixels);
       const colour = Buffer.alloc(pixels * 3);

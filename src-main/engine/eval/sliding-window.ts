@@ -22,7 +22,7 @@ export function windowStarts(length: number, size: number, overlap: number): num
  * averaged where windows meet (blended logits as probabilities); an image smaller than a window is
  * padded and the padding cropped away. Returns [height * width * classes].
  */
-export function predictImage(
+export async function predictImage(
   model: tfl.LayersModel,
   image: Uint8Array,
   width: number,
@@ -31,7 +31,7 @@ export function predictImage(
   overlap: number,
   normalization: Normalization,
   batchSize: number,
-): Float32Array {
+): Promise<Float32Array> {
   const classes = (model.outputs[0]!.shape[3] as number) ?? 0;
   const sum = new Float32Array(width * height * classes);
   const hits = new Uint16Array(width * height);
@@ -41,7 +41,8 @@ export function predictImage(
     const group = windows.slice(b, b + batchSize);
     const crops = group.map(([y, x]) => cropRgb(image, width, height, x, y, size));
     const probs = tf.tidy(() => tf.softmax(model.predict(imageTensor(crops, size, normalization)) as tf.Tensor));
-    const data = probs.dataSync();
+    // Read asynchronously: WebGPU in Node has no synchronous readback.
+    const data = await probs.data();
     probs.dispose();
     group.forEach(([y0, x0], k) => {
       for (let i = 0; i < size && y0 + i < height; i += 1) {
@@ -108,26 +109,27 @@ export function flipRgb(image: Uint8Array, width: number, height: number, axis: 
  * each predicted by sliding windows and mapped back onto the image. `plain` is the view at scale 1
  * without a flip when the caller already has it.
  */
-export function predictWithTta(
+export async function predictWithTta(
   model: tfl.LayersModel,
   image: Uint8Array,
   width: number,
   height: number,
   window: { size: number; overlap: number; normalization: Normalization; batchSize: number },
   tta: TtaOptions,
-  plain: Float32Array = predictImage(model, image, width, height, window.size, window.overlap, window.normalization, window.batchSize),
-): Float32Array {
+  known?: Float32Array,
+): Promise<Float32Array> {
+  const plain = known ?? (await predictImage(model, image, width, height, window.size, window.overlap, window.normalization, window.batchSize));
   const classes = plain.length / (width * height);
   const sum = Float32Array.from(plain);
   const views = ttaViews(tta).slice(1);
   for (const view of views) {
     const w = Math.max(1, Math.round(width * view.scale));
     const h = Math.max(1, Math.round(height * view.scale));
-    let input = view.scale === 1 ? image : resizeRgb(image, width, height, w, h);
+    let input = view.scale === 1 ? image : await resizeRgb(image, width, height, w, h);
     if (view.flip !== 'none') input = flipRgb(input, w, h, view.flip);
-    let probs = predictImage(model, input, w, h, window.size, window.overlap, window.normalization, window.batchSize);
+    let probs = await predictImage(model, input, w, h, window.size, window.overlap, window.normalization, window.batchSize);
     if (view.flip !== 'none') probs = flipProbs(probs, w, h, classes, view.flip);
-    if (view.scale !== 1) probs = resizeProbs(probs, w, h, width, height, classes);
+    if (view.scale !== 1) probs = await resizeProbs(probs, w, h, width, height, classes);
     accumulate(sum, probs);
   }
   const n = views.length + 1;
@@ -135,15 +137,18 @@ export function predictWithTta(
   return sum;
 }
 
-function resizeRgb(image: Uint8Array, width: number, height: number, w: number, h: number): Uint8Array {
-  return tf.tidy(() => {
-    const resized = tf.image.resizeBilinear(tf.tensor3d(image, [height, width, 3], 'int32').toFloat(), [h, w]);
-    return Uint8Array.from(resized.round().clipByValue(0, 255).dataSync());
-  });
+async function resizeRgb(image: Uint8Array, width: number, height: number, w: number, h: number): Promise<Uint8Array> {
+  const resized = tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(image, [height, width, 3], 'int32').toFloat(), [h, w]).round().clipByValue(0, 255));
+  const values = await resized.data();
+  resized.dispose();
+  return Uint8Array.from(values);
 }
 
-function resizeProbs(probs: Float32Array, w: number, h: number, width: number, height: number, classes: number): Float32Array {
-  return tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(probs, [h, w, classes]), [height, width]).dataSync() as Float32Array);
+async function resizeProbs(probs: Float32Array, w: number, h: number, width: number, height: number, classes: number): Promise<Float32Array> {
+  const resized = tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(probs, [h, w, classes]), [height, width]));
+  const values = (await resized.data()) as Float32Array;
+  resized.dispose();
+  return values;
 }
 
 function flipProbs(probs: Float32Array, width: number, height: number, classes: number, axis: 'x' | 'y'): Float32Array {

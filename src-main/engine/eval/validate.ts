@@ -30,7 +30,7 @@ export async function validate(
       result.skipped.push({ imageId: item.imageId, message: error instanceof Error ? error.message : String(error) });
       continue;
     }
-    const probs = predictImage(model, sample.image, sample.width, sample.height, options.size, options.overlap, options.normalization, options.batchSize);
+    const probs = await predictImage(model, sample.image, sample.width, sample.height, options.size, options.overlap, options.normalization, options.batchSize);
     const scored = scoreImage(probs, sample.labels, options.classes);
     addCounts(counts, scored.counts);
     result.imageCounts.push({ imageId: item.imageId, counts: scored.counts });

@@ -13,9 +13,13 @@ export interface LossOptions {
   diceSmooth?: number | undefined;
 }
 
-/** One-hot targets; out-of-range labels (the ignore label) become all-zero rows. */
+/**
+ * One-hot targets as float32; out-of-range labels (the ignore label) become all-zero rows. Float,
+ * not tfjs's int32: WebGPU's int32 Transpose shader does not compile (tfjs 4.22), and the
+ * gradient of a product with the targets transposes them.
+ */
 function targets(labels: tf.Tensor, classes: number): tf.Tensor {
-  return tf.oneHot(labels as tf.Tensor, classes);
+  return tf.cast(tf.oneHot(labels as tf.Tensor, classes), 'float32');
 }
 
 /** Per-pixel weights: 0 for ignored pixels, the class weight (or 1) otherwise. */
@@ -73,38 +77,59 @@ export function crossEntropyDice(logits: tf.Tensor, labels: tf.Tensor, options: 
 }
 
 /**
- * Lovasz-softmax (Berman et al. 2018), classes present in the labels. Ignored pixels get error 0,
- * which sorts them last where they change no other pixel's weight.
+ * Lovasz-softmax (Berman et al. 2018), mean over the classes present in the labels. Ignored pixels
+ * get error 0, which sorts them last where they change no other pixel's weight.
+ *
+ * The sort order is a constant of the step, so the loss is written as a custom gradient: the
+ * forward pass sorts each class's errors on the device (topk), builds the Lovasz weights in sorted
+ * order and maps them back to pixel order (a second topk gives the inverse permutation), and the
+ * gradient with respect to the probabilities is weight x sign(p - fg) x valid, scaled by the share
+ * of each present class. Nothing is read back mid-step, so it runs on WebGPU, whose Node build has
+ * no synchronous readback, as it runs on the CPU backends.
  */
 export function lovaszSoftmax(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     const classes = logits.shape[logits.rank - 1]!;
     const n = labels.size;
-    const oneHot = tf.reshape(targets(labels, classes), [n, classes]);
-    const valid = tf.reshape(tf.cast(tf.notEqual(labels, ignoreLabel), 'float32'), [n]);
+    const fg = tf.reshape(targets(labels, classes), [n, classes]);
+    const valid = tf.reshape(tf.cast(tf.notEqual(labels, ignoreLabel), 'float32'), [n, 1]);
     const probs = tf.reshape(tf.softmax(logits), [n, classes]);
-    const losses: tf.Tensor[] = [];
-    const presentFlags = tf.sum(oneHot, 0).dataSync();
-    for (let c = 0; c < classes; c += 1) {
-      if ((presentFlags[c] ?? 0) === 0) continue;
-      const fg = tf.squeeze(tf.slice(oneHot, [0, c], [n, 1]), [1]);
-      const errors = tf.mul(tf.abs(tf.sub(fg, tf.squeeze(tf.slice(probs, [0, c], [n, 1]), [1]))), valid);
-      // The order is a constant of the step: sort a copy of the values, outside the gradient path.
-      const { indices } = tf.topk(tf.tensor1d(errors.dataSync() as Float32Array), n, true);
-      const sortedFg = tf.gather(fg, indices);
-      const gts = tf.sum(sortedFg);
-      const intersection = tf.sub(gts, tf.cumsum(sortedFg));
-      const union = tf.add(gts, tf.cumsum(tf.sub(1, sortedFg)));
-      const jaccard = tf.sub(1, tf.div(intersection, union));
-      const grad = tf.concat([tf.slice(jaccard, [0], [1]), tf.sub(tf.slice(jaccard, [1], [n - 1]), tf.slice(jaccard, [0], [n - 1]))]);
-      // Each pixel's weight is the Lovasz gradient at its rank: sum(sorted errors * grad) equals
-      // sum(errors * grad[rank]), so no gather (whose gradient wasm lacks) sits on the gradient path.
-      const order = indices.dataSync();
-      const rank = new Int32Array(n);
-      for (let i = 0; i < n; i += 1) rank[order[i]!] = i;
-      const weights = tf.gather(grad, tf.tensor1d(rank, 'int32'));
-      losses.push(tf.sum(tf.mul(errors, weights)));
-    }
-    return (losses.length > 0 ? tf.mean(tf.stack(losses)) : tf.scalar(0)) as tf.Scalar;
+    return lovaszOnProbabilities(probs, fg, valid);
   });
 }
+
+/** Row-wise gather of a [rows, n] matrix: out[r][k] = x[r][indices[r][k]], by flat offsets (wasm's batchDims gather is wrong). */
+function gatherRows(x: tf.Tensor2D, indices: tf.Tensor2D): tf.Tensor2D {
+  const [rows, n] = x.shape;
+  const offsets = tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(n, 'int32')).reshape([rows, 1]);
+  return tf.reshape(tf.gather(tf.reshape(x, [-1]), tf.reshape(tf.add(indices, offsets), [-1])), [rows, n]);
+}
+
+const lovaszOnProbabilities = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [probs, fg, valid] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  const save = args[3] as tf.GradSaveFunc;
+  const [n, classes] = probs.shape;
+  // Rows are classes from here: [classes, n].
+  const fgT = tf.transpose(fg) as tf.Tensor2D;
+  const errors = tf.mul(tf.abs(tf.sub(fgT, tf.transpose(probs))), tf.transpose(valid));
+  const indices = tf.topk(errors, n, true).indices as tf.Tensor2D;
+  const sortedFg = gatherRows(fgT, indices);
+  const gts = tf.sum(fgT, 1, true);
+  const intersection = tf.sub(gts, tf.cumsum(sortedFg, 1));
+  const union = tf.add(gts, tf.cumsum(tf.sub(1, sortedFg), 1));
+  const jaccard = tf.sub(1, tf.div(intersection, union));
+  const previous = tf.pad(tf.slice(jaccard, [0, 0], [classes, n - 1]), [[0, 0], [1, 0]]);
+  const sortedWeights = tf.sub(jaccard, previous) as tf.Tensor2D;
+  // The inverse permutation: the rank of pixel i is where i sits in `indices`.
+  const rank = tf.topk(tf.neg(tf.cast(indices, 'float32')), n, true).indices as tf.Tensor2D;
+  const weights = gatherRows(sortedWeights, rank);
+  const present = tf.cast(tf.greater(gts, 0), 'float32');
+  const share = tf.div(present, tf.maximum(tf.sum(present), 1));
+  const value = tf.sum(tf.mul(tf.sum(tf.mul(errors, weights), 1, true), share)) as tf.Scalar;
+  const gradient = tf.transpose(tf.mul(tf.mul(tf.mul(weights, share), tf.sign(tf.sub(tf.transpose(probs), fgT))), tf.transpose(valid)));
+  save([gradient]);
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(dy, saved[0]!), tf.zerosLike(fg), tf.zerosLike(valid)],
+  };
+});

@@ -65,9 +65,11 @@ function freeMegabytes(path: string): string {
 async function writeCheckpoint(dir: string, temp: string, model: tfl.LayersModel, optimizer: Optimizer, state: CheckpointState): Promise<void> {
   await rm(temp, { recursive: true, force: true });
   await mkdir(temp, { recursive: true });
-  const weights = model.weights.map((w) => ({ name: w.originalName, shape: w.shape as number[], values: w.read().dataSync() as Float32Array }));
+  const weights = await Promise.all(
+    model.weights.map(async (w) => ({ name: w.originalName, shape: w.shape as number[], values: (await w.read().data()) as Float32Array })),
+  );
   await writeFile(`${temp}/weights.bin`, concat(weights.map((w) => w.values)));
-  const snapshot = optimizer.snapshot();
+  const snapshot = await optimizer.snapshot();
   const slots = Object.entries(snapshot.slots);
   await writeFile(`${temp}/optimizer.bin`, concat(slots.flatMap(([, s]) => s.values.map((v) => Float32Array.from(v)))));
   await writeFile(

@@ -80,10 +80,11 @@ export class Optimizer {
     return slots;
   }
 
-  snapshot(): OptimizerSnapshot {
+  /** The step and every slot's values, read asynchronously (WebGPU in Node has no synchronous readback). */
+  async snapshot(): Promise<OptimizerSnapshot> {
     const slots: OptimizerSnapshot['slots'] = {};
     for (const [name, list] of this.slots) {
-      slots[name] = { shape: list[0]!.shape, values: list.map((slot) => Array.from(slot.dataSync())) };
+      slots[name] = { shape: list[0]!.shape, values: await Promise.all(list.map(async (slot) => Array.from(await slot.data()))) };
     }
     return { step: this.step, slots };
   }
@@ -105,15 +106,21 @@ export class Optimizer {
   }
 }
 
-/** Scales gradients so their global L2 norm is at most `maxNorm`; returns the norm before clipping. */
-export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number): { grads: Record<string, tf.Tensor>; norm: number } {
-  const norm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
-  if (!(norm > maxNorm)) return { grads, norm };
-  const scale = maxNorm / (norm + 1e-6);
+/**
+ * Scales gradients so their global L2 norm is at most `maxNorm`, on the device: the factor
+ * min(1, maxNorm / (norm + 1e-6)) is a tensor, so no value is read back mid-step (WebGPU in Node
+ * has no synchronous readback). Below the limit the factor is exactly 1 and the gradients are unchanged.
+ */
+export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number): Record<string, tf.Tensor> {
+  const scale = tf.tidy(() => {
+    const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+    return tf.where(tf.greater(norm, maxNorm), tf.div(maxNorm, tf.add(norm, 1e-6)), tf.scalar(1));
+  });
   const clipped: Record<string, tf.Tensor> = {};
   for (const [name, grad] of Object.entries(grads)) {
     clipped[name] = tf.mul(grad, scale);
     grad.dispose();
   }
-  return { grads: clipped, norm };
+  scale.dispose();
+  return clipped;
 }

@@ -23,7 +23,7 @@ export class GradientAccumulator {
     this.count += 1;
     if (this.count < this.every && !lastOfEpoch) return;
     let toApply = this.sum;
-    if (this.clipNorm !== null) toApply = clipByGlobalNorm(toApply, this.clipNorm).grads;
+    if (this.clipNorm !== null) toApply = clipByGlobalNorm(toApply, this.clipNorm);
     this.optimizer.apply(this.variables, toApply, lr);
     tf.dispose(Object.values(toApply));
     this.sum = null;

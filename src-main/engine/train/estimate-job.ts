@@ -54,7 +54,9 @@ export async function runEstimateJob(params: JobParams<'estimate'>, context: Job
         await runner.stop();
       }
       const predictStart = performance.now();
-      tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
+      const predicted = model.predict(x) as tf.Tensor;
+      await predicted.data();
+      predicted.dispose();
       const perWindow = (performance.now() - predictStart) / 1000 / config.batchSize;
       const windows = params.valSizes.reduce(
         (n, [w, h]) => n + windowStarts(w, config.inputSize, config.validationOverlap).length * windowStarts(h, config.inputSize, config.validationOverlap).length,

@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
+import { checkDeviceAlive } from '../backend/webgpu';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { imageData, labelData } from '../data/batch';
 import type { Normalization } from '../data/batch';
@@ -190,7 +191,7 @@ export class GradientRunner {
   async gradients(batch: BatchInput): Promise<StepGradients> {
     const n = batch.images.length;
     const sizes = splitBatch(n, this.threads);
-    if (sizes.length === 1) return this.local(batch, 0, n);
+    if (sizes.length === 1) return await this.local(batch, 0, n);
     // Part 0 is the engine's; parts 1.. go to the workers, which start before the engine's part.
     const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
     const weights = this.variables.map((v) => v.dataSync() as Float32Array);
@@ -202,7 +203,7 @@ export class GradientRunner {
     });
     // Settled from the start, so that a failure here leaves no rejected promise unobserved.
     const remoteSettled = Promise.allSettled(remote);
-    const parts: StepGradients[] = [this.local(batch, 0, sizes[0]!)];
+    const parts: StepGradients[] = [await this.local(batch, 0, sizes[0]!)];
     const settled = await remoteSettled;
     for (const [i, result] of settled.entries()) {
       if (result.status === 'fulfilled') {
@@ -210,7 +211,7 @@ export class GradientRunner {
         continue;
       }
       this.drop(lanes[i]!, (result.reason as Error).message);
-      parts.push(this.local(batch, starts[i + 1]!, sizes[i + 1]!));
+      parts.push(await this.local(batch, starts[i + 1]!, sizes[i + 1]!));
     }
     return combine(parts, sizes.slice(0, parts.length));
   }
@@ -226,13 +227,30 @@ export class GradientRunner {
     return Promise.all(this.lanes.map((lane) => lane.tensors()));
   }
 
-  private local(batch: BatchInput, start: number, count: number): StepGradients {
+  private async local(batch: BatchInput, start: number, count: number): Promise<StepGradients> {
     const x = tf.tensor4d(imageData(batch.images.slice(start, start + count), batch.size, batch.normalization), [count, batch.size, batch.size, 3]);
     const y = tf.tensor3d(labelData(batch.labels.slice(start, start + count), batch.size), [count, batch.size, batch.size], 'int32');
     const soft = batch.soft ? (count === batch.images.length ? batch.soft : tf.slice(batch.soft, [start, 0, 0, 0], [count, -1, -1, -1])) : null;
     const { value, grads } = tf.variableGrads(() => batchLoss(this.model, x, y, this.lossFn, this.lossOptions, soft, this.distill), this.variables);
-    const loss = value.dataSync()[0]!;
-    tf.dispose([x, y, value]);
+    tf.dispose([x, y]);
+    // Read asynchronously: WebGPU in Node has no synchronous readback. A device that ran out of
+    // memory or was lost during the step says so here rather than as a failed buffer mapping.
+    let loss: number;
+    try {
+      loss = (await value.data())[0]!;
+    } catch (error) {
+      tf.dispose(Object.values(grads));
+      checkDeviceAlive();
+      throw error;
+    } finally {
+      value.dispose();
+    }
+    try {
+      checkDeviceAlive();
+    } catch (error) {
+      tf.dispose(Object.values(grads));
+      throw error;
+    }
     if (soft && soft !== batch.soft) soft.dispose();
     return { loss, grads };
   }

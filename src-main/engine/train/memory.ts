@@ -35,3 +35,46 @@ export function checkWasmMemory(model: tfl.LayersModel, batch: number, size: num
       ' A GPU backend (tfjs-node-gpu) has no such limit.',
   );
 }
+
+/** Bytes of the largest single layer output of a batch: one WebGPU buffer, bounded by the adapter's binding limit. */
+export function largestLayerBytes(model: tfl.LayersModel, batch: number): number {
+  let largest = 0;
+  for (const layer of model.layers) {
+    const shapes = (Array.isArray(layer.outputShape[0]) ? layer.outputShape : [layer.outputShape]) as (number | null)[][];
+    for (const shape of shapes) largest = Math.max(largest, shape.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1) * 4 * batch);
+  }
+  return largest;
+}
+
+const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
+
+/**
+ * Refuses, before the run starts, a batch whose largest layer output cannot be one WebGPU buffer
+ * (maxStorageBufferBindingSize); names the largest batch that can.
+ */
+export function checkWebgpuLimits(model: tfl.LayersModel, batch: number, size: number, maxBindingBytes: number): void {
+  const largest = largestLayerBytes(model, batch);
+  if (largest <= maxBindingBytes) return;
+  const fits = Math.floor(maxBindingBytes / (largest / batch));
+  throw new ApiError(
+    'VALIDATION',
+    `Batch ${batch} at ${size}x${size} needs a ${mib(largest)} buffer for its largest layer; this GPU's WebGPU limit (maxStorageBufferBindingSize) is ${mib(maxBindingBytes)}. ` +
+      (fits >= 1 ? `The largest batch that fits is ${fits}.` : 'Even batch 1 does not fit: use a smaller input size.'),
+  );
+}
+
+/**
+ * The message for a step that ran the GPU out of memory: what the batch needs by the layer sizes,
+ * what the backend had allocated when it failed (the capacity, near enough), and the largest batch
+ * that fits in that.
+ */
+export function gpuOutOfMemoryError(model: tfl.LayersModel, batch: number, size: number, allocatedBytes: number, detail: string): ApiError {
+  const estimate = estimateTrainingBytes(model, batch);
+  const fits = allocatedBytes > estimate.fixed ? Math.min(batch - 1, Math.floor((allocatedBytes - estimate.fixed) / estimate.perSample)) : 0;
+  return new ApiError(
+    'ENGINE',
+    `Batch ${batch} at ${size}x${size} does not fit in GPU memory: ${detail}. The step needs about ${mib(estimate.total)}; ${mib(allocatedBytes)} was allocated when it failed. ` +
+      (fits >= 1 ? `The largest batch that fits is about ${fits}.` : 'Use batch 1 or a smaller input size.') +
+      ' The run keeps its last checkpoint.',
+  );
+}

@@ -20,7 +20,8 @@ import { DataLoader } from './data-loader';
 import type { GradientRunner } from './gradient-lanes';
 import { threadsSettingProblem } from './gradient-lanes';
 import { createGradientRunner, modelSpecOf, stepsPerEpochOf } from './setup';
-import { checkWasmMemory } from './memory';
+import { checkWasmMemory, checkWebgpuLimits, gpuOutOfMemoryError } from './memory';
+import { GpuOutOfMemory } from '../backend/webgpu';
 import { ResourceMonitor } from './resources';
 import { GradientAccumulator } from './accumulator';
 import { disposeTeacher, loadTeacher, softTargets } from './distillation';
@@ -48,6 +49,7 @@ export async function runTrainJob(params: JobParams<'train'>, context: JobContex
   let teacher: Teacher | null = null;
   try {
     if (backend.backend === 'wasm') checkWasmMemory(model, params.config.batchSize, params.config.inputSize);
+    if (backend.adapter) checkWebgpuLimits(model, params.config.batchSize, params.config.inputSize, backend.adapter.limits.maxStorageBufferBindingSize);
     teacher = await loadTeacher(params.config, model);
     return await train({ params, model, optimizer, backend, context, teacher });
   } finally {
@@ -126,7 +128,12 @@ async function trainEpochs(setup: TrainSetup, runner: GradientRunner, loader: Da
   const bestDir = join(params.runDir, 'best');
   let state = initialState;
   const threads = runner.threads;
-  const device = backend.backend !== 'wasm' ? backend.device : `${backend.device}, ${threads === 1 ? '1 thread' : `${threads} threads (the batch split over gradient workers)`}`;
+  const device =
+    backend.backend === 'wasm'
+      ? `${backend.device}, ${threads === 1 ? '1 thread' : `${threads} threads (the batch split over gradient workers)`}`
+      : backend.backend === 'webgpu'
+        ? `${backend.device}; the whole batch runs on the GPU (gradient workers are a CPU feature)`
+        : backend.device;
   context.emit({ kind: 'run-started', backend: backend.backend, device, notes: backend.notes, resumedFromEpoch: resumed ? state.epoch : null });
 
   const plateau = new PlateauTracker(config.schedule.patience, state.plateau.best, state.plateau.stale, state.plateau.reductions);
@@ -154,6 +161,11 @@ async function trainEpochs(setup: TrainSetup, runner: GradientRunner, loader: Da
       const soft = softTargets(teacher, images, config.inputSize);
       const computed = await runner
         .gradients({ images, labels: batch.crops.map((c) => c.labels), size: config.inputSize, normalization: state.normalization, soft })
+        .catch((error: unknown) => {
+          if (!(error instanceof GpuOutOfMemory)) throw error;
+          const allocated = (tf.memory() as { numBytesAllocatedInGPU?: number }).numBytesAllocatedInGPU ?? tf.memory().numBytes;
+          throw gpuOutOfMemoryError(model, config.batchSize, config.inputSize, allocated, error.message);
+        })
         .finally(() => soft?.dispose());
       const loss = params.nonFiniteAtSteps?.includes(state.globalStep + 1) ? Number.NaN : computed.loss;
       if (!Number.isFinite(loss)) {

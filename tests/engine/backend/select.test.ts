@@ -26,3 +26,85 @@ test('nvidia-smi output is read as name, utilisation, memory and temperature; an
   assert.equal(parseNvidiaSmi('NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.'), null);
   assert.equal(parseNvidiaSmi(''), null);
 });
+
+test('the automatic order with fakes: CUDA, then WebGPU on a hardware adapter, then native CPU, then wasm; one line per backend passed over', async () => {
+  const { chooseBackend } = await import('../../../src-main/engine/backend/select');
+  const { acceptAdapter, describeAdapter } = await import('../../../src-main/engine/backend/webgpu');
+  const limits = { maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 31, maxComputeWorkgroupStorageSize: 32768, maxComputeInvocationsPerWorkgroup: 1024 };
+  const rtx = describeAdapter({ info: { vendor: 'nvidia', architecture: 'blackwell', description: 'NVIDIA GeForce RTX 5080' }, limits, features: new Set() });
+  const swiftshader = describeAdapter({ info: { vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' }, limits, features: new Set() });
+  const llvmpipe = describeAdapter({ info: { vendor: 'mesa', architecture: '', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' }, limits, features: new Set() });
+  const tiny = describeAdapter({ info: { vendor: 'intel', description: 'old iGPU' }, limits: { ...limits, maxStorageBufferBindingSize: 2 ** 20 }, features: new Set() });
+  assert.equal(rtx.software, false);
+  assert.equal(swiftshader.software, true);
+  assert.equal(llvmpipe.software, true);
+
+  const calls: string[] = [];
+  const fail = (name: string, message: string) => async () => {
+    calls.push(name);
+    throw new Error(message);
+  };
+  const ok = (name: string) => async () => {
+    calls.push(name);
+    return { device: name };
+  };
+  const gpu = (adapter: typeof rtx) => async (forced: boolean) => {
+    calls.push('webgpu');
+    acceptAdapter(adapter, forced);
+    return { device: adapter.description, adapter };
+  };
+  const cuda12 = Object.assign(new Error('libcudart.so.11.0: cannot open shared object file'), {});
+
+  // 1. CUDA loads: nothing else is tried.
+  calls.length = 0;
+  let report = await chooseBackend('auto', { 'tfjs-node-gpu': ok('cuda'), webgpu: gpu(rtx), 'tfjs-node': ok('node'), wasm: ok('wasm') });
+  assert.deepEqual([report.backend, report.notes, calls], ['tfjs-node-gpu', [], ['cuda']]);
+
+  // 2. CUDA 12 only, an RTX 5080: WebGPU, with the CUDA line.
+  calls.length = 0;
+  report = await chooseBackend('auto', {
+    'tfjs-node-gpu': async () => {
+      throw cuda12;
+    },
+    webgpu: gpu(rtx),
+    'tfjs-node': ok('node'),
+    wasm: ok('wasm'),
+  });
+  assert.equal(report.backend, 'webgpu');
+  assert.equal(report.adapter?.description, 'NVIDIA GeForce RTX 5080');
+  assert.equal(report.notes.length, 1);
+  assert.match(report.notes[0]!, /libcudart\.so\.11\.0 was not found\. It needs CUDA 11\.2/);
+
+  // 3. No GPU, only SwiftShader: never chosen automatically; native CPU next.
+  calls.length = 0;
+  report = await chooseBackend('auto', { 'tfjs-node-gpu': fail('cuda', 'nope'), webgpu: gpu(swiftshader), 'tfjs-node': ok('node'), wasm: ok('wasm') });
+  assert.equal(report.backend, 'tfjs-node');
+  assert.deepEqual(calls, ['cuda', 'webgpu', 'node']);
+  assert.match(report.notes[1]!, /^WebGPU: the only adapter is SwiftShader driver 5\.0\.0, a software adapter that runs on the CPU; it is never chosen automatically/);
+
+  // 4. llvmpipe and no native packages: wasm, with three lines.
+  report = await chooseBackend('auto', { 'tfjs-node-gpu': fail('cuda', 'x'), webgpu: gpu(llvmpipe), 'tfjs-node': fail('node', 'y'), wasm: ok('wasm') });
+  assert.equal(report.backend, 'wasm');
+  assert.equal(report.notes.length, 3);
+
+  // 5. An adapter short of a limit is named with the limit and both values.
+  report = await chooseBackend('auto', { 'tfjs-node-gpu': fail('cuda', 'x'), webgpu: gpu(tiny), 'tfjs-node': ok('node'), wasm: ok('wasm') });
+  assert.match(report.notes[1]!, /falls short: maxStorageBufferBindingSize is 1048576, training needs at least 67108864/);
+
+  // 6. Forced WebGPU takes the software adapter; forced and failing names the reason.
+  report = await chooseBackend('webgpu', { 'tfjs-node-gpu': fail('cuda', 'x'), webgpu: gpu(swiftshader), 'tfjs-node': ok('node'), wasm: ok('wasm') });
+  assert.equal(report.backend, 'webgpu');
+  await assert.rejects(
+    chooseBackend('auto', { 'tfjs-node-gpu': fail('cuda', 'x'), webgpu: fail('webgpu', 'WebGPU: no adapter.'), 'tfjs-node': fail('node', 'y'), wasm: fail('wasm', 'z') }),
+    { code: 'ENGINE', message: /^No training backend could start\. .*WebGPU: no adapter\. .*wasm failed to start: z$/ },
+  );
+});
+
+test('a missing Vulkan loader or package is explained with what to install', async () => {
+  const { explainDawnFailure } = await import('../../../src-main/engine/backend/webgpu');
+  assert.equal(
+    explainDawnFailure(new Error('libvulkan.so.1: cannot open shared object file: No such file or directory')),
+    'WebGPU: Dawn needs libvulkan.so.1, the Vulkan loader (Debian and Ubuntu: apt install libvulkan1), and a GPU driver with Vulkan support.',
+  );
+  assert.equal(explainDawnFailure(new Error("Cannot find module 'webgpu'")), 'WebGPU: the webgpu package (Dawn) is not installed; run npm install.');
+});

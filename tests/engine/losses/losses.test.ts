@@ -111,3 +111,25 @@ test('distillation: teacher targets through a splitting class matrix, and the KD
   grad.forEach((v, i) => close(v, 1 / 3 - [0.75, 0.175, 0.075][i]!, `grad ${i}`));
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('Lovasz gradient (custom, sorted on the device) matches central finite differences', () => {
+  const shape: [number, number, number, number] = [1, 3, 4, 3];
+  const base = Array.from({ length: 36 }, (_, i) => Math.sin(i * 1.7) * 2);
+  const y = tf.tensor3d([0, 1, 2, 1, 255, 0, 2, 2, 1, 0, 0, 1], [1, 3, 4], 'int32');
+  const loss = (values: number[]) => tf.tidy(() => lovaszSoftmax(tf.tensor4d(values, shape), y).dataSync()[0]!);
+  const analytic = tf.tidy(() => tf.grad((x: tf.Tensor) => lovaszSoftmax(x, y))(tf.tensor4d(base, shape)).dataSync());
+  const eps = 1e-3;
+  let worst = 0;
+  for (let i = 0; i < base.length; i += 1) {
+    const up = [...base];
+    const down = [...base];
+    up[i]! += eps;
+    down[i]! -= eps;
+    const numeric = (loss(up) - loss(down)) / (2 * eps);
+    worst = Math.max(worst, Math.abs(numeric - analytic[i]!));
+  }
+  // The ignored pixel (index 4) gets no gradient at all.
+  assert.deepEqual(Array.from(analytic.slice(12, 15)), [0, 0, 0]);
+  assert.ok(worst < 2e-3, `worst difference ${worst}`);
+  y.dispose();
+});

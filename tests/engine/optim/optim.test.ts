@@ -58,12 +58,12 @@ test('Adam, AdamW and SGD with momentum take the known steps', () => {
   run({ name: 'sgd', weightDecay: 0, momentum: 0.9 }).forEach((v, i) => close(v, [0.95, 0.855][i]!, `sgd ${i}`));
 });
 
-test('optimizer state survives a snapshot and restore exactly', () => {
+test('optimizer state survives a snapshot and restore exactly', async () => {
   const w = tf.variable(tf.tensor1d([1, 2]), true, 'conv_9/kernel');
   const a = new Optimizer({ name: 'adam', weightDecay: 0, momentum: 0 });
   a.apply([w], { [w.name]: tf.tensor1d([0.3, -0.2]) }, 0.01);
   const b = new Optimizer({ name: 'adam', weightDecay: 0, momentum: 0 });
-  b.restore(JSON.parse(JSON.stringify(a.snapshot())));
+  b.restore(JSON.parse(JSON.stringify(await a.snapshot())));
   const wa = tf.variable(w.clone());
   const wb = tf.variable(w.clone());
   a.apply([wa], { [w.name]: tf.tensor1d([0.1, 0.1]) }, 0.01);
@@ -75,10 +75,12 @@ test('optimizer state survives a snapshot and restore exactly', () => {
   b.dispose();
 });
 
-test('clipping by global norm: [3, 4] has norm 5, clipped to 1 gives [0.6, 0.8]', () => {
-  const { grads, norm } = clipByGlobalNorm({ a: tf.scalar(3), b: tf.scalar(4) }, 1);
-  assert.equal(norm, 5);
+test('clipping by global norm: [3, 4] has norm 5, clipped to 1 gives [0.6, 0.8]; under the limit nothing changes', () => {
+  const grads = clipByGlobalNorm({ a: tf.scalar(3), b: tf.scalar(4) }, 1);
   close(grads.a!.dataSync()[0]!, 0.6);
   close(grads.b!.dataSync()[0]!, 0.8);
-  tf.dispose(Object.values(grads));
+  const kept = clipByGlobalNorm({ a: tf.scalar(3), b: tf.scalar(4) }, 6);
+  assert.equal(kept.a!.dataSync()[0], 3);
+  assert.equal(kept.b!.dataSync()[0], 4);
+  tf.dispose([...Object.values(grads), ...Object.values(kept)]);
 });
