@@ -8,6 +8,9 @@
  * the ratio falls back to an anchor measured on another day, and says so. Then a per-kernel
  * profile of one single-thread step.
  * Run: node --import tsx bench/engine-step.ts [--size 128] [--steps 10] [--batch 4]
+ *
+ * On a GPU backend (--backend webgpu | tfjs-node-gpu | tfjs-node) it times the step at each of
+ * --sizes (default 128,256,512) instead, with the adapter named (bench/gpu-step.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -33,6 +36,7 @@ const anchorMs = 390;
 
 /** PyTorch's median step with `threads` threads, measured now; null when python3 or torch is missing. */
 function torchStep(threads: number): { median: number; parameters: number; version: string } | null {
+  if (process.env.SEGBENCH_SKIP_TORCH) return null;
   // Debian's python3-torch lives in the system Python; a pyenv or venv python3 first on PATH lacks it.
   const python = ['/usr/bin/python3', 'python3'].find((candidate) => spawnSync(candidate, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
   if (!python) return null;
@@ -46,6 +50,15 @@ function torchStep(threads: number): { median: number; parameters: number; versi
 }
 
 async function main(): Promise<void> {
+  const backendArg = process.argv.indexOf('--backend');
+  const backend = backendArg > 0 ? process.argv[backendArg + 1] : 'wasm';
+  if (backend !== 'wasm') {
+    const sizesArg = process.argv.indexOf('--sizes');
+    const sizes = (sizesArg > 0 ? process.argv[sizesArg + 1]! : '128,256,512').split(',').map(Number);
+    const { gpuStepBench } = await import('./gpu-step');
+    await gpuStepBench(backend as 'webgpu', sizes, batch, steps);
+    return;
+  }
   setWasmPaths(join(process.cwd(), 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + '/');
   installGradients();
   await tf.setBackend('wasm');

@@ -4,7 +4,7 @@
  * 256x256 random crops with flips and rot90, batch 4, Adam 1e-3, per-channel normalisation,
  * a fixed budget of steps (not of time, so the result does not depend on machine load); validation
  * on the full validation images at the end. Printed next to the majority-class baseline and the
- * PyTorch anchor of ENGINE_NOTES.md. Run: node --import tsx bench/quality-dubai.ts [--steps 150]
+ * PyTorch anchor of ENGINE_NOTES.md. Run: node --import tsx bench/quality-dubai.ts [--steps 150] [--backend auto|webgpu|tfjs-node-gpu|...]
  */
 import { join } from 'node:path';
 import { childProcessLauncher } from '../src-main/jobs/child-engine';
@@ -15,6 +15,8 @@ import { tempDir } from '../tests/helpers/services';
 
 const stepsArg = process.argv.indexOf('--steps');
 const steps = stepsArg > 0 ? Number(process.argv[stepsArg + 1]) : 150;
+const backendArg = process.argv.indexOf('--backend');
+const backend = (backendArg > 0 ? process.argv[backendArg + 1] : 'auto') as 'auto';
 
 async function main(): Promise<void> {
   const services = createAppServices({
@@ -31,7 +33,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const run = await services.api.invoke('runs:start', {
     datasetId: dataset.id,
-    backend: 'auto',
+    backend,
     model: 'unet',
     modelOptions: { depth: 4, width: 16 },
     inputSize: 256,

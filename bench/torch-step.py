@@ -1,7 +1,8 @@
 """The engine-step bench's reference, measured in the same run: SegBench's reference U-Net
 (depth 4, width 16, conv without bias + batch norm + ReLU twice per level, max pooling,
 ConvTranspose 2x2 upsampling with skip concatenation, 1x1 classifier, 6 classes) trained with
-Adam and per-pixel cross entropy on random data, on the CPU with a given thread count.
+Adam and per-pixel cross entropy on random data, on the CPU with a given thread count, or on CUDA
+(--device cuda, the GPU bench's reference when PyTorch has CUDA there).
 
 Run by bench/engine-step.ts when `python3 -c "import torch"` works (Debian: apt-get install
 python3-torch). Prints one JSON line: parameters, median and min step milliseconds.
@@ -59,14 +60,16 @@ def main():
     parser.add_argument('--batch', type=int, default=4)
     parser.add_argument('--steps', type=int, default=10)
     parser.add_argument('--threads', type=int, default=1)
+    parser.add_argument('--device', default='cpu')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
-    model = UNet()
+    device = torch.device(args.device)
+    model = UNet().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
-    images = torch.randn(args.batch, 3, args.size, args.size)
-    labels = torch.randint(0, 6, (args.batch, args.size, args.size))
+    images = torch.randn(args.batch, 3, args.size, args.size, device=device)
+    labels = torch.randint(0, 6, (args.batch, args.size, args.size), device=device)
 
     def step():
         optimizer.zero_grad(set_to_none=True)

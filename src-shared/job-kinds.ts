@@ -43,6 +43,15 @@ export interface DiagnosticResult {
   platform: string;
   arch: string;
   rssMiB: number;
+  /** With `probeBackends`: each backend in the automatic order, whether it starts, and its device or why not. */
+  backends?: BackendProbe[];
+}
+
+export interface BackendProbe {
+  backend: string;
+  available: boolean;
+  /** The device when it starts (for WebGPU the adapter and its limits), else why not, in one line. */
+  detail: string;
 }
 
 /** Counts of a checkpoint on a split: for the split, per image, and the loss. */

@@ -22,6 +22,8 @@ export const diagnosticParamsSchema = z.strictObject({
   stepMs: z.number().int().min(0).max(60_000).default(100),
   failAtStep: z.number().int().min(1).max(100_000).optional(),
   blockAtStep: z.number().int().min(1).max(100_000).optional(),
+  /** Also try every training backend in the automatic order and report each (the GPU check). */
+  probeBackends: z.boolean().optional(),
 });
 export type DiagnosticParams = z.output<typeof diagnosticParamsSchema>;
 

@@ -1,4 +1,4 @@
-import type { JobParams, JobResult } from '../../src-shared/job-kinds';
+import type { BackendProbe, JobParams, JobResult } from '../../src-shared/job-kinds';
 import { ApiError } from '../../src-shared/errors';
 import type { JobContext } from './job-context';
 import { pause, throwIfCancelled } from './job-context';
@@ -20,7 +20,9 @@ export async function runDiagnostic(params: JobParams<'diagnostic'>, context: Jo
     throwIfCancelled(context.signal);
     context.progress(step, params.steps, `diagnostic step ${step} of ${params.steps}`);
   }
+  const backends = params.probeBackends ? await probeAllBackends(context) : undefined;
   return {
+    ...(backends ? { backends } : {}),
     steps: params.steps,
     pid: process.pid,
     nodeVersion: process.version,
@@ -28,6 +30,15 @@ export async function runDiagnostic(params: JobParams<'diagnostic'>, context: Jo
     arch: process.arch,
     rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
   };
+}
+
+/** The GPU check: loads tfjs only when asked, so the plain self-test stays free of it. */
+async function probeAllBackends(context: JobContext): Promise<BackendProbe[]> {
+  context.progress(0, 1, 'trying each training backend: CUDA, WebGPU, native CPU, wasm');
+  const { probeBackends } = await import('./backend/select');
+  const probes = await probeBackends();
+  context.progress(1, 1, 'backends checked');
+  return probes;
 }
 
 /** Simulates an engine stuck in a native call: the event loop never turns again. */

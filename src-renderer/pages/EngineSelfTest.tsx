@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { jobTitle } from '../../src-shared/job-titles';
 import type { JobNames } from '../../src-shared/job-titles';
+import type { BackendProbe, DiagnosticResult } from '../../src-shared/job-kinds';
 import type { Job } from '../../src-shared/jobs';
 import { formatDuration, isFinalJobStatus } from '../../src-shared/jobs';
 import { ErrorNote } from '../components/ErrorNote';
@@ -33,6 +34,8 @@ export function EngineSelfTest() {
   const { error, run: attempt } = useAction();
   const [confirming, setConfirming] = useState<string | null>(null);
   const selfTest = jobs.find((job) => job.kind === 'diagnostic' && job.status === 'running');
+  // The newest GPU check that finished: one line per backend of the automatic order.
+  const probes = jobs.map((job) => (job.kind === 'diagnostic' ? (job.result as DiagnosticResult | null)?.backends : undefined)).find((list) => list !== undefined);
   const stop = (job: Job) =>
     attempt(async () => {
       setConfirming(null);
@@ -54,7 +57,16 @@ export function EngineSelfTest() {
         <button type="button" className="button primary" data-testid="selftest-start" onClick={() => void attempt(() => api.invoke('jobs:startDiagnostic', { steps: 40, stepMs: 100 }))}>
           Run engine self-test
         </button>
+        <button
+          type="button"
+          className="button"
+          data-testid="backend-check"
+          onClick={() => void attempt(() => api.invoke('jobs:startDiagnostic', { steps: 1, stepMs: 0, probeBackends: true }))}
+        >
+          Check GPU and backends
+        </button>
       </div>
+      {probes ? <BackendList probes={probes} /> : null}
       {selfTest ? <ProgressBar progress={selfTest.progress} testId="selftest-progress" /> : null}
       <ErrorNote message={error} />
       {jobs.length > 0 ? (
@@ -117,5 +129,32 @@ export function EngineSelfTest() {
         </>
       ) : null}
     </section>
+  );
+}
+
+/** Each backend of the automatic order, whether it starts, and its device (the WebGPU adapter and its limits) or why not. */
+function BackendList({ probes }: { probes: BackendProbe[] }) {
+  const chosen = probes.find((probe) => probe.available);
+  return (
+    <div data-testid="backend-probes">
+      <p className="small">
+        {chosen ? (
+          <>
+            Automatic choice: <strong>{chosen.backend}</strong>. Backends in the order they are tried:
+          </>
+        ) : (
+          'No backend starts.'
+        )}
+      </p>
+      <ul className="packages">
+        {probes.map((probe) => (
+          <li key={probe.backend} data-testid={`probe-${probe.backend}`} data-available={probe.available}>
+            <span className={probe.available ? 'badge ok' : 'badge off'}>{probe.available ? 'starts' : 'not used'}</span>
+            <span className="mono">{probe.backend}</span>
+            <span className="muted"> {probe.detail}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }

@@ -8,7 +8,7 @@ import { useSettings } from '../hooks/useSettings';
 import { EngineSelfTest } from './EngineSelfTest';
 
 const backendLabels: Record<BackendChoice, string> = {
-  auto: 'Automatic (CUDA, then WebGPU, then native CPU, then wasm)',
+  auto: 'Automatic: CUDA, WebGPU, CPU, wasm',
   'tfjs-node-gpu': 'NVIDIA GPU through CUDA 11.2 (tfjs-node-gpu)',
   webgpu: 'Any GPU through WebGPU (Vulkan, D3D12, Metal)',
   'tfjs-node': 'Native CPU (tfjs-node)',

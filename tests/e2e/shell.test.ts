@@ -67,6 +67,27 @@ test('the engine self-test runs from Settings with a progress bar, and can be st
   await context.close();
 });
 
+test('Check GPU and backends lists each backend of the automatic order with its device or why not', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = watchConsole(page);
+  await page.goto(app.url);
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('backend-check').click();
+  await page.getByTestId('backend-probes').waitFor({ timeout: 60_000 });
+  const rows = page.getByTestId('backend-probes').locator('li');
+  assert.deepEqual(await rows.evaluateAll((items) => items.map((li) => li.getAttribute('data-testid'))), ['probe-tfjs-node-gpu', 'probe-webgpu', 'probe-tfjs-node', 'probe-wasm']);
+  // No GPU here: CUDA and WebGPU each say why they were passed over; wasm always starts.
+  assert.equal(await page.getByTestId('probe-wasm').getAttribute('data-available'), 'true');
+  assert.equal(await page.getByTestId('probe-webgpu').getAttribute('data-available'), 'false');
+  assert.match((await page.getByTestId('probe-webgpu').textContent()) ?? '', /WebGPU: (no adapter|the only adapter is .* a software adapter|Dawn needs libvulkan)/);
+  assert.match((await page.getByTestId('probe-tfjs-node-gpu').textContent()) ?? '', /tfjs-node-gpu (is not installed|is installed but)/);
+  await page.getByTestId('backend-probes').scrollIntoViewIfNeeded();
+  await screenshot(page, 'backend-check');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('the dark theme follows the OS preference', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
   const page = await context.newPage();

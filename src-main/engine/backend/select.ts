@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { ApiError } from '../../../src-shared/errors';
+import type { BackendProbe } from '../../../src-shared/job-kinds';
 import type { BackendChoice } from '../../../src-shared/settings';
 import { installGradients } from './gradients';
 import { registerWasmKernels } from './wasm-kernels';
@@ -101,6 +102,24 @@ export async function chooseBackend(choice: BackendChoice, start: Record<Backend
     }
   }
   throw new ApiError('ENGINE', `No training backend could start. ${notes.join(' ')}`);
+}
+
+/**
+ * Tries every backend of the automatic order, as the automatic choice would (a software WebGPU
+ * adapter is reported, not accepted), for the system report. Each line is the device or the reason.
+ */
+export async function probeBackends(start: Record<BackendName, BackendStarter> = starters): Promise<BackendProbe[]> {
+  installGradients();
+  const probes: BackendProbe[] = [];
+  for (const backend of automaticOrder) {
+    try {
+      const { device } = await start[backend](false);
+      probes.push({ backend, available: true, detail: device });
+    } catch (error) {
+      probes.push({ backend, available: false, detail: explainFailure(backend, error) });
+    }
+  }
+  return probes;
 }
 
 /** Picks the backend (the forced one, or the first that starts in the automatic order) and readies tfjs on it. */

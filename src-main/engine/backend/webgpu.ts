@@ -143,6 +143,7 @@ let deviceError: { outOfMemory: boolean; message: string } | null = null;
  * running out of memory, that tfjs does not see itself. A no-op on other backends.
  */
 export function checkDeviceAlive(): void {
+  if (tf.getBackend() !== 'webgpu') return;
   if (lostReason) throw new Error(`The GPU device was lost: ${lostReason}. The run keeps its last checkpoint; resume it, on this or another backend.`);
   if (deviceError?.outOfMemory) throw new GpuOutOfMemory(deviceError.message);
   if (deviceError) throw new Error(`The GPU device reported an error: ${deviceError.message}`);
@@ -166,6 +167,8 @@ export function recordDeviceEvent(event: { lost?: string; error?: { outOfMemory:
   if (event.error) deviceError ??= event.error;
 }
 
+const watched = new WeakSet<object>();
+
 interface WebgpuBackendLike {
   device?: {
     lost?: Promise<{ reason?: string; message?: string }>;
@@ -187,8 +190,11 @@ export async function startWebgpu(allowSoftware: boolean): Promise<{ device: str
   registerWebgpuKernels();
   recordDeviceEvent(null);
   const device = (tf.backend() as unknown as WebgpuBackendLike).device;
-  void device?.lost?.then((info) => recordDeviceEvent({ lost: info.message || info.reason || 'unknown reason' }));
-  device?.addEventListener?.('uncapturederror', (event) => {
+  // tfjs keeps one device per process: its handlers are added once.
+  if (!device || watched.has(device)) return { device: `${adapterLine(adapter)} (WebGPU on Dawn)`, adapter };
+  watched.add(device);
+  void device.lost?.then((info) => recordDeviceEvent({ lost: info.message || info.reason || 'unknown reason' }));
+  device.addEventListener?.('uncapturederror', (event) => {
     const message = event.error?.message ?? 'unknown error';
     recordDeviceEvent({ error: { outOfMemory: event.error?.constructor?.name === 'GPUOutOfMemoryError' || /out of memory/i.test(message), message } });
   });

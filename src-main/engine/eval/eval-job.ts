@@ -1,30 +1,46 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import type { JobContext } from '../job-context';
 import { validate } from './validate';
 import { loadRunModel } from '../model-io/load-model';
+import { modelSpecOf } from '../train/setup';
+import { GradientRunner, validationThreads } from '../train/gradient-lanes';
 
-/** The `eval` job: a run's checkpoint on a split's full images, by sliding window; counts per class and image. */
+/**
+ * The `eval` job: a run's checkpoint on a split's full images, by sliding window; counts per class
+ * and image. On wasm the images are shared out over gradient workers as well as this thread.
+ */
 export async function runEvalJob(params: JobParams<'eval'>, context: JobContext): Promise<JobResult<'eval'>> {
   const { model, state } = await loadRunModel(params);
+  const threads = Math.min(validationThreads(tf.getBackend()), params.items.length);
+  const runner = await GradientRunner.create(
+    model,
+    { model: params.config.model, modelOptions: modelSpecOf(params.config, params.classNames.length), loss: 'ce', lossOptions: {}, distill: null },
+    threads,
+    (message) => context.log('warn', message),
+  );
   try {
-    context.progress(0, params.items.length, `evaluating ${params.items.length} images`);
+    context.progress(0, params.items.length, `evaluating ${params.items.length} images on ${runner.threads} thread${runner.threads === 1 ? '' : 's'}`);
     let done = 0;
-    const result = await validate(
+    const options = {
+      size: params.config.inputSize,
+      overlap: params.config.validationOverlap,
+      normalization: state.normalization,
+      batchSize: params.config.batchSize,
+      classes: params.classNames.length,
+    };
+    const labelMap = new Map(params.labelMap);
+    const helpers = await runner.validationHelpers(labelMap, options);
+    return await validate(
       model,
       params.items,
-      new Map(params.labelMap),
-      {
-        size: params.config.inputSize,
-        overlap: params.config.validationOverlap,
-        normalization: state.normalization,
-        batchSize: params.config.batchSize,
-        classes: params.classNames.length,
-        signal: context.signal,
-      },
+      labelMap,
+      { ...options, signal: context.signal },
       () => context.progress(++done, params.items.length, `evaluated ${done} of ${params.items.length} images`),
+      helpers,
     );
-    return result;
   } finally {
+    await runner.stop();
     model.dispose();
   }
 }

@@ -9,35 +9,85 @@ import { predictImage, scoreImage } from './sliding-window';
 
 import type { ValidationResult } from '../../../src-shared/job-kinds';
 
-/** Full validation images through sliding windows: counts for the split and for each image. */
+export interface ScoreOptions {
+  size: number;
+  overlap: number;
+  normalization: Normalization;
+  batchSize: number;
+  classes: number;
+}
+
+/** One validation image's counts and loss sum, or why it was skipped. */
+export type ScoredImage = { counts: ClassCounts[]; lossSum: number; pixels: number } | { skipped: string };
+
+/** Scores validation images somewhere else (a gradient worker holding this validation's weights). */
+export interface ImageScorer {
+  score(item: TrainItem): Promise<ScoredImage>;
+}
+
+/** Decodes one validation image and scores its sliding-window prediction: the unit of work of every thread. */
+export async function scoreItem(model: tfl.LayersModel, item: TrainItem, labelMap: LabelMap, options: ScoreOptions): Promise<ScoredImage> {
+  let sample;
+  try {
+    sample = await decodeSample(item.imagePath, item.maskPath, labelMap);
+  } catch (error) {
+    return { skipped: error instanceof Error ? error.message : String(error) };
+  }
+  const probs = await predictImage(model, sample.image, sample.width, sample.height, options.size, options.overlap, options.normalization, options.batchSize);
+  return scoreImage(probs, sample.labels, options.classes);
+}
+
+/**
+ * Full validation images through sliding windows: counts for the split and for each image. With
+ * `helpers` (gradient workers that hold the same weights) the images are shared out from one queue
+ * between this thread and the helpers; results are summed in image order afterwards, so the counts
+ * and the loss equal a single-thread pass exactly. A helper that fails hands its image back to
+ * this thread and takes no more.
+ */
 export async function validate(
   model: tfl.LayersModel,
   items: readonly TrainItem[],
   labelMap: LabelMap,
-  options: { size: number; overlap: number; normalization: Normalization; batchSize: number; classes: number; signal: AbortSignal },
+  options: ScoreOptions & { signal: AbortSignal },
   onImage: () => void = () => {},
+  helpers: readonly ImageScorer[] = [],
 ): Promise<ValidationResult> {
+  const scored: (ScoredImage | undefined)[] = new Array(items.length);
+  let next = 0;
+  const local: ImageScorer = { score: (item) => scoreItem(model, item, labelMap, options) };
+  const work = async (scorer: ImageScorer, isLocal: boolean): Promise<void> => {
+    while (next < items.length && !options.signal.aborted) {
+      const index = next;
+      next += 1;
+      try {
+        scored[index] = await scorer.score(items[index]!);
+      } catch (error) {
+        if (isLocal) throw error;
+        scored[index] = await local.score(items[index]!);
+        onImage();
+        return;
+      }
+      onImage();
+    }
+  };
+  await Promise.all([work(local, true), ...helpers.map((helper) => work(helper, false))]);
+
   const counts: ClassCounts[] = Array.from({ length: options.classes }, () => ({ tp: 0, fp: 0, fn: 0 }));
   const result: ValidationResult = { counts, imageCounts: [], loss: null, skipped: [] };
   let lossSum = 0;
   let pixels = 0;
-  for (const item of items) {
-    if (options.signal.aborted) break;
-    let sample;
-    try {
-      sample = await decodeSample(item.imagePath, item.maskPath, labelMap);
-    } catch (error) {
-      result.skipped.push({ imageId: item.imageId, message: error instanceof Error ? error.message : String(error) });
-      continue;
+  items.forEach((item, i) => {
+    const image = scored[i];
+    if (!image) return;
+    if ('skipped' in image) {
+      result.skipped.push({ imageId: item.imageId, message: image.skipped });
+      return;
     }
-    const probs = await predictImage(model, sample.image, sample.width, sample.height, options.size, options.overlap, options.normalization, options.batchSize);
-    const scored = scoreImage(probs, sample.labels, options.classes);
-    addCounts(counts, scored.counts);
-    result.imageCounts.push({ imageId: item.imageId, counts: scored.counts });
-    lossSum += scored.lossSum;
-    pixels += scored.pixels;
-    onImage();
-  }
+    addCounts(counts, image.counts);
+    result.imageCounts.push({ imageId: item.imageId, counts: image.counts });
+    lossSum += image.lossSum;
+    pixels += image.pixels;
+  });
   result.loss = pixels > 0 ? lossSum / pixels : null;
   return result;
 }

@@ -8,6 +8,7 @@ import { saveCheckpoint } from '../model-io/checkpoint';
 import type { CheckpointState } from '../model-io/checkpoint';
 import type { Optimizer } from '../optim/optimizer';
 import type { PlateauTracker } from '../optim/schedule';
+import type { GradientRunner } from './gradient-lanes';
 
 /** What an epoch's training part measured, for its report. */
 export interface EpochStats {
@@ -28,21 +29,33 @@ export async function finishEpoch(
   epoch: number,
   stats: EpochStats,
   state: CheckpointState,
-  setup: { params: TrainJobParams; model: tfl.LayersModel; optimizer: Optimizer; context: JobContext; plateau: PlateauTracker; lastDir: string; bestDir: string },
+  setup: {
+    params: TrainJobParams;
+    model: tfl.LayersModel;
+    optimizer: Optimizer;
+    context: JobContext;
+    plateau: PlateauTracker;
+    lastDir: string;
+    bestDir: string;
+    /** The gradient workers, which validate images beside the engine's thread (wasm). */
+    runner?: Pick<GradientRunner, 'validationHelpers'>;
+  },
   /** Called after each validation image with its 1-based count. */
   onValidated: (image: number) => void = () => {},
 ): Promise<CheckpointState> {
   const { params, model, optimizer, context, plateau } = setup;
   const { config } = params;
   let validatedSoFar = 0;
-  const val = await validate(model, params.val, new Map(params.labelMap), {
+  const labelMap = new Map(params.labelMap);
+  const options = {
     size: config.inputSize,
     overlap: config.validationOverlap,
     normalization: state.normalization,
     batchSize: config.batchSize,
     classes: params.classNames.length,
-    signal: context.signal,
-  }, () => onValidated((validatedSoFar += 1)));
+  };
+  const helpers = setup.runner ? await setup.runner.validationHelpers(labelMap, options) : [];
+  const val = await validate(model, params.val, labelMap, { ...options, signal: context.signal }, () => onValidated((validatedSoFar += 1)), helpers);
   if (context.signal.aborted) throw new JobCancelled();
   for (const skipped of val.skipped) context.emit({ kind: 'run-event', level: 'warn', message: `Skipped validation image ${skipped.imageId}: ${skipped.message}` });
   const miou = summarize(val.counts).miou;

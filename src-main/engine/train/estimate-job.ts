@@ -6,7 +6,7 @@ import type { JobContext } from '../job-context';
 import { createModel } from '../models/registry';
 import { Optimizer } from '../optim/optimizer';
 import { createGradientRunner, modelSpecOf, stepsPerEpochOf } from './setup';
-import { estimateTrainingBytes, wasmBudgetBytes } from './memory';
+import { estimateTrainingBytes, largestLayerBytes, wasmBudgetBytes } from './memory';
 
 /**
  * The `estimate` job: a dry run of the launch form's config. Memory from the model's layer sizes;
@@ -21,8 +21,15 @@ export async function runEstimateJob(params: JobParams<'estimate'>, context: Job
   const optimizer = new Optimizer({ ...config.optimizer });
   try {
     const memory = estimateTrainingBytes(model, config.batchSize);
-    const fits = backend.backend !== 'wasm' || memory.total <= wasmBudgetBytes;
-    const largestBatch = fits ? null : Math.max(0, Math.floor((wasmBudgetBytes - memory.fixed) / memory.perSample));
+    // wasm: the 4 GiB heap; WebGPU: the largest layer output must be one buffer the adapter can bind.
+    const binding = backend.adapter?.limits.maxStorageBufferBindingSize ?? Infinity;
+    const largestLayer = largestLayerBytes(model, config.batchSize);
+    const fits = backend.backend === 'wasm' ? memory.total <= wasmBudgetBytes : largestLayer <= binding;
+    const largestBatch = fits
+      ? null
+      : backend.backend === 'wasm'
+        ? Math.max(0, Math.floor((wasmBudgetBytes - memory.fixed) / memory.perSample))
+        : Math.floor(binding / (largestLayer / config.batchSize));
     // The train job's own count: the sampler's pool (replication, samplesPerEpoch), not the training list.
     const stepsPerEpoch = stepsPerEpochOf(config, params.train.map((item) => item.imageId));
     let stepSeconds = 0;

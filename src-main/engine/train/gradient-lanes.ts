@@ -11,6 +11,8 @@ import type { LossFunction } from '../losses/registry';
 import { batchLoss } from './batch-loss';
 import type { DistillWeights } from './batch-loss';
 import type { FromLane, LanePart, LaneSetup, ToLane } from './lane-protocol';
+import type { ImageScorer, ScoredImage, ScoreOptions } from '../eval/validate';
+import type { TrainItem } from '../../../src-shared/training';
 import { getLoss } from '../losses/registry';
 
 /**
@@ -41,6 +43,12 @@ export function trainingThreads(batchSize: number, backend: string, env: NodeJS.
   if (backend !== 'wasm') return 1;
   const wanted = threadsAsked(env) ?? cpus().length;
   return Math.max(1, Math.min(wanted, 4, Math.floor(batchSize / 2)));
+}
+
+/** Threads for validation and evaluation on wasm: whole images are the unit, so the batch does not limit them. */
+export function validationThreads(backend: string, env: NodeJS.ProcessEnv = process.env): number {
+  if (backend !== 'wasm') return 1;
+  return Math.max(1, Math.min(threadsAsked(env) ?? cpus().length, 4));
 }
 
 /** Sizes of the parts of a batch of `n` over `lanes` lanes, as even as possible, the largest first. */
@@ -83,6 +91,17 @@ export class GradientLane {
     const reply = await this.request({ type: 'step', weights, part }, buffers as ArrayBuffer[]);
     if (reply.type !== 'grads') throw new Error(`unexpected reply ${reply.type}`);
     return reply;
+  }
+
+  async setWeights(weights: Float32Array[]): Promise<void> {
+    const reply = await this.request({ type: 'weights', weights });
+    if (reply.type !== 'weights-set') throw new Error(`unexpected reply ${reply.type}`);
+  }
+
+  async score(item: TrainItem, labelMap: [number, number][], options: ScoreOptions): Promise<ScoredImage> {
+    const reply = await this.request({ type: 'score', item, labelMap, options });
+    if (reply.type !== 'scored') throw new Error(`unexpected reply ${reply.type}`);
+    return reply.image;
   }
 
   /** The worker's live tensor count (tests check it stays flat). */
@@ -214,6 +233,33 @@ export class GradientRunner {
       parts.push(await this.local(batch, starts[i + 1]!, sizes[i + 1]!));
     }
     return combine(parts, sizes.slice(0, parts.length));
+  }
+
+  /**
+   * The workers as validation helpers: each gets every weight of the model once (not per image),
+   * then scores whole images. A worker that fails to take the weights is dropped.
+   */
+  async validationHelpers(labelMap: ReadonlyMap<number, number>, options: ScoreOptions): Promise<ImageScorer[]> {
+    if (this.lanes.length === 0) return [];
+    const weights = await Promise.all(this.model.weights.map(async (w) => (await w.read().data()) as Float32Array));
+    const pairs = [...labelMap.entries()];
+    const ready = await Promise.allSettled(this.lanes.map((lane) => lane.setWeights(weights.map((w) => w.slice()))));
+    const helpers: ImageScorer[] = [];
+    ready.forEach((result, i) => {
+      const lane = this.lanes[i]!;
+      if (result.status === 'rejected') {
+        this.drop(lane, (result.reason as Error).message);
+        return;
+      }
+      helpers.push({
+        score: (item) =>
+          lane.score(item, pairs, options).catch((error: Error) => {
+            this.drop(lane, error.message);
+            throw error;
+          }),
+      });
+    });
+    return helpers;
   }
 
   async stop(): Promise<void> {

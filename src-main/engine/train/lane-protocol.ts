@@ -1,4 +1,6 @@
 import type { LossName } from '../../../src-shared/run-config';
+import type { TrainItem } from '../../../src-shared/training';
+import type { ScoredImage, ScoreOptions } from '../eval/validate';
 import type { LossOptions } from '../losses/losses';
 import type { ModelOptions } from '../models/registry-types';
 import type { DistillWeights } from './batch-loss';
@@ -26,11 +28,17 @@ export type ToLane =
   | { type: 'init'; setup: LaneSetup }
   /** Weights in the model's trainable-weight order, then the part to take gradients on. */
   | { type: 'step'; weights: Float32Array[]; part: LanePart }
-  | { type: 'memory' };
+  | { type: 'memory' }
+  /** Every weight of the model (model.weights order, batch-norm statistics included), once per validation. */
+  | { type: 'weights'; weights: Float32Array[] }
+  /** Decode one validation image and score it with the weights last sent. */
+  | { type: 'score'; item: TrainItem; labelMap: [number, number][]; options: ScoreOptions };
 
 export type FromLane =
   | { type: 'ready'; shapes: number[][] }
   /** Mean loss over the part and the gradient of each trainable weight, in order. */
   | { type: 'grads'; loss: number; grads: Float32Array[] }
   | { type: 'memory'; tensors: number }
+  | { type: 'weights-set' }
+  | { type: 'scored'; image: ScoredImage }
   | { type: 'error'; message: string };

@@ -2,6 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../backend/select';
+import { scoreItem } from '../eval/validate';
 import { getLoss } from '../losses/registry';
 import type { LossFunction } from '../losses/registry';
 import { createModel } from '../models/registry';
@@ -47,11 +48,20 @@ function step(weights: Float32Array[], part: LanePart): void {
   reply({ type: 'grads', loss, grads: out }, out.map((a) => a.buffer as ArrayBuffer));
 }
 
+/** Every weight of the engine's model, batch-norm statistics included: validation needs them all. */
+function setWeights(weights: Float32Array[]): void {
+  const { model } = replica!;
+  tf.tidy(() => model.setWeights(model.weights.map((w, i) => tf.tensor(weights[i]!, w.shape as number[]))));
+  reply({ type: 'weights-set' });
+}
+
 port.on('message', (message: ToLane) => {
   void (async () => {
     try {
       if (message.type === 'init') await init(message.setup);
       else if (message.type === 'step') step(message.weights, message.part);
+      else if (message.type === 'weights') setWeights(message.weights);
+      else if (message.type === 'score') reply({ type: 'scored', image: await scoreItem(replica!.model, message.item, new Map(message.labelMap), message.options) });
       else reply({ type: 'memory', tensors: tf.memory().numTensors });
     } catch (error) {
       reply({ type: 'error', message: error instanceof Error ? error.message : String(error) });

@@ -189,7 +189,7 @@ async function trainEpochs(setup: TrainSetup, runner: GradientRunner, loader: Da
     reporter.flush();
     accumulator.discard();
 
-    state = await finishEpoch(epoch, stats, state, { params, model, optimizer, context, plateau, lastDir, bestDir }, (image) => reporter.validated(epoch, image, params.val.length));
+    state = await finishEpoch(epoch, stats, state, { params, model, optimizer, context, plateau, lastDir, bestDir, runner }, (image) => reporter.validated(epoch, image, params.val.length));
     // Saving checkpoints is neither step nor validation time.
     clock.mark();
     const stopped = earlyStop(params, state);

@@ -102,10 +102,10 @@ test('nearest-neighbour resize gradient on WebGPU equals a brute-force sum over 
   const [source, grad] = await valuesOn('webgpu', () => {
     const index = tf.reshape(tf.range(0, n), [b, h, w, c]) as tf.Tensor4D;
     const dy = tf.tensor4d(dyValues, [b, 8, 7, c]);
-    return [tf.image.resizeNearestNeighbor(index, [8, 7]), tf.grad((x: tf.Tensor4D) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(x, [8, 7]), dy)))(index)];
+    return [tf.image.resizeNearestNeighbor(index, [8, 7]), tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [8, 7]), dy)))(index)];
   });
   const brute = new Float32Array(n);
-  source!.forEach((s, i) => (brute[s] += dyValues[i]!));
+  source!.forEach((s, i) => (brute[s]! += dyValues[i]!));
   assert.ok(relativeError(grad!, brute) < 1e-6, `${relativeError(grad!, brute)}`);
 });
 
@@ -125,12 +125,9 @@ test('each model on WebGPU: same logits and the same gradient for every weight a
     // Weights drawn once; inference-mode batch norm, so the comparison is of the kernels and not of
     // batch statistics over a 1x1 feature map (which amplify rounding without bound).
     const spec = { classes: 3, inputChannels: 3, inputSize: 32, ...(name === 'unet' ? { depth: 2, width: 4 } : {}) };
-    const shapes = tf.tidy(() => {
-      const probe = createModel(name, spec);
-      const list = probe.getWeights().map((w) => ({ shape: w.shape, name: w.name }));
-      probe.dispose();
-      return list;
-    });
+    const probe = createModel(name, spec);
+    const shapes = probe.weights.map((w) => ({ shape: w.shape as number[], name: w.originalName }));
+    probe.dispose();
     const weightValues = shapes.map(({ shape, name: weight }, i) => {
       const fanIn = Math.max(1, shape.slice(0, -1).reduce((a, b) => a * b, 1));
       const positive = /gamma|variance/.test(weight);

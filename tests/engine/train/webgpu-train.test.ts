@@ -8,6 +8,7 @@ import type { EngineData } from '../../../src-shared/engine-protocol';
 import { runConfigSchema } from '../../../src-shared/run-config';
 import type { TrainJobParams } from '../../../src-shared/training';
 import { installGradients } from '../../../src-main/engine/backend/gradients';
+import { recordDeviceEvent } from '../../../src-main/engine/backend/webgpu';
 import { JobCancelled } from '../../../src-main/engine/job-context';
 import type { JobContext } from '../../../src-main/engine/job-context';
 import { runPredictJob } from '../../../src-main/engine/eval/predict-job';
@@ -117,10 +118,42 @@ test('a cancelled WebGPU run leaves no tensor behind; the estimate and predict j
   const outDir = tempDir();
   const images = p.val.map((item) => item.imagePath);
   const predicted = await runPredictJob(
-    { runDir: p.runDir, checkpoint: 'best', config: p.config, classNames: p.classNames, images, outDir, colors: p.classNames.map(() => '#336699'), tta: true },
+    { runDir: p.runDir, checkpoint: 'best', config: p.config, classNames: p.classNames, images, outDir, colors: p.classNames.map(() => '#336699'), tta: true, encoding: 'class-index' },
     recorder().context,
   );
   assert.equal(predicted.written, images.length, JSON.stringify(predicted));
   assert.equal(readdirSync(outDir).filter((f) => f.endsWith('_index.png')).length, images.length, readdirSync(outDir).join(', '));
   assert.equal(tf.memory().numTensors, before, 'estimate and predict leave nothing behind');
+});
+
+test('a lost device mid-run fails the run with the reason and keeps the checkpoint; --resume continues on another backend', async (t) => {
+  if (skipped(t)) return;
+  const p = await params('unet', { epochs: 2, stepsPerEpoch: 2 });
+  const lost = recorder();
+  const progress = lost.context.progress;
+  lost.context.progress = (done, total, message, eta) => {
+    progress(done, total, message, eta);
+    // After the first epoch's checkpoint, the driver "resets" during step 1 of epoch 2.
+    if (message.includes('epoch 2') && message.includes(', step 1')) recordDeviceEvent({ lost: 'simulated driver reset' });
+  };
+  await assert.rejects(runTrainJob(p, lost.context), /The GPU device was lost: simulated driver reset\. The run keeps its last checkpoint; resume it, on this or another backend\./);
+  assert.ok(existsSync(join(p.runDir, 'last', 'checkpoint.json')));
+  const resumed = await runTrainJob({ ...p, config: { ...p.config, backend: 'wasm' }, resume: true }, recorder().context);
+  assert.equal(resumed.outcome, 'finished');
+  assert.equal(resumed.epochs, 2);
+  assert.equal(tf.getBackend(), 'wasm');
+});
+
+test('WebGPU out of memory at the first step fails the run with the largest batch that fits', async (t) => {
+  if (skipped(t)) return;
+  const p = await params('unet', { batchSize: 2 });
+  const run = recorder();
+  const emit = run.context.emit;
+  // The device reports out-of-memory once the job has started the backend, before the first step.
+  run.context.emit = (data) => {
+    emit(data);
+    if (data.kind === 'run-started') recordDeviceEvent({ error: { outOfMemory: true, message: 'Out of memory' } });
+  };
+  await assert.rejects(runTrainJob(p, run.context), /Batch 2 at 32x32 does not fit in GPU memory: The GPU ran out of memory \(Out of memory\)\. .*The run keeps its last checkpoint\.$/);
+  recordDeviceEvent(null);
 });

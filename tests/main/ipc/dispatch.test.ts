@@ -35,7 +35,7 @@ test('unknown fields, unknown methods and non-object payloads are refused, never
 test('an enum field lists its valid values', async () => {
   await assert.rejects(api.invoke('settings:update', { backend: 'cuda' as 'wasm' }), {
     code: 'VALIDATION',
-    message: /backend: Invalid option: expected one of "auto"\|"tfjs-node-gpu"\|"tfjs-node"\|"wasm" \(got "cuda"\)/,
+    message: /backend: Invalid option: expected one of "auto"\|"tfjs-node-gpu"\|"webgpu"\|"tfjs-node"\|"wasm" \(got "cuda"\)/,
   });
 });
 

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { validate } from '../../../src-main/engine/eval/validate';
+import type { ImageScorer } from '../../../src-main/engine/eval/validate';
+import { createModel } from '../../../src-main/engine/models/registry';
+import { GradientRunner } from '../../../src-main/engine/train/gradient-lanes';
+import { randomArray, tf, wasmReady } from '../../helpers/tf';
+import { tinySampleFolder } from '../../helpers/tiny-data';
+
+before(wasmReady);
+
+test('validation shared with a gradient worker gives exactly the counts, per-image counts and loss of one thread', async () => {
+  const { dir, items, labelMap } = await tinySampleFolder(7, 44);
+  // One unreadable image: skipped in both, at the same place.
+  writeFileSync(join(dir, 'images', 'broken.jpg'), 'not an image');
+  const list = [...items.slice(0, 3), { imageId: 99, imagePath: join(dir, 'images', 'broken.jpg'), maskPath: items[0]!.maskPath }, ...items.slice(3)];
+  const modelOptions = { classes: 6, inputChannels: 3, inputSize: 32, depth: 2, width: 4 };
+  const model = createModel('unet', modelOptions);
+  // Every weight random, batch-norm statistics included (a worker that missed them would differ).
+  model.setWeights(model.weights.map((w, i) => {
+    const shape = w.shape as number[];
+    const values = randomArray(shape.reduce((a, b) => a * b, 1), 40 + i, 0.5);
+    return tf.tensor(/moving_variance|gamma/.test(w.originalName) ? values.map((v) => 1 + Math.abs(v)) : values, shape);
+  }));
+  const options = { size: 32, overlap: 0.25, normalization: { mean: [120, 120, 120] as [number, number, number], std: [60, 60, 60] as [number, number, number] }, batchSize: 2, classes: 6 };
+  const signal = new AbortController().signal;
+  const labels = new Map(labelMap);
+  const before = tf.memory().numTensors;
+  const serial = await validate(model, list, labels, { ...options, signal });
+
+  const runner = await GradientRunner.create(model, { model: 'unet', modelOptions, loss: 'ce', lossOptions: {}, distill: null }, 2, (m) => assert.fail(m));
+  try {
+    const helpers = await runner.validationHelpers(labels, options);
+    assert.equal(helpers.length, 1);
+    let byWorker = 0;
+    const counted: ImageScorer[] = helpers.map((h) => ({ score: (item) => h.score(item).then((r) => ((byWorker += 1), r)) }));
+    let progress = 0;
+    const parallel = await validate(model, list, labels, { ...options, signal }, () => (progress += 1), counted);
+    assert.ok(byWorker >= 2 && byWorker <= list.length - 2, `the worker scored ${byWorker} of ${list.length}`);
+    assert.equal(progress, list.length);
+    assert.deepEqual(parallel, serial);
+    assert.equal(serial.skipped.length, 1);
+    assert.equal(serial.imageCounts.length, 7);
+    assert.ok(serial.loss !== null && serial.loss > 0);
+    // A second validation (weights sent again) leaves the worker's tensor count where it was.
+    const workerTensors = await runner.laneTensors();
+    const again = await validate(model, list, labels, { ...options, signal }, () => {}, await runner.validationHelpers(labels, options));
+    assert.deepEqual(again, serial);
+    assert.deepEqual(await runner.laneTensors(), workerTensors);
+  } finally {
+    await runner.stop();
+  }
+  assert.equal(tf.memory().numTensors, before);
+  model.dispose();
+});
