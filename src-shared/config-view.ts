@@ -63,6 +63,9 @@ const fields: [group: string, key: string, label: string, format?: Format][] = [
   ['Recipes', 'distill.temperature', 'Distillation temperature'],
   ['Recipes', 'distill.matrix', 'Teacher-to-student class matrix'],
   ['Validation and system', 'validationOverlap', 'Validation window overlap', 'percent'],
+  ['Validation and system', 'validateEvery', 'Validate every (epochs)'],
+  ['Validation and system', 'validationSubset.share', 'Validation subset share', 'percent'],
+  ['Validation and system', 'validationSubset.max', 'Validation subset at most (images)'],
   ['Validation and system', 'backend', 'Backend'],
   ['Validation and system', 'cacheMiB', 'Image cache (MiB)'],
 ];
@@ -73,7 +76,12 @@ const resolvedPaths = ['minorityCrops.labels', 'distill.teacher'];
 /** Per-image maps: shown as how many images they cover. */
 const perImageMaps = new Set(['sampler.weights', 'replicate.repeats']);
 /** Recipe groups that are off (null) show as one row saying so. */
-const optionalGroups: Record<string, string> = { replicate: 'Repeat images rich in', minorityCrops: 'Centre crops on pixels of', distill: 'Teacher run' };
+const optionalGroups: Record<string, string> = {
+  replicate: 'Repeat images rich in',
+  minorityCrops: 'Centre crops on pixels of',
+  distill: 'Teacher run',
+  validationSubset: 'Validation subset (between full validations)',
+};
 
 function at(value: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), value);

@@ -3,6 +3,7 @@ import type { ApiErrorShape } from './errors';
 import type { IndexedImage } from './indexing';
 import type { JobKind } from './jobs';
 import type { ClassCounts } from './metrics';
+import type { EpochValidation } from './validation-plan';
 
 /**
  * Messages between main and the engine process. Tagged unions on `type`; every switch over them
@@ -36,6 +37,8 @@ export interface EngineResources {
   tensors: number;
   tfjsMiB: number;
   processMiB: number;
+  /** WebGPU: the buffers the backend holds on the GPU, live and pooled (its own accounting); absent elsewhere. */
+  gpuBuffersMiB?: number;
   gpu: { name: string; utilization: number; memoryUsedMiB: number; memoryTotalMiB: number; temperatureC: number } | null;
 }
 
@@ -54,6 +57,10 @@ export interface EpochReport {
   imageCounts: { imageId: number; counts: ClassCounts[] }[];
   /** 'best' when this epoch became the best checkpoint. */
   best: boolean;
+  /** What the epoch validated: every image, the seeded subset, or nothing (validateEvery); absent before it existed. */
+  validation?: EpochValidation;
+  /** The validation images of the run (the subset's "of"). */
+  validationTotal?: number;
 }
 
 export const engineHeartbeatIntervalMs = 1_000;

@@ -101,6 +101,16 @@ export const runConfigSchema = z.strictObject({
   distill: distillSchema.nullable().default(null),
   /** Sliding-window overlap for validation on images larger than the input size. */
   validationOverlap: z.number().min(0).max(0.75).default(0.25),
+  /** Validate every N epochs; the last epoch always validates, on every image. */
+  validateEvery: z.number().int().min(1).max(1000).default(1),
+  /**
+   * Between full validations, a fixed subset of the validation images drawn from the seed: a share
+   * and/or a maximum count. Null validates every image every time.
+   */
+  validationSubset: z
+    .strictObject({ share: z.number().gt(0).max(1).default(1), max: z.number().int().min(1).max(1_000_000).nullable().default(null) })
+    .nullable()
+    .default(null),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   /** A tfjs layers model.json whose weights start the model (matched by layer name and shape). */
   pretrainedWeights: z.string().trim().min(1).optional(),

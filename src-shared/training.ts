@@ -133,6 +133,8 @@ export interface EstimateResult {
   stepSeconds: number;
   stepsPerEpoch: number;
   trainSecondsPerEpoch: number;
-  /** From one timed batch of sliding windows over the validation images. */
+  /** One full validation pass, from one timed batch of sliding windows over the validation images. */
   validationSeconds: number;
+  /** The validation images that pass covers (validateEvery and the subset scale it per epoch). */
+  validationImages: number;
 }

@@ -1,4 +1,5 @@
 import { readdirSync, rmSync } from 'node:fs';
+import { validationText } from '../../src-shared/validation-plan';
 import { join } from 'node:path';
 import { assertNever } from '../../src-shared/engine-protocol';
 import type { EngineData, EngineResources, EpochReport } from '../../src-shared/engine-protocol';
@@ -130,11 +131,12 @@ export class RunRecorder {
     const best = report.best ? { best_epoch: report.epoch, best_miou: summary.miou } : { best_epoch: row.best_epoch, best_miou: row.best_miou };
     statements.runProgress.run({ id: runId, epochs_done: report.epoch, ...best });
     statements.eventPut.run(runId, now, 'info', epochEventText(report, summary.miou));
+    const by = report.validation && report.validationTotal !== undefined ? ` by mIoU ${validationText(report.validation, report.validationTotal)}` : '';
     statements.eventPut.run(
       runId,
       now,
       'info',
-      report.best ? `Checkpoints saved: last and best (epoch ${report.epoch} is the new best).` : `Checkpoint saved: last (the best stays epoch ${row.best_epoch ?? '-'}).`,
+      report.best ? `Checkpoints saved: last and best (epoch ${report.epoch} is the new best${by}).` : `Checkpoint saved: last (the best stays epoch ${row.best_epoch ?? '-'}).`,
     );
   }
 
@@ -165,7 +167,9 @@ export class RunRecorder {
 }
 
 /** One epoch in the events log: its losses, mIoU and time. */
-export function epochEventText(report: Pick<EpochReport, 'epoch' | 'trainLoss' | 'valLoss' | 'seconds'>, miou: number | null): string {
+export function epochEventText(report: Pick<EpochReport, 'epoch' | 'trainLoss' | 'valLoss' | 'seconds' | 'validation' | 'validationTotal'>, miou: number | null): string {
   const value = (v: number | null | undefined, digits: number): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
-  return `Epoch ${report.epoch}: train loss ${value(report.trainLoss, 4)}, validation loss ${value(report.valLoss, 4)}, mIoU ${value(miou, 3)}, ${value(report.seconds, 1)} s.`;
+  if (report.validation?.kind === 'skipped') return `Epoch ${report.epoch}: train loss ${value(report.trainLoss, 4)}, ${validationText(report.validation, 0)}, ${value(report.seconds, 1)} s.`;
+  const subset = report.validation?.kind === 'subset' ? ` (${validationText(report.validation, report.validationTotal ?? 0)})` : '';
+  return `Epoch ${report.epoch}: train loss ${value(report.trainLoss, 4)}, validation loss ${value(report.valLoss, 4)}, mIoU ${value(miou, 3)}${subset}, ${value(report.seconds, 1)} s.`;
 }

@@ -36,11 +36,15 @@ test('out-of-range fields are refused in the form with the valid range', async (
 test('launch from the form, watch the curve grow, stop, resume to the end', async () => {
   await fillTinyRun(6);
   await page.getByTestId('form-name').fill('tiny baseline');
+  // Validating every 3 epochs: the estimate counts 2 validations of the 6 epochs (3 and 6).
+  await page.getByTestId('form-validate-every').fill('3');
   await page.getByTestId('form-estimate').click();
   assert.match(
     await page.getByTestId('form-estimate-result').textContent({ timeout: 60_000 }) ?? '',
-    /About \d+ MiB per step on wasm; \d+\.\d\d s per step, so about \d+s per epoch of 3 steps, plus about \d+.* of validation\./,
+    /About \d+ MiB per step on wasm; \d+\.\d\d s per step, so about \d+s per epoch of 3 steps\. A full validation of \d+ images takes about \d+.*\. Over 6 epochs: about \d+.* of training and \d+.* of validation \(2 validations\)\./,
   );
+  await page.getByTestId('form-validate-every').fill('1');
+  assert.match(await page.getByTestId('form-estimate-result').textContent() ?? '', /\(6 validations\)\./);
   await page.getByTestId('form-launch').click();
   await page.getByTestId('run-view').waitFor();
   // The mIoU curve gains points as epochs arrive (events, no reload).
@@ -87,7 +91,7 @@ test('clone the run with another loss, then compare the two', async () => {
   // The events log has each epoch and each checkpoint.
   const events = (await page.getByTestId('run-events').textContent()) ?? '';
   assert.match(events, /Epoch 3: train loss \d+\.\d{4}, validation loss \d+\.\d{4}, mIoU \d\.\d{3}, \d+\.\d s\./);
-  assert.match(events, /Checkpoints saved: last and best \(epoch 1 is the new best\)\./);
+  assert.match(events, /Checkpoints saved: last and best \(epoch 1 is the new best by mIoU on all \d+ validation images\)\./);
   // Per-class IoU lines use the dataset's class colours.
   const strokes = await page.locator('[data-testid="chart-class-iou"] .recharts-line path.recharts-curve').evaluateAll((paths) => paths.map((p) => p.getAttribute('stroke')));
   const sampleColors = presets.find((p) => p.id === 'segbench-sample')!.classes.map((c) => c.color);

@@ -9,6 +9,7 @@ import type { CheckpointState } from '../model-io/checkpoint';
 import type { Optimizer } from '../optim/optimizer';
 import type { PlateauTracker } from '../optim/schedule';
 import type { GradientRunner } from './gradient-lanes';
+import { epochValidation, subsetItems } from '../../../src-shared/validation-plan';
 
 /** What an epoch's training part measured, for its report. */
 export interface EpochStats {
@@ -22,8 +23,10 @@ export interface EpochStats {
 }
 
 /**
- * The end of an epoch: validation on full images, the plateau schedule, best and stale-epoch
- * tracking, checkpoints (`last` always, `best` on a new best mIoU) and the epoch's report.
+ * The end of an epoch: validation on full images (all of them, the seeded subset, or none, as
+ * `epochValidation` plans it), the plateau schedule, best and stale-epoch tracking, checkpoints
+ * (`last` always, `best` on a new best mIoU) and the epoch's report. An epoch that does not
+ * validate leaves the best, the plateau and the stale count as they were.
  */
 export async function finishEpoch(
   epoch: number,
@@ -45,6 +48,8 @@ export async function finishEpoch(
 ): Promise<CheckpointState> {
   const { params, model, optimizer, context, plateau } = setup;
   const { config } = params;
+  const plan = epochValidation(epoch + 1, config, params.val.length);
+  const items = plan.kind === 'full' ? params.val : plan.kind === 'subset' ? subsetItems(params.val, plan.images, config.seed) : [];
   let validatedSoFar = 0;
   const labelMap = new Map(params.labelMap);
   const options = {
@@ -54,18 +59,20 @@ export async function finishEpoch(
     batchSize: config.batchSize,
     classes: params.classNames.length,
   };
-  const helpers = setup.runner ? await setup.runner.validationHelpers(labelMap, options) : [];
-  const val = await validate(model, params.val, labelMap, { ...options, signal: context.signal }, () => onValidated((validatedSoFar += 1)), helpers);
+  const helpers = setup.runner && items.length > 0 ? await setup.runner.validationHelpers(labelMap, options) : [];
+  const helpersUsed = items.length > 0 ? helpers : [];
+  const val = await validate(model, items, labelMap, { ...options, signal: context.signal }, () => onValidated((validatedSoFar += 1)), helpersUsed);
   if (context.signal.aborted) throw new JobCancelled();
   for (const skipped of val.skipped) context.emit({ kind: 'run-event', level: 'warn', message: `Skipped validation image ${skipped.imageId}: ${skipped.message}` });
-  const miou = summarize(val.counts).miou;
+  const validated = plan.kind !== 'skipped';
+  const miou = validated ? summarize(val.counts).miou : null;
   const improved = miou !== null && (state.bestMiou === null || miou > state.bestMiou);
   if (config.schedule.name === 'plateau' && miou !== null) plateau.update(miou);
   const next: CheckpointState = {
     ...state,
     epoch: epoch + 1,
     plateau: plateau.toJSON(),
-    staleEpochs: improved ? 0 : state.staleEpochs + 1,
+    staleEpochs: improved ? 0 : validated ? state.staleEpochs + 1 : state.staleEpochs,
     bestMiou: improved ? miou : state.bestMiou,
     bestEpoch: improved ? epoch + 1 : state.bestEpoch,
     savedAt: new Date().toISOString(),
@@ -78,14 +85,16 @@ export async function finishEpoch(
     epoch: {
       epoch: epoch + 1,
       trainLoss: stats.lossCount > 0 ? stats.lossSum / stats.lossCount : Number.NaN,
-      valLoss: val.loss,
+      valLoss: validated ? val.loss : null,
       lr: stats.lr,
       seconds: (performance.now() - stats.started) / 1000,
       imagesPerSecond: busyMs > 0 ? stats.samples / (busyMs / 1000) : 0,
       dataWait: busyMs > 0 ? stats.waitMs / busyMs : 0,
-      counts: val.counts,
+      counts: validated ? val.counts : [],
       imageCounts: val.imageCounts,
       best: improved,
+      validation: plan,
+      validationTotal: params.val.length,
     },
   });
   return next;

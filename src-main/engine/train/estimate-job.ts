@@ -83,6 +83,7 @@ export async function runEstimateJob(params: JobParams<'estimate'>, context: Job
       stepsPerEpoch,
       trainSecondsPerEpoch: stepSeconds * stepsPerEpoch,
       validationSeconds,
+      validationImages: params.valSizes.length,
     };
   } finally {
     optimizer.dispose();

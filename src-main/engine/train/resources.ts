@@ -17,11 +17,12 @@ export class ResourceMonitor {
 
   sample(): EngineResources {
     if (this.onGpu && Date.now() - this.lastQuery > 5000) this.queryGpu();
-    const memory = tf.memory();
+    const memory = tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
     return {
       tensors: memory.numTensors,
       tfjsMiB: Math.round(memory.numBytes / 2 ** 20),
       processMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+      ...(memory.numBytesAllocatedInGPU !== undefined ? { gpuBuffersMiB: Math.round(memory.numBytesAllocatedInGPU / 2 ** 20) } : {}),
       gpu: this.gpu,
     };
   }

@@ -1,4 +1,5 @@
 import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
+import { validationImagesPerEpoch } from '../../../src-shared/validation-plan';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -139,8 +140,9 @@ async function trainEpochs(setup: TrainSetup, runner: GradientRunner, loader: Da
   const plateau = new PlateauTracker(config.schedule.patience, state.plateau.best, state.plateau.stale, state.plateau.reductions);
   const trainIds = params.train.map((item) => item.imageId);
   const stepsPerEpoch = stepsPerEpochOf(config, trainIds);
-  const clock = new ProgressClock(config.epochs, stepsPerEpoch, params.val.length);
-  const reporter = new StepReporter(context, new ResourceMonitor(backend.backend === 'tfjs-node-gpu'), config.epochs, stepsPerEpoch, clock);
+  const validationPlan = validationImagesPerEpoch(config, params.val.length);
+  const clock = new ProgressClock(config.epochs, stepsPerEpoch, validationPlan);
+  const reporter = new StepReporter(context, new ResourceMonitor(backend.backend === 'tfjs-node-gpu' || /nvidia/i.test(backend.adapter?.vendor ?? '')), config.epochs, stepsPerEpoch, clock);
   const accumulator = new GradientAccumulator(optimizer, variables, config.accumulate, config.gradClipNorm);
 
   for (let epoch = state.epoch; epoch < config.epochs; epoch += 1) {
@@ -189,7 +191,7 @@ async function trainEpochs(setup: TrainSetup, runner: GradientRunner, loader: Da
     reporter.flush();
     accumulator.discard();
 
-    state = await finishEpoch(epoch, stats, state, { params, model, optimizer, context, plateau, lastDir, bestDir, runner }, (image) => reporter.validated(epoch, image, params.val.length));
+    state = await finishEpoch(epoch, stats, state, { params, model, optimizer, context, plateau, lastDir, bestDir, runner }, (image) => reporter.validated(epoch, image, validationPlan[epoch] ?? params.val.length));
     // Saving checkpoints is neither step nor validation time.
     clock.mark();
     const stopped = earlyStop(params, state);

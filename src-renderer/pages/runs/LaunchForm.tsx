@@ -6,6 +6,7 @@ import type { RunConfigInput } from '../../../src-shared/run-config';
 import { formatDuration } from '../../../src-shared/jobs';
 import { backendChoices } from '../../../src-shared/settings';
 import type { EstimateResult } from '../../../src-shared/training';
+import { validationImagesPerEpoch } from '../../../src-shared/validation-plan';
 import { ErrorNote } from '../../components/ErrorNote';
 import { PageHeader } from '../../components/PageHeader';
 import { useApi } from '../../hooks/ApiContext';
@@ -206,6 +207,22 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
           </select>,
         )}
         {field(
+          'Validate every (epochs)',
+          'validateEvery',
+          <input type="number" min={1} value={form.validateEvery ?? 1} onChange={(e) => set({ validateEvery: num(e.target.value) })} data-testid="form-validate-every" />,
+        )}
+        {field(
+          'Subset between full validations (images)',
+          'validationSubset.max',
+          <input
+            type="number"
+            min={1}
+            value={form.validationSubset?.max ?? ''}
+            onChange={(e) => set({ validationSubset: e.target.value === '' ? null : { share: 1, max: num(e.target.value) } })}
+            data-testid="form-validation-subset"
+          />,
+        )}
+        {field(
           'Backend',
           'backend',
           <select value={form.backend ?? 'auto'} onChange={(e) => set({ backend: e.target.value as 'auto' })} data-testid="form-backend">
@@ -245,10 +262,24 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
       {estimate && estimate !== 'running' ? (
         <p className={estimate.fits ? 'card notice' : 'card notice error-note'} data-testid="form-estimate-result">
           {estimate.fits
-            ? `About ${estimate.stepMiB} MiB per step on ${estimate.backend}; ${estimate.stepSeconds.toFixed(2)} s per step, so about ${formatDuration(estimate.trainSecondsPerEpoch)} per epoch of ${estimate.stepsPerEpoch} steps, plus about ${formatDuration(estimate.validationSeconds)} of validation.`
+            ? estimateText(estimate, form)
             : `About ${estimate.stepMiB} MiB per step: too much for the ${estimate.backend} backend. ${estimate.largestBatch ? `The largest batch that fits is ${estimate.largestBatch}.` : 'Use a smaller input size.'}`}
         </p>
       ) : null}
     </div>
+  );
+}
+
+/** The estimate in words: a step, an epoch, a full validation pass, and training and validation over the whole run as validateEvery and the subset plan it. */
+function estimateText(estimate: EstimateResult, form: Form): string {
+  const config = runConfigSchema.safeParse({ ...form, datasetId: form.datasetId || '-' });
+  const plan = config.success ? validationImagesPerEpoch(config.data, estimate.validationImages) : [];
+  const perImage = estimate.validationImages > 0 ? estimate.validationSeconds / estimate.validationImages : 0;
+  const validationTotal = plan.reduce((sum, images) => sum + images * perImage, 0);
+  const trainingTotal = estimate.trainSecondsPerEpoch * plan.length;
+  return (
+    `About ${estimate.stepMiB} MiB per step on ${estimate.backend}; ${estimate.stepSeconds.toFixed(2)} s per step, so about ${formatDuration(estimate.trainSecondsPerEpoch)} per epoch of ${estimate.stepsPerEpoch} steps. ` +
+    `A full validation of ${estimate.validationImages} images takes about ${formatDuration(estimate.validationSeconds)}. ` +
+    `Over ${plan.length} epochs: about ${formatDuration(trainingTotal)} of training and ${formatDuration(validationTotal)} of validation (${plan.filter((n) => n > 0).length} validations).`
   );
 }

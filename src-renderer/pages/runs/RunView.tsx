@@ -137,6 +137,7 @@ export function RunView({ runId }: { runId: string }) {
             ? `GPU ${run.resources.gpu.name}: ${run.resources.gpu.utilization}% busy, ${run.resources.gpu.memoryUsedMiB} of ${run.resources.gpu.memoryTotalMiB} MiB, ${run.resources.gpu.temperatureC} °C · `
             : ''}
           tfjs {run.resources.tfjsMiB} MiB in {run.resources.tensors} tensors · engine process {run.resources.processMiB} MiB
+          {run.resources.gpuBuffersMiB !== undefined ? ` · WebGPU buffers ${run.resources.gpuBuffersMiB} MiB` : ''}
         </p>
       ) : null}
       <ErrorNote message={error ?? actionError} />

@@ -179,3 +179,32 @@ test('distillation: a student learns from a finished teacher with flat tensor co
   await assert.rejects(runTrainJob(bigger, recorder().context), { code: 'VALIDATION', message: /its input size is 32x32, the student's 48x48/ });
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('validateEvery 2 with a one-image subset: epoch 1 skips validation, epoch 2 validates the subset, the last epoch every image', async () => {
+  const p = await params({}, { epochs: 3, stepsPerEpoch: 2, validateEvery: 2, validationSubset: { max: 1 } });
+  assert.equal(p.val.length, 2);
+  const validating: string[] = [];
+  const { context, data } = recorder();
+  const progress = context.progress;
+  context.progress = (done, total, message, eta) => {
+    progress(done, total, message, eta);
+    if (message.includes('validating')) validating.push(message.replace(/ \(.*$/, ''));
+  };
+  const before = tf.memory().numTensors;
+  const result = await runTrainJob(p, context);
+  assert.equal(result.outcome, 'finished');
+  const epochs = data.flatMap((d) => (d.kind === 'run-epoch' ? [d.epoch] : []));
+  assert.deepEqual(
+    epochs.map((e) => [e.validation, e.imageCounts.length, e.counts.length, e.valLoss === null]),
+    [
+      [{ kind: 'skipped', every: 2 }, 0, 0, true],
+      [{ kind: 'subset', images: 1 }, 1, 6, false],
+      [{ kind: 'full' }, 2, 6, false],
+    ],
+  );
+  assert.deepEqual(validating, ['epoch 2/3: validating 1/1', 'epoch 3/3: validating 1/2', 'epoch 3/3: validating 2/2']);
+  // The skipped epoch cannot be the best; the best came from a validated one.
+  assert.equal(epochs[0]!.best, false);
+  assert.ok(result.bestEpoch === 2 || result.bestEpoch === 3);
+  assert.equal(tf.memory().numTensors, before);
+});

@@ -20,7 +20,7 @@ import { tf } from '../../helpers/tf';
 import { tinySampleFolder } from '../../helpers/tiny-data';
 import { startSoftwareWebgpu } from '../../helpers/webgpu';
 
-// Real training jobs on WebGPU (Dawn on SwiftShader): 2 steps of each model at 32x32, batch 2,
+// Real training jobs on WebGPU (Dawn on SwiftShader): 3 steps of each model at 32x32, batch 2,
 // with validation, then the estimate and predict jobs. Correctness only; SwiftShader is slow.
 
 let skip: string | null = null;
@@ -77,7 +77,7 @@ function recorder(abortAfterSteps?: number) {
 }
 
 for (const model of modelNames) {
-  test(`${model} trains 2 steps on WebGPU, validates, checkpoints, and leaves no tensor behind`, async (t) => {
+  test(`${model} trains 3 steps on WebGPU, validates, checkpoints, and leaves no tensor behind`, async (t) => {
     if (skipped(t)) return;
     const p = await params(model, { stepsPerEpoch: 3 });
     const before = tf.memory().numTensors;
@@ -94,6 +94,9 @@ for (const model of modelNames) {
     const counted = epoch.epoch.counts.reduce((n, c) => n + c.tp + c.fn, 0);
     assert.equal(counted, 36 * 36);
     assert.equal(tensorsAtStep.length, 3);
+    // GPU memory from the backend's own accounting reaches the run page.
+    const resources = data.flatMap((d) => (d.kind === 'run-steps' && d.resources ? [d.resources] : []));
+    assert.ok(resources.length > 0 && resources.every((r) => typeof r.gpuBuffersMiB === 'number'), JSON.stringify(resources));
     // The first step makes the optimizer's moments; after it the count stays put.
     assert.equal(new Set(tensorsAtStep.slice(1)).size, 1, `tensors per step: ${tensorsAtStep.join(', ')}`);
     assert.equal(tf.memory().numTensors, before);
