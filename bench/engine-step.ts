@@ -21,8 +21,7 @@ import { installGradients } from '../src-main/engine/backend/gradients';
 import { registerWasmKernels } from '../src-main/engine/backend/wasm-kernels';
 import { crossEntropy } from '../src-main/engine/losses/losses';
 import { GradientRunner, trainingThreads } from '../src-main/engine/train/gradient-lanes';
-import { Optimizer } from '../src-main/engine/optim/optimizer';
-import { createModel } from '../src-main/engine/models/registry';
+import { referenceUnet } from './reference-unet';
 
 const arg = (flag: string, fallback: number): number => {
   const i = process.argv.indexOf(flag);
@@ -64,15 +63,7 @@ async function main(): Promise<void> {
   await tf.setBackend('wasm');
   await tf.ready();
   registerWasmKernels();
-  const modelOptions = { classes: 6, inputChannels: 3, inputSize: size, depth: 4, width: 16 };
-  const model = createModel('unet', modelOptions);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const optimizer = new Optimizer({ name: 'adam', weightDecay: 0, momentum: 0.9 });
-  const pixels = size * size;
-  const images = Array.from({ length: batch }, () => Uint8Array.from({ length: pixels * 3 }, () => Math.floor(Math.random() * 256)));
-  const labels = Array.from({ length: batch }, () => Uint8Array.from({ length: pixels }, () => Math.floor(Math.random() * 6)));
-  const normalization = { mean: [127.5, 127.5, 127.5] as [number, number, number], std: [64, 64, 64] as [number, number, number] };
-  const setup = { model: 'unet', modelOptions, loss: 'ce' as const, lossOptions: {}, distill: null };
+  const { model, variables, optimizer, images, labels, normalization, setup } = referenceUnet(size, batch);
 
   const timeSteps = async (runner: GradientRunner): Promise<{ median: number; min: number; tensors: [number, number] }> => {
     const step = async (): Promise<void> => {
@@ -112,7 +103,7 @@ async function main(): Promise<void> {
     console.log(`PyTorch ${torch1.version} in this run, same model (${torch1.parameters.toLocaleString()} parameters) and shapes: step median ${torch1.median.toFixed(0)} ms with 1 thread, ${torch2.median.toFixed(0)} ms with 2`);
     console.log(`ratio SegBench / PyTorch: 1 thread ${(single / torch1.median).toFixed(2)}x; best of each ${(best / Math.min(torch1.median, torch2.median)).toFixed(2)}x (goal: at most 1.5x)`);
   } else {
-    console.log(`PyTorch is not installed (apt-get install -y python3-torch): ratio against an anchor from another day, ${anchorMs} ms with 2 threads: ${(best / anchorMs).toFixed(2)}x. Machines differ by 15% or more from day to day; install PyTorch for a same-run reference.`);
+    console.log(`${process.env.SEGBENCH_SKIP_TORCH ? 'PyTorch skipped (SEGBENCH_SKIP_TORCH)' : 'PyTorch is not installed (apt-get install -y python3-torch)'}: ratio against an anchor from another day, ${anchorMs} ms with 2 threads: ${(best / anchorMs).toFixed(2)}x. Machines differ by 15% or more from day to day; install PyTorch for a same-run reference.`);
   }
 
   const step = (): void => {

@@ -12,9 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendChoice } from '../src-shared/settings';
 import { selectBackend } from '../src-main/engine/backend/select';
 import { crossEntropy } from '../src-main/engine/losses/losses';
-import { createModel } from '../src-main/engine/models/registry';
-import { Optimizer } from '../src-main/engine/optim/optimizer';
 import { GradientRunner } from '../src-main/engine/train/gradient-lanes';
+import { referenceUnet } from './reference-unet';
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -40,15 +39,8 @@ export async function gpuStepBench(choice: BackendChoice, sizes: number[], batch
   console.log(`U-Net depth 4, width 16, 6 classes, batch ${batch}, Adam, cross entropy; ${steps} timed steps after 2 warm-up steps`);
   console.log('size   SegBench step   images/s   bare tfjs loop   SegBench/bare   PyTorch CUDA   SegBench/PyTorch   GPU memory (backend)');
   for (const size of sizes) {
-    const modelOptions = { classes: 6, inputChannels: 3, inputSize: size, depth: 4, width: 16 };
-    const model = createModel('unet', modelOptions);
-    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const optimizer = new Optimizer({ name: 'adam', weightDecay: 0, momentum: 0.9 });
-    const pixels = size * size;
-    const images = Array.from({ length: batch }, () => Uint8Array.from({ length: pixels * 3 }, () => Math.floor(Math.random() * 256)));
-    const labels = Array.from({ length: batch }, () => Uint8Array.from({ length: pixels }, () => Math.floor(Math.random() * 6)));
-    const normalization = { mean: [127.5, 127.5, 127.5] as [number, number, number], std: [64, 64, 64] as [number, number, number] };
-    const runner = await GradientRunner.create(model, { model: 'unet', modelOptions, loss: 'ce', lossOptions: {}, distill: null }, 1, () => {});
+    const { model, variables, optimizer, images, labels, normalization, setup } = referenceUnet(size, batch);
+    const runner = await GradientRunner.create(model, setup, 1, () => {});
     const timed = async (step: () => Promise<void>): Promise<number> => {
       for (let i = 0; i < 2; i += 1) await step();
       const times: number[] = [];

@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import type { EngineData } from '../../../src-shared/engine-protocol';
 import { runConfigSchema } from '../../../src-shared/run-config';
 import type { TrainJobParams } from '../../../src-shared/training';
 import { JobCancelled } from '../../../src-main/engine/job-context';
-import type { JobContext } from '../../../src-main/engine/job-context';
 import { runTrainJob } from '../../../src-main/engine/train/train-job';
+import { trainRecorder } from '../../helpers/job-context';
 import { tempDir } from '../../helpers/services';
 import { tf, wasmReady } from '../../helpers/tf';
 import { tinySampleFolder } from '../../helpers/tiny-data';
@@ -40,21 +39,7 @@ async function params(extra: Partial<TrainJobParams> = {}, config: Record<string
   };
 }
 
-function recorder(abortAfterSteps?: number) {
-  const controller = new AbortController();
-  const tensorsAtStep: number[] = [];
-  const data: EngineData[] = [];
-  const context: JobContext = {
-    signal: controller.signal,
-    progress: (_done, _total, message) => {
-      if (message.includes(', step ')) tensorsAtStep.push(tf.memory().numTensors);
-      if (abortAfterSteps !== undefined && tensorsAtStep.length >= abortAfterSteps) controller.abort();
-    },
-    log: () => {},
-    emit: (d) => data.push(d),
-  };
-  return { context, tensorsAtStep, data };
-}
+const recorder = trainRecorder;
 
 test('tensor count is flat across steps and epochs, and back to where it started after the job', async () => {
   const p = await params();

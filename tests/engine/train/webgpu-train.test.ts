@@ -4,17 +4,16 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import '@tensorflow/tfjs-backend-cpu';
-import type { EngineData } from '../../../src-shared/engine-protocol';
 import { runConfigSchema } from '../../../src-shared/run-config';
 import type { TrainJobParams } from '../../../src-shared/training';
 import { installGradients } from '../../../src-main/engine/backend/gradients';
 import { recordDeviceEvent } from '../../../src-main/engine/backend/webgpu';
 import { JobCancelled } from '../../../src-main/engine/job-context';
-import type { JobContext } from '../../../src-main/engine/job-context';
 import { runPredictJob } from '../../../src-main/engine/eval/predict-job';
 import { modelNames } from '../../../src-main/engine/models/registry';
 import { runEstimateJob } from '../../../src-main/engine/train/estimate-job';
 import { runTrainJob } from '../../../src-main/engine/train/train-job';
+import { trainRecorder } from '../../helpers/job-context';
 import { tempDir } from '../../helpers/services';
 import { tf } from '../../helpers/tf';
 import { tinySampleFolder } from '../../helpers/tiny-data';
@@ -60,21 +59,7 @@ async function params(model: string, config: Record<string, unknown> = {}): Prom
   };
 }
 
-function recorder(abortAfterSteps?: number) {
-  const controller = new AbortController();
-  const tensorsAtStep: number[] = [];
-  const data: EngineData[] = [];
-  const context: JobContext = {
-    signal: controller.signal,
-    progress: (_done, _total, message) => {
-      if (message.includes(', step ')) tensorsAtStep.push(tf.memory().numTensors);
-      if (abortAfterSteps !== undefined && tensorsAtStep.length >= abortAfterSteps) controller.abort();
-    },
-    log: () => {},
-    emit: (d) => data.push(d),
-  };
-  return { context, tensorsAtStep, data };
-}
+const recorder = trainRecorder;
 
 for (const model of modelNames) {
   test(`${model} trains 3 steps on WebGPU, validates, checkpoints, and leaves no tensor behind`, async (t) => {
