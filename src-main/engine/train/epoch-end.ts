@@ -60,8 +60,7 @@ export async function finishEpoch(
     classes: params.classNames.length,
   };
   const helpers = setup.runner && items.length > 0 ? await setup.runner.validationHelpers(labelMap, options) : [];
-  const helpersUsed = items.length > 0 ? helpers : [];
-  const val = await validate(model, items, labelMap, { ...options, signal: context.signal }, () => onValidated((validatedSoFar += 1)), helpersUsed);
+  const val = await validate(model, items, labelMap, { ...options, signal: context.signal }, () => onValidated((validatedSoFar += 1)), helpers);
   if (context.signal.aborted) throw new JobCancelled();
   for (const skipped of val.skipped) context.emit({ kind: 'run-event', level: 'warn', message: `Skipped validation image ${skipped.imageId}: ${skipped.message}` });
   const validated = plan.kind !== 'skipped';

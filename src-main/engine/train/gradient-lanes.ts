@@ -243,7 +243,7 @@ export class GradientRunner {
     if (this.lanes.length === 0) return [];
     const weights = await Promise.all(this.model.weights.map(async (w) => (await w.read().data()) as Float32Array));
     const pairs = [...labelMap.entries()];
-    const ready = await Promise.allSettled(this.lanes.map((lane) => lane.setWeights(weights.map((w) => w.slice()))));
+    const ready = await Promise.allSettled(this.lanes.map((lane) => lane.setWeights(weights)));
     const helpers: ImageScorer[] = [];
     ready.forEach((result, i) => {
       const lane = this.lanes[i]!;
