@@ -206,6 +206,20 @@ export function ignoreClassIndex(classes: readonly ClassDef[]): number | null {
   return index >= 0 ? index : null;
 }
 
+/**
+ * The classes a model learns: every class but the ignore class, in order. `positions` are their
+ * places in `classes`; the label map sends each of their mask values to its training label.
+ */
+export function trainingClasses(classes: readonly ClassDef[]): { positions: number[]; classNames: string[]; labelMap: [number, number][] } {
+  const ignore = ignoreClassIndex(classes);
+  const kept = classes.map((c, position) => ({ c, position })).filter(({ position }) => position !== ignore);
+  return {
+    positions: kept.map(({ position }) => position),
+    classNames: kept.map(({ c }) => c.name),
+    labelMap: kept.flatMap(({ c }, label) => c.values.map((value) => [value, label] as [number, number])),
+  };
+}
+
 /** Class names that mean "no label here": offered as the ignore class. */
 const noDataName = /^(un[-_ ]?label(l)?ed|no[-_ ]?data|void|ignored?|unknown|unclassified|not[-_ ]?labell?ed)$/i;
 

@@ -29,6 +29,8 @@ import { confusionImagesSchema, predictSplitSchema, reviewQueueSchema } from './
 import type { ImageShare, PredictionSummary, ReviewQueue } from './predictions';
 import { duplicatesRequestSchema } from './duplicates';
 import { mergeRequestSchema, pseudoSaveSchema, pseudoStartSchema } from './derived';
+import { labelErrorAcceptSchema, labelErrorCheckSchema, labelErrorKeepSchema, labelErrorQueueSchema, labelErrorStartSchema } from './label-errors';
+import type { LabelCheckSummary, LabelErrorQueue } from './label-errors';
 import type { MergePreview, PseudoLabelSet } from './derived';
 import type { DuplicateReport } from './duplicates';
 
@@ -133,6 +135,12 @@ export const methods = {
   'revisions:redo': { request: revisionImageSchema, response: returns<ImageRevisions>() },
   'revisions:restore': { request: restoreRevisionSchema, response: returns<ImageRevisions>() },
   'datasets:exportCorrected': { request: exportCorrectedSchema, response: returns<Job>() },
+  'labelErrors:start': { request: labelErrorStartSchema, response: returns<LabelCheckSummary>() },
+  'labelErrors:resume': { request: labelErrorCheckSchema, response: returns<LabelCheckSummary>() },
+  'labelErrors:list': { request: datasetIdRequestSchema, response: returns<LabelCheckSummary[]>() },
+  'labelErrors:queue': { request: labelErrorQueueSchema, response: returns<LabelErrorQueue>() },
+  'labelErrors:accept': { request: labelErrorAcceptSchema, response: returns<ImageRevisions>() },
+  'labelErrors:keep': { request: labelErrorKeepSchema, response: returns<LabelCheckSummary>() },
   'evals:start': { request: evaluationRequestSchema, response: returns<EvaluationSummary>() },
   'evals:list': { request: empty, response: returns<EvaluationSummary[]>() },
   'runs:steps': { request: runStepsRequestSchema, response: returns<{ total: number; steps: StepPoint[] }>() },

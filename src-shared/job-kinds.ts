@@ -8,6 +8,8 @@ import type { JobKind } from './jobs';
 import { diagnosticParamsSchema } from './jobs';
 import type { ClassCounts } from './metrics';
 import { exportJobParamsSchema } from './revisions';
+import type { LabelErrorJobResult } from './label-errors';
+import { labelErrorJobParamsSchema } from './label-errors';
 import type { EstimateResult, PredictResult, TrainResult } from './training';
 import { estimateJobParamsSchema, evalJobParamsSchema, predictJobParamsSchema, trainJobParamsSchema } from './training';
 
@@ -29,6 +31,7 @@ export const jobParamSchemas = {
   evaluate: evaluationJobParamsSchema,
   hash: hashJobParamsSchema,
   derive: deriveJobParamsSchema,
+  'label-errors': labelErrorJobParamsSchema,
 } as const satisfies Record<JobKind, z.ZodType>;
 
 /** What a job kind takes, as main builds it (defaults of the diagnostic schema are optional here). */
@@ -74,6 +77,7 @@ export interface JobResults {
   evaluate: EvaluationJobResult;
   hash: { hashed: number; failed: number };
   derive: { written: number; skipped: { imageId: number; message: string }[] };
+  'label-errors': LabelErrorJobResult;
 }
 export type JobResult<K extends JobKind> = JobResults[K];
 

@@ -18,6 +18,7 @@ const kindTitles: Record<JobKind, string> = {
   evaluate: 'Evaluating',
   hash: 'Finding duplicates in',
   derive: 'Deriving',
+  'label-errors': 'Finding label errors in',
 };
 
 /** What a job does, in words: its kind. */
@@ -54,6 +55,7 @@ export function jobSubject(kind: JobKind, params: unknown, names: JobNames): str
     case 'export':
     case 'hash':
     case 'derive':
+    case 'label-errors':
       return dataset(p.datasetId);
     default:
       return null;

@@ -53,7 +53,15 @@ export class RevisionService {
     };
   }
 
-  async create(request: CreateRevisionRequest): Promise<ImageRevisions> {
+  /**
+   * Accepts labels that are not a run's stored prediction (a label-error check's out-of-fold
+   * prediction) inside a pixel mask, as a revision like any other.
+   */
+  acceptLabels(imageId: number, source: LabelSource): Promise<ImageRevisions> {
+    return this.create({ action: 'accept-prediction', imageId, runId: source.name }, source);
+  }
+
+  async create(request: CreateRevisionRequest, source?: LabelSource): Promise<ImageRevisions> {
     const image = this.image(request.imageId);
     const dataset = this.options.statements.datasetById.get(image.dataset_id);
     if (!dataset) throw new ApiError('NOT_FOUND', `The dataset of image ${image.stem} no longer exists.`);
@@ -67,13 +75,13 @@ export class RevisionService {
       throw new ApiError('CONFLICT', `The mask in effect is ${current.width}x${current.height} but the image is ${image.width}x${image.height}.`);
     }
     const pixels = current.width * current.height;
-    const inside = request.region ? rasterizeRegion(request.region, current.width, current.height) : null;
+    const inside = source ? source.inside : request.region ? rasterizeRegion(request.region, current.width, current.height) : null;
     if (inside && coveredPixels(inside) === 0) throw new ApiError('VALIDATION', 'The region covers no pixel of the image; draw it over the image.');
     const ignored = new Set(classes.filter((c) => c.ignore).flatMap((c) => c.values));
     const next = current.values.slice();
     let detail: Record<string, unknown>;
     if (request.action === 'accept-prediction') {
-      const { labels, valueOfLabel, runName } = await this.prediction(request.runId, image, classes);
+      const { labels, valueOfLabel, runName } = source ? labelsOf(source, image, classes) : await this.prediction(request.runId, image, classes);
       for (let p = 0; p < pixels; p += 1) {
         if (inside && inside[p] === 0) continue;
         // The ignore class marks pixels nobody labels (no data, borders): a prediction does not overwrite them.
@@ -81,7 +89,7 @@ export class RevisionService {
         const value = valueOfLabel[labels[p]!];
         if (value !== undefined) next[p] = value;
       }
-      detail = { runId: request.runId, runName, region: inside ? coveredPixels(inside) : null };
+      detail = source ? { source: source.name, region: inside ? coveredPixels(inside) : null } : { runId: request.runId, runName, region: inside ? coveredPixels(inside) : null };
     } else {
       const target = classes[request.classIndex];
       if (!target) throw new ApiError('VALIDATION', `classIndex must be below ${classes.length} (the dataset's classes: ${classes.map((c) => c.name).join(', ')}).`);
@@ -267,10 +275,14 @@ export class RevisionService {
   }
 
   private info(row: RevisionRow): RevisionInfo {
-    const detail = JSON.parse(row.detail) as { runName?: string; className?: string; region?: number | null };
+    const detail = JSON.parse(row.detail) as { runName?: string; source?: string; className?: string; region?: number | null };
     const where = detail.region ? `in a region of ${detail.region.toLocaleString('en-US')} px` : 'whole image';
     const summary =
-      row.action === 'accept-prediction' ? `accepted the prediction of run "${detail.runName ?? '?'}" (${where})` : `painted ${detail.className ?? '?'} (${where})`;
+      row.action !== 'accept-prediction'
+        ? `painted ${detail.className ?? '?'} (${where})`
+        : detail.source
+          ? `accepted the out-of-fold prediction of ${detail.source} (${where})`
+          : `accepted the prediction of run "${detail.runName ?? '?'}" (${where})`;
     return {
       id: row.id,
       parentId: row.parent_id,
@@ -281,6 +293,26 @@ export class RevisionService {
       path: row.path,
     };
   }
+}
+
+/** Labels from elsewhere than a run's stored prediction: one per pixel, in `classNames`' order, applied inside `inside`. */
+export interface LabelSource {
+  /** What the revision history names as its source: `label check #3`. */
+  name: string;
+  labels: Uint8Array;
+  width: number;
+  height: number;
+  classNames: readonly string[];
+  inside: Uint8Array | null;
+}
+
+function labelsOf(source: LabelSource, image: ImageRow, classes: ClassDef[]): { labels: Uint8Array; valueOfLabel: (number | undefined)[]; runName: string } {
+  if (source.width !== image.width || source.height !== image.height) {
+    throw new ApiError('CONFLICT', `The prediction of ${source.name} is ${source.width}x${source.height} but the image is ${image.width}x${image.height}; run the check again.`);
+  }
+  const valueOfLabel = source.classNames.map((name) => classes.find((c) => c.name === name && !c.ignore)?.values[0]);
+  if (valueOfLabel.every((v) => v === undefined)) throw new ApiError('CONFLICT', `None of ${source.name}'s classes (${source.classNames.join(', ')}) is a class of this dataset any more.`);
+  return { labels: source.labels, valueOfLabel, runName: source.name };
 }
 
 /** Encodes packed values as a lossless PNG of the mask's own kind. */

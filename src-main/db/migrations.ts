@@ -342,6 +342,49 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 14,
+    description: 'label-error checks: out-of-fold scores per image and their review',
+    sql: `
+      -- One "Find label errors" job on a dataset; its status and reason are its job's.
+      CREATE TABLE label_checks (
+        id INTEGER PRIMARY KEY,
+        dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        job_id TEXT NOT NULL,
+        -- 0 when one run's validation images were scored with its checkpoint (reuse_run_id).
+        folds INTEGER NOT NULL,
+        reuse_run_id TEXT,
+        out_dir TEXT NOT NULL,
+        class_names TEXT NOT NULL,
+        -- JSON job params, so that a stopped check resumes with the same folds and config.
+        params TEXT NOT NULL,
+        -- JSON per-class thresholds, once the job has finished.
+        thresholds TEXT,
+        created_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX label_checks_dataset ON label_checks (dataset_id);
+
+      CREATE TABLE label_check_images (
+        check_id INTEGER NOT NULL REFERENCES label_checks(id) ON DELETE CASCADE,
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        fold INTEGER NOT NULL,
+        -- The mask revision in effect when the check started (NULL: the original mask); another
+        -- one in effect now makes the scores stale.
+        revision_id INTEGER,
+        labelled INTEGER,
+        softmin REAL,
+        below INTEGER,
+        disagreement INTEGER,
+        flagged INTEGER,
+        -- JSON classes x classes flagged pixels, given-major.
+        pairs TEXT,
+        -- 'kept' (the label is right) or 'corrected' (a revision made from this queue).
+        review TEXT,
+        reviewed_at TEXT,
+        PRIMARY KEY (check_id, image_id)
+      ) STRICT;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]?.version ?? 0;

@@ -18,6 +18,7 @@ import { runExportJob } from './export/export-job';
 import { runEvaluationJob } from './eval/evaluation-job';
 import { runHashJob } from './duplicates/hash-job';
 import { runDeriveJob } from './derive/derive-job';
+import { runLabelErrorJob } from './label-errors/label-error-job';
 
 /**
  * Entry point of the engine process: plain Node, no electron import, no database. It runs one job
@@ -37,6 +38,7 @@ const jobRunners: { [K in JobKind]: JobRunner<K> } = {
   evaluate: runEvaluationJob,
   hash: runHashJob,
   derive: runDeriveJob,
+  'label-errors': (params, context) => runLabelErrorJob(params, context),
 };
 
 const channel = connectToMain();

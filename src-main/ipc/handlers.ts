@@ -12,6 +12,7 @@ import { hardestImages, saveHardSampleWeights } from '../inspect/hard-samples';
 import type { PredictionService } from '../inspect/prediction-service';
 import { confusionImages, predictionSummary, reviewQueue } from '../inspect/predictions';
 import type { PseudoLabelService } from '../inspect/pseudo-service';
+import type { LabelErrorService } from '../inspect/label-error-service';
 import type { JobService } from '../jobs/job-service';
 import type { EvaluationService } from '../runs/evaluation-service';
 import type { RunService } from '../runs/run-service';
@@ -39,6 +40,7 @@ export interface HandlerDeps {
   predictions: PredictionService;
   evaluations: EvaluationService;
   pseudo: PseudoLabelService;
+  labelErrors: LabelErrorService;
 }
 
 /**
@@ -86,6 +88,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'datasets:delete': ({ datasetId }) => deps.datasets.delete(datasetId),
     'datasets:mergePreview': (request) => deps.derived.mergePreview(request),
     'datasets:merge': (request) => deps.derived.merge(request),
+    'labelErrors:start': (request) => deps.labelErrors.start(request),
+    'labelErrors:resume': ({ checkId }) => deps.labelErrors.resume(checkId),
+    'labelErrors:list': ({ datasetId }) => deps.labelErrors.list(deps.datasets.row(datasetId).id),
+    'labelErrors:queue': (request) => deps.labelErrors.queue(request),
+    'labelErrors:accept': (request) => deps.labelErrors.accept(request),
+    'labelErrors:keep': ({ checkId, imageId }) => deps.labelErrors.keep(checkId, imageId),
     'pseudo:start': (request) => deps.pseudo.start(request),
     'pseudo:list': () => deps.pseudo.list(),
     'pseudo:save': (request) => deps.pseudo.save(request),

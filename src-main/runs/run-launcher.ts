@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ignoreClassIndex } from '../../src-shared/classes';
+import { trainingClasses } from '../../src-shared/classes';
 import { ApiError } from '../../src-shared/errors';
 import type { JobResult } from '../../src-shared/job-kinds';
 import type { RecipePreview } from '../../src-shared/recipes';
@@ -124,12 +124,10 @@ export class RunLauncher {
     if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${config.datasetId}. List them with the Datasets page or \`segbench import\`.`);
     if (dataset.state === 'indexing') throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is still being indexed; train once it is ready.`);
     const classes = parseClasses(dataset.classes);
-    const ignore = ignoreClassIndex(classes);
-    const trainClasses = classes.map((c, position) => ({ c, position })).filter(({ position }) => position !== ignore);
-    if (trainClasses.length < 2) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${trainClasses.length} class(es) to learn; segmentation needs at least 2.`);
-    const labelMap: [number, number][] = trainClasses.flatMap(({ c }, label) => c.values.map((value) => [value, label] as [number, number]));
-    resolveRecipes(config, dataset.name, classes, trainClasses.map(({ position }) => position), () => trainClassPixels(statements, config.datasetId));
-    if (config.distill) config.distill = resolveDistill(statements, config.distill, config.inputSize, trainClasses.map(({ c }) => c.name));
+    const { positions, classNames, labelMap } = trainingClasses(classes);
+    if (positions.length < 2) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${positions.length} class(es) to learn; segmentation needs at least 2.`);
+    resolveRecipes(config, dataset.name, classes, positions, () => trainClassPixels(statements, config.datasetId));
+    if (config.distill) config.distill = resolveDistill(statements, config.distill, config.inputSize, classNames);
     const images = statements.trainValImages.all(dataset.id);
     const item = (row: (typeof images)[number]): TrainItem => ({ imageId: row.id, imagePath: row.image_path, maskPath: row.mask_path });
     const train = images.filter((r) => r.split === 'train').map(item);
@@ -140,12 +138,12 @@ export class RunLauncher {
     }
     const pixelsOf = (split: string): number[] => {
       const byPosition = new Map(statements.splitClassPixels.all(dataset.id, split).map((r) => [r.class_index, r.pixels]));
-      return trainClasses.map(({ position }) => byPosition.get(position) ?? 0);
+      return positions.map((position) => byPosition.get(position) ?? 0);
     };
     if (pixelsOf('val').every((p) => p === 0)) {
       throw new ApiError('VALIDATION', `The validation split of "${dataset.name}" has no labelled pixels (all ignore or unknown). Check the classes, or re-split.`);
     }
-    return { config, datasetName: dataset.name, classNames: trainClasses.map(({ c }) => c.name), labelMap, classPixels: pixelsOf('train'), train, val };
+    return { config, datasetName: dataset.name, classNames, labelMap, classPixels: pixelsOf('train'), train, val };
   }
 
   /** Continues a stopped, crashed or failed run from its last checkpoint: same id, history kept. */

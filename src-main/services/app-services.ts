@@ -9,6 +9,7 @@ import { RevisionService } from '../datasets/revision-service';
 import { DuplicateService } from '../datasets/duplicate-service';
 import { DerivedService } from '../datasets/derived-service';
 import { PseudoLabelService } from '../inspect/pseudo-service';
+import { LabelErrorService } from '../inspect/label-error-service';
 import { SampleDatasets } from '../datasets/sample-dataset';
 import { createFileResolver } from '../files/file-service';
 import type { FileResolver } from '../files/file-service';
@@ -104,6 +105,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const predictions = new PredictionService({ db, statements, jobs, runs });
   const evaluations = new EvaluationService({ db, statements, jobs, onChanged: () => events.emit('evals:changed', {}) });
   const pseudo = new PseudoLabelService({ db, statements, jobs, runs, predictions, derived, dataDir: options.dataDir, onChanged: () => events.emit('pseudo:changed', {}) });
+  const labelErrors = new LabelErrorService({ db, statements, jobs, runs, revisions, dataDir: options.dataDir, onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }) });
   const samples = new SampleDatasets(jobs, datasets, statements, options.dataDir, options.logger);
   const swept = sweepDeadTempCheckpoints(join(options.dataDir, 'runs'));
   if (swept > 0) options.logger.warn(`[runs] removed ${swept} temp checkpoint folder(s) left by engines that are gone`);
@@ -129,6 +131,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     predictions,
     evaluations,
     pseudo,
+    labelErrors,
   });
 
   let closed = false;

@@ -1,0 +1,187 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
+import { ApiError } from '../../../src-shared/errors';
+import { addHistograms, classThresholds, softminOfLevels, labelErrorLevels } from '../../../src-shared/label-errors';
+import type { LabelErrorImageResult } from '../../../src-shared/label-errors';
+import type { TrainJobParams, TrainResult } from '../../../src-shared/training';
+import { decodeImage, decodeLabels } from '../data/decode';
+import type { JobContext } from '../job-context';
+import { throwIfCancelled } from '../job-context';
+import { loadRunModel } from '../model-io/load-model';
+import { predictImage } from '../eval/sliding-window';
+import { runTrainJob } from '../train/train-job';
+import { stepsPerEpochOf } from '../train/setup';
+import { flagFile, givenFile, pixelScores, predictionFile, readFoldScores, readGrey, suspectPixels, writeFoldScores, writeGrey } from './pixel-scores';
+import type { FoldImageScore } from './pixel-scores';
+
+type TrainFold = (params: TrainJobParams, context: JobContext) => Promise<TrainResult>;
+
+/**
+ * The `label-errors` job: out-of-sample predictions for every labelled image. Fold k's model trains
+ * on the other folds (a real train job in `fold-<k>/`, no validation) and predicts only fold k's
+ * images; a finished fold leaves `fold-<k>/scores.json`, so a stopped job resumes with the folds it
+ * has not finished (and a fold stopped mid-training resumes from its `last` checkpoint). With
+ * `reuse`, one finished run's checkpoint scores its own validation images instead. Once every fold
+ * is scored, the class thresholds come from all images together, and each image gets its flag map.
+ */
+export async function runLabelErrorJob(params: JobParams<'label-errors'>, context: JobContext, trainFold: TrainFold = runTrainJob): Promise<JobResult<'label-errors'>> {
+  await mkdir(params.outDir, { recursive: true });
+  const classes = params.classNames.length;
+  const folds = params.reuse ? [0] : Array.from({ length: params.folds }, (_, k) => k);
+  const config = { ...params.config, earlyStoppingPatience: null, distill: null };
+  const labelMap = new Map(params.labelMap);
+  const trainedOn: { fold: number; imageIds: number[] }[] = [];
+  const skipped: { imageId: number; message: string }[] = [];
+  const pending = folds.filter((fold) => !existsSync(join(params.outDir, `fold-${fold}`, 'scores.json')));
+  const stepsPerFold = params.reuse ? 0 : stepsPerEpochOf(config, params.items.filter((i) => i.fold !== 0).map((i) => i.imageId)) * config.epochs;
+  const clock = new FoldClock(context, pending.length * stepsPerFold, params.items.filter((i) => pending.includes(i.fold)).length, folds.length);
+  if (pending.length < folds.length) context.log('info', `Kept ${folds.length - pending.length} finished fold(s); training the other ${pending.length}.`);
+
+  for (const fold of folds) {
+    const scored = params.items.filter((item) => item.fold === fold);
+    const training = params.reuse ? [] : params.items.filter((item) => item.fold !== fold);
+    if (!params.reuse) trainedOn.push({ fold, imageIds: training.map((item) => item.imageId) });
+    const foldDir = join(params.outDir, `fold-${fold}`);
+    const doneFile = join(foldDir, 'scores.json');
+    if (!pending.includes(fold)) continue;
+    throwIfCancelled(context.signal);
+    await mkdir(foldDir, { recursive: true });
+    if (!params.reuse) {
+      const result = await trainFold(
+        {
+          runId: `label-errors-${params.checkId}-fold-${fold}`,
+          runDir: foldDir,
+          config,
+          classNames: params.classNames,
+          labelMap: params.labelMap,
+          classPixels: params.classPixels,
+          train: training,
+          val: [],
+          resume: existsSync(join(foldDir, 'last', 'checkpoint.json')),
+        },
+        clock.trainingContext(fold),
+      );
+      if (result.outcome === 'diverged') throw new ApiError('ENGINE', `Fold ${fold + 1}'s model diverged (${result.reason ?? 'non-finite loss'}); lower the learning rate and start the check again.`);
+    }
+    const { model, state } = await loadRunModel({ runDir: params.reuse?.runDir ?? foldDir, checkpoint: params.reuse?.checkpoint ?? 'last', config, classNames: params.classNames });
+    const scores: FoldImageScore[] = [];
+    clock.beginScoring();
+    try {
+      for (const item of scored) {
+        throwIfCancelled(context.signal);
+        try {
+          const [image, truth] = await Promise.all([decodeImage(item.imagePath), decodeLabels(item.maskPath, labelMap)]);
+          if (truth.width !== image.width || truth.height !== image.height) throw new Error(`mask ${truth.width}x${truth.height} does not match image ${image.width}x${image.height}`);
+          const probs = await predictImage(model, image.data, image.width, image.height, config.inputSize, config.validationOverlap, state.normalization, config.batchSize);
+          const pixel = pixelScores(probs, truth.labels, classes);
+          await writeGrey(predictionFile(params.outDir, item.imageId), pixel.predicted, image.width, image.height);
+          await writeGrey(givenFile(params.outDir, item.imageId), pixel.levels, image.width, image.height);
+          scores.push({ imageId: item.imageId, fold, labelled: pixel.labelled, histogram: pixel.histogram, disagreement: pixel.disagreement });
+        } catch (error) {
+          if (error instanceof ApiError) throw error;
+          skipped.push({ imageId: item.imageId, message: (error as Error).message });
+        }
+        clock.scored(fold);
+      }
+    } finally {
+      model.dispose();
+    }
+    await writeFoldScores(doneFile, scores);
+  }
+
+  // Every fold is scored: thresholds over all images, then each image's suspect regions.
+  const all: FoldImageScore[] = [];
+  for (const fold of folds) all.push(...(await readFoldScores(join(params.outDir, `fold-${fold}`, 'scores.json'))));
+  const total = Array.from({ length: classes }, () => new Array<number>(labelErrorLevels + 1).fill(0));
+  for (const image of all) addHistograms(total, image.histogram);
+  const thresholds = classThresholds(total);
+  const byId = new Map(params.items.map((item) => [item.imageId, item]));
+  const images: LabelErrorImageResult[] = [];
+  for (const [i, image] of all.entries()) {
+    throwIfCancelled(context.signal);
+    const item = byId.get(image.imageId)!;
+    const [levels, predicted, truth] = await Promise.all([readGrey(givenFile(params.outDir, image.imageId)), readGrey(predictionFile(params.outDir, image.imageId)), decodeLabels(item.maskPath, labelMap)]);
+    const suspect = suspectPixels(levels.data, predicted.data, truth.labels, levels.width, levels.height, thresholds);
+    const flag = suspect.flag.map((v) => (v ? 255 : 0));
+    await writeGrey(flagFile(params.outDir, image.imageId), flag, levels.width, levels.height);
+    const combined = new Array<number>(labelErrorLevels + 1).fill(0);
+    for (const h of image.histogram) h.forEach((n, l) => (combined[l]! += n));
+    images.push({
+      imageId: image.imageId,
+      fold: image.fold,
+      labelled: image.labelled,
+      softmin: softminOfLevels(combined),
+      below: suspect.below,
+      disagreement: image.disagreement,
+      flagged: suspect.flagged,
+      pairs: suspect.pairs,
+    });
+    context.progress(i + 1, all.length, `outlining suspect regions ${i + 1}/${all.length}`, null);
+  }
+  return { thresholds, images, trainedOn, skipped };
+}
+
+/**
+ * One bar over the whole job: training steps of the folds still to train, then the images they
+ * score, with a time left from the measured pace of each (an image's cost is guessed from a step
+ * until one has been scored).
+ */
+class FoldClock {
+  private stepsDone = 0;
+  private foldSteps = 0;
+  private imagesDone = 0;
+  private trainingMs = 0;
+  private scoringMs = 0;
+  private mark = performance.now();
+
+  constructor(
+    private readonly context: JobContext,
+    private readonly totalSteps: number,
+    private readonly totalImages: number,
+    private readonly folds: number,
+  ) {}
+
+  /** The context a fold's train job reports through: its steps move this bar; its run events become log lines. */
+  trainingContext(fold: number): JobContext {
+    const base = this.stepsDone;
+    this.mark = performance.now();
+    return {
+      signal: this.context.signal,
+      log: (level, message) => this.context.log(level, message),
+      emit: (data) => {
+        if (data.kind === 'run-event' && data.level === 'warn') this.context.log('warn', `fold ${fold + 1}: ${data.message}`);
+      },
+      progress: (done, total) => {
+        const now = performance.now();
+        this.trainingMs += now - this.mark;
+        this.mark = now;
+        this.foldSteps = Math.min(done, total);
+        this.stepsDone = base + this.foldSteps;
+        this.report(`fold ${fold + 1}/${this.folds}: training step ${this.foldSteps}/${total}`);
+      },
+    };
+  }
+
+  /** Loading the fold's model is neither a step nor an image. */
+  beginScoring(): void {
+    this.mark = performance.now();
+  }
+
+  scored(fold: number): void {
+    const now = performance.now();
+    this.scoringMs += now - this.mark;
+    this.mark = now;
+    this.imagesDone += 1;
+    this.report(`fold ${fold + 1}/${this.folds}: scoring images the model never saw (${this.imagesDone}/${this.totalImages})`);
+  }
+
+  private report(message: string): void {
+    const stepMs = this.stepsDone > 0 ? this.trainingMs / this.stepsDone : null;
+    const imageMs = this.imagesDone > 0 ? this.scoringMs / this.imagesDone : stepMs;
+    const left = (this.totalSteps - this.stepsDone) * (stepMs ?? 0) + (this.totalImages - this.imagesDone) * (imageMs ?? 0);
+    const known = stepMs !== null || imageMs !== null;
+    this.context.progress(this.stepsDone + this.imagesDone, this.totalSteps + this.totalImages, message, known ? Math.round(left / 1000) : null);
+  }
+}

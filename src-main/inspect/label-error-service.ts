@@ -1,0 +1,322 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { z } from 'zod';
+import { parseClasses } from '../datasets/dataset-queries';
+import { trainingClasses } from '../../src-shared/classes';
+import { ApiError } from '../../src-shared/errors';
+import { connectedRegions, assignFolds, labelErrorJobParamsSchema, minimumImages } from '../../src-shared/label-errors';
+import type {
+  LabelCheckStatus,
+  LabelCheckSummary,
+  LabelErrorItem,
+  LabelErrorJobParams,
+  LabelErrorQueue,
+  labelErrorAcceptSchema,
+  labelErrorQueueSchema,
+  LabelErrorStart,
+} from '../../src-shared/label-errors';
+import { inputSizeProblem, runConfigSchema } from '../../src-shared/run-config';
+import type { RunConfig } from '../../src-shared/run-config';
+import type { ImageRevisions } from '../../src-shared/revisions';
+import type { Db } from '../db/connection';
+import type { LabelCheckImageRow, LabelCheckRow } from '../db/inspect-statements';
+import type { Statements } from '../db/statements';
+import type { RevisionService } from '../datasets/revision-service';
+import type { JobService, TypedJob } from '../jobs/job-service';
+import type { RunService } from '../runs/run-service';
+
+/**
+ * The quick preset of a label-error check: a small U-Net at 128 px, long enough to learn the
+ * dataset's look, short enough for K of them on a laptop. A run's own config replaces it on request.
+ */
+export function quickCheckConfig(datasetId: string): RunConfig {
+  return runConfigSchema.parse({
+    datasetId,
+    model: 'unet',
+    modelOptions: { depth: 3, width: 16 },
+    inputSize: 128,
+    batchSize: 4,
+    epochs: 10,
+    optimizer: { name: 'adam', lr: 2e-3 },
+    loss: { name: 'ce' },
+  });
+}
+
+export interface LabelErrorServiceOptions {
+  db: Db;
+  statements: Statements;
+  jobs: JobService;
+  runs: RunService;
+  revisions: RevisionService;
+  dataDir: string;
+  onChanged: (datasetId: string) => void;
+}
+
+/**
+ * "Find label errors": K fold models give every labelled image a prediction from a model that
+ * never trained on it (the `label-errors` job), and the images are ranked across the dataset by
+ * softmin, below-threshold share or confident disagreement. The queue opens each image with its
+ * suspect regions; accepting the prediction there makes a revision (RevisionService), keeping the
+ * label marks it reviewed. A mask changed since the check is stale, not ranked on old scores.
+ */
+export class LabelErrorService {
+  constructor(private readonly options: LabelErrorServiceOptions) {
+    options.jobs.handleKind('label-errors', { onEnd: (job) => this.settle(job) });
+  }
+
+  start(request: LabelErrorStart): LabelCheckSummary {
+    const { statements, db, jobs } = this.options;
+    const dataset = statements.datasetById.get(request.datasetId);
+    if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${request.datasetId}.`);
+    if (dataset.state === 'indexing') throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is still being indexed; look for label errors once it is ready.`);
+    const live = jobs.activeJobs('label-errors', (p) => p.datasetId === dataset.id)[0];
+    if (live) throw new ApiError('CONFLICT', `Label errors of "${dataset.name}" are being looked for right now (job ${live.id.slice(0, 8)}); wait for it or stop it first.`);
+    const { positions, classNames, labelMap } = trainingClasses(parseClasses(dataset.classes));
+    if (positions.length < 2) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${positions.length} class(es) to learn; finding label errors needs at least 2.`);
+    const current = new Map(statements.effectiveMasksOfDataset.all(dataset.id).map((row) => [row.id, row]));
+    let config: RunConfig;
+    let items: LabelErrorJobParams['items'];
+    let reuse: LabelErrorJobParams['reuse'];
+    if (request.reuseRun) {
+      const { row, train } = this.options.runs.trainParams(request.reuseRun);
+      if (row.dataset_id !== dataset.id) throw new ApiError('VALIDATION', `Run "${row.name}" was trained on another dataset; it cannot score "${dataset.name}".`);
+      if (!existsSync(join(train.runDir, 'best', 'checkpoint.json'))) throw new ApiError('CONFLICT', `Run "${row.name}" has no best checkpoint yet; it stores one after its first validated epoch.`);
+      if (train.classNames.join('\n') !== classNames.join('\n')) {
+        throw new ApiError('CONFLICT', `Run "${row.name}" learned ${train.classNames.join(', ')}; the dataset's classes are now ${classNames.join(', ')}. Train a new run, or train fold models instead.`);
+      }
+      config = train.config;
+      items = train.val.flatMap((item) => {
+        const now = current.get(item.imageId);
+        return now ? [{ imageId: now.id, imagePath: now.image_path, maskPath: now.mask_path, fold: 0 }] : [];
+      });
+      if (items.length === 0) throw new ApiError('VALIDATION', `Run "${row.name}" has no validation image left in the dataset to score.`);
+      reuse = { runDir: train.runDir, checkpoint: 'best' };
+    } else {
+      const rows = [...current.values()];
+      const needed = minimumImages(request.folds);
+      if (rows.length < needed) {
+        throw new ApiError(
+          'VALIDATION',
+          `Dataset "${dataset.name}" has ${rows.length} indexed image(s); ${request.folds} folds need at least ${needed} (each fold model trains on the other folds and scores its own). Use 3 folds or add images.`,
+        );
+      }
+      config = request.configFromRun ? { ...this.options.runs.trainParams(request.configFromRun).train.config, datasetId: dataset.id } : quickCheckConfig(dataset.id);
+      const folds = assignFolds(rows.map((r) => r.id), request.folds, request.seed);
+      items = rows.map((row, i) => ({ imageId: row.id, imagePath: row.image_path, maskPath: row.mask_path, fold: folds[i]! }));
+    }
+    config = { ...config, ...(request.epochs && { epochs: request.epochs }), ...(request.inputSize && { inputSize: request.inputSize }), distill: null, earlyStoppingPatience: null };
+    const sizeProblem = inputSizeProblem(config.model, config.inputSize, config.modelOptions);
+    if (sizeProblem) throw new ApiError('VALIDATION', sizeProblem);
+    const pixels = new Map<number, number>();
+    for (const split of ['train', 'val', 'test']) for (const r of statements.splitClassPixels.all(dataset.id, split)) pixels.set(r.class_index, (pixels.get(r.class_index) ?? 0) + r.pixels);
+
+    const id = db.transaction(() => {
+      const checkId = Number(
+        statements.labelCheckInsert.run({
+          dataset_id: dataset.id,
+          job_id: '',
+          folds: reuse ? 0 : request.folds,
+          reuse_run_id: request.reuseRun ?? null,
+          out_dir: '',
+          class_names: JSON.stringify(classNames),
+          params: '{}',
+          created_at: new Date().toISOString(),
+        }).lastInsertRowid,
+      );
+      for (const item of items) statements.labelCheckImageInsert.run(checkId, item.imageId, item.fold, current.get(item.imageId)?.revision_id ?? null);
+      return checkId;
+    })();
+    const params: LabelErrorJobParams = {
+      checkId: id,
+      datasetId: dataset.id,
+      outDir: join(this.options.dataDir, 'label-checks', String(id)),
+      config,
+      classNames,
+      labelMap,
+      classPixels: positions.map((position) => pixels.get(position) ?? 0),
+      items,
+      folds: reuse ? 0 : request.folds,
+      ...(reuse && { reuse }),
+    };
+    this.enqueue(id, params);
+    return this.summary(this.row(id));
+  }
+
+  /** Continues a stopped or failed check: the same folds and config; finished folds are kept. */
+  resume(checkId: number): LabelCheckSummary {
+    const row = this.row(checkId);
+    if (row.job_status === 'queued' || row.job_status === 'running') throw new ApiError('CONFLICT', `Label check #${checkId} is ${row.job_status}; it cannot run twice.`);
+    if (row.thresholds !== null) throw new ApiError('CONFLICT', `Label check #${checkId} has finished; start a new one to score the masks as they are now.`);
+    this.enqueue(checkId, labelErrorJobParamsSchema.parse(JSON.parse(row.params)));
+    return this.summary(this.row(checkId));
+  }
+
+  list(datasetId: string): LabelCheckSummary[] {
+    return this.options.statements.labelChecksOfDataset.all(datasetId).map((row) => this.summary(row));
+  }
+
+  queue(request: z.output<typeof labelErrorQueueSchema>): LabelErrorQueue {
+    const row = this.finished(request.checkId);
+    const classes = (JSON.parse(row.class_names) as string[]).length;
+    const pair = request.given !== undefined && request.predicted !== undefined ? request.given * classes + request.predicted : null;
+    if ((request.given === undefined) !== (request.predicted === undefined)) throw new ApiError('VALIDATION', 'A class pair needs both given and predicted.');
+    if (request.given !== undefined && (request.given >= classes || request.predicted! >= classes)) throw new ApiError('VALIDATION', `given and predicted must be below ${classes}, the check's class count.`);
+    const all = this.options.statements.labelCheckImages.all(row.id).filter((image) => image.labelled !== null);
+    const items = all
+      .map((image) => this.item(row, image, pair, classes))
+      .filter((item) => (request.includeReviewed || item.review === null) && (pair === null || (item.pairPixels ?? 0) > 0));
+    const key = (item: LabelErrorItem): number =>
+      request.score === 'softmin' ? (item.softmin ?? Infinity) : -(request.score === 'below-threshold' ? item.belowShare : item.disagreement);
+    items.sort((a, b) => Number(a.stale) - Number(b.stale) || key(a) - key(b) || a.stem.localeCompare(b.stem));
+    return { check: this.summary(row), score: request.score, items: items.slice(0, request.limit), total: items.length };
+  }
+
+  /** Accepts the out-of-fold prediction in one suspect region (or all of them) as a revision, and marks the image corrected. */
+  async accept(request: z.output<typeof labelErrorAcceptSchema>): Promise<ImageRevisions> {
+    const row = this.finished(request.checkId);
+    const image = this.checkImage(row, request.imageId);
+    if (image.current_revision_id !== image.revision_id && image.review === null) {
+      throw new ApiError('CONFLICT', `The mask of ${image.stem} changed since label check #${row.id} scored it, so its suspect regions are stale. Start a new check to score it again.`);
+    }
+    const [predicted, flag] = await Promise.all([readLabels(join(row.out_dir, `${image.image_id}_pred.png`)), readLabels(join(row.out_dir, `${image.image_id}_flag.png`))]);
+    const marked = flag.data.map((v) => (v > 0 ? 1 : 0));
+    let inside = marked;
+    if (request.region !== undefined) {
+      const { labels, regions } = connectedRegions(marked, flag.width, flag.height);
+      if (request.region > regions.length) throw new ApiError('VALIDATION', `${image.stem} has ${regions.length} suspect region(s); region must be 1 to ${regions.length}.`);
+      inside = Uint8Array.from(labels, (label) => (label === request.region ? 1 : 0));
+    }
+    if (!inside.some((v) => v === 1)) throw new ApiError('VALIDATION', `${image.stem} has no suspect region to accept; keep its label instead.`);
+    const fold = row.folds > 0 ? `, fold ${image.fold + 1} model` : '';
+    const revisions = await this.options.revisions.acceptLabels(image.image_id, {
+      name: `label check #${row.id}${fold}`,
+      labels: predicted.data,
+      width: predicted.width,
+      height: predicted.height,
+      classNames: JSON.parse(row.class_names) as string[],
+      inside,
+    });
+    this.options.statements.labelCheckImageReview.run('corrected', new Date().toISOString(), row.id, image.image_id);
+    this.options.onChanged(row.dataset_id);
+    return revisions;
+  }
+
+  /** The label is right: the image leaves the queue as reviewed. */
+  keep(checkId: number, imageId: number): LabelCheckSummary {
+    const row = this.finished(checkId);
+    const image = this.checkImage(row, imageId);
+    this.options.statements.labelCheckImageReview.run('kept', new Date().toISOString(), row.id, image.image_id);
+    this.options.onChanged(row.dataset_id);
+    return this.summary(this.row(checkId));
+  }
+
+  private enqueue(checkId: number, params: LabelErrorJobParams): TypedJob<'label-errors'> {
+    const job = this.options.jobs.enqueue('label-errors', params);
+    this.options.statements.labelCheckSetJob.run(job.id, params.outDir, JSON.stringify(params), checkId);
+    this.options.onChanged(params.datasetId);
+    return job;
+  }
+
+  private settle(job: TypedJob<'label-errors'>): void {
+    const { statements, db } = this.options;
+    const checkId = job.params.checkId;
+    if (job.status === 'finished' && job.result) {
+      const result = job.result;
+      db.transaction(() => {
+        for (const image of result.images) {
+          statements.labelCheckImageScore.run({
+            check_id: checkId,
+            image_id: image.imageId,
+            labelled: image.labelled,
+            softmin: image.softmin,
+            below: image.below,
+            disagreement: image.disagreement,
+            flagged: image.flagged,
+            pairs: JSON.stringify(image.pairs),
+          });
+        }
+        statements.labelCheckSetThresholds.run(JSON.stringify(result.thresholds), checkId);
+      })();
+    }
+    this.options.onChanged(job.params.datasetId);
+  }
+
+  private row(checkId: number): LabelCheckRow {
+    const row = this.options.statements.labelCheckById.get(checkId);
+    if (!row) throw new ApiError('NOT_FOUND', `No label check with id ${checkId}.`);
+    return row;
+  }
+
+  private finished(checkId: number): LabelCheckRow {
+    const row = this.row(checkId);
+    if (row.thresholds === null) {
+      const state = row.job_status === 'queued' || row.job_status === 'running' ? `still ${row.job_status}` : `${row.job_status ?? 'not run'}${row.job_reason ? ` (${row.job_reason})` : ''}; resume it`;
+      throw new ApiError('CONFLICT', `Label check #${checkId} is ${state}; its queue exists once every fold is scored.`);
+    }
+    return row;
+  }
+
+  private checkImage(row: LabelCheckRow, imageId: number): LabelCheckImageRow {
+    const image = this.options.statements.labelCheckImages.all(row.id).find((i) => i.image_id === imageId);
+    if (!image || image.labelled === null) throw new ApiError('NOT_FOUND', `Label check #${row.id} did not score image ${imageId}.`);
+    return image;
+  }
+
+  private item(row: LabelCheckRow, image: LabelCheckImageRow, pair: number | null, classes: number): LabelErrorItem {
+    const labelled = image.labelled ?? 0;
+    const pairs = image.pairs ? (JSON.parse(image.pairs) as number[]) : [];
+    const topPairs = pairs
+      .map((pixels, k) => ({ given: Math.floor(k / classes), predicted: k % classes, pixels }))
+      .filter((p) => p.pixels > 0)
+      .sort((a, b) => b.pixels - a.pixels)
+      .slice(0, 3);
+    return {
+      imageId: image.image_id,
+      stem: image.stem,
+      fold: image.fold,
+      softmin: image.softmin,
+      belowShare: labelled > 0 ? (image.below ?? 0) / labelled : 0,
+      disagreement: labelled > 0 ? (image.disagreement ?? 0) / labelled : 0,
+      flagged: image.flagged ?? 0,
+      labelled,
+      pairPixels: pair === null ? null : (pairs[pair] ?? 0),
+      topPairs,
+      stale: image.review === null && image.current_revision_id !== image.revision_id,
+      review: image.review === 'kept' || image.review === 'corrected' ? image.review : null,
+      predictionPath: join(row.out_dir, `${image.image_id}_pred.png`),
+      flagPath: join(row.out_dir, `${image.image_id}_flag.png`),
+    };
+  }
+
+  private summary(row: LabelCheckRow): LabelCheckSummary {
+    const images = this.options.statements.labelCheckImages.all(row.id);
+    const foldsDone = Array.from({ length: row.folds || 1 }, (_, k) => k).filter((k) => row.out_dir !== '' && existsSync(join(row.out_dir, `fold-${k}`, 'scores.json')));
+    return {
+      id: row.id,
+      datasetId: row.dataset_id,
+      jobId: row.job_id,
+      status: (row.job_status ?? 'failed') as LabelCheckStatus,
+      folds: row.folds,
+      reuseRun: row.reuse_run_id,
+      classNames: JSON.parse(row.class_names) as string[],
+      thresholds: row.thresholds ? (JSON.parse(row.thresholds) as (number | null)[]) : null,
+      foldsDone,
+      images: images.length,
+      reviewed: images.filter((i) => i.review !== null).length,
+      corrected: images.filter((i) => i.review === 'corrected').length,
+      stale: images.filter((i) => i.review === null && i.current_revision_id !== i.revision_id).length,
+      createdAt: row.created_at,
+      reason: row.job_reason,
+    };
+  }
+}
+
+async function readLabels(path: string): Promise<{ data: Uint8Array; width: number; height: number }> {
+  try {
+    const { data, info } = await sharp(path).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+  } catch (error) {
+    throw new ApiError('NOT_FOUND', `Cannot read ${path}: ${(error as Error).message}. Run the check again.`);
+  }
+}

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import sharp from 'sharp';
+import { createMemoryClient } from '../../../src-main/ipc/memory-transport';
+import type { AppServices } from '../../../src-main/services/app-services';
+import type { LabelCheckSummary } from '../../../src-shared/label-errors';
+import { plantedErrorFolder } from '../../helpers/planted-errors';
+import { testServices } from '../../helpers/services';
+
+// "Find label errors" through the API: fold models on a planted-error set, the queue across the
+// dataset, accepting the out-of-fold prediction in a suspect region, keeping a label, stale masks.
+let services: AppServices;
+let api: ReturnType<typeof createMemoryClient>;
+let datasetId: string;
+let planted: string;
+let check: LabelCheckSummary;
+
+before(async () => {
+  services = testServices();
+  api = createMemoryClient(services);
+  const folder = await plantedErrorFolder(12, 32, [4]);
+  planted = folder.planted[0]!;
+  const summary = await api.invoke('datasets:import', { name: 'planted', imagesDir: join(folder.dir, 'images'), masksDir: join(folder.dir, 'masks') });
+  await services.jobs.whenIdle();
+  datasetId = summary.id;
+  check = await api.invoke('labelErrors:start', { datasetId, folds: 3, epochs: 40, inputSize: 32 });
+  await assert.rejects(api.invoke('labelErrors:start', { datasetId }), { code: 'CONFLICT', message: /being looked for right now/ });
+  await assert.rejects(api.invoke('labelErrors:queue', { checkId: check.id }), { code: 'CONFLICT', message: /still (queued|running)/ });
+  await services.jobs.whenIdle();
+});
+after(() => services.close());
+
+test('a dataset with too few images for the folds is refused with the minimum', async () => {
+  const folder = await plantedErrorFolder(2, 32, []);
+  const small = await api.invoke('datasets:import', { name: 'two', imagesDir: join(folder.dir, 'images'), masksDir: join(folder.dir, 'masks') });
+  await services.jobs.whenIdle();
+  await assert.rejects(api.invoke('labelErrors:start', { datasetId: small.id, folds: 4 }), { code: 'VALIDATION', message: /has 2 indexed image\(s\); 4 folds need at least 4/ });
+  await assert.rejects(api.invoke('labelErrors:start', { datasetId: small.id, folds: 7 }), { code: 'VALIDATION' });
+});
+
+test('the check finishes with every fold and ranks the planted error first; its class pair filters the queue', async () => {
+  const [listed] = await api.invoke('labelErrors:list', { datasetId });
+  assert.equal(listed!.status, 'finished');
+  assert.deepEqual(listed!.foldsDone, [0, 1, 2]);
+  assert.equal(listed!.images, 12);
+  // The 0/1 masks match the LandCover.ai preset (Background, Building, Woodland, Water, Road): classes
+  // without a pixel have no threshold.
+  assert.deepEqual(listed!.classNames.slice(0, 2), ['Background', 'Building']);
+  assert.deepEqual(listed!.thresholds!.map((t) => t !== null), [true, true, false, false, false]);
+  const queue = await api.invoke('labelErrors:queue', { checkId: check.id });
+  assert.equal(queue.total, 12);
+  assert.equal(queue.items[0]!.stem, planted, queue.items.map((i) => `${i.stem}:${i.softmin}`).join(' '));
+  const softmins = queue.items.map((i) => i.softmin!);
+  assert.deepEqual([...softmins].sort((a, b) => a - b), softmins, 'worst (lowest softmin) first');
+  assert.deepEqual(queue.items[0]!.topPairs[0]!.given, 0);
+  assert.deepEqual(queue.items[0]!.topPairs[0]!.predicted, 1);
+  const pair = await api.invoke('labelErrors:queue', { checkId: check.id, given: 0, predicted: 1 });
+  assert.ok(pair.items.some((i) => i.stem === planted));
+  assert.ok(pair.items.every((i) => i.pairPixels! > 0));
+  const byThreshold = await api.invoke('labelErrors:queue', { checkId: check.id, score: 'below-threshold' });
+  assert.equal(byThreshold.items[0]!.stem, planted);
+  await assert.rejects(api.invoke('labelErrors:queue', { checkId: check.id, given: 5, predicted: 0 }), { code: 'VALIDATION', message: /below 5/ });
+});
+
+test('accepting the prediction in the suspect region corrects the mask and the image leaves the queue; keeping a label counts as reviewed', async () => {
+  const queue = await api.invoke('labelErrors:queue', { checkId: check.id });
+  const item = queue.items[0]!;
+  const before = await sharp((await api.invoke('revisions:list', { imageId: item.imageId })).effectivePath).extractChannel(0).raw().toBuffer();
+  await assert.rejects(api.invoke('labelErrors:accept', { checkId: check.id, imageId: item.imageId, region: 99 }), { code: 'VALIDATION', message: /suspect region\(s\); region must be 1 to/ });
+  const revisions = await api.invoke('labelErrors:accept', { checkId: check.id, imageId: item.imageId, region: 1 });
+  assert.equal(revisions.items.length, 1);
+  assert.match(revisions.items[0]!.summary, new RegExp(`accepted the out-of-fold prediction of label check #${check.id}, fold ${item.fold + 1} model \\(in a region of [\\d,]+ px\\)`));
+  const afterMask = await sharp(revisions.effectivePath).extractChannel(0).raw().toBuffer();
+  const flag = await sharp(item.flagPath).extractChannel(0).raw().toBuffer();
+  const predicted = await sharp(item.predictionPath).extractChannel(0).raw().toBuffer();
+  let changed = 0;
+  for (let p = 0; p < afterMask.length; p += 1) {
+    if (afterMask[p] !== before[p]) {
+      changed += 1;
+      assert.equal(flag[p], 255, 'only flagged pixels change');
+      // Training label i is mask value i in this preset.
+      assert.equal(afterMask[p], predicted[p], 'to the out-of-fold prediction');
+    }
+  }
+  assert.equal(changed, revisions.items[0]!.changedPixels);
+  assert.ok(changed > 20);
+  const next = await api.invoke('labelErrors:queue', { checkId: check.id });
+  assert.ok(!next.items.some((i) => i.imageId === item.imageId), 'a reviewed image leaves the queue');
+  assert.equal(next.total, 11);
+  const kept = await api.invoke('labelErrors:keep', { checkId: check.id, imageId: next.items[0]!.imageId });
+  assert.equal(kept.reviewed, 2);
+  assert.equal(kept.corrected, 1);
+  const all = await api.invoke('labelErrors:queue', { checkId: check.id, includeReviewed: true });
+  assert.deepEqual(all.items.filter((i) => i.review !== null).map((i) => i.review).sort(), ['corrected', 'kept']);
+});
+
+test('a mask changed elsewhere since the check is stale: listed last, marked, and not corrected from old scores', async () => {
+  const queue = await api.invoke('labelErrors:queue', { checkId: check.id });
+  const target = queue.items[0]!;
+  await api.invoke('revisions:create', { action: 'paint', imageId: target.imageId, classIndex: 1, region: { polygons: [[0, 0, 6, 0, 6, 6, 0, 6]], strokes: [] } });
+  const after = await api.invoke('labelErrors:queue', { checkId: check.id });
+  const stale = after.items.find((i) => i.imageId === target.imageId)!;
+  assert.equal(stale.stale, true);
+  assert.equal(after.items.at(-1)!.imageId, target.imageId);
+  assert.equal(after.check.stale, 1);
+  await assert.rejects(api.invoke('labelErrors:accept', { checkId: check.id, imageId: target.imageId }), { code: 'CONFLICT', message: /changed since label check #\d+ scored it/ });
+  await assert.rejects(api.invoke('labelErrors:resume', { checkId: check.id }), { code: 'CONFLICT', message: /has finished/ });
+});
