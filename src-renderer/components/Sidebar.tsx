@@ -15,6 +15,7 @@ const jobLabels: Record<Job['kind'], string> = {
   evaluate: 'Evaluating runs (TTA, ensemble)',
   hash: 'Finding near-duplicates',
   derive: 'Writing dataset masks',
+  'label-errors': 'Finding label errors',
 };
 
 export function Sidebar({ current, active }: { current: PageId; active: Job | undefined }) {
