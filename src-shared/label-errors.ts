@@ -1,5 +1,7 @@
 import { mulberry32 } from './splits';
 import { labelMapSchema, resolvedConfigSchema, trainItemSchema } from './training';
+import { runConfigSchema } from './run-config';
+import type { RunConfig } from './run-config';
 import { z } from './zod';
 
 /**
@@ -148,6 +150,29 @@ export function dropSmallRegions(flag: Uint8Array, width: number, height: number
     else kept += 1;
   }
   return kept;
+}
+
+/**
+ * The quick preset of a check's fold models: a small U-Net at 128 px, long enough to learn the
+ * dataset's look, short enough for K of them on a laptop. A run's own config replaces it on request.
+ */
+export function quickCheckConfig(datasetId: string): RunConfig {
+  return runConfigSchema.parse({
+    datasetId,
+    model: 'unet',
+    modelOptions: { depth: 3, width: 16 },
+    inputSize: 128,
+    batchSize: 4,
+    epochs: 10,
+    optimizer: { name: 'adam', lr: 2e-3 },
+    loss: { name: 'ce' },
+  });
+}
+
+/** Training steps of one fold model: one pass over the other folds' images per epoch, as the train job counts them. */
+export function stepsPerFold(images: number, folds: number, config: Pick<RunConfig, 'batchSize' | 'epochs' | 'stepsPerEpoch'>): number {
+  const trainImages = images - Math.ceil(images / Math.max(1, folds));
+  return (config.stepsPerEpoch ?? Math.max(1, Math.ceil(trainImages / config.batchSize))) * config.epochs;
 }
 
 export const labelErrorStartSchema = z.strictObject({

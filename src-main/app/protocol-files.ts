@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { toApiError } from '../../src-shared/errors';
 import type { FileResolver } from '../files/file-service';
+import { ownedKind } from '../files/file-service';
 
 /**
  * The desktop app's `segbench://files/<kind>/<imageId>` (and `.../prediction/<imageId>/<runId>`)
@@ -13,7 +14,7 @@ export function protocolFileHandler(resolve: FileResolver): (request: Request) =
     try {
       const url = new URL(request.url);
       const [, kind = '', first = '', second = ''] = url.pathname.split('/');
-      const file = kind === 'prediction' ? await resolve(kind, second, first) : await resolve(kind, first);
+      const file = ownedKind(kind) ? await resolve(kind, second, first) : await resolve(kind, first);
       const body = file.kind === 'buffer' ? file.body : await readFile(file.path);
       return new Response(new Uint8Array(body), {
         headers: { 'Content-Type': file.contentType, 'Access-Control-Allow-Origin': '*' },

@@ -5,8 +5,17 @@ import { ApiError } from '../../src-shared/errors';
 import type { Statements } from '../db/statements';
 
 /** `mask` is the mask in effect (the current label correction, if any); `original-mask` the imported file. */
-export const fileKinds = ['thumb', 'thumb-mask', 'image', 'mask', 'original-mask', 'prediction'] as const;
+export const fileKinds = ['thumb', 'thumb-mask', 'image', 'mask', 'original-mask', 'prediction', 'check-prediction', 'check-flag'] as const;
 export type FileKind = (typeof fileKinds)[number];
+
+/**
+ * Kinds addressed by an owner and an image: `/files/prediction/<runId>/<imageId>` (a run's stored
+ * prediction), `/files/check-prediction/<checkId>/<imageId>` and `/files/check-flag/...` (a
+ * label-error check's out-of-fold prediction and suspect-region map).
+ */
+export function ownedKind(kind: string): boolean {
+  return kind === 'prediction' || kind === 'check-prediction' || kind === 'check-flag';
+}
 
 export type ServedFile =
   | { kind: 'path'; path: string; contentType: string; size: number; etag: string }
@@ -68,6 +77,14 @@ export function createFileResolver(statements: Statements, dataDir: string) {
       const path = join(run.run_dir, 'predictions', 'val', `${imageIdText}_index.png`);
       const stats = await servable(path);
       if (!stats) throw new ApiError('NOT_FOUND', `No stored prediction for image ${imageIdText}: predict the validation images on the Inspect page first.`);
+      return { kind: 'path', path: stats.path, contentType: 'image/png', size: stats.size, etag: `"${stats.size}-${Math.round(stats.mtimeMs)}"` };
+    }
+    if (kind === 'check-prediction' || kind === 'check-flag') {
+      const check = runId && /^\d+$/.test(runId) ? statements.labelCheckById.get(Number(runId)) : undefined;
+      if (!check?.out_dir || !/^\d+$/.test(imageIdText)) throw new ApiError('NOT_FOUND', `No label check ${runId ?? ''} or image ${imageIdText}.`);
+      const path = join(check.out_dir, `${imageIdText}_${kind === 'check-flag' ? 'flag' : 'pred'}.png`);
+      const stats = await servable(path);
+      if (!stats) throw new ApiError('NOT_FOUND', `Label check #${check.id} has no ${kind === 'check-flag' ? 'suspect-region map' : 'prediction'} of image ${imageIdText}; it has not scored it (yet).`);
       return { kind: 'path', path: stats.path, contentType: 'image/png', size: stats.size, etag: `"${stats.size}-${Math.round(stats.mtimeMs)}"` };
     }
     const imageId = Number(imageIdText);

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { parseClasses } from '../datasets/dataset-queries';
 import { trainingClasses } from '../../src-shared/classes';
 import { ApiError } from '../../src-shared/errors';
-import { connectedRegions, assignFolds, labelErrorJobParamsSchema, minimumImages } from '../../src-shared/label-errors';
+import { connectedRegions, assignFolds, labelErrorJobParamsSchema, minimumImages, quickCheckConfig } from '../../src-shared/label-errors';
 import type {
   LabelCheckStatus,
   LabelCheckSummary,
@@ -16,7 +16,7 @@ import type {
   labelErrorQueueSchema,
   LabelErrorStart,
 } from '../../src-shared/label-errors';
-import { inputSizeProblem, runConfigSchema } from '../../src-shared/run-config';
+import { inputSizeProblem } from '../../src-shared/run-config';
 import type { RunConfig } from '../../src-shared/run-config';
 import type { ImageRevisions } from '../../src-shared/revisions';
 import type { Db } from '../db/connection';
@@ -25,23 +25,6 @@ import type { Statements } from '../db/statements';
 import type { RevisionService } from '../datasets/revision-service';
 import type { JobService, TypedJob } from '../jobs/job-service';
 import type { RunService } from '../runs/run-service';
-
-/**
- * The quick preset of a label-error check: a small U-Net at 128 px, long enough to learn the
- * dataset's look, short enough for K of them on a laptop. A run's own config replaces it on request.
- */
-export function quickCheckConfig(datasetId: string): RunConfig {
-  return runConfigSchema.parse({
-    datasetId,
-    model: 'unet',
-    modelOptions: { depth: 3, width: 16 },
-    inputSize: 128,
-    batchSize: 4,
-    epochs: 10,
-    optimizer: { name: 'adam', lr: 2e-3 },
-    loss: { name: 'ce' },
-  });
-}
 
 export interface LabelErrorServiceOptions {
   db: Db;

@@ -8,6 +8,7 @@ import type { WireRequest } from '../../src-shared/contract';
 import { createReadStream } from 'node:fs';
 import { toApiError } from '../../src-shared/errors';
 import type { FileResolver } from '../files/file-service';
+import { ownedKind } from '../files/file-service';
 import type { Dispatch } from '../ipc/router';
 import type { Logger } from '../log';
 import type { EventBus } from '../services/event-bus';
@@ -135,7 +136,7 @@ function handleHttp(request: IncomingMessage, response: ServerResponse, options:
 async function serveDatasetFile(pathname: string, request: IncomingMessage, response: ServerResponse, options: ServerOptions): Promise<void> {
   const [, , kind = '', first = '', second = ''] = pathname.split('/');
   try {
-    const file = kind === 'prediction' ? await options.services.files(kind, second, first) : await options.services.files(kind, first);
+    const file = ownedKind(kind) ? await options.services.files(kind, second, first) : await options.services.files(kind, first);
     const headers = { 'Content-Type': file.contentType, 'Cache-Control': 'no-cache', ETag: file.etag };
     if (request.headers['if-none-match'] === file.etag) {
       response.writeHead(304, headers).end();

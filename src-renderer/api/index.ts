@@ -13,7 +13,7 @@ declare global {
   }
 }
 
-export type FileKind = 'thumb' | 'thumb-mask' | 'image' | 'mask' | 'prediction';
+export type FileKind = 'thumb' | 'thumb-mask' | 'image' | 'mask' | 'prediction' | 'check-prediction' | 'check-flag';
 
 export interface Connection {
   api: ApiClient;

@@ -12,7 +12,8 @@ export function ViewerBar({
   title: string;
   children: ReactNode;
   onStep: (delta: number) => void;
-  onFit: () => void;
+  /** Fit the image to the view; absent where the view always fits. */
+  onFit?: (() => void) | undefined;
   onClose: () => void;
   closeTestId: string;
 }) {
@@ -27,9 +28,11 @@ export function ViewerBar({
       <button type="button" className="button" onClick={() => onStep(1)} aria-label="Next image">
         →
       </button>
-      <button type="button" className="button" onClick={onFit}>
-        Fit
-      </button>
+      {onFit ? (
+        <button type="button" className="button" onClick={onFit}>
+          Fit
+        </button>
+      ) : null}
       <button type="button" className="button" onClick={onClose} data-testid={closeTestId}>
         Close
       </button>

@@ -7,6 +7,7 @@ import { hrefFor, navigate } from '../../hooks/useRoute';
 import { ClassesTab } from './ClassesTab';
 import { DuplicatesTab } from './DuplicatesTab';
 import { ImagesTab } from './ImagesTab';
+import { LabelErrorsTab } from './LabelErrorsTab';
 import { ReportTab } from './ReportTab';
 import { SplitsTab } from './SplitsTab';
 import { StatsTab } from './StatsTab';
@@ -18,6 +19,7 @@ const tabs = [
   { id: 'stats', label: 'Statistics' },
   { id: 'splits', label: 'Splits' },
   { id: 'duplicates', label: 'Duplicates' },
+  { id: 'label-errors', label: 'Label errors' },
   { id: 'report', label: 'Import report' },
 ] as const;
 type TabId = (typeof tabs)[number]['id'];
@@ -84,6 +86,7 @@ export function DatasetView({ datasetId, tab }: { datasetId: string; tab: string
       {current === 'stats' ? <StatsTab dataset={dataset} /> : null}
       {current === 'splits' ? <SplitsTab dataset={dataset} /> : null}
       {current === 'duplicates' ? <DuplicatesTab dataset={dataset} /> : null}
+      {current === 'label-errors' ? <LabelErrorsTab dataset={dataset} /> : null}
       {current === 'report' ? <ReportTab dataset={dataset} /> : null}
     </div>
   );
