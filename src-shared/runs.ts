@@ -48,6 +48,8 @@ export interface RunSummary {
   archived: boolean;
   /** Per-class IoU at the best epoch, by class name (null: absent from truth and prediction). */
   bestClassIou: Record<string, number | null>;
+  /** Training and validation masks with a label correction in effect when the run started; null for runs from before SegBench recorded it. */
+  correctedMasks: number | null;
 }
 
 export interface EpochSummary {

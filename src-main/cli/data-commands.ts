@@ -5,26 +5,14 @@ import { keptShares, previewThresholds } from '../../src-shared/derived';
 import type { MergePreview, MergeRequestInput, PseudoLabelSet } from '../../src-shared/derived';
 import { defaultDuplicateThreshold } from '../../src-shared/duplicates';
 import { ApiError } from '../../src-shared/errors';
-import type { Job } from '../../src-shared/jobs';
-import type { AppServices } from '../services/app-services';
 import { openServices } from './open-services';
-import { progressPrinter } from './progress';
+import { settle } from './progress';
 import { findDataset, findRun } from './lookup';
 import { defaultSplit } from '../../src-shared/splits';
 import type { SplitRequestInput } from '../../src-shared/splits';
 
 const pct = (v: number, total: number) => (total > 0 ? `${((v / total) * 100).toFixed(1)}%` : '-');
 const out = (text: string) => void process.stdout.write(`${text}\n`);
-
-/** Waits for every queued job with progress on stderr; throws when one of them did not finish. */
-async function settle(services: AppServices, label: string): Promise<void> {
-  const print = progressPrinter(label);
-  const unsubscribe = services.events.onAny((event, payload) => {
-    if (event === 'job:update') print(payload as Job);
-  });
-  await services.jobs.whenIdle();
-  unsubscribe();
-}
 
 function printMerge(preview: MergePreview): void {
   const before = preview.before.reduce((a, b) => a + b, 0);

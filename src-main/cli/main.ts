@@ -8,6 +8,7 @@ import { importCommand, sampleCommand } from './import';
 import { trainCommand } from './train';
 import { evalCommand, predictCommand } from './evaluate';
 import { duplicatesCommand, splitCommand, mergeCommand, pseudoCommand } from './data-commands';
+import { labelErrorsCommand } from './label-errors';
 import { packageRoot } from './paths';
 import { serve } from './serve';
 
@@ -43,6 +44,10 @@ Usage:
                                                list files (train.txt, val.txt, test.txt), name patterns, or a random draw
   segbench duplicates --dataset NAME [--threshold 0.97] [--resplit]
                                                near-duplicate groups and the split's leakage; --resplit keeps groups together
+  segbench label-errors --dataset NAME [--folds 4] [--epochs N] [--size S] [--config-from RUN | --reuse-run RUN]
+                 [--score softmin|below-threshold|disagreement] [--top 20] [--json]
+  segbench label-errors --resume CHECK         K fold models score every labelled image out of sample; prints the
+                                               likeliest label errors (review them on the dataset's Label errors tab)
   segbench pseudo --run ID --images DIR [--threshold 0.9 --name NAME]
                                                pseudo-labels: kept share per class; with --name, save as a dataset
   segbench help | --help                       this text
@@ -74,6 +79,8 @@ async function main(argv: string[]): Promise<void> {
       return duplicatesCommand(rest);
     case 'split':
       return splitCommand(rest);
+    case 'label-errors':
+      return labelErrorsCommand(rest);
     case 'pseudo':
       return pseudoCommand(rest);
     case 'predict':
@@ -88,7 +95,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(usage);
       return;
     default:
-      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, train, eval, predict, merge, split, duplicates, pseudo, help, version.\n\n${usage}`);
+      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, train, eval, predict, merge, split, duplicates, label-errors, pseudo, help, version.\n\n${usage}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Job } from '../../src-shared/jobs';
 import { formatDuration } from '../../src-shared/jobs';
+import type { AppServices } from '../services/app-services';
 
 /**
  * Prints a job's progress on the terminal: a bar redrawn in place on a TTY, a line every 10%
@@ -26,4 +27,14 @@ export function progressPrinter(label: string, stream: NodeJS.WriteStream = proc
       stream.write(`${text}\n`);
     }
   };
+}
+
+/** Waits until no job is queued or running, printing each job's progress on stderr as it goes. */
+export async function settle(services: AppServices, label: string): Promise<void> {
+  const print = progressPrinter(label);
+  const unsubscribe = services.events.onAny((event, payload) => {
+    if (event === 'job:update') print(payload as Job);
+  });
+  await services.jobs.whenIdle();
+  unsubscribe();
 }

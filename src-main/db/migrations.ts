@@ -364,6 +364,10 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX label_checks_dataset ON label_checks (dataset_id);
 
+      -- How many of a run's training and validation masks were corrected (label revisions) when it
+      -- started, so that Compare shows a run before and after label fixes; NULL for older runs.
+      ALTER TABLE runs ADD COLUMN corrected_masks INTEGER;
+
       CREATE TABLE label_check_images (
         check_id INTEGER NOT NULL REFERENCES label_checks(id) ON DELETE CASCADE,
         image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,

@@ -23,6 +23,7 @@ export interface RunRow {
   tags: string;
   notes: string;
   archived: number;
+  corrected_masks: number | null;
 }
 
 export interface EpochRow {
@@ -76,9 +77,9 @@ export function prepareRunStatements(db: Db) {
        FROM run_prediction_images p LEFT JOIN images i ON i.id = p.image_id
        WHERE p.run_id = ? AND p.split = ? AND p.variant = ?`,
     ),
-    runInsert: db.prepare<Pick<RunRow, 'id' | 'name' | 'dataset_id' | 'model' | 'config' | 'created_at' | 'run_dir' | 'class_names'>>(
-      `INSERT INTO runs (id, name, dataset_id, model, config, status, created_at, run_dir, class_names)
-       VALUES (@id, @name, @dataset_id, @model, @config, 'queued', @created_at, @run_dir, @class_names)`,
+    runInsert: db.prepare<Pick<RunRow, 'id' | 'name' | 'dataset_id' | 'model' | 'config' | 'created_at' | 'run_dir' | 'class_names' | 'corrected_masks'>>(
+      `INSERT INTO runs (id, name, dataset_id, model, config, status, created_at, run_dir, class_names, corrected_masks)
+       VALUES (@id, @name, @dataset_id, @model, @config, 'queued', @created_at, @run_dir, @class_names, @corrected_masks)`,
     ),
     runById: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
     runsAll: db.prepare<[], RunRow>('SELECT * FROM runs ORDER BY created_at DESC'),
@@ -134,8 +135,8 @@ export function prepareRunStatements(db: Db) {
     stepsOfRun: db.prepare<[string], { step: number; epoch: number; loss: number; lr: number }>('SELECT step, epoch, loss, lr FROM run_steps WHERE run_id = ? ORDER BY step'),
     eventPut: db.prepare<[string, string, string, string]>('INSERT INTO run_events (run_id, at, level, message) VALUES (?, ?, ?, ?)'),
     eventsOfRun: db.prepare<[string], { at: string; level: string; message: string }>('SELECT at, level, message FROM run_events WHERE run_id = ? ORDER BY id'),
-    trainValImages: db.prepare<[string], { id: number; image_path: string; mask_path: string; split: string | null }>(
-      `SELECT i.id, i.image_path, ${effectiveMaskPath} AS mask_path, i.split FROM images i
+    trainValImages: db.prepare<[string], { id: number; image_path: string; mask_path: string; split: string | null; revision_id: number | null }>(
+      `SELECT i.id, i.image_path, ${effectiveMaskPath} AS mask_path, i.split, i.revision_id FROM images i
        WHERE i.dataset_id = ? AND i.state = 'indexed' AND i.split IN ('train', 'val') ORDER BY i.stem`,
     ),
     /** A split's indexed images with the mask in effect, for evaluation and stored predictions. */

@@ -60,6 +60,7 @@ export class RunLauncher {
       created_at: new Date().toISOString(),
       run_dir: runDir,
       class_names: JSON.stringify(prepared.classNames),
+      corrected_masks: prepared.correctedMasks,
     });
     const params: TrainJobParams = {
       runId: id,
@@ -143,7 +144,8 @@ export class RunLauncher {
     if (pixelsOf('val').every((p) => p === 0)) {
       throw new ApiError('VALIDATION', `The validation split of "${dataset.name}" has no labelled pixels (all ignore or unknown). Check the classes, or re-split.`);
     }
-    return { config, datasetName: dataset.name, classNames, labelMap, classPixels: pixelsOf('train'), train, val };
+    const correctedMasks = images.filter((r) => r.revision_id !== null).length;
+    return { config, datasetName: dataset.name, correctedMasks, classNames, labelMap, classPixels: pixelsOf('train'), train, val };
   }
 
   /** Continues a stopped, crashed or failed run from its last checkpoint: same id, history kept. */

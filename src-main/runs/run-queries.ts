@@ -38,6 +38,7 @@ export function runSummary(row: RunRow, statements: Statements): RunSummary {
     notes: row.notes,
     archived: row.archived === 1,
     bestClassIou,
+    correctedMasks: row.corrected_masks,
   };
 }
 

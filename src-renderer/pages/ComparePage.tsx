@@ -90,6 +90,9 @@ export function ComparePage() {
     details.map((d) => d.config),
     runNames,
   );
+  // Label fixes are not in the config, but they are what changed between a run before and after them.
+  const corrected = details.map((d) => (d.correctedMasks === null ? 'not recorded' : `${d.correctedMasks} corrected`));
+  if (new Set(corrected).size > 1) diff.unshift({ key: 'data.correctedMasks', label: 'Masks (label revisions at launch)', values: corrected });
   const metricName = metric.startsWith('class:') ? `IoU of ${metric.slice(6)}` : metricLabels[metric as keyof typeof metricLabels];
   const isIou = metric === 'miou' || metric.startsWith('class:');
   const colorOf = (name: string): string => base?.classColors[base.classNames.indexOf(name)] ?? '#888888';

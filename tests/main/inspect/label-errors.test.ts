@@ -107,3 +107,25 @@ test('a mask changed elsewhere since the check is stale: listed last, marked, an
   await assert.rejects(api.invoke('labelErrors:accept', { checkId: check.id, imageId: target.imageId }), { code: 'CONFLICT', message: /changed since label check #\d+ scored it/ });
   await assert.rejects(api.invoke('labelErrors:resume', { checkId: check.id }), { code: 'CONFLICT', message: /has finished/ });
 });
+
+test('the next run trains on the corrected masks and records how many it had, for Compare', async () => {
+  const run = await api.invoke('runs:start', { datasetId, backend: 'wasm', model: 'unet', modelOptions: { depth: 2, width: 4 }, inputSize: 32, batchSize: 2, epochs: 1, stepsPerEpoch: 1 });
+  const job = await api.invoke('jobs:get', { jobId: run.jobId! });
+  const params = job.params as { train: { imageId: number; maskPath: string }[]; val: { imageId: number; maskPath: string }[] };
+  const corrected = services.db.prepare<[string], { id: number; path: string }>('SELECT i.id, r.path FROM images i JOIN mask_revisions r ON r.id = i.revision_id WHERE i.dataset_id = ?').all(datasetId);
+  assert.equal(corrected.length, 2, 'the accepted region and the painted square');
+  for (const { id, path } of corrected) assert.equal([...params.train, ...params.val].find((item) => item.imageId === id)?.maskPath, path);
+  assert.equal(run.correctedMasks, 2);
+  await services.jobs.whenIdle();
+
+  // A finished run can score its own validation images instead of training fold models.
+  const reuse = await api.invoke('labelErrors:start', { datasetId, reuseRun: run.id });
+  await services.jobs.whenIdle();
+  const [latest] = await api.invoke('labelErrors:list', { datasetId });
+  assert.equal(latest!.id, reuse.id);
+  assert.equal(latest!.folds, 0);
+  assert.equal(latest!.status, 'finished');
+  assert.equal(latest!.images, params.val.length);
+  const queue = await api.invoke('labelErrors:queue', { checkId: reuse.id });
+  assert.deepEqual(queue.items.map((i) => i.imageId).sort(), params.val.map((i) => i.imageId).sort());
+});
