@@ -186,8 +186,14 @@ export class DatasetService {
     if (this.options.jobs.activeJobs('derive', (p) => p.datasetId === datasetId).length > 0) {
       throw new ApiError('CONFLICT', `The masks of "${dataset.name}" are being written; stop that job first.`);
     }
+    if (this.options.jobs.activeJobs('label-errors', (p) => p.datasetId === datasetId).length > 0) {
+      throw new ApiError('CONFLICT', `Label errors of "${dataset.name}" are being looked for; stop that job first.`);
+    }
+    const checkDirs = this.options.statements.labelChecksOfDataset.all(datasetId).map((c) => c.out_dir);
     this.options.statements.datasetDelete.run(datasetId);
     rmSync(this.thumbDir(datasetId), { recursive: true, force: true });
+    // A label-error check's fold models and maps belong to the dataset's catalogue entry.
+    for (const dir of checkDirs) if (dir) rmSync(dir, { recursive: true, force: true });
     // SegBench's own masks of a merged or pseudo-labelled dataset go with it; imported files never do.
     if (dataset.origin) rmSync(join(this.options.derivedRoot, datasetId), { recursive: true, force: true });
     this.options.onChanged(datasetId);

@@ -17,8 +17,6 @@ export function useApiQuery<M extends MethodName>(
   method: M,
   request: RequestOf<M>,
   refreshOn: readonly EventName[] = [],
-  /** False: no call until it becomes true (a request that cannot be made yet). */
-  enabled = true,
 ): QueryState<ResponseOf<M>> {
   const api = useApi();
   const [data, setData] = useState<ResponseOf<M>>();
@@ -29,7 +27,6 @@ export function useApiQuery<M extends MethodName>(
   const reload = useCallback(() => setGeneration((value) => value + 1), []);
 
   useEffect(() => {
-    if (!enabled) return undefined;
     let current = true;
     api
       .invoke(method, JSON.parse(requestKey) as RequestOf<M>)
@@ -44,7 +41,7 @@ export function useApiQuery<M extends MethodName>(
     return () => {
       current = false;
     };
-  }, [api, method, requestKey, generation, enabled]);
+  }, [api, method, requestKey, generation]);
 
   useEffect(() => {
     if (!eventsKey) return undefined;

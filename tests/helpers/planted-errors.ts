@@ -27,10 +27,12 @@ export async function plantedErrorFolder(count = 12, size = 32, planted: readonl
     }
     const boxes = 2;
     for (let b = 0; b < boxes; b += 1) {
-      const w = Math.floor(size * 0.25) + Math.floor(random() * size * 0.15);
+      const wrong = planted.includes(i) && b === 0;
+      // The mislabelled box is the largest size a box takes, so that the error outweighs box edges.
+      const drawn = Math.floor(size * 0.25) + Math.floor(random() * size * 0.15);
+      const w = wrong ? Math.floor(size * 0.4) : drawn;
       const x0 = Math.floor(random() * (size - w));
       const y0 = Math.floor(random() * (size - w));
-      const wrong = planted.includes(i) && b === 0;
       for (let y = y0; y < y0 + w; y += 1) {
         for (let x = x0; x < x0 + w; x += 1) {
           const p = y * size + x;

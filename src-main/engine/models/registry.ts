@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../../src-shared/splits';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ApiError } from '../../../src-shared/errors';
 import { inputSizeProblem, modelStride } from '../../../src-shared/run-config';
@@ -34,11 +35,27 @@ export function checkInputSize(model: ModelName, options: ModelOptions): void {
   if (problem) throw new ApiError('VALIDATION', problem);
 }
 
-export function createModel(model: string, options: ModelOptions): tfl.LayersModel {
+export function createModel(model: string, options: ModelOptions, seed?: number): tfl.LayersModel {
   if (!isModelName(model)) {
     throw new ApiError('VALIDATION', `Unknown model "${model}". Valid models: ${modelNames.join(', ')}.`);
   }
   checkInputSize(model, options);
   resetNames();
-  return modelRegistry[model].build(options);
+  return seed === undefined ? modelRegistry[model].build(options) : withSeededRandom(seed, () => modelRegistry[model].build(options));
+}
+
+/**
+ * Runs `build` with Math.random drawn from `seed`: tfjs initialisers without a seed of their own
+ * seed their generators from Math.random, so a run's initial weights follow its config's seed and
+ * the same config trains the same model again.
+ */
+function withSeededRandom<T>(seed: number, build: () => T): T {
+  const original = Math.random;
+  const random = mulberry32(seed * 7919 + 17);
+  Math.random = random;
+  try {
+    return build();
+  } finally {
+    Math.random = original;
+  }
 }

@@ -44,7 +44,7 @@ const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  */
 export async function runTrainJob(params: JobParams<'train'>, context: JobContext): Promise<JobResult<'train'>> {
   const backend = await selectBackend(params.config.backend);
-  const model = createModel(params.config.model, modelSpecOf(params.config, params.classNames.length));
+  const model = createModel(params.config.model, modelSpecOf(params.config, params.classNames.length), params.config.seed);
   const stableName = new Map(model.trainableWeights.map((w) => [(w.read() as tf.Variable).name, w.originalName]));
   const optimizer = new Optimizer({ ...params.config.optimizer }, (v) => stableName.get(v.name) ?? v.name);
   let teacher: Teacher | null = null;

@@ -42,18 +42,11 @@ export function LabelErrorsTab({ dataset }: { dataset: DatasetDetail }) {
   const [size, setSize] = useState('');
   const [estimate, setEstimate] = useState<{ stepSeconds: number; imageSeconds: number } | null>(null);
   const [chosen, setChosen] = useState<number | null>(null);
-  const [score, setScore] = useState<LabelErrorScore>('softmin');
-  const [pair, setPair] = useState<{ given: number; predicted: number } | null>(null);
-  const [includeReviewed, setIncludeReviewed] = useState(false);
-  const [open, setOpen] = useState<number | null>(null);
 
   const datasetRuns = (runs.data ?? []).filter((r) => r.datasetId === dataset.id && r.bestEpoch !== null);
   const list = checks.data ?? [];
   const check: LabelCheckSummary | undefined = list.find((c) => c.id === chosen) ?? list[0];
   const running = jobs.find((j) => j.kind === 'label-errors' && (j.params as { datasetId: string }).datasetId === dataset.id && (j.status === 'running' || j.status === 'queued'));
-  const queueRequest = check?.thresholds ? { checkId: check.id, score, includeReviewed, ...(pair ?? {}) } : null;
-  const queue = useApiQuery('labelErrors:queue', queueRequest ?? { checkId: 1 }, ['dataset:changed'], queueRequest !== null);
-  const ready = queueRequest !== null && queue.data?.check.id === check?.id ? queue.data : undefined;
 
   const reuse = source.startsWith('reuse:') ? source.slice(6) : null;
   const fromRun = source.startsWith('run:') ? source.slice(4) : null;
@@ -93,9 +86,6 @@ export function LabelErrorsTab({ dataset }: { dataset: DatasetDetail }) {
       setEstimate({ stepSeconds: result.stepSeconds, imageSeconds: result.validationImages > 0 ? result.validationSeconds / result.validationImages : 0 });
     });
 
-  const items = ready?.items ?? [];
-  const openIndex = open === null ? -1 : items.findIndex((i) => i.imageId === open);
-  const classNames = check?.classNames ?? [];
   return (
     <div className="card" data-testid="label-errors-tab">
       <p className="muted small">
@@ -156,7 +146,7 @@ export function LabelErrorsTab({ dataset }: { dataset: DatasetDetail }) {
         {plan}
       </p>
       {running ? <ProgressBar progress={running.progress} showMessage testId="label-errors-progress" /> : null}
-      <ErrorNote message={error ?? checks.error ?? (queueRequest ? queue.error : null)} />
+      <ErrorNote message={error ?? checks.error} />
       {list.length > 0 && check ? (
         <div className="row">
           <label className="field inline">
@@ -182,89 +172,104 @@ export function LabelErrorsTab({ dataset }: { dataset: DatasetDetail }) {
       ) : (
         <p className="muted">No check yet. Start one above; it runs in the background with its progress here and in the sidebar.</p>
       )}
-      {check?.thresholds ? (
-        <>
-          <div className="row">
-            <label className="field inline">
-              <span>Rank by</span>
-              <select value={score} onChange={(e) => setScore(e.target.value as LabelErrorScore)} data-testid="label-errors-score">
-                {labelErrorScores.map((s) => (
-                  <option key={s} value={s}>
-                    {scoreTitles[s]}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="field inline">
-              <span>Labelled</span>
-              <select
-                value={pair ? String(pair.given) : ''}
-                onChange={(e) => setPair(e.target.value === '' ? null : { given: Number(e.target.value), predicted: pair?.predicted ?? (Number(e.target.value) === 0 ? 1 : 0) })}
-                data-testid="label-errors-given"
-              >
-                <option value="">any class</option>
-                {classNames.map((name, i) => (
+      {check?.thresholds ? <LabelErrorQueueView key={check.id} dataset={dataset} check={check} /> : null}
+    </div>
+  );
+}
+
+/** The queue of one finished check: ranked by a score, filtered by class pair, each image opening the viewer. */
+function LabelErrorQueueView({ dataset, check }: { dataset: DatasetDetail; check: LabelCheckSummary }) {
+  const [score, setScore] = useState<LabelErrorScore>('softmin');
+  const [pair, setPair] = useState<{ given: number; predicted: number } | null>(null);
+  const [includeReviewed, setIncludeReviewed] = useState(false);
+  const [open, setOpen] = useState<number | null>(null);
+  const queue = useApiQuery('labelErrors:queue', { checkId: check.id, score, includeReviewed, ...(pair ?? {}) }, ['dataset:changed']);
+  const ready = queue.data?.check.id === check.id ? queue.data : undefined;
+  const items = ready?.items ?? [];
+  const openIndex = open === null ? -1 : items.findIndex((i) => i.imageId === open);
+  const classNames = check.classNames;
+  return (
+    <>
+      <ErrorNote message={queue.error} />
+      <div className="row">
+        <label className="field inline">
+          <span>Rank by</span>
+          <select value={score} onChange={(e) => setScore(e.target.value as LabelErrorScore)} data-testid="label-errors-score">
+            {labelErrorScores.map((s) => (
+              <option key={s} value={s}>
+                {scoreTitles[s]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field inline">
+          <span>Labelled</span>
+          <select
+            value={pair ? String(pair.given) : ''}
+            onChange={(e) => setPair(e.target.value === '' ? null : { given: Number(e.target.value), predicted: pair?.predicted ?? (Number(e.target.value) === 0 ? 1 : 0) })}
+            data-testid="label-errors-given"
+          >
+            <option value="">any class</option>
+            {classNames.map((name, i) => (
+              <option key={name} value={i}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        {pair ? (
+          <label className="field inline">
+            <span>looks like</span>
+            <select value={pair.predicted} onChange={(e) => setPair({ given: pair.given, predicted: Number(e.target.value) })} data-testid="label-errors-predicted">
+              {classNames.map((name, i) =>
+                i === pair.given ? null : (
                   <option key={name} value={i}>
                     {name}
                   </option>
-                ))}
-              </select>
-            </label>
-            {pair ? (
-              <label className="field inline">
-                <span>looks like</span>
-                <select value={pair.predicted} onChange={(e) => setPair({ given: pair.given, predicted: Number(e.target.value) })} data-testid="label-errors-predicted">
-                  {classNames.map((name, i) =>
-                    i === pair.given ? null : (
-                      <option key={name} value={i}>
-                        {name}
-                      </option>
-                    ),
-                  )}
-                </select>
-              </label>
-            ) : null}
-            <label className="check">
-              <input type="checkbox" checked={includeReviewed} onChange={(e) => setIncludeReviewed(e.target.checked)} data-testid="label-errors-reviewed" /> Show reviewed
-            </label>
-            <span className="muted small">
-              Thresholds: {classNames.map((name, i) => `${name} ${check.thresholds![i] === null ? '–' : check.thresholds![i]!.toFixed(2)}`).join(' · ')}
-            </span>
-          </div>
-          <table className="table" data-testid="label-errors-queue">
-            <thead>
-              <tr>
-                <th>#</th>
-                <th>Image</th>
-                <th>{scoreTitles[score]}</th>
-                <th>Suspect pixels</th>
-                <th>Labelled → looks like</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((item, rank) => (
-                <tr key={item.imageId} className="clickable" onClick={() => setOpen(item.imageId)} data-testid="label-errors-item">
-                  <td>{rank + 1}</td>
-                  <td>{item.stem}</td>
-                  <td>{scoreText(item, score)}</td>
-                  <td>{item.labelled > 0 ? percent(item.flagged / item.labelled) : '–'}</td>
-                  <td className="small">
-                    {item.topPairs.map((p) => `${classNames[p.given] ?? '?'} → ${classNames[p.predicted] ?? '?'} ${percent(p.pixels / Math.max(1, item.labelled))}`).join(', ') || '–'}
-                  </td>
-                  <td>
-                    {item.stale ? <span className="badge status-cancelled">stale</span> : null}
-                    {item.review ? <span className={`badge ${item.review === 'corrected' ? 'ok' : 'off'}`}>{item.review}</span> : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {ready && ready.total > items.length ? <p className="muted small">Showing the first {items.length} of {ready.total}.</p> : null}
-          {ready && ready.total === 0 ? <p className="muted" data-testid="label-errors-empty">Nothing left in this queue{pair ? ' for this class pair' : ''}.</p> : null}
-        </>
-      ) : null}
-      {check && openIndex >= 0 ? (
+                ),
+              )}
+            </select>
+          </label>
+        ) : null}
+        <label className="check">
+          <input type="checkbox" checked={includeReviewed} onChange={(e) => setIncludeReviewed(e.target.checked)} data-testid="label-errors-reviewed" /> Show reviewed
+        </label>
+        <span className="muted small">
+          Thresholds: {classNames.map((name, i) => `${name} ${check.thresholds![i] === null ? '–' : check.thresholds![i]!.toFixed(2)}`).join(' · ')}
+        </span>
+      </div>
+      <table className="table" data-testid="label-errors-queue">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>Image</th>
+            <th>{scoreTitles[score]}</th>
+            <th>Suspect pixels</th>
+            <th>Labelled → looks like</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((item, rank) => (
+            <tr key={item.imageId} className="clickable" onClick={() => setOpen(item.imageId)} data-testid="label-errors-item">
+              <td>{rank + 1}</td>
+              <td>{item.stem}</td>
+              <td>{scoreText(item, score)}</td>
+              <td>{item.labelled > 0 ? percent(item.flagged / item.labelled) : '–'}</td>
+              <td className="small">
+                {item.topPairs.map((p) => `${classNames[p.given] ?? '?'} → ${classNames[p.predicted] ?? '?'} ${percent(p.pixels / Math.max(1, item.labelled))}`).join(', ') || '–'}
+              </td>
+              <td>
+                {item.stale ? <span className="badge status-cancelled">stale</span> : null}
+                {item.review ? <span className={`badge ${item.review === 'corrected' ? 'ok' : 'off'}`}>{item.review}</span> : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {ready && ready.total > items.length ? <p className="muted small">Showing the first {items.length} of {ready.total}.</p> : null}
+      {ready && ready.total === 0 ? <p className="muted" data-testid="label-errors-empty">Nothing left in this queue{pair ? ' for this class pair' : ''}.</p> : null}
+      {openIndex >= 0 ? (
         <LabelErrorViewer
           dataset={dataset}
           check={check}
@@ -277,10 +282,9 @@ export function LabelErrorsTab({ dataset }: { dataset: DatasetDetail }) {
             const next = items[openIndex + 1] ?? items[openIndex - 1];
             setOpen(includeReviewed ? (items[openIndex + 1]?.imageId ?? null) : (next?.imageId ?? null));
             queue.reload();
-            checks.reload();
           }}
         />
       ) : null}
-    </div>
+    </>
   );
 }

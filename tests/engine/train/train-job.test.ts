@@ -193,3 +193,18 @@ test('validateEvery 2 with a one-image subset: epoch 1 skips validation, epoch 2
   assert.ok(result.bestEpoch === 2 || result.bestEpoch === 3);
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('the same config and seed train the same model again: identical losses step by step', async () => {
+  const first = await params();
+  const losses = async (p: TrainJobParams): Promise<number[]> => {
+    const { context, data } = recorder();
+    await runTrainJob(p, context);
+    return data.flatMap((d) => (d.kind === 'run-steps' ? d.steps.map((s) => s.loss) : []));
+  };
+  const a = await losses(first);
+  const b = await losses({ ...first, runDir: tempDir() });
+  assert.equal(a.length, 6);
+  assert.deepEqual(b, a);
+  const c = await losses({ ...first, runDir: tempDir(), config: { ...first.config, seed: first.config.seed + 1 } });
+  assert.notDeepEqual(c, a);
+});
