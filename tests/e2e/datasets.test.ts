@@ -59,7 +59,8 @@ test('import dubai-aerial through the wizard: pairs reported, indexed with progr
 test('filter by a class, open an image with its mask overlay and read the class under the cursor', async () => {
   await page.getByTestId('tab-images').click();
   await page.getByTestId('image-grid').waitFor();
-  assert.equal(await page.getByTestId('image-count').textContent(), '72 images');
+  // The grid shows before its first page of images arrives ("0 images" for a moment).
+  await page.waitForFunction(() => document.querySelector('[data-testid="image-count"]')?.textContent === '72 images');
   await page.getByTestId('filter-class').selectOption({ label: 'Water' });
   await page.getByTestId('filter-min-share').fill('20');
   await page.waitForFunction(() => document.querySelector('[data-testid="image-count"]')?.textContent === '26 images');

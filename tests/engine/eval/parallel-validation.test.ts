@@ -38,7 +38,9 @@ test('validation shared with a gradient worker gives exactly the counts, per-ima
     const counted: ImageScorer[] = helpers.map((h) => ({ score: (item) => h.score(item).then((r) => ((byWorker += 1), r)) }));
     let progress = 0;
     const parallel = await validate(model, list, labels, { ...options, signal }, () => (progress += 1), counted);
-    assert.ok(byWorker >= 2 && byWorker <= list.length - 2, `the worker scored ${byWorker} of ${list.length}`);
+    // Both threads take images from the queue; how many each gets depends on the machine's load
+    // (a busy CI box once gave the worker 1 of 8), so the test asks only that both took part.
+    assert.ok(byWorker >= 1 && byWorker <= list.length - 1, `the worker scored ${byWorker} of ${list.length}`);
     assert.equal(progress, list.length);
     assert.deepEqual(parallel, serial);
     assert.equal(serial.skipped.length, 1);
