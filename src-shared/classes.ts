@@ -90,6 +90,16 @@ export const presets: readonly Preset[] = [
     ],
   },
   {
+    id: 'segbench-kelp',
+    name: 'SegBench multispectral sample (synthetic kelp, 7 bands)',
+    maskKind: 'index',
+    classes: [
+      { name: 'Water', color: '#1f4e9c', value: 0 },
+      { name: 'Land', color: '#b89a5a', value: 1 },
+      { name: 'Kelp', color: '#2ecc40', value: 2 },
+    ],
+  },
+  {
     id: 'dubai-aerial',
     name: 'Dubai aerial (Humans in the Loop)',
     maskKind: 'rgb',

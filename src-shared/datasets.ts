@@ -1,4 +1,5 @@
 import { classListSchema, presetIds } from './classes';
+import type { BandLayout } from './bands';
 import type { ClassDef, MaskKind } from './classes';
 import type { IndexProblemKind } from './indexing';
 import type { SplitName, SplitSource } from './splits';
@@ -124,6 +125,8 @@ export interface DatasetDetail extends DatasetSummary {
   correctedCount: number;
   /** For a dataset SegBench derived (a merge, pseudo-labels): how, in words; null for an imported folder. */
   origin: string | null;
+  /** A multispectral (GeoTIFF) dataset's bands; null for RGB images. */
+  bands: BandLayout | null;
 }
 
 export interface ClassStat {

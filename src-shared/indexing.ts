@@ -1,5 +1,6 @@
 import { z } from './zod';
 import type { MaskKind } from './classes';
+import type { BandSums, RasterInfo } from './bands';
 
 /** One image/mask pair for the engine to index. Paths are absolute. */
 export const indexItemSchema = z.object({
@@ -27,6 +28,7 @@ export const indexProblemKinds = [
   'size-mismatch',
   'not-a-class-mask',
   'noisy-mask',
+  'band-mismatch',
 ] as const;
 export type IndexProblemKind = (typeof indexProblemKinds)[number];
 
@@ -46,6 +48,8 @@ export type IndexedImage =
       maskKind: MaskKind;
       /** [mask value, pixel count], every distinct value in the mask. */
       values: [number, number][];
+      /** A multispectral GeoTIFF image: what it holds, its per-band sums, a sample of each band's values. */
+      raster?: { info: RasterInfo; sums: BandSums[]; samples: number[][] };
     }
   | {
       imageId: number;
@@ -82,5 +86,7 @@ export const sampleJobParamsSchema = z.object({
   count: z.number().int().min(1),
   size: z.number().int().min(8),
   seed: z.number().int(),
+  /** land-cover: RGB JPEG tiles with palette masks; multispectral: 7-band GeoTIFFs (kelp) with index GeoTIFF masks. */
+  kind: z.enum(['land-cover', 'multispectral']).default('land-cover'),
 });
 export type SampleJobParams = z.output<typeof sampleJobParamsSchema>;

@@ -2,6 +2,7 @@ import { backendChoices } from './settings';
 import { classWeightModes } from './class-weights';
 import { minorityCropSchema, replicationSchema } from './recipes';
 import { distillSchema } from './distill';
+import { inputChannelsSchema } from './bands';
 import { z } from './zod';
 
 /** Names the engine registries implement (tests check the registries match these lists). */
@@ -53,6 +54,11 @@ export const runConfigSchema = z.strictObject({
     })
     .default({}),
   inputSize: z.number().int().min(32).max(1024).default(256),
+  /**
+   * A multispectral dataset's input: which bands (1-based) and index channels the model takes.
+   * Null for RGB images (three channels through sharp).
+   */
+  inputChannels: inputChannelsSchema.nullable().default(null),
   batchSize: z.number().int().min(1).max(64).default(4),
   epochs: z.number().int().min(1).max(1000).default(20),
   /** Steps per epoch; by default one pass over the training images (or the sampler's count). */

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { ApiError } from '../../src-shared/errors';
 import type { AppServices } from '../services/app-services';
 import { defaultSampleOptions } from '../datasets/sample-dataset';
@@ -74,16 +74,20 @@ export async function sampleCommand(args: string[]): Promise<void> {
       count: { type: 'string' },
       size: { type: 'string' },
       seed: { type: 'string' },
+      multispectral: { type: 'boolean' },
       json: { type: 'boolean' },
     },
     strict: true,
   });
-  const count = intOption('--count', values.count, defaultSampleOptions.count, 1, 20_000);
-  const size = intOption('--size', values.size, defaultSampleOptions.size, 32, 2048);
+  const multispectral = values.multispectral ?? false;
+  // The multispectral sample follows the kelp challenge's tiles: 350x350, fewer of them.
+  const size = intOption('--size', values.size, multispectral ? 350 : defaultSampleOptions.size, 32, 2048);
+  const countDefault = multispectral ? 60 : defaultSampleOptions.count;
+  const count = intOption('--count', values.count, countDefault, 1, 20_000);
   const seed = intOption('--seed', values.seed, defaultSampleOptions.seed, 0, 2 ** 31 - 1);
   const services = openServices(values['data-dir']);
   try {
-    const { imported } = services.samples.create({ count, size, seed });
+    const { imported } = services.samples.create({ count, size, seed, kind: multispectral ? 'multispectral' : 'land-cover' }, multispectral ? join(services.dataDir, 'sample-multispectral') : undefined);
     await runJobs(services, 'generating');
     const datasetId = await imported;
     await runJobs(services, 'indexing');

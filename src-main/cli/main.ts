@@ -22,12 +22,14 @@ Usage:
                                                pair images with masks, index them and print the import report;
                                                again with the same name: re-index new and changed files only.
                                                Presets: auto (default), none, ${presetIds.join(', ')}
-  segbench sample [--count N] [--size S] [--seed K] [--data-dir DIR] [--json]
-                                               generate and import the synthetic sample dataset (200 tiles of 256x256)
+  segbench sample [--count N] [--size S] [--seed K] [--multispectral] [--data-dir DIR] [--json]
+                                               generate and import the synthetic sample dataset (200 tiles of 256x256;
+                                               --multispectral: 60 kelp tiles, 7-band GeoTIFF, 350x350)
   segbench train --dataset NAME [--model M] [--epochs N] [--size S] [--batch B] [--backend B] [--config FILE] [--json]
   segbench train --resume RUN                  train in the engine with progress; prints the run id, best epoch, mIoU
                  [--replicate "A,B" --replicate-share 0.05 --replicate-times 2]   repeat images rich in classes A, B
                  [--minority-crops "A,B" --minority-share 0.7]                    centre that share of crops on A, B
+                 [--bands "NIR,Red,Green" --index NDVI --index "R=(SWIR-NIR)/(SWIR+NIR)"]  multispectral input channels
                  [--distill-from RUN --distill-alpha 0.7 --distill-temperature 2 --distill-matrix FILE]
                                                learn from a finished run (matrix: JSON rows per teacher class, sum 1)
                                                and per-class IoU. Models: unet, unet-mobilenetv2, deeplabv3plus, fpn

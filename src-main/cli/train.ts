@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { channelsFromText } from '../../src-shared/bands';
 import { parseArgs } from 'node:util';
 import { ApiError } from '../../src-shared/errors';
 import { summarize } from '../../src-shared/metrics';
@@ -75,6 +76,8 @@ export async function trainCommand(args: string[]): Promise<void> {
       'replicate-times': { type: 'string' },
       'minority-crops': { type: 'string' },
       'minority-share': { type: 'string' },
+      bands: { type: 'string' },
+      index: { type: 'string', multiple: true },
       'distill-from': { type: 'string' },
       'distill-alpha': { type: 'string' },
       'distill-temperature': { type: 'string' },
@@ -124,6 +127,15 @@ export async function trainCommand(args: string[]): Promise<void> {
           },
         }),
       };
+      if (values.bands !== undefined || values.index !== undefined) {
+        const layout = services.datasets.get(config.datasetId).bands;
+        if (!layout) throw new ApiError('VALIDATION', `--bands and --index apply to multispectral GeoTIFF datasets; dataset "${values.dataset}" has RGB images.`);
+        try {
+          config.inputChannels = channelsFromText(values.bands, values.index ?? [], layout.names);
+        } catch (error) {
+          throw new ApiError('VALIDATION', `${values.bands !== undefined ? '--bands/' : ''}--index: ${(error as Error).message}.`);
+        }
+      }
       if (values['distill-from'] !== undefined) {
         config.distill = {
           teacherRunId: await findRun(services, values['distill-from']),

@@ -5,6 +5,7 @@ import {
   matchPreset,
   valueToClassMap,
 } from '../../src-shared/classes';
+import { bandSampleSize, defaultBandNames, layoutMismatch, parseBandLayout } from '../../src-shared/bands';
 import type { ClassDef, MaskKind } from '../../src-shared/classes';
 import type { DatasetState } from '../../src-shared/datasets';
 import type { EngineData } from '../../src-shared/engine-protocol';
@@ -66,7 +67,19 @@ export class DatasetIndexing {
     const classes = parseClasses(dataset.classes);
     const map = classes.length > 0 ? classMapJson(classes) : null;
     db.transaction(() => {
-      for (const result of data.images) storeOne(statements, result, map);
+      let layout = parseBandLayout(statements.datasetById.get(datasetId)?.bands ?? null);
+      for (const result of data.images) {
+        if (result.ok && result.raster && !layout) {
+          layout = { bands: result.raster.info.bands, dataType: result.raster.info.dataType, names: defaultBandNames(result.raster.info) };
+          statements.datasetSetBands.run({ id: datasetId, bands: JSON.stringify(layout) });
+        }
+        const mismatch = result.ok && layout ? layoutMismatch(layout, result.raster?.info ?? { bands: 3, dataType: 'uint8' }) : null;
+        if (result.ok && mismatch) {
+          storeOne(statements, { imageId: result.imageId, ok: false, problem: 'band-mismatch', message: `Skipped: ${mismatch}.`, imageStamp: result.imageStamp, maskStamp: result.maskStamp }, map);
+          continue;
+        }
+        storeOne(statements, result, map);
+      }
       const first = data.images.find((result) => result.ok);
       if (!dataset.mask_kind && first?.ok) statements.datasetSetMaskKind.run({ id: datasetId, mask_kind: first.maskKind });
     })();
@@ -171,4 +184,18 @@ function storeOne(statements: Statements, result: IndexedImage, map: string | nu
   });
   for (const [value, pixels] of result.values) statements.valueInsert.run(result.imageId, value, pixels);
   if (map) statements.classesBuildImage.run({ image_id: result.imageId, map });
+  const raster = result.raster;
+  statements.imageSetRaster.run({
+    id: result.imageId,
+    raster: raster ? JSON.stringify({ info: raster.info, sums: raster.sums }) : null,
+    band_sample: raster ? bandSampleBlob(raster.samples) : null,
+  });
 }
+
+/** Each band's sample as float32, `bandSampleSize` values a band (shorter samples padded with NaN). */
+function bandSampleBlob(samples: readonly number[][]): Buffer {
+  const out = new Float32Array(samples.length * bandSampleSize).fill(Number.NaN);
+  samples.forEach((sample, b) => out.set(sample.slice(0, bandSampleSize), b * bandSampleSize));
+  return Buffer.from(out.buffer);
+}
+

@@ -1,4 +1,5 @@
 import type { ClassDef } from '../../src-shared/classes';
+import { parseBandLayout } from '../../src-shared/bands';
 import { valueToClassMap } from '../../src-shared/classes';
 import type {
   DatasetDetail,
@@ -59,6 +60,7 @@ export function datasetDetail(statements: Statements, row: DatasetRow): DatasetD
     imagesDir: row.images_dir,
     masksDir: row.masks_dir,
     maskKind: (row.mask_kind as DatasetDetail['maskKind']) ?? null,
+    bands: parseBandLayout(row.bands),
     preset: row.preset,
     classes,
     pairing: JSON.parse(row.pairing) as PairingSummary,

@@ -9,12 +9,14 @@ import type { DatasetService } from './dataset-service';
 import type { TypedJob } from '../jobs/job-service';
 
 export const sampleDatasetName = 'Sample: synthetic land cover';
+export const multispectralSampleName = 'Sample: synthetic kelp (7-band GeoTIFF)';
 const createdKey = 'internal.sampleCreated';
 
 export interface SampleOptions {
   count: number;
   size: number;
   seed: number;
+  kind?: 'land-cover' | 'multispectral';
 }
 
 export const defaultSampleOptions: SampleOptions = { count: 200, size: 256, seed: 42 };
@@ -46,7 +48,7 @@ export class SampleDatasets {
 
   /** Queues generation; the returned promise resolves with the imported dataset's id. */
   create(options: SampleOptions, outDir = join(this.dataDir, 'sample')): { job: Job; imported: Promise<string> } {
-    const params: SampleJobParams = { outDir, ...options };
+    const params: SampleJobParams = { outDir, kind: 'land-cover', ...options };
     const job = this.jobs.enqueue('sample', params);
     const imported = new Promise<string>((resolve, reject) => this.waiters.set(job.id, { resolve, reject }));
     // Callers that do not wait must not see an unhandled rejection.
@@ -63,12 +65,13 @@ export class SampleDatasets {
     }
     const { outDir } = job.params;
     try {
-      const name = this.freeName();
+      const multispectral = job.params.kind === 'multispectral';
+      const name = this.freeName(multispectral ? multispectralSampleName : sampleDatasetName);
       const summary = await this.datasets.import({
         name,
         imagesDir: join(outDir, 'images'),
         masksDir: join(outDir, 'masks'),
-        preset: 'segbench-sample',
+        preset: multispectral ? 'segbench-kelp' : 'segbench-sample',
       });
       waiter?.resolve(summary.id);
     } catch (error) {
@@ -77,9 +80,9 @@ export class SampleDatasets {
     }
   }
 
-  private freeName(): string {
+  private freeName(base: string): string {
     const taken = new Set(this.datasets.list().map((d) => d.name.toLowerCase()));
-    if (!taken.has(sampleDatasetName.toLowerCase())) return sampleDatasetName;
-    for (let i = 2; ; i += 1) if (!taken.has(`${sampleDatasetName} (${i})`.toLowerCase())) return `${sampleDatasetName} (${i})`;
+    if (!taken.has(base.toLowerCase())) return base;
+    for (let i = 2; ; i += 1) if (!taken.has(`${base} (${i})`.toLowerCase())) return `${base} (${i})`;
   }
 }

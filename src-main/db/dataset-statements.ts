@@ -14,6 +14,8 @@ export interface DatasetRow {
   index_job_id: string | null;
   split_config: string | null;
   origin: string | null;
+  /** JSON BandLayout of a multispectral dataset; null for RGB. */
+  bands: string | null;
 }
 
 export interface ImageRow {
@@ -68,6 +70,13 @@ export function prepareDatasetStatements(db: Db) {
       'UPDATE datasets SET classes = @classes, mask_kind = COALESCE(@mask_kind, mask_kind) WHERE id = @id',
     ),
     datasetSetPreset: db.prepare<{ id: string; preset: string }>('UPDATE datasets SET preset = @preset WHERE id = @id'),
+    datasetSetBands: db.prepare<{ id: string; bands: string | null }>('UPDATE datasets SET bands = @bands WHERE id = @id'),
+    imageSetRaster: db.prepare<{ id: number; raster: string | null; band_sample: Buffer | null }>(
+      'UPDATE images SET raster = @raster, band_sample = @band_sample WHERE id = @id',
+    ),
+    rastersOfDataset: db.prepare<[string], { id: number; split: string | null; raster: string; band_sample: Buffer | null }>(
+      "SELECT id, split, raster, band_sample FROM images WHERE dataset_id = ? AND state = 'indexed' AND raster IS NOT NULL ORDER BY stem",
+    ),
     datasetSetMaskKind: db.prepare<{ id: string; mask_kind: string }>(
       'UPDATE datasets SET mask_kind = @mask_kind WHERE id = @id AND mask_kind IS NULL',
     ),

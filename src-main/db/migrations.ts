@@ -389,6 +389,19 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 15,
+    description: 'multispectral GeoTIFF: band layout per dataset, raster info and band samples per image',
+    sql: `
+      -- A multispectral dataset's band layout (JSON: bands, data type, names), set by its first
+      -- GeoTIFF image; NULL for RGB datasets.
+      ALTER TABLE datasets ADD COLUMN bands TEXT;
+      -- Per GeoTIFF image: what the file holds and per-band sums (JSON), and a sample of each
+      -- band's values (float32, bands x 256) for percentiles and histograms.
+      ALTER TABLE images ADD COLUMN raster TEXT;
+      ALTER TABLE images ADD COLUMN band_sample BLOB;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]?.version ?? 0;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { channelsProblem, parseBandLayout } from '../../src-shared/bands';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { trainingClasses } from '../../src-shared/classes';
@@ -11,6 +12,7 @@ import type { RunSummary } from '../../src-shared/runs';
 import type { EstimateResult, EvalJobParams, TrainItem, TrainJobParams } from '../../src-shared/training';
 import type { Db } from '../db/connection';
 import type { RunRow } from '../db/run-statements';
+import type { DatasetRow } from '../db/dataset-statements';
 import type { Statements } from '../db/statements';
 import { parseClasses } from '../datasets/dataset-queries';
 import { resultOf } from '../jobs/job-service';
@@ -124,6 +126,7 @@ export class RunLauncher {
     const dataset = statements.datasetById.get(config.datasetId);
     if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${config.datasetId}. List them with the Datasets page or \`segbench import\`.`);
     if (dataset.state === 'indexing') throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is still being indexed; train once it is ready.`);
+    resolveChannels(config, dataset);
     const classes = parseClasses(dataset.classes);
     const { positions, classNames, labelMap } = trainingClasses(classes);
     if (positions.length < 2) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${positions.length} class(es) to learn; segmentation needs at least 2.`);
@@ -219,4 +222,21 @@ export class RunLauncher {
     this.options.announce(runId);
   }
 
+}
+
+/**
+ * A multispectral dataset's runs take its bands (every band by default) plus any index channels;
+ * an RGB dataset's take none. Refuses channels that do not fit the dataset's bands.
+ */
+function resolveChannels(config: RunConfig, dataset: DatasetRow): void {
+  const layout = parseBandLayout(dataset.bands);
+  if (!layout) {
+    if (config.inputChannels) {
+      throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has RGB images; input channels (bands and index channels) apply to multispectral GeoTIFF datasets. Leave them out.`);
+    }
+    return;
+  }
+  config.inputChannels ??= { bands: layout.names.map((_, i) => i + 1), indices: [] };
+  const problem = channelsProblem(config.inputChannels, layout.bands);
+  if (problem) throw new ApiError('VALIDATION', `Input channels: ${problem}.`);
 }

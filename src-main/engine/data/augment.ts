@@ -1,10 +1,10 @@
 import { ignoreLabel } from '../../../src-shared/class-weights';
 import { centredOrigin } from '../../../src-shared/recipes';
 import type { RunConfig } from '../../../src-shared/run-config';
-import type { Sample } from './decode';
+import type { Pixels, Sample } from './decode';
 
 export interface Crop {
-  image: Uint8Array;
+  image: Pixels;
   labels: Uint8Array;
 }
 
@@ -12,8 +12,8 @@ export interface Crop {
  * One training crop of `size` x `size`: random scale in [scaleMin, scaleMax] (a scale of 2 shows
  * a region half the size, enlarged), random position, flips and rot90, all in one resampling pass:
  * bilinear for the image, nearest neighbour for the labels (a label is never blended). Where the
- * crop leaves the image, the image is black and the labels are ignore. Colour jitter (brightness,
- * contrast, saturation) touches the image only.
+ * crop leaves the image, the image is black (0) and the labels are ignore. Colour jitter
+ * (brightness, contrast, saturation) touches RGB images only: a band's value is a measurement.
  */
 export function augmentCrop(sample: Sample, size: number, augment: RunConfig['augment'], random: () => number, centre?: { x: number; y: number }): Crop {
   const scale = augment.scaleMin + (augment.scaleMax - augment.scaleMin) * random();
@@ -24,7 +24,10 @@ export function augmentCrop(sample: Sample, size: number, augment: RunConfig['au
   const flipX = augment.flips && random() < 0.5;
   const flipY = augment.flips && random() < 0.5;
   const turns = augment.rot90 ? Math.floor(random() * 4) : 0;
-  const image = new Uint8Array(size * size * 3);
+  const channels = sample.channels;
+  const bytes = sample.image instanceof Uint8Array;
+  const image = bytes ? new Uint8Array(size * size * channels) : new Float32Array(size * size * channels);
+  const round = bytes ? 0.5 : 0;
   const labels = new Uint8Array(size * size).fill(ignoreLabel);
   const { width, height } = sample;
   for (let i = 0; i < size; i += 1) {
@@ -48,14 +51,14 @@ export function augmentCrop(sample: Sample, size: number, augment: RunConfig['au
       const yb = Math.min(height - 1, ya + 1);
       const fx = Math.min(1, Math.max(0, sx - xa));
       const fy = Math.min(1, Math.max(0, sy - ya));
-      for (let c = 0; c < 3; c += 1) {
-        const top = sample.image[(ya * width + xa) * 3 + c]! * (1 - fx) + sample.image[(ya * width + xb) * 3 + c]! * fx;
-        const bottom = sample.image[(yb * width + xa) * 3 + c]! * (1 - fx) + sample.image[(yb * width + xb) * 3 + c]! * fx;
-        image[out * 3 + c] = top * (1 - fy) + bottom * fy + 0.5;
+      for (let c = 0; c < channels; c += 1) {
+        const top = sample.image[(ya * width + xa) * channels + c]! * (1 - fx) + sample.image[(ya * width + xb) * channels + c]! * fx;
+        const bottom = sample.image[(yb * width + xa) * channels + c]! * (1 - fx) + sample.image[(yb * width + xb) * channels + c]! * fx;
+        image[out * channels + c] = top * (1 - fy) + bottom * fy + round;
       }
     }
   }
-  if (augment.colorJitter > 0) jitter(image, augment.colorJitter, random);
+  if (augment.colorJitter > 0 && image instanceof Uint8Array && channels === 3) jitter(image, augment.colorJitter, random);
   return { image, labels };
 }
 

@@ -1,47 +1,61 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { Pixels } from './decode';
 
-/** Per-channel mean and standard deviation in 0..255 units, from the training images. */
+/**
+ * Per-channel mean and standard deviation, in the image's own units (0..255 for RGB bytes, the
+ * band's values for multispectral channels), from the training images. Old checkpoints hold three.
+ */
 export interface Normalization {
-  mean: [number, number, number];
-  std: [number, number, number];
+  mean: number[];
+  std: number[];
 }
 
-export function normalizationOf(images: readonly Uint8Array[]): Normalization {
-  const sum = [0, 0, 0];
-  const squares = [0, 0, 0];
+/**
+ * Mean and std of every channel over `images` (interleaved, `channels` a pixel); pixels flagged
+ * invalid (nodata) in `valid` are left out. A channel without spread gets std 1 (RGB) or its
+ * tiny spread's floor, so nothing divides by zero.
+ */
+export function normalizationOf(images: readonly Pixels[], channels = 3, valid?: readonly (Uint8Array | undefined)[]): Normalization {
+  const sum = new Float64Array(channels);
+  const squares = new Float64Array(channels);
   let n = 0;
-  for (const image of images) {
-    for (let p = 0; p < image.length; p += 3) {
-      for (let c = 0; c < 3; c += 1) {
-        const v = image[p + c]!;
+  images.forEach((image, k) => {
+    const mask = valid?.[k];
+    for (let p = 0, i = 0; i < image.length; p += 1, i += channels) {
+      if (mask && !mask[p]) continue;
+      for (let c = 0; c < channels; c += 1) {
+        const v = image[i + c]!;
         sum[c]! += v;
         squares[c]! += v * v;
       }
       n += 1;
     }
-  }
-  const mean = sum.map((s) => (n > 0 ? s / n : 127.5)) as [number, number, number];
-  const std = squares.map((s, c) => Math.max(1, Math.sqrt(Math.max(0, (n > 0 ? s / n : 0) - mean[c]! ** 2)))) as [number, number, number];
+  });
+  const bytes = images.every((image) => image instanceof Uint8Array);
+  const mean = Array.from(sum, (s) => (n > 0 ? s / n : bytes ? 127.5 : 0));
+  const std = Array.from(squares, (s, c) => {
+    const spread = Math.sqrt(Math.max(0, (n > 0 ? s / n : 0) - mean[c]! ** 2));
+    return bytes ? Math.max(1, spread) : spread > 1e-6 ? spread : 1;
+  });
   return { mean, std };
 }
 
-/** [batch, size, size, 3] float32 values, normalised per channel. */
-export function imageData(images: readonly Uint8Array[], size: number, norm: Normalization): Float32Array {
-  const data = new Float32Array(images.length * size * size * 3);
+/** [batch, size, size, channels] float32 values, normalised per channel (channels = the normalisation's length). */
+export function imageData(images: readonly Pixels[], size: number, norm: Normalization): Float32Array {
+  const channels = norm.mean.length;
+  const data = new Float32Array(images.length * size * size * channels);
   const scale = norm.std.map((s) => 1 / s);
   images.forEach((image, b) => {
-    const offset = b * size * size * 3;
-    for (let i = 0; i < image.length; i += 3) {
-      data[offset + i] = (image[i]! - norm.mean[0]) * scale[0]!;
-      data[offset + i + 1] = (image[i + 1]! - norm.mean[1]) * scale[1]!;
-      data[offset + i + 2] = (image[i + 2]! - norm.mean[2]) * scale[2]!;
+    const offset = b * size * size * channels;
+    for (let i = 0; i < image.length; i += channels) {
+      for (let c = 0; c < channels; c += 1) data[offset + i + c] = (image[i + c]! - norm.mean[c]!) * scale[c]!;
     }
   });
   return data;
 }
 
-export function imageTensor(images: readonly Uint8Array[], size: number, norm: Normalization): tf.Tensor4D {
-  return tf.tensor4d(imageData(images, size, norm), [images.length, size, size, 3]);
+export function imageTensor(images: readonly Pixels[], size: number, norm: Normalization): tf.Tensor4D {
+  return tf.tensor4d(imageData(images, size, norm), [images.length, size, size, norm.mean.length]);
 }
 
 export function labelData(labels: readonly Uint8Array[], size: number): Int32Array {

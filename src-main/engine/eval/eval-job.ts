@@ -28,6 +28,7 @@ export async function runEvalJob(params: JobParams<'eval'>, context: JobContext)
       normalization: state.normalization,
       batchSize: params.config.batchSize,
       classes: params.classNames.length,
+      inputChannels: params.config.inputChannels,
     };
     const labelMap = new Map(params.labelMap);
     const helpers = await runner.validationHelpers(labelMap, options);

@@ -1,4 +1,5 @@
 import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
+import type { InputChannels } from '../../../src-shared/bands';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { addCounts } from '../../../src-shared/metrics';
 import type { ClassCounts } from '../../../src-shared/metrics';
@@ -17,6 +18,7 @@ interface Member {
   size: number;
   overlap: number;
   batchSize: number;
+  inputChannels: InputChannels | null;
 }
 
 /**
@@ -29,7 +31,7 @@ export async function runEvaluationJob(params: JobParams<'evaluate'>, context: J
   try {
     for (const ref of params.members) {
       const { model, state } = await loadRunModel(ref);
-      members.push({ name: ref.name, model, state, size: ref.config.inputSize, overlap: ref.config.validationOverlap, batchSize: ref.config.batchSize });
+      members.push({ name: ref.name, model, state, size: ref.config.inputSize, overlap: ref.config.validationOverlap, batchSize: ref.config.batchSize, inputChannels: ref.config.inputChannels });
     }
     const classes = params.members[0]!.classNames.length;
     const labelMap = new Map(params.labelMap);
@@ -52,7 +54,7 @@ export async function runEvaluationJob(params: JobParams<'evaluate'>, context: J
       throwIfCancelled(context.signal);
       let sample;
       try {
-        sample = await decodeSample(item.imagePath, item.maskPath, labelMap);
+        sample = await decodeSample(item.imagePath, item.maskPath, labelMap, members[0]!.inputChannels);
       } catch (error) {
         result.skipped.push({ imageId: item.imageId, message: (error as Error).message });
         continue;

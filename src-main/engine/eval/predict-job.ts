@@ -7,6 +7,8 @@ import { ignoreLabel } from '../../../src-shared/class-weights';
 import { confidenceBins } from '../../../src-shared/training';
 import { confidenceLevels } from '../../../src-shared/derived';
 import type { PredictResult } from '../../../src-shared/training';
+import type { Georeference } from '../../../src-shared/bands';
+import { writeGeoTiff } from '../../geotiff/geotiff-io';
 import { decodeImage, decodeLabels } from '../data/decode';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
@@ -36,7 +38,7 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
       throwIfCancelled(context.signal);
       let image;
       try {
-        image = await decodeImage(path);
+        image = await decodeImage(path, params.config.inputChannels);
       } catch (error) {
         result.skipped.push({ image: path, message: `not a readable image: ${(error as Error).message}` });
         context.progress(i + 1, params.images.length, `skipped ${basename(path)}`);
@@ -76,10 +78,14 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
           result.skipped.push({ image: truthPath, message: `ground truth not compared: ${(error as Error).message}` });
         }
       }
+      // A folder's GeoTIFF inputs get GeoTIFF label files at the same place on the ground; stored
+      // predictions (named by image id) stay PNG for the viewers.
+      const georeference = params.names ? undefined : image.georeference;
       if (params.encoding === 'class-index') {
-        await sharp(index, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('b-w').png().toFile(join(params.outDir, `${stem}_index.png`));
+        await writeLabels(join(params.outDir, `${stem}_index`), index, 1, image.width, image.height, georeference);
       } else if (params.encoding === 'mask-values' && params.maskValues) {
-        await writeMaskValues(join(params.outDir, `${stem}_mask.png`), index, image.width, image.height, params.maskValues);
+        const values = maskValues(index, params.maskValues);
+        await writeLabels(join(params.outDir, `${stem}_mask`), values.data, values.channels, image.width, image.height, georeference);
       }
       if (level) {
         await sharp(level, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('b-w').png().toFile(join(params.outDir, `${stem}_confidence.png`));
@@ -98,32 +104,40 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
 }
 
 /**
- * Writes class labels as the dataset's own mask values: RGB colours for palette masks, else one
- * channel (16-bit when a value exceeds 255), so a LoveDA prediction holds 1 for Background as
- * its masks do, and a user's scripts read predictions like their labels.
+ * Class labels as the dataset's own mask values: RGB colours for palette masks, else one channel
+ * (16-bit when a value exceeds 255), so a LoveDA prediction holds 1 for Background as its masks
+ * do, and a user's scripts read predictions like their labels.
  */
-async function writeMaskValues(path: string, labels: Uint8Array, width: number, height: number, encoding: { values: number[]; rgb: boolean }): Promise<void> {
-  const pixels = width * height;
+function maskValues(labels: Uint8Array, encoding: { values: number[]; rgb: boolean }): { data: Uint8Array | Uint16Array; channels: 1 | 3 } {
+  const pixels = labels.length;
   if (encoding.rgb) {
-    const rgb = Buffer.alloc(pixels * 3);
+    const rgb = new Uint8Array(pixels * 3);
     for (let p = 0; p < pixels; p += 1) {
       const v = encoding.values[labels[p]!] ?? 0;
       rgb[p * 3] = v >> 16;
       rgb[p * 3 + 1] = (v >> 8) & 255;
       rgb[p * 3 + 2] = v & 255;
     }
-    await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toFile(path);
+    return { data: rgb, channels: 3 };
+  }
+  const data = encoding.values.some((v) => v > 255) ? new Uint16Array(pixels) : new Uint8Array(pixels);
+  for (let p = 0; p < pixels; p += 1) data[p] = encoding.values[labels[p]!] ?? 0;
+  return { data, channels: 1 };
+}
+
+/**
+ * Writes a label image: a GeoTIFF with the source's CRS and transform when the input was one
+ * (`georeference` not undefined), else a PNG (16-bit grey when the values need it).
+ */
+async function writeLabels(path: string, data: Uint8Array | Uint16Array, channels: 1 | 3, width: number, height: number, georeference: Georeference | null | undefined): Promise<void> {
+  if (georeference !== undefined) {
+    await writeGeoTiff(`${path}.tif`, data, { width, height, bands: channels, georeference });
     return;
   }
-  if (encoding.values.some((v) => v > 255)) {
-    const words = new Uint16Array(pixels);
-    for (let p = 0; p < pixels; p += 1) words[p] = encoding.values[labels[p]!] ?? 0;
-    await sharp(words, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png().toFile(path);
-    return;
-  }
-  const bytes = Buffer.alloc(pixels);
-  for (let p = 0; p < pixels; p += 1) bytes[p] = encoding.values[labels[p]!] ?? 0;
-  await sharp(bytes, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toFile(path);
+  const raw = { width, height, channels };
+  const buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (channels === 3) await sharp(buffer, { raw }).png().toFile(`${path}.png`);
+  else await sharp(buffer, { raw }).toColourspace(data instanceof Uint16Array ? 'grey16' : 'b-w').png().toFile(`${path}.png`);
 }
 
 /** Confusion counts and wrong pixels by confidence, for one image against its truth labels. */

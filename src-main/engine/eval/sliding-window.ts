@@ -6,6 +6,7 @@ import { ttaViews } from '../../../src-shared/evaluations';
 import type { TtaOptions } from '../../../src-shared/evaluations';
 import type { Normalization } from '../data/batch';
 import { imageTensor } from '../data/batch';
+import type { Pixels } from '../data/decode';
 
 /** Window starts along one axis: overlapping by `overlap`, the last one flush with the far edge. */
 export function windowStarts(length: number, size: number, overlap: number): number[] {
@@ -24,7 +25,7 @@ export function windowStarts(length: number, size: number, overlap: number): num
  */
 export async function predictImage(
   model: tfl.LayersModel,
-  image: Uint8Array,
+  image: Pixels,
   width: number,
   height: number,
   size: number,
@@ -33,13 +34,14 @@ export async function predictImage(
   batchSize: number,
 ): Promise<Float32Array> {
   const classes = (model.outputs[0]!.shape[3] as number) ?? 0;
+  const channels = normalization.mean.length;
   const sum = new Float32Array(width * height * classes);
   const hits = new Uint16Array(width * height);
   const windows: [number, number][] = [];
   for (const y of windowStarts(height, size, overlap)) for (const x of windowStarts(width, size, overlap)) windows.push([y, x]);
   for (let b = 0; b < windows.length; b += batchSize) {
     const group = windows.slice(b, b + batchSize);
-    const crops = group.map(([y, x]) => cropRgb(image, width, height, x, y, size));
+    const crops = group.map(([y, x]) => cropImage(image, width, height, x, y, size, channels));
     const probs = tf.tidy(() => tf.softmax(model.predict(imageTensor(crops, size, normalization)) as tf.Tensor));
     // Read asynchronously: WebGPU in Node has no synchronous readback.
     const data = await probs.data();
@@ -62,11 +64,13 @@ export async function predictImage(
   return sum;
 }
 
-function cropRgb(image: Uint8Array, width: number, height: number, x0: number, y0: number, size: number): Uint8Array {
-  const out = new Uint8Array(size * size * 3);
+/** A size x size window at (x0, y0), zero-padded past the image's edge; the image's own array type. */
+function cropImage(image: Pixels, width: number, height: number, x0: number, y0: number, size: number, channels: number): Pixels {
+  const out = image instanceof Uint8Array ? new Uint8Array(size * size * channels) : new Float32Array(size * size * channels);
   for (let i = 0; i < size && y0 + i < height; i += 1) {
-    const row = Math.min(width - x0, size) * 3;
-    out.set(image.subarray(((y0 + i) * width + x0) * 3, ((y0 + i) * width + x0) * 3 + row), i * size * 3);
+    const row = Math.min(width - x0, size) * channels;
+    const from = ((y0 + i) * width + x0) * channels;
+    out.set(image.subarray(from, from + row), i * size * channels);
   }
   return out;
 }
@@ -92,13 +96,13 @@ export function scoreImage(probs: Float32Array, labels: Uint8Array, classes: num
   return { counts, lossSum, pixels };
 }
 
-/** Mirrors an RGB image left-right (axis 'x') or top-bottom (axis 'y'). */
-export function flipRgb(image: Uint8Array, width: number, height: number, axis: 'x' | 'y'): Uint8Array {
-  const out = new Uint8Array(image.length);
+/** Mirrors an image (`channels` a pixel, 3 by default) left-right (axis 'x') or top-bottom (axis 'y'). */
+export function flipImage<T extends Pixels>(image: T, width: number, height: number, axis: 'x' | 'y', channels = 3): T {
+  const out = (image instanceof Uint8Array ? new Uint8Array(image.length) : new Float32Array(image.length)) as T;
   for (let y = 0; y < height; y += 1) {
     for (let x = 0; x < width; x += 1) {
-      const from = axis === 'x' ? (y * width + (width - 1 - x)) * 3 : ((height - 1 - y) * width + x) * 3;
-      out.set(image.subarray(from, from + 3), (y * width + x) * 3);
+      const from = axis === 'x' ? (y * width + (width - 1 - x)) * channels : ((height - 1 - y) * width + x) * channels;
+      out.set(image.subarray(from, from + channels), (y * width + x) * channels);
     }
   }
   return out;
@@ -111,7 +115,7 @@ export function flipRgb(image: Uint8Array, width: number, height: number, axis: 
  */
 export async function predictWithTta(
   model: tfl.LayersModel,
-  image: Uint8Array,
+  image: Pixels,
   width: number,
   height: number,
   window: { size: number; overlap: number; normalization: Normalization; batchSize: number },
@@ -122,11 +126,12 @@ export async function predictWithTta(
   const classes = plain.length / (width * height);
   const sum = Float32Array.from(plain);
   const views = ttaViews(tta).slice(1);
+  const channels = window.normalization.mean.length;
   for (const view of views) {
     const w = Math.max(1, Math.round(width * view.scale));
     const h = Math.max(1, Math.round(height * view.scale));
-    let input = view.scale === 1 ? image : await resizeRgb(image, width, height, w, h);
-    if (view.flip !== 'none') input = flipRgb(input, w, h, view.flip);
+    let input = view.scale === 1 ? image : await resizeImage(image, width, height, w, h, channels);
+    if (view.flip !== 'none') input = flipImage(input, w, h, view.flip, channels);
     let probs = await predictImage(model, input, w, h, window.size, window.overlap, window.normalization, window.batchSize);
     if (view.flip !== 'none') probs = flipProbs(probs, w, h, classes, view.flip);
     if (view.scale !== 1) probs = await resizeProbs(probs, w, h, width, height, classes);
@@ -137,11 +142,16 @@ export async function predictWithTta(
   return sum;
 }
 
-async function resizeRgb(image: Uint8Array, width: number, height: number, w: number, h: number): Promise<Uint8Array> {
-  const resized = tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(image, [height, width, 3], 'int32').toFloat(), [h, w]).round().clipByValue(0, 255));
+/** Bilinear resize; bytes stay bytes (rounded), float channels stay float. */
+async function resizeImage(image: Pixels, width: number, height: number, w: number, h: number, channels: number): Promise<Pixels> {
+  const bytes = image instanceof Uint8Array;
+  const resized = tf.tidy(() => {
+    const scaled = tf.image.resizeBilinear(bytes ? tf.tensor3d(image, [height, width, channels], 'int32').toFloat() : tf.tensor3d(image, [height, width, channels]), [h, w]);
+    return bytes ? scaled.round().clipByValue(0, 255) : scaled;
+  });
   const values = await resized.data();
   resized.dispose();
-  return Uint8Array.from(values);
+  return bytes ? Uint8Array.from(values) : Float32Array.from(values);
 }
 
 async function resizeProbs(probs: Float32Array, w: number, h: number, width: number, height: number, classes: number): Promise<Float32Array> {

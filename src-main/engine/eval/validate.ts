@@ -1,4 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { InputChannels } from '../../../src-shared/bands';
 import type { ClassCounts } from '../../../src-shared/metrics';
 import { addCounts } from '../../../src-shared/metrics';
 import type { TrainItem } from '../../../src-shared/training';
@@ -15,6 +16,8 @@ export interface ScoreOptions {
   normalization: Normalization;
   batchSize: number;
   classes: number;
+  /** A multispectral run's input channels; absent or null for RGB. */
+  inputChannels?: InputChannels | null;
 }
 
 /** One validation image's counts and loss sum, or why it was skipped. */
@@ -29,7 +32,7 @@ export interface ImageScorer {
 export async function scoreItem(model: tfl.LayersModel, item: TrainItem, labelMap: LabelMap, options: ScoreOptions): Promise<ScoredImage> {
   let sample;
   try {
-    sample = await decodeSample(item.imagePath, item.maskPath, labelMap);
+    sample = await decodeSample(item.imagePath, item.maskPath, labelMap, options.inputChannels);
   } catch (error) {
     return { skipped: error instanceof Error ? error.message : String(error) };
   }

@@ -4,6 +4,10 @@ import sharp from 'sharp';
 import type { FileStamp, IndexItem, IndexedImage } from '../../../src-shared/indexing';
 import { maxMaskValues } from '../../../src-shared/indexing';
 import { countMaskValues } from '../../../src-shared/mask-values';
+import { bandSums, defaultBandNames, percentileRange, stretchComposite, trueColourBands } from '../../../src-shared/bands';
+import type { BandSums } from '../../../src-shared/bands';
+import type { TypedArray } from 'geotiff';
+import { isTiff, readGeoTiff } from '../../geotiff/geotiff-io';
 
 async function stampOf(path: string): Promise<FileStamp | null> {
   try {
@@ -19,6 +23,35 @@ async function writeAtomic(path: string, data: Buffer): Promise<void> {
   const temp = `${path}.${process.pid}.tmp`;
   await writeFile(temp, data);
   await rename(temp, path);
+}
+
+/**
+ * A GeoTIFF that is not plain 8-bit RGB (more or fewer bands than three, or 16-bit, signed or
+ * float samples) is a multispectral image: read through geotiff.js, with per-band sums and a
+ * sample of values for the dataset's statistics, and a true-colour thumbnail with a 2-98%
+ * stretch. Null for anything sharp reads as an ordinary picture.
+ */
+async function readMultispectral(path: string, thumbSize: number): Promise<{ width: number; height: number; thumbnail: Buffer; raster: NonNullable<Extract<IndexedImage, { ok: true }>['raster']> } | null> {
+  if (!isTiff(path)) return null;
+  const head = await readGeoTiff(path).catch(() => null);
+  if (!head || (head.info.bands === 3 && head.info.dataType === 'uint8')) return null;
+  const file = await readGeoTiff(path, { pixels: true });
+  const { width, height, info } = file;
+  const sums: BandSums[] = [];
+  const samples: number[][] = [];
+  for (const band of file.bands) {
+    const { sums: s, sample } = bandSums(band, info.nodata);
+    sums.push(s);
+    samples.push(Array.from(sample));
+  }
+  const [r, g, b] = trueColourBands(defaultBandNames(info)).map((n) => file.bands[n - 1]!) as [TypedArray, TypedArray, TypedArray];
+  const ranges = [r, g, b].map((band) => percentileRange(band, info.nodata));
+  const rgb = stretchComposite([r, g, b], ranges, width * height, info.nodata);
+  const thumbnail = await sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 } })
+    .resize({ width: thumbSize, height: thumbSize, fit: 'inside' })
+    .jpeg({ quality: 80 })
+    .toBuffer();
+  return { width, height, thumbnail, raster: { info, sums, samples } };
 }
 
 function reason(error: unknown): string {
@@ -46,15 +79,22 @@ export async function indexImage(item: IndexItem, thumbDir: string, thumbSize: n
   let width: number;
   let height: number;
   let thumbnail: Buffer;
+  let raster: Extract<IndexedImage, { ok: true }>['raster'];
   try {
-    const image = sharp(item.imagePath, { failOn: 'truncated' });
-    const meta = await image.metadata();
-    width = meta.width ?? 0;
-    height = meta.height ?? 0;
-    let pipeline = image.clone().resize({ width: thumbSize, height: thumbSize, fit: 'inside' });
-    // 16-bit imagery (satellite TIFFs) is mostly dark in the low range: stretch it to be seen.
-    if (meta.depth === 'ushort') pipeline = pipeline.normalise();
-    thumbnail = await pipeline.removeAlpha().toColourspace('srgb').jpeg({ quality: 80 }).toBuffer();
+    const multispectral = await readMultispectral(item.imagePath, thumbSize);
+    if (multispectral) {
+      ({ width, height, thumbnail } = multispectral);
+      raster = multispectral.raster;
+    } else {
+      const image = sharp(item.imagePath, { failOn: 'truncated' });
+      const meta = await image.metadata();
+      width = meta.width ?? 0;
+      height = meta.height ?? 0;
+      let pipeline = image.clone().resize({ width: thumbSize, height: thumbSize, fit: 'inside' });
+      // 16-bit imagery (satellite TIFFs) is mostly dark in the low range: stretch it to be seen.
+      if (meta.depth === 'ushort') pipeline = pipeline.normalise();
+      thumbnail = await pipeline.removeAlpha().toColourspace('srgb').jpeg({ quality: 80 }).toBuffer();
+    }
   } catch (error) {
     return fail('unreadable-image', `Cannot decode the image ${item.imagePath}: ${reason(error)}`);
   }
@@ -108,5 +148,6 @@ export async function indexImage(item: IndexItem, thumbDir: string, thumbSize: n
     maskStamp,
     maskKind: mask.channels >= 3 ? 'rgb' : 'index',
     values: [...counts.entries()].sort((a, b) => a[0] - b[0]),
+    ...(raster && { raster }),
   };
 }

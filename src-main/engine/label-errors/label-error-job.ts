@@ -72,7 +72,7 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
       for (const item of scored) {
         throwIfCancelled(context.signal);
         try {
-          const [image, truth] = await Promise.all([decodeImage(item.imagePath), decodeLabels(item.maskPath, labelMap)]);
+          const [image, truth] = await Promise.all([decodeImage(item.imagePath, config.inputChannels), decodeLabels(item.maskPath, labelMap)]);
           if (truth.width !== image.width || truth.height !== image.height) throw new Error(`mask ${truth.width}x${truth.height} does not match image ${image.width}x${image.height}`);
           const probs = await predictImage(model, image.data, image.width, image.height, config.inputSize, config.validationOverlap, state.normalization, config.batchSize);
           const pixel = pixelScores(probs, truth.labels, classes);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { channelCount } from '../../../src-shared/bands';
 import { ApiError } from '../../../src-shared/errors';
 import type { ModelRef } from '../../../src-shared/training';
 import { selectBackend } from '../backend/select';
@@ -26,7 +27,7 @@ export async function buildRunModel(ref: ModelRef): Promise<{ model: tfl.LayersM
   }
   const model = createModel(ref.config.model, {
     classes: ref.classNames.length,
-    inputChannels: 3,
+    inputChannels: channelCount(ref.config.inputChannels),
     inputSize: ref.config.inputSize,
     ...ref.config.modelOptions,
   });

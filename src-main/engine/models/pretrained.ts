@@ -13,6 +13,26 @@ export interface PretrainedReport {
   total: number;
   /** Target weights left as initialised: absent from the file, or of another shape (e.g. the classifier). */
   skipped: string[];
+  /** First convolutions taken from a 3-channel (RGB) kernel for another number of input channels. */
+  adapted: string[];
+}
+
+/** A 3-input-channel kernel [kh, kw, 3, filters] where the model's has [kh, kw, C, filters], C != 3. */
+function isInputAdaptable(source: readonly number[], target: readonly (number | null)[]): boolean {
+  return source.length === 4 && target.length === 4 && source[2] === 3 && target[2] !== 3 && source[0] === target[0] && source[1] === target[1] && source[3] === target[3];
+}
+
+/**
+ * An RGB kernel for C input channels, the rule timm uses for `in_chans`: channel c takes the RGB
+ * slice c mod 3, and the whole kernel is scaled by 3 / C, so the first activations keep their
+ * magnitude whatever the number of bands.
+ */
+export function adaptInputKernel(kernel: tf.Tensor, channels: number): tf.Tensor {
+  return tf.tidy(() => {
+    const slices = tf.split(kernel, 3, 2);
+    const picked = Array.from({ length: channels }, (_, c) => slices[c % 3]!);
+    return tf.mul(tf.concat(picked, 2), 3 / channels);
+  });
 }
 
 /**
@@ -38,20 +58,31 @@ export async function loadPretrainedWeights(model: tfl.LayersModel, modelJsonPat
       const source = named[w.originalName];
       return source !== undefined && tf.util.arraysEqual(source.shape, w.shape as number[]);
     });
+    // A multispectral model's first convolution takes C bands where the file's took RGB.
+    const adaptable = model.weights.filter((w) => {
+      const source = named[w.originalName];
+      return source !== undefined && isInputAdaptable(source.shape, w.shape);
+    });
     // Names like bn_3/gamma can coincide across architectures: a file that explains less than
     // half of the model is another architecture, and nothing is written.
-    if (matches.length < model.weights.length / 2) {
+    if (matches.length + adaptable.length < model.weights.length / 2) {
       throw new ApiError(
         'VALIDATION',
         `Only ${matches.length} of ${model.weights.length} weights in ${modelJsonPath} match this model's layers by name and shape; it needs a model of the same architecture.`,
       );
     }
     for (const weight of matches) weight.write(named[weight.originalName]!);
-    const matched = new Set(matches);
+    for (const weight of adaptable) {
+      const adapted = adaptInputKernel(named[weight.originalName]!, weight.shape[2]!);
+      weight.write(adapted);
+      adapted.dispose();
+    }
+    const matched = new Set([...matches, ...adaptable]);
     return {
-      matched: matches.length,
+      matched: matches.length + adaptable.length,
       total: model.weights.length,
       skipped: model.weights.filter((w) => !matched.has(w)).map((w) => w.originalName),
+      adapted: adaptable.map((w) => w.originalName),
     };
   } finally {
     tf.dispose(Object.values(named));

@@ -7,6 +7,9 @@ import { mulberry32 } from '../../../src-shared/splits';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
 import { renderScene } from './scene';
+import type { Georeference } from '../../../src-shared/bands';
+import { writeGeoTiff } from '../../geotiff/geotiff-io';
+import { kelpBandNames, kelpNodata, renderKelpScene } from './kelp-scene';
 
 export const samplePresetId = 'segbench-sample';
 
@@ -16,6 +19,7 @@ export const samplePresetId = 'segbench-sample';
  * same on every machine.
  */
 export async function runSampleJob(params: JobParams<'sample'>, context: JobContext): Promise<JobResult<'sample'>> {
+  if (params.kind === 'multispectral') return writeKelpSample(params, context);
   const preset = findPreset(samplePresetId);
   if (!preset) throw new Error('The sample preset is missing.');
   const palette = preset.classes.map((c) => hexToValue(c.color));
@@ -50,4 +54,31 @@ export async function runSampleJob(params: JobParams<'sample'>, context: JobCont
 async function writeAtomic(path: string, data: Buffer): Promise<void> {
   await writeFile(`${path}.tmp`, data);
   await rename(`${path}.tmp`, path);
+}
+
+/**
+ * The multispectral sample: `count` 7-band uint16 GeoTIFFs (SWIR, NIR, Red, Green, Blue, Cloud,
+ * DEM; band names in the file; nodata 0) and single-band index GeoTIFF masks, each tile placed on
+ * a UTM 10N grid at 30 m, side by side, so predictions can be checked for their place.
+ */
+async function writeKelpSample(params: JobParams<'sample'>, context: JobContext): Promise<JobResult<'sample'>> {
+  const imagesDir = join(params.outDir, 'images');
+  const masksDir = join(params.outDir, 'masks');
+  await mkdir(imagesDir, { recursive: true });
+  await mkdir(masksDir, { recursive: true });
+  const { size } = params;
+  for (let i = 0; i < params.count; i += 1) {
+    throwIfCancelled(context.signal);
+    const scene = renderKelpScene(size, mulberry32(params.seed * 7919 + i));
+    const georeference: Georeference = {
+      epsg: 32610,
+      geoKeys: { GTModelTypeGeoKey: 1, GTRasterTypeGeoKey: 1, ProjectedCSTypeGeoKey: 32610 },
+      geotransform: [400_000 + (i % 10) * size * 30, 30, 0, 3_900_000 - Math.floor(i / 10) * size * 30, 0, -30],
+    };
+    const name = `kelp_${String(i + 1).padStart(4, '0')}`;
+    await writeGeoTiff(join(imagesDir, `${name}.tif`), scene.bands, { width: size, height: size, bands: 7, georeference, nodata: kelpNodata, names: kelpBandNames });
+    await writeGeoTiff(join(masksDir, `${name}.tif`), scene.classes, { width: size, height: size, bands: 1, georeference });
+    if ((i + 1) % 10 === 0 || i + 1 === params.count) context.progress(i + 1, params.count, `generated ${i + 1} of ${params.count} tiles`);
+  }
+  return { outDir: params.outDir, count: params.count };
 }

@@ -42,7 +42,7 @@ export class DataLoader {
     if (cached) return cached;
     const item = this.items.get(imageId);
     if (!item) throw new Error(`no training image with id ${imageId}`);
-    const sample = await decodeSample(item.imagePath, item.maskPath, this.labelMap);
+    const sample = await decodeSample(item.imagePath, item.maskPath, this.labelMap, this.config.inputChannels);
     this.cache.set(imageId, sample);
     return sample;
   }

@@ -5,6 +5,7 @@ import { ApiError } from '../../../src-shared/errors';
 import type { RunConfig } from '../../../src-shared/run-config';
 import { imageTensor } from '../data/batch';
 import type { Normalization } from '../data/batch';
+import type { Pixels } from '../data/decode';
 import { teacherTargets } from '../losses/distill';
 import { buildRunModel } from '../model-io/load-model';
 
@@ -40,7 +41,7 @@ export function disposeTeacher(teacher: Teacher | null): void {
 }
 
 /** The teacher's soft targets for a batch, outside the gradient tape, from the crops in its own normalisation. */
-export function softTargets(teacher: Teacher | null, images: Uint8Array[], inputSize: number): tf.Tensor | null {
+export function softTargets(teacher: Teacher | null, images: Pixels[], inputSize: number): tf.Tensor | null {
   if (!teacher) return null;
   return tf.tidy(() => {
     const x = imageTensor(images, inputSize, teacher.normalization);

@@ -58,6 +58,7 @@ export async function finishEpoch(
     normalization: state.normalization,
     batchSize: config.batchSize,
     classes: params.classNames.length,
+    inputChannels: config.inputChannels,
   };
   const helpers = setup.runner && items.length > 0 ? await setup.runner.validationHelpers(labelMap, options) : [];
   const val = await validate(model, items, labelMap, { ...options, signal: context.signal }, () => onValidated((validatedSoFar += 1)), helpers);

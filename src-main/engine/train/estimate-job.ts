@@ -1,4 +1,5 @@
 import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
+import { channelCount } from '../../../src-shared/bands';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend/select';
 import { windowStarts } from '../eval/sliding-window';
@@ -36,11 +37,12 @@ export async function runEstimateJob(params: JobParams<'estimate'>, context: Job
     let validationSeconds = 0;
     if (fits) {
       const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-      const x = tf.randomNormal([config.batchSize, config.inputSize, config.inputSize, 3]);
+      const channels = channelCount(config.inputChannels);
+      const x = tf.randomNormal([config.batchSize, config.inputSize, config.inputSize, channels]);
       const pixels = config.inputSize * config.inputSize;
-      const images = Array.from({ length: config.batchSize }, (_, b) => Uint8Array.from({ length: pixels * 3 }, (_, i) => (i * 37 + b * 11) % 256));
+      const images = Array.from({ length: config.batchSize }, (_, b) => Uint8Array.from({ length: pixels * channels }, (_, i) => (i * 37 + b * 11) % 256));
       const labels = Array.from({ length: config.batchSize }, (_, b) => Uint8Array.from({ length: pixels }, (_, i) => (i + b) % params.classNames.length));
-      const normalization = { mean: [127.5, 127.5, 127.5] as [number, number, number], std: [64, 64, 64] as [number, number, number] };
+      const normalization = { mean: new Array<number>(channels).fill(127.5), std: new Array<number>(channels).fill(64) };
       context.progress(0, 4, 'warming up');
       // The same runner as the train job, with the run's loss options (class weights included).
       const runner = await createGradientRunner(model, params, backend, null, () => {});

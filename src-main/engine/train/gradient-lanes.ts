@@ -6,6 +6,7 @@ import { checkDeviceAlive } from '../backend/webgpu';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { imageData, labelData } from '../data/batch';
 import type { Normalization } from '../data/batch';
+import type { Pixels } from '../data/decode';
 import type { LossOptions } from '../losses/losses';
 import type { LossFunction } from '../losses/registry';
 import { batchLoss } from './batch-loss';
@@ -157,7 +158,7 @@ export interface StepGradients {
 }
 
 export interface BatchInput {
-  images: readonly Uint8Array[];
+  images: readonly Pixels[];
   labels: readonly Uint8Array[];
   size: number;
   normalization: Normalization;
@@ -274,7 +275,7 @@ export class GradientRunner {
   }
 
   private async local(batch: BatchInput, start: number, count: number): Promise<StepGradients> {
-    const x = tf.tensor4d(imageData(batch.images.slice(start, start + count), batch.size, batch.normalization), [count, batch.size, batch.size, 3]);
+    const x = tf.tensor4d(imageData(batch.images.slice(start, start + count), batch.size, batch.normalization), [count, batch.size, batch.size, batch.normalization.mean.length]);
     const y = tf.tensor3d(labelData(batch.labels.slice(start, start + count), batch.size), [count, batch.size, batch.size], 'int32');
     const soft = batch.soft ? (count === batch.images.length ? batch.soft : tf.slice(batch.soft, [start, 0, 0, 0], [count, -1, -1, -1])) : null;
     const { value, grads } = tf.variableGrads(() => batchLoss(this.model, x, y, this.lossFn, this.lossOptions, soft, this.distill), this.variables);

@@ -14,7 +14,7 @@ export interface LaneSetup {
   distill: DistillWeights | null;
 }
 
-/** One part of a batch: normalised images [count, size, size, 3], labels, the teacher's soft targets. */
+/** One part of a batch: normalised images [count, size, size, channels], labels, the teacher's soft targets. */
 export interface LanePart {
   count: number;
   size: number;

@@ -37,7 +37,7 @@ async function init(setup: LaneSetup): Promise<void> {
 function step(weights: Float32Array[], part: LanePart): void {
   const { model, variables, lossFn, setup } = replica!;
   tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(weights[i]!, v.shape))));
-  const x = tf.tensor4d(part.x, [part.count, part.size, part.size, 3]);
+  const x = tf.tensor4d(part.x, [part.count, part.size, part.size, part.x.length / (part.count * part.size * part.size)]);
   const y = tf.tensor3d(part.y, [part.count, part.size, part.size], 'int32');
   const soft = part.soft ? tf.tensor4d(part.soft, [part.count, part.size, part.size, part.classes]) : null;
   const { value, grads } = tf.variableGrads(() => batchLoss(model, x, y, lossFn, setup.lossOptions, soft, setup.distill), variables);

@@ -1,3 +1,4 @@
+import { channelCount } from '../../../src-shared/bands';
 import { classWeights } from '../../../src-shared/class-weights';
 import type { RunConfig } from '../../../src-shared/run-config';
 import type { TrainJobParams } from '../../../src-shared/training';
@@ -14,7 +15,7 @@ import { GradientRunner, trainingThreads } from './gradient-lanes';
  * gradient runner (split over the cores on wasm).
  */
 export function modelSpecOf(config: RunConfig, classes: number) {
-  return { classes, inputChannels: 3, inputSize: config.inputSize, ...config.modelOptions };
+  return { classes, inputChannels: channelCount(config.inputChannels), inputSize: config.inputSize, ...config.modelOptions };
 }
 
 export function lossOptionsOf(config: RunConfig, classPixels: readonly number[]): LossOptions {

@@ -7,6 +7,8 @@ import type { TrainJobParams, TrainResult } from '../../../src-shared/training';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../backend/select';
 import type { BackendReport } from '../backend/select';
+import { channelCount } from '../../../src-shared/bands';
+import { ignoreLabel } from '../../../src-shared/class-weights';
 import { normalizationOf } from '../data/batch';
 import { epochOrder } from '../data/sampler';
 import type { JobContext } from '../job-context';
@@ -81,7 +83,9 @@ async function train(setup: TrainSetup): Promise<TrainResult> {
   if (resumed) {
     state = await loadCheckpoint(lastDir, model, optimizer);
   } else {
-    const firstImages = await Promise.all(params.train.slice(0, 16).map((item) => loader.sample(item.imageId).then((s) => s.image, () => null)));
+    const first = (await Promise.all(params.train.slice(0, 16).map((item) => loader.sample(item.imageId).catch(() => null)))).filter((s) => s !== null);
+    // Nodata pixels (their labels are ignore) stay out of a multispectral run's statistics.
+    const valid = config.inputChannels ? first.map((s) => s.labels.map((l) => (l === ignoreLabel ? 0 : 1))) : undefined;
     state = {
       epoch: 0,
       globalStep: 0,
@@ -91,7 +95,7 @@ async function train(setup: TrainSetup): Promise<TrainResult> {
       lrScale: 1,
       rollbacks: 0,
       staleEpochs: 0,
-      normalization: normalizationOf(firstImages.filter((image): image is Uint8Array => image !== null)),
+      normalization: normalizationOf(first.map((s) => s.image), channelCount(config.inputChannels), valid),
       classNames: params.classNames,
       model: config.model,
       inputSize: config.inputSize,
@@ -102,7 +106,11 @@ async function train(setup: TrainSetup): Promise<TrainResult> {
       context.emit({
         kind: 'run-event',
         level: 'info',
-        message: `Started from ${config.pretrainedWeights}: ${loaded.matched} of ${loaded.total} weights loaded${loaded.skipped.length ? `; trained from scratch: ${loaded.skipped.join(', ')}` : ''}.`,
+        message:
+          `Started from ${config.pretrainedWeights}: ${loaded.matched} of ${loaded.total} weights loaded` +
+          (loaded.adapted.length ? `; adapted from 3 input channels to ${channelCount(config.inputChannels)} (channel c takes the RGB slice c mod 3, scaled by 3/C): ${loaded.adapted.join(', ')}` : '') +
+          (loaded.skipped.length ? `; trained from scratch: ${loaded.skipped.join(', ')}` : '') +
+          '.',
       });
     }
     // Epoch 0 is a checkpoint too: a non-finite loss in the first epoch has somewhere to go back to.

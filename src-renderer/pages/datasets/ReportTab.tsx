@@ -10,6 +10,7 @@ const problemLabels: Record<string, string> = {
   'size-mismatch': 'Mask size differs',
   'not-a-class-mask': 'Not a class mask',
   'noisy-mask': 'Mask looks like noise',
+  'band-mismatch': 'Other bands than the dataset',
 };
 
 /** What the import found: pairing, skipped files with the reason, and colours outside the palette. */

@@ -1,0 +1,140 @@
+import { writeFile, rename } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { fromFile, globals, writeArrayBuffer } from 'geotiff';
+import type { GeoTIFFImage, GeotiffWriterMetadata, TypedArray } from 'geotiff';
+import type { BandDataType, Georeference, RasterInfo } from '../../src-shared/bands';
+
+/**
+ * GeoTIFF files through geotiff.js, for both the engine (training, prediction, indexing) and main
+ * (the viewer's composites): what a file holds, its bands as typed arrays, and predictions written
+ * back with the source's georeferencing. geotiff.js does the decoding (strips, tiles, LZW,
+ * Deflate, Zstd, every sample format); nothing here parses TIFF.
+ */
+
+export function isTiff(path: string): boolean {
+  const ext = extname(path).toLowerCase();
+  return ext === '.tif' || ext === '.tiff';
+}
+
+function dataTypeOf(image: GeoTIFFImage): BandDataType {
+  const bits = image.getBitsPerSample(0);
+  const format = image.getSampleFormat(0);
+  if (format === 3) return bits === 64 ? 'float64' : 'float32';
+  if (format === 2) return bits === 8 ? 'int16' : bits === 16 ? 'int16' : 'int32';
+  return bits <= 8 ? 'uint8' : bits <= 16 ? 'uint16' : 'uint32';
+}
+
+function georeferenceOf(image: GeoTIFFImage): Georeference | null {
+  const dir = image.getFileDirectory();
+  const transform = dir.getValue('ModelTransformation') as number[] | undefined;
+  const tie = dir.getValue('ModelTiepoint') as number[] | undefined;
+  const scale = dir.getValue('ModelPixelScale') as number[] | undefined;
+  let geotransform: Georeference['geotransform'];
+  if (transform && transform.length >= 8) {
+    geotransform = [transform[3]!, transform[0]!, transform[1]!, transform[7]!, transform[4]!, transform[5]!];
+  } else if (tie && tie.length >= 6 && scale && scale.length >= 2) {
+    // The tie point maps raster (I, J) to model (X, Y); the transform starts at raster (0, 0).
+    geotransform = [tie[3]! - tie[0]! * scale[0]!, scale[0]!, 0, tie[4]! + tie[1]! * scale[1]!, 0, -scale[1]!];
+  } else {
+    return null;
+  }
+  const keys = (image.getGeoKeys() ?? {}) as Record<string, number | string | number[]>;
+  const epsg = Number(keys.ProjectedCSTypeGeoKey ?? keys.GeographicTypeGeoKey);
+  return { epsg: Number.isInteger(epsg) && epsg > 0 && epsg < 32767 ? epsg : null, geoKeys: keys, geotransform };
+}
+
+async function bandNamesOf(image: GeoTIFFImage, bands: number): Promise<(string | null)[]> {
+  const names: (string | null)[] = [];
+  for (let b = 0; b < bands; b += 1) {
+    const meta = await image.getGDALMetadata(b).catch(() => null);
+    const name = meta?.DESCRIPTION ?? meta?.description ?? null;
+    names.push(typeof name === 'string' && name.trim() ? name.trim() : null);
+  }
+  return names;
+}
+
+export interface RasterFile {
+  width: number;
+  height: number;
+  info: RasterInfo;
+  /** One typed array a band, [height * width]; only when read with `bands: true`. */
+  bands: TypedArray[];
+}
+
+/** Opens a GeoTIFF: its description always, its pixels (every band, or `only` these 1-based bands) when asked. */
+export async function readGeoTiff(path: string, options: { pixels?: boolean; only?: readonly number[] } = {}): Promise<RasterFile> {
+  const tiff = await fromFile(path);
+  try {
+    const image = await tiff.getImage();
+    const bands = image.getSamplesPerPixel();
+    const info: RasterInfo = {
+      bands,
+      dataType: dataTypeOf(image),
+      nodata: image.getGDALNoData(),
+      names: await bandNamesOf(image, bands),
+      georeference: georeferenceOf(image),
+    };
+    let data: TypedArray[] = [];
+    if (options.pixels) {
+      const samples = options.only ? options.only.map((b) => b - 1) : undefined;
+      const read = (await image.readRasters(samples ? { samples } : {})) as unknown as TypedArray[];
+      data = Array.from(read);
+    }
+    return { width: image.getWidth(), height: image.getHeight(), info, bands: data };
+  } finally {
+    await tiff.close();
+  }
+}
+
+// geotiff.js reads GDAL_METADATA but its writer has no type for the tag; it is ASCII (XML).
+const fieldTagTypes = (globals as unknown as { fieldTagTypes: Record<number, string> }).fieldTagTypes;
+fieldTagTypes[42112] ??= 'ASCII';
+
+const writerTypes: Record<'uint8' | 'uint16' | 'float32', { bits: number; format: number }> = {
+  uint8: { bits: 8, format: 1 },
+  uint16: { bits: 16, format: 1 },
+  float32: { bits: 32, format: 3 },
+};
+
+/**
+ * Writes bands (interleaved, [height * width * bands]) as a GeoTIFF carrying `georeference` (the
+ * source's CRS keys and transform, unchanged), band names and nodata; through a temp name.
+ */
+export async function writeGeoTiff(
+  path: string,
+  values: Uint8Array | Uint16Array | Float32Array,
+  raster: { width: number; height: number; bands: number; georeference: Georeference | null; nodata?: number | null; names?: readonly string[] },
+): Promise<void> {
+  const type = values instanceof Float32Array ? writerTypes.float32 : values instanceof Uint16Array ? writerTypes.uint16 : writerTypes.uint8;
+  const { width, height, bands, georeference } = raster;
+  const metadata: GeotiffWriterMetadata & Record<string, unknown> = {
+    width,
+    height,
+    SamplesPerPixel: bands,
+    BitsPerSample: new Array<number>(bands).fill(type.bits),
+    SampleFormat: new Array<number>(bands).fill(type.format),
+    PlanarConfiguration: 1,
+    PhotometricInterpretation: 1,
+  };
+  if (bands > 1) metadata.ExtraSamples = new Array<number>(bands - 1).fill(0);
+  if (georeference) {
+    const [x0, sx, rx, y0, ry, sy] = georeference.geotransform;
+    if (rx === 0 && ry === 0) {
+      metadata.ModelPixelScale = [sx, -sy, 0];
+      metadata.ModelTiepoint = [0, 0, 0, x0, y0, 0];
+    } else {
+      metadata.ModelTransformation = [sx, rx, 0, x0, ry, sy, 0, y0, 0, 0, 0, 0, 0, 0, 0, 1];
+    }
+    for (const [key, value] of Object.entries(georeference.geoKeys)) metadata[key] = value;
+  }
+  if (raster.nodata !== null && raster.nodata !== undefined) metadata.GDAL_NODATA = String(raster.nodata);
+  if (raster.names?.length) {
+    const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const items = raster.names.map((name, b) => `<Item name="DESCRIPTION" sample="${b}" role="description">${escape(name)}</Item>`).join('');
+    metadata.GDAL_METADATA = `<GDALMetadata>${items}</GDALMetadata>`;
+  }
+  const buffer = writeArrayBuffer(values, metadata);
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, Buffer.from(buffer));
+  await rename(temp, path);
+}

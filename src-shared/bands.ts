@@ -1,0 +1,413 @@
+import { z } from './zod';
+
+/**
+ * Multispectral images: what a GeoTIFF holds (bands, data type, nodata, georeferencing), which
+ * channels a run feeds its model (a subset of bands plus index channels computed per pixel), and
+ * the per-band statistics shown on the Statistics tab and used for normalisation.
+ *
+ * Bands are numbered from 1, as GDAL and QGIS number them ("b1".."bN").
+ */
+
+export const bandDataTypes = ['uint8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'] as const;
+export type BandDataType = (typeof bandDataTypes)[number];
+
+/** Where a raster lies: the CRS as GeoTIFF keys and the affine transform of its pixel grid. */
+export interface Georeference {
+  /** EPSG code of a projected or geographic CRS, when the file names one. */
+  epsg: number | null;
+  /** Every GeoKey the file holds, as read (written back unchanged into predictions). */
+  geoKeys: Record<string, number | string | number[]>;
+  /** GDAL order: x0, pixel width, row rotation, y0, column rotation, pixel height (negative for north-up). */
+  geotransform: [number, number, number, number, number, number];
+}
+
+/** What indexing records of one GeoTIFF image. */
+export interface RasterInfo {
+  bands: number;
+  dataType: BandDataType;
+  nodata: number | null;
+  /** Band names from the file's GDAL metadata (DESCRIPTION), null where it has none. */
+  names: (string | null)[];
+  georeference: Georeference | null;
+}
+
+/** The band layout of a multispectral dataset: every image must match it. */
+export interface BandLayout {
+  bands: number;
+  dataType: BandDataType;
+  /** One name a band: the user's, else the file's, else b1..bN. */
+  names: string[];
+}
+
+export function defaultBandNames(info: Pick<RasterInfo, 'bands' | 'names'>): string[] {
+  return Array.from({ length: info.bands }, (_, b) => info.names[b]?.trim() || `b${b + 1}`);
+}
+
+/** Why an image cannot join a dataset of `layout`, or null when it matches. */
+export function layoutMismatch(layout: Pick<BandLayout, 'bands' | 'dataType'>, info: Pick<RasterInfo, 'bands' | 'dataType'>): string | null {
+  if (info.bands !== layout.bands || info.dataType !== layout.dataType) {
+    return `it has ${info.bands} band(s) of ${info.dataType}, but the dataset's images have ${layout.bands} band(s) of ${layout.dataType}; every image of a dataset must have the same bands`;
+  }
+  return null;
+}
+
+export const indexKinds = ['normalized-difference', 'ratio'] as const;
+export type IndexKind = (typeof indexKinds)[number];
+
+const bandNumber = z.number().int().min(1).max(64);
+
+export const indexChannelSchema = z.strictObject({
+  name: z.string().trim().min(1).max(24),
+  /** normalized-difference: (A - B) / (A + B), in [-1, 1]; ratio: A / B. */
+  kind: z.enum(indexKinds),
+  a: bandNumber,
+  b: bandNumber,
+});
+export type IndexChannel = z.output<typeof indexChannelSchema>;
+
+/** The model's input channels for a multispectral dataset: bands in this order, then indices. */
+export const inputChannelsSchema = z
+  .strictObject({
+    bands: z.array(bandNumber).max(64).default([]),
+    indices: z.array(indexChannelSchema).max(16).default([]),
+  })
+  .refine((c) => c.bands.length + c.indices.length > 0, { message: 'choose at least one band or index channel' })
+  .refine((c) => new Set(c.bands).size === c.bands.length, { message: 'a band is listed twice' });
+export type InputChannels = z.output<typeof inputChannelsSchema>;
+
+export function channelCount(channels: InputChannels | null | undefined): number {
+  return channels ? channels.bands.length + channels.indices.length : 3;
+}
+
+/** A problem with `channels` on a dataset of `bandCount` bands, or null. */
+export function channelsProblem(channels: InputChannels, bandCount: number): string | null {
+  const used = [...channels.bands, ...channels.indices.flatMap((i) => [i.a, i.b])];
+  const bad = used.find((b) => b > bandCount);
+  if (bad !== undefined) return `band ${bad} does not exist: the dataset's images have bands 1 to ${bandCount}`;
+  const same = channels.indices.find((i) => i.a === i.b);
+  if (same) return `index ${same.name} uses band ${same.a} twice; its two bands must differ`;
+  return null;
+}
+
+/** Band names to look for when a preset index fills in its bands (lower case, first match wins). */
+const bandAliases: Record<'red' | 'green' | 'blue' | 'nir' | 'swir', string[]> = {
+  red: ['red', 'r', 'b04', 'b4', 'sr_b4'],
+  green: ['green', 'g', 'b03', 'b3', 'sr_b3'],
+  blue: ['blue', 'b', 'b02', 'b2', 'sr_b2'],
+  nir: ['nir', 'near infrared', 'near-infrared', 'b08', 'b8', 'sr_b5'],
+  swir: ['swir', 'swir1', 'short-wave infrared', 'shortwave infrared', 'b11', 'sr_b6'],
+};
+
+/** The band number whose name means `role` (red, nir...), or null. */
+export function bandForRole(names: readonly string[], role: keyof typeof bandAliases): number | null {
+  const lower = names.map((n) => n.trim().toLowerCase());
+  for (const alias of bandAliases[role]) {
+    const at = lower.indexOf(alias);
+    if (at >= 0) return at + 1;
+  }
+  return null;
+}
+
+/** NDVI = (NIR - Red) / (NIR + Red) and NDWI = (Green - NIR) / (Green + NIR), from the band names; null where a band is not found. */
+export function presetIndices(names: readonly string[]): { ndvi: IndexChannel | null; ndwi: IndexChannel | null } {
+  const nir = bandForRole(names, 'nir');
+  const red = bandForRole(names, 'red');
+  const green = bandForRole(names, 'green');
+  return {
+    ndvi: nir && red ? { name: 'NDVI', kind: 'normalized-difference', a: nir, b: red } : null,
+    ndwi: green && nir ? { name: 'NDWI', kind: 'normalized-difference', a: green, b: nir } : null,
+  };
+}
+
+/** The bands shown as red, green and blue by default: named RGB when present, else the first three. */
+export function trueColourBands(names: readonly string[]): [number, number, number] {
+  const r = bandForRole(names, 'red');
+  const g = bandForRole(names, 'green');
+  const b = bandForRole(names, 'blue');
+  if (r && g && b) return [r, g, b];
+  const n = names.length;
+  return [1, Math.min(2, n), Math.min(3, n)];
+}
+
+/** False colour NIR-R-G (vegetation red), or null without a NIR band. */
+export function falseColourBands(names: readonly string[]): [number, number, number] | null {
+  const nir = bandForRole(names, 'nir');
+  const [r, g] = trueColourBands(names);
+  return nir ? [nir, r, g] : null;
+}
+
+/** Every channel's name, in the model's order. */
+export function channelNames(channels: InputChannels, bandNames: readonly string[]): string[] {
+  return [...channels.bands.map((b) => bandNames[b - 1] ?? `b${b}`), ...channels.indices.map((i) => i.name)];
+}
+
+/** An index's value from its two band values; 0 where it is undefined (A + B = 0, B = 0). */
+export function indexValue(kind: IndexKind, a: number, b: number): number {
+  if (kind === 'normalized-difference') {
+    const sum = a + b;
+    return sum === 0 ? 0 : (a - b) / sum;
+  }
+  return b === 0 ? 0 : a / b;
+}
+
+/** The formula as people write it. */
+export function indexFormula(index: IndexChannel, bandNames: readonly string[]): string {
+  const a = bandNames[index.a - 1] ?? `b${index.a}`;
+  const b = bandNames[index.b - 1] ?? `b${index.b}`;
+  return index.kind === 'normalized-difference' ? `(${a} - ${b}) / (${a} + ${b})` : `${a} / ${b}`;
+}
+
+/** Values a band keeps per image for percentiles and histograms (a strided sample of valid pixels). */
+export const bandSampleSize = 256;
+
+/** Per image and band: sums for exact means, and a sample for percentiles. */
+export interface BandSums {
+  valid: number;
+  nodata: number;
+  sum: number;
+  squares: number;
+  min: number;
+  max: number;
+}
+
+export interface BandStatistics {
+  band: number;
+  name: string;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  p2: number;
+  p98: number;
+  /** Share of this band's pixels equal to the nodata value. */
+  nodataShare: number;
+  /** 32 bins from p2 - margin to p98 + margin: counts of the sampled values. */
+  histogram: { from: number; to: number; counts: number[] };
+}
+
+/** The q-quantile (0..1) of sorted values, linearly interpolated as numpy's default does. */
+export function quantile(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return 0;
+  const at = (n - 1) * q;
+  const lo = Math.floor(at);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
+}
+
+/** One band's statistics over several images: exact mean and std from the sums, percentiles from the samples. */
+export function bandStatistics(band: number, name: string, sums: readonly BandSums[], samples: readonly ArrayLike<number>[], bins = 32): BandStatistics {
+  let valid = 0;
+  let nodata = 0;
+  let sum = 0;
+  let squares = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const s of sums) {
+    valid += s.valid;
+    nodata += s.nodata;
+    sum += s.sum;
+    squares += s.squares;
+    if (s.valid > 0) {
+      min = Math.min(min, s.min);
+      max = Math.max(max, s.max);
+    }
+  }
+  const mean = valid > 0 ? sum / valid : 0;
+  const std = valid > 0 ? Math.sqrt(Math.max(0, squares / valid - mean * mean)) : 0;
+  const total = samples.reduce((n, s) => n + s.length, 0);
+  const all = new Float64Array(total);
+  let k = 0;
+  for (const s of samples) for (let i = 0; i < s.length; i += 1) all[k++] = s[i]!;
+  all.sort();
+  const p2 = quantile(all, 0.02);
+  const p98 = quantile(all, 0.98);
+  const span = p98 - p2 || 1;
+  const from = p2 - span * 0.1;
+  const to = p98 + span * 0.1;
+  const counts = new Array<number>(bins).fill(0);
+  for (let i = 0; i < all.length; i += 1) {
+    const bin = Math.floor(((all[i]! - from) / (to - from)) * bins);
+    if (bin >= 0 && bin < bins) counts[bin]! += 1;
+  }
+  return {
+    band,
+    name,
+    mean,
+    std,
+    min: valid > 0 ? min : 0,
+    max: valid > 0 ? max : 0,
+    p2,
+    p98,
+    nodataShare: valid + nodata > 0 ? nodata / (valid + nodata) : 0,
+    histogram: { from, to, counts },
+  };
+}
+
+/**
+ * The model's input from a raster's bands (`bands[b - 1]` is band b, [height * width] each):
+ * interleaved [pixels * channels] float32, the chosen bands first, then each index channel. A
+ * pixel where any band holds `nodata` (or is not finite) is marked invalid; its channels are 0
+ * here and the training label there is ignored.
+ */
+export function assembleChannels(
+  bands: readonly ArrayLike<number>[],
+  pixels: number,
+  nodata: number | null,
+  channels: InputChannels,
+): { data: Float32Array; valid: Uint8Array; invalid: number } {
+  const c = channelCount(channels);
+  const data = new Float32Array(pixels * c);
+  const valid = new Uint8Array(pixels).fill(1);
+  let invalid = 0;
+  for (const band of bands) {
+    for (let p = 0; p < pixels; p += 1) {
+      const v = band[p]!;
+      if (valid[p] && (v === nodata || !Number.isFinite(v))) {
+        valid[p] = 0;
+        invalid += 1;
+      }
+    }
+  }
+  const band = (n: number): ArrayLike<number> => {
+    const found = bands[n - 1];
+    if (!found) throw new Error(`band ${n} does not exist: the image has ${bands.length} band(s)`);
+    return found;
+  };
+  channels.bands.forEach((n, k) => {
+    const source = band(n);
+    for (let p = 0; p < pixels; p += 1) if (valid[p]) data[p * c + k] = source[p]!;
+  });
+  channels.indices.forEach((index, i) => {
+    const k = channels.bands.length + i;
+    const a = band(index.a);
+    const b = band(index.b);
+    for (let p = 0; p < pixels; p += 1) if (valid[p]) data[p * c + k] = indexValue(index.kind, a[p]!, b[p]!);
+  });
+  return { data, valid, invalid };
+}
+
+/** Sums and a strided sample of one band's valid values, for the dataset's statistics. */
+export function bandSums(band: ArrayLike<number>, nodata: number | null, sampleSize = bandSampleSize): { sums: BandSums; sample: Float32Array } {
+  let valid = 0;
+  let sum = 0;
+  let squares = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let p = 0; p < band.length; p += 1) {
+    const v = band[p]!;
+    if (v === nodata || !Number.isFinite(v)) continue;
+    valid += 1;
+    sum += v;
+    squares += v * v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const sample = new Float32Array(Math.min(sampleSize, valid));
+  if (sample.length > 0) {
+    const stride = valid / sample.length;
+    let seen = 0;
+    let k = 0;
+    let next = 0;
+    for (let p = 0; p < band.length && k < sample.length; p += 1) {
+      const v = band[p]!;
+      if (v === nodata || !Number.isFinite(v)) continue;
+      if (seen >= next) {
+        sample[k++] = v;
+        next = Math.floor(k * stride);
+      }
+      seen += 1;
+    }
+  }
+  return { sums: { valid, nodata: band.length - valid, sum, squares, min: valid ? min : 0, max: valid ? max : 0 }, sample };
+}
+
+/** Three bands stretched linearly from each one's [low, high] to 0..255 (percentile stretch), as RGB bytes; nodata black. */
+export function stretchComposite(
+  bands: readonly [ArrayLike<number>, ArrayLike<number>, ArrayLike<number>],
+  ranges: readonly [number, number][],
+  pixels: number,
+  nodata: number | null,
+): Uint8Array {
+  const out = new Uint8Array(pixels * 3);
+  for (let c = 0; c < 3; c += 1) {
+    const band = bands[c]!;
+    const [low, high] = ranges[c]!;
+    const scale = 255 / (high - low || 1);
+    for (let p = 0; p < pixels; p += 1) {
+      const v = band[p]!;
+      out[p * 3 + c] = v === nodata || !Number.isFinite(v) ? 0 : Math.max(0, Math.min(255, Math.round((v - low) * scale)));
+    }
+  }
+  return out;
+}
+
+/** The 2nd and 98th percentiles of a band's valid values (from a strided sample), for a stretch. */
+export function percentileRange(band: ArrayLike<number>, nodata: number | null): [number, number] {
+  const { sample } = bandSums(band, nodata, 4096);
+  sample.sort();
+  return [quantile(sample, 0.02), quantile(sample, 0.98)];
+}
+
+/** A single band or index as a colour ramp (viridis-like, 5 stops) over [low, high]; nodata black. */
+export function rampImage(values: ArrayLike<number>, low: number, high: number, valid?: Uint8Array): Uint8Array {
+  const stops = [
+    [68, 1, 84],
+    [59, 82, 139],
+    [33, 145, 140],
+    [94, 201, 98],
+    [253, 231, 37],
+  ];
+  const out = new Uint8Array(values.length * 3);
+  const span = high - low || 1;
+  for (let p = 0; p < values.length; p += 1) {
+    const v = values[p]!;
+    if ((valid && !valid[p]) || !Number.isFinite(v)) continue;
+    const t = Math.max(0, Math.min(1, (v - low) / span)) * (stops.length - 1);
+    const i = Math.min(stops.length - 2, Math.floor(t));
+    const f = t - i;
+    for (let c = 0; c < 3; c += 1) out[p * 3 + c] = Math.round(stops[i]![c]! * (1 - f) + stops[i + 1]![c]! * f);
+  }
+  return out;
+}
+
+export function parseBandLayout(json: string | null | undefined): BandLayout | null {
+  return json ? (JSON.parse(json) as BandLayout) : null;
+}
+
+/** A band by its name (any case) or number ("NIR", "b2", "2"). */
+export function bandByName(text: string, names: readonly string[]): number {
+  const t = text.trim();
+  const at = names.findIndex((n) => n.toLowerCase() === t.toLowerCase());
+  if (at >= 0) return at + 1;
+  const number = /^b?(\d+)$/i.exec(t);
+  if (number && Number(number[1]) >= 1 && Number(number[1]) <= names.length) return Number(number[1]);
+  throw new Error(`no band "${t}"; the bands are ${names.map((n, i) => `${i + 1} ${n}`).join(', ')}`);
+}
+
+/**
+ * Input channels from the CLI's words: `bands` a comma list of band names or numbers (empty: every
+ * band), `indices` each "NDVI", "NDWI", "NAME=(A-B)/(A+B)" or "NAME=A/B" with band names or numbers.
+ */
+export function channelsFromText(bands: string | undefined, indices: readonly string[], names: readonly string[]): InputChannels {
+  const chosen = bands === undefined || bands.trim() === '' ? names.map((_, i) => i + 1) : bands.split(',').filter((s) => s.trim()).map((s) => bandByName(s, names));
+  const presets = presetIndices(names);
+  const parsed = indices.map((text): IndexChannel => {
+    const t = text.trim();
+    const preset = t.toLowerCase() === 'ndvi' ? presets.ndvi : t.toLowerCase() === 'ndwi' ? presets.ndwi : undefined;
+    if (preset !== undefined) {
+      if (!preset) throw new Error(`${t.toUpperCase()} needs bands named NIR and ${t.toLowerCase() === 'ndvi' ? 'Red' : 'Green'}; name them, or write it as ${t.toUpperCase()}=(A-B)/(A+B)`);
+      return preset;
+    }
+    const formula = /^([^=]+)=\s*\(\s*([^-()+]+?)\s*-\s*([^-()+]+?)\s*\)\s*\/\s*\(\s*([^-()+]+?)\s*\+\s*([^-()+]+?)\s*\)\s*$/.exec(t);
+    if (formula) {
+      const [, name, a, b, a2, b2] = formula;
+      if (a!.toLowerCase() !== a2!.toLowerCase() || b!.toLowerCase() !== b2!.toLowerCase()) throw new Error(`"${t}": a normalised difference is (A-B)/(A+B) with the same A and B`);
+      return { name: name!.trim(), kind: 'normalized-difference', a: bandByName(a!, names), b: bandByName(b!, names) };
+    }
+    const ratio = /^([^=]+)=\s*([^/()]+?)\s*\/\s*([^/()]+?)\s*$/.exec(t);
+    if (ratio) return { name: ratio[1]!.trim(), kind: 'ratio', a: bandByName(ratio[2]!, names), b: bandByName(ratio[3]!, names) };
+    throw new Error(`"${t}" is not an index: write NDVI, NDWI, NAME=(A-B)/(A+B) or NAME=A/B with band names or numbers`);
+  });
+  return inputChannelsSchema.parse({ bands: chosen, indices: parsed });
+}
