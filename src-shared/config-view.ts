@@ -1,3 +1,5 @@
+import { indexFormula } from './bands';
+import type { IndexChannel } from './bands';
 import { runConfigSchema } from './run-config';
 
 /**
@@ -21,6 +23,8 @@ const fields: [group: string, key: string, label: string, format?: Format][] = [
   ['Model', 'modelOptions.width', 'Width'],
   ['Model', 'modelOptions.alpha', 'MobileNet width (alpha)'],
   ['Model', 'pretrainedWeights', 'Pretrained weights'],
+  ['Model', 'inputChannels.bands', 'Input bands'],
+  ['Model', 'inputChannels.indices', 'Index channels'],
   ['Training', 'inputSize', 'Input size (px)'],
   ['Training', 'batchSize', 'Batch'],
   ['Training', 'epochs', 'Epochs'],
@@ -81,6 +85,7 @@ const optionalGroups: Record<string, string> = {
   minorityCrops: 'Centre crops on pixels of',
   distill: 'Teacher run',
   validationSubset: 'Validation subset (between full validations)',
+  inputChannels: 'Input channels (multispectral)',
 };
 
 function at(value: unknown, path: string): unknown {
@@ -92,6 +97,7 @@ function show(value: unknown, path: string, format: Format, runNames: ReadonlyMa
   if (value === null) return 'off';
   if (perImageMaps.has(path) && typeof value === 'object') return `${Object.keys(value).length} images`;
   if (path === 'distill.matrix') return 'set by hand';
+  if (path === 'inputChannels.indices' && Array.isArray(value)) return value.length ? (value as IndexChannel[]).map((i) => `${i.name} = ${indexFormula(i, [])}`).join(', ') : 'none';
   if (typeof value === 'boolean') return value ? 'on' : 'off';
   if (typeof value === 'number') return format === 'percent' ? `${+(value * 100).toFixed(1)}%` : String(value);
   if (Array.isArray(value)) return value.map((v) => String(v)).join(', ');

@@ -4,10 +4,12 @@ import {
   imageIdRequestSchema,
   imagesRequestSchema,
   importRequestSchema,
+  pixelRequestSchema,
+  renameBandsRequestSchema,
   scanRequestSchema,
   setClassesRequestSchema,
 } from './datasets';
-import type { DatasetDetail, DatasetStats, DatasetSummary, ImageDetail, ImageListItem, PairingSummary } from './datasets';
+import type { DatasetDetail, DatasetStats, DatasetSummary, ImageDetail, ImageListItem, PairingSummary, PixelValues } from './datasets';
 import { diagnosticParamsSchema } from './jobs';
 import type { Job } from './jobs';
 import { settingsSchema } from './settings';
@@ -88,6 +90,8 @@ export const methods = {
   'datasets:setClasses': { request: setClassesRequestSchema, response: returns<DatasetDetail>() },
   'datasets:split': { request: splitRequestSchema, response: returns<DatasetDetail>() },
   'datasets:stats': { request: datasetIdRequestSchema, response: returns<DatasetStats>() },
+  'datasets:pixel': { request: pixelRequestSchema, response: returns<PixelValues>() },
+  'datasets:renameBands': { request: renameBandsRequestSchema, response: returns<DatasetDetail>() },
   'datasets:images': { request: imagesRequestSchema, response: returns<{ total: number; items: ImageListItem[] }>() },
   'datasets:image': { request: imageIdRequestSchema, response: returns<ImageDetail>() },
   'datasets:delete': { request: datasetIdRequestSchema, response: returns<{ deleted: boolean }>() },

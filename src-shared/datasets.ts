@@ -1,5 +1,5 @@
 import { classListSchema, presetIds } from './classes';
-import type { BandLayout } from './bands';
+import type { BandLayout, BandStatistics, RasterInfo } from './bands';
 import type { ClassDef, MaskKind } from './classes';
 import type { IndexProblemKind } from './indexing';
 import type { SplitName, SplitSource } from './splits';
@@ -43,6 +43,26 @@ export const imagesRequestSchema = z.strictObject({
 export type ImagesRequest = z.output<typeof imagesRequestSchema>;
 
 export const datasetIdRequestSchema = z.strictObject({ datasetId });
+/** One pixel of a multispectral image: every band's value there (the viewer's value under the cursor). */
+export const pixelRequestSchema = z.strictObject({ imageId: z.number().int().min(1), x: z.number().int().min(0), y: z.number().int().min(0) });
+export interface PixelValues {
+  x: number;
+  y: number;
+  names: string[];
+  values: number[];
+  /** True when a band holds the image's nodata value there. */
+  nodata: boolean;
+}
+
+/** A multispectral dataset's band names, one a band in file order; names must differ. */
+export const renameBandsRequestSchema = z.strictObject({
+  datasetId,
+  names: z
+    .array(z.string().trim().min(1).max(32))
+    .min(1)
+    .max(64)
+    .refine((names) => new Set(names.map((n) => n.toLowerCase())).size === names.length, { message: 'two bands have the same name' }),
+});
 export const imageIdRequestSchema = z.strictObject({ imageId: z.number().int().min(1) });
 
 /** Why a JPEG cannot be a mask, for every report that lists them. */
@@ -148,6 +168,11 @@ export interface DatasetStats {
   datasetId: string;
   classes: ClassDef[];
   splits: SplitStats[];
+  /**
+   * A multispectral dataset's per-band statistics over its training images (all images when none
+   * is in training yet), which `over` names; null for RGB datasets.
+   */
+  bands: { over: 'train' | 'all'; images: number; stats: BandStatistics[] } | null;
 }
 
 export interface ImageListItem {
@@ -163,6 +188,8 @@ export interface ImageListItem {
 
 export interface ImageDetail extends ImageListItem {
   datasetId: string;
+  /** A GeoTIFF image's bands, data type, nodata and georeferencing; null for RGB images. */
+  raster: RasterInfo | null;
   imagePath: string;
   /** The mask in effect: the current label correction's file, or the original. */
   maskPath: string;

@@ -87,6 +87,6 @@ export const sampleJobParamsSchema = z.object({
   size: z.number().int().min(8),
   seed: z.number().int(),
   /** land-cover: RGB JPEG tiles with palette masks; multispectral: 7-band GeoTIFFs (kelp) with index GeoTIFF masks. */
-  kind: z.enum(['land-cover', 'multispectral']).default('land-cover'),
+  kind: z.enum(['land-cover', 'multispectral']).optional(),
 });
 export type SampleJobParams = z.output<typeof sampleJobParamsSchema>;

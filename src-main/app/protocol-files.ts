@@ -14,7 +14,7 @@ export function protocolFileHandler(resolve: FileResolver): (request: Request) =
     try {
       const url = new URL(request.url);
       const [, kind = '', first = '', second = ''] = url.pathname.split('/');
-      const file = ownedKind(kind) ? await resolve(kind, second, first) : await resolve(kind, first);
+      const file = ownedKind(kind) ? await resolve(kind, second, first) : await resolve(kind, first, undefined, url.searchParams.get('view'));
       const body = file.kind === 'buffer' ? file.body : await readFile(file.path);
       return new Response(new Uint8Array(body), {
         headers: { 'Content-Type': file.contentType, 'Access-Control-Allow-Origin': '*' },

@@ -21,6 +21,10 @@ export function formatImportReport(dataset: DatasetDetail): string {
   if (lossy.length) lines.push(`JPEG masks, not imported (${lossy.length}): ${list(lossy)}. ${lossyMaskAdvice}`);
   lines.push(`Indexed: ${dataset.indexedCount} of ${dataset.imageCount}; problems: ${dataset.problemCount}`);
   for (const p of dataset.problems) lines.push(`  skipped ${p.stem}: ${p.message}`);
+  if (dataset.bands) {
+    const { bands, dataType, names } = dataset.bands;
+    lines.push(`Bands: ${bands} x ${dataType} (multispectral GeoTIFF): ${names.map((n, i) => `${i + 1} ${n}`).join(', ')}`);
+  }
 
   const kind = dataset.maskKind ?? 'index';
   const total = dataset.values.reduce((sum, v) => sum + v.pixels, 0) || 1;

@@ -1,5 +1,6 @@
 import type { ClassDef } from '../../src-shared/classes';
-import { parseBandLayout } from '../../src-shared/bands';
+import { bandSampleSize, bandStatistics, parseBandLayout } from '../../src-shared/bands';
+import type { BandSums, RasterInfo } from '../../src-shared/bands';
 import { valueToClassMap } from '../../src-shared/classes';
 import type {
   DatasetDetail,
@@ -117,7 +118,26 @@ export function datasetStats(statements: Statements, row: DatasetRow): DatasetSt
     const imbalanceRatio = shares.length >= 2 ? Math.max(...shares) / Math.min(...shares) : null;
     return { split, images: group.images, classes: group.classes, imbalanceRatio };
   });
-  return { datasetId: row.id, classes, splits };
+  return { datasetId: row.id, classes, splits, bands: bandStatsOf(statements, row) };
+}
+
+/** Per band: exact mean and std from every image's sums, percentiles and histogram from their samples. */
+function bandStatsOf(statements: Statements, row: DatasetRow): DatasetStats['bands'] {
+  const layout = parseBandLayout(row.bands);
+  if (!layout) return null;
+  const rows = statements.rastersOfDataset.all(row.id);
+  const train = rows.filter((r) => r.split === 'train');
+  const used = train.length > 0 ? train : rows;
+  const parsed = used.map((r) => ({ sums: (JSON.parse(r.raster) as { sums: BandSums[] }).sums, sample: r.band_sample ? new Float32Array(new Uint8Array(r.band_sample).buffer) : new Float32Array(0) }));
+  const stats = layout.names.map((name, b) =>
+    bandStatistics(
+      b + 1,
+      name,
+      parsed.map((p) => p.sums[b]!).filter(Boolean),
+      parsed.map((p) => p.sample.subarray(b * bandSampleSize, (b + 1) * bandSampleSize).filter((v) => !Number.isNaN(v))),
+    ),
+  );
+  return { over: train.length > 0 ? 'train' : 'all', images: used.length, stats };
 }
 
 const listCache = new WeakMap<Db, Map<string, ReturnType<Db['prepare']>>>();
@@ -159,6 +179,7 @@ export function imageDetail(statements: Statements, imageId: number): ImageDetai
   return {
     id: row.id,
     datasetId: row.dataset_id,
+    raster: row.raster ? (JSON.parse(row.raster) as { info: RasterInfo }).info : null,
     stem: row.stem,
     split: row.split as SplitName | null,
     width: row.width,

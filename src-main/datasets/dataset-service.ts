@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { parseBandLayout } from '../../src-shared/bands';
+import type { PixelValues } from '../../src-shared/datasets';
+import { readGeoTiffPixel } from '../geotiff/geotiff-io';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClassDef } from '../../src-shared/classes';
@@ -166,6 +169,31 @@ export class DatasetService {
   setClasses(datasetId: string, classes: ClassDef[]): DatasetDetail {
     this.row(datasetId);
     this.options.db.transaction(() => writeClasses(this.options.statements, datasetId, classes, null, null))();
+    this.options.onChanged(datasetId);
+    return this.get(datasetId);
+  }
+
+  /** Every band's value at one pixel of a multispectral image. */
+  async pixel(imageId: number, x: number, y: number): Promise<PixelValues> {
+    const row = this.options.statements.imageById.get(imageId);
+    if (!row) throw new ApiError('NOT_FOUND', `No image with id ${imageId}.`);
+    const layout = parseBandLayout(this.options.statements.datasetById.get(row.dataset_id)?.bands);
+    if (!layout || !row.raster) throw new ApiError('VALIDATION', `Image ${row.stem} is not a multispectral GeoTIFF; its colours are its values.`);
+    try {
+      const { values, nodata } = await readGeoTiffPixel(row.image_path, x, y);
+      return { x, y, names: layout.names, values, nodata: nodata !== null && values.some((v) => v === nodata) };
+    } catch (error) {
+      throw new ApiError(error instanceof RangeError ? 'VALIDATION' : 'NOT_FOUND', `Cannot read ${row.image_path} at (${x}, ${y}): ${(error as Error).message}`);
+    }
+  }
+
+  /** Names the bands of a multispectral dataset (runs keep band numbers, so nothing else changes). */
+  renameBands(datasetId: string, names: string[]): DatasetDetail {
+    const row = this.row(datasetId);
+    const layout = parseBandLayout(row.bands);
+    if (!layout) throw new ApiError('VALIDATION', `Dataset "${row.name}" has RGB images; only multispectral GeoTIFF datasets have bands to name.`);
+    if (names.length !== layout.bands) throw new ApiError('VALIDATION', `Dataset "${row.name}" has ${layout.bands} bands; give ${layout.bands} names, one a band in file order (got ${names.length}).`);
+    this.options.statements.datasetSetBands.run({ id: datasetId, bands: JSON.stringify({ ...layout, names }) });
     this.options.onChanged(datasetId);
     return this.get(datasetId);
   }

@@ -35,6 +35,8 @@ export interface ImageRow {
   problem: string | null;
   problem_message: string | null;
   revision_id: number | null;
+  /** JSON { info: RasterInfo, sums: BandSums[] } of a GeoTIFF image; null for RGB. */
+  raster: string | null;
 }
 
 export interface RevisionRow {

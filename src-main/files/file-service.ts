@@ -3,6 +3,8 @@ import { extname, join, relative, isAbsolute } from 'node:path';
 import sharp from 'sharp';
 import { ApiError } from '../../src-shared/errors';
 import type { Statements } from '../db/statements';
+import { parseBandLayout } from '../../src-shared/bands';
+import { renderBandView } from './band-views';
 
 /** `mask` is the mask in effect (the current label correction, if any); `original-mask` the imported file. */
 export const fileKinds = ['thumb', 'thumb-mask', 'image', 'mask', 'original-mask', 'prediction', 'check-prediction', 'check-flag'] as const;
@@ -66,7 +68,8 @@ export function createFileResolver(statements: Statements, dataDir: string) {
     return { path: real, size: stats.size, mtimeMs: stats.mtimeMs };
   }
 
-  return async function resolveFile(kind: string, imageIdText: string, runId?: string): Promise<ServedFile> {
+  /** `view` (the URL's view parameter) picks the bands of a multispectral image; see band-views.ts. */
+  return async function resolveFile(kind: string, imageIdText: string, runId?: string, view?: string | null): Promise<ServedFile> {
     if (!(fileKinds as readonly string[]).includes(kind)) {
       throw new ApiError('NOT_FOUND', `Unknown file kind "${kind}"; valid kinds: ${fileKinds.join(', ')}.`);
     }
@@ -104,6 +107,8 @@ export function createFileResolver(statements: Statements, dataDir: string) {
     const stats = await servable(path);
     if (!stats) throw new ApiError('NOT_FOUND', `The file ${path} is missing${kind.startsWith('thumb') ? ' (re-index the dataset to rebuild thumbnails)' : ''}.`);
     const etag = `"${stats.size}-${Math.round(stats.mtimeMs)}"`;
+    const layout = kind === 'image' && row.raster ? parseBandLayout(statements.datasetById.get(row.dataset_id)?.bands) : null;
+    if (layout) return { kind: 'buffer', body: await renderBandView(stats.path, view ?? null, layout.names), contentType: 'image/png', etag: `${etag.slice(0, -1)}-${view ?? 'default'}"` };
     const type = browserTypes[extname(path).toLowerCase()];
     if (type) return { kind: 'path', path: stats.path, contentType: type, size: stats.size, etag };
     return { kind: 'buffer', body: await toPng(stats.path, kind.endsWith('mask')), contentType: 'image/png', etag };

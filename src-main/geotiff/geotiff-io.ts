@@ -138,3 +138,18 @@ export async function writeGeoTiff(
   await writeFile(temp, Buffer.from(buffer));
   await rename(temp, path);
 }
+
+/** Every band's value at pixel (x, y), read through a one-pixel window. */
+export async function readGeoTiffPixel(path: string, x: number, y: number): Promise<{ values: number[]; nodata: number | null }> {
+  const tiff = await fromFile(path);
+  try {
+    const image = await tiff.getImage();
+    if (!Number.isInteger(x) || !Number.isInteger(y) || x < 0 || y < 0 || x >= image.getWidth() || y >= image.getHeight()) {
+      throw new RangeError(`pixel (${x}, ${y}) is outside the ${image.getWidth()}x${image.getHeight()} image`);
+    }
+    const read = (await image.readRasters({ window: [x, y, x + 1, y + 1] })) as unknown as TypedArray[];
+    return { values: Array.from(read, (band) => band[0]!), nodata: image.getGDALNoData() };
+  } finally {
+    await tiff.close();
+  }
+}

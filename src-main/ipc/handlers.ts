@@ -80,6 +80,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'datasets:setClasses': ({ datasetId, classes }) => deps.datasets.setClasses(datasetId, classes),
     'datasets:split': (request) => deps.datasets.split(request),
     'datasets:stats': ({ datasetId }) => datasetStats(deps.statements, deps.datasets.row(datasetId)),
+    'datasets:pixel': ({ imageId, x, y }) => deps.datasets.pixel(imageId, x, y),
+    'datasets:renameBands': ({ datasetId, names }) => deps.datasets.renameBands(datasetId, names),
     'datasets:images': (request) => {
       deps.datasets.row(request.datasetId);
       return listImages(deps.db, request);

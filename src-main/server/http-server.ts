@@ -136,7 +136,8 @@ function handleHttp(request: IncomingMessage, response: ServerResponse, options:
 async function serveDatasetFile(pathname: string, request: IncomingMessage, response: ServerResponse, options: ServerOptions): Promise<void> {
   const [, , kind = '', first = '', second = ''] = pathname.split('/');
   try {
-    const file = ownedKind(kind) ? await options.services.files(kind, second, first) : await options.services.files(kind, first);
+    const view = new URL(request.url ?? '/', 'http://localhost').searchParams.get('view');
+    const file = ownedKind(kind) ? await options.services.files(kind, second, first) : await options.services.files(kind, first, undefined, view);
     const headers = { 'Content-Type': file.contentType, 'Cache-Control': 'no-cache', ETag: file.etag };
     if (request.headers['if-none-match'] === file.etag) {
       response.writeHead(304, headers).end();

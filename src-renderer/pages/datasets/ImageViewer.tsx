@@ -9,6 +9,8 @@ import { useFileUrl } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { usePanZoom } from '../../hooks/usePanZoom';
 import { fromFormControl } from '../../hooks/keyboard';
+import { formatBandView } from '../../../src-shared/band-views';
+import { BandValues, BandViewPicker, bandViewChoices } from './BandViewControls';
 
 /**
  * One tile at full resolution with its mask over it: opacity, per-class toggles, outline mode,
@@ -26,6 +28,11 @@ export function ImageViewer({ dataset, imageId, onClose, onStep }: { dataset: Da
   const [outline, setOutline] = useState(false);
   const [hidden, setHidden] = useState<ReadonlySet<number>>(new Set());
   const [hover, setHover] = useState<{ x: number; y: number; label: string } | null>(null);
+  const layout = dataset.bands;
+  const [bandView, setBandView] = useState<string>(() => (layout ? formatBandView(bandViewChoices(layout)[0]!.view) : ''));
+  const hoverX = hover?.x;
+  const hoverY = hover?.y;
+  const point = useMemo(() => (hoverX !== undefined && hoverY !== undefined ? { x: hoverX, y: hoverY } : null), [hoverX, hoverY]);
   const canvas = useRef<HTMLCanvasElement>(null);
   const kind = dataset.maskKind ?? 'index';
   const { viewportRef, handlers, style, fit, toImage, scale } = usePanZoom(mask?.width ?? 0, mask?.height ?? 0);
@@ -98,11 +105,12 @@ export function ImageViewer({ dataset, imageId, onClose, onStep }: { dataset: Da
             data-testid="viewer-viewport"
           >
             <div className="stage" style={style}>
-              <img src={fileUrl('image', imageId)} alt={image?.stem ?? ''} draggable={false} />
+              <img src={layout ? `${fileUrl('image', imageId)}?view=${bandView}` : fileUrl('image', imageId)} alt={image?.stem ?? ''} draggable={false} />
               <canvas ref={canvas} className={scale > 2 ? 'pixelated' : ''} data-testid="viewer-overlay" />
             </div>
           </div>
           <aside className="viewer-side">
+            {layout ? <BandViewPicker layout={layout} view={bandView} onView={setBandView} /> : null}
             <label className="field">
               <span>Mask opacity {Math.round(opacity * 100)}%</span>
               <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setOpacity(Number(e.target.value))} data-testid="viewer-opacity" />
@@ -136,6 +144,7 @@ export function ImageViewer({ dataset, imageId, onClose, onStep }: { dataset: Da
                 </li>
               ) : null}
             </ul>
+            {layout ? <BandValues imageId={imageId} point={point} /> : null}
             <ErrorNote message={maskError ?? detail.error} />
           </aside>
         </div>

@@ -3,6 +3,7 @@ import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis
 import type { DatasetDetail, SplitStats } from '../../../src-shared/datasets';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useApiQuery } from '../../hooks/useApiQuery';
+import { BandStats } from './BandStats';
 
 const percent = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
@@ -102,6 +103,7 @@ export function StatsTab({ dataset }: { dataset: DatasetDetail }) {
           </tbody>
         </table>
       ) : null}
+      {stats.data?.bands && dataset.bands ? <BandStats dataset={dataset} bands={stats.data.bands} /> : null}
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
 import { classWeightModes } from '../../../src-shared/class-weights';
 import { configDefaults, inputSizeProblem, lossNames, modelNames, optimizerNames, runConfigSchema, scheduleNames } from '../../../src-shared/run-config';
@@ -13,6 +13,7 @@ import { useApi } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { hrefFor, navigate } from '../../hooks/useRoute';
 import { RecipesSection } from './RecipesSection';
+import { ChannelsSection } from './ChannelsSection';
 import { useAction, errorText } from '../../hooks/useAction';
 
 type Form = Omit<RunConfigInput, 'datasetId'> & { datasetId: string };
@@ -72,7 +73,7 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
       .catch((failure: unknown) => setError(errorText(failure)));
   }, [api, cloneOf, setError]);
 
-  const set = (patch: Partial<Form>): void => setForm((f) => ({ ...f, ...patch }));
+  const set = useCallback((patch: Partial<Form>): void => setForm((f) => ({ ...f, ...patch })), []);
   const num = (text: string): number => (text.trim() === '' ? Number.NaN : Number(text));
   const runEstimate = async (): Promise<void> => {
     await attempt(async () => {
@@ -248,6 +249,7 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
           Random scale 0.5-2.0
         </label>
       </div>
+      {datasetId ? <ChannelsSection datasetId={datasetId} value={form.inputChannels} onChange={set} /> : null}
       {datasetId ? <RecipesSection form={form} datasetId={datasetId} onChange={set} /> : null}
       <ErrorNote message={error} />
       <div className="row">

@@ -18,7 +18,7 @@ function sample(width: number, height: number): Sample {
       image[(y * width + x) * 3 + 2] = y;
     }
   }
-  return { width, height, image, labels };
+  return { width, height, channels: 3, image, labels };
 }
 const none = { flips: false, rot90: false, scaleMin: 1, scaleMax: 1, colorJitter: 0 };
 

@@ -1,0 +1,74 @@
+import { useEffect, useMemo, useState } from 'react';
+import { falseColourBands, presetIndices, trueColourBands } from '../../../src-shared/bands';
+import type { BandLayout } from '../../../src-shared/bands';
+import { formatBandView } from '../../../src-shared/band-views';
+import type { BandView } from '../../../src-shared/band-views';
+import type { PixelValues } from '../../../src-shared/datasets';
+import { useApi } from '../../hooks/ApiContext';
+
+/** The views a multispectral image offers: composites, every band, and the preset indices its band names allow. */
+export function bandViewChoices(layout: BandLayout): { label: string; view: BandView }[] {
+  const choices: { label: string; view: BandView }[] = [];
+  const names = layout.names;
+  const tc = trueColourBands(names);
+  choices.push({ label: `True colour (${tc.map((b) => names[b - 1]).join('-')})`, view: { kind: 'composite', bands: tc } });
+  const fc = falseColourBands(names);
+  if (fc) choices.push({ label: `False colour (${fc.map((b) => names[b - 1]).join('-')})`, view: { kind: 'composite', bands: fc } });
+  const { ndvi, ndwi } = presetIndices(names);
+  for (const index of [ndvi, ndwi]) if (index) choices.push({ label: `${index.name} ramp (-1 to 1)`, view: { kind: index.kind, a: index.a, b: index.b } });
+  names.forEach((name, i) => choices.push({ label: `Band ${i + 1}: ${name} ramp (p2 to p98)`, view: { kind: 'band', band: i + 1 } }));
+  return choices;
+}
+
+/** Picks how a multispectral image is drawn; `onView` gets the URL's view parameter. */
+export function BandViewPicker({ layout, view, onView }: { layout: BandLayout; view: string; onView: (view: string) => void }) {
+  const choices = useMemo(() => bandViewChoices(layout), [layout]);
+  return (
+    <label className="field">
+      <span>Bands shown</span>
+      <select value={view} onChange={(event) => onView(event.target.value)} data-testid="viewer-band-view">
+        {choices.map((c) => (
+          <option key={formatBandView(c.view)} value={formatBandView(c.view)}>
+            {c.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** Every band's value under the cursor, read from the GeoTIFF (asked for once the pointer rests 80 ms). */
+export function BandValues({ imageId, point }: { imageId: number; point: { x: number; y: number } | null }) {
+  const api = useApi();
+  const [values, setValues] = useState<PixelValues | null>(null);
+  useEffect(() => {
+    if (!point) return;
+    let live = true;
+    const timer = setTimeout(() => {
+      api
+        .invoke('datasets:pixel', { imageId, x: point.x, y: point.y })
+        .then((v) => live && setValues(v))
+        .catch(() => live && setValues(null));
+    }, 80);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [api, imageId, point]);
+  if (!values) return <p className="muted small">Hover for every band's value under the cursor.</p>;
+  return (
+    <table className="table compact" data-testid="viewer-band-values">
+      <caption className="small">
+        ({values.x}, {values.y}){values.nodata ? ' · nodata' : ''}
+      </caption>
+      <tbody>
+        {values.names.map((name, i) => (
+          <tr key={name}>
+            <td>{name}</td>
+            <td className="num">{values.values[i]}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,31 @@
+import type { IndexKind } from './bands';
+
+/**
+ * What the viewer shows of a multispectral image, written into the file URL's `view` parameter:
+ * `rgb:4,3,2` (three bands as red, green, blue), `band:5` (one band as a colour ramp),
+ * `nd:2,3` ((A-B)/(A+B) as a ramp over -1..1) or `ratio:2,3`.
+ */
+export type BandView =
+  | { kind: 'composite'; bands: [number, number, number] }
+  | { kind: 'band'; band: number }
+  | { kind: IndexKind; a: number; b: number };
+
+export function formatBandView(view: BandView): string {
+  if (view.kind === 'composite') return `rgb:${view.bands.join(',')}`;
+  if (view.kind === 'band') return `band:${view.band}`;
+  return `${view.kind === 'normalized-difference' ? 'nd' : 'ratio'}:${view.a},${view.b}`;
+}
+
+export function parseBandView(text: string): BandView {
+  const match = /^(rgb|band|nd|ratio):([\d,]+)$/.exec(text.trim());
+  const numbers = match ? match[2]!.split(',').map(Number) : [];
+  const ok = numbers.every((n) => Number.isInteger(n) && n >= 1 && n <= 64);
+  if (match && ok) {
+    if (match[1] === 'rgb' && numbers.length === 3) return { kind: 'composite', bands: numbers as [number, number, number] };
+    if (match[1] === 'band' && numbers.length === 1) return { kind: 'band', band: numbers[0]! };
+    if ((match[1] === 'nd' || match[1] === 'ratio') && numbers.length === 2) {
+      return { kind: match[1] === 'nd' ? 'normalized-difference' : 'ratio', a: numbers[0]!, b: numbers[1]! };
+    }
+  }
+  throw new Error(`"${text}" is not a band view; valid: rgb:R,G,B, band:N, nd:A,B or ratio:A,B with band numbers from 1`);
+}
