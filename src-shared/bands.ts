@@ -89,12 +89,16 @@ export function channelsProblem(channels: InputChannels, bandCount: number): str
   return null;
 }
 
-/** Band names to look for when a preset index fills in its bands (lower case, first match wins). */
+/**
+ * Band names to look for when a preset index fills in its bands (lower case, first match wins):
+ * plain words, Sentinel-2's B04-style names and Landsat 8's SR_B4-style names. The generic
+ * b1..bN SegBench gives unnamed bands match nothing, so they are never guessed at.
+ */
 const bandAliases: Record<'red' | 'green' | 'blue' | 'nir' | 'swir', string[]> = {
-  red: ['red', 'r', 'b04', 'b4', 'sr_b4'],
-  green: ['green', 'g', 'b03', 'b3', 'sr_b3'],
-  blue: ['blue', 'b', 'b02', 'b2', 'sr_b2'],
-  nir: ['nir', 'near infrared', 'near-infrared', 'b08', 'b8', 'sr_b5'],
+  red: ['red', 'r', 'b04', 'sr_b4'],
+  green: ['green', 'g', 'b03', 'sr_b3'],
+  blue: ['blue', 'b', 'b02', 'sr_b2'],
+  nir: ['nir', 'near infrared', 'near-infrared', 'b08', 'sr_b5'],
   swir: ['swir', 'swir1', 'short-wave infrared', 'shortwave infrared', 'b11', 'sr_b6'],
 };
 

@@ -98,12 +98,14 @@ const writerTypes: Record<'uint8' | 'uint16' | 'float32', { bits: number; format
 
 /**
  * Writes bands (interleaved, [height * width * bands]) as a GeoTIFF carrying `georeference` (the
- * source's CRS keys and transform, unchanged), band names and nodata; through a temp name.
+ * source's CRS keys and transform, unchanged), band names and nodata; through a temp name. The
+ * georeference is required: geotiff.js's writer places a file without one over the whole globe
+ * in WGS 84, which would be a wrong place, not none.
  */
 export async function writeGeoTiff(
   path: string,
   values: Uint8Array | Uint16Array | Float32Array,
-  raster: { width: number; height: number; bands: number; georeference: Georeference | null; nodata?: number | null; names?: readonly string[] },
+  raster: { width: number; height: number; bands: number; georeference: Georeference; nodata?: number | null; names?: readonly string[] },
 ): Promise<void> {
   const type = values instanceof Float32Array ? writerTypes.float32 : values instanceof Uint16Array ? writerTypes.uint16 : writerTypes.uint8;
   const { width, height, bands, georeference } = raster;
@@ -117,16 +119,14 @@ export async function writeGeoTiff(
     PhotometricInterpretation: 1,
   };
   if (bands > 1) metadata.ExtraSamples = new Array<number>(bands - 1).fill(0);
-  if (georeference) {
-    const [x0, sx, rx, y0, ry, sy] = georeference.geotransform;
-    if (rx === 0 && ry === 0) {
-      metadata.ModelPixelScale = [sx, -sy, 0];
-      metadata.ModelTiepoint = [0, 0, 0, x0, y0, 0];
-    } else {
-      metadata.ModelTransformation = [sx, rx, 0, x0, ry, sy, 0, y0, 0, 0, 0, 0, 0, 0, 0, 1];
-    }
-    for (const [key, value] of Object.entries(georeference.geoKeys)) metadata[key] = value;
+  const [x0, sx, rx, y0, ry, sy] = georeference.geotransform;
+  if (rx === 0 && ry === 0) {
+    metadata.ModelPixelScale = [sx, -sy, 0];
+    metadata.ModelTiepoint = [0, 0, 0, x0, y0, 0];
+  } else {
+    metadata.ModelTransformation = [sx, rx, 0, x0, ry, sy, 0, y0, 0, 0, 0, 0, 0, 0, 0, 1];
   }
+  for (const [key, value] of Object.entries(georeference.geoKeys)) metadata[key] = value;
   if (raster.nodata !== null && raster.nodata !== undefined) metadata.GDAL_NODATA = String(raster.nodata);
   if (raster.names?.length) {
     const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -78,8 +78,8 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
           result.skipped.push({ image: truthPath, message: `ground truth not compared: ${(error as Error).message}` });
         }
       }
-      // A folder's GeoTIFF inputs get GeoTIFF label files at the same place on the ground; stored
-      // predictions (named by image id) stay PNG for the viewers.
+      // A folder's georeferenced GeoTIFF inputs get GeoTIFF label files at the same place on the
+      // ground; stored predictions (named by image id) stay PNG for the viewers.
       const georeference = params.names ? undefined : image.georeference;
       if (params.encoding === 'class-index') {
         await writeLabels(join(params.outDir, `${stem}_index`), index, 1, image.width, image.height, georeference);
@@ -126,11 +126,11 @@ function maskValues(labels: Uint8Array, encoding: { values: number[]; rgb: boole
 }
 
 /**
- * Writes a label image: a GeoTIFF with the source's CRS and transform when the input was one
- * (`georeference` not undefined), else a PNG (16-bit grey when the values need it).
+ * Writes a label image: a GeoTIFF with the source's CRS and transform when the input was a
+ * georeferenced GeoTIFF, else a PNG (16-bit grey when the values need it).
  */
 async function writeLabels(path: string, data: Uint8Array | Uint16Array, channels: 1 | 3, width: number, height: number, georeference: Georeference | null | undefined): Promise<void> {
-  if (georeference !== undefined) {
+  if (georeference) {
     await writeGeoTiff(`${path}.tif`, data, { width, height, bands: channels, georeference });
     return;
   }

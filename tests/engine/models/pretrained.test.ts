@@ -28,6 +28,7 @@ test('weights from a saved tfjs model start a model of the same architecture; an
   const target = createModel('unet', { classes: 5, inputChannels: 3, inputSize: 32, depth: 2, width: 4 });
   const report = await loadPretrainedWeights(target, path);
   assert.deepEqual(report.skipped, ['logits/kernel', 'logits/bias']);
+  assert.deepEqual(report.adapted, []);
   assert.equal(report.matched, report.total - 2);
   const first = (m: typeof source) => Array.from(m.getLayer('conv_1').getWeights()[0]!.dataSync());
   assert.deepEqual(first(target), first(source));
@@ -46,4 +47,24 @@ test('a file that is not a tfjs model, or of another architecture, is refused wi
   await assert.rejects(loadPretrainedWeights(model, path), { message: /Only \d+ of \d+ weights in .* match this model's layers by name and shape; it needs a model of the same architecture/ });
   model.dispose();
   other.dispose();
+});
+
+test('RGB weights start a 7-band model: the first convolution takes RGB slice c mod 3 for channel c, scaled by 3/7', async () => {
+  const source = createModel('unet', { classes: 3, inputChannels: 3, inputSize: 32, depth: 2, width: 4 });
+  const path = await saveModel(source, tempDir());
+  const target = createModel('unet', { classes: 3, inputChannels: 7, inputSize: 32, depth: 2, width: 4 });
+  const report = await loadPretrainedWeights(target, path);
+  assert.deepEqual(report.adapted, ['conv_1/kernel']);
+  assert.deepEqual(report.skipped, []);
+  assert.equal(report.matched, report.total);
+  const rgb = source.getLayer('conv_1').getWeights()[0]!; // [3, 3, 3, 4]
+  const seven = target.getLayer('conv_1').getWeights()[0]!; // [3, 3, 7, 4]
+  assert.deepEqual(seven.shape, [3, 3, 7, 4]);
+  const a = rgb.arraySync() as number[][][][];
+  const b = seven.arraySync() as number[][][][];
+  for (let c = 0; c < 7; c += 1) {
+    for (let f = 0; f < 4; f += 1) assert.ok(Math.abs(b[1]![2]![c]![f]! - (a[1]![2]![c % 3]![f]! * 3) / 7) < 1e-6, `channel ${c}, filter ${f}`);
+  }
+  source.dispose();
+  target.dispose();
 });
