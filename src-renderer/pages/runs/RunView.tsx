@@ -1,4 +1,5 @@
 import { useDeferredValue, useMemo, useState } from 'react';
+import { channelCount } from '../../../src-shared/bands';
 import { recipesLine } from '../../../src-shared/config-view';
 import { iou } from '../../../src-shared/metrics';
 import type { RunDetail } from '../../../src-shared/runs';
@@ -92,7 +93,7 @@ export function RunView({ runId }: { runId: string }) {
     <div className="page wide" data-testid="run-view">
       <PageHeader
         title={run.name}
-        subtitle={`${run.model} · ${run.config.inputSize}x${run.config.inputSize}, batch ${run.config.batchSize} · ${run.config.loss.name} · ${run.config.optimizer.name} ${run.config.optimizer.lr}${run.backend ? ` · ${run.backend} (${run.device})` : ''}`}
+        subtitle={`${run.model} · ${run.config.inputSize}x${run.config.inputSize}${run.config.inputChannels ? `x${channelCount(run.config.inputChannels)} (${run.config.inputChannels.bands.length} bands${run.config.inputChannels.indices.length ? ` + ${run.config.inputChannels.indices.map((i) => i.name).join(', ')}` : ''})` : ''}, batch ${run.config.batchSize} · ${run.config.loss.name} · ${run.config.optimizer.name} ${run.config.optimizer.lr}${run.backend ? ` · ${run.backend} (${run.device})` : ''}`}
         actions={
           <>
             <a className="button" href={hrefFor('runs')}>
