@@ -54,6 +54,11 @@ export interface Preset {
   name: string;
   maskKind: MaskKind;
   classes: readonly PresetClass[];
+  /**
+   * False for presets only chosen by name: the multispectral sample's 0/1/2 index classes would
+   * otherwise claim every small index-mask dataset at import.
+   */
+  autoMatch?: boolean;
 }
 
 export function packRgb(r: number, g: number, b: number): number {
@@ -93,6 +98,7 @@ export const presets: readonly Preset[] = [
     id: 'segbench-kelp',
     name: 'SegBench multispectral sample (synthetic kelp, 7 bands)',
     maskKind: 'index',
+    autoMatch: false,
     classes: [
       { name: 'Water', color: '#1f4e9c', value: 0 },
       { name: 'Land', color: '#b89a5a', value: 1 },
@@ -171,7 +177,7 @@ export function matchPreset(kind: MaskKind, found: ReadonlyMap<number, number>):
   if (total === 0) return undefined;
   let best: { preset: Preset; coverage: number; unused: number } | undefined;
   for (const preset of presets) {
-    if (preset.maskKind !== kind) continue;
+    if (preset.maskKind !== kind || preset.autoMatch === false) continue;
     const values = new Set(preset.classes.map((c) => c.value));
     let covered = 0;
     for (const [value, pixels] of found) if (values.has(value)) covered += pixels;

@@ -1,7 +1,9 @@
 import { writeFile, rename } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { fromFile, globals, writeArrayBuffer } from 'geotiff';
+import { isMainThread } from 'node:worker_threads';
+import type * as GeoTiffModule from 'geotiff';
 import type { GeoTIFFImage, GeotiffWriterMetadata, TypedArray } from 'geotiff';
+import { defaultBandNames, percentileRange, stretchComposite, trueColourBands } from '../../src-shared/bands';
 import type { BandDataType, Georeference, RasterInfo } from '../../src-shared/bands';
 
 /**
@@ -10,6 +12,38 @@ import type { BandDataType, Georeference, RasterInfo } from '../../src-shared/ba
  * back with the source's georeferencing. geotiff.js does the decoding (strips, tiles, LZW,
  * Deflate, Zstd, every sample format); nothing here parses TIFF.
  */
+
+let loaded: typeof GeoTiffModule | undefined;
+
+/**
+ * geotiff.js, loaded on first use. It loads the web-worker package for its optional decoder pool,
+ * and in a worker thread (a gradient worker scoring validation images) that package takes itself
+ * for a pool worker and throws while loading unless a global Worker exists. SegBench never makes
+ * a pool, so a placeholder Worker is in place while geotiff.js loads there, then removed.
+ */
+function geotiff(): typeof GeoTiffModule {
+  if (loaded) return loaded;
+  const scope = globalThis as { Worker?: unknown };
+  const placeholder = !isMainThread && typeof scope.Worker !== 'function';
+  if (placeholder) {
+    scope.Worker = class {
+      constructor() {
+        throw new Error('geotiff.js decoder pools are not used by SegBench');
+      }
+    };
+  }
+  try {
+    // Loaded at run time (see above), as the project's other run-time packages are.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loaded = require('geotiff') as typeof GeoTiffModule;
+  } finally {
+    if (placeholder) delete scope.Worker;
+  }
+  // geotiff.js reads GDAL_METADATA but its writer has no type for the tag; it is ASCII (XML).
+  const fieldTagTypes = (loaded.globals as unknown as { fieldTagTypes: Record<number, string> }).fieldTagTypes;
+  fieldTagTypes[42112] ??= 'ASCII';
+  return loaded;
+}
 
 export function isTiff(path: string): boolean {
   const ext = extname(path).toLowerCase();
@@ -63,7 +97,7 @@ export interface RasterFile {
 
 /** Opens a GeoTIFF: its description always, its pixels (every band, or `only` these 1-based bands) when asked. */
 export async function readGeoTiff(path: string, options: { pixels?: boolean; only?: readonly number[] } = {}): Promise<RasterFile> {
-  const tiff = await fromFile(path);
+  const tiff = await geotiff().fromFile(path);
   try {
     const image = await tiff.getImage();
     const bands = image.getSamplesPerPixel();
@@ -85,10 +119,6 @@ export async function readGeoTiff(path: string, options: { pixels?: boolean; onl
     await tiff.close();
   }
 }
-
-// geotiff.js reads GDAL_METADATA but its writer has no type for the tag; it is ASCII (XML).
-const fieldTagTypes = (globals as unknown as { fieldTagTypes: Record<number, string> }).fieldTagTypes;
-fieldTagTypes[42112] ??= 'ASCII';
 
 const writerTypes: Record<'uint8' | 'uint16' | 'float32', { bits: number; format: number }> = {
   uint8: { bits: 8, format: 1 },
@@ -133,7 +163,7 @@ export async function writeGeoTiff(
     const items = raster.names.map((name, b) => `<Item name="DESCRIPTION" sample="${b}" role="description">${escape(name)}</Item>`).join('');
     metadata.GDAL_METADATA = `<GDALMetadata>${items}</GDALMetadata>`;
   }
-  const buffer = writeArrayBuffer(values, metadata);
+  const buffer = geotiff().writeArrayBuffer(values, metadata);
   const temp = `${path}.${process.pid}.tmp`;
   await writeFile(temp, Buffer.from(buffer));
   await rename(temp, path);
@@ -141,7 +171,7 @@ export async function writeGeoTiff(
 
 /** Every band's value at pixel (x, y), read through a one-pixel window. */
 export async function readGeoTiffPixel(path: string, x: number, y: number): Promise<{ values: number[]; nodata: number | null }> {
-  const tiff = await fromFile(path);
+  const tiff = await geotiff().fromFile(path);
   try {
     const image = await tiff.getImage();
     if (!Number.isInteger(x) || !Number.isInteger(y) || x < 0 || y < 0 || x >= image.getWidth() || y >= image.getHeight()) {
@@ -152,4 +182,20 @@ export async function readGeoTiffPixel(path: string, x: number, y: number): Prom
   } finally {
     await tiff.close();
   }
+}
+
+/**
+ * A multispectral GeoTIFF (not plain 8-bit RGB) as true-colour RGB bytes: the bands named Red,
+ * Green, Blue (else the first three), each stretched from its 2nd to 98th percentile. Null for
+ * files that are not such GeoTIFFs (sharp reads those as they are; it refuses more than four bands).
+ */
+export async function trueColourOf(path: string): Promise<{ rgb: Uint8Array; width: number; height: number; file: RasterFile } | null> {
+  if (!isTiff(path)) return null;
+  const head = await readGeoTiff(path).catch(() => null);
+  if (!head || (head.info.bands === 3 && head.info.dataType === 'uint8')) return null;
+  const file = await readGeoTiff(path, { pixels: true });
+  const { width, height, info } = file;
+  const picked = trueColourBands(defaultBandNames(info)).map((n) => file.bands[n - 1]!) as [TypedArray, TypedArray, TypedArray];
+  const rgb = stretchComposite(picked, picked.map((band) => percentileRange(band, info.nodata)), width * height, info.nodata);
+  return { rgb, width, height, file };
 }

@@ -39,6 +39,9 @@ export class EvaluationService {
       if (JSON.stringify(train.classNames) !== JSON.stringify(first.train.classNames)) {
         throw new ApiError('VALIDATION', `Runs "${first.row.name}" and "${row.name}" have different classes (${first.train.classNames.join(', ')} / ${train.classNames.join(', ')}); an ensemble needs the same classes.`);
       }
+      if (JSON.stringify(train.config.inputChannels) !== JSON.stringify(first.train.config.inputChannels)) {
+        throw new ApiError('VALIDATION', `Runs "${first.row.name}" and "${row.name}" take different input channels (bands and indices); an ensemble reads each image once, so its members must take the same channels.`);
+      }
     }
     const images = statements.splitImages.all(first.row.dataset_id ?? '', request.split);
     if (images.length === 0) throw new ApiError('VALIDATION', `The dataset of run "${first.row.name}" has no ${request.split} images.`);

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { plantedErrorFolder } from '../helpers/planted-errors';
-import { openApp, screenshot } from './serve-helper';
+import { importThroughWizard, openApp, screenshot } from './serve-helper';
 import type { OpenApp } from './serve-helper';
 
 let opened: OpenApp | undefined;
@@ -18,15 +17,7 @@ after(() => opened?.close());
 
 test('find label errors on a planted-error set, open the worst image, accept the prediction in its suspect region with one key; the next image opens and the queue counts the correction', async () => {
   const folder = await plantedErrorFolder(12, 32, [4]);
-  await page.getByTestId('import-open').click();
-  await page.getByTestId('import-images').fill(join(folder.dir, 'images'));
-  await page.getByTestId('import-masks').fill(join(folder.dir, 'masks'));
-  await page.getByTestId('import-check').click();
-  await page.getByTestId('scan-report').waitFor();
-  await page.getByTestId('import-name').fill('planted');
-  await page.getByTestId('import-start').click();
-  const card = page.locator('[data-testid="dataset-card"]', { hasText: 'planted' });
-  await card.and(page.locator('[data-state="ready"]')).waitFor({ timeout: 60_000 });
+  const card = await importThroughWizard(page, folder.dir, 'planted');
   await card.getByTestId('dataset-open').click();
   await page.getByTestId('tab-label-errors').click();
 

@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { mulberry32 } from '../../src-shared/splits';
-import { kelpBandNames, kelpNodata, renderKelpScene } from '../../src-main/engine/synthetic/kelp-scene';
-import { writeGeoTiff } from '../../src-main/geotiff/geotiff-io';
+import { runSampleJob } from '../../src-main/engine/synthetic/sample-job';
+import { silentContext } from '../helpers/job-context';
 import { tempDir } from '../helpers/services';
-import { fillTinyRun, openApp, screenshot } from './serve-helper';
+import { fillTinyRun, importThroughWizard, openApp, screenshot } from './serve-helper';
 import type { OpenApp } from './serve-helper';
 
 let opened: OpenApp | undefined;
@@ -20,31 +17,11 @@ before(async () => {
 });
 after(() => opened?.close());
 
-/** Eight 7-band kelp tiles of 96 px with index masks, as GeoTIFFs on a UTM grid. */
-async function kelpFolder(): Promise<string> {
-  const dir = tempDir();
-  mkdirSync(join(dir, 'images'));
-  mkdirSync(join(dir, 'masks'));
-  for (let i = 0; i < 8; i += 1) {
-    const scene = renderKelpScene(96, mulberry32(5 + i));
-    const georeference = { epsg: 32610, geoKeys: { GTModelTypeGeoKey: 1, GTRasterTypeGeoKey: 1, ProjectedCSTypeGeoKey: 32610 }, geotransform: [400_000 + i * 2880, 30, 0, 3_900_000, 0, -30] as [number, number, number, number, number, number] };
-    await writeGeoTiff(join(dir, 'images', `kelp_${i}.tif`), scene.bands, { width: 96, height: 96, bands: 7, georeference, nodata: kelpNodata, names: kelpBandNames });
-    await writeGeoTiff(join(dir, 'masks', `kelp_${i}.tif`), scene.classes, { width: 96, height: 96, bands: 1, georeference });
-  }
-  return dir;
-}
-
 test('a 7-band GeoTIFF set: band statistics, band views with values under the cursor, and a run on chosen bands plus NDVI', async () => {
-  const dir = await kelpFolder();
-  await page.getByTestId('import-open').click();
-  await page.getByTestId('import-images').fill(join(dir, 'images'));
-  await page.getByTestId('import-masks').fill(join(dir, 'masks'));
-  await page.getByTestId('import-check').click();
-  await page.getByTestId('scan-report').waitFor();
-  await page.getByTestId('import-name').fill('kelp');
-  await page.getByTestId('import-start').click();
-  const card = page.locator('[data-testid="dataset-card"]', { hasText: 'kelp' });
-  await card.and(page.locator('[data-state="ready"]')).waitFor({ timeout: 60_000 });
+  // Eight 7-band kelp tiles of 96 px with index masks, as GeoTIFFs on a UTM grid.
+  const dir = tempDir();
+  await runSampleJob({ outDir: dir, count: 8, size: 96, seed: 5, kind: 'multispectral' }, silentContext());
+  const card = await importThroughWizard(page, dir, 'kelp');
   await card.getByTestId('dataset-open').click();
 
   await page.getByTestId('tab-stats').click();

@@ -77,6 +77,20 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** Fills the launch form with a run small enough for CI: tiny U-Net, 64x64 crops, wasm, a few steps per epoch. */
+/** Imports a folder through the wizard with real clicks; resolves once the dataset's card says ready, with the card. */
+export async function importThroughWizard(page: Page, dir: string, name: string) {
+  await page.getByTestId('import-open').click();
+  await page.getByTestId('import-images').fill(join(dir, 'images'));
+  await page.getByTestId('import-masks').fill(join(dir, 'masks'));
+  await page.getByTestId('import-check').click();
+  await page.getByTestId('scan-report').waitFor();
+  await page.getByTestId('import-name').fill(name);
+  await page.getByTestId('import-start').click();
+  const card = page.locator('[data-testid="dataset-card"]', { hasText: name });
+  await card.and(page.locator('[data-state="ready"]')).waitFor({ timeout: 60_000 });
+  return card;
+}
+
 export async function fillTinyRun(page: Page, options: { epochs: number; steps?: number; batch?: number; name?: string }): Promise<void> {
   await page.getByTestId('preset-quick').click();
   await page.getByTestId('form-depth').fill('2');

@@ -38,6 +38,9 @@ test('index masks 0..4 fit LandCover.ai more tightly than LoveDA; 0..7 only fit 
   assert.equal(matchPreset('index', small)?.id, 'landcover-ai');
   const loveda = new Map([0, 1, 2, 3, 4, 5, 6, 7].map((v) => [v, 100]));
   assert.equal(matchPreset('index', loveda)?.id, 'loveda');
+  // The multispectral sample's Water/Land/Kelp (0..2) is chosen by name only, never guessed.
+  const three = new Map([0, 1, 2].map((v) => [v, 100]));
+  assert.equal(matchPreset('index', three)?.id, 'landcover-ai');
 });
 
 test('DeepGlobe marks unknown black as the ignore class; LoveDA its no-data 0', () => {

@@ -2,12 +2,16 @@ import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import sharp from 'sharp';
 import { hashSide, signatureOf } from '../../../src-shared/duplicates';
 import type { HashedImageResult } from '../../../src-shared/duplicates';
+import { trueColourOf } from '../../geotiff/geotiff-io';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
 
 /** The image shrunk to hashSide x hashSide grey (aspect ignored) and its DCT signature, rounded for storage. */
 export async function signatureOfFile(path: string): Promise<number[]> {
-  const data = await sharp(path, { failOn: 'truncated' }).removeAlpha().greyscale().resize(hashSide, hashSide, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer();
+  // A multispectral GeoTIFF is hashed from its true-colour composite (sharp takes at most four bands).
+  const colour = await trueColourOf(path);
+  const input = colour ? sharp(Buffer.from(colour.rgb), { raw: { width: colour.width, height: colour.height, channels: 3 } }) : sharp(path, { failOn: 'truncated' });
+  const data = await input.removeAlpha().greyscale().resize(hashSide, hashSide, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer();
   return Array.from(signatureOf(data, hashSide), (v) => Math.round(v * 1e6) / 1e6);
 }
 

@@ -4,10 +4,9 @@ import sharp from 'sharp';
 import type { FileStamp, IndexItem, IndexedImage } from '../../../src-shared/indexing';
 import { maxMaskValues } from '../../../src-shared/indexing';
 import { countMaskValues } from '../../../src-shared/mask-values';
-import { bandSums, defaultBandNames, percentileRange, stretchComposite, trueColourBands } from '../../../src-shared/bands';
+import { bandSums } from '../../../src-shared/bands';
 import type { BandSums } from '../../../src-shared/bands';
-import type { TypedArray } from 'geotiff';
-import { isTiff, readGeoTiff } from '../../geotiff/geotiff-io';
+import { trueColourOf } from '../../geotiff/geotiff-io';
 
 async function stampOf(path: string): Promise<FileStamp | null> {
   try {
@@ -32,26 +31,21 @@ async function writeAtomic(path: string, data: Buffer): Promise<void> {
  * stretch. Null for anything sharp reads as an ordinary picture.
  */
 async function readMultispectral(path: string, thumbSize: number): Promise<{ width: number; height: number; thumbnail: Buffer; raster: NonNullable<Extract<IndexedImage, { ok: true }>['raster']> } | null> {
-  if (!isTiff(path)) return null;
-  const head = await readGeoTiff(path).catch(() => null);
-  if (!head || (head.info.bands === 3 && head.info.dataType === 'uint8')) return null;
-  const file = await readGeoTiff(path, { pixels: true });
-  const { width, height, info } = file;
+  const colour = await trueColourOf(path);
+  if (!colour) return null;
+  const { width, height, rgb, file } = colour;
   const sums: BandSums[] = [];
   const samples: number[][] = [];
   for (const band of file.bands) {
-    const { sums: s, sample } = bandSums(band, info.nodata);
+    const { sums: s, sample } = bandSums(band, file.info.nodata);
     sums.push(s);
     samples.push(Array.from(sample));
   }
-  const [r, g, b] = trueColourBands(defaultBandNames(info)).map((n) => file.bands[n - 1]!) as [TypedArray, TypedArray, TypedArray];
-  const ranges = [r, g, b].map((band) => percentileRange(band, info.nodata));
-  const rgb = stretchComposite([r, g, b], ranges, width * height, info.nodata);
   const thumbnail = await sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 } })
     .resize({ width: thumbSize, height: thumbSize, fit: 'inside' })
     .jpeg({ quality: 80 })
     .toBuffer();
-  return { width, height, thumbnail, raster: { info, sums, samples } };
+  return { width, height, thumbnail, raster: { info: file.info, sums, samples } };
 }
 
 function reason(error: unknown): string {

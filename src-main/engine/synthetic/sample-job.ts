@@ -14,22 +14,18 @@ import { kelpBandNames, kelpNodata, renderKelpScene } from './kelp-scene';
 export const samplePresetId = 'segbench-sample';
 
 /**
- * The `sample` job: writes `count` synthetic tiles (JPEG images, RGB-palette PNG masks) into
- * `outDir/images` and `outDir/masks`. Tile i depends only on (seed, i), so the dataset is the
+ * The `sample` job: writes `count` synthetic tiles (JPEG images with RGB-palette PNG masks; for
+ * kind `multispectral`, 7-band GeoTIFFs with index GeoTIFF masks) into `outDir/images` and
+ * `outDir/masks`. Tile i depends only on (seed, i), so the dataset is the
  * same on every machine.
  */
 export async function runSampleJob(params: JobParams<'sample'>, context: JobContext): Promise<JobResult<'sample'>> {
-  if (params.kind === 'multispectral') return writeKelpSample(params, context);
+  if (params.kind === 'multispectral') return writeTiles(params, context, writeKelpTile);
   const preset = findPreset(samplePresetId);
   if (!preset) throw new Error('The sample preset is missing.');
   const palette = preset.classes.map((c) => hexToValue(c.color));
-  const imagesDir = join(params.outDir, 'images');
-  const masksDir = join(params.outDir, 'masks');
-  await mkdir(imagesDir, { recursive: true });
-  await mkdir(masksDir, { recursive: true });
-  const { size } = params;
-  for (let i = 0; i < params.count; i += 1) {
-    throwIfCancelled(context.signal);
+  return writeTiles(params, context, async (i, dirs) => {
+    const { size } = params;
     const scene = renderScene(size, mulberry32(params.seed * 7919 + i));
     const maskRgb = new Uint8Array(size * size * 3);
     for (let p = 0; p < scene.classes.length; p += 1) {
@@ -44,8 +40,23 @@ export async function runSampleJob(params: JobParams<'sample'>, context: JobCont
       sharp(scene.image, { raw }).jpeg({ quality: 90 }).toBuffer(),
       sharp(maskRgb, { raw }).png({ compressionLevel: 6 }).toBuffer(),
     ]);
-    await writeAtomic(join(imagesDir, `${name}.jpg`), jpeg);
-    await writeAtomic(join(masksDir, `${name}.png`), png);
+    await writeAtomic(join(dirs.images, `${name}.jpg`), jpeg);
+    await writeAtomic(join(dirs.masks, `${name}.png`), png);
+  });
+}
+
+/** `outDir/images` and `outDir/masks`, then tile 0..count-1 (each from (seed, i) only), with progress and Stop. */
+async function writeTiles(
+  params: JobParams<'sample'>,
+  context: JobContext,
+  writeOne: (i: number, dirs: { images: string; masks: string }, params: JobParams<'sample'>) => Promise<void>,
+): Promise<JobResult<'sample'>> {
+  const dirs = { images: join(params.outDir, 'images'), masks: join(params.outDir, 'masks') };
+  await mkdir(dirs.images, { recursive: true });
+  await mkdir(dirs.masks, { recursive: true });
+  for (let i = 0; i < params.count; i += 1) {
+    throwIfCancelled(context.signal);
+    await writeOne(i, dirs, params);
     if ((i + 1) % 10 === 0 || i + 1 === params.count) context.progress(i + 1, params.count, `generated ${i + 1} of ${params.count} tiles`);
   }
   return { outDir: params.outDir, count: params.count };
@@ -57,28 +68,19 @@ async function writeAtomic(path: string, data: Buffer): Promise<void> {
 }
 
 /**
- * The multispectral sample: `count` 7-band uint16 GeoTIFFs (SWIR, NIR, Red, Green, Blue, Cloud,
- * DEM; band names in the file; nodata 0) and single-band index GeoTIFF masks, each tile placed on
- * a UTM 10N grid at 30 m, side by side, so predictions can be checked for their place.
+ * One tile of the multispectral sample: a 7-band uint16 GeoTIFF (SWIR, NIR, Red, Green, Blue,
+ * Cloud, DEM; band names in the file; nodata 0) and a single-band index GeoTIFF mask, placed on a
+ * UTM 10N grid at 30 m, ten tiles a row, so predictions can be checked for their place.
  */
-async function writeKelpSample(params: JobParams<'sample'>, context: JobContext): Promise<JobResult<'sample'>> {
-  const imagesDir = join(params.outDir, 'images');
-  const masksDir = join(params.outDir, 'masks');
-  await mkdir(imagesDir, { recursive: true });
-  await mkdir(masksDir, { recursive: true });
+async function writeKelpTile(i: number, dirs: { images: string; masks: string }, params: JobParams<'sample'>): Promise<void> {
   const { size } = params;
-  for (let i = 0; i < params.count; i += 1) {
-    throwIfCancelled(context.signal);
-    const scene = renderKelpScene(size, mulberry32(params.seed * 7919 + i));
-    const georeference: Georeference = {
-      epsg: 32610,
-      geoKeys: { GTModelTypeGeoKey: 1, GTRasterTypeGeoKey: 1, ProjectedCSTypeGeoKey: 32610 },
-      geotransform: [400_000 + (i % 10) * size * 30, 30, 0, 3_900_000 - Math.floor(i / 10) * size * 30, 0, -30],
-    };
-    const name = `kelp_${String(i + 1).padStart(4, '0')}`;
-    await writeGeoTiff(join(imagesDir, `${name}.tif`), scene.bands, { width: size, height: size, bands: 7, georeference, nodata: kelpNodata, names: kelpBandNames });
-    await writeGeoTiff(join(masksDir, `${name}.tif`), scene.classes, { width: size, height: size, bands: 1, georeference });
-    if ((i + 1) % 10 === 0 || i + 1 === params.count) context.progress(i + 1, params.count, `generated ${i + 1} of ${params.count} tiles`);
-  }
-  return { outDir: params.outDir, count: params.count };
+  const scene = renderKelpScene(size, mulberry32(params.seed * 7919 + i));
+  const georeference: Georeference = {
+    epsg: 32610,
+    geoKeys: { GTModelTypeGeoKey: 1, GTRasterTypeGeoKey: 1, ProjectedCSTypeGeoKey: 32610 },
+    geotransform: [400_000 + (i % 10) * size * 30, 30, 0, 3_900_000 - Math.floor(i / 10) * size * 30, 0, -30],
+  };
+  const name = `kelp_${String(i + 1).padStart(4, '0')}`;
+  await writeGeoTiff(join(dirs.images, `${name}.tif`), scene.bands, { width: size, height: size, bands: 7, georeference, nodata: kelpNodata, names: kelpBandNames });
+  await writeGeoTiff(join(dirs.masks, `${name}.tif`), scene.classes, { width: size, height: size, bands: 1, georeference });
 }

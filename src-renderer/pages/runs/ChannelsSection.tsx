@@ -57,24 +57,12 @@ export function ChannelsSection({ datasetId, value, onChange }: { datasetId: str
       </div>
       <div className="row wrap">
         <input aria-label="Index name" value={custom.name} size={8} onChange={(e) => setCustom({ ...custom, name: e.target.value })} data-testid="form-index-name" />
-        <select aria-label="Band A" value={custom.a} onChange={(e) => setCustom({ ...custom, a: Number(e.target.value) })}>
-          {names.map((n, i) => (
-            <option key={n} value={i + 1}>
-              {n}
-            </option>
-          ))}
-        </select>
+        <BandSelect label="Band A" names={names} value={custom.a} onChange={(a) => setCustom({ ...custom, a })} />
         <select aria-label="Index kind" value={custom.kind} onChange={(e) => setCustom({ ...custom, kind: e.target.value as IndexKind })}>
           <option value="normalized-difference">(A - B) / (A + B)</option>
           <option value="ratio">A / B</option>
         </select>
-        <select aria-label="Band B" value={custom.b} onChange={(e) => setCustom({ ...custom, b: Number(e.target.value) })}>
-          {names.map((n, i) => (
-            <option key={n} value={i + 1}>
-              {n}
-            </option>
-          ))}
-        </select>
+        <BandSelect label="Band B" names={names} value={custom.b} onChange={(b) => setCustom({ ...custom, b })} />
         <button
           type="button"
           className="button"
@@ -89,5 +77,17 @@ export function ChannelsSection({ datasetId, value, onChange }: { datasetId: str
         {total === 0 ? 'Choose at least one band or index.' : `${total} input channel(s): ${channelNames(current, names).join(', ')}`}
       </p>
     </section>
+  );
+}
+
+function BandSelect({ label, names, value, onChange }: { label: string; names: readonly string[]; value: number; onChange: (band: number) => void }) {
+  return (
+    <select aria-label={label} value={value} onChange={(e) => onChange(Number(e.target.value))}>
+      {names.map((n, i) => (
+        <option key={n} value={i + 1}>
+          {n}
+        </option>
+      ))}
+    </select>
   );
 }

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { runHashJob } from '../../../src-main/engine/duplicates/hash-job';
+import { runHashJob, signatureOfFile } from '../../../src-main/engine/duplicates/hash-job';
+import { trueColourOf, writeGeoTiff } from '../../../src-main/geotiff/geotiff-io';
+import { kelpBandNames, renderKelpScene } from '../../../src-main/engine/synthetic/kelp-scene';
+import { mulberry32 } from '../../../src-shared/splits';
 import type { EngineData } from '../../../src-shared/engine-protocol';
 import { similarity } from '../../../src-shared/duplicates';
 import { dubaiDir } from '../../helpers/fixtures';
@@ -26,4 +29,16 @@ test('hash: a re-encoded, mirrored copy of a tile signs like the tile, another t
   const [a, copy, other] = images.map((i) => i.signature);
   assert.ok(similarity(a!, copy!) >= 0.97, `copy ${similarity(a!, copy!)}`);
   assert.ok(similarity(a!, other!) < 0.97, `other ${similarity(a!, other!)}`);
+});
+
+test('a 7-band GeoTIFF (more bands than sharp reads) is hashed from its true-colour composite', async () => {
+  const dir = tempDir();
+  const scene = renderKelpScene(64, mulberry32(3));
+  const tif = join(dir, 'kelp.tif');
+  const georeference = { epsg: 32610, geoKeys: { ProjectedCSTypeGeoKey: 32610 }, geotransform: [0, 30, 0, 0, 0, -30] as [number, number, number, number, number, number] };
+  await writeGeoTiff(tif, scene.bands, { width: 64, height: 64, bands: 7, georeference, nodata: 0, names: kelpBandNames });
+  const colour = (await trueColourOf(tif))!;
+  const png = join(dir, 'kelp.png');
+  await sharp(Buffer.from(colour.rgb), { raw: { width: 64, height: 64, channels: 3 } }).png().toFile(png);
+  assert.deepEqual(await signatureOfFile(tif), await signatureOfFile(png));
 });

@@ -8,6 +8,10 @@ import { createModel } from '../../../src-main/engine/models/registry';
 import { GradientRunner } from '../../../src-main/engine/train/gradient-lanes';
 import { randomArray, tf, wasmReady } from '../../helpers/tf';
 import { tinySampleFolder } from '../../helpers/tiny-data';
+import { runSampleJob } from '../../../src-main/engine/synthetic/sample-job';
+import { silentContext } from '../../helpers/job-context';
+import { tempDir } from '../../helpers/services';
+import type { TrainItem } from '../../../src-shared/training';
 
 before(wasmReady);
 
@@ -55,5 +59,34 @@ test('validation shared with a gradient worker gives exactly the counts, per-ima
     await runner.stop();
   }
   assert.equal(tf.memory().numTensors, before);
+  model.dispose();
+});
+
+test('7-band GeoTIFF validation with an index channel: the gradient worker reads the GeoTIFFs too, and the counts equal one thread', async () => {
+  const dir = tempDir();
+  await runSampleJob({ outDir: dir, count: 5, size: 40, seed: 9, kind: 'multispectral' }, silentContext());
+  const items: TrainItem[] = [1, 2, 3, 4, 5].map((i) => {
+    const name = `kelp_${String(i).padStart(4, '0')}.tif`;
+    return { imageId: i, imagePath: join(dir, 'images', name), maskPath: join(dir, 'masks', name) };
+  });
+  const inputChannels = { bands: [1, 2, 3, 4, 5, 6, 7], indices: [{ name: 'NDVI', kind: 'normalized-difference' as const, a: 2, b: 3 }] };
+  const modelOptions = { classes: 3, inputChannels: 8, inputSize: 32, depth: 2, width: 4 };
+  const model = createModel('unet', modelOptions, 3);
+  const normalization = { mean: [500, 900, 600, 700, 750, 1, 1000, 0], std: [800, 900, 400, 300, 250, 1, 50, 0.5] };
+  const options = { size: 32, overlap: 0.25, normalization, batchSize: 2, classes: 3, inputChannels };
+  const labels = new Map([[0, 0], [1, 1], [2, 2]]);
+  const signal = new AbortController().signal;
+  const serial = await validate(model, items, labels, { ...options, signal });
+  assert.deepEqual(serial.skipped, []);
+  const runner = await GradientRunner.create(model, { model: 'unet', modelOptions, loss: 'ce', lossOptions: {}, distill: null }, 2, (m) => assert.fail(m));
+  try {
+    let byWorker = 0;
+    const helpers: ImageScorer[] = (await runner.validationHelpers(labels, options)).map((h) => ({ score: (item) => h.score(item).then((r) => ((byWorker += 1), r)) }));
+    const parallel = await validate(model, items, labels, { ...options, signal }, () => {}, helpers);
+    assert.ok(byWorker >= 1, 'the worker scored GeoTIFF images');
+    assert.deepEqual(parallel, serial);
+  } finally {
+    await runner.stop();
+  }
   model.dispose();
 });

@@ -6,9 +6,10 @@ import { tf, wasmReady } from '../../helpers/tf';
 before(wasmReady);
 
 for (const name of modelNames) {
-  test(`${name}: logits have the input's size and one class axis; one backward step moves every weight`, () => {
-    const model = createModel(name, { classes: 5, inputChannels: 3, inputSize: 32 });
-    const x = tf.randomNormal([2, 32, 32, 3]);
+  // Seven input channels (a multispectral run); every other test trains three.
+  test(`${name}: 7 input channels, logits of the input's size and one class axis; one backward step moves every weight`, () => {
+    const model = createModel(name, { classes: 5, inputChannels: 7, inputSize: 32 });
+    const x = tf.randomNormal([2, 32, 32, 7]);
     const labels = tf.randomUniform([2, 32, 32], 0, 5, 'int32');
     const out = model.apply(x, { training: true }) as tf.Tensor;
     assert.deepEqual(out.shape, [2, 32, 32, 5]);
