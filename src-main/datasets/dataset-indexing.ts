@@ -6,6 +6,7 @@ import {
   valueToClassMap,
 } from '../../src-shared/classes';
 import { bandSampleSize, defaultBandNames, layoutMismatch, parseBandLayout } from '../../src-shared/bands';
+import type { BandLayout, RasterInfo } from '../../src-shared/bands';
 import type { ClassDef, MaskKind } from '../../src-shared/classes';
 import type { DatasetState } from '../../src-shared/datasets';
 import type { EngineData } from '../../src-shared/engine-protocol';
@@ -67,19 +68,7 @@ export class DatasetIndexing {
     const classes = parseClasses(dataset.classes);
     const map = classes.length > 0 ? classMapJson(classes) : null;
     db.transaction(() => {
-      let layout = parseBandLayout(statements.datasetById.get(datasetId)?.bands ?? null);
-      for (const result of data.images) {
-        if (result.ok && result.raster && !layout) {
-          layout = { bands: result.raster.info.bands, dataType: result.raster.info.dataType, names: defaultBandNames(result.raster.info) };
-          statements.datasetSetBands.run({ id: datasetId, bands: JSON.stringify(layout) });
-        }
-        const mismatch = result.ok && layout ? layoutMismatch(layout, result.raster?.info ?? { bands: 3, dataType: 'uint8' }) : null;
-        if (result.ok && mismatch) {
-          storeOne(statements, { imageId: result.imageId, ok: false, problem: 'band-mismatch', message: `Skipped: ${mismatch}.`, imageStamp: result.imageStamp, maskStamp: result.maskStamp }, map);
-          continue;
-        }
-        storeOne(statements, result, map);
-      }
+      for (const result of data.images) storeOne(statements, result, map);
       const first = data.images.find((result) => result.ok);
       if (!dataset.mask_kind && first?.ok) statements.datasetSetMaskKind.run({ id: datasetId, mask_kind: first.maskKind });
     })();
@@ -92,6 +81,7 @@ export class DatasetIndexing {
     const dataset = statements.datasetById.get(datasetId);
     if (!dataset || dataset.index_job_id !== job.id) return;
     db.transaction(() => {
+      this.settleBands(datasetId);
       this.flagNoisyMasks(datasetId);
       if (parseClasses(dataset.classes).length === 0) this.chooseClasses(dataset);
       if (!dataset.split_config) {
@@ -104,6 +94,34 @@ export class DatasetIndexing {
       statements.datasetSetJob.run({ id: datasetId, index_job_id: null, state });
     })();
     this.options.onChanged(datasetId);
+  }
+
+  /**
+   * A multispectral dataset's bands are those of most of its images (indexing runs several images
+   * at once, so the first one done says nothing); images with another band count or data type,
+   * or plain RGB images among GeoTIFFs, become problem images with the reason. Band names the user
+   * gave stay while the layout does.
+   */
+  private settleBands(datasetId: string): void {
+    const { statements } = this.options;
+    const rows = statements.indexedRasters.all(datasetId).map((row) => ({ id: row.id, info: row.raster ? (JSON.parse(row.raster) as { info: RasterInfo }).info : null }));
+    const rasters = rows.filter((row) => row.info !== null);
+    if (rasters.length === 0) return;
+    const key = (info: Pick<RasterInfo, 'bands' | 'dataType'>): string => `${info.bands} ${info.dataType}`;
+    const counts = new Map<string, number>();
+    for (const row of rasters) counts.set(key(row.info!), (counts.get(key(row.info!)) ?? 0) + 1);
+    const top = [...counts.entries()].reduce((best, entry) => (entry[1] > best[1] ? entry : best));
+    const first = rasters.find((row) => key(row.info!) === top[0])!.info!;
+    const existing = parseBandLayout(statements.datasetById.get(datasetId)?.bands);
+    const layout: BandLayout = existing && !layoutMismatch(existing, first) ? existing : { bands: first.bands, dataType: first.dataType, names: defaultBandNames(first) };
+    statements.datasetSetBands.run({ id: datasetId, bands: JSON.stringify(layout) });
+    for (const row of rows) {
+      const mismatch = layoutMismatch(layout, row.info ?? { bands: 3, dataType: 'uint8' });
+      if (!mismatch) continue;
+      statements.valuesClear.run(row.id);
+      statements.classesClearImage.run(row.id);
+      statements.imageFlagProblem.run({ id: row.id, problem: 'band-mismatch', problem_message: `Skipped: ${mismatch}.` });
+    }
   }
 
   /**

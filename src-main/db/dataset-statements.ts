@@ -76,6 +76,7 @@ export function prepareDatasetStatements(db: Db) {
     imageSetRaster: db.prepare<{ id: number; raster: string | null; band_sample: Buffer | null }>(
       'UPDATE images SET raster = @raster, band_sample = @band_sample WHERE id = @id',
     ),
+    indexedRasters: db.prepare<[string], { id: number; raster: string | null }>("SELECT id, raster FROM images WHERE dataset_id = ? AND state = 'indexed' ORDER BY stem"),
     rastersOfDataset: db.prepare<[string], { id: number; split: string | null; raster: string; band_sample: Buffer | null }>(
       "SELECT id, split, raster, band_sample FROM images WHERE dataset_id = ? AND state = 'indexed' AND raster IS NOT NULL ORDER BY stem",
     ),

@@ -6,7 +6,7 @@ import { ApiError } from '../../../src-shared/errors';
 import { addHistograms, classThresholds, softminOfLevels, labelErrorLevels } from '../../../src-shared/label-errors';
 import type { LabelErrorImageResult } from '../../../src-shared/label-errors';
 import type { TrainJobParams, TrainResult } from '../../../src-shared/training';
-import { decodeImage, decodeLabels } from '../data/decode';
+import { decodeLabels, decodeSample } from '../data/decode';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
 import { loadRunModel } from '../model-io/load-model';
@@ -72,10 +72,10 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
       for (const item of scored) {
         throwIfCancelled(context.signal);
         try {
-          const [image, truth] = await Promise.all([decodeImage(item.imagePath, config.inputChannels), decodeLabels(item.maskPath, labelMap)]);
-          if (truth.width !== image.width || truth.height !== image.height) throw new Error(`mask ${truth.width}x${truth.height} does not match image ${image.width}x${image.height}`);
-          const probs = await predictImage(model, image.data, image.width, image.height, config.inputSize, config.validationOverlap, state.normalization, config.batchSize);
-          const pixel = pixelScores(probs, truth.labels, classes);
+          // The same decoding as training: sizes checked, nodata pixels unlabelled.
+          const image = await decodeSample(item.imagePath, item.maskPath, labelMap, config.inputChannels);
+          const probs = await predictImage(model, image.image, image.width, image.height, config.inputSize, config.validationOverlap, state.normalization, config.batchSize);
+          const pixel = pixelScores(probs, image.labels, classes);
           await writeGrey(predictionFile(params.outDir, item.imageId), pixel.predicted, image.width, image.height);
           await writeGrey(givenFile(params.outDir, item.imageId), pixel.levels, image.width, image.height);
           scores.push({ imageId: item.imageId, fold, labelled: pixel.labelled, histogram: pixel.histogram, disagreement: pixel.disagreement });
