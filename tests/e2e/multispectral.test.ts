@@ -52,6 +52,10 @@ test('a 7-band GeoTIFF set: band statistics, band views with values under the cu
   assert.equal(await values.locator('tr').count(), 7);
   assert.match((await values.textContent()) ?? '', /SWIR\d+NIR\d+Red\d+/);
   await screenshot(page, 'multispectral-viewer-ndvi');
+  // Any three bands as a composite: NIR as red over Green and Blue.
+  await page.getByTestId('viewer-band-view').selectOption('custom');
+  await page.getByTestId('viewer-composite-R').selectOption({ label: 'NIR' });
+  await page.waitForFunction(() => document.querySelector<HTMLImageElement>('[data-testid="image-viewer"] .stage img')?.src.includes('view=rgb:2,4,5'));
   await page.getByTestId('viewer-close').click();
 
   await page.getByTestId('nav-runs').click();

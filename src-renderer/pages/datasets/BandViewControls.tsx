@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { falseColourBands, presetIndices, trueColourBands } from '../../../src-shared/bands';
 import type { BandLayout } from '../../../src-shared/bands';
-import { formatBandView } from '../../../src-shared/band-views';
+import { formatBandView, parseBandView } from '../../../src-shared/band-views';
 import type { BandView } from '../../../src-shared/band-views';
 import type { PixelValues } from '../../../src-shared/datasets';
 import { useApi } from '../../hooks/ApiContext';
@@ -20,20 +20,50 @@ export function bandViewChoices(layout: BandLayout): { label: string; view: Band
   return choices;
 }
 
-/** Picks how a multispectral image is drawn; `onView` gets the URL's view parameter. */
+/**
+ * Picks how a multispectral image is drawn: a preset view, or any three bands as red, green and
+ * blue; `onView` gets the URL's view parameter.
+ */
 export function BandViewPicker({ layout, view, onView }: { layout: BandLayout; view: string; onView: (view: string) => void }) {
   const choices = useMemo(() => bandViewChoices(layout), [layout]);
+  const parsed = useMemo(() => parseBandView(view), [view]);
+  const custom = !choices.some((c) => formatBandView(c.view) === view);
+  const composite: [number, number, number] = parsed.kind === 'composite' ? parsed.bands : trueColourBands(layout.names);
+  const setChannel = (at: number, band: number): void => onView(formatBandView({ kind: 'composite', bands: composite.map((b, i) => (i === at ? band : b)) as [number, number, number] }));
   return (
-    <label className="field">
-      <span>Bands shown</span>
-      <select value={view} onChange={(event) => onView(event.target.value)} data-testid="viewer-band-view">
-        {choices.map((c) => (
-          <option key={formatBandView(c.view)} value={formatBandView(c.view)}>
-            {c.label}
-          </option>
-        ))}
-      </select>
-    </label>
+    <div className="field">
+      <label className="field">
+        <span>Bands shown</span>
+        <select
+          value={custom ? 'custom' : view}
+          onChange={(event) => onView(event.target.value === 'custom' ? formatBandView({ kind: 'composite', bands: composite }) : event.target.value)}
+          data-testid="viewer-band-view"
+        >
+          {choices.map((c) => (
+            <option key={formatBandView(c.view)} value={formatBandView(c.view)}>
+              {c.label}
+            </option>
+          ))}
+          <option value="custom">Any three bands…</option>
+        </select>
+      </label>
+      {custom || parsed.kind === 'composite' ? (
+        <div className="row" data-testid="viewer-composite">
+          {(['R', 'G', 'B'] as const).map((channel, at) => (
+            <label key={channel} className="small">
+              {channel}{' '}
+              <select value={composite[at]} onChange={(event) => setChannel(at, Number(event.target.value))} data-testid={`viewer-composite-${channel}`}>
+                {layout.names.map((name, i) => (
+                  <option key={name} value={i + 1}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ))}
+        </div>
+      ) : null}
+    </div>
   );
 }
 
