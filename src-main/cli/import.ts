@@ -87,15 +87,37 @@ export async function sampleCommand(args: string[]): Promise<void> {
   const seed = intOption('--seed', values.seed, defaultSampleOptions.seed, 0, 2 ** 31 - 1);
   const services = openServices(values['data-dir']);
   try {
-    const { imported } = services.samples.create({ count, size, seed, kind: multispectral ? 'multispectral' : 'land-cover' }, multispectral ? join(services.dataDir, 'sample-multispectral') : undefined);
-    await runJobs(services, 'generating');
-    const datasetId = await imported;
+    const since = new Date().toISOString();
+    const outDir = join(services.dataDir, multispectral ? 'sample-multispectral' : 'sample');
+    const { job, imported } = services.samples.create({ count, size, seed, kind: multispectral ? 'multispectral' : 'land-cover' }, outDir);
+    await runJobs(services, 'generating', job.id);
+    const generated = services.jobs.get(job.id);
+    if (generated.status !== 'finished') throw new ApiError('ENGINE', `Generating the sample did not finish: ${generated.reason ?? generated.status}.`);
+    // When another process runs this data directory's jobs, that process imports the sample.
+    const datasetId = services.jobs.ownsQueue ? await imported : await importedElsewhere(services, join(outDir, 'images'), since);
     await runJobs(services, 'indexing');
+    await indexed(services, datasetId);
     const detail = services.datasets.get(datasetId);
     process.stdout.write(values.json ? `${JSON.stringify(detail, null, 2)}\n` : `${formatImportReport(detail)}\n`);
   } finally {
     await services.close();
   }
+}
+
+/** The dataset another process imported from `imagesDir` since `since` (the queue owner imports a generated sample). */
+async function importedElsewhere(services: AppServices, imagesDir: string, since: string): Promise<string> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const found = services.datasets.list().find((d) => d.createdAt >= since && services.datasets.get(d.id).imagesDir === imagesDir);
+    if (found) return found.id;
+    if (Date.now() > deadline) throw new ApiError('ENGINE', `The sample was generated in ${imagesDir}, but the process running the jobs did not import it within 2 minutes; import it with segbench import.`);
+    await new Promise((done) => setTimeout(done, 200));
+  }
+}
+
+/** Waits until the dataset's indexing has ended, in whichever process runs it. */
+async function indexed(services: AppServices, datasetId: string): Promise<void> {
+  while (services.datasets.get(datasetId).state === 'indexing') await new Promise((done) => setTimeout(done, 200));
 }
 
 function intOption(flag: string, text: string | undefined, fallback: number, min: number, max: number): number {
