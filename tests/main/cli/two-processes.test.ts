@@ -95,6 +95,11 @@ test('segbench train with segbench serve beside it: serve leaves the live run al
     assert.deepEqual([secondSummary.status, secondSummary.epochs], ['finished', 3]);
     const owner = query<{ owner_mode: string }>(dataDir, "SELECT j.owner_mode FROM jobs j JOIN runs r ON r.job_id = j.id WHERE r.id = ?", secondSummary.runId)[0];
     assert.equal(owner?.owner_mode, 'serve');
+    // A sample made while serve runs the queue: serve generates and imports it, the CLI follows and prints the report.
+    const kelp = spawnSync(process.execPath, [cli, 'sample', '--multispectral', '--count', '4', '--size', '48', '--data-dir', dataDir], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(kelp.status, 0, kelp.stderr);
+    assert.match(kelp.stdout, /Dataset "Sample: synthetic kelp \(7-band GeoTIFF\)" \(\S+\): ready/);
+    assert.match(kelp.stdout, /Indexed: 4 of 4; problems: 0\nBands: 7 x uint16/);
     assert.equal(query<{ integrity_check: string }>(dataDir, 'PRAGMA integrity_check')[0]?.integrity_check, 'ok');
   } finally {
     serve.child.kill('SIGTERM');
