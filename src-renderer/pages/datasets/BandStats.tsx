@@ -40,7 +40,8 @@ export function BandStats({ dataset, bands }: { dataset: DatasetDetail; bands: N
       </h2>
       <p className="muted">
         Over {bands.images} {bands.over === 'train' ? 'training' : ''} image(s), nodata pixels left out. Mean and std are exact; percentiles and histograms come
-        from a sample of 256 values a band per image. Training normalises each channel by its own mean and std.
+        from a sample of 256 values a band per image. A run normalises each of its channels (bands and indices) by the mean and std over its first 16
+        training images.
       </p>
       <table className="table compact" data-testid="band-table">
         <thead>
