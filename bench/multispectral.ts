@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { percentileRange, stretchComposite } from '../src-shared/bands';
+import { percentileRange, stretchComposite } from '../src-shared/band-stats';
 import { readGeoTiff } from '../src-main/geotiff/geotiff-io';
 import { runSampleJob } from '../src-main/engine/synthetic/sample-job';
 import { createMemoryClient } from '../src-main/ipc/memory-transport';

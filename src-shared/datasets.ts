@@ -1,5 +1,6 @@
 import { classListSchema, presetIds } from './classes';
-import type { BandLayout, BandStatistics, RasterInfo } from './bands';
+import type { BandLayout, RasterInfo } from './bands';
+import type { BandStatistics } from './band-stats';
 import type { ClassDef, MaskKind } from './classes';
 import type { IndexProblemKind } from './indexing';
 import type { SplitName, SplitSource } from './splits';

@@ -1,6 +1,7 @@
 import { z } from './zod';
 import type { MaskKind } from './classes';
-import type { BandSums, RasterInfo } from './bands';
+import type { RasterInfo } from './bands';
+import type { BandSums } from './band-stats';
 
 /** One image/mask pair for the engine to index. Paths are absolute. */
 export const indexItemSchema = z.object({

@@ -5,7 +5,8 @@ import {
   matchPreset,
   valueToClassMap,
 } from '../../src-shared/classes';
-import { bandSampleSize, defaultBandNames, layoutMismatch, parseBandLayout } from '../../src-shared/bands';
+import { defaultBandNames, layoutMismatch, parseBandLayout } from '../../src-shared/bands';
+import { bandSampleSize } from '../../src-shared/band-stats';
 import type { BandLayout, RasterInfo } from '../../src-shared/bands';
 import type { ClassDef, MaskKind } from '../../src-shared/classes';
 import type { DatasetState } from '../../src-shared/datasets';

@@ -1,6 +1,8 @@
 import type { ClassDef } from '../../src-shared/classes';
-import { bandSampleSize, bandStatistics, parseBandLayout } from '../../src-shared/bands';
-import type { BandSums, RasterInfo } from '../../src-shared/bands';
+import { parseBandLayout } from '../../src-shared/bands';
+import { bandSampleSize, bandStatistics } from '../../src-shared/band-stats';
+import type { RasterInfo } from '../../src-shared/bands';
+import type { BandSums } from '../../src-shared/band-stats';
 import { valueToClassMap } from '../../src-shared/classes';
 import type {
   DatasetDetail,

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import { indexValue, percentileRange, rampImage, stretchComposite, trueColourBands } from '../../src-shared/bands';
+import { indexValue, trueColourBands } from '../../src-shared/bands';
+import { percentileRange, rampImage, stretchComposite } from '../../src-shared/band-stats';
 import { parseBandView } from '../../src-shared/band-views';
 import type { BandView } from '../../src-shared/band-views';
 import { ApiError } from '../../src-shared/errors';

@@ -3,7 +3,8 @@ import { extname } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import type * as GeoTiffModule from 'geotiff';
 import type { GeoTIFFImage, GeotiffWriterMetadata, TypedArray } from 'geotiff';
-import { defaultBandNames, percentileRange, stretchComposite, trueColourBands } from '../../src-shared/bands';
+import { defaultBandNames, trueColourBands } from '../../src-shared/bands';
+import { percentileRange, stretchComposite } from '../../src-shared/band-stats';
 import type { BandDataType, Georeference, RasterInfo } from '../../src-shared/bands';
 
 /**

@@ -4,8 +4,8 @@ import sharp from 'sharp';
 import type { FileStamp, IndexItem, IndexedImage } from '../../../src-shared/indexing';
 import { maxMaskValues } from '../../../src-shared/indexing';
 import { countMaskValues } from '../../../src-shared/mask-values';
-import { bandSums } from '../../../src-shared/bands';
-import type { BandSums } from '../../../src-shared/bands';
+import { bandSums } from '../../../src-shared/band-stats';
+import type { BandSums } from '../../../src-shared/band-stats';
 import { trueColourOf } from '../../geotiff/geotiff-io';
 
 async function stampOf(path: string): Promise<FileStamp | null> {

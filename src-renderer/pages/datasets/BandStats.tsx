@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { BandStatistics } from '../../../src-shared/bands';
+import type { BandStatistics } from '../../../src-shared/band-stats';
 import type { DatasetDetail, DatasetStats } from '../../../src-shared/datasets';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useApi } from '../../hooks/ApiContext';
