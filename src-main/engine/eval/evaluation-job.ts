@@ -1,17 +1,22 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import type { InputChannels } from '../../../src-shared/bands';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { addCounts } from '../../../src-shared/metrics';
 import type { ClassCounts } from '../../../src-shared/metrics';
-import type { EvaluationJobResult } from '../../../src-shared/evaluations';
+import type { EvaluationJobResult, TtaOptions } from '../../../src-shared/evaluations';
+import type { ModelRef, TrainItem } from '../../../src-shared/training';
 import { decodeSample } from '../data/decode';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
 import type { CheckpointState } from '../model-io/checkpoint';
 import { loadRunModel } from '../model-io/load-model';
+import { InferencePool } from './inference-pool';
+import { shareOut } from './share-out';
 import { accumulate, predictImage, predictWithTta, scoreImage } from './sliding-window';
 
-interface Member {
+/** One run of an evaluation, built on the thread that uses it. */
+export interface Member {
   name: string;
   model: tfl.LayersModel;
   state: CheckpointState;
@@ -21,73 +26,123 @@ interface Member {
   inputChannels: InputChannels | null;
 }
 
+/** What every thread needs to evaluate one image, besides the members' models. */
+export interface EvaluationSpec {
+  labelMap: [number, number][];
+  tta: TtaOptions | null;
+  classNames: string[];
+}
+
+/** One image's counts for each variant (in `variantNames` order), or why it was skipped. */
+export type EvaluatedImage = { counts: ClassCounts[][] } | { skipped: string };
+
+export function memberOf(ref: ModelRef & { name: string }, model: tfl.LayersModel, state: CheckpointState): Member {
+  return { name: ref.name, model, state, size: ref.config.inputSize, overlap: ref.config.validationOverlap, batchSize: ref.config.batchSize, inputChannels: ref.config.inputChannels };
+}
+
 /**
  * The `evaluate` job: every member run plain and with TTA, and (with two or more members) their
  * ensemble, plain and with TTA, on the same images; for two-class runs also a sweep of the
- * decision threshold. Per-class counts for each variant.
+ * decision threshold. Per-class counts for each variant. On wasm the images are shared out over
+ * gradient workers that load the same checkpoints; the counts are summed in image order, so they
+ * equal one thread's.
  */
 export async function runEvaluationJob(params: JobParams<'evaluate'>, context: JobContext): Promise<JobResult<'evaluate'>> {
   const members: Member[] = [];
+  let pool: InferencePool | null = null;
   try {
     for (const ref of params.members) {
       const { model, state } = await loadRunModel(ref);
-      members.push({ name: ref.name, model, state, size: ref.config.inputSize, overlap: ref.config.validationOverlap, batchSize: ref.config.batchSize, inputChannels: ref.config.inputChannels });
+      members.push(memberOf(ref, model, state));
     }
-    const classes = params.members[0]!.classNames.length;
-    const labelMap = new Map(params.labelMap);
-    const names: string[] = [];
-    for (const m of members) {
-      names.push(m.name);
-      if (params.tta) names.push(`${m.name} + TTA`);
-    }
-    if (members.length > 1) {
-      names.push(`ensemble of ${members.length}`);
-      if (params.tta) names.push(`ensemble of ${members.length} + TTA`);
-    }
-    // Two classes: a sweep of the decision threshold on the second class's probability (each run, plain).
-    const sweep = classes === 2 ? sweepThresholds : [];
-    const sweepName = (m: Member, t: number): string => `${m.name} @ p(${params.members[0]!.classNames[1]}) >= ${t.toFixed(2)}`;
-    for (const m of members) for (const t of sweep) names.push(sweepName(m, t));
-    const totals = new Map<string, ClassCounts[]>(names.map((n) => [n, Array.from({ length: classes }, () => ({ tp: 0, fp: 0, fn: 0 }))]));
+    const spec: EvaluationSpec = { labelMap: params.labelMap, tta: params.tta, classNames: params.members[0]!.classNames };
+    const names = variantNames(members, spec);
+    const total = params.items.length;
+    pool = InferencePool.start(params.members, tf.getBackend(), total, (message) => context.log('warn', message));
+    context.progress(0, total, `evaluating ${total} images on ${pool.threads} thread${pool.threads === 1 ? '' : 's'}`);
+    let done = 0;
+    const { results: images, byHelpers } = await shareOut(
+      total,
+      (i) => evaluateItem(members, params.items[i]!, spec),
+      pool.helpers((lane, i) => lane.evaluate(params.items[i]!, spec)),
+      context.signal,
+      () => {
+        done += 1;
+        context.progress(done, total, `evaluated ${done} of ${total} images`);
+      },
+    );
+    throwIfCancelled(context.signal);
+    if (pool.threads > 1) context.progress(total, total, `evaluated ${total} images on ${pool.threads} threads, ${byHelpers} of them by the workers`);
+    const classes = spec.classNames.length;
+    const totals = names.map(() => Array.from({ length: classes }, () => ({ tp: 0, fp: 0, fn: 0 })));
     const result: EvaluationJobResult = { variants: [], skipped: [] };
-    for (const [i, item] of params.items.entries()) {
-      throwIfCancelled(context.signal);
-      let sample;
-      try {
-        sample = await decodeSample(item.imagePath, item.maskPath, labelMap, members[0]!.inputChannels);
-      } catch (error) {
-        result.skipped.push({ imageId: item.imageId, message: (error as Error).message });
-        continue;
-      }
-      const add = (name: string, probs: Float32Array): void => addCounts(totals.get(name)!, scoreImage(probs, sample.labels, classes).counts);
-      const ensemble = new Float32Array(sample.width * sample.height * classes);
-      const ensembleTta = params.tta ? new Float32Array(ensemble.length) : null;
-      for (const m of members) {
-        const plain = await predictImage(m.model, sample.image, sample.width, sample.height, m.size, m.overlap, m.state.normalization, m.batchSize);
-        add(m.name, plain);
-        for (const t of sweep) addCounts(totals.get(sweepName(m, t))!, thresholdCounts(plain, sample.labels, t));
-        accumulate(ensemble, plain);
-        if (params.tta && ensembleTta) {
-          const window = { size: m.size, overlap: m.overlap, normalization: m.state.normalization, batchSize: m.batchSize };
-          const augmented = await predictWithTta(m.model, sample.image, sample.width, sample.height, window, params.tta, plain);
-          add(`${m.name} + TTA`, augmented);
-          accumulate(ensembleTta, augmented);
-        }
-      }
-      if (members.length > 1) {
-        add(`ensemble of ${members.length}`, ensemble);
-        if (ensembleTta) add(`ensemble of ${members.length} + TTA`, ensembleTta);
-      }
-      context.progress(i + 1, params.items.length, `evaluated ${i + 1} of ${params.items.length} images`);
-    }
-    result.variants = names.map((name) => ({ name, counts: totals.get(name)! }));
+    images.forEach((image, i) => {
+      if (!image) return;
+      if ('skipped' in image) result.skipped.push({ imageId: params.items[i]!.imageId, message: image.skipped });
+      else image.counts.forEach((counts, v) => addCounts(totals[v]!, counts));
+    });
+    result.variants = names.map((name, v) => ({ name, counts: totals[v]! }));
     return result;
   } finally {
+    await pool?.stop();
     for (const m of members) m.model.dispose();
   }
 }
 
 export const sweepThresholds = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+/** Two classes: a sweep of the decision threshold on the second class's probability (each run, plain). */
+const sweepOf = (spec: EvaluationSpec): number[] => (spec.classNames.length === 2 ? sweepThresholds : []);
+const sweepName = (member: { name: string }, spec: EvaluationSpec, t: number): string => `${member.name} @ p(${spec.classNames[1]}) >= ${t.toFixed(2)}`;
+
+/** The variants' names, in the order of an EvaluatedImage's counts. */
+export function variantNames(members: readonly { name: string }[], spec: EvaluationSpec): string[] {
+  const names: string[] = [];
+  for (const m of members) {
+    names.push(m.name);
+    if (spec.tta) names.push(`${m.name} + TTA`);
+  }
+  if (members.length > 1) {
+    names.push(`ensemble of ${members.length}`);
+    if (spec.tta) names.push(`ensemble of ${members.length} + TTA`);
+  }
+  for (const m of members) for (const t of sweepOf(spec)) names.push(sweepName(m, spec, t));
+  return names;
+}
+
+/** Every variant's counts on one image: the unit of work of each thread. */
+export async function evaluateItem(members: readonly Member[], item: TrainItem, spec: EvaluationSpec): Promise<EvaluatedImage> {
+  const classes = spec.classNames.length;
+  let sample;
+  try {
+    sample = await decodeSample(item.imagePath, item.maskPath, new Map(spec.labelMap), members[0]!.inputChannels);
+  } catch (error) {
+    return { skipped: (error as Error).message };
+  }
+  const score = (probs: Float32Array): ClassCounts[] => scoreImage(probs, sample.labels, classes).counts;
+  // Built in variantNames' order: each member plain (and with TTA), the ensemble, then the sweeps.
+  const counts: ClassCounts[][] = [];
+  const sweeps: ClassCounts[][] = [];
+  const ensemble = new Float32Array(sample.width * sample.height * classes);
+  const ensembleTta = spec.tta ? new Float32Array(ensemble.length) : null;
+  for (const m of members) {
+    const plain = await predictImage(m.model, sample.image, sample.width, sample.height, m.size, m.overlap, m.state.normalization, m.batchSize);
+    counts.push(score(plain));
+    for (const t of sweepOf(spec)) sweeps.push(thresholdCounts(plain, sample.labels, t));
+    accumulate(ensemble, plain);
+    if (spec.tta && ensembleTta) {
+      const window = { size: m.size, overlap: m.overlap, normalization: m.state.normalization, batchSize: m.batchSize };
+      const augmented = await predictWithTta(m.model, sample.image, sample.width, sample.height, window, spec.tta, plain);
+      counts.push(score(augmented));
+      accumulate(ensembleTta, augmented);
+    }
+  }
+  if (members.length > 1) {
+    counts.push(score(ensemble));
+    if (ensembleTta) counts.push(score(ensembleTta));
+  }
+  return { counts: [...counts, ...sweeps] };
+}
 
 /** Two-class counts when class 1 is predicted where its probability is at least `threshold`. */
 export function thresholdCounts(probs: Float32Array, labels: Uint8Array, threshold: number): ClassCounts[] {
@@ -107,4 +162,3 @@ export function thresholdCounts(probs: Float32Array, labels: Uint8Array, thresho
   }
   return counts;
 }
-

@@ -6,101 +6,176 @@ import { hexToValue } from '../../../src-shared/classes';
 import { ignoreLabel } from '../../../src-shared/class-weights';
 import { confidenceBins } from '../../../src-shared/training';
 import { confidenceLevels } from '../../../src-shared/derived';
-import type { PredictResult } from '../../../src-shared/training';
+import type { PredictedImageStats, PredictJobParams, PredictResult } from '../../../src-shared/training';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Georeference } from '../../../src-shared/bands';
 import { writeGeoTiff } from '../../geotiff/geotiff-io';
 import { decodeImage, decodeLabels } from '../data/decode';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
 import { loadRunModel } from '../model-io/load-model';
+import type { CheckpointState } from '../model-io/checkpoint';
+import { InferencePool } from './inference-pool';
+import { shareOut } from './share-out';
 import { predictImage, predictWithTta } from './sliding-window';
+
+/** What every thread needs to predict one image: the job's settings without its lists of images. */
+export type PredictSettings = Omit<PredictJobParams, 'images' | 'names' | 'truth'> & {
+  /** Stored split predictions (named by image id): PNG even for GeoTIFF inputs. */
+  stored: boolean;
+  /** The truth masks' label map when the job compares with ground truth. */
+  truthLabelMap: [number, number][] | null;
+};
+
+/** One image of a predict job, by the job's index. */
+export interface PredictInput {
+  path: string;
+  stem: string;
+  truthPath: string | null;
+}
+
+/** What predicting one image gave: merged into the job's result in image order. */
+export interface PredictedImage {
+  written: boolean;
+  skipped: { image: string; message: string }[];
+  compared: PredictedImageStats | null;
+  /** With `confidence`: this image's pixels per class and confidence level. */
+  histogram: number[][] | null;
+}
+
+export function predictSettings(params: PredictJobParams): PredictSettings {
+  const rest: Partial<PredictJobParams> = { ...params };
+  delete rest.images;
+  delete rest.names;
+  delete rest.truth;
+  return { ...(rest as Omit<PredictJobParams, 'images' | 'names' | 'truth'>), stored: params.names !== undefined, truthLabelMap: params.truth?.labelMap ?? null };
+}
+
+export function predictInput(params: PredictJobParams, i: number): PredictInput {
+  const path = params.images[i]!;
+  return { path, stem: params.names?.[i] ?? basename(path, extname(path)), truthPath: params.truth?.masks[i] ?? null };
+}
 
 /**
  * The `predict` job: every image through the run's checkpoint (sliding windows with overlap,
  * probabilities blended), written as `<name>_index.png` (one channel, the class index) and
- * `<name>_color.png` (class colours). Unreadable files are reported and skipped.
+ * `<name>_color.png` (class colours). Unreadable files are reported and skipped. On wasm the
+ * images are shared out over gradient workers that load the same checkpoint; each thread writes
+ * its images' files, and the result is merged in image order, as one thread would give it.
  */
 export async function runPredictJob(params: JobParams<'predict'>, context: JobContext): Promise<JobResult<'predict'>> {
   const { model, state } = await loadRunModel(params);
-  const palette = params.colors.map((c) => hexToValue(c));
-  const classes = params.classNames.length;
-  const result: PredictResult = {
-    checkpointEpoch: state.epoch,
-    written: 0,
-    skipped: [],
-    ...(params.truth && { images: [] }),
-    ...(params.confidence && { histogram: params.classNames.map(() => new Array<number>(confidenceLevels + 1).fill(0)), names: [] }),
-  };
-  const labelMap = new Map(params.truth?.labelMap ?? []);
+  const settings = predictSettings(params);
+  const total = params.images.length;
+  let pool: InferencePool | null = null;
   try {
     await mkdir(params.outDir, { recursive: true });
-    for (const [i, path] of params.images.entries()) {
-      throwIfCancelled(context.signal);
-      let image;
-      try {
-        image = await decodeImage(path, params.config.inputChannels);
-      } catch (error) {
-        result.skipped.push({ image: path, message: `not a readable image: ${(error as Error).message}` });
-        context.progress(i + 1, params.images.length, `skipped ${basename(path)}`);
-        continue;
-      }
-      const window = { size: params.config.inputSize, overlap: params.config.validationOverlap, normalization: state.normalization, batchSize: params.config.batchSize };
-      // Flip TTA: the image and its two mirrors, the one augmentation code path the evaluation jobs use too.
-      const probs = params.tta
-        ? await predictWithTta(model, image.data, image.width, image.height, window, { flips: true, scales: [] })
-        : await predictImage(model, image.data, image.width, image.height, window.size, window.overlap, window.normalization, window.batchSize);
-      const pixels = image.width * image.height;
-      const index = Buffer.alloc(pixels);
-      const colour = Buffer.alloc(pixels * 3);
-      const level = params.confidence ? Buffer.alloc(pixels) : null;
-      for (let p = 0; p < pixels; p += 1) {
-        let best = 0;
-        for (let c = 1; c < classes; c += 1) if (probs[p * classes + c]! > probs[p * classes + best]!) best = c;
-        index[p] = best;
-        if (level && result.histogram) {
-          const l = Math.min(confidenceLevels, Math.floor(probs[p * classes + best]! * confidenceLevels + 1e-6));
-          level[p] = l;
-          result.histogram[best]![l]! += 1;
-        }
-        const v = palette[best] ?? 0;
-        colour[p * 3] = v >> 16;
-        colour[p * 3 + 1] = (v >> 8) & 255;
-        colour[p * 3 + 2] = v & 255;
-      }
-      const stem = params.names?.[i] ?? basename(path, extname(path));
-      const truthPath = params.truth?.masks[i];
-      if (truthPath && result.images) {
-        try {
-          const truth = await decodeLabels(truthPath, labelMap);
-          if (truth.width !== image.width || truth.height !== image.height) throw new Error(`mask is ${truth.width}x${truth.height}, image ${image.width}x${image.height}`);
-          result.images.push({ name: stem, ...compareWithTruth(truth.labels, index, probs, classes) });
-        } catch (error) {
-          result.skipped.push({ image: truthPath, message: `ground truth not compared: ${(error as Error).message}` });
-        }
-      }
-      // A folder's georeferenced GeoTIFF inputs get GeoTIFF label files at the same place on the
-      // ground; stored predictions (named by image id) stay PNG for the viewers.
-      const georeference = params.names ? undefined : image.georeference;
-      if (params.encoding === 'class-index') {
-        await writeLabels(join(params.outDir, `${stem}_index`), index, 1, image.width, image.height, georeference);
-      } else if (params.encoding === 'mask-values' && params.maskValues) {
-        const values = maskValues(index, params.maskValues);
-        await writeLabels(join(params.outDir, `${stem}_mask`), values.data, values.channels, image.width, image.height, georeference);
-      }
-      if (level) {
-        await sharp(level, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('b-w').png().toFile(join(params.outDir, `${stem}_confidence.png`));
-        result.names?.push(stem);
-      }
-      if (!params.indexOnly || params.encoding === 'palette') {
-        await sharp(colour, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toFile(join(params.outDir, `${stem}_color.png`));
-      }
+    pool = InferencePool.start([params], tf.getBackend(), total, (message) => context.log('warn', message));
+    context.progress(0, total, `predicting ${total} images on ${pool.threads} thread${pool.threads === 1 ? '' : 's'}`);
+    let done = 0;
+    const { results: images, byHelpers } = await shareOut(
+      total,
+      (i) => predictOne(model, state, settings, predictInput(params, i)),
+      pool.helpers((lane, i) => lane.predict(settings, predictInput(params, i))),
+      context.signal,
+      () => {
+        done += 1;
+        context.progress(done, total, `predicted ${done} of ${total} images`);
+      },
+    );
+    throwIfCancelled(context.signal);
+    if (pool.threads > 1) context.progress(total, total, `predicted ${total} images on ${pool.threads} threads, ${byHelpers} of them by the workers`);
+    const result: PredictResult = {
+      checkpointEpoch: state.epoch,
+      written: 0,
+      skipped: [],
+      ...(params.truth && { images: [] }),
+      ...(params.confidence && { histogram: params.classNames.map(() => new Array<number>(confidenceLevels + 1).fill(0)), names: [] }),
+    };
+    images.forEach((image, i) => {
+      if (!image) return;
+      result.skipped.push(...image.skipped);
+      if (image.compared) result.images?.push(image.compared);
+      if (!image.written) return;
       result.written += 1;
-      context.progress(i + 1, params.images.length, `predicted ${i + 1} of ${params.images.length} images`);
-    }
+      if (result.histogram && image.histogram) {
+        result.names?.push(predictInput(params, i).stem);
+        image.histogram.forEach((row, c) => row.forEach((n, l) => (result.histogram![c]![l]! += n)));
+      }
+    });
     return result;
   } finally {
+    await pool?.stop();
     model.dispose();
   }
+}
+
+/** Predicts one image and writes its files: the unit of work of each thread. */
+export async function predictOne(model: tfl.LayersModel, state: CheckpointState, settings: PredictSettings, input: PredictInput): Promise<PredictedImage> {
+  const classes = settings.classNames.length;
+  const palette = settings.colors.map((c) => hexToValue(c));
+  const outcome: PredictedImage = { written: false, skipped: [], compared: null, histogram: null };
+  let image;
+  try {
+    image = await decodeImage(input.path, settings.config.inputChannels);
+  } catch (error) {
+    outcome.skipped.push({ image: input.path, message: `not a readable image: ${(error as Error).message}` });
+    return outcome;
+  }
+  const window = { size: settings.config.inputSize, overlap: settings.config.validationOverlap, normalization: state.normalization, batchSize: settings.config.batchSize };
+  // Flip TTA: the image and its two mirrors, the one augmentation code path the evaluation jobs use too.
+  const probs = settings.tta
+    ? await predictWithTta(model, image.data, image.width, image.height, window, { flips: true, scales: [] })
+    : await predictImage(model, image.data, image.width, image.height, window.size, window.overlap, window.normalization, window.batchSize);
+  const pixels = image.width * image.height;
+  const index = Buffer.alloc(pixels);
+  const colour = Buffer.alloc(pixels * 3);
+  const level = settings.confidence ? Buffer.alloc(pixels) : null;
+  const histogram = settings.confidence ? settings.classNames.map(() => new Array<number>(confidenceLevels + 1).fill(0)) : null;
+  for (let p = 0; p < pixels; p += 1) {
+    let best = 0;
+    for (let c = 1; c < classes; c += 1) if (probs[p * classes + c]! > probs[p * classes + best]!) best = c;
+    index[p] = best;
+    if (level && histogram) {
+      const l = Math.min(confidenceLevels, Math.floor(probs[p * classes + best]! * confidenceLevels + 1e-6));
+      level[p] = l;
+      histogram[best]![l]! += 1;
+    }
+    const v = palette[best] ?? 0;
+    colour[p * 3] = v >> 16;
+    colour[p * 3 + 1] = (v >> 8) & 255;
+    colour[p * 3 + 2] = v & 255;
+  }
+  const { stem, truthPath } = input;
+  if (truthPath && settings.truthLabelMap) {
+    try {
+      const truth = await decodeLabels(truthPath, new Map(settings.truthLabelMap));
+      if (truth.width !== image.width || truth.height !== image.height) throw new Error(`mask is ${truth.width}x${truth.height}, image ${image.width}x${image.height}`);
+      outcome.compared = { name: stem, ...compareWithTruth(truth.labels, index, probs, classes) };
+    } catch (error) {
+      outcome.skipped.push({ image: truthPath, message: `ground truth not compared: ${(error as Error).message}` });
+    }
+  }
+  // A folder's georeferenced GeoTIFF inputs get GeoTIFF label files at the same place on the
+  // ground; stored predictions (named by image id) stay PNG for the viewers.
+  const georeference = settings.stored ? undefined : image.georeference;
+  const outDir = settings.outDir;
+  if (settings.encoding === 'class-index') {
+    await writeLabels(join(outDir, `${stem}_index`), index, 1, image.width, image.height, georeference);
+  } else if (settings.encoding === 'mask-values' && settings.maskValues) {
+    const values = maskValues(index, settings.maskValues);
+    await writeLabels(join(outDir, `${stem}_mask`), values.data, values.channels, image.width, image.height, georeference);
+  }
+  if (level) {
+    await sharp(level, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('b-w').png().toFile(join(outDir, `${stem}_confidence.png`));
+  }
+  if (!settings.indexOnly || settings.encoding === 'palette') {
+    await sharp(colour, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toFile(join(outDir, `${stem}_color.png`));
+  }
+  outcome.written = true;
+  outcome.histogram = histogram;
+  return outcome;
 }
 
 /**

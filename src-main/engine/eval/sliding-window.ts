@@ -46,6 +46,9 @@ export async function predictImage(
     // Read asynchronously: WebGPU in Node has no synchronous readback.
     const data = await probs.data();
     probs.dispose();
+    // On wasm that read resolves at once, so a whole image would run without giving the event loop
+    // a turn: a gradient worker's finished image (and its next request) would wait for this one.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     group.forEach(([y0, x0], k) => {
       for (let i = 0; i < size && y0 + i < height; i += 1) {
         for (let j = 0; j < size && x0 + j < width; j += 1) {

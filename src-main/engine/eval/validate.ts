@@ -6,6 +6,7 @@ import type { TrainItem } from '../../../src-shared/training';
 import type { Normalization } from '../data/batch';
 import { decodeSample } from '../data/decode';
 import type { LabelMap } from '../data/decode';
+import { shareOut } from './share-out';
 import { predictImage, scoreImage } from './sliding-window';
 
 import type { ValidationResult } from '../../../src-shared/job-kinds';
@@ -55,25 +56,13 @@ export async function validate(
   onImage: () => void = () => {},
   helpers: readonly ImageScorer[] = [],
 ): Promise<ValidationResult> {
-  const scored: (ScoredImage | undefined)[] = new Array(items.length);
-  let next = 0;
-  const local: ImageScorer = { score: (item) => scoreItem(model, item, labelMap, options) };
-  const work = async (scorer: ImageScorer, isLocal: boolean): Promise<void> => {
-    while (next < items.length && !options.signal.aborted) {
-      const index = next;
-      next += 1;
-      try {
-        scored[index] = await scorer.score(items[index]!);
-      } catch (error) {
-        if (isLocal) throw error;
-        scored[index] = await local.score(items[index]!);
-        onImage();
-        return;
-      }
-      onImage();
-    }
-  };
-  await Promise.all([work(local, true), ...helpers.map((helper) => work(helper, false))]);
+  const { results: scored } = await shareOut(
+    items.length,
+    (index) => scoreItem(model, items[index]!, labelMap, options),
+    helpers.map((helper) => (index: number) => helper.score(items[index]!)),
+    options.signal,
+    onImage,
+  );
 
   const counts: ClassCounts[] = Array.from({ length: options.classes }, () => ({ tp: 0, fp: 0, fn: 0 }));
   const result: ValidationResult = { counts, imageCounts: [], loss: null, skipped: [] };

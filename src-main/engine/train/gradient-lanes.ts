@@ -73,7 +73,7 @@ export class GradientLane {
   static async start(setup: LaneSetup, shapes: number[][]): Promise<GradientLane> {
     const lane = new GradientLane(spawnWorker());
     try {
-      const ready = await lane.request({ type: 'init', setup });
+      const ready = await lane.call({ type: 'init', setup });
       if (ready.type !== 'ready') throw new Error(`unexpected reply ${ready.type}`);
       if (JSON.stringify(ready.shapes) !== JSON.stringify(shapes)) throw new Error('its model does not have the engine model\'s weights');
       return lane;
@@ -83,31 +83,36 @@ export class GradientLane {
     }
   }
 
+  /** A worker with nothing built yet (the inference jobs load their runs into it). */
+  static spawn(): GradientLane {
+    return new GradientLane(spawnWorker());
+  }
+
   get alive(): boolean {
     return this.failure === null;
   }
 
   async gradients(weights: Float32Array[], part: LanePart, transfer: boolean): Promise<{ loss: number; grads: Float32Array[] }> {
     const buffers = [part.x.buffer, part.y.buffer, ...(part.soft ? [part.soft.buffer] : []), ...(transfer ? weights.map((w) => w.buffer) : [])];
-    const reply = await this.request({ type: 'step', weights, part }, buffers as ArrayBuffer[]);
+    const reply = await this.call({ type: 'step', weights, part }, buffers as ArrayBuffer[]);
     if (reply.type !== 'grads') throw new Error(`unexpected reply ${reply.type}`);
     return reply;
   }
 
   async setWeights(weights: Float32Array[]): Promise<void> {
-    const reply = await this.request({ type: 'weights', weights });
+    const reply = await this.call({ type: 'weights', weights });
     if (reply.type !== 'weights-set') throw new Error(`unexpected reply ${reply.type}`);
   }
 
   async score(item: TrainItem, labelMap: [number, number][], options: ScoreOptions): Promise<ScoredImage> {
-    const reply = await this.request({ type: 'score', item, labelMap, options });
+    const reply = await this.call({ type: 'score', item, labelMap, options });
     if (reply.type !== 'scored') throw new Error(`unexpected reply ${reply.type}`);
     return reply.image;
   }
 
   /** The worker's live tensor count (tests check it stays flat). */
   async tensors(): Promise<number> {
-    const reply = await this.request({ type: 'memory' });
+    const reply = await this.call({ type: 'memory' });
     if (reply.type !== 'memory') throw new Error(`unexpected reply ${reply.type}`);
     return reply.tensors;
   }
@@ -117,7 +122,8 @@ export class GradientLane {
     await this.worker.terminate();
   }
 
-  private request(message: ToLane, transfer: ArrayBuffer[] = []): Promise<FromLane> {
+  /** Sends one request and waits for its reply; one at a time. */
+  call(message: ToLane, transfer: ArrayBuffer[] = []): Promise<FromLane> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.pending) return Promise.reject(new Error('a request is already pending'));
     return new Promise<FromLane>((resolve, reject) => {

@@ -1,5 +1,7 @@
 import type { LossName } from '../../../src-shared/run-config';
-import type { TrainItem } from '../../../src-shared/training';
+import type { ModelRef, TrainItem } from '../../../src-shared/training';
+import type { EvaluatedImage, EvaluationSpec } from '../eval/evaluation-job';
+import type { PredictedImage, PredictInput, PredictSettings } from '../eval/predict-job';
 import type { ScoredImage, ScoreOptions } from '../eval/validate';
 import type { LossOptions } from '../losses/losses';
 import type { ModelOptions } from '../models/registry-types';
@@ -32,7 +34,12 @@ export type ToLane =
   /** Every weight of the model (model.weights order, batch-norm statistics included), once per validation. */
   | { type: 'weights'; weights: Float32Array[] }
   /** Decode one validation image and score it with the weights last sent. */
-  | { type: 'score'; item: TrainItem; labelMap: [number, number][]; options: ScoreOptions };
+  | { type: 'score'; item: TrainItem; labelMap: [number, number][]; options: ScoreOptions }
+  /** Inference jobs: load these runs' checkpoints (once per job), then evaluate or predict images with them. */
+  | { type: 'runs'; refs: (ModelRef & { name: string })[] }
+  | { type: 'evaluate'; item: TrainItem; spec: EvaluationSpec }
+  /** Predict one image with the first run and write its files. */
+  | { type: 'predict'; settings: PredictSettings; input: PredictInput };
 
 export type FromLane =
   | { type: 'ready'; shapes: number[][] }
@@ -41,4 +48,7 @@ export type FromLane =
   | { type: 'memory'; tensors: number }
   | { type: 'weights-set' }
   | { type: 'scored'; image: ScoredImage }
+  | { type: 'runs-ready' }
+  | { type: 'evaluated'; image: EvaluatedImage }
+  | { type: 'predicted'; image: PredictedImage }
   | { type: 'error'; message: string };

@@ -3,6 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../backend/select';
 import { scoreItem } from '../eval/validate';
+import { evaluateItem, memberOf } from '../eval/evaluation-job';
+import type { Member } from '../eval/evaluation-job';
+import { predictOne } from '../eval/predict-job';
+import { buildRunModel } from '../model-io/load-model';
+import type { ModelRef } from '../../../src-shared/training';
 import { getLoss } from '../losses/registry';
 import type { LossFunction } from '../losses/registry';
 import { createModel } from '../models/registry';
@@ -55,12 +60,29 @@ function setWeights(weights: Float32Array[]): void {
   reply({ type: 'weights-set' });
 }
 
+/** The runs of an inference job (`predict`, `evaluate`), loaded from their checkpoints in this worker. */
+let runs: Member[] = [];
+
+async function loadRuns(refs: (ModelRef & { name: string })[]): Promise<void> {
+  await selectBackend('wasm');
+  for (const run of runs) run.model.dispose();
+  runs = [];
+  for (const ref of refs) {
+    const { model, state } = await buildRunModel(ref);
+    runs.push(memberOf(ref, model, state));
+  }
+  reply({ type: 'runs-ready' });
+}
+
 port.on('message', (message: ToLane) => {
   void (async () => {
     try {
       if (message.type === 'init') await init(message.setup);
       else if (message.type === 'step') step(message.weights, message.part);
       else if (message.type === 'weights') setWeights(message.weights);
+      else if (message.type === 'runs') await loadRuns(message.refs);
+      else if (message.type === 'evaluate') reply({ type: 'evaluated', image: await evaluateItem(runs, message.item, message.spec) });
+      else if (message.type === 'predict') reply({ type: 'predicted', image: await predictOne(runs[0]!.model, runs[0]!.state, message.settings, message.input) });
       else if (message.type === 'score') reply({ type: 'scored', image: await scoreItem(replica!.model, message.item, new Map(message.labelMap), message.options) });
       else reply({ type: 'memory', tensors: tf.memory().numTensors });
     } catch (error) {
