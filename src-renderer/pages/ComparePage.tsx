@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { configDifferences } from '../../src-shared/config-view';
 import { iou, summarize } from '../../src-shared/metrics';
 import type { RunDetail } from '../../src-shared/runs';
-import { LineChartCard } from '../charts/LineChartCard';
+import { CanvasLineChart } from '../charts/CanvasLineChart';
 import { ClassSwatch } from '../components/ClassSwatch';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
@@ -140,7 +140,7 @@ export function ComparePage() {
               <input type="checkbox" checked={byTime} onChange={(e) => setByTime(e.target.checked)} data-testid="compare-by-time" /> By wall time (s)
             </label>
           </div>
-          <LineChartCard
+          <CanvasLineChart
             title={`${metricName} by ${byTime ? 'wall time (s)' : 'epoch'}`}
             testId="compare-chart"
             data={curves}

@@ -50,7 +50,7 @@ test('launch from the form, watch the curve grow, stop, resume to the end', asyn
   await page.getByTestId('form-launch').click();
   await page.getByTestId('run-view').waitFor();
   // The mIoU curve gains points as epochs arrive (events, no reload).
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="chart-miou"] .recharts-line-dot').length >= 2, undefined, { timeout: 90_000 });
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-miou"]')?.getAttribute('data-points')) >= 2, undefined, { timeout: 90_000 });
   assert.match(await page.getByTestId('run-resources').textContent() ?? '', /tfjs \d+ MiB in \d+ tensors · engine process \d+ MiB/);
   await screenshot(page, 'run-live');
   // Settings › Engine names the training job by its run, and asks before stopping it.
@@ -69,7 +69,7 @@ test('launch from the form, watch the curve grow, stop, resume to the end', asyn
   await page.getByTestId('run-resume').click();
   await page.locator('[data-testid="run-view"] [data-testid="run-status"][data-status="finished"]').waitFor({ timeout: 120_000 });
   assert.equal(await status().getAttribute('data-status'), 'finished');
-  assert.equal(await page.locator('[data-testid="chart-miou"] .recharts-line-dot').count(), 6);
+  assert.equal(await page.getByTestId('chart-miou').getAttribute('data-points'), '6');
   assert.match(await page.getByTestId('run-events').textContent() ?? '', /Resumed after epoch \d/);
   assert.equal(await page.getByTestId('class-heatmap').getAttribute('data-classes'), '6');
   assert.equal(await page.getByTestId('class-heatmap').getAttribute('data-epochs'), '6');
@@ -96,10 +96,25 @@ test('clone the run with another loss, then compare the two', async () => {
   // The clone keeps the 4-image subset between full validations; the last epoch validates on all.
   assert.match(events, /Checkpoints saved: last and best \(epoch 1 is the new best by mIoU on the validation subset, 4 of \d+ images\)\./);
   // Per-class IoU lines use the dataset's class colours.
-  const strokes = await page.locator('[data-testid="chart-class-iou"] .recharts-line path.recharts-curve').evaluateAll((paths) => paths.map((p) => p.getAttribute('stroke')));
+  const legend = page.locator('[data-testid="chart-class-iou"] .chart-legend li');
   const sampleColors = presets.find((p) => p.id === 'segbench-sample')!.classes.map((c) => c.color);
-  assert.deepEqual(strokes.filter((c) => c !== '#000a'), sampleColors);
-  assert.equal(strokes.filter((c) => c === '#000a').length, 1, 'the pale yellow of Cropland gets a dark outline');
+  assert.deepEqual(await legend.evaluateAll((items) => items.map((i) => i.getAttribute('data-color'))), sampleColors);
+  assert.deepEqual(await legend.evaluateAll((items) => items.filter((i) => i.getAttribute('data-outlined') === 'true').map((i) => i.textContent?.trim())), ['Cropland'], 'the pale yellow of Cropland gets a dark outline');
+  // The lines are drawn in those colours. Classes whose curves coincide (two at IoU 0 after 3 tiny
+  // epochs) hide one another, so the test asks for pixels of at least three class colours.
+  const drawn = await page.locator('[data-testid="chart-class-iou"] canvas').evaluate((canvas: HTMLCanvasElement, colours: string[]) => {
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    const seen = new Set<string>();
+    for (let i = 0; i < data.length; i += 4) if (data[i + 3] === 255) seen.add('#' + [data[i], data[i + 1], data[i + 2]].map((v) => v!.toString(16).padStart(2, '0')).join(''));
+    return colours.filter((c) => seen.has(c.toLowerCase()));
+  }, sampleColors);
+  assert.ok(drawn.length >= 3, `class colours drawn: ${drawn.join(' ')}`);
+  // Hovering shows the exact values of the nearest epoch.
+  const canvas = page.locator('[data-testid="chart-class-iou"] canvas');
+  const box = (await canvas.boundingBox())!;
+  await canvas.hover({ position: { x: box.width - 14, y: box.height / 2 } });
+  assert.match(await page.getByTestId('chart-class-iou-tooltip').textContent() ?? '', /^epoch 3.*Forest: \d\.\d{3}/);
+  await screenshot(page, 'run-chart-hover');
   await page.getByTestId('run-config').scrollIntoViewIfNeeded();
   await screenshot(page, 'run-config');
 
@@ -141,7 +156,7 @@ test('clone the run with another loss, then compare the two', async () => {
   assert.match((await page.locator('[data-testid="compare-table"] .delta').first().textContent()) ?? '', /^ [+-]\d+\.\d points?$/);
   // Class rows carry the dataset's class colour.
   assert.equal(await page.locator('[data-testid="compare-table"] [data-testid="class-swatch"]').count(), 6);
-  await page.locator('[data-testid="compare-chart"] .recharts-line').nth(1).waitFor();
+  await page.locator('[data-testid="compare-chart"][data-series="2"]').waitFor();
   await screenshot(page, 'compare');
   // Any metric overlays: the validation loss, with an axis from 0; wall time from 0.
   await page.getByTestId('compare-metric').selectOption('valLoss');
@@ -150,9 +165,11 @@ test('clone the run with another loss, then compare the two', async () => {
   await page.getByTestId('compare-by-time').check();
   await page.getByTestId('compare-chart').getByText('IoU of Water by wall time (s)').waitFor();
   // Axis ticks: the y axis shows 3 decimals, the x axis whole seconds; the first x tick is 0.
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="compare-chart"] svg text').length > 4);
-  const ticks = await page.locator('[data-testid="compare-chart"] svg text').allTextContents();
-  assert.equal(ticks.find((t) => /^\d+$/.test(t)), '0', `the wall-time axis starts at 0: ${ticks.join(' ')}`);
+  const chart = page.getByTestId('compare-chart');
+  const xTicks = (await chart.getAttribute('data-x-ticks'))!.split(' ');
+  assert.equal(xTicks[0], '0', `the wall-time axis starts at 0: ${xTicks.join(' ')}`);
+  assert.ok(xTicks.length >= 2 && xTicks.every((t) => /^\d+$/.test(t)), `whole seconds: ${xTicks.join(' ')}`);
+  assert.match((await chart.getAttribute('data-y-ticks'))!, /^0\.000 0\.200 .* 1\.000$/);
   await screenshot(page, 'compare-class-by-time');
 
   // Both runs plain and with flip TTA, and their ensemble, evaluated in the engine and stored.

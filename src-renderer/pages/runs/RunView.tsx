@@ -4,7 +4,7 @@ import { recipesLine } from '../../../src-shared/config-view';
 import { iou } from '../../../src-shared/metrics';
 import type { RunDetail } from '../../../src-shared/runs';
 import { ClassHeatmap } from '../../charts/ClassHeatmap';
-import { LineChartCard } from '../../charts/LineChartCard';
+import { CanvasLineChart } from '../../charts/CanvasLineChart';
 import { ErrorNote } from '../../components/ErrorNote';
 import { PageHeader } from '../../components/PageHeader';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -143,7 +143,7 @@ export function RunView({ runId }: { runId: string }) {
       ) : null}
       <ErrorNote message={error ?? actionError} />
       <div className="chart-grid">
-        <LineChartCard
+        <CanvasLineChart
           title="Loss by epoch"
           testId="chart-loss"
           data={chartEpochs}
@@ -151,9 +151,9 @@ export function RunView({ runId }: { runId: string }) {
           yDomain={fromZero}
           series={lossSeries}
         />
-        <LineChartCard title="Validation mIoU" testId="chart-miou" data={chartEpochs} x="epoch" yDomain={unitRange} series={miouSeries} />
+        <CanvasLineChart title="Validation mIoU" testId="chart-miou" data={chartEpochs} x="epoch" yDomain={unitRange} series={miouSeries} />
         <div className="chart-stack" data-testid="chart-steps-card">
-          <LineChartCard
+          <CanvasLineChart
             title={`Training loss by step (${steps.length} ${steps.length === 1 ? 'point' : 'points'} shown)`}
             testId="chart-steps"
             data={chartSteps}
@@ -166,8 +166,8 @@ export function RunView({ runId }: { runId: string }) {
             <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} />
           </label>
         </div>
-        <LineChartCard title="Learning rate" testId="chart-lr" data={chartEpochs} x="epoch" yDomain={fromZero} format={lrFormat} series={lrSeries} />
-        <LineChartCard
+        <CanvasLineChart title="Learning rate" testId="chart-lr" data={chartEpochs} x="epoch" yDomain={fromZero} format={lrFormat} series={lrSeries} />
+        <CanvasLineChart
           title="Per-class IoU"
           testId="chart-class-iou"
           data={chartEpochs}
