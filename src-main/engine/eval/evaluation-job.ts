@@ -4,7 +4,7 @@ import type { InputChannels } from '../../../src-shared/bands';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { addCounts } from '../../../src-shared/metrics';
 import type { ClassCounts } from '../../../src-shared/metrics';
-import type { EvaluationJobResult, TtaOptions } from '../../../src-shared/evaluations';
+import type { EvaluationJobResult } from '../../../src-shared/evaluations';
 import type { ModelRef, TrainItem } from '../../../src-shared/training';
 import { decodeSample } from '../data/decode';
 import type { JobContext } from '../job-context';
@@ -13,6 +13,7 @@ import type { CheckpointState } from '../model-io/checkpoint';
 import { loadRunModel } from '../model-io/load-model';
 import { InferencePool } from './inference-pool';
 import { shareOut } from './share-out';
+import type { EvaluatedImage, EvaluationSpec } from './inference-types';
 import { accumulate, predictImage, predictWithTta, scoreImage } from './sliding-window';
 
 /** One run of an evaluation, built on the thread that uses it. */
@@ -25,16 +26,6 @@ export interface Member {
   batchSize: number;
   inputChannels: InputChannels | null;
 }
-
-/** What every thread needs to evaluate one image, besides the members' models. */
-export interface EvaluationSpec {
-  labelMap: [number, number][];
-  tta: TtaOptions | null;
-  classNames: string[];
-}
-
-/** One image's counts for each variant (in `variantNames` order), or why it was skipped. */
-export type EvaluatedImage = { counts: ClassCounts[][] } | { skipped: string };
 
 export function memberOf(ref: ModelRef & { name: string }, model: tfl.LayersModel, state: CheckpointState): Member {
   return { name: ref.name, model, state, size: ref.config.inputSize, overlap: ref.config.validationOverlap, batchSize: ref.config.batchSize, inputChannels: ref.config.inputChannels };

@@ -1,7 +1,6 @@
 import type { ModelRef, TrainItem } from '../../../src-shared/training';
 import { GradientLane, validationThreads } from '../train/gradient-lanes';
-import type { EvaluatedImage, EvaluationSpec } from './evaluation-job';
-import type { PredictedImage, PredictInput, PredictSettings } from './predict-job';
+import type { EvaluatedImage, EvaluationSpec, PredictedImage, PredictInput, PredictSettings } from './inference-types';
 import type { ImageWork } from './share-out';
 
 /**

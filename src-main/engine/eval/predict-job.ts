@@ -6,7 +6,7 @@ import { hexToValue } from '../../../src-shared/classes';
 import { ignoreLabel } from '../../../src-shared/class-weights';
 import { confidenceBins } from '../../../src-shared/training';
 import { confidenceLevels } from '../../../src-shared/derived';
-import type { PredictedImageStats, PredictJobParams, PredictResult } from '../../../src-shared/training';
+import type { PredictJobParams, PredictResult } from '../../../src-shared/training';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Georeference } from '../../../src-shared/bands';
@@ -18,31 +18,8 @@ import { loadRunModel } from '../model-io/load-model';
 import type { CheckpointState } from '../model-io/checkpoint';
 import { InferencePool } from './inference-pool';
 import { shareOut } from './share-out';
+import type { PredictedImage, PredictInput, PredictSettings } from './inference-types';
 import { predictImage, predictWithTta } from './sliding-window';
-
-/** What every thread needs to predict one image: the job's settings without its lists of images. */
-export type PredictSettings = Omit<PredictJobParams, 'images' | 'names' | 'truth'> & {
-  /** Stored split predictions (named by image id): PNG even for GeoTIFF inputs. */
-  stored: boolean;
-  /** The truth masks' label map when the job compares with ground truth. */
-  truthLabelMap: [number, number][] | null;
-};
-
-/** One image of a predict job, by the job's index. */
-export interface PredictInput {
-  path: string;
-  stem: string;
-  truthPath: string | null;
-}
-
-/** What predicting one image gave: merged into the job's result in image order. */
-export interface PredictedImage {
-  written: boolean;
-  skipped: { image: string; message: string }[];
-  compared: PredictedImageStats | null;
-  /** With `confidence`: this image's pixels per class and confidence level. */
-  histogram: number[][] | null;
-}
 
 export function predictSettings(params: PredictJobParams): PredictSettings {
   const rest: Partial<PredictJobParams> = { ...params };

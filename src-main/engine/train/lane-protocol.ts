@@ -1,7 +1,6 @@
 import type { LossName } from '../../../src-shared/run-config';
 import type { ModelRef, TrainItem } from '../../../src-shared/training';
-import type { EvaluatedImage, EvaluationSpec } from '../eval/evaluation-job';
-import type { PredictedImage, PredictInput, PredictSettings } from '../eval/predict-job';
+import type { EvaluatedImage, EvaluationSpec, PredictedImage, PredictInput, PredictSettings } from '../eval/inference-types';
 import type { ScoredImage, ScoreOptions } from '../eval/validate';
 import type { LossOptions } from '../losses/losses';
 import type { ModelOptions } from '../models/registry-types';
