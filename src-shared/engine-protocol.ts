@@ -49,6 +49,8 @@ export interface EpochReport {
   valLoss: number | null;
   lr: number;
   seconds: number;
+  /** Of `seconds`, the time spent validating (absent from engines before it existed). */
+  validationSeconds?: number;
   /** Training images per second over the epoch's steps (validation not included). */
   imagesPerSecond: number;
   /** Share of the epoch's step time spent waiting for data. */

@@ -167,9 +167,11 @@ export class RunRecorder {
 }
 
 /** One epoch in the events log: its losses, mIoU and time. */
-export function epochEventText(report: Pick<EpochReport, 'epoch' | 'trainLoss' | 'valLoss' | 'seconds' | 'validation' | 'validationTotal'>, miou: number | null): string {
+export function epochEventText(report: Pick<EpochReport, 'epoch' | 'trainLoss' | 'valLoss' | 'seconds' | 'validationSeconds' | 'validation' | 'validationTotal'>, miou: number | null): string {
   const value = (v: number | null | undefined, digits: number): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
   if (report.validation?.kind === 'skipped') return `Epoch ${report.epoch}: train loss ${value(report.trainLoss, 4)}, ${validationText(report.validation, 0)}, ${value(report.seconds, 1)} s.`;
   const subset = report.validation?.kind === 'subset' ? ` (${validationText(report.validation, report.validationTotal ?? 0)})` : '';
-  return `Epoch ${report.epoch}: train loss ${value(report.trainLoss, 4)}, validation loss ${value(report.valLoss, 4)}, mIoU ${value(miou, 3)}${subset}, ${value(report.seconds, 1)} s.`;
+  // The validation's share of the epoch, to set against the launch form's estimate.
+  const validating = report.validationSeconds !== undefined ? ` (validation ${value(report.validationSeconds, 1)} s)` : '';
+  return `Epoch ${report.epoch}: train loss ${value(report.trainLoss, 4)}, validation loss ${value(report.valLoss, 4)}, mIoU ${value(miou, 3)}${subset}, ${value(report.seconds, 1)} s${validating}.`;
 }

@@ -92,7 +92,7 @@ test('clone the run with another loss, then compare the two', async () => {
   assert.equal(await page.locator('[data-testid="run-config-row"][data-key="optimizer.lr"]').getAttribute('data-default'), 'true');
   // The events log has each epoch and each checkpoint.
   const events = (await page.getByTestId('run-events').textContent()) ?? '';
-  assert.match(events, /Epoch 3: train loss \d+\.\d{4}, validation loss \d+\.\d{4}, mIoU \d\.\d{3}, \d+\.\d s\./);
+  assert.match(events, /Epoch 3: train loss \d+\.\d{4}, validation loss \d+\.\d{4}, mIoU \d\.\d{3}, \d+\.\d s \(validation \d+\.\d s\)\./);
   // The clone keeps the 4-image subset between full validations; the last epoch validates on all.
   assert.match(events, /Checkpoints saved: last and best \(epoch 1 is the new best by mIoU on the validation subset, 4 of \d+ images\)\./);
   // Per-class IoU lines use the dataset's class colours.

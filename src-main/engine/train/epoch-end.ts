@@ -60,8 +60,10 @@ export async function finishEpoch(
     classes: params.classNames.length,
     inputChannels: config.inputChannels,
   };
+  const validationStarted = performance.now();
   const helpers = setup.runner && items.length > 0 ? await setup.runner.validationHelpers(labelMap, options) : [];
   const val = await validate(model, items, labelMap, { ...options, signal: context.signal }, () => onValidated((validatedSoFar += 1)), helpers);
+  const validationSeconds = (performance.now() - validationStarted) / 1000;
   if (context.signal.aborted) throw new JobCancelled();
   for (const skipped of val.skipped) context.emit({ kind: 'run-event', level: 'warn', message: `Skipped validation image ${skipped.imageId}: ${skipped.message}` });
   const validated = plan.kind !== 'skipped';
@@ -88,6 +90,7 @@ export async function finishEpoch(
       valLoss: validated ? val.loss : null,
       lr: stats.lr,
       seconds: (performance.now() - stats.started) / 1000,
+      validationSeconds,
       imagesPerSecond: busyMs > 0 ? stats.samples / (busyMs / 1000) : 0,
       dataWait: busyMs > 0 ? stats.waitMs / busyMs : 0,
       counts: validated ? val.counts : [],
