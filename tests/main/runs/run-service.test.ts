@@ -65,9 +65,12 @@ test('a run trains in the engine process; epochs, per-class counts, steps and ch
   assert.ok(existsSync(join(runDir, 'last', 'checkpoint.json')) && existsSync(join(runDir, 'best', 'weights.bin')));
   // The events log holds each epoch's losses, mIoU and time, and each checkpoint.
   const epochEvents = detail.events.filter((e) => e.message.startsWith('Epoch ')).map((e) => e.message);
+  // Each says how much of the epoch went to validation, at most the epoch's time.
+  const validationSeconds = epochEvents.map((m) => Number(/ s \(validation (\d+\.\d) s\)\.$/.exec(m)?.[1]));
+  detail.epochHistory.forEach((e, i) => assert.ok(validationSeconds[i]! >= 0 && validationSeconds[i]! <= e.seconds! + 0.05, epochEvents[i]));
   assert.deepEqual(
     epochEvents,
-    detail.epochHistory.map((e) => `Epoch ${e.epoch}: train loss ${e.trainLoss!.toFixed(4)}, validation loss ${e.valLoss!.toFixed(4)}, mIoU ${e.miou!.toFixed(3)}, ${e.seconds!.toFixed(1)} s.`),
+    detail.epochHistory.map((e, i) => `Epoch ${e.epoch}: train loss ${e.trainLoss!.toFixed(4)}, validation loss ${e.valLoss!.toFixed(4)}, mIoU ${e.miou!.toFixed(3)}, ${e.seconds!.toFixed(1)} s (validation ${validationSeconds[i]!.toFixed(1)} s).`),
   );
   assert.equal(detail.events.filter((e) => e.message.startsWith('Checkpoint')).length, 2);
   assert.ok(detail.events.some((e) => /^Checkpoints saved: last and best \(epoch 1 is the new best by mIoU on all \d+ validation images\)\.$/.test(e.message)), JSON.stringify(detail.events));
