@@ -8,11 +8,9 @@ import type { EvaluationJobResult } from '../../../src-shared/evaluations';
 import type { ModelRef, TrainItem } from '../../../src-shared/training';
 import { decodeSample } from '../data/decode';
 import type { JobContext } from '../job-context';
-import { throwIfCancelled } from '../job-context';
 import type { CheckpointState } from '../model-io/checkpoint';
 import { loadRunModel } from '../model-io/load-model';
-import { InferencePool } from './inference-pool';
-import { shareOut } from './share-out';
+import { shareImages } from './inference-pool';
 import type { EvaluatedImage, EvaluationSpec } from './inference-types';
 import { accumulate, predictImage, predictWithTta, scoreImage } from './sliding-window';
 
@@ -40,7 +38,6 @@ export function memberOf(ref: ModelRef & { name: string }, model: tfl.LayersMode
  */
 export async function runEvaluationJob(params: JobParams<'evaluate'>, context: JobContext): Promise<JobResult<'evaluate'>> {
   const members: Member[] = [];
-  let pool: InferencePool | null = null;
   try {
     for (const ref of params.members) {
       const { model, state } = await loadRunModel(ref);
@@ -49,21 +46,15 @@ export async function runEvaluationJob(params: JobParams<'evaluate'>, context: J
     const spec: EvaluationSpec = { labelMap: params.labelMap, tta: params.tta, classNames: params.members[0]!.classNames };
     const names = variantNames(members, spec);
     const total = params.items.length;
-    pool = InferencePool.start(params.members, tf.getBackend(), total, (message) => context.log('warn', message));
-    context.progress(0, total, `evaluating ${total} images on ${pool.threads} thread${pool.threads === 1 ? '' : 's'}`);
-    let done = 0;
-    const { results: images, byHelpers } = await shareOut(
+    const images = await shareImages(
+      params.members,
+      tf.getBackend(),
       total,
+      context,
+      { doing: 'evaluating', done: 'evaluated' },
       (i) => evaluateItem(members, params.items[i]!, spec),
-      pool.helpers((lane, i) => lane.evaluate(params.items[i]!, spec)),
-      context.signal,
-      () => {
-        done += 1;
-        context.progress(done, total, `evaluated ${done} of ${total} images`);
-      },
+      (lane, i) => lane.evaluate(params.items[i]!, spec),
     );
-    throwIfCancelled(context.signal);
-    if (pool.threads > 1) context.progress(total, total, `evaluated ${total} images on ${pool.threads} threads, ${byHelpers} of them by the workers`);
     const classes = spec.classNames.length;
     const totals = names.map(() => Array.from({ length: classes }, () => ({ tp: 0, fp: 0, fn: 0 })));
     const result: EvaluationJobResult = { variants: [], skipped: [] };
@@ -75,7 +66,6 @@ export async function runEvaluationJob(params: JobParams<'evaluate'>, context: J
     result.variants = names.map((name, v) => ({ name, counts: totals[v]! }));
     return result;
   } finally {
-    await pool?.stop();
     for (const m of members) m.model.dispose();
   }
 }

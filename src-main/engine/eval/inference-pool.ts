@@ -1,7 +1,10 @@
 import type { ModelRef, TrainItem } from '../../../src-shared/training';
 import { GradientLane, validationThreads } from '../train/gradient-lanes';
 import type { EvaluatedImage, EvaluationSpec, PredictedImage, PredictInput, PredictSettings } from './inference-types';
+import type { JobContext } from '../job-context';
+import { throwIfCancelled } from '../job-context';
 import type { ImageWork } from './share-out';
+import { shareOut } from './share-out';
 
 /**
  * Gradient workers for the inference jobs (`predict`, `evaluate`): each loads the runs'
@@ -65,6 +68,36 @@ export class InferencePool {
     this.lanes = this.lanes.filter((l) => l !== lane);
     void lane.stop();
     this.onLaneLost(message);
+  }
+}
+
+/**
+ * An inference job's images over the engine's thread and a pool for `refs`, with progress
+ * ("predicted 3 of 7 images", then which share the workers did); results by image index. The
+ * pool is stopped however it ends; a cancelled job throws JobCancelled.
+ */
+export async function shareImages<T>(
+  refs: readonly (ModelRef & { name?: string })[],
+  backend: string,
+  total: number,
+  context: JobContext,
+  verbs: { doing: string; done: string },
+  local: ImageWork<T>,
+  remote: (lane: InferenceLane, index: number) => Promise<T>,
+): Promise<(T | undefined)[]> {
+  const pool = InferencePool.start(refs, backend, total, (message) => context.log('warn', message));
+  try {
+    context.progress(0, total, `${verbs.doing} ${total} images on ${pool.threads} thread${pool.threads === 1 ? '' : 's'}`);
+    let finished = 0;
+    const { results, byHelpers } = await shareOut(total, local, pool.helpers(remote), context.signal, () => {
+      finished += 1;
+      context.progress(finished, total, `${verbs.done} ${finished} of ${total} images`);
+    });
+    throwIfCancelled(context.signal);
+    if (pool.threads > 1) context.progress(total, total, `${verbs.done} ${total} images on ${pool.threads} threads, ${byHelpers} of them by the workers`);
+    return results;
+  } finally {
+    await pool.stop();
   }
 }
 

@@ -13,11 +13,9 @@ import type { Georeference } from '../../../src-shared/bands';
 import { writeGeoTiff } from '../../geotiff/geotiff-io';
 import { decodeImage, decodeLabels } from '../data/decode';
 import type { JobContext } from '../job-context';
-import { throwIfCancelled } from '../job-context';
 import { loadRunModel } from '../model-io/load-model';
 import type { CheckpointState } from '../model-io/checkpoint';
-import { InferencePool } from './inference-pool';
-import { shareOut } from './share-out';
+import { shareImages } from './inference-pool';
 import type { PredictedImage, PredictInput, PredictSettings } from './inference-types';
 import { predictImage, predictWithTta } from './sliding-window';
 
@@ -45,24 +43,17 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
   const { model, state } = await loadRunModel(params);
   const settings = predictSettings(params);
   const total = params.images.length;
-  let pool: InferencePool | null = null;
   try {
     await mkdir(params.outDir, { recursive: true });
-    pool = InferencePool.start([params], tf.getBackend(), total, (message) => context.log('warn', message));
-    context.progress(0, total, `predicting ${total} images on ${pool.threads} thread${pool.threads === 1 ? '' : 's'}`);
-    let done = 0;
-    const { results: images, byHelpers } = await shareOut(
+    const images = await shareImages(
+      [params],
+      tf.getBackend(),
       total,
+      context,
+      { doing: 'predicting', done: 'predicted' },
       (i) => predictOne(model, state, settings, predictInput(params, i)),
-      pool.helpers((lane, i) => lane.predict(settings, predictInput(params, i))),
-      context.signal,
-      () => {
-        done += 1;
-        context.progress(done, total, `predicted ${done} of ${total} images`);
-      },
+      (lane, i) => lane.predict(settings, predictInput(params, i)),
     );
-    throwIfCancelled(context.signal);
-    if (pool.threads > 1) context.progress(total, total, `predicted ${total} images on ${pool.threads} threads, ${byHelpers} of them by the workers`);
     const result: PredictResult = {
       checkpointEpoch: state.epoch,
       written: 0,
@@ -83,7 +74,6 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
     });
     return result;
   } finally {
-    await pool?.stop();
     model.dispose();
   }
 }
