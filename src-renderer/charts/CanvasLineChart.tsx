@@ -1,5 +1,6 @@
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { needsOutline } from '../../src-shared/class-colors';
+import { downloadBlob } from '../components/download';
 import type { DomainEnd } from './chart-scale';
 import { dataRange, nearestIndex, niceTicks, resolveDomain } from './chart-scale';
 
@@ -311,12 +312,5 @@ function exportPng(source: HTMLCanvasElement, title: string, layout: Layout, ser
     context.fillStyle = style.color;
     context.fillText(s.name, x + 14, y);
   });
-  out.toBlob((blob) => {
-    if (!blob) return;
-    const link = document.createElement('a');
-    link.href = URL.createObjectURL(blob);
-    link.download = `${title}.png`;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-  }, 'image/png');
+  out.toBlob((blob) => blob && downloadBlob(`${title}.png`, blob), 'image/png');
 }

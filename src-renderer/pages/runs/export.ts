@@ -1,5 +1,6 @@
 import { f1, iou } from '../../../src-shared/metrics';
 import type { RunDetail } from '../../../src-shared/runs';
+import { downloadBlob } from '../../components/download';
 
 /** One row per epoch: losses, mIoU, learning rate, and IoU and F1 per class. */
 export function runCsv(run: RunDetail): string {
@@ -13,10 +14,5 @@ export function runCsv(run: RunDetail): string {
 }
 
 export function downloadCsv(filename: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  downloadBlob(filename, new Blob([text], { type: 'text/csv' }));
 }
