@@ -35,6 +35,12 @@ export interface JobServiceOptions {
   onUpdate: (job: Job) => void;
   heartbeatTimeoutMs?: number;
   stopDeadlineMs?: number;
+  /**
+   * Run only the jobs this service queued, and hand the queue back as soon as none of them waits.
+   * For one-shot commands (the CLI): a command that exits must never start, and then stop,
+   * another process's job.
+   */
+  ownJobsOnly?: boolean;
 }
 
 /**
@@ -64,6 +70,8 @@ export class JobService {
   private readonly kindHandlers = new Map<JobKind, { onData?(job: Job, data: EngineData): void; onEnd?(job: Job): void; onRemoteUpdate?(job: Job): void }>();
   private readonly heartbeatTimeoutMs: number;
   private readonly stopDeadlineMs: number;
+  /** The jobs this service queued (what an ownJobsOnly service runs and waits for). */
+  private readonly mine = new Set<string>();
 
   constructor(private readonly options: JobServiceOptions) {
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 60_000;
@@ -143,6 +151,8 @@ export class JobService {
 
   private takeQueueIfFree(): void {
     if (this.owner || this.closed) return;
+    // A one-shot command takes the queue only to run its own jobs.
+    if (this.options.ownJobsOnly && !this.nextToRun()) return;
     const before = this.lock.holder();
     let acquired: boolean;
     try {
@@ -192,14 +202,15 @@ export class JobService {
 
   enqueue<K extends JobKind>(kind: K, params: JobParamsInput<K>): TypedJob<K> {
     if (this.closed) throw new ApiError('CONFLICT', 'SegBench is shutting down; no new jobs are accepted.');
-    this.takeQueueIfFree();
     const id = randomUUID();
+    this.mine.add(id);
     this.options.statements.jobInsert.run({
       id,
       kind,
       params: JSON.stringify(params),
       created_at: new Date().toISOString(),
     });
+    this.takeQueueIfFree();
     this.announce(id);
     this.pump();
     return this.getOf(kind, id);
@@ -262,8 +273,8 @@ export class JobService {
     if (this.active) return false;
     const active = this.options.statements.jobsActive.all();
     // While this process owns the queue, a job still marked running by a live process elsewhere
-    // cannot exist; a queued one would be started by pump.
-    return active.length === 0;
+    // cannot exist; a queued one would be started by pump. A one-shot command waits for its own.
+    return this.options.ownJobsOnly ? !active.some((row) => this.mine.has(row.id)) : active.length === 0;
   }
 
   /** Stops the running job (deadline, then kill), refuses new ones and hands the queue back; for shutdown. */
@@ -358,12 +369,34 @@ export class JobService {
     if (this.active || this.closed || !this.owner) {
       return;
     }
-    const next = this.options.statements.jobNextQueued.get();
+    const next = this.nextToRun();
     if (!next) {
       this.follower.resolveIdle();
+      if (this.options.ownJobsOnly) this.handOver();
       return;
     }
     this.start(next);
+  }
+
+  /** The next queued job this process may start: the first in the queue, or its own first. */
+  private nextToRun(): JobRow | undefined {
+    const { statements } = this.options;
+    if (!this.options.ownJobsOnly) return statements.jobNextQueued.get();
+    return this.mine.size === 0 ? undefined : statements.jobsQueued.all().find((row) => this.mine.has(row.id));
+  }
+
+  /**
+   * A one-shot command whose own jobs are done gives the queue back at once, leaving every other
+   * process's job queued: the next live process takes the queue within a tick and runs them.
+   */
+  private handOver(): void {
+    if (!this.owner) return;
+    this.owner = false;
+    try {
+      this.lock.release();
+    } catch (error) {
+      this.options.logger.warn(`[jobs] could not hand the queue back: ${String(error)}; another process takes over once its lease ends.`);
+    }
   }
 
   private start(row: JobRow): void {

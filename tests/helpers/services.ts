@@ -19,12 +19,12 @@ export function sourceEngineLauncher(): EngineLauncher {
 }
 
 export function testServices(
-  options: { dataDir?: string; heartbeatTimeoutMs?: number; stopDeadlineMs?: number; leaseMs?: number; tickMs?: number } = {},
+  options: { dataDir?: string; heartbeatTimeoutMs?: number; stopDeadlineMs?: number; leaseMs?: number; tickMs?: number; mode?: 'memory' | 'cli' } = {},
 ): AppServices & { logLines: string[] } {
   const logger = memoryLogger();
   const services = createAppServices({
     dataDir: options.dataDir ?? tempDir(),
-    mode: 'memory',
+    mode: options.mode ?? 'memory',
     launcher: sourceEngineLauncher(),
     logger,
     ...(options.heartbeatTimeoutMs !== undefined && { heartbeatTimeoutMs: options.heartbeatTimeoutMs }),

@@ -79,9 +79,23 @@ test('segbench train with segbench serve beside it: serve leaves the live run al
     assert.equal(resumed.error?.code, 'CONFLICT');
     assert.match(resumed.error?.message ?? '', /is already running in segbench cli \(pid \d+ on host .*\); it cannot be resumed or started twice/);
 
+    // Issue 27 F1: a run started over serve's WebSocket while the CLI holds the queue waits in
+    // it. When the CLI's own run ends, the CLI must hand the queue over, not start serve's run
+    // and then stop it on exit ("Stopped by user.", 0 epochs, nothing to resume).
+    const datasetId = query<{ id: string }>(dataDir, 'SELECT id FROM datasets')[0]!.id;
+    const served = await call(url, 'runs:start', { datasetId, name: 'queued by serve', epochs: 2, inputSize: 32, batchSize: 2, stepsPerEpoch: 4, backend: 'wasm', modelOptions: { depth: 2, width: 4 } });
+    assert.equal(served.ok, true, JSON.stringify(served.error));
+    const servedRun = (served.result as { id: string }).id;
+    assert.equal(query<{ status: string }>(dataDir, 'SELECT status FROM runs WHERE id = ?', servedRun)[0]?.status, 'queued');
+
     assert.equal(await first.exit, 0, first.out());
     const summary = JSON.parse(first.stdout()) as { status: string; epochs: number };
     assert.deepEqual([summary.status, summary.epochs], ['finished', 3]);
+    const servedJob = () => query<{ status: string; owner_mode: string | null; reason: string | null }>(dataDir, 'SELECT j.status, j.owner_mode, j.reason FROM jobs j JOIN runs r ON r.job_id = j.id WHERE r.id = ?', servedRun)[0];
+    assert.notEqual(servedJob()?.owner_mode, 'cli', 'the CLI started a job it did not queue');
+    const servedDone = await eventually(() => (servedJob()?.status === 'finished' || servedJob()?.status === 'cancelled' || servedJob()?.status === 'failed' ? servedJob() : undefined), 120_000, "serve's run to end");
+    assert.deepEqual([servedDone?.status, servedDone?.owner_mode], ['finished', 'serve'], servedDone?.reason ?? '');
+    assert.equal(query<{ n: number }>(dataDir, 'SELECT COUNT(*) AS n FROM run_epochs WHERE run_id = ?', servedRun)[0]?.n, 2);
     const epochs = query<{ n: number; uniq: number }>(dataDir, 'SELECT COUNT(*) AS n, COUNT(DISTINCT epoch) AS uniq FROM run_epochs WHERE run_id = ?', runId)[0];
     assert.deepEqual([epochs?.n, epochs?.uniq], [3, 3]);
 

@@ -174,3 +174,40 @@ test('kill -9 of the queue owner: its engine stops, and another process takes th
     await watcher.close();
   }
 });
+
+test('a CLI that takes the queue after the owner died runs only its own jobs, then hands the queue back with the others still queued', async () => {
+  const dataDir = tempDir();
+  const seed = testServices({ dataDir });
+  await seed.jobs.close();
+  // Two jobs queued by a serve that was then killed with -9 (its lock row is left, its pid dead).
+  const theirs = ['theirs-1', 'theirs-2'];
+  const insert = seed.db.prepare(`INSERT INTO jobs (id, kind, status, params, queue_position, created_at) VALUES (?, 'diagnostic', 'queued', '{"steps":2,"stepMs":10}', ?, '2026-01-01T00:00:00Z')`);
+  theirs.forEach((id, i) => insert.run(id, i + 1));
+  seed.db
+    .prepare("INSERT OR REPLACE INTO queue_owner (id, instance, host, pid, started_at, mode, lease_until) VALUES (1, 'killed', ?, ?, '2026-01-01T00:00:00Z', 'serve', ?)")
+    .run(hostname(), deadPid(), Date.now() + 60_000);
+  await seed.close();
+
+  const cli = testServices({ dataDir, ...fast, mode: 'cli' });
+  try {
+    assert.equal(cli.jobs.ownsQueue, false, 'a CLI with nothing of its own to run took the queue');
+    const own = cli.jobs.enqueue('diagnostic', { steps: 3, stepMs: 10 });
+    assert.equal(cli.jobs.ownsQueue, true);
+    const done = await cli.jobs.whenDone(own.id);
+    assert.equal(done.status, 'finished');
+    await cli.jobs.whenIdle();
+    assert.deepEqual(theirs.map((id) => cli.jobs.get(id).status), ['queued', 'queued']);
+    assert.equal(cli.jobs.ownsQueue, false, 'the CLI kept the queue after its own job');
+    assert.equal((cli.db.prepare('SELECT COUNT(*) AS n FROM queue_owner').get() as { n: number }).n, 0, 'the lock row is gone: handed back');
+  } finally {
+    await cli.close();
+  }
+  // Closing the CLI stopped nothing; the next long-lived process runs what waits.
+  const serve = testServices({ dataDir, ...fast });
+  try {
+    assert.equal(serve.jobs.ownsQueue, true);
+    for (const id of theirs) assert.equal((await serve.jobs.whenDone(id)).status, 'finished');
+  } finally {
+    await serve.close();
+  }
+});
