@@ -1,4 +1,6 @@
 import { z } from './zod';
+import { compileUserPattern } from './user-pattern';
+import type { UserPattern } from './user-pattern';
 
 export const splitNames = ['train', 'val', 'test'] as const;
 export type SplitName = (typeof splitNames)[number];
@@ -58,11 +60,11 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** Group key of a stem under `pattern` (first capture group, else the whole match, else the stem). */
-export function groupKey(stem: string, pattern: RegExp | undefined): string {
+export function groupKey(stem: string, pattern: UserPattern | undefined): string {
   if (!pattern) return stem;
   const match = pattern.exec(stem);
   if (!match) return stem;
-  return match[1] ?? match[0];
+  return match[1] ?? match[0] ?? stem;
 }
 
 /**
@@ -73,7 +75,7 @@ export function assignSplits(
   stems: readonly string[],
   ratios: { train: number; val: number; test: number },
   seed: number,
-  pattern?: RegExp,
+  pattern?: UserPattern,
   /** A group key per stem that overrides the pattern (near-duplicate groups joined with pattern groups). */
   groupKeys?: readonly string[],
 ): SplitName[] {
@@ -134,7 +136,7 @@ export const scenePatternSource = '^(.*?[A-Za-z][^_-]*?)[_-]?(?:image[_-]?)?(?:p
  * (DeepGlobe's `104113_sat`) or with nothing but numbers (LoveDA's `1234`).
  */
 export function detectScenePattern(stems: readonly string[]): string | null {
-  const regex = new RegExp(scenePatternSource);
+  const regex = compileUserPattern(scenePatternSource);
   const groups = new Map<string, number>();
   for (const stem of stems) {
     const match = regex.exec(stem);
@@ -154,7 +156,7 @@ export interface SceneSplit {
 
 /** Which scenes went where under a group pattern; images without a split are left out. */
 export function scenesBySplit(items: readonly { stem: string; split: SplitName | null }[], pattern: string): SceneSplit {
-  const regex = new RegExp(pattern);
+  const regex = compileUserPattern(pattern);
   const byGroup = new Map<string, { images: number; splits: Set<SplitName> }>();
   for (const item of items) {
     if (!item.split) continue;
@@ -237,6 +239,6 @@ export function splitsFromLists(stems: readonly string[], lists: readonly { spli
 }
 
 /** The split of each image from name patterns: val pattern first, then test, the rest train. */
-export function splitsFromPatterns(stems: readonly string[], valPattern: RegExp, testPattern?: RegExp): SplitName[] {
+export function splitsFromPatterns(stems: readonly string[], valPattern: UserPattern, testPattern?: UserPattern): SplitName[] {
   return stems.map((stem) => (valPattern.test(stem) ? 'val' : testPattern?.test(stem) ? 'test' : 'train'));
 }

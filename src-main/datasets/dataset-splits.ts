@@ -3,6 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assignSplits, groupKey, splitOfName, splitsFromFolders, splitsFromLists, splitsFromPatterns } from '../../src-shared/splits';
 import type { SplitName, SplitRequest } from '../../src-shared/splits';
+import { compileUserPattern } from '../../src-shared/user-pattern';
+import type { UserPattern } from '../../src-shared/user-pattern';
 import type { ImageRow } from '../db/dataset-statements';
 import type { Statements } from '../db/statements';
 import { duplicateGroupsOf } from './duplicate-queries';
@@ -76,9 +78,9 @@ export function writeSplit(statements: Statements, request: SplitRequest): void 
   statements.datasetSetSplitConfig.run({ id: request.datasetId, split_config: JSON.stringify(config) });
 }
 
-function compile(source: string, field: string, example: string): RegExp {
+function compile(source: string, field: string, example: string): UserPattern {
   try {
-    return new RegExp(source);
+    return compileUserPattern(source);
   } catch (error) {
     throw new ApiError('VALIDATION', `${field} is not a valid regular expression: ${(error as Error).message}. Example: ${example}`);
   }
@@ -123,7 +125,7 @@ function readLists(dir: string): { split: SplitName; file: string; entries: stri
  * Group keys that keep near-duplicates together: each image starts in its file-name group (or
  * alone), and every near-duplicate group joins the groups of its members.
  */
-function duplicateKeys(statements: Statements, datasetId: string, rows: ImageRow[], pattern: RegExp | undefined, threshold: number): string[] {
+function duplicateKeys(statements: Statements, datasetId: string, rows: ImageRow[], pattern: UserPattern | undefined, threshold: number): string[] {
 const { hashed, rows: signed, groups } = duplicateGroupsOf(statements, datasetId, threshold);
   if (hashed < signed.length) {
     throw new ApiError('VALIDATION', `${signed.length - hashed} of ${signed.length} images have no near-duplicate signature yet; run "Find near-duplicates" on the Duplicates tab first.`);

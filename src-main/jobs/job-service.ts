@@ -11,6 +11,7 @@ import { currentProcess, describeOwner, jobOwnerText, killOrphanedEngine, ownerG
 import type { EngineData } from '../../src-shared/engine-protocol';
 import type { EngineLauncher } from './engine-host';
 import { superviseEngineJob } from './supervisor';
+import { LeaseKeeper } from './lease-keeper';
 import { JobEndings } from './job-endings';
 import { JobFollower } from './job-follower';
 import { asKind, rowToJob } from './typed-job';
@@ -41,6 +42,8 @@ export interface JobServiceOptions {
    * another process's job.
    */
   ownJobsOnly?: boolean;
+  /** better-sqlite3's native binding where it is not the default (the Electron build), for the lease keeper thread. */
+  sqliteBinding?: string | undefined;
 }
 
 /**
@@ -72,6 +75,8 @@ export class JobService {
   private readonly stopDeadlineMs: number;
   /** The jobs this service queued (what an ownJobsOnly service runs and waits for). */
   private readonly mine = new Set<string>();
+  /** Renews the leases from a thread of its own while this thread is busy. */
+  private readonly keeper: LeaseKeeper | null;
 
   constructor(private readonly options: JobServiceOptions) {
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 60_000;
@@ -88,6 +93,11 @@ export class JobService {
     });
     this.timer = setInterval(() => this.tick(), options.tickMs ?? 1_000);
     this.timer.unref();
+    const dbPath = options.db.name;
+    this.keeper =
+      dbPath && dbPath !== ':memory:'
+        ? new LeaseKeeper({ dbPath, instance: this.lock.me.instance, leaseMs: options.leaseMs ?? 20_000, tickMs: options.tickMs ?? 1_000, nativeBinding: options.sqliteBinding, logger: options.logger })
+        : null;
   }
 
   /** Whether this process runs the queue now. */
@@ -290,6 +300,7 @@ export class JobService {
         this.options.logger.warn(`[jobs] could not release the queue lock: ${String(error)}; another process takes over once its lease ends.`);
       }
     }
+    await this.keeper?.close();
   }
 
   /**
@@ -300,6 +311,7 @@ export class JobService {
    */
   private tick(): void {
     if (this.closed) return;
+    this.keeper?.beat();
     try {
       this.endings.retryPending();
       if (this.owner && !this.lock.renew()) this.loseQueue();

@@ -54,16 +54,24 @@ export function superviseEngineJob(
   let lastMessageAt = Date.now();
   let stopTimer: NodeJS.Timeout | null = null;
 
+  const watchInterval = Math.min(1000, Math.max(50, options.heartbeatTimeoutMs / 4));
+  let lastWatch = Date.now();
   const watchdog = setInterval(
     () => {
-      const silentMs = Date.now() - lastMessageAt;
+      // A late tick means this thread was busy (a long request): the engine's messages wait
+      // behind this timer, so the stall is main's, not the engine's, and does not count.
+      const now = Date.now();
+      const late = now - lastWatch - watchInterval;
+      lastWatch = now;
+      if (late > 1000) lastMessageAt += late;
+      const silentMs = now - lastMessageAt;
       if (silentMs > options.heartbeatTimeoutMs && hungFor === null) {
         hungFor = silentMs;
         options.logger.warn(`${prefix} no heartbeat for ${Math.round(silentMs / 1000)}s; killing it`);
         engine.kill();
       }
     },
-    Math.min(1000, Math.max(50, options.heartbeatTimeoutMs / 4)),
+    watchInterval,
   );
 
   const outcome = new Promise<EngineOutcome>((resolve) => {

@@ -77,6 +77,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     mode: options.mode,
     // A CLI command runs its own jobs and hands the queue back; the app and serve run everyone's.
     ownJobsOnly: options.mode === 'cli',
+    sqliteBinding: options.sqliteBinding,
     ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
     ...(options.tickMs !== undefined && { tickMs: options.tickMs }),
     launcher: options.launcher,

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { DatasetDetail } from '../../../src-shared/datasets';
 import { groupKey } from '../../../src-shared/splits';
+import { compileUserPattern } from '../../../src-shared/user-pattern';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useApi } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
@@ -33,7 +34,7 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
   const preview = useMemo(() => {
     if (!pattern) return null;
     try {
-      const regex = new RegExp(pattern);
+      const regex = compileUserPattern(pattern);
       const groups = new Map<string, number>();
       for (const item of images.data?.items ?? []) groups.set(groupKey(item.stem, regex), (groups.get(groupKey(item.stem, regex)) ?? 0) + 1);
       return { count: groups.size, examples: [...groups.entries()].slice(0, 4) };

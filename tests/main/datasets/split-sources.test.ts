@@ -3,7 +3,8 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { createMemoryClient } from '../../../src-main/ipc/memory-transport';
-import { dubaiDir } from '../../helpers/fixtures';
+import { spawnSync } from 'node:child_process';
+import { dubaiDir, writeImage, writeIndexMask } from '../../helpers/fixtures';
 import { servicesOpener, tempDir } from '../../helpers/services';
 
 // A dataset's own split, from real dubai tiles laid out as public sets ship them.
@@ -85,4 +86,29 @@ test('name patterns: validation first, then test, the rest training; a pattern t
   assert.deepEqual(await split(api, id), { tile1_image_part_001: 'train', tile1_image_part_002: 'test', tile2_image_part_001: 'val', tile3_image_part_001: 'train' });
   await assert.rejects(api.invoke('datasets:split', { datasetId: id, from: 'patterns', valPattern: '^tile9_' }), { code: 'VALIDATION', message: /valPattern \^tile9_ matches no image name/ });
   await assert.rejects(api.invoke('datasets:split', { datasetId: id, from: 'patterns', valPattern: '(' }), { code: 'VALIDATION', message: /valPattern is not a valid regular expression/ });
+});
+
+test('issue 27 F2: a catastrophic pattern, (a+)+$ against 27 a\'s, is matched in linear time by the service and the CLI; RE2 refuses lookaround with the reason', { timeout: 120_000 }, async () => {
+  const { services, api } = open();
+  const root = tempDir('segbench-redos-');
+  mkdirSync(join(root, 'images'));
+  mkdirSync(join(root, 'masks'));
+  for (let i = 1; i <= 3; i += 1) {
+    const stem = `${'a'.repeat(27)}_${i}`;
+    await writeImage(join(root, 'images', `${stem}.jpg`), 16, 16);
+    await writeIndexMask(join(root, 'masks', `${stem}.png`), 16, 16, new Array<number>(256).fill(i % 2));
+  }
+  const { id } = await api.invoke('datasets:import', { name: 'redos', imagesDir: join(root, 'images'), masksDir: join(root, 'masks') });
+  await services.jobs.whenIdle();
+  // No name ends in a run of a's, so no validation image: refused, not frozen (JavaScript's
+  // backtracking RegExp takes minutes on this; the test's timeout is the bound).
+  await assert.rejects(api.invoke('datasets:split', { datasetId: id, from: 'patterns', valPattern: '(a+)+$' }), { code: 'VALIDATION' });
+  assert.equal((await api.invoke('datasets:split', { datasetId: id, from: 'patterns', valPattern: '(a+)+_2$' })).splitCounts.val, 1);
+  await assert.rejects(api.invoke('datasets:split', { datasetId: id, from: 'patterns', valPattern: '(?<=a)_1' }), {
+    code: 'VALIDATION',
+    message: /valPattern is not a valid regular expression: .*no backreferences or lookaround/,
+  });
+  const cli = spawnSync(process.execPath, ['src-main/cli/segbench.cjs', 'split', '--dataset', 'redos', '--val-pattern', '(a+)+_[13]$', '--data-dir', services.dataDir], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.deepEqual(Object.values(await split(api, id)).sort(), ['train', 'val', 'val']);
 });

@@ -211,3 +211,31 @@ test('a CLI that takes the queue after the owner died runs only its own jobs, th
     await serve.close();
   }
 });
+
+test('issue 27 F2: a main thread busy for longer than the lease keeps the queue and its running job; the engine is not taken for hung', async () => {
+  const first = testServices({ tickMs: 100, leaseMs: 1_000, heartbeatTimeoutMs: 1_500 });
+  try {
+    const job = first.jobs.enqueue('diagnostic', { steps: 60, stepMs: 50 });
+    await eventually(() => (first.jobs.get(job.id).progress ? true : undefined), 30_000, 'the job to report progress');
+    await new Promise((done) => setTimeout(done, 300)); // the lease keeper thread is up
+    // Block this thread for 3 leases, as a slow request would.
+    const until = Date.now() + 3_000;
+    while (Date.now() < until) {
+      /* busy */
+    }
+    const lock = first.db.prepare('SELECT instance, lease_until FROM queue_owner').get() as { lease_until: number } | undefined;
+    const row = first.db.prepare('SELECT lease_until FROM jobs WHERE id = ?').get(job.id) as { lease_until: number };
+    assert.ok(lock && lock.lease_until > Date.now(), 'the queue lease ran out while the main thread was busy');
+    assert.ok(row.lease_until > Date.now(), "the running job's lease ran out while the main thread was busy");
+    const second = testServices({ dataDir: first.dataDir, tickMs: 100, leaseMs: 1_000 });
+    try {
+      assert.equal(second.jobs.ownsQueue, false, 'another process took the queue of a live, busy one');
+      const done = await first.jobs.whenDone(job.id);
+      assert.equal(done.status, 'finished', done.reason ?? '');
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await first.close();
+  }
+});
