@@ -107,7 +107,7 @@ export class DerivedService {
       if (dataset.state === 'indexing') throw new ApiError('CONFLICT', `"${dataset.name}" is still being indexed; merge it once it is ready.`);
       const classes = parseClasses(dataset.classes);
       const resolved = resolveMapping(classes, source.mapping, targets, dataset.name);
-      problems.push(...resolved.problems);
+      for (const problem of resolved.problems) problems.push(problem);
       const labelMap: [number, number][] = classes.flatMap((c, position) => {
         const to = resolved.targets[position];
         return typeof to === 'number' ? c.values.map((v): [number, number] => [v, to]) : [];

@@ -54,7 +54,9 @@ function byStem(files: readonly FileEntry[], suffixes: readonly string[], report
   const groups = new Map<string, FileEntry[]>();
   for (const file of files) {
     const key = stripSuffix(stemOf(file.name), suffixes).stem;
-    groups.set(key, [...(groups.get(key) ?? []), file]);
+    const group = groups.get(key);
+    if (group) group.push(file);
+    else groups.set(key, [file]);
   }
   const unique = new Map<string, FileEntry>();
   for (const [stem, entries] of groups) {
@@ -76,13 +78,18 @@ export function pairFiles(images: readonly FileEntry[], masks: readonly FileEntr
   if (masks === null) {
     ({ imageFiles, maskFiles } = splitOneFolder(images, report));
   } else {
-    imageFiles = images.filter((f) => hasExtension(f.name, imageExtensions));
-    maskFiles = masks.filter((f) => hasExtension(f.name, maskExtensions));
-    report.ignored.push(
-      ...images.filter((f) => !hasExtension(f.name, imageExtensions)).map((f) => f.name),
-      ...masks.filter((f) => !hasExtension(f.name, maskExtensions) && !isJpeg(f.name)).map((f) => f.name),
-    );
-    report.lossyMasks.push(...masks.filter((f) => isJpeg(f.name)).map((f) => f.name));
+    // Loops, never push(...list): a folder of 150,000 files is more arguments than a call takes.
+    imageFiles = [];
+    maskFiles = [];
+    for (const file of images) {
+      if (hasExtension(file.name, imageExtensions)) imageFiles.push(file);
+      else report.ignored.push(file.name);
+    }
+    for (const file of masks) {
+      if (hasExtension(file.name, maskExtensions)) maskFiles.push(file);
+      else if (isJpeg(file.name)) report.lossyMasks.push(file.name);
+      else report.ignored.push(file.name);
+    }
   }
   const imageByStem = byStem(imageFiles, imageSuffixes, report);
   const maskByStem = byStem(maskFiles, maskSuffixes, report);
@@ -103,8 +110,11 @@ export function pairFiles(images: readonly FileEntry[], masks: readonly FileEntr
 function splitOneFolder(files: readonly FileEntry[], report: PairingReport): { imageFiles: FileEntry[]; maskFiles: FileEntry[] } {
   const imageFiles: FileEntry[] = [];
   const maskFiles: FileEntry[] = [];
-  const supported = files.filter((f) => hasExtension(f.name, imageExtensions));
-  report.ignored.push(...files.filter((f) => !hasExtension(f.name, imageExtensions)).map((f) => f.name));
+  const supported: FileEntry[] = [];
+  for (const file of files) {
+    if (hasExtension(file.name, imageExtensions)) supported.push(file);
+    else report.ignored.push(file.name);
+  }
   const jpegStems = new Set(
     supported.filter((f) => /\.jpe?g$/i.test(f.name)).map((f) => stripSuffix(stemOf(f.name), imageSuffixes).stem),
   );

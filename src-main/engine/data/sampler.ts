@@ -46,7 +46,7 @@ export function epochOrder(
       const j = Math.floor(random() * (i + 1));
       [pass[i], pass[j]] = [pass[j]!, pass[i]!];
     }
-    order.push(...pass);
+    for (const index of pass) order.push(index);
   }
   return order.slice(0, count);
 }

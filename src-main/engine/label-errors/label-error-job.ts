@@ -93,7 +93,9 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
 
   // Every fold is scored: thresholds over all images, then each image's suspect regions.
   const all: FoldImageScore[] = [];
-  for (const fold of folds) all.push(...(await readFoldScores(join(params.outDir, `fold-${fold}`, 'scores.json'))));
+  for (const fold of folds) {
+    for (const score of await readFoldScores(join(params.outDir, `fold-${fold}`, 'scores.json'))) all.push(score);
+  }
   const total = Array.from({ length: classes }, () => new Array<number>(labelErrorLevels + 1).fill(0));
   for (const image of all) addHistograms(total, image.histogram);
   const thresholds = classThresholds(total);

@@ -113,3 +113,10 @@ test('minority-centred crops: the centre pixel is of a chosen class; none in the
   assert.equal(big.labels[0], 255);
   assert.equal(big.labels[16 * 80 + 8], s.labels[0]);
 });
+
+test('uniform sampler over 200,000 images: one pass holds each once (issue 27 F9: no push(...) of a whole pass)', () => {
+  const ids = Array.from({ length: 200_000 }, (_, i) => i);
+  const order = epochOrder(ids, { kind: 'uniform' }, 1, 0);
+  assert.equal(order.length, 200_000);
+  assert.equal(new Set(order).size, 200_000);
+});

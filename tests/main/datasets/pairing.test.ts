@@ -35,3 +35,22 @@ test('an empty folder pairs nothing and reports nothing else', () => {
   const report = pairFiles([], []);
   assert.deepEqual(report, { pairs: [], imagesWithoutMasks: [], masksWithoutImages: [], duplicates: [], ignored: [], lossyMasks: [] });
 });
+
+test('150,000 files pair without exhausting the call stack (issue 27 F9): other files, images without masks, JPEG masks', () => {
+  const many = (count: number, name: (i: number) => string): FileEntry[] => Array.from({ length: count }, (_, i) => ({ name: name(i), path: `/d/${name(i)}` }));
+  const notes = many(150_000, (i) => `note-${i}.txt`);
+
+  const twoFolders = pairFiles([...notes, ...files('a.jpg')], [...many(150_000, (i) => `m-${i}.jpg`), ...files('a.png')]);
+  assert.deepEqual(pairsOf(twoFolders), ['a: a.jpg + a.png']);
+  assert.equal(twoFolders.ignored.length, 150_000);
+  assert.equal(twoFolders.lossyMasks.length, 150_000);
+
+  const oneFolder = pairFiles([...notes, ...many(150_000, (i) => `x-${i}_mask.jpg`), ...files('b.jpg', 'b.png')], null);
+  assert.deepEqual(pairsOf(oneFolder), ['b: b.jpg + b.png']);
+  assert.equal(oneFolder.ignored.length, 150_000);
+  assert.equal(oneFolder.lossyMasks.length, 150_000);
+
+  const unpaired = pairFiles(many(150_000, (i) => `img-${i}.jpg`), []);
+  assert.equal(unpaired.imagesWithoutMasks.length, 150_000);
+  assert.equal(unpaired.pairs.length, 0);
+});
