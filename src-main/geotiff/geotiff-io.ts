@@ -1,8 +1,8 @@
-import { writeFile, rename } from 'node:fs/promises';
+import { rename, stat, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import type * as GeoTiffModule from 'geotiff';
-import type { GeoTIFFImage, GeotiffWriterMetadata, TypedArray } from 'geotiff';
+import type { GeoTIFF, GeoTIFFImage, GeotiffWriterMetadata, TypedArray } from 'geotiff';
 import { defaultBandNames, trueColourBands } from '../../src-shared/bands';
 import { percentileRange, stretchComposite } from '../../src-shared/band-stats';
 import type { BandDataType, Georeference, RasterInfo } from '../../src-shared/bands';
@@ -88,6 +88,42 @@ async function bandNamesOf(image: GeoTIFFImage, bands: number): Promise<(string 
   return names;
 }
 
+/**
+ * A TIFF cut short (a copy or download that stopped). geotiff.js reads the bytes past the end of
+ * the file as zeros, so without this check a truncated tile would index and train as a good one.
+ */
+export class TruncatedTiffError extends Error {}
+
+/** The largest of `offsets[i] + counts[i]` over the parts with data (a sparse file's empty parts have count 0). */
+function endOfParts(offsets: ArrayLike<number | bigint> | undefined, counts: ArrayLike<number | bigint> | undefined): number {
+  let end = 0;
+  if (!offsets || !counts) return end;
+  for (let i = 0; i < Math.min(offsets.length, counts.length); i += 1) {
+    const count = Number(counts[i]);
+    if (count > 0) end = Math.max(end, Number(offsets[i]) + count);
+  }
+  return end;
+}
+
+/**
+ * Opens a TIFF's first image, refusing a file that ends before its directory or before the last
+ * byte of its strips or tiles (StripOffsets + StripByteCounts, TileOffsets + TileByteCounts).
+ */
+async function openImage(tiff: GeoTIFF, path: string): Promise<GeoTIFFImage> {
+  const size = (await stat(path)).size;
+  if (tiff.firstIFDOffset >= size) {
+    throw new TruncatedTiffError(`the file is truncated: it ends at byte ${size}, its file directory starts at byte ${tiff.firstIFDOffset}`);
+  }
+  const image = await tiff.getImage();
+  const dir = image.getFileDirectory();
+  const tiled = dir.hasTag('TileOffsets');
+  const offsets = (await dir.loadValue(tiled ? 'TileOffsets' : 'StripOffsets')) as ArrayLike<number | bigint> | undefined;
+  const counts = (await dir.loadValue(tiled ? 'TileByteCounts' : 'StripByteCounts')) as ArrayLike<number | bigint> | undefined;
+  const end = endOfParts(offsets, counts);
+  if (end > size) throw new TruncatedTiffError(`the file is truncated: it ends at byte ${size}, its image data needs ${end} bytes`);
+  return image;
+}
+
 export interface RasterFile {
   width: number;
   height: number;
@@ -100,7 +136,7 @@ export interface RasterFile {
 export async function readGeoTiff(path: string, options: { pixels?: boolean; only?: readonly number[] } = {}): Promise<RasterFile> {
   const tiff = await geotiff().fromFile(path);
   try {
-    const image = await tiff.getImage();
+    const image = await openImage(tiff, path);
     const bands = image.getSamplesPerPixel();
     const info: RasterInfo = {
       bands,
@@ -174,7 +210,7 @@ export async function writeGeoTiff(
 export async function readGeoTiffPixel(path: string, x: number, y: number): Promise<{ values: number[]; nodata: number | null }> {
   const tiff = await geotiff().fromFile(path);
   try {
-    const image = await tiff.getImage();
+    const image = await openImage(tiff, path);
     if (!Number.isInteger(x) || !Number.isInteger(y) || x < 0 || y < 0 || x >= image.getWidth() || y >= image.getHeight()) {
       throw new RangeError(`pixel (${x}, ${y}) is outside the ${image.getWidth()}x${image.getHeight()} image`);
     }
@@ -189,10 +225,15 @@ export async function readGeoTiffPixel(path: string, x: number, y: number): Prom
  * A multispectral GeoTIFF (not plain 8-bit RGB) as true-colour RGB bytes: the bands named Red,
  * Green, Blue (else the first three), each stretched from its 2nd to 98th percentile. Null for
  * files that are not such GeoTIFFs (sharp reads those as they are; it refuses more than four bands).
+ * Throws `TruncatedTiffError` for a TIFF cut short, whatever it holds.
  */
 export async function trueColourOf(path: string): Promise<{ rgb: Uint8Array; width: number; height: number; file: RasterFile } | null> {
   if (!isTiff(path)) return null;
-  const head = await readGeoTiff(path).catch(() => null);
+  // A TIFF geotiff.js cannot read may still be a picture sharp reads; a truncated one is neither.
+  const head = await readGeoTiff(path).catch((error: unknown) => {
+    if (error instanceof TruncatedTiffError) throw error;
+    return null;
+  });
   if (!head || (head.info.bands === 3 && head.info.dataType === 'uint8')) return null;
   const file = await readGeoTiff(path, { pixels: true });
   const { width, height, info } = file;

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import sharp from 'sharp';
+import type { Georeference } from '../../../src-shared/bands';
+import type { IndexedImage } from '../../../src-shared/indexing';
+import { indexImage } from '../../../src-main/engine/index/index-image';
+import { decodeImage } from '../../../src-main/engine/data/decode';
+import { readGeoTiff, readGeoTiffPixel, TruncatedTiffError, writeGeoTiff } from '../../../src-main/geotiff/geotiff-io';
+import { writeIndexMask } from '../../helpers/fixtures';
+import { tempDir } from '../../helpers/services';
+
+const utm: Georeference = {
+  epsg: 32633,
+  geoKeys: { GTModelTypeGeoKey: 1, GTRasterTypeGeoKey: 1, ProjectedCSTypeGeoKey: 32633 },
+  geotransform: [500_000, 10, 0, 4_000_000, 0, -10],
+};
+
+/** Indexes one image with a mask of its size (all class 1) into a fresh folder. */
+async function indexOne(imagePath: string, width: number, height: number): Promise<IndexedImage> {
+  const dir = tempDir();
+  const maskPath = join(dir, 'mask.png');
+  await writeIndexMask(maskPath, width, height, new Array<number>(width * height).fill(1));
+  return indexImage({ imageId: 1, imagePath, maskPath }, dir, 32);
+}
+
+/** Keeps the first `share` of a file's bytes, as a copy or download that stopped would. */
+function cut(from: string, to: string, share: number): number {
+  const bytes = readFileSync(from);
+  const kept = Math.floor(bytes.length * share);
+  writeFileSync(to, bytes.subarray(0, kept));
+  return kept;
+}
+
+test('a GeoTIFF with 35% of its strips cut off is a skipped problem that says so, never an image of zeros', async () => {
+  const dir = tempDir();
+  const full = join(dir, 'full.tif');
+  const values = Uint16Array.from({ length: 64 * 64 * 4 }, (_, i) => 1 + (i % 997));
+  await writeGeoTiff(full, values, { width: 64, height: 64, bands: 4, georeference: utm });
+  assert.equal((await indexOne(full, 64, 64)).ok, true, 'the whole file indexes');
+
+  const truncated = join(dir, 'truncated.tif');
+  const kept = cut(full, truncated, 0.65);
+  const size = statSync(full).size;
+  const result = await indexOne(truncated, 64, 64);
+  assert.equal(result.ok, false);
+  assert.ok(!result.ok);
+  assert.equal(result.problem, 'unreadable-image');
+  assert.equal(result.message, `Cannot decode the image ${truncated}: the file is truncated: it ends at byte ${kept}, its image data needs ${size} bytes`);
+  // Every reader of GeoTIFFs refuses it: the head, the pixels, one pixel, and the engine's decoder.
+  await assert.rejects(readGeoTiff(truncated), TruncatedTiffError);
+  await assert.rejects(readGeoTiff(truncated, { pixels: true }), /the file is truncated/);
+  await assert.rejects(readGeoTiffPixel(truncated, 0, 0), /the file is truncated/);
+  await assert.rejects(decodeImage(truncated, { bands: [1, 2, 3, 4], indices: [] }), /the file is truncated/);
+});
+
+/** Points the last tile of a little-endian classic TIFF at `offset` (its TileOffsets entry, tag 324). */
+function moveLastTile(path: string, offset: number): void {
+  const bytes = readFileSync(path);
+  assert.equal(bytes.toString('latin1', 0, 2), 'II');
+  const ifd = bytes.readUInt32LE(4);
+  const entries = bytes.readUInt16LE(ifd);
+  for (let e = 0; e < entries; e += 1) {
+    const at = ifd + 2 + 12 * e;
+    if (bytes.readUInt16LE(at) !== 324) continue;
+    assert.equal(bytes.readUInt16LE(at + 2), 4, 'LONG offsets');
+    const count = bytes.readUInt32LE(at + 4);
+    bytes.writeUInt32LE(offset, bytes.readUInt32LE(at + 8) + 4 * (count - 1));
+    writeFileSync(path, bytes);
+    return;
+  }
+  assert.fail('no TileOffsets');
+}
+
+test('a tiled TIFF whose last tile lies past the end of the file is truncated too; cut before its directory, it says where that was', async () => {
+  const dir = tempDir();
+  const tiled = join(dir, 'tiled.tif');
+  const raw = Buffer.from(Array.from({ length: 64 * 64 * 3 }, (_, i) => (i * 31) % 251));
+  // 16-bit RGB: read through geotiff.js (not plain 8-bit RGB); sixteen 16x16 tiles of 1536 bytes.
+  await sharp(raw, { raw: { width: 64, height: 64, channels: 3 } })
+    .toColourspace('rgb16')
+    .tiff({ tile: true, tileWidth: 16, tileHeight: 16, compression: 'none' })
+    .toFile(tiled);
+  assert.equal((await readGeoTiff(tiled)).info.dataType, 'uint16');
+  assert.equal((await indexOne(tiled, 64, 64)).ok, true, 'the whole file indexes');
+
+  const size = statSync(tiled).size;
+  moveLastTile(tiled, size - 100);
+  const result = await indexOne(tiled, 64, 64);
+  assert.ok(!result.ok);
+  assert.match(result.message, new RegExp(`the file is truncated: it ends at byte ${size}, its image data needs ${size - 100 + 16 * 16 * 3 * 2} bytes$`));
+
+  // sharp writes the directory after the tiles: a cut file has none left to read.
+  const truncated = join(dir, 'cut.tif');
+  const kept = cut(tiled, truncated, 0.65);
+  const directory = readFileSync(tiled).readUInt32LE(4);
+  const cutResult = await indexOne(truncated, 64, 64);
+  assert.ok(!cutResult.ok);
+  assert.equal(cutResult.message, `Cannot decode the image ${truncated}: the file is truncated: it ends at byte ${kept}, its file directory starts at byte ${directory}`);
+});
