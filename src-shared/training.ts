@@ -92,6 +92,13 @@ export const predictJobParamsSchema = modelRefSchema.extend({
   confidence: z.boolean().optional(),
   /** Ground truth per image (same order), to count confusions and confident disagreement. */
   truth: z.object({ masks: z.array(z.string()), labelMap: labelMapSchema }).optional(),
+  /**
+   * A user's output folder: an existing file is replaced only when it is listed in `replaceable`
+   * (SegBench wrote it before); the files written are recorded in the folder's list.
+   */
+  protect: z.object({ replaceable: z.array(z.string()) }).optional(),
+  /** Files of the input folder left out before the job (masks that pair with an image there), reported with the skipped. */
+  leftOut: z.array(z.object({ image: z.string(), message: z.string() })).optional(),
 });
 export type PredictJobParams = z.output<typeof predictJobParamsSchema>;
 

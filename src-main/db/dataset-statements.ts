@@ -100,6 +100,12 @@ export function prepareDatasetStatements(db: Db) {
     ),
     imageById: db.prepare<[number], ImageRow>('SELECT * FROM images WHERE id = ?'),
     imagesOfDataset: db.prepare<[string], ImageRow>('SELECT * FROM images WHERE dataset_id = ? ORDER BY stem'),
+    /** One image or mask of any dataset directly inside a folder (`prefix` is the folder with a trailing separator), with its dataset's name. */
+    datasetFileInFolder: db.prepare<{ prefix: string; length: number }, { dataset: string; path: string }>(
+      `SELECT d.name AS dataset, f.path FROM (SELECT dataset_id, image_path AS path FROM images UNION ALL SELECT dataset_id, mask_path FROM images) f
+       JOIN datasets d ON d.id = f.dataset_id
+       WHERE substr(f.path, 1, @length) = @prefix AND instr(substr(f.path, @length + 1), '/') = 0 AND instr(substr(f.path, @length + 1), '\\') = 0 LIMIT 1`,
+    ),
     imagesPending: db.prepare<[string], ImageRow & { revision_path: string | null }>(
       `SELECT i.*, ${effectiveMaskSql} AS revision_path FROM images i WHERE i.dataset_id = ? AND i.state = 'pending' ORDER BY i.stem`,
     ),

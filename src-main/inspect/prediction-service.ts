@@ -1,11 +1,12 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { extname, isAbsolute, join } from 'node:path';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { basename, extname, isAbsolute, join, resolve, sep } from 'node:path';
 import { ApiError } from '../../src-shared/errors';
 import type { PredictionEncoding, PredictJobParams } from '../../src-shared/training';
 import type { Db } from '../db/connection';
 import type { Statements } from '../db/statements';
 import { parseClasses } from '../datasets/dataset-queries';
-import { imageExtensions } from '../datasets/pairing';
+import { imageExtensions, pairFiles } from '../datasets/pairing';
+import { existingOutputs, outputNames, previousOutputs } from '../outputs/prediction-outputs';
 import type { JobService } from '../jobs/job-service';
 import type { RunService } from '../runs/run-service';
 import { resultOf } from '../jobs/job-service';
@@ -23,6 +24,27 @@ export function listImageFiles(imagesDir: string): string[] {
   }
   if (files.length === 0) throw new ApiError('VALIDATION', `No images (JPEG, PNG, TIFF) in ${imagesDir}.`);
   return files.map((f) => join(imagesDir, f));
+}
+
+/**
+ * The images of a folder to predict: masks that pair with an image there (`tile1_mask.png` beside
+ * `tile1.png`, as import pairs them) and SegBench's own earlier predictions are left out, with
+ * the reason.
+ */
+export function listPredictInputs(imagesDir: string): { images: string[]; leftOut: { image: string; message: string }[] } {
+  const paths = listImageFiles(imagesDir);
+  const previous = previousOutputs(imagesDir);
+  const entries = paths.map((path) => ({ name: basename(path), path })).filter((entry) => !previous.has(entry.name));
+  const report = pairFiles(entries, null);
+  const masks = new Set([...report.pairs.map((pair) => pair.mask.path), ...report.masksWithoutImages.map((name) => join(imagesDir, name))]);
+  const leftOut: { image: string; message: string }[] = [];
+  for (const path of paths) {
+    if (previous.has(basename(path))) leftOut.push({ image: path, message: 'left out: a prediction SegBench wrote here earlier' });
+    else if (masks.has(path)) leftOut.push({ image: path, message: 'left out: a mask (its name pairs it with an image in this folder, as import would)' });
+  }
+  const images = paths.filter((path) => !previous.has(basename(path)) && !masks.has(path));
+  if (images.length === 0) throw new ApiError('VALIDATION', `No images to predict in ${imagesDir}: its ${paths.length} image file(s) are all masks or earlier predictions.`);
+  return { images, leftOut };
 }
 
 /**
@@ -93,7 +115,44 @@ export class PredictionService {
       }
       maskValues = { values: values as number[], rgb: dataset.mask_kind === 'rgb' };
     }
-    return this.predict(runId, listImageFiles(imagesDir), outDir, checkpoint, undefined, { encoding, ...(maskValues && { maskValues }) });
+    this.refuseDatasetFolder(outDir);
+    const inputs = listPredictInputs(imagesDir);
+    const settings = { encoding, ...(maskValues && { maskValues }) };
+    // Every file this prediction may write; a GeoTIFF input may give a .tif or a .png label file.
+    const planned = inputs.images.flatMap((path) => {
+      const stem = basename(path, extname(path));
+      const geoTiff = /\.tiff?$/i.test(path);
+      return [...new Set([...outputNames(stem, settings, false), ...(geoTiff ? outputNames(stem, settings, true) : [])])];
+    });
+    const { ours, theirs } = existingOutputs(outDir, planned);
+    if (theirs.length > 0) {
+      throw new ApiError(
+        'CONFLICT',
+        `The output folder ${outDir} already holds ${theirs.length} file(s) that this prediction would write and SegBench did not write: ${theirs.slice(0, 5).join(', ')}${theirs.length > 5 ? ', ...' : ''}. ` +
+          'SegBench never replaces a file it did not create: choose an empty or new output folder.',
+      );
+    }
+    return this.predict(runId, inputs.images, outDir, checkpoint, undefined, { ...settings, protect: { replaceable: ours }, ...(inputs.leftOut.length > 0 && { leftOut: inputs.leftOut }) });
+  }
+
+  /** Refuses an output folder that directly holds images or masks of a dataset SegBench knows. */
+  private refuseDatasetFolder(outDir: string): void {
+    const folders = new Set([resolve(outDir)]);
+    try {
+      folders.add(realpathSync(outDir));
+    } catch {
+      // Not there yet: nothing of a dataset can be in it under its real path either.
+    }
+    for (const folder of folders) {
+      const prefix = folder.endsWith(sep) ? folder : `${folder}${sep}`;
+      const hit = this.options.statements.datasetFileInFolder.get({ prefix, length: prefix.length });
+      if (hit) {
+        throw new ApiError(
+          'CONFLICT',
+          `The output folder ${outDir} holds images or masks of dataset "${hit.dataset}" (${basename(hit.path)}); predictions are never written beside a dataset's files. Choose another output folder.`,
+        );
+      }
+    }
   }
 
   /** Queues prediction of every image in a folder, written as index and colour PNGs. */
@@ -103,7 +162,7 @@ export class PredictionService {
     outDir: string,
     checkpoint: 'best' | 'last' = 'best',
     names?: string[],
-    extra: Partial<Pick<PredictJobParams, 'tta' | 'truth' | 'confidence' | 'encoding' | 'maskValues'>> = {},
+    extra: Partial<Pick<PredictJobParams, 'tta' | 'truth' | 'confidence' | 'encoding' | 'maskValues' | 'protect' | 'leftOut'>> = {},
   ): TypedJob<'predict'> {
     const { row, train } = this.options.runs.trainParams(runId);
     const dataset = row.dataset_id ? this.options.statements.datasetById.get(row.dataset_id) : undefined;

@@ -18,7 +18,7 @@ export interface EvaluationSpec {
 export type EvaluatedImage = { counts: ClassCounts[][] } | { skipped: string };
 
 /** What every thread needs to predict one image: the job's settings without its lists of images. */
-export type PredictSettings = Omit<PredictJobParams, 'images' | 'names' | 'truth'> & {
+export type PredictSettings = Omit<PredictJobParams, 'images' | 'names' | 'truth' | 'leftOut'> & {
   /** Stored split predictions (named by image id): PNG even for GeoTIFF inputs. */
   stored: boolean;
   /** The truth masks' label map when the job compares with ground truth. */
@@ -35,6 +35,8 @@ export interface PredictInput {
 /** What predicting one image gave: merged into the job's result in image order. */
 export interface PredictedImage {
   written: boolean;
+  /** The files written, by name in the output folder. */
+  files: string[];
   skipped: { image: string; message: string }[];
   compared: PredictedImageStats | null;
   /** With `confidence`: this image's pixels per class and confidence level. */

@@ -1,4 +1,5 @@
 import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import sharp from 'sharp';
@@ -11,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Georeference } from '../../../src-shared/bands';
 import { writeGeoTiff } from '../../geotiff/geotiff-io';
+import { outputNames, recordOutputs } from '../../outputs/prediction-outputs';
 import { decodeImage, decodeLabels } from '../data/decode';
 import type { JobContext } from '../job-context';
 import { loadRunModel } from '../model-io/load-model';
@@ -24,7 +26,8 @@ export function predictSettings(params: PredictJobParams): PredictSettings {
   delete rest.images;
   delete rest.names;
   delete rest.truth;
-  return { ...(rest as Omit<PredictJobParams, 'images' | 'names' | 'truth'>), stored: params.names !== undefined, truthLabelMap: params.truth?.labelMap ?? null };
+  delete rest.leftOut;
+  return { ...(rest as Omit<PredictJobParams, 'images' | 'names' | 'truth' | 'leftOut'>), stored: params.names !== undefined, truthLabelMap: params.truth?.labelMap ?? null };
 }
 
 export function predictInput(params: PredictJobParams, i: number): PredictInput {
@@ -57,21 +60,24 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
     const result: PredictResult = {
       checkpointEpoch: state.epoch,
       written: 0,
-      skipped: [],
+      skipped: [...(params.leftOut ?? [])],
       ...(params.truth && { images: [] }),
       ...(params.confidence && { histogram: params.classNames.map(() => new Array<number>(confidenceLevels + 1).fill(0)), names: [] }),
     };
+    const written: string[] = [];
     images.forEach((image, i) => {
       if (!image) return;
       result.skipped.push(...image.skipped);
       if (image.compared) result.images?.push(image.compared);
       if (!image.written) return;
       result.written += 1;
+      written.push(...image.files);
       if (result.histogram && image.histogram) {
         result.names?.push(predictInput(params, i).stem);
         image.histogram.forEach((row, c) => row.forEach((n, l) => (result.histogram![c]![l]! += n)));
       }
     });
+    if (params.protect) recordOutputs(params.outDir, written);
     return result;
   } finally {
     model.dispose();
@@ -82,7 +88,7 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
 export async function predictOne(model: tfl.LayersModel, state: CheckpointState, settings: PredictSettings, input: PredictInput): Promise<PredictedImage> {
   const classes = settings.classNames.length;
   const palette = settings.colors.map((c) => hexToValue(c));
-  const outcome: PredictedImage = { written: false, skipped: [], compared: null, histogram: null };
+  const outcome: PredictedImage = { written: false, files: [], skipped: [], compared: null, histogram: null };
   let image;
   try {
     image = await decodeImage(input.path, settings.config.inputChannels);
@@ -128,11 +134,22 @@ export async function predictOne(model: tfl.LayersModel, state: CheckpointState,
   // ground; stored predictions (named by image id) stay PNG for the viewers.
   const georeference = settings.stored ? undefined : image.georeference;
   const outDir = settings.outDir;
-  if (settings.encoding === 'class-index') {
-    await writeLabels(join(outDir, `${stem}_index`), index, 1, image.width, image.height, georeference);
-  } else if (settings.encoding === 'mask-values' && settings.maskValues) {
+  const names = outputNames(stem, settings, !!georeference);
+  if (settings.protect) {
+    // Never replace a file SegBench did not write (main checked at queueing; this covers files made since).
+    const replaceable = new Set(settings.protect.replaceable);
+    const taken = names.find((name) => !replaceable.has(name) && existsSync(join(outDir, name)));
+    if (taken) {
+      outcome.skipped.push({ image: input.path, message: `not written: ${taken} is already in the output folder and SegBench did not write it` });
+      return outcome;
+    }
+  }
+  const [labelName] = names;
+  if (labelName && settings.encoding === 'class-index') {
+    await writeLabels(join(outDir, labelName), index, 1, image.width, image.height, georeference);
+  } else if (labelName && settings.encoding === 'mask-values' && settings.maskValues) {
     const values = maskValues(index, settings.maskValues);
-    await writeLabels(join(outDir, `${stem}_mask`), values.data, values.channels, image.width, image.height, georeference);
+    await writeLabels(join(outDir, labelName), values.data, values.channels, image.width, image.height, georeference);
   }
   if (level) {
     await sharp(level, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('b-w').png().toFile(join(outDir, `${stem}_confidence.png`));
@@ -140,6 +157,7 @@ export async function predictOne(model: tfl.LayersModel, state: CheckpointState,
   if (!settings.indexOnly || settings.encoding === 'palette') {
     await sharp(colour, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toFile(join(outDir, `${stem}_color.png`));
   }
+  outcome.files = names;
   outcome.written = true;
   outcome.histogram = histogram;
   return outcome;
@@ -173,13 +191,13 @@ function maskValues(labels: Uint8Array, encoding: { values: number[]; rgb: boole
  */
 async function writeLabels(path: string, data: Uint8Array | Uint16Array, channels: 1 | 3, width: number, height: number, georeference: Georeference | null | undefined): Promise<void> {
   if (georeference) {
-    await writeGeoTiff(`${path}.tif`, data, { width, height, bands: channels, georeference });
+    await writeGeoTiff(path, data, { width, height, bands: channels, georeference });
     return;
   }
   const raw = { width, height, channels };
   const buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (channels === 3) await sharp(buffer, { raw }).png().toFile(`${path}.png`);
-  else await sharp(buffer, { raw }).toColourspace(data instanceof Uint16Array ? 'grey16' : 'b-w').png().toFile(`${path}.png`);
+  if (channels === 3) await sharp(buffer, { raw }).png().toFile(path);
+  else await sharp(buffer, { raw }).toColourspace(data instanceof Uint16Array ? 'grey16' : 'b-w').png().toFile(path);
 }
 
 /** Confusion counts and wrong pixels by confidence, for one image against its truth labels. */

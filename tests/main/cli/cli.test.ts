@@ -242,7 +242,8 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   const predicted = run(['predict', '--run', runId, '--images', input, '--out', out, '--data-dir', dataDir]);
   assert.equal(predicted.code, 0, predicted.out);
   assert.match(predicted.out, /Wrote 1 prediction\(s\) to .*: <name>_mask\.png in the dataset's own mask values \(RGB palette colours\)[\s\S]*skipped .*broken\.png: not a readable image/);
-  assert.deepEqual(readdirSync(out).sort(), ['tile_color.png', 'tile_mask.png']);
+  // Beside the predictions, the list of the files SegBench wrote (what it may replace next time).
+  assert.deepEqual(readdirSync(out).sort(), ['.segbench-predictions.json', 'tile_color.png', 'tile_mask.png']);
   // By default the labels are the dataset's own mask values: here the sample's palette colours.
   const palette = new Set(presets.find((p) => p.id === 'segbench-sample')!.classes.map((c) => c.value));
   const { data: maskBytes, info: maskInfo } = await sharp(join(out, 'tile_mask.png')).raw().toBuffer({ resolveWithObject: true });
