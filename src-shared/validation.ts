@@ -13,15 +13,29 @@ export const requestLimits = { maxDepth: 64, maxValues: 200_000 } as const;
  * schema, a range error names both bounds and an unknown key names where that key belongs.
  */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown, schema?: z.ZodType): string {
-  return issues
+  const described = issues
+    .slice(0, issueLimit)
     .map((issue) => {
-      const path = issue.path.length > 0 ? issue.path.join('.') : 'request';
+      const path = issue.path.length > 0 ? issue.path.map((key) => cut(String(key))).join('.') : 'request';
       const got = valueAt(input, issue.path);
       const gotText = got === undefined ? '' : ` (got ${echo(got)})`;
-      return `${path}: ${issue.message}${schema ? hint(issue, schema) : ''}${gotText}`;
+      return `${path}: ${messageOf(issue)}${schema ? hint(issue, schema) : ''}${gotText}`;
     })
     .join('; ');
+  const more = issues.length - issueLimit;
+  return more > 0 ? `${described}; and ${more} more problem${more === 1 ? '' : 's'}` : described;
 }
+
+/** zod's message, but unknown keys echoed like any value (zod quotes each key whole). */
+function messageOf(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'unrecognized_keys') return issue.message;
+  const keys = issue.keys.slice(0, issueLimit).map(echo).join(', ');
+  const more = issue.keys.length > issueLimit ? ` and ${issue.keys.length - issueLimit} more` : '';
+  return `Unrecognized key${issue.keys.length === 1 ? '' : 's'}: ${keys}${more}`;
+}
+
+/** Problems of one request named in its error message; the rest are counted. */
+export const issueLimit = 10;
 
 /** A value as JSON, cut to a short prefix that says how long the whole was. */
 export function echo(value: unknown): string {
@@ -31,7 +45,85 @@ export function echo(value: unknown): string {
   } catch {
     text = String(value);
   }
-  return text.length <= echoLimit ? text : `${text.slice(0, echoLimit)}… (${text.length} characters)`;
+  return cut(text);
+}
+
+/** Text cut to `echoLimit` characters, saying how long the whole was (`length`, when it was longer still). */
+export function cut(text: string, length = text.length): string {
+  return text.length <= echoLimit && length <= text.length ? text : `${text.slice(0, echoLimit)}… (${length} characters)`;
+}
+
+/**
+ * Every string of a received value, keys included, longer than `echoLimit`: what `clipEchoes`
+ * looks for in an error message. Iterative, and it stops after `requestLimits.maxValues` values.
+ */
+export function longStrings(value: unknown): string[] {
+  const found = new Set<string>();
+  const stack: unknown[] = [value];
+  for (let seen = 0; stack.length > 0 && seen < requestLimits.maxValues; seen += 1) {
+    const current = stack.pop();
+    if (typeof current === 'string') {
+      if (current.length > echoLimit) found.add(current);
+    } else if (typeof current === 'object' && current !== null) {
+      for (const [key, child] of Object.entries(current)) {
+        if (key.length > echoLimit) found.add(key);
+        stack.push(child);
+      }
+    }
+  }
+  return [...found];
+}
+
+/**
+ * `message` with every run of more than `echoLimit` characters copied from one of `values` cut
+ * to its first `echoLimit` (`cut`). Whatever a handler writes into an error (an id it could not
+ * find, a path resolved or trimmed, an fs error quoting that path), a megabyte a client sent
+ * comes back as 80 characters and its length. Runs are found through the values' aligned
+ * windows of half the limit: any copied run of 79 characters or more holds one whole window.
+ */
+export function clipEchoes(message: string, values: readonly string[]): string {
+  if (message.length <= echoLimit) return message;
+  const width = echoLimit / 2;
+  const windows = new Map<string, { value: string; at: number }>();
+  for (const value of values) {
+    if (value.length <= echoLimit) continue;
+    for (let at = 0; at + width <= value.length; at += width) {
+      const key = value.slice(at, at + width);
+      if (!windows.has(key)) windows.set(key, { value, at });
+    }
+  }
+  if (windows.size === 0) return message;
+  let clipped = '';
+  let copied = 0;
+  let j = 0;
+  while (j + width <= message.length) {
+    const hit = windows.get(message.slice(j, j + width));
+    if (!hit) {
+      j += 1;
+      continue;
+    }
+    const { value, at } = hit;
+    let start = j;
+    let from = at;
+    while (start > copied && from > 0 && message[start - 1] === value[from - 1]) {
+      start -= 1;
+      from -= 1;
+    }
+    let end = j + width;
+    let to = at + width;
+    while (end < message.length && to < value.length && message[end] === value[to]) {
+      end += 1;
+      to += 1;
+    }
+    if (end - start > echoLimit) {
+      clipped += message.slice(copied, start) + cut(message.slice(start, end), value.length);
+      copied = end;
+      j = end;
+    } else {
+      j += 1;
+    }
+  }
+  return clipped + message.slice(copied);
 }
 
 /**
@@ -117,9 +209,9 @@ function hint(issue: z.core.$ZodIssue, schema: z.ZodType): string {
   }
   if (issue.code === 'unrecognized_keys') {
     const parent = schemaAt(schema, issue.path);
-    const suggestions = issue.keys.flatMap((key) => {
+    const suggestions = issue.keys.slice(0, issueLimit).flatMap((key) => {
       const found = parent ? keyPaths(parent, key, [], 3) : [];
-      return found.length > 0 ? [`"${key}" belongs under ${found.map((p) => [...issue.path, ...p].join('.')).join(' or ')}`] : [];
+      return found.length > 0 ? [`${echo(key)} belongs under ${found.map((p) => [...issue.path, ...p].join('.')).join(' or ')}`] : [];
     });
     return suggestions.length > 0 ? ` (${suggestions.join('; ')})` : '';
   }

@@ -2,7 +2,7 @@ import { isMethodName, methods } from '../../src-shared/contract';
 import type { MethodName, ParsedRequestOf, ResponseOf } from '../../src-shared/contract';
 import { ApiError, toApiError } from '../../src-shared/errors';
 import type { ApiErrorShape } from '../../src-shared/errors';
-import { describeIssues, echo, requestShapeProblem } from '../../src-shared/validation';
+import { clipEchoes, describeIssues, echo, longStrings, requestShapeProblem } from '../../src-shared/validation';
 import type { Logger } from '../log';
 
 export type Handlers = {
@@ -14,10 +14,12 @@ export type DispatchResult = { ok: true; result: unknown } | { ok: false; error:
 /**
  * The boundary every transport goes through: it checks the method name, parses the payload with
  * the contract's zod schema, runs the handler and turns any failure into `{code, message}`.
- * Nothing a client sends can throw past this function.
+ * Nothing a client sends can throw past this function, and no error message repeats more than
+ * `echoLimit` characters of anything it sent (`clipEchoes`), wherever the message was written.
  */
 export function createDispatcher(handlers: Handlers, logger: Logger) {
   return async function dispatch(method: unknown, payload: unknown): Promise<DispatchResult> {
+    let shapeProblem: string | null = null;
     try {
       if (!isMethodName(method)) {
         throw new ApiError(
@@ -25,7 +27,7 @@ export function createDispatcher(handlers: Handlers, logger: Logger) {
           `Unknown method ${echo(method)}. Valid methods: ${Object.keys(methods).join(', ')}.`,
         );
       }
-      const shapeProblem = requestShapeProblem(payload);
+      shapeProblem = requestShapeProblem(payload);
       if (shapeProblem) throw new ApiError('VALIDATION', `Invalid request for ${method}: ${shapeProblem}`);
       const schema = methods[method].request;
       const parsed = schema.safeParse(payload ?? {});
@@ -37,10 +39,15 @@ export function createDispatcher(handlers: Handlers, logger: Logger) {
       return { ok: true, result: result ?? null };
     } catch (error) {
       const apiError = toApiError(error);
+      // A request refused for its size is not searched: its message quotes none of it.
+      const sent = shapeProblem ? [] : longStrings([method, payload]);
+      const message = clipEchoes(apiError.message, sent);
       if (apiError.code === 'INTERNAL') {
-        logger.error(`[api] ${String(method)} failed: ${error instanceof Error ? (error.stack ?? error.message) : apiError.message}`);
+        const frames = error instanceof Error && error.stack ? error.stack.split('\n').filter((line) => /^\s+at /.test(line)) : [];
+        const stack = frames.join('\n');
+        logger.error(`[api] ${clipEchoes(String(method), sent)} failed: ${message}${stack ? `\n${stack}` : ''}`);
       }
-      return { ok: false, error: apiError.toJSON() };
+      return { ok: false, error: { code: apiError.code, message } };
     }
   };
 }

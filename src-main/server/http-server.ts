@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 import type { WireRequest } from '../../src-shared/contract';
 import { createReadStream } from 'node:fs';
 import { toApiError } from '../../src-shared/errors';
+import { clipEchoes } from '../../src-shared/validation';
 import type { FileResolver } from '../files/file-service';
 import { ownedKind } from '../files/file-service';
 import type { Dispatch } from '../ipc/router';
@@ -135,8 +136,9 @@ function handleHttp(request: IncomingMessage, response: ServerResponse, options:
 /** `/files/<kind>/<imageId>`: thumbnails and full images for the browser and viewer. */
 async function serveDatasetFile(pathname: string, request: IncomingMessage, response: ServerResponse, options: ServerOptions): Promise<void> {
   const [, , kind = '', first = '', second = ''] = pathname.split('/');
+  let view: string | null = null;
   try {
-    const view = new URL(request.url ?? '/', 'http://localhost').searchParams.get('view');
+    view = new URL(request.url ?? '/', 'http://localhost').searchParams.get('view');
     const file = ownedKind(kind) ? await options.services.files(kind, second, first) : await options.services.files(kind, first, undefined, view);
     const headers = { 'Content-Type': file.contentType, 'Cache-Control': 'no-cache', ETag: file.etag };
     if (request.headers['if-none-match'] === file.etag) {
@@ -151,7 +153,9 @@ async function serveDatasetFile(pathname: string, request: IncomingMessage, resp
     createReadStream(file.path).on('error', () => response.destroy()).pipe(response);
   } catch (error) {
     const apiError = toApiError(error);
-    response.writeHead(apiError.code === 'NOT_FOUND' ? 404 : 500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(apiError.message);
+    // The address's parts, like any request value, are quoted at most `echoLimit` characters long.
+    const message = clipEchoes(apiError.message, [kind, first, second, view ?? '']);
+    response.writeHead(apiError.code === 'NOT_FOUND' ? 404 : 500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(message);
   }
 }
 

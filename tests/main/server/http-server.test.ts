@@ -116,6 +116,30 @@ test('over the WebSocket: calls are answered by id, bad frames get errors, event
   ws.close();
 });
 
+test('a megabyte sent over the WebSocket, or 8,000 characters in a /files address, comes back as 80 characters of it (issue 27 F9)', async () => {
+  const ws = await openSocket({ Authorization: `Bearer ${token}` });
+  const huge = `/${'y'.repeat(1_000_000)}`;
+  for (const [id, method, payload] of [
+    [1, 'jobs:get', { jobId: huge }],
+    [2, 'datasets:scan', { imagesDir: huge }],
+    [3, 'runs:get', { runId: 'r', [huge]: 1 }],
+    [4, huge, {}],
+  ] as const) {
+    const reply = await call(ws, { id, method, payload });
+    const message = (reply.error as { message: string }).message;
+    assert.ok(message.length < 2_000 && !/y{100}/.test(message), `${String(id)}: ${message.length} characters`);
+    assert.match(message, /y… \(100000\d characters\)/);
+  }
+  ws.close();
+  for (const path of [`/files/image/${'7'.repeat(8_000)}`, `/files/${'k'.repeat(8_000)}/1`, `/files/prediction/${'r'.repeat(8_000)}/1`]) {
+    const response = await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(response.status, 404);
+    const body = await response.text();
+    assert.ok(body.length < 300 && !/(7{100}|k{100}|r{100})/.test(body), `${path.slice(0, 20)}: ${body.length} characters`);
+    assert.match(body, /… \(8000 characters\)/);
+  }
+});
+
 test('loopback detection', () => {
   for (const host of ['127.0.0.1', '127.3.4.5', 'localhost', '::1']) assert.equal(isLoopbackHost(host), true, host);
   for (const host of ['0.0.0.0', '192.168.1.10', '::', 'example.com', '127.0.0.1.example.com']) {
