@@ -176,7 +176,7 @@ async function fuzzServe(): Promise<Record<string, number | string>> {
   const token = url.searchParams.get('token')!;
   const statuses = new Map<string, number>();
   const started = Date.now();
-  for (const request of fuzzHttpRequests(token, fuzzCount, 13)) {
+  for (const request of fuzzHttpRequests(token, port, fuzzCount, 13)) {
     const answer = await rawRequest(port, request.bytes);
     const status = /^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 'closed';
     statuses.set(status, (statuses.get(status) ?? 0) + 1);

@@ -1,21 +1,28 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-export const tokenCookie = 'segbench_token';
+/**
+ * The session cookie's name: one per port. Browsers keep cookies by host, not by port, so two
+ * `segbench serve` on 127.0.0.1 under one name overwrote each other's token, and opening the
+ * second logged the first one's tabs out (401).
+ */
+export function tokenCookieName(port: number): string {
+  return `segbench_token_${port}`;
+}
 
 export function newAccessToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-/** The token a request presents: `Authorization: Bearer`, `?token=`, or the session cookie. */
-export function presentedToken(request: IncomingMessage, url: URL): string | null {
+/** The token a request presents: `Authorization: Bearer`, `?token=`, or the session cookie named `cookieName`. */
+export function presentedToken(request: IncomingMessage, url: URL, cookieName: string): string | null {
   const header = request.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
   const query = url.searchParams.get('token');
   if (query) return query;
   for (const part of (request.headers.cookie ?? '').split(';')) {
     const [name, ...rest] = part.trim().split('=');
-    if (name === tokenCookie) return safeDecode(rest.join('='));
+    if (name === cookieName) return safeDecode(rest.join('='));
   }
   return null;
 }

@@ -13,7 +13,7 @@ import { ownedKind } from '../files/file-service';
 import type { Dispatch } from '../ipc/router';
 import type { Logger } from '../log';
 import type { EventBus } from '../services/event-bus';
-import { presentedToken, tokenCookie, tokenMatches } from './auth';
+import { presentedToken, tokenCookieName, tokenMatches } from './auth';
 import { serveStatic } from './static-files';
 
 export interface ServerOptions {
@@ -44,11 +44,13 @@ const unauthorizedText =
  */
 export function startServer(options: ServerOptions): Promise<RunningServer> {
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 4 * 2 ** 20 });
+  // The session cookie is named after the port this server listens on (known once it listens).
+  const cookieName = (): string => tokenCookieName((server.address() as AddressInfo).port);
   // One guard per request: whatever a request's URL, headers or body hold, the answer is 400 for
   // that request and the process goes on.
   const server = createServer((request, response) => {
     try {
-      handleHttp(request, response, options);
+      handleHttp(request, response, options, cookieName());
     } catch (error) {
       refuseRequest(response, error, options.logger);
     }
@@ -68,7 +70,7 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
     try {
       const url = requestUrl(request);
       const sameOrigin = !request.headers.origin || originMatchesHost(request.headers.origin, request.headers.host);
-      if (url.pathname !== websocketPath || !sameOrigin || !tokenMatches(presentedToken(request, url), options.token)) {
+      if (url.pathname !== websocketPath || !sameOrigin || !tokenMatches(presentedToken(request, url, cookieName()), options.token)) {
         socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
@@ -100,11 +102,11 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
   });
 }
 
-function handleHttp(request: IncomingMessage, response: ServerResponse, options: ServerOptions): void {
+function handleHttp(request: IncomingMessage, response: ServerResponse, options: ServerOptions, cookieName: string): void {
   const url = requestUrl(request);
   response.setHeader('X-Content-Type-Options', 'nosniff');
   response.setHeader('Referrer-Policy', 'no-referrer');
-  if (!tokenMatches(presentedToken(request, url), options.token)) {
+  if (!tokenMatches(presentedToken(request, url, cookieName), options.token)) {
     response.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' }).end(unauthorizedText);
     return;
   }
@@ -116,7 +118,7 @@ function handleHttp(request: IncomingMessage, response: ServerResponse, options:
     // Trade the token in the address for a cookie, so it leaves the address bar and history.
     url.searchParams.delete('token');
     response.writeHead(302, {
-      'Set-Cookie': `${tokenCookie}=${encodeURIComponent(options.token)}; HttpOnly; SameSite=Strict; Path=/`,
+      'Set-Cookie': `${cookieName}=${encodeURIComponent(options.token)}; HttpOnly; SameSite=Strict; Path=/`,
       Location: url.pathname + url.search,
     });
     response.end();

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { tokenCookieName } from '../../src-main/server/auth';
 import { mulberry32 } from '../../src-shared/splits';
 
 /**
@@ -41,14 +42,16 @@ export function rawRequest(port: number, bytes: string | Buffer, halfClose = fal
   });
 }
 
-export function fuzzHttpRequests(token: string, count: number, seed: number): FuzzRequest[] {
+/** `port`: the server's, which names its session cookie. */
+export function fuzzHttpRequests(token: string, port: number, count: number, seed: number): FuzzRequest[] {
+  const cookie = tokenCookieName(port);
   const random = seeded(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const randomBytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
   const auth = (): string => (random() < 0.5 ? `Authorization: Bearer ${token}\r\n` : '');
   const makers: [string, () => Buffer][] = [
     ['bad escape in path', () => Buffer.from(`GET /${pick(badEscapes)}${pick(['', 'assets/', 'files/image/'])}${pick(badEscapes)} HTTP/1.1\r\nHost: h\r\n${auth()}Connection: close\r\n\r\n`)],
-    ['bad escape in cookie', () => Buffer.from(`GET / HTTP/1.1\r\nHost: h\r\nCookie: segbench_token=${pick(badEscapes)}; other=${pick(badEscapes)}\r\nConnection: close\r\n\r\n`)],
+    ['bad escape in cookie', () => Buffer.from(`GET / HTTP/1.1\r\nHost: h\r\nCookie: ${cookie}=${pick(badEscapes)}; other=${pick(badEscapes)}\r\nConnection: close\r\n\r\n`)],
     ['bad escape in query', () => Buffer.from(`GET /?token=${pick(badEscapes)}&x=${pick(badEscapes)} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`)],
     ['invalid UTF-8 in the request line', () => Buffer.concat([Buffer.from('GET /'), randomBytes(12), Buffer.from(` HTTP/1.1\r\nHost: h\r\n${auth()}Connection: close\r\n\r\n`)])],
     ['binary garbage', () => randomBytes(20 + Math.floor(random() * 200))],
@@ -57,7 +60,7 @@ export function fuzzHttpRequests(token: string, count: number, seed: number): Fu
     ['bad content length', () => Buffer.from(`POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -5\r\n\r\n`)],
     ['absolute URL with a bad host', () => Buffer.from(`GET http://[::1 HTTP/1.1\r\nHost: h\r\n${auth()}Connection: close\r\n\r\n`)],
     ['files path with escapes', () => Buffer.from(`GET /files/${pick(['image', 'mask', 'prediction', 'thumb'])}/${pick(badEscapes)}/${pick(badEscapes)} HTTP/1.1\r\nHost: h\r\n${auth()}Connection: close\r\n\r\n`)],
-    ['upgrade with a broken cookie', () => Buffer.from(`GET /api/ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nCookie: segbench_token=${pick(badEscapes)}\r\n\r\n`)],
+    ['upgrade with a broken cookie', () => Buffer.from(`GET /api/ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nCookie: ${cookie}=${pick(badEscapes)}\r\n\r\n`)],
     ['upgrade with a bad key', () => Buffer.from(`GET /api/ws HTTP/1.1\r\nHost: h\r\n${auth()}Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 99\r\nSec-WebSocket-Key: !\r\n\r\n`)],
     ['header without a colon', () => Buffer.from(`GET / HTTP/1.1\r\nHost: h\r\nthis is not a header\r\n\r\n`)],
   ];

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { WebSocket } from 'ws';
+import { tokenCookieName } from '../../../src-main/server/auth';
 import { startServer } from '../../../src-main/server/http-server';
 import type { RunningServer } from '../../../src-main/server/http-server';
 import { memoryLogger } from '../../../src-main/log';
@@ -55,12 +56,12 @@ async function stillAnswers(): Promise<void> {
 }
 
 test('a broken percent escape in the token cookie is refused with 401, over HTTP and on the WebSocket upgrade', async () => {
-  const http = await rawRequest(server.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: segbench_token=%E0%A4%A\r\nConnection: close\r\n\r\n`);
+  const http = await rawRequest(server.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${tokenCookieName(server.port)}=%E0%A4%A\r\nConnection: close\r\n\r\n`);
   assert.match(http, /^HTTP\/1\.1 401/);
   const upgrade = await rawRequest(
     server.port,
     'GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n' +
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nCookie: segbench_token=%\r\n\r\n',
+      `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nCookie: ${tokenCookieName(server.port)}=%\r\n\r\n`,
   );
   assert.match(upgrade, /^HTTP\/1\.1 401/);
   await stillAnswers();
@@ -74,7 +75,7 @@ test('with the token, an address with a broken escape gets 400, not a dead serve
 });
 
 test('three hundred malformed requests and socket frames: each is answered or closed, and the server still answers', async () => {
-  const requests = fuzzHttpRequests(token, 240, 7);
+  const requests = fuzzHttpRequests(token, server.port, 240, 7);
   const statuses = new Map<string, number>();
   for (const request of requests) {
     const answer = await rawRequest(server.port, request.bytes);

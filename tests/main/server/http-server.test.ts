@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { isLoopbackHost } from '../../../src-main/server/auth';
+import { isLoopbackHost, tokenCookieName } from '../../../src-main/server/auth';
 import { startServer } from '../../../src-main/server/http-server';
 import type { RunningServer } from '../../../src-main/server/http-server';
 import { silentLogger } from '../../../src-main/log';
@@ -13,6 +13,8 @@ const services = testServices();
 const token = 'test-token-0123456789';
 let server: RunningServer;
 let base: string;
+/** This server's session cookie name. */
+const cookieName = (): string => tokenCookieName(server.port);
 
 before(async () => {
   const staticDir = tempDir();
@@ -53,7 +55,7 @@ test('the printed URL carries the token and points at loopback', () => {
 });
 
 test('HTTP without a token, or with a wrong one, gets 401 and no data', async () => {
-  const attempts: RequestInit[] = [{}, { headers: { Authorization: 'Bearer wrong' } }, { headers: { Cookie: 'segbench_token=wrong' } }];
+  const attempts: RequestInit[] = [{}, { headers: { Authorization: 'Bearer wrong' } }, { headers: { Cookie: `${cookieName()}=wrong` } }];
   for (const init of attempts) {
     const response = await fetch(`${base}/assets/app.js`, init);
     assert.equal(response.status, 401);
@@ -69,7 +71,7 @@ test('the token in the address is traded for an HttpOnly cookie that then opens 
   assert.equal(first.status, 302);
   assert.equal(first.headers.get('location'), '/');
   const cookie = first.headers.get('set-cookie') ?? '';
-  assert.match(cookie, /^segbench_token=test-token-0123456789; HttpOnly; SameSite=Strict; Path=\//);
+  assert.equal(cookie, `segbench_token_${server.port}=test-token-0123456789; HttpOnly; SameSite=Strict; Path=/`);
   const page = await fetch(`${base}/`, { headers: { Cookie: cookie.split(';')[0] ?? '' } });
   assert.equal(page.status, 200);
   assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
@@ -86,15 +88,15 @@ test('paths outside the renderer folder are not served', async () => {
 
 test('a WebSocket without the token, or from another origin, is refused', async () => {
   await assert.rejects(openSocket({}), /Unexpected server response: 401/);
-  await assert.rejects(openSocket({ Cookie: 'segbench_token=wrong' }), /401/);
+  await assert.rejects(openSocket({ Cookie: `${cookieName()}=wrong` }), /401/);
   await assert.rejects(
-    openSocket({ Cookie: `segbench_token=${token}`, Origin: 'http://evil.example' }),
+    openSocket({ Cookie: `${cookieName()}=${token}`, Origin: 'http://evil.example' }),
     /Unexpected server response: 401/,
   );
 });
 
 test('over the WebSocket: calls are answered by id, bad frames get errors, events are pushed', async () => {
-  const ws = await openSocket({ Cookie: `segbench_token=${token}`, Origin: base });
+  const ws = await openSocket({ Cookie: `${cookieName()}=${token}`, Origin: base });
   const settings = await call(ws, { id: 7, method: 'settings:get', payload: {} });
   assert.deepEqual(settings, { id: 7, ok: true, result: { backend: 'auto', theme: 'system' } });
 
@@ -137,6 +139,38 @@ test('a megabyte sent over the WebSocket, or 8,000 characters in a /files addres
     const body = await response.text();
     assert.ok(body.length < 300 && !/(7{100}|k{100}|r{100})/.test(body), `${path.slice(0, 20)}: ${body.length} characters`);
     assert.match(body, /… \(8000 characters\)/);
+  }
+});
+
+test('two servers on 127.0.0.1 keep their own session cookie: opening B leaves A\'s tab signed in (issue 27 F10)', async () => {
+  const otherStatic = tempDir();
+  writeFileSync(join(otherStatic, 'index.html'), '<div id="other"></div>');
+  const other = await startServer({ services, host: '127.0.0.1', port: 0, token: 'other-token-9876543210', staticDir: otherStatic, logger: silentLogger });
+  try {
+    const otherBase = `http://127.0.0.1:${other.port}`;
+    // The browser's cookies for 127.0.0.1: one jar for every port, as browsers keep them.
+    const jar = new Map<string, string>();
+    const open = async (url: string): Promise<void> => {
+      const response = await fetch(url, { redirect: 'manual', headers: { Cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; ') } });
+      assert.equal(response.status, 302);
+      const [pair = ''] = (response.headers.get('set-cookie') ?? '').split(';');
+      const at = pair.indexOf('=');
+      jar.set(pair.slice(0, at), pair.slice(at + 1));
+    };
+    await open(server.url);
+    await open(other.url);
+    const cookies = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+    // A's tab, after B was opened: its page and its WebSocket still pass.
+    assert.equal((await fetch(`${base}/assets/app.js`, { headers: { Cookie: cookies } })).status, 200);
+    assert.deepEqual([...jar.keys()], [`segbench_token_${server.port}`, `segbench_token_${other.port}`]);
+    const ws = await openSocket({ Cookie: cookies, Origin: base });
+    assert.equal((await call(ws, { id: 1, method: 'settings:get', payload: {} })).ok, true);
+    ws.close();
+    assert.equal(await (await fetch(`${otherBase}/`, { headers: { Cookie: cookies } })).text(), '<div id="other"></div>');
+    // Each cookie opens only its own server.
+    assert.equal((await fetch(`${otherBase}/`, { headers: { Cookie: `${cookieName()}=${token}` } })).status, 401);
+  } finally {
+    await other.close();
   }
 });
 
