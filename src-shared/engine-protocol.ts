@@ -63,6 +63,8 @@ export interface EpochReport {
   validation?: EpochValidation;
   /** The validation images of the run (the subset's "of"). */
   validationTotal?: number;
+  /** Sent again from the checkpoint when a run resumes: main stores it only if it has no such epoch. */
+  replayed?: boolean;
 }
 
 export const engineHeartbeatIntervalMs = 1_000;

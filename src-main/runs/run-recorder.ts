@@ -89,7 +89,11 @@ export class RunRecorder {
         if (data.resources) this.resources.set(runId, data.resources);
         break;
       case 'run-epoch':
-        db.transaction(() => this.storeEpoch(runId, data.epoch, now))();
+        if (data.epoch.replayed && statements.epochsOfRun.all(runId).some((e) => e.epoch === data.epoch.epoch)) return;
+        db.transaction(() => {
+          this.storeEpoch(runId, data.epoch, now);
+          if (data.epoch.replayed) statements.eventPut.run(runId, now, 'warn', `Epoch ${data.epoch.epoch} was saved in the checkpoint but had not been recorded (the disk was full); it is recorded now from the checkpoint.`);
+        })();
         break;
       case 'run-event':
         statements.eventPut.run(runId, now, data.level, data.message);

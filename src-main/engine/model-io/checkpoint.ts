@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { EpochReport } from '../../../src-shared/engine-protocol';
 import type { Normalization } from '../data/batch';
 import type { Optimizer, OptimizerSnapshot } from '../optim/optimizer';
 
@@ -23,6 +24,11 @@ export interface CheckpointState {
   model: string;
   inputSize: number;
   savedAt: string;
+  /**
+   * The report of the epoch this checkpoint closes. A resume sends it again, so an epoch whose
+   * checkpoint was saved but whose record main could not store (a full disk) is never lost.
+   */
+  epochReport?: EpochReport;
 }
 
 interface WeightSpec {
@@ -36,15 +42,32 @@ interface WeightSpec {
  * previous checkpoint whole.
  */
 export async function saveCheckpoint(dir: string, model: tfl.LayersModel, optimizer: Optimizer, state: CheckpointState): Promise<void> {
-  const temp = `${dir}.tmp-${process.pid}`;
+  await saveCheckpoints([dir], model, optimizer, state);
+}
+
+/**
+ * Several checkpoints of one state (an epoch's `last` and `best`) as one step: every temp folder
+ * is written first, and only once all are whole are they renamed into place (which takes no
+ * space). A full disk during any write leaves every previous checkpoint as it was, so an epoch is
+ * never half saved (its `best` written and its `last` not, or the reverse).
+ */
+export async function saveCheckpoints(dirs: readonly string[], model: tfl.LayersModel, optimizer: Optimizer, state: CheckpointState): Promise<void> {
+  const temps = dirs.map((dir) => `${dir}.tmp-${process.pid}`);
   try {
-    await writeCheckpoint(dir, temp, model, optimizer, state);
+    for (const temp of temps) await writeCheckpoint(temp, model, optimizer, state);
   } catch (error) {
-    // A failed write never leaves its temp folder behind (on a full disk it is what fills it).
-    await rm(temp, { recursive: true, force: true }).catch(() => undefined);
+    // A failed write never leaves its temp folders behind (on a full disk they are what fills it).
+    for (const temp of temps) await rm(temp, { recursive: true, force: true }).catch(() => undefined);
     if (!isNoSpace(error)) throw error;
-    const needed = model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0) * 4 * 3;
-    throw new Error(`disk full: ${freeMegabytes(dir)} MB free, the run needs about ${(needed / 2 ** 20).toFixed(1)} MB for its checkpoints (weights and optimizer state, last and best). Free some space and resume the run.`);
+    // Weights and two Adam moments, in each of the two checkpoints a run keeps (last and best).
+    const needed = model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0) * 4 * 3 * 2;
+    throw new Error(`disk full: ${freeMegabytes(dirs[0] ?? '.')} MB free, the run needs about ${(needed / 2 ** 20).toFixed(1)} MB for its checkpoints (weights and optimizer state, last and best). Free some space and resume the run.`);
+  }
+  for (const [i, dir] of dirs.entries()) {
+    const old = `${dir}.old-${process.pid}`;
+    if (existsSync(dir)) await rename(dir, old);
+    await rename(temps[i]!, dir);
+    await rm(old, { recursive: true, force: true });
   }
 }
 
@@ -62,7 +85,7 @@ function freeMegabytes(path: string): string {
   }
 }
 
-async function writeCheckpoint(dir: string, temp: string, model: tfl.LayersModel, optimizer: Optimizer, state: CheckpointState): Promise<void> {
+async function writeCheckpoint(temp: string, model: tfl.LayersModel, optimizer: Optimizer, state: CheckpointState): Promise<void> {
   await rm(temp, { recursive: true, force: true });
   await mkdir(temp, { recursive: true });
   const weights = await Promise.all(
@@ -84,10 +107,6 @@ async function writeCheckpoint(dir: string, temp: string, model: tfl.LayersModel
       1,
     ),
   );
-  const old = `${dir}.old-${process.pid}`;
-  if (existsSync(dir)) await rename(dir, old);
-  await rename(temp, dir);
-  await rm(old, { recursive: true, force: true });
 }
 
 export async function loadCheckpoint(dir: string, model: tfl.LayersModel, optimizer: Optimizer | null): Promise<CheckpointState> {

@@ -4,7 +4,8 @@ import type { TrainJobParams, TrainResult } from '../../../src-shared/training';
 import { validate } from '../eval/validate';
 import type { JobContext } from '../job-context';
 import { JobCancelled } from '../job-context';
-import { saveCheckpoint } from '../model-io/checkpoint';
+import { saveCheckpoints } from '../model-io/checkpoint';
+import type { EpochReport } from '../../../src-shared/engine-protocol';
 import type { CheckpointState } from '../model-io/checkpoint';
 import type { Optimizer } from '../optim/optimizer';
 import type { PlateauTracker } from '../optim/schedule';
@@ -70,6 +71,22 @@ export async function finishEpoch(
   const miou = validated ? summarize(val.counts).miou : null;
   const improved = miou !== null && (state.bestMiou === null || miou > state.bestMiou);
   if (config.schedule.name === 'plateau' && miou !== null) plateau.update(miou);
+  const busyMs = stats.waitMs + stats.workMs;
+  const report: EpochReport = {
+    epoch: epoch + 1,
+    trainLoss: stats.lossCount > 0 ? stats.lossSum / stats.lossCount : Number.NaN,
+    valLoss: validated ? val.loss : null,
+    lr: stats.lr,
+    seconds: (performance.now() - stats.started) / 1000,
+    validationSeconds,
+    imagesPerSecond: busyMs > 0 ? stats.samples / (busyMs / 1000) : 0,
+    dataWait: busyMs > 0 ? stats.waitMs / busyMs : 0,
+    counts: validated ? val.counts : [],
+    imageCounts: val.imageCounts,
+    best: improved,
+    validation: plan,
+    validationTotal: params.val.length,
+  };
   const next: CheckpointState = {
     ...state,
     epoch: epoch + 1,
@@ -78,28 +95,13 @@ export async function finishEpoch(
     bestMiou: improved ? miou : state.bestMiou,
     bestEpoch: improved ? epoch + 1 : state.bestEpoch,
     savedAt: new Date().toISOString(),
+    epochReport: report,
   };
-  await saveCheckpoint(setup.lastDir, model, optimizer, next);
-  if (improved) await saveCheckpoint(setup.bestDir, model, optimizer, next);
-  const busyMs = stats.waitMs + stats.workMs;
-  context.emit({
-    kind: 'run-epoch',
-    epoch: {
-      epoch: epoch + 1,
-      trainLoss: stats.lossCount > 0 ? stats.lossSum / stats.lossCount : Number.NaN,
-      valLoss: validated ? val.loss : null,
-      lr: stats.lr,
-      seconds: (performance.now() - stats.started) / 1000,
-      validationSeconds,
-      imagesPerSecond: busyMs > 0 ? stats.samples / (busyMs / 1000) : 0,
-      dataWait: busyMs > 0 ? stats.waitMs / busyMs : 0,
-      counts: validated ? val.counts : [],
-      imageCounts: val.imageCounts,
-      best: improved,
-      validation: plan,
-      validationTotal: params.val.length,
-    },
-  });
+  // `last` and `best` together or neither (a full disk leaves both as they were, and the epoch
+  // is trained again on resume); then the record, which a resume sends again if main could not
+  // store it.
+  await saveCheckpoints(improved ? [setup.bestDir, setup.lastDir] : [setup.lastDir], model, optimizer, next);
+  context.emit({ kind: 'run-epoch', epoch: report });
   return next;
 }
 

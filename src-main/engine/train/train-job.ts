@@ -144,6 +144,8 @@ async function trainEpochs(setup: TrainSetup, runner: GradientRunner, loader: Da
         ? `${backend.device}; the whole batch runs on the GPU (gradient workers are a CPU feature)`
         : backend.device;
   context.emit({ kind: 'run-started', backend: backend.backend, device, notes: backend.notes, resumedFromEpoch: resumed ? state.epoch : null });
+  // The epoch the checkpoint closes, again: stored only if main had not stored it (a full disk).
+  if (resumed && state.epochReport) context.emit({ kind: 'run-epoch', epoch: { ...state.epochReport, replayed: true } });
 
   const plateau = new PlateauTracker(config.schedule.patience, state.plateau.best, state.plateau.stale, state.plateau.reductions);
   const trainIds = params.train.map((item) => item.imageId);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -170,6 +170,74 @@ test('a database that cannot grow while a run stores its results: the run fails 
     assert.equal(detail.status, 'failed');
     assert.match(detail.reason ?? '', /^disk full: [\d.]+ MB free on the disk of .*segbench\.db\. The results of this job could not be stored\./);
     assert.equal(services.db.pragma('integrity_check', { simple: true }), 'ok');
+  } finally {
+    await services.close();
+  }
+});
+
+test('issue 27 F5: a full disk at an epoch\'s end never loses the epoch: last and best are saved together or not at all, and resume records every epoch once', async (t) => {
+  if (skip) return t.skip(skip);
+  const dataDir = join(mountPoint, 'epochs');
+  mkdirSync(dataDir);
+  const services = testServices({ dataDir, tickMs: 200 });
+  let filler = '';
+  try {
+    const api = createMemoryClient(services);
+    const { imported } = services.samples.create({ count: 6, size: 32, seed: 4 });
+    await services.jobs.whenIdle();
+    const datasetId = await imported;
+    await services.jobs.whenIdle();
+    const config = { datasetId, backend: 'wasm' as const, model: 'unet' as const, modelOptions: { depth: 2, width: 8 }, inputSize: 32, batchSize: 2, stepsPerEpoch: 1 };
+    // One checkpoint's size, from a run with room.
+    const sizing = await api.invoke('runs:start', { ...config, epochs: 1 });
+    await services.jobs.whenIdle();
+    const checkpointBytes = readdirSync(join(dataDir, 'runs', sizing.id, 'last')).reduce((n, name) => n + statSync(join(dataDir, 'runs', sizing.id, 'last', name)).size, 0);
+    await api.invoke('runs:delete', { runId: sizing.id });
+    // Room for one checkpoint and a half: the first epoch's `last` fits, its `best` does not.
+    filler = fill(mountPoint, Math.round(checkpointBytes * 1.5) + 96 * 1024);
+    const run = await api.invoke('runs:start', { ...config, epochs: 2 });
+    const failed = await eventually(() => (['queued', 'running'].includes(services.runs.get(run.id).status) ? undefined : services.runs.get(run.id)), 120_000, 'the run to end');
+    t.diagnostic(`checkpoint ${checkpointBytes} bytes; run ${failed.status}: ${failed.reason}`);
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.reason ?? '', /^disk full: /);
+    rmSync(filler);
+    filler = '';
+    await api.invoke('runs:resume', { runId: run.id });
+    await services.jobs.whenIdle();
+    const done = services.runs.get(run.id);
+    assert.equal(done.status, 'finished', done.reason ?? '');
+    const epochs = services.db.prepare('SELECT epoch FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(run.id) as { epoch: number }[];
+    assert.deepEqual(epochs.map((e) => e.epoch), [1, 2], 'an epoch is missing or repeated');
+  } finally {
+    if (filler) rmSync(filler);
+    await services.close();
+  }
+  assert.equal(integrity(dataDir), 'ok');
+});
+
+test('issue 27 F5: an epoch saved in the checkpoint whose record main could not store is recorded from the checkpoint on resume', async () => {
+  const services = testServices();
+  try {
+    const api = createMemoryClient(services);
+    const { imported } = services.samples.create({ count: 6, size: 32, seed: 4 });
+    await services.jobs.whenIdle();
+    const datasetId = await imported;
+    await services.jobs.whenIdle();
+    const run = await api.invoke('runs:start', { datasetId, backend: 'wasm', model: 'unet', modelOptions: { depth: 2, width: 4 }, inputSize: 32, batchSize: 2, stepsPerEpoch: 1, epochs: 2 });
+    await services.jobs.whenIdle();
+    const before = services.db.prepare('SELECT miou, train_loss FROM run_epochs WHERE run_id = ? AND epoch = 2').get(run.id) as { miou: number; train_loss: number };
+    // As if storing epoch 2 had failed after its checkpoint was saved: the row is missing, the
+    // run failed, and (to continue) one more epoch is asked for.
+    services.db.prepare('DELETE FROM run_epochs WHERE run_id = ? AND epoch = 2').run(run.id);
+    services.db.prepare("UPDATE runs SET status = 'failed', epochs_done = 1 WHERE id = ?").run(run.id);
+    services.db.prepare("UPDATE jobs SET params = json_set(params, '$.config.epochs', 3) WHERE id = (SELECT job_id FROM runs WHERE id = ?)").run(run.id);
+    await api.invoke('runs:resume', { runId: run.id });
+    await services.jobs.whenIdle();
+    const epochs = services.db.prepare('SELECT epoch, miou, train_loss FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(run.id) as { epoch: number; miou: number; train_loss: number }[];
+    assert.deepEqual(epochs.map((e) => e.epoch), [1, 2, 3]);
+    assert.deepEqual([epochs[1]?.miou, epochs[1]?.train_loss], [before.miou, before.train_loss], 'epoch 2 as it was measured, from the checkpoint');
+    const events = (await api.invoke('runs:get', { runId: run.id })).events.map((e) => e.message);
+    assert.ok(events.some((m) => /^Epoch 2 was saved in the checkpoint but had not been recorded/.test(m)), events.join('\n'));
   } finally {
     await services.close();
   }
