@@ -10,7 +10,7 @@ import { ApiError } from '../../src-shared/errors';
 import type { SplitRequest } from '../../src-shared/splits';
 import type { Db } from '../db/connection';
 import type { DatasetRow, ImageRow } from '../db/dataset-statements';
-import type { Statements } from '../db/statements';
+import type { JobRow, Statements } from '../db/statements';
 import type { JobService } from '../jobs/job-service';
 import { DatasetIndexing, writeClasses } from './dataset-indexing';
 import { datasetDetail, datasetSummary } from './dataset-queries';
@@ -206,6 +206,19 @@ export class DatasetService {
   }
 
   /** Removes the dataset from the catalogue with its thumbnails; the image and mask files stay untouched. */
+  /**
+   * A queued or running job, in any SegBench process on this data directory, that reads the
+   * dataset: it names the dataset, one of its runs (training, evaluation, prediction,
+   * distillation), or a folder of SegBench's that holds its id (revisions, derived masks).
+   * Ids are UUIDs, so finding one in a job's parameters cannot be a coincidence.
+   */
+  private jobUsing(datasetId: string): JobRow | undefined {
+    const runs = this.options.statements.runDirsOfDataset.all(datasetId);
+    const needles = [datasetId, ...runs.map((r) => r.id), ...runs.flatMap((r) => (r.run_dir ? [JSON.stringify(r.run_dir).slice(1, -1)] : []))];
+    const users = this.options.statements.jobsActive.all().filter((job) => needles.some((needle) => job.params.includes(needle)));
+    return users.find((job) => job.status === 'running') ?? users[0];
+  }
+
   delete(datasetId: string): { deleted: boolean } {
     const dataset = this.row(datasetId);
     if (this.options.jobs.activeJobs('index', (p) => p.datasetId === datasetId).length > 0) {
@@ -216,6 +229,11 @@ export class DatasetService {
     }
     if (this.options.jobs.activeJobs('label-errors', (p) => p.datasetId === datasetId).length > 0) {
       throw new ApiError('CONFLICT', `Label errors of "${dataset.name}" are being looked for; stop that job first.`);
+    }
+    const user = this.jobUsing(datasetId);
+    if (user) {
+      const where = user.owner_pid !== null ? ` in segbench ${user.owner_mode ?? '?'} (pid ${user.owner_pid})` : ' in the job queue';
+      throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is used by a ${user.kind} job, ${user.status}${where}; stop that job (or wait for it to end), then delete the dataset.`);
     }
     const checkDirs = this.options.statements.labelChecksOfDataset.all(datasetId).map((c) => c.out_dir);
     this.options.statements.datasetDelete.run(datasetId);

@@ -100,6 +100,8 @@ export function prepareDatasetStatements(db: Db) {
     ),
     imageById: db.prepare<[number], ImageRow>('SELECT * FROM images WHERE id = ?'),
     imagesOfDataset: db.prepare<[string], ImageRow>('SELECT * FROM images WHERE dataset_id = ? ORDER BY stem'),
+    /** The runs trained on a dataset, with their folders (what a job that reads the dataset names). */
+    runDirsOfDataset: db.prepare<[string], { id: string; run_dir: string | null }>('SELECT id, run_dir FROM runs WHERE dataset_id = ?'),
     /** One image or mask of any dataset directly inside a folder (`prefix` is the folder with a trailing separator), with its dataset's name. */
     datasetFileInFolder: db.prepare<{ prefix: string; length: number }, { dataset: string; path: string }>(
       `SELECT d.name AS dataset, f.path FROM (SELECT dataset_id, image_path AS path FROM images UNION ALL SELECT dataset_id, mask_path FROM images) f
@@ -192,7 +194,8 @@ export function prepareDatasetStatements(db: Db) {
       "SELECT id, stem, problem, problem_message FROM images WHERE dataset_id = ? AND state = 'problem' ORDER BY stem",
     ),
     splitCounts: db.prepare<[string], { split: string | null; n: number }>(
-      'SELECT split, COUNT(*) AS n FROM images WHERE dataset_id = ? GROUP BY split',
+      // Usable images only: a skipped (problem) or not yet indexed image is in no split that trains or evaluates.
+      "SELECT split, COUNT(*) AS n FROM images WHERE dataset_id = ? AND state = 'indexed' GROUP BY split",
     ),
 
     valuesClear: db.prepare<[number]>('DELETE FROM image_values WHERE image_id = ?'),

@@ -3,7 +3,8 @@ import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, 
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { dubaiDir, dubaiSubset, writeImage, writeIndexMask, writeRgbMask, writeText } from '../../helpers/fixtures';
-import { servicesOpener, tempDir } from '../../helpers/services';
+import { eventually, servicesOpener, tempDir, testServices } from '../../helpers/services';
+import { createMemoryClient } from '../../../src-main/ipc/memory-transport';
 
 const open = servicesOpener();
 
@@ -270,4 +271,35 @@ test('TIFF images (8 and 16 bit) and greyscale index masks import, and are serve
   assert.deepEqual([meta.format, meta.width, meta.height], ['png', 8, 8]);
   await assert.rejects(services.files('image', '999999'), { code: 'NOT_FOUND' });
   await assert.rejects(services.files('secrets', String(first!.id)), { code: 'NOT_FOUND', message: /valid kinds: thumb, thumb-mask, image, mask/ });
+});
+
+test('issue 27 F6: a dataset a job uses cannot be deleted, from this process or another, whether its run trains or waits', async () => {
+  const first = testServices({ tickMs: 100 });
+  const second = testServices({ dataDir: first.dataDir, tickMs: 100 });
+  try {
+    const api = createMemoryClient(first);
+    const other = createMemoryClient(second);
+    const { imported } = first.samples.create({ count: 6, size: 32, seed: 2 });
+    await first.jobs.whenIdle();
+    const datasetId = await imported;
+    await first.jobs.whenIdle();
+    const config = { datasetId, backend: 'wasm' as const, model: 'unet' as const, modelOptions: { depth: 2, width: 4 }, inputSize: 32, batchSize: 2, epochs: 40, stepsPerEpoch: 2 };
+    const training = await api.invoke('runs:start', config);
+    const waiting = await api.invoke('runs:start', { ...config, epochs: 1 });
+    await eventually(() => (first.runs.get(training.id).status === 'running' ? true : undefined), 60_000, 'the run to train');
+    await assert.rejects(other.invoke('datasets:delete', { datasetId }), {
+      code: 'CONFLICT',
+      message: /^Dataset "Sample: synthetic land cover" is used by a train job, running in segbench memory \(pid \d+\); stop that job \(or wait for it to end\), then delete the dataset\.$/,
+    });
+    await api.invoke('runs:stop', { runId: training.id });
+    // The queued one still reads it.
+    assert.equal(first.runs.get(waiting.id).status === 'queued' || first.runs.get(waiting.id).status === 'running', true);
+    await assert.rejects(other.invoke('datasets:delete', { datasetId }), { code: 'CONFLICT', message: /is used by a train job/ });
+    await first.jobs.whenIdle();
+    assert.deepEqual(await other.invoke('datasets:delete', { datasetId }), { deleted: true });
+    assert.equal(first.runs.get(waiting.id).status, 'finished');
+  } finally {
+    await second.close();
+    await first.close();
+  }
 });
