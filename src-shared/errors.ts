@@ -6,6 +6,8 @@ export const errorCodes = [
   'VALIDATION',
   'UNKNOWN_METHOD',
   'NOT_FOUND',
+  /** Refused on purpose: e.g. a file that could reach outside the folders SegBench may serve. */
+  'FORBIDDEN',
   'CONFLICT',
   'UNAUTHORIZED',
   'DB_TOO_NEW',

@@ -2,6 +2,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { extname, join, relative, isAbsolute } from 'node:path';
 import sharp from 'sharp';
 import { ApiError } from '../../src-shared/errors';
+import type { ErrorCode } from '../../src-shared/errors';
 import type { Statements } from '../db/statements';
 import { parseBandLayout } from '../../src-shared/bands';
 import { renderBandView } from './band-views';
@@ -32,11 +33,17 @@ const browserTypes: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'i
  */
 export function createFileResolver(statements: Statements, dataDir: string) {
   const cacheDir = join(dataDir, 'cache');
+  const within = (root: string | null | undefined, real: string): boolean => {
+    if (!root) return false;
+    const rel = relative(root, real);
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  };
   /**
    * A file is served only if, links resolved, it is a regular file inside a folder recorded at
    * import (any dataset's images or masks folder; derived datasets point into their sources) or
    * inside the data directory (thumbnails, corrections, derived masks, predictions). A file
-   * swapped for a link to /etc/hostname after import is refused.
+   * swapped for a link to /etc/hostname after import is refused (403), and so is a hard link
+   * outside the data directory.
    */
   // The recorded folders' own links are resolved once each, not on every thumbnail request.
   const rootCache = new Map<string, string>();
@@ -56,15 +63,22 @@ export function createFileResolver(statements: Statements, dataDir: string) {
       return null;
     }
     const roots = [dataDir, ...statements.datasetsAll.all().flatMap((d) => [d.images_dir, d.masks_dir])];
-    const realRoots = await Promise.all(roots.map(realRoot));
-    const inside = realRoots.some((root) => {
-      if (!root) return false;
-      const rel = relative(root, real);
-      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-    });
-    if (!inside) throw new ApiError('NOT_FOUND', `Refused: ${path} now leads outside the folders recorded at import.`);
+    const [realDataDir, ...realRoots] = await Promise.all(roots.map(realRoot));
+    const inData = within(realDataDir, real);
+    if (!inData && !realRoots.some((root) => within(root, real))) {
+      throw new ApiError('FORBIDDEN', `Refused: ${path} now leads outside the folders recorded at import.`);
+    }
     const stats = await stat(real);
     if (!stats.isFile()) throw new ApiError('NOT_FOUND', `Refused: ${path} is not a regular file.`);
+    // A hard link has no target to resolve: its bytes may be any file on the same disk (a link
+    // made in a dataset folder to a file outside it). Outside the data directory, a file with
+    // more than one name is refused.
+    if (stats.nlink > 1 && !inData) {
+      throw new ApiError(
+        'FORBIDDEN',
+        `Refused: ${path} is a hard link (one of ${stats.nlink} names of the same file), and a hard link in a dataset folder may lead to a file outside the folders recorded at import. Replace it with a copy of the file to view it.`,
+      );
+    }
     return { path: real, size: stats.size, mtimeMs: stats.mtimeMs };
   }
 
@@ -128,3 +142,8 @@ async function toPng(path: string, isMask: boolean): Promise<Buffer> {
 }
 
 export type FileResolver = ReturnType<typeof createFileResolver>;
+
+/** The HTTP status of a file the resolver did not give: 403 refused, 404 missing, else `otherwise`. */
+export function fileErrorStatus(code: ErrorCode, otherwise = 500): number {
+  return code === 'FORBIDDEN' ? 403 : code === 'NOT_FOUND' ? 404 : otherwise;
+}

@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { toApiError } from '../../src-shared/errors';
 import { clipEchoes } from '../../src-shared/validation';
 import type { FileResolver } from '../files/file-service';
-import { ownedKind } from '../files/file-service';
+import { fileErrorStatus, ownedKind } from '../files/file-service';
 import type { Dispatch } from '../ipc/router';
 import type { Logger } from '../log';
 import type { EventBus } from '../services/event-bus';
@@ -157,7 +157,7 @@ async function serveDatasetFile(pathname: string, request: IncomingMessage, resp
     const apiError = toApiError(error);
     // The address's parts, like any request value, are quoted at most `echoLimit` characters long.
     const message = clipEchoes(apiError.message, [kind, first, second, view ?? '']);
-    response.writeHead(apiError.code === 'NOT_FOUND' ? 404 : 500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(message);
+    response.writeHead(fileErrorStatus(apiError.code), { 'Content-Type': 'text/plain; charset=utf-8' }).end(message);
   }
 }
 

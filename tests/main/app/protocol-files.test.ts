@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { rmSync, symlinkSync } from 'node:fs';
+import { linkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { protocolFileHandler } from '../../../src-main/app/protocol-files';
 import { createMemoryClient } from '../../../src-main/ipc/memory-transport';
 import { dubaiSubset } from '../../helpers/fixtures';
-import { testServices } from '../../helpers/services';
+import { tempDir, testServices } from '../../helpers/services';
 
 const services = testServices();
 const api = createMemoryClient(services);
 after(() => services.close());
 
-test('segbench://files serves images, masks and thumbnails through the resolver, and answers 404 with the reason otherwise', async () => {
+test('segbench://files serves images, masks and thumbnails through the resolver, and answers 404 (missing) or 403 (refused) with the reason', async () => {
   const { images, masks } = dubaiSubset(2);
   const summary = await api.invoke('datasets:import', { name: 'protocol', imagesDir: images, masksDir: masks });
   await services.jobs.whenIdle();
@@ -37,6 +37,15 @@ test('segbench://files serves images, masks and thumbnails through the resolver,
   rmSync(swapped);
   symlinkSync('/etc/hostname', swapped);
   const refused = await handle(new Request(`segbench://files/image/${second!.id}`));
-  assert.equal(refused.status, 404);
+  assert.equal(refused.status, 403);
   assert.match(await refused.text(), /leads outside the folders recorded at import/);
+  // So is a hard link to a file outside them (issue 27 F11).
+  const outside = join(tempDir(), 'outside.jpg');
+  writeFileSync(outside, 'outside bytes');
+  const linked = join(images, 'tile1_image_part_001.jpg');
+  rmSync(linked);
+  linkSync(outside, linked);
+  const hardLink = await handle(new Request(`segbench://files/image/${first!.id}`));
+  assert.equal(hardLink.status, 403);
+  assert.match(await hardLink.text(), /is a hard link/);
 });
