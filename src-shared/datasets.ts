@@ -7,7 +7,12 @@ import type { SplitName, SplitSource } from './splits';
 import { splitNames } from './splits';
 import { z } from './zod';
 
-export const datasetStates = ['indexing', 'ready', 'incomplete'] as const;
+/**
+ * indexing: the index job is queued or running; ready: indexed, with images to train on;
+ * incomplete: indexing stopped before the end; unusable: indexed, but every image was skipped as a
+ * problem (the database stores it as ready; the summary says unusable, so nothing offers it for training).
+ */
+export const datasetStates = ['indexing', 'ready', 'incomplete', 'unusable'] as const;
 export type DatasetState = (typeof datasetStates)[number];
 
 const folder = z.string().trim().min(1, 'a folder path');

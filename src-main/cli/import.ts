@@ -5,7 +5,7 @@ import type { AppServices } from '../services/app-services';
 import { defaultSampleOptions } from '../datasets/sample-dataset';
 import { openServices } from './open-services';
 import { progressPrinter } from './progress';
-import { formatImportReport } from './report';
+import { formatImportReport, unusableAdvice } from './report';
 
 
 /**
@@ -59,6 +59,8 @@ export async function importCommand(args: string[]): Promise<void> {
     await runJobs(services, 'indexing', summary.indexJobId);
     const detail = await api.invoke('datasets:get', { datasetId: summary.id });
     process.stdout.write(values.json ? `${JSON.stringify(detail, null, 2)}\n` : `${formatImportReport(detail)}\n`);
+    // The JSON holds the problems; the one line of why goes beside it.
+    if (values.json && detail.state === 'unusable') process.stderr.write(`${unusableAdvice(detail)}\n`);
     if (detail.state !== 'ready') process.exitCode = 1;
   } finally {
     await services.close();

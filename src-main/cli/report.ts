@@ -50,5 +50,15 @@ export function formatImportReport(dataset: DatasetDetail): string {
   const s = dataset.splitCounts;
   const source = { random: 'a seeded random draw', folders: "the dataset's own train/val/test folders", lists: 'list files', patterns: 'name patterns' }[dataset.splitConfig?.from ?? 'random'];
   lines.push(`Split: train ${s.train}, val ${s.val}, test ${s.test}${s.none ? `, unassigned ${s.none}` : ''} (from ${source}; change it with segbench split)`);
+  if (dataset.state === 'unusable') lines.push(unusableAdvice(dataset));
   return lines.join('\n');
+}
+
+/** Why a dataset whose every image was skipped cannot be trained on, and what to do. */
+export function unusableAdvice(dataset: Pick<DatasetDetail, 'imageCount'>): string {
+  return (
+    `No image could be used: ${dataset.imageCount === 1 ? 'the one paired image was' : `all ${dataset.imageCount} paired images were`} skipped, ` +
+    "for the reasons under 'skipped' above. Nothing can be trained on this dataset: fix or replace those files, " +
+    'then run segbench import again with the same name (it re-indexes them).'
+  );
 }

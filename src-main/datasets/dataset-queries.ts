@@ -34,7 +34,8 @@ export function datasetSummary(statements: Statements, row: DatasetRow): Dataset
   return {
     id: row.id,
     name: row.name,
-    state: row.state as DatasetState,
+    // Indexed, but no image could be used (every one is a problem): not ready to train on.
+    state: row.state === 'ready' && counts.indexed === 0 && counts.problems > 0 ? 'unusable' : (row.state as DatasetState),
     imageCount: counts.images,
     indexedCount: counts.indexed,
     problemCount: counts.problems,

@@ -227,7 +227,11 @@ export async function readGeoTiffPixel(path: string, x: number, y: number): Prom
  * files that are not such GeoTIFFs (sharp reads those as they are; it refuses more than four bands).
  * Throws `TruncatedTiffError` for a TIFF cut short, whatever it holds.
  */
-export async function trueColourOf(path: string): Promise<{ rgb: Uint8Array; width: number; height: number; file: RasterFile } | null> {
+export async function trueColourOf(
+  path: string,
+  /** Called with the image's size before its pixels are read: throws to refuse an image too large. */
+  checkSize?: (width: number, height: number) => void,
+): Promise<{ rgb: Uint8Array; width: number; height: number; file: RasterFile } | null> {
   if (!isTiff(path)) return null;
   // A TIFF geotiff.js cannot read may still be a picture sharp reads; a truncated one is neither.
   const head = await readGeoTiff(path).catch((error: unknown) => {
@@ -235,6 +239,7 @@ export async function trueColourOf(path: string): Promise<{ rgb: Uint8Array; wid
     return null;
   });
   if (!head || (head.info.bands === 3 && head.info.dataType === 'uint8')) return null;
+  checkSize?.(head.width, head.height);
   const file = await readGeoTiff(path, { pixels: true });
   const { width, height, info } = file;
   const picked = trueColourBands(defaultBandNames(info)).map((n) => file.bands[n - 1]!) as [TypedArray, TypedArray, TypedArray];

@@ -126,6 +126,9 @@ export class RunLauncher {
     const dataset = statements.datasetById.get(config.datasetId);
     if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${config.datasetId}. List them with the Datasets page or \`segbench import\`.`);
     if (dataset.state === 'indexing') throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is still being indexed; train once it is ready.`);
+    if (dataset.state === 'ready' && (statements.datasetCounts.get(dataset.id)?.indexed ?? 0) === 0) {
+      throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has no usable image: every image was skipped as a problem (its import report says why). Fix those files and re-index it.`);
+    }
     resolveChannels(config, dataset);
     const classes = parseClasses(dataset.classes);
     const { positions, classNames, labelMap } = trainingClasses(classes);

@@ -41,16 +41,24 @@ export function maxImagePixels(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isSafeInteger(raised) && raised > 0 ? raised : defaultMaxPixels;
 }
 
-function checkSize(width: number, height: number, limit: number): void {
+/**
+ * What is wrong with an image of width x height over `limit` pixels, and what to do (`then`: what
+ * to do with the tiles); null when it fits. Reads as "<the image / The image X> is ...".
+ */
+export function oversize(width: number, height: number, limit: number, then: string): string | null {
   const pixels = width * height;
-  if (pixels > limit) {
-    const mp = (n: number): string => `${(n / 1e6).toFixed(1)} megapixels`;
-    throw new Error(
-      `the image is ${width}x${height} (${mp(pixels)}), over the limit of ${mp(limit)} that SegBench decodes at once. ` +
-        'Cut it into tiles (for example `gdal_retile.py -ps 4096 4096` or `vips dzsave IMAGE tiles --depth one --tile-size 4096`) and predict the tiles, ' +
-        `or raise the limit with SEGBENCH_MAX_PIXELS=${pixels} if the machine has the memory (prediction needs about 40 bytes a pixel).`,
-    );
-  }
+  if (pixels <= limit) return null;
+  const mp = (n: number): string => (n >= 100_000 ? `${(n / 1e6).toFixed(1)} megapixels` : `${n} pixels`);
+  return (
+    `is ${width}x${height} (${mp(pixels)}), over the limit of ${mp(limit)} that SegBench decodes at once. ` +
+    `Cut it into tiles (for example \`gdal_retile.py -ps 4096 4096\` or \`vips dzsave IMAGE tiles --depth one --tile-size 4096\`) and ${then} the tiles, ` +
+    `or raise the limit with SEGBENCH_MAX_PIXELS=${pixels} if the machine has the memory (prediction needs about 40 bytes a pixel).`
+  );
+}
+
+function checkSize(width: number, height: number, limit: number): void {
+  const problem = oversize(width, height, limit, 'predict');
+  if (problem) throw new Error(`the image ${problem}`);
 }
 
 /**
@@ -81,10 +89,12 @@ async function decodeRaster(path: string, channels: InputChannels): Promise<Deco
 
 /** Decodes a mask (greyscale as indices, RGB as packed colours) straight to training labels. */
 export async function decodeLabels(path: string, labelOf: LabelMap): Promise<{ labels: Uint8Array; width: number; height: number }> {
-  const meta = await sharp(path).metadata();
+  // The image's limit holds for its mask: a raised SEGBENCH_MAX_PIXELS serves both.
+  const limitInputPixels = maxImagePixels();
+  const meta = await sharp(path, { limitInputPixels }).metadata();
   const grey = (meta.channels ?? 0) <= 2;
   const sixteen = grey && meta.depth === 'ushort';
-  const decoder = sharp(path, { failOn: 'truncated' });
+  const decoder = sharp(path, { failOn: 'truncated', limitInputPixels });
   const { data, info } = await (grey ? decoder.extractChannel(0) : decoder).raw(sixteen ? { depth: 'ushort' } : {}).toBuffer({ resolveWithObject: true });
   const values = sixteen ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : data;
   const pixels = info.width * info.height;

@@ -7,6 +7,7 @@ import { countMaskValues } from '../../../src-shared/mask-values';
 import { bandSums } from '../../../src-shared/band-stats';
 import type { BandSums } from '../../../src-shared/band-stats';
 import { trueColourOf } from '../../geotiff/geotiff-io';
+import { maxImagePixels, oversize } from '../data/decode';
 
 async function stampOf(path: string): Promise<FileStamp | null> {
   try {
@@ -30,8 +31,15 @@ async function writeAtomic(path: string, data: Buffer): Promise<void> {
  * sample of values for the dataset's statistics, and a true-colour thumbnail with a 2-98%
  * stretch. Null for anything sharp reads as an ordinary picture.
  */
-async function readMultispectral(path: string, thumbSize: number): Promise<{ width: number; height: number; thumbnail: Buffer; raster: NonNullable<Extract<IndexedImage, { ok: true }>['raster']> } | null> {
-  const colour = await trueColourOf(path);
+async function readMultispectral(
+  path: string,
+  thumbSize: number,
+  limit: number,
+): Promise<{ width: number; height: number; thumbnail: Buffer; raster: NonNullable<Extract<IndexedImage, { ok: true }>['raster']> } | null> {
+  const colour = await trueColourOf(path, (width, height) => {
+    const problem = oversize(width, height, limit, 'import');
+    if (problem) throw new TooLargeError(`The image ${path} ${problem}`);
+  });
   if (!colour) return null;
   const { width, height, rgb, file } = colour;
   const sums: BandSums[] = [];
@@ -41,12 +49,15 @@ async function readMultispectral(path: string, thumbSize: number): Promise<{ wid
     sums.push(s);
     samples.push(Array.from(sample));
   }
-  const thumbnail = await sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 } })
+  const thumbnail = await sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 }, limitInputPixels: limit })
     .resize({ width: thumbSize, height: thumbSize, fit: 'inside' })
     .jpeg({ quality: 80 })
     .toBuffer();
   return { width, height, thumbnail, raster: { info: file.info, sums, samples } };
 }
+
+/** An image or mask over the pixel limit: its message is the whole problem, with what to do. */
+class TooLargeError extends Error {}
 
 function reason(error: unknown): string {
   return error instanceof Error ? error.message.replace(/\s+/g, ' ').trim() : String(error);
@@ -70,17 +81,27 @@ export async function indexImage(item: IndexItem, thumbDir: string, thumbSize: n
   if (!imageStamp) return fail('missing-file', `The image ${item.imagePath} no longer exists or is not a file.`);
   if (!maskStamp) return fail('missing-file', `The mask ${item.maskPath} no longer exists or is not a file.`);
 
+  // Images (and masks) over the limit are refused with the limit and how to raise it, before
+  // sharp refuses them in its own words ("Input image exceeds pixel limit").
+  const limit = maxImagePixels();
+  const tooLarge = async (path: string, what: 'image' | 'mask'): Promise<void> => {
+    const meta = await sharp(path, { limitInputPixels: false }).metadata();
+    const problem = oversize(meta.width ?? 0, meta.height ?? 0, limit, 'import');
+    if (problem) throw new TooLargeError(`The ${what} ${path} ${problem}`);
+  };
+
   let width: number;
   let height: number;
   let thumbnail: Buffer;
   let raster: Extract<IndexedImage, { ok: true }>['raster'];
   try {
-    const multispectral = await readMultispectral(item.imagePath, thumbSize);
+    const multispectral = await readMultispectral(item.imagePath, thumbSize, limit);
     if (multispectral) {
       ({ width, height, thumbnail } = multispectral);
       raster = multispectral.raster;
     } else {
-      const image = sharp(item.imagePath, { failOn: 'truncated' });
+      await tooLarge(item.imagePath, 'image');
+      const image = sharp(item.imagePath, { failOn: 'truncated', limitInputPixels: limit });
       const meta = await image.metadata();
       width = meta.width ?? 0;
       height = meta.height ?? 0;
@@ -90,24 +111,27 @@ export async function indexImage(item: IndexItem, thumbDir: string, thumbSize: n
       thumbnail = await pipeline.removeAlpha().toColourspace('srgb').jpeg({ quality: 80 }).toBuffer();
     }
   } catch (error) {
+    if (error instanceof TooLargeError) return fail('unreadable-image', error.message);
     return fail('unreadable-image', `Cannot decode the image ${item.imagePath}: ${reason(error)}`);
   }
 
   let mask: { data: Uint8Array | Uint16Array; width: number; height: number; channels: number };
   const maskPath = item.revisionPath ?? item.maskPath;
   try {
-    const meta = await sharp(maskPath).metadata();
+    await tooLarge(maskPath, 'mask');
+    const meta = await sharp(maskPath, { limitInputPixels: limit }).metadata();
     // Greyscale masks hold class indices. sharp's raw output expands grey to three channels, which
     // would turn index 3 into the colour (3,3,3): take the one channel as it is stored.
     const grey = (meta.channels ?? 0) <= 2;
     const sixteenBit = grey && meta.depth === 'ushort';
-    const decoder = sharp(maskPath, { failOn: 'truncated' });
+    const decoder = sharp(maskPath, { failOn: 'truncated', limitInputPixels: limit });
     const { data, info } = await (grey ? decoder.extractChannel(0) : decoder)
       .raw(sixteenBit ? { depth: 'ushort' } : {})
       .toBuffer({ resolveWithObject: true });
     const pixels = sixteenBit ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     mask = { data: pixels, width: info.width, height: info.height, channels: info.channels };
   } catch (error) {
+    if (error instanceof TooLargeError) return fail('unreadable-mask', error.message);
     return fail('unreadable-mask', `Cannot decode the mask ${maskPath}: ${reason(error)}`);
   }
   if (mask.width !== width || mask.height !== height) {
@@ -125,6 +149,7 @@ export async function indexImage(item: IndexItem, thumbDir: string, thumbSize: n
   }
   const maskThumb = await sharp(Buffer.from(mask.data.buffer, mask.data.byteOffset, mask.data.byteLength), {
     raw: { width: mask.width, height: mask.height, channels: mask.channels as 1 | 2 | 3 | 4 },
+    limitInputPixels: limit,
   })
     .resize({ width: thumbSize, height: thumbSize, fit: 'inside', kernel: 'nearest' })
     .png({ compressionLevel: 3 })

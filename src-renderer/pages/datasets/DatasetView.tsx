@@ -70,7 +70,12 @@ export function DatasetView({ datasetId, tab }: { datasetId: string; tab: string
       />
       <ErrorNote message={actionError} />
       {exporting ? <ExportDialog datasetId={datasetId} corrected={dataset.correctedCount} onClose={() => setExporting(false)} /> : null}
-      {dataset.state !== 'ready' ? (
+      {dataset.state === 'unusable' ? (
+        <p className="notice card" data-testid="dataset-unusable">
+          No image of this dataset could be used: all {dataset.imageCount} were skipped. The Report tab says why for each; fix those files, then
+          re-index.
+        </p>
+      ) : dataset.state !== 'ready' ? (
         <p className="notice card">This dataset is {dataset.state}; figures below cover the images indexed so far.</p>
       ) : null}
       <nav className="tabs" aria-label="Dataset">

@@ -99,3 +99,46 @@ test('a tiled TIFF whose last tile lies past the end of the file is truncated to
   assert.ok(!cutResult.ok);
   assert.equal(cutResult.message, `Cannot decode the image ${truncated}: the file is truncated: it ends at byte ${kept}, its file directory starts at byte ${directory}`);
 });
+
+test('an image or mask over the pixel limit is a problem that names the limit and how to raise it; under a raised limit it indexes', async (t) => {
+  const before = process.env.SEGBENCH_MAX_PIXELS;
+  t.after(() => {
+    if (before === undefined) delete process.env.SEGBENCH_MAX_PIXELS;
+    else process.env.SEGBENCH_MAX_PIXELS = before;
+  });
+  const dir = tempDir();
+  const image = join(dir, 'big.png');
+  await sharp({ create: { width: 64, height: 48, channels: 3, background: '#406080' } }).png().toFile(image);
+  process.env.SEGBENCH_MAX_PIXELS = '2000';
+  const refused = await indexOne(image, 64, 48);
+  assert.ok(!refused.ok);
+  assert.equal(refused.problem, 'unreadable-image');
+  assert.equal(
+    refused.message,
+    `The image ${image} is 64x48 (3072 pixels), over the limit of 2000 pixels that SegBench decodes at once. ` +
+      'Cut it into tiles (for example `gdal_retile.py -ps 4096 4096` or `vips dzsave IMAGE tiles --depth one --tile-size 4096`) and import the tiles, ' +
+      'or raise the limit with SEGBENCH_MAX_PIXELS=3072 if the machine has the memory (prediction needs about 40 bytes a pixel).',
+  );
+  // A mask over the limit beside an image under it: the mask is named.
+  const small = join(dir, 'small.png');
+  await sharp({ create: { width: 40, height: 40, channels: 3, background: '#406080' } }).png().toFile(small);
+  const bigMask = join(dir, 'big-mask.png');
+  await writeIndexMask(bigMask, 64, 48, new Array<number>(64 * 48).fill(1));
+  const maskRefused = await indexImage({ imageId: 2, imagePath: small, maskPath: bigMask }, dir, 32);
+  assert.ok(!maskRefused.ok);
+  assert.equal(maskRefused.problem, 'unreadable-mask');
+  assert.match(maskRefused.message, new RegExp(`^The mask ${bigMask} is 64x48 \\(3072 pixels\\), over the limit of 2000 pixels .* SEGBENCH_MAX_PIXELS=3072 `));
+  // A multispectral GeoTIFF is measured before its bands are read.
+  const raster = join(dir, 'big.tif');
+  await writeGeoTiff(raster, new Uint16Array(64 * 48 * 4).fill(300), { width: 64, height: 48, bands: 4, georeference: utm });
+  const rasterRefused = await indexOne(raster, 64, 48);
+  assert.ok(!rasterRefused.ok);
+  assert.match(rasterRefused.message, new RegExp(`^The image ${raster} is 64x48 \\(3072 pixels\\), over the limit of 2000 pixels`));
+  // Raised to the size it named, both index.
+  process.env.SEGBENCH_MAX_PIXELS = '3072';
+  for (const path of [image, raster]) {
+    const indexed = await indexOne(path, 64, 48);
+    assert.ok(indexed.ok, path);
+    assert.deepEqual([indexed.width, indexed.height], [64, 48]);
+  }
+});
