@@ -1,4 +1,4 @@
-import { rename, stat, writeFile } from 'node:fs/promises';
+import { open, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { FileStamp, IndexItem, IndexedImage } from '../../../src-shared/indexing';
@@ -6,7 +6,7 @@ import { maxMaskValues } from '../../../src-shared/indexing';
 import { countMaskValues } from '../../../src-shared/mask-values';
 import { bandSums } from '../../../src-shared/band-stats';
 import type { BandSums } from '../../../src-shared/band-stats';
-import { trueColourOf } from '../../geotiff/geotiff-io';
+import { trueColourOf, TruncatedTiffError } from '../../geotiff/geotiff-io';
 import { maxImagePixels, oversize } from '../data/decode';
 
 async function stampOf(path: string): Promise<FileStamp | null> {
@@ -63,6 +63,42 @@ function reason(error: unknown): string {
   return error instanceof Error ? error.message.replace(/\s+/g, ' ').trim() : String(error);
 }
 
+const signatures: [string, number[]][] = [
+  ['PNG', [0x89, 0x50, 0x4e, 0x47]],
+  ['JPEG', [0xff, 0xd8, 0xff]],
+  ['TIFF', [0x49, 0x49, 0x2a, 0x00]],
+  ['TIFF', [0x4d, 0x4d, 0x00, 0x2a]],
+  ['TIFF', [0x49, 0x49, 0x2b, 0x00]],
+  ['TIFF', [0x4d, 0x4d, 0x00, 0x2b]],
+];
+
+/** The format a file's first bytes say it is, whatever its name says; null for none SegBench reads. */
+async function formatOf(path: string): Promise<string | null> {
+  const head = Buffer.alloc(4);
+  const file = await open(path, 'r').catch(() => null);
+  if (!file) return null;
+  try {
+    await file.read(head, 0, 4, 0);
+  } finally {
+    await file.close();
+  }
+  return signatures.find(([, bytes]) => bytes.every((b, i) => head[i] === b))?.[0] ?? null;
+}
+
+/**
+ * Why a file did not decode, in plain words: the format its bytes start with and that it is
+ * truncated or corrupt, with the decoder's own text in brackets (libvips's 'vipspng: libpng read
+ * error', or its bare 'Unknown error', alone told a person nothing).
+ */
+async function decodeFailure(path: string, error: unknown): Promise<string> {
+  if (error instanceof TruncatedTiffError) return error.message;
+  const said = reason(error).replace(/:$/, '');
+  const detail = !said || /^unknown error$/i.test(said) ? 'the decoder gave no reason' : said;
+  const format = await formatOf(path);
+  if (format) return `the ${format} file is truncated or corrupt (${detail})`;
+  return `it is not a PNG, JPEG or TIFF file: its first bytes are none of theirs (${detail})`;
+}
+
 /**
  * Indexes one pair: checks both files decode, reads the image size, counts the mask's values,
  * and writes a JPEG thumbnail of the image and a nearest-neighbour PNG thumbnail of the mask.
@@ -112,7 +148,7 @@ export async function indexImage(item: IndexItem, thumbDir: string, thumbSize: n
     }
   } catch (error) {
     if (error instanceof TooLargeError) return fail('unreadable-image', error.message);
-    return fail('unreadable-image', `Cannot decode the image ${item.imagePath}: ${reason(error)}`);
+    return fail('unreadable-image', `Cannot decode the image ${item.imagePath}: ${await decodeFailure(item.imagePath, error)}`);
   }
 
   let mask: { data: Uint8Array | Uint16Array; width: number; height: number; channels: number };
@@ -132,7 +168,7 @@ export async function indexImage(item: IndexItem, thumbDir: string, thumbSize: n
     mask = { data: pixels, width: info.width, height: info.height, channels: info.channels };
   } catch (error) {
     if (error instanceof TooLargeError) return fail('unreadable-mask', error.message);
-    return fail('unreadable-mask', `Cannot decode the mask ${maskPath}: ${reason(error)}`);
+    return fail('unreadable-mask', `Cannot decode the mask ${maskPath}: ${await decodeFailure(maskPath, error)}`);
   }
   if (mask.width !== width || mask.height !== height) {
     return fail(

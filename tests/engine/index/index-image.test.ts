@@ -142,3 +142,31 @@ test('an image or mask over the pixel limit is a problem that names the limit an
     assert.deepEqual([indexed.width, indexed.height], [64, 48]);
   }
 });
+
+test('a truncated PNG, as image or as mask, is named a truncated or corrupt PNG file; a file that is no image says so', async () => {
+  const dir = tempDir();
+  const raw = Buffer.from(Array.from({ length: 96 * 64 * 3 }, (_, i) => (i * 31 + (i >> 7)) % 251));
+  const png = await sharp(raw, { raw: { width: 96, height: 64, channels: 3 } }).png().toBuffer();
+  const plain = join(dir, 'good.png');
+  writeFileSync(plain, png);
+  const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // Cut in the pixel data (35% gone) and cut inside the header.
+  for (const kept of [Math.floor(png.length * 0.65), 20]) {
+    const cutPath = join(dir, `cut-${kept}.png`);
+    writeFileSync(cutPath, png.subarray(0, kept));
+    const asImage = await indexOne(cutPath, 96, 64);
+    assert.ok(!asImage.ok);
+    assert.equal(asImage.problem, 'unreadable-image');
+    assert.match(asImage.message, new RegExp(`^Cannot decode the image ${escape(cutPath)}: the PNG file is truncated or corrupt \\([^)]+\\)$`));
+    assert.doesNotMatch(asImage.message, /Unknown error|\(\)/);
+    const asMask = await indexImage({ imageId: 2, imagePath: plain, maskPath: cutPath }, dir, 32);
+    assert.ok(!asMask.ok);
+    assert.equal(asMask.problem, 'unreadable-mask');
+    assert.match(asMask.message, new RegExp(`^Cannot decode the mask ${escape(cutPath)}: the PNG file is truncated or corrupt \\([^)]+\\)$`));
+  }
+  const text = join(dir, 'notes.png');
+  writeFileSync(text, 'not an image at all');
+  const notImage = await indexOne(text, 96, 64);
+  assert.ok(!notImage.ok);
+  assert.match(notImage.message, new RegExp(`^Cannot decode the image ${escape(text)}: it is not a PNG, JPEG or TIFF file: its first bytes are none of theirs \\(.+\\)$`));
+});
