@@ -119,7 +119,7 @@ function handleHttp(request: IncomingMessage, response: ServerResponse, options:
     url.searchParams.delete('token');
     response.writeHead(302, {
       'Set-Cookie': `${cookieName}=${encodeURIComponent(options.token)}; HttpOnly; SameSite=Strict; Path=/`,
-      Location: url.pathname + url.search,
+      Location: localAddress(url),
     });
     response.end();
     return;
@@ -207,6 +207,15 @@ function attachClient(ws: WebSocket, options: ServerOptions): void {
       ws.close(1008, 'malformed message');
     }
   });
+}
+
+/**
+ * Where the token trade sends the browser: this server's path and query, always one leading
+ * slash. `/.//evil.com/x` is parsed to the path `//evil.com/x`, which a browser reads as another
+ * host (a protocol-relative address): an open redirect.
+ */
+function localAddress(url: URL): string {
+  return `/${url.pathname.replace(/^[/\\]+/, '')}${url.search}`;
 }
 
 function requestUrl(request: IncomingMessage): URL {

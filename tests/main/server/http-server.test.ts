@@ -7,6 +7,7 @@ import { isLoopbackHost, tokenCookieName } from '../../../src-main/server/auth';
 import { startServer } from '../../../src-main/server/http-server';
 import type { RunningServer } from '../../../src-main/server/http-server';
 import { silentLogger } from '../../../src-main/log';
+import { rawRequest } from '../../helpers/fuzz';
 import { tempDir, testServices } from '../../helpers/services';
 
 const services = testServices();
@@ -171,6 +172,24 @@ test('two servers on 127.0.0.1 keep their own session cookie: opening B leaves A
     assert.equal((await fetch(`${otherBase}/`, { headers: { Cookie: `${cookieName()}=${token}` } })).status, 401);
   } finally {
     await other.close();
+  }
+});
+
+test('the token trade redirects only within this server: /.//evil.com/x goes to /evil.com/x, never to another host (issue 27 F12)', async () => {
+  const cases: [string, string][] = [
+    ['/.//evil.com/x', '/evil.com/x'],
+    ['/..//evil.com/x', '/evil.com/x'],
+    ['/%2e//evil.com/x', '/evil.com/x'],
+    ['/./\\/evil.com/x', '/evil.com/x'],
+    ['/.///\\evil.com', '/evil.com'],
+    ['/runs/r1', '/runs/r1'],
+  ];
+  for (const [target, expected] of cases) {
+    const answer = await rawRequest(server.port, `GET ${target}?token=${token}&tab=curves HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nConnection: close\r\n\r\n`);
+    assert.match(answer, /^HTTP\/1\.1 302/, target);
+    const location = /\r\nLocation: ([^\r]*)\r\n/i.exec(answer)?.[1] ?? '';
+    assert.equal(location, `${expected}?tab=curves`, target);
+    assert.equal(new URL(location, base).origin, base, target);
   }
 });
 
