@@ -3,6 +3,7 @@ import type { Db } from '../db/connection';
 import { diskFreeText, isDiskFull } from '../db/connection';
 import type { Statements } from '../db/statements';
 import type { Logger } from '../log';
+import { releaseReserve } from '../db/space-reserve';
 
 /** How a job ended, as written to its row. */
 export interface Ending {
@@ -40,6 +41,11 @@ export class JobEndings {
       this.endAndSettle(id, () => this.write(id, ending));
     } catch (error) {
       if (!isDiskFull(error)) throw error;
+      // The data directory's space reserve buys the room to say how the job ended, now.
+      if (releaseReserve(this.db.name)) {
+        this.logger.warn(`[jobs] the disk is full (${diskFreeText(this.db.name)}); the space reserve was released to record how job ${id} ended.`);
+        if (this.tryEnd(id, ending)) return;
+      }
       const full = `disk full: ${diskFreeText(this.db.name)} Free some space, then resume or start it again.`;
       this.pending.push(
         ending.status === 'finished' || ending.reason?.startsWith('disk full')
@@ -48,6 +54,21 @@ export class JobEndings {
       );
       this.logger.error(`[jobs] could not record the end of job ${id}: ${full} Retrying every second.`);
     }
+  }
+
+  private tryEnd(id: string, ending: Ending): boolean {
+    try {
+      this.endAndSettle(id, () => this.write(id, ending));
+      return true;
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      return false;
+    }
+  }
+
+  /** Whether an end waits for room to be written (the process must stay up to write it). */
+  get waiting(): boolean {
+    return this.pending.length > 0;
   }
 
   /** Writes the ends kept back by a full disk, oldest first; throws (to the tick) while there is no room. */

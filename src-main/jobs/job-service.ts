@@ -73,6 +73,10 @@ export class JobService {
   private readonly kindHandlers = new Map<JobKind, { onData?(job: Job, data: EngineData): void; onEnd?(job: Job): void; onRemoteUpdate?(job: Job): void }>();
   private readonly heartbeatTimeoutMs: number;
   private readonly stopDeadlineMs: number;
+  /** The last upkeep failure, said once. */
+  private upkeepProblem: string | null = null;
+  /** Taking the queue failed for a full disk, and was said once. */
+  private queueBlockedByDisk = false;
   /** The jobs this service queued (what an ownJobsOnly service runs and waits for). */
   private readonly mine = new Set<string>();
   /** Renews the leases from a thread of its own while this thread is busy. */
@@ -128,6 +132,17 @@ export class JobService {
    */
   recoverInterrupted(): number {
     this.takeQueueIfFree();
+    const recovered = this.failJobsOfGoneOwners();
+    if (this.owner) this.pump();
+    return recovered;
+  }
+
+  /**
+   * Marks failed the jobs left `running` by a process that is gone, saying when the engine was
+   * last heard from; a job whose owner is alive is left alone. Also before a resume, so a run
+   * whose CLI died (a full disk, kill -9) is never refused as "already running" in a dead pid.
+   */
+  failJobsOfGoneOwners(): number {
     let recovered = 0;
     for (const row of this.options.statements.jobsRunning.all()) {
       if (row.owner_instance === this.lock.me.instance || !ownerGone({ host: row.owner_host, pid: row.owner_pid, lease_until: row.lease_until })) continue;
@@ -155,7 +170,6 @@ export class JobService {
         this.options.logger.warn(`[jobs] could not mark the interrupted job ${row.id} failed: the disk is full. ${diskFreeText(this.options.db.name)} It is marked failed once there is room.`);
       }
     }
-    if (this.owner) this.pump();
     return recovered;
   }
 
@@ -169,10 +183,14 @@ export class JobService {
       acquired = this.lock.tryAcquire();
     } catch (error) {
       if (!isDiskFull(error)) throw error;
-      // Without room to write the lock this process cannot run jobs; it still opens, and tries again each tick.
-      this.options.logger.warn(`[jobs] cannot take the job queue: the disk is full. ${diskFreeText(this.options.db.name)} Jobs wait until there is room.`);
+      // Without room to write the lock this process cannot run jobs; it still opens, and tries
+      // again each tick, saying so once (not every second) until it has the queue.
+      if (!this.queueBlockedByDisk) this.options.logger.warn(`[jobs] cannot take the job queue: the disk is full. ${diskFreeText(this.options.db.name)} Jobs wait until there is room; this process takes the queue then.`);
+      this.queueBlockedByDisk = true;
       return;
     }
+    if (acquired && this.queueBlockedByDisk) this.options.logger.warn('[jobs] there is room on the disk again; this process runs the job queue now');
+    if (acquired) this.queueBlockedByDisk = false;
     if (acquired) {
       this.owner = true;
       // Say so only when taking over from another process (stdout may carry a CLI's JSON).
@@ -328,8 +346,12 @@ export class JobService {
         this.pump();
       }
       this.pollChanges();
+      this.upkeepProblem = null;
     } catch (error) {
-      this.options.logger.warn(`[jobs] queue upkeep failed (retried in a second): ${error instanceof Error ? error.message : String(error)}`);
+      // Said once per kind of problem, not every second while it lasts (a full disk can last hours).
+      const problem = error instanceof Error ? error.message : String(error);
+      if (problem !== this.upkeepProblem) this.options.logger.warn(`[jobs] queue upkeep failed (retried every second; said again only if the problem changes): ${problem}`);
+      this.upkeepProblem = problem;
     }
     this.refreshTimerRef();
   }
@@ -346,7 +368,8 @@ export class JobService {
 
   /** The timer keeps the process alive only while someone here waits on jobs another process runs. */
   private refreshTimerRef(): void {
-    if (this.follower.waiting && !this.active) this.timer.ref();
+    // Also while a job's end waits for room on a full disk: the process must not exit with it unwritten.
+    if ((this.follower.waiting || this.endings.waiting) && !this.active) this.timer.ref();
     else this.timer.unref();
   }
 
@@ -488,6 +511,7 @@ export class JobService {
     } catch (error) {
       this.options.logger.error(`[jobs] starting the next job failed: ${String(error)}`);
     }
+    this.refreshTimerRef();
   }
 
   /** Lets the owning service settle its rows for a job that ended, whichever way it ended. */

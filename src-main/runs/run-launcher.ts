@@ -156,6 +156,8 @@ export class RunLauncher {
 
   /** Continues a stopped, crashed or failed run from its last checkpoint: same id, history kept. */
   resume(runId: string): RunSummary {
+    // A job whose process is gone is not live: it is marked failed first (and its run with it).
+    this.options.jobs.failJobsOfGoneOwners();
     const row = this.row(runId);
     const resumable: RunStatus[] = ['stopped', 'crashed', 'failed'];
     // Never two engines on one run: whatever its status says, a queued or running job of it

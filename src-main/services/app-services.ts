@@ -13,7 +13,9 @@ import { LabelErrorService } from '../inspect/label-error-service';
 import { SampleDatasets } from '../datasets/sample-dataset';
 import { createFileResolver } from '../files/file-service';
 import type { FileResolver } from '../files/file-service';
-import { openDatabase } from '../db/connection';
+import { diskFreeText, openDatabase } from '../db/connection';
+import { keepReserve, releaseReserve, reserveBytes } from '../db/space-reserve';
+import { ApiError } from '../../src-shared/errors';
 import type { Db } from '../db/connection';
 import { prepareStatements } from '../db/statements';
 import type { EngineLauncher } from '../jobs/engine-host';
@@ -60,6 +62,20 @@ export interface AppServices {
 }
 
 /**
+ * Opens the database; on a disk too full for SQLite to open it (its shared-memory index and
+ * journal need room), gives back the data directory's space reserve and tries once more, saying so.
+ */
+function openOnFullDisk(dbPath: string, options: AppServicesOptions): Db {
+  try {
+    return openDatabase(dbPath, { nativeBinding: options.sqliteBinding });
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === 'STORAGE' && /^Cannot open the database/.test(error.message)) || !releaseReserve(options.dataDir)) throw error;
+    options.logger.warn(`[db] the disk is full (${diskFreeText(dbPath)}); SegBench released its ${reserveBytes / 2 ** 20} MB space reserve to open the database. Free some space: jobs that write fail until there is room.`);
+    return openDatabase(dbPath, { nativeBinding: options.sqliteBinding });
+  }
+}
+
+/**
  * Everything main owns, wired once: the database (main is its only writer), the job queue over
  * the engine launcher, and the handlers of every contract method. The Electron shell, serve mode,
  * the CLI and tests all build on this one function.
@@ -67,7 +83,8 @@ export interface AppServices {
 export function createAppServices(options: AppServicesOptions): AppServices {
   ensureDataDir(options.dataDir);
   const dbPath = join(options.dataDir, 'segbench.db');
-  const db = openDatabase(dbPath, { nativeBinding: options.sqliteBinding });
+  const db = openOnFullDisk(dbPath, options);
+  keepReserve(options.dataDir);
   const statements = prepareStatements(db);
   const events = new EventBus();
   const settings = new SettingsService(statements);

@@ -177,7 +177,11 @@ test('a database that cannot grow while a run stores its results: the run fails 
 
 test('issue 27 F5: a full disk at an epoch\'s end never loses the epoch: last and best are saved together or not at all, and resume records every epoch once', async (t) => {
   if (skip) return t.skip(skip);
-  const dataDir = join(mountPoint, 'epochs');
+  // A disk of its own: the other tests' data directories stay on the shared one.
+  const disk = tempDir('segbench-epochs-');
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', disk], { stdio: 'pipe' });
+  t.after(() => execFileSync('umount', ['-l', disk]));
+  const dataDir = join(disk, 'epochs');
   mkdirSync(dataDir);
   const services = testServices({ dataDir, tickMs: 200 });
   let filler = '';
@@ -194,7 +198,7 @@ test('issue 27 F5: a full disk at an epoch\'s end never loses the epoch: last an
     const checkpointBytes = readdirSync(join(dataDir, 'runs', sizing.id, 'last')).reduce((n, name) => n + statSync(join(dataDir, 'runs', sizing.id, 'last', name)).size, 0);
     await api.invoke('runs:delete', { runId: sizing.id });
     // Room for one checkpoint and a half: the first epoch's `last` fits, its `best` does not.
-    filler = fill(mountPoint, Math.round(checkpointBytes * 1.5) + 96 * 1024);
+    filler = fill(disk, Math.round(checkpointBytes * 1.5) + 96 * 1024);
     const run = await api.invoke('runs:start', { ...config, epochs: 2 });
     const failed = await eventually(() => (['queued', 'running'].includes(services.runs.get(run.id).status) ? undefined : services.runs.get(run.id)), 120_000, 'the run to end');
     t.diagnostic(`checkpoint ${checkpointBytes} bytes; run ${failed.status}: ${failed.reason}`);

@@ -239,3 +239,29 @@ test('issue 27 F2: a main thread busy for longer than the lease keeps the queue 
     await first.close();
   }
 });
+
+test('issue 27 F4: a run whose job is marked running by a process that is gone is not refused as "already running": resume fails that job first', async () => {
+  const services = testServices();
+  try {
+    services.db
+      .prepare(
+        `INSERT INTO jobs (id, kind, status, params, queue_position, created_at, owner_instance, owner_host, owner_pid, owner_started_at, owner_mode, lease_until)
+         VALUES ('j-dead', 'train', 'running', '{"runId":"r-dead"}', 1, '2026-01-01T00:00:00Z', 'gone', ?, ?, '2026-12-01T10:00:00Z', 'cli', ?)`,
+      )
+      .run(hostname(), deadPid(), Date.now() + 60_000);
+    services.db
+      .prepare(
+        `INSERT INTO runs (id, name, dataset_id, model, config, status, created_at, run_dir, class_names, job_id)
+         VALUES ('r-dead', 'orphan run', NULL, 'unet', '{}', 'running', '2026-01-01T00:00:00Z', ?, '[]', 'j-dead')`,
+      )
+      .run(join(services.dataDir, 'runs', 'r-dead'));
+    const api = createMemoryClient(services);
+    // Past the liveness check: the refusal is now about the missing checkpoint, not a dead pid.
+    await assert.rejects(api.invoke('runs:resume', { runId: 'r-dead' }), { code: 'CONFLICT', message: /^Run "orphan run" has no checkpoint to resume from/ });
+    assert.equal(services.jobs.get('j-dead').status, 'failed');
+    assert.match(services.jobs.get('j-dead').reason ?? '', /The process that ran it, segbench cli \(pid \d+ on host .*\), is gone\./);
+    assert.equal((await api.invoke('runs:get', { runId: 'r-dead' })).status, 'crashed');
+  } finally {
+    await services.close();
+  }
+});
