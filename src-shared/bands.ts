@@ -29,6 +29,23 @@ export interface RasterInfo {
   /** Band names from the file's GDAL metadata (DESCRIPTION), null where it has none. */
   names: (string | null)[];
   georeference: Georeference | null;
+  /** The last band is an alpha channel (TIFF ExtraSamples: associated or unassociated alpha); absent otherwise. */
+  alpha?: true;
+}
+
+/**
+ * An 8-bit RGB file, with or without an alpha band, is a picture: read through sharp like a JPEG
+ * or PNG, its alpha band dropped. It is never multispectral and sets no dataset's bands.
+ */
+export function isRgbPicture(info: Pick<RasterInfo, 'bands' | 'dataType' | 'alpha'>): boolean {
+  return info.dataType === 'uint8' && (info.bands === 3 || (info.bands === 4 && info.alpha === true));
+}
+
+/** "7 bands of uint16", "1 band of float32", "4 bands of uint8 (RGB + alpha)". */
+export function describeBands(info: Pick<RasterInfo, 'bands' | 'dataType' | 'alpha'>): string {
+  const count = `${info.bands} band${info.bands === 1 ? '' : 's'} of ${info.dataType}`;
+  if (!info.alpha) return count;
+  return `${count} (${info.bands === 4 ? 'RGB' : `${info.bands - 1} band${info.bands === 2 ? '' : 's'}`} + alpha)`;
 }
 
 /** The band layout of a multispectral dataset: every image must match it. */
@@ -43,11 +60,15 @@ export function defaultBandNames(info: Pick<RasterInfo, 'bands' | 'names'>): str
   return Array.from({ length: info.bands }, (_, b) => info.names[b]?.trim() || `b${b + 1}`);
 }
 
-/** Why an image cannot join a dataset of `layout`, or null when it matches. */
-export function layoutMismatch(layout: Pick<BandLayout, 'bands' | 'dataType'>, info: Pick<RasterInfo, 'bands' | 'dataType'>): string | null {
-  if (info.bands !== layout.bands || info.dataType !== layout.dataType) {
-    return `it has ${info.bands} band(s) of ${info.dataType}, but the dataset's images have ${layout.bands} band(s) of ${layout.dataType}; every image of a dataset must have the same bands`;
-  }
+/**
+ * Why an image cannot join a dataset of `layout`, or null when it matches. `info` is null for a
+ * picture sharp read (JPEG, PNG, 8-bit RGB TIFF).
+ */
+export function layoutMismatch(layout: Pick<BandLayout, 'bands' | 'dataType'>, info: Pick<RasterInfo, 'bands' | 'dataType' | 'alpha'> | null): string | null {
+  const rule = `but the dataset's images have ${describeBands(layout)}; every image of a dataset must have the same bands`;
+  if (!info) return `it is a picture, read as RGB (3 bands of uint8), ${rule}`;
+  if (isRgbPicture(info)) return `it has ${describeBands(info)}: a picture, read as RGB${info.alpha ? ' with its alpha band dropped' : ''}, ${rule}`;
+  if (info.bands !== layout.bands || info.dataType !== layout.dataType) return `it has ${describeBands(info)}, ${rule}`;
   return null;
 }
 

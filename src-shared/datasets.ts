@@ -153,6 +153,11 @@ export interface DatasetDetail extends DatasetSummary {
   origin: string | null;
   /** A multispectral (GeoTIFF) dataset's bands; null for RGB images. */
   bands: BandLayout | null;
+  /**
+   * Indexed RGB + alpha TIFFs (4 bands of uint8): pictures whose alpha band is dropped. Their
+   * number and a few names; null when there are none.
+   */
+  alpha: { images: number; bands: string; examples: string[] } | null;
 }
 
 export interface ClassStat {

@@ -49,7 +49,10 @@ export type IndexedImage =
       maskKind: MaskKind;
       /** [mask value, pixel count], every distinct value in the mask. */
       values: [number, number][];
-      /** A multispectral GeoTIFF image: what it holds, its per-band sums, a sample of each band's values. */
+      /**
+       * A TIFF read through geotiff.js: what it holds; for a multispectral one its per-band sums and a
+       * sample of each band's values (none for an RGB + alpha picture, recorded to say its alpha is dropped).
+       */
       raster?: { info: RasterInfo; sums: BandSums[]; samples: number[][] };
     }
   | {

@@ -25,6 +25,11 @@ export function formatImportReport(dataset: DatasetDetail): string {
     const { bands, dataType, names } = dataset.bands;
     lines.push(`Bands: ${bands} x ${dataType} (multispectral GeoTIFF): ${names.map((n, i) => `${i + 1} ${n}`).join(', ')}`);
   }
+  if (dataset.alpha) {
+    const { images, bands, examples } = dataset.alpha;
+    const which = images === 1 ? `1 image has ${bands}: ${examples[0]}` : `${images} images have ${bands}, e.g. ${list(examples, 5)}`;
+    lines.push(`Alpha: ${which}. The alpha band is dropped: SegBench reads the RGB bands, as for any picture.`);
+  }
 
   const kind = dataset.maskKind ?? 'index';
   const total = dataset.values.reduce((sum, v) => sum + v.pixels, 0) || 1;

@@ -5,7 +5,7 @@ import {
   matchPreset,
   valueToClassMap,
 } from '../../src-shared/classes';
-import { defaultBandNames, layoutMismatch, parseBandLayout } from '../../src-shared/bands';
+import { defaultBandNames, isRgbPicture, layoutMismatch, parseBandLayout } from '../../src-shared/bands';
 import { bandSampleSize } from '../../src-shared/band-stats';
 import type { BandLayout, RasterInfo } from '../../src-shared/bands';
 import type { ClassDef, MaskKind } from '../../src-shared/classes';
@@ -100,13 +100,13 @@ export class DatasetIndexing {
   /**
    * A multispectral dataset's bands are those of most of its images (indexing runs several images
    * at once, so the first one done says nothing); images with another band count or data type,
-   * or plain RGB images among GeoTIFFs, become problem images with the reason. Band names the user
-   * gave stay while the layout does.
+   * or pictures among GeoTIFFs (JPEG, PNG, 8-bit RGB TIFFs with or without alpha), become problem
+   * images with the reason. Band names the user gave stay while the layout does.
    */
   private settleBands(datasetId: string): void {
     const { statements } = this.options;
     const rows = statements.indexedRasters.all(datasetId).map((row) => ({ id: row.id, info: row.raster ? (JSON.parse(row.raster) as { info: RasterInfo }).info : null }));
-    const rasters = rows.filter((row) => row.info !== null);
+    const rasters = rows.filter((row) => row.info !== null && !isRgbPicture(row.info));
     if (rasters.length === 0) return;
     const key = (info: Pick<RasterInfo, 'bands' | 'dataType'>): string => `${info.bands} ${info.dataType}`;
     const counts = new Map<string, number>();
@@ -117,7 +117,7 @@ export class DatasetIndexing {
     const layout: BandLayout = existing && !layoutMismatch(existing, first) ? existing : { bands: first.bands, dataType: first.dataType, names: defaultBandNames(first) };
     statements.datasetSetBands.run({ id: datasetId, bands: JSON.stringify(layout) });
     for (const row of rows) {
-      const mismatch = layoutMismatch(layout, row.info ?? { bands: 3, dataType: 'uint8' });
+      const mismatch = layoutMismatch(layout, row.info);
       if (!mismatch) continue;
       statements.valuesClear.run(row.id);
       statements.classesClearImage.run(row.id);

@@ -1,5 +1,5 @@
 import type { ClassDef } from '../../src-shared/classes';
-import { parseBandLayout } from '../../src-shared/bands';
+import { describeBands, parseBandLayout } from '../../src-shared/bands';
 import { bandSampleSize, bandStatistics } from '../../src-shared/band-stats';
 import type { RasterInfo } from '../../src-shared/bands';
 import type { BandSums } from '../../src-shared/band-stats';
@@ -80,7 +80,17 @@ export function datasetDetail(statements: Statements, row: DatasetRow): DatasetD
     splitConfig: row.split_config ? (JSON.parse(row.split_config) as DatasetDetail['splitConfig']) : null,
     correctedCount: statements.revisedImagesOfDataset.get(row.id)?.n ?? 0,
     origin: describeOrigin(statements, row.origin),
+    alpha: alphaOf(statements, row.id),
   };
+}
+
+/** The dataset's RGB + alpha pictures: how many, what they hold in words, a few names. */
+function alphaOf(statements: Statements, datasetId: string): DatasetDetail['alpha'] {
+  const rows = statements.alphaImages.all(datasetId);
+  const first = rows[0];
+  if (!first) return null;
+  const bands = describeBands((JSON.parse(first.raster) as { info: RasterInfo }).info);
+  return { images: rows.length, bands, examples: rows.slice(0, 5).map((r) => r.stem) };
 }
 
 /** How SegBench made a derived dataset, in words; null for an imported folder. */

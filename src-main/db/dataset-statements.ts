@@ -193,6 +193,10 @@ export function prepareDatasetStatements(db: Db) {
     imageProblems: db.prepare<[string], { id: number; stem: string; problem: string; problem_message: string }>(
       "SELECT id, stem, problem, problem_message FROM images WHERE dataset_id = ? AND state = 'problem' ORDER BY stem",
     ),
+    /** Indexed images whose alpha band is dropped (an RGB + alpha TIFF records its bands to say so). */
+    alphaImages: db.prepare<[string], { stem: string; raster: string }>(
+      "SELECT stem, raster FROM images WHERE dataset_id = ? AND state = 'indexed' AND json_extract(raster, '$.info.alpha') = 1 ORDER BY stem",
+    ),
     splitCounts: db.prepare<[string], { split: string | null; n: number }>(
       // Usable images only: a skipped (problem) or not yet indexed image is in no split that trains or evaluates.
       "SELECT split, COUNT(*) AS n FROM images WHERE dataset_id = ? AND state = 'indexed' GROUP BY split",

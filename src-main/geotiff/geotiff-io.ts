@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import type * as GeoTiffModule from 'geotiff';
 import type { GeoTIFF, GeoTIFFImage, GeotiffWriterMetadata, TypedArray } from 'geotiff';
-import { defaultBandNames, trueColourBands } from '../../src-shared/bands';
+import { defaultBandNames, isRgbPicture, trueColourBands } from '../../src-shared/bands';
 import { percentileRange, stretchComposite } from '../../src-shared/band-stats';
 import type { BandDataType, Georeference, RasterInfo } from '../../src-shared/bands';
 
@@ -78,6 +78,15 @@ function georeferenceOf(image: GeoTIFFImage): Georeference | null {
   return { epsg: Number.isInteger(epsg) && epsg > 0 && epsg < 32767 ? epsg : null, geoKeys: keys, geotransform };
 }
 
+/** Whether the last band is alpha: ExtraSamples 1 (associated) or 2 (unassociated alpha); 0 is unspecified data. */
+async function hasAlpha(image: GeoTIFFImage): Promise<boolean> {
+  const dir = image.getFileDirectory();
+  if (!dir.hasTag('ExtraSamples')) return false;
+  const extra = (await dir.loadValue('ExtraSamples')) as number | ArrayLike<number> | undefined;
+  const last = typeof extra === 'number' ? extra : extra?.[extra.length - 1];
+  return last === 1 || last === 2;
+}
+
 async function bandNamesOf(image: GeoTIFFImage, bands: number): Promise<(string | null)[]> {
   const names: (string | null)[] = [];
   for (let b = 0; b < bands; b += 1) {
@@ -144,6 +153,7 @@ export async function readGeoTiff(path: string, options: { pixels?: boolean; onl
       nodata: image.getGDALNoData(),
       names: await bandNamesOf(image, bands),
       georeference: georeferenceOf(image),
+      ...((await hasAlpha(image)) && { alpha: true as const }),
     };
     let data: TypedArray[] = [];
     if (options.pixels) {
@@ -222,7 +232,7 @@ export async function readGeoTiffPixel(path: string, x: number, y: number): Prom
 }
 
 /**
- * A multispectral GeoTIFF (not plain 8-bit RGB) as true-colour RGB bytes: the bands named Red,
+ * A multispectral GeoTIFF (not 8-bit RGB, with or without alpha) as true-colour RGB bytes: the bands named Red,
  * Green, Blue (else the first three), each stretched from its 2nd to 98th percentile. Null for
  * files that are not such GeoTIFFs (sharp reads those as they are; it refuses more than four bands).
  * Throws `TruncatedTiffError` for a TIFF cut short, whatever it holds.
@@ -238,7 +248,7 @@ export async function trueColourOf(
     if (error instanceof TruncatedTiffError) throw error;
     return null;
   });
-  if (!head || (head.info.bands === 3 && head.info.dataType === 'uint8')) return null;
+  if (!head || isRgbPicture(head.info)) return null;
   checkSize?.(head.width, head.height);
   const file = await readGeoTiff(path, { pixels: true });
   const { width, height, info } = file;

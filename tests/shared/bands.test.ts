@@ -109,8 +109,14 @@ test('channel and layout problems name the valid range', () => {
   assert.match(channelsProblem({ bands: [1, 9], indices: [] }, 7)!, /band 9 does not exist: the dataset's images have bands 1 to 7/);
   assert.match(channelsProblem({ bands: [1], indices: [{ name: 'X', kind: 'ratio', a: 2, b: 2 }] }, 7)!, /uses band 2 twice/);
   assert.equal(channelsProblem({ bands: [1, 2], indices: [] }, 7), null);
-  assert.match(layoutMismatch({ bands: 7, dataType: 'uint16' }, { bands: 4, dataType: 'uint16' })!, /4 band\(s\) of uint16, but the dataset's images have 7 band\(s\) of uint16/);
+  assert.match(layoutMismatch({ bands: 7, dataType: 'uint16' }, { bands: 4, dataType: 'uint16' })!, /^it has 4 bands of uint16, but the dataset's images have 7 bands of uint16/);
   assert.equal(layoutMismatch({ bands: 7, dataType: 'uint16' }, { bands: 7, dataType: 'uint16' }), null);
+  assert.match(layoutMismatch({ bands: 1, dataType: 'float32' }, null)!, /^it is a picture, read as RGB \(3 bands of uint8\), but the dataset's images have 1 band of float32;/);
+  // An RGB + alpha picture never joins a multispectral dataset, not even one of four 8-bit bands.
+  assert.equal(
+    layoutMismatch({ bands: 4, dataType: 'uint8' }, { bands: 4, dataType: 'uint8', alpha: true }),
+    "it has 4 bands of uint8 (RGB + alpha): a picture, read as RGB with its alpha band dropped, but the dataset's images have 4 bands of uint8; every image of a dataset must have the same bands",
+  );
 });
 
 test('band views round-trip through the URL form and refuse anything else', () => {

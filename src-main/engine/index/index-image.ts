@@ -6,7 +6,7 @@ import { maxMaskValues } from '../../../src-shared/indexing';
 import { countMaskValues } from '../../../src-shared/mask-values';
 import { bandSums } from '../../../src-shared/band-stats';
 import type { BandSums } from '../../../src-shared/band-stats';
-import { trueColourOf, TruncatedTiffError } from '../../geotiff/geotiff-io';
+import { isTiff, readGeoTiff, trueColourOf, TruncatedTiffError } from '../../geotiff/geotiff-io';
 import { maxImagePixels, oversize } from '../data/decode';
 
 async function stampOf(path: string): Promise<FileStamp | null> {
@@ -145,6 +145,9 @@ export async function indexImage(item: IndexItem, thumbDir: string, thumbSize: n
       // 16-bit imagery (satellite TIFFs) is mostly dark in the low range: stretch it to be seen.
       if (meta.depth === 'ushort') pipeline = pipeline.normalise();
       thumbnail = await pipeline.removeAlpha().toColourspace('srgb').jpeg({ quality: 80 }).toBuffer();
+      // An RGB + alpha TIFF is a picture whose alpha is dropped: its four bands are recorded, to say so.
+      const head = isTiff(item.imagePath) && meta.hasAlpha ? await readGeoTiff(item.imagePath).catch(() => null) : null;
+      if (head?.info.alpha) raster = { info: head.info, sums: [], samples: [] };
     }
   } catch (error) {
     if (error instanceof TooLargeError) return fail('unreadable-image', error.message);

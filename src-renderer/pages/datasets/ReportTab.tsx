@@ -30,6 +30,14 @@ export function ReportTab({ dataset }: { dataset: DatasetDetail }) {
         <FileNameList title="Ambiguous names, skipped" names={pairing.duplicates.map((d) => d.files.join(' / '))} />
         <FileNameList title="Not images, ignored" names={pairing.ignored} />
         <LossyMasksNotice names={pairing.lossyMasks} />
+        {dataset.alpha ? (
+          <p className="muted small" data-testid="alpha-notice">
+            {dataset.alpha.images === 1 ? '1 image has' : `${dataset.alpha.images} images have`} {dataset.alpha.bands} (
+            <span className="mono">{dataset.alpha.examples.join(', ')}</span>
+            {dataset.alpha.images > dataset.alpha.examples.length ? ', …' : ''}). The alpha band is dropped: SegBench reads the RGB bands, as for any
+            picture.
+          </p>
+        ) : null}
         <SceneLeakNotice dataset={dataset} />
       </section>
       <section className="card">

@@ -7,7 +7,7 @@ import type { Georeference } from '../../../src-shared/bands';
 import type { IndexedImage } from '../../../src-shared/indexing';
 import { indexImage } from '../../../src-main/engine/index/index-image';
 import { decodeImage } from '../../../src-main/engine/data/decode';
-import { readGeoTiff, readGeoTiffPixel, TruncatedTiffError, writeGeoTiff } from '../../../src-main/geotiff/geotiff-io';
+import { readGeoTiff, readGeoTiffPixel, trueColourOf, TruncatedTiffError, writeGeoTiff } from '../../../src-main/geotiff/geotiff-io';
 import { writeIndexMask } from '../../helpers/fixtures';
 import { tempDir } from '../../helpers/services';
 
@@ -169,4 +169,27 @@ test('a truncated PNG, as image or as mask, is named a truncated or corrupt PNG 
   const notImage = await indexOne(text, 96, 64);
   assert.ok(!notImage.ok);
   assert.match(notImage.message, new RegExp(`^Cannot decode the image ${escape(text)}: it is not a PNG, JPEG or TIFF file: its first bytes are none of theirs \\(.+\\)$`));
+});
+
+test('an RGBA TIFF is a picture: its four bands of uint8 with alpha are recorded, and it decodes to its RGB with the alpha dropped', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'rgba.tif');
+  const rgba = Buffer.from(Array.from({ length: 16 * 8 * 4 }, (_, i) => (i % 4 === 3 ? (i * 7) % 256 : (i * 13) % 251)));
+  await sharp(rgba, { raw: { width: 16, height: 8, channels: 4 } }).tiff({ compression: 'lzw' }).toFile(path);
+  assert.deepEqual((await readGeoTiff(path)).info, { bands: 4, dataType: 'uint8', nodata: null, names: [null, null, null, null], georeference: null, alpha: true });
+  assert.equal(await trueColourOf(path), null, 'not multispectral');
+  const result = await indexOne(path, 16, 8);
+  assert.ok(result.ok);
+  assert.deepEqual(result.raster, { info: { bands: 4, dataType: 'uint8', nodata: null, names: [null, null, null, null], georeference: null, alpha: true }, sums: [], samples: [] });
+  const decoded = await decodeImage(path);
+  assert.equal(decoded.channels, 3);
+  const rgb = Array.from({ length: 16 * 8 * 3 }, (_, i) => rgba[Math.floor(i / 3) * 4 + (i % 3)]!);
+  assert.deepEqual(Array.from(decoded.data), rgb);
+  // Four bands with no alpha (ExtraSamples 0, unspecified) stay a multispectral raster.
+  const four = join(dir, 'four.tif');
+  await writeGeoTiff(four, new Uint8Array(16 * 8 * 4).fill(9), { width: 16, height: 8, bands: 4, georeference: utm });
+  assert.equal((await readGeoTiff(four)).info.alpha, undefined);
+  const indexed = await indexOne(four, 16, 8);
+  assert.ok(indexed.ok);
+  assert.equal(indexed.raster?.sums.length, 4);
 });

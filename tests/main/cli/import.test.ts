@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import type { DatasetDetail } from '../../../src-shared/datasets';
+import { writeGeoTiff } from '../../../src-main/geotiff/geotiff-io';
 import { writeImage, writeIndexMask } from '../../helpers/fixtures';
 import { tempDir } from '../../helpers/services';
 
@@ -80,4 +81,46 @@ test('skipped images are counted in no split: one image over a lowered SEGBENCH_
   assert.match(detail.problems[0]!.message, /^The image .*large\.jpg is 64x64 \(4096 pixels\), over the limit of 1000 pixels .* SEGBENCH_MAX_PIXELS=4096 /);
   const { train, val, test: testCount, none } = detail.splitCounts;
   assert.equal(train + val + testCount + none, 3);
+});
+
+test('an RGBA TIFF is said to be 4 bands of uint8 (RGB + alpha) with the alpha dropped: among pictures it imports, among GeoTIFFs it is skipped with that reason', async () => {
+  const rgbaTiff = async (path: string): Promise<void> => {
+    const rgba = Buffer.from(Array.from({ length: 16 * 16 * 4 }, (_, i) => (i * 7) % 256));
+    await sharp(rgba, { raw: { width: 16, height: 16, channels: 4 } }).tiff({ compression: 'lzw' }).toFile(path);
+  };
+  const mask = (path: string): Promise<void> => writeIndexMask(path, 16, 16, Array.from({ length: 256 }, (_, p) => p % 2));
+  const pictures = folders();
+  for (const stem of ['a', 'b']) {
+    await writeImage(join(pictures.images, `${stem}.jpg`), 16, 16);
+    await mask(join(pictures.masks, `${stem}.png`));
+  }
+  await rgbaTiff(join(pictures.images, 'rgba.tif'));
+  await mask(join(pictures.masks, 'rgba.png'));
+  const dataDir = tempDir();
+  const imported = segbench(['import', '--images', pictures.images, '--masks', pictures.masks, '--name', 'pictures', '--data-dir', dataDir]);
+  assert.equal(imported.code, 0, imported.stdout + imported.stderr);
+  assert.match(imported.stdout, /^Indexed: 3 of 3; problems: 0$/m);
+  assert.match(imported.stdout, /^Alpha: 1 image has 4 bands of uint8 \(RGB \+ alpha\): rgba\. The alpha band is dropped: SegBench reads the RGB bands, as for any picture\.$/m);
+  assert.doesNotMatch(imported.stdout, /^Bands:|band\(s\)|3 bands? of uint8/m);
+
+  // Beside 4-band 16-bit GeoTIFFs, the same file is skipped, and said to be what it is.
+  const rasters = folders();
+  for (const stem of ['s1', 's2', 's3']) {
+    await writeGeoTiff(join(rasters.images, `${stem}.tif`), new Uint16Array(16 * 16 * 4).fill(500), {
+      width: 16,
+      height: 16,
+      bands: 4,
+      georeference: { epsg: 32633, geoKeys: { GTModelTypeGeoKey: 1, GTRasterTypeGeoKey: 1, ProjectedCSTypeGeoKey: 32633 }, geotransform: [500_000, 10, 0, 4_000_000, 0, -10] },
+    });
+    await mask(join(rasters.masks, `${stem}.png`));
+  }
+  await rgbaTiff(join(rasters.images, 'rgba.tif'));
+  await mask(join(rasters.masks, 'rgba.png'));
+  const mixed = segbench(['import', '--images', rasters.images, '--masks', rasters.masks, '--name', 'rasters', '--data-dir', dataDir]);
+  assert.equal(mixed.code, 0, mixed.stdout + mixed.stderr);
+  assert.match(mixed.stdout, /^Bands: 4 x uint16 \(multispectral GeoTIFF\)/m);
+  assert.match(
+    mixed.stdout,
+    /^ {2}skipped rgba: Skipped: it has 4 bands of uint8 \(RGB \+ alpha\): a picture, read as RGB with its alpha band dropped, but the dataset's images have 4 bands of uint16; every image of a dataset must have the same bands\.$/m,
+  );
 });
