@@ -6,8 +6,12 @@
  *     queue over; jobs lost, orphaned jobs left `running`, engines left alive, takeover time;
  *  C. malformed requests and socket frames against a real `segbench serve` process: answers by
  *     status, and server deaths.
- * Goal: 0 lost, 0 duplicates, 0 server deaths. Needs the build (npm run build).
- * Run: node --import tsx bench/reliability.ts [--engine-kills 20] [--owner-kills 10] [--fuzz 1000] [--seed 1]
+ * and the families of issue 27 (bench/reliability-families.ts), `--rounds` each:
+ *  D. queue hand-over by a finishing CLI; E. a busy main thread against the lease; F. output
+ *     folders overlapping inputs; G. a full disk at an epoch's end; H. deletes under live jobs.
+ * Goal: 0 lost, 0 duplicates, 0 foreign stops, 0 overwritten files, 0 missing epochs, 0 server
+ * deaths. Needs the build (npm run build).
+ * Run: node --import tsx bench/reliability.ts [--engine-kills 20] [--owner-kills 10] [--fuzz 1000] [--rounds 20] [--only ABCDEFGH] [--seed 1]
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -19,6 +23,7 @@ import { createAppServices } from '../src-main/services/app-services';
 import type { AppServices } from '../src-main/services/app-services';
 import { fuzzHttpRequests, fuzzSocketFrames, rawRequest, seeded } from '../tests/helpers/fuzz';
 import { eventually, tempDir } from '../tests/helpers/services';
+import { busyMain, deletesUnderJobs, fullDiskEpochs, handOver, overlappingOutputs } from './reliability-families';
 
 const arg = (flag: string, fallback: number): number => {
   const i = process.argv.indexOf(flag);
@@ -27,6 +32,9 @@ const arg = (flag: string, fallback: number): number => {
 const engineKills = arg('--engine-kills', 20);
 const ownerKills = arg('--owner-kills', 10);
 const fuzzCount = arg('--fuzz', 1000);
+const rounds = arg('--rounds', 20);
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? (process.argv[onlyAt + 1] ?? '').toUpperCase() : 'ABCDEFGH';
 const random = seeded(arg('--seed', 1));
 const builtEngine = resolve('out/engine/engine.cjs');
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
@@ -225,10 +233,25 @@ function print(title: string, figures: Record<string, number | string>): void {
 }
 
 async function main(): Promise<void> {
-  console.log(`SegBench reliability bench (engine kills ${engineKills}, queue-owner kills ${ownerKills}, fuzz ${fuzzCount})`);
-  if (fuzzCount > 0) print('C. malformed input against segbench serve', await fuzzServe());
-  if (ownerKills > 0) print('B. kill -9 of the queue owner', await ownerKillRun());
-  if (engineKills > 0) print('A. kill -9 of the engine over one run, then resume', await engineKillRun());
+  console.log(`SegBench reliability bench (engine kills ${engineKills}, queue-owner kills ${ownerKills}, fuzz ${fuzzCount}, ${rounds} rounds of each of D-H; families ${only})`);
+  if (fuzzCount > 0 && only.includes('C')) print('C. malformed input against segbench serve', await fuzzServe());
+  if (ownerKills > 0 && only.includes('B')) print('B. kill -9 of the queue owner', await ownerKillRun());
+  if (engineKills > 0 && only.includes('A')) print('A. kill -9 of the engine over one run, then resume', await engineKillRun());
+  if (rounds > 0) {
+    const families: [string, string, () => Promise<Record<string, number | string>>][] = [
+      ['D', 'D. a CLI that owns the queue finishes with other processes\' jobs queued', () => handOver(rounds, random)],
+      ['E', 'E. a main thread busy for three leases while its job runs', () => busyMain(rounds)],
+      ['F', 'F. predictions into folders that overlap inputs or hold the user\'s files', () => overlappingOutputs(rounds, random)],
+      ['G', 'G. a full disk at an epoch\'s end, then resume', () => fullDiskEpochs(rounds, random)],
+      ['H', 'H. a dataset deleted from another process under a live job', () => deletesUnderJobs(rounds, random)],
+    ];
+    for (const [letter, title, family] of families) {
+      if (!only.includes(letter)) continue;
+      const started = Date.now();
+      const figures = await family();
+      print(title, { ...figures, seconds: ((Date.now() - started) / 1000).toFixed(1) });
+    }
+  }
 }
 
 void main().then(

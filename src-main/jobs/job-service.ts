@@ -142,6 +142,18 @@ export class JobService {
    * last heard from; a job whose owner is alive is left alone. Also before a resume, so a run
    * whose CLI died (a full disk, kill -9) is never refused as "already running" in a dead pid.
    */
+  /**
+   * Writes the job ends a full disk held back, if there is room now (else leaves them for the
+   * tick): a resume right after space was freed must not find its own run's ended job "running".
+   */
+  flushEndings(): void {
+    try {
+      this.endings.retryPending();
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+    }
+  }
+
   failJobsOfGoneOwners(): number {
     let recovered = 0;
     for (const row of this.options.statements.jobsRunning.all()) {

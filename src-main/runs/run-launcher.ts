@@ -156,7 +156,9 @@ export class RunLauncher {
 
   /** Continues a stopped, crashed or failed run from its last checkpoint: same id, history kept. */
   resume(runId: string): RunSummary {
-    // A job whose process is gone is not live: it is marked failed first (and its run with it).
+    // A job whose process is gone is not live: it is marked failed first (and its run with it);
+    // so is one of this process's whose end waited for room on a full disk.
+    this.options.jobs.flushEndings();
     this.options.jobs.failJobsOfGoneOwners();
     const row = this.row(runId);
     const resumable: RunStatus[] = ['stopped', 'crashed', 'failed'];
