@@ -229,7 +229,8 @@ test('predict any folder with the run: non-images are skipped, a missing folder 
   await page.getByTestId('predict-folder-start').click();
   await page.getByTestId('predict-folder-message').getByText(/Predicting 2 images into .*: <name>_mask\.png in the dataset's own mask values \(RGB palette colours\)/).waitFor();
   for (let i = 0; i < 600 && !existsSync(join(out, 'tile_color.png')); i += 1) await new Promise((done) => setTimeout(done, 100));
-  assert.deepEqual(readdirSync(out).sort(), ['tile_color.png', 'tile_mask.png']);
+  // Beside the predictions, the list of what SegBench wrote there (what it may replace next time).
+  assert.deepEqual(readdirSync(out).sort(), ['.segbench-predictions.json', 'tile_color.png', 'tile_mask.png']);
   assert.deepEqual(errors, []);
 });
 

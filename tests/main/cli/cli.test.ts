@@ -252,7 +252,7 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   const asIndex = join(tempDir(), 'as-index');
   const indexed = run(['predict', '--run', runId, '--images', input, '--out', asIndex, '--encoding', 'class-index', '--data-dir', dataDir]);
   assert.equal(indexed.code, 0, indexed.out);
-  assert.deepEqual(readdirSync(asIndex).sort(), ['tile_color.png', 'tile_index.png']);
+  assert.deepEqual(readdirSync(asIndex).sort(), ['.segbench-predictions.json', 'tile_color.png', 'tile_index.png']);
   assert.match(run(['predict', '--run', runId, '--images', input, '--out', asIndex, '--encoding', 'utf8', '--data-dir', dataDir]).out, /--encoding utf8 is not one of class-index, mask-values, palette/);
   const empty = run(['predict', '--run', runId, '--images', tempDir(), '--out', out, '--data-dir', dataDir]);
   assert.match(empty.out, /No images \(JPEG, PNG, TIFF\) in /);

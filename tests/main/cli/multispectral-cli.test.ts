@@ -99,5 +99,5 @@ test('the multispectral sample end to end: 7-band GeoTIFFs imported, NDVI lifts 
   const imported = run(['import', '--images', join(mixed, 'images'), '--masks', join(mixed, 'masks'), '--name', 'mixed', '--data-dir', dataDir]);
   assert.equal(imported.status, 0, imported.stderr);
   assert.match(imported.stdout, /Indexed: 3 of 4; problems: 1/);
-  assert.match(imported.stdout, /skipped zz_four: Skipped: it has 4 band\(s\) of uint16, but the dataset's images have 7 band\(s\) of uint16/);
+  assert.match(imported.stdout, /skipped zz_four: Skipped: it has 4 bands of uint16, but the dataset's images have 7 bands of uint16/);
 });
