@@ -1,4 +1,4 @@
-import type { RunConfig } from './run-config';
+import { runConfigSchema } from './run-config';
 import { z } from './zod';
 
 export const trainItemSchema = z.object({
@@ -9,13 +9,13 @@ export const trainItemSchema = z.object({
 export type TrainItem = z.output<typeof trainItemSchema>;
 
 /**
- * A run configuration that main has already parsed with runConfigSchema and resolved (recipes,
- * distillation, hard-sample weights). Job parameters carry it as it is: the engine checks only
- * that it is an object, so the config is parsed once, at the API boundary.
+ * A run configuration that main has parsed with runConfigSchema and resolved (recipes,
+ * distillation, hard-sample weights: the schema's optional resolved fields). The engine parses it
+ * with the same schema, so a config stored by an older SegBench (a resumed run, a job re-sent from
+ * the database) gets the defaults of every field added since: a config from before
+ * `validateEvery` validates every epoch, as it did, not only its last.
  */
-export const resolvedConfigSchema = z.custom<RunConfig>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
-  message: 'expected a resolved run configuration object',
-});
+export const resolvedConfigSchema = runConfigSchema;
 
 /** [mask value, training label]; values not listed are ignored. */
 export const labelMapSchema = z.array(z.tuple([z.number(), z.number().int()]));
