@@ -63,6 +63,19 @@ export default tseslint.config(
     },
   },
   {
+    // Stored JSON is parsed through its schema (src-main/db/stored.ts), never cast.
+    files: ['src-main/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "TSAsExpression[expression.type='CallExpression'][expression.callee.object.name='JSON'][expression.callee.property.name='parse']",
+          message: 'Parse stored JSON with its schema (parseStored in src-shared/stored.ts, or schema.parse(JSON.parse(...))), never cast it.',
+        },
+      ],
+    },
+  },
+  {
     files: ['src-main/**/*.{ts,cjs}', 'tests/**/*.{ts,mjs}', 'bench/**/*.{ts,mjs}', '*.{mjs,mts}', '.ci/**/*.mjs'],
     languageOptions: { globals: globals.node },
   },

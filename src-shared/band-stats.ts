@@ -3,18 +3,21 @@
  * histograms) and how bands are drawn (percentile stretch, colour ramp). Pure: the Statistics tab,
  * indexing, thumbnails and the viewer's band views all use it.
  */
+import { z } from './zod';
+
 /** Values a band keeps per image for percentiles and histograms (a strided sample of valid pixels). */
 export const bandSampleSize = 256;
 
-/** Per image and band: sums for exact means, and a sample for percentiles. */
-export interface BandSums {
-  valid: number;
-  nodata: number;
-  sum: number;
-  squares: number;
-  min: number;
-  max: number;
-}
+/** Per image and band: sums for exact means, and a sample for percentiles (stored in images.raster as `sums`). */
+export const bandSumsSchema = z.object({
+  valid: z.number(),
+  nodata: z.number(),
+  sum: z.number(),
+  squares: z.number(),
+  min: z.number(),
+  max: z.number(),
+});
+export type BandSums = z.output<typeof bandSumsSchema>;
 
 export interface BandStatistics {
   band: number;

@@ -11,27 +11,40 @@ import { z } from './zod';
 export const bandDataTypes = ['uint8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'] as const;
 export type BandDataType = (typeof bandDataTypes)[number];
 
-/** Where a raster lies: the CRS as GeoTIFF keys and the affine transform of its pixel grid. */
-export interface Georeference {
-  /** EPSG code of a projected or geographic CRS, when the file names one. */
-  epsg: number | null;
-  /** Every GeoKey the file holds, as read (written back unchanged into predictions). */
-  geoKeys: Record<string, number | string | number[]>;
-  /** GDAL order: x0, pixel width, row rotation, y0, column rotation, pixel height (negative for north-up). */
-  geotransform: [number, number, number, number, number, number];
-}
+/**
+ * One GeoKey's value. geotiff.js hands a multi-valued double key over as a typed array, which
+ * JSON writes as {"0": x, "1": y}: read back as the number list it was.
+ */
+const geoKeyValueSchema = z.union([
+  z.number(),
+  z.string(),
+  z.array(z.number()),
+  z.record(z.string(), z.number()).transform((values) => Object.values(values)),
+]);
 
-/** What indexing records of one GeoTIFF image. */
-export interface RasterInfo {
-  bands: number;
-  dataType: BandDataType;
-  nodata: number | null;
+/** Where a raster lies: the CRS as GeoTIFF keys and the affine transform of its pixel grid. */
+export const georeferenceSchema = z.object({
+  /** EPSG code of a projected or geographic CRS, when the file names one. */
+  epsg: z.number().nullable(),
+  /** Every GeoKey the file holds, as read (written back unchanged into predictions). */
+  geoKeys: z.record(z.string(), geoKeyValueSchema),
+  /** GDAL order: x0, pixel width, row rotation, y0, column rotation, pixel height (negative for north-up). */
+  geotransform: z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number()]),
+});
+export type Georeference = z.output<typeof georeferenceSchema>;
+
+/** What indexing records of one GeoTIFF image (stored in images.raster as `info`). */
+export const rasterInfoSchema = z.object({
+  bands: z.number().int(),
+  dataType: z.enum(bandDataTypes),
+  nodata: z.number().nullable(),
   /** Band names from the file's GDAL metadata (DESCRIPTION), null where it has none. */
-  names: (string | null)[];
-  georeference: Georeference | null;
+  names: z.array(z.string().nullable()),
+  georeference: georeferenceSchema.nullable(),
   /** The last band is an alpha channel (TIFF ExtraSamples: associated or unassociated alpha); absent otherwise. */
-  alpha?: true;
-}
+  alpha: z.literal(true).optional(),
+});
+export type RasterInfo = z.output<typeof rasterInfoSchema>;
 
 /**
  * An 8-bit RGB file, with or without an alpha band, is a picture: read through sharp like a JPEG

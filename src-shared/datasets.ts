@@ -3,7 +3,7 @@ import type { BandLayout, RasterInfo } from './bands';
 import type { BandStatistics } from './band-stats';
 import type { ClassDef, MaskKind } from './classes';
 import type { IndexProblemKind } from './indexing';
-import type { SplitName, SplitSource } from './splits';
+import type { SplitConfig, SplitName } from './splits';
 import { splitNames } from './splits';
 import { z } from './zod';
 
@@ -75,19 +75,24 @@ export const imageIdRequestSchema = z.strictObject({ imageId: z.number().int().m
 export const lossyMaskAdvice =
   'Masks must be PNG or TIFF (lossless): JPEG compression blurs the label values at every edge, so a JPEG mask holds colours that are no class. Export these masks as PNG and import again.';
 
-export interface PairingSummary {
-  imagesDir: string;
-  masksDir: string;
-  pairs: number;
+/**
+ * What pairing found, stored in datasets.pairing. A derived dataset (a merge, pseudo-labels)
+ * stores `{}`: it reads back as no pairs and nothing skipped.
+ */
+export const pairingSummarySchema = z.object({
+  imagesDir: z.string().default(''),
+  masksDir: z.string().default(''),
+  pairs: z.number().int().default(0),
   /** A few of the pairs, to show what was matched. */
-  examples: { stem: string; image: string; mask: string }[];
-  imagesWithoutMasks: string[];
-  masksWithoutImages: string[];
-  duplicates: { stem: string; files: string[] }[];
-  ignored: string[];
+  examples: z.array(z.object({ stem: z.string(), image: z.string(), mask: z.string() })).default([]),
+  imagesWithoutMasks: z.array(z.string()).default([]),
+  masksWithoutImages: z.array(z.string()).default([]),
+  duplicates: z.array(z.object({ stem: z.string(), files: z.array(z.string()) })).default([]),
+  ignored: z.array(z.string()).default([]),
   /** JPEGs offered as masks, refused (absent in reports stored before it was added). */
-  lossyMasks?: string[];
-}
+  lossyMasks: z.array(z.string()).optional(),
+});
+export type PairingSummary = z.output<typeof pairingSummarySchema>;
 
 export interface ImageProblem {
   imageId: number;
@@ -132,21 +137,7 @@ export interface DatasetDetail extends DatasetSummary {
   values: MaskValueSummary[];
   unknownPixels: number;
   splitCounts: Record<SplitName | 'none', number>;
-  splitConfig: {
-    /** Where the split came from; absent in splits written before sources existed (random). */
-    from?: SplitSource | undefined;
-    seed: number;
-    train: number;
-    val: number;
-    test: number;
-    groupPattern?: string | undefined;
-    duplicateThreshold?: number | undefined;
-    listsDir?: string | undefined;
-    valPattern?: string | undefined;
-    testPattern?: string | undefined;
-    /** What the source found, in words (for lists: images in no list, entries naming no image). */
-    note?: string | undefined;
-  } | null;
+  splitConfig: SplitConfig | null;
   /** Images whose mask in effect is a label correction. */
   correctedCount: number;
   /** For a dataset SegBench derived (a merge, pseudo-labels): how, in words; null for an imported folder. */

@@ -2,8 +2,9 @@ import type { HashedImageResult } from './duplicates';
 import type { ApiErrorShape } from './errors';
 import type { IndexedImage } from './indexing';
 import type { JobKind } from './jobs';
-import type { ClassCounts } from './metrics';
-import type { EpochValidation } from './validation-plan';
+import { classCountsSchema } from './metrics';
+import { epochValidationSchema } from './validation-plan';
+import { z } from './zod';
 
 /**
  * Messages between main and the engine process. Tagged unions on `type`; every switch over them
@@ -42,30 +43,36 @@ export interface EngineResources {
   gpu: { name: string; utilization: number; memoryUsedMiB: number; memoryTotalMiB: number; temperatureC: number } | null;
 }
 
-export interface EpochReport {
+/** One epoch as the engine reports it (and a checkpoint keeps it, to send again on resume). */
+export const epochReportSchema = z.object({
   /** 1-based epoch number. */
-  epoch: number;
-  trainLoss: number;
-  valLoss: number | null;
-  lr: number;
-  seconds: number;
+  epoch: z.number(),
+  /** NaN for an epoch without a finite step; JSON writes it as null, read back as NaN. */
+  trainLoss: z
+    .number()
+    .nullable()
+    .transform((loss) => loss ?? Number.NaN),
+  valLoss: z.number().nullable(),
+  lr: z.number(),
+  seconds: z.number(),
   /** Of `seconds`, the time spent validating (absent from engines before it existed). */
-  validationSeconds?: number;
+  validationSeconds: z.number().optional(),
   /** Training images per second over the epoch's steps (validation not included). */
-  imagesPerSecond: number;
+  imagesPerSecond: z.number(),
   /** Share of the epoch's step time spent waiting for data. */
-  dataWait: number;
-  counts: ClassCounts[];
-  imageCounts: { imageId: number; counts: ClassCounts[] }[];
+  dataWait: z.number(),
+  counts: z.array(classCountsSchema),
+  imageCounts: z.array(z.object({ imageId: z.number(), counts: z.array(classCountsSchema) })),
   /** 'best' when this epoch became the best checkpoint. */
-  best: boolean;
+  best: z.boolean(),
   /** What the epoch validated: every image, the seeded subset, or nothing (validateEvery); absent before it existed. */
-  validation?: EpochValidation;
+  validation: epochValidationSchema.optional(),
   /** The validation images of the run (the subset's "of"). */
-  validationTotal?: number;
+  validationTotal: z.number().optional(),
   /** Sent again from the checkpoint when a run resumes: main stores it only if it has no such epoch. */
-  replayed?: boolean;
-}
+  replayed: z.boolean().optional(),
+});
+export type EpochReport = z.output<typeof epochReportSchema>;
 
 export const engineHeartbeatIntervalMs = 1_000;
 

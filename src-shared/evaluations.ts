@@ -1,4 +1,4 @@
-import type { ClassCounts } from './metrics';
+import { classCountsSchema } from './metrics';
 import { labelMapSchema, modelRefSchema, trainItemSchema } from './training';
 import { z } from './zod';
 
@@ -31,10 +31,8 @@ export const evaluationJobParamsSchema = z.object({
 });
 export type EvaluationJobParams = z.output<typeof evaluationJobParamsSchema>;
 
-export interface EvaluationVariant {
-  name: string;
-  counts: ClassCounts[];
-}
+export const evaluationVariantSchema = z.object({ name: z.string(), counts: z.array(classCountsSchema) });
+export type EvaluationVariant = z.output<typeof evaluationVariantSchema>;
 
 export interface EvaluationJobResult {
   variants: EvaluationVariant[];

@@ -27,13 +27,14 @@ export const diagnosticParamsSchema = z.strictObject({
 });
 export type DiagnosticParams = z.output<typeof diagnosticParamsSchema>;
 
-export interface JobProgress {
-  done: number;
-  total: number;
-  message: string;
+export const jobProgressSchema = z.object({
+  done: z.number(),
+  total: z.number(),
+  message: z.string(),
   /** Seconds left, estimated from the pace so far; null until there is a pace to go on. */
-  etaSeconds: number | null;
-}
+  etaSeconds: z.number().nullable(),
+});
+export type JobProgress = z.output<typeof jobProgressSchema>;
 
 export interface Job {
   id: string;
@@ -59,25 +60,27 @@ export interface Job {
  * How a job failed. The reason beside it is for people; this is for code (a run whose engine died
  * is `crashed` and resumable, one whose engine reported an error is `failed`).
  */
-export type JobFailureCause =
+export const jobFailureCauseSchema = z.discriminatedUnion('kind', [
   /** The engine caught an error and reported it, with its ApiError code. */
-  | { kind: 'engine-error'; code: string }
+  z.object({ kind: z.literal('engine-error'), code: z.string() }),
   /** The engine process was killed by a signal (kill -9, the OOM killer). */
-  | { kind: 'signal'; signal: string }
+  z.object({ kind: z.literal('signal'), signal: z.string() }),
   /** The engine process exited before the job ended. */
-  | { kind: 'exit'; code: number | null }
+  z.object({ kind: z.literal('exit'), code: z.number().nullable() }),
   /** V8 or the allocator gave up (SIGABRT, exit code 134). */
-  | { kind: 'out-of-memory' }
+  z.object({ kind: z.literal('out-of-memory') }),
   /** The GPU device was lost mid-job. */
-  | { kind: 'lost-device' }
+  z.object({ kind: z.literal('lost-device') }),
   /** No message from the engine for longer than the heartbeat timeout: it was killed. */
-  | { kind: 'heartbeat-timeout'; silentSeconds: number }
+  z.object({ kind: z.literal('heartbeat-timeout'), silentSeconds: z.number() }),
   /** The SegBench process that ran the job is gone (found at startup or takeover). */
-  | { kind: 'owner-gone' }
+  z.object({ kind: z.literal('owner-gone') }),
   /** This process lost the job queue to another process and stopped its engine. */
-  | { kind: 'lost-queue' }
+  z.object({ kind: z.literal('lost-queue') }),
   /** Main could not store the job's results (a full disk, above all). */
-  | { kind: 'storage'; diskFull: boolean };
+  z.object({ kind: z.literal('storage'), diskFull: z.boolean() }),
+]);
+export type JobFailureCause = z.output<typeof jobFailureCauseSchema>;
 
 /** Causes that mean the engine process died rather than reported an error. */
 export function engineDied(cause: JobFailureCause | null): boolean {

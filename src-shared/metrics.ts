@@ -4,12 +4,11 @@
  * accuracy, so every view and every report agrees. A class absent from both ground truth and
  * prediction has no IoU (null) and is left out of the mean instead of counting as 0.
  */
+import { z } from './zod';
 
-export interface ClassCounts {
-  tp: number;
-  fp: number;
-  fn: number;
-}
+/** True positives, false positives and false negatives of one class, in pixels. */
+export const classCountsSchema = z.object({ tp: z.number(), fp: z.number(), fn: z.number() });
+export type ClassCounts = z.output<typeof classCountsSchema>;
 
 /** Confusion matrix [truth][prediction] (row-major, classes x classes) to per-class counts. */
 export function countsFromConfusion(matrix: ArrayLike<number>, classes: number): ClassCounts[] {

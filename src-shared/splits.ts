@@ -47,6 +47,24 @@ export const splitRequestSchema = z
 export type SplitRequest = z.output<typeof splitRequestSchema>;
 export type SplitRequestInput = z.input<typeof splitRequestSchema>;
 
+/** How a dataset's split was made, as writeSplit stores it in datasets.split_config (and the Splits tab shows it). */
+export const splitConfigSchema = z.object({
+  /** Where the split came from; absent in splits written before sources existed (random). */
+  from: z.enum(splitSources).optional(),
+  seed: z.number(),
+  train: z.number(),
+  val: z.number(),
+  test: z.number(),
+  groupPattern: z.string().optional(),
+  duplicateThreshold: z.number().optional(),
+  listsDir: z.string().optional(),
+  valPattern: z.string().optional(),
+  testPattern: z.string().optional(),
+  /** What the source found, in words (for lists: images in no list, entries naming no image). */
+  note: z.string().optional(),
+});
+export type SplitConfig = z.output<typeof splitConfigSchema>;
+
 /** Deterministic PRNG (mulberry32): the same seed gives the same split on every machine. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

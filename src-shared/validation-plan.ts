@@ -1,4 +1,5 @@
 import { mulberry32 } from './splits';
+import { z } from './zod';
 
 /**
  * Which epochs validate, and on which images. `validateEvery` N validates epochs N, 2N, ... and
@@ -13,7 +14,13 @@ export interface ValidationPlanConfig {
   seed: number;
 }
 
-export type EpochValidation = { kind: 'full' } | { kind: 'subset'; images: number } | { kind: 'skipped'; every: number };
+/** What one epoch validated: every image, the seeded subset, or nothing (validateEvery). */
+export const epochValidationSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('full') }),
+  z.object({ kind: z.literal('subset'), images: z.number() }),
+  z.object({ kind: z.literal('skipped'), every: z.number() }),
+]);
+export type EpochValidation = z.output<typeof epochValidationSchema>;
 
 /** How many images a subset holds out of `total` (at least 1 when there are any). */
 export function subsetSize(total: number, subset: ValidationPlanConfig['validationSubset']): number {

@@ -1,15 +1,24 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { keptShares, previewThresholds } from '../../src-shared/derived';
+import { keptShares, mergeRequestSchema, mergeTarget, previewThresholds } from '../../src-shared/derived';
 import type { MergePreview, MergeRequestInput, PseudoLabelSet } from '../../src-shared/derived';
 import { defaultDuplicateThreshold } from '../../src-shared/duplicates';
 import { ApiError } from '../../src-shared/errors';
 import { openServices } from './open-services';
 import { settle } from './progress';
 import { findDataset, findRun } from './lookup';
+import { readJsonFile } from './train';
+import { z } from '../../src-shared/zod';
 import { defaultSplit } from '../../src-shared/splits';
 import type { SplitRequestInput } from '../../src-shared/splits';
+
+/** A merge file: the merge request, with each source's dataset by name or id instead of datasetId. */
+const mergeFileSchema = mergeRequestSchema.extend({
+  sources: z
+    .array(z.strictObject({ dataset: z.string().min(1), mapping: z.record(z.string(), mergeTarget).optional() }))
+    .min(1)
+    .max(16),
+});
 
 const pct = (v: number, total: number) => (total > 0 ? `${((v / total) * 100).toFixed(1)}%` : '-');
 const out = (text: string) => void process.stdout.write(`${text}\n`);
@@ -29,16 +38,16 @@ function printMerge(preview: MergePreview): void {
 export async function mergeCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { config: { type: 'string' }, preview: { type: 'boolean' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } }, strict: true });
   if (!values.config) throw new ApiError('VALIDATION', '--config FILE is required: the merge as JSON (see `segbench help`).');
-  let spec: Omit<MergeRequestInput, 'sources'> & { sources: { dataset: string; mapping?: Record<string, string> }[] };
+  let spec: z.output<typeof mergeFileSchema>;
   try {
-    spec = JSON.parse(readFileSync(values.config, 'utf8')) as typeof spec;
+    spec = readJsonFile(values.config, mergeFileSchema);
   } catch (error) {
     throw new ApiError('VALIDATION', `Cannot read the merge file ${values.config}: ${(error as Error).message}`);
   }
   const services = openServices(values['data-dir']);
   try {
     const { api } = services;
-    const sources = await Promise.all((spec.sources ?? []).map(async (s) => ({ datasetId: await findDataset(services, s.dataset), mapping: s.mapping ?? {} })));
+    const sources = await Promise.all(spec.sources.map(async (s) => ({ datasetId: await findDataset(services, s.dataset), mapping: s.mapping ?? {} })));
     const request: MergeRequestInput = { ...spec, sources };
     const preview = await api.invoke('datasets:mergePreview', request);
     if (values.preview) {

@@ -3,7 +3,10 @@ import { channelsFromText } from '../../src-shared/bands';
 import { parseArgs } from 'node:util';
 import { ApiError } from '../../src-shared/errors';
 import { summarize } from '../../src-shared/metrics';
+import { runConfigSchema } from '../../src-shared/run-config';
 import type { RunConfigInput } from '../../src-shared/run-config';
+import { describeIssues } from '../../src-shared/validation';
+import { z } from '../../src-shared/zod';
 import type { RunDetail, RunSummary } from '../../src-shared/runs';
 import { openServices } from './open-services';
 import { progressPrinter } from './progress';
@@ -46,9 +49,23 @@ const share = (flag: string, text: string): number => {
   return value;
 };
 
+/**
+ * A JSON file the user wrote, parsed with its schema; throws what is wrong in the schema's words
+ * (callers say which file). The API checks the request it becomes again, as it checks any request.
+ */
+export function readJsonFile<S extends z.ZodType>(path: string, schema: S): z.output<S> {
+  const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Error(describeIssues(parsed.error.issues, value, schema));
+  return parsed.data;
+}
+
+/** The class matrix file's shape; its values and sums are checked with the rest of the launch. */
+const matrixFileSchema = z.array(z.array(z.number()));
+
 function readMatrix(path: string): number[][] {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as number[][];
+    return readJsonFile(path, matrixFileSchema);
   } catch (error) {
     throw new ApiError('VALIDATION', `Cannot read the class matrix ${path}: ${(error as Error).message}. It is a JSON array with one row per teacher class, e.g. [[1,0,0],[0,0.7,0.3]].`);
   }
@@ -100,7 +117,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       let fromFile: Partial<RunConfigInput> = {};
       if (values.config) {
         try {
-          fromFile = JSON.parse(readFileSync(values.config, 'utf8')) as Partial<RunConfigInput>;
+          fromFile = readJsonFile(values.config, runConfigSchema.partial());
         } catch (error) {
           throw new ApiError('VALIDATION', `Cannot read the config file ${values.config}: ${(error as Error).message}`);
         }

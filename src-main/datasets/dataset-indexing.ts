@@ -18,7 +18,8 @@ import type { Db } from '../db/connection';
 import type { DatasetRow } from '../db/dataset-statements';
 import type { Statements } from '../db/statements';
 import type { JobService, TypedJob } from '../jobs/job-service';
-import { parseClasses } from './dataset-queries';
+import { parseStored } from '../../src-shared/stored';
+import { parseClasses, storedRasterInfoSchema } from './dataset-queries';
 import { writeSplit } from './dataset-splits';
 
 export const thumbSize = 192;
@@ -66,7 +67,7 @@ export class DatasetIndexing {
     const datasetId = job.params.datasetId;
     const dataset = statements.datasetById.get(datasetId);
     if (!dataset) return;
-    const classes = parseClasses(dataset.classes);
+    const classes = parseClasses(dataset.classes, dataset.id);
     const map = classes.length > 0 ? classMapJson(classes) : null;
     db.transaction(() => {
       for (const result of data.images) storeOne(statements, result, map);
@@ -84,7 +85,7 @@ export class DatasetIndexing {
     db.transaction(() => {
       this.settleBands(datasetId);
       this.flagNoisyMasks(datasetId);
-      if (parseClasses(dataset.classes).length === 0) this.chooseClasses(dataset);
+      if (parseClasses(dataset.classes, dataset.id).length === 0) this.chooseClasses(dataset);
       if (!dataset.split_config) {
         // The dataset's own split when its folders carry one (train/, val/ in any case, with synonyms), else a seeded random one.
         const stems = statements.imagesOfDataset.all(datasetId).map((row) => row.stem);
@@ -105,7 +106,9 @@ export class DatasetIndexing {
    */
   private settleBands(datasetId: string): void {
     const { statements } = this.options;
-    const rows = statements.indexedRasters.all(datasetId).map((row) => ({ id: row.id, info: row.raster ? (JSON.parse(row.raster) as { info: RasterInfo }).info : null }));
+    const rows = statements.indexedRasters
+      .all(datasetId)
+      .map((row) => ({ id: row.id, info: row.raster ? parseStored(storedRasterInfoSchema, row.raster, `image ${row.id}'s raster info (dataset ${datasetId})`).info : null }));
     const rasters = rows.filter((row) => row.info !== null && !isRgbPicture(row.info));
     if (rasters.length === 0) return;
     const key = (info: Pick<RasterInfo, 'bands' | 'dataType'>): string => `${info.bands} ${info.dataType}`;

@@ -1,9 +1,7 @@
 import type { ClassDef } from '../../src-shared/classes';
-import { describeBands, parseBandLayout } from '../../src-shared/bands';
-import { bandSampleSize, bandStatistics } from '../../src-shared/band-stats';
-import type { RasterInfo } from '../../src-shared/bands';
-import type { BandSums } from '../../src-shared/band-stats';
-import { valueToClassMap } from '../../src-shared/classes';
+import { describeBands, parseBandLayout, rasterInfoSchema } from '../../src-shared/bands';
+import { bandSampleSize, bandStatistics, bandSumsSchema } from '../../src-shared/band-stats';
+import { classDefSchema, valueToClassMap } from '../../src-shared/classes';
 import type {
   DatasetDetail,
   DatasetState,
@@ -12,21 +10,45 @@ import type {
   ImageDetail,
   ImageListItem,
   ImagesRequest,
-  PairingSummary,
   SplitStats,
 } from '../../src-shared/datasets';
+import { pairingSummarySchema } from '../../src-shared/datasets';
 import { ApiError } from '../../src-shared/errors';
 import type { IndexProblemKind } from '../../src-shared/indexing';
 import type { SplitName } from '../../src-shared/splits';
-import { splitNames } from '../../src-shared/splits';
+import { splitConfigSchema, splitNames } from '../../src-shared/splits';
+import { parseStored, parseStoredOrNull } from '../../src-shared/stored';
+import { z } from '../../src-shared/zod';
 import type { Db } from '../db/connection';
 import type { DatasetRow, ImageRow } from '../db/dataset-statements';
 import type { Statements } from '../db/statements';
 
 /** Read-side of the catalogue: summaries, details, class statistics and filtered image lists. */
 
-export function parseClasses(text: string): ClassDef[] {
-  return JSON.parse(text) as ClassDef[];
+/**
+ * datasets.classes: every class as stored (not the API's class-list rules: a dataset holds none
+ * before indexing finds its values).
+ */
+const storedClassesSchema = z.array(classDefSchema);
+
+/**
+ * images.raster, `{ info, sums }` as indexing writes it, read in two halves: what the file holds,
+ * and the per-band sums (the Statistics tab reads every image's, so the info is not parsed there).
+ */
+export const storedRasterInfoSchema = z.object({ info: rasterInfoSchema });
+const storedRasterSumsSchema = z.object({ sums: z.array(bandSumsSchema) });
+
+/** datasets.origin as derived-service writes it: a merge with its request, or pseudo-labels of a run at a threshold. */
+const storedOriginSchema = z.object({
+  kind: z.string(),
+  request: z.object({ sources: z.array(z.object({ datasetId: z.string() })) }).optional(),
+  runId: z.string().optional(),
+  threshold: z.number().optional(),
+});
+
+/** A dataset's stored classes, parsed; `datasetId` names the row in the error when they are not what SegBench wrote. */
+export function parseClasses(text: string, datasetId?: string): ClassDef[] {
+  return parseStored(storedClassesSchema, text, datasetId === undefined ? "a dataset's classes" : `dataset ${datasetId}'s classes`);
 }
 
 export function datasetSummary(statements: Statements, row: DatasetRow): DatasetSummary {
@@ -39,7 +61,7 @@ export function datasetSummary(statements: Statements, row: DatasetRow): Dataset
     imageCount: counts.images,
     indexedCount: counts.indexed,
     problemCount: counts.problems,
-    classCount: parseClasses(row.classes).length,
+    classCount: parseClasses(row.classes, row.id).length,
     createdAt: row.created_at,
     indexJobId: row.index_job_id,
     previewImageId: statements.datasetPreviewImage.get(row.id)?.id ?? null,
@@ -47,7 +69,7 @@ export function datasetSummary(statements: Statements, row: DatasetRow): Dataset
 }
 
 export function datasetDetail(statements: Statements, row: DatasetRow): DatasetDetail {
-  const classes = parseClasses(row.classes);
+  const classes = parseClasses(row.classes, row.id);
   const owner = valueToClassMap(classes);
   const values = statements.valuesOfDataset.all(row.id).map((v) => {
     const classIndex = owner.get(v.value) ?? null;
@@ -67,7 +89,7 @@ export function datasetDetail(statements: Statements, row: DatasetRow): DatasetD
     bands: parseBandLayout(row.bands),
     preset: row.preset,
     classes,
-    pairing: JSON.parse(row.pairing) as PairingSummary,
+    pairing: parseStored(pairingSummarySchema, row.pairing, `dataset ${row.id}'s pairing report`),
     problems: statements.imageProblems.all(row.id).map((p) => ({
       imageId: p.id,
       stem: p.stem,
@@ -77,9 +99,9 @@ export function datasetDetail(statements: Statements, row: DatasetRow): DatasetD
     values,
     unknownPixels: values.filter((v) => v.classIndex === null).reduce((sum, v) => sum + v.pixels, 0),
     splitCounts,
-    splitConfig: row.split_config ? (JSON.parse(row.split_config) as DatasetDetail['splitConfig']) : null,
+    splitConfig: parseStoredOrNull(splitConfigSchema, row.split_config || null, `dataset ${row.id}'s split config`),
     correctedCount: statements.revisedImagesOfDataset.get(row.id)?.n ?? 0,
-    origin: describeOrigin(statements, row.origin),
+    origin: describeOrigin(statements, row),
     alpha: alphaOf(statements, row.id),
   };
 }
@@ -89,14 +111,14 @@ function alphaOf(statements: Statements, datasetId: string): DatasetDetail['alph
   const rows = statements.alphaImages.all(datasetId);
   const first = rows[0];
   if (!first) return null;
-  const bands = describeBands((JSON.parse(first.raster) as { info: RasterInfo }).info);
+  const bands = describeBands(parseStored(storedRasterInfoSchema, first.raster, `image ${first.stem}'s raster info (dataset ${datasetId})`).info);
   return { images: rows.length, bands, examples: rows.slice(0, 5).map((r) => r.stem) };
 }
 
 /** How SegBench made a derived dataset, in words; null for an imported folder. */
-function describeOrigin(statements: Statements, origin: string | null): string | null {
-  if (!origin) return null;
-  const parsed = JSON.parse(origin) as { kind: string; request?: { sources: { datasetId: string }[] }; runId?: string; threshold?: number };
+function describeOrigin(statements: Statements, row: DatasetRow): string | null {
+  if (!row.origin) return null;
+  const parsed = parseStored(storedOriginSchema, row.origin, `dataset ${row.id}'s origin`);
   if (parsed.kind === 'merge') {
     const names = (parsed.request?.sources ?? []).map((s) => statements.datasetById.get(s.datasetId)?.name ?? '(removed dataset)');
     return `merged from ${names.join(' + ')}`;
@@ -106,7 +128,7 @@ function describeOrigin(statements: Statements, origin: string | null): string |
 }
 
 export function datasetStats(statements: Statements, row: DatasetRow): DatasetStats {
-  const classes = parseClasses(row.classes);
+  const classes = parseClasses(row.classes, row.id);
   const groups: (SplitName | 'all')[] = ['all', ...splitNames];
   const empty = (): SplitStats['classes'] => classes.map(() => ({ pixels: 0, images: 0, share: 0 }));
   const bySplit = new Map(groups.map((g) => [g, { classes: empty(), images: 0 }]));
@@ -141,7 +163,7 @@ function bandStatsOf(statements: Statements, row: DatasetRow): DatasetStats['ban
   const rows = statements.rastersOfDataset.all(row.id);
   const train = rows.filter((r) => r.split === 'train');
   const used = train.length > 0 ? train : rows;
-  const parsed = used.map((r) => ({ sums: (JSON.parse(r.raster) as { sums: BandSums[] }).sums, sample: r.band_sample ? new Float32Array(new Uint8Array(r.band_sample).buffer) : new Float32Array(0) }));
+  const parsed = used.map((r) => ({ sums: parseStored(storedRasterSumsSchema, r.raster, `image ${r.id}'s band sums (dataset ${row.id})`).sums, sample: r.band_sample ? new Float32Array(new Uint8Array(r.band_sample).buffer) : new Float32Array(0) }));
   const stats = layout.names.map((name, b) =>
     bandStatistics(
       b + 1,
@@ -186,13 +208,13 @@ export function imageDetail(statements: Statements, imageId: number): ImageDetai
   const row: ImageRow | undefined = statements.imageById.get(imageId);
   if (!row) throw new ApiError('NOT_FOUND', `No image with id ${imageId}.`);
   const dataset = statements.datasetById.get(row.dataset_id);
-  const classCount = dataset ? parseClasses(dataset.classes).length : 0;
+  const classCount = dataset ? parseClasses(dataset.classes, dataset.id).length : 0;
   const classPixels = new Array<number>(classCount).fill(0);
   for (const c of statements.classPixelsOfImage.all(imageId)) if (c.class_index < classCount) classPixels[c.class_index] = c.pixels;
   return {
     id: row.id,
     datasetId: row.dataset_id,
-    raster: row.raster ? (JSON.parse(row.raster) as { info: RasterInfo }).info : null,
+    raster: row.raster ? parseStored(storedRasterInfoSchema, row.raster, `image ${row.id}'s raster info`).info : null,
     stem: row.stem,
     split: row.split as SplitName | null,
     width: row.width,

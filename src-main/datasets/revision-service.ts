@@ -14,9 +14,28 @@ import type { JobService } from '../jobs/job-service';
 import type { Db } from '../db/connection';
 import type { ImageRow, RevisionRow } from '../db/dataset-statements';
 import type { Statements } from '../db/statements';
+import { parseStored } from '../../src-shared/stored';
+import { z } from '../../src-shared/zod';
 import { parseClasses } from './dataset-queries';
 import { classMapJson, thumbSize } from './dataset-service';
 import type { TypedJob } from '../jobs/job-service';
+
+/**
+ * revisions.detail: what made a revision, for its one-line summary. Accepted labels name their run
+ * (runId, runName) or their source (a label check); painting names its class; region is the
+ * pixels of the drawn region, null for the whole image.
+ */
+const revisionDetailSchema = z.object({
+  runId: z.string().optional(),
+  runName: z.string().optional(),
+  source: z.string().optional(),
+  className: z.string().optional(),
+  region: z.number().nullable().optional(),
+});
+type RevisionDetail = z.output<typeof revisionDetailSchema>;
+
+/** runs.class_names: the training class names, in label order. */
+const classNamesSchema = z.array(z.string());
 
 export interface RevisionServiceOptions {
   db: Db;
@@ -69,7 +88,7 @@ export class RevisionService {
       throw new ApiError('CONFLICT', `Image ${image.stem} is ${image.state}${image.problem_message ? ` (${image.problem_message})` : ''}; only indexed images can be corrected.`);
     }
     await this.assertOriginalUnchanged(image);
-    const classes = parseClasses(dataset.classes);
+    const classes = parseClasses(dataset.classes, dataset.id);
     const current = await readMask(this.options.statements.imageEffectiveMask.get(image.id)?.path ?? image.mask_path);
     if (current.width !== image.width || current.height !== image.height) {
       throw new ApiError('CONFLICT', `The mask in effect is ${current.width}x${current.height} but the image is ${image.width}x${image.height}.`);
@@ -79,7 +98,7 @@ export class RevisionService {
     if (inside && coveredPixels(inside) === 0) throw new ApiError('VALIDATION', 'The region covers no pixel of the image; draw it over the image.');
     const ignored = new Set(classes.filter((c) => c.ignore).flatMap((c) => c.values));
     const next = current.values.slice();
-    let detail: Record<string, unknown>;
+    let detail: RevisionDetail;
     if (request.action === 'accept-prediction') {
       const { labels, valueOfLabel, runName } = source ? labelsOf(source, image, classes) : await this.prediction(request.runId, image, classes);
       for (let p = 0; p < pixels; p += 1) {
@@ -187,7 +206,7 @@ export class RevisionService {
       dataset: dataset.name,
       exportedAt: new Date().toISOString(),
       images: rows.length,
-      classes: parseClasses(dataset.classes),
+      classes: parseClasses(dataset.classes, dataset.id),
       maskKind: dataset.mask_kind,
       corrected,
     };
@@ -219,7 +238,7 @@ export class RevisionService {
     if (info.width !== image.width || info.height !== image.height) {
       throw new ApiError('CONFLICT', `The stored prediction is ${info.width}x${info.height} but the image is ${image.width}x${image.height}; predict again.`);
     }
-    const names = JSON.parse(run.class_names) as string[];
+    const names = parseStored(classNamesSchema, run.class_names, `run ${run.id}'s class names`);
     const valueOfLabel = names.map((name) => classes.find((c) => c.name === name && !c.ignore)?.values[0]);
     const missing = names.filter((_, label) => valueOfLabel[label] === undefined);
     if (missing.length === names.length) throw new ApiError('CONFLICT', `None of run "${run.name}"'s classes (${names.join(', ')}) is a class of this dataset any more.`);
@@ -246,7 +265,7 @@ export class RevisionService {
     const { statements, db } = this.options;
     const counts = countMaskValues(values, 1, maxMaskValues) ?? new Map<number, number>();
     const dataset = statements.datasetById.get(image.dataset_id);
-    const classes = dataset ? parseClasses(dataset.classes) : [];
+    const classes = dataset ? parseClasses(dataset.classes, dataset.id) : [];
     db.transaction(() => {
       statements.imageSetRevision.run({ id: image.id, revision_id: revisionId });
       statements.valuesClear.run(image.id);
@@ -275,7 +294,7 @@ export class RevisionService {
   }
 
   private info(row: RevisionRow): RevisionInfo {
-    const detail = JSON.parse(row.detail) as { runName?: string; source?: string; className?: string; region?: number | null };
+    const detail = parseStored(revisionDetailSchema, row.detail, `revision ${row.id}'s detail`);
     const where = detail.region ? `in a region of ${detail.region.toLocaleString('en-US')} px` : 'whole image';
     const summary =
       row.action !== 'accept-prediction'

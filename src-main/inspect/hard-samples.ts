@@ -6,6 +6,7 @@ import type { HardSample, HardestResult } from '../../src-shared/hard-samples';
 import type { ClassCounts } from '../../src-shared/metrics';
 import type { Db } from '../db/connection';
 import type { Statements } from '../db/statements';
+import { storedClassNames } from '../runs/run-queries';
 import type { RunService } from '../runs/run-service';
 
 export interface HardestOptions {
@@ -26,7 +27,7 @@ export function hardestImages(statements: Statements, options: HardestOptions): 
   if (!run) throw new ApiError('NOT_FOUND', `No run with id ${options.runId}.`);
   const epoch = options.epoch ?? run.best_epoch;
   if (epoch === null || epoch === undefined) throw new ApiError('VALIDATION', `Run "${run.name}" has no validated epoch yet; it needs one to rank its images.`);
-  const classNames = JSON.parse(run.class_names) as string[];
+  const classNames = storedClassNames(run);
   if (options.classIndex !== undefined && options.classIndex >= classNames.length) {
     throw new ApiError('VALIDATION', `classIndex must be below ${classNames.length} (the run's classes: ${classNames.join(', ')}).`);
   }

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { z } from 'zod';
 import { parseClasses } from '../datasets/dataset-queries';
 import { trainingClasses } from '../../src-shared/classes';
 import { ApiError } from '../../src-shared/errors';
@@ -25,6 +24,14 @@ import type { Statements } from '../db/statements';
 import type { RevisionService } from '../datasets/revision-service';
 import type { JobService, TypedJob } from '../jobs/job-service';
 import type { RunService } from '../runs/run-service';
+import { parseStored, parseStoredOrNull } from '../../src-shared/stored';
+import { z } from '../../src-shared/zod';
+
+/** A check's class names; per image, its flagged pixels per class pair; per class, its threshold. */
+const classNamesSchema = z.array(z.string());
+const pairsSchema = z.array(z.number());
+const thresholdsSchema = z.array(z.number().nullable());
+const checkClassNames = (row: LabelCheckRow): string[] => parseStored(classNamesSchema, row.class_names, `label check ${row.id}'s class names`);
 
 export interface LabelErrorServiceOptions {
   db: Db;
@@ -131,7 +138,7 @@ export class LabelErrorService {
     const row = this.row(checkId);
     if (row.job_status === 'queued' || row.job_status === 'running') throw new ApiError('CONFLICT', `Label check #${checkId} is ${row.job_status}; it cannot run twice.`);
     if (row.thresholds !== null) throw new ApiError('CONFLICT', `Label check #${checkId} has finished; start a new one to score the masks as they are now.`);
-    this.enqueue(checkId, labelErrorJobParamsSchema.parse(JSON.parse(row.params)));
+    this.enqueue(checkId, parseStored(labelErrorJobParamsSchema, row.params, `label check ${checkId}'s job parameters`));
     return this.summary(this.row(checkId));
   }
 
@@ -141,7 +148,7 @@ export class LabelErrorService {
 
   queue(request: z.output<typeof labelErrorQueueSchema>): LabelErrorQueue {
     const row = this.finished(request.checkId);
-    const classes = (JSON.parse(row.class_names) as string[]).length;
+    const classes = checkClassNames(row).length;
     const pair = request.given !== undefined && request.predicted !== undefined ? request.given * classes + request.predicted : null;
     if ((request.given === undefined) !== (request.predicted === undefined)) throw new ApiError('VALIDATION', 'A class pair needs both given and predicted.');
     if (request.given !== undefined && (request.given >= classes || request.predicted! >= classes)) throw new ApiError('VALIDATION', `given and predicted must be below ${classes}, the check's class count.`);
@@ -177,7 +184,7 @@ export class LabelErrorService {
       labels: predicted.data,
       width: predicted.width,
       height: predicted.height,
-      classNames: JSON.parse(row.class_names) as string[],
+      classNames: checkClassNames(row),
       inside,
     });
     this.options.statements.labelCheckImageReview.run('corrected', new Date().toISOString(), row.id, image.image_id);
@@ -248,7 +255,7 @@ export class LabelErrorService {
 
   private item(row: LabelCheckRow, image: LabelCheckImageRow, pair: number | null, classes: number): LabelErrorItem {
     const labelled = image.labelled ?? 0;
-    const pairs = image.pairs ? (JSON.parse(image.pairs) as number[]) : [];
+    const pairs = parseStoredOrNull(pairsSchema, image.pairs || null, `label check ${row.id}'s class pairs of image ${image.image_id}`) ?? [];
     const topPairs = pairs
       .map((pixels, k) => ({ given: Math.floor(k / classes), predicted: k % classes, pixels }))
       .filter((p) => p.pixels > 0)
@@ -282,8 +289,8 @@ export class LabelErrorService {
       status: (row.job_status ?? 'failed') as LabelCheckStatus,
       folds: row.folds,
       reuseRun: row.reuse_run_id,
-      classNames: JSON.parse(row.class_names) as string[],
-      thresholds: row.thresholds ? (JSON.parse(row.thresholds) as (number | null)[]) : null,
+      classNames: checkClassNames(row),
+      thresholds: parseStoredOrNull(thresholdsSchema, row.thresholds || null, `label check ${row.id}'s thresholds`),
       foldsDone,
       images: images.length,
       reviewed: images.filter((i) => i.review !== null).length,

@@ -3,6 +3,12 @@ import { countsFromConfusion, iou, meanOf } from '../../src-shared/metrics';
 import { confidentlyWrong, highestWrongLevel } from '../../src-shared/predictions';
 import type { ImageShare, PredictionSummary, PredictionVariant, ReviewQueue } from '../../src-shared/predictions';
 import type { Statements } from '../db/statements';
+import { storedClassNames } from '../runs/run-queries';
+import { parseStored } from '../../src-shared/stored';
+import { z } from '../../src-shared/zod';
+
+/** Per image: the confusion cells (classes x classes) and wrong pixels by confidence level. Kept simple: thousands are read at once. */
+const cellsSchema = z.array(z.number());
 
 /**
  * Queries over a run's stored split predictions: the summed confusion matrix and per-class IoU of
@@ -12,12 +18,12 @@ import type { Statements } from '../db/statements';
 export function predictionSummary(statements: Statements, runId: string): PredictionSummary {
   const run = statements.runById.get(runId);
   if (!run) throw new ApiError('NOT_FOUND', `No run with id ${runId}.`);
-  const classNames = JSON.parse(run.class_names) as string[];
+  const classNames = storedClassNames(run);
   const classes = classNames.length;
   const variants = statements.predictionsOfRun.all(runId).map((p) => {
     const confusion = new Array<number>(classes * classes).fill(0);
     for (const image of statements.predictionImagesOf.all(runId, p.split, p.variant)) {
-      const cells = JSON.parse(image.confusion) as number[];
+      const cells = parseStored(cellsSchema, image.confusion, `run ${runId}'s ${p.split} ${p.variant} confusion of image ${image.image_id}`);
       for (let i = 0; i < confusion.length; i += 1) confusion[i]! += cells[i] ?? 0;
     }
     const classIou = countsFromConfusion(confusion, classes).map((c) => iou(c));
@@ -45,7 +51,7 @@ function rows(statements: Statements, runId: string, variant: PredictionVariant)
       `Run "${run.name}" has no stored ${variant === 'tta' ? 'flip-TTA ' : ''}prediction of its validation images; predict them on the Inspect page first.`,
     );
   }
-  return { classes: (JSON.parse(run.class_names) as string[]).length, found };
+  return { classes: storedClassNames(run).length, found };
 }
 
 /** The images that contribute most pixels to one confusion cell (truth row, predicted column). */
@@ -54,7 +60,7 @@ export function confusionImages(statements: Statements, request: { runId: string
   if (request.truth >= classes || request.predicted >= classes) throw new ApiError('VALIDATION', `truth and predicted must be below ${classes}, the run's class count.`);
   return found
     .map((row) => {
-      const pixels = (JSON.parse(row.confusion) as number[])[request.truth * classes + request.predicted] ?? 0;
+      const pixels = parseStored(cellsSchema, row.confusion, `run ${request.runId}'s ${request.variant} confusion of image ${row.image_id}`)[request.truth * classes + request.predicted] ?? 0;
       return { imageId: row.image_id, stem: row.stem ?? `image ${row.image_id}`, pixels, share: row.labelled > 0 ? pixels / row.labelled : 0, corrected: row.revision_id !== null };
     })
     .filter((image) => image.pixels > 0)
@@ -68,7 +74,7 @@ export function confusionImages(statements: Statements, request: { runId: string
  */
 export function reviewQueue(statements: Statements, request: { runId: string; variant: PredictionVariant; threshold: number; limit: number }): ReviewQueue {
   const { found } = rows(statements, request.runId, request.variant);
-  const bins = found.map((row) => JSON.parse(row.wrong_by_confidence) as number[]);
+  const bins = found.map((row) => parseStored(cellsSchema, row.wrong_by_confidence, `run ${request.runId}'s ${request.variant} wrong pixels by confidence of image ${row.image_id}`));
   const items = found
     .map((row, i) => {
       const pixels = confidentlyWrong(bins[i]!, request.threshold);

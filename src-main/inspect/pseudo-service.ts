@@ -5,7 +5,8 @@ import { confidenceLevels, keptShares } from '../../src-shared/derived';
 import type { PseudoLabelSet , pseudoSaveSchema, pseudoStartSchema } from '../../src-shared/derived';
 import type { DatasetSummary } from '../../src-shared/datasets';
 import { ApiError } from '../../src-shared/errors';
-import type { z } from 'zod';
+import { parseStored, parseStoredOrNull } from '../../src-shared/stored';
+import { z } from '../../src-shared/zod';
 import type { Db } from '../db/connection';
 import type { Statements } from '../db/statements';
 import { parseClasses } from '../datasets/dataset-queries';
@@ -17,6 +18,11 @@ import type { RunService } from '../runs/run-service';
 import type { PseudoSetRow } from '../db/inspect-statements';
 
 type SetRow = PseudoSetRow;
+
+/** The stored columns of a pseudo-label set, as start() writes them when its prediction ends. */
+const storedImagesSchema = z.array(z.object({ stem: z.string(), imagePath: z.string() }));
+const storedHistogramSchema = z.array(z.array(z.number()));
+const storedSkippedSchema = z.array(z.object({ image: z.string(), message: z.string() }));
 
 const fallbackColours = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
@@ -103,7 +109,7 @@ export class PseudoLabelService {
       const top = set.histogram.reduce((best, levels) => Math.max(best, levels.findLastIndex((n) => n > 0)), 0) / confidenceLevels;
       throw new ApiError('VALIDATION', `No pixel reaches a confidence of ${request.threshold}: the most confident pixels are at ${top.toFixed(2)}. Lower the threshold.`);
     }
-    const images = JSON.parse(row.images) as { stem: string; imagePath: string }[];
+    const images = parseStored(storedImagesSchema, row.images, `pseudo-label set ${row.id}'s images`);
     const runDataset = this.options.runs.trainParams(set.runId).row.dataset_id;
     const source = runDataset ? this.options.statements.datasetById.get(runDataset) : undefined;
     const colourOf = new Map((source ? parseClasses(source.classes) : []).map((c) => [c.name, c.color]));
@@ -138,7 +144,8 @@ export class PseudoLabelService {
     } catch {
       status = row.histogram ? 'finished' : 'failed';
     }
-    const images = row.images ? (JSON.parse(row.images) as unknown[]).length : 0;
+    // Only the count is shown here: a light parse, the full one is save()'s.
+    const images = parseStoredOrNull(z.array(z.unknown()), row.images || null, `pseudo-label set ${row.id}'s images`)?.length ?? 0;
     return {
       id: row.id,
       runId: row.run_id,
@@ -147,10 +154,10 @@ export class PseudoLabelService {
       jobId: row.job_id,
       status,
       reason,
-      classNames: JSON.parse(row.class_names) as string[],
-      histogram: row.histogram ? (JSON.parse(row.histogram) as number[][]) : null,
+      classNames: parseStored(z.array(z.string()), row.class_names, `pseudo-label set ${row.id}'s class names`),
+      histogram: parseStoredOrNull(storedHistogramSchema, row.histogram || null, `pseudo-label set ${row.id}'s histogram`),
       images,
-      skipped: JSON.parse(row.skipped) as { image: string; message: string }[],
+      skipped: parseStored(storedSkippedSchema, row.skipped, `pseudo-label set ${row.id}'s skipped images`),
       createdAt: row.created_at,
     };
   }

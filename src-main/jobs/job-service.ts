@@ -14,7 +14,7 @@ import { superviseEngineJob } from './supervisor';
 import { LeaseKeeper } from './lease-keeper';
 import { JobEndings } from './job-endings';
 import { JobFollower } from './job-follower';
-import { asKind, rowToJob } from './typed-job';
+import { asKind, asKindAsStored, rowParams, rowToJob } from './typed-job';
 import type { JobKindHandler, TypedJob } from './typed-job';
 
 export { asKind, resultOf, rowToJob } from './typed-job';
@@ -115,12 +115,16 @@ export class JobService {
     return held && !ownerGone(held) ? describeOwner(held) : null;
   }
 
-  /** Registers the service that stores a job kind's results (datasets for `index`, and so on). */
+  /**
+   * Registers the service that stores a job kind's results (datasets for `index`, and so on). Its
+   * handlers get the job's params as stored when they do not parse (asKindAsStored): settling a
+   * job must never fail for them.
+   */
   handleKind<K extends JobKind>(kind: K, handler: JobKindHandler<K>): void {
     this.kindHandlers.set(kind, {
-      ...(handler.onData && { onData: (job, data) => handler.onData?.(asKind(job, kind), data) }),
-      ...(handler.onEnd && { onEnd: (job) => handler.onEnd?.(asKind(job, kind)) }),
-      ...(handler.onRemoteUpdate && { onRemoteUpdate: (job) => handler.onRemoteUpdate?.(asKind(job, kind)) }),
+      ...(handler.onData && { onData: (job, data) => handler.onData?.(asKindAsStored(job, kind), data) }),
+      ...(handler.onEnd && { onEnd: (job) => handler.onEnd?.(asKindAsStored(job, kind)) }),
+      ...(handler.onRemoteUpdate && { onRemoteUpdate: (job) => handler.onRemoteUpdate?.(asKindAsStored(job, kind)) }),
     });
   }
 
@@ -220,13 +224,17 @@ export class JobService {
     return rowToJob(row);
   }
 
-  /** Queued and running jobs of one kind whose params match `predicate`. */
+  /**
+   * Queued and running jobs of one kind whose params match `predicate`: what keeps a run from
+   * starting twice and a dataset from being deleted under a job, so a job whose params do not
+   * parse is matched on them as stored (asKindAsStored).
+   */
   activeJobs<K extends JobKind>(kind: K, predicate: (params: JobParams<K>) => boolean = () => true): TypedJob<K>[] {
     return this.options.statements.jobsActive
       .all()
       .map(rowToJob)
       .filter((job) => job.kind === kind)
-      .map((job) => asKind(job, kind))
+      .map((job) => asKindAsStored(job, kind))
       .filter((job) => predicate(job.params));
   }
 
@@ -253,7 +261,8 @@ export class JobService {
     this.takeQueueIfFree();
     this.announce(id);
     this.pump();
-    return this.getOf(kind, id);
+    // Queued whatever it holds: params main built wrong are the engine's to refuse, naming each bad field.
+    return asKindAsStored(this.get(id), kind);
   }
 
   /** Moves a queued job one place earlier or later in the queue (swapping with its neighbour). */
@@ -483,7 +492,9 @@ export class JobService {
     };
     const supervised = superviseEngineJob(
       this.options.launcher,
-      { id: row.id, kind: row.kind as JobKind, params: JSON.parse(row.params) as unknown },
+      // Parsed with the kind's schema (defaults of fields added since filled in); params that do not
+      // parse go as stored, and the engine refuses them naming each bad field.
+      { id: row.id, kind: row.kind as JobKind, params: rowParams(row) },
       {
         onStarted: (pid) =>
           guarded('recording the engine of', () => {

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiError } from '../../src-shared/errors';
-import type { EvaluationJobParams, EvaluationJobResult, EvaluationRequest, EvaluationSummary, TtaOptions } from '../../src-shared/evaluations';
+import { evaluationVariantSchema, ttaSchema } from '../../src-shared/evaluations';
+import type { EvaluationJobParams, EvaluationRequest, EvaluationSummary } from '../../src-shared/evaluations';
 import type { Job } from '../../src-shared/jobs';
 import { iou, meanOf } from '../../src-shared/metrics';
 import type { Db } from '../db/connection';
@@ -9,6 +10,10 @@ import type { Statements } from '../db/statements';
 import type { JobService } from '../jobs/job-service';
 import type { TypedJob } from '../jobs/job-service';
 import type { EvaluationRow } from '../db/run-statements';
+import { parseStored, parseStoredOrNull } from '../../src-shared/stored';
+import { z } from '../../src-shared/zod';
+
+const stringListSchema = z.array(z.string());
 
 
 /**
@@ -93,7 +98,8 @@ export class EvaluationService {
     } catch {
       job = null;
     }
-    const variants = row.variants ? (JSON.parse(row.variants) as EvaluationJobResult['variants']) : [];
+    const what = `evaluation ${row.id}'s`;
+    const variants = parseStoredOrNull(z.array(evaluationVariantSchema), row.variants || null, `${what} variants`) ?? [];
     return {
       id: row.id,
       createdAt: row.created_at,
@@ -101,10 +107,10 @@ export class EvaluationService {
       status: job?.status ?? 'failed',
       reason: job?.reason ?? null,
       split: row.split,
-      runIds: JSON.parse(row.run_ids) as string[],
-      runNames: JSON.parse(row.run_names) as string[],
-      classNames: JSON.parse(row.class_names) as string[],
-      tta: row.tta ? (JSON.parse(row.tta) as TtaOptions) : null,
+      runIds: parseStored(stringListSchema, row.run_ids, `${what} run ids`),
+      runNames: parseStored(stringListSchema, row.run_names, `${what} run names`),
+      classNames: parseStored(stringListSchema, row.class_names, `${what} class names`),
+      tta: parseStoredOrNull(ttaSchema, row.tta || null, `${what} TTA options`),
       images: row.images,
       variants: variants.map((v) => {
         const classIou = v.counts.map((c) => iou(c));

@@ -8,6 +8,7 @@ import { replicationRepeats } from '../../src-shared/recipes';
 import type { ImageClassPixels } from '../../src-shared/recipes';
 import type { RunConfig } from '../../src-shared/run-config';
 import type { Statements } from '../db/statements';
+import { storedClassNames, storedRunConfig } from './run-queries';
 
 /**
  * Turns the recipes' class names into what the engine uses: replication into repeats per
@@ -57,10 +58,10 @@ export function resolveDistill(statements: Statements, distill: Distill, inputSi
   if (!row.run_dir || !existsSync(join(row.run_dir, 'best', 'checkpoint.json'))) {
     throw new ApiError('VALIDATION', `The teacher "${row.name}" has no best checkpoint; it must finish at least one epoch.`);
   }
-  const config = JSON.parse(row.config) as RunConfig;
+  const config = storedRunConfig(row);
   const sizeProblem = teacherInputProblem([null, config.inputSize, config.inputSize, 3], [null, inputSize, inputSize, 3]);
   if (sizeProblem) throw new ApiError('VALIDATION', sizeProblem);
-  const teacherClasses = JSON.parse(row.class_names) as string[];
+  const teacherClasses = storedClassNames(row);
   let matrix = distill.matrix;
   if (!matrix) {
     try {

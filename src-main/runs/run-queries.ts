@@ -1,15 +1,29 @@
 import { classColorsFor } from '../../src-shared/class-colors';
 import { iou } from '../../src-shared/metrics';
 import type { ClassCounts } from '../../src-shared/metrics';
+import { runConfigSchema } from '../../src-shared/run-config';
 import type { RunConfig, RunStatus } from '../../src-shared/run-config';
 import type { EpochSummary, RunDetail, RunSummary } from '../../src-shared/runs';
+import { parseStored } from '../../src-shared/stored';
+import { z } from '../../src-shared/zod';
 import type { RunRow } from '../db/run-statements';
 import type { Statements } from '../db/statements';
 import { parseClasses } from '../datasets/dataset-queries';
 
-export function runSummary(row: RunRow, statements: Statements): RunSummary {
-  const config = JSON.parse(row.config) as RunConfig;
-  const classNames = JSON.parse(row.class_names) as string[];
+const stringListSchema = z.array(z.string());
+
+/** A run's stored configuration (as resolved at launch), parsed. */
+export function storedRunConfig(row: Pick<RunRow, 'id' | 'config'>): RunConfig {
+  return parseStored(runConfigSchema, row.config, `run ${row.id}'s config`);
+}
+
+/** A run's stored training class names, parsed. */
+export function storedClassNames(row: Pick<RunRow, 'id' | 'class_names'>): string[] {
+  return parseStored(stringListSchema, row.class_names, `run ${row.id}'s class names`);
+}
+
+export function runSummary(row: RunRow, statements: Statements, config: RunConfig = storedRunConfig(row)): RunSummary {
+  const classNames = storedClassNames(row);
   const bestClassIou: Record<string, number | null> = {};
   if (row.best_epoch !== null) {
     for (const c of statements.classCountsOfEpoch.all(row.id, row.best_epoch)) {
@@ -34,7 +48,7 @@ export function runSummary(row: RunRow, statements: Statements): RunSummary {
     startedAt: row.started_at,
     endedAt: row.ended_at,
     jobId: row.job_id,
-    tags: JSON.parse(row.tags) as string[],
+    tags: storedTags(row),
     notes: row.notes,
     archived: row.archived === 1,
     bestClassIou,
@@ -42,8 +56,14 @@ export function runSummary(row: RunRow, statements: Statements): RunSummary {
   };
 }
 
+/** A run's stored tags, parsed. */
+export function storedTags(row: Pick<RunRow, 'id' | 'tags'>): string[] {
+  return parseStored(stringListSchema, row.tags, `run ${row.id}'s tags`);
+}
+
 export function runDetail(statements: Statements, row: RunRow, resources: RunDetail['resources'] = null): RunDetail {
-  const classNames = JSON.parse(row.class_names) as string[];
+  const config = storedRunConfig(row);
+  const classNames = storedClassNames(row);
   const countsByEpoch = new Map<number, ClassCounts[]>();
   for (const c of statements.classCountsOfRun.all(row.id)) {
     const list = countsByEpoch.get(c.epoch) ?? classNames.map(() => ({ tp: 0, fp: 0, fn: 0 }));
@@ -65,8 +85,8 @@ export function runDetail(statements: Statements, row: RunRow, resources: RunDet
   }));
   const dataset = row.dataset_id ? statements.datasetById.get(row.dataset_id) : undefined;
   return {
-    ...runSummary(row, statements),
-    config: JSON.parse(row.config) as RunConfig,
+    ...runSummary(row, statements, config),
+    config,
     classNames,
     classColors: classColorsFor(classNames, dataset ? parseClasses(dataset.classes) : []),
     epochHistory,

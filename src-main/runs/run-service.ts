@@ -13,7 +13,7 @@ import type { JobService, TypedJob } from '../jobs/job-service';
 import { RunLauncher } from './run-launcher';
 import type { RunStartHooks } from './run-launcher';
 import { RunRecorder } from './run-recorder';
-import { runDetail, runSummary } from './run-queries';
+import { runDetail, runSummary, storedTags } from './run-queries';
 
 export type { RunStartHooks } from './run-launcher';
 
@@ -113,7 +113,7 @@ export class RunService {
     this.options.statements.runUpdateMeta.run({
       id: row.id,
       name: patch.name ?? row.name,
-      tags: JSON.stringify(patch.tags ?? (JSON.parse(row.tags) as string[])),
+      tags: JSON.stringify(patch.tags ?? storedTags(row)),
       notes: patch.notes ?? row.notes,
       archived: (patch.archived ?? row.archived === 1) ? 1 : 0,
     });

@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import type { WireRequest } from '../../src-shared/contract';
 import { createReadStream } from 'node:fs';
 import { toApiError } from '../../src-shared/errors';
 import { clipEchoes } from '../../src-shared/validation';
+import { z } from '../../src-shared/zod';
 import type { FileResolver } from '../files/file-service';
 import { fileErrorStatus, ownedKind } from '../files/file-service';
 import type { Dispatch } from '../ipc/router';
@@ -170,6 +170,13 @@ function refuseRequest(response: ServerResponse, error: unknown, logger: Logger)
   response.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request: SegBench could not read this request.\n');
 }
 
+/**
+ * A request frame: a WireRequest as far as the transport checks it. The method and payload are
+ * the dispatcher's to check (an unknown method is answered by id, a payload against the method's
+ * schema), so they are taken as they come; the payload is never walked here.
+ */
+const wireFrameSchema = z.object({ id: z.number(), method: z.unknown().optional(), payload: z.unknown().optional() });
+
 const replyError = (ws: WebSocket, id: number, message: string): void => {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, ok: false, error: { code: 'VALIDATION', message } }));
 };
@@ -185,10 +192,9 @@ function attachClient(ws: WebSocket, options: ServerOptions): void {
   ws.on('message', (data, isBinary) => {
     try {
       if (isBinary) return replyError(ws, -1, 'Binary frames are not accepted; send a JSON text frame {id, method, payload}.');
-      let request: WireRequest;
+      let request: z.output<typeof wireFrameSchema>;
       try {
-        request = JSON.parse(String(data)) as WireRequest;
-        if (typeof request !== 'object' || request === null || typeof request.id !== 'number') throw new Error('no id');
+        request = wireFrameSchema.parse(JSON.parse(String(data)));
       } catch {
         return replyError(ws, -1, 'Expected a JSON object {id, method, payload}.');
       }

@@ -10,7 +10,9 @@ export class SettingsService {
     const stored: Record<string, unknown> = {};
     for (const row of this.statements.settingsAll.all()) {
       try {
-        stored[row.key] = JSON.parse(row.value) as unknown;
+        // Checked below, key by key, with the setting's own schema.
+        const value: unknown = JSON.parse(row.value);
+        stored[row.key] = value;
       } catch {
         // A hand-edited value that is not JSON falls back to the default below.
       }

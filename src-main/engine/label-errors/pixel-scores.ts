@@ -3,17 +3,21 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { ignoreLabel } from '../../../src-shared/class-weights';
 import { dropSmallRegions, labelErrorLevels, levelValue, minimumRegion, unlabelledLevel } from '../../../src-shared/label-errors';
+import { parseStored } from '../../../src-shared/stored';
+import { z } from '../../../src-shared/zod';
 
 /** One scored image as a finished fold stores it (`fold-<k>/scores.json`). */
-export interface FoldImageScore {
-  imageId: number;
-  fold: number;
-  labelled: number;
+const foldImageScoreSchema = z.object({
+  imageId: z.number(),
+  fold: z.number(),
+  labelled: z.number(),
   /** classes x (levels + 1): labelled pixels by class and given-label level. */
-  histogram: number[][];
+  histogram: z.array(z.array(z.number())),
   /** Pixels where another class has probability >= 0.5. */
-  disagreement: number;
-}
+  disagreement: z.number(),
+});
+export type FoldImageScore = z.output<typeof foldImageScoreSchema>;
+const foldScoresSchema = z.array(foldImageScoreSchema);
 
 export const predictionFile = (outDir: string, imageId: number): string => join(outDir, `${imageId}_pred.png`);
 export const givenFile = (outDir: string, imageId: number): string => join(outDir, `${imageId}_given.png`);
@@ -99,5 +103,5 @@ export async function writeFoldScores(path: string, scores: FoldImageScore[]): P
 }
 
 export async function readFoldScores(path: string): Promise<FoldImageScore[]> {
-  return JSON.parse(await readFile(path, 'utf8')) as FoldImageScore[];
+  return parseStored(foldScoresSchema, await readFile(path, 'utf8'), `the fold scores ${path}`);
 }

@@ -3,38 +3,52 @@ import { dirname } from 'node:path';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { EpochReport } from '../../../src-shared/engine-protocol';
-import type { Normalization } from '../data/batch';
+import { epochReportSchema } from '../../../src-shared/engine-protocol';
+import { parseStored } from '../../../src-shared/stored';
+import { z } from '../../../src-shared/zod';
 import type { Optimizer, OptimizerSnapshot } from '../optim/optimizer';
 
 /** What a checkpoint knows besides the weights: where training stood, to resume it exactly. */
-export interface CheckpointState {
+const checkpointStateSchema = z.object({
   /** Epochs completed. */
-  epoch: number;
-  globalStep: number;
-  bestMiou: number | null;
-  bestEpoch: number | null;
-  plateau: { best: number; stale: number; reductions: number };
+  epoch: z.number(),
+  globalStep: z.number(),
+  bestMiou: z.number().nullable(),
+  bestEpoch: z.number().nullable(),
+  plateau: z.object({
+    /** -Infinity before any validated epoch; JSON writes it as null, read back as -Infinity. */
+    best: z
+      .number()
+      .nullable()
+      .transform((best) => best ?? Number.NEGATIVE_INFINITY),
+    stale: z.number(),
+    reductions: z.number(),
+  }),
   /** Learning-rate factor after non-finite rollbacks (1, 0.5, 0.25, ...). */
-  lrScale: number;
-  rollbacks: number;
-  staleEpochs: number;
-  normalization: Normalization;
-  classNames: string[];
-  model: string;
-  inputSize: number;
-  savedAt: string;
+  lrScale: z.number(),
+  rollbacks: z.number(),
+  staleEpochs: z.number(),
+  normalization: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }),
+  classNames: z.array(z.string()),
+  model: z.string(),
+  inputSize: z.number(),
+  savedAt: z.string(),
   /**
    * The report of the epoch this checkpoint closes. A resume sends it again, so an epoch whose
    * checkpoint was saved but whose record main could not store (a full disk) is never lost.
    */
-  epochReport?: EpochReport;
-}
+  epochReport: epochReportSchema.optional(),
+});
+export type CheckpointState = z.output<typeof checkpointStateSchema>;
 
-interface WeightSpec {
-  name: string;
-  shape: number[];
-}
+const weightSpecSchema = z.object({ name: z.string(), shape: z.array(z.number()) });
+
+/** checkpoint.json as writeCheckpoint writes it: the state, the weights in weights.bin's order, the optimizer's slots in optimizer.bin's. */
+const checkpointManifestSchema = z.object({
+  state: checkpointStateSchema,
+  weights: z.array(weightSpecSchema),
+  optimizer: z.object({ step: z.number(), slots: z.array(z.object({ name: z.string(), shape: z.array(z.number()), count: z.number() })) }),
+});
 
 /**
  * Writes model weights (all of them, batch-norm statistics included), optimizer moments and the
@@ -110,11 +124,7 @@ async function writeCheckpoint(temp: string, model: tfl.LayersModel, optimizer: 
 }
 
 export async function loadCheckpoint(dir: string, model: tfl.LayersModel, optimizer: Optimizer | null): Promise<CheckpointState> {
-  const manifest = JSON.parse(await readFile(`${dir}/checkpoint.json`, 'utf8')) as {
-    state: CheckpointState;
-    weights: WeightSpec[];
-    optimizer: { step: number; slots: { name: string; shape: number[]; count: number }[] };
-  };
+  const manifest = parseStored(checkpointManifestSchema, await readFile(`${dir}/checkpoint.json`, 'utf8'), `the checkpoint ${dir}/checkpoint.json`);
   const weightData = new Float32Array(toArrayBuffer(await readFile(`${dir}/weights.bin`)));
   const byName = new Map(model.weights.map((w) => [w.originalName, w]));
   let offset = 0;

@@ -3,10 +3,24 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ApiError } from '../../../src-shared/errors';
+import { describeIssues } from '../../../src-shared/validation';
+import { z } from '../../../src-shared/zod';
 
-interface SavedModelJson {
-  weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-}
+/**
+ * What is read of a tfjs model.json: its weight groups, each with its files and the weights they
+ * hold in order. An entry's other fields (quantization, group) go to tfjs as they are.
+ */
+const savedModelJsonSchema = z.object({
+  weightsManifest: z
+    .array(
+      z.object({
+        paths: z.array(z.string()),
+        weights: z.array(z.looseObject({ name: z.string(), shape: z.array(z.number().int().min(0)), dtype: z.enum(['float32', 'int32', 'bool', 'string', 'complex64']) })),
+      }),
+    )
+    .optional(),
+});
+type SavedModelJson = z.output<typeof savedModelJsonSchema>;
 
 export interface PretrainedReport {
   matched: number;
@@ -44,7 +58,10 @@ export function adaptInputKernel(kernel: tf.Tensor, channels: number): tf.Tensor
 export async function loadPretrainedWeights(model: tfl.LayersModel, modelJsonPath: string): Promise<PretrainedReport> {
   let manifest: SavedModelJson;
   try {
-    manifest = JSON.parse(await readFile(modelJsonPath, 'utf8')) as SavedModelJson;
+    const json: unknown = JSON.parse(await readFile(modelJsonPath, 'utf8'));
+    const parsed = savedModelJsonSchema.safeParse(json);
+    if (!parsed.success) throw new Error(describeIssues(parsed.error.issues, json));
+    manifest = parsed.data;
   } catch (error) {
     throw new ApiError('VALIDATION', `Cannot read the pretrained model ${modelJsonPath}: ${(error as Error).message}. Give the path of a tfjs model.json.`);
   }

@@ -66,9 +66,15 @@ test('the catalogue lists are real queries: empty on a new store, rows once they
   assert.deepEqual(await api.invoke('datasets:list', {}), []);
   services.db
     .prepare(
-      "INSERT INTO datasets (id, name, images_dir, masks_dir, classes, state, created_at) VALUES ('d1', 'tiles', '/i', '/m', '[\"a\",\"b\"]', 'ready', '2026-01-01T00:00:00Z')",
+      "INSERT INTO datasets (id, name, images_dir, masks_dir, classes, state, created_at) VALUES ('d1', 'tiles', '/i', '/m', ?, 'ready', '2026-01-01T00:00:00Z')",
     )
-    .run();
+    .run(
+      // Classes as SegBench stores them (they are parsed on read).
+      JSON.stringify([
+        { name: 'a', color: '#000000', values: [0], ignore: false },
+        { name: 'b', color: '#ffffff', values: [1], ignore: false },
+      ]),
+    );
   services.db.prepare("INSERT INTO images (dataset_id, stem, image_path, mask_path) VALUES ('d1', 'x', 'x.jpg', 'x.png')").run();
   assert.deepEqual(await api.invoke('datasets:list', {}), [
     {

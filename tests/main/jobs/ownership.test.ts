@@ -252,7 +252,7 @@ test('issue 27 F4: a run whose job is marked running by a process that is gone i
     services.db
       .prepare(
         `INSERT INTO runs (id, name, dataset_id, model, config, status, created_at, run_dir, class_names, job_id)
-         VALUES ('r-dead', 'orphan run', NULL, 'unet', '{}', 'running', '2026-01-01T00:00:00Z', ?, '[]', 'j-dead')`,
+         VALUES ('r-dead', 'orphan run', NULL, 'unet', '{"datasetId":"gone"}', 'running', '2026-01-01T00:00:00Z', ?, '[]', 'j-dead')`,
       )
       .run(join(services.dataDir, 'runs', 'r-dead'));
     const api = createMemoryClient(services);
