@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { createMemoryClient } from '../../../src-main/ipc/memory-transport';
+import { fillDisk, unfillDisk } from '../../helpers/full-disk';
 import { eventually, tempDir, testServices } from '../../helpers/services';
 
 // A real full disk: a 3 MB tmpfs. Mounting needs root with CAP_SYS_ADMIN (CI and the dev
@@ -23,22 +24,6 @@ before(() => {
 after(() => {
   if (!skip) execFileSync('umount', ['-l', mountPoint]);
 });
-
-/** Fills the disk of `dir` with a file, leaving about `leaveBytes` free; returns the filler's path. */
-function fill(dir: string, leaveBytes: number): string {
-  const path = join(dir, `filler-${Date.now()}`);
-  const fd = openSync(path, 'w');
-  const chunk = Buffer.alloc(16 * 1024, 1);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-  } finally {
-    closeSync(fd);
-  }
-  if (leaveBytes > 0) execFileSync('truncate', ['-s', `-${leaveBytes}`, path]);
-  return path;
-}
 
 function integrity(dataDir: string): string {
   const db = new Database(join(dataDir, 'segbench.db'), { readonly: true });
@@ -62,7 +47,7 @@ test('training that fills the disk fails with "disk full: N MB free", leaves no 
     const datasetId = await imported;
     await services.jobs.whenIdle();
     // Room for the database's own writes, not for a checkpoint of this model (about 1 MB).
-    filler = fill(mountPoint, 160 * 1024);
+    filler = fillDisk(mountPoint, 160 * 1024);
     const run = await api.invoke('runs:start', {
       datasetId,
       backend: 'wasm',
@@ -89,7 +74,7 @@ test('training that fills the disk fails with "disk full: N MB free", leaves no 
     const runDir = join(dataDir, 'runs', run.id);
     assert.deepEqual(existsSync(runDir) ? readdirSync(runDir).filter((n) => n.includes('.tmp-')) : [], []);
   } finally {
-    if (filler) rmSync(filler);
+    if (filler) unfillDisk(filler);
     await services.close();
   }
   assert.equal(integrity(dataDir), 'ok');
@@ -109,7 +94,7 @@ test('startup cleanup on a full disk still opens the app; the interrupted job is
   // A temp checkpoint of a dead engine, as a run killed mid-write leaves it.
   const temp = join(dataDir, 'runs', 'r-dead', 'last.tmp-999999');
   mkdirSync(temp, { recursive: true });
-  const filler = fill(mountPoint, 0);
+  const filler = fillDisk(mountPoint, 0);
 
   const opened = testServices({ dataDir });
   try {
@@ -123,7 +108,7 @@ test('startup cleanup on a full disk still opens the app; the interrupted job is
   } finally {
     await opened.close();
   }
-  rmSync(filler);
+  unfillDisk(filler);
   const roomy = testServices({ dataDir });
   try {
     assert.equal(roomy.jobs.get(jobId).status, 'failed');
@@ -198,13 +183,13 @@ test('issue 27 F5: a full disk at an epoch\'s end never loses the epoch: last an
     const checkpointBytes = readdirSync(join(dataDir, 'runs', sizing.id, 'last')).reduce((n, name) => n + statSync(join(dataDir, 'runs', sizing.id, 'last', name)).size, 0);
     await api.invoke('runs:delete', { runId: sizing.id });
     // Room for one checkpoint and a half: the first epoch's `last` fits, its `best` does not.
-    filler = fill(disk, Math.round(checkpointBytes * 1.5) + 96 * 1024);
+    filler = fillDisk(disk, Math.round(checkpointBytes * 1.5) + 96 * 1024);
     const run = await api.invoke('runs:start', { ...config, epochs: 2 });
     const failed = await eventually(() => (['queued', 'running'].includes(services.runs.get(run.id).status) ? undefined : services.runs.get(run.id)), 120_000, 'the run to end');
     t.diagnostic(`checkpoint ${checkpointBytes} bytes; run ${failed.status}: ${failed.reason}`);
     assert.equal(failed.status, 'failed');
     assert.match(failed.reason ?? '', /^disk full: /);
-    rmSync(filler);
+    unfillDisk(filler);
     filler = '';
     await api.invoke('runs:resume', { runId: run.id });
     await services.jobs.whenIdle();
@@ -213,7 +198,7 @@ test('issue 27 F5: a full disk at an epoch\'s end never loses the epoch: last an
     const epochs = services.db.prepare('SELECT epoch FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(run.id) as { epoch: number }[];
     assert.deepEqual(epochs.map((e) => e.epoch), [1, 2], 'an epoch is missing or repeated');
   } finally {
-    if (filler) rmSync(filler);
+    if (filler) unfillDisk(filler);
     await services.close();
   }
   assert.equal(integrity(dataDir), 'ok');

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { reserveBytes, reserveName } from '../../../src-main/db/space-reserve';
 import { createMemoryClient } from '../../../src-main/ipc/memory-transport';
+import { fillDisk, unfillDisk } from '../../helpers/full-disk';
 import { eventually, tempDir, testServices } from '../../helpers/services';
 
 // Issue 27 F4, F7, F14 on a real full disk: a 24 MB tmpfs (root with CAP_SYS_ADMIN, as CI and the
@@ -26,35 +27,6 @@ after(() => {
   if (!skip) execFileSync('umount', ['-l', mountPoint]);
 });
 
-/** Fills the disk of `dir` to the last byte; returns the filler's path. */
-function fill(dir: string): string {
-  const path = join(dir, `filler-${Date.now()}-${Math.random()}`);
-  const fd = openSync(path, 'w');
-  const chunk = Buffer.alloc(16 * 1024, 1);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-  } finally {
-    closeSync(fd);
-  }
-  // The last partial blocks too.
-  const small = openSync(`${path}-tail`, 'w');
-  try {
-    for (;;) writeSync(small, Buffer.alloc(512, 1));
-  } catch {
-    // full
-  } finally {
-    closeSync(small);
-  }
-  return path;
-}
-
-function unfill(path: string): void {
-  rmSync(path, { force: true });
-  rmSync(`${path}-tail`, { force: true });
-}
-
 test('F7: on a 100% full disk after a clean shutdown the app still opens (its space reserve is released) and says why', async (t) => {
   if (skip) return t.skip(skip);
   const dataDir = join(mountPoint, 'open');
@@ -63,7 +35,7 @@ test('F7: on a 100% full disk after a clean shutdown the app still opens (its sp
   assert.equal(statSync(join(dataDir, reserveName)).size, reserveBytes, 'a data directory with room keeps a reserve');
   await first.close();
   assert.equal(existsSync(join(dataDir, 'segbench.db-shm')), false, 'a clean shutdown leaves no shared-memory index');
-  const filler = fill(mountPoint);
+  const filler = fillDisk(mountPoint);
   try {
     const opened = testServices({ dataDir });
     try {
@@ -75,7 +47,7 @@ test('F7: on a 100% full disk after a clean shutdown the app still opens (its sp
       await opened.close();
     }
   } finally {
-    unfill(filler);
+    unfillDisk(filler);
   }
   // With room again, the next start keeps a reserve again.
   const roomy = testServices({ dataDir });
@@ -98,21 +70,21 @@ test('F14: a process that cannot take the queue for a full disk says so once, no
   try {
     assert.equal(waiting.jobs.ownsQueue, false);
     rmSync(join(dataDir, reserveName), { force: true });
-    filler = fill(mountPoint);
+    filler = fillDisk(mountPoint);
     // Empty the WAL so that the next write needs new blocks.
     waiting.db.pragma('wal_checkpoint(TRUNCATE)');
-    const more = fill(mountPoint);
+    const more = fillDisk(mountPoint);
     await new Promise((done) => setTimeout(done, 2_500));
     const said = waiting.logLines.filter((l) => /cannot take the job queue: the disk is full/.test(l));
     t.diagnostic(`log: ${waiting.logLines.join(' | ')}`);
     assert.equal(said.length, 1, 'said once over 30 ticks');
-    unfill(more);
-    unfill(filler);
+    unfillDisk(more);
+    unfillDisk(filler);
     filler = '';
     await eventually(() => (waiting.jobs.ownsQueue ? true : undefined), 10_000, 'the queue to be taken');
     assert.match(waiting.logLines.join('\n'), /there is room on the disk again; this process runs the job queue now/);
   } finally {
-    if (filler) unfill(filler);
+    if (filler) unfillDisk(filler);
     await waiting.close();
   }
 });
@@ -138,7 +110,7 @@ test('F4: a disk that fills during a CLI run: the run fails as "disk full" (the 
     }
   };
   await eventually(() => (steps() > 0 ? true : undefined), 120_000, 'the first steps');
-  let filler = fill(mountPoint);
+  let filler = fillDisk(mountPoint);
   try {
     const code = await exit;
     t.diagnostic(out.slice(-600));
@@ -147,7 +119,7 @@ test('F4: a disk that fills during a CLI run: the run fails as "disk full" (the 
     assert.equal(summary.status, 'failed');
     assert.match(summary.reason, /^disk full: /);
   } finally {
-    unfill(filler);
+    unfillDisk(filler);
     filler = '';
   }
   const db = new Database(join(dataDir, 'segbench.db'), { readonly: true });
