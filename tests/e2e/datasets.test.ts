@@ -155,7 +155,11 @@ test('scenes on both sides of a random split: the report warns, one click splits
   assert.match((await notice.textContent()) ?? '', /The random split put parts of \d of 8 scenes \(by their names: tile\d/);
   await screenshot(page, 'dataset-scene-leak');
   await notice.getByTestId('scene-leak-fix').click();
-  await notice.waitFor({ state: 'detached' });
+  // Gone once the grouped split is stored; should it stay, the failure quotes what the notice says
+  // then (an error under the button, say), not only that it stayed.
+  await notice.waitFor({ state: 'detached' }).catch(async (error: Error) => {
+    throw new Error(`the scene notice stayed after the fix: ${(await notice.textContent().catch(() => '(gone)')) ?? ''} (${error.message.split('\n')[0]})`);
+  });
   await page.getByTestId('tab-splits').click();
   const groups = page.getByTestId('split-groups');
   await groups.waitFor();

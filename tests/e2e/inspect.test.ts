@@ -228,8 +228,9 @@ test('predict any folder with the run: non-images are skipped, a missing folder 
   await page.getByTestId('predict-folder-out').fill(out);
   await page.getByTestId('predict-folder-start').click();
   await page.getByTestId('predict-folder-message').getByText(/Predicting 2 images into .*: <name>_mask\.png in the dataset's own mask values \(RGB palette colours\)/).waitFor();
-  for (let i = 0; i < 600 && !existsSync(join(out, 'tile_color.png')); i += 1) await new Promise((done) => setTimeout(done, 100));
-  // Beside the predictions, the list of what SegBench wrote there (what it may replace next time).
+  // The list of what SegBench wrote there (what it may replace next time) is written once the job
+  // has written every image, so it is the sign that the job is done (the images come before it).
+  for (let i = 0; i < 600 && !existsSync(join(out, '.segbench-predictions.json')); i += 1) await new Promise((done) => setTimeout(done, 100));
   assert.deepEqual(readdirSync(out).sort(), ['.segbench-predictions.json', 'tile_color.png', 'tile_mask.png']);
   assert.deepEqual(errors, []);
 });
