@@ -21,7 +21,7 @@ section "CUDA step (tfjs-node-gpu)"
 timeout 120 node --import tsx bench/engine-step.ts --backend tfjs-node-gpu --sizes 128,256,512 --steps 10 || echo "(tfjs-node-gpu step bench ended with $?)"
 
 section "quality: 300 steps on dubai-aerial, automatic backend"
-timeout 210 node --import tsx bench/quality-dubai.ts --steps 300 --backend auto || echo "(quality run ended with $?)"
+timeout 210 node --import tsx bench/quality.ts --seeds 1 --steps 300 --no-torch --backend auto || echo "(quality run ended with $?)"
 
 section "wasm step at 128 px, for scale"
 SEGBENCH_SKIP_TORCH=1 timeout 60 node --import tsx bench/engine-step.ts --steps 3 --size 128 || echo "(wasm step bench ended with $?)"

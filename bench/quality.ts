@@ -21,7 +21,7 @@
  *
  * Usage: node --import tsx bench/quality.ts [--seeds 1,2,3] [--steps 300] [--size 256] [--batch 4]
  *        [--before cbe3dac] [--no-torch] [--python /usr/bin/python3] [--out quality.jsonl]
- *        [--data ../shared/data/dubai-aerial]
+ *        [--data ../shared/data/dubai-aerial] [--backend auto|wasm|webgpu|tfjs-node-gpu|...]
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -43,6 +43,7 @@ const data = resolve(flag('--data') ?? join('..', 'shared', 'data', 'dubai-aeria
 const python = flag('--python') ?? '/usr/bin/python3';
 const out = flag('--out');
 const withTorch = !process.argv.includes('--no-torch');
+const backend = flag('--backend') ?? 'auto';
 
 interface Result {
   key: string;
@@ -82,7 +83,7 @@ function segbench(label: string, tree: string, rev: string): System {
     label,
     rev,
     run: async (seed) => {
-      const args = ['--import', 'tsx', 'bench/quality-run.ts', '--data', data, '--seed', String(seed), '--steps', String(steps), '--size', String(size), '--batch', String(batch)];
+      const args = ['--import', 'tsx', 'bench/quality-run.ts', '--data', data, '--seed', String(seed), '--steps', String(steps), '--size', String(size), '--batch', String(batch), '--backend', backend];
       const text = await capture(process.execPath, args, tree);
       const line = text.split('\n').find((l) => l.startsWith('RESULT '));
       if (!line) throw new Error(`${label}: no RESULT line in\n${text.slice(-2000)}`);
@@ -189,7 +190,7 @@ async function main(): Promise<void> {
   try {
     for (const seed of seeds) {
       for (const system of systems) {
-        const key = `${system.rev}:seed ${seed}:${steps} steps:${batch}x${size}`;
+        const key = `${system.rev}:seed ${seed}:${steps} steps:${batch}x${size}${system.rev.startsWith('torch') || backend === 'auto' ? '' : `:${backend}`}`;
         const earlier = kept.find((r) => r.key === key && !system.rev.endsWith('+dirty'));
         let result: Result;
         if (earlier) {

@@ -194,17 +194,44 @@ test('validateEvery 2 with a one-image subset: epoch 1 skips validation, epoch 2
   assert.equal(tf.memory().numTensors, before);
 });
 
+/**
+ * A run's curve: every step's loss and, per epoch, its mean training loss, validation loss and
+ * the validation counts per class and per image (the validation subset included).
+ */
+async function curve(p: TrainJobParams): Promise<{ steps: number[]; epochs: unknown[] }> {
+  const { context, data } = recorder();
+  await runTrainJob(p, context);
+  return {
+    steps: data.flatMap((d) => (d.kind === 'run-steps' ? d.steps.map((s) => s.loss) : [])),
+    epochs: data.flatMap((d) => (d.kind === 'run-epoch' ? [{ trainLoss: d.epoch.trainLoss, valLoss: d.epoch.valLoss, counts: d.epoch.counts, images: d.epoch.imageCounts, validation: d.epoch.validation }] : [])),
+  };
+}
+
 test('the same config and seed train the same model again: identical losses step by step', async () => {
   const first = await params();
-  const losses = async (p: TrainJobParams): Promise<number[]> => {
-    const { context, data } = recorder();
-    await runTrainJob(p, context);
-    return data.flatMap((d) => (d.kind === 'run-steps' ? d.steps.map((s) => s.loss) : []));
-  };
-  const a = await losses(first);
-  const b = await losses({ ...first, runDir: tempDir() });
-  assert.equal(a.length, 6);
+  const a = await curve(first);
+  const b = await curve({ ...first, runDir: tempDir() });
+  assert.equal(a.steps.length, 6);
   assert.deepEqual(b, a);
-  const c = await losses({ ...first, runDir: tempDir(), config: { ...first.config, seed: first.config.seed + 1 } });
-  assert.notDeepEqual(c, a);
+  const c = await curve({ ...first, runDir: tempDir(), config: { ...first.config, seed: first.config.seed + 1 } });
+  assert.notDeepEqual(c.steps, a.steps);
+});
+
+test('issue 34: on two threads with a seeded validation subset, two runs of one config give the same curve, validation included', async () => {
+  // Every random source follows the seed: initial weights, the sampler's order, crops, flips and
+  // turns, the validation subset, and the split of each batch over the gradient worker (fixed
+  // halves, summed in lane order, so the float sums do not depend on which thread ends first).
+  const first = await params({}, { batchSize: 4, epochs: 3, validateEvery: 1, validationSubset: { share: 0.5, max: null } });
+  process.env.SEGBENCH_TRAIN_THREADS = '2';
+  try {
+    const a = await curve(first);
+    const b = await curve({ ...first, runDir: tempDir() });
+    assert.equal(a.steps.length, 9);
+    assert.equal(a.epochs.length, 3);
+    assert.deepEqual(b, a);
+    const c = await curve({ ...first, runDir: tempDir(), config: { ...first.config, seed: first.config.seed + 1 } });
+    assert.notDeepEqual(c.steps, a.steps);
+  } finally {
+    delete process.env.SEGBENCH_TRAIN_THREADS;
+  }
 });
