@@ -91,19 +91,18 @@ export type IndexKind = (typeof indexKinds)[number];
 const bandNumber = z.number().int().min(1).max(64);
 
 export const indexChannelSchema = z.strictObject({
-  name: z.string().trim().min(1).max(24),
-  /** normalized-difference: (A - B) / (A + B), in [-1, 1]; ratio: A / B. */
-  kind: z.enum(indexKinds),
-  a: bandNumber,
-  b: bandNumber,
+  name: z.string().trim().min(1).max(24).describe('Name of the index channel (NDVI, NDWI, your own).'),
+  kind: z.enum(indexKinds).describe('normalized-difference: (A - B) / (A + B), in [-1, 1]; ratio: A / B.'),
+  a: bandNumber.describe('Band A, by its 1-based number in the file.'),
+  b: bandNumber.describe('Band B, by its 1-based number in the file.'),
 });
 export type IndexChannel = z.output<typeof indexChannelSchema>;
 
 /** The model's input channels for a multispectral dataset: bands in this order, then indices. */
 export const inputChannelsSchema = z
   .strictObject({
-    bands: z.array(bandNumber).max(64).default([]),
-    indices: z.array(indexChannelSchema).max(16).default([]),
+    bands: z.array(bandNumber).max(64).default([]).describe('Bands the model takes, by their 1-based numbers in the file, in this order, each once.'),
+    indices: z.array(indexChannelSchema).max(16).default([]).describe('Index channels computed from the raw band values, after the bands.'),
   })
   .refine((c) => c.bands.length + c.indices.length > 0, { message: 'choose at least one band or index channel' })
   .refine((c) => new Set(c.bands).size === c.bands.length, { message: 'a band is listed twice' });

@@ -8,23 +8,23 @@ import { z } from './zod';
  * where _T is the softmax at temperature T (Hinton et al. 2015).
  */
 export const distillSchema = z.strictObject({
-  /** A finished run whose best checkpoint teaches. */
-  teacherRunId: z.string().min(1),
-  alpha: z.number().min(0).max(1).default(0.7),
-  temperature: z.number().min(0.5).max(20).default(2),
-  /**
-   * teacher classes x student classes (training classes, ignore left out); rows sum to 1. Omitted:
-   * each teacher class goes to the student class of the same name.
-   */
-  matrix: z.array(z.array(z.number().min(0).max(1)).min(1).max(254)).min(1).max(254).optional(),
-  /** Resolved by main: the teacher's model. */
+  teacherRunId: z.string().min(1).describe('A finished run whose best checkpoint teaches; it must have the input size and bands of this run.'),
+  alpha: z.number().min(0).max(1).default(0.7).describe("Weight of the teacher's soft targets in the loss; the hard loss gets 1 - alpha."),
+  temperature: z.number().min(0.5).max(20).default(2).describe('Softmax temperature T of teacher and student in the distillation term.'),
+  matrix: z
+    .array(z.array(z.number().min(0).max(1)).min(1).max(254))
+    .min(1)
+    .max(254)
+    .optional()
+    .describe('Teacher classes x student classes (training classes, ignore left out); rows sum to 1. Left out, each teacher class goes to the student class of the same name.'),
   teacher: z
     .strictObject({
-      runDir: z.string(),
-      config: z.unknown(),
-      classNames: z.array(z.string()),
+      runDir: z.string().describe("The teacher run's folder."),
+      config: z.unknown().describe("The teacher run's config."),
+      classNames: z.array(z.string()).describe("The teacher's training classes, in label order."),
     })
-    .optional(),
+    .optional()
+    .describe("Resolved by main when the run starts: the teacher's model. Leave it out."),
 });
 export type Distill = z.output<typeof distillSchema>;
 

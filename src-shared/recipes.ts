@@ -6,23 +6,23 @@ import { z } from './zod';
  * The arithmetic lives here so main's preview, the engine and the tests share it.
  */
 export const replicationSchema = z.strictObject({
-  /** Class names (the dataset's) whose presence qualifies an image. */
-  classes: z.array(z.string().min(1)).min(1).max(64),
-  /** An image qualifies when one of those classes covers at least this share of it (0..1). */
-  minShare: z.number().min(0).max(1).default(0.05),
-  /** A qualifying image is drawn this many times per pass (1 = no change). */
-  times: z.number().int().min(1).max(20).default(2),
-  /** Resolved by main: repeats by image id. */
-  repeats: z.record(z.string(), z.number().int().min(1).max(20)).optional(),
+  classes: z.array(z.string().min(1)).min(1).max(64).describe("Class names (the dataset's) whose presence qualifies an image."),
+  minShare: z.number().min(0).max(1).default(0.05).describe('An image qualifies when one of those classes covers at least this share of it (0..1).'),
+  times: z.number().int().min(1).max(20).default(2).describe('A qualifying image is drawn this many times per pass (1 = no change).'),
+  repeats: z
+    .record(z.string(), z.number().int().min(1).max(20))
+    .optional()
+    .describe('Resolved by main when the run starts: repeats by image id. Leave it out.'),
 });
 export type Replication = z.output<typeof replicationSchema>;
 
 export const minorityCropSchema = z.strictObject({
-  classes: z.array(z.string().min(1)).min(1).max(64),
-  /** Share of crops centred on a pixel of those classes (0..1); the rest are random. */
-  share: z.number().min(0).max(1).default(0.7),
-  /** Resolved by main: the training labels of those classes. */
-  labels: z.array(z.number().int().min(0).max(254)).optional(),
+  classes: z.array(z.string().min(1)).min(1).max(64).describe("Class names (the dataset's) whose pixels centre crops."),
+  share: z.number().min(0).max(1).default(0.7).describe('Share of crops centred on a pixel of those classes (0..1); the rest are random.'),
+  labels: z
+    .array(z.number().int().min(0).max(254))
+    .optional()
+    .describe('Resolved by main when the run starts: the training labels of those classes. Leave it out.'),
 });
 export type MinorityCrops = z.output<typeof minorityCropSchema>;
 
