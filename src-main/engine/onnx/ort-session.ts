@@ -29,7 +29,12 @@ export function loadOrt(): Promise<OrtLoad> {
 export interface OrtSessionOptions {
   /** ONNX Runtime's threads for one operator (its intra-op pool); 1 runs on the calling thread alone. */
   intraOpThreads: number;
-  /** Execution providers in order of preference; default the CPU. */
+  /**
+   * Execution providers in order of preference; default the CPU. 'dml' (DirectML) ships in the
+   * Windows package; 'cuda' on Linux needs CUDA 12 and cuDNN 9 on the machine and the provider's
+   * libraries, which the install does not fetch (package.json's allowScripts denies the download):
+   * `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js`.
+   */
   executionProviders?: string[];
   /**
    * Whether idle intra-op threads spin waiting for work (ORT's default, a little faster between
