@@ -1,4 +1,4 @@
-// SegBench's layer rule (CONVENTIONS.md, after VS Code's layer checks): resolves every relative
+// SegBench's layer rule (docs/conventions.md, after VS Code's layer checks): resolves every relative
 // import against the folder it lands in and reports the ones that cross a layer the wrong way.
 // Package imports are checked by `no-restricted-imports` in eslint.config.mjs.
 import { dirname, relative, resolve, sep } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * Training step time of the reference U-Net of ENGINE_NOTES.md (depth 4, width 16, BN+ReLU,
+ * Training step time of the reference U-Net of docs/engine-notes.md (depth 4, width 16, BN+ReLU,
  * Conv2DTranspose decoder, 6 classes) at 128x128, batch 4, Adam, per-pixel cross entropy, on the
  * wasm backend with SegBench's kernels, through the train job's own step code (GradientRunner):
  * with one thread and with the batch split over the cores (gradient workers). PyTorch trains the
@@ -30,7 +30,7 @@ const arg = (flag: string, fallback: number): number => {
 const size = arg('--size', 128);
 const steps = arg('--steps', 10);
 const batch = arg('--batch', 4);
-/** PyTorch with two threads on these machines on 2026-12-01 (ENGINE_NOTES.md): only when PyTorch is missing. */
+/** PyTorch with two threads on these machines on 2026-12-01 (docs/engine-notes.md): only when PyTorch is missing. */
 const anchorMs = 390;
 
 /** PyTorch's median step with `threads` threads, measured now; null when python3 or torch is missing. */

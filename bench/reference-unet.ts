@@ -3,7 +3,7 @@ import { createModel } from '../src-main/engine/models/registry';
 import { Optimizer } from '../src-main/engine/optim/optimizer';
 
 /**
- * The reference U-Net of ENGINE_NOTES.md (depth 4, width 16, 6 classes) with Adam and a random
+ * The reference U-Net of docs/engine-notes.md (depth 4, width 16, 6 classes) with Adam and a random
  * batch of 8-bit images and labels, as the step benches feed the train job's step code.
  */
 export function referenceUnet(size: number, batch: number) {

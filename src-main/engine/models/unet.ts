@@ -6,7 +6,7 @@ import type { Sym } from './blocks';
 /**
  * U-Net (Ronneberger et al. 2015) with batch norm: `depth` poolings, `width` filters at the top,
  * doubling per level, Conv2DTranspose upsampling and skip concatenation. depth 4, width 16 is the
- * reference network of ENGINE_NOTES.md (about 1.95 M parameters).
+ * reference network of docs/engine-notes.md (about 1.95 M parameters).
  */
 export function buildUnet(options: ModelOptions): tfl.LayersModel {
   const depth = options.depth ?? 4;

@@ -6,7 +6,7 @@ export const wasmBudgetBytes = 3 * 2 ** 30;
 /**
  * Bytes a training step holds per float of layer output: the activation kept for the backward
  * pass, its gradient, and the temporaries of the gradient kernels (measured on the reference
- * U-Net: 256x256 batch 4 trains, 512x512 batch 4 exhausts the heap, as ENGINE_NOTES reports).
+ * U-Net: 256x256 batch 4 trains, 512x512 batch 4 exhausts the heap, as docs/engine-notes.md reports).
  */
 const bytesPerActivation = 4 * 5;
 

@@ -37,7 +37,7 @@ for (const name of modelNames) {
   });
 }
 
-test('the reference U-Net of ENGINE_NOTES (depth 4, width 16, 6 classes) has about 1.95 M parameters', () => {
+test('the reference U-Net of docs/engine-notes.md (depth 4, width 16, 6 classes) has about 1.95 M parameters', () => {
   const model = createModel('unet', { classes: 6, inputChannels: 3, inputSize: 128, depth: 4, width: 16 });
   const count = model.countParams();
   assert.ok(Math.abs(count - 1.95e6) / 1.95e6 < 0.01, `${count}`);
