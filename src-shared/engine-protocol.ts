@@ -67,6 +67,13 @@ export const epochReportSchema = z.object({
   best: z.boolean(),
   /** What the epoch validated: every image, the seeded subset, or nothing (validateEvery); absent before it existed. */
   validation: epochValidationSchema.optional(),
+  /**
+   * With a validation subset: the mIoU on the subset's images that the best checkpoint, the plateau
+   * and early stopping compared (for a full validation, from its per-image counts). Absent when
+   * every validation sees every image, and in reports before it existed.
+   */
+  judgedMiou: z.number().nullable().optional(),
+  judgedOn: z.object({ kind: z.literal('subset'), images: z.number() }).optional(),
   /** The validation images of the run (the subset's "of"). */
   validationTotal: z.number().optional(),
   /** Sent again from the checkpoint when a run resumes: main stores it only if it has no such epoch. */

@@ -37,6 +37,8 @@ export interface RunSummary {
   epochs: number;
   bestEpoch: number | null;
   bestMiou: number | null;
+  /** The best epoch's validation images when they were a subset (its mIoU is over those); null when over all of them. */
+  bestSubset: { images: number; of: number } | null;
   backend: string | null;
   device: string | null;
   createdAt: string;
@@ -65,6 +67,12 @@ export interface EpochSummary {
   isBest: boolean;
   /** Validation counts per class: IoU and the rest come from src-shared/metrics. */
   counts: ClassCounts[];
+  /**
+   * How many validation images the epoch's figures are over, of how many: fewer on a validation
+   * subset between full validations. Null for an epoch that did not validate or was recorded
+   * before SegBench stored it.
+   */
+  validated: { images: number; of: number } | null;
 }
 
 export interface RunDetail extends RunSummary {

@@ -37,6 +37,18 @@ export function epochValidation(epoch: number, config: ValidationPlanConfig, tot
   return images < total ? { kind: 'subset', images } : { kind: 'full' };
 }
 
+/**
+ * The images every validated epoch is judged on for the best checkpoint, the plateau schedule and
+ * early stopping, when a validation subset makes some epochs validate fewer than all: the subset
+ * (a full validation's per-image counts hold it). Null when every validation sees every image.
+ */
+export function judgedOn(config: ValidationPlanConfig, total: number): { kind: 'subset'; images: number } | null {
+  if (!config.validationSubset || config.epochs < 2) return null;
+  const images = subsetSize(total, config.validationSubset);
+  const anySubset = Array.from({ length: config.epochs - 1 }, (_, i) => epochValidation(i + 1, config, total)).some((plan) => plan.kind === 'subset');
+  return anySubset && images < total ? { kind: 'subset', images } : null;
+}
+
 /** Validation images per epoch, for the progress bar's total and the launch estimate. */
 export function validationImagesPerEpoch(config: ValidationPlanConfig, total: number): number[] {
   return Array.from({ length: config.epochs }, (_, i) => {
@@ -60,4 +72,9 @@ export function validationText(plan: EpochValidation, total: number): string {
   if (plan.kind === 'skipped') return `not validated (the run validates every ${plan.every} epochs, and at the end)`;
   if (plan.kind === 'subset') return `on the validation subset, ${plan.images} of ${total} images`;
   return `on all ${total} validation images`;
+}
+
+/** "4 of 16 images" for figures over a validation subset; null for figures over every image (or not known). */
+export function subsetText(validated: { images: number; of: number } | null | undefined): string | null {
+  return validated && validated.images < validated.of ? `${validated.images} of ${validated.of} images` : null;
 }

@@ -402,6 +402,18 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE images ADD COLUMN band_sample BLOB;
     `,
   },
+  {
+    version: 16,
+    description: 'what each epoch validated (images of how many) and the subset mIoU the best checkpoint was judged by',
+    sql: `
+      -- Validation images this epoch and of how many (a subset between full validations); NULL
+      -- for epochs recorded before, and for epochs that did not validate.
+      ALTER TABLE run_epochs ADD COLUMN validated_images INTEGER;
+      ALTER TABLE run_epochs ADD COLUMN validation_total INTEGER;
+      -- With a validation subset: the mIoU on the subset's images that chose the best checkpoint.
+      ALTER TABLE run_epochs ADD COLUMN judged_miou REAL;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]?.version ?? 0;

@@ -37,6 +37,9 @@ export interface EpochRow {
   miou: number | null;
   accuracy: number | null;
   is_best: number;
+  validated_images: number | null;
+  validation_total: number | null;
+  judged_miou: number | null;
 }
 
 /** Training runs' SQL, named. */
@@ -104,10 +107,11 @@ export function prepareRunStatements(db: Db) {
 
     // Re-running an epoch after a resume replaces its rows.
     epochPut: db.prepare<EpochRow & { run_id: string; created_at: string }>(
-      `INSERT OR REPLACE INTO run_epochs (run_id, epoch, train_loss, val_loss, lr, seconds, images_per_second, data_wait, miou, accuracy, is_best, created_at)
-       VALUES (@run_id, @epoch, @train_loss, @val_loss, @lr, @seconds, @images_per_second, @data_wait, @miou, @accuracy, @is_best, @created_at)`,
+      `INSERT OR REPLACE INTO run_epochs (run_id, epoch, train_loss, val_loss, lr, seconds, images_per_second, data_wait, miou, accuracy, is_best, validated_images, validation_total, judged_miou, created_at)
+       VALUES (@run_id, @epoch, @train_loss, @val_loss, @lr, @seconds, @images_per_second, @data_wait, @miou, @accuracy, @is_best, @validated_images, @validation_total, @judged_miou, @created_at)`,
     ),
     epochsOfRun: db.prepare<[string], EpochRow>('SELECT * FROM run_epochs WHERE run_id = ? ORDER BY epoch'),
+    epochOfRun: db.prepare<[string, number], EpochRow>('SELECT * FROM run_epochs WHERE run_id = ? AND epoch = ?'),
     epochsAfter: db.prepare<[string, number]>('DELETE FROM run_epochs WHERE run_id = ? AND epoch > ?'),
     classCountPut: db.prepare<[string, number, string, number, number, number, number]>(
       'INSERT OR REPLACE INTO run_class_counts (run_id, epoch, split, class_index, tp, fp, fn) VALUES (?, ?, ?, ?, ?, ?, ?)',

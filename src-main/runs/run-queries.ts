@@ -6,7 +6,7 @@ import type { RunConfig, RunStatus } from '../../src-shared/run-config';
 import type { EpochSummary, RunDetail, RunSummary } from '../../src-shared/runs';
 import { parseStored } from '../../src-shared/stored';
 import { z } from '../../src-shared/zod';
-import type { RunRow } from '../db/run-statements';
+import type { EpochRow, RunRow } from '../db/run-statements';
 import type { Statements } from '../db/statements';
 import { parseClasses } from '../datasets/dataset-queries';
 
@@ -42,6 +42,7 @@ export function runSummary(row: RunRow, statements: Statements, config: RunConfi
     epochs: config.epochs,
     bestEpoch: row.best_epoch,
     bestMiou: row.best_miou,
+    bestSubset: bestSubsetOf(row, statements),
     backend: row.backend,
     device: row.device,
     createdAt: row.created_at,
@@ -54,6 +55,18 @@ export function runSummary(row: RunRow, statements: Statements, config: RunConfi
     bestClassIou,
     correctedMasks: row.corrected_masks,
   };
+}
+
+function validatedOf(e: Pick<EpochRow, 'validated_images' | 'validation_total'>): EpochSummary['validated'] {
+  return e.validated_images !== null && e.validation_total !== null ? { images: e.validated_images, of: e.validation_total } : null;
+}
+
+/** The best epoch's validation images, when a subset. */
+function bestSubsetOf(row: RunRow, statements: Statements): RunSummary['bestSubset'] {
+  if (row.best_epoch === null) return null;
+  const epoch = statements.epochOfRun.get(row.id, row.best_epoch);
+  const validated = epoch ? validatedOf(epoch) : null;
+  return validated && validated.images < validated.of ? validated : null;
 }
 
 /** A run's stored tags, parsed. */
@@ -82,6 +95,7 @@ export function runDetail(statements: Statements, row: RunRow, resources: RunDet
     accuracy: e.accuracy,
     isBest: e.is_best === 1,
     counts: countsByEpoch.get(e.epoch) ?? [],
+    validated: validatedOf(e),
   }));
   const dataset = row.dataset_id ? statements.datasetById.get(row.dataset_id) : undefined;
   return {

@@ -123,6 +123,9 @@ export class RunRecorder {
       miou: summary.miou,
       accuracy: summary.accuracy,
       is_best: report.best ? 1 : 0,
+      validated_images: validatedImages(report),
+      validation_total: report.validationTotal ?? null,
+      judged_miou: report.judgedMiou ?? null,
       created_at: now,
     });
     report.counts.forEach((c, i) => statements.classCountPut.run(runId, report.epoch, 'val', i, c.tp, c.fp, c.fn));
@@ -135,7 +138,12 @@ export class RunRecorder {
     const best = report.best ? { best_epoch: report.epoch, best_miou: summary.miou } : { best_epoch: row.best_epoch, best_miou: row.best_miou };
     statements.runProgress.run({ id: runId, epochs_done: report.epoch, ...best });
     statements.eventPut.run(runId, now, 'info', epochEventText(report, summary.miou));
-    const by = report.validation && report.validationTotal !== undefined ? ` by mIoU ${validationText(report.validation, report.validationTotal)}` : '';
+    const by =
+      report.judgedOn && report.judgedMiou !== undefined && report.judgedMiou !== null && report.validationTotal !== undefined
+        ? ` by mIoU ${report.judgedMiou.toFixed(3)} on the validation subset, ${report.judgedOn.images} of ${report.validationTotal} images, the images every epoch is judged on`
+        : report.validation && report.validationTotal !== undefined
+          ? ` by mIoU ${validationText(report.validation, report.validationTotal)}`
+          : '';
     statements.eventPut.run(
       runId,
       now,
@@ -168,6 +176,12 @@ export class RunRecorder {
   private row(runId: string): RunRow {
     return this.options.statements.runById.get(runId)!;
   }
+}
+
+/** How many images an epoch validated; null when it did not validate, or its report predates the plan. */
+function validatedImages(report: EpochReport): number | null {
+  if (!report.validation || report.validation.kind === 'skipped') return null;
+  return report.validation.kind === 'subset' ? report.validation.images : (report.validationTotal ?? null);
 }
 
 /** One epoch in the events log: its losses, mIoU and time. */

@@ -1,6 +1,7 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import { iou } from '../../src-shared/metrics';
 import type { EpochSummary } from '../../src-shared/runs';
+import { subsetText } from '../../src-shared/validation-plan';
 import { needsOutline } from '../../src-shared/class-colors';
 
 const cellWidth = 22;
@@ -78,7 +79,8 @@ function ClassHeatmapInner({ classNames, classColors, epochs }: { classNames: re
     if (!e || name === undefined) return setHover(null);
     const counts = e.counts[c];
     const value = counts ? iou(counts) : null;
-    setHover(`${name}, epoch ${e.epoch}: IoU ${value === null ? 'n/a (absent)' : value.toFixed(4)}`);
+    const subset = subsetText(e.validated);
+    setHover(`${name}, epoch ${e.epoch}: IoU ${value === null ? 'n/a (absent)' : value.toFixed(4)}${subset ? ` (validation subset, ${subset})` : ''}`);
   };
 
   return (

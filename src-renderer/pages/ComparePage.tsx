@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { configDifferences } from '../../src-shared/config-view';
 import { iou, summarize } from '../../src-shared/metrics';
 import type { RunDetail } from '../../src-shared/runs';
+import { subsetText } from '../../src-shared/validation-plan';
 import { CanvasLineChart } from '../charts/CanvasLineChart';
 import { ClassSwatch } from '../components/ClassSwatch';
 import { EmptyState } from '../components/EmptyState';
@@ -104,7 +105,7 @@ export function ComparePage() {
         {candidates.map((r) => (
           <label key={r.id} className="check">
             <input type="checkbox" checked={selected.includes(r.id)} onChange={() => toggle(r.id)} data-testid="compare-run" />
-            {r.name} <span className="muted small">(best {r.bestMiou?.toFixed(3) ?? '-'})</span>
+            {r.name} <span className="muted small">(best {r.bestMiou?.toFixed(3) ?? '-'}{r.bestSubset ? `, on ${subsetText(r.bestSubset)}` : ''})</span>
           </label>
         ))}
       </div>
@@ -158,6 +159,10 @@ export function ComparePage() {
                   <th key={d.id} className="num">
                     {d.name}
                     {d.id === base.id ? ' (baseline)' : ''}
+                    <span className="muted small block" data-testid="compare-epoch-images">
+                      epoch {best(d)?.epoch ?? '-'}
+                      {subsetText(best(d)?.validated) ? `, validation subset (${subsetText(best(d)?.validated)})` : ''}
+                    </span>
                   </th>
                 ))}
               </tr>

@@ -10,7 +10,9 @@ import type { CheckpointState } from '../model-io/checkpoint';
 import type { Optimizer } from '../optim/optimizer';
 import type { PlateauTracker } from '../optim/schedule';
 import type { GradientRunner } from './gradient-lanes';
-import { epochValidation, subsetItems } from '../../../src-shared/validation-plan';
+import { epochValidation, judgedOn, subsetItems } from '../../../src-shared/validation-plan';
+import { addCounts } from '../../../src-shared/metrics';
+import type { ClassCounts } from '../../../src-shared/metrics';
 
 /** What an epoch's training part measured, for its report. */
 export interface EpochStats {
@@ -28,6 +30,11 @@ export interface EpochStats {
  * `epochValidation` plans it), the plateau schedule, best and stale-epoch tracking, checkpoints
  * (`last` always, `best` on a new best mIoU) and the epoch's report. An epoch that does not
  * validate leaves the best, the plateau and the stale count as they were.
+ *
+ * Like is compared with like: with a validation subset, the best checkpoint, the plateau schedule
+ * and early stopping judge every validated epoch by its mIoU on the subset's images, the full
+ * validation at the end included (its per-image counts hold the subset's), so 4 images never
+ * beat 16. The epoch's report keeps the figures of everything it validated.
  */
 export async function finishEpoch(
   epoch: number,
@@ -68,7 +75,8 @@ export async function finishEpoch(
   if (context.signal.aborted) throw new JobCancelled();
   for (const skipped of val.skipped) context.emit({ kind: 'run-event', level: 'warn', message: `Skipped validation image ${skipped.imageId}: ${skipped.message}` });
   const validated = plan.kind !== 'skipped';
-  const miou = validated ? summarize(val.counts).miou : null;
+  const judged = judgedOn(config, params.val.length);
+  const miou = validated ? summarize(judged ? countsOf(val.imageCounts, new Set(subsetItems(params.val, judged.images, config.seed).map((i) => i.imageId)), params.classNames.length) : val.counts).miou : null;
   const improved = miou !== null && (state.bestMiou === null || miou > state.bestMiou);
   if (config.schedule.name === 'plateau' && miou !== null) plateau.update(miou);
   const busyMs = stats.waitMs + stats.workMs;
@@ -84,6 +92,7 @@ export async function finishEpoch(
     counts: validated ? val.counts : [],
     imageCounts: val.imageCounts,
     best: improved,
+    ...(validated && judged && { judgedMiou: miou, judgedOn: judged }),
     validation: plan,
     validationTotal: params.val.length,
   };
@@ -103,6 +112,13 @@ export async function finishEpoch(
   await saveCheckpoints(improved ? [setup.bestDir, setup.lastDir] : [setup.lastDir], model, optimizer, next);
   context.emit({ kind: 'run-epoch', epoch: report });
   return next;
+}
+
+/** The summed counts of the images in `ids`. */
+function countsOf(images: readonly { imageId: number; counts: ClassCounts[] }[], ids: ReadonlySet<number>, classes: number): ClassCounts[] {
+  const sum = Array.from({ length: classes }, () => ({ tp: 0, fp: 0, fn: 0 }));
+  for (const image of images) if (ids.has(image.imageId)) addCounts(sum, image.counts);
+  return sum;
 }
 
 /** Early stopping: the result that ends the run once mIoU has not improved for `earlyStoppingPatience` epochs. */

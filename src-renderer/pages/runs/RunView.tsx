@@ -1,6 +1,7 @@
 import { useDeferredValue, useMemo, useState } from 'react';
 import { channelCount } from '../../../src-shared/bands';
 import { recipesLine } from '../../../src-shared/config-view';
+import { subsetText } from '../../../src-shared/validation-plan';
 import { iou } from '../../../src-shared/metrics';
 import type { RunDetail } from '../../../src-shared/runs';
 import { ClassHeatmap } from '../../charts/ClassHeatmap';
@@ -128,6 +129,12 @@ export function RunView({ runId }: { runId: string }) {
         <span>
           epoch {run.epochsDone} of {run.epochs}
           {run.bestMiou !== null ? ` · best mIoU ${run.bestMiou.toFixed(3)} at epoch ${run.bestEpoch}` : ''}
+          {run.bestSubset ? (
+            <span className="subset-mark" data-testid="run-best-subset" title="That epoch validated the seeded subset; the last epoch validates every image.">
+              {' '}
+              (on the validation subset, {subsetText(run.bestSubset)})
+            </span>
+          ) : null}
         </span>
         {run.reason ? <span className="muted small reason-text">{run.reason}</span> : null}
       </div>

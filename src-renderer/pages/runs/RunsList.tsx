@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { formatDuration } from '../../../src-shared/jobs';
 import type { RunSummary } from '../../../src-shared/runs';
+import { subsetText } from '../../../src-shared/validation-plan';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNote } from '../../components/ErrorNote';
 import { PageHeader } from '../../components/PageHeader';
@@ -158,7 +159,15 @@ export function RunsList() {
                 <td className="num">
                   {run.epochsDone}/{run.epochs}
                 </td>
-                <td className="num">{run.bestMiou === null ? '-' : run.bestMiou.toFixed(3)}</td>
+                <td className="num">
+                  {run.bestMiou === null ? '-' : run.bestMiou.toFixed(3)}
+                  {run.bestSubset ? (
+                    <span className="subset-mark" title={`On the validation subset: ${subsetText(run.bestSubset)}`} data-testid="runs-best-subset">
+                      {' '}
+                      ({run.bestSubset.images}/{run.bestSubset.of})
+                    </span>
+                  ) : null}
+                </td>
                 <td className="num">{run.bestEpoch ?? '-'}</td>
                 <td className="num">{run.bestClassIou[shownClass] === undefined || run.bestClassIou[shownClass] === null ? '-' : run.bestClassIou[shownClass]!.toFixed(3)}</td>
                 <td className="num">{duration(run) === null ? '-' : formatDuration(duration(run)!)}</td>

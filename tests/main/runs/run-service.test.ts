@@ -270,3 +270,43 @@ test('distillation: the teacher resolves to its best checkpoint with an identity
   await assert.rejects(api.invoke('runs:start', tiny({ distill: { teacherRunId: 'nope' } })), { code: 'NOT_FOUND', message: /distill\.teacherRunId: no run with id nope/ });
   await assert.rejects(api.invoke('runs:start', tiny({ distill: { teacherRunId: teacher.id, alpha: 2 } })), { code: 'VALIDATION', message: /distill\.alpha/ });
 });
+
+test('issue 32 (2): with a validation subset, every epoch is judged on the subset\'s images; the best is marked with its image count', async () => {
+  const valCount = services.db.prepare("SELECT COUNT(*) FROM images WHERE dataset_id = ? AND split = 'val'").pluck().get(datasetId) as number;
+  assert.ok(valCount >= 2, 'the fixture has at least 2 validation images');
+  const run = await api.invoke('runs:start', tiny({ epochs: 3, validateEvery: 1, validationSubset: { share: 1, max: 1 } }));
+  await services.jobs.whenIdle();
+  const detail = await api.invoke('runs:get', { runId: run.id });
+  assert.equal(detail.status, 'finished', detail.reason ?? '');
+  // Epochs 1 and 2 validate the 1-image subset, the last every image; each says so.
+  assert.deepEqual(
+    detail.epochHistory.map((e) => e.validated),
+    [
+      { images: 1, of: valCount },
+      { images: 1, of: valCount },
+      { images: valCount, of: valCount },
+    ],
+  );
+  // The figure each epoch was judged by is the mIoU over the subset's image, the last epoch's
+  // from its per-image counts: computed here from the stored per-image rows, independently.
+  const subsetImage = services.db.prepare('SELECT DISTINCT image_id FROM run_image_counts WHERE run_id = ? AND epoch = 1').pluck().all(run.id) as number[];
+  assert.equal(subsetImage.length, 1);
+  const judged = services.db.prepare('SELECT epoch, judged_miou, is_best FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(run.id) as { epoch: number; judged_miou: number; is_best: number }[];
+  for (const row of judged) {
+    const counts = Array.from({ length: 6 }, () => ({ tp: 0, fp: 0, fn: 0 }));
+    for (const c of services.db.prepare('SELECT class_index, tp, fp, fn FROM run_image_counts WHERE run_id = ? AND epoch = ? AND image_id = ?').all(run.id, row.epoch, subsetImage[0]) as { class_index: number; tp: number; fp: number; fn: number }[]) {
+      counts[c.class_index] = { tp: c.tp, fp: c.fp, fn: c.fn };
+    }
+    const ious = counts.filter((c) => c.tp + c.fp + c.fn > 0).map((c) => c.tp / (c.tp + c.fp + c.fn));
+    assert.ok(Math.abs(row.judged_miou - ious.reduce((a, b) => a + b, 0) / ious.length) < 1e-9, `epoch ${row.epoch} judged on the subset image`);
+  }
+  // Best: a new best only when the subset figure beats every earlier one.
+  let best = -Infinity;
+  for (const row of judged) {
+    assert.equal(row.is_best === 1, row.judged_miou > best, `epoch ${row.epoch}`);
+    best = Math.max(best, row.judged_miou);
+  }
+  const summary = (await api.invoke('runs:list', {})).find((r) => r.id === run.id)!;
+  assert.deepEqual(summary.bestSubset, detail.bestEpoch === 3 ? null : { images: 1, of: valCount });
+  assert.ok(detail.events.some((e) => /is the new best by mIoU [\d.]+ on the validation subset, 1 of \d+ images, the images every epoch is judged on/.test(e.message)));
+});
