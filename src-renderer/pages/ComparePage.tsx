@@ -157,7 +157,7 @@ export function ComparePage() {
                 <th>At each run&apos;s best epoch</th>
                 {details.map((d) => (
                   <th key={d.id} className="num">
-                    {d.name}
+                    <span data-testid="compare-run-name">{d.name}</span>
                     {d.id === base.id ? ' (baseline)' : ''}
                     <span className="muted small block" data-testid="compare-epoch-images">
                       epoch {best(d)?.epoch ?? '-'}

@@ -94,7 +94,13 @@ test('clone the run with another loss, then compare the two', async () => {
   const events = (await page.getByTestId('run-events').textContent()) ?? '';
   assert.match(events, /Epoch 3: train loss \d+\.\d{4}, validation loss \d+\.\d{4}, mIoU \d\.\d{3}, \d+\.\d s \(validation \d+\.\d s\)\./);
   // The clone keeps the 4-image subset between full validations; the last epoch validates on all.
-  assert.match(events, /Checkpoints saved: last and best \(epoch 1 is the new best by mIoU on the validation subset, 4 of \d+ images\)\./);
+  // Every epoch is judged on those 4 images for the best checkpoint, the last (full) one too.
+  assert.match(events, /Checkpoints saved: last and best \(epoch 1 is the new best by mIoU \d\.\d{3} on the validation subset, 4 of \d+ images, the images every epoch is judged on\)\./);
+  // The header marks a best figure over the subset (when the best is not the last, full epoch).
+  const header = (await page.locator('.run-status-row').textContent()) ?? '';
+  const bestEpoch = Number(/best mIoU \d\.\d{3} at epoch (\d)/.exec(header)?.[1]);
+  if (bestEpoch < 3) assert.match(await page.getByTestId('run-best-subset').textContent() ?? '', /\(on the validation subset, 4 of \d+ images\)/);
+  else assert.equal(await page.getByTestId('run-best-subset').count(), 0);
   // Per-class IoU lines use the dataset's class colours.
   const legend = page.locator('[data-testid="chart-class-iou"] .chart-legend li');
   const sampleColors = presets.find((p) => p.id === 'segbench-sample')!.classes.map((c) => c.color);
@@ -143,8 +149,13 @@ test('clone the run with another loss, then compare the two', async () => {
   await page.getByTestId('compare-table').waitFor();
   assert.equal(await page.locator('[data-testid="compare-table"] tbody tr').count(), 7);
   // The config diff: run names as column headers, the form's names for the settings, only what differs.
-  const names = await page.locator('[data-testid="compare-table"] thead th.num').allTextContents();
-  const runOrder = names.map((n) => n.replace(' (baseline)', ''));
+  const runOrder = await page.locator('[data-testid="compare-table"] thead [data-testid="compare-run-name"]').allTextContents();
+  // Each run's column says which epoch its figures are from, and over how many images when a subset.
+  for (const [i, text] of (await page.getByTestId('compare-epoch-images').allTextContents()).entries()) {
+    const last = runOrder[i] === 'tiny baseline' ? 6 : 3;
+    const epoch = Number(/^epoch (\d)/.exec(text)?.[1]);
+    assert.match(text, epoch < last ? /^epoch \d, validation subset \(4 of \d+ images\)$/ : /^epoch \d$/, text);
+  }
   assert.deepEqual(await page.locator('[data-testid="config-diff"] thead th').allTextContents(), ['Setting', ...runOrder]);
   const diff = await page.locator('[data-testid="config-diff"] tbody tr').evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll("th, td"), (c) => c.textContent)));
   const byRun = (values: Record<string, string>) => runOrder.map((name) => values[name]);
