@@ -175,6 +175,8 @@ function bandStatsOf(statements: Statements, row: DatasetRow): DatasetStats['ban
   return { over: train.length > 0 ? 'train' : 'all', images: used.length, stats };
 }
 
+const naturalOrder = new Intl.Collator('en', { numeric: true });
+
 const listCache = new WeakMap<Db, Map<string, ReturnType<Db['prepare']>>>();
 
 /** Images of a dataset under the browser's filters; one statement per filter combination, cached. */
@@ -186,7 +188,8 @@ export function listImages(db: Db, request: ImagesRequest): { total: number; ite
   const withClass = request.classIndex !== undefined;
   const share = withClass ? 'CAST(COALESCE(c.pixels, 0) AS REAL) / (i.width * i.height)' : 'NULL';
   if (withClass) where.push('c.pixels > 0', `${share} >= @minShare`, `${share} <= @maxShare`);
-  const order = withClass && request.sort === 'share' ? 'share DESC, i.stem' : 'i.stem';
+  const byShare = withClass && request.sort === 'share';
+  const order = byShare ? 'share DESC, i.stem' : 'i.stem';
   const sql = `SELECT i.id, i.stem, i.split, i.width, i.height, i.problem, ${share} AS share
     FROM images i ${withClass ? 'LEFT JOIN image_classes c ON c.image_id = i.id AND c.class_index = @classIndex' : ''}
     WHERE ${where.join(' AND ')} ORDER BY ${order}`;
@@ -201,6 +204,9 @@ export function listImages(db: Db, request: ImagesRequest): { total: number; ite
     minShare: request.minShare,
     maxShare: request.maxShare,
   }) as ImageListItem[];
+  // Names in natural order (Train/2 before Train/10), as a file browser lists them; SQLite sorts
+  // by code points, so the rows are ordered again here (the database's order is kept for splits).
+  items.sort((a, b) => (byShare ? (b.share ?? 0) - (a.share ?? 0) : 0) || naturalOrder.compare(a.stem, b.stem));
   return { total: items.length, items };
 }
 

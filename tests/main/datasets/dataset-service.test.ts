@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { dubaiDir, dubaiSubset, writeImage, writeIndexMask, writeRgbMask, writeText } from '../../helpers/fixtures';
@@ -302,4 +302,18 @@ test('issue 27 F6: a dataset a job uses cannot be deleted, from this process or 
     await second.close();
     await first.close();
   }
+});
+
+test('issue 32: the image list is in natural order (Train/2 before Train/10), as a file browser shows it', async () => {
+  const { services, api } = open();
+  const root = tempDir('segbench-natural-');
+  for (const dir of ['images/Train', 'masks/Train']) mkdirSync(join(root, dir), { recursive: true });
+  for (const stem of ['10', '2', '1', '0', 'a10', 'a9']) {
+    await writeImage(join(root, 'images', 'Train', `${stem}.jpg`), 8, 8);
+    await writeIndexMask(join(root, 'masks', 'Train', `${stem}.png`), 8, 8, new Array<number>(64).fill(stem.length % 2));
+  }
+  const { id } = await api.invoke('datasets:import', { name: 'natural', imagesDir: join(root, 'images'), masksDir: join(root, 'masks') });
+  await services.jobs.whenIdle();
+  const stems = (await api.invoke('datasets:images', { datasetId: id })).items.map((i) => i.stem);
+  assert.deepEqual(stems, ['Train/0', 'Train/1', 'Train/2', 'Train/10', 'Train/a9', 'Train/a10']);
 });
