@@ -197,10 +197,6 @@ export interface WireRequest {
   method: string;
   payload: unknown;
 }
-export interface WireEvent {
-  event: EventName;
-  payload: unknown;
-}
 
 /** What the Electron preload exposes as `window.segbench`; replies keep the error code intact. */
 export interface SegbenchBridge {

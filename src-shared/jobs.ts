@@ -25,7 +25,6 @@ export const diagnosticParamsSchema = z.strictObject({
   /** Also try every training backend in the automatic order and report each (the GPU check). */
   probeBackends: z.boolean().optional(),
 });
-export type DiagnosticParams = z.output<typeof diagnosticParamsSchema>;
 
 export const jobProgressSchema = z.object({
   done: z.number(),

@@ -24,7 +24,6 @@ export const minorityCropSchema = z.strictObject({
     .optional()
     .describe('Resolved by main when the run starts: the training labels of those classes. Leave it out.'),
 });
-export type MinorityCrops = z.output<typeof minorityCropSchema>;
 
 export interface ImageClassPixels {
   id: number;

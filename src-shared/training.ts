@@ -45,7 +45,6 @@ export type TrainJobParams = z.output<typeof trainJobParamsSchema>;
 
 /** A dry run of a launch: the train parameters plus the validation images' sizes. */
 export const estimateJobParamsSchema = trainJobParamsSchema.extend({ valSizes: z.array(z.tuple([z.number().int(), z.number().int()])) });
-export type EstimateJobParams = z.output<typeof estimateJobParamsSchema>;
 
 export interface TrainResult {
   outcome: 'finished' | 'early-stopped' | 'diverged';

@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import { ApiError } from './errors';
 
 /** How much of a received value an error message repeats: enough to recognise it, never a megabyte. */
 export const echoLimit = 80;
@@ -229,11 +228,4 @@ function keyPaths(schema: z.ZodType, key: string, prefix: string[], depth: numbe
     const here = key in childDef.shape ? [[...prefix, name, key]] : [];
     return [...here, ...keyPaths(child, key, [...prefix, name], depth - 1)];
   });
-}
-
-/** Parses `input` with `schema` or throws a VALIDATION ApiError naming each bad field. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  throw new ApiError('VALIDATION', `Invalid ${what}: ${describeIssues(result.error.issues, input, schema)}`);
 }

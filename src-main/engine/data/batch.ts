@@ -63,7 +63,3 @@ export function labelData(labels: readonly Uint8Array[], size: number): Int32Arr
   labels.forEach((l, b) => data.set(l, b * size * size));
   return data;
 }
-
-export function labelTensor(labels: readonly Uint8Array[], size: number): tf.Tensor3D {
-  return tf.tensor3d(labelData(labels, size), [labels.length, size, size], 'int32');
-}

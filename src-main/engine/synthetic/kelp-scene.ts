@@ -3,9 +3,6 @@ import { valueNoise } from './noise';
 /** Bands of the synthetic multispectral sample, in file order (Landsat-like, as the kelp challenge's tiles). */
 export const kelpBandNames = ['SWIR', 'NIR', 'Red', 'Green', 'Blue', 'Cloud', 'DEM'] as const;
 
-/** Mask values: 0 open water, 1 land, 2 kelp canopy. */
-export const kelpClasses = ['Water', 'Land', 'Kelp'] as const;
-
 /** The value every band holds where a tile has no data (a missing scan-line strip on some tiles). */
 export const kelpNodata = 0;
 
