@@ -58,7 +58,6 @@ export const reviewQueueSchema = z.strictObject({
   limit: z.number().int().min(1).max(5000).default(300),
 });
 
-/** Wrong pixels at or above `threshold` confidence, from the 20-bin histogram (threshold rounds down to a bin edge). */
 /**
  * The highest confidence threshold (a bin's lower edge: 0.05 steps for 20 bins) at which any
  * pixel is confidently wrong, over all images; null when no pixel is wrong at all.
@@ -76,6 +75,7 @@ export interface ReviewQueue {
   highestThreshold: number | null;
 }
 
+/** Wrong pixels at or above `threshold` confidence, from the 20-bin histogram (threshold rounds down to a bin edge). */
 export function confidentlyWrong(bins: readonly number[], threshold: number): number {
   const from = Math.floor(threshold * bins.length + 1e-9);
   let n = 0;

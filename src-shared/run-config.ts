@@ -5,7 +5,13 @@ import { distillSchema } from './distill';
 import { inputChannelsSchema } from './bands';
 import { z } from './zod';
 
-/** Names the engine registries implement (tests check the registries match these lists). */
+/*
+ * Every default of the run configuration is written once, in the schemas below. Every field says
+ * what it does with `.describe()`: docs/config-reference.md is rendered from these descriptions
+ * (src-shared/config-reference.ts, `npm run docs:config`).
+ */
+
+// Names the engine registries implement (tests check the registries match these lists).
 export const modelNames = ['unet', 'unet-mobilenetv2', 'deeplabv3plus', 'fpn'] as const;
 export const lossNames = ['ce', 'focal', 'dice', 'ce-dice', 'lovasz'] as const;
 export const optimizerNames = ['adam', 'adamw', 'sgd'] as const;
@@ -14,11 +20,7 @@ export const scheduleNames = ['constant', 'step', 'cosine', 'onecycle', 'plateau
 export type ModelName = (typeof modelNames)[number];
 export type LossName = (typeof lossNames)[number];
 
-/**
- * Every default of the run configuration is written once, in these schemas. Every field says what
- * it does with `.describe()`: docs/config-reference.md is rendered from these descriptions
- * (src-shared/config-reference.ts, `npm run docs:config`).
- */
+/** The optimizer and its settings (`optimizer`). */
 const optimizerSchema = z.strictObject({
   name: z.enum(optimizerNames).default('adam').describe('Optimizer: Adam, AdamW (decoupled weight decay) or SGD with momentum.'),
   lr: z.number().min(1e-6).max(1).default(1e-3).describe('Base learning rate; the schedule scales it.'),
@@ -26,6 +28,7 @@ const optimizerSchema = z.strictObject({
   momentum: z.number().min(0).max(0.999).default(0.9).describe('Momentum of SGD; Adam and AdamW ignore it.'),
 });
 
+/** Random changes of the training crops (`augment`). */
 const augmentSchema = z
   .strictObject({
     flips: z.boolean().default(true).describe('Random horizontal and vertical flips of each crop.'),

@@ -205,7 +205,6 @@ export class DatasetService {
     return this.get(request.datasetId);
   }
 
-  /** Removes the dataset from the catalogue with its thumbnails; the image and mask files stay untouched. */
   /**
    * A queued or running job, in any SegBench process on this data directory, that reads the
    * dataset: it names the dataset, one of its runs (training, evaluation, prediction,
@@ -219,6 +218,7 @@ export class DatasetService {
     return users.find((job) => job.status === 'running') ?? users[0];
   }
 
+  /** Removes the dataset from the catalogue with its thumbnails; the image and mask files stay untouched. */
   delete(datasetId: string): { deleted: boolean } {
     const dataset = this.row(datasetId);
     if (this.options.jobs.activeJobs('index', (p) => p.datasetId === datasetId).length > 0) {

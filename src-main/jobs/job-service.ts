@@ -142,11 +142,6 @@ export class JobService {
   }
 
   /**
-   * Marks failed the jobs left `running` by a process that is gone, saying when the engine was
-   * last heard from; a job whose owner is alive is left alone. Also before a resume, so a run
-   * whose CLI died (a full disk, kill -9) is never refused as "already running" in a dead pid.
-   */
-  /**
    * Writes the job ends a full disk held back, if there is room now (else leaves them for the
    * tick): a resume right after space was freed must not find its own run's ended job "running".
    */
@@ -158,6 +153,11 @@ export class JobService {
     }
   }
 
+  /**
+   * Marks failed the jobs left `running` by a process that is gone, saying when the engine was
+   * last heard from; a job whose owner is alive is left alone. Also before a resume, so a run
+   * whose CLI died (a full disk, kill -9) is never refused as "already running" in a dead pid.
+   */
   failJobsOfGoneOwners(): number {
     let recovered = 0;
     for (const row of this.options.statements.jobsRunning.all()) {

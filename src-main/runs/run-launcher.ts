@@ -106,10 +106,10 @@ export class RunLauncher {
     return recipePreview(this.options.statements, this.prepare(input).config);
   }
 
-  /** Checks a launch against its dataset and resolves what the engine needs; refuses with what to do. */
   /**
-   * `input` was parsed at the API boundary with runConfigSchema (the one parse of a config); this
-   * resolves what depends on the database, on a copy.
+   * Checks a launch against its dataset and resolves what the engine needs; refuses with what to
+   * do. `input` was parsed at the API boundary with runConfigSchema (the one parse of a config);
+   * this resolves what depends on the database, on a copy.
    */
   private prepare(input: RunConfig) {
     const { statements } = this.options;

@@ -76,7 +76,6 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(outputDir, `${name}.png`), fullPage: true });
 }
 
-/** Fills the launch form with a run small enough for CI: tiny U-Net, 64x64 crops, wasm, a few steps per epoch. */
 /** Imports a folder through the wizard with real clicks; resolves once the dataset's card says ready, with the card. */
 export async function importThroughWizard(page: Page, dir: string, name: string) {
   await page.getByTestId('import-open').click();
@@ -91,6 +90,7 @@ export async function importThroughWizard(page: Page, dir: string, name: string)
   return card;
 }
 
+/** Fills the launch form with a run small enough for CI: tiny U-Net, 64x64 crops, wasm, a few steps per epoch. */
 export async function fillTinyRun(page: Page, options: { epochs: number; steps?: number; batch?: number; name?: string }): Promise<void> {
   await page.getByTestId('preset-quick').click();
   await page.getByTestId('form-depth').fill('2');
