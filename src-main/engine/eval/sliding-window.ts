@@ -23,8 +23,34 @@ export function windowStarts(length: number, size: number, overlap: number): num
  * averaged where windows meet (blended logits as probabilities); an image smaller than a window is
  * padded and the padding cropped away. Returns [height * width * classes].
  */
+/**
+ * What turns windows into class probabilities: tfjs's model on the engine's backend, or the same
+ * model exported to ONNX and run by ONNX Runtime (onnx/ort-predictor.ts).
+ */
+export interface WindowPredictor {
+  readonly classes: number;
+  /** Softmax probabilities [n, size, size, classes] of `crops` (each size x size x channels). */
+  probabilities(crops: readonly Pixels[], size: number, normalization: Normalization): Promise<Float32Array>;
+}
+
+/** The tfjs model as a WindowPredictor. */
+export function tfjsPredictor(model: tfl.LayersModel): WindowPredictor {
+  return {
+    classes: (model.outputs[0]!.shape[3] as number) ?? 0,
+    probabilities: async (crops, size, normalization) => {
+      const probs = tf.tidy(() => tf.softmax(model.predict(imageTensor(crops, size, normalization)) as tf.Tensor));
+      // Read asynchronously: WebGPU in Node has no synchronous readback.
+      const data = (await probs.data()) as Float32Array;
+      probs.dispose();
+      return data;
+    },
+  };
+}
+
+const isPredictor = (model: tfl.LayersModel | WindowPredictor): model is WindowPredictor => 'probabilities' in model;
+
 export async function predictImage(
-  model: tfl.LayersModel,
+  model: tfl.LayersModel | WindowPredictor,
   image: Pixels,
   width: number,
   height: number,
@@ -33,7 +59,8 @@ export async function predictImage(
   normalization: Normalization,
   batchSize: number,
 ): Promise<Float32Array> {
-  const classes = (model.outputs[0]!.shape[3] as number) ?? 0;
+  const predictor = isPredictor(model) ? model : tfjsPredictor(model);
+  const classes = predictor.classes;
   const channels = normalization.mean.length;
   const sum = new Float32Array(width * height * classes);
   const hits = new Uint16Array(width * height);
@@ -42,10 +69,7 @@ export async function predictImage(
   for (let b = 0; b < windows.length; b += batchSize) {
     const group = windows.slice(b, b + batchSize);
     const crops = group.map(([y, x]) => cropImage(image, width, height, x, y, size, channels));
-    const probs = tf.tidy(() => tf.softmax(model.predict(imageTensor(crops, size, normalization)) as tf.Tensor));
-    // Read asynchronously: WebGPU in Node has no synchronous readback.
-    const data = await probs.data();
-    probs.dispose();
+    const data = await predictor.probabilities(crops, size, normalization);
     // On wasm that read resolves at once, so a whole image would run without giving the event loop
     // a turn: a gradient worker's finished image (and its next request) would wait for this one.
     await new Promise<void>((resolve) => setImmediate(resolve));

@@ -8,6 +8,7 @@ import { decodeSample } from '../data/decode';
 import type { LabelMap } from '../data/decode';
 import { shareOut } from './share-out';
 import { predictImage, scoreImage } from './sliding-window';
+import type { WindowPredictor } from './sliding-window';
 
 import type { ValidationResult } from '../../../src-shared/job-kinds';
 
@@ -30,7 +31,7 @@ export interface ImageScorer {
 }
 
 /** Decodes one validation image and scores its sliding-window prediction: the unit of work of every thread. */
-export async function scoreItem(model: tfl.LayersModel, item: TrainItem, labelMap: LabelMap, options: ScoreOptions): Promise<ScoredImage> {
+export async function scoreItem(model: tfl.LayersModel | WindowPredictor, item: TrainItem, labelMap: LabelMap, options: ScoreOptions): Promise<ScoredImage> {
   let sample;
   try {
     sample = await decodeSample(item.imagePath, item.maskPath, labelMap, options.inputChannels);
@@ -49,7 +50,7 @@ export async function scoreItem(model: tfl.LayersModel, item: TrainItem, labelMa
  * this thread and takes no more.
  */
 export async function validate(
-  model: tfl.LayersModel,
+  model: tfl.LayersModel | WindowPredictor,
   items: readonly TrainItem[],
   labelMap: LabelMap,
   options: ScoreOptions & { signal: AbortSignal },

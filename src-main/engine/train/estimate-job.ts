@@ -8,6 +8,8 @@ import { createModel } from '../models/registry';
 import { Optimizer } from '../optim/optimizer';
 import { createGradientRunner, modelSpecOf, stepsPerEpochOf } from './setup';
 import { estimateTrainingBytes, largestLayerBytes, wasmBudgetBytes } from './memory';
+import { ortAllowed, ortPredictor } from '../onnx/ort-predictor';
+import { validationThreads } from './gradient-lanes';
 
 /**
  * The `estimate` job: a dry run of the launch form's config. Memory from the model's layer sizes;
@@ -65,18 +67,31 @@ export async function runEstimateJob(params: JobParams<'estimate'>, context: Job
       } finally {
         await runner.stop();
       }
+      // Validation's own runtime: ONNX Runtime on the CPU when it loads (it takes the cores itself),
+      // else tfjs with the images shared over the threads.
+      const ort = backend.backend === 'wasm' && ortAllowed() ? await ortPredictor(model, validationThreads('wasm')) : null;
+      const crops = Array.from({ length: config.batchSize }, () => images[0]!);
       // One batch of windows to warm inference up (its kernels differ from training's), then two timed.
       const predictBatch = async (): Promise<void> => {
+        if (ort?.predictor) {
+          await ort.predictor.probabilities(crops, config.inputSize, normalization);
+          return;
+        }
         const predicted = model.predict(x) as tf.Tensor;
         await predicted.data();
         predicted.dispose();
       };
-      await predictBatch();
-      const predictStart = performance.now();
-      for (let i = 0; i < 2; i += 1) await predictBatch();
-      // Whole images go to the threads from one queue: the pass takes about 1/threads of the time
-      // (1.6-1.8x on two cores, so this errs a little low there).
-      const perWindow = (performance.now() - predictStart) / 2000 / config.batchSize / threads;
+      let perWindow: number;
+      try {
+        await predictBatch();
+        const predictStart = performance.now();
+        for (let i = 0; i < 2; i += 1) await predictBatch();
+        // tfjs: whole images go to the threads from one queue, so the pass takes about 1/threads of
+        // the time (1.6-1.8x on two cores, so this errs a little low there).
+        perWindow = (performance.now() - predictStart) / 2000 / config.batchSize / (ort?.predictor ? 1 : threads);
+      } finally {
+        if (ort?.predictor) await ort.release();
+      }
       const windows = params.valSizes.reduce(
         (n, [w, h]) => n + windowStarts(w, config.inputSize, config.validationOverlap).length * windowStarts(h, config.inputSize, config.validationOverlap).length,
         0,

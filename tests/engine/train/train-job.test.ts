@@ -73,6 +73,8 @@ test('on two threads (batch split over a gradient worker) a run trains, rolls ba
   const events = data.filter((d) => d.kind === 'run-event').map((d) => (d.kind === 'run-event' ? d.message : ''));
   assert.ok(events.some((m) => /Non-finite loss at step 2: rolled back/.test(m)), events.join('\n'));
   assert.ok(!events.some((m) => /gradient worker/.test(m)), events.join('\n'));
+  // Validation runs on ONNX Runtime (the weights exported at each epoch's end), said once.
+  assert.equal(events.filter((m) => /^Validation runs on ONNX Runtime \(CPU, \d threads?\)\.$/.test(m)).length, 1, events.join('\n'));
   assert.deepEqual(new Set(tensorsAtStep.slice(2)).size, 1, `tensors per step: ${tensorsAtStep.join(', ')}`);
   assert.equal(tf.memory().numTensors, before);
   const epochs = data.filter((d) => d.kind === 'run-epoch');
