@@ -198,6 +198,15 @@ export interface WireRequest {
   payload: unknown;
 }
 
+/**
+ * The files the renderer loads by URL, outside the typed calls: `/files/<kind>/<imageId>` in serve
+ * mode, `segbench://files/...` in Electron (`/<kind>/<owner>/<imageId>` for a run's or a check's
+ * files). `mask` is the mask in effect (the current label correction, if any); `original-mask` the
+ * imported file.
+ */
+export const fileKinds = ['thumb', 'thumb-mask', 'image', 'mask', 'original-mask', 'prediction', 'check-prediction', 'check-flag'] as const;
+export type FileKind = (typeof fileKinds)[number];
+
 /** What the Electron preload exposes as `window.segbench`; replies keep the error code intact. */
 export interface SegbenchBridge {
   invoke(method: string, payload: unknown): Promise<Omit<WireReply, 'id'>>;

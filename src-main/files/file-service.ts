@@ -1,15 +1,12 @@
 import { realpath, stat } from 'node:fs/promises';
 import { extname, join, relative, isAbsolute } from 'node:path';
 import sharp from 'sharp';
+import { fileKinds } from '../../src-shared/contract';
 import { ApiError } from '../../src-shared/errors';
 import type { ErrorCode } from '../../src-shared/errors';
 import type { Statements } from '../db/statements';
 import { parseBandLayout } from '../../src-shared/bands';
 import { renderBandView } from './band-views';
-
-/** `mask` is the mask in effect (the current label correction, if any); `original-mask` the imported file. */
-export const fileKinds = ['thumb', 'thumb-mask', 'image', 'mask', 'original-mask', 'prediction', 'check-prediction', 'check-flag'] as const;
-export type FileKind = (typeof fileKinds)[number];
 
 /**
  * Kinds addressed by an owner and an image: `/files/prediction/<runId>/<imageId>` (a run's stored

@@ -1,4 +1,4 @@
-import type { ApiClient, SegbenchBridge } from '../../src-shared/contract';
+import type { ApiClient, FileKind, SegbenchBridge } from '../../src-shared/contract';
 import { createIpcClient } from './ipc-client';
 import { createWsClient } from './ws-client';
 import type { ConnectionState } from './ws-client';
@@ -12,8 +12,6 @@ declare global {
     segbench?: SegbenchBridge;
   }
 }
-
-export type FileKind = 'thumb' | 'thumb-mask' | 'image' | 'mask' | 'prediction' | 'check-prediction' | 'check-flag';
 
 export interface Connection {
   api: ApiClient;

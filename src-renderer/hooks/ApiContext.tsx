@@ -1,6 +1,7 @@
 import { createContext, useContext, useSyncExternalStore } from 'react';
 import type { ReactNode } from 'react';
-import type { ApiClient, Connection, ConnectionState, FileKind } from '../api';
+import type { FileKind } from '../../src-shared/contract';
+import type { ApiClient, Connection, ConnectionState } from '../api';
 
 const ConnectionContext = createContext<Connection | null>(null);
 
