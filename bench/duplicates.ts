@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { signatureOfFile } from '../src-main/engine/duplicates/hash-job';
 import { duplicateGroups, hashBits, similarity } from '../src-shared/duplicates';
-import { mulberry32 } from '../src-shared/splits';
+import { mulberry32 } from '../src-shared/random';
 import { tempDir } from '../tests/helpers/services';
 
 const dir = join('..', 'shared', 'data', 'dubai-aerial', 'images');

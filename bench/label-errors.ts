@@ -22,7 +22,7 @@ import { consoleLogger } from '../src-main/log';
 import { createAppServices } from '../src-main/services/app-services';
 import { findPreset, hexToValue } from '../src-shared/classes';
 import { connectedRegions } from '../src-shared/label-errors';
-import { mulberry32 } from '../src-shared/splits';
+import { mulberry32 } from '../src-shared/random';
 import { tempDir } from '../tests/helpers/services';
 
 const arg = (name: string, fallback: number): number => {

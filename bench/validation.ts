@@ -5,13 +5,15 @@
  * backend, with one thread (the engine's, as before) and shared with gradient workers (the same
  * weights sent once). The reference is the single-thread pass in the same run; the counts of both
  * are compared exactly. Medians of --repeats passes; prints the ratio (goal: at least 1.7x on 2
- * cores). Run: node --import tsx bench/validation.ts [--images 2] [--overlap 0] [--size 256] [--repeats 3] [--threads N]
+ * cores); then the same pass on ONNX Runtime (the model exported, as training's validation
+ * now does on the CPU), timed with its export, and how many pixels changed class. Run: node --import tsx bench/validation.ts [--images 2] [--overlap 0] [--size 256] [--repeats 3] [--threads N]
  */
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { readdirSync } from 'node:fs';
 import { findPreset, hexToValue } from '../src-shared/classes';
 import { validate } from '../src-main/engine/eval/validate';
+import { ortPredictor } from '../src-main/engine/onnx/ort-predictor';
 import { createModel } from '../src-main/engine/models/registry';
 import { GradientRunner } from '../src-main/engine/train/gradient-lanes';
 import { tf, wasmReady } from '../tests/helpers/tf';
@@ -68,6 +70,26 @@ async function main(): Promise<void> {
   console.log(`1 thread (before): median ${(one / 1000).toFixed(1)} s over ${repeats} passes, ${((items.length * 1000) / one).toFixed(2)} images/s`);
   console.log(`${used} threads (engine + ${used - 1} gradient worker${used > 2 ? 's' : ''}, weights sent once per pass): median ${(many / 1000).toFixed(1)} s, ${((items.length * 1000) / many).toFixed(2)} images/s`);
   console.log(`speed-up ${(one / many).toFixed(2)}x (goal: at least 1.7x on 2 cores); counts, per-image counts and loss identical to one thread: ${identical ? 'yes' : 'NO'}`);
+  // ONNX Runtime, as validation inside training now runs on the CPU: the export timed with the pass.
+  const ortTimes: number[] = [];
+  let changed = 0;
+  for (let r = 0; r < repeats; r += 1) {
+    const started = performance.now();
+    const ort = await ortPredictor(model, threads);
+    if (!ort.predictor) {
+      console.log(`ONNX Runtime: not available (${ort.reason})`);
+      break;
+    }
+    const onOrt = await validate(ort.predictor, items, labelMap, { ...options, signal });
+    ortTimes.push(performance.now() - started);
+    await ort.release();
+    changed = onOrt.counts.reduce((n, c, i) => n + Math.abs(c.tp - serial!.counts[i]!.tp), 0);
+  }
+  if (ortTimes.length > 0) {
+    const onOrt = median(ortTimes);
+    const pixels = serial!.counts.reduce((n, c) => n + c.tp + c.fn, 0);
+    console.log(`ONNX Runtime CPU, ${threads} intra-op threads (export included): median ${(onOrt / 1000).toFixed(1)} s, ${((items.length * 1000) / onOrt).toFixed(2)} images/s, ${(one / onOrt).toFixed(2)}x one tfjs thread, ${(many / onOrt).toFixed(2)}x the shared tfjs pass; ${changed} of ${pixels.toLocaleString()} pixels changed class`);
+  }
   model.dispose();
   tf.disposeVariables();
 }

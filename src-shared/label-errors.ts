@@ -1,4 +1,4 @@
-import { mulberry32 } from './splits';
+import { mulberry32 } from './random';
 import { labelMapSchema, resolvedConfigSchema, trainItemSchema } from './training';
 import { runConfigSchema } from './run-config';
 import type { RunConfig } from './run-config';

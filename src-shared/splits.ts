@@ -1,6 +1,7 @@
 import { z } from './zod';
 import { compileUserPattern } from './user-pattern';
 import type { UserPattern } from './user-pattern';
+import { mulberry32 } from './random';
 
 export const splitNames = ['train', 'val', 'test'] as const;
 export type SplitName = (typeof splitNames)[number];
@@ -64,18 +65,6 @@ export const splitConfigSchema = z.object({
   note: z.string().optional(),
 });
 export type SplitConfig = z.output<typeof splitConfigSchema>;
-
-/** Deterministic PRNG (mulberry32): the same seed gives the same split on every machine. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Group key of a stem under `pattern` (first capture group, else the whole match, else the stem). */
 export function groupKey(stem: string, pattern: UserPattern | undefined): string {

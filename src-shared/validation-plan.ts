@@ -1,4 +1,4 @@
-import { mulberry32 } from './splits';
+import { mulberry32 } from './random';
 import { z } from './zod';
 
 /**

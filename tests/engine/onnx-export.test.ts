@@ -7,7 +7,7 @@ import { exportOnnx, exportOnnxAsync, onnxOpset } from '../../src-main/engine/ex
 import { createModel, modelNames } from '../../src-main/engine/models/registry';
 import type { ModelOptions } from '../../src-main/engine/models/registry-types';
 import { createOrtSession, loadOrt, releaseOrtSession, runOrt } from '../../src-main/engine/onnx/ort-session';
-import { mulberry32 } from '../../src-shared/splits';
+import { mulberry32 } from '../../src-shared/random';
 import type { ModelName } from '../../src-shared/run-config';
 import { randomArray, tf, wasmReady } from '../helpers/tf';
 

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { tokenCookieName } from '../../src-main/server/auth';
-import { mulberry32 } from '../../src-shared/splits';
+import { mulberry32 } from '../../src-shared/random';
 
 /**
  * Malformed input for the server, made from a seed so a failure can be replayed: the fuzz test
@@ -11,7 +11,7 @@ export interface FuzzRequest {
   bytes: Buffer;
 }
 
-/** A small deterministic generator: the splits' own mulberry32. */
+/** A small deterministic generator: the project's seeded mulberry32 (src-shared/random.ts). */
 export const seeded = mulberry32;
 
 const badEscapes = ['%', '%E0%A4%A', '%ZZ', '%C0%AF', '%ff%fe', '%00', '%%', '%e2%82', '%uD800', '%2e%2e%2f%2e%2e%2f'];

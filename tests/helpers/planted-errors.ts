@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { mulberry32 } from '../../src-shared/splits';
+import { mulberry32 } from '../../src-shared/random';
 import { tempDir } from './services';
 
 /**

@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { installGradients } from '../../src-main/engine/backend/gradients';
 import { registerWasmKernels } from '../../src-main/engine/backend/wasm-kernels';
-import { mulberry32 } from '../../src-shared/splits';
+import { mulberry32 } from '../../src-shared/random';
 
 let ready: Promise<void> | null = null;
 

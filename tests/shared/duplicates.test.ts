@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dihedralCoefficients, duplicateGroups, hashBits, leakage, lowFrequencies, signatureOf, similarity } from '../../src-shared/duplicates';
 import type { HashedImage } from '../../src-shared/duplicates';
-import { mulberry32 } from '../../src-shared/splits';
+import { mulberry32 } from '../../src-shared/random';
 
 const n = 64;
 /** A random image with structure at many scales (sums of waves), like a photo. */

@@ -1,6 +1,6 @@
 import type { RunConfig } from '../../../src-shared/run-config';
 import { drawWeight } from '../../../src-shared/recipes';
-import { mulberry32 } from '../../../src-shared/splits';
+import { mulberry32 } from '../../../src-shared/random';
 
 /**
  * The training images of one epoch, in order. Uniform: every image once, a replicated one

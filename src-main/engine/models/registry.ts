@@ -1,4 +1,4 @@
-import { mulberry32 } from '../../../src-shared/splits';
+import { mulberry32 } from '../../../src-shared/random';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ApiError } from '../../../src-shared/errors';
 import { inputSizeProblem, modelStride } from '../../../src-shared/run-config';

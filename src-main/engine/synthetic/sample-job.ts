@@ -3,7 +3,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { findPreset, hexToValue } from '../../../src-shared/classes';
-import { mulberry32 } from '../../../src-shared/splits';
+import { mulberry32 } from '../../../src-shared/random';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
 import { renderScene } from './scene';

@@ -1,5 +1,5 @@
 import type { RunConfig } from '../../../src-shared/run-config';
-import { mulberry32 } from '../../../src-shared/splits';
+import { mulberry32 } from '../../../src-shared/random';
 import type { TrainItem } from '../../../src-shared/training';
 import { augmentCrop, minorityCentre, pixelsOf } from '../data/augment';
 import type { Crop } from '../data/augment';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { mulberry32 } from '../../../src-shared/splits';
+import { mulberry32 } from '../../../src-shared/random';
 import { randomArray, relativeError, tf, valuesOn, wasmReady } from '../../helpers/tf';
 
 before(wasmReady);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { augmentCrop, minorityCentre, pixelsOf } from '../../../src-main/engine/data/augment';
 import type { Sample } from '../../../src-main/engine/data/decode';
 import { epochOrder } from '../../../src-main/engine/data/sampler';
-import { mulberry32 } from '../../../src-shared/splits';
+import { mulberry32 } from '../../../src-shared/random';
 
 /** Labels in four quadrant-ish bands; the image's red channel is label * 60 so the two can be matched. */
 function sample(width: number, height: number): Sample {

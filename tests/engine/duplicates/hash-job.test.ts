@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { runHashJob, signatureOfFile } from '../../../src-main/engine/duplicates/hash-job';
 import { trueColourOf, writeGeoTiff } from '../../../src-main/geotiff/geotiff-io';
 import { kelpBandNames, renderKelpScene } from '../../../src-main/engine/synthetic/kelp-scene';
-import { mulberry32 } from '../../../src-shared/splits';
+import { mulberry32 } from '../../../src-shared/random';
 import type { EngineData } from '../../../src-shared/engine-protocol';
 import { similarity } from '../../../src-shared/duplicates';
 import { dubaiDir } from '../../helpers/fixtures';

@@ -4,7 +4,7 @@ import { createModel } from '../../../src-main/engine/models/registry';
 import { GradientRunner, splitBatch, threadsSettingProblem, trainingThreads } from '../../../src-main/engine/train/gradient-lanes';
 import type { BatchInput, StepGradients } from '../../../src-main/engine/train/gradient-lanes';
 import type { LaneSetup } from '../../../src-main/engine/train/lane-protocol';
-import { mulberry32 } from '../../../src-shared/splits';
+import { mulberry32 } from '../../../src-shared/random';
 import { relativeError, tf, wasmReady } from '../../helpers/tf';
 
 
