@@ -5,7 +5,7 @@ import { ApiError } from '../../src-shared/errors';
 import { summarize } from '../../src-shared/metrics';
 import { runConfigSchema } from '../../src-shared/run-config';
 import type { RunConfigInput } from '../../src-shared/run-config';
-import { describeIssues } from '../../src-shared/validation';
+import { describeIssues } from '../../src-shared/request-errors';
 import { z } from '../../src-shared/zod';
 import type { RunDetail, RunSummary } from '../../src-shared/runs';
 import { openServices } from './open-services';

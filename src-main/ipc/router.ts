@@ -2,7 +2,7 @@ import { isMethodName, methods } from '../../src-shared/contract';
 import type { MethodName, ParsedRequestOf, ResponseOf } from '../../src-shared/contract';
 import { ApiError, toApiError } from '../../src-shared/errors';
 import type { ApiErrorShape } from '../../src-shared/errors';
-import { clipEchoes, describeIssues, echo, longStrings, requestShapeProblem } from '../../src-shared/validation';
+import { clipEchoes, describeIssues, echo, longStrings, requestShapeProblem } from '../../src-shared/request-errors';
 import type { Logger } from '../log';
 
 export type Handlers = {

@@ -6,7 +6,7 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { createReadStream } from 'node:fs';
 import { toApiError } from '../../src-shared/errors';
-import { clipEchoes } from '../../src-shared/validation';
+import { clipEchoes } from '../../src-shared/request-errors';
 import { z } from '../../src-shared/zod';
 import type { FileResolver } from '../files/file-service';
 import { fileErrorStatus, ownedKind } from '../files/file-service';

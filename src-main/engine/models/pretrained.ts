@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ApiError } from '../../../src-shared/errors';
-import { describeIssues } from '../../../src-shared/validation';
+import { describeIssues } from '../../../src-shared/request-errors';
 import { z } from '../../../src-shared/zod';
 
 /**

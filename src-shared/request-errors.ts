@@ -1,5 +1,11 @@
 import type { z } from 'zod';
 
+/*
+ * The error messages of a bad request (and of a bad config file): zod's issues in words, naming
+ * each field and its valid range, with every value the sender gave echoed at most `echoLimit`
+ * characters long; and the refusal of a request too deep or too large to check.
+ */
+
 /** How much of a received value an error message repeats: enough to recognise it, never a megabyte. */
 export const echoLimit = 80;
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { mulberry32 } from '../../src-shared/random';
-import { clipEchoes, cut, echoLimit, longStrings } from '../../src-shared/validation';
+import { clipEchoes, cut, echoLimit, longStrings } from '../../src-shared/request-errors';
 
 // Issue 27 F9: an error message repeats at most `echoLimit` characters of any value a client sent.
 
