@@ -13,11 +13,15 @@ import { loadRunModel } from '../model-io/load-model';
 import { shareImages } from './inference-pool';
 import type { EvaluatedImage, EvaluationSpec } from './inference-types';
 import { accumulate, predictImage, predictWithTta, scoreImage } from './sliding-window';
+import type { WindowPredictor } from './sliding-window';
+import { cpuInference } from '../onnx/ort-predictor';
 
 /** One run of an evaluation, built on the thread that uses it. */
 export interface Member {
   name: string;
   model: tfl.LayersModel;
+  /** The same model on ONNX Runtime, when the job runs there (the CPU). */
+  predictor?: WindowPredictor;
   state: CheckpointState;
   size: number;
   overlap: number;
@@ -38,17 +42,27 @@ export function memberOf(ref: ModelRef & { name: string }, model: tfl.LayersMode
  */
 export async function runEvaluationJob(params: JobParams<'evaluate'>, context: JobContext): Promise<JobResult<'evaluate'>> {
   const members: Member[] = [];
+  const releases: (() => Promise<void>)[] = [];
   try {
     for (const ref of params.members) {
       const { model, state } = await loadRunModel(ref);
       members.push(memberOf(ref, model, state));
     }
+    // On the CPU every member runs on ONNX Runtime, which takes the cores itself (no worker lanes).
+    for (const m of members) {
+      const ort = await cpuInference(m.model, context);
+      if (!ort) break;
+      m.predictor = ort.predictor;
+      releases.push(ort.release);
+    }
+    const onOrt = members.every((m) => m.predictor);
+    if (!onOrt) for (const m of members) delete m.predictor;
     const spec: EvaluationSpec = { labelMap: params.labelMap, tta: params.tta, classNames: params.members[0]!.classNames };
     const names = variantNames(members, spec);
     const total = params.items.length;
     const images = await shareImages(
       params.members,
-      tf.getBackend(),
+      onOrt ? 'onnxruntime' : tf.getBackend(),
       total,
       context,
       { doing: 'evaluating', done: 'evaluated' },
@@ -66,6 +80,7 @@ export async function runEvaluationJob(params: JobParams<'evaluate'>, context: J
     result.variants = names.map((name, v) => ({ name, counts: totals[v]! }));
     return result;
   } finally {
+    for (const release of releases) await release();
     for (const m of members) m.model.dispose();
   }
 }
@@ -107,13 +122,13 @@ export async function evaluateItem(members: readonly Member[], item: TrainItem, 
   const ensemble = new Float32Array(sample.width * sample.height * classes);
   const ensembleTta = spec.tta ? new Float32Array(ensemble.length) : null;
   for (const m of members) {
-    const plain = await predictImage(m.model, sample.image, sample.width, sample.height, m.size, m.overlap, m.state.normalization, m.batchSize);
+    const plain = await predictImage(m.predictor ?? m.model, sample.image, sample.width, sample.height, m.size, m.overlap, m.state.normalization, m.batchSize);
     counts.push(score(plain));
     for (const t of sweepOf(spec)) sweeps.push(thresholdCounts(plain, sample.labels, t));
     accumulate(ensemble, plain);
     if (spec.tta && ensembleTta) {
       const window = { size: m.size, overlap: m.overlap, normalization: m.state.normalization, batchSize: m.batchSize };
-      const augmented = await predictWithTta(m.model, sample.image, sample.width, sample.height, window, spec.tta, plain);
+      const augmented = await predictWithTta(m.predictor ?? m.model, sample.image, sample.width, sample.height, window, spec.tta, plain);
       counts.push(score(augmented));
       accumulate(ensembleTta, augmented);
     }

@@ -87,7 +87,9 @@ export async function shareImages<T>(
 ): Promise<(T | undefined)[]> {
   const pool = InferencePool.start(refs, backend, total, (message) => context.log('warn', message));
   try {
-    context.progress(0, total, `${verbs.doing} ${total} images on ${pool.threads} thread${pool.threads === 1 ? '' : 's'}`);
+    // 'onnxruntime': ONNX Runtime runs the windows with the cores itself, no lanes beside it.
+    const where = backend === 'onnxruntime' ? 'ONNX Runtime' : `${pool.threads} thread${pool.threads === 1 ? '' : 's'}`;
+    context.progress(0, total, `${verbs.doing} ${total} images on ${where}`);
     let finished = 0;
     const { results, byHelpers } = await shareOut(total, local, pool.helpers(remote), context.signal, () => {
       finished += 1;

@@ -20,6 +20,8 @@ import type { CheckpointState } from '../model-io/checkpoint';
 import { shareImages } from './inference-pool';
 import type { PredictedImage, PredictInput, PredictSettings } from './inference-types';
 import { predictImage, predictWithTta } from './sliding-window';
+import type { WindowPredictor } from './sliding-window';
+import { cpuInference } from '../onnx/ort-predictor';
 
 export function predictSettings(params: PredictJobParams): PredictSettings {
   const rest: Partial<PredictJobParams> = { ...params };
@@ -46,15 +48,17 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
   const { model, state } = await loadRunModel(params);
   const settings = predictSettings(params);
   const total = params.images.length;
+  // On the CPU, ONNX Runtime runs the windows with the cores itself: no worker lanes then.
+  const ort = await cpuInference(model, context);
   try {
     await mkdir(params.outDir, { recursive: true });
     const images = await shareImages(
       [params],
-      tf.getBackend(),
+      ort ? 'onnxruntime' : tf.getBackend(),
       total,
       context,
       { doing: 'predicting', done: 'predicted' },
-      (i) => predictOne(model, state, settings, predictInput(params, i)),
+      (i) => predictOne(ort?.predictor ?? model, state, settings, predictInput(params, i)),
       (lane, i) => lane.predict(settings, predictInput(params, i)),
     );
     const result: PredictResult = {
@@ -80,12 +84,13 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
     if (params.protect) recordOutputs(params.outDir, written);
     return result;
   } finally {
+    await ort?.release();
     model.dispose();
   }
 }
 
 /** Predicts one image and writes its files: the unit of work of each thread. */
-export async function predictOne(model: tfl.LayersModel, state: CheckpointState, settings: PredictSettings, input: PredictInput): Promise<PredictedImage> {
+export async function predictOne(model: tfl.LayersModel | WindowPredictor, state: CheckpointState, settings: PredictSettings, input: PredictInput): Promise<PredictedImage> {
   const classes = settings.classNames.length;
   const palette = settings.colors.map((c) => hexToValue(c));
   const outcome: PredictedImage = { written: false, files: [], skipped: [], compared: null, histogram: null };

@@ -141,7 +141,7 @@ export function flipImage<T extends Pixels>(image: T, width: number, height: num
  * without a flip when the caller already has it.
  */
 export async function predictWithTta(
-  model: tfl.LayersModel,
+  model: tfl.LayersModel | WindowPredictor,
   image: Pixels,
   width: number,
   height: number,

@@ -3,14 +3,15 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import { ApiError } from '../../../src-shared/errors';
-import { addHistograms, classThresholds, softminOfLevels, labelErrorLevels } from '../../../src-shared/label-errors';
-import type { LabelErrorImageResult } from '../../../src-shared/label-errors';
+import { addHistograms, classThresholds, judgeStrength, softminOfLevels, labelErrorLevels } from '../../../src-shared/label-errors';
+import type { LabelErrorImageResult, StrengthCounts } from '../../../src-shared/label-errors';
 import type { TrainJobParams, TrainResult } from '../../../src-shared/training';
 import { decodeLabels, decodeSample } from '../data/decode';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
 import { loadRunModel } from '../model-io/load-model';
 import { predictImage } from '../eval/sliding-window';
+import { cpuInference } from '../onnx/ort-predictor';
 import { runTrainJob } from '../train/train-job';
 import { stepsPerEpochOf } from '../train/setup';
 import { flagFile, givenFile, pixelScores, predictionFile, readFoldScores, readGrey, suspectPixels, writeFoldScores, writeGrey } from './pixel-scores';
@@ -67,6 +68,8 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
     }
     const { model, state } = await loadRunModel({ runDir: params.reuse?.runDir ?? foldDir, checkpoint: params.reuse?.checkpoint ?? 'last', config, classNames: params.classNames });
     const scores: FoldImageScore[] = [];
+    // On the CPU the fold model scores on ONNX Runtime (several times tfjs wasm's speed).
+    const ort = await cpuInference(model, context);
     clock.beginScoring();
     try {
       for (const item of scored) {
@@ -74,11 +77,11 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
         try {
           // The same decoding as training: sizes checked, nodata pixels unlabelled.
           const image = await decodeSample(item.imagePath, item.maskPath, labelMap, config.inputChannels);
-          const probs = await predictImage(model, image.image, image.width, image.height, config.inputSize, config.validationOverlap, state.normalization, config.batchSize);
+          const probs = await predictImage(ort?.predictor ?? model, image.image, image.width, image.height, config.inputSize, config.validationOverlap, state.normalization, config.batchSize);
           const pixel = pixelScores(probs, image.labels, classes);
           await writeGrey(predictionFile(params.outDir, item.imageId), pixel.predicted, image.width, image.height);
           await writeGrey(givenFile(params.outDir, item.imageId), pixel.levels, image.width, image.height);
-          scores.push({ imageId: item.imageId, fold, labelled: pixel.labelled, histogram: pixel.histogram, disagreement: pixel.disagreement });
+          scores.push({ imageId: item.imageId, fold, labelled: pixel.labelled, histogram: pixel.histogram, disagreement: pixel.disagreement, counts: pixel.counts });
         } catch (error) {
           if (error instanceof ApiError) throw error;
           skipped.push({ imageId: item.imageId, message: (error as Error).message });
@@ -86,9 +89,12 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
         clock.scored(fold);
       }
     } finally {
+      await ort?.release();
       model.dispose();
     }
     await writeFoldScores(doneFile, scores);
+    const judged = judgeStrength([foldFigures(fold, scores, classes)], classes);
+    context.log('info', `Fold ${fold + 1}: out-of-fold mIoU ${judged.miou?.toFixed(3) ?? '-'} on ${scores.length} image(s) it never trained on; mean self-confidence ${judged.classes.map((c, i) => `${params.classNames[i]} ${c.confidence?.toFixed(2) ?? '-'}`).join(', ')}.`);
   }
 
   // Every fold is scored: thresholds over all images, then each image's suspect regions.
@@ -99,6 +105,11 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
   const total = Array.from({ length: classes }, () => new Array<number>(labelErrorLevels + 1).fill(0));
   for (const image of all) addHistograms(total, image.histogram);
   const thresholds = classThresholds(total);
+  // The strength gate: each fold's model on the images it scored (folds scored before the gate have no counts and are left out).
+  const strength = judgeStrength(
+    folds.map((fold) => foldFigures(fold, all.filter((image) => image.fold === fold && image.counts), classes)).filter((f) => f.images > 0),
+    classes,
+  );
   const byId = new Map(params.items.map((item) => [item.imageId, item]));
   const images: LabelErrorImageResult[] = [];
   for (const [i, image] of all.entries()) {
@@ -122,7 +133,22 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
     });
     context.progress(i + 1, all.length, `outlining suspect regions ${i + 1}/${all.length}`, null);
   }
-  return { thresholds, images, trainedOn, skipped };
+  return { thresholds, strength, images, trainedOn, skipped };
+}
+
+/** One fold's confusion counts and given-label histograms, summed over the images it scored. */
+function foldFigures(fold: number, scores: readonly FoldImageScore[], classes: number): { fold: number; images: number; counts: StrengthCounts; histograms: number[][] } {
+  const counts: StrengthCounts = { tp: new Array<number>(classes).fill(0), fp: new Array<number>(classes).fill(0), fn: new Array<number>(classes).fill(0) };
+  const histograms = Array.from({ length: classes }, () => new Array<number>(labelErrorLevels + 1).fill(0));
+  for (const score of scores) {
+    addHistograms(histograms, score.histogram);
+    for (let c = 0; c < classes; c += 1) {
+      counts.tp[c]! += score.counts?.tp[c] ?? 0;
+      counts.fp[c]! += score.counts?.fp[c] ?? 0;
+      counts.fn[c]! += score.counts?.fn[c] ?? 0;
+    }
+  }
+  return { fold, images: scores.length, counts, histograms };
 }
 
 /**

@@ -1,4 +1,7 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { JobContext } from '../job-context';
+import { validationThreads } from '../train/gradient-lanes';
 import { imageData } from '../data/batch';
 import type { WindowPredictor } from '../eval/sliding-window';
 import { exportOnnxAsync } from '../export/onnx-export';
@@ -47,4 +50,17 @@ export function softmax(logits: Float32Array, classes: number): Float32Array {
     for (let c = 0; c < classes; c += 1) logits[p + c] = Math.exp(logits[p + c]! - max) / sum;
   }
   return logits;
+}
+
+/**
+ * For an inference job on the CPU (tfjs on wasm): the model on ONNX Runtime with the validation
+ * threads, or null (another backend, SEGBENCH_INFERENCE=tfjs, or ORT unavailable: then the job
+ * log says why and tfjs runs it).
+ */
+export async function cpuInference(model: tfl.LayersModel, context: Pick<JobContext, 'log'>): Promise<{ predictor: WindowPredictor; release: () => Promise<void> } | null> {
+  if (tf.getBackend() !== 'wasm' || !ortAllowed()) return null;
+  const ort = await ortPredictor(model, validationThreads('wasm'));
+  if (ort.predictor) return ort;
+  context.log('warn', `Inference runs on tfjs: ONNX Runtime is not available (${ort.reason}).`);
+  return null;
 }

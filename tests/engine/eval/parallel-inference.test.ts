@@ -20,7 +20,22 @@ const threadsBefore = process.env.SEGBENCH_TRAIN_THREADS;
 after(() => {
   if (threadsBefore === undefined) delete process.env.SEGBENCH_TRAIN_THREADS;
   else process.env.SEGBENCH_TRAIN_THREADS = threadsBefore;
+  delete process.env.SEGBENCH_INFERENCE;
 });
+
+/** Runs `work` with inference on tfjs (the worker lanes' path) or on ONNX Runtime (the CPU default). */
+async function on<T>(runtime: 'tfjs' | 'ort', work: () => Promise<T>): Promise<T> {
+  if (runtime === 'tfjs') process.env.SEGBENCH_INFERENCE = 'tfjs';
+  else delete process.env.SEGBENCH_INFERENCE;
+  try {
+    return await work();
+  } finally {
+    delete process.env.SEGBENCH_INFERENCE;
+  }
+}
+
+/** Pixels whose class differs between two count sets. */
+const changed = (a: readonly { tp: number }[], b: readonly { tp: number }[]): number => a.reduce((n, c, i) => n + Math.abs(c.tp - b[i]!.tp), 0);
 
 const classNames = findPreset('segbench-sample')!.classes.map((c) => c.name);
 
@@ -64,10 +79,10 @@ test('evaluate job over a gradient worker: two runs, TTA and their ensemble give
 
   process.env.SEGBENCH_TRAIN_THREADS = '1';
   const one = recorder();
-  const serial = await runEvaluationJob(params, one.context);
+  const serial = await on('tfjs', () => runEvaluationJob(params, one.context));
   process.env.SEGBENCH_TRAIN_THREADS = '2';
   const two = recorder();
-  const parallel = await runEvaluationJob(params, two.context);
+  const parallel = await on('tfjs', () => runEvaluationJob(params, two.context));
 
   assert.match(two.progress[0]!, /on 2 threads/);
   assert.match(one.progress[0]!, /on 1 thread$/);
@@ -100,11 +115,11 @@ test('predict job over a gradient worker: the same files byte for byte, and the 
   });
   process.env.SEGBENCH_TRAIN_THREADS = '1';
   const outOne = tempDir('segbench-pred-');
-  const serial = await runPredictJob(params(outOne), recorder().context);
+  const serial = await on('tfjs', () => runPredictJob(params(outOne), recorder().context));
   process.env.SEGBENCH_TRAIN_THREADS = '2';
   const outTwo = tempDir('segbench-pred-');
   const two = recorder();
-  const parallel = await runPredictJob(params(outTwo), two.context);
+  const parallel = await on('tfjs', () => runPredictJob(params(outTwo), two.context));
 
   const share = workerShare(two.progress);
   assert.deepEqual(two.logs, [], 'no worker lost');
@@ -119,4 +134,39 @@ test('predict job over a gradient worker: the same files byte for byte, and the 
   assert.equal(files.length, 18, files.join(', '));
   assert.deepEqual(readdirSync(outTwo).sort(), files);
   for (const file of files) assert.ok(readFileSync(join(outOne, file)).equals(readFileSync(join(outTwo, file))), file);
+});
+
+test('issue 29: evaluate and predict on ONNX Runtime give tfjs\'s counts, skips and files (a pixel may change class only where two classes tie)', async () => {
+  const { dir, items, labelMap } = await tinySampleFolder(6, 48);
+  writeFileSync(join(dir, 'images', 'broken.jpg'), 'not an image');
+  const list = [...items.slice(0, 2), { imageId: 99, imagePath: join(dir, 'images', 'broken.jpg'), maskPath: items[0]!.maskPath }, ...items.slice(2)];
+  const members = [{ ...(await randomRun(4)), name: 'a' }, { ...(await randomRun(5)), name: 'b' }];
+  const params = { members, labelMap, items: list, tta: { flips: true, scales: [1.25] } };
+  const before = tf.memory().numTensors;
+  process.env.SEGBENCH_TRAIN_THREADS = '2';
+  const viaTfjs = await on('tfjs', () => runEvaluationJob(params, recorder().context));
+  const ort = recorder();
+  const viaOrt = await on('ort', () => runEvaluationJob(params, ort.context));
+  assert.equal(ort.progress[0], `evaluating ${list.length} images on ONNX Runtime`);
+  assert.deepEqual(ort.logs, []);
+  assert.deepEqual(viaOrt.skipped, viaTfjs.skipped);
+  assert.deepEqual(viaOrt.variants.map((v) => v.name), viaTfjs.variants.map((v) => v.name));
+  const labelled = viaTfjs.variants[0]!.counts.reduce((n, c) => n + c.tp + c.fn, 0);
+  // At most 1 pixel in 1,000 may change class: these random models' class probabilities sit close
+  // together (an ensemble's averages closer still: 5 of 13,824 measured), and ORT's logits differ
+  // from tfjs's by about 1e-6, which moves only near-ties.
+  viaOrt.variants.forEach((v, i) => assert.ok(changed(v.counts, viaTfjs.variants[i]!.counts) <= labelled / 1000, `${v.name}: ${changed(v.counts, viaTfjs.variants[i]!.counts)} of ${labelled}`));
+
+  const run = members[0]!;
+  const predictParams = (outDir: string) => ({ ...run, images: items.map((i) => i.imagePath), outDir, colors: ['#000000', '#ff0000', '#00ff00', '#0000ff', '#ffff00', '#00ffff'], encoding: 'class-index' as const, tta: false, confidence: true });
+  const outTfjs = tempDir('segbench-pred-');
+  const outOrt = tempDir('segbench-pred-');
+  const predictedTfjs = await on('tfjs', () => runPredictJob(predictParams(outTfjs), recorder().context));
+  const predictedOrt = await on('ort', () => runPredictJob(predictParams(outOrt), recorder().context));
+  assert.equal(predictedOrt.written, items.length);
+  assert.deepEqual(readdirSync(outOrt).sort(), readdirSync(outTfjs).sort());
+  const histogram = (h: number[][]) => h.map((row) => row.reduce((a, b) => a + b, 0));
+  const moved = histogram(predictedOrt.histogram!).reduce((n, count, c) => n + Math.abs(count - histogram(predictedTfjs.histogram!)[c]!), 0);
+  assert.ok(moved <= (items.length * 48 * 48) / 1000, `${moved} pixels changed class`);
+  assert.equal(tf.memory().numTensors, before);
 });
