@@ -18,11 +18,12 @@ function duration(job: Job): string {
 }
 
 /**
- * The engine: the self-test (proves the engine process starts, reports progress and stops) and
- * the recent engine jobs, each named by its kind and its run or dataset, with their own Stop.
+ * Settings' Engine panel: the self-test (proves the engine process starts, reports progress and
+ * stops), the GPU and backend check, and the recent engine jobs, each named by its kind and its
+ * run or dataset, with their own Stop.
  * Stopping a training run asks first: it ends the run as stopped (resumable from its last checkpoint).
  */
-export function EngineSelfTest() {
+export function EnginePanel() {
   const api = useApi();
   const { jobs } = useJobs();
   const runs = useApiQuery('runs:list', {}, ['run:update']);

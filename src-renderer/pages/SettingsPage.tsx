@@ -5,7 +5,7 @@ import { ErrorNote } from '../components/ErrorNote';
 import { PageHeader } from '../components/PageHeader';
 import { useApiQuery } from '../hooks/useApiQuery';
 import { useSettings } from '../hooks/useSettings';
-import { EngineSelfTest } from './EngineSelfTest';
+import { EnginePanel } from './EnginePanel';
 
 const backendLabels: Record<BackendChoice, string> = {
   auto: 'Automatic: CUDA, WebGPU, CPU, wasm',
@@ -113,7 +113,7 @@ export function SettingsPage() {
           ) : null}
         </section>
 
-        <EngineSelfTest />
+        <EnginePanel />
       </div>
     </div>
   );
