@@ -6,7 +6,7 @@ import { ApiError } from '../../src-shared/errors';
 import type { ErrorCode } from '../../src-shared/errors';
 import type { Statements } from '../db/statements';
 import { parseBandLayout } from '../../src-shared/bands';
-import { renderBandView } from './band-views';
+import { renderBandView } from './band-view-png';
 
 /**
  * Kinds addressed by an owner and an image: `/files/prediction/<runId>/<imageId>` (a run's stored
@@ -79,7 +79,7 @@ export function createFileResolver(statements: Statements, dataDir: string) {
     return { path: real, size: stats.size, mtimeMs: stats.mtimeMs };
   }
 
-  /** `view` (the URL's view parameter) picks the bands of a multispectral image; see band-views.ts. */
+  /** `view` (the URL's view parameter) picks the bands of a multispectral image; see band-view-png.ts. */
   return async function resolveFile(kind: string, imageIdText: string, runId?: string, view?: string | null): Promise<ServedFile> {
     if (!(fileKinds as readonly string[]).includes(kind)) {
       throw new ApiError('NOT_FOUND', `Unknown file kind "${kind}"; valid kinds: ${fileKinds.join(', ')}.`);

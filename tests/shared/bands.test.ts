@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assembleChannels, channelsFromText, channelsProblem, indexValue, layoutMismatch, presetIndices, trueColourBands, falseColourBands } from '../../src-shared/bands';
 import { bandStatistics, bandSums, quantile, stretchComposite } from '../../src-shared/band-stats';
-import { formatBandView, parseBandView } from '../../src-shared/band-views';
+import { formatBandView, parseBandView } from '../../src-shared/band-view-param';
 
 const close = (a: number, b: number, eps = 1e-9): void => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
 

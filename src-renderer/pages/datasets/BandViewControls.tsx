@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { falseColourBands, presetIndices, trueColourBands } from '../../../src-shared/bands';
 import type { BandLayout } from '../../../src-shared/bands';
-import { formatBandView, parseBandView } from '../../../src-shared/band-views';
-import type { BandView } from '../../../src-shared/band-views';
+import { formatBandView, parseBandView } from '../../../src-shared/band-view-param';
+import type { BandView } from '../../../src-shared/band-view-param';
 import type { PixelValues } from '../../../src-shared/datasets';
 import { useApi } from '../../hooks/ApiContext';
 

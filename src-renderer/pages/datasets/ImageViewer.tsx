@@ -9,7 +9,7 @@ import { useFileUrl } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { usePanZoom } from '../../hooks/usePanZoom';
 import { fromFormControl } from '../../hooks/keyboard';
-import { formatBandView } from '../../../src-shared/band-views';
+import { formatBandView } from '../../../src-shared/band-view-param';
 import { BandValues, BandViewPicker, bandViewChoices } from './BandViewControls';
 
 /**

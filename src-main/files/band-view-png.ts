@@ -1,8 +1,8 @@
 import sharp from 'sharp';
 import { indexValue, trueColourBands } from '../../src-shared/bands';
 import { percentileRange, rampImage, stretchComposite } from '../../src-shared/band-stats';
-import { parseBandView } from '../../src-shared/band-views';
-import type { BandView } from '../../src-shared/band-views';
+import { parseBandView } from '../../src-shared/band-view-param';
+import type { BandView } from '../../src-shared/band-view-param';
 import { ApiError } from '../../src-shared/errors';
 import { readGeoTiff } from '../geotiff/geotiff-io';
 
