@@ -30,6 +30,7 @@ import type { ImageRevisions } from './revisions';
 import { confusionImagesSchema, predictSplitSchema, reviewQueueSchema } from './predictions';
 import type { ImageShare, PredictionSummary, ReviewQueue } from './predictions';
 import { duplicatesRequestSchema } from './duplicates';
+import { exportModelRequestSchema } from './model-export';
 import { mergeRequestSchema, pseudoSaveSchema, pseudoStartSchema } from './derived';
 import { labelErrorAcceptSchema, labelErrorCheckSchema, labelErrorKeepSchema, labelErrorQueueSchema, labelErrorStartSchema } from './label-errors';
 import type { LabelCheckSummary, LabelErrorQueue } from './label-errors';
@@ -113,6 +114,8 @@ export const methods = {
   'runs:recipePreview': { request: runConfigSchema, response: returns<RecipePreview>() },
   'samples:hardest': { request: hardestRequestSchema, response: returns<HardestResult>() },
   'samples:saveWeights': { request: hardestRequestSchema, response: returns<{ saved: number }>() },
+  /** The run's model as an ONNX file with a JSON sidecar; the job's result holds both paths. */
+  'runs:export': { request: exportModelRequestSchema, response: returns<Job>() },
   'runs:predictFolder': {
     request: z.strictObject({
       runId: z.string().min(1),

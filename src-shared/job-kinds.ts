@@ -8,6 +8,8 @@ import type { JobKind } from './jobs';
 import { diagnosticParamsSchema } from './jobs';
 import type { ClassCounts } from './metrics';
 import { exportJobParamsSchema } from './revisions';
+import type { ExportModelResult } from './model-export';
+import { exportModelJobParamsSchema } from './model-export';
 import type { LabelErrorJobResult } from './label-errors';
 import { labelErrorJobParamsSchema } from './label-errors';
 import type { EstimateResult, PredictResult, TrainResult } from './training';
@@ -32,6 +34,7 @@ export const jobParamSchemas = {
   hash: hashJobParamsSchema,
   derive: deriveJobParamsSchema,
   'label-errors': labelErrorJobParamsSchema,
+  'export-model': exportModelJobParamsSchema,
 } as const satisfies Record<JobKind, z.ZodType>;
 
 /** What a job kind takes, as main builds it (defaults of the diagnostic schema are optional here). */
@@ -78,6 +81,7 @@ export interface JobResults {
   hash: { hashed: number; failed: number };
   derive: { written: number; skipped: { imageId: number; message: string }[] };
   'label-errors': LabelErrorJobResult;
+  'export-model': ExportModelResult;
 }
 export type JobResult<K extends JobKind> = JobResults[K];
 

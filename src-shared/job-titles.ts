@@ -19,6 +19,7 @@ const kindTitles: Record<JobKind, string> = {
   hash: 'Finding duplicates in',
   derive: 'Deriving',
   'label-errors': 'Finding label errors in',
+  'export-model': 'Exporting the model of',
 };
 
 /** What a job does, in words: its kind. */
@@ -46,6 +47,7 @@ export function jobSubject(kind: JobKind, params: unknown, names: JobNames): str
       return run(typeof p.runId === 'string' ? p.runId : runIdOfDir(p.runDir));
     case 'eval':
     case 'predict':
+    case 'export-model':
       return run(runIdOfDir(p.runDir));
     case 'evaluate': {
       const members = Array.isArray(p.members) ? (p.members as { name?: unknown }[]).map((m) => String(m.name ?? '?')) : [];

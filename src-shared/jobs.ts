@@ -1,6 +1,6 @@
 import { z } from './zod';
 
-export const jobKinds = ['diagnostic', 'index', 'sample', 'train', 'eval', 'predict', 'estimate', 'export', 'evaluate', 'hash', 'derive', 'label-errors'] as const;
+export const jobKinds = ['diagnostic', 'index', 'sample', 'train', 'eval', 'predict', 'estimate', 'export', 'evaluate', 'hash', 'derive', 'label-errors', 'export-model'] as const;
 export type JobKind = (typeof jobKinds)[number];
 
 export const jobStatuses = ['queued', 'running', 'finished', 'failed', 'cancelled'] as const;

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ApiError } from '../../src-shared/errors';
 import type { Job, JobKind } from '../../src-shared/jobs';
 import { summarize } from '../../src-shared/metrics';
+import { modelExportFormats } from '../../src-shared/model-export';
 import { predictionEncodings } from '../../src-shared/training';
 import type { PredictionEncoding } from '../../src-shared/training';
 import type { AppServices } from '../services/app-services';
@@ -100,3 +101,34 @@ export function describeEncoding(params: { encoding: PredictionEncoding; maskVal
   if (params.encoding === 'class-index') return `<name>_index${ext} with class indices 0..n-1 and <name>_color.png (encoding class-index)`;
   return `<name>_mask${ext} in the dataset's own mask values (${params.maskValues?.rgb ? 'RGB palette colours' : 'index values'}) and <name>_color.png (encoding mask-values)`;
 }
+
+/** `segbench export --run ID --out FILE.onnx [--checkpoint best|last] [--format onnx] [--json]` */
+export async function exportCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { run: { type: 'string' }, out: { type: 'string' }, checkpoint: { type: 'string' }, format: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
+  if (!values.run || !values.out) throw new ApiError('VALIDATION', '--run ID and --out FILE.onnx are required.');
+  const format = values.format ?? 'onnx';
+  if (!(modelExportFormats as readonly string[]).includes(format)) throw new ApiError('VALIDATION', `--format ${format} is not supported; valid: ${modelExportFormats.join(', ')}.`);
+  const services = openServices(values['data-dir']);
+  try {
+    const started = await services.api.invoke('runs:export', { runId: await findRun(services, values.run), checkpoint: checkpointOf(values.checkpoint), format: 'onnx', outPath: resolve(values.out) });
+    const result = resultOf(await finish(services, 'export-model', started, 'exporting'));
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return;
+    }
+    const { meta } = result;
+    process.stdout.write(
+      `Exported run "${meta.run.name}" (${meta.checkpoint} checkpoint, epoch ${meta.epoch ?? '-'}) to ${result.path} (${(result.bytes / 2 ** 20).toFixed(1)} MiB, ONNX opset ${meta.opset}); metadata in ${result.sidecar}.\n` +
+        `  input "image": float32 [batch, height, width, ${meta.channels}] (NHWC), each channel (value - mean) / std with mean ${fmtList(meta.normalization?.mean)} and std ${fmtList(meta.normalization?.std)}; height and width multiples of ${meta.stride}\n` +
+        `  output "logits": float32 [batch, height, width, ${meta.classes.length}] (NHWC): ${meta.classes.map((c) => c.name).join(', ')}\n`,
+    );
+  } finally {
+    await services.close();
+  }
+}
+
+const fmtList = (values: readonly number[] | undefined): string => (values ? `[${values.map((v) => v.toFixed(2)).join(', ')}]` : '-');

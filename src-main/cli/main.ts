@@ -6,7 +6,7 @@ import { appVersion } from '../services/version';
 import { electronSqliteBinding } from './electron-native';
 import { importCommand, sampleCommand } from './import';
 import { trainCommand } from './train';
-import { evalCommand, predictCommand } from './evaluate';
+import { evalCommand, exportCommand, predictCommand } from './evaluate';
 import { duplicatesCommand, splitCommand, mergeCommand, pseudoCommand } from './data-commands';
 import { labelErrorsCommand } from './label-errors';
 import { packageRoot } from './paths';
@@ -38,6 +38,9 @@ Usage:
                                                a label PNG and a colour PNG per image; large images by sliding window.
                                                E: mask-values (default: the dataset's own mask values, index or RGB),
                                                class-index (0..n-1), palette (colour PNG only)
+  segbench export --run ID --out FILE.onnx [--checkpoint best|last] [--format onnx] [--json]
+                                               the run's model as ONNX (opset 17, NHWC in, logits out) with its
+                                               classes, colours, mask values and normalisation in FILE.onnx.json
   segbench merge --config FILE [--preview]      merge datasets with a class mapping (FILE: JSON with name, classes,
                                                sources [{ dataset, mapping }], filters [{ className, maxShare }])
   segbench split --dataset NAME (--from-folders | --from-lists DIR | --val-pattern RE [--test-pattern RE]
@@ -85,6 +88,8 @@ async function main(argv: string[]): Promise<void> {
       return labelErrorsCommand(rest);
     case 'pseudo':
       return pseudoCommand(rest);
+    case 'export':
+      return exportCommand(rest);
     case 'predict':
       return predictCommand(rest);
     case 'version':
@@ -97,7 +102,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(usage);
       return;
     default:
-      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, train, eval, predict, merge, split, duplicates, label-errors, pseudo, help, version.\n\n${usage}`);
+      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, train, eval, predict, export, merge, split, duplicates, label-errors, pseudo, help, version.\n\n${usage}`);
   }
 }
 

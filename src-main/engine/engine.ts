@@ -14,6 +14,7 @@ import { runTrainJob } from './train/train-job';
 import { runEvalJob } from './eval/eval-job';
 import { runPredictJob } from './eval/predict-job';
 import { runEstimateJob } from './train/estimate-job';
+import { runModelExportJob } from './export/model-export-job';
 import { runExportJob } from './export/export-job';
 import { runEvaluationJob } from './eval/evaluation-job';
 import { runHashJob } from './duplicates/hash-job';
@@ -39,6 +40,7 @@ const jobRunners: { [K in JobKind]: JobRunner<K> } = {
   hash: runHashJob,
   derive: runDeriveJob,
   'label-errors': (params, context) => runLabelErrorJob(params, context),
+  'export-model': runModelExportJob,
 };
 
 const channel = connectToMain();

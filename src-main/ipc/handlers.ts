@@ -11,6 +11,7 @@ import type { RevisionService } from '../datasets/revision-service';
 import { hardestImages, saveHardSampleWeights } from '../inspect/hard-samples';
 import type { PredictionService } from '../inspect/prediction-service';
 import { confusionImages, predictionSummary, reviewQueue } from '../inspect/predictions';
+import type { ModelExportService } from '../runs/model-export-service';
 import type { PseudoLabelService } from '../inspect/pseudo-service';
 import type { LabelErrorService } from '../inspect/label-error-service';
 import type { JobService } from '../jobs/job-service';
@@ -38,6 +39,7 @@ export interface HandlerDeps {
   duplicates: DuplicateService;
   runs: RunService;
   predictions: PredictionService;
+  modelExports: ModelExportService;
   evaluations: EvaluationService;
   pseudo: PseudoLabelService;
   labelErrors: LabelErrorService;
@@ -116,6 +118,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'runs:recipePreview': (config) => deps.runs.recipePreview(config),
     'samples:hardest': (request) => hardestImages(deps.statements, request),
     'samples:saveWeights': (request) => saveHardSampleWeights(deps.db, deps.statements, deps.runs, request),
+    'runs:export': (request) => deps.modelExports.export(request),
     'runs:predictFolder': ({ runId, imagesDir, outDir, checkpoint, encoding }) => deps.predictions.predictFolder(runId, imagesDir, outDir, checkpoint, encoding),
     'runs:evaluate': ({ runId, split, checkpoint }) => deps.runs.evaluate(runId, split, checkpoint),
     'runs:predictSplit': ({ runId, split, tta }) => deps.predictions.predictSplit(runId, split, tta),

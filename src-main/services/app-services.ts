@@ -3,6 +3,7 @@ import type { SystemInfo } from '../../src-shared/contract';
 import { RunService } from '../runs/run-service';
 import { sweepDeadTempCheckpoints } from '../runs/run-recorder';
 import { EvaluationService } from '../runs/evaluation-service';
+import { ModelExportService } from '../runs/model-export-service';
 import { PredictionService } from '../inspect/prediction-service';
 import { DatasetService } from '../datasets/dataset-service';
 import { RevisionService } from '../datasets/revision-service';
@@ -53,6 +54,7 @@ export interface AppServices {
   readonly samples: SampleDatasets;
   readonly runs: RunService;
   readonly predictions: PredictionService;
+  readonly modelExports: ModelExportService;
   readonly revisions: RevisionService;
   readonly files: FileResolver;
   readonly dispatch: Dispatch;
@@ -123,6 +125,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const duplicates = new DuplicateService({ db, statements, jobs, onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }) });
   const runs = new RunService({ db, statements, jobs, dataDir: options.dataDir, onChanged: (run) => events.emit('run:update', run) });
   const predictions = new PredictionService({ db, statements, jobs, runs });
+  const modelExports = new ModelExportService({ statements, jobs, runs });
   const evaluations = new EvaluationService({ db, statements, jobs, onChanged: () => events.emit('evals:changed', {}) });
   const pseudo = new PseudoLabelService({ db, statements, jobs, runs, predictions, derived, dataDir: options.dataDir, onChanged: () => events.emit('pseudo:changed', {}) });
   const labelErrors = new LabelErrorService({ db, statements, jobs, runs, revisions, dataDir: options.dataDir, onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }) });
@@ -149,6 +152,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     duplicates,
     runs,
     predictions,
+    modelExports,
     evaluations,
     pseudo,
     labelErrors,
@@ -165,6 +169,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     samples,
     runs,
     predictions,
+    modelExports,
     revisions,
     files: createFileResolver(statements, options.dataDir),
     dispatch,

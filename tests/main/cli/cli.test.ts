@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { tempDir } from '../../helpers/services';
 import sharp from 'sharp';
+import { onnx } from 'onnx-proto';
 import { presets } from '../../../src-shared/classes';
 
 const cli = 'src-main/cli/segbench.cjs';
@@ -234,6 +235,27 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   const metrics = JSON.parse(evaluated.stdout) as { split: string; miou: number; perClass: Record<string, { iou: number | null }> };
   assert.equal(metrics.split, 'val');
   assert.equal(Object.keys(metrics.perClass).length, 6);
+
+  // Issue 29: the model out as ONNX, with what a user needs to run it elsewhere; never over a file.
+  const onnxPath = join(tempDir(), 'tiny.onnx');
+  const exported = run(['export', '--run', runId.slice(0, 8), '--out', onnxPath, '--data-dir', dataDir]);
+  assert.equal(exported.code, 0, exported.out);
+  assert.match(exported.out, /Exported run ".*" \(best checkpoint, epoch \d\) to .*tiny\.onnx \([\d.]+ MiB, ONNX opset 17\); metadata in .*tiny\.onnx\.json\.\n {2}input "image": float32 \[batch, height, width, 3\] \(NHWC\), each channel \(value - mean\) \/ std with mean \[[\d., ]+\] and std \[[\d., ]+\]; height and width multiples of 4\n {2}output "logits": float32 \[batch, height, width, 6\] \(NHWC\): Bare land, Cropland, Forest, Water, Road, Building/);
+  const sidecar = JSON.parse(readFileSync(`${onnxPath}.json`, 'utf8')) as { classes: { name: string; color: string; maskValue: number | null }[]; normalization: { mean: number[] }; stride: number; window: { size: number }; maskKind: string };
+  const samplePreset = presets.find((p) => p.id === 'segbench-sample')!;
+  assert.deepEqual(sidecar.classes.map((c) => [c.name, c.maskValue]), samplePreset.classes.map((c) => [c.name, c.value]));
+  assert.deepEqual([sidecar.stride, sidecar.window.size, sidecar.maskKind, sidecar.normalization.mean.length], [4, 32, 'rgb', 3]);
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(readFileSync(onnxPath));
+  assert.deepEqual([session.inputNames, session.outputNames], [['image'], ['logits']]);
+  // Any size that is a multiple of the stride: 40x24 here, trained at 32.
+  const output = (await session.run({ image: new ort.Tensor('float32', new Float32Array(2 * 40 * 24 * 3).fill(0.1), [2, 40, 24, 3]) })).logits!;
+  assert.deepEqual(output.dims, [2, 40, 24, 6]);
+  const metadata = Object.fromEntries(onnx.ModelProto.decode(readFileSync(onnxPath)).metadataProps.map((p) => [p.key, p.value]));
+  assert.deepEqual(JSON.parse(metadata.classes!), sidecar.classes);
+  await session.release();
+  assert.match(run(['export', '--run', runId, '--out', onnxPath, '--data-dir', dataDir]).out, /tiny\.onnx already exists; SegBench never replaces a file: choose another name\./);
+  assert.match(run(['export', '--run', runId, '--out', join(tempDir(), 'model.pt'), '--data-dir', dataDir]).out, /The output file must end in \.onnx/);
 
   const input = tempDir();
   copyFileSync('../shared/data/dubai-aerial/images/tile1_image_part_001.jpg', join(input, 'tile.jpg'));
