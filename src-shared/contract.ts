@@ -33,7 +33,7 @@ import { duplicatesRequestSchema } from './duplicates';
 import { exportModelRequestSchema } from './model-export';
 import { mergeRequestSchema, pseudoSaveSchema, pseudoStartSchema } from './derived';
 import { labelErrorAcceptSchema, labelErrorCheckSchema, labelErrorKeepSchema, labelErrorQueueSchema, labelErrorStartSchema } from './label-errors';
-import type { LabelCheckSummary, LabelErrorQueue } from './label-errors';
+import type { LabelCheckSummary, LabelErrorPlan, LabelErrorQueue } from './label-errors';
 import type { MergePreview, PseudoLabelSet } from './derived';
 import type { DuplicateReport } from './duplicates';
 
@@ -142,6 +142,7 @@ export const methods = {
   'revisions:redo': { request: revisionImageSchema, response: returns<ImageRevisions>() },
   'revisions:restore': { request: restoreRevisionSchema, response: returns<ImageRevisions>() },
   'datasets:exportCorrected': { request: exportCorrectedSchema, response: returns<Job>() },
+  'labelErrors:plan': { request: labelErrorStartSchema, response: returns<LabelErrorPlan>() },
   'labelErrors:start': { request: labelErrorStartSchema, response: returns<LabelCheckSummary>() },
   'labelErrors:resume': { request: labelErrorCheckSchema, response: returns<LabelCheckSummary>() },
   'labelErrors:list': { request: datasetIdRequestSchema, response: returns<LabelCheckSummary[]>() },

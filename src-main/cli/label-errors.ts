@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ApiError } from '../../src-shared/errors';
-import { labelErrorScores, scoreTitles } from '../../src-shared/label-errors';
+import { labelErrorPlanText, labelErrorScores, scoreTitles, strengthAdvice, strengthClassFigures, strengthNotes, strengthSummary } from '../../src-shared/label-errors';
 import type { LabelCheckSummary, LabelErrorScore } from '../../src-shared/label-errors';
 import { openServices } from './open-services';
 import { findDataset, findRun } from './lookup';
@@ -65,6 +65,8 @@ export async function labelErrorsCommand(args: string[]): Promise<void> {
         ...(values['reuse-run'] && { reuseRun: await findRun(services, values['reuse-run']) }),
       });
     }
+    // The plan on stderr, like the progress, so that --json output on stdout stays clean.
+    if (check.plan) process.stderr.write(`Label check #${check.id}: ${labelErrorPlanText(check.plan)}\n`);
     await settle(services, `label check #${check.id}`);
     const job = services.jobs.get(check.jobId);
     if (job.status !== 'finished') {
@@ -72,12 +74,21 @@ export async function labelErrorsCommand(args: string[]): Promise<void> {
     }
     const queue = await api.invoke('labelErrors:queue', { checkId: check.id, score, limit: top });
     if (values.json) {
-      out(JSON.stringify(queue, null, 2));
+      // The strength gate's figures are in check.strength; its verdicts in words beside them.
+      out(JSON.stringify({ ...queue, strengthNotes: queue.check.strength ? { ...strengthNotes(queue.check.strength, queue.check.classNames), advice: strengthAdvice } : null }, null, 2));
       return;
     }
     const names = queue.check.classNames;
     out(`Label check #${check.id}: ${queue.check.images} images, ${queue.check.folds > 0 ? `${queue.check.folds} fold models` : 'one run'}.`);
     out(`Class thresholds (mean self-confidence): ${names.map((n, i) => `${n} ${queue.check.thresholds![i]?.toFixed(2) ?? '-'}`).join(', ')}`);
+    const strength = queue.check.strength;
+    if (strength) {
+      out(`Fold models: ${strengthSummary(strength)}. Per class, self-confidence / on other classes' pixels / pixel share: ${strengthClassFigures(strength, names).join(', ')}`);
+      const notes = strengthNotes(strength, names);
+      if (notes.overall) out(`WARNING ${notes.overall}`);
+      for (const note of notes.classes) out(`WARNING ${note.text}`);
+      if (notes.overall || notes.classes.length > 0) out(strengthAdvice);
+    }
     out(`Worst ${Math.min(top, queue.total)} of ${queue.total} by ${scoreTitles[score]}:`);
     out(`${'#'.padStart(4)}  ${'image'.padEnd(32)}${'softmin'.padStart(9)}${'below'.padStart(8)}${'disagree'.padStart(10)}${'flagged'.padStart(9)}  labelled -> looks like`);
     queue.items.forEach((item, i) => {

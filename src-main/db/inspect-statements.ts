@@ -24,6 +24,8 @@ export interface LabelCheckRow {
   class_names: string;
   params: string;
   thresholds: string | null;
+  /** JSON CheckStrength (the strength gate), once the job has finished; NULL before migration 17. */
+  strength: string | null;
   created_at: string;
   job_status: string | null;
   job_reason: string | null;
@@ -63,7 +65,9 @@ export function prepareInspectStatements(db: Db) {
        VALUES (@dataset_id, @job_id, @folds, @reuse_run_id, @out_dir, @class_names, @params, @created_at)`,
     ),
     labelCheckSetJob: db.prepare<[string, string, string, number]>('UPDATE label_checks SET job_id = ?, out_dir = ?, params = ? WHERE id = ?'),
-    labelCheckSetThresholds: db.prepare<[string, number]>('UPDATE label_checks SET thresholds = ? WHERE id = ?'),
+    labelCheckSetThresholds: db.prepare<[string, string, number]>('UPDATE label_checks SET thresholds = ?, strength = ? WHERE id = ?'),
+    /** Width and height of a dataset's indexed images, for the fold models' pixel budget. */
+    labelCheckImageSizes: db.prepare<[string], { width: number | null; height: number | null }>("SELECT width, height FROM images WHERE dataset_id = ? AND state = 'indexed'"),
     labelCheckById: db.prepare<[number], LabelCheckRow>(`${labelCheckSelect} WHERE c.id = ?`),
     labelChecksOfDataset: db.prepare<[string], LabelCheckRow>(`${labelCheckSelect} WHERE c.dataset_id = ? ORDER BY c.id DESC`),
     labelCheckImageInsert: db.prepare<[number, number, number, number | null]>('INSERT INTO label_check_images (check_id, image_id, fold, revision_id) VALUES (?, ?, ?, ?)'),

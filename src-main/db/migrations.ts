@@ -414,6 +414,15 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE run_epochs ADD COLUMN judged_miou REAL;
     `,
   },
+  {
+    version: 17,
+    description: "a label check's strength gate: out-of-fold mIoU, per-class self-confidence against pixel share",
+    sql: `
+      -- JSON CheckStrength (src-shared/label-errors.ts), set with the thresholds when the check
+      -- finishes; NULL for checks finished before the gate.
+      ALTER TABLE label_checks ADD COLUMN strength TEXT;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]?.version ?? 0;

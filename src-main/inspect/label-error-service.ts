@@ -4,12 +4,13 @@ import sharp from 'sharp';
 import { parseClasses } from '../datasets/dataset-queries';
 import { trainingClasses } from '../../src-shared/classes';
 import { ApiError } from '../../src-shared/errors';
-import { connectedRegions, assignFolds, labelErrorJobParamsSchema, minimumImages, quickCheckConfig } from '../../src-shared/label-errors';
+import { checkStrengthSchema, connectedRegions, assignFolds, cropWindows, foldPlan, labelErrorJobParamsSchema, labelErrorPlanSchema, minimumImages, quickCheckConfig } from '../../src-shared/label-errors';
 import type {
   LabelCheckStatus,
   LabelCheckSummary,
   LabelErrorItem,
   LabelErrorJobParams,
+  LabelErrorPlan,
   LabelErrorQueue,
   labelErrorAcceptSchema,
   labelErrorQueueSchema,
@@ -31,6 +32,8 @@ import { z } from '../../src-shared/zod';
 const classNamesSchema = z.array(z.string());
 const pairsSchema = z.array(z.number());
 const thresholdsSchema = z.array(z.number().nullable());
+/** Only the plan of the stored job parameters (their items are not needed to list a check). */
+const storedPlanSchema = z.object({ plan: labelErrorPlanSchema.optional() });
 const checkClassNames = (row: LabelCheckRow): string[] => parseStored(classNamesSchema, row.class_names, `label check ${row.id}'s class names`);
 
 export interface LabelErrorServiceOptions {
@@ -55,49 +58,16 @@ export class LabelErrorService {
     options.jobs.handleKind('label-errors', { onEnd: (job) => this.settle(job) });
   }
 
+  /** What a check with these settings would train and score (the start panel's plan), without starting it. */
+  plan(request: LabelErrorStart): LabelErrorPlan {
+    return this.prepare(request).plan;
+  }
+
   start(request: LabelErrorStart): LabelCheckSummary {
     const { statements, db, jobs } = this.options;
-    const dataset = statements.datasetById.get(request.datasetId);
-    if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${request.datasetId}.`);
-    if (dataset.state === 'indexing') throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is still being indexed; look for label errors once it is ready.`);
+    const { dataset, config, items, reuse, plan, classNames, labelMap, positions, current } = this.prepare(request);
     const live = jobs.activeJobs('label-errors', (p) => p.datasetId === dataset.id)[0];
     if (live) throw new ApiError('CONFLICT', `Label errors of "${dataset.name}" are being looked for right now (job ${live.id.slice(0, 8)}); wait for it or stop it first.`);
-    const { positions, classNames, labelMap } = trainingClasses(parseClasses(dataset.classes));
-    if (positions.length < 2) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${positions.length} class(es) to learn; finding label errors needs at least 2.`);
-    const current = new Map(statements.effectiveMasksOfDataset.all(dataset.id).map((row) => [row.id, row]));
-    let config: RunConfig;
-    let items: LabelErrorJobParams['items'];
-    let reuse: LabelErrorJobParams['reuse'];
-    if (request.reuseRun) {
-      const { row, train } = this.options.runs.trainParams(request.reuseRun);
-      if (row.dataset_id !== dataset.id) throw new ApiError('VALIDATION', `Run "${row.name}" was trained on another dataset; it cannot score "${dataset.name}".`);
-      if (!existsSync(join(train.runDir, 'best', 'checkpoint.json'))) throw new ApiError('CONFLICT', `Run "${row.name}" has no best checkpoint yet; it stores one after its first validated epoch.`);
-      if (train.classNames.join('\n') !== classNames.join('\n')) {
-        throw new ApiError('CONFLICT', `Run "${row.name}" learned ${train.classNames.join(', ')}; the dataset's classes are now ${classNames.join(', ')}. Train a new run, or train fold models instead.`);
-      }
-      config = train.config;
-      items = train.val.flatMap((item) => {
-        const now = current.get(item.imageId);
-        return now ? [{ imageId: now.id, imagePath: now.image_path, maskPath: now.mask_path, fold: 0 }] : [];
-      });
-      if (items.length === 0) throw new ApiError('VALIDATION', `Run "${row.name}" has no validation image left in the dataset to score.`);
-      reuse = { runDir: train.runDir, checkpoint: 'best' };
-    } else {
-      const rows = [...current.values()];
-      const needed = minimumImages(request.folds);
-      if (rows.length < needed) {
-        throw new ApiError(
-          'VALIDATION',
-          `Dataset "${dataset.name}" has ${rows.length} indexed image(s); ${request.folds} folds need at least ${needed} (each fold model trains on the other folds and scores its own). Use 3 folds or add images.`,
-        );
-      }
-      config = request.configFromRun ? { ...this.options.runs.trainParams(request.configFromRun).train.config, datasetId: dataset.id } : quickCheckConfig(dataset.id);
-      const folds = assignFolds(rows.map((r) => r.id), request.folds, request.seed);
-      items = rows.map((row, i) => ({ imageId: row.id, imagePath: row.image_path, maskPath: row.mask_path, fold: folds[i]! }));
-    }
-    config = { ...config, ...(request.epochs && { epochs: request.epochs }), ...(request.inputSize && { inputSize: request.inputSize }), distill: null, earlyStoppingPatience: null };
-    const sizeProblem = inputSizeProblem(config.model, config.inputSize, config.modelOptions);
-    if (sizeProblem) throw new ApiError('VALIDATION', sizeProblem);
     const pixels = new Map<number, number>();
     for (const split of ['train', 'val', 'test']) for (const r of statements.splitClassPixels.all(dataset.id, split)) pixels.set(r.class_index, (pixels.get(r.class_index) ?? 0) + r.pixels);
 
@@ -128,9 +98,76 @@ export class LabelErrorService {
       items,
       folds: reuse ? 0 : request.folds,
       ...(reuse && { reuse }),
+      plan,
     };
     this.enqueue(id, params);
     return this.summary(this.row(id));
+  }
+
+  /**
+   * The check's models and images: the quick preset sized by pixels (each training pixel seen
+   * about `epochs` times: foldPlan), or a run's config as it trained, or a run's checkpoint over its
+   * validation images; refused with the reason when the dataset or the run cannot serve.
+   */
+  private prepare(request: LabelErrorStart) {
+    const { statements } = this.options;
+    const dataset = statements.datasetById.get(request.datasetId);
+    if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${request.datasetId}.`);
+    if (dataset.state === 'indexing') throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is still being indexed; look for label errors once it is ready.`);
+    const { positions, classNames, labelMap } = trainingClasses(parseClasses(dataset.classes));
+    if (positions.length < 2) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${positions.length} class(es) to learn; finding label errors needs at least 2.`);
+    const current = new Map(statements.effectiveMasksOfDataset.all(dataset.id).map((row) => [row.id, row]));
+    let config: RunConfig;
+    let items: LabelErrorJobParams['items'];
+    let reuse: LabelErrorJobParams['reuse'];
+    let run: string | null = null;
+    if (request.reuseRun) {
+      const { row, train } = this.options.runs.trainParams(request.reuseRun);
+      run = row.name;
+      if (row.dataset_id !== dataset.id) throw new ApiError('VALIDATION', `Run "${row.name}" was trained on another dataset; it cannot score "${dataset.name}".`);
+      if (!existsSync(join(train.runDir, 'best', 'checkpoint.json'))) throw new ApiError('CONFLICT', `Run "${row.name}" has no best checkpoint yet; it stores one after its first validated epoch.`);
+      if (train.classNames.join('\n') !== classNames.join('\n')) {
+        throw new ApiError('CONFLICT', `Run "${row.name}" learned ${train.classNames.join(', ')}; the dataset's classes are now ${classNames.join(', ')}. Train a new run, or train fold models instead.`);
+      }
+      config = train.config;
+      items = train.val.flatMap((item) => {
+        const now = current.get(item.imageId);
+        return now ? [{ imageId: now.id, imagePath: now.image_path, maskPath: now.mask_path, fold: 0 }] : [];
+      });
+      if (items.length === 0) throw new ApiError('VALIDATION', `Run "${row.name}" has no validation image left in the dataset to score.`);
+      reuse = { runDir: train.runDir, checkpoint: 'best' };
+    } else {
+      const rows = [...current.values()];
+      const needed = minimumImages(request.folds);
+      if (rows.length < needed) {
+        throw new ApiError(
+          'VALIDATION',
+          `Dataset "${dataset.name}" has ${rows.length} indexed image(s); ${request.folds} folds need at least ${needed} (each fold model trains on the other folds and scores its own). Use 3 folds or add images.`,
+        );
+      }
+      if (request.configFromRun) {
+        const from = this.options.runs.trainParams(request.configFromRun);
+        run = from.row.name;
+        config = { ...from.train.config, datasetId: dataset.id };
+      } else config = quickCheckConfig(dataset.id);
+      const folds = assignFolds(rows.map((r) => r.id), request.folds, request.seed);
+      items = rows.map((row, i) => ({ imageId: row.id, imagePath: row.image_path, maskPath: row.mask_path, fold: folds[i]! }));
+    }
+    config = { ...config, ...(request.epochs && { epochs: request.epochs }), ...(request.inputSize && { inputSize: request.inputSize }), distill: null, earlyStoppingPatience: null };
+    const sizeProblem = inputSizeProblem(config.model, config.inputSize, config.modelOptions);
+    if (sizeProblem) throw new ApiError('VALIDATION', sizeProblem);
+    const folds = reuse ? 0 : request.folds;
+    const plan = foldPlan({
+      folds,
+      images: items.length,
+      windows: cropWindows(statements.labelCheckImageSizes.all(dataset.id), config.inputSize),
+      config,
+      sizedBy: reuse || request.configFromRun ? 'config' : 'pixels',
+      run,
+    });
+    // The quick preset's epochs are passes over the training pixels: one epoch is the plan's steps.
+    if (plan.sizedBy === 'pixels' && folds > 0) config = { ...config, stepsPerEpoch: plan.stepsPerEpoch };
+    return { dataset, config, items, reuse, plan, classNames, labelMap, positions, current };
   }
 
   /** Continues a stopped or failed check: the same folds and config; finished folds are kept. */
@@ -226,7 +263,7 @@ export class LabelErrorService {
             pairs: JSON.stringify(image.pairs),
           });
         }
-        statements.labelCheckSetThresholds.run(JSON.stringify(result.thresholds), checkId);
+        statements.labelCheckSetThresholds.run(JSON.stringify(result.thresholds), JSON.stringify(result.strength), checkId);
       })();
     }
     this.options.onChanged(job.params.datasetId);
@@ -292,6 +329,8 @@ export class LabelErrorService {
       classNames: checkClassNames(row),
       thresholds: parseStoredOrNull(thresholdsSchema, row.thresholds || null, `label check ${row.id}'s thresholds`),
       foldsDone,
+      plan: parseStored(storedPlanSchema, row.params, `label check ${row.id}'s plan`).plan ?? null,
+      strength: parseStoredOrNull(checkStrengthSchema, row.strength, `label check ${row.id}'s strength gate`),
       images: images.length,
       reviewed: images.filter((i) => i.review !== null).length,
       corrected: images.filter((i) => i.review === 'corrected').length,

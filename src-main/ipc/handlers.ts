@@ -92,6 +92,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'datasets:delete': ({ datasetId }) => deps.datasets.delete(datasetId),
     'datasets:mergePreview': (request) => deps.derived.mergePreview(request),
     'datasets:merge': (request) => deps.derived.merge(request),
+    'labelErrors:plan': (request) => deps.labelErrors.plan(request),
     'labelErrors:start': (request) => deps.labelErrors.start(request),
     'labelErrors:resume': ({ checkId }) => deps.labelErrors.resume(checkId),
     'labelErrors:list': ({ datasetId }) => deps.labelErrors.list(deps.datasets.row(datasetId).id),

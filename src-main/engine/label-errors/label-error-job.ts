@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import { ApiError } from '../../../src-shared/errors';
-import { addHistograms, classThresholds, judgeStrength, softminOfLevels, labelErrorLevels } from '../../../src-shared/label-errors';
+import { addHistograms, addStrengthCounts, classThresholds, emptyStrengthCounts, judgeStrength, softminOfLevels, labelErrorLevels } from '../../../src-shared/label-errors';
 import type { LabelErrorImageResult, StrengthCounts } from '../../../src-shared/label-errors';
 import type { TrainJobParams, TrainResult } from '../../../src-shared/training';
 import { decodeLabels, decodeSample } from '../data/decode';
@@ -136,17 +136,13 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
   return { thresholds, strength, images, trainedOn, skipped };
 }
 
-/** One fold's confusion counts and given-label histograms, summed over the images it scored. */
+/** One fold's strength counts and given-label histograms, summed over the images it scored. */
 function foldFigures(fold: number, scores: readonly FoldImageScore[], classes: number): { fold: number; images: number; counts: StrengthCounts; histograms: number[][] } {
-  const counts: StrengthCounts = { tp: new Array<number>(classes).fill(0), fp: new Array<number>(classes).fill(0), fn: new Array<number>(classes).fill(0) };
+  const counts = emptyStrengthCounts(classes);
   const histograms = Array.from({ length: classes }, () => new Array<number>(labelErrorLevels + 1).fill(0));
   for (const score of scores) {
     addHistograms(histograms, score.histogram);
-    for (let c = 0; c < classes; c += 1) {
-      counts.tp[c]! += score.counts?.tp[c] ?? 0;
-      counts.fp[c]! += score.counts?.fp[c] ?? 0;
-      counts.fn[c]! += score.counts?.fn[c] ?? 0;
-    }
+    if (score.counts) addStrengthCounts(counts, score.counts);
   }
   return { fold, images: scores.length, counts, histograms };
 }

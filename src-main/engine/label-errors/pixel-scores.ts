@@ -2,7 +2,8 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { ignoreLabel } from '../../../src-shared/class-weights';
-import { dropSmallRegions, labelErrorLevels, levelValue, minimumRegion, unlabelledLevel } from '../../../src-shared/label-errors';
+import { dropSmallRegions, emptyStrengthCounts, labelErrorLevels, levelValue, minimumRegion, unlabelledLevel } from '../../../src-shared/label-errors';
+import type { StrengthCounts } from '../../../src-shared/label-errors';
 import { parseStored } from '../../../src-shared/stored';
 import { z } from '../../../src-shared/zod';
 
@@ -15,6 +16,11 @@ const foldImageScoreSchema = z.object({
   histogram: z.array(z.array(z.number())),
   /** Pixels where another class has probability >= 0.5. */
   disagreement: z.number(),
+  /**
+   * The strength gate's counts (StrengthCounts): per class, over the labelled pixels, tp, fp, fn
+   * and the summed probability of the class in levels. Absent in folds scored before the gate.
+   */
+  counts: z.object({ tp: z.array(z.number()), fp: z.array(z.number()), fn: z.array(z.number()), prob: z.array(z.number()) }).optional(),
 });
 export type FoldImageScore = z.output<typeof foldImageScoreSchema>;
 const foldScoresSchema = z.array(foldImageScoreSchema);
@@ -23,16 +29,26 @@ export const predictionFile = (outDir: string, imageId: number): string => join(
 export const givenFile = (outDir: string, imageId: number): string => join(outDir, `${imageId}_given.png`);
 export const flagFile = (outDir: string, imageId: number): string => join(outDir, `${imageId}_flag.png`);
 
+// Floor to the level (a tiny epsilon so 0.57 stored as 0.5699999 still reads 57).
+const toLevel = (probability: number): number => Math.min(labelErrorLevels, Math.floor(probability * labelErrorLevels + 1e-4));
+
 /**
  * From one out-of-fold prediction: the predicted labels, each labelled pixel's given-label
- * probability in 1% levels (255 where there is no label), the level histogram per class and the
- * confident-disagreement count.
+ * probability in 1% levels (255 where there is no label), the level histogram per class, the
+ * confident-disagreement count and the strength gate's counts over the labelled pixels: per class
+ * tp, fp, fn and its probability summed in the same 1% levels as the histograms, so that its mean
+ * over other classes' pixels compares with the self-confidence without a flooring bias.
  */
-export function pixelScores(probs: Float32Array, given: Uint8Array, classes: number): { predicted: Uint8Array; levels: Uint8Array; histogram: number[][]; labelled: number; disagreement: number } {
+export function pixelScores(
+  probs: Float32Array,
+  given: Uint8Array,
+  classes: number,
+): { predicted: Uint8Array; levels: Uint8Array; histogram: number[][]; labelled: number; disagreement: number; counts: StrengthCounts } {
   const pixels = given.length;
   const predicted = new Uint8Array(pixels);
   const levels = new Uint8Array(pixels).fill(unlabelledLevel);
   const histogram = Array.from({ length: classes }, () => new Array<number>(labelErrorLevels + 1).fill(0));
+  const counts = emptyStrengthCounts(classes);
   let labelled = 0;
   let disagreement = 0;
   for (let p = 0; p < pixels; p += 1) {
@@ -42,13 +58,18 @@ export function pixelScores(probs: Float32Array, given: Uint8Array, classes: num
     const t = given[p]!;
     if (t === ignoreLabel || t >= classes) continue;
     labelled += 1;
-    // Floor to the level (a tiny epsilon so 0.57 stored as 0.5699999 still reads 57).
-    const level = Math.min(labelErrorLevels, Math.floor(probs[p * classes + t]! * labelErrorLevels + 1e-4));
+    const level = toLevel(probs[p * classes + t]!);
     levels[p] = level;
+    for (let c = 0; c < classes; c += 1) counts.prob[c]! += levelValue(toLevel(probs[p * classes + c]!));
     histogram[t]![level]! += 1;
-    if (best !== t && probs[p * classes + best]! >= 0.5) disagreement += 1;
+    if (best === t) counts.tp[t]! += 1;
+    else {
+      counts.fn[t]! += 1;
+      counts.fp[best]! += 1;
+      if (probs[p * classes + best]! >= 0.5) disagreement += 1;
+    }
   }
-  return { predicted, levels, histogram, labelled, disagreement };
+  return { predicted, levels, histogram, labelled, disagreement, counts };
 }
 
 /**
