@@ -20,10 +20,10 @@ const node = {
 
 await Promise.all([
   esbuild({ ...node, entryPoints: { cli: 'src-main/cli/main.ts' }, outdir: 'out/main', outExtension: { '.js': '.cjs' } }),
-  // The engine and its gradient workers (worker threads that load lane-worker.cjs next to engine.cjs).
+  // The engine and its compute workers (worker threads that load compute-worker-thread.cjs next to engine.cjs).
   esbuild({
     ...node,
-    entryPoints: { engine: 'src-main/engine/engine.ts', 'lane-worker': 'src-main/engine/train/lane-worker.ts' },
+    entryPoints: { engine: 'src-main/engine/engine.ts', 'compute-worker-thread': 'src-main/engine/workers/compute-worker-thread.ts' },
     outdir: 'out/engine',
     outExtension: { '.js': '.cjs' },
   }),

@@ -1,8 +1,8 @@
 /**
  * Training step time of the reference U-Net of docs/engine-notes.md (depth 4, width 16, BN+ReLU,
  * Conv2DTranspose decoder, 6 classes) at 128x128, batch 4, Adam, per-pixel cross entropy, on the
- * wasm backend with SegBench's kernels, through the train job's own step code (GradientRunner):
- * with one thread and with the batch split over the cores (gradient workers). PyTorch trains the
+ * wasm backend with SegBench's kernels, through the train job's own step code (ReplicaPool):
+ * with one thread and with the batch split over the cores (compute workers). PyTorch trains the
  * same model on the same data shapes in the same run (bench/torch-step.py, with 1 and 2 threads)
  * when `python3 -c "import torch"` works; both medians and the ratio are printed. Without PyTorch
  * the ratio falls back to an anchor measured on another day, and says so. Then a per-kernel
@@ -20,7 +20,8 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { installGradients } from '../src-main/engine/backend/gradients';
 import { registerWasmKernels } from '../src-main/engine/backend/wasm-kernels';
 import { crossEntropy } from '../src-main/engine/losses/losses';
-import { GradientRunner, trainingThreads } from '../src-main/engine/train/gradient-lanes';
+import { ReplicaPool } from '../src-main/engine/workers/replica-pool';
+import { trainingThreads } from '../src-main/engine/workers/threads';
 import { referenceUnet } from './reference-unet';
 
 const arg = (flag: string, fallback: number): number => {
@@ -65,9 +66,9 @@ async function main(): Promise<void> {
   registerWasmKernels();
   const { model, variables, optimizer, images, labels, normalization, setup } = referenceUnet(size, batch);
 
-  const timeSteps = async (runner: GradientRunner): Promise<{ median: number; min: number; tensors: [number, number] }> => {
+  const timeSteps = async (replicas: ReplicaPool): Promise<{ median: number; min: number; tensors: [number, number] }> => {
     const step = async (): Promise<void> => {
-      const { grads } = await runner.gradients({ images, labels, size, normalization, soft: null });
+      const { grads } = await replicas.gradients({ images, labels, size, normalization, soft: null });
       optimizer.apply(variables, grads, 1e-3);
       tf.dispose(Object.values(grads));
     };
@@ -87,13 +88,13 @@ async function main(): Promise<void> {
   const threads = trainingThreads(batch, 'wasm');
   const rows: [string, number][] = [];
   for (const t of [...new Set([1, threads])]) {
-    const runner = await GradientRunner.create(model, setup, t, (reason) => console.log(reason));
-    const { median, min, tensors } = await timeSteps(runner);
-    const laneTensors = await runner.laneTensors();
-    const used = runner.threads;
-    await runner.stop();
-    rows.push([`${used} thread${used > 1 ? 's (batch split over gradient workers)' : ''}`, median]);
-    console.log(`${rows.at(-1)![0]}: step median ${median.toFixed(0)} ms, min ${min.toFixed(0)} ms over ${steps} steps; tensors before/after ${tensors[0]} / ${tensors[1]}${laneTensors.length ? `, in the workers ${laneTensors.join(', ')}` : ''}`);
+    const replicas = await ReplicaPool.create(model, setup, t, (reason) => console.log(reason));
+    const { median, min, tensors } = await timeSteps(replicas);
+    const workerTensors = await replicas.workerTensors();
+    const used = replicas.threads;
+    await replicas.stop();
+    rows.push([`${used} thread${used > 1 ? 's (batch split over compute workers)' : ''}`, median]);
+    console.log(`${rows.at(-1)![0]}: step median ${median.toFixed(0)} ms, min ${min.toFixed(0)} ms over ${steps} steps; tensors before/after ${tensors[0]} / ${tensors[1]}${workerTensors.length ? `, in the workers ${workerTensors.join(', ')}` : ''}`);
   }
   const best = Math.min(...rows.map(([, ms]) => ms));
   const single = rows[0]![1];

@@ -1,7 +1,7 @@
 /**
  * Step time on a GPU backend (engine-step.ts --backend webgpu|tfjs-node-gpu): the reference U-Net
  * (depth 4, width 16, 6 classes), Adam, cross entropy, through the train job's own step code
- * (GradientRunner, the whole batch on the device) at each size, with the adapter named. The
+ * (ReplicaPool, the whole batch on the device) at each size, with the adapter named. The
  * same-run references: PyTorch on CUDA when it is installed with CUDA here (bench/torch-step.py
  * --device cuda), and always a bare tfjs loop on the same backend (tf.variableGrads and the
  * optimizer, no SegBench step code), so the step's own overhead shows. Medians and ratios.
@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendChoice } from '../src-shared/settings';
 import { selectBackend } from '../src-main/engine/backend/select';
 import { crossEntropy } from '../src-main/engine/losses/losses';
-import { GradientRunner } from '../src-main/engine/train/gradient-lanes';
+import { ReplicaPool } from '../src-main/engine/workers/replica-pool';
 import { referenceUnet } from './reference-unet';
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -40,7 +40,7 @@ export async function gpuStepBench(choice: BackendChoice, sizes: number[], batch
   console.log('size   SegBench step   images/s   bare tfjs loop   SegBench/bare   PyTorch CUDA   SegBench/PyTorch   GPU memory (backend)');
   for (const size of sizes) {
     const { model, variables, optimizer, images, labels, normalization, setup } = referenceUnet(size, batch);
-    const runner = await GradientRunner.create(model, setup, 1, () => {});
+    const replicas = await ReplicaPool.create(model, setup, 1, () => {});
     const timed = async (step: () => Promise<void>): Promise<number> => {
       for (let i = 0; i < 2; i += 1) await step();
       const times: number[] = [];
@@ -53,7 +53,7 @@ export async function gpuStepBench(choice: BackendChoice, sizes: number[], batch
     };
     try {
       const ours = await timed(async () => {
-        const { grads } = await runner.gradients({ images, labels, size, normalization, soft: null });
+        const { grads } = await replicas.gradients({ images, labels, size, normalization, soft: null });
         optimizer.apply(variables, grads, 1e-3);
         tf.dispose(Object.values(grads));
       });
@@ -78,7 +78,7 @@ export async function gpuStepBench(choice: BackendChoice, sizes: number[], batch
     } catch (error) {
       console.log(`${String(size).padEnd(6)} failed: ${(error as Error).message}`);
     } finally {
-      await runner.stop();
+      await replicas.stop();
       optimizer.dispose();
       model.dispose();
     }

@@ -2,7 +2,7 @@
  * Throughput of the inference jobs that users wait on after training: `predict` (a folder of
  * images through a run's checkpoint, files written) and `evaluate` (a run plain and with flip TTA,
  * counts per class), on dubai-aerial tiles, wasm backend. Each job runs with one thread (as before:
- * SEGBENCH_TRAIN_THREADS=1) and with the cores (gradient workers that load the same checkpoint),
+ * SEGBENCH_TRAIN_THREADS=1) and with the cores (compute workers that load the same checkpoint),
  * in the same run; the reference is the single-thread pass. Prints medians of --repeats passes,
  * the ratio, and whether the results (and the written files, byte for byte) equal one thread's.
  * Run: node --import tsx bench/inference.ts [--images 4] [--size 256] [--repeats 3]

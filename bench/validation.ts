@@ -2,7 +2,7 @@
  * Validation throughput: the full-image sliding-window validation of a training epoch on
  * dubai-aerial's validation tiles (tiles 7 and 8: --images of the 18, about 1800x2060 and
  * 2150x1480 px, about 110 windows each at 256 px), on the wasm
- * backend, with one thread (the engine's, as before) and shared with gradient workers (the same
+ * backend, with one thread (the engine's, as before) and shared with compute workers (the same
  * weights sent once). The reference is the single-thread pass in the same run; the counts of both
  * are compared exactly. Medians of --repeats passes; prints the ratio (goal: at least 1.7x on 2
  * cores); then the same pass on ONNX Runtime (the model exported, as training's validation
@@ -15,7 +15,7 @@ import { findPreset, hexToValue } from '../src-shared/classes';
 import { validate } from '../src-main/engine/eval/validate';
 import { ortPredictor } from '../src-main/engine/onnx/ort-predictor';
 import { createModel } from '../src-main/engine/models/registry';
-import { GradientRunner } from '../src-main/engine/train/gradient-lanes';
+import { ReplicaPool } from '../src-main/engine/workers/replica-pool';
 import { tf, wasmReady } from '../tests/helpers/tf';
 
 const arg = (flag: string, fallback: number): number => {
@@ -53,22 +53,22 @@ async function main(): Promise<void> {
     serial = await validate(model, items, labelMap, { ...options, signal });
     serialTimes.push(performance.now() - started);
   }
-  const runner = await GradientRunner.create(model, { model: 'unet', modelOptions, loss: 'ce', lossOptions: {}, distill: null }, threads, (m) => console.log(m));
+  const replicas = await ReplicaPool.create(model, { model: 'unet', modelOptions, loss: 'ce', lossOptions: {}, distill: null }, threads, (m) => console.log(m));
   const sharedTimes: number[] = [];
   let identical = true;
   for (let r = 0; r < repeats; r += 1) {
     const started = performance.now();
-    const helpers = await runner.validationHelpers(labelMap, options);
+    const helpers = await replicas.validationHelpers(labelMap, options);
     const shared = await validate(model, items, labelMap, { ...options, signal }, () => {}, helpers);
     sharedTimes.push(performance.now() - started);
     identical &&= JSON.stringify(shared) === JSON.stringify(serial);
   }
-  const used = runner.threads;
-  await runner.stop();
+  const used = replicas.threads;
+  await replicas.stop();
   const one = median(serialTimes);
   const many = median(sharedTimes);
   console.log(`1 thread (before): median ${(one / 1000).toFixed(1)} s over ${repeats} passes, ${((items.length * 1000) / one).toFixed(2)} images/s`);
-  console.log(`${used} threads (engine + ${used - 1} gradient worker${used > 2 ? 's' : ''}, weights sent once per pass): median ${(many / 1000).toFixed(1)} s, ${((items.length * 1000) / many).toFixed(2)} images/s`);
+  console.log(`${used} threads (engine + ${used - 1} compute worker${used > 2 ? 's' : ''}, weights sent once per pass): median ${(many / 1000).toFixed(1)} s, ${((items.length * 1000) / many).toFixed(2)} images/s`);
   console.log(`speed-up ${(one / many).toFixed(2)}x (goal: at least 1.7x on 2 cores); counts, per-image counts and loss identical to one thread: ${identical ? 'yes' : 'NO'}`);
   // ONNX Runtime, as validation inside training now runs on the CPU: the export timed with the pass.
   const ortTimes: number[] = [];

@@ -18,7 +18,7 @@ let loaded: typeof GeoTiffModule | undefined;
 
 /**
  * geotiff.js, loaded on first use. It loads the web-worker package for its optional decoder pool,
- * and in a worker thread (a gradient worker scoring validation images) that package takes itself
+ * and in a worker thread (a compute worker scoring validation images) that package takes itself
  * for a pool worker and throws while loading unless a global Worker exists. SegBench never makes
  * a pool, so a placeholder Worker is in place while geotiff.js loads there, then removed.
  */

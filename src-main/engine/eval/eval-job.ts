@@ -4,23 +4,24 @@ import type { JobContext } from '../job-context';
 import { validate } from './validate';
 import { loadRunModel } from '../model-io/load-model';
 import { modelSpecOf } from '../train/setup';
-import { GradientRunner, validationThreads } from '../train/gradient-lanes';
+import { ReplicaPool } from '../workers/replica-pool';
+import { validationThreads } from '../workers/threads';
 
 /**
  * The `eval` job: a run's checkpoint on a split's full images, by sliding window; counts per class
- * and image. On wasm the images are shared out over gradient workers as well as this thread.
+ * and image. On wasm the images are shared out over compute workers as well as this thread.
  */
 export async function runEvalJob(params: JobParams<'eval'>, context: JobContext): Promise<JobResult<'eval'>> {
   const { model, state } = await loadRunModel(params);
   const threads = Math.min(validationThreads(tf.getBackend()), params.items.length);
-  const runner = await GradientRunner.create(
+  const replicas = await ReplicaPool.create(
     model,
     { model: params.config.model, modelOptions: modelSpecOf(params.config, params.classNames.length), loss: 'ce', lossOptions: {}, distill: null },
     threads,
     (message) => context.log('warn', message),
   );
   try {
-    context.progress(0, params.items.length, `evaluating ${params.items.length} images on ${runner.threads} thread${runner.threads === 1 ? '' : 's'}`);
+    context.progress(0, params.items.length, `evaluating ${params.items.length} images on ${replicas.threads} thread${replicas.threads === 1 ? '' : 's'}`);
     let done = 0;
     const options = {
       size: params.config.inputSize,
@@ -31,7 +32,7 @@ export async function runEvalJob(params: JobParams<'eval'>, context: JobContext)
       inputChannels: params.config.inputChannels,
     };
     const labelMap = new Map(params.labelMap);
-    const helpers = await runner.validationHelpers(labelMap, options);
+    const helpers = await replicas.validationHelpers(labelMap, options);
     return await validate(
       model,
       params.items,
@@ -41,7 +42,7 @@ export async function runEvalJob(params: JobParams<'eval'>, context: JobContext)
       helpers,
     );
   } finally {
-    await runner.stop();
+    await replicas.stop();
     model.dispose();
   }
 }

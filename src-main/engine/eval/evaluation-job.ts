@@ -37,7 +37,7 @@ export function memberOf(ref: ModelRef & { name: string }, model: tfl.LayersMode
  * The `evaluate` job: every member run plain and with TTA, and (with two or more members) their
  * ensemble, plain and with TTA, on the same images; for two-class runs also a sweep of the
  * decision threshold. Per-class counts for each variant. On wasm the images are shared out over
- * gradient workers that load the same checkpoints; the counts are summed in image order, so they
+ * compute workers that load the same checkpoints; the counts are summed in image order, so they
  * equal one thread's.
  */
 export async function runEvaluationJob(params: JobParams<'evaluate'>, context: JobContext): Promise<JobResult<'evaluate'>> {
@@ -48,7 +48,7 @@ export async function runEvaluationJob(params: JobParams<'evaluate'>, context: J
       const { model, state } = await loadRunModel(ref);
       members.push(memberOf(ref, model, state));
     }
-    // On the CPU every member runs on ONNX Runtime, which takes the cores itself (no worker lanes).
+    // On the CPU every member runs on ONNX Runtime, which takes the cores itself (no compute workers).
     for (const m of members) {
       const ort = await cpuInference(m.model, context);
       if (!ort) break;
@@ -67,7 +67,7 @@ export async function runEvaluationJob(params: JobParams<'evaluate'>, context: J
       context,
       { doing: 'evaluating', done: 'evaluated' },
       (i) => evaluateItem(members, params.items[i]!, spec),
-      (lane, i) => lane.evaluate(params.items[i]!, spec),
+      (worker, i) => worker.evaluate(params.items[i]!, spec),
     );
     const classes = spec.classNames.length;
     const totals = names.map(() => Array.from({ length: classes }, () => ({ tp: 0, fp: 0, fn: 0 })));

@@ -1,5 +1,6 @@
 import type { ModelRef, TrainItem } from '../../../src-shared/training';
-import { GradientLane, validationThreads } from '../train/gradient-lanes';
+import { ComputeWorker } from '../workers/compute-worker';
+import { validationThreads } from '../workers/threads';
 import type { EvaluatedImage, EvaluationSpec, PredictedImage, PredictInput, PredictSettings } from './inference-types';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
@@ -7,67 +8,67 @@ import type { ImageWork } from './share-out';
 import { shareOut } from './share-out';
 
 /**
- * Gradient workers for the inference jobs (`predict`, `evaluate`): each loads the runs'
+ * Compute workers for the inference jobs (`predict`, `evaluate`): each loads the runs'
  * checkpoints itself, once per job, so no weights cross threads, and then does whole images,
  * taken from the same queue as the engine's thread (`shareOut`). The engine's thread starts on
  * the first image at once; a worker joins when it has loaded the runs. On backends other than
  * wasm, or for a single image, there are no workers and the engine's thread does everything.
  */
 export class InferencePool {
-  private lanes: InferenceLane[];
-  private lost = new Set<InferenceLane>();
+  private workers: InferenceWorker[];
+  private lost = new Set<InferenceWorker>();
 
   private constructor(
-    lanes: InferenceLane[],
-    private readonly onLaneLost: (reason: string) => void,
+    workers: InferenceWorker[],
+    private readonly onWorkerLost: (reason: string) => void,
   ) {
-    this.lanes = lanes;
+    this.workers = workers;
   }
 
   /** Starts up to `threads - 1` workers for `images` images, without waiting for them. */
-  static start(refs: readonly (ModelRef & { name?: string })[], backend: string, images: number, onLaneLost: (reason: string) => void): InferencePool {
+  static start(refs: readonly (ModelRef & { name?: string })[], backend: string, images: number, onWorkerLost: (reason: string) => void): InferencePool {
     const threads = Math.min(validationThreads(backend), images);
-    return new InferencePool(Array.from({ length: Math.max(0, threads - 1) }, () => new InferenceLane(refs)), onLaneLost);
+    return new InferencePool(Array.from({ length: Math.max(0, threads - 1) }, () => new InferenceWorker(refs)), onWorkerLost);
   }
 
   /** Threads in use: the engine's plus the workers not lost. */
   get threads(): number {
-    return 1 + this.lanes.length;
+    return 1 + this.workers.length;
   }
 
   /**
    * One ImageWork per worker: it waits for the worker to load the runs, then asks it. A worker
    * that does not start or fails is stopped and reported; its image goes back to the engine's thread.
    */
-  helpers<T>(request: (lane: InferenceLane, index: number) => Promise<T>): ImageWork<T>[] {
-    return this.lanes.map((lane) => async (index: number) => {
+  helpers<T>(request: (worker: InferenceWorker, index: number) => Promise<T>): ImageWork<T>[] {
+    return this.workers.map((worker) => async (index: number) => {
       try {
-        await lane.ready;
+        await worker.ready;
       } catch (error) {
-        this.drop(lane, `A worker did not start (${(error as Error).message}); the job uses ${this.threads - 1} thread${this.threads === 2 ? '' : 's'}.`);
+        this.drop(worker, `A compute worker did not start (${(error as Error).message}); the job uses ${this.threads - 1} thread${this.threads === 2 ? '' : 's'}.`);
         throw error;
       }
       try {
-        return await request(lane, index);
+        return await request(worker, index);
       } catch (error) {
-        this.drop(lane, `A worker failed (${(error as Error).message}); its image was done on the engine's thread, and the job goes on with ${this.threads - 1} thread${this.threads === 2 ? '' : 's'}.`);
+        this.drop(worker, `A compute worker failed (${(error as Error).message}); its image was done on the engine's thread, and the job goes on with ${this.threads - 1} thread${this.threads === 2 ? '' : 's'}.`);
         throw error;
       }
     });
   }
 
   async stop(): Promise<void> {
-    const lanes = this.lanes;
-    this.lanes = [];
-    await Promise.all(lanes.map((lane) => lane.stop()));
+    const workers = this.workers;
+    this.workers = [];
+    await Promise.all(workers.map((worker) => worker.stop()));
   }
 
-  private drop(lane: InferenceLane, message: string): void {
-    if (this.lost.has(lane)) return;
-    this.lost.add(lane);
-    this.lanes = this.lanes.filter((l) => l !== lane);
-    void lane.stop();
-    this.onLaneLost(message);
+  private drop(worker: InferenceWorker, message: string): void {
+    if (this.lost.has(worker)) return;
+    this.lost.add(worker);
+    this.workers = this.workers.filter((w) => w !== worker);
+    void worker.stop();
+    this.onWorkerLost(message);
   }
 }
 
@@ -83,11 +84,11 @@ export async function shareImages<T>(
   context: JobContext,
   verbs: { doing: string; done: string },
   local: ImageWork<T>,
-  remote: (lane: InferenceLane, index: number) => Promise<T>,
+  remote: (worker: InferenceWorker, index: number) => Promise<T>,
 ): Promise<(T | undefined)[]> {
   const pool = InferencePool.start(refs, backend, total, (message) => context.log('warn', message));
   try {
-    // 'onnxruntime': ONNX Runtime runs the windows with the cores itself, no lanes beside it.
+    // 'onnxruntime': ONNX Runtime runs the windows with the cores itself, no workers beside it.
     const where = backend === 'onnxruntime' ? 'ONNX Runtime' : `${pool.threads} thread${pool.threads === 1 ? '' : 's'}`;
     context.progress(0, total, `${verbs.doing} ${total} images on ${where}`);
     let finished = 0;
@@ -103,13 +104,13 @@ export async function shareImages<T>(
   }
 }
 
-/** A gradient worker holding the runs' models for inference; `ready` settles once it has loaded them. */
-export class InferenceLane {
-  private readonly lane = GradientLane.spawn();
+/** A compute worker holding the runs' models for inference; `ready` settles once it has loaded them. */
+export class InferenceWorker {
+  private readonly worker = ComputeWorker.spawn();
   readonly ready: Promise<void>;
 
   constructor(refs: readonly (ModelRef & { name?: string })[]) {
-    this.ready = this.lane.call({ type: 'runs', refs: refs.map((ref, i) => ({ ...ref, name: ref.name ?? `run ${i + 1}` })) }).then((reply) => {
+    this.ready = this.worker.call({ type: 'runs', refs: refs.map((ref, i) => ({ ...ref, name: ref.name ?? `run ${i + 1}` })) }).then((reply) => {
       if (reply.type !== 'runs-ready') throw new Error(`unexpected reply ${reply.type}`);
     });
     // Observed here; the helpers await it again and report a failure.
@@ -117,18 +118,18 @@ export class InferenceLane {
   }
 
   async evaluate(item: TrainItem, spec: EvaluationSpec): Promise<EvaluatedImage> {
-    const reply = await this.lane.call({ type: 'evaluate', item, spec });
+    const reply = await this.worker.call({ type: 'evaluate', item, spec });
     if (reply.type !== 'evaluated') throw new Error(`unexpected reply ${reply.type}`);
     return reply.image;
   }
 
   async predict(settings: PredictSettings, input: PredictInput): Promise<PredictedImage> {
-    const reply = await this.lane.call({ type: 'predict', settings, input });
+    const reply = await this.worker.call({ type: 'predict', settings, input });
     if (reply.type !== 'predicted') throw new Error(`unexpected reply ${reply.type}`);
     return reply.image;
   }
 
   stop(): Promise<void> {
-    return this.lane.stop();
+    return this.worker.stop();
   }
 }

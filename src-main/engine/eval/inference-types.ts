@@ -3,8 +3,8 @@ import type { ClassCounts } from '../../../src-shared/metrics';
 import type { PredictedImageStats, PredictJobParams } from '../../../src-shared/training';
 
 /**
- * What the inference jobs send to a gradient worker and get back for one image: plain data, here
- * rather than in the jobs' modules so that the lane protocol and the pool import no job code.
+ * What the inference jobs send to a compute worker and get back for one image: plain data, here
+ * rather than in the jobs' modules so that the worker protocol and the pool import no job code.
  */
 
 /** What every thread needs to evaluate one image, besides the members' models. */

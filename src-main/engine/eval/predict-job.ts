@@ -41,14 +41,14 @@ export function predictInput(params: PredictJobParams, i: number): PredictInput 
  * The `predict` job: every image through the run's checkpoint (sliding windows with overlap,
  * probabilities blended), written as `<name>_index.png` (one channel, the class index) and
  * `<name>_color.png` (class colours). Unreadable files are reported and skipped. On wasm the
- * images are shared out over gradient workers that load the same checkpoint; each thread writes
+ * images are shared out over compute workers that load the same checkpoint; each thread writes
  * its images' files, and the result is merged in image order, as one thread would give it.
  */
 export async function runPredictJob(params: JobParams<'predict'>, context: JobContext): Promise<JobResult<'predict'>> {
   const { model, state } = await loadRunModel(params);
   const settings = predictSettings(params);
   const total = params.images.length;
-  // On the CPU, ONNX Runtime runs the windows with the cores itself: no worker lanes then.
+  // On the CPU, ONNX Runtime runs the windows with the cores itself: no compute workers then.
   const ort = await cpuInference(model, context);
   try {
     await mkdir(params.outDir, { recursive: true });
@@ -59,7 +59,7 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
       context,
       { doing: 'predicting', done: 'predicted' },
       (i) => predictOne(ort?.predictor ?? model, state, settings, predictInput(params, i)),
-      (lane, i) => lane.predict(settings, predictInput(params, i)),
+      (worker, i) => worker.predict(settings, predictInput(params, i)),
     );
     const result: PredictResult = {
       checkpointEpoch: state.epoch,

@@ -1,5 +1,5 @@
 /**
- * One queue of images shared between the engine's thread and helper threads (gradient workers):
+ * One queue of images shared between the engine's thread and helper threads (compute workers):
  * each takes the next image when it is free, so a slow thread takes fewer. Results are returned by
  * image index, so a caller that folds them in index order gets exactly what one thread would.
  */

@@ -71,7 +71,7 @@ export async function predictImage(
     const crops = group.map(([y, x]) => cropImage(image, width, height, x, y, size, channels));
     const data = await predictor.probabilities(crops, size, normalization);
     // On wasm that read resolves at once, so a whole image would run without giving the event loop
-    // a turn: a gradient worker's finished image (and its next request) would wait for this one.
+    // a turn: a compute worker's finished image (and its next request) would wait for this one.
     await new Promise<void>((resolve) => setImmediate(resolve));
     group.forEach(([y0, x0], k) => {
       for (let i = 0; i < size && y0 + i < height; i += 1) {

@@ -25,7 +25,7 @@ export interface ScoreOptions {
 /** One validation image's counts and loss sum, or why it was skipped. */
 export type ScoredImage = { counts: ClassCounts[]; lossSum: number; pixels: number } | { skipped: string };
 
-/** Scores validation images somewhere else (a gradient worker holding this validation's weights). */
+/** Scores validation images somewhere else (a compute worker holding this validation's weights). */
 export interface ImageScorer {
   score(item: TrainItem): Promise<ScoredImage>;
 }
@@ -44,7 +44,7 @@ export async function scoreItem(model: tfl.LayersModel | WindowPredictor, item: 
 
 /**
  * Full validation images through sliding windows: counts for the split and for each image. With
- * `helpers` (gradient workers that hold the same weights) the images are shared out from one queue
+ * `helpers` (compute workers that hold the same weights) the images are shared out from one queue
  * between this thread and the helpers; results are summed in image order afterwards, so the counts
  * and the loss equal a single-thread pass exactly. A helper that fails hands its image back to
  * this thread and takes no more.

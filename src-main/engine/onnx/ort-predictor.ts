@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { JobContext } from '../job-context';
-import { validationThreads } from '../train/gradient-lanes';
+import { validationThreads } from '../workers/threads';
 import { imageData } from '../data/batch';
 import type { WindowPredictor } from '../eval/sliding-window';
 import { exportOnnxAsync } from '../export/onnx-export';

@@ -13,7 +13,7 @@ export interface DistillWeights {
 /**
  * The training loss of one batch: the chosen loss on the student's logits, mixed with the KL to
  * the teacher's soft targets when there are some. One definition for the engine's thread and the
- * gradient workers, so every part of a batch is scored the same way.
+ * compute workers, so every part of a batch is scored the same way.
  */
 export function batchLoss(
   model: tfl.LayersModel,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ortAllowed, ortPredictor } from '../onnx/ort-predictor';
-import { validationThreads } from './gradient-lanes';
+import { validationThreads } from '../workers/threads';
 import { summarize } from '../../../src-shared/metrics';
 import type { TrainJobParams, TrainResult } from '../../../src-shared/training';
 import { validate } from '../eval/validate';
@@ -12,7 +12,7 @@ import type { EpochReport } from '../../../src-shared/engine-protocol';
 import type { CheckpointState } from '../model-io/checkpoint';
 import type { Optimizer } from '../optim/optimizer';
 import type { PlateauTracker } from '../optim/schedule';
-import type { GradientRunner } from './gradient-lanes';
+import type { ReplicaPool } from '../workers/replica-pool';
 import { epochValidation, judgedOn, subsetItems } from '../../../src-shared/validation-plan';
 import { addCounts } from '../../../src-shared/metrics';
 import type { ClassCounts } from '../../../src-shared/metrics';
@@ -51,8 +51,8 @@ export async function finishEpoch(
     plateau: PlateauTracker;
     lastDir: string;
     bestDir: string;
-    /** The gradient workers, which validate images beside the engine's thread (wasm). */
-    runner?: Pick<GradientRunner, 'validationHelpers'>;
+    /** The compute workers holding replicas, which validate images beside the engine's thread (wasm). */
+    replicas?: Pick<ReplicaPool, 'validationHelpers'>;
   },
   /** Called after each validation image with its 1-based count. */
   onValidated: (image: number) => void = () => {},
@@ -77,7 +77,7 @@ export async function finishEpoch(
   // the compute workers stay idle). Elsewhere, or when ORT cannot load, tfjs validates as before.
   const ort = items.length > 0 && tf.getBackend() === 'wasm' && ortAllowed() ? await ortPredictor(model, validationThreads('wasm')) : null;
   announceRuntime(context, ort ? (ort.predictor ? `Validation runs on ONNX Runtime (CPU, ${validationThreads('wasm')} threads).` : `Validation runs on tfjs: ONNX Runtime is not available (${ort.reason}).`) : null);
-  const helpers = !ort?.predictor && setup.runner && items.length > 0 ? await setup.runner.validationHelpers(labelMap, options) : [];
+  const helpers = !ort?.predictor && setup.replicas && items.length > 0 ? await setup.replicas.validationHelpers(labelMap, options) : [];
   let val;
   try {
     val = await validate(ort?.predictor ?? model, items, labelMap, { ...options, signal: context.signal }, () => onValidated((validatedSoFar += 1)), helpers);

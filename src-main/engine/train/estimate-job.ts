@@ -6,10 +6,10 @@ import { windowStarts } from '../eval/sliding-window';
 import type { JobContext } from '../job-context';
 import { createModel } from '../models/registry';
 import { Optimizer } from '../optim/optimizer';
-import { createGradientRunner, modelSpecOf, stepsPerEpochOf } from './setup';
+import { createReplicaPool, modelSpecOf, stepsPerEpochOf } from './setup';
 import { estimateTrainingBytes, largestLayerBytes, wasmBudgetBytes } from './memory';
 import { ortAllowed, ortPredictor } from '../onnx/ort-predictor';
-import { validationThreads } from './gradient-lanes';
+import { validationThreads } from '../workers/threads';
 
 /**
  * The `estimate` job: a dry run of the launch form's config. Memory from the model's layer sizes;
@@ -47,13 +47,13 @@ export async function runEstimateJob(params: JobParams<'estimate'>, context: Job
       const labels = Array.from({ length: config.batchSize }, (_, b) => Uint8Array.from({ length: pixels }, (_, i) => (i + b) % params.classNames.length));
       const normalization = { mean: new Array<number>(channels).fill(127.5), std: new Array<number>(channels).fill(64) };
       context.progress(0, 4, 'warming up');
-      // The same runner as the train job, with the run's loss options (class weights included).
-      const runner = await createGradientRunner(model, params, backend, null, () => {});
+      // The same replica pool as the train job, with the run's loss options (class weights included).
+      const replicas = await createReplicaPool(model, params, backend, null, () => {});
       // Validation shares its images over the same threads as training (the engine's and the workers').
-      threads = runner.threads;
+      threads = replicas.threads;
       try {
         const step = async (): Promise<void> => {
-          const { grads } = await runner.gradients({ images, labels, size: config.inputSize, normalization, soft: null });
+          const { grads } = await replicas.gradients({ images, labels, size: config.inputSize, normalization, soft: null });
           optimizer.apply(variables, grads, config.optimizer.lr);
           tf.dispose(Object.values(grads));
         };
@@ -65,7 +65,7 @@ export async function runEstimateJob(params: JobParams<'estimate'>, context: Job
         }
         stepSeconds = (performance.now() - started) / 2000;
       } finally {
-        await runner.stop();
+        await replicas.stop();
       }
       // Validation's own runtime: ONNX Runtime on the CPU when it loads (it takes the cores itself),
       // else tfjs with the images shared over the threads.

@@ -6,13 +6,14 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendReport } from '../backend/select';
 import { epochOrder } from '../data/sampler';
 import type { LossOptions } from '../losses/losses';
-import { GradientRunner, trainingThreads } from './gradient-lanes';
+import { ReplicaPool } from '../workers/replica-pool';
+import { trainingThreads } from '../workers/threads';
 
 /**
  * What the train job and the dry-run estimate build from a run's parameters, built one way for
  * both: the model's shape, the loss options (class weights from the training split's pixels),
  * the steps of an epoch (from the sampler's pool: replication and samplesPerEpoch count) and the
- * gradient runner (split over the cores on wasm).
+ * replica pool (the batch split over compute workers on wasm).
  */
 export function modelSpecOf(config: RunConfig, classes: number) {
   return { classes, inputChannels: channelCount(config.inputChannels), inputSize: config.inputSize, ...config.modelOptions };
@@ -33,15 +34,15 @@ export function stepsPerEpochOf(config: RunConfig, trainIds: readonly number[]):
   return Math.max(1, Math.ceil(order.length / config.batchSize));
 }
 
-export function createGradientRunner(
+export function createReplicaPool(
   model: tfl.LayersModel,
   params: Pick<TrainJobParams, 'config' | 'classNames' | 'classPixels'>,
   backend: BackendReport,
   distill: { alpha: number; temperature: number } | null,
   warn: (message: string) => void,
-): Promise<GradientRunner> {
+): Promise<ReplicaPool> {
   const { config } = params;
-  return GradientRunner.create(
+  return ReplicaPool.create(
     model,
     {
       model: config.model,

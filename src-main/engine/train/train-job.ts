@@ -20,9 +20,9 @@ import { PlateauTracker, learningRate } from '../optim/schedule';
 import { loadCheckpoint, saveCheckpoint } from '../model-io/checkpoint';
 import type { CheckpointState } from '../model-io/checkpoint';
 import { DataLoader } from './data-loader';
-import type { GradientRunner } from './gradient-lanes';
-import { threadsSettingProblem } from './gradient-lanes';
-import { createGradientRunner, modelSpecOf, stepsPerEpochOf } from './setup';
+import type { ReplicaPool } from '../workers/replica-pool';
+import { threadsSettingProblem } from '../workers/threads';
+import { createReplicaPool, modelSpecOf, stepsPerEpochOf } from './setup';
 import { checkWasmMemory, checkWebgpuLimits, gpuOutOfMemoryError } from './memory';
 import { GpuOutOfMemory } from '../backend/webgpu';
 import { ResourceMonitor } from './resources';
@@ -116,32 +116,32 @@ async function train(setup: TrainSetup): Promise<TrainResult> {
     // Epoch 0 is a checkpoint too: a non-finite loss in the first epoch has somewhere to go back to.
     await saveCheckpoint(lastDir, model, optimizer, state);
   }
-  // On wasm the batch is split over the cores (gradient workers); elsewhere the backend has its own threads.
+  // On wasm the batch is split over the cores (compute workers); elsewhere the backend has its own threads.
   const threadsProblem = backend.backend === 'wasm' ? threadsSettingProblem() : null;
   if (threadsProblem) context.emit({ kind: 'run-event', level: 'warn', message: threadsProblem });
-  const runner = await createGradientRunner(model, params, backend, teacher ? { alpha: teacher.alpha, temperature: teacher.temperature } : null, (message) =>
+  const replicas = await createReplicaPool(model, params, backend, teacher ? { alpha: teacher.alpha, temperature: teacher.temperature } : null, (message) =>
     context.emit({ kind: 'run-event', level: 'warn', message }),
   );
   try {
-    return await trainEpochs(setup, runner, loader, state, resumed);
+    return await trainEpochs(setup, replicas, loader, state, resumed);
   } finally {
-    await runner.stop();
+    await replicas.stop();
   }
 }
 
-async function trainEpochs(setup: TrainSetup, runner: GradientRunner, loader: DataLoader, initialState: CheckpointState, resumed: boolean): Promise<TrainResult> {
+async function trainEpochs(setup: TrainSetup, replicas: ReplicaPool, loader: DataLoader, initialState: CheckpointState, resumed: boolean): Promise<TrainResult> {
   const { params, model, optimizer, backend, context, teacher } = setup;
   const { config } = params;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const lastDir = join(params.runDir, 'last');
   const bestDir = join(params.runDir, 'best');
   let state = initialState;
-  const threads = runner.threads;
+  const threads = replicas.threads;
   const device =
     backend.backend === 'wasm'
-      ? `${backend.device}, ${threads === 1 ? '1 thread' : `${threads} threads (the batch split over gradient workers)`}`
+      ? `${backend.device}, ${threads === 1 ? '1 thread' : `${threads} threads (the batch split over compute workers)`}`
       : backend.backend === 'webgpu'
-        ? `${backend.device}; the whole batch runs on the GPU (gradient workers are a CPU feature)`
+        ? `${backend.device}; the whole batch runs on the GPU (compute workers are a CPU feature)`
         : backend.device;
   context.emit({ kind: 'run-started', backend: backend.backend, device, notes: backend.notes, resumedFromEpoch: resumed ? state.epoch : null });
   // The epoch the checkpoint closes, again: stored only if main had not stored it (a full disk).
@@ -171,7 +171,7 @@ async function trainEpochs(setup: TrainSetup, runner: GradientRunner, loader: Da
       stats.lr = learningRate(config.optimizer.lr, config.schedule, epoch + (step - 1) / stepsPerEpoch, config.epochs, plateau.reductions) * state.lrScale;
       const images = batch.crops.map((c) => c.image);
       const soft = softTargets(teacher, images, config.inputSize);
-      const computed = await runner
+      const computed = await replicas
         .gradients({ images, labels: batch.crops.map((c) => c.labels), size: config.inputSize, normalization: state.normalization, soft })
         .catch((error: unknown) => {
           if (!(error instanceof GpuOutOfMemory)) throw error;
@@ -201,7 +201,7 @@ async function trainEpochs(setup: TrainSetup, runner: GradientRunner, loader: Da
     reporter.flush();
     accumulator.discard();
 
-    state = await finishEpoch(epoch, stats, state, { params, model, optimizer, context, plateau, lastDir, bestDir, runner }, (image) => reporter.validated(epoch, image, validationPlan[epoch] ?? params.val.length));
+    state = await finishEpoch(epoch, stats, state, { params, model, optimizer, context, plateau, lastDir, bestDir, replicas }, (image) => reporter.validated(epoch, image, validationPlan[epoch] ?? params.val.length));
     // Saving checkpoints is neither step nor validation time.
     clock.mark();
     const stopped = earlyStop(params, state);

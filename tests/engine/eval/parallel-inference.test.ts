@@ -23,7 +23,7 @@ after(() => {
   delete process.env.SEGBENCH_INFERENCE;
 });
 
-/** Runs `work` with inference on tfjs (the worker lanes' path) or on ONNX Runtime (the CPU default). */
+/** Runs `work` with inference on tfjs (the compute workers' path) or on ONNX Runtime (the CPU default). */
 async function on<T>(runtime: 'tfjs' | 'ort', work: () => Promise<T>): Promise<T> {
   if (runtime === 'tfjs') process.env.SEGBENCH_INFERENCE = 'tfjs';
   else delete process.env.SEGBENCH_INFERENCE;
@@ -69,7 +69,7 @@ function recorder(): { context: JobContext; logs: string[]; progress: string[] }
 /** The worker's share, from the job's closing progress message. */
 const workerShare = (progress: string[]): number => Number(/, (\d+) of them by the workers$/.exec(progress.at(-1) ?? '')?.[1] ?? -1);
 
-test('evaluate job over a gradient worker: two runs, TTA and their ensemble give exactly one thread\'s counts, with a skipped image at the same place', async () => {
+test('evaluate job over a compute worker: two runs, TTA and their ensemble give exactly one thread\'s counts, with a skipped image at the same place', async () => {
   const { dir, items, labelMap } = await tinySampleFolder(7, 44);
   writeFileSync(join(dir, 'images', 'broken.jpg'), 'not an image');
   const list = [...items.slice(0, 2), { imageId: 99, imagePath: join(dir, 'images', 'broken.jpg'), maskPath: items[0]!.maskPath }, ...items.slice(2)];
@@ -101,7 +101,7 @@ test('evaluate job over a gradient worker: two runs, TTA and their ensemble give
   assert.equal(tf.memory().numTensors, before);
 });
 
-test('predict job over a gradient worker: the same files byte for byte, and the same confusion, confidence histogram and skips as one thread', async () => {
+test('predict job over a compute worker: the same files byte for byte, and the same confusion, confidence histogram and skips as one thread', async () => {
   const { dir, items, labelMap } = await tinySampleFolder(6, 44);
   writeFileSync(join(dir, 'images', 'broken.jpg'), 'not an image');
   const run = await randomRun(3);

@@ -5,7 +5,7 @@ import { before, test } from 'node:test';
 import { validate } from '../../../src-main/engine/eval/validate';
 import type { ImageScorer } from '../../../src-main/engine/eval/validate';
 import { createModel } from '../../../src-main/engine/models/registry';
-import { GradientRunner } from '../../../src-main/engine/train/gradient-lanes';
+import { ReplicaPool } from '../../../src-main/engine/workers/replica-pool';
 import { randomArray, tf, wasmReady } from '../../helpers/tf';
 import { tinySampleFolder } from '../../helpers/tiny-data';
 import { runSampleJob } from '../../../src-main/engine/synthetic/sample-job';
@@ -15,7 +15,7 @@ import type { TrainItem } from '../../../src-shared/training';
 
 before(wasmReady);
 
-test('validation shared with a gradient worker gives exactly the counts, per-image counts and loss of one thread', async () => {
+test('validation shared with a compute worker gives exactly the counts, per-image counts and loss of one thread', async () => {
   const { dir, items, labelMap } = await tinySampleFolder(7, 44);
   // One unreadable image: skipped in both, at the same place.
   writeFileSync(join(dir, 'images', 'broken.jpg'), 'not an image');
@@ -34,9 +34,9 @@ test('validation shared with a gradient worker gives exactly the counts, per-ima
   const before = tf.memory().numTensors;
   const serial = await validate(model, list, labels, { ...options, signal });
 
-  const runner = await GradientRunner.create(model, { model: 'unet', modelOptions, loss: 'ce', lossOptions: {}, distill: null }, 2, (m) => assert.fail(m));
+  const replicas = await ReplicaPool.create(model, { model: 'unet', modelOptions, loss: 'ce', lossOptions: {}, distill: null }, 2, (m) => assert.fail(m));
   try {
-    const helpers = await runner.validationHelpers(labels, options);
+    const helpers = await replicas.validationHelpers(labels, options);
     assert.equal(helpers.length, 1);
     let byWorker = 0;
     const counted: ImageScorer[] = helpers.map((h) => ({ score: (item) => h.score(item).then((r) => ((byWorker += 1), r)) }));
@@ -51,18 +51,18 @@ test('validation shared with a gradient worker gives exactly the counts, per-ima
     assert.equal(serial.imageCounts.length, 7);
     assert.ok(serial.loss !== null && serial.loss > 0);
     // A second validation (weights sent again) leaves the worker's tensor count where it was.
-    const workerTensors = await runner.laneTensors();
-    const again = await validate(model, list, labels, { ...options, signal }, () => {}, await runner.validationHelpers(labels, options));
+    const workerTensors = await replicas.workerTensors();
+    const again = await validate(model, list, labels, { ...options, signal }, () => {}, await replicas.validationHelpers(labels, options));
     assert.deepEqual(again, serial);
-    assert.deepEqual(await runner.laneTensors(), workerTensors);
+    assert.deepEqual(await replicas.workerTensors(), workerTensors);
   } finally {
-    await runner.stop();
+    await replicas.stop();
   }
   assert.equal(tf.memory().numTensors, before);
   model.dispose();
 });
 
-test('7-band GeoTIFF validation with an index channel: the gradient worker reads the GeoTIFFs too, and the counts equal one thread', async () => {
+test('7-band GeoTIFF validation with an index channel: the compute worker reads the GeoTIFFs too, and the counts equal one thread', async () => {
   const dir = tempDir();
   await runSampleJob({ outDir: dir, count: 5, size: 40, seed: 9, kind: 'multispectral' }, silentContext());
   const items: TrainItem[] = [1, 2, 3, 4, 5].map((i) => {
@@ -78,15 +78,15 @@ test('7-band GeoTIFF validation with an index channel: the gradient worker reads
   const signal = new AbortController().signal;
   const serial = await validate(model, items, labels, { ...options, signal });
   assert.deepEqual(serial.skipped, []);
-  const runner = await GradientRunner.create(model, { model: 'unet', modelOptions, loss: 'ce', lossOptions: {}, distill: null }, 2, (m) => assert.fail(m));
+  const replicas = await ReplicaPool.create(model, { model: 'unet', modelOptions, loss: 'ce', lossOptions: {}, distill: null }, 2, (m) => assert.fail(m));
   try {
     let byWorker = 0;
-    const helpers: ImageScorer[] = (await runner.validationHelpers(labels, options)).map((h) => ({ score: (item) => h.score(item).then((r) => ((byWorker += 1), r)) }));
+    const helpers: ImageScorer[] = (await replicas.validationHelpers(labels, options)).map((h) => ({ score: (item) => h.score(item).then((r) => ((byWorker += 1), r)) }));
     const parallel = await validate(model, items, labels, { ...options, signal }, () => {}, helpers);
     assert.ok(byWorker >= 1, 'the worker scored GeoTIFF images');
     assert.deepEqual(parallel, serial);
   } finally {
-    await runner.stop();
+    await replicas.stop();
   }
   model.dispose();
 });

@@ -57,7 +57,7 @@ test('tensor count is flat across steps and epochs, and back to where it started
   assert.ok(existsSync(join(p.runDir, 'best', 'weights.bin')));
 });
 
-test('on two threads (batch split over a gradient worker) a run trains, rolls back a non-finite loss, and leaks nothing', async () => {
+test('on two threads (batch split over a compute worker) a run trains, rolls back a non-finite loss, and leaks nothing', async () => {
   const p = await params({ nonFiniteAtSteps: [2] }, { batchSize: 4 });
   const before = tf.memory().numTensors;
   const { context, tensorsAtStep, data } = recorder();
@@ -69,10 +69,10 @@ test('on two threads (batch split over a gradient worker) a run trains, rolls ba
     delete process.env.SEGBENCH_TRAIN_THREADS;
   }
   const started = data.find((d) => d.kind === 'run-started');
-  assert.ok(started?.kind === 'run-started' && started.device === 'CPU (WebAssembly, SIMD), 2 threads (the batch split over gradient workers)', JSON.stringify(started));
+  assert.ok(started?.kind === 'run-started' && started.device === 'CPU (WebAssembly, SIMD), 2 threads (the batch split over compute workers)', JSON.stringify(started));
   const events = data.filter((d) => d.kind === 'run-event').map((d) => (d.kind === 'run-event' ? d.message : ''));
   assert.ok(events.some((m) => /Non-finite loss at step 2: rolled back/.test(m)), events.join('\n'));
-  assert.ok(!events.some((m) => /gradient worker/.test(m)), events.join('\n'));
+  assert.ok(!events.some((m) => /compute worker/.test(m)), events.join('\n'));
   // Validation runs on ONNX Runtime (the weights exported at each epoch's end), said once.
   assert.equal(events.filter((m) => /^Validation runs on ONNX Runtime \(CPU, \d threads?\)\.$/.test(m)).length, 1, events.join('\n'));
   assert.deepEqual(new Set(tensorsAtStep.slice(2)).size, 1, `tensors per step: ${tensorsAtStep.join(', ')}`);
@@ -221,8 +221,8 @@ test('the same config and seed train the same model again: identical losses step
 
 test('issue 34: on two threads with a seeded validation subset, two runs of one config give the same curve, validation included', async () => {
   // Every random source follows the seed: initial weights, the sampler's order, crops, flips and
-  // turns, the validation subset, and the split of each batch over the gradient worker (fixed
-  // halves, summed in lane order, so the float sums do not depend on which thread ends first).
+  // turns, the validation subset, and the split of each batch over the compute worker (fixed
+  // halves, summed in part order, so the float sums do not depend on which thread ends first).
   const first = await params({}, { batchSize: 4, epochs: 3, validateEvery: 1, validationSubset: { share: 0.5, max: null } });
   process.env.SEGBENCH_TRAIN_THREADS = '2';
   try {

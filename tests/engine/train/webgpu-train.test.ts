@@ -72,7 +72,7 @@ for (const model of modelNames) {
     assert.equal(tf.getBackend(), 'webgpu');
     const started = data.find((d) => d.kind === 'run-started');
     assert.ok(started?.kind === 'run-started' && started.backend === 'webgpu', JSON.stringify(started));
-    assert.match(started.device, /SwiftShader.*\(WebGPU on Dawn\); the whole batch runs on the GPU \(gradient workers are a CPU feature\)/);
+    assert.match(started.device, /SwiftShader.*\(WebGPU on Dawn\); the whole batch runs on the GPU \(compute workers are a CPU feature\)/);
     const epoch = data.find((d) => d.kind === 'run-epoch');
     assert.ok(epoch?.kind === 'run-epoch' && Number.isFinite(epoch.epoch.trainLoss) && Number.isFinite(epoch.epoch.valLoss), JSON.stringify(epoch));
     // Validation scored every pixel of the validation image (36x36).

@@ -11,27 +11,29 @@ import type { ModelRef } from '../../../src-shared/training';
 import { getLoss } from '../losses/registry';
 import type { LossFunction } from '../losses/registry';
 import { createModel } from '../models/registry';
-import { batchLoss } from './batch-loss';
-import type { FromLane, LanePart, LaneSetup, ToLane } from './lane-protocol';
+import { batchLoss } from '../train/batch-loss';
+import type { BatchPart, FromWorker, ToWorker, WorkerSetup } from './worker-protocol';
 
 /**
- * A gradient worker (worker thread of the engine process): its own wasm backend and a replica of
- * the model. Each step it takes the current weights and a part of the batch and sends back the
- * loss and the gradients; the engine's thread averages them and steps the optimizer. wasm runs
- * one thread per instance under Node, so this is how training uses a second core.
+ * A compute worker (worker thread of the engine process) with its own wasm backend; wasm runs one
+ * thread per instance under Node, so this is how a job uses a second core. In training it holds a
+ * replica of the model: each step it takes the current weights and a part of the batch and sends
+ * back the loss and the gradients (the engine's thread averages them and steps the optimizer),
+ * and at validation it scores whole images with every weight sent once. In an inference job
+ * (`predict`, `evaluate`) it loads the runs' checkpoints itself and evaluates or predicts images.
  */
 interface Replica {
   model: tfl.LayersModel;
   variables: tf.Variable[];
   lossFn: LossFunction;
-  setup: LaneSetup;
+  setup: WorkerSetup;
 }
 
 let replica: Replica | null = null;
 const port = parentPort!;
-const reply = (message: FromLane, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+const reply = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
-async function init(setup: LaneSetup): Promise<void> {
+async function init(setup: WorkerSetup): Promise<void> {
   await selectBackend('wasm');
   const model = createModel(setup.model, setup.modelOptions);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -39,7 +41,7 @@ async function init(setup: LaneSetup): Promise<void> {
   reply({ type: 'ready', shapes: variables.map((v) => v.shape) });
 }
 
-function step(weights: Float32Array[], part: LanePart): void {
+function step(weights: Float32Array[], part: BatchPart): void {
   const { model, variables, lossFn, setup } = replica!;
   tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(weights[i]!, v.shape))));
   const x = tf.tensor4d(part.x, [part.count, part.size, part.size, part.x.length / (part.count * part.size * part.size)]);
@@ -74,7 +76,7 @@ async function loadRuns(refs: (ModelRef & { name: string })[]): Promise<void> {
   reply({ type: 'runs-ready' });
 }
 
-port.on('message', (message: ToLane) => {
+port.on('message', (message: ToWorker) => {
   void (async () => {
     try {
       if (message.type === 'init') await init(message.setup);

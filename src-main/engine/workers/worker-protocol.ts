@@ -4,10 +4,16 @@ import type { EvaluatedImage, EvaluationSpec, PredictedImage, PredictInput, Pred
 import type { ScoredImage, ScoreOptions } from '../eval/validate';
 import type { LossOptions } from '../losses/losses';
 import type { ModelOptions } from '../models/registry-types';
-import type { DistillWeights } from './batch-loss';
+import type { DistillWeights } from '../train/batch-loss';
 
-/** What a gradient worker builds: the same model and loss as the engine's thread. */
-export interface LaneSetup {
+/**
+ * The messages between the engine's thread and a compute worker (compute-worker-thread.ts). A
+ * worker either holds a replica of the engine's model (`init`: gradients of a part of a batch,
+ * validation scores) or the checkpoints of an inference job's runs (`runs`: evaluate, predict).
+ */
+
+/** What a replica worker builds: the same model and loss as the engine's thread. */
+export interface WorkerSetup {
   model: string;
   modelOptions: ModelOptions;
   loss: LossName;
@@ -16,7 +22,7 @@ export interface LaneSetup {
 }
 
 /** One part of a batch: normalised images [count, size, size, channels], labels, the teacher's soft targets. */
-export interface LanePart {
+export interface BatchPart {
   count: number;
   size: number;
   x: Float32Array;
@@ -25,10 +31,10 @@ export interface LanePart {
   classes: number;
 }
 
-export type ToLane =
-  | { type: 'init'; setup: LaneSetup }
+export type ToWorker =
+  | { type: 'init'; setup: WorkerSetup }
   /** Weights in the model's trainable-weight order, then the part to take gradients on. */
-  | { type: 'step'; weights: Float32Array[]; part: LanePart }
+  | { type: 'step'; weights: Float32Array[]; part: BatchPart }
   | { type: 'memory' }
   /** Every weight of the model (model.weights order, batch-norm statistics included), once per validation. */
   | { type: 'weights'; weights: Float32Array[] }
@@ -40,7 +46,7 @@ export type ToLane =
   /** Predict one image with the first run and write its files. */
   | { type: 'predict'; settings: PredictSettings; input: PredictInput };
 
-export type FromLane =
+export type FromWorker =
   | { type: 'ready'; shapes: number[][] }
   /** Mean loss over the part and the gradient of each trainable weight, in order. */
   | { type: 'grads'; loss: number; grads: Float32Array[] }

@@ -1,24 +1,25 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createModel } from '../../../src-main/engine/models/registry';
-import { GradientRunner, splitBatch, threadsSettingProblem, trainingThreads } from '../../../src-main/engine/train/gradient-lanes';
-import type { BatchInput, StepGradients } from '../../../src-main/engine/train/gradient-lanes';
-import type { LaneSetup } from '../../../src-main/engine/train/lane-protocol';
+import { ReplicaPool, splitBatch } from '../../../src-main/engine/workers/replica-pool';
+import type { BatchInput, StepGradients } from '../../../src-main/engine/workers/replica-pool';
+import { threadsSettingProblem, trainingThreads } from '../../../src-main/engine/workers/threads';
+import type { WorkerSetup } from '../../../src-main/engine/workers/worker-protocol';
 import { mulberry32 } from '../../../src-shared/random';
 import { relativeError, tf, wasmReady } from '../../helpers/tf';
 
 
 const size = 32;
 const modelOptions = { classes: 4, inputChannels: 3, inputSize: size, depth: 2, width: 4 };
-const setup: LaneSetup = { model: 'unet', modelOptions, loss: 'ce', lossOptions: { classWeights: [0.5, 1, 2, 1.5] }, distill: null };
+const setup: WorkerSetup = { model: 'unet', modelOptions, loss: 'ce', lossOptions: { classWeights: [0.5, 1, 2, 1.5] }, distill: null };
 let model: ReturnType<typeof createModel>;
-const runners: GradientRunner[] = [];
+const pools: ReplicaPool[] = [];
 before(async () => {
   await wasmReady();
   model = createModel('unet', modelOptions);
 });
 after(async () => {
-  await Promise.all(runners.map((r) => r.stop()));
+  await Promise.all(pools.map((p) => p.stop()));
   model.dispose();
 });
 
@@ -32,14 +33,14 @@ function batch(n: number, seed: number, soft = false): BatchInput {
   return { images, labels, size, normalization, soft: softTargets };
 }
 
-async function start(threads: number, lanesSetup: LaneSetup = setup, lost: string[] = []): Promise<GradientRunner> {
-  const runner = await GradientRunner.create(model, lanesSetup, threads, (m) => lost.push(m));
-  runners.push(runner);
-  return runner;
+async function start(threads: number, workerSetup: WorkerSetup = setup, lost: string[] = []): Promise<ReplicaPool> {
+  const pool = await ReplicaPool.create(model, workerSetup, threads, (m) => lost.push(m));
+  pools.push(pool);
+  return pool;
 }
 
 /** The expected result: each part on the engine's thread alone, averaged by the images in each part. */
-async function reference(single: GradientRunner, input: BatchInput, sizes: number[]): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
+async function reference(single: ReplicaPool, input: BatchInput, sizes: number[]): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
   const n = sizes.reduce((a, b) => a + b, 0);
   let loss = 0;
   const grads = new Map<string, Float32Array>();
@@ -105,17 +106,17 @@ test('two threads give the gradients and loss of each half done alone, averaged 
     tf.dispose(Object.values(actual.grads));
     assert.equal(tf.memory().numTensors, before, 'no tensor left on the engine thread');
   }
-  const workerTensors = await split.laneTensors();
+  const workerTensors = await split.workerTensors();
   for (let i = 0; i < 3; i += 1) {
     const { grads } = await split.gradients(batch(4, 10 + i));
     tf.dispose(Object.values(grads));
   }
-  assert.deepEqual(await split.laneTensors(), workerTensors, 'the worker holds as many tensors after three more steps');
+  assert.deepEqual(await split.workerTensors(), workerTensors, 'the worker holds as many tensors after three more steps');
 });
 
 test('distillation soft targets reach the worker: the same as each half alone', async () => {
-  const kd: LaneSetup = { ...setup, lossOptions: {}, distill: { alpha: 0.7, temperature: 2 } };
-  const single = await GradientRunner.create(model, kd, 1, () => {});
+  const kd: WorkerSetup = { ...setup, lossOptions: {}, distill: { alpha: 0.7, temperature: 2 } };
+  const single = await ReplicaPool.create(model, kd, 1, () => {});
   const split = await start(2, kd);
   const input = batch(4, 7, true);
   const expected = await reference(single, input, [2, 2]);
@@ -131,11 +132,11 @@ test('a worker that dies mid-run: its images are done on the engine thread, the 
   const input = batch(4, 21);
   const expected = await reference(single, input, [2, 2]);
   // Kill the worker the way a crash would: its thread ends with no reply.
-  await (split as unknown as { lanes: { stop(): Promise<void> }[] }).lanes[0]!.stop();
+  await (split as unknown as { workers: { stop(): Promise<void> }[] }).workers[0]!.stop();
   const actual = await split.gradients(input);
   assertSame(actual, expected, 'after the worker died');
   tf.dispose(Object.values(actual.grads));
   assert.equal(split.threads, 1);
   assert.equal(lost.length, 1);
-  assert.match(lost[0]!, /gradient worker failed .*training goes on with 1 thread/);
+  assert.match(lost[0]!, /compute worker failed .*training goes on with 1 thread/);
 });
