@@ -51,3 +51,8 @@ export const exportModelRequestSchema = z.strictObject({
   /** An absolute path for the .onnx file; never an existing file. The sidecar is `<path>.json`. */
   outPath: z.string().min(1),
 });
+
+/** A file size in words: "412 KiB" below one MiB, else "1.9 MiB". */
+export function fileSizeText(bytes: number): string {
+  return bytes < 2 ** 20 ? `${Math.max(1, Math.round(bytes / 1024))} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}

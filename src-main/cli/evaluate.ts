@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ApiError } from '../../src-shared/errors';
 import type { Job, JobKind } from '../../src-shared/jobs';
 import { summarize } from '../../src-shared/metrics';
-import { modelExportFormats } from '../../src-shared/model-export';
+import { fileSizeText, modelExportFormats } from '../../src-shared/model-export';
 import { predictionEncodings } from '../../src-shared/training';
 import type { PredictionEncoding } from '../../src-shared/training';
 import type { AppServices } from '../services/app-services';
@@ -122,7 +122,7 @@ export async function exportCommand(args: string[]): Promise<void> {
     }
     const { meta } = result;
     process.stdout.write(
-      `Exported run "${meta.run.name}" (${meta.checkpoint} checkpoint, epoch ${meta.epoch ?? '-'}) to ${result.path} (${(result.bytes / 2 ** 20).toFixed(1)} MiB, ONNX opset ${meta.opset}); metadata in ${result.sidecar}.\n` +
+      `Exported run "${meta.run.name}" (${meta.checkpoint} checkpoint, epoch ${meta.epoch ?? '-'}) to ${result.path} (${fileSizeText(result.bytes)}, ONNX opset ${meta.opset}); metadata in ${result.sidecar}.\n` +
         `  input "image": float32 [batch, height, width, ${meta.channels}] (NHWC), each channel (value - mean) / std with mean ${fmtList(meta.normalization?.mean)} and std ${fmtList(meta.normalization?.std)}; height and width multiples of ${meta.stride}\n` +
         `  output "logits": float32 [batch, height, width, ${meta.classes.length}] (NHWC): ${meta.classes.map((c) => c.name).join(', ')}\n`,
     );

@@ -16,6 +16,7 @@ const jobLabels: Record<Job['kind'], string> = {
   hash: 'Finding near-duplicates',
   derive: 'Writing dataset masks',
   'label-errors': 'Finding label errors',
+  'export-model': 'Exporting a model (ONNX)',
 };
 
 export function Sidebar({ current, active }: { current: PageId; active: Job | undefined }) {

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { presets } from '../../src-shared/classes';
@@ -123,6 +126,17 @@ test('clone the run with another loss, then compare the two', async () => {
   await screenshot(page, 'run-chart-hover');
   await page.getByTestId('run-config').scrollIntoViewIfNeeded();
   await screenshot(page, 'run-config');
+
+  // Issue 29: the model out as ONNX from the run page, with its sidecar; never over a file.
+  const onnxPath = join(mkdtempSync(join(tmpdir(), 'segbench-onnx-')), 'tiny-ce-dice.onnx');
+  await page.getByTestId('run-export-open').click();
+  await page.getByTestId('run-export-path').fill(onnxPath);
+  await page.getByTestId('run-export-start').click();
+  assert.match((await page.getByTestId('run-export-done').textContent({ timeout: 60_000 })) ?? '', /Exported the best checkpoint \(epoch \d\) to .*tiny-ce-dice\.onnx \([\d.]+ [KM]iB, opset 17\); metadata in .*tiny-ce-dice\.onnx\.json\. Input "image": NHWC float32 with 3 channels, height and width multiples of 4; output "logits": 6 classes\./);
+  assert.ok(existsSync(onnxPath) && existsSync(`${onnxPath}.json`));
+  await screenshot(page, 'run-export');
+  await page.getByTestId('run-export-start').click();
+  await page.getByTestId('run-export').getByText(/already exists; SegBench never replaces a file/).waitFor();
 
   // Keep notes about the run, export a chart, then find it in the table by its tag.
   await page.getByTestId('meta-tags').fill('dice, tiny');

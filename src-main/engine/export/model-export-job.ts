@@ -1,5 +1,6 @@
 import { link, unlink, writeFile } from 'node:fs/promises';
 import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
+import { fileSizeText } from '../../../src-shared/model-export';
 import type { ExportedModelMeta } from '../../../src-shared/model-export';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
@@ -30,7 +31,7 @@ export async function runModelExportJob(params: JobParams<'export-model'>, conte
       await unlink(params.outPath).catch(() => {});
       throw error;
     }
-    context.progress(3, 3, `exported ${(bytes.length / 2 ** 20).toFixed(1)} MiB`);
+    context.progress(3, 3, `exported ${fileSizeText(bytes.length)}`);
     return { path: params.outPath, sidecar, bytes: bytes.length, meta };
   } finally {
     model.dispose();

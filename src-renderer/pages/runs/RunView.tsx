@@ -18,6 +18,7 @@ import { hrefFor, navigate } from '../../hooks/useRoute';
 import { downloadCsv, runCsv } from './export';
 import { RunConfigCard } from './RunConfigCard';
 import { RunMeta } from './RunMeta';
+import { ExportModel } from './ExportModel';
 import { useAction } from '../../hooks/useAction';
 
 const lossSeries = [
@@ -184,6 +185,7 @@ export function RunView({ runId }: { runId: string }) {
         />
         <ClassHeatmap classNames={run.classNames} classColors={run.classColors} epochs={heatmapEpochs} />
       </div>
+      <ExportModel runId={run.id} runName={run.name} hasCheckpoint={run.bestEpoch !== null} />
       <RunConfigCard run={run} runNames={runNames} />
       <RunMeta key={run.id} run={run} />
       {run.events.length > 0 ? (

@@ -240,7 +240,7 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   const onnxPath = join(tempDir(), 'tiny.onnx');
   const exported = run(['export', '--run', runId.slice(0, 8), '--out', onnxPath, '--data-dir', dataDir]);
   assert.equal(exported.code, 0, exported.out);
-  assert.match(exported.out, /Exported run ".*" \(best checkpoint, epoch \d\) to .*tiny\.onnx \([\d.]+ MiB, ONNX opset 17\); metadata in .*tiny\.onnx\.json\.\n {2}input "image": float32 \[batch, height, width, 3\] \(NHWC\), each channel \(value - mean\) \/ std with mean \[[\d., ]+\] and std \[[\d., ]+\]; height and width multiples of 4\n {2}output "logits": float32 \[batch, height, width, 6\] \(NHWC\): Bare land, Cropland, Forest, Water, Road, Building/);
+  assert.match(exported.out, /Exported run ".*" \(best checkpoint, epoch \d\) to .*tiny\.onnx \([\d.]+ [KM]iB, ONNX opset 17\); metadata in .*tiny\.onnx\.json\.\n {2}input "image": float32 \[batch, height, width, 3\] \(NHWC\), each channel \(value - mean\) \/ std with mean \[[\d., ]+\] and std \[[\d., ]+\]; height and width multiples of 4\n {2}output "logits": float32 \[batch, height, width, 6\] \(NHWC\): Bare land, Cropland, Forest, Water, Road, Building/);
   const sidecar = JSON.parse(readFileSync(`${onnxPath}.json`, 'utf8')) as { classes: { name: string; color: string; maskValue: number | null }[]; normalization: { mean: number[] }; stride: number; window: { size: number }; maskKind: string };
   const samplePreset = presets.find((p) => p.id === 'segbench-sample')!;
   assert.deepEqual(sidecar.classes.map((c) => [c.name, c.maskValue]), samplePreset.classes.map((c) => [c.name, c.value]));
