@@ -127,6 +127,7 @@ export const methods = {
     }),
     response: returns<Job>(),
   },
+  /** Queues an `eval` job: one checkpoint scored on a split (Compare's evaluations are `evals:start`). */
   'runs:evaluate': {
     request: z.strictObject({ runId: z.string().min(1), split: z.enum(['train', 'val', 'test']).default('val'), checkpoint: z.enum(['best', 'last']).default('best') }),
     response: returns<Job>(),

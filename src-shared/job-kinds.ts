@@ -13,7 +13,7 @@ import { exportModelJobParamsSchema } from './model-export';
 import type { LabelErrorJobResult } from './label-errors';
 import { labelErrorJobParamsSchema } from './label-errors';
 import type { EstimateResult, PredictResult, TrainResult } from './training';
-import { estimateJobParamsSchema, evalJobParamsSchema, predictJobParamsSchema, trainJobParamsSchema } from './training';
+import { checkpointScoreJobParamsSchema, estimateJobParamsSchema, predictJobParamsSchema, trainJobParamsSchema } from './training';
 
 /**
  * The job boundary between main and the engine, in one table: for every job kind, the schema of
@@ -26,10 +26,12 @@ export const jobParamSchemas = {
   index: indexJobParamsSchema,
   sample: sampleJobParamsSchema,
   train: trainJobParamsSchema,
-  eval: evalJobParamsSchema,
+  /** One run's checkpoint scored on a split: counts per class and image, the loss (`segbench eval`, hard samples). */
+  eval: checkpointScoreJobParamsSchema,
   predict: predictJobParamsSchema,
   estimate: estimateJobParamsSchema,
   export: exportJobParamsSchema,
+  /** Compare's evaluation: runs plain, with TTA and as an ensemble, stored in the evaluations table. */
   evaluate: evaluationJobParamsSchema,
   hash: hashJobParamsSchema,
   derive: deriveJobParamsSchema,

@@ -1,5 +1,11 @@
 import { z } from './zod';
 
+/**
+ * Every job kind. The names are stored in the jobs table, so one is never renamed without a
+ * migration. Two are easily confused: `eval` scores one run's checkpoint on a split (counts per
+ * class and image; `segbench eval`, the hard-sample ranking), `evaluate` is Compare's evaluation
+ * of runs plain, with TTA and as an ensemble, stored in the evaluations table.
+ */
 export const jobKinds = ['diagnostic', 'index', 'sample', 'train', 'eval', 'predict', 'estimate', 'export', 'evaluate', 'hash', 'derive', 'label-errors', 'export-model'] as const;
 export type JobKind = (typeof jobKinds)[number];
 

@@ -63,11 +63,12 @@ export const modelRefSchema = z.object({
 });
 export type ModelRef = z.output<typeof modelRefSchema>;
 
-export const evalJobParamsSchema = modelRefSchema.extend({
+/** The `eval` job kind: one run's checkpoint scored on a split's images (engine/eval/checkpoint-score-job.ts). */
+export const checkpointScoreJobParamsSchema = modelRefSchema.extend({
   labelMap: labelMapSchema,
   items: z.array(trainItemSchema),
 });
-export type EvalJobParams = z.output<typeof evalJobParamsSchema>;
+export type CheckpointScoreJobParams = z.output<typeof checkpointScoreJobParamsSchema>;
 
 export const predictJobParamsSchema = modelRefSchema.extend({
   images: z.array(z.string()),

@@ -11,7 +11,7 @@ import { runDiagnostic } from './diagnostic';
 import { runIndexJob } from './index/index-job';
 import { runSampleJob } from './synthetic/sample-job';
 import { runTrainJob } from './train/train-job';
-import { runEvalJob } from './eval/eval-job';
+import { runCheckpointScoreJob } from './eval/checkpoint-score-job';
 import { runPredictJob } from './eval/predict-job';
 import { runEstimateJob } from './train/estimate-job';
 import { runModelExportJob } from './export/model-export-job';
@@ -32,7 +32,7 @@ const jobRunners: { [K in JobKind]: JobRunner<K> } = {
   index: runIndexJob,
   sample: runSampleJob,
   train: runTrainJob,
-  eval: runEvalJob,
+  eval: runCheckpointScoreJob,
   predict: runPredictJob,
   estimate: runEstimateJob,
   export: runExportJob,

@@ -54,7 +54,7 @@ export function hardestImages(statements: Statements, options: HardestOptions): 
  * classes below the threshold give its weight through the table.
  */
 export async function saveHardSampleWeights(db: Db, statements: Statements, runs: RunService, options: HardestOptions): Promise<{ saved: number }> {
-  const { imageCounts } = await runs.evaluateAndWait(options.runId, 'train');
+  const { imageCounts } = await runs.scoreCheckpointAndWait(options.runId, 'train');
   db.transaction(() => {
     statements.weightsClear.run(options.runId);
     for (const image of imageCounts) {

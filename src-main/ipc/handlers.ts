@@ -121,7 +121,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'samples:saveWeights': (request) => saveHardSampleWeights(deps.db, deps.statements, deps.runs, request),
     'runs:export': (request) => deps.modelExports.export(request),
     'runs:predictFolder': ({ runId, imagesDir, outDir, checkpoint, encoding }) => deps.predictions.predictFolder(runId, imagesDir, outDir, checkpoint, encoding),
-    'runs:evaluate': ({ runId, split, checkpoint }) => deps.runs.evaluate(runId, split, checkpoint),
+    'runs:evaluate': ({ runId, split, checkpoint }) => deps.runs.scoreCheckpoint(runId, split, checkpoint),
     'runs:predictSplit': ({ runId, split, tta }) => deps.predictions.predictSplit(runId, split, tta),
     'samples:predictions': ({ runId }) => predictionSummary(deps.statements, runId),
     'samples:confusionImages': (request) => confusionImages(deps.statements, request),

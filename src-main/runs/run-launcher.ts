@@ -9,7 +9,7 @@ import type { RecipePreview } from '../../src-shared/recipes';
 import { inputSizeProblem } from '../../src-shared/run-config';
 import type { RunConfig, RunStatus } from '../../src-shared/run-config';
 import type { RunSummary } from '../../src-shared/runs';
-import type { EstimateResult, EvalJobParams, TrainItem, TrainJobParams } from '../../src-shared/training';
+import type { CheckpointScoreJobParams, EstimateResult, TrainItem, TrainJobParams } from '../../src-shared/training';
 import type { Db } from '../db/connection';
 import type { RunRow } from '../db/run-statements';
 import type { DatasetRow } from '../db/dataset-statements';
@@ -193,12 +193,12 @@ export class RunLauncher {
     return runSummary(this.row(runId), this.options.statements);
   }
 
-  /** Queues evaluation of a checkpoint on a split's images; the job's result holds the counts. */
-  evaluate(runId: string, split: 'train' | 'val' | 'test', checkpoint: 'best' | 'last' = 'best'): TypedJob<'eval'> {
+  /** Queues the scoring of a checkpoint on a split's images (an `eval` job); the job's result holds the counts. */
+  scoreCheckpoint(runId: string, split: 'train' | 'val' | 'test', checkpoint: 'best' | 'last' = 'best'): TypedJob<'eval'> {
     const { row, train } = this.trainParams(runId);
     const images = this.options.statements.splitImages.all(row.dataset_id ?? '', split);
     if (images.length === 0) throw new ApiError('VALIDATION', `The dataset of run "${row.name}" has no ${split} images (or no longer exists).`);
-    const params: EvalJobParams = {
+    const params: CheckpointScoreJobParams = {
       runDir: train.runDir,
       checkpoint,
       config: train.config,
@@ -209,9 +209,9 @@ export class RunLauncher {
     return this.options.jobs.enqueue('eval', params);
   }
 
-  /** Evaluates and waits: per-class and per-image counts of a checkpoint on a split. */
-  async evaluateAndWait(runId: string, split: 'train' | 'val' | 'test'): Promise<JobResult<'eval'>> {
-    const done = await this.options.jobs.whenDoneOf('eval', this.evaluate(runId, split).id);
+  /** Scores the best checkpoint and waits: per-class and per-image counts on a split. */
+  async scoreCheckpointAndWait(runId: string, split: 'train' | 'val' | 'test'): Promise<JobResult<'eval'>> {
+    const done = await this.options.jobs.whenDoneOf('eval', this.scoreCheckpoint(runId, split).id);
     if (done.status !== 'finished') throw new ApiError('ENGINE', `Evaluating the ${split} split did not finish: ${done.reason ?? done.status}`);
     return resultOf(done);
   }

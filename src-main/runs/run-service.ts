@@ -95,12 +95,13 @@ export class RunService {
     return this.launcher.stop(runId);
   }
 
-  evaluate(runId: string, split: 'train' | 'val' | 'test', checkpoint: 'best' | 'last' = 'best'): TypedJob<'eval'> {
-    return this.launcher.evaluate(runId, split, checkpoint);
+  /** An `eval` job: the checkpoint scored on a split (not an evaluation, which EvaluationService stores). */
+  scoreCheckpoint(runId: string, split: 'train' | 'val' | 'test', checkpoint: 'best' | 'last' = 'best'): TypedJob<'eval'> {
+    return this.launcher.scoreCheckpoint(runId, split, checkpoint);
   }
 
-  evaluateAndWait(runId: string, split: 'train' | 'val' | 'test'): Promise<JobResult<'eval'>> {
-    return this.launcher.evaluateAndWait(runId, split);
+  scoreCheckpointAndWait(runId: string, split: 'train' | 'val' | 'test'): Promise<JobResult<'eval'>> {
+    return this.launcher.scoreCheckpointAndWait(runId, split);
   }
 
   trainParams(runId: string): { row: RunRow; train: TrainJobParams } {

@@ -34,9 +34,10 @@ export function memberOf(ref: ModelRef & { name: string }, model: tfl.LayersMode
 }
 
 /**
- * The `evaluate` job: every member run plain and with TTA, and (with two or more members) their
- * ensemble, plain and with TTA, on the same images; for two-class runs also a sweep of the
- * decision threshold. Per-class counts for each variant. On wasm the images are shared out over
+ * The `evaluate` job kind, Compare's evaluation (stored in the evaluations table; not the `eval`
+ * kind of checkpoint-score-job.ts, which scores one checkpoint on a split): every member run plain
+ * and with TTA, and (with two or more members) their ensemble, plain and with TTA, on the same
+ * images; for two-class runs also a sweep of the decision threshold. Per-class counts for each variant. On wasm the images are shared out over
  * compute workers that load the same checkpoints; the counts are summed in image order, so they
  * equal one thread's.
  */

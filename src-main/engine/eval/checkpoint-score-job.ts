@@ -1,0 +1,51 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
+import type { JobContext } from '../job-context';
+import { validate } from './validate';
+import { loadRunModel } from '../model-io/load-model';
+import { modelSpecOf } from '../train/setup';
+import { ReplicaPool } from '../workers/replica-pool';
+import { validationThreads } from '../workers/threads';
+
+/**
+ * The `eval` job kind: one run's checkpoint scored on a split's full images, by sliding window;
+ * counts per class and per image, and the loss (`segbench eval`, and the hard-sample ranking's
+ * pass over the training split). Nothing is stored beyond the job's result; the `evaluate` kind
+ * (evaluation-job.ts) is the stored comparison of runs with TTA and ensembles. On wasm the images
+ * are shared out over compute workers as well as this thread.
+ */
+export async function runCheckpointScoreJob(params: JobParams<'eval'>, context: JobContext): Promise<JobResult<'eval'>> {
+  const { model, state } = await loadRunModel(params);
+  const threads = Math.min(validationThreads(tf.getBackend()), params.items.length);
+  const replicas = await ReplicaPool.create(
+    model,
+    { model: params.config.model, modelOptions: modelSpecOf(params.config, params.classNames.length), loss: 'ce', lossOptions: {}, distill: null },
+    threads,
+    (message) => context.log('warn', message),
+  );
+  try {
+    context.progress(0, params.items.length, `evaluating ${params.items.length} images on ${replicas.threads} thread${replicas.threads === 1 ? '' : 's'}`);
+    let done = 0;
+    const options = {
+      size: params.config.inputSize,
+      overlap: params.config.validationOverlap,
+      normalization: state.normalization,
+      batchSize: params.config.batchSize,
+      classes: params.classNames.length,
+      inputChannels: params.config.inputChannels,
+    };
+    const labelMap = new Map(params.labelMap);
+    const helpers = await replicas.validationHelpers(labelMap, options);
+    return await validate(
+      model,
+      params.items,
+      labelMap,
+      { ...options, signal: context.signal },
+      () => context.progress(++done, params.items.length, `evaluated ${done} of ${params.items.length} images`),
+      helpers,
+    );
+  } finally {
+    await replicas.stop();
+    model.dispose();
+  }
+}
