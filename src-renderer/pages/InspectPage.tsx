@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { count } from '../../src-shared/words';
 import { classColorsFor } from '../../src-shared/class-colors';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNote } from '../components/ErrorNote';
@@ -131,7 +132,7 @@ export function InspectPage() {
         </label>
         <span className="muted small" data-testid="inspect-predictions" data-stale={stale ? 'true' : undefined}>
           {plain
-            ? `Validation predictions stored (${plain.images} images, by the checkpoint of epoch ${plain.epoch ?? '?'}; mIoU ${fmt(plain.miou)}${tta ? `, with flip TTA ${fmt(tta.miou)}` : ''}).`
+            ? `Validation predictions stored (${count(plain.images, 'image')}, by the checkpoint of epoch ${plain.epoch ?? '?'}; mIoU ${fmt(plain.miou)}${tta ? `, with flip TTA ${fmt(tta.miou)}` : ''}).`
             : 'No stored predictions yet: the viewer, confusion matrix and review queue need them.'}
           {stale ? (
             <strong className="warning-text">

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { count } from '../../../src-shared/words';
 import type { EvaluationSummary } from '../../../src-shared/evaluations';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useApi } from '../../hooks/ApiContext';
@@ -56,7 +57,7 @@ function EvaluationTable({ evaluation }: { evaluation: EvaluationSummary }) {
   return (
     <div className="evaluation" data-testid="evaluation" data-status={evaluation.status}>
       <p className="small">
-        <strong>{evaluation.runNames.join(' + ')}</strong> on {evaluation.images} {evaluation.split} images · {tta} ·{' '}
+        <strong>{evaluation.runNames.join(' + ')}</strong> on {count(evaluation.images, `${evaluation.split} image`)} · {tta} ·{' '}
         {new Date(evaluation.createdAt).toLocaleString()} · {evaluation.status}
         {evaluation.reason ? `: ${evaluation.reason}` : ''}
       </p>

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { count } from '../../../src-shared/words';
 import type { DatasetSummary } from '../../../src-shared/datasets';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNote } from '../../components/ErrorNote';
@@ -98,7 +99,7 @@ function DatasetCard({ dataset, progress }: { dataset: DatasetSummary; progress:
         <span className={`badge state-${dataset.state}`}>{dataset.state}</span>
       </div>
       <div className="muted small">
-        {dataset.indexedCount} of {dataset.imageCount} images indexed · {dataset.classCount} classes
+        {dataset.indexedCount} of {count(dataset.imageCount, 'image')} indexed · {count(dataset.classCount, 'class', 'classes')}
         {dataset.problemCount > 0 ? ` · ${dataset.problemCount} skipped (see the import report)` : ''}
       </div>
       {dataset.state === 'indexing' ? (

@@ -1,4 +1,5 @@
 import { MiddleEllipsis } from '../../components/MiddleEllipsis';
+import { count } from '../../../src-shared/words';
 import { useState } from 'react';
 import type { DatasetDetail, ImageListItem, ImagesRequest } from '../../../src-shared/datasets';
 import { ErrorNote } from '../../components/ErrorNote';
@@ -78,7 +79,7 @@ export function ImagesTab({ dataset }: { dataset: DatasetDetail }) {
           <input type="checkbox" checked={showMasks} onChange={(e) => setShowMasks(e.target.checked)} data-testid="toggle-masks" /> Masks
         </label>
         <span className="muted small" data-testid="image-count">
-          {items.length} images
+          {count(items.length, 'image')}
         </span>
       </div>
       <ErrorNote message={query.error} />
