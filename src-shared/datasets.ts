@@ -91,6 +91,10 @@ export const pairingSummarySchema = z.object({
   ignored: z.array(z.string()).default([]),
   /** JPEGs offered as masks, refused (absent in reports stored before it was added). */
   lossyMasks: z.array(z.string()).optional(),
+  /** One folder given: the sub-folders taken as images and as masks by their names (absent when none). */
+  roles: z.object({ images: z.array(z.string()), masks: z.array(z.string()) }).optional(),
+  /** Symbolic links that could not be followed (broken, or back into a folder already listed). */
+  links: z.array(z.string()).optional(),
 });
 export type PairingSummary = z.output<typeof pairingSummarySchema>;
 

@@ -12,6 +12,31 @@ export interface FileEntry {
   /** File name inside its folder. */
   name: string;
   path: string;
+  /** The name it pairs by when that differs from `name`: without its images/masks folder. */
+  pairName?: string;
+}
+
+/**
+ * Folder names that say what a dataset's folder holds, as public releases name them: LoveDA's
+ * images_png / masks_png, ADE20K's images / annotations, VOC's JPEGImages / SegmentationClass,
+ * Cityscapes' leftImg8bit / gtFine, and the plain images / masks, img / ann, image / label.
+ * Compared in lower case, as whole folder names.
+ */
+const imageFolderNames = new Set(['images', 'image', 'imgs', 'img', 'images_png', 'image_png', 'rgb', 'sat', 'jpegimages', 'leftimg8bit', 'tiles', 'photos']);
+const maskFolderNames = new Set(['masks', 'mask', 'masks_png', 'mask_png', 'labels', 'label', 'ann', 'anns', 'annotations', 'annotation', 'gt', 'gtfine', 'groundtruth', 'ground_truth', 'segmentationclass', 'labels_png']);
+
+/**
+ * What a file's nearest role folder says it is, and the name it pairs by without that folder:
+ * `Train/Rural/images_png/1.png` -> image, `Train/Rural/1.png`. Null outside any role folder.
+ */
+export function folderRole(name: string): { role: 'image' | 'mask'; pairName: string; folder: string } | null {
+  const parts = name.split('/');
+  for (let i = parts.length - 2; i >= 0; i -= 1) {
+    const folder = parts[i]!.toLowerCase();
+    const role = imageFolderNames.has(folder) ? 'image' : maskFolderNames.has(folder) ? 'mask' : null;
+    if (role) return { role, pairName: [...parts.slice(0, i), ...parts.slice(i + 1)].join('/'), folder: parts.slice(0, i + 1).join('/') };
+  }
+  return null;
 }
 
 export interface Pair {
@@ -30,6 +55,8 @@ export interface PairingReport {
   ignored: string[];
   /** JPEG files offered as masks: refused, since lossy compression changes label values. */
   lossyMasks: string[];
+  /** One folder given: the sub-folders taken as images and as masks by their names (at most 8 each). */
+  roles?: { images: string[]; masks: string[] };
 }
 
 const isJpeg = (name: string): boolean => /\.jpe?g$/i.test(name);
@@ -53,7 +80,7 @@ function hasExtension(name: string, extensions: readonly string[]): boolean {
 function byStem(files: readonly FileEntry[], suffixes: readonly string[], report: PairingReport): Map<string, FileEntry> {
   const groups = new Map<string, FileEntry[]>();
   for (const file of files) {
-    const key = stripSuffix(stemOf(file.name), suffixes).stem;
+    const key = stripSuffix(stemOf(file.pairName ?? file.name), suffixes).stem;
     const group = groups.get(key);
     if (group) group.push(file);
     else groups.set(key, [file]);
@@ -111,10 +138,31 @@ function splitOneFolder(files: readonly FileEntry[], report: PairingReport): { i
   const imageFiles: FileEntry[] = [];
   const maskFiles: FileEntry[] = [];
   const supported: FileEntry[] = [];
+  const roles = { images: new Set<string>(), masks: new Set<string>() };
   for (const file of files) {
-    if (hasExtension(file.name, imageExtensions)) supported.push(file);
-    else report.ignored.push(file.name);
+    if (!hasExtension(file.name, imageExtensions)) {
+      report.ignored.push(file.name);
+      continue;
+    }
+    // A file under an images or masks folder (a dataset's root given) takes that folder's role
+    // and pairs by its path without it, so Train/Rural/images_png/1.png meets masks_png/1.png.
+    const role = folderRole(file.name);
+    if (!role) {
+      supported.push(file);
+      continue;
+    }
+    const entry = { ...file, pairName: role.pairName };
+    if (role.role === 'image') {
+      imageFiles.push(entry);
+      roles.images.add(role.folder);
+    } else if (isJpeg(file.name)) {
+      report.lossyMasks.push(file.name);
+    } else {
+      maskFiles.push(entry);
+      roles.masks.add(role.folder);
+    }
   }
+  if (roles.images.size > 0 || roles.masks.size > 0) report.roles = { images: [...roles.images].sort().slice(0, 8), masks: [...roles.masks].sort().slice(0, 8) };
   const jpegStems = new Set(
     supported.filter((f) => /\.jpe?g$/i.test(f.name)).map((f) => stripSuffix(stemOf(f.name), imageSuffixes).stem),
   );

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { lossyMaskAdvice } from '../../src-shared/datasets';
 import type { PairingSummary } from '../../src-shared/datasets';
@@ -14,7 +14,7 @@ const maxDepth = 6;
  * `dir` with forward slashes: `train/a.png`. Nested folders pair by that relative path, so
  * `images/train/a.jpg` meets `masks/train/a.png`, and the folder names can carry the split.
  */
-async function listFolder(dir: string, role: string, skip?: string): Promise<FileEntry[]> {
+async function listFolder(dir: string, role: string, skip: string | undefined, skippedLinks: string[]): Promise<FileEntry[]> {
   let stats;
   try {
     stats = await stat(dir);
@@ -23,6 +23,9 @@ async function listFolder(dir: string, role: string, skip?: string): Promise<Fil
   }
   if (!stats.isDirectory()) throw new ApiError('VALIDATION', `${dir} is a file, not a folder. Give the folder that holds the ${role}.`);
   const files: FileEntry[] = [];
+  // Symbolic links are followed (a dataset assembled from links is common); a link back into a
+  // folder already listed would loop, so each real folder is listed once.
+  const seen = new Set<string>([await realpath(dir).catch(() => dir)]);
   const walk = async (folder: string, prefix: string, depth: number): Promise<void> => {
     let entries;
     try {
@@ -34,9 +37,28 @@ async function listFolder(dir: string, role: string, skip?: string): Promise<Fil
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       const path = join(folder, entry.name);
-      if (entry.isFile()) files.push({ name: `${prefix}${entry.name}`, path });
+      let isFile = entry.isFile();
+      let isDirectory = entry.isDirectory();
+      if (entry.isSymbolicLink()) {
+        const target = await stat(path).catch(() => null);
+        if (!target) {
+          skippedLinks.push(`${prefix}${entry.name} (a broken link)`);
+          continue;
+        }
+        isFile = target.isFile();
+        isDirectory = target.isDirectory();
+      }
+      if (isFile) files.push({ name: `${prefix}${entry.name}`, path });
       // The other side's folder, when it sits inside this one, is not part of this side.
-      else if (entry.isDirectory() && depth < maxDepth && path !== skip) await walk(path, `${prefix}${entry.name}/`, depth + 1);
+      else if (isDirectory && depth < maxDepth && path !== skip) {
+        const real = await realpath(path).catch(() => path);
+        if (seen.has(real)) {
+          skippedLinks.push(`${prefix}${entry.name} (a link back into a folder already listed)`);
+          continue;
+        }
+        seen.add(real);
+        await walk(path, `${prefix}${entry.name}/`, depth + 1);
+      }
     }
   };
   await walk(dir, '', 0);
@@ -54,8 +76,9 @@ export interface ScanResult {
 export async function scanFolders(imagesDirInput: string, masksDirInput?: string): Promise<ScanResult> {
   const imagesDir = resolve(imagesDirInput);
   const masksDir = masksDirInput ? resolve(masksDirInput) : imagesDir;
-  const images = await listFolder(imagesDir, 'images', masksDir === imagesDir ? undefined : masksDir);
-  const masks = masksDir === imagesDir ? null : await listFolder(masksDir, 'masks', imagesDir);
+  const skippedLinks: string[] = [];
+  const images = await listFolder(imagesDir, 'images', masksDir === imagesDir ? undefined : masksDir, skippedLinks);
+  const masks = masksDir === imagesDir ? null : await listFolder(masksDir, 'masks', imagesDir, skippedLinks);
   const report = pairFiles(images, masks);
   return {
     imagesDir,
@@ -71,6 +94,8 @@ export async function scanFolders(imagesDirInput: string, masksDirInput?: string
       duplicates: report.duplicates,
       ignored: report.ignored,
       lossyMasks: report.lossyMasks,
+      ...(report.roles && { roles: report.roles }),
+      ...(skippedLinks.length > 0 && { links: skippedLinks.sort() }),
     },
   };
 }

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import sharp from 'sharp';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { openApp, screenshot } from './serve-helper';
@@ -216,5 +219,27 @@ test('merge datasets: map classes, preview before and after, a class without pix
   await page.getByTestId('tab-stats').click();
   await page.getByTestId('stats-table').getByText('Building').waitFor();
   await screenshot(page, 'merged-dataset');
+  assert.deepEqual(errors, []);
+});
+
+test('issue 32 (1): a LoveDA download imports from its root: the check says which folders it took for images and masks, and Train/Val become the split', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'segbench-loveda-e2e-'));
+  for (const [split, area, n] of [['Train', 'Rural', 1], ['Train', 'Urban', 2], ['Train', 'Urban', 3], ['Val', 'Rural', 4], ['Val', 'Urban', 5]] as const) {
+    for (const folder of ['images_png', 'masks_png']) mkdirSync(join(root, split, area, folder), { recursive: true });
+    await sharp({ create: { width: 24, height: 24, channels: 3, background: { r: 40 * n, g: 90, b: 60 } } }).png().toFile(join(root, split, area, 'images_png', `${n}.png`));
+    await sharp(Buffer.alloc(24 * 24, n % 3), { raw: { width: 24, height: 24, channels: 1 } }).toColourspace('b-w').png().toFile(join(root, split, area, 'masks_png', `${n}.png`));
+  }
+  await page.getByTestId('nav-datasets').click();
+  await page.getByTestId('import-open').click();
+  await page.getByTestId('import-images').fill(root);
+  await page.getByTestId('import-together').check();
+  await page.getByTestId('import-check').click();
+  await page.getByTestId('scan-report').waitFor();
+  assert.equal(await page.getByTestId('scan-pairs').textContent(), '5');
+  assert.match((await page.getByTestId('scan-roles').textContent()) ?? '', /Taken as images, by their folder names: Train\/Rural\/images_png, Train\/Urban\/images_png, Val\/Rural\/images_png, Val\/Urban\/images_png; as masks: Train\/Rural\/masks_png, /);
+  await screenshot(page, 'import-loveda-root');
+  await page.getByTestId('import-name').fill('loveda layout');
+  await page.getByTestId('import-start').click();
+  await page.locator('[data-testid="dataset-card"][data-state="ready"]', { hasText: 'loveda layout' }).waitFor({ timeout: 60_000 });
   assert.deepEqual(errors, []);
 });

@@ -41,11 +41,11 @@ export function ImportWizard({ onClose }: { onClose: () => void }) {
       <div className="modal">
         <h2>Import a dataset</h2>
         <label className="field">
-          <span>Images folder (full path on this machine)</span>
+          <span>Images folder, or the dataset&apos;s root as downloaded (full path on this machine)</span>
           <input data-testid="import-images" value={imagesDir} onChange={(e) => setImagesDir(e.target.value)} placeholder="/data/landcover/images" />
         </label>
         <label className="check">
-          <input type="checkbox" checked={together} onChange={(e) => setTogether(e.target.checked)} /> Masks are in the same folder
+          <input type="checkbox" checked={together} onChange={(e) => setTogether(e.target.checked)} data-testid="import-together" /> Masks are in the same folder, or below it in their own folders (images/ and masks/, images_png/ and masks_png/, img/ and ann/, …)
         </label>
         {!together ? (
           <label className="field">
@@ -111,6 +111,14 @@ function ScanReport({ scan }: { scan: PairingSummary }) {
       <FileNameList title="Ambiguous names (skipped)" names={scan.duplicates.map((d) => d.files.join(' / '))} />
       <FileNameList title="Not images (ignored)" names={scan.ignored} />
       <LossyMasksNotice names={scan.lossyMasks} />
+      {scan.roles ? (
+        <p className="small" data-testid="scan-roles">
+          Taken as images, by their folder names: <span className="mono">{scan.roles.images.join(', ') || 'none'}</span>; as masks:{' '}
+          <span className="mono">{scan.roles.masks.join(', ') || 'none'}</span>. Files pair by their path without that folder; folders named train, val or test above
+          them set the split.
+        </p>
+      ) : null}
+      <FileNameList title="Symbolic links not followed" names={scan.links ?? []} />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import sharp from 'sharp';
 import { test } from 'node:test';
 import type { createMemoryClient } from '../../../src-main/ipc/memory-transport';
 import { spawnSync } from 'node:child_process';
@@ -111,4 +112,60 @@ test('issue 27 F2: a catastrophic pattern, (a+)+$ against 27 a\'s, is matched in
   const cli = spawnSync(process.execPath, ['src-main/cli/segbench.cjs', 'split', '--dataset', 'redos', '--val-pattern', '(a+)+_[13]$', '--data-dir', services.dataDir], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(cli.status, 0, cli.stderr);
   assert.deepEqual(Object.values(await split(api, id)).sort(), ['train', 'val', 'val']);
+});
+
+/** Writes a small image and index mask pair at the given relative paths under `root`. */
+async function pairAt(root: string, image: string, mask: string, value: number): Promise<void> {
+  for (const path of [image, mask]) mkdirSync(dirname(join(root, path)), { recursive: true });
+  await (image.endsWith('.png') ? writePng(join(root, image)) : writeImage(join(root, image), 16, 16));
+  await writeIndexMask(join(root, mask), 16, 16, new Array<number>(256).fill(value));
+}
+
+async function writePng(path: string): Promise<void> {
+  await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 10, g: 200, b: 30 } } }).png().toFile(path);
+}
+
+test('issue 32 (1): public datasets import from their root as downloaded: LoveDA, DeepGlobe, LandCover.ai; symbolic links are followed, loops reported', async () => {
+  const { services, api } = open();
+  // LoveDA: Train/Rural/images_png/1.png beside Train/Rural/masks_png/1.png, and Val likewise.
+  const loveda = tempDir('segbench-loveda-');
+  for (const [split, area, n] of [['Train', 'Rural', 1], ['Train', 'Rural', 2], ['Train', 'Urban', 3], ['Val', 'Rural', 4], ['Val', 'Urban', 5]] as const) {
+    await pairAt(loveda, `${split}/${area}/images_png/${n}.png`, `${split}/${area}/masks_png/${n}.png`, n % 3);
+  }
+  const scanned = await api.invoke('datasets:scan', { imagesDir: loveda });
+  assert.equal(scanned.pairs, 5, JSON.stringify(scanned));
+  assert.deepEqual(scanned.roles, { images: ['Train/Rural/images_png', 'Train/Urban/images_png', 'Val/Rural/images_png', 'Val/Urban/images_png'], masks: ['Train/Rural/masks_png', 'Train/Urban/masks_png', 'Val/Rural/masks_png', 'Val/Urban/masks_png'] });
+  assert.deepEqual([scanned.imagesWithoutMasks, scanned.masksWithoutImages], [[], []]);
+  const { id } = await api.invoke('datasets:import', { name: 'loveda', imagesDir: loveda });
+  await services.jobs.whenIdle();
+  assert.equal((await api.invoke('datasets:get', { datasetId: id })).splitConfig?.from, 'folders', "LoveDA's own split");
+  assert.deepEqual(await split(api, id), { 'Train/Rural/1': 'train', 'Train/Rural/2': 'train', 'Train/Urban/3': 'train', 'Val/Rural/4': 'val', 'Val/Urban/5': 'val' });
+
+  // DeepGlobe: train/104113_sat.jpg beside train/104113_mask.png, in one folder.
+  const deepglobe = tempDir('segbench-deepglobe-');
+  for (const n of [104113, 119, 855]) await pairAt(deepglobe, `train/${n}_sat.jpg`, `train/${n}_mask.png`, 1);
+  assert.equal((await api.invoke('datasets:scan', { imagesDir: deepglobe })).pairs, 3);
+
+  // LandCover.ai: images/ and masks/ of .tif with train.txt and val.txt beside them.
+  const landcover = tempDir('segbench-landcover-');
+  for (const n of ['M-33-7-A-d-2-3_0', 'M-33-7-A-d-2-3_1', 'N-34-97-D-c-2-4_5']) await pairAt(landcover, `images/${n}.tif`, `masks/${n}.tif`, 2);
+  writeFileSync(join(landcover, 'train.txt'), 'M-33-7-A-d-2-3_0\nM-33-7-A-d-2-3_1\n');
+  writeFileSync(join(landcover, 'val.txt'), 'N-34-97-D-c-2-4_5\n');
+  const lc = await api.invoke('datasets:scan', { imagesDir: landcover });
+  assert.equal(lc.pairs, 3);
+  assert.deepEqual(lc.ignored, ['train.txt', 'val.txt']);
+  const lcId = (await api.invoke('datasets:import', { name: 'landcover', imagesDir: landcover })).id;
+  await services.jobs.whenIdle();
+  await api.invoke('datasets:split', { datasetId: lcId, from: 'lists', listsDir: landcover });
+  assert.deepEqual(await split(api, lcId), { 'M-33-7-A-d-2-3_0': 'train', 'M-33-7-A-d-2-3_1': 'train', 'N-34-97-D-c-2-4_5': 'val' });
+
+  // Symbolic links: a linked area folder is followed; a link back to the root is reported, not looped.
+  const linked = tempDir('segbench-linked-');
+  mkdirSync(join(linked, 'Train'));
+  symlinkSync(join(loveda, 'Train', 'Urban'), join(linked, 'Train', 'Urban'));
+  symlinkSync(linked, join(linked, 'Train', 'again'));
+  symlinkSync(join(linked, 'nowhere'), join(linked, 'Train', 'broken'));
+  const withLinks = await api.invoke('datasets:scan', { imagesDir: linked });
+  assert.equal(withLinks.pairs, 1);
+  assert.deepEqual(withLinks.links, ['Train/again (a link back into a folder already listed)', 'Train/broken (a broken link)']);
 });
