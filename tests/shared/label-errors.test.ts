@@ -180,7 +180,7 @@ test('the strength gate: out-of-fold mIoU per fold and over all, per-class self-
   assert.deepEqual(strength.classes.map((c) => c.weak), [true, true, false]);
   assert.equal(strength.classes[2]!.confidence, null);
   assert.equal(strength.weak, false, 'mIoU 0.60 is above the floor');
-  assert.deepEqual([strength.floor, strength.margin], [0.25, 0.1]);
+  assert.deepEqual([strength.floor, strength.margin], [0.25, 0.2]);
   assert.equal(strengthSummary(strength), 'out-of-fold mIoU 0.60 (folds 0.69, 0.40)');
   const notes = strengthNotes(strength, ['ground', 'building', 'water']);
   assert.equal(notes.overall, null);
@@ -198,6 +198,11 @@ test('the strength gate: out-of-fold mIoU per fold and over all, per-class self-
   const spread = judgeStrength([{ fold: 0, images: 1, counts: { tp: [80, 20], fp: [0, 0], fn: [0, 0], prob: [80 * 0.65 + 20 * 0.05, 80 * 0.05 + 20 * 0.9] }, histograms: [at(65, 80), at(90, 20)] }], 2);
   assert.deepEqual(spread.classes.map((c) => c.weak), [false, false]);
   assert.ok(close(spread.classes[0]!.chance, 0.05));
+  // The margin: 0.2 between a class's own pixels and the others'.
+  const gapWeak = (own: number, other: number): boolean =>
+    judgeStrength([{ fold: 0, images: 1, counts: { tp: [50, 50], fp: [0, 0], fn: [0, 0], prob: [50 * own + 50 * other, 50 * (1 - own) + 50 * (1 - other)] }, histograms: [at(Math.round(own * 100), 50), at(Math.round((1 - other) * 100), 50)] }], 2).classes[0]!.weak;
+  assert.equal(gapWeak(0.6, 0.41), true);
+  assert.equal(gapWeak(0.62, 0.41), false);
   // The floor: class 0 right at 0.95, class 1 called class 0 (0.55 against 0.45): mIoU 0.25 passes, just under it does not.
   const edgeCounts = (n: number) => ({ tp: [50, 0], fp: [n, 0], fn: [0, n], prob: [50 * 0.95 + n * 0.55, 50 * 0.05 + n * 0.45] });
   const edge = judgeStrength([{ fold: 0, images: 1, counts: edgeCounts(50), histograms: [at(95, 50), at(45, 50)] }], 2);

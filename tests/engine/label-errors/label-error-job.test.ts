@@ -73,6 +73,15 @@ test('each fold trains only on the other folds, the planted error ranks first, i
   assert.equal(result.images.length, 12);
   // Thresholds: the mean self-confidence per class lies in (0, 1].
   for (const t of result.thresholds) assert.ok(t !== null && t > 0 && t <= 1, `threshold ${t}`);
+  // The strength gate: each fold's model on the images it scored, and the check's thresholds as the per-class self-confidence
+  // (measured: out-of-fold mIoU 0.95, folds 0.997, 0.886, 0.991).
+  const { strength } = result;
+  const figures = `out-of-fold mIoU ${strength.miou} (folds ${strength.folds.map((f) => f.miou?.toFixed(3)).join(', ')}), self-confidence / chance / share ${strength.classes.map((c) => `${c.confidence?.toFixed(2)}/${c.chance?.toFixed(2)}/${c.share.toFixed(2)}`).join(' ')}`;
+  assert.deepEqual(strength.folds.map((f) => [f.fold, f.images]), trained.map(({ fold }) => [fold, result.images.filter((image) => image.fold === fold).length]));
+  assert.deepEqual(strength.classes.map((c) => c.confidence), result.thresholds);
+  assert.ok(strength.miou! > 0.6 && strength.folds.every((f) => f.miou! > 0.5), figures);
+  assert.equal(strength.weak, false, figures);
+  assert.deepEqual(strength.classes.map((c) => c.weak), [false, false], figures);
   const bySoftmin = [...result.images].sort((a, b) => a.softmin! - b.softmin!);
   assert.equal(bySoftmin[0]!.imageId, planted, `softmin ranking: ${bySoftmin.map((i) => `${i.imageId}:${i.softmin!.toFixed(3)}`).join(' ')}`);
   // The below-threshold share also counts the boxes' blurred edges, which weigh about as much as a
