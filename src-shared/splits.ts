@@ -249,3 +249,8 @@ export function splitsFromLists(stems: readonly string[], lists: readonly { spli
 export function splitsFromPatterns(stems: readonly string[], valPattern: UserPattern, testPattern?: UserPattern): SplitName[] {
   return stems.map((stem) => (valPattern.test(stem) ? 'val' : testPattern?.test(stem) ? 'test' : 'train'));
 }
+
+/** Where a dataset's split came from, in words, for the import report (CLI and app). */
+export function splitSourceText(from: 'random' | 'folders' | 'lists' | 'patterns' | undefined): string {
+  return { random: 'a seeded random draw', folders: "the dataset's own train/val/test folders", lists: 'list files', patterns: 'name patterns' }[from ?? 'random'];
+}

@@ -1,4 +1,5 @@
 import { describeValue } from '../../src-shared/classes';
+import { splitSourceText } from '../../src-shared/splits';
 import { lossyMaskAdvice } from '../../src-shared/datasets';
 import { maxAutoClasses } from '../../src-shared/indexing';
 import type { DatasetDetail } from '../../src-shared/datasets';
@@ -53,7 +54,7 @@ export function formatImportReport(dataset: DatasetDetail): string {
     }
   }
   const s = dataset.splitCounts;
-  const source = { random: 'a seeded random draw', folders: "the dataset's own train/val/test folders", lists: 'list files', patterns: 'name patterns' }[dataset.splitConfig?.from ?? 'random'];
+  const source = splitSourceText(dataset.splitConfig?.from);
   lines.push(`Split: train ${s.train}, val ${s.val}, test ${s.test}${s.none ? `, unassigned ${s.none}` : ''} (from ${source}; change it with segbench split)`);
   if (dataset.state === 'unusable') lines.push(unusableAdvice(dataset));
   return lines.join('\n');

@@ -2,12 +2,12 @@ import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ApiError } from '../../src-shared/errors';
-import { latestSchemaVersion, migrations } from './migrations';
+import { migrations } from './migrations';
 import type { Migration } from './migrations';
 
 export type Db = Database.Database;
 
-export interface OpenOptions {
+interface OpenOptions {
   /** Migrations to apply; tests pass a shorter or broken list to exercise upgrades. */
   migrations?: readonly Migration[];
   /** A better-sqlite3 addon built for another ABI (Electron run from source). */
@@ -40,12 +40,34 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
+    beginImmediate(db);
     migrate(db, steps);
     return db;
   } catch (error) {
     db.close();
     throw explainOpenError(error, file);
   }
+}
+
+/**
+ * Makes every `db.transaction(...)` begin IMMEDIATE: it takes the write lock at its start, waiting
+ * up to busy_timeout for another writer. A deferred transaction that reads first and writes later
+ * fails at once with SQLITE_BUSY ("database is locked", no wait) when another connection commits
+ * in between, since its snapshot is stale: the lease keeper's own connection renews leases every
+ * second, so a split of 72 images (read the rows, then write each one) failed that way in CI.
+ */
+function beginImmediate(db: Db): void {
+  const deferred = db.transaction.bind(db);
+  const immediate = <F extends (...args: never[]) => unknown>(fn: F) => {
+    const transaction = deferred(fn);
+    return Object.assign((...args: never[]) => (transaction.immediate as (...a: never[]) => unknown)(...args), {
+      default: transaction.immediate,
+      deferred: transaction.deferred,
+      immediate: transaction.immediate,
+      exclusive: transaction.exclusive,
+    });
+  };
+  db.transaction = immediate as unknown as Db['transaction'];
 }
 
 /** SQLite's codes for a file that is no database, a damaged one, or no room to open it, said plainly. */
@@ -103,5 +125,3 @@ function migrate(db: Db, steps: readonly Migration[]): void {
     })();
   }
 }
-
-export { latestSchemaVersion };

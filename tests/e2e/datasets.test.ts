@@ -240,6 +240,11 @@ test('issue 32 (1): a LoveDA download imports from its root: the check says whic
   await screenshot(page, 'import-loveda-root');
   await page.getByTestId('import-name').fill('loveda layout');
   await page.getByTestId('import-start').click();
-  await page.locator('[data-testid="dataset-card"][data-state="ready"]', { hasText: 'loveda layout' }).waitFor({ timeout: 60_000 });
+  const card = page.locator('[data-testid="dataset-card"][data-state="ready"]', { hasText: 'loveda layout' });
+  await card.waitFor({ timeout: 60_000 });
+  // The app's import report says, as the CLI's does, which classes and which split source it took.
+  await card.getByTestId('dataset-open').click();
+  await page.getByTestId('tab-report').click();
+  assert.match((await page.getByTestId('report-classes-split').textContent()) ?? '', /Split: train 3, val 2, test 0 \(from the dataset's own train\/val\/test folders; change it on the Splits tab\)\./);
   assert.deepEqual(errors, []);
 });

@@ -1,4 +1,5 @@
-import { describeValue } from '../../../src-shared/classes';
+import { describeValue, findPreset } from '../../../src-shared/classes';
+import { splitSourceText } from '../../../src-shared/splits';
 import type { DatasetDetail } from '../../../src-shared/datasets';
 import { FileNameList, LossyMasksNotice } from '../../components/FileNameList';
 import { SceneLeakNotice } from './SceneSplit';
@@ -24,6 +25,11 @@ export function ReportTab({ dataset }: { dataset: DatasetDetail }) {
         <h2>Pairing</h2>
         <p>
           {pairing.pairs} pairs from <span className="mono">{pairing.imagesDir}</span> and <span className="mono">{pairing.masksDir}</span>.
+        </p>
+        <p className="small" data-testid="report-classes-split">
+          Classes: {dataset.preset ? `the ${findPreset(dataset.preset)?.name ?? dataset.preset} preset` : 'no preset (named on the Classes tab)'}, {kind === 'rgb' ? 'RGB palette colours' : 'class indices'} in the masks. Split: train{' '}
+          {dataset.splitCounts.train}, val {dataset.splitCounts.val}, test {dataset.splitCounts.test}
+          {dataset.splitCounts.none ? `, unassigned ${dataset.splitCounts.none}` : ''} (from {splitSourceText(dataset.splitConfig?.from)}; change it on the Splits tab).
         </p>
         <FileNameList title="Images without a mask" names={pairing.imagesWithoutMasks} />
         <FileNameList title="Masks without an image" names={pairing.masksWithoutImages} />

@@ -77,3 +77,30 @@ test('foreign keys hold: an image cannot point at a missing dataset', () => {
   );
   db.close();
 });
+
+test('a transaction that reads, then writes, survives another connection committing in between: it holds the write lock from its start', () => {
+  const file = join(tempDir(), 'segbench.db');
+  const db = openDatabase(file);
+  // Another connection to the same file, as the lease keeper's worker thread has.
+  const other = new Database(file);
+  other.pragma('busy_timeout = 0');
+  let otherWrote: boolean | null = null;
+  const seen = db.transaction(() => {
+    const before = db.prepare('SELECT COUNT(*) FROM settings').pluck().get() as number;
+    try {
+      other.prepare("INSERT INTO settings (key, value) VALUES ('other', '1')").run();
+      otherWrote = true;
+    } catch {
+      otherWrote = false;
+    }
+    db.prepare("INSERT INTO settings (key, value) VALUES ('mine', '1')").run();
+    return before;
+  })();
+  assert.equal(seen, 0);
+  // The other connection waited for this one's lock (here: refused at once, its timeout 0);
+  // with a deferred transaction it would have committed, and this one failed with SQLITE_BUSY.
+  assert.equal(otherWrote, false);
+  assert.deepEqual(db.prepare('SELECT key FROM settings ORDER BY key').pluck().all(), ['mine']);
+  other.close();
+  db.close();
+});
