@@ -8,7 +8,7 @@ import { z } from './zod';
  * Bands are numbered from 1, as GDAL and QGIS number them ("b1".."bN").
  */
 
-export const bandDataTypes = ['uint8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'] as const;
+const bandDataTypes = ['uint8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'] as const;
 export type BandDataType = (typeof bandDataTypes)[number];
 
 /**
@@ -23,7 +23,7 @@ const geoKeyValueSchema = z.union([
 ]);
 
 /** Where a raster lies: the CRS as GeoTIFF keys and the affine transform of its pixel grid. */
-export const georeferenceSchema = z.object({
+const georeferenceSchema = z.object({
   /** EPSG code of a projected or geographic CRS, when the file names one. */
   epsg: z.number().nullable(),
   /** Every GeoKey the file holds, as read (written back unchanged into predictions). */
@@ -85,12 +85,12 @@ export function layoutMismatch(layout: Pick<BandLayout, 'bands' | 'dataType'>, i
   return null;
 }
 
-export const indexKinds = ['normalized-difference', 'ratio'] as const;
+const indexKinds = ['normalized-difference', 'ratio'] as const;
 export type IndexKind = (typeof indexKinds)[number];
 
 const bandNumber = z.number().int().min(1).max(64);
 
-export const indexChannelSchema = z.strictObject({
+const indexChannelSchema = z.strictObject({
   name: z.string().trim().min(1).max(24).describe('Name of the index channel (NDVI, NDWI, your own).'),
   kind: z.enum(indexKinds).describe('normalized-difference: (A - B) / (A + B), in [-1, 1]; ratio: A / B.'),
   a: bandNumber.describe('Band A, by its 1-based number in the file.'),
@@ -136,7 +136,7 @@ const bandAliases: Record<'red' | 'green' | 'blue' | 'nir' | 'swir', string[]> =
 };
 
 /** The band number whose name means `role` (red, nir...), or null. */
-export function bandForRole(names: readonly string[], role: keyof typeof bandAliases): number | null {
+function bandForRole(names: readonly string[], role: keyof typeof bandAliases): number | null {
   const lower = names.map((n) => n.trim().toLowerCase());
   for (const alias of bandAliases[role]) {
     const at = lower.indexOf(alias);
@@ -242,7 +242,7 @@ export function parseBandLayout(json: string | null | undefined): BandLayout | n
 }
 
 /** A band by its name (any case) or number ("NIR", "b2", "2"). */
-export function bandByName(text: string, names: readonly string[]): number {
+function bandByName(text: string, names: readonly string[]): number {
   const t = text.trim();
   const at = names.findIndex((n) => n.toLowerCase() === t.toLowerCase());
   if (at >= 0) return at + 1;

@@ -2,7 +2,7 @@
 export const ignoreLabel = 255;
 
 export const classWeightModes = ['none', 'inverse', 'median'] as const;
-export type ClassWeightMode = (typeof classWeightModes)[number];
+type ClassWeightMode = (typeof classWeightModes)[number];
 
 /**
  * Per-class loss weights from pixel counts. `inverse`: 1/frequency, scaled so present classes

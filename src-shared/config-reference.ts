@@ -7,7 +7,7 @@ import { z } from './zod';
  * access): `npm run docs:config` writes the page, and tests/shared/config-reference.test.ts fails
  * when the page and this rendering differ.
  */
-export interface ConfigField {
+interface ConfigField {
   /** Dot path in the config; `[]` stands for the items of a list (`inputChannels.indices[].name`). */
   path: string;
   type: string;

@@ -7,7 +7,7 @@ import { runConfigSchema } from './run-config';
  * their units (shares as percentages, booleans as on/off, classes by name), each marked when it
  * differs from the default. Compare's config diff and the run page both read it from here.
  */
-export interface ConfigRow {
+interface ConfigRow {
   group: string;
   /** The dot path in the config ('optimizer.lr'). */
   key: string;

@@ -69,8 +69,6 @@ export interface SystemInfo {
   optionalPackages: OptionalPackage[];
 }
 
-export type { DatasetSummary, RunSummary };
-
 export const methods = {
   'system:info': { request: empty, response: returns<SystemInfo>() },
   'settings:get': { request: empty, response: returns<Settings>() },
@@ -176,7 +174,7 @@ export interface EventPayloads {
 export type EventName = keyof EventPayloads;
 
 export const methodNames = Object.keys(methods) as MethodName[];
-export const eventNames: readonly EventName[] = ['job:update', 'settings:changed', 'dataset:changed', 'run:update', 'evals:changed', 'pseudo:changed'];
+const eventNames: readonly EventName[] = ['job:update', 'settings:changed', 'dataset:changed', 'run:update', 'evals:changed', 'pseudo:changed'];
 
 export function isMethodName(value: unknown): value is MethodName {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(methods, value);
@@ -197,11 +195,6 @@ export interface ApiClient {
 export type WireReply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: { code: string; message: string } };
-export interface WireRequest {
-  id: number;
-  method: string;
-  payload: unknown;
-}
 
 /**
  * The files the renderer loads by URL, outside the typed calls: `/files/<kind>/<imageId>` in serve

@@ -12,8 +12,7 @@ import { z } from './zod';
  * incomplete: indexing stopped before the end; unusable: indexed, but every image was skipped as a
  * problem (the database stores it as ready; the summary says unusable, so nothing offers it for training).
  */
-export const datasetStates = ['indexing', 'ready', 'incomplete', 'unusable'] as const;
-export type DatasetState = (typeof datasetStates)[number];
+export type DatasetState = 'indexing' | 'ready' | 'incomplete' | 'unusable';
 
 const folder = z.string().trim().min(1, 'a folder path');
 const datasetId = z.string().min(1);
@@ -98,14 +97,14 @@ export const pairingSummarySchema = z.object({
 });
 export type PairingSummary = z.output<typeof pairingSummarySchema>;
 
-export interface ImageProblem {
+interface ImageProblem {
   imageId: number;
   stem: string;
   kind: IndexProblemKind;
   message: string;
 }
 
-export interface MaskValueSummary {
+interface MaskValueSummary {
   value: number;
   pixels: number;
   images: number;
@@ -155,7 +154,7 @@ export interface DatasetDetail extends DatasetSummary {
   alpha: { images: number; bands: string; examples: string[] } | null;
 }
 
-export interface ClassStat {
+interface ClassStat {
   pixels: number;
   images: number;
   /** pixels / all class pixels of the split (ignore and unknown pixels left out). */

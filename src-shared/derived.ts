@@ -81,7 +81,7 @@ export function resolveMapping(
 /** Confidence is stored in 1% steps (0..100), so a threshold is kept to 2 decimals and preview and saved masks agree exactly. */
 export const confidenceLevels = 100;
 
-export const pseudoThresholdSchema = z
+const pseudoThresholdSchema = z
   .number()
   .min(0, 'a threshold between 0 and 1, in steps of 0.01 (e.g. 0.9)')
   .max(1, 'a threshold between 0 and 1, in steps of 0.01 (e.g. 0.9)')
@@ -130,7 +130,7 @@ export interface PseudoLabelSet {
 }
 
 /** What the `derive` job writes: one index mask per item. */
-export const deriveItemSchema = z.discriminatedUnion('kind', [
+const deriveItemSchema = z.discriminatedUnion('kind', [
   z.object({ imageId: z.number().int(), out: z.string().min(1), kind: z.literal('remap'), mask: z.string().min(1), labelMap: z.array(z.tuple([z.number(), z.number().int()])) }),
   z.object({ imageId: z.number().int(), out: z.string().min(1), kind: z.literal('confidence'), labels: z.string().min(1), confidence: z.string().min(1), minLevel: z.number().int() }),
 ]);

@@ -11,12 +11,12 @@ import { z } from './zod';
  * already moved it to 0.95, under the threshold; the cosine keeps it at 0.997.)
  */
 export const hashSide = 64;
-export const hashBlock = 16;
+const hashBlock = 16;
 export const hashBits = hashBlock * hashBlock;
 export const defaultDuplicateThreshold = 0.97;
 
 /** Similarity thresholds below 0.8 would call unrelated aerial tiles duplicates (their pairs reach 0.92 on dubai-aerial). */
-export const duplicateThresholdSchema = z.number().min(0.8, 'a similarity between 0.8 and 1 (default 0.97)').max(1, 'a similarity between 0.8 and 1 (default 0.97)');
+const duplicateThresholdSchema = z.number().min(0.8, 'a similarity between 0.8 and 1 (default 0.97)').max(1, 'a similarity between 0.8 and 1 (default 0.97)');
 
 export const duplicatesRequestSchema = z.strictObject({
   datasetId: z.string().min(1),
@@ -98,7 +98,7 @@ const parity = Uint8Array.from({ length: hashBits }, (_, i) => (i % hashBlock & 
  * of the odd frequencies along its axis, so the dot products split into four parity sums, straight
  * and transposed, from which all 8 orientations follow without recomputing.
  */
-export function orientedSimilarity(a: ArrayLike<number>, aT: ArrayLike<number>, b: ArrayLike<number>): number {
+function orientedSimilarity(a: ArrayLike<number>, aT: ArrayLike<number>, b: ArrayLike<number>): number {
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
   for (let i = 0; i < hashBits; i += 1) {
     const bi = b[i]!;
@@ -167,7 +167,7 @@ export function duplicateGroups(images: readonly HashedImage[], threshold: numbe
   return [...groups.values()].map((g) => ({ ...g, ids: g.ids.sort((a, b) => a - b) })).sort((a, b) => b.ids.length - a.ids.length || a.ids[0]! - b.ids[0]!);
 }
 
-export interface LeakageReport {
+interface LeakageReport {
   /** Groups with members in more than one split. */
   groupsAcrossSplits: number;
   /** Validation and test images with a near-duplicate in the training split. */

@@ -2,7 +2,7 @@
  * Errors that cross the API boundary. Every error carries a stable code (for programs and tests)
  * and a message written for the user: what was wrong and what would be valid.
  */
-export const errorCodes = [
+const errorCodes = [
   'VALIDATION',
   'UNKNOWN_METHOD',
   'NOT_FOUND',

@@ -32,7 +32,7 @@ export const evaluationJobParamsSchema = z.object({
 export type EvaluationJobParams = z.output<typeof evaluationJobParamsSchema>;
 
 export const evaluationVariantSchema = z.object({ name: z.string(), counts: z.array(classCountsSchema) });
-export type EvaluationVariant = z.output<typeof evaluationVariantSchema>;
+type EvaluationVariant = z.output<typeof evaluationVariantSchema>;
 
 export interface EvaluationJobResult {
   variants: EvaluationVariant[];

@@ -27,7 +27,7 @@ export function weightForCount(count: number, table: readonly [number, number][]
   return weight;
 }
 
-export interface ImageScore {
+interface ImageScore {
   /** Mean IoU over the classes present in this image's truth or prediction. */
   miou: number | null;
   /** IoU per class (null when the class is in neither truth nor prediction of this image). */

@@ -4,7 +4,7 @@ import type { RasterInfo } from './bands';
 import type { BandSums } from './band-stats';
 
 /** One image/mask pair for the engine to index. Paths are absolute. */
-export const indexItemSchema = z.object({
+const indexItemSchema = z.object({
   imageId: z.number().int(),
   imagePath: z.string().min(1),
   maskPath: z.string().min(1),
@@ -22,16 +22,14 @@ export const indexJobParamsSchema = z.object({
 });
 export type IndexJobParams = z.output<typeof indexJobParamsSchema>;
 
-export const indexProblemKinds = [
-  'missing-file',
-  'unreadable-image',
-  'unreadable-mask',
-  'size-mismatch',
-  'not-a-class-mask',
-  'noisy-mask',
-  'band-mismatch',
-] as const;
-export type IndexProblemKind = (typeof indexProblemKinds)[number];
+export type IndexProblemKind =
+  | 'missing-file'
+  | 'unreadable-image'
+  | 'unreadable-mask'
+  | 'size-mismatch'
+  | 'not-a-class-mask'
+  | 'noisy-mask'
+  | 'band-mismatch';
 
 export interface FileStamp {
   size: number;

@@ -70,7 +70,7 @@ export interface ValidationResult {
   skipped: { imageId: number; message: string }[];
 }
 
-export interface JobResults {
+interface JobResults {
   diagnostic: DiagnosticResult;
   index: { indexed: number; problems: number };
   sample: { outDir: string; count: number };

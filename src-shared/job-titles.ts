@@ -23,7 +23,7 @@ const kindTitles: Record<JobKind, string> = {
 };
 
 /** What a job does, in words: its kind. */
-export function jobKindTitle(kind: JobKind): string {
+function jobKindTitle(kind: JobKind): string {
   return kindTitles[kind];
 }
 
@@ -38,7 +38,7 @@ function runIdOfDir(dir: unknown): string | null {
  * What a job works on, in words: `run "name"`, `dataset "name"`, or null when the kind has no
  * subject (self-test, sample, estimate). Unknown ids show as a short id rather than nothing.
  */
-export function jobSubject(kind: JobKind, params: unknown, names: JobNames): string | null {
+function jobSubject(kind: JobKind, params: unknown, names: JobNames): string | null {
   const p = (params ?? {}) as Record<string, unknown>;
   const run = (id: string | null): string | null => (id ? `run "${names.runs.get(id) ?? id.slice(0, 8)}"` : null);
   const dataset = (id: unknown): string | null => (typeof id === 'string' ? `dataset "${names.datasets.get(id) ?? id.slice(0, 8)}"` : null);

@@ -9,10 +9,9 @@ import { z } from './zod';
 export const jobKinds = ['diagnostic', 'index', 'sample', 'train', 'eval', 'predict', 'estimate', 'export', 'evaluate', 'hash', 'derive', 'label-errors', 'export-model'] as const;
 export type JobKind = (typeof jobKinds)[number];
 
-export const jobStatuses = ['queued', 'running', 'finished', 'failed', 'cancelled'] as const;
-export type JobStatus = (typeof jobStatuses)[number];
+export type JobStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled';
 
-export const finalJobStatuses: readonly JobStatus[] = ['finished', 'failed', 'cancelled'];
+const finalJobStatuses: readonly JobStatus[] = ['finished', 'failed', 'cancelled'];
 
 export function isFinalJobStatus(status: JobStatus): boolean {
   return finalJobStatuses.includes(status);
@@ -92,7 +91,7 @@ export function engineDied(cause: JobFailureCause | null): boolean {
   return cause !== null && ['signal', 'exit', 'out-of-memory', 'lost-device', 'heartbeat-timeout', 'owner-gone', 'lost-queue'].includes(cause.kind);
 }
 
-export interface JobOwner {
+interface JobOwner {
   host: string;
   pid: number;
   /** serve, cli, electron or memory. */

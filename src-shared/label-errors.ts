@@ -20,7 +20,7 @@ import { z } from './zod';
  *   least 50% confident in another class. Higher is worse.
  */
 export const labelErrorLevels = 100;
-export const softminTemperature = 0.1;
+const softminTemperature = 0.1;
 export const labelErrorScores = ['softmin', 'below-threshold', 'disagreement'] as const;
 export type LabelErrorScore = (typeof labelErrorScores)[number];
 export const scoreTitles: Record<LabelErrorScore, string> = {
@@ -30,8 +30,8 @@ export const scoreTitles: Record<LabelErrorScore, string> = {
 };
 /** A level value that marks a pixel without a label (ignore class or unknown value). */
 export const unlabelledLevel = 255;
-export const minFolds = 3;
-export const maxFolds = 5;
+const minFolds = 3;
+const maxFolds = 5;
 
 /** The pixel score of a level: its lower edge, so a threshold and the softmin agree on one value per pixel. */
 export const levelValue = (level: number): number => level / labelErrorLevels;
@@ -161,9 +161,9 @@ export function dropSmallRegions(flag: Uint8Array, width: number, height: number
  * that had seen each pixel about 4 times, though they had not learnt Road; 8 doubles that, and
  * stays near the old preset's 10 for images no larger than the crop.
  */
-export const defaultPixelPasses = 8;
+const defaultPixelPasses = 8;
 /** The run config's largest steps per epoch; a fold of more windows than that is capped (and the plan says so). */
-export const maxStepsPerEpoch = 100_000;
+const maxStepsPerEpoch = 100_000;
 
 /**
  * The quick preset of a check's fold models: a small U-Net at 128 px, long enough to learn the
@@ -255,7 +255,7 @@ export function foldPlan(input: {
 }
 
 /** "about 8 times", "about once", "about 0.4 times". */
-export function passesText(passes: number): string {
+function passesText(passes: number): string {
   const shown = passes >= 2 ? Math.round(passes) : Math.round(passes * 10) / 10;
   return shown === 1 ? 'about once' : `about ${shown} times`;
 }
@@ -398,11 +398,11 @@ export function labelErrorPlanText(plan: LabelErrorPlan, estimate?: { stepSecond
  *   steps per fold) and 0.33 once it was 0.85 (20 steps); in the bench, Road (7.7% of the pixels,
  *   self-confidence 0.15) had a gap of about 0.08 if calibrated, and its errors ranked at chance.
  */
-export const weakMiouFloor = 0.25;
-export const weakClassMargin = 0.2;
+const weakMiouFloor = 0.25;
+const weakClassMargin = 0.2;
 
 /** What one fold's model scored: its own (held-out) images only. */
-export const foldStrengthSchema = z.object({
+const foldStrengthSchema = z.object({
   fold: z.number().int(),
   images: z.number().int(),
   /** Out-of-fold mIoU over the classes labelled or predicted in its images. */
@@ -410,7 +410,6 @@ export const foldStrengthSchema = z.object({
   /** Per class, the mean probability the model gives the class's labelled pixels (null: none). */
   confidence: z.array(z.number().nullable()),
 });
-export type FoldStrength = z.output<typeof foldStrengthSchema>;
 
 /** The strength gate of one check, stored with it (label_checks.strength) and shown above its queue. */
 export const checkStrengthSchema = z.object({

@@ -57,7 +57,7 @@ export function overallAccuracy(counts: readonly ClassCounts[], exclude: Readonl
   return ratio(correct, labelled);
 }
 
-export interface MetricSummary {
+interface MetricSummary {
   miou: number | null;
   meanF1: number | null;
   accuracy: number | null;

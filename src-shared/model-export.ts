@@ -10,7 +10,7 @@ export const modelExportFormats = ['onnx'] as const;
  * images normalised as `normalization` says (per channel: (value - mean) / std) and gives NHWC
  * logits, one channel per class.
  */
-export const exportedModelMetaSchema = z.object({
+const exportedModelMetaSchema = z.object({
   format: z.literal('segbench-onnx'),
   run: z.object({ id: z.string(), name: z.string() }),
   checkpoint: z.enum(['best', 'last']),

@@ -14,7 +14,6 @@ export const replicationSchema = z.strictObject({
     .optional()
     .describe('Resolved by main when the run starts: repeats by image id. Leave it out.'),
 });
-export type Replication = z.output<typeof replicationSchema>;
 
 export const minorityCropSchema = z.strictObject({
   classes: z.array(z.string().min(1)).min(1).max(64).describe("Class names (the dataset's) whose pixels centre crops."),

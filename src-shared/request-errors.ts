@@ -10,7 +10,7 @@ import type { z } from 'zod';
 export const echoLimit = 80;
 
 /** A request nested deeper than this, or holding more values, is refused before any schema sees it. */
-export const requestLimits = { maxDepth: 64, maxValues: 200_000 } as const;
+const requestLimits = { maxDepth: 64, maxValues: 200_000 } as const;
 
 /**
  * Formats zod issues as one line per problem, naming the field and the valid values or range,
@@ -40,7 +40,7 @@ function messageOf(issue: z.core.$ZodIssue): string {
 }
 
 /** Problems of one request named in its error message; the rest are counted. */
-export const issueLimit = 10;
+const issueLimit = 10;
 
 /** A value as JSON, cut to a short prefix that says how long the whole was. */
 export function echo(value: unknown): string {

@@ -7,8 +7,7 @@ import { z } from './zod';
  * to the revision a change was made on, redo to the newest made on the current one, revert to
  * the original; nothing is deleted, so every revision can be returned to.
  */
-export const revisionActions = ['accept-prediction', 'paint'] as const;
-export type RevisionAction = (typeof revisionActions)[number];
+export type RevisionAction = 'accept-prediction' | 'paint';
 
 export const createRevisionSchema = z.discriminatedUnion('action', [
   z.strictObject({

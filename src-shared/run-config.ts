@@ -141,8 +141,7 @@ export const runConfigSchema = z.strictObject({
 export type RunConfig = z.output<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 
-export const runStatuses = ['queued', 'running', 'finished', 'stopped', 'crashed', 'diverged', 'failed'] as const;
-export type RunStatus = (typeof runStatuses)[number];
+export type RunStatus = 'queued' | 'running' | 'finished' | 'stopped' | 'crashed' | 'diverged' | 'failed';
 
 /** Input sizes must be multiples of this (the model's total downsampling). */
 export function modelStride(model: ModelName, options: { depth?: number | undefined } = {}): number {

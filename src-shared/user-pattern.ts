@@ -16,7 +16,7 @@ export interface UserPattern {
 }
 
 /** Longest pattern taken: enough for any file-name rule, small enough to echo in an error. */
-export const maxPatternLength = 200;
+const maxPatternLength = 200;
 
 /** Compiles a user's pattern; throws an Error saying what is wrong and what RE2 accepts. */
 export function compileUserPattern(source: string): UserPattern {

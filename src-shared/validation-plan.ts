@@ -7,7 +7,7 @@ import { z } from './zod';
  * and/or a maximum count) is drawn once from the run's seed, the same images every time, so
  * subset mIoUs compare with each other. The last epoch always validates every image.
  */
-export interface ValidationPlanConfig {
+interface ValidationPlanConfig {
   epochs: number;
   validateEvery: number;
   validationSubset: { share: number; max: number | null } | null;
@@ -20,7 +20,7 @@ export const epochValidationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('subset'), images: z.number() }),
   z.object({ kind: z.literal('skipped'), every: z.number() }),
 ]);
-export type EpochValidation = z.output<typeof epochValidationSchema>;
+type EpochValidation = z.output<typeof epochValidationSchema>;
 
 /** How many images a subset holds out of `total` (at least 1 when there are any). */
 export function subsetSize(total: number, subset: ValidationPlanConfig['validationSubset']): number {

@@ -95,7 +95,7 @@ export async function predictCommand(args: string[]): Promise<void> {
 }
 
 /** What a folder prediction wrote, in words, from its job's parameters. */
-export function describeEncoding(params: { encoding: PredictionEncoding; maskValues?: { rgb: boolean } | undefined; config?: { inputChannels?: unknown } }): string {
+function describeEncoding(params: { encoding: PredictionEncoding; maskValues?: { rgb: boolean } | undefined; config?: { inputChannels?: unknown } }): string {
   if (params.encoding === 'palette') return '<name>_color.png in the class colours (encoding palette)';
   const ext = params.config?.inputChannels ? '.tif (GeoTIFF with the input\'s CRS and transform; PNG for non-GeoTIFF inputs)' : '.png';
   if (params.encoding === 'class-index') return `<name>_index${ext} with class indices 0..n-1 and <name>_color.png (encoding class-index)`;

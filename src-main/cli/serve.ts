@@ -9,7 +9,7 @@ import { createAppServices } from '../services/app-services';
 import { resolveDataDir } from '../services/data-dir';
 import { engineEntry, rendererDir } from './paths';
 
-export interface ServeOptions {
+interface ServeOptions {
   port: number;
   host: string;
   dataDir?: string | undefined;
@@ -61,7 +61,7 @@ export async function serve(options: ServeOptions): Promise<void> {
  * The addresses a browser can open. A wildcard bind (0.0.0.0, ::) is no address to open: list this
  * machine's own addresses instead, loopback first.
  */
-export function reachableUrls(host: string, port: number, token: string, interfaces = networkInterfaces()): string[] {
+function reachableUrls(host: string, port: number, token: string, interfaces = networkInterfaces()): string[] {
   const url = (address: string): string => `http://${address.includes(':') ? `[${address}]` : address}:${port}/?token=${token}`;
   if (host !== '0.0.0.0' && host !== '::' && host !== '[::]') return [url(host)];
   const ipv6 = host !== '0.0.0.0';

@@ -15,7 +15,7 @@ import { findDataset, findRun } from './lookup';
 const fmt = (value: number | null | undefined, digits = 3): string => (value === null || value === undefined ? '-' : value.toFixed(digits));
 
 /** The end-of-run summary: run id, status, best epoch, mIoU and per-class IoU at the best epoch. */
-export function formatRunSummary(detail: RunDetail): string {
+function formatRunSummary(detail: RunDetail): string {
   const lines = [`Run ${detail.id} "${detail.name}": ${detail.status}${detail.reason ? ` (${detail.reason})` : ''}`];
   lines.push(`  ${detail.model} on ${detail.backend ?? '?'} (${detail.device ?? '?'}), ${detail.epochsDone} of ${detail.epochs} epochs`);
   const best = detail.epochHistory.find((e) => e.epoch === detail.bestEpoch);

@@ -20,7 +20,7 @@ import type { ScanResult } from './scan';
 
 export { classMapJson, thumbSize } from './dataset-indexing';
 
-export interface DatasetServiceOptions {
+interface DatasetServiceOptions {
   db: Db;
   statements: Statements;
   jobs: JobService;

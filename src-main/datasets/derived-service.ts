@@ -16,7 +16,7 @@ import type { DatasetService } from './dataset-service';
 import type { TypedJob } from '../jobs/job-service';
 import { defaultSplit } from '../../src-shared/splits';
 
-export interface DerivedServiceOptions {
+interface DerivedServiceOptions {
   db: Db;
   statements: Statements;
   jobs: JobService;
@@ -26,7 +26,7 @@ export interface DerivedServiceOptions {
 }
 
 /** One image of a derived dataset: the source image file, the mask SegBench writes for it, and how. */
-export interface DerivedImage {
+interface DerivedImage {
   stem: string;
   imagePath: string;
   split: SplitName | null;

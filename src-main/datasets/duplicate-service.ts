@@ -6,7 +6,7 @@ import type { Statements } from '../db/statements';
 import type { JobService } from '../jobs/job-service';
 import type { TypedJob } from '../jobs/job-service';
 
-export interface DuplicateServiceOptions {
+interface DuplicateServiceOptions {
   db: Db;
   statements: Statements;
   jobs: JobService;

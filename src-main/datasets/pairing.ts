@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 
 export const imageExtensions = ['.jpg', '.jpeg', '.png', '.tif', '.tiff'];
-export const maskExtensions = ['.png', '.tif', '.tiff'];
+const maskExtensions = ['.png', '.tif', '.tiff'];
 
 // File-name conventions of public datasets: DeepGlobe's 104113_sat.jpg / 104113_mask.png, and
 // similar image/label suffixes. Matched case-insensitively at the end of the stem.
@@ -29,7 +29,7 @@ const maskFolderNames = new Set(['masks', 'mask', 'masks_png', 'mask_png', 'labe
  * What a file's nearest role folder says it is, and the name it pairs by without that folder:
  * `Train/Rural/images_png/1.png` -> image, `Train/Rural/1.png`. Null outside any role folder.
  */
-export function folderRole(name: string): { role: 'image' | 'mask'; pairName: string; folder: string } | null {
+function folderRole(name: string): { role: 'image' | 'mask'; pairName: string; folder: string } | null {
   const parts = name.split('/');
   for (let i = parts.length - 2; i >= 0; i -= 1) {
     const folder = parts[i]!.toLowerCase();
@@ -39,7 +39,7 @@ export function folderRole(name: string): { role: 'image' | 'mask'; pairName: st
   return null;
 }
 
-export interface Pair {
+interface Pair {
   stem: string;
   image: FileEntry;
   mask: FileEntry;

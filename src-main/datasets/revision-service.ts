@@ -37,7 +37,7 @@ type RevisionDetail = z.output<typeof revisionDetailSchema>;
 /** runs.class_names: the training class names, in label order. */
 const classNamesSchema = z.array(z.string());
 
-export interface RevisionServiceOptions {
+interface RevisionServiceOptions {
   db: Db;
   statements: Statements;
   dataDir: string;
@@ -315,7 +315,7 @@ export class RevisionService {
 }
 
 /** Labels from elsewhere than a run's stored prediction: one per pixel, in `classNames`' order, applied inside `inside`. */
-export interface LabelSource {
+interface LabelSource {
   /** What the revision history names as its source: `label check #3`. */
   name: string;
   labels: Uint8Array;

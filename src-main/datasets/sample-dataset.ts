@@ -8,11 +8,11 @@ import type { Logger } from '../log';
 import type { DatasetService } from './dataset-service';
 import type { TypedJob } from '../jobs/job-service';
 
-export const sampleDatasetName = 'Sample: synthetic land cover';
-export const multispectralSampleName = 'Sample: synthetic kelp (7-band GeoTIFF)';
+const sampleDatasetName = 'Sample: synthetic land cover';
+const multispectralSampleName = 'Sample: synthetic kelp (7-band GeoTIFF)';
 const createdKey = 'internal.sampleCreated';
 
-export interface SampleOptions {
+interface SampleOptions {
   count: number;
   size: number;
   seed: number;

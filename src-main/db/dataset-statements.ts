@@ -51,7 +51,7 @@ export interface RevisionRow {
 }
 
 /** The mask in effect for an image row aliased `i`: its current revision's file, or the original. */
-export const effectiveMaskSql = '(SELECT r.path FROM mask_revisions r WHERE r.id = i.revision_id)';
+const effectiveMaskSql = '(SELECT r.path FROM mask_revisions r WHERE r.id = i.revision_id)';
 export const effectiveMaskPath = `COALESCE(${effectiveMaskSql}, i.mask_path)`;
 
 /** The dataset catalogue's SQL, named. */
@@ -251,4 +251,3 @@ export function prepareDatasetStatements(db: Db) {
   };
 }
 
-export type DatasetStatements = ReturnType<typeof prepareDatasetStatements>;

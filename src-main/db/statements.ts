@@ -38,7 +38,7 @@ export interface QueueOwnerRow {
 }
 
 /** What queueOwnerPut writes: the whole row. */
-export type OwnerParams = QueueOwnerRow;
+type OwnerParams = QueueOwnerRow;
 
 /**
  * Every SQL statement the app runs, prepared once and named. Services receive this object, so

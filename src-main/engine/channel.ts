@@ -5,7 +5,7 @@ import type { EngineToMain, MainToEngine } from '../../src-shared/engine-protoco
  * Node fork it is the IPC channel of `process.send`. The engine never imports electron: it only
  * looks for the port Electron puts on `process`.
  */
-export interface EngineChannel {
+interface EngineChannel {
   post(message: EngineToMain): Promise<void>;
   onMessage(listener: (message: MainToEngine) => void): void;
   /** Main went away: an orphaned engine must not go on using the GPU. */

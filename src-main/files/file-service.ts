@@ -17,7 +17,7 @@ export function ownedKind(kind: string): boolean {
   return kind === 'prediction' || kind === 'check-prediction' || kind === 'check-flag';
 }
 
-export type ServedFile =
+type ServedFile =
   | { kind: 'path'; path: string; contentType: string; size: number; etag: string }
   | { kind: 'buffer'; body: Buffer; contentType: string; etag: string };
 

@@ -133,7 +133,7 @@ async function openImage(tiff: GeoTIFF, path: string): Promise<GeoTIFFImage> {
   return image;
 }
 
-export interface RasterFile {
+interface RasterFile {
   width: number;
   height: number;
   info: RasterInfo;

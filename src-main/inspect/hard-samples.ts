@@ -9,7 +9,7 @@ import type { Statements } from '../db/statements';
 import { storedClassNames } from '../runs/run-queries';
 import type { RunService } from '../runs/run-service';
 
-export interface HardestOptions {
+interface HardestOptions {
   runId: string;
   epoch?: number | undefined;
   classIndex?: number | undefined;

@@ -36,7 +36,7 @@ const thresholdsSchema = z.array(z.number().nullable());
 const storedPlanSchema = z.object({ plan: labelErrorPlanSchema.optional() });
 const checkClassNames = (row: LabelCheckRow): string[] => parseStored(classNamesSchema, row.class_names, `label check ${row.id}'s class names`);
 
-export interface LabelErrorServiceOptions {
+interface LabelErrorServiceOptions {
   db: Db;
   statements: Statements;
   jobs: JobService;

@@ -31,7 +31,7 @@ export function listImageFiles(imagesDir: string): string[] {
  * `tile1.png`, as import pairs them) and SegBench's own earlier predictions are left out, with
  * the reason.
  */
-export function listPredictInputs(imagesDir: string): { images: string[]; leftOut: { image: string; message: string }[] } {
+function listPredictInputs(imagesDir: string): { images: string[]; leftOut: { image: string; message: string }[] } {
   const paths = listImageFiles(imagesDir);
   const previous = previousOutputs(imagesDir);
   const entries = paths.map((path) => ({ name: basename(path), path })).filter((entry) => !previous.has(entry.name));

@@ -24,7 +24,7 @@ import { appVersion } from '../services/version';
 import type { Handlers } from './router';
 
 /** What the handlers reach: the services of one data directory, wired by createAppServices. */
-export interface HandlerDeps {
+interface HandlerDeps {
   mode: SystemInfo['mode'];
   dataDir: string;
   dbPath: string;

@@ -9,7 +9,7 @@ export type Handlers = {
   [M in MethodName]: (request: ParsedRequestOf<M>) => ResponseOf<M> | Promise<ResponseOf<M>>;
 };
 
-export type DispatchResult = { ok: true; result: unknown } | { ok: false; error: ApiErrorShape };
+type DispatchResult = { ok: true; result: unknown } | { ok: false; error: ApiErrorShape };
 
 /**
  * The boundary every transport goes through: it checks the method name, parses the payload with

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import type { EngineExit, EngineLauncher, EngineProcess } from './engine-host';
 
-export interface ChildEngineOptions {
+interface ChildEngineOptions {
   /** The engine entry file: out/engine/engine.cjs when built, the .ts source under tsx in tests. */
   entry: string;
   execArgv?: string[];

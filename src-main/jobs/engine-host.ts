@@ -1,4 +1,4 @@
-import type { EngineToMain, MainToEngine } from '../../src-shared/engine-protocol';
+import type { MainToEngine } from '../../src-shared/engine-protocol';
 
 export interface EngineExit {
   code: number | null;
@@ -22,5 +22,3 @@ export interface EngineLauncher {
   readonly kind: 'child_process' | 'utilityProcess';
   launch(label: string): EngineProcess;
 }
-
-export type { EngineToMain, MainToEngine };

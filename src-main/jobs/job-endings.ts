@@ -6,7 +6,7 @@ import type { Logger } from '../log';
 import { releaseReserve } from '../db/space-reserve';
 
 /** How a job ended, as written to its row. */
-export interface Ending {
+interface Ending {
   status: JobStatus;
   reason: string | null;
   result: unknown;

@@ -17,11 +17,11 @@ import { JobFollower } from './job-follower';
 import { asKind, asKindAsStored, rowParams, rowToJob } from './typed-job';
 import type { JobKindHandler, TypedJob } from './typed-job';
 
-export { asKind, resultOf, rowToJob } from './typed-job';
-export type { JobKindHandler, TypedJob } from './typed-job';
+export { resultOf } from './typed-job';
+export type { TypedJob } from './typed-job';
 import type { EngineOutcome, SupervisedJob } from './supervisor';
 
-export interface JobServiceOptions {
+interface JobServiceOptions {
   db: Db;
   statements: Statements;
   /** What this process is (serve, cli, electron, memory): recorded as the owner of the jobs it runs. */

@@ -5,7 +5,7 @@ import type { Db } from '../db/connection';
 import type { JobRow, QueueOwnerRow, Statements } from '../db/statements';
 
 /** Who a process is, as recorded on the queue lock and on every job it runs. */
-export interface ProcessIdentity {
+interface ProcessIdentity {
   /** Unique per JobService: two services in one process (tests) are two owners. */
   instance: string;
   host: string;

@@ -9,14 +9,14 @@ export type EngineOutcome =
   | { status: 'failed'; reason: string; cause: JobFailureCause }
   | { status: 'cancelled'; reason: string };
 
-export interface SupervisorHooks {
+interface SupervisorHooks {
   onStarted(pid: number | null): void;
   onHeartbeat(): void;
   onProgress(done: number, total: number, message: string, etaSeconds?: number | null): void;
   onData(data: EngineData): void;
 }
 
-export interface SupervisorOptions {
+interface SupervisorOptions {
   /** No message from the engine for this long means it hangs: it is killed and the job fails. */
   heartbeatTimeoutMs: number;
   /** After a stop request, how long the engine has to wind down before it is killed. */

@@ -28,7 +28,7 @@ function readManifest(dir: string): Manifest {
 }
 
 /** Whether `name` in `dir` is a file SegBench wrote and nobody changed since. */
-export function writtenBySegBench(dir: string, name: string, manifest: Manifest = readManifest(dir)): boolean {
+function writtenBySegBench(dir: string, name: string, manifest: Manifest = readManifest(dir)): boolean {
   const entry = manifest.files[name];
   if (!entry) return false;
   try {

@@ -185,7 +185,7 @@ function validatedImages(report: EpochReport): number | null {
 }
 
 /** One epoch in the events log: its losses, mIoU and time. */
-export function epochEventText(report: Pick<EpochReport, 'epoch' | 'trainLoss' | 'valLoss' | 'seconds' | 'validationSeconds' | 'validation' | 'validationTotal'>, miou: number | null): string {
+function epochEventText(report: Pick<EpochReport, 'epoch' | 'trainLoss' | 'valLoss' | 'seconds' | 'validationSeconds' | 'validation' | 'validationTotal'>, miou: number | null): string {
   const value = (v: number | null | undefined, digits: number): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
   if (report.validation?.kind === 'skipped') return `Epoch ${report.epoch}: train loss ${value(report.trainLoss, 4)}, ${validationText(report.validation, 0)}, ${value(report.seconds, 1)} s.`;
   const subset = report.validation?.kind === 'subset' ? ` (${validationText(report.validation, report.validationTotal ?? 0)})` : '';

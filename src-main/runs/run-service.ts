@@ -15,9 +15,7 @@ import type { RunStartHooks } from './run-launcher';
 import { RunRecorder } from './run-recorder';
 import { runDetail, runSummary, storedTags } from './run-queries';
 
-export type { RunStartHooks } from './run-launcher';
-
-export interface RunServiceOptions {
+interface RunServiceOptions {
   db: Db;
   statements: Statements;
   jobs: JobService;

@@ -16,7 +16,7 @@ import type { EventBus } from '../services/event-bus';
 import { presentedToken, tokenCookieName, tokenMatches } from './auth';
 import { serveStatic } from './static-files';
 
-export interface ServerOptions {
+interface ServerOptions {
   services: { dispatch: Dispatch; events: EventBus; files: FileResolver };
   host: string;
   port: number;
@@ -33,7 +33,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const websocketPath = '/api/ws';
+const websocketPath = '/api/ws';
 const unauthorizedText =
   'SegBench: missing or wrong access token. Open the URL that `segbench serve` printed; it ends with ?token=...\n';
 

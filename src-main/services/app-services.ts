@@ -31,7 +31,7 @@ import { SettingsService } from './settings-service';
 import type { ApiClient } from '../../src-shared/contract';
 import { createMemoryClient } from '../ipc/memory-transport';
 
-export interface AppServicesOptions {
+interface AppServicesOptions {
   dataDir: string;
   mode: SystemInfo['mode'];
   launcher: EngineLauncher;

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export interface DataDirSources {
+interface DataDirSources {
   flag?: string | undefined;
   env?: NodeJS.ProcessEnv;
   /** Electron's app.getPath('userData') when running in the desktop app. */

@@ -5,7 +5,7 @@ import { unwrapReply } from '../../src-shared/wire';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
-export interface WsApiClient extends ApiClient {
+interface WsApiClient extends ApiClient {
   readonly state: ConnectionState;
   onState(listener: (state: ConnectionState) => void): () => void;
 }

@@ -4,7 +4,7 @@ import { downloadBlob } from '../components/download';
 import type { DomainEnd } from './chart-scale';
 import { dataRange, nearestIndex, niceTicks, resolveDomain } from './chart-scale';
 
-export interface Series {
+interface Series {
   key: string;
   name: string;
   color: string;

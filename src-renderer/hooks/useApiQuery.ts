@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { EventName, MethodName, RequestOf, ResponseOf } from '../../src-shared/contract';
 import { useApi } from './ApiContext';
 
-export interface QueryState<T> {
+interface QueryState<T> {
   data: T | undefined;
   error: string | null;
   loading: boolean;

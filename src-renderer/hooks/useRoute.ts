@@ -9,7 +9,7 @@ export const pages = [
 ] as const;
 export type PageId = (typeof pages)[number]['id'];
 
-export interface Route {
+interface Route {
   page: PageId;
   /** Path segments after the page: `#/datasets/<id>/stats` gives ['<id>', 'stats']. */
   params: string[];

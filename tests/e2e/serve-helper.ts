@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 
-export const outputDir = join('test-output', 'e2e');
+const outputDir = join('test-output', 'e2e');
 
 export interface ServedApp {
   url: string;

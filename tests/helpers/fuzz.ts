@@ -6,7 +6,7 @@ import { mulberry32 } from '../../src-shared/random';
  * Malformed input for the server, made from a seed so a failure can be replayed: the fuzz test
  * and bench/reliability.ts both send these.
  */
-export interface FuzzRequest {
+interface FuzzRequest {
   kind: string;
   bytes: Buffer;
 }
@@ -70,7 +70,7 @@ export function fuzzHttpRequests(token: string, port: number, count: number, see
   });
 }
 
-export interface FuzzFrame {
+interface FuzzFrame {
   kind: string;
   data: string | Buffer;
   binary: boolean;

@@ -3,7 +3,7 @@ import type { AppServices } from '../../src-main/services/app-services';
 import type { RunConfigInput } from '../../src-shared/run-config';
 import { testServices } from './services';
 
-export interface SampleRunFixture {
+interface SampleRunFixture {
   services: AppServices;
   api: ReturnType<typeof createMemoryClient>;
   datasetId: string;

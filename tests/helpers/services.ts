@@ -14,7 +14,7 @@ export function tempDir(prefix = 'segbench-test-'): string {
 }
 
 /** The real engine entry, run from source under tsx (the same file the build bundles). */
-export function sourceEngineLauncher(): EngineLauncher {
+function sourceEngineLauncher(): EngineLauncher {
   return childProcessLauncher({ entry: resolve('src-main/engine/engine.ts'), execArgv: ['--import', 'tsx'] });
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { AdapterReport } from '../../src-main/engine/backend/webgpu';
 
 /** Debian's chromium ships SwiftShader, a software Vulkan: WebGPU on the CPU, for correctness tests. */
-export const swiftshaderIcd = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const swiftshaderIcd = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 /**
  * Points the Vulkan loader at SwiftShader (before Dawn loads) and starts the webgpu backend with the

@@ -7,7 +7,7 @@ import { isTiff, readGeoTiff } from '../../geotiff/geotiff-io';
 /** An image's pixels, interleaved: RGB bytes, or a multispectral run's float channels. */
 export type Pixels = Uint8Array | Float32Array;
 
-export interface DecodedImage {
+interface DecodedImage {
   data: Pixels;
   width: number;
   height: number;

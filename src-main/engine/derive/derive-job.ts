@@ -14,7 +14,7 @@ async function greyOf(path: string): Promise<{ data: Buffer; width: number; heig
 }
 
 /** The labels of one derived mask: a source mask remapped, or a prediction kept where it is confident. */
-export async function deriveLabels(item: DeriveItem): Promise<{ labels: Uint8Array; width: number; height: number }> {
+async function deriveLabels(item: DeriveItem): Promise<{ labels: Uint8Array; width: number; height: number }> {
   if (item.kind === 'remap') return decodeLabels(item.mask, new Map(item.labelMap));
   const [labels, confidence] = await Promise.all([greyOf(item.labels), greyOf(item.confidence)]);
   if (labels.width !== confidence.width || labels.height !== confidence.height) throw new Error('prediction and confidence maps differ in size');

@@ -86,14 +86,14 @@ export async function runEvaluationJob(params: JobParams<'evaluate'>, context: J
   }
 }
 
-export const sweepThresholds = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+const sweepThresholds = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
 /** Two classes: a sweep of the decision threshold on the second class's probability (each run, plain). */
 const sweepOf = (spec: EvaluationSpec): number[] => (spec.classNames.length === 2 ? sweepThresholds : []);
 const sweepName = (member: { name: string }, spec: EvaluationSpec, t: number): string => `${member.name} @ p(${spec.classNames[1]}) >= ${t.toFixed(2)}`;
 
 /** The variants' names, in the order of an EvaluatedImage's counts. */
-export function variantNames(members: readonly { name: string }[], spec: EvaluationSpec): string[] {
+function variantNames(members: readonly { name: string }[], spec: EvaluationSpec): string[] {
   const names: string[] = [];
   for (const m of members) {
     names.push(m.name);

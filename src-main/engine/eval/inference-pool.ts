@@ -14,7 +14,7 @@ import { shareOut } from './share-out';
  * the first image at once; a worker joins when it has loaded the runs. On backends other than
  * wasm, or for a single image, there are no workers and the engine's thread does everything.
  */
-export class InferencePool {
+class InferencePool {
   private workers: InferenceWorker[];
   private lost = new Set<InferenceWorker>();
 
@@ -105,7 +105,7 @@ export async function shareImages<T>(
 }
 
 /** A compute worker holding the runs' models for inference; `ready` settles once it has loaded them. */
-export class InferenceWorker {
+class InferenceWorker {
   private readonly worker = ComputeWorker.spawn();
   readonly ready: Promise<void>;
 

@@ -23,7 +23,7 @@ import { predictImage, predictWithTta } from './sliding-window';
 import type { WindowPredictor } from './sliding-window';
 import { cpuInference } from '../onnx/ort-predictor';
 
-export function predictSettings(params: PredictJobParams): PredictSettings {
+function predictSettings(params: PredictJobParams): PredictSettings {
   const rest: Partial<PredictJobParams> = { ...params };
   delete rest.images;
   delete rest.names;
@@ -32,7 +32,7 @@ export function predictSettings(params: PredictJobParams): PredictSettings {
   return { ...(rest as Omit<PredictJobParams, 'images' | 'names' | 'truth' | 'leftOut'>), stored: params.names !== undefined, truthLabelMap: params.truth?.labelMap ?? null };
 }
 
-export function predictInput(params: PredictJobParams, i: number): PredictInput {
+function predictInput(params: PredictJobParams, i: number): PredictInput {
   const path = params.images[i]!;
   return { path, stem: params.names?.[i] ?? basename(path, extname(path)), truthPath: params.truth?.masks[i] ?? null };
 }
@@ -206,7 +206,7 @@ async function writeLabels(path: string, data: Uint8Array | Uint16Array, channel
 }
 
 /** Confusion counts and wrong pixels by confidence, for one image against its truth labels. */
-export function compareWithTruth(truth: Uint8Array, predicted: Uint8Array, probs: Float32Array, classes: number): { labelled: number; confusion: number[]; wrongByConfidence: number[] } {
+function compareWithTruth(truth: Uint8Array, predicted: Uint8Array, probs: Float32Array, classes: number): { labelled: number; confusion: number[]; wrongByConfidence: number[] } {
   const confusion = new Array<number>(classes * classes).fill(0);
   const wrongByConfidence = new Array<number>(confidenceBins).fill(0);
   let labelled = 0;

@@ -34,7 +34,7 @@ export interface WindowPredictor {
 }
 
 /** The tfjs model as a WindowPredictor. */
-export function tfjsPredictor(model: tfl.LayersModel): WindowPredictor {
+function tfjsPredictor(model: tfl.LayersModel): WindowPredictor {
   return {
     classes: (model.outputs[0]!.shape[3] as number) ?? 0,
     probabilities: async (crops, size, normalization) => {

@@ -19,13 +19,13 @@ import { ApiError } from '../../../src-shared/errors';
  */
 
 /** What goes into the file's metadata_props: any JSON-serialisable values, strings kept as they are. */
-export type OnnxMeta = Record<string, unknown>;
+type OnnxMeta = Record<string, unknown>;
 
 export const onnxOpset = 17;
 /** ONNX IR version 8 is the first that opset 17 allows. */
 const irVersion = 8;
-export const onnxInputName = 'image';
-export const onnxOutputName = 'logits';
+const onnxInputName = 'image';
+const onnxOutputName = 'logits';
 
 const { DataType } = onnx.TensorProto;
 const { AttributeType } = onnx.AttributeProto;
@@ -267,7 +267,7 @@ const layerWriters: Record<string, (emit: Emit) => string> = {
   Multiply: ({ graph, layer, inputs }) => inputs.slice(1).reduce((acc, v) => graph.op('Mul', [acc, v.name], layer.name), inputs[0]!.name),
 };
 
-export const exportableLayerClasses: readonly string[] = [...Object.keys(layerWriters), ...passThrough].sort();
+const exportableLayerClasses: readonly string[] = [...Object.keys(layerWriters), ...passThrough].sort();
 
 function conv(emit: Emit, kernelRole: string, layout: (data: Float32Array, shape: number[]) => Float32Array, group: number): string {
   const { graph, layer, config, inputs, values } = emit;

@@ -7,7 +7,7 @@ import type { LossOptions } from './losses';
 export type LossFunction = (logits: tf.Tensor, labels: tf.Tensor, options: LossOptions) => tf.Scalar;
 
 /** Losses by name; class weights and label smoothing are options, not separate losses. */
-export const lossRegistry = {
+const lossRegistry = {
   ce: crossEntropy,
   focal,
   dice,
@@ -15,7 +15,7 @@ export const lossRegistry = {
   lovasz: (logits, labels) => lovaszSoftmax(logits, labels),
 } satisfies Record<LossName, LossFunction>;
 
-export const lossNames = Object.keys(lossRegistry) as LossName[];
+const lossNames = Object.keys(lossRegistry) as LossName[];
 
 export function getLoss(name: string): LossFunction {
   if (!Object.prototype.hasOwnProperty.call(lossRegistry, name)) {

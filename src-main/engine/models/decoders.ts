@@ -64,5 +64,3 @@ export function buildFpn(options: ModelOptions): tfl.LayersModel {
   x = convBnRelu(x, width / 2);
   return tfl.model({ inputs: input, outputs: upsample(classifier(x, options.classes), 4), name: 'fpn' });
 }
-
-export { doubleConv };

@@ -9,7 +9,7 @@ import type { Sym } from './blocks';
  * scales the widths. With outputStride 16 the last stride-2 stage keeps its resolution and dilates
  * instead (as DeepLabV3+ does).
  */
-export interface EncoderFeatures {
+interface EncoderFeatures {
   /** Features by output stride: 2, 4, 8, 16, 32 (32 absent when outputStride is 16). */
   byStride: Map<number, Sym>;
   last: Sym;

@@ -22,7 +22,7 @@ const savedModelJsonSchema = z.object({
 });
 type SavedModelJson = z.output<typeof savedModelJsonSchema>;
 
-export interface PretrainedReport {
+interface PretrainedReport {
   matched: number;
   total: number;
   /** Target weights left as initialised: absent from the file, or of another shape (e.g. the classifier). */
@@ -41,7 +41,7 @@ function isInputAdaptable(source: readonly number[], target: readonly (number | 
  * slice c mod 3, and the whole kernel is scaled by 3 / C, so the first activations keep their
  * magnitude whatever the number of bands.
  */
-export function adaptInputKernel(kernel: tf.Tensor, channels: number): tf.Tensor {
+function adaptInputKernel(kernel: tf.Tensor, channels: number): tf.Tensor {
   return tf.tidy(() => {
     const slices = tf.split(kernel, 3, 2);
     const picked = Array.from({ length: channels }, (_, c) => slices[c % 3]!);

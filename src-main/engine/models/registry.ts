@@ -16,7 +16,7 @@ interface ModelSpec {
 }
 
 /** Models by name (segmentation_models.pytorch style): createModel('unet', options). */
-export const modelRegistry = {
+const modelRegistry = {
   unet: { description: 'U-Net, depth and width set by config', stride: (o) => modelStride('unet', o), build: buildUnet },
   'unet-mobilenetv2': { description: 'U-Net decoder on a MobileNetV2-style encoder', stride: () => modelStride('unet-mobilenetv2'), build: buildUnetMobilenet },
   deeplabv3plus: { description: 'DeepLabV3+ with atrous spatial pyramid pooling (output stride 16)', stride: () => modelStride('deeplabv3plus'), build: buildDeeplabV3Plus },
@@ -25,12 +25,12 @@ export const modelRegistry = {
 
 export const modelNames = Object.keys(modelRegistry) as ModelName[];
 
-export function isModelName(value: string): value is ModelName {
+function isModelName(value: string): value is ModelName {
   return Object.prototype.hasOwnProperty.call(modelRegistry, value);
 }
 
 /** Throws a VALIDATION error naming the nearest valid sizes when `size` is not a multiple of the stride. */
-export function checkInputSize(model: ModelName, options: ModelOptions): void {
+function checkInputSize(model: ModelName, options: ModelOptions): void {
   const problem = inputSizeProblem(model, options.inputSize, options);
   if (problem) throw new ApiError('VALIDATION', problem);
 }

@@ -7,8 +7,8 @@ import type * as Ort from 'onnxruntime-node';
  * (export/onnx-export.ts).
  */
 
-export type OrtModule = typeof Ort;
-export type OrtLoad = { ort: OrtModule; reason?: undefined } | { ort: null; reason: string };
+type OrtModule = typeof Ort;
+type OrtLoad = { ort: OrtModule; reason?: undefined } | { ort: null; reason: string };
 
 let loading: Promise<OrtLoad> | null = null;
 
@@ -26,7 +26,7 @@ export function loadOrt(): Promise<OrtLoad> {
   return loading;
 }
 
-export interface OrtSessionOptions {
+interface OrtSessionOptions {
   /** ONNX Runtime's threads for one operator (its intra-op pool); 1 runs on the calling thread alone. */
   intraOpThreads: number;
   /**
@@ -43,7 +43,7 @@ export interface OrtSessionOptions {
   spinning?: boolean;
 }
 
-export interface OrtSession {
+interface OrtSession {
   readonly session: Ort.InferenceSession;
   readonly ort: OrtModule;
   readonly inputName: string;
@@ -51,7 +51,7 @@ export interface OrtSession {
   readonly intraOpThreads: number;
 }
 
-export type OrtSessionResult = { session: OrtSession; reason?: undefined } | { session: null; reason: string };
+type OrtSessionResult = { session: OrtSession; reason?: undefined } | { session: null; reason: string };
 
 /** An inference session over an ONNX model's bytes, or null and why (no runtime, or a model it refused). */
 export async function createOrtSession(model: Uint8Array, options: OrtSessionOptions): Promise<OrtSessionResult> {
@@ -79,7 +79,7 @@ export async function createOrtSession(model: Uint8Array, options: OrtSessionOpt
   }
 }
 
-export interface OrtOutput {
+interface OrtOutput {
   /** NHWC logits. */
   logits: Float32Array;
   /** [batch, height, width, classes]. */

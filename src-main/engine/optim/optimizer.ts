@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-export type OptimizerName = 'adam' | 'adamw' | 'sgd';
+type OptimizerName = 'adam' | 'adamw' | 'sgd';
 
-export interface OptimizerSettings {
+interface OptimizerSettings {
   name: OptimizerName;
   weightDecay: number;
   momentum: number;
@@ -17,7 +17,7 @@ export interface OptimizerSnapshot {
 }
 
 /** Weights that decay: convolution and dense kernels, not biases or batch-norm scales and offsets. */
-export const decays = (variableName: string): boolean => /kernel/.test(variableName);
+const decays = (variableName: string): boolean => /kernel/.test(variableName);
 
 /**
  * Adam, AdamW (decoupled weight decay, Loshchilov and Hutter 2019) and SGD with momentum

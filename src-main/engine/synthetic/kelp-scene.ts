@@ -6,7 +6,7 @@ export const kelpBandNames = ['SWIR', 'NIR', 'Red', 'Green', 'Blue', 'Cloud', 'D
 /** The value every band holds where a tile has no data (a missing scan-line strip on some tiles). */
 export const kelpNodata = 0;
 
-export interface KelpScene {
+interface KelpScene {
   /** [size * size * 7] interleaved uint16 surface reflectance x 10000 (DEM in metres + 1000). */
   bands: Uint16Array;
   /** [size * size] 0 water, 1 land, 2 kelp. */

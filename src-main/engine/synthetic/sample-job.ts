@@ -11,7 +11,7 @@ import type { Georeference } from '../../../src-shared/bands';
 import { writeGeoTiff } from '../../geotiff/geotiff-io';
 import { kelpBandNames, kelpNodata, renderKelpScene } from './kelp-scene';
 
-export const samplePresetId = 'segbench-sample';
+const samplePresetId = 'segbench-sample';
 
 /**
  * The `sample` job: writes `count` synthetic tiles (JPEG images with RGB-palette PNG masks; for

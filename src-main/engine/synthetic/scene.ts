@@ -1,9 +1,9 @@
 import { valueNoise } from './noise';
 
 /** Class indices of the sample preset, in its order. */
-export const sampleClass = { bare: 0, crop: 1, forest: 2, water: 3, road: 4, building: 5 } as const;
+const sampleClass = { bare: 0, crop: 1, forest: 2, water: 3, road: 4, building: 5 } as const;
 
-export interface Scene {
+interface Scene {
   /** [size*size] class index per pixel. */
   classes: Uint8Array;
   /** [size*size*3] RGB. */

@@ -9,7 +9,7 @@ import { SampleCache } from '../data/sample-cache';
 
 const minorityBudgetBytes = 256 * 2 ** 20;
 
-export interface Batch {
+interface Batch {
   crops: Crop[];
   /** Images that failed to decode and were left out of this batch. */
   skipped: { imageId: number; message: string }[];

@@ -5,7 +5,7 @@ import { loadCheckpoint } from '../model-io/checkpoint';
 import type { CheckpointState } from '../model-io/checkpoint';
 import type { Optimizer } from '../optim/optimizer';
 
-export const maxRollbacks = 3;
+const maxRollbacks = 3;
 
 /**
  * A non-finite loss: roll back to `last` with half the learning rate, at most three times; the

@@ -25,7 +25,7 @@ export function classMapFromRgba(rgba: Uint8ClampedArray, kind: MaskKind, classe
   return out;
 }
 
-export interface OverlayStyle {
+interface OverlayStyle {
   /** 0..1 */
   opacity: number;
   /** Class positions to draw; others stay clear. */
