@@ -19,11 +19,6 @@ export function windowStarts(length: number, size: number, overlap: number): num
 }
 
 /**
- * Class probabilities for a whole image: windows of the model's size with overlap, softmax
- * averaged where windows meet (blended logits as probabilities); an image smaller than a window is
- * padded and the padding cropped away. Returns [height * width * classes].
- */
-/**
  * What turns windows into class probabilities: tfjs's model on the engine's backend, or the same
  * model exported to ONNX and run by ONNX Runtime (onnx/ort-predictor.ts).
  */
@@ -49,6 +44,11 @@ function tfjsPredictor(model: tfl.LayersModel): WindowPredictor {
 
 const isPredictor = (model: tfl.LayersModel | WindowPredictor): model is WindowPredictor => 'probabilities' in model;
 
+/**
+ * Class probabilities for a whole image: windows of the model's size with overlap, softmax
+ * averaged where windows meet (blended logits as probabilities); an image smaller than a window is
+ * padded and the padding cropped away. Returns [height * width * classes].
+ */
 export async function predictImage(
   model: tfl.LayersModel | WindowPredictor,
   image: Pixels,
