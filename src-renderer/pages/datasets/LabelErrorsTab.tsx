@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { DatasetDetail } from '../../../src-shared/datasets';
-import { labelErrorPlanText, labelErrorScores, quickCheckConfig, scoreTitles, stepsPerFold } from '../../../src-shared/label-errors';
-import type { LabelCheckSummary, LabelErrorItem, LabelErrorScore } from '../../../src-shared/label-errors';
+import { labelErrorPlanText, labelErrorScores, quickCheckConfig, scoreTitles, strengthAdvice, strengthClassFigures, strengthNotes, strengthSummary } from '../../../src-shared/label-errors';
+import type { CheckStrength, LabelCheckSummary, LabelErrorItem, LabelErrorScore } from '../../../src-shared/label-errors';
 import type { RunConfig } from '../../../src-shared/run-config';
 import { ErrorNote } from '../../components/ErrorNote';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -55,28 +55,14 @@ export function LabelErrorsTab({ dataset }: { dataset: DatasetDetail }) {
     const base = quickCheckConfig(dataset.id);
     return { ...base, ...overrides(epochs, size) };
   }, [dataset.id, epochs, size, reuse]);
-  const runOfConfig = datasetRuns.find((r) => r.id === fromRun);
-  const plan = runOfConfig
-    ? `${folds} fold models, each trained like run ${runOfConfig.name} (${Number(epochs) || runOfConfig.epochs} epochs, its model, input size, loss and augmentation), then ${dataset.indexedCount} images predicted once each by the model that never saw them.`
-    : config
-    ? labelErrorPlanText({
-        folds,
-        images: dataset.indexedCount,
-        stepsPerFold: stepsPerFold(dataset.indexedCount, folds, config),
-        inputSize: config.inputSize,
-        ...(estimate && { stepSeconds: estimate.stepSeconds, imageSeconds: estimate.imageSeconds }),
-      })
-    : 'Scores the run’s validation images with its best checkpoint: no training. Those images were not trained on, so their scores are out of sample.';
+  // Main sizes the fold models (by pixels for the quick preset: foldPlan); the panel states its plan.
+  const request = { datasetId: dataset.id, folds, ...(reuse && { reuseRun: reuse }), ...(fromRun && { configFromRun: fromRun }), ...(!reuse && overrides(epochs, size)) };
+  const planned = useApiQuery('labelErrors:plan', request, ['dataset:changed']);
+  const plan = planned.error ?? (planned.data ? labelErrorPlanText(planned.data, fromRun || reuse ? undefined : (estimate ?? undefined)) : '');
 
   const start = () =>
     attempt(async () => {
-      const started = await api.invoke('labelErrors:start', {
-        datasetId: dataset.id,
-        folds,
-        ...(reuse && { reuseRun: reuse }),
-        ...(fromRun && { configFromRun: fromRun }),
-        ...(!reuse && overrides(epochs, size)),
-      });
+      const started = await api.invoke('labelErrors:start', request);
       setChosen(started.id);
     });
   const measure = () =>
@@ -142,7 +128,7 @@ export function LabelErrorsTab({ dataset }: { dataset: DatasetDetail }) {
           Find label errors
         </button>
       </div>
-      <p className="small" data-testid="label-errors-plan">
+      <p className={planned.error ? 'small warning-text' : 'small'} data-testid="label-errors-plan">
         {plan}
       </p>
       {running ? <ProgressBar progress={running.progress} showMessage testId="label-errors-progress" /> : null}
@@ -191,6 +177,7 @@ function LabelErrorQueueView({ dataset, check }: { dataset: DatasetDetail; check
   return (
     <>
       <ErrorNote message={queue.error} />
+      {check.strength ? <StrengthNotices strength={check.strength} classNames={classNames} /> : null}
       <div className="row">
         <label className="field inline">
           <span>Rank by</span>
@@ -286,5 +273,31 @@ function LabelErrorQueueView({ dataset, check }: { dataset: DatasetDetail; check
         />
       ) : null}
     </>
+  );
+}
+
+/**
+ * The strength gate above the queue: the fold models' out-of-fold mIoU and, per class, their mean
+ * self-confidence against the class's pixel share; a warning notice overall and per class where
+ * the models are too weak to tell label errors from their own mistakes, with what to do.
+ */
+function StrengthNotices({ strength, classNames }: { strength: CheckStrength; classNames: string[] }) {
+  const notes = strengthNotes(strength, classNames);
+  return (
+    <div data-testid="label-errors-strength">
+      <p className="muted small" data-testid="label-errors-strength-figures">
+        Fold models: {strengthSummary(strength)}. Per class, self-confidence / on other classes&apos; pixels / pixel share: {strengthClassFigures(strength, classNames).join(' · ')}
+      </p>
+      {notes.overall ? (
+        <div className="notice warn" data-testid="label-errors-too-weak">
+          <strong>{notes.overall}</strong> {strengthAdvice}
+        </div>
+      ) : null}
+      {notes.classes.map((note) => (
+        <div key={note.index} className="notice warn" data-testid="label-errors-weak-class">
+          {note.text} {strengthAdvice}
+        </div>
+      ))}
+    </div>
   );
 }
