@@ -327,9 +327,16 @@ test('two runs side by side: six panels in two rows at 1280x800; panels can be h
   await page.getByTestId('inspect-rank').click();
   await page.getByTestId('inspect-row').first().click();
   await page.getByTestId('side-viewer').waitFor();
+  const grid = page.getByTestId('side-grid');
+  // Issue 32 (5): a run without stored predictions beside this one blanks nothing: a note says
+  // what to do, and the image, truth, prediction and errors stay.
+  const student = await page.getByTestId('side-other-run').locator('option', { hasText: 'tiny student' }).getAttribute('value');
+  await page.getByTestId('side-other-run').selectOption(student!);
+  assert.match((await page.getByTestId('side-other-missing').textContent()) ?? '', /^tiny student has no stored prediction of this image: predict its validation images on the Inspect page/);
+  assert.equal(await grid.getAttribute('data-panes'), '4');
   await page.getByTestId('side-other-run').selectOption(recipes!);
   await page.getByTestId('side-other-accuracy').waitFor();
-  const grid = page.getByTestId('side-grid');
+  assert.equal(await page.getByTestId('side-other-missing').count(), 0);
   assert.equal(await grid.getAttribute('data-panes'), '6');
   const rows = await page.locator('.side-grid .pane').evaluateAll((panes) => new Set(panes.map((p) => Math.round(p.getBoundingClientRect().top))).size);
   assert.equal(rows, 2, 'two rows of three');

@@ -55,6 +55,7 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
   const [opacity, setOpacity] = useState(0.6);
   const [hidden, setHidden] = useState<ReadonlySet<number>>(new Set());
   const [otherRunId, setOtherRunId] = useState('');
+  const [otherMissing, setOtherMissing] = useState(false);
   const [revisions, setRevisions] = useState<ImageRevisions | null>(null);
   const [tool, setTool] = useState<Tool>('pan');
   const [brushRadius, setBrushRadius] = useState(8);
@@ -105,13 +106,17 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
     Promise.all([
       loadMask(`${fileUrl('mask', imageId)}?v=${maskVersion}`, maskKind, datasetClasses, controller.signal),
       loadMask(fileUrl('prediction', imageId, run.id), 'index', labelClasses, controller.signal),
+      // The other run's prediction may be missing: never blank what is known for that (a note says
+      // so), and ask first whether it stored any, rather than fetch a file that is not there.
       otherRunId
-        ? loadMask(fileUrl('prediction', imageId, otherRunId), 'index', labelClasses, controller.signal).catch(() => {
-            throw new Error('the other run has no stored prediction of this image: predict its validation images on the Inspect page first');
-          })
+        ? api
+            .invoke('samples:predictions', { runId: otherRunId })
+            .then((summary) => (summary.variants.some((v) => v.variant === 'plain' && v.images > 0) ? loadMask(fileUrl('prediction', imageId, otherRunId), 'index', labelClasses, controller.signal) : null))
+            .catch(() => null)
         : Promise.resolve(null),
     ])
       .then(([truthMask, predictionMask, otherMask]) => {
+        setOtherMissing(otherRunId !== '' && otherMask === null);
         const truth = new Uint8Array(truthMask.classMap.length);
         for (let p = 0; p < truth.length; p += 1) truth[p] = labelOf[truthMask.classMap[p]!]!;
         setLoaded({ key, data: { width: truthMask.width, height: truthMask.height, truthPositions: truthMask.classMap, truth, prediction: predictionMask.classMap, other: otherMask?.classMap ?? null } });
@@ -121,7 +126,7 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
         if (!controller.signal.aborted) setError(`Cannot load this image's masks: ${failure instanceof Error ? failure.message : String(failure)}`);
       });
     return () => controller.abort();
-  }, [fileUrl, imageId, run.id, otherRunId, key, maskKind, datasetClasses, classNames, labelClasses, maskVersion]);
+  }, [api, fileUrl, imageId, run.id, otherRunId, key, maskKind, datasetClasses, classNames, labelClasses, maskVersion]);
 
   // Every overlay as RGBA, and what the error maps show; painted into the canvases below.
   const rendered = useMemo(() => {
@@ -257,7 +262,7 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
     { id: 'truth', title: `Ground truth${revisions?.current ? ' (corrected)' : ''}`, layer: 0 },
     { id: 'prediction', title: `Prediction: ${run.name}`, layer: 1 },
     { id: 'errors', title: errorTitle(mode, classNames, run.name), layer: 2 },
-    ...(otherRunId
+    ...(otherRunId && !otherMissing
       ? [
           { id: 'other', title: `Prediction: ${otherName ?? ''}`, layer: 3 },
           { id: 'other-errors', title: errorTitle(mode, classNames, otherName ?? ''), layer: 4 },
@@ -320,6 +325,11 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
           onOtherRun={setOtherRunId}
         />
         <ErrorNote message={error} />
+        {otherMissing ? (
+          <p className="notice warn small" data-testid="side-other-missing">
+            {otherName ?? 'That run'} has no stored prediction of this image: predict its validation images on the Inspect page (choose it as the run there), then pick it here again.
+          </p>
+        ) : null}
         <div className="viewer-body">
           <div className={`side-grid tool-${tool}`} ref={grid} style={gridStyle} data-testid="side-grid" data-panes={panes.length}>
             {panes.map(({ id, title, layer }) => (
