@@ -102,6 +102,9 @@ test('accept the prediction as ground truth, see the revision, undo and redo; st
   const before = await classPixels();
 
   await page.getByTestId('nav-inspect').click();
+  // Issue 32 (9): coming back, the ranking is still there, hardest first.
+  await page.getByTestId('inspect-table').waitFor();
+  assert.equal(await page.locator('[data-testid="inspect-row"] td.mono').first().textContent(), hardest);
   await page.getByTestId('inspect-rank').click();
   await page.getByTestId('inspect-row').first().click();
   await page.getByTestId('label-accept').click();

@@ -7,6 +7,9 @@ import type { Attempt, OpenImage } from './tab-props';
 
 const shown = 300;
 
+/** Each run's last ranking and its settings while the app is open: back on Inspect, it is still there. */
+const rankings = new Map<string, { classIndex: number | null; threshold: number; table: [number, number][]; result: HardestResult }>();
+
 /** A run's validation images worst first, by image mIoU or one class's IoU, and hard-sample weights saved from them. */
 export function HardestTab({
   runId,
@@ -25,14 +28,20 @@ export function HardestTab({
 }) {
   const api = useApi();
   const fileUrl = useFileUrl();
-  const [classIndex, setClassIndex] = useState<number | null>(null);
-  const [threshold, setThreshold] = useState(0.5);
-  const [table, setTable] = useState<[number, number][]>(defaultWeightTable);
-  const [result, setResult] = useState<HardestResult | null>(null);
+  const kept = rankings.get(runId);
+  const [classIndex, setClassIndex] = useState<number | null>(kept?.classIndex ?? null);
+  const [threshold, setThreshold] = useState(kept?.threshold ?? 0.5);
+  const [table, setTable] = useState<[number, number][]>(kept?.table ?? defaultWeightTable);
+  const [result, setResult] = useState<HardestResult | null>(kept?.result ?? null);
   const [saving, setSaving] = useState(false);
   const request = { runId, threshold, table, ...(classIndex === null ? {} : { classIndex }) };
   const classNames = predictionClassNames ?? result?.classNames ?? [];
-  const rank = () => attempt(async () => setResult(await api.invoke('samples:hardest', request)));
+  const rank = () =>
+    attempt(async () => {
+      const ranked = await api.invoke('samples:hardest', request);
+      rankings.set(runId, { classIndex, threshold, table, result: ranked });
+      setResult(ranked);
+    });
   const save = () =>
     attempt(async () => {
       setSaving(true);
