@@ -7,7 +7,7 @@ import { formatDuration } from '../../src-shared/jobs';
  * estimate arrived (events come every few seconds, or less often during a long validation image),
  * never below zero. Every bar showing one job counts from the same update, so they agree.
  */
-export function useCountdown(progress: JobProgress | null): number | null {
+function useCountdown(progress: JobProgress | null): number | null {
   const eta = progress?.etaSeconds ?? null;
   // Seconds since this progress arrived, ticked by the timer; a new progress starts again at 0.
   const [tick, setTick] = useState<{ progress: JobProgress | null; elapsed: number }>({ progress, elapsed: 0 });
