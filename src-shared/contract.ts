@@ -31,6 +31,7 @@ import { confusionImagesSchema, predictSplitSchema, reviewQueueSchema } from './
 import type { ImageShare, PredictionSummary, ReviewQueue } from './predictions';
 import { duplicatesRequestSchema } from './duplicates';
 import { exportModelRequestSchema } from './model-export';
+import { importModelRequestSchema } from './model-import';
 import { mergeRequestSchema, pseudoSaveSchema, pseudoStartSchema } from './derived';
 import { labelErrorAcceptSchema, labelErrorCheckSchema, labelErrorKeepSchema, labelErrorQueueSchema, labelErrorStartSchema } from './label-errors';
 import type { LabelCheckSummary, LabelErrorPlan, LabelErrorQueue } from './label-errors';
@@ -114,6 +115,8 @@ export const methods = {
   'samples:saveWeights': { request: hardestRequestSchema, response: returns<{ saved: number }>() },
   /** The run's model as an ONNX file with a JSON sidecar; the job's result holds both paths. */
   'runs:export': { request: exportModelRequestSchema, response: returns<Job>() },
+  /** A model trained elsewhere (ONNX) in as an external run of a dataset; answers once the file is checked and copied. */
+  'runs:importModel': { request: importModelRequestSchema, response: returns<RunSummary>() },
   'runs:predictFolder': {
     request: z.strictObject({
       runId: z.string().min(1),

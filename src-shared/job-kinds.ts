@@ -10,6 +10,8 @@ import type { ClassCounts } from './metrics';
 import { exportJobParamsSchema } from './revisions';
 import type { ExportModelResult } from './model-export';
 import { exportModelJobParamsSchema } from './model-export';
+import type { ImportModelResult } from './model-import';
+import { importModelJobParamsSchema } from './model-import';
 import type { LabelErrorJobResult } from './label-errors';
 import { labelErrorJobParamsSchema } from './label-errors';
 import type { EstimateResult, PredictResult, TrainResult } from './training';
@@ -37,6 +39,8 @@ export const jobParamSchemas = {
   derive: deriveJobParamsSchema,
   'label-errors': labelErrorJobParamsSchema,
   'export-model': exportModelJobParamsSchema,
+  /** A model trained elsewhere (ONNX) inspected and copied into a new external run's folder. */
+  'import-model': importModelJobParamsSchema,
 } as const satisfies Record<JobKind, z.ZodType>;
 
 /** What a job kind takes, as main builds it (defaults of the diagnostic schema are optional here). */
@@ -84,6 +88,7 @@ interface JobResults {
   derive: { written: number; skipped: { imageId: number; message: string }[] };
   'label-errors': LabelErrorJobResult;
   'export-model': ExportModelResult;
+  'import-model': ImportModelResult;
 }
 export type JobResult<K extends JobKind> = JobResults[K];
 

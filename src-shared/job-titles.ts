@@ -20,6 +20,7 @@ const kindTitles: Record<JobKind, string> = {
   derive: 'Deriving',
   'label-errors': 'Finding label errors in',
   'export-model': 'Exporting the model of',
+  'import-model': 'Importing an ONNX model for',
 };
 
 /** What a job does, in words: its kind. */
@@ -49,6 +50,8 @@ function jobSubject(kind: JobKind, params: unknown, names: JobNames): string | n
     case 'predict':
     case 'export-model':
       return run(runIdOfDir(p.runDir));
+    case 'import-model':
+      return typeof p.dest === 'string' ? run(runIdOfDir(p.dest.replace(/[\\/]model\.onnx$/, ''))) : null;
     case 'evaluate': {
       const members = Array.isArray(p.members) ? (p.members as { name?: unknown }[]).map((m) => String(m.name ?? '?')) : [];
       return members.length > 0 ? members.map((m) => `"${m}"`).join(', ') : null;

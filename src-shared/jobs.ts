@@ -6,7 +6,7 @@ import { z } from './zod';
  * class and image; `segbench eval`, the hard-sample ranking), `evaluate` is Compare's evaluation
  * of runs plain, with TTA and as an ensemble, stored in the evaluations table.
  */
-export const jobKinds = ['diagnostic', 'index', 'sample', 'train', 'eval', 'predict', 'estimate', 'export', 'evaluate', 'hash', 'derive', 'label-errors', 'export-model'] as const;
+export const jobKinds = ['diagnostic', 'index', 'sample', 'train', 'eval', 'predict', 'estimate', 'export', 'evaluate', 'hash', 'derive', 'label-errors', 'export-model', 'import-model'] as const;
 export type JobKind = (typeof jobKinds)[number];
 
 export type JobStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled';

@@ -1,4 +1,5 @@
 import { mulberry32 } from './random';
+import { externalModelSchema } from './external-model';
 import { labelMapSchema, resolvedConfigSchema, trainItemSchema } from './training';
 import { runConfigSchema } from './run-config';
 import type { RunConfig } from './run-config';
@@ -556,7 +557,7 @@ export const labelErrorJobParamsSchema = z.object({
   items: z.array(trainItemSchema.extend({ fold: z.number().int().min(0) })),
   /** 0 with `reuse`: one finished run's checkpoint scores all items (they are its validation images). */
   folds: z.number().int().min(0).max(maxFolds),
-  reuse: z.object({ runDir: z.string().min(1), checkpoint: z.enum(['best', 'last']) }).optional(),
+  reuse: z.object({ runDir: z.string().min(1), checkpoint: z.enum(['best', 'last']), external: externalModelSchema.nullable().optional() }).optional(),
   /** How the fold models were sized (absent in checks stored before plans). */
   plan: labelErrorPlanSchema.optional(),
 });

@@ -1,4 +1,5 @@
 import type { EngineResources } from './engine-protocol';
+import type { ExternalModel } from './external-model';
 import type { ClassCounts } from './metrics';
 import type { RunConfig, RunStatus } from './run-config';
 import { z } from './zod';
@@ -52,6 +53,8 @@ export interface RunSummary {
   bestClassIou: Record<string, number | null>;
   /** Training and validation masks with a label correction in effect when the run started; null for runs from before SegBench recorded it. */
   correctedMasks: number | null;
+  /** A model trained elsewhere and imported (ONNX): what the importer found; null for runs SegBench trained. */
+  external: ExternalModel | null;
 }
 
 export interface EpochSummary {

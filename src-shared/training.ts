@@ -1,3 +1,4 @@
+import { externalModelSchema } from './external-model';
 import { runConfigSchema } from './run-config';
 import { z } from './zod';
 
@@ -60,6 +61,8 @@ export const modelRefSchema = z.object({
   checkpoint: z.enum(['best', 'last']),
   config: resolvedConfigSchema,
   classNames: z.array(z.string()),
+  /** An imported model (an external run): ONNX Runtime runs its file; there is no checkpoint. */
+  external: externalModelSchema.nullable().optional(),
 });
 export type ModelRef = z.output<typeof modelRefSchema>;
 

@@ -7,6 +7,7 @@ import { electronSqliteBinding } from './electron-native';
 import { importCommand, sampleCommand } from './import';
 import { trainCommand } from './train';
 import { evalCommand, exportCommand, predictCommand } from './evaluate';
+import { importModelCommand } from './import-model';
 import { duplicatesCommand, splitCommand, mergeCommand, pseudoCommand } from './data-commands';
 import { labelErrorsCommand } from './label-errors';
 import { packageRoot } from './paths';
@@ -41,6 +42,14 @@ Usage:
   segbench export --run ID --out FILE.onnx [--checkpoint best|last] [--format onnx] [--json]
                                                the run's model as ONNX (opset 17, NHWC in, logits out) with its
                                                classes, colours, mask values and normalisation in FILE.onnx.json
+  segbench import-model --onnx FILE --dataset NAME [--classes FILE] [--normalize imagenet|none|MEAN,STD]
+                 [--window N] [--name N] [--json]
+                                               a model trained elsewhere (PyTorch: torch.onnx.export) as a run of the
+                                               dataset: layout, logits or probabilities, classes and stride are found
+                                               by running it; eval, predict, Compare and Inspect then take it.
+                                               --classes: its output names in order, one per line, if not the dataset's;
+                                               --normalize on 0..1 pixels (default imagenet, or the file's own if
+                                               SegBench exported it)
   segbench merge --config FILE [--preview]      merge datasets with a class mapping (FILE: JSON with name, classes,
                                                sources [{ dataset, mapping }], filters [{ className, maxShare }])
   segbench split --dataset NAME (--from-folders | --from-lists DIR | --val-pattern RE [--test-pattern RE]
@@ -90,6 +99,8 @@ async function main(argv: string[]): Promise<void> {
       return pseudoCommand(rest);
     case 'export':
       return exportCommand(rest);
+    case 'import-model':
+      return importModelCommand(rest);
     case 'predict':
       return predictCommand(rest);
     case 'version':
@@ -102,7 +113,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(usage);
       return;
     default:
-      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, train, eval, predict, export, merge, split, duplicates, label-errors, pseudo, help, version.\n\n${usage}`);
+      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, train, eval, predict, export, import-model, merge, split, duplicates, label-errors, pseudo, help, version.\n\n${usage}`);
   }
 }
 

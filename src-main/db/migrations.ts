@@ -423,6 +423,15 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE label_checks ADD COLUMN strength TEXT;
     `,
   },
+  {
+    version: 18,
+    description: 'external runs: models trained elsewhere, imported as ONNX',
+    sql: `
+      -- JSON ImportedRun (src-main/runs/run-queries.ts): the model the importer found and the
+      -- label map it was imported against; NULL for runs SegBench trained.
+      ALTER TABLE runs ADD COLUMN external TEXT;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]?.version ?? 0;

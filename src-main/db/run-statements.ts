@@ -24,6 +24,8 @@ export interface RunRow {
   notes: string;
   archived: number;
   corrected_masks: number | null;
+  /** An imported model's record (JSON ImportedRun, run-queries.ts); null for runs SegBench trained. */
+  external: string | null;
 }
 
 export interface EpochRow {
@@ -85,6 +87,11 @@ export function prepareRunStatements(db: Db) {
        VALUES (@id, @name, @dataset_id, @model, @config, 'queued', @created_at, @run_dir, @class_names, @corrected_masks)`,
     ),
     runById: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
+    /** An imported model's run: finished at once, no epochs, its model in `external`. */
+    runInsertImported: db.prepare<Pick<RunRow, 'id' | 'name' | 'dataset_id' | 'job_id' | 'model' | 'config' | 'created_at' | 'run_dir' | 'class_names' | 'external'>>(
+      `INSERT INTO runs (id, name, dataset_id, job_id, model, config, status, created_at, started_at, ended_at, run_dir, class_names, external, backend, device)
+       VALUES (@id, @name, @dataset_id, @job_id, @model, @config, 'finished', @created_at, @created_at, @created_at, @run_dir, @class_names, @external, 'onnxruntime', 'ONNX Runtime (CPU)')`,
+    ),
     runsAll: db.prepare<[], RunRow>('SELECT * FROM runs ORDER BY created_at DESC'),
     runsCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM runs'),
     runQueued: db.prepare<{ id: string; job_id: string }>("UPDATE runs SET status = 'queued', job_id = @job_id, reason = NULL, ended_at = NULL WHERE id = @id"),

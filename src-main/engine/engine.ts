@@ -15,6 +15,7 @@ import { runCheckpointScoreJob } from './eval/checkpoint-score-job';
 import { runPredictJob } from './eval/predict-job';
 import { runEstimateJob } from './train/estimate-job';
 import { runModelExportJob } from './export/model-export-job';
+import { runImportModelJob } from './onnx/external-model';
 import { runExportJob } from './export/export-job';
 import { runEvaluationJob } from './eval/evaluation-job';
 import { runHashJob } from './duplicates/hash-job';
@@ -41,6 +42,7 @@ const jobRunners: { [K in JobKind]: JobRunner<K> } = {
   derive: runDeriveJob,
   'label-errors': (params, context) => runLabelErrorJob(params, context),
   'export-model': runModelExportJob,
+  'import-model': runImportModelJob,
 };
 
 const channel = connectToMain();

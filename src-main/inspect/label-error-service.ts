@@ -27,6 +27,7 @@ import type { JobService, TypedJob } from '../jobs/job-service';
 import type { RunService } from '../runs/run-service';
 import { parseStored, parseStoredOrNull } from '../../src-shared/stored';
 import { z } from '../../src-shared/zod';
+import { hasCheckpoint } from '../runs/run-queries';
 
 /** A check's class names; per image, its flagged pixels per class pair; per class, its threshold. */
 const classNamesSchema = z.array(z.string());
@@ -122,10 +123,10 @@ export class LabelErrorService {
     let reuse: LabelErrorJobParams['reuse'];
     let run: string | null = null;
     if (request.reuseRun) {
-      const { row, train } = this.options.runs.trainParams(request.reuseRun);
+      const { row, train, external } = this.options.runs.trainParams(request.reuseRun);
       run = row.name;
       if (row.dataset_id !== dataset.id) throw new ApiError('VALIDATION', `Run "${row.name}" was trained on another dataset; it cannot score "${dataset.name}".`);
-      if (!existsSync(join(train.runDir, 'best', 'checkpoint.json'))) throw new ApiError('CONFLICT', `Run "${row.name}" has no best checkpoint yet; it stores one after its first validated epoch.`);
+      if (!hasCheckpoint(train.runDir, 'best', external)) throw new ApiError('CONFLICT', `Run "${row.name}" has no best checkpoint yet; it stores one after its first validated epoch.`);
       if (train.classNames.join('\n') !== classNames.join('\n')) {
         throw new ApiError('CONFLICT', `Run "${row.name}" learned ${train.classNames.join(', ')}; the dataset's classes are now ${classNames.join(', ')}. Train a new run, or train fold models instead.`);
       }
@@ -135,7 +136,7 @@ export class LabelErrorService {
         return now ? [{ imageId: now.id, imagePath: now.image_path, maskPath: now.mask_path, fold: 0 }] : [];
       });
       if (items.length === 0) throw new ApiError('VALIDATION', `Run "${row.name}" has no validation image left in the dataset to score.`);
-      reuse = { runDir: train.runDir, checkpoint: 'best' };
+      reuse = { runDir: train.runDir, checkpoint: 'best', external };
     } else {
       const rows = [...current.values()];
       const needed = minimumImages(request.folds);
@@ -147,6 +148,7 @@ export class LabelErrorService {
       }
       if (request.configFromRun) {
         const from = this.options.runs.trainParams(request.configFromRun);
+        if (from.external) throw new ApiError('VALIDATION', `Run "${from.row.name}" is an imported model; fold models take their recipe from a run SegBench trained. Choose one, or use the quick recipe.`);
         run = from.row.name;
         config = { ...from.train.config, datasetId: dataset.id };
       } else config = quickCheckConfig(dataset.id);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import { basename, extname, isAbsolute, join, resolve, sep } from 'node:path';
 import { ApiError } from '../../src-shared/errors';
 import type { PredictionEncoding, PredictJobParams } from '../../src-shared/training';
@@ -11,6 +11,7 @@ import type { JobService } from '../jobs/job-service';
 import type { RunService } from '../runs/run-service';
 import { resultOf } from '../jobs/job-service';
 import type { TypedJob } from '../jobs/job-service';
+import { hasCheckpoint } from '../runs/run-queries';
 
 /** The images (JPEG, PNG, TIFF) of a folder, sorted, as paths; refused when there are none or the folder cannot be read. */
 export function listImageFiles(imagesDir: string): string[] {
@@ -61,8 +62,8 @@ export class PredictionService {
    * confusion matrix). Flip TTA is stored as its own variant, so its effect per class shows.
    */
   async predictSplit(runId: string, split: 'val' | 'test', tta = false): Promise<{ written: number; skipped: number }> {
-    const { row, train } = this.options.runs.trainParams(runId);
-    if (!existsSync(join(train.runDir, 'best', 'checkpoint.json'))) {
+    const { row, train, external } = this.options.runs.trainParams(runId);
+    if (!hasCheckpoint(train.runDir, 'best', external)) {
       throw new ApiError('CONFLICT', `Run "${row.name}" has no checkpoint yet (it stores one after its first validated epoch); nothing to predict with.`);
     }
     const images = this.options.statements.splitImages.all(row.dataset_id ?? '', split);
@@ -101,8 +102,8 @@ export class PredictionService {
    */
   predictFolder(runId: string, imagesDir: string, outDir: string, checkpoint: 'best' | 'last' = 'best', encoding: PredictionEncoding = 'mask-values'): TypedJob<'predict'> {
     if (!isAbsolute(imagesDir) || !isAbsolute(outDir)) throw new ApiError('VALIDATION', 'The images folder and the output folder must be absolute paths.');
-    const { row, train } = this.options.runs.trainParams(runId);
-    if (!existsSync(join(train.runDir, checkpoint, 'checkpoint.json'))) {
+    const { row, train, external } = this.options.runs.trainParams(runId);
+    if (!hasCheckpoint(train.runDir, checkpoint, external)) {
       throw new ApiError('CONFLICT', `Run "${row.name}" has no ${checkpoint} checkpoint yet; it stores one after its first validated epoch.`);
     }
     const dataset = row.dataset_id ? this.options.statements.datasetById.get(row.dataset_id) : undefined;
@@ -164,7 +165,7 @@ export class PredictionService {
     names?: string[],
     extra: Partial<Pick<PredictJobParams, 'tta' | 'truth' | 'confidence' | 'encoding' | 'maskValues' | 'protect' | 'leftOut'>> = {},
   ): TypedJob<'predict'> {
-    const { row, train } = this.options.runs.trainParams(runId);
+    const { row, train, external } = this.options.runs.trainParams(runId);
     const dataset = row.dataset_id ? this.options.statements.datasetById.get(row.dataset_id) : undefined;
     const colourOf = new Map((dataset ? parseClasses(dataset.classes) : []).map((c) => [c.name, c.color]));
     const fallback = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -177,6 +178,7 @@ export class PredictionService {
       outDir,
       colors: train.classNames.map((name, i) => colourOf.get(name) ?? fallback[i % fallback.length]!),
       encoding: 'class-index',
+      external,
       ...(names && { names, indexOnly: true }),
       ...extra,
     };

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { basename, extname, isAbsolute, join } from 'node:path';
 import type { ClassDef } from '../../src-shared/classes';
 import { confidenceLevels, keptShares } from '../../src-shared/derived';
@@ -16,6 +15,7 @@ import { listImageFiles } from './prediction-service';
 import type { PredictionService } from './prediction-service';
 import type { RunService } from '../runs/run-service';
 import type { PseudoSetRow } from '../db/inspect-statements';
+import { hasCheckpoint } from '../runs/run-queries';
 
 type SetRow = PseudoSetRow;
 
@@ -49,8 +49,8 @@ export class PseudoLabelService {
   /** The request was parsed at the API boundary (the dispatcher), with pseudoStartSchema. */
   start(request: z.output<typeof pseudoStartSchema>): PseudoLabelSet {
     if (!isAbsolute(request.imagesDir)) throw new ApiError('VALIDATION', 'The images folder must be an absolute path.');
-    const { row, train } = this.options.runs.trainParams(request.runId);
-    if (!existsSync(join(train.runDir, request.checkpoint, 'checkpoint.json'))) {
+    const { row, train, external } = this.options.runs.trainParams(request.runId);
+    if (!hasCheckpoint(train.runDir, request.checkpoint, external)) {
       throw new ApiError('CONFLICT', `Run "${row.name}" has no ${request.checkpoint} checkpoint yet; it stores one after its first validated epoch.`);
     }
     const paths = listImageFiles(request.imagesDir);

@@ -12,6 +12,7 @@ import { hardestImages, saveHardSampleWeights } from '../inspect/hard-samples';
 import type { PredictionService } from '../inspect/prediction-service';
 import { confusionImages, predictionSummary, reviewQueue } from '../inspect/predictions';
 import type { ModelExportService } from '../runs/model-export-service';
+import type { ModelImportService } from '../runs/model-import-service';
 import type { PseudoLabelService } from '../inspect/pseudo-service';
 import type { LabelErrorService } from '../inspect/label-error-service';
 import type { JobService } from '../jobs/job-service';
@@ -40,6 +41,7 @@ interface HandlerDeps {
   runs: RunService;
   predictions: PredictionService;
   modelExports: ModelExportService;
+  modelImports: ModelImportService;
   evaluations: EvaluationService;
   pseudo: PseudoLabelService;
   labelErrors: LabelErrorService;
@@ -120,6 +122,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'samples:hardest': (request) => hardestImages(deps.statements, request),
     'samples:saveWeights': (request) => saveHardSampleWeights(deps.db, deps.statements, deps.runs, request),
     'runs:export': (request) => deps.modelExports.export(request),
+    'runs:importModel': (request) => deps.modelImports.import(request),
     'runs:predictFolder': ({ runId, imagesDir, outDir, checkpoint, encoding }) => deps.predictions.predictFolder(runId, imagesDir, outDir, checkpoint, encoding),
     'runs:evaluate': ({ runId, split, checkpoint }) => deps.runs.scoreCheckpoint(runId, split, checkpoint),
     'runs:predictSplit': ({ runId, split, tta }) => deps.predictions.predictSplit(runId, split, tta),

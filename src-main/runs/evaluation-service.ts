@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { ApiError } from '../../src-shared/errors';
 import { evaluationVariantSchema, ttaSchema } from '../../src-shared/evaluations';
 import type { EvaluationJobParams, EvaluationRequest, EvaluationSummary } from '../../src-shared/evaluations';
@@ -10,6 +8,8 @@ import type { Statements } from '../db/statements';
 import type { JobService } from '../jobs/job-service';
 import type { TypedJob } from '../jobs/job-service';
 import type { EvaluationRow } from '../db/run-statements';
+import { hasCheckpoint } from './run-queries';
+import type { RunService } from './run-service';
 import { parseStored, parseStoredOrNull } from '../../src-shared/stored';
 import { z } from '../../src-shared/zod';
 
@@ -21,7 +21,7 @@ const stringListSchema = z.array(z.string());
  * TTA, and their ensemble; the per-class counts of every variant are stored when the job ends.
  */
 export class EvaluationService {
-  constructor(private readonly options: { db: Db; statements: Statements; jobs: JobService; onChanged: () => void }) {
+  constructor(private readonly options: { db: Db; statements: Statements; jobs: JobService; runs: Pick<RunService, 'trainParams'>; onChanged: () => void }) {
     options.jobs.handleKind('evaluate', { onEnd: (job) => this.store(job) });
   }
 
@@ -29,14 +29,11 @@ export class EvaluationService {
     const { statements, jobs } = this.options;
     const runIds = [...new Set(request.runIds)];
     const runs = runIds.map((id) => {
-      const row = statements.runById.get(id);
-      if (!row) throw new ApiError('NOT_FOUND', `No run with id ${id}.`);
-      if (!row.job_id) throw new ApiError('CONFLICT', `Run "${row.name}" never started.`);
-      const train = jobs.getOf('train', row.job_id).params;
-      if (!existsSync(join(train.runDir, request.checkpoint, 'checkpoint.json'))) {
+      const { row, train, external } = this.options.runs.trainParams(id);
+      if (!hasCheckpoint(train.runDir, request.checkpoint, external)) {
         throw new ApiError('CONFLICT', `Run "${row.name}" has no ${request.checkpoint} checkpoint yet; it stores one after its first validated epoch.`);
       }
-      return { row, train };
+      return { row, train, external };
     });
     const first = runs[0]!;
     for (const { row, train } of runs.slice(1)) {
@@ -51,7 +48,7 @@ export class EvaluationService {
     const images = statements.splitImages.all(first.row.dataset_id ?? '', request.split);
     if (images.length === 0) throw new ApiError('VALIDATION', `The dataset of run "${first.row.name}" has no ${request.split} images.`);
     const params: EvaluationJobParams = {
-      members: runs.map(({ row, train }) => ({ name: row.name, runDir: train.runDir, checkpoint: request.checkpoint, config: train.config, classNames: train.classNames })),
+      members: runs.map(({ row, train, external }) => ({ name: row.name, runDir: train.runDir, checkpoint: request.checkpoint, config: train.config, classNames: train.classNames, external })),
       labelMap: first.train.labelMap,
       items: images.map((i) => ({ imageId: i.id, imagePath: i.image_path, maskPath: i.mask_path })),
       tta: request.tta,

@@ -19,7 +19,8 @@ import { resultOf } from '../jobs/job-service';
 import type { JobService, TypedJob } from '../jobs/job-service';
 import { resolveDistill, resolveRecipes, trainClassPixels } from './recipe-resolution';
 import { recipePreview } from './recipe-preview';
-import { runSummary } from './run-queries';
+import { runSummary, storedClassNames, storedImported, storedRunConfig } from './run-queries';
+import type { ExternalModel } from '../../src-shared/external-model';
 
 /** Test hooks that never reach the API (a test injects a non-finite loss with them). */
 export interface RunStartHooks {
@@ -186,6 +187,7 @@ export class RunLauncher {
 
   async stop(runId: string): Promise<RunSummary> {
     const row = this.row(runId);
+    if (row.external) throw new ApiError('CONFLICT', `Run "${row.name}" is an imported model; it never trains, so there is nothing to stop.`);
     if (!row.job_id || !['queued', 'running'].includes(row.status)) {
       throw new ApiError('CONFLICT', `Run "${row.name}" is ${row.status}; only queued or running runs can be stopped.`);
     }
@@ -195,7 +197,7 @@ export class RunLauncher {
 
   /** Queues the scoring of a checkpoint on a split's images (an `eval` job); the job's result holds the counts. */
   scoreCheckpoint(runId: string, split: 'train' | 'val' | 'test', checkpoint: 'best' | 'last' = 'best'): TypedJob<'eval'> {
-    const { row, train } = this.trainParams(runId);
+    const { row, train, external } = this.trainParams(runId);
     const images = this.options.statements.splitImages.all(row.dataset_id ?? '', split);
     if (images.length === 0) throw new ApiError('VALIDATION', `The dataset of run "${row.name}" has no ${split} images (or no longer exists).`);
     const params: CheckpointScoreJobParams = {
@@ -205,6 +207,7 @@ export class RunLauncher {
       classNames: train.classNames,
       labelMap: train.labelMap,
       items: images.map((i) => ({ imageId: i.id, imagePath: i.image_path, maskPath: i.mask_path })),
+      external,
     };
     return this.options.jobs.enqueue('eval', params);
   }
@@ -216,11 +219,29 @@ export class RunLauncher {
     return resultOf(done);
   }
 
-  /** A started run's row and the parameters it was trained with (model, classes, label map, folder). */
-  trainParams(runId: string): { row: RunRow; train: TrainJobParams } {
+  /**
+   * A started run's row and the parameters it was trained with (model, classes, label map, folder).
+   * For an imported model (`external`), the same shape made from its record: its validation images
+   * are the dataset's current validation split, and nothing was trained.
+   */
+  trainParams(runId: string): { row: RunRow; train: TrainJobParams; external: ExternalModel | null } {
     const row = this.row(runId);
     if (!row.job_id) throw new ApiError('CONFLICT', `Run "${row.name}" never started.`);
-    return { row, train: this.options.jobs.getOf('train', row.job_id).params };
+    const imported = storedImported(row);
+    if (!imported) return { row, train: this.options.jobs.getOf('train', row.job_id).params, external: null };
+    const val = this.options.statements.splitImages.all(row.dataset_id ?? '', 'val').map((i) => ({ imageId: i.id, imagePath: i.image_path, maskPath: i.mask_path }));
+    const train: TrainJobParams = {
+      runId: row.id,
+      runDir: row.run_dir ?? '',
+      config: storedRunConfig(row),
+      classNames: storedClassNames(row),
+      labelMap: imported.labelMap,
+      classPixels: [],
+      train: [],
+      val,
+      resume: false,
+    };
+    return { row, train, external: imported.model };
   }
 
   private enqueue(runId: string, params: TrainJobParams): void {

@@ -9,8 +9,27 @@ import { z } from '../../src-shared/zod';
 import type { EpochRow, RunRow } from '../db/run-statements';
 import type { Statements } from '../db/statements';
 import { parseClasses } from '../datasets/dataset-queries';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { externalModelSchema } from '../../src-shared/external-model';
+import type { ExternalModel } from '../../src-shared/external-model';
+import { labelMapSchema } from '../../src-shared/training';
 
 const stringListSchema = z.array(z.string());
+
+/** What an imported model's run keeps in its `external` column. */
+const importedRunSchema = z.object({ model: externalModelSchema, labelMap: labelMapSchema });
+export type ImportedRun = z.output<typeof importedRunSchema>;
+
+/** An imported model's record, parsed; null for a run SegBench trained. */
+export function storedImported(row: Pick<RunRow, 'id' | 'external'>): ImportedRun | null {
+  return row.external ? parseStored(importedRunSchema, row.external, `run ${row.id}'s imported model`) : null;
+}
+
+/** Whether a run has the checkpoint a job would load: an imported run's is its ONNX file. */
+export function hasCheckpoint(runDir: string, which: 'best' | 'last', external: ExternalModel | null): boolean {
+  return external ? existsSync(external.file) : existsSync(join(runDir, which, 'checkpoint.json'));
+}
 
 /** A run's stored configuration (as resolved at launch), parsed. */
 export function storedRunConfig(row: Pick<RunRow, 'id' | 'config'>): RunConfig {
@@ -54,6 +73,7 @@ export function runSummary(row: RunRow, statements: Statements, config: RunConfi
     archived: row.archived === 1,
     bestClassIou,
     correctedMasks: row.corrected_masks,
+    external: storedImported(row)?.model ?? null,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { RecipePreview } from '../../src-shared/recipes';
+import type { ExternalModel } from '../../src-shared/external-model';
 import type { JobResult } from '../../src-shared/job-kinds';
 import type { RunConfig } from '../../src-shared/run-config';
 import { lttb } from '../../src-shared/lttb';
@@ -102,7 +103,7 @@ export class RunService {
     return this.launcher.scoreCheckpointAndWait(runId, split);
   }
 
-  trainParams(runId: string): { row: RunRow; train: TrainJobParams } {
+  trainParams(runId: string): { row: RunRow; train: TrainJobParams; external: ExternalModel | null } {
     return this.launcher.trainParams(runId);
   }
 

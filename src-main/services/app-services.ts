@@ -4,6 +4,7 @@ import { RunService } from '../runs/run-service';
 import { sweepDeadTempCheckpoints } from '../runs/run-recorder';
 import { EvaluationService } from '../runs/evaluation-service';
 import { ModelExportService } from '../runs/model-export-service';
+import { ModelImportService } from '../runs/model-import-service';
 import { PredictionService } from '../inspect/prediction-service';
 import { DatasetService } from '../datasets/dataset-service';
 import { RevisionService } from '../datasets/revision-service';
@@ -55,6 +56,7 @@ export interface AppServices {
   readonly runs: RunService;
   readonly predictions: PredictionService;
   readonly modelExports: ModelExportService;
+  readonly modelImports: ModelImportService;
   readonly revisions: RevisionService;
   readonly files: FileResolver;
   readonly dispatch: Dispatch;
@@ -126,7 +128,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const runs = new RunService({ db, statements, jobs, dataDir: options.dataDir, onChanged: (run) => events.emit('run:update', run) });
   const predictions = new PredictionService({ db, statements, jobs, runs });
   const modelExports = new ModelExportService({ statements, jobs, runs });
-  const evaluations = new EvaluationService({ db, statements, jobs, onChanged: () => events.emit('evals:changed', {}) });
+  const modelImports = new ModelImportService({ statements, jobs, dataDir: options.dataDir, onChanged: (run) => events.emit('run:update', run) });
+  const evaluations = new EvaluationService({ db, statements, jobs, runs, onChanged: () => events.emit('evals:changed', {}) });
   const pseudo = new PseudoLabelService({ db, statements, jobs, runs, predictions, derived, dataDir: options.dataDir, onChanged: () => events.emit('pseudo:changed', {}) });
   const labelErrors = new LabelErrorService({ db, statements, jobs, runs, revisions, dataDir: options.dataDir, onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }) });
   const samples = new SampleDatasets(jobs, datasets, statements, options.dataDir, options.logger);
@@ -153,6 +156,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     runs,
     predictions,
     modelExports,
+    modelImports,
     evaluations,
     pseudo,
     labelErrors,
@@ -170,6 +174,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     runs,
     predictions,
     modelExports,
+    modelImports,
     revisions,
     files: createFileResolver(statements, options.dataDir),
     dispatch,

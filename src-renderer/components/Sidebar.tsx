@@ -17,6 +17,7 @@ const jobLabels: Record<Job['kind'], string> = {
   derive: 'Writing dataset masks',
   'label-errors': 'Finding label errors',
   'export-model': 'Exporting a model (ONNX)',
+  'import-model': 'Importing a model (ONNX)',
 };
 
 export function Sidebar({ current, active }: { current: PageId; active: Job | undefined }) {

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import type { JobContext } from '../job-context';
 import { validate } from './validate';
+import type { ExternalModel } from '../../../src-shared/external-model';
+import { externalPredictor } from '../onnx/external-model';
 import { loadRunModel } from '../model-io/load-model';
 import { modelSpecOf } from '../train/setup';
 import { ReplicaPool } from '../workers/replica-pool';
@@ -15,6 +17,7 @@ import { validationThreads } from '../workers/threads';
  * are shared out over compute workers as well as this thread.
  */
 export async function runCheckpointScoreJob(params: JobParams<'eval'>, context: JobContext): Promise<JobResult<'eval'>> {
+  if (params.external) return scoreExternal(params, params.external, context);
   const { model, state } = await loadRunModel(params);
   const threads = Math.min(validationThreads(tf.getBackend()), params.items.length);
   const replicas = await ReplicaPool.create(
@@ -47,5 +50,27 @@ export async function runCheckpointScoreJob(params: JobParams<'eval'>, context: 
   } finally {
     await replicas.stop();
     model.dispose();
+  }
+}
+
+/** An imported model scored on ONNX Runtime, which takes the cores itself (no compute workers). */
+async function scoreExternal(params: JobParams<'eval'>, external: ExternalModel, context: JobContext): Promise<JobResult<'eval'>> {
+  const { predictor, release } = await externalPredictor(external);
+  try {
+    const total = params.items.length;
+    context.progress(0, total, `evaluating ${total} images on ONNX Runtime`);
+    let done = 0;
+    const options = {
+      size: params.config.inputSize,
+      overlap: params.config.validationOverlap,
+      normalization: external.normalization,
+      batchSize: params.config.batchSize,
+      classes: params.classNames.length,
+      inputChannels: params.config.inputChannels,
+      signal: context.signal,
+    };
+    return await validate(predictor, params.items, new Map(params.labelMap), options, () => context.progress(++done, total, `evaluated ${done} of ${total} images`));
+  } finally {
+    await release();
   }
 }

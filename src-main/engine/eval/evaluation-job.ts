@@ -15,21 +15,23 @@ import type { EvaluatedImage, EvaluationSpec } from './inference-types';
 import { accumulate, predictImage, predictWithTta, scoreImage } from './sliding-window';
 import type { WindowPredictor } from './sliding-window';
 import { cpuInference } from '../onnx/ort-predictor';
+import { externalPredictor } from '../onnx/external-model';
 
 /** One run of an evaluation, built on the thread that uses it. */
 export interface Member {
   name: string;
-  model: tfl.LayersModel;
-  /** The same model on ONNX Runtime, when the job runs there (the CPU). */
+  /** The tfjs model; null for an imported model, which runs only on ONNX Runtime (`predictor`). */
+  model: tfl.LayersModel | null;
+  /** The same model on ONNX Runtime, when the job runs there (the CPU), or an imported model. */
   predictor?: WindowPredictor;
-  state: CheckpointState;
+  state: Pick<CheckpointState, 'normalization'>;
   size: number;
   overlap: number;
   batchSize: number;
   inputChannels: InputChannels | null;
 }
 
-export function memberOf(ref: ModelRef & { name: string }, model: tfl.LayersModel, state: CheckpointState): Member {
+export function memberOf(ref: ModelRef & { name: string }, model: tfl.LayersModel | null, state: Pick<CheckpointState, 'normalization'>): Member {
   return { name: ref.name, model, state, size: ref.config.inputSize, overlap: ref.config.validationOverlap, batchSize: ref.config.batchSize, inputChannels: ref.config.inputChannels };
 }
 
@@ -46,18 +48,30 @@ export async function runEvaluationJob(params: JobParams<'evaluate'>, context: J
   const releases: (() => Promise<void>)[] = [];
   try {
     for (const ref of params.members) {
+      if (ref.external) {
+        const ort = await externalPredictor(ref.external);
+        releases.push(ort.release);
+        members.push({ ...memberOf(ref, null, { normalization: ref.external.normalization }), predictor: ort.predictor });
+        continue;
+      }
       const { model, state } = await loadRunModel(ref);
       members.push(memberOf(ref, model, state));
     }
     // On the CPU every member runs on ONNX Runtime, which takes the cores itself (no compute workers).
-    for (const m of members) {
-      const ort = await cpuInference(m.model, context);
+    const trained = members.filter((m) => m.model);
+    const ortReleases: (() => Promise<void>)[] = [];
+    for (const m of trained) {
+      const ort = await cpuInference(m.model!, context);
       if (!ort) break;
       m.predictor = ort.predictor;
-      releases.push(ort.release);
+      ortReleases.push(ort.release);
     }
-    const onOrt = members.every((m) => m.predictor);
-    if (!onOrt) for (const m of members) delete m.predictor;
+    if (!trained.every((m) => m.predictor)) {
+      for (const m of trained) delete m.predictor;
+      for (const release of ortReleases) await release();
+    } else releases.push(...ortReleases);
+    // Compute workers load checkpoints; with an imported member the engine's thread does it all.
+    const onOrt = members.every((m) => m.predictor) || members.some((m) => !m.model);
     const spec: EvaluationSpec = { labelMap: params.labelMap, tta: params.tta, classNames: params.members[0]!.classNames };
     const names = variantNames(members, spec);
     const total = params.items.length;
@@ -82,7 +96,7 @@ export async function runEvaluationJob(params: JobParams<'evaluate'>, context: J
     return result;
   } finally {
     for (const release of releases) await release();
-    for (const m of members) m.model.dispose();
+    for (const m of members) m.model?.dispose();
   }
 }
 
@@ -123,13 +137,13 @@ export async function evaluateItem(members: readonly Member[], item: TrainItem, 
   const ensemble = new Float32Array(sample.width * sample.height * classes);
   const ensembleTta = spec.tta ? new Float32Array(ensemble.length) : null;
   for (const m of members) {
-    const plain = await predictImage(m.predictor ?? m.model, sample.image, sample.width, sample.height, m.size, m.overlap, m.state.normalization, m.batchSize);
+    const plain = await predictImage(m.predictor ?? m.model!, sample.image, sample.width, sample.height, m.size, m.overlap, m.state.normalization, m.batchSize);
     counts.push(score(plain));
     for (const t of sweepOf(spec)) sweeps.push(thresholdCounts(plain, sample.labels, t));
     accumulate(ensemble, plain);
     if (spec.tta && ensembleTta) {
       const window = { size: m.size, overlap: m.overlap, normalization: m.state.normalization, batchSize: m.batchSize };
-      const augmented = await predictWithTta(m.predictor ?? m.model, sample.image, sample.width, sample.height, window, spec.tta, plain);
+      const augmented = await predictWithTta(m.predictor ?? m.model!, sample.image, sample.width, sample.height, window, spec.tta, plain);
       counts.push(score(augmented));
       accumulate(ensembleTta, augmented);
     }

@@ -22,6 +22,7 @@ import type { PredictedImage, PredictInput, PredictSettings } from './inference-
 import { predictImage, predictWithTta } from './sliding-window';
 import type { WindowPredictor } from './sliding-window';
 import { cpuInference } from '../onnx/ort-predictor';
+import { externalPredictor } from '../onnx/external-model';
 
 function predictSettings(params: PredictJobParams): PredictSettings {
   const rest: Partial<PredictJobParams> = { ...params };
@@ -45,11 +46,14 @@ function predictInput(params: PredictJobParams, i: number): PredictInput {
  * its images' files, and the result is merged in image order, as one thread would give it.
  */
 export async function runPredictJob(params: JobParams<'predict'>, context: JobContext): Promise<JobResult<'predict'>> {
-  const { model, state } = await loadRunModel(params);
+  const loaded = params.external ? null : await loadRunModel(params);
+  const state = loaded ? loaded.state : { normalization: params.external!.normalization, epoch: 0 };
+  const model = loaded?.model ?? null;
   const settings = predictSettings(params);
   const total = params.images.length;
-  // On the CPU, ONNX Runtime runs the windows with the cores itself: no compute workers then.
-  const ort = await cpuInference(model, context);
+  // On the CPU, ONNX Runtime runs the windows with the cores itself: no compute workers then. An
+  // imported model runs only there.
+  const ort = params.external ? await externalPredictor(params.external) : await cpuInference(model!, context);
   try {
     await mkdir(params.outDir, { recursive: true });
     const images = await shareImages(
@@ -58,7 +62,7 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
       total,
       context,
       { doing: 'predicting', done: 'predicted' },
-      (i) => predictOne(ort?.predictor ?? model, state, settings, predictInput(params, i)),
+      (i) => predictOne(ort?.predictor ?? model!, state, settings, predictInput(params, i)),
       (worker, i) => worker.predict(settings, predictInput(params, i)),
     );
     const result: PredictResult = {
@@ -85,12 +89,12 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
     return result;
   } finally {
     await ort?.release();
-    model.dispose();
+    model?.dispose();
   }
 }
 
 /** Predicts one image and writes its files: the unit of work of each thread. */
-export async function predictOne(model: tfl.LayersModel | WindowPredictor, state: CheckpointState, settings: PredictSettings, input: PredictInput): Promise<PredictedImage> {
+export async function predictOne(model: tfl.LayersModel | WindowPredictor, state: Pick<CheckpointState, 'normalization'>, settings: PredictSettings, input: PredictInput): Promise<PredictedImage> {
   const classes = settings.classNames.length;
   const palette = settings.colors.map((c) => hexToValue(c));
   const outcome: PredictedImage = { written: false, files: [], skipped: [], compared: null, histogram: null };

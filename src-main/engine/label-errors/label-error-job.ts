@@ -12,6 +12,7 @@ import { throwIfCancelled } from '../job-context';
 import { loadRunModel } from '../model-io/load-model';
 import { predictImage } from '../eval/sliding-window';
 import { cpuInference } from '../onnx/ort-predictor';
+import { externalPredictor } from '../onnx/external-model';
 import { runTrainJob } from '../train/train-job';
 import { stepsPerEpochOf } from '../train/setup';
 import { flagFile, givenFile, pixelScores, predictionFile, readFoldScores, readGrey, suspectPixels, writeFoldScores, writeGrey } from './pixel-scores';
@@ -66,10 +67,13 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
       );
       if (result.outcome === 'diverged') throw new ApiError('ENGINE', `Fold ${fold + 1}'s model diverged (${result.reason ?? 'non-finite loss'}); lower the learning rate and start the check again.`);
     }
-    const { model, state } = await loadRunModel({ runDir: params.reuse?.runDir ?? foldDir, checkpoint: params.reuse?.checkpoint ?? 'last', config, classNames: params.classNames });
+    const external = params.reuse?.external ?? null;
+    const loaded = external ? null : await loadRunModel({ runDir: params.reuse?.runDir ?? foldDir, checkpoint: params.reuse?.checkpoint ?? 'last', config, classNames: params.classNames });
+    const model = loaded?.model ?? null;
+    const normalization = external?.normalization ?? loaded!.state.normalization;
     const scores: FoldImageScore[] = [];
-    // On the CPU the fold model scores on ONNX Runtime (several times tfjs wasm's speed).
-    const ort = await cpuInference(model, context);
+    // On the CPU the fold model scores on ONNX Runtime (several times tfjs wasm's speed); an imported model runs only there.
+    const ort = external ? await externalPredictor(external) : await cpuInference(model!, context);
     clock.beginScoring();
     try {
       for (const item of scored) {
@@ -77,7 +81,7 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
         try {
           // The same decoding as training: sizes checked, nodata pixels unlabelled.
           const image = await decodeSample(item.imagePath, item.maskPath, labelMap, config.inputChannels);
-          const probs = await predictImage(ort?.predictor ?? model, image.image, image.width, image.height, config.inputSize, config.validationOverlap, state.normalization, config.batchSize);
+          const probs = await predictImage(ort?.predictor ?? model!, image.image, image.width, image.height, config.inputSize, config.validationOverlap, normalization, config.batchSize);
           const pixel = pixelScores(probs, image.labels, classes);
           await writeGrey(predictionFile(params.outDir, item.imageId), pixel.predicted, image.width, image.height);
           await writeGrey(givenFile(params.outDir, item.imageId), pixel.levels, image.width, image.height);
@@ -90,7 +94,7 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
       }
     } finally {
       await ort?.release();
-      model.dispose();
+      model?.dispose();
     }
     await writeFoldScores(doneFile, scores);
     const judged = judgeStrength([foldFigures(fold, scores, classes)], classes);

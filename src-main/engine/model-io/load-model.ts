@@ -11,6 +11,7 @@ import type { CheckpointState } from './checkpoint';
 
 /** Builds the run's model and loads its best or last checkpoint. */
 export async function loadRunModel(ref: ModelRef): Promise<{ model: tfl.LayersModel; state: CheckpointState }> {
+  refuseExternal(ref);
   const dir = join(ref.runDir, ref.checkpoint);
   if (!existsSync(join(dir, 'checkpoint.json'))) {
     throw new ApiError('VALIDATION', `This run has no ${ref.checkpoint} checkpoint (${dir}); it never finished an epoch. Train it first.`);
@@ -21,6 +22,7 @@ export async function loadRunModel(ref: ModelRef): Promise<{ model: tfl.LayersMo
 
 /** The run's model with its checkpoint, on the backend already selected (a teacher inside a training job). */
 export async function buildRunModel(ref: ModelRef): Promise<{ model: tfl.LayersModel; state: CheckpointState }> {
+  refuseExternal(ref);
   const dir = join(ref.runDir, ref.checkpoint);
   if (!existsSync(join(dir, 'checkpoint.json'))) {
     throw new ApiError('VALIDATION', `The run at ${ref.runDir} has no ${ref.checkpoint} checkpoint; it never finished an epoch.`);
@@ -37,4 +39,9 @@ export async function buildRunModel(ref: ModelRef): Promise<{ model: tfl.LayersM
     model.dispose();
     throw error;
   }
+}
+
+/** An imported model has no tfjs graph or checkpoint: only jobs that run it on ONNX Runtime take it. */
+function refuseExternal(ref: ModelRef): void {
+  if (ref.external) throw new ApiError('VALIDATION', `The run at ${ref.runDir} is an imported ONNX model; it has no SegBench checkpoint to train from, distil or export (its file is ${ref.external.file}).`);
 }

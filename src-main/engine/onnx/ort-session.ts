@@ -41,9 +41,11 @@ interface OrtSessionOptions {
    * ops). Off by default here: spinning threads take cores from the engine and its workers.
    */
   spinning?: boolean;
+  /** Only fatal messages on stderr: for probing a model at sizes it may refuse (the refusal is returned, not printed). */
+  quiet?: boolean;
 }
 
-interface OrtSession {
+export interface OrtSession {
   readonly session: Ort.InferenceSession;
   readonly ort: OrtModule;
   readonly inputName: string;
@@ -53,20 +55,22 @@ interface OrtSession {
 
 type OrtSessionResult = { session: OrtSession; reason?: undefined } | { session: null; reason: string };
 
-/** An inference session over an ONNX model's bytes, or null and why (no runtime, or a model it refused). */
-export async function createOrtSession(model: Uint8Array, options: OrtSessionOptions): Promise<OrtSessionResult> {
+/** An inference session over an ONNX model (its bytes, or a file's path), or null and why (no runtime, or a model it refused). */
+export async function createOrtSession(model: Uint8Array | string, options: OrtSessionOptions): Promise<OrtSessionResult> {
   const { ort, reason } = await loadOrt();
   if (!ort) return { session: null, reason };
   const intraOpThreads = Math.max(1, Math.floor(options.intraOpThreads));
   try {
-    const session = await ort.InferenceSession.create(model, {
+    const sessionOptions: Ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: intraOpThreads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
       executionProviders: options.executionProviders ?? ['cpu'],
+      ...(options.quiet && { logSeverityLevel: 4 as const }),
       extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
-    });
+    };
+    const session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
     const [inputName] = session.inputNames;
     const [outputName] = session.outputNames;
     if (inputName === undefined || outputName === undefined || session.inputNames.length !== 1) {

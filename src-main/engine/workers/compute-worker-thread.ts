@@ -67,7 +67,7 @@ let runs: Member[] = [];
 
 async function loadRuns(refs: (ModelRef & { name: string })[]): Promise<void> {
   await selectBackend('wasm');
-  for (const run of runs) run.model.dispose();
+  for (const run of runs) run.model?.dispose();
   runs = [];
   for (const ref of refs) {
     const { model, state } = await buildRunModel(ref);
@@ -84,7 +84,7 @@ port.on('message', (message: ToWorker) => {
       else if (message.type === 'weights') setWeights(message.weights);
       else if (message.type === 'runs') await loadRuns(message.refs);
       else if (message.type === 'evaluate') reply({ type: 'evaluated', image: await evaluateItem(runs, message.item, message.spec) });
-      else if (message.type === 'predict') reply({ type: 'predicted', image: await predictOne(runs[0]!.model, runs[0]!.state, message.settings, message.input) });
+      else if (message.type === 'predict') reply({ type: 'predicted', image: await predictOne(runs[0]!.model!, runs[0]!.state, message.settings, message.input) });
       else if (message.type === 'score') reply({ type: 'scored', image: await scoreItem(replica!.model, message.item, new Map(message.labelMap), message.options) });
       else reply({ type: 'memory', tensors: tf.memory().numTensors });
     } catch (error) {
