@@ -257,6 +257,17 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   assert.match(run(['export', '--run', runId, '--out', onnxPath, '--data-dir', dataDir]).out, /tiny\.onnx already exists; SegBench never replaces a file: choose another name\./);
   assert.match(run(['export', '--run', runId, '--out', join(tempDir(), 'model.pt'), '--data-dir', dataDir]).out, /The output file must end in \.onnx/);
 
+  // And back in: the exported file imports as an external run, normalised as its own metadata says,
+  // and scores as the run it came from (the same weights, on ONNX Runtime both times).
+  const imported = run(['import-model', '--onnx', onnxPath, '--dataset', 'sample', '--window', '32', '--data-dir', dataDir]);
+  assert.equal(imported.code, 0, imported.out);
+  assert.match(imported.out, /Imported .*tiny\.onnx \([\d.]+ KiB\) as run [0-9a-f-]+ "tiny\.onnx on .*"\.\n {2}Input NHWC \[batch, height, width, 3\]\.\n {2}Normalisation: from the file's SegBench metadata\.\n {2}6 output channels, one per class\.\n {2}Input stride 4: any size that is a multiple of 4 px\.\n {2}It gives logits/);
+  const importedId = /as run ([0-9a-f-]+)/.exec(imported.out)![1]!;
+  const again = spawnSync(process.execPath, [cli, 'eval', '--run', importedId, '--data-dir', dataDir, '--json'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(again.status, 0, again.stderr);
+  assert.ok(Math.abs((JSON.parse(again.stdout) as { miou: number }).miou - metrics.miou) < 1e-3, `imported mIoU ${again.stdout.slice(0, 80)} vs the run's ${metrics.miou}`);
+  assert.match(run(['import-model', '--onnx', onnxPath, '--dataset', 'sample', '--normalize', '0.5', '--data-dir', dataDir]).out, /--normalize "0\.5" is not valid: give imagenet, none, or MEAN,STD/);
+
   const input = tempDir();
   copyFileSync('../shared/data/dubai-aerial/images/tile1_image_part_001.jpg', join(input, 'tile.jpg'));
   writeFileSync(join(input, 'broken.png'), 'not an image');
