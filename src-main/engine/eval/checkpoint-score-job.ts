@@ -55,7 +55,7 @@ export async function runCheckpointScoreJob(params: JobParams<'eval'>, context: 
 
 /** An imported model scored on ONNX Runtime, which takes the cores itself (no compute workers). */
 async function scoreExternal(params: JobParams<'eval'>, external: ExternalModel, context: JobContext): Promise<JobResult<'eval'>> {
-  const { predictor, release } = await externalPredictor(external);
+  const { predictor, release } = await externalPredictor(external, undefined, (m) => context.log('info', m));
   try {
     const total = params.items.length;
     context.progress(0, total, `evaluating ${total} images on ONNX Runtime`);

@@ -49,7 +49,7 @@ export async function runEvaluationJob(params: JobParams<'evaluate'>, context: J
   try {
     for (const ref of params.members) {
       if (ref.external) {
-        const ort = await externalPredictor(ref.external);
+        const ort = await externalPredictor(ref.external, undefined, (m) => context.log('info', m));
         releases.push(ort.release);
         members.push({ ...memberOf(ref, null, { normalization: ref.external.normalization }), predictor: ort.predictor });
         continue;

@@ -53,7 +53,7 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
   const total = params.images.length;
   // On the CPU, ONNX Runtime runs the windows with the cores itself: no compute workers then. An
   // imported model runs only there.
-  const ort = params.external ? await externalPredictor(params.external) : await cpuInference(model!, context);
+  const ort = params.external ? await externalPredictor(params.external, undefined, (m) => context.log('info', m)) : await cpuInference(model!, context);
   try {
     await mkdir(params.outDir, { recursive: true });
     const images = await shareImages(

@@ -73,7 +73,7 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
     const normalization = external?.normalization ?? loaded!.state.normalization;
     const scores: FoldImageScore[] = [];
     // On the CPU the fold model scores on ONNX Runtime (several times tfjs wasm's speed); an imported model runs only there.
-    const ort = external ? await externalPredictor(external) : await cpuInference(model!, context);
+    const ort = external ? await externalPredictor(external, undefined, (m) => context.log('info', m)) : await cpuInference(model!, context);
     clock.beginScoring();
     try {
       for (const item of scored) {

@@ -18,7 +18,7 @@ import type { WindowPredictor } from '../eval/sliding-window';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
 import { validationThreads } from '../workers/threads';
-import { createOrtSession, releaseOrtSession } from './ort-session';
+import { createOrtSession, cudaProviderInstalled, inferenceProviders, releaseOrtSession } from './ort-session';
 import type { OrtSession } from './ort-session';
 import { softmax } from './ort-predictor';
 
@@ -89,8 +89,13 @@ function toProbabilities(raw: RawOutput, model: Pick<ExternalModel, 'output' | '
  * An imported model as a WindowPredictor on ONNX Runtime's CPU provider. There is no tfjs model to
  * fall back to: when ONNX Runtime cannot load, the job fails and says so.
  */
-export async function externalPredictor(model: ExternalModel, threads = validationThreads('wasm')): Promise<{ predictor: WindowPredictor; release: () => Promise<void> }> {
-  const made = await createOrtSession(model.file, { intraOpThreads: threads });
+export async function externalPredictor(model: ExternalModel, threads = validationThreads('wasm'), log: (message: string) => void = () => {}): Promise<{ predictor: WindowPredictor; release: () => Promise<void> }> {
+  const choice = inferenceProviders(process.platform, cudaProviderInstalled());
+  let made = await createOrtSession(model.file, { intraOpThreads: threads, executionProviders: choice.providers });
+  if (!made.session && choice.providers[0] !== 'cpu') {
+    log(`ONNX Runtime could not start ${choice.providers[0]} (${made.reason}); the imported model runs on the CPU.`);
+    made = await createOrtSession(model.file, { intraOpThreads: threads, executionProviders: ['cpu'] });
+  } else if (made.session) log(`The imported model runs on ONNX Runtime: ${choice.reason}.`);
   if (!made.session) throw new ApiError('ENGINE', `This run is an imported ONNX model (${model.file}); only ONNX Runtime can run it, and it could not: ${made.reason}.`);
   const session = made.session;
   const predictor: WindowPredictor = {

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 
 /**
@@ -24,6 +27,31 @@ export function loadOrt(): Promise<OrtLoad> {
     (error: unknown) => ({ ort: null, reason: `onnxruntime-node did not load: ${error instanceof Error ? error.message : String(error)}` }),
   );
   return loading;
+}
+
+/**
+ * The execution providers to try for an imported model, most capable first, and why: DirectML
+ * ships in the Windows package (any DirectX 12 GPU); CUDA on Linux only when its provider library
+ * was installed beside the runtime (the npm install does not fetch it; see `executionProviders`
+ * below); the CPU everywhere, and always last, so a provider that fails to start falls back.
+ */
+export function inferenceProviders(platform: NodeJS.Platform, hasCudaLibrary: boolean): { providers: string[]; reason: string } {
+  if (platform === 'win32') return { providers: ['dml', 'cpu'], reason: 'DirectML (Windows, any DirectX 12 GPU), else the CPU' };
+  if (platform === 'linux' && hasCudaLibrary) return { providers: ['cuda', 'cpu'], reason: "CUDA (its provider library is installed), else the CPU" };
+  return {
+    providers: ['cpu'],
+    reason: platform === 'linux' ? 'the CPU (for CUDA: ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js, with CUDA 12 and cuDNN 9)' : 'the CPU',
+  };
+}
+
+/** Whether onnxruntime-node's CUDA provider library sits beside its runtime (Linux x64). */
+export function cudaProviderInstalled(): boolean {
+  try {
+    const root = dirname(createRequire(__filename).resolve('onnxruntime-node/package.json'));
+    return existsSync(join(root, 'bin', 'napi-v6', 'linux', process.arch, 'libonnxruntime_providers_cuda.so'));
+  } catch {
+    return false;
+  }
 }
 
 interface OrtSessionOptions {

@@ -6,6 +6,7 @@ import { normalizationFor } from '../../../src-shared/external-model';
 import type { ExternalModel } from '../../../src-shared/external-model';
 import { decodeImage } from '../../../src-main/engine/data/decode';
 import { externalPredictor, looksLikeProbabilities, nchwToNhwc, nhwcToNchw } from '../../../src-main/engine/onnx/external-model';
+import { inferenceProviders } from '../../../src-main/engine/onnx/ort-session';
 
 const fixture = resolve('tests/fixtures/onnx');
 
@@ -97,4 +98,13 @@ test('probabilities are told from logits by range and per-pixel sums', () => {
   assert.equal(looksLikeProbabilities({ values: Float32Array.from([0.2, 0.8, 0.5, 0.5]), classes: 2 }), true);
   assert.equal(looksLikeProbabilities({ values: Float32Array.from([0.2, 0.7, 0.5, 0.5]), classes: 2 }), false);
   assert.equal(looksLikeProbabilities({ values: Float32Array.from([-1.5, 2.5, 0.5, 0.5]), classes: 2 }), false);
+});
+
+test('imported models try DirectML on Windows, CUDA on Linux only where its library is installed, and the CPU last', () => {
+  assert.deepEqual(inferenceProviders('win32', false).providers, ['dml', 'cpu']);
+  assert.deepEqual(inferenceProviders('linux', true).providers, ['cuda', 'cpu']);
+  const plain = inferenceProviders('linux', false);
+  assert.deepEqual(plain.providers, ['cpu']);
+  assert.match(plain.reason, /ONNXRUNTIME_NODE_INSTALL=cuda12/);
+  assert.deepEqual(inferenceProviders('darwin', false).providers, ['cpu']);
 });
