@@ -66,7 +66,8 @@ export interface HardSample {
 
 export interface HardestResult {
   runId: string;
-  epoch: number;
+  /** The epoch whose stored counts rank the images; null for an imported model, ranked from its stored validation predictions. */
+  epoch: number | null;
   classNames: string[];
   items: HardSample[];
   /** The validation images' predictions are stored (for the viewer and error maps). */

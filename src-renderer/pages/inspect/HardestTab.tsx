@@ -95,7 +95,7 @@ export function HardestTab({
         <>
           <div className="row">
             <span className="muted small" data-testid="inspect-count">
-              {result.items.length} validation images at epoch {result.epoch}, worst first{result.items.length > shown ? ` (showing ${shown})` : ''}.
+              {result.items.length} validation images {result.epoch === null ? 'by their stored predictions' : `at epoch ${result.epoch}`}, worst first{result.items.length > shown ? ` (showing ${shown})` : ''}.
             </span>
             <button type="button" className="button" disabled={saving} onClick={() => void save()} data-testid="inspect-save">
               {saving ? 'Evaluating the training images…' : 'Save weights for the next run'}
