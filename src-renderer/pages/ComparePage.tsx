@@ -41,7 +41,8 @@ export function ComparePage() {
   const [metric, setMetric] = useState<Metric>('miou');
   const [details, setDetails] = useState<RunDetail[]>([]);
   const [error, setError] = useState<string | null>(null);
-  const candidates = (runs.data ?? []).filter((r) => r.epochsDone > 0);
+  // An imported model has no epochs; it compares through the evaluation below.
+  const candidates = (runs.data ?? []).filter((r) => r.epochsDone > 0 || r.external !== null);
 
   useEffect(() => {
     let current = true;
@@ -73,7 +74,7 @@ export function ComparePage() {
         <PageHeader title="Compare" subtitle="Overlay runs and see which recipe helped which class." />
         <EmptyState title="Nothing to compare yet" testId="compare-empty">
           <p>
-            Compare needs at least two runs with a validated epoch; you have {candidates.length}. Train a baseline and a
+            Compare needs at least two runs with a validated epoch or imported models; you have {candidates.length}. Train a baseline and a
             variant (another loss, a sampler, more epochs) on the same dataset, then pick both here.
           </p>
           <p>
@@ -87,12 +88,15 @@ export function ComparePage() {
   const best = (run: RunDetail) => run.epochHistory.find((e) => e.epoch === run.bestEpoch) ?? run.epochHistory.at(-1);
   const classNames = base?.classNames ?? [];
   const runNames = new Map((runs.data ?? []).map((r) => [r.id, r.name]));
+  // An imported model's config is a placeholder (it trained elsewhere): only trained runs' recipes are compared.
+  const trained = details.filter((d) => d.external === null);
+  const imported = details.filter((d) => d.external !== null);
   const diff = configDifferences(
-    details.map((d) => d.config),
+    trained.map((d) => d.config),
     runNames,
   );
   // Label fixes are not in the config, but they are what changed between a run before and after them.
-  const corrected = details.map((d) => (d.correctedMasks === null ? 'not recorded' : `${d.correctedMasks} corrected`));
+  const corrected = trained.map((d) => (d.correctedMasks === null ? 'not recorded' : `${d.correctedMasks} corrected`));
   if (new Set(corrected).size > 1) diff.unshift({ key: 'data.correctedMasks', label: 'Masks (label revisions at launch)', values: corrected });
   const metricName = metric.startsWith('class:') ? `IoU of ${metric.slice(6)}` : metricLabels[metric as keyof typeof metricLabels];
   const isIou = metric === 'miou' || metric.startsWith('class:');
@@ -105,7 +109,8 @@ export function ComparePage() {
         {candidates.map((r) => (
           <label key={r.id} className="check">
             <input type="checkbox" checked={selected.includes(r.id)} onChange={() => toggle(r.id)} data-testid="compare-run" />
-            {r.name} <span className="muted small">(best {r.bestMiou?.toFixed(3) ?? '-'}{r.bestSubset ? `, on ${subsetText(r.bestSubset)}` : ''})</span>
+            {r.name}{' '}
+            <span className="muted small">{r.external ? '(imported ONNX model)' : `(best ${r.bestMiou?.toFixed(3) ?? '-'}${r.bestSubset ? `, on ${subsetText(r.bestSubset)}` : ''})`}</span>
           </label>
         ))}
       </div>
@@ -160,7 +165,7 @@ export function ComparePage() {
                     <span data-testid="compare-run-name">{d.name}</span>
                     {d.id === base.id ? ' (baseline)' : ''}
                     <span className="muted small block" data-testid="compare-epoch-images">
-                      epoch {best(d)?.epoch ?? '-'}
+                      {d.external ? 'imported: no epochs, see the evaluation below' : `epoch ${best(d)?.epoch ?? '-'}`}
                       {subsetText(best(d)?.validated) ? `, validation subset (${subsetText(best(d)?.validated)})` : ''}
                     </span>
                   </th>
@@ -201,14 +206,19 @@ export function ComparePage() {
           <EvaluationsSection runIds={details.map((d) => d.id)} />
           <section className="card">
             <h2>What differs in the configs</h2>
-            {diff.length === 0 ? (
+            {imported.length > 0 ? (
+              <p className="muted small" data-testid="config-diff-imported">
+                {imported.map((d) => d.name).join(', ')}: imported ONNX {imported.length === 1 ? 'model' : 'models'}, trained outside SegBench with no SegBench config to compare.
+              </p>
+            ) : null}
+            {trained.length < 2 ? null : diff.length === 0 ? (
               <p className="muted">The configs are identical (apart from name and dataset).</p>
             ) : (
               <table className="table compact" data-testid="config-diff">
                 <thead>
                   <tr>
                     <th>Setting</th>
-                    {details.map((d) => (
+                    {trained.map((d) => (
                       <th key={d.id}>{d.name}</th>
                     ))}
                   </tr>

@@ -40,7 +40,8 @@ interface Opened {
 export function InspectPage() {
   const api = useApi();
   const runs = useApiQuery('runs:list', {}, ['run:update']);
-  const candidates = (runs.data ?? []).filter((r) => r.bestEpoch !== null);
+  // A trained run once it has a checkpoint; an imported model at once (its file is its checkpoint).
+  const candidates = (runs.data ?? []).filter((r) => r.bestEpoch !== null || r.external !== null);
   // The run in the address (#/inspect/<runId>), else the newest inspectable run when the page
   // opened, pinned: a run that validates its first epoch later never takes the selection over.
   const route = useRoute();
@@ -92,7 +93,7 @@ export function InspectPage() {
         <EmptyState title="No run to inspect" testId="inspect-empty">
           <p>
             Inspect ranks a run&apos;s validation images from worst to best from what each epoch stored, shows where it confuses classes, and
-            lets you fix wrong labels beside its predictions. It needs a run with at least one validated epoch.
+            lets you fix wrong labels beside its predictions. It needs a run with at least one validated epoch, or an imported model.
           </p>
           <p>
             Train one on the <a href={hrefFor('runs')}>Runs</a> page.
@@ -125,14 +126,14 @@ export function InspectPage() {
             {missing ? <option value={selected}>(run {selected.slice(0, 8)} is gone or has no validated epoch)</option> : null}
             {candidates.map((r) => (
               <option key={r.id} value={r.id}>
-                {r.name} (best mIoU {fmt(r.bestMiou)})
+                {r.name} ({r.external ? 'imported ONNX model' : `best mIoU ${fmt(r.bestMiou)}`})
               </option>
             ))}
           </select>
         </label>
         <span className="muted small" data-testid="inspect-predictions" data-stale={stale ? 'true' : undefined}>
           {plain
-            ? `Validation predictions stored (${count(plain.images, 'image')}, by the checkpoint of epoch ${plain.epoch ?? '?'}; mIoU ${fmt(plain.miou)}${tta ? `, with flip TTA ${fmt(tta.miou)}` : ''}).`
+            ? `Validation predictions stored (${count(plain.images, 'image')}, ${run?.external ? 'by the imported model' : `by the checkpoint of epoch ${plain.epoch ?? '?'}`}; mIoU ${fmt(plain.miou)}${tta ? `, with flip TTA ${fmt(tta.miou)}` : ''}).`
             : 'No stored predictions yet: the viewer, confusion matrix and review queue need them.'}
           {stale ? (
             <strong className="warning-text">

@@ -19,6 +19,7 @@ import { downloadCsv, runCsv } from './export';
 import { RunConfigCard } from './RunConfigCard';
 import { RunMeta } from './RunMeta';
 import { ExportModel } from './ExportModel';
+import { ExternalRunView } from './ExternalRunView';
 import { useAction } from '../../hooks/useAction';
 
 const lossSeries = [
@@ -87,6 +88,8 @@ export function RunView({ runId }: { runId: string }) {
       </div>
     );
   }
+  // An imported model never trained here: its own page, with no epochs to chart.
+  if (run.external) return <ExternalRunView run={run} model={run.external} error={error} />;
   const act = (work: () => Promise<unknown>): Promise<boolean> => attemptAction(work);
   const live = run.status === 'running' || run.status === 'queued';
   const resumable = ['stopped', 'crashed', 'failed'].includes(run.status);

@@ -10,11 +10,13 @@ import { useApi } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { hrefFor } from '../../hooks/useRoute';
 import { useAction } from '../../hooks/useAction';
+import { ImportModelDialog } from './ImportModelDialog';
 
 type SortKey = 'created' | 'miou' | 'bestEpoch' | 'duration' | 'model' | 'name' | 'classIou' | 'dataset';
 
+/** Training time; none for an imported model (it trained elsewhere). */
 const duration = (run: RunSummary): number | null =>
-  run.startedAt ? ((run.endedAt ? Date.parse(run.endedAt) : Date.now()) - Date.parse(run.startedAt)) / 1000 : null;
+  run.startedAt && !run.external ? ((run.endedAt ? Date.parse(run.endedAt) : Date.now()) - Date.parse(run.startedAt)) / 1000 : null;
 
 const sorters: Record<Exclude<SortKey, 'classIou' | 'dataset'>, (a: RunSummary, b: RunSummary) => number> = {
   created: (a, b) => b.createdAt.localeCompare(a.createdAt),
@@ -31,6 +33,7 @@ export function RunsList() {
   const datasets = useApiQuery('datasets:list', {}, ['dataset:changed']);
   const [sort, setSort] = useState<SortKey>('created');
   const [showArchived, setShowArchived] = useState(false);
+  const [importing, setImporting] = useState(false);
   const { error, run: attempt } = useAction();
   const classNames = useMemo(() => [...new Set((runs.data ?? []).flatMap((r) => Object.keys(r.bestClassIou)))], [runs.data]);
   const [className, setClassName] = useState<string>('');
@@ -71,11 +74,17 @@ export function RunsList() {
         title="Runs"
         subtitle="Every training run with its loss, mIoU and per-class IoU."
         actions={
-          <a className="button primary" href={hrefFor('runs', 'new')} data-testid="run-new">
-            New run…
-          </a>
+          <>
+            <button type="button" className="button" onClick={() => setImporting(true)} title="A model trained elsewhere (PyTorch, exported to ONNX), as a run of a dataset" data-testid="run-import-model">
+              Import model…
+            </button>
+            <a className="button primary" href={hrefFor('runs', 'new')} data-testid="run-new">
+              New run…
+            </a>
+          </>
         }
       />
+      {importing ? <ImportModelDialog onClose={() => setImporting(false)} /> : null}
       <ErrorNote message={runs.error ?? error} />
       {queued.length > 0 ? (
         <div className="card notice" data-testid="run-queue">
@@ -123,6 +132,10 @@ export function RunsList() {
             Start one with <strong>New run…</strong> (the sample dataset is ready to train on), or from a terminal with{' '}
             <code>segbench train --dataset NAME</code>.
           </p>
+          <p>
+            A model trained elsewhere (PyTorch, exported to ONNX) comes in with <strong>Import model…</strong>, to evaluate and compare it with SegBench&apos;s
+            runs on the same images.
+          </p>
         </EmptyState>
       ) : (
         <table className="table" data-testid="runs-table">
@@ -152,13 +165,19 @@ export function RunsList() {
                   {run.archived ? <span className="tag muted">archived</span> : null}
                 </td>
                 <td>{datasetName(run.datasetId)}</td>
-                <td>{run.model}</td>
+                <td>
+                  {run.external ? (
+                    <span className="badge external-badge" title={`Imported from ${run.external.source}`} data-testid="run-external-badge">
+                      ONNX (imported)
+                    </span>
+                  ) : (
+                    run.model
+                  )}
+                </td>
                 <td>
                   <StatusBadge status={run.status} reason={run.reason} />
                 </td>
-                <td className="num">
-                  {run.epochsDone}/{run.epochs}
-                </td>
+                <td className="num">{run.external ? <span title="Trained outside SegBench: no epochs here">-</span> : `${run.epochsDone}/${run.epochs}`}</td>
                 <td className="num">
                   {run.bestMiou === null ? '-' : run.bestMiou.toFixed(3)}
                   {run.bestSubset ? (

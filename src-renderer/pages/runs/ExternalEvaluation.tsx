@@ -1,0 +1,110 @@
+import { useState } from 'react';
+import type { ExternalModel } from '../../../src-shared/external-model';
+import type { ValidationResult } from '../../../src-shared/job-kinds';
+import type { Job } from '../../../src-shared/jobs';
+import { f1, iou, summarize } from '../../../src-shared/metrics';
+import { count } from '../../../src-shared/words';
+import { ClassSwatch } from '../../components/ClassSwatch';
+import { ErrorNote } from '../../components/ErrorNote';
+import { ProgressBar } from '../../components/ProgressBar';
+import { useApi } from '../../hooks/ApiContext';
+import { useAction } from '../../hooks/useAction';
+import { useJobs } from '../../hooks/useJobs';
+
+type Split = 'val' | 'test' | 'train';
+const splitNames: Record<Split, string> = { val: 'validation', test: 'test', train: 'training' };
+const fmt = (v: number | null): string => (v === null ? '-' : v.toFixed(3));
+
+/** The model file an `eval` job scored (its params carry the imported model); null for a trained run's. */
+function scoredFile(job: Job): string | null {
+  const params = job.params;
+  if (typeof params !== 'object' || params === null || !('external' in params)) return null;
+  const external = params.external;
+  return typeof external === 'object' && external !== null && 'file' in external && typeof external.file === 'string' ? external.file : null;
+}
+
+/**
+ * An imported model has no epochs, so its figures come from scoring it: one `eval` job on a split
+ * (in the engine, on ONNX Runtime), per-class IoU and F1 from its counts. The newest such job of
+ * this model shows, so the table is back after a reload while the job list holds it.
+ */
+export function ExternalEvaluation({ runId, model, classNames, classColors }: { runId: string; model: ExternalModel; classNames: readonly string[]; classColors: readonly string[] }) {
+  const api = useApi();
+  const { jobs } = useJobs();
+  const [split, setSplit] = useState<Split>('val');
+  // The split of each job started here (an eval job's params list images, not the split's name).
+  const [splits, setSplits] = useState<ReadonlyMap<string, Split>>(new Map());
+  const { error, run: attempt } = useAction();
+  const job = jobs.find((j) => j.kind === 'eval' && scoredFile(j) === model.file);
+  const live = job?.status === 'queued' || job?.status === 'running';
+  const result = job?.status === 'finished' ? (job.result as ValidationResult) : null;
+  const summary = result ? summarize(result.counts) : null;
+  const evaluate = (): void => {
+    void attempt(async () => {
+      const queued = await api.invoke('runs:evaluate', { runId, split });
+      setSplits((known) => new Map(known).set(queued.id, split));
+    });
+  };
+  const jobSplit = job ? splits.get(job.id) : undefined;
+  return (
+    <section className="card" data-testid="external-eval">
+      <h2>Evaluation</h2>
+      <div className="row filters">
+        <label className="field inline">
+          <span>Split</span>
+          <select value={split} onChange={(e) => setSplit(e.target.value as Split)} data-testid="external-eval-split">
+            {Object.entries(splitNames).map(([value, name]) => (
+              <option key={value} value={value}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" className="button primary" disabled={live} onClick={evaluate} data-testid="external-eval-start">
+          {live ? 'Evaluating…' : `Evaluate on the ${splitNames[split]} images`}
+        </button>
+        <span className="muted small">Runs the model on every image of the split (ONNX Runtime, in the engine) and counts each class&apos;s pixels against the masks.</span>
+      </div>
+      <ErrorNote message={error ?? (job?.status === 'failed' ? `The evaluation failed: ${job.reason ?? 'no reason given'}` : null)} />
+      {live ? <ProgressBar progress={job.progress} testId="external-eval-progress" showMessage /> : null}
+      {result && summary ? (
+        <>
+          <p className="small" data-testid="external-eval-summary">
+            On {count(result.imageCounts.length, `${jobSplit ? `${splitNames[jobSplit]} ` : ''}image`)}
+            {job?.endedAt ? ` (${new Date(job.endedAt).toLocaleString()})` : ''}: mIoU <strong data-testid="external-eval-miou">{fmt(summary.miou)}</strong>, pixel accuracy {fmt(summary.accuracy)}
+            {result.skipped.length > 0 ? `; ${count(result.skipped.length, 'image')} skipped (${result.skipped[0]!.message})` : ''}.
+          </p>
+          <table className="table compact" data-testid="external-eval-table">
+            <thead>
+              <tr>
+                <th>Class</th>
+                <th className="num">IoU</th>
+                <th className="num">F1</th>
+                <th className="num">Pixels in the masks</th>
+              </tr>
+            </thead>
+            <tbody>
+              {classNames.map((name, c) => {
+                const counts = result.counts[c] ?? { tp: 0, fp: 0, fn: 0 };
+                const value = iou(counts);
+                return (
+                  <tr key={name} data-testid="external-eval-row" data-class={name}>
+                    <th>
+                      <ClassSwatch color={classColors[c] ?? '#888888'} />
+                      {name}
+                    </th>
+                    <td className="num" data-testid="external-eval-iou" data-value={value ?? ''}>
+                      {fmt(value)}
+                    </td>
+                    <td className="num">{fmt(f1(counts))}</td>
+                    <td className="num">{(counts.tp + counts.fn).toLocaleString('en-US')}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </>
+      ) : null}
+    </section>
+  );
+}
