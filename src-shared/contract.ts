@@ -31,7 +31,7 @@ import { confusionImagesSchema, predictSplitSchema, reviewQueueSchema } from './
 import type { ImageShare, PredictionSummary, ReviewQueue } from './predictions';
 import { duplicatesRequestSchema } from './duplicates';
 import { exportModelRequestSchema } from './model-export';
-import { importModelRequestSchema } from './model-import';
+import { importMasksRequestSchema, importModelRequestSchema } from './model-import';
 import { mergeRequestSchema, pseudoSaveSchema, pseudoStartSchema } from './derived';
 import { labelErrorAcceptSchema, labelErrorCheckSchema, labelErrorKeepSchema, labelErrorQueueSchema, labelErrorStartSchema } from './label-errors';
 import type { LabelCheckSummary, LabelErrorPlan, LabelErrorQueue } from './label-errors';
@@ -117,6 +117,8 @@ export const methods = {
   'runs:export': { request: exportModelRequestSchema, response: returns<Job>() },
   /** A model trained elsewhere (ONNX) in as an external run of a dataset; answers once the file is checked and copied. */
   'runs:importModel': { request: importModelRequestSchema, response: returns<RunSummary>() },
+  /** A folder of masks predicted elsewhere, in the dataset's encoding, as a run for eval, Compare and Inspect. */
+  'runs:importMasks': { request: importMasksRequestSchema, response: returns<RunSummary>() },
   'runs:predictFolder': {
     request: z.strictObject({
       runId: z.string().min(1),

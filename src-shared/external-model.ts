@@ -80,3 +80,19 @@ export function parseNormalizeOption(text: string): NormalizeChoice | { problem:
   if (numbers[1]!.some((s) => s <= 0)) return { problem: `--normalize: the std must be above 0 (got ${parts[1]}).` };
   return { mean: numbers[0]!, std: numbers[1]! };
 }
+
+/**
+ * A folder of predicted masks imported as a run (predictions made elsewhere, in the dataset's own
+ * mask encoding): evaluated and inspected like a model's predictions, with nothing to run.
+ */
+export const predictedMasksSchema = z.object({
+  kind: z.literal('masks'),
+  /** The copies in the run's folder. */
+  dir: z.string().min(1),
+  /** The folder they were imported from. */
+  source: z.string(),
+  /** For each dataset image (by its path) with a predicted mask: the mask's file name in `dir`. */
+  files: z.record(z.string(), z.string()),
+  findings: z.array(z.string()),
+});
+export type PredictedMasks = z.output<typeof predictedMasksSchema>;

@@ -19,7 +19,6 @@ export const importModelJobParamsSchema = z.object({
   probe: z.array(trainItemSchema),
   labelMap: labelMapSchema,
 });
-export type ImportModelJobParams = z.output<typeof importModelJobParamsSchema>;
 
 export interface ImportModelResult {
   model: ExternalModel;
@@ -37,4 +36,11 @@ export const importModelRequestSchema = z.strictObject({
   classNames: z.array(z.string()).optional(),
   window: z.number().int().min(16).max(1024).optional(),
 });
+/** `runs:importMasks` and `segbench import-masks`: predictions made elsewhere, as a run. */
+export const importMasksRequestSchema = z.strictObject({
+  masksDir: z.string().min(1),
+  datasetId: z.string().min(1),
+  name: z.string().trim().min(1).max(200).optional(),
+});
+
 export type ImportModelRequest = z.input<typeof importModelRequestSchema>;

@@ -1,5 +1,5 @@
 import type { EngineResources } from './engine-protocol';
-import type { ExternalModel } from './external-model';
+import type { ExternalModel, PredictedMasks } from './external-model';
 import type { ClassCounts } from './metrics';
 import type { RunConfig, RunStatus } from './run-config';
 import { z } from './zod';
@@ -55,6 +55,8 @@ export interface RunSummary {
   correctedMasks: number | null;
   /** A model trained elsewhere and imported (ONNX): what the importer found; null for runs SegBench trained. */
   external: ExternalModel | null;
+  /** A folder of predicted masks imported as a run: where they came from and what the import found; null otherwise. */
+  predictedMasks: PredictedMasks | null;
 }
 
 export interface EpochSummary {

@@ -1,4 +1,4 @@
-import { externalModelSchema } from './external-model';
+import { externalModelSchema, predictedMasksSchema } from './external-model';
 import { runConfigSchema } from './run-config';
 import { z } from './zod';
 
@@ -63,6 +63,8 @@ export const modelRefSchema = z.object({
   classNames: z.array(z.string()),
   /** An imported model (an external run): ONNX Runtime runs its file; there is no checkpoint. */
   external: externalModelSchema.nullable().optional(),
+  /** Imported predicted masks (an external run with no model): each image's probabilities are its mask, one-hot. */
+  predictedMasks: predictedMasksSchema.nullable().optional(),
 });
 export type ModelRef = z.output<typeof modelRefSchema>;
 

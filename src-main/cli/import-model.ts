@@ -10,7 +10,7 @@ import { progressPrinter } from './progress';
 import { findDataset } from './lookup';
 
 /** A classes file: one class name per line (blank lines and # comments skipped), or a JSON array of names. */
-export function readClassesFile(path: string): string[] {
+function readClassesFile(path: string): string[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -80,6 +80,32 @@ export async function importModelCommand(args: string[]): Promise<void> {
     );
   } finally {
     unsubscribe();
+    await services.close();
+  }
+}
+
+/** `segbench import-masks --masks DIR --dataset NAME [--name N] [--json]` */
+export async function importMasksCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { masks: { type: 'string' }, dataset: { type: 'string' }, name: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
+  if (!values.masks || !values.dataset) throw new ApiError('VALIDATION', '--masks DIR and --dataset NAME are required.');
+  const services = openServices(values['data-dir']);
+  try {
+    const run = await services.api.invoke('runs:importMasks', {
+      masksDir: resolve(values.masks),
+      datasetId: await findDataset(services, values.dataset),
+      ...(values.name !== undefined && { name: values.name }),
+    });
+    const masks = run.predictedMasks!;
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ runId: run.id, name: run.name, masks: { source: masks.source, files: Object.keys(masks.files).length, findings: masks.findings } }, null, 2)}\n`);
+      return;
+    }
+    process.stdout.write([`Imported the masks of ${masks.source} as run ${run.id} "${run.name}".`, ...masks.findings.map((f) => `  ${f}`), `Score them with: segbench eval --run ${run.id.slice(0, 8)}`].join('\n') + '\n');
+  } finally {
     await services.close();
   }
 }

@@ -7,7 +7,7 @@ import { electronSqliteBinding } from './electron-native';
 import { importCommand, sampleCommand } from './import';
 import { trainCommand } from './train';
 import { evalCommand, exportCommand, predictCommand } from './evaluate';
-import { importModelCommand } from './import-model';
+import { importMasksCommand, importModelCommand } from './import-model';
 import { duplicatesCommand, splitCommand, mergeCommand, pseudoCommand } from './data-commands';
 import { labelErrorsCommand } from './label-errors';
 import { packageRoot } from './paths';
@@ -50,6 +50,9 @@ Usage:
                                                --classes: its output names in order, one per line, if not the dataset's;
                                                --normalize on 0..1 pixels (default imagenet, or the file's own if
                                                SegBench exported it)
+  segbench import-masks --masks DIR --dataset NAME [--name N] [--json]
+                                               masks predicted elsewhere, in the dataset's own encoding (tile1.png or
+                                               tile1_mask.png for tile1.jpg), as a run: eval, Compare and Inspect
   segbench merge --config FILE [--preview]      merge datasets with a class mapping (FILE: JSON with name, classes,
                                                sources [{ dataset, mapping }], filters [{ className, maxShare }])
   segbench split --dataset NAME (--from-folders | --from-lists DIR | --val-pattern RE [--test-pattern RE]
@@ -101,6 +104,8 @@ async function main(argv: string[]): Promise<void> {
       return exportCommand(rest);
     case 'import-model':
       return importModelCommand(rest);
+    case 'import-masks':
+      return importMasksCommand(rest);
     case 'predict':
       return predictCommand(rest);
     case 'version':
@@ -113,7 +118,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(usage);
       return;
     default:
-      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, train, eval, predict, export, import-model, merge, split, duplicates, label-errors, pseudo, help, version.\n\n${usage}`);
+      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, train, eval, predict, export, import-model, import-masks, merge, split, duplicates, label-errors, pseudo, help, version.\n\n${usage}`);
   }
 }
 

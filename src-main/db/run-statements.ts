@@ -88,9 +88,9 @@ export function prepareRunStatements(db: Db) {
     ),
     runById: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
     /** An imported model's run: finished at once, no epochs, its model in `external`. */
-    runInsertImported: db.prepare<Pick<RunRow, 'id' | 'name' | 'dataset_id' | 'job_id' | 'model' | 'config' | 'created_at' | 'run_dir' | 'class_names' | 'external'>>(
+    runInsertImported: db.prepare<Pick<RunRow, 'id' | 'name' | 'dataset_id' | 'job_id' | 'model' | 'config' | 'created_at' | 'run_dir' | 'class_names' | 'external' | 'backend' | 'device'>>(
       `INSERT INTO runs (id, name, dataset_id, job_id, model, config, status, created_at, started_at, ended_at, run_dir, class_names, external, backend, device)
-       VALUES (@id, @name, @dataset_id, @job_id, @model, @config, 'finished', @created_at, @created_at, @created_at, @run_dir, @class_names, @external, 'onnxruntime', 'ONNX Runtime (CPU)')`,
+       VALUES (@id, @name, @dataset_id, @job_id, @model, @config, 'finished', @created_at, @created_at, @created_at, @run_dir, @class_names, @external, @backend, @device)`,
     ),
     runsAll: db.prepare<[], RunRow>('SELECT * FROM runs ORDER BY created_at DESC'),
     runsCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM runs'),

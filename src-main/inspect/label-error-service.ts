@@ -123,7 +123,8 @@ export class LabelErrorService {
     let reuse: LabelErrorJobParams['reuse'];
     let run: string | null = null;
     if (request.reuseRun) {
-      const { row, train, external } = this.options.runs.trainParams(request.reuseRun);
+      const { row, train, external, predictedMasks } = this.options.runs.trainParams(request.reuseRun);
+      if (predictedMasks) throw new ApiError('VALIDATION', `Run "${row.name}" is a folder of predicted masks; label checks score with a model's probabilities, which masks do not have. Use an imported model or a SegBench run.`);
       run = row.name;
       if (row.dataset_id !== dataset.id) throw new ApiError('VALIDATION', `Run "${row.name}" was trained on another dataset; it cannot score "${dataset.name}".`);
       if (!hasCheckpoint(train.runDir, 'best', external)) throw new ApiError('CONFLICT', `Run "${row.name}" has no best checkpoint yet; it stores one after its first validated epoch.`);
@@ -148,7 +149,7 @@ export class LabelErrorService {
       }
       if (request.configFromRun) {
         const from = this.options.runs.trainParams(request.configFromRun);
-        if (from.external) throw new ApiError('VALIDATION', `Run "${from.row.name}" is an imported model; fold models take their recipe from a run SegBench trained. Choose one, or use the quick recipe.`);
+        if (from.external || from.predictedMasks) throw new ApiError('VALIDATION', `Run "${from.row.name}" was imported; fold models take their recipe from a run SegBench trained. Choose one, or use the quick recipe.`);
         run = from.row.name;
         config = { ...from.train.config, datasetId: dataset.id };
       } else config = quickCheckConfig(dataset.id);

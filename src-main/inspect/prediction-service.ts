@@ -62,8 +62,8 @@ export class PredictionService {
    * confusion matrix). Flip TTA is stored as its own variant, so its effect per class shows.
    */
   async predictSplit(runId: string, split: 'val' | 'test', tta = false): Promise<{ written: number; skipped: number }> {
-    const { row, train, external } = this.options.runs.trainParams(runId);
-    if (!hasCheckpoint(train.runDir, 'best', external)) {
+    const { row, train, external, predictedMasks } = this.options.runs.trainParams(runId);
+    if (!hasCheckpoint(train.runDir, 'best', external, predictedMasks)) {
       throw new ApiError('CONFLICT', `Run "${row.name}" has no checkpoint yet (it stores one after its first validated epoch); nothing to predict with.`);
     }
     const images = this.options.statements.splitImages.all(row.dataset_id ?? '', split);
@@ -102,7 +102,8 @@ export class PredictionService {
    */
   predictFolder(runId: string, imagesDir: string, outDir: string, checkpoint: 'best' | 'last' = 'best', encoding: PredictionEncoding = 'mask-values'): TypedJob<'predict'> {
     if (!isAbsolute(imagesDir) || !isAbsolute(outDir)) throw new ApiError('VALIDATION', 'The images folder and the output folder must be absolute paths.');
-    const { row, train, external } = this.options.runs.trainParams(runId);
+    const { row, train, external, predictedMasks } = this.options.runs.trainParams(runId);
+    if (predictedMasks) throw new ApiError('VALIDATION', `Run "${row.name}" is a folder of predicted masks (${predictedMasks.source}); it has no model to predict other images with.`);
     if (!hasCheckpoint(train.runDir, checkpoint, external)) {
       throw new ApiError('CONFLICT', `Run "${row.name}" has no ${checkpoint} checkpoint yet; it stores one after its first validated epoch.`);
     }
@@ -165,7 +166,7 @@ export class PredictionService {
     names?: string[],
     extra: Partial<Pick<PredictJobParams, 'tta' | 'truth' | 'confidence' | 'encoding' | 'maskValues' | 'protect' | 'leftOut'>> = {},
   ): TypedJob<'predict'> {
-    const { row, train, external } = this.options.runs.trainParams(runId);
+    const { row, train, external, predictedMasks } = this.options.runs.trainParams(runId);
     const dataset = row.dataset_id ? this.options.statements.datasetById.get(row.dataset_id) : undefined;
     const colourOf = new Map((dataset ? parseClasses(dataset.classes) : []).map((c) => [c.name, c.color]));
     const fallback = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -179,6 +180,7 @@ export class PredictionService {
       colors: train.classNames.map((name, i) => colourOf.get(name) ?? fallback[i % fallback.length]!),
       encoding: 'class-index',
       external,
+      predictedMasks,
       ...(names && { names, indexOnly: true }),
       ...extra,
     };

@@ -49,7 +49,8 @@ export class PseudoLabelService {
   /** The request was parsed at the API boundary (the dispatcher), with pseudoStartSchema. */
   start(request: z.output<typeof pseudoStartSchema>): PseudoLabelSet {
     if (!isAbsolute(request.imagesDir)) throw new ApiError('VALIDATION', 'The images folder must be an absolute path.');
-    const { row, train, external } = this.options.runs.trainParams(request.runId);
+    const { row, train, external, predictedMasks } = this.options.runs.trainParams(request.runId);
+    if (predictedMasks) throw new ApiError('VALIDATION', `Run "${row.name}" is a folder of predicted masks; pseudo-labels need a model to predict new images. Import the model itself (import-model), or a SegBench run.`);
     if (!hasCheckpoint(train.runDir, request.checkpoint, external)) {
       throw new ApiError('CONFLICT', `Run "${row.name}" has no ${request.checkpoint} checkpoint yet; it stores one after its first validated epoch.`);
     }

@@ -123,6 +123,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'samples:saveWeights': (request) => saveHardSampleWeights(deps.db, deps.statements, deps.runs, request),
     'runs:export': (request) => deps.modelExports.export(request),
     'runs:importModel': (request) => deps.modelImports.import(request),
+    'runs:importMasks': (request) => deps.modelImports.importMasks(request),
     'runs:predictFolder': ({ runId, imagesDir, outDir, checkpoint, encoding }) => deps.predictions.predictFolder(runId, imagesDir, outDir, checkpoint, encoding),
     'runs:evaluate': ({ runId, split, checkpoint }) => deps.runs.scoreCheckpoint(runId, split, checkpoint),
     'runs:predictSplit': ({ runId, split, tta }) => deps.predictions.predictSplit(runId, split, tta),

@@ -29,11 +29,11 @@ export class EvaluationService {
     const { statements, jobs } = this.options;
     const runIds = [...new Set(request.runIds)];
     const runs = runIds.map((id) => {
-      const { row, train, external } = this.options.runs.trainParams(id);
-      if (!hasCheckpoint(train.runDir, request.checkpoint, external)) {
+      const { row, train, external, predictedMasks } = this.options.runs.trainParams(id);
+      if (!hasCheckpoint(train.runDir, request.checkpoint, external, predictedMasks)) {
         throw new ApiError('CONFLICT', `Run "${row.name}" has no ${request.checkpoint} checkpoint yet; it stores one after its first validated epoch.`);
       }
-      return { row, train, external };
+      return { row, train, external, predictedMasks };
     });
     const first = runs[0]!;
     for (const { row, train } of runs.slice(1)) {
@@ -48,7 +48,7 @@ export class EvaluationService {
     const images = statements.splitImages.all(first.row.dataset_id ?? '', request.split);
     if (images.length === 0) throw new ApiError('VALIDATION', `The dataset of run "${first.row.name}" has no ${request.split} images.`);
     const params: EvaluationJobParams = {
-      members: runs.map(({ row, train, external }) => ({ name: row.name, runDir: train.runDir, checkpoint: request.checkpoint, config: train.config, classNames: train.classNames, external })),
+      members: runs.map(({ row, train, external, predictedMasks }) => ({ name: row.name, runDir: train.runDir, checkpoint: request.checkpoint, config: train.config, classNames: train.classNames, external, predictedMasks })),
       labelMap: first.train.labelMap,
       items: images.map((i) => ({ imageId: i.id, imagePath: i.image_path, maskPath: i.mask_path })),
       tta: request.tta,

@@ -21,7 +21,8 @@ export class ModelExportService {
   constructor(private readonly options: { statements: Statements; jobs: JobService; runs: RunService }) {}
 
   export(request: { runId: string; checkpoint: 'best' | 'last'; format: 'onnx'; outPath: string }): TypedJob<'export-model'> {
-    const { row, train, external } = this.options.runs.trainParams(request.runId);
+    const { row, train, external, predictedMasks } = this.options.runs.trainParams(request.runId);
+    if (predictedMasks) throw new ApiError('VALIDATION', `Run "${row.name}" is a folder of predicted masks (${predictedMasks.source}); it has no model to export.`);
     if (external) throw new ApiError('VALIDATION', `Run "${row.name}" is an imported ONNX model already: its file is ${external.file} (imported from ${external.source}).`);
     const { outPath } = request;
     if (!isAbsolute(outPath)) throw new ApiError('VALIDATION', `The output path must be absolute (got ${outPath}).`);

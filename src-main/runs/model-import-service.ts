@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import { parseBandLayout } from '../../src-shared/bands';
 import { trainingClasses } from '../../src-shared/classes';
 import { ApiError } from '../../src-shared/errors';
-import type { importModelRequestSchema } from '../../src-shared/model-import';
+import type { importMasksRequestSchema, importModelRequestSchema } from '../../src-shared/model-import';
+import type { PredictedMasks } from '../../src-shared/external-model';
 import { runConfigSchema } from '../../src-shared/run-config';
 import type { RunSummary } from '../../src-shared/runs';
 import type { z } from '../../src-shared/zod';
@@ -82,9 +83,98 @@ export class ModelImportService {
       run_dir: runDir,
       class_names: JSON.stringify(classNames),
       external: JSON.stringify(record),
+      backend: 'onnxruntime',
+      device: 'ONNX Runtime',
+    });
+    const summary = runSummary(statements.runById.get(id)!, statements);
+    this.options.onChanged(summary);
+    return summary;
+  }
+
+  /**
+   * A folder of masks predicted elsewhere (in the dataset's own mask encoding) as a run: each file
+   * pairs with the dataset image of its stem (`tile1.png` or `tile1_mask.png` for `tile1.jpg`,
+   * as `segbench predict` names them), and is copied into the run's folder. Synchronous: there is
+   * nothing to run. Sizes and values are checked when the masks are read (a mask of another size
+   * skips its image with the reason).
+   */
+  importMasks(request: z.output<typeof importMasksRequestSchema>): RunSummary {
+    const { statements } = this.options;
+    const dir = request.masksDir;
+    if (!isAbsolute(dir)) throw new ApiError('VALIDATION', `The masks folder must be an absolute path (got ${dir}).`);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ApiError('VALIDATION', `${dir} is not a folder; give the folder that holds the predicted masks.`);
+    const dataset = statements.datasetById.get(request.datasetId);
+    if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${request.datasetId}. List them with the Datasets page or \`segbench datasets\`.`);
+    if (dataset.state === 'indexing') throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is still being indexed; import the masks once it is ready.`);
+    const { classNames, labelMap } = trainingClasses(parseClasses(dataset.classes));
+    if (classNames.length < 2) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${classNames.length} class(es) to learn; predicted masks need at least 2.`);
+    const images = statements.imagesOfDataset.all(dataset.id).filter((i) => i.state === 'indexed');
+    const byStem = new Map<string, (typeof images)[number]>();
+    for (const image of images) {
+      byStem.set(image.stem, image);
+      const last = basename(image.stem);
+      if (!byStem.has(last)) byStem.set(last, image);
+    }
+    const files = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && maskExtensions.test(e.name)).map((e) => e.name);
+    const pairs = new Map<string, { file: string; image: (typeof images)[number] }>();
+    const unmatched: string[] = [];
+    for (const file of files.sort()) {
+      const stem = file.replace(maskExtensions, '');
+      const image = byStem.get(stem) ?? byStem.get(stem.replace(/_(mask|index|pred|prediction)$/i, ''));
+      if (!image || pairs.has(image.image_path)) unmatched.push(file);
+      else pairs.set(image.image_path, { file, image });
+    }
+    if (pairs.size === 0) {
+      const example = images[0] ? `${basename(images[0].stem)}.png or ${basename(images[0].stem)}_mask.png for ${basename(images[0].image_path)}` : 'tile1.png for tile1.jpg';
+      throw new ApiError('VALIDATION', `None of the ${files.length} mask file(s) in ${dir} is named after an image of dataset "${dataset.name}" (e.g. ${example}).`);
+    }
+    const id = randomUUID();
+    const runDir = join(this.options.dataDir, 'runs', id);
+    const copies = join(runDir, 'masks');
+    mkdirSync(copies, { recursive: true });
+    const record: Record<string, string> = {};
+    try {
+      for (const [path, { file }] of pairs) {
+        copyFileSync(join(dir, file), join(copies, file), constants.COPYFILE_EXCL);
+        record[path] = file;
+      }
+    } catch (error) {
+      rmSync(runDir, { recursive: true, force: true });
+      throw new ApiError('VALIDATION', `The masks could not be copied into the run's folder: ${(error as Error).message}`);
+    }
+    const splitCount = (split: string): string => {
+      const of = images.filter((i) => i.split === split);
+      return `${split} ${of.filter((i) => pairs.has(i.image_path)).length} of ${of.length}`;
+    };
+    const findings = [
+      `${pairs.size} predicted mask${pairs.size === 1 ? '' : 's'} for the dataset's ${images.length} images (${['train', 'val', 'test'].map(splitCount).join(', ')}); an image without one is skipped when scored.`,
+      ...(unmatched.length > 0 ? [`${unmatched.length} file(s) name no image of the dataset and were left out, e.g. ${unmatched.slice(0, 3).join(', ')}.`] : []),
+      `Read in the dataset's own mask encoding (${dataset.mask_kind === 'rgb' ? 'RGB palette colours' : 'index values'}); a pixel of no class counts as missed. TTA does not apply: its rows equal the plain ones.`,
+    ];
+    const masks: PredictedMasks = { kind: 'masks', dir: copies, source: dir, files: record, findings };
+    const name = request.name ?? `${basename(dir)} (masks) on ${dataset.name}`;
+    const config = runConfigSchema.parse({ datasetId: dataset.id, name: name.slice(0, 80) });
+    const imported: ImportedRun = { masks, labelMap };
+    statements.runInsertImported.run({
+      id,
+      name,
+      dataset_id: dataset.id,
+      job_id: null,
+      model: 'masks',
+      config: JSON.stringify(config),
+      created_at: new Date().toISOString(),
+      run_dir: runDir,
+      class_names: JSON.stringify(classNames),
+      external: JSON.stringify(imported),
+      backend: null,
+      device: null,
     });
     const summary = runSummary(statements.runById.get(id)!, statements);
     this.options.onChanged(summary);
     return summary;
   }
 }
+
+/** Mask files a folder of predictions may hold. */
+const maskExtensions = /\.(png|tif|tiff|bmp)$/i;
+

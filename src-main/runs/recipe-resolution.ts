@@ -56,7 +56,7 @@ export function resolveDistill(statements: Statements, distill: Distill, inputSi
     throw new ApiError('CONFLICT', `The teacher "${row.name}" is ${row.status}; distil from it once it has finished.`);
   }
   if (row.external) {
-    throw new ApiError('VALIDATION', `The teacher "${row.name}" is an imported ONNX model; a teacher runs inside training on tfjs, so it must be a run SegBench trained. Use the imported model's pseudo-labels (Inspect › Pseudo-labels) to learn from it instead.`);
+    throw new ApiError('VALIDATION', `The teacher "${row.name}" was imported (an ONNX model or predicted masks); a teacher runs inside training on tfjs, so it must be a run SegBench trained. Use the imported model's pseudo-labels (Inspect › Pseudo-labels) to learn from it instead.`);
   }
   if (!row.run_dir || !existsSync(join(row.run_dir, 'best', 'checkpoint.json'))) {
     throw new ApiError('VALIDATION', `The teacher "${row.name}" has no best checkpoint; it must finish at least one epoch.`);

@@ -20,7 +20,7 @@ import type { JobService, TypedJob } from '../jobs/job-service';
 import { resolveDistill, resolveRecipes, trainClassPixels } from './recipe-resolution';
 import { recipePreview } from './recipe-preview';
 import { runSummary, storedClassNames, storedImported, storedRunConfig } from './run-queries';
-import type { ExternalModel } from '../../src-shared/external-model';
+import type { ExternalModel, PredictedMasks } from '../../src-shared/external-model';
 
 /** Test hooks that never reach the API (a test injects a non-finite loss with them). */
 export interface RunStartHooks {
@@ -197,7 +197,7 @@ export class RunLauncher {
 
   /** Queues the scoring of a checkpoint on a split's images (an `eval` job); the job's result holds the counts. */
   scoreCheckpoint(runId: string, split: 'train' | 'val' | 'test', checkpoint: 'best' | 'last' = 'best'): TypedJob<'eval'> {
-    const { row, train, external } = this.trainParams(runId);
+    const { row, train, external, predictedMasks } = this.trainParams(runId);
     const images = this.options.statements.splitImages.all(row.dataset_id ?? '', split);
     if (images.length === 0) throw new ApiError('VALIDATION', `The dataset of run "${row.name}" has no ${split} images (or no longer exists).`);
     const params: CheckpointScoreJobParams = {
@@ -208,6 +208,7 @@ export class RunLauncher {
       labelMap: train.labelMap,
       items: images.map((i) => ({ imageId: i.id, imagePath: i.image_path, maskPath: i.mask_path })),
       external,
+      predictedMasks,
     };
     return this.options.jobs.enqueue('eval', params);
   }
@@ -224,11 +225,13 @@ export class RunLauncher {
    * For an imported model (`external`), the same shape made from its record: its validation images
    * are the dataset's current validation split, and nothing was trained.
    */
-  trainParams(runId: string): { row: RunRow; train: TrainJobParams; external: ExternalModel | null } {
+  trainParams(runId: string): { row: RunRow; train: TrainJobParams; external: ExternalModel | null; predictedMasks: PredictedMasks | null } {
     const row = this.row(runId);
-    if (!row.job_id) throw new ApiError('CONFLICT', `Run "${row.name}" never started.`);
     const imported = storedImported(row);
-    if (!imported) return { row, train: this.options.jobs.getOf('train', row.job_id).params, external: null };
+    if (!imported) {
+      if (!row.job_id) throw new ApiError('CONFLICT', `Run "${row.name}" never started.`);
+      return { row, train: this.options.jobs.getOf('train', row.job_id).params, external: null, predictedMasks: null };
+    }
     const val = this.options.statements.splitImages.all(row.dataset_id ?? '', 'val').map((i) => ({ imageId: i.id, imagePath: i.image_path, maskPath: i.mask_path }));
     const train: TrainJobParams = {
       runId: row.id,
@@ -241,7 +244,7 @@ export class RunLauncher {
       val,
       resume: false,
     };
-    return { row, train, external: imported.model };
+    return { row, train, external: imported.model ?? null, predictedMasks: imported.masks ?? null };
   }
 
   private enqueue(runId: string, params: TrainJobParams): void {

@@ -11,14 +11,14 @@ import type { Statements } from '../db/statements';
 import { parseClasses } from '../datasets/dataset-queries';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { externalModelSchema } from '../../src-shared/external-model';
-import type { ExternalModel } from '../../src-shared/external-model';
+import { externalModelSchema, predictedMasksSchema } from '../../src-shared/external-model';
+import type { ExternalModel, PredictedMasks } from '../../src-shared/external-model';
 import { labelMapSchema } from '../../src-shared/training';
 
 const stringListSchema = z.array(z.string());
 
 /** What an imported model's run keeps in its `external` column. */
-const importedRunSchema = z.object({ model: externalModelSchema, labelMap: labelMapSchema });
+const importedRunSchema = z.object({ model: externalModelSchema.optional(), masks: predictedMasksSchema.optional(), labelMap: labelMapSchema });
 export type ImportedRun = z.output<typeof importedRunSchema>;
 
 /** An imported model's record, parsed; null for a run SegBench trained. */
@@ -26,8 +26,9 @@ export function storedImported(row: Pick<RunRow, 'id' | 'external'>): ImportedRu
   return row.external ? parseStored(importedRunSchema, row.external, `run ${row.id}'s imported model`) : null;
 }
 
-/** Whether a run has the checkpoint a job would load: an imported run's is its ONNX file. */
-export function hasCheckpoint(runDir: string, which: 'best' | 'last', external: ExternalModel | null): boolean {
+/** Whether a run has the checkpoint a job would load: an imported model's is its ONNX file, imported masks their folder. */
+export function hasCheckpoint(runDir: string, which: 'best' | 'last', external: ExternalModel | null, predictedMasks: PredictedMasks | null = null): boolean {
+  if (predictedMasks) return existsSync(predictedMasks.dir);
   return external ? existsSync(external.file) : existsSync(join(runDir, which, 'checkpoint.json'));
 }
 
@@ -74,6 +75,7 @@ export function runSummary(row: RunRow, statements: Statements, config: RunConfi
     bestClassIou,
     correctedMasks: row.corrected_masks,
     external: storedImported(row)?.model ?? null,
+    predictedMasks: storedImported(row)?.masks ?? null,
   };
 }
 

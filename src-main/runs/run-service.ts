@@ -1,5 +1,5 @@
 import type { RecipePreview } from '../../src-shared/recipes';
-import type { ExternalModel } from '../../src-shared/external-model';
+import type { ExternalModel, PredictedMasks } from '../../src-shared/external-model';
 import type { JobResult } from '../../src-shared/job-kinds';
 import type { RunConfig } from '../../src-shared/run-config';
 import { lttb } from '../../src-shared/lttb';
@@ -103,7 +103,7 @@ export class RunService {
     return this.launcher.scoreCheckpointAndWait(runId, split);
   }
 
-  trainParams(runId: string): { row: RunRow; train: TrainJobParams; external: ExternalModel | null } {
+  trainParams(runId: string): { row: RunRow; train: TrainJobParams; external: ExternalModel | null; predictedMasks: PredictedMasks | null } {
     return this.launcher.trainParams(runId);
   }
 

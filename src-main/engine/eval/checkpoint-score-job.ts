@@ -4,6 +4,7 @@ import type { JobContext } from '../job-context';
 import { validate } from './validate';
 import type { ExternalModel } from '../../../src-shared/external-model';
 import { externalPredictor } from '../onnx/external-model';
+import { maskPredictor } from './predicted-masks';
 import { loadRunModel } from '../model-io/load-model';
 import { modelSpecOf } from '../train/setup';
 import { ReplicaPool } from '../workers/replica-pool';
@@ -18,6 +19,16 @@ import { validationThreads } from '../workers/threads';
  */
 export async function runCheckpointScoreJob(params: JobParams<'eval'>, context: JobContext): Promise<JobResult<'eval'>> {
   if (params.external) return scoreExternal(params, params.external, context);
+  if (params.predictedMasks) {
+    const total = params.items.length;
+    let done = 0;
+    const labelMap = new Map(params.labelMap);
+    const options = { size: 0, overlap: 0, normalization: { mean: [], std: [] }, batchSize: 1, classes: params.classNames.length, inputChannels: null, signal: context.signal };
+    context.progress(0, total, `scoring ${total} predicted masks`);
+    const scored = await validate(maskPredictor(params.predictedMasks, labelMap, params.classNames.length), params.items, labelMap, options, () => context.progress(++done, total, `scored ${done} of ${total} predicted masks`));
+    // Masks have no probabilities, so no loss.
+    return { ...scored, loss: null };
+  }
   const { model, state } = await loadRunModel(params);
   const threads = Math.min(validationThreads(tf.getBackend()), params.items.length);
   const replicas = await ReplicaPool.create(

@@ -16,6 +16,8 @@ import { accumulate, predictImage, predictWithTta, scoreImage } from './sliding-
 import type { WindowPredictor } from './sliding-window';
 import { cpuInference } from '../onnx/ort-predictor';
 import { externalPredictor } from '../onnx/external-model';
+import { maskPredictor } from './predicted-masks';
+import type { WholeImagePredictor } from './predicted-masks';
 
 /** One run of an evaluation, built on the thread that uses it. */
 export interface Member {
@@ -24,6 +26,8 @@ export interface Member {
   model: tfl.LayersModel | null;
   /** The same model on ONNX Runtime, when the job runs there (the CPU), or an imported model. */
   predictor?: WindowPredictor;
+  /** Imported predicted masks: whole images, no windows; TTA gives the same masks. */
+  whole?: WholeImagePredictor;
   state: Pick<CheckpointState, 'normalization'>;
   size: number;
   overlap: number;
@@ -48,6 +52,10 @@ export async function runEvaluationJob(params: JobParams<'evaluate'>, context: J
   const releases: (() => Promise<void>)[] = [];
   try {
     for (const ref of params.members) {
+      if (ref.predictedMasks) {
+        members.push({ ...memberOf(ref, null, { normalization: { mean: [], std: [] } }), whole: maskPredictor(ref.predictedMasks, new Map(params.labelMap), ref.classNames.length) });
+        continue;
+      }
       if (ref.external) {
         const ort = await externalPredictor(ref.external, undefined, (m) => context.log('info', m));
         releases.push(ort.release);
@@ -71,7 +79,7 @@ export async function runEvaluationJob(params: JobParams<'evaluate'>, context: J
       for (const release of ortReleases) await release();
     } else releases.push(...ortReleases);
     // Compute workers load checkpoints; with an imported member the engine's thread does it all.
-    const onOrt = members.every((m) => m.predictor) || members.some((m) => !m.model);
+    const onOrt = members.every((m) => m.predictor || m.whole) || members.some((m) => !m.model);
     const spec: EvaluationSpec = { labelMap: params.labelMap, tta: params.tta, classNames: params.members[0]!.classNames };
     const names = variantNames(members, spec);
     const total = params.items.length;
@@ -137,7 +145,23 @@ export async function evaluateItem(members: readonly Member[], item: TrainItem, 
   const ensemble = new Float32Array(sample.width * sample.height * classes);
   const ensembleTta = spec.tta ? new Float32Array(ensemble.length) : null;
   for (const m of members) {
-    const plain = await predictImage(m.predictor ?? m.model!, sample.image, sample.width, sample.height, m.size, m.overlap, m.state.normalization, m.batchSize);
+    let plain: Float32Array;
+    if (m.whole) {
+      try {
+        plain = await m.whole.wholeImage(item.imagePath, sample.width, sample.height);
+      } catch (error) {
+        return { skipped: `${m.name}: ${error instanceof Error ? error.message : String(error)}` };
+      }
+      counts.push(score(plain));
+      for (const t of sweepOf(spec)) sweeps.push(thresholdCounts(plain, sample.labels, t));
+      accumulate(ensemble, plain);
+      if (spec.tta && ensembleTta) {
+        counts.push(score(plain));
+        accumulate(ensembleTta, plain);
+      }
+      continue;
+    }
+    plain = await predictImage(m.predictor ?? m.model!, sample.image, sample.width, sample.height, m.size, m.overlap, m.state.normalization, m.batchSize);
     counts.push(score(plain));
     for (const t of sweepOf(spec)) sweeps.push(thresholdCounts(plain, sample.labels, t));
     accumulate(ensemble, plain);

@@ -23,6 +23,11 @@ import { predictImage, predictWithTta } from './sliding-window';
 import type { WindowPredictor } from './sliding-window';
 import { cpuInference } from '../onnx/ort-predictor';
 import { externalPredictor } from '../onnx/external-model';
+import { isWholeImage, maskPredictor } from './predicted-masks';
+import type { WholeImagePredictor } from './predicted-masks';
+import type { PredictedMasks } from '../../../src-shared/external-model';
+import { ApiError } from '../../../src-shared/errors';
+import { throwIfCancelled } from '../job-context';
 
 function predictSettings(params: PredictJobParams): PredictSettings {
   const rest: Partial<PredictJobParams> = { ...params };
@@ -46,6 +51,7 @@ function predictInput(params: PredictJobParams, i: number): PredictInput {
  * its images' files, and the result is merged in image order, as one thread would give it.
  */
 export async function runPredictJob(params: JobParams<'predict'>, context: JobContext): Promise<JobResult<'predict'>> {
+  if (params.predictedMasks) return predictFromMasks(params, params.predictedMasks, context);
   const loaded = params.external ? null : await loadRunModel(params);
   const state = loaded ? loaded.state : { normalization: params.external!.normalization, epoch: 0 };
   const model = loaded?.model ?? null;
@@ -94,7 +100,7 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
 }
 
 /** Predicts one image and writes its files: the unit of work of each thread. */
-export async function predictOne(model: tfl.LayersModel | WindowPredictor, state: Pick<CheckpointState, 'normalization'>, settings: PredictSettings, input: PredictInput): Promise<PredictedImage> {
+export async function predictOne(model: tfl.LayersModel | WindowPredictor | WholeImagePredictor, state: Pick<CheckpointState, 'normalization'>, settings: PredictSettings, input: PredictInput): Promise<PredictedImage> {
   const classes = settings.classNames.length;
   const palette = settings.colors.map((c) => hexToValue(c));
   const outcome: PredictedImage = { written: false, files: [], skipped: [], compared: null, histogram: null };
@@ -107,9 +113,19 @@ export async function predictOne(model: tfl.LayersModel | WindowPredictor, state
   }
   const window = { size: settings.config.inputSize, overlap: settings.config.validationOverlap, normalization: state.normalization, batchSize: settings.config.batchSize };
   // Flip TTA: the image and its two mirrors, the one augmentation code path the evaluation jobs use too.
-  const probs = settings.tta
-    ? await predictWithTta(model, image.data, image.width, image.height, window, { flips: true, scales: [] })
-    : await predictImage(model, image.data, image.width, image.height, window.size, window.overlap, window.normalization, window.batchSize);
+  let probs: Float32Array;
+  if (isWholeImage(model)) {
+    try {
+      probs = await model.wholeImage(input.path, image.width, image.height);
+    } catch (error) {
+      outcome.skipped.push({ image: input.path, message: error instanceof Error ? error.message : String(error) });
+      return outcome;
+    }
+  } else {
+    probs = settings.tta
+      ? await predictWithTta(model, image.data, image.width, image.height, window, { flips: true, scales: [] })
+      : await predictImage(model, image.data, image.width, image.height, window.size, window.overlap, window.normalization, window.batchSize);
+  }
   const pixels = image.width * image.height;
   const index = Buffer.alloc(pixels);
   const colour = Buffer.alloc(pixels * 3);
@@ -223,4 +239,25 @@ function compareWithTruth(truth: Uint8Array, predicted: Uint8Array, probs: Float
     if (q !== t) wrongByConfidence[Math.min(confidenceBins - 1, Math.floor(probs[p * classes + q]! * confidenceBins))]! += 1;
   }
   return { labelled, confusion, wrongByConfidence };
+}
+
+/**
+ * A run of imported predicted masks "predicts" its dataset's images by reading their masks: the
+ * same files and statistics as a model's prediction (Inspect's stored predictions, confusion).
+ */
+async function predictFromMasks(params: JobParams<'predict'>, masks: PredictedMasks, context: JobContext): Promise<JobResult<'predict'>> {
+  if (!params.truth) throw new ApiError('VALIDATION', 'A run of predicted masks only shows its own masks for the dataset\'s images; it cannot predict other images.');
+  const predictor = maskPredictor(masks, new Map(params.truth.labelMap), params.classNames.length);
+  const settings = predictSettings(params);
+  await mkdir(params.outDir, { recursive: true });
+  const result: PredictResult = { checkpointEpoch: 0, written: 0, skipped: [...(params.leftOut ?? [])], images: [] };
+  for (let i = 0; i < params.images.length; i += 1) {
+    throwIfCancelled(context.signal);
+    const image = await predictOne(predictor, { normalization: { mean: [], std: [] } }, settings, predictInput(params, i));
+    result.skipped.push(...image.skipped);
+    if (image.compared) result.images?.push(image.compared);
+    if (image.written) result.written += 1;
+    context.progress(i + 1, params.images.length, `read ${i + 1} of ${params.images.length} predicted masks`);
+  }
+  return result;
 }

@@ -112,7 +112,9 @@ export function scoreImage(probs: Float32Array, labels: Uint8Array, classes: num
     if (label === ignoreLabel || label >= classes) continue;
     let best = 0;
     for (let c = 1; c < classes; c += 1) if (probs[p * classes + c]! > probs[p * classes + best]!) best = c;
-    if (best === label) counts[label]!.tp += 1;
+    // All zeros: no class predicted (a predicted mask's pixel outside the classes): missed, and no class's false positive.
+    if (probs[p * classes + best] === 0) counts[label]!.fn += 1;
+    else if (best === label) counts[label]!.tp += 1;
     else {
       counts[label]!.fn += 1;
       counts[best]!.fp += 1;

@@ -9,6 +9,8 @@ import type { LabelMap } from '../data/decode';
 import { shareOut } from './share-out';
 import { predictImage, scoreImage } from './sliding-window';
 import type { WindowPredictor } from './sliding-window';
+import { isWholeImage } from './predicted-masks';
+import type { WholeImagePredictor } from './predicted-masks';
 
 import type { ValidationResult } from '../../../src-shared/job-kinds';
 
@@ -31,14 +33,20 @@ export interface ImageScorer {
 }
 
 /** Decodes one validation image and scores its sliding-window prediction: the unit of work of every thread. */
-export async function scoreItem(model: tfl.LayersModel | WindowPredictor, item: TrainItem, labelMap: LabelMap, options: ScoreOptions): Promise<ScoredImage> {
+export async function scoreItem(model: tfl.LayersModel | WindowPredictor | WholeImagePredictor, item: TrainItem, labelMap: LabelMap, options: ScoreOptions): Promise<ScoredImage> {
   let sample;
   try {
     sample = await decodeSample(item.imagePath, item.maskPath, labelMap, options.inputChannels);
   } catch (error) {
     return { skipped: error instanceof Error ? error.message : String(error) };
   }
-  const probs = await predictImage(model, sample.image, sample.width, sample.height, options.size, options.overlap, options.normalization, options.batchSize);
+  let probs: Float32Array;
+  try {
+    probs = isWholeImage(model) ? await model.wholeImage(item.imagePath, sample.width, sample.height) : await predictImage(model, sample.image, sample.width, sample.height, options.size, options.overlap, options.normalization, options.batchSize);
+  } catch (error) {
+    if (!isWholeImage(model)) throw error;
+    return { skipped: error instanceof Error ? error.message : String(error) };
+  }
   return scoreImage(probs, sample.labels, options.classes);
 }
 
@@ -50,7 +58,7 @@ export async function scoreItem(model: tfl.LayersModel | WindowPredictor, item: 
  * this thread and takes no more.
  */
 export async function validate(
-  model: tfl.LayersModel | WindowPredictor,
+  model: tfl.LayersModel | WindowPredictor | WholeImagePredictor,
   items: readonly TrainItem[],
   labelMap: LabelMap,
   options: ScoreOptions & { signal: AbortSignal },

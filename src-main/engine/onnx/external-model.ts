@@ -193,7 +193,7 @@ export async function runImportModelJob(params: JobParams<'import-model'>, conte
       const resolved = normalizationFor(choice === 'auto' ? 'imagenet' : choice, channels);
       if ('problem' in resolved) throw new ApiError('VALIDATION', resolved.problem);
       normalization = resolved.normalization;
-      normalizationSource = choice === 'auto' ? `${resolved.source} (the default; --normalize none or MEAN,STD for another)` : resolved.source;
+      normalizationSource = choice === 'auto' ? `${resolved.source}, the default` : resolved.source;
     }
     findings.push(`Normalisation: ${normalizationSource}.`);
     throwIfCancelled(context.signal);
@@ -302,7 +302,7 @@ export async function runImportModelJob(params: JobParams<'import-model'>, conte
         if (labelled > 0) {
           const share = right / labelled;
           findings.push(`On ${samples.length} validation image${samples.length === 1 ? '' : 's'} it labels ${(share * 100).toFixed(1)}% of pixels as their masks do.`);
-          if (share < 1.5 / classOrder.length) findings.push(`That is near chance for ${classOrder.length} classes: check --normalize (${normalizationSource}) and the class order (--classes).`);
+          if (share < 1.5 / classOrder.length) findings.push(`That is near chance for ${classOrder.length} classes: check the normalisation (${normalizationSource}) and the class order.`);
         }
       } finally {
         await release();

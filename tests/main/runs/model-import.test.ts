@@ -174,3 +174,41 @@ test('an external run refuses what needs a SegBench checkpoint, with the reason'
   await assert.rejects(api.invoke('runs:resume', { runId: run.id }), /only stopped, crashed or failed runs can be resumed/);
   await assert.rejects(api.invoke('runs:stop', { runId: run.id }), /is an imported model; it never trains/);
 });
+
+test('a folder of predicted masks imports as a run whose eval equals the model that wrote them', async () => {
+  const id = await fixtureDataset();
+  const model = await api.invoke('runs:importModel', { onnxPath: join(fixture, 'unet-nchw-logits.onnx'), datasetId: id, window: 128, name: 'writer' });
+  // The model's predictions of every image, in the dataset's own encoding (RGB palette), plus files that pair with nothing.
+  const out = tempDir();
+  const images = readdirSync(join(fixture, 'images')).map((f) => join(fixture, 'images', f));
+  const job = services.predictions.predictFolder(model.id, join(fixture, 'images'), out, 'best', 'mask-values');
+  const done = await services.jobs.whenDoneOf('predict', job.id);
+  assert.equal(done.status, 'finished', done.reason ?? '');
+  assert.equal(readdirSync(out).filter((f) => f.endsWith('_mask.png')).length, images.length);
+  writeFileSync(join(out, 'stranger.png'), 'not a mask of any image');
+  const before = readdirSync(out).map((f) => sha(join(out, f)));
+
+  const masks = await api.invoke('runs:importMasks', { masksDir: out, datasetId: id, name: 'their masks' });
+  assert.equal(masks.model, 'masks');
+  assert.equal(Object.keys(masks.predictedMasks!.files).length, 4);
+  assert.match(masks.predictedMasks!.findings.join('\n'), /4 predicted masks for the dataset's 4 images \(train 0 of 0, val 2 of 2, test 2 of 2\)/);
+  assert.match(masks.predictedMasks!.findings.join('\n'), /5 file\(s\) name no image of the dataset and were left out, e\.g\. stranger\.png, val_1_color\.png/);
+  assert.deepEqual(readdirSync(out).map((f) => sha(join(out, f))), before, "the user's folder is only read");
+
+  for (const split of ['val', 'test'] as const) {
+    const fromModel = await services.runs.scoreCheckpointAndWait(model.id, split);
+    const fromMasks = await services.runs.scoreCheckpointAndWait(masks.id, split);
+    assert.deepEqual(fromMasks.counts, fromModel.counts, `${split}: the masks score as the model that wrote them`);
+    assert.equal(fromMasks.loss, null, 'masks have no probabilities, so no loss');
+  }
+  // Compare: both in one evaluation; Inspect: stored predictions from the masks.
+  await api.invoke('evals:start', { runIds: [model.id, masks.id], tta: null, split: 'val' });
+  await services.jobs.whenIdle();
+  const evaluation = (await api.invoke('evals:list', {})).find((e) => e.runIds.includes(masks.id))!;
+  assert.equal(evaluation.status, 'finished', evaluation.reason ?? '');
+  assert.deepEqual(evaluation.variants.find((v) => v.name === 'their masks')!.classIou, evaluation.variants.find((v) => v.name === 'writer')!.classIou);
+  assert.equal((await services.predictions.predictSplit(masks.id, 'val')).written, 2);
+  // What needs a model says so.
+  assert.throws(() => services.predictions.predictFolder(masks.id, join(fixture, 'images'), tempDir()), /is a folder of predicted masks .*; it has no model to predict other images with/);
+  await assert.rejects(api.invoke('runs:importMasks', { masksDir: tempDir(), datasetId: id }), /None of the 0 mask file\(s\) in .* is named after an image of dataset "dubai crops" \(e\.g\. val_1\.png or val_1_mask\.png for val_1\.png\)/);
+});
