@@ -30,11 +30,13 @@ test('a new data directory gets the sample dataset, ready to train on', async ()
 
 test('import dubai-aerial through the wizard: pairs reported, indexed with progress, unknown colour reported', async () => {
   await page.getByTestId('import-open').click();
-  await page.getByTestId('import-images').fill(resolve('../shared/data/dubai-aerial/images'));
-  await page.getByTestId('import-masks').fill(resolve('../shared/data/dubai-aerial/masks'));
+  // The fixture's 11 real pairs (tests/fixtures/dubai-aerial/README.md): scenes tile1 (6 parts),
+  // tile2 (2), tile3 (1) and tile6 (2).
+  await page.getByTestId('import-images').fill(resolve('tests/fixtures/dubai-aerial/images'));
+  await page.getByTestId('import-masks').fill(resolve('tests/fixtures/dubai-aerial/masks'));
   await page.getByTestId('import-check').click();
   await page.getByTestId('scan-report').waitFor();
-  assert.equal(await page.getByTestId('scan-pairs').textContent(), '72');
+  assert.equal(await page.getByTestId('scan-pairs').textContent(), '11');
   assert.equal(await page.getByTestId('import-name').inputValue(), 'dubai-aerial');
   await screenshot(page, 'import-wizard');
   await page.getByTestId('import-start').click();
@@ -46,7 +48,7 @@ test('import dubai-aerial through the wizard: pairs reported, indexed with progr
   await page.getByTestId('tab-report').click();
   const unknown = page.getByTestId('unknown-table');
   await unknown.waitFor();
-  assert.match(await unknown.textContent() ?? '', /#000000 \(0,0,0\).*552,156.*9.*tile8_image_part_003/s);
+  assert.match(await unknown.textContent() ?? '', /#000000 \(0,0,0\).*678.*1.*tile6_image_part_005/s);
   await screenshot(page, 'dataset-report');
 
   // The Classes tab names the preset that fits, and offers "Unlabeled" as the ignore class (not saved here).
@@ -63,10 +65,10 @@ test('filter by a class, open an image with its mask overlay and read the class 
   await page.getByTestId('tab-images').click();
   await page.getByTestId('image-grid').waitFor();
   // The grid shows before its first page of images arrives ("0 images" for a moment).
-  await page.waitForFunction(() => document.querySelector('[data-testid="image-count"]')?.textContent === '72 images');
+  await page.waitForFunction(() => document.querySelector('[data-testid="image-count"]')?.textContent === '11 images');
   await page.getByTestId('filter-class').selectOption({ label: 'Water' });
   await page.getByTestId('filter-min-share').fill('20');
-  await page.waitForFunction(() => document.querySelector('[data-testid="image-count"]')?.textContent === '26 images');
+  await page.waitForFunction(() => document.querySelector('[data-testid="image-count"]')?.textContent === '6 images');
   await page.locator('.thumb-mask').first().waitFor();
   await screenshot(page, 'dataset-images-water');
 
@@ -98,17 +100,14 @@ test('filter by a class, open an image with its mask overlay and read the class 
   await screenshot(page, 'image-viewer-outline');
   await page.getByTestId('viewer-close').click();
 
-  // tile8_image_part_003 is 17.2% colours outside the palette (and 15.3% Building): the class list says so and sums to 100%.
-  await page.getByTestId('filter-class').selectOption({ label: 'Building' });
+  // tile6_image_part_005 has 678 black pixels (0.09%), a colour outside the palette (and 16.4%
+  // Vegetation, the only image of the fixture over 15%): the class list says so and sums to 100%.
+  await page.getByTestId('filter-class').selectOption({ label: 'Vegetation' });
   await page.getByTestId('filter-min-share').fill('15');
-  await page.waitForFunction(() => document.querySelector('[data-testid="image-count"]')?.textContent !== '26 images');
-  // The grid renders the rows in sight: scroll to its end, where tile8 is.
-  await page.evaluate(() => {
-    for (const element of [document.querySelector('.vgrid'), document.scrollingElement]) element?.scrollTo(0, element.scrollHeight);
-  });
-  await page.locator('[data-testid="thumb"][title="tile8_image_part_003"]').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="image-count"]')?.textContent !== '6 images');
+  await page.locator('[data-testid="thumb"][title="tile6_image_part_005"]').click();
   await page.getByTestId('viewer-unknown').waitFor();
-  assert.match((await page.getByTestId('viewer-unknown').textContent()) ?? '', /Unknown values \(no class\) 17\.2%/);
+  assert.match((await page.getByTestId('viewer-unknown').textContent()) ?? '', /Unknown values \(no class\) 0\.1%/);
   const shares = (await page.locator('[data-testid="viewer-legend"] li .small').allTextContents()).map((t) => Number.parseFloat(t));
   assert.ok(Math.abs(shares.reduce((a, b) => a + b, 0) - 100) < 0.5, `the list sums to ${shares.join(' + ')}`);
   await screenshot(page, 'image-viewer-unknown');
@@ -119,7 +118,7 @@ test('filter by a class, open an image with its mask overlay and read the class 
   assert.match((await page.getByTestId('images-empty').textContent()) ?? '', /No image matches these filters \(Unlabeled on at least 95% of the image\)/);
   await screenshot(page, 'dataset-images-empty');
   await page.getByTestId('images-clear-filters').click();
-  await page.getByTestId('image-count').getByText('72 images').waitFor();
+  await page.getByTestId('image-count').getByText('11 images').waitFor();
 });
 
 test('the class statistics show a chart and an exact table with the imbalance ratio', async () => {
@@ -128,21 +127,22 @@ test('the class statistics show a chart and an exact table with the imbalance ra
   assert.equal(await page.getByTestId('chart-share').locator('.recharts-bar-rectangle').count(), 6);
   assert.match(await page.getByTestId('imbalance').textContent() ?? '', /Imbalance ratio \(largest \/ smallest share\): \d+\.\d : 1/);
   const table = await page.getByTestId('stats-table').textContent();
-  assert.match(table ?? '', /Land \(unpaved\)51,850,363/);
+  assert.match(table ?? '', /Land \(unpaved\)2,907,161/);
   await screenshot(page, 'dataset-stats');
   assert.deepEqual(errors, []);
 });
 
 test('near-duplicates: signatures computed with progress; no real tile is a copy of another at 0.97; at 0.9 the closest pair groups and a re-split keeps it together', async () => {
   await page.getByTestId('tab-duplicates').click();
-  await page.getByTestId('duplicates-coverage').getByText('0 of 72 images have a signature').waitFor();
+  await page.getByTestId('duplicates-coverage').getByText('0 of 11 images have a signature').waitFor();
   await page.getByTestId('duplicates-find').click();
-  await page.getByTestId('duplicates-coverage').getByText('72 of 72 images have a signature.').waitFor({ timeout: 60_000 });
+  await page.getByTestId('duplicates-coverage').getByText('11 of 11 images have a signature.').waitFor({ timeout: 60_000 });
   assert.match((await page.getByTestId('duplicates-summary').textContent()) ?? '', /^0 groups of near-duplicates \(0 images\)\. No group straddles the split\./);
   await page.getByTestId('duplicates-threshold').fill('0.9');
   await page.getByTestId('duplicate-group').first().waitFor();
   assert.equal(await page.getByTestId('duplicate-group').count(), 1);
-  assert.match((await page.getByTestId('duplicate-group').textContent()) ?? '', /Group 1: 2 images, similarity 0\.9\d\d/);
+  // tile3_image_part_001 and tile6_image_part_004, two scenes apart: 0.9217 by signatureOfFile and similarity.
+  assert.match((await page.getByTestId('duplicate-group').textContent()) ?? '', /Group 1: 2 images, similarity 0\.922/);
   await page.getByTestId('duplicates-resplit').click();
   await page.getByTestId('duplicates-note').getByText(/Re-split 80\/20\/0 \(seed 42\) with each near-duplicate group in one split\./).waitFor();
   await page.getByTestId('duplicates-leakage').getByText('No group straddles the split.').waitFor();
@@ -155,7 +155,7 @@ test('near-duplicates: signatures computed with progress; no real tile is a copy
 test('scenes on both sides of a random split: the report warns, one click splits by scene; the Splits tab shows where each scene went and the class shares per split', async () => {
   await page.getByTestId('tab-report').click();
   const notice = page.getByTestId('scene-leak');
-  assert.match((await notice.textContent()) ?? '', /The random split put parts of \d of 8 scenes \(by their names: tile\d/);
+  assert.match((await notice.textContent()) ?? '', /The random split put parts of \d of 4 scenes \(by their names: tile\d/);
   await screenshot(page, 'dataset-scene-leak');
   await notice.getByTestId('scene-leak-fix').click();
   // Gone once the grouped split is stored; should it stay, the failure quotes what the notice says
@@ -171,15 +171,15 @@ test('scenes on both sides of a random split: the report warns, one click splits
   const val = (await page.getByTestId('split-groups-val').textContent()) ?? '';
   assert.doesNotMatch(train + val, /also in/, 'every scene in one split');
   const scenes = (text: string) => text.replace(/^\w+ \(\d+\): /, '').split(', ');
-  assert.equal(scenes(train).length + scenes(val).length, 8);
+  assert.equal(scenes(train).length + scenes(val).length, 4);
   assert.equal((await page.locator('[data-testid="split-shares"] thead th').allTextContents()).length, 3, 'class, train, val');
   assert.equal(await page.locator('[data-testid="split-shares"] tbody tr').count(), 6);
   await screenshot(page, 'dataset-splits');
   // A split from name patterns, set on the tab.
   await page.getByTestId('split-source').selectOption('patterns');
-  await page.getByTestId('split-val-pattern').fill('^tile[78]_');
+  await page.getByTestId('split-val-pattern').fill('^tile[36]_');
   await page.getByTestId('split-apply').click();
-  await page.getByTestId('splits-tab').getByText(/Now \(from name patterns\): train 54 · val 18 · test 0/).waitFor();
+  await page.getByTestId('splits-tab').getByText(/Now \(from name patterns\): train 8 · val 3 · test 0/).waitFor();
   await screenshot(page, 'dataset-splits-patterns');
   assert.deepEqual(errors, []);
 });
@@ -194,23 +194,25 @@ test('merge datasets: map classes, preview before and after, a class without pix
   const mapping = dialog.getByTestId('merge-mapping');
   await mapping.waitFor();
   await mapping.getByLabel('dubai-aerial: Unlabeled').selectOption('@ignore');
-  await mapping.getByLabel('dubai-aerial: Water').selectOption('@drop');
+  // Dropping the images with Vegetation (6 of the fixture's 11) keeps 5 that hold Building, Land,
+  // Road and Water; the 2 images without Water have no Vegetation either, so Water would not do here.
+  await mapping.getByLabel('dubai-aerial: Vegetation').selectOption('@drop');
   await dialog.getByRole('button', { name: 'Add class' }).click();
   await dialog.getByTestId('merge-preview-button').click();
   const preview = dialog.getByTestId('merge-preview');
   await preview.waitFor();
-  assert.match((await preview.locator('p').first().textContent()) ?? '', /dubai-aerial: \d+ of 72 images kept, \d+ dropped by class/);
+  assert.match((await preview.locator('p').first().textContent()) ?? '', /dubai-aerial: \d+ of 11 images kept, \d+ dropped by class/);
   await preview.getByText(/No pixels after the merge: .*Class 7/).waitFor();
   await screenshot(page, 'merge-preview');
   await dialog.getByTestId('merge-create').click();
-  await dialog.getByText(/would leave "Water", "Unlabeled", "Class 7" with no pixels/).waitFor();
-  // Remove the empty targets (Water's images stay dropped, Unlabeled stays ignored), filter, and create it.
-  for (const name of ['Class 7', 'Unlabeled', 'Water']) await dialog.getByRole('button', { name: `remove ${name}` }).click();
+  await dialog.getByText(/would leave "Vegetation", "Unlabeled", "Class 7" with no pixels/).waitFor();
+  // Remove the empty targets (Vegetation's images stay dropped, Unlabeled stays ignored), filter, and create it.
+  for (const name of ['Class 7', 'Unlabeled', 'Vegetation']) await dialog.getByRole('button', { name: `remove ${name}` }).click();
   await dialog.getByTestId('merge-add-filter').click();
   await dialog.getByTestId('merge-preview-button').click();
   await preview.waitFor();
   assert.equal(await preview.locator('tbody tr').count(), 4);
-  assert.match((await preview.locator('p').first().textContent()) ?? '', /dubai-aerial: \d+ of 72 images kept, \d+ dropped by class(, \d+ by filters)?$/);
+  assert.match((await preview.locator('p').first().textContent()) ?? '', /dubai-aerial: \d+ of 11 images kept, \d+ dropped by class(, \d+ by filters)?$/);
   assert.equal(await preview.locator('tbody tr.error-text').count(), 0);
   await dialog.getByTestId('merge-create').click();
   await page.getByTestId('dataset-view').getByText('dubai merged').waitFor();

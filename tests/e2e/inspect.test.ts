@@ -224,7 +224,7 @@ test('predict any folder with the run: non-images are skipped, a missing folder 
   await page.getByTestId('predict-folder-start').click();
   await page.getByTestId('predict-folder').getByText('The images folder /nowhere/at/all does not exist or cannot be read.').waitFor();
   const input = mkdtempSync(join(tmpdir(), 'segbench-folder-'));
-  copyFileSync('../shared/data/dubai-aerial/images/tile1_image_part_001.jpg', join(input, 'tile.jpg'));
+  copyFileSync('tests/fixtures/dubai-aerial/images/tile1_image_part_001.jpg', join(input, 'tile.jpg'));
   writeFileSync(join(input, 'broken.png'), 'not an image');
   const out = join(mkdtempSync(join(tmpdir(), 'segbench-folder-out-')), 'predicted');
   await page.getByTestId('predict-folder-images').fill(input);
@@ -299,8 +299,8 @@ test('pseudo-labels: predict an unlabelled folder, read the kept share per thres
   await page.getByTestId('pseudo-open').click();
   const input = join(app.dataDir, 'unlabelled');
   mkdirSync(input, { recursive: true });
-  copyFileSync('../shared/data/dubai-aerial/images/tile2_image_part_001.jpg', join(input, 'a.jpg'));
-  copyFileSync('../shared/data/dubai-aerial/images/tile2_image_part_002.jpg', join(input, 'b.jpg'));
+  copyFileSync('tests/fixtures/dubai-aerial/images/tile2_image_part_001.jpg', join(input, 'a.jpg'));
+  copyFileSync('tests/fixtures/dubai-aerial/images/tile2_image_part_002.jpg', join(input, 'b.jpg'));
   await page.getByTestId('pseudo-images').fill(input);
   await page.getByTestId('pseudo-start').click();
   const set = page.getByTestId('pseudo-set').first();

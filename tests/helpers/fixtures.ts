@@ -3,9 +3,14 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { tempDir } from './services';
 
-export const dubaiDir = join('..', 'shared', 'data', 'dubai-aerial');
+/**
+ * Eleven real dubai-aerial pairs, byte-identical copies kept in the repository (see its README.md):
+ * tile1_image_part_001-006, tile2_image_part_001-002, tile3_image_part_001, tile6_image_part_004-005.
+ * Tests read only these; the full 72-pair set beside the repository is for bench/.
+ */
+export const dubaiDir = join('tests', 'fixtures', 'dubai-aerial');
 
-/** A folder pair with `count` real dubai-aerial tiles (tile1_image_part_001...). */
+/** A folder pair with `count` real dubai-aerial tiles (tile1_image_part_001..006), or the given stems of the fixture. */
 export function dubaiSubset(count: number, stems = Array.from({ length: count }, (_, i) => `tile1_image_part_00${i + 1}`)): { images: string; masks: string } {
   const root = tempDir('segbench-data-');
   const images = join(root, 'images');

@@ -112,44 +112,58 @@ test('binding anything but loopback prints a loud warning', async () => {
   }
 });
 
-test('segbench import of dubai-aerial reports 72 pairs, its six palette colours and the stray black as unknown', () => {
+// The fixture tests/fixtures/dubai-aerial: 11 real pairs of scenes 1 (6), 2 (2), 3 (1) and 6 (2).
+const dubai = join('tests', 'fixtures', 'dubai-aerial');
+
+test('segbench import of dubai-aerial reports 11 pairs, its six palette colours and the stray black as unknown', () => {
   const dataDir = tempDir();
-  const args = ['import', '--images', '../shared/data/dubai-aerial/images', '--masks', '../shared/data/dubai-aerial/masks', '--name', 'dubai', '--data-dir', dataDir];
+  const args = ['import', '--images', join(dubai, 'images'), '--masks', join(dubai, 'masks'), '--name', 'dubai', '--data-dir', dataDir];
   const text = run(args);
   assert.equal(text.code, 0, text.out);
-  assert.match(text.out, /Pairs found: 72/);
+  assert.match(text.out, /Pairs found: 11/);
   assert.match(text.out, /Masks: RGB palette colours; 6 palette value\(s\), preset dubai-aerial:/);
   for (const colour of ['#3c1098', '#8429f6', '#6ec1e4', '#fedd3a', '#e2a929', '#9b9b9b']) assert.match(text.out, new RegExp(colour));
-  assert.match(text.out, /Unknown values \(not in the palette; treated as ignore, never as a class\):\n\s+#000000 \(0,0,0\)\s+552156 pixels in 9 images, e\.g\. tile8_image_part_003/);
+  assert.match(text.out, /Unknown values \(not in the palette; treated as ignore, never as a class\):\n\s+#000000 \(0,0,0\)\s+678 pixels in 1 images, e\.g\. tile6_image_part_005/);
 
   // The same name again re-indexes only what changed (nothing), and --json gives the detail.
   const again = spawnSync(process.execPath, [cli, ...args, '--json'], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(again.status, 0, again.stderr);
   const detail = JSON.parse(again.stdout) as { pairing: { pairs: number }; indexedCount: number; values: { value: number; classIndex: number | null }[] };
-  assert.equal(detail.pairing.pairs, 72);
-  assert.equal(detail.indexedCount, 72);
+  assert.equal(detail.pairing.pairs, 11);
+  assert.equal(detail.indexedCount, 11);
   assert.deepEqual(detail.values.filter((v) => v.classIndex === null).map((v) => v.value), [0]);
 
   assert.match(text.out, /Split: train \d+, val \d+, test 0 \(from a seeded random draw; change it with segbench split\)/);
 
   // segbench split, from each source; the dataset by a prefix of its name.
   const split = (...more: string[]) => run(['split', '--dataset', 'dub', '--data-dir', dataDir, ...more]);
-  const byPattern = split('--val-pattern', '^tile[78]_', '--test-pattern', '^tile6_');
+  const byPattern = split('--val-pattern', '^tile[23]_', '--test-pattern', '^tile6_');
   assert.equal(byPattern.code, 0, byPattern.out);
-  assert.match(byPattern.out, /Split of "dubai" from the name patterns: train 45 · val 18 · test 9\./);
+  assert.match(byPattern.out, /Split of "dubai" from the name patterns: train 6 · val 3 · test 2\./);
   const lists = join(dataDir, 'lists');
   mkdirSync(lists);
-  writeFileSync(join(lists, 'train.txt'), Array.from({ length: 9 }, (_, i) => `tile1_image_part_00${i + 1}.jpg`).join('\n'));
+  writeFileSync(join(lists, 'train.txt'), Array.from({ length: 6 }, (_, i) => `tile1_image_part_00${i + 1}.jpg`).join('\n'));
   writeFileSync(join(lists, 'val.txt'), 'tile2_image_part_001\ntile2_image_part_002\n');
   const byLists = split('--from-lists', lists);
   assert.equal(byLists.code, 0, byLists.out);
-  assert.match(byLists.out, /from the list files: train 9 · val 2 · test 0 · unassigned 61\.\nlists train\.txt \(9\), val\.txt \(2\); 61 images in no list/);
+  assert.match(byLists.out, /from the list files: train 6 · val 2 · test 0 · unassigned 3\.\nlists train\.txt \(6\), val\.txt \(2\); 3 images in no list/);
   const byRatios = spawnSync(process.execPath, [cli, 'split', '--dataset', 'dubai', '--ratios', '0.75,0.25', '--group', '^(tile\\d+)_', '--seed', '3', '--data-dir', dataDir, '--json'], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(byRatios.status, 0, byRatios.stderr);
   const counts = (JSON.parse(byRatios.stdout) as { from: string; counts: { train: number; val: number; none: number } });
   assert.equal(counts.from, 'random');
-  assert.equal(counts.counts.train + counts.counts.val, 72);
-  assert.equal(counts.counts.val % 9, 0, 'whole tiles of 9 parts');
+  assert.equal(counts.counts.train + counts.counts.val, 11);
+  assert.ok(counts.counts.train > 0 && counts.counts.val > 0, JSON.stringify(counts.counts));
+  // Whole scenes: every tile's parts in one split (the scenes have 6, 2, 1 and 2 parts here).
+  const db = new Database(join(dataDir, 'segbench.db'), { readonly: true });
+  const stored = db.prepare("SELECT i.stem, i.split FROM images i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = 'dubai'").all() as { stem: string; split: string }[];
+  db.close();
+  const splitsOfScene = new Map<string, Set<string>>();
+  for (const { stem, split: s } of stored) {
+    const scene = stem.split('_')[0]!;
+    splitsOfScene.set(scene, (splitsOfScene.get(scene) ?? new Set<string>()).add(s));
+  }
+  assert.deepEqual([...splitsOfScene.keys()].sort(), ['tile1', 'tile2', 'tile3', 'tile6']);
+  for (const [scene, splits] of splitsOfScene) assert.equal(splits.size, 1, `${scene} in ${[...splits].join(', ')}`);
   const noFolders = split('--from-folders');
   assert.equal(noFolders.code, 1);
   assert.match(noFolders.out, /No validation or test folder among the images' folders \(the images are not in sub-folders\)/);
@@ -161,7 +175,7 @@ test('segbench import of dubai-aerial reports 72 pairs, its six palette colours 
   const dupes = spawnSync(process.execPath, [cli, 'duplicates', '--dataset', 'dubai', '--data-dir', dataDir, '--json'], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(dupes.status, 0, dupes.stderr);
   const report = JSON.parse(dupes.stdout) as { hashed: number; threshold: number; groups: unknown[] };
-  assert.deepEqual([report.hashed, report.threshold, report.groups.length], [72, 0.97, 0]);
+  assert.deepEqual([report.hashed, report.threshold, report.groups.length], [11, 0.97, 0]);
   // A merge preview from a JSON file, sources by name; a bad target is refused with the valid ones.
   const mergeFile = join(dataDir, 'merge.json');
   const classes = [{ name: 'Built', color: '#3c1098' }, { name: 'Open', color: '#8429f6' }, { name: 'Green', color: '#fedd3a' }, { name: 'Water', color: '#e2a929' }];
@@ -169,7 +183,7 @@ test('segbench import of dubai-aerial reports 72 pairs, its six palette colours 
   writeFileSync(mergeFile, JSON.stringify({ name: 'dubai 4 classes', classes, sources: [{ dataset: 'dubai', mapping }], filters: [{ className: 'Water', maxShare: 0.5 }] }));
   const preview = run(['merge', '--config', mergeFile, '--preview', '--data-dir', dataDir]);
   assert.equal(preview.code, 0, preview.out);
-  assert.match(preview.out, /dubai: \d+ of 72 images kept \(0 dropped by class, \d+ by filters\)/);
+  assert.match(preview.out, /dubai: \d+ of 11 images kept \(0 dropped by class, \d+ by filters\)/);
   assert.match(preview.out, /Built\s+\d+\s+\d+\.\d%/);
   writeFileSync(mergeFile, JSON.stringify({ name: 'bad', classes, sources: [{ dataset: 'dubai', mapping: { ...mapping, Road: 'Asphalt' } }] }));
   const bad = run(['merge', '--config', mergeFile, '--data-dir', dataDir]);
@@ -269,7 +283,7 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   assert.match(run(['import-model', '--onnx', onnxPath, '--dataset', 'sample', '--normalize', '0.5', '--data-dir', dataDir]).out, /--normalize "0\.5" is not valid: give imagenet, none, or MEAN,STD/);
 
   const input = tempDir();
-  copyFileSync('../shared/data/dubai-aerial/images/tile1_image_part_001.jpg', join(input, 'tile.jpg'));
+  copyFileSync(join(dubai, 'images', 'tile1_image_part_001.jpg'), join(input, 'tile.jpg'));
   writeFileSync(join(input, 'broken.png'), 'not an image');
   const out = join(tempDir(), 'predictions');
   const predicted = run(['predict', '--run', runId, '--images', input, '--out', out, '--data-dir', dataDir]);

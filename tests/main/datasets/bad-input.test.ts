@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import sharp from 'sharp';
 import { pairFiles } from '../../../src-main/datasets/pairing';
 import { noisyMaskOutliers } from '../../../src-shared/indexing';
-import { dubaiSubset, writeImage, writeIndexMask } from '../../helpers/fixtures';
+import { dubaiDir, dubaiSubset, writeImage, writeIndexMask } from '../../helpers/fixtures';
 import { seeded } from '../../helpers/fuzz';
 import { servicesOpener, tempDir } from '../../helpers/services';
 
@@ -79,8 +79,8 @@ test('a JPEG in the masks folder is named as a lossy mask, with why, not as "not
   const root = tempDir();
   mkdirSync(join(root, 'images'));
   mkdirSync(join(root, 'masks'));
-  copyFileSync('../shared/data/dubai-aerial/images/tile1_image_part_001.jpg', join(root, 'images', 'a.jpg'));
-  copyFileSync('../shared/data/dubai-aerial/images/tile1_image_part_001.jpg', join(root, 'masks', 'a.jpg'));
+  copyFileSync(join(dubaiDir, 'images', 'tile1_image_part_001.jpg'), join(root, 'images', 'a.jpg'));
+  copyFileSync(join(dubaiDir, 'images', 'tile1_image_part_001.jpg'), join(root, 'masks', 'a.jpg'));
   const cli = spawnSync(process.execPath, ['src-main/cli/segbench.cjs', 'import', '--images', join(root, 'images'), '--masks', join(root, 'masks'), '--name', 'jpeg-masks', '--data-dir', tempDir()], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(cli.status, 1);
   assert.match(cli.stdout + cli.stderr, /1 mask\(s\) are JPEG, e\.g\. a\.jpg\. Masks must be PNG or TIFF \(lossless\): JPEG compression blurs the label values at every edge/);

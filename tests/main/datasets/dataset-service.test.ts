@@ -8,7 +8,9 @@ import { createMemoryClient } from '../../../src-main/ipc/memory-transport';
 
 const open = servicesOpener();
 
-test('dubai-aerial: 72 pairs, its six palette colours, the stray black reported as unknown', async () => {
+// The fixture's 11 pairs (tests/fixtures/dubai-aerial) hold all six palette colours; one mask,
+// tile6_image_part_005, has 678 stray black pixels, a colour of no class.
+test('dubai-aerial: 11 pairs, its six palette colours, the stray black reported as unknown', async () => {
   const { services, api } = open();
   const summary = await api.invoke('datasets:import', {
     name: 'dubai',
@@ -19,21 +21,21 @@ test('dubai-aerial: 72 pairs, its six palette colours, the stray black reported 
   await services.jobs.whenIdle();
   const dataset = await api.invoke('datasets:get', { datasetId: summary.id });
   assert.equal(dataset.state, 'ready');
-  assert.equal(dataset.pairing.pairs, 72);
-  assert.equal(dataset.indexedCount, 72);
+  assert.equal(dataset.pairing.pairs, 11);
+  assert.equal(dataset.indexedCount, 11);
   assert.equal(dataset.preset, 'dubai-aerial');
   assert.equal(dataset.maskKind, 'rgb');
   assert.deepEqual(dataset.classes.map((c) => c.name), ['Building', 'Land (unpaved)', 'Road', 'Vegetation', 'Water', 'Unlabeled']);
   const known = dataset.values.filter((v) => v.classIndex !== null);
   assert.equal(known.length, 6);
   const unknown = dataset.values.filter((v) => v.classIndex === null);
-  assert.deepEqual(unknown.map((v) => [v.value, v.images]), [[0, 9]]);
-  assert.equal(unknown[0]?.exampleImages[0], 'tile8_image_part_003');
+  assert.deepEqual(unknown.map((v) => [v.value, v.pixels, v.images]), [[0, 678, 1]]);
+  assert.equal(unknown[0]?.exampleImages[0], 'tile6_image_part_005');
   assert.equal(dataset.unknownPixels, unknown[0]?.pixels);
   // Thumbnails exist for every image, image and mask.
   const thumbs = readdirSync(services.datasets.thumbDir(summary.id));
-  assert.equal(thumbs.filter((f) => f.endsWith('.mask.png')).length, 72);
-  assert.equal(thumbs.filter((f) => f.endsWith('.jpg')).length, 72);
+  assert.equal(thumbs.filter((f) => f.endsWith('.mask.png')).length, 11);
+  assert.equal(thumbs.filter((f) => f.endsWith('.jpg')).length, 11);
 });
 
 test('class statistics are exact on known masks: shares, images per class, imbalance ratio', async () => {
@@ -199,7 +201,8 @@ test('renaming, recolouring and merging classes re-derives counts without re-rea
 
 test('splits grouped by tile keep scenes together and are stored with the dataset', async () => {
   const { services, api } = open();
-  const stems = ['tile1_image_part_001', 'tile1_image_part_002', 'tile2_image_part_001', 'tile2_image_part_002', 'tile3_image_part_001', 'tile3_image_part_002'];
+  // Three scenes of two parts each, all from the fixture.
+  const stems = ['tile1_image_part_001', 'tile1_image_part_002', 'tile2_image_part_001', 'tile2_image_part_002', 'tile6_image_part_004', 'tile6_image_part_005'];
   const { images, masks } = dubaiSubset(0, stems);
   const { id } = await api.invoke('datasets:import', { name: 'grouped', imagesDir: images, masksDir: masks });
   await services.jobs.whenIdle();

@@ -14,9 +14,10 @@ after(() => services?.close());
 test('near-duplicates on real tiles: a re-encoded copy and a rotated copy are grouped with their original; the leakage report and a group-aware split follow', async () => {
   services = testServices();
   const api = createMemoryClient(services);
-  // Eight real dubai tiles plus two planted near-duplicates of tile 1: re-encoded smaller at
-  // JPEG quality 60, and rotated by 90 degrees (masks copied and rotated alike).
-  const folders = dubaiSubset(8, [1, 2, 3, 4, 5, 6, 7, 8].map((i) => `tile1_image_part_00${i}`));
+  // Eight real dubai tiles (six neighbours of scene 1, two of scene 2; no pair of them reaches 0.5)
+  // plus two planted near-duplicates of tile 1: re-encoded smaller at JPEG quality 60, and rotated
+  // by 90 degrees (masks copied and rotated alike).
+  const folders = dubaiSubset(8, [...[1, 2, 3, 4, 5, 6].map((i) => `tile1_image_part_00${i}`), 'tile2_image_part_001', 'tile2_image_part_002']);
   const original = join(folders.images, 'tile1_image_part_001.jpg');
   const originalMask = join(folders.masks, 'tile1_image_part_001.png');
   const { width } = await sharp(original).metadata();
