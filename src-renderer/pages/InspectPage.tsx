@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import type { RunSummary } from '../../src-shared/runs';
 import { count } from '../../src-shared/words';
 import { classColorsFor } from '../../src-shared/class-colors';
 import { EmptyState } from '../components/EmptyState';
@@ -18,6 +19,24 @@ import { TtaTab } from './inspect/TtaTab';
 import { fmt } from './inspect/tab-props';
 import type { OpenImage } from './inspect/tab-props';
 import { useAction } from '../hooks/useAction';
+import { importedKind, importedLabel } from './runs/imported-run';
+
+/** What the run picker says beside a run's name: its best mIoU, or what it was imported as. */
+function optionNote(run: RunSummary): string {
+  const kind = importedKind(run);
+  return kind ? importedLabel[kind] : `best mIoU ${fmt(run.bestMiou)}`;
+}
+
+/** Who made the stored validation predictions, as the predictions line says it. */
+function byWhat(run: RunSummary | undefined, epoch: number | null): string {
+  const kind = run ? importedKind(run) : null;
+  if (kind === 'onnx') return 'by the imported model';
+  if (kind === 'masks') return 'from the imported masks';
+  return `by the checkpoint of epoch ${epoch ?? '?'}`;
+}
+
+/** Why imported masks cannot do what needs a model (main refuses them too, with the same reason). */
+const noModel = (what: string): string => `Imported predicted masks have no model to ${what} with: only the masks they came with.`;
 
 /** The run inspected last in this window (the page remembers it across navigation). */
 let lastInspected = '';
@@ -40,8 +59,8 @@ interface Opened {
 export function InspectPage() {
   const api = useApi();
   const runs = useApiQuery('runs:list', {}, ['run:update']);
-  // A trained run once it has a checkpoint; an imported model at once (its file is its checkpoint).
-  const candidates = (runs.data ?? []).filter((r) => r.bestEpoch !== null || r.external !== null);
+  // A trained run once it has a checkpoint; an imported model or imported masks at once (the file or the masks are what it predicts with).
+  const candidates = (runs.data ?? []).filter((r) => r.bestEpoch !== null || importedKind(r) !== null);
   // The run in the address (#/inspect/<runId>), else the newest inspectable run when the page
   // opened, pinned: a run that validates its first epoch later never takes the selection over.
   const route = useRoute();
@@ -67,6 +86,8 @@ export function InspectPage() {
   const tta = predictions.data?.runId === selected ? predictions.data.variants.find((v) => v.variant === 'tta' && v.split === 'val') : undefined;
   const classNames = predictions.data?.classNames ?? [];
   const classColors = classColorsFor(classNames, dataset.data?.classes ?? []);
+  // Imported masks are predictions already: nothing runs, so what needs a model is off.
+  const masks = run ? importedKind(run) === 'masks' : false;
   const stale = !!plain && plain.epoch !== null && predictions.data?.bestEpoch !== null && plain.epoch !== predictions.data?.bestEpoch;
 
   const predict = (variant: 'plain' | 'tta') =>
@@ -93,7 +114,7 @@ export function InspectPage() {
         <EmptyState title="No run to inspect" testId="inspect-empty">
           <p>
             Inspect ranks a run&apos;s validation images from worst to best from what each epoch stored, shows where it confuses classes, and
-            lets you fix wrong labels beside its predictions. It needs a run with at least one validated epoch, or an imported model.
+            lets you fix wrong labels beside its predictions. It needs a run with at least one validated epoch, an imported model or imported masks.
           </p>
           <p>
             Train one on the <a href={hrefFor('runs')}>Runs</a> page.
@@ -126,14 +147,14 @@ export function InspectPage() {
             {missing ? <option value={selected}>(run {selected.slice(0, 8)} is gone or has no validated epoch)</option> : null}
             {candidates.map((r) => (
               <option key={r.id} value={r.id}>
-                {r.name} ({r.external ? 'imported ONNX model' : `best mIoU ${fmt(r.bestMiou)}`})
+                {r.name} ({optionNote(r)})
               </option>
             ))}
           </select>
         </label>
         <span className="muted small" data-testid="inspect-predictions" data-stale={stale ? 'true' : undefined}>
           {plain
-            ? `Validation predictions stored (${count(plain.images, 'image')}, ${run?.external ? 'by the imported model' : `by the checkpoint of epoch ${plain.epoch ?? '?'}`}; mIoU ${fmt(plain.miou)}${tta ? `, with flip TTA ${fmt(tta.miou)}` : ''}).`
+            ? `Validation predictions stored (${count(plain.images, 'image')}, ${byWhat(run, plain.epoch)}; mIoU ${fmt(plain.miou)}${tta ? `, with flip TTA ${fmt(tta.miou)}` : ''}).`
             : 'No stored predictions yet: the viewer, confusion matrix and review queue need them.'}
           {stale ? (
             <strong className="warning-text">
@@ -145,11 +166,31 @@ export function InspectPage() {
         <button type="button" className="button" disabled={predicting !== null} onClick={() => void predict('plain')} data-testid="inspect-predict">
           {predicting === 'plain' ? 'Predicting…' : plain ? 'Predict again' : 'Predict validation images'}
         </button>
-        <button type="button" className="button" disabled={predicting !== null} onClick={() => void predict('tta')} data-testid="inspect-predict-tta">
+        <button
+          type="button"
+          className="button"
+          disabled={predicting !== null || masks}
+          title={masks ? 'Flip TTA averages a model over flipped images; imported masks have no model to run, so their TTA rows would equal the plain ones.' : undefined}
+          onClick={() => void predict('tta')}
+          data-testid="inspect-predict-tta"
+        >
           {predicting === 'tta' ? 'Predicting with flips…' : 'Predict with flip TTA'}
         </button>
-        <PredictFolder key={selected} runId={selected} />
-        <PseudoLabels key={`pseudo-${selected}`} runId={selected} />
+        {masks ? (
+          <>
+            <button type="button" className="button" disabled title={noModel('predict another folder')} data-testid="predict-folder-open">
+              Predict a folder…
+            </button>
+            <button type="button" className="button" disabled title={noModel('make pseudo-labels')} data-testid="pseudo-open">
+              Pseudo-labels…
+            </button>
+          </>
+        ) : (
+          <>
+            <PredictFolder key={selected} runId={selected} />
+            <PseudoLabels key={`pseudo-${selected}`} runId={selected} />
+          </>
+        )}
       </div>
       {message ? (
         <p className="muted small" data-testid="inspect-message">

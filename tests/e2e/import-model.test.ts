@@ -14,12 +14,15 @@ import type { ServedApp } from './serve-helper';
  * Bring your own model, with real clicks: the PyTorch U-Net of tests/fixtures/onnx imported
  * through Runs › Import model, its run page, its evaluation checked against PyTorch's own counts
  * (expected.json), Compare beside a SegBench run, Inspect's worst image, and a refused import.
+ * Then the U-Net's predictions (segbench predict) imported as a folder of predicted masks: their
+ * run page, evaluation, Compare and Inspect give what the model that wrote them gives.
  */
 
 const fixture = resolve('tests/fixtures/onnx');
 const onnxPath = join(fixture, 'unet-nchw-logits.onnx');
 const datasetName = 'Dubai crops';
 const runName = 'PyTorch U-Net';
+const masksRunName = 'PyTorch U-Net masks';
 /** The validation split the CLI sets below: the images the importer probes and eval scores. */
 const valImages = ['val_1', 'val_2'];
 
@@ -229,5 +232,132 @@ test('a model whose classes do not fit the dataset is refused in the dialog, whi
   await page.getByTestId('import-model-close').click();
   assert.equal(await page.locator('[data-testid="run-row"]').count(), 2, 'nothing was added for the refused file');
   await screenshot(page, 'import-model-runs-list');
+  assert.deepEqual(errors, []);
+});
+
+test("Runs › Import model › a folder of predicted masks: the U-Net's predictions come in as a run, and its page says what it is", async () => {
+  // The masks: the imported U-Net's predictions of the fixture's images in the dataset's own
+  // encoding (<stem>_mask.png) beside <stem>_color.png, written by the CLI beside the running app.
+  const masksDir = tempDir('segbench-e2e-masks-');
+  await segbench(app.dataDir, 'predict', '--run', runName, '--images', join(fixture, 'images'), '--out', masksDir);
+  await page.getByTestId('nav-runs').click();
+  await page.getByTestId('run-import-model').click();
+  await page.getByTestId('import-kind-masks').click();
+  assert.equal(await page.getByTestId('import-model-path').isVisible(), false, 'the ONNX form is hidden');
+  await page.getByTestId('import-masks-dataset').selectOption({ label: datasetName });
+  // A folder whose files name no image of the dataset is refused with main's reason; the dialog stays open.
+  const strangers = tempDir('segbench-e2e-strangers-');
+  await sharp(Buffer.alloc(16 * 16 * 3), { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(join(strangers, 'tile9.png'));
+  await page.getByTestId('import-masks-path').fill(strangers);
+  await page.getByTestId('import-masks-start').click();
+  const refusal = page.getByTestId('import-masks-error');
+  await refusal.waitFor();
+  assert.match((await refusal.textContent()) ?? '', /None of the 1 mask file\(s\) in .* is named after an image of dataset "Dubai crops" \(e\.g\. val_\d\.png or val_\d_mask\.png for val_\d\.png\)/);
+  assert.equal(await page.getByTestId('import-masks-result').count(), 0);
+  await screenshot(page, 'masks-refused');
+  await page.getByTestId('import-masks-path').fill(masksDir);
+  await page.getByTestId('import-masks-encoding').getByText(/own mask encoding, RGB palette colours: Building #3c1098, /).waitFor();
+  await page.getByTestId('import-masks-name').fill(masksRunName);
+  await page.getByTestId('import-masks-start').click();
+  const result = page.getByTestId('import-masks-result');
+  await result.waitFor({ timeout: 30_000 });
+  const findings = await result.getByTestId('external-finding').allTextContents();
+  assert.ok(findings.some((f) => /^4 predicted masks for the dataset's 4 images \(train \d of \d, val 2 of 2, test \d of \d\)/.test(f)), findings.join('\n'));
+  assert.ok(findings.some((f) => /^4 file\(s\) name no image of the dataset and were left out, e\.g\. val_1_color\.png/.test(f)), findings.join('\n'));
+  assert.ok(findings.some((f) => /RGB palette colours/.test(f)), findings.join('\n'));
+  // The runs table behind the dialog lists it, marked as imported masks, with no epochs.
+  const row = page.locator('[data-testid="run-row"]', { hasText: masksRunName });
+  await row.getByTestId('run-external-badge').getByText('Masks (imported)').waitFor();
+  assert.equal(await row.locator('td:nth-child(5)').textContent(), '-');
+  assert.equal(await row.locator('td:nth-child(9)').textContent(), '-', 'no training time');
+  await screenshot(page, 'masks-dialog');
+
+  await page.getByTestId('import-masks-open-run').click();
+  const view = page.locator('[data-testid="run-view"][data-imported="masks"]');
+  await view.waitFor();
+  assert.equal(await page.getByTestId('masks-source').textContent(), masksDir);
+  assert.match((await page.getByTestId('masks-copy').textContent()) ?? '', new RegExp(`^${app.dataDir}/runs/[0-9a-f-]+/masks$`));
+  assert.match((await page.getByTestId('masks-count').textContent()) ?? '', /^4 masks, /);
+  assert.equal(await page.getByTestId('run-external-badge').textContent(), 'Masks (imported)');
+  assert.equal(await page.getByTestId('chart-miou').count(), 0);
+  assert.equal(await page.getByTestId('run-resume').count(), 0);
+  assert.equal(await page.getByTestId('run-clone').isDisabled(), true);
+  assert.match((await page.getByTestId('run-clone').getAttribute('title')) ?? '', /no SegBench recipe/);
+  assert.equal(await page.getByTestId('run-export-open').isDisabled(), true);
+  assert.match((await page.getByTestId('run-export-open').getAttribute('title')) ?? '', /no model to export/);
+  await screenshot(page, 'masks-run-page');
+  assert.deepEqual(errors, []);
+});
+
+test('evaluating the masks on their run page gives the per-class IoU of the model that wrote them', async () => {
+  await page.getByTestId('external-eval-start').click();
+  await page.getByTestId('external-eval-table').waitFor({ timeout: 60_000 });
+  assert.match((await page.getByTestId('external-eval-summary').textContent()) ?? '', /^On 2 validation images/);
+  for (const [c, name] of classNames.entries()) {
+    const cell = page.locator(`[data-testid="external-eval-row"][data-class="${name}"] [data-testid="external-eval-iou"]`);
+    assert.equal(await cell.textContent(), shown(expectedIou[c]!), `IoU of ${name}`);
+    const value = await cell.getAttribute('data-value');
+    if (expectedIou[c] === null) assert.equal(value, '');
+    else assert.ok(Math.abs(Number(value) - expectedIou[c]!) < 1e-12, `IoU of ${name}: ${value} against PyTorch's ${expectedIou[c]}`);
+  }
+  await page.getByTestId('external-eval-table').scrollIntoViewIfNeeded();
+  await screenshot(page, 'masks-run-evaluated');
+  assert.deepEqual(errors, []);
+});
+
+test('Compare evaluates the masks beside the imported model: equal rows', async () => {
+  await page.getByTestId('run-compare').click();
+  const pick = page.getByTestId('compare-pick');
+  assert.match((await pick.locator('label', { hasText: masksRunName }).textContent()) ?? '', /\(imported masks\)$/);
+  await pick.locator('label', { hasText: masksRunName }).getByTestId('compare-run').check();
+  await pick.locator('label', { hasText: new RegExp(`^${runName} \\(`) }).getByTestId('compare-run').check();
+  // Neither has epochs: no curves or best-epoch table, only the evaluation.
+  await page.getByTestId('compare-no-epochs').waitFor();
+  assert.equal(await page.getByTestId('compare-chart').count(), 0);
+  assert.equal(await page.getByTestId('compare-table').count(), 0);
+  await screenshot(page, 'masks-compare-picked');
+  await page.getByTestId('evaluate-start').click();
+  const evaluation = page.locator('[data-testid="evaluation"][data-status="finished"]', { hasText: masksRunName });
+  await evaluation.waitFor({ timeout: 180_000 });
+  const cellsOf = async (variant: string): Promise<string[]> =>
+    (await evaluation.locator('tbody tr').filter({ has: page.locator('th', { hasText: new RegExp(`^${variant.replace(/[+]/g, '\\+')}$`) }) }).locator('td').allTextContents()).map((t) => t.split(' ')[0]!);
+  const model = await cellsOf(runName);
+  assert.deepEqual(model.slice(0, classNames.length), expectedIou.map(shown), 'the model, plain, as PyTorch counts it');
+  assert.deepEqual(await cellsOf(masksRunName), model, 'its masks score as the model');
+  assert.deepEqual(await cellsOf(`${masksRunName} + TTA`), model, "TTA does not apply to masks: the row equals the plain one");
+  assert.deepEqual(await cellsOf('ensemble of 2'), model, "averaged with its own one-hot masks, the model's top class stays");
+  // Neither has a SegBench config: the comparison leaves both out and says why.
+  assert.equal(
+    await page.getByTestId('config-diff-imported').textContent(),
+    `${runName}: imported ONNX model, trained outside SegBench; ${masksRunName}: imported masks, predicted outside SegBench; none has a SegBench config to compare.`,
+  );
+  assert.equal(await page.getByTestId('config-diff').count(), 0);
+  await evaluation.scrollIntoViewIfNeeded();
+  await screenshot(page, 'masks-compare');
+  assert.deepEqual(errors, []);
+});
+
+test('Inspect: the masks as stored predictions rank the same worst image; what needs a model is off, with the reason', async () => {
+  await page.getByTestId('nav-runs').click();
+  await page.locator('[data-testid="run-row"]', { hasText: masksRunName }).locator('a').click();
+  await page.getByTestId('run-inspect').click();
+  assert.equal(await page.getByTestId('inspect-run').locator('option:checked').textContent(), `${masksRunName} (imported masks)`);
+  for (const id of ['inspect-predict-tta', 'predict-folder-open', 'pseudo-open']) {
+    assert.equal(await page.getByTestId(id).isDisabled(), true, id);
+    assert.match((await page.getByTestId(id).getAttribute('title')) ?? '', /no model/, id);
+  }
+  await page.getByTestId('inspect-predict').click();
+  await page.getByTestId('inspect-predictions').getByText(/Validation predictions stored \(2 images, from the imported masks; mIoU/).waitFor({ timeout: 60_000 });
+  await page.getByTestId('inspect-rank').click();
+  await page.getByTestId('inspect-count').getByText('2 validation images by their stored predictions, worst first.').waitFor();
+  const imageMiou = (name: string): number => {
+    const values = countsOver([name]).map(iouOf).filter((v): v is number => v !== null);
+    return values.reduce((a, b) => a + b, 0) / values.length;
+  };
+  const worst = [...valImages].sort((a, b) => imageMiou(a) - imageMiou(b))[0]!;
+  const first = page.getByTestId('inspect-row').first();
+  assert.equal(await first.locator('td.mono').textContent(), worst);
+  assert.equal(await first.locator('td:nth-child(3)').textContent(), imageMiou(worst).toFixed(3));
+  await screenshot(page, 'masks-inspect');
   assert.deepEqual(errors, []);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classOrderNames, importJobOf, importModelRequest } from '../../src-renderer/pages/runs/import-model-form';
+import { baseName, classOrderNames, importJobOf, importMasksRequest, importModelRequest } from '../../src-renderer/pages/runs/import-model-form';
 import type { ImportModelForm } from '../../src-renderer/pages/runs/import-model-form';
 import type { Job } from '../../src-shared/jobs';
 
@@ -33,4 +33,18 @@ test("the import's job is found by the file it reads, while it is queued or runn
   const jobs = [job('1', 'finished', '/models/unet.onnx'), job('2', 'running', '/models/other.onnx'), job('3', 'running', '/models/unet.onnx', 'eval'), job('4', 'queued', '/models/unet.onnx')];
   assert.equal(importJobOf(jobs, ' /models/unet.onnx')?.id, '4');
   assert.equal(importJobOf(jobs, '/models/none.onnx'), undefined);
+});
+
+test('the masks request: folder trimmed, the name only when given; a missing folder or dataset is said before asking main', () => {
+  assert.deepEqual(importMasksRequest({ masksDir: ' /preds/val ', datasetId: 'd1', name: '  ' }), { request: { masksDir: '/preds/val', datasetId: 'd1' } });
+  assert.deepEqual(importMasksRequest({ masksDir: '/preds/val', datasetId: 'd1', name: ' theirs ' }), { request: { masksDir: '/preds/val', datasetId: 'd1', name: 'theirs' } });
+  assert.deepEqual(importMasksRequest({ masksDir: ' ', datasetId: 'd1', name: '' }), { problem: 'Give the path of the folder that holds the predicted masks.' });
+  assert.deepEqual(importMasksRequest({ masksDir: '/preds/val', datasetId: '', name: '' }), { problem: 'Choose the dataset the masks were predicted for.' });
+});
+
+test("the default name's placeholder takes the last part of a file's or a folder's path, with either separator", () => {
+  assert.equal(baseName(' /models/unet.onnx '), 'unet.onnx');
+  assert.equal(baseName('/preds/val/'), 'val');
+  assert.equal(baseName('C:\\preds\\val'), 'val');
+  assert.equal(baseName(''), '');
 });

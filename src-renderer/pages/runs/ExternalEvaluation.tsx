@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import type { ExternalModel } from '../../../src-shared/external-model';
 import type { ValidationResult } from '../../../src-shared/job-kinds';
 import type { Job } from '../../../src-shared/jobs';
 import { f1, iou, summarize } from '../../../src-shared/metrics';
@@ -15,27 +14,57 @@ type Split = 'val' | 'test' | 'train';
 const splitNames: Record<Split, string> = { val: 'validation', test: 'test', train: 'training' };
 const fmt = (v: number | null): string => (v === null ? '-' : v.toFixed(3));
 
-/** The model file an `eval` job scored (its params carry the imported model); null for a trained run's. */
-function scoredFile(job: Job): string | null {
-  const params = job.params;
-  if (typeof params !== 'object' || params === null || !('external' in params)) return null;
-  const external = params.external;
-  return typeof external === 'object' && external !== null && 'file' in external && typeof external.file === 'string' ? external.file : null;
+/** The string field `key` of an object among a job's params; null when absent. */
+function stringField(value: unknown, key: string): string | null {
+  if (typeof value !== 'object' || value === null || !(key in value)) return null;
+  const field = (value as Record<string, unknown>)[key];
+  return typeof field === 'string' ? field : null;
 }
 
 /**
- * An imported model has no epochs, so its figures come from scoring it: one `eval` job on a split
- * (in the engine, on ONNX Runtime), per-class IoU and F1 from its counts. The newest such job of
- * this model shows, so the table is back after a reload while the job list holds it.
+ * What an `eval` job scored, as its params carry it: the imported model's file, or the folder of
+ * imported masks; null for a trained run's job (it carries a checkpoint).
  */
-export function ExternalEvaluation({ runId, model, classNames, classColors }: { runId: string; model: ExternalModel; classNames: readonly string[]; classColors: readonly string[] }) {
+function scoredSource(job: Job): string | null {
+  const params = job.params;
+  if (typeof params !== 'object' || params === null) return null;
+  const external = 'external' in params ? stringField(params.external, 'file') : null;
+  return external ?? ('predictedMasks' in params ? stringField(params.predictedMasks, 'dir') : null);
+}
+
+/** How each kind of imported run is scored, in words beside the button. */
+const howScored = {
+  onnx: "Runs the model on every image of the split (ONNX Runtime, in the engine) and counts each class's pixels against the masks.",
+  masks: "Reads the predicted mask of every image of the split (nothing runs) and counts each class's pixels against the dataset's masks; an image without one is skipped.",
+} as const;
+
+/**
+ * An imported run has no epochs, so its figures come from scoring it: one `eval` job on a split
+ * (in the engine: the model on ONNX Runtime, or the predicted masks read as they are), per-class
+ * IoU and F1 from its counts. The newest such job of this run shows, so the table is back after a
+ * reload while the job list holds it.
+ */
+export function ExternalEvaluation({
+  runId,
+  scored,
+  kind,
+  classNames,
+  classColors,
+}: {
+  runId: string;
+  /** What its eval jobs carry: the model's file (model.file) or the masks' folder (masks.dir). */
+  scored: string;
+  kind: keyof typeof howScored;
+  classNames: readonly string[];
+  classColors: readonly string[];
+}) {
   const api = useApi();
   const { jobs } = useJobs();
   const [split, setSplit] = useState<Split>('val');
   // The split of each job started here (an eval job's params list images, not the split's name).
   const [splits, setSplits] = useState<ReadonlyMap<string, Split>>(new Map());
   const { error, run: attempt } = useAction();
-  const job = jobs.find((j) => j.kind === 'eval' && scoredFile(j) === model.file);
+  const job = jobs.find((j) => j.kind === 'eval' && scoredSource(j) === scored);
   const live = job?.status === 'queued' || job?.status === 'running';
   const result = job?.status === 'finished' ? (job.result as ValidationResult) : null;
   const summary = result ? summarize(result.counts) : null;
@@ -63,7 +92,7 @@ export function ExternalEvaluation({ runId, model, classNames, classColors }: { 
         <button type="button" className="button primary" disabled={live} onClick={evaluate} data-testid="external-eval-start">
           {live ? 'Evaluating…' : `Evaluate on the ${splitNames[split]} images`}
         </button>
-        <span className="muted small">Runs the model on every image of the split (ONNX Runtime, in the engine) and counts each class&apos;s pixels against the masks.</span>
+        <span className="muted small">{howScored[kind]}</span>
       </div>
       <ErrorNote message={error ?? (job?.status === 'failed' ? `The evaluation failed: ${job.reason ?? 'no reason given'}` : null)} />
       {live ? <ProgressBar progress={job.progress} testId="external-eval-progress" showMessage /> : null}

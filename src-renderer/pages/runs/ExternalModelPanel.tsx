@@ -1,11 +1,12 @@
-import type { ExternalModel } from '../../../src-shared/external-model';
+import type { ExternalModel, PredictedMasks } from '../../../src-shared/external-model';
 import { fileSizeText } from '../../../src-shared/model-export';
+import { count } from '../../../src-shared/words';
 
-/** The importer's sentences, one a line: what it found in the file and what it decided. */
-export function ExternalFindings({ model }: { model: ExternalModel }) {
+/** The importer's sentences, one a line: what it found in the file or folder and what it decided. */
+export function ExternalFindings({ findings }: { findings: readonly string[] }) {
   return (
     <ul className="findings" data-testid="external-findings">
-      {model.findings.map((finding, i) => (
+      {findings.map((finding, i) => (
         <li key={i} data-testid="external-finding">
           {finding}
         </li>
@@ -59,7 +60,36 @@ export function ExternalModelPanel({ model, classNames, window }: { model: Exter
         ) : null}
       </dl>
       <h3>What the importer found</h3>
-      <ExternalFindings model={model} />
+      <ExternalFindings findings={model.findings} />
+    </section>
+  );
+}
+
+/**
+ * Imported predicted masks' card on their run page, where a trained run has curves: the folder they
+ * came from, SegBench's copies, how many images they cover and what the import found (which files
+ * paired with no image, the encoding they are read in).
+ */
+export function PredictedMasksPanel({ masks }: { masks: PredictedMasks }) {
+  return (
+    <section className="card external-model" data-testid="predicted-masks">
+      <h2>Imported predicted masks</h2>
+      <dl className="facts">
+        <dt>Imported from</dt>
+        <dd className="mono" data-testid="masks-source">
+          {masks.source}
+        </dd>
+        <dt>SegBench&apos;s copy</dt>
+        <dd className="mono" data-testid="masks-copy">
+          {masks.dir}
+        </dd>
+        <dt>Masks</dt>
+        <dd data-testid="masks-count">{count(Object.keys(masks.files).length, 'mask')}, each paired with the dataset image of its name</dd>
+        <dt>Model</dt>
+        <dd className="muted">none here: the masks were predicted elsewhere, so they are scored as they are (no windows, no TTA, no loss)</dd>
+      </dl>
+      <h3>What the import found</h3>
+      <ExternalFindings findings={masks.findings} />
     </section>
   );
 }

@@ -88,8 +88,8 @@ export function RunView({ runId }: { runId: string }) {
       </div>
     );
   }
-  // An imported model never trained here: its own page, with no epochs to chart.
-  if (run.external) return <ExternalRunView run={run} model={run.external} error={error} />;
+  // An imported model or imported predicted masks never trained here: their own page, with no epochs to chart.
+  if (run.external || run.predictedMasks) return <ExternalRunView run={run} error={error} />;
   const act = (work: () => Promise<unknown>): Promise<boolean> => attemptAction(work);
   const live = run.status === 'running' || run.status === 'queued';
   const resumable = ['stopped', 'crashed', 'failed'].includes(run.status);

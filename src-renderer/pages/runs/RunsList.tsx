@@ -11,12 +11,24 @@ import { useApiQuery } from '../../hooks/useApiQuery';
 import { hrefFor } from '../../hooks/useRoute';
 import { useAction } from '../../hooks/useAction';
 import { ImportModelDialog } from './ImportModelDialog';
+import { importedBadge, importedKind } from './imported-run';
 
 type SortKey = 'created' | 'miou' | 'bestEpoch' | 'duration' | 'model' | 'name' | 'classIou' | 'dataset';
 
-/** Training time; none for an imported model (it trained elsewhere). */
+/** Training time; none for an imported model or imported masks (made elsewhere). */
 const duration = (run: RunSummary): number | null =>
-  run.startedAt && !run.external ? ((run.endedAt ? Date.parse(run.endedAt) : Date.now()) - Date.parse(run.startedAt)) / 1000 : null;
+  run.startedAt && !importedKind(run) ? ((run.endedAt ? Date.parse(run.endedAt) : Date.now()) - Date.parse(run.startedAt)) / 1000 : null;
+
+/** The model column: the architecture a run trained, or the badge of an imported model or imported masks. */
+function ModelCell({ run }: { run: RunSummary }) {
+  const kind = importedKind(run);
+  if (!kind) return <>{run.model}</>;
+  return (
+    <span className="badge external-badge" title={`Imported from ${run.external?.source ?? run.predictedMasks?.source ?? ''}`} data-testid="run-external-badge">
+      {importedBadge[kind]}
+    </span>
+  );
+}
 
 const sorters: Record<Exclude<SortKey, 'classIou' | 'dataset'>, (a: RunSummary, b: RunSummary) => number> = {
   created: (a, b) => b.createdAt.localeCompare(a.createdAt),
@@ -75,7 +87,13 @@ export function RunsList() {
         subtitle="Every training run with its loss, mIoU and per-class IoU."
         actions={
           <>
-            <button type="button" className="button" onClick={() => setImporting(true)} title="A model trained elsewhere (PyTorch, exported to ONNX), as a run of a dataset" data-testid="run-import-model">
+            <button
+              type="button"
+              className="button"
+              onClick={() => setImporting(true)}
+              title="A model trained elsewhere (PyTorch, exported to ONNX), or a folder of masks predicted elsewhere, as a run of a dataset"
+              data-testid="run-import-model"
+            >
               Import model…
             </button>
             <a className="button primary" href={hrefFor('runs', 'new')} data-testid="run-new">
@@ -133,8 +151,8 @@ export function RunsList() {
             <code>segbench train --dataset NAME</code>.
           </p>
           <p>
-            A model trained elsewhere (PyTorch, exported to ONNX) comes in with <strong>Import model…</strong>, to evaluate and compare it with SegBench&apos;s
-            runs on the same images.
+            A model trained elsewhere (PyTorch, exported to ONNX), or a folder of masks predicted elsewhere, comes in with <strong>Import model…</strong>, to
+            evaluate and compare it with SegBench&apos;s runs on the same images.
           </p>
         </EmptyState>
       ) : (
@@ -166,18 +184,12 @@ export function RunsList() {
                 </td>
                 <td>{datasetName(run.datasetId)}</td>
                 <td>
-                  {run.external ? (
-                    <span className="badge external-badge" title={`Imported from ${run.external.source}`} data-testid="run-external-badge">
-                      ONNX (imported)
-                    </span>
-                  ) : (
-                    run.model
-                  )}
+                  <ModelCell run={run} />
                 </td>
                 <td>
                   <StatusBadge status={run.status} reason={run.reason} />
                 </td>
-                <td className="num">{run.external ? <span title="Trained outside SegBench: no epochs here">-</span> : `${run.epochsDone}/${run.epochs}`}</td>
+                <td className="num">{importedKind(run) ? <span title="Made outside SegBench: no epochs here">-</span> : `${run.epochsDone}/${run.epochs}`}</td>
                 <td className="num">
                   {run.bestMiou === null ? '-' : run.bestMiou.toFixed(3)}
                   {run.bestSubset ? (

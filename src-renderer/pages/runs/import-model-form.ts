@@ -1,3 +1,4 @@
+import type { RequestOf } from '../../../src-shared/contract';
 import type { NormalizeChoice } from '../../../src-shared/external-model';
 import type { Job } from '../../../src-shared/jobs';
 import type { ImportModelRequest } from '../../../src-shared/model-import';
@@ -76,4 +77,28 @@ export function importJobOf(jobs: readonly Job[], onnxPath: string): Job | undef
 
 function sourceOf(params: unknown): string | null {
   return typeof params === 'object' && params !== null && 'source' in params && typeof params.source === 'string' ? params.source : null;
+}
+
+export interface ImportMasksForm {
+  /** The folder of predicted masks, as typed (an absolute path on the machine SegBench runs on). */
+  masksDir: string;
+  datasetId: string;
+  name: string;
+}
+
+/**
+ * The `runs:importMasks` request of the masks form, or what is missing in words. Whether the folder
+ * exists and its files name the dataset's images is main's answer (it refuses with the reason).
+ */
+export function importMasksRequest(form: ImportMasksForm): { request: RequestOf<'runs:importMasks'> } | { problem: string } {
+  const masksDir = form.masksDir.trim();
+  if (!masksDir) return { problem: 'Give the path of the folder that holds the predicted masks.' };
+  if (!form.datasetId) return { problem: 'Choose the dataset the masks were predicted for.' };
+  const name = form.name.trim();
+  return { request: { masksDir, datasetId: form.datasetId, ...(name && { name }) } };
+}
+
+/** The last part of a typed path (a file's or a folder's name), for the default run name's placeholder. */
+export function baseName(path: string): string {
+  return path.trim().split(/[\\/]/).filter(Boolean).at(-1) ?? '';
 }
