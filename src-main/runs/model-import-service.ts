@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { constants, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import { parseBandLayout } from '../../src-shared/bands';
-import { trainingClasses } from '../../src-shared/classes';
+import { trainingClasses, valueToHex } from '../../src-shared/classes';
+import type { ClassDef } from '../../src-shared/classes';
+import { readMask } from '../datasets/mask-file';
 import { ApiError } from '../../src-shared/errors';
 import type { importMasksRequestSchema, importModelRequestSchema } from '../../src-shared/model-import';
 import type { PredictedMasks } from '../../src-shared/external-model';
@@ -98,7 +100,7 @@ export class ModelImportService {
    * nothing to run. Sizes and values are checked when the masks are read (a mask of another size
    * skips its image with the reason).
    */
-  importMasks(request: z.output<typeof importMasksRequestSchema>): RunSummary {
+  async importMasks(request: z.output<typeof importMasksRequestSchema>): Promise<RunSummary> {
     const { statements } = this.options;
     const dir = request.masksDir;
     if (!isAbsolute(dir)) throw new ApiError('VALIDATION', `The masks folder must be an absolute path (got ${dir}).`);
@@ -106,7 +108,8 @@ export class ModelImportService {
     const dataset = statements.datasetById.get(request.datasetId);
     if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${request.datasetId}. List them with the Datasets page or \`segbench datasets\`.`);
     if (dataset.state === 'indexing') throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is still being indexed; import the masks once it is ready.`);
-    const { classNames, labelMap } = trainingClasses(parseClasses(dataset.classes));
+    const classes = parseClasses(dataset.classes);
+    const { classNames, labelMap } = trainingClasses(classes);
     if (classNames.length < 2) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${classNames.length} class(es) to learn; predicted masks need at least 2.`);
     const images = statements.imagesOfDataset.all(dataset.id).filter((i) => i.state === 'indexed');
     const byStem = new Map<string, (typeof images)[number]>();
@@ -128,6 +131,7 @@ export class ModelImportService {
       const example = images[0] ? `${basename(images[0].stem)}.png or ${basename(images[0].stem)}_mask.png for ${basename(images[0].image_path)}` : 'tile1.png for tile1.jpg';
       throw new ApiError('VALIDATION', `None of the ${files.length} mask file(s) in ${dir} is named after an image of dataset "${dataset.name}" (e.g. ${example}).`);
     }
+    await checkEncoding([...pairs.values()].slice(0, encodingSample).map((p) => join(dir, p.file)), classes, dataset.mask_kind === 'rgb', dataset.name);
     const id = randomUUID();
     const runDir = join(this.options.dataDir, 'runs', id);
     const copies = join(runDir, 'masks');
@@ -172,6 +176,39 @@ export class ModelImportService {
     const summary = runSummary(statements.runById.get(id)!, statements);
     this.options.onChanged(summary);
     return summary;
+  }
+}
+
+/** How many predicted masks the import reads to check their encoding. */
+const encodingSample = 3;
+
+/**
+ * Refuses predicted masks that are not in the dataset's encoding: index masks for a palette
+ * dataset or the reverse, or values that are mostly no class of the dataset (class indices 0..n-1
+ * where the dataset's masks use other values). A few masks are read, shrunk to 256 px.
+ */
+async function checkEncoding(paths: readonly string[], classes: readonly ClassDef[], rgb: boolean, datasetName: string): Promise<void> {
+  const known = new Set(classes.flatMap((c) => c.values));
+  const show = (value: number): string => (rgb ? valueToHex(value) : String(value));
+  for (const path of paths) {
+    let mask;
+    try {
+      mask = await readMask(path, 256);
+    } catch (error) {
+      throw new ApiError('VALIDATION', `${basename(path)} is not a readable mask: ${(error as Error).message}`);
+    }
+    if ((mask.channels === 3) !== rgb) {
+      throw new ApiError('VALIDATION', `${basename(path)} is ${mask.channels === 3 ? 'a colour' : 'a one-channel index'} mask; dataset "${datasetName}" uses ${rgb ? 'RGB palette colours' : 'index values'}. Export the predictions in the dataset's own encoding (segbench predict --encoding mask-values).`);
+    }
+    const counts = new Map<number, number>();
+    for (const value of mask.values) counts.set(value, (counts.get(value) ?? 0) + 1);
+    let covered = 0;
+    for (const [value, n] of counts) if (known.has(value)) covered += n;
+    if (covered < mask.values.length / 2) {
+      const found = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([v]) => show(v));
+      const valid = classes.slice(0, 8).map((c) => `${c.name} ${c.values.map(show).join('/')}`);
+      throw new ApiError('VALIDATION', `${basename(path)} holds mostly values that are no class of dataset "${datasetName}" (found ${found.join(', ')}; the classes are ${valid.join(', ')}). Export the predictions in the dataset's own encoding (segbench predict --encoding mask-values).`);
+    }
   }
 }
 

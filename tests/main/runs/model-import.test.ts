@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { createMemoryClient } from '../../../src-main/ipc/memory-transport';
@@ -210,5 +210,11 @@ test('a folder of predicted masks imports as a run whose eval equals the model t
   assert.equal((await services.predictions.predictSplit(masks.id, 'val')).written, 2);
   // What needs a model says so.
   assert.throws(() => services.predictions.predictFolder(masks.id, join(fixture, 'images'), tempDir()), /is a folder of predicted masks .*; it has no model to predict other images with/);
+  // Masks in another encoding (class indices for this palette dataset) are refused, not scored as 0.
+  const indices = tempDir();
+  const indexJob = services.predictions.predictFolder(model.id, join(fixture, 'images'), indices, 'best', 'class-index');
+  assert.equal((await services.jobs.whenDoneOf('predict', indexJob.id)).status, 'finished');
+  for (const f of readdirSync(indices)) if (f.endsWith('_color.png')) rmSync(join(indices, f));
+  await assert.rejects(api.invoke('runs:importMasks', { masksDir: indices, datasetId: id }), /val_1_index\.png is a one-channel index mask; dataset "dubai crops" uses RGB palette colours\. Export the predictions in the dataset's own encoding/);
   await assert.rejects(api.invoke('runs:importMasks', { masksDir: tempDir(), datasetId: id }), /None of the 0 mask file\(s\) in .* is named after an image of dataset "dubai crops" \(e\.g\. val_1\.png or val_1_mask\.png for val_1\.png\)/);
 });
