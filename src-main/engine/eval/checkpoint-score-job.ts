@@ -4,6 +4,7 @@ import type { JobContext } from '../job-context';
 import { validate } from './validate';
 import type { ExternalModel } from '../../../src-shared/external-model';
 import { externalPredictor } from '../onnx/external-model';
+import { cpuInference } from '../onnx/ort-predictor';
 import { maskPredictor } from './predicted-masks';
 import { loadRunModel } from '../model-io/load-model';
 import { modelSpecOf } from '../train/setup';
@@ -30,6 +31,20 @@ export async function runCheckpointScoreJob(params: JobParams<'eval'>, context: 
     return { ...scored, loss: null };
   }
   const { model, state } = await loadRunModel(params);
+  // On the CPU the checkpoint scores on ONNX Runtime, which takes the cores itself (no compute workers).
+  const ort = await cpuInference(model, context);
+  if (ort) {
+    try {
+      const total = params.items.length;
+      let done = 0;
+      context.progress(0, total, `evaluating ${total} images on ONNX Runtime`);
+      const options = { size: params.config.inputSize, overlap: params.config.validationOverlap, normalization: state.normalization, batchSize: params.config.batchSize, classes: params.classNames.length, inputChannels: params.config.inputChannels, signal: context.signal };
+      return await validate(ort.predictor, params.items, new Map(params.labelMap), options, () => context.progress(++done, total, `evaluated ${done} of ${total} images`));
+    } finally {
+      await ort.release();
+      model.dispose();
+    }
+  }
   const threads = Math.min(validationThreads(tf.getBackend()), params.items.length);
   const replicas = await ReplicaPool.create(
     model,
