@@ -150,6 +150,36 @@ export function configFields(schema: z.ZodObject = runConfigSchema): ConfigField
   return fields;
 }
 
+/**
+ * The bounds of a number field of the run config, as the reference prints them: the launch form's
+ * labels and input limits read them here, so no range is written twice. `path` as in the reference
+ * (`optimizer.lr`, `distill.matrix[][]`); throws when it names no number with both bounds.
+ */
+export function configBounds(path: string, schema: z.ZodObject = runConfigSchema): { min: number; max: number } {
+  let shape: Readonly<Record<string, z.core.$ZodType>> = schema.shape;
+  let core: z.core.$ZodType | null = null;
+  for (const part of path.split('.')) {
+    const key = part.replace(/(\[\])+$/, '');
+    const child = shape[key];
+    if (!child) throw new Error(`configBounds: the run config has no field "${path}".`);
+    core = unwrap(child).core;
+    for (let lists = (part.length - key.length) / 2; lists > 0; lists -= 1) {
+      if (!(core instanceof z.ZodArray)) throw new Error(`configBounds: "${path}" is not a list there.`);
+      core = unwrap(core.element).core;
+    }
+    if (core instanceof z.ZodObject) shape = core.shape;
+  }
+  let min: number | null = null;
+  let max: number | null = null;
+  for (const check of core instanceof z.ZodNumber ? checksOf(core) : []) {
+    if (typeof check.value !== 'number' || check.inclusive === false) continue;
+    if (check.check === 'greater_than') min = check.value;
+    if (check.check === 'less_than') max = check.value;
+  }
+  if (min === null || max === null) throw new Error(`configBounds: "${path}" is not a number with an inclusive lower and upper bound.`);
+  return { min, max };
+}
+
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
 
 const intro = `# Run config reference
@@ -171,10 +201,10 @@ over the file: \`--model\`, \`--epochs\`, \`--size\` for inputSize, \`--batch\` 
   \`[]\` stands for each item of a list: \`inputChannels.indices[].name\`.
 - A value out of range, a value not listed, or a key the config does not have is refused before
   anything runs, with the field and what is valid.
-- Rules across fields: \`inputSize\` must be a multiple of the model's stride (16 or 32, 2^depth
-  for the U-Net; the error names the nearest valid sizes); \`augment.scaleMin\` must not exceed
-  \`augment.scaleMax\`; \`inputChannels\` needs at least one band or index channel and no band
-  twice; each row of \`distill.matrix\` sums to 1.
+- Rules across fields: \`inputSize\` must be a multiple of the model's stride (the field's
+  description lists them; the error names the nearest valid sizes); \`augment.scaleMin\` must
+  not exceed \`augment.scaleMax\`; \`inputChannels\` needs at least one band or index channel
+  and no band twice; each row of \`distill.matrix\` sums to 1.
 - Fields marked "Resolved by main" are filled in by SegBench when the run starts; a config file
   leaves them out.
 - Runs stored by an older SegBench are read with today's schema, so a field added since takes

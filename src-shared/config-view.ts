@@ -1,6 +1,6 @@
 import { indexFormula } from './bands';
 import type { IndexChannel } from './bands';
-import { runConfigSchema } from './run-config';
+import { runConfigDefaults as defaults } from './run-config';
 
 /**
  * A run's config as people read it: grouped, under the names the launch form uses, values in
@@ -70,6 +70,7 @@ const fields: [group: string, key: string, label: string, format?: Format][] = [
   ['Validation and system', 'validateEvery', 'Validate every (epochs)'],
   ['Validation and system', 'validationSubset.share', 'Validation subset share', 'percent'],
   ['Validation and system', 'validationSubset.max', 'Validation subset at most (images)'],
+  ['Validation and system', 'inferenceBatch', 'Windows per inference pass'],
   ['Validation and system', 'backend', 'Backend'],
   ['Validation and system', 'cacheMiB', 'Image cache (MiB)'],
 ];
@@ -104,8 +105,6 @@ function show(value: unknown, path: string, format: Format, runNames: ReadonlyMa
   if (typeof value === 'string') return path.endsWith('RunId') || path === 'sampler.weightsFromRun' ? `"${runNames.get(value) ?? value.slice(0, 8)}"` : value;
   return JSON.stringify(value);
 }
-
-const defaults = runConfigSchema.parse({ datasetId: '-' });
 
 /** Every field of a config, grouped in form order; unset optional fields are left out, a recipe that is off shows one 'off' row. */
 export function configRows(config: unknown, runNames: ReadonlyMap<string, string> = new Map()): ConfigRow[] {

@@ -1,7 +1,7 @@
 import { mulberry32 } from './random';
 import { externalModelSchema } from './external-model';
 import { labelMapSchema, resolvedConfigSchema, trainItemSchema } from './training';
-import { runConfigSchema } from './run-config';
+import { inputSizeSchema, runConfigSchema } from './run-config';
 import type { RunConfig } from './run-config';
 import { z } from './zod';
 
@@ -270,7 +270,7 @@ export const labelErrorStartSchema = z.strictObject({
   reuseRun: z.string().min(1).optional(),
   /** Epochs per fold (the preset's or the run's otherwise). */
   epochs: z.number().int().min(1).max(200).optional(),
-  inputSize: z.number().int().min(32).max(1024).optional(),
+  inputSize: inputSizeSchema.optional(),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
 });
 export type LabelErrorStart = z.output<typeof labelErrorStartSchema>;

@@ -40,11 +40,32 @@ const augmentSchema = z
   .refine((a) => a.scaleMin <= a.scaleMax, { message: 'scaleMin must not exceed scaleMax' })
   .describe('Augmentation of the training crops, seeded; masks are always resampled by nearest neighbour.');
 
-/** The defaults of the groups the launch form edits field by field, read from the schemas above. */
-export const configDefaults = {
-  optimizer: optimizerSchema.parse({}),
-  augment: augmentSchema.parse({}),
-};
+/** Between full validations, a subset of the validation images (`validationSubset`). */
+const validationSubsetSchema = z.strictObject({
+  share: z.number().gt(0).max(1).default(1).describe('Share of the validation images in the subset.'),
+  max: z.number().int().min(1).max(1_000_000).nullable().default(null).describe('At most this many images in the subset; null sets no limit.'),
+});
+
+/**
+ * The range of `inputSize`, in pixels. The schema's bounds and `inputSizeProblem` (range and
+ * stride, the one rule of a valid size) both read it; the launch forms' labels and limits too.
+ */
+export const inputSizeRange = { min: 32, max: 1024 } as const;
+
+/** The range half of the input-size rule; the schema refuses an out-of-range size in these words. */
+function inputSizeRangeProblem(size: unknown): string | null {
+  if (typeof size === 'number' && Number.isInteger(size) && size >= inputSizeRange.min && size <= inputSizeRange.max) return null;
+  return `Input size ${String(size)} is out of range: it must be a whole number of pixels from ${inputSizeRange.min} to ${inputSizeRange.max}.`;
+}
+
+const inputSizeRangeError = (issue: { input?: unknown }): string | undefined => inputSizeRangeProblem(issue.input) ?? undefined;
+
+/** A side in pixels within `inputSizeRange` (the stride, which depends on the model, is `inputSizeProblem`'s). */
+export const inputSizeSchema = z
+  .number()
+  .int({ error: inputSizeRangeError })
+  .min(inputSizeRange.min, { error: inputSizeRangeError })
+  .max(inputSizeRange.max, { error: inputSizeRangeError });
 
 /**
  * Everything that defines a training run. Every number has its valid range here, so the CLI, the
@@ -62,12 +83,19 @@ export const runConfigSchema = z.strictObject({
     })
     .default({})
     .describe('Size of the model; each field left out takes the model\'s own value.'),
-  inputSize: z.number().int().min(32).max(1024).default(256).describe("Side of the square training crops, in pixels; a multiple of the model's stride (16 or 32; 2^depth for the U-Net)."),
+  inputSize: inputSizeSchema.default(256).describe(`Side of the square training crops, in pixels; a multiple of the model's stride (${fixedStrides().join(' or ')}; 2^depth for the U-Net).`),
   inputChannels: inputChannelsSchema
     .nullable()
     .default(null)
     .describe("A multispectral dataset's input: which bands (1-based) and index channels the model takes; null takes every band there. Null for RGB images (three channels through sharp)."),
   batchSize: z.number().int().min(1).max(64).default(4).describe('Crops per training step.'),
+  inferenceBatch: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe('Windows per forward pass when the model predicts (validation, eval, predict, label checks); more can be faster where memory allows. Left out, batchSize, as before this setting.'),
   epochs: z.number().int().min(1).max(1000).default(20).describe('Training epochs.'),
   stepsPerEpoch: z.number().int().min(1).max(100_000).optional().describe("Steps per epoch; left out, one pass over the training images (or the sampler's count)."),
   loss: z
@@ -119,11 +147,7 @@ export const runConfigSchema = z.strictObject({
   distill: distillSchema.nullable().default(null).describe('Knowledge distillation from a finished run (the teacher); null is off.'),
   validationOverlap: z.number().min(0).max(0.75).default(0.25).describe('Sliding-window overlap for validation on images larger than the input size.'),
   validateEvery: z.number().int().min(1).max(1000).default(1).describe('Validate every N epochs; the last epoch always validates, on every image.'),
-  validationSubset: z
-    .strictObject({
-      share: z.number().gt(0).max(1).default(1).describe('Share of the validation images in the subset.'),
-      max: z.number().int().min(1).max(1_000_000).nullable().default(null).describe('At most this many images in the subset; null sets no limit.'),
-    })
+  validationSubset: validationSubsetSchema
     .nullable()
     .default(null)
     .describe('Between full validations, a fixed subset of the validation images drawn from the seed: a share and/or a maximum count. Null validates every image every time.'),
@@ -141,6 +165,22 @@ export const runConfigSchema = z.strictObject({
 export type RunConfig = z.output<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 
+/** Every default of the run config: what a config of only a dataset id becomes (the launch form's fallbacks). */
+export const runConfigDefaults: Omit<RunConfig, 'datasetId'> = (({ datasetId: _, ...defaults }) => defaults)(runConfigSchema.parse({ datasetId: '-' }));
+
+/** The defaults inside the groups that are off (null) by default, for a form that turns one on. */
+export const groupDefaults = {
+  replicate: replicationSchema.pick({ minShare: true, times: true }).parse({}),
+  minorityCrops: minorityCropSchema.pick({ share: true }).parse({}),
+  distill: distillSchema.pick({ alpha: true, temperature: true }).parse({}),
+  validationSubset: validationSubsetSchema.parse({}),
+};
+
+/** Windows per forward pass of inference (validation, eval, predict, label checks): `inferenceBatch`, else the training batch. */
+export function windowBatch(config: Pick<RunConfig, 'batchSize' | 'inferenceBatch'>): number {
+  return config.inferenceBatch ?? config.batchSize;
+}
+
 export type RunStatus = 'queued' | 'running' | 'finished' | 'stopped' | 'crashed' | 'diverged' | 'failed';
 
 /** Input sizes must be multiples of this (the model's total downsampling). */
@@ -156,11 +196,28 @@ export function modelStride(model: ModelName, options: { depth?: number | undefi
   }
 }
 
-/** A VALIDATION message naming the nearest valid sizes, or null when `size` fits. */
+/** The strides of the models whose stride does not depend on their options, smallest first. */
+function fixedStrides(): number[] {
+  return [...new Set(modelNames.filter((m) => m !== 'unet').map((m) => modelStride(m)))].sort((a, b) => a - b);
+}
+
+/** The sizes a model takes: the multiples of `step` from `min` to `max` (`inputSizeRange` rounded in to the stride). */
+export function validInputSizes(model: ModelName, options: { depth?: number | undefined } = {}): { min: number; max: number; step: number } {
+  const step = modelStride(model, options);
+  return { min: Math.ceil(inputSizeRange.min / step) * step, max: Math.floor(inputSizeRange.max / step) * step, step };
+}
+
+/**
+ * The rule of a valid input size, range and stride: null when `size` fits `model`, else a
+ * VALIDATION message (the range, or the stride with the nearest valid sizes). The launch form,
+ * the launcher, the label check and the engine's createModel all call this one function.
+ */
 export function inputSizeProblem(model: ModelName, size: number, options: { depth?: number | undefined } = {}): string | null {
-  const stride = modelStride(model, options);
-  if (size % stride === 0 && size >= stride) return null;
-  const below = Math.max(stride, Math.floor(size / stride) * stride);
-  const above = Math.ceil(size / stride) * stride;
+  const range = inputSizeRangeProblem(size);
+  if (range) return range;
+  const { min, max, step: stride } = validInputSizes(model, options);
+  if (size % stride === 0 && size >= min) return null;
+  const below = Math.max(min, Math.floor(size / stride) * stride);
+  const above = Math.min(max, Math.ceil(size / stride) * stride);
   return `Input size ${size} does not fit ${model}: it must be a multiple of ${stride}. Nearest valid: ${below === above ? above : `${below} or ${above}`}.`;
 }

@@ -4,8 +4,7 @@ import { mulberry32 } from '../../src-shared/random';
 
 /**
  * Malformed input for the server, made from a seed so a failure can be replayed: the fuzz test
- * sends these. bench/reliability.ts sends the same kinds from its own copy (bench/support/fuzz.ts,
- * as benches never import tests/); a kind added here belongs there too.
+ * and bench/reliability.ts both send these.
  */
 interface FuzzRequest {
   kind: string;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
+import { windowBatch } from '../../../src-shared/run-config';
 import type { JobContext } from '../job-context';
 import { validate } from './validate';
 import type { ExternalModel } from '../../../src-shared/external-model';
@@ -38,7 +39,7 @@ export async function runCheckpointScoreJob(params: JobParams<'eval'>, context: 
       const total = params.items.length;
       let done = 0;
       context.progress(0, total, `evaluating ${total} images on ONNX Runtime`);
-      const options = { size: params.config.inputSize, overlap: params.config.validationOverlap, normalization: state.normalization, batchSize: params.config.batchSize, classes: params.classNames.length, inputChannels: params.config.inputChannels, signal: context.signal };
+      const options = { size: params.config.inputSize, overlap: params.config.validationOverlap, normalization: state.normalization, batchSize: windowBatch(params.config), classes: params.classNames.length, inputChannels: params.config.inputChannels, signal: context.signal };
       return await validate(ort.predictor, params.items, new Map(params.labelMap), options, () => context.progress(++done, total, `evaluated ${done} of ${total} images`));
     } finally {
       await ort.release();
@@ -59,7 +60,7 @@ export async function runCheckpointScoreJob(params: JobParams<'eval'>, context: 
       size: params.config.inputSize,
       overlap: params.config.validationOverlap,
       normalization: state.normalization,
-      batchSize: params.config.batchSize,
+      batchSize: windowBatch(params.config),
       classes: params.classNames.length,
       inputChannels: params.config.inputChannels,
     };
@@ -90,7 +91,7 @@ async function scoreExternal(params: JobParams<'eval'>, external: ExternalModel,
       size: params.config.inputSize,
       overlap: params.config.validationOverlap,
       normalization: external.normalization,
-      batchSize: params.config.batchSize,
+      batchSize: windowBatch(params.config),
       classes: params.classNames.length,
       inputChannels: params.config.inputChannels,
       signal: context.signal,

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { windowBatch } from '../../../src-shared/run-config';
 import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import type { InputChannels } from '../../../src-shared/bands';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -36,7 +37,7 @@ export interface Member {
 }
 
 export function memberOf(ref: ModelRef & { name: string }, model: tfl.LayersModel | null, state: Pick<CheckpointState, 'normalization'>): Member {
-  return { name: ref.name, model, state, size: ref.config.inputSize, overlap: ref.config.validationOverlap, batchSize: ref.config.batchSize, inputChannels: ref.config.inputChannels };
+  return { name: ref.name, model, state, size: ref.config.inputSize, overlap: ref.config.validationOverlap, batchSize: windowBatch(ref.config), inputChannels: ref.config.inputChannels };
 }
 
 /**

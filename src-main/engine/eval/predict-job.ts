@@ -1,4 +1,5 @@
 import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
+import { windowBatch } from '../../../src-shared/run-config';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
@@ -111,7 +112,7 @@ export async function predictOne(model: tfl.LayersModel | WindowPredictor | Whol
     outcome.skipped.push({ image: input.path, message: `not a readable image: ${(error as Error).message}` });
     return outcome;
   }
-  const window = { size: settings.config.inputSize, overlap: settings.config.validationOverlap, normalization: state.normalization, batchSize: settings.config.batchSize };
+  const window = { size: settings.config.inputSize, overlap: settings.config.validationOverlap, normalization: state.normalization, batchSize: windowBatch(settings.config) };
   // Flip TTA: the image and its two mirrors, the one augmentation code path the evaluation jobs use too.
   let probs: Float32Array;
   if (isWholeImage(model)) {

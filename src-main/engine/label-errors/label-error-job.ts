@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { windowBatch } from '../../../src-shared/run-config';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
@@ -81,7 +82,7 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
         try {
           // The same decoding as training: sizes checked, nodata pixels unlabelled.
           const image = await decodeSample(item.imagePath, item.maskPath, labelMap, config.inputChannels);
-          const probs = await predictImage(ort?.predictor ?? model!, image.image, image.width, image.height, config.inputSize, config.validationOverlap, normalization, config.batchSize);
+          const probs = await predictImage(ort?.predictor ?? model!, image.image, image.width, image.height, config.inputSize, config.validationOverlap, normalization, windowBatch(config));
           const pixel = pixelScores(probs, image.labels, classes);
           await writeGrey(predictionFile(params.outDir, item.imageId), pixel.predicted, image.width, image.height);
           await writeGrey(givenFile(params.outDir, item.imageId), pixel.levels, image.width, image.height);

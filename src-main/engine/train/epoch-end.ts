@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { windowBatch } from '../../../src-shared/run-config';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ortAllowed, ortPredictor } from '../onnx/ort-predictor';
 import { validationThreads } from '../workers/threads';
@@ -67,7 +68,7 @@ export async function finishEpoch(
     size: config.inputSize,
     overlap: config.validationOverlap,
     normalization: state.normalization,
-    batchSize: config.batchSize,
+    batchSize: windowBatch(config),
     classes: params.classNames.length,
     inputChannels: config.inputChannels,
   };

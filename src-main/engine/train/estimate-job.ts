@@ -1,5 +1,6 @@
 import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import { channelCount } from '../../../src-shared/bands';
+import { windowBatch } from '../../../src-shared/run-config';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend/select';
 import { windowStarts } from '../eval/sliding-window';
@@ -41,7 +42,9 @@ export async function runEstimateJob(params: JobParams<'estimate'>, context: Job
     if (fits) {
       const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
       const channels = channelCount(config.inputChannels);
-      const x = tf.randomNormal([config.batchSize, config.inputSize, config.inputSize, channels]);
+      // A batch of inference windows (`windowBatch`: inferenceBatch, else the training batch).
+      const windowsPerPass = windowBatch(config);
+      const x = tf.randomNormal([windowsPerPass, config.inputSize, config.inputSize, channels]);
       const pixels = config.inputSize * config.inputSize;
       const images = Array.from({ length: config.batchSize }, (_, b) => Uint8Array.from({ length: pixels * channels }, (_, i) => (i * 37 + b * 11) % 256));
       const labels = Array.from({ length: config.batchSize }, (_, b) => Uint8Array.from({ length: pixels }, (_, i) => (i + b) % params.classNames.length));
@@ -70,7 +73,7 @@ export async function runEstimateJob(params: JobParams<'estimate'>, context: Job
       // Validation's own runtime: ONNX Runtime on the CPU when it loads (it takes the cores itself),
       // else tfjs with the images shared over the threads.
       const ort = backend.backend === 'wasm' && ortAllowed() ? await ortPredictor(model, validationThreads('wasm')) : null;
-      const crops = Array.from({ length: config.batchSize }, () => images[0]!);
+      const crops = Array.from({ length: windowsPerPass }, () => images[0]!);
       // One batch of windows to warm inference up (its kernels differ from training's), then two timed.
       const predictBatch = async (): Promise<void> => {
         if (ort?.predictor) {
@@ -88,7 +91,7 @@ export async function runEstimateJob(params: JobParams<'estimate'>, context: Job
         for (let i = 0; i < 2; i += 1) await predictBatch();
         // tfjs: whole images go to the threads from one queue, so the pass takes about 1/threads of
         // the time (1.6-1.8x on two cores, so this errs a little low there).
-        perWindow = (performance.now() - predictStart) / 2000 / config.batchSize / (ort?.predictor ? 1 : threads);
+        perWindow = (performance.now() - predictStart) / 2000 / windowsPerPass / (ort?.predictor ? 1 : threads);
       } finally {
         if (ort?.predictor) await ort.release();
       }

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import type { DatasetDetail } from '../../../src-shared/datasets';
 import { labelErrorPlanText, labelErrorScores, quickCheckConfig, scoreTitles, strengthAdvice, strengthClassFigures, strengthNotes, strengthSummary } from '../../../src-shared/label-errors';
 import type { CheckStrength, LabelCheckSummary, LabelErrorItem, LabelErrorScore } from '../../../src-shared/label-errors';
+import { inputSizeRange, validInputSizes } from '../../../src-shared/run-config';
 import type { RunConfig } from '../../../src-shared/run-config';
 import { ErrorNote } from '../../components/ErrorNote';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -116,7 +117,7 @@ export function LabelErrorsTab({ dataset }: { dataset: DatasetDetail }) {
         {reuse ? null : (
           <label className="field inline">
             <span>Input size</span>
-            <input type="number" min={32} max={1024} step={32} value={size} placeholder={fromRun ? 'the run’s' : String(config?.inputSize ?? '')} onChange={(e) => setSize(e.target.value)} data-testid="label-errors-size" />
+            <input type="number" {...(config && !fromRun ? validInputSizes(config.model, config.modelOptions) : inputSizeRange)} value={size} placeholder={fromRun ? 'the run’s' : String(config?.inputSize ?? '')} onChange={(e) => setSize(e.target.value)} data-testid="label-errors-size" />
           </label>
         )}
         {config && !fromRun ? (

@@ -1,5 +1,7 @@
+import { configBounds } from '../../../src-shared/config-reference';
 import { classMatrixProblem, rowSumTolerance } from '../../../src-shared/distill';
 import type { Distill } from '../../../src-shared/distill';
+import { groupDefaults } from '../../../src-shared/run-config';
 import type { RunSummary } from '../../../src-shared/runs';
 import { useApiQuery } from '../../hooks/useApiQuery';
 
@@ -31,7 +33,7 @@ export function DistillSection({
             type="checkbox"
             checked={value !== null}
             disabled={teachers.length === 0}
-            onChange={(e) => onChange(e.target.checked && teachers[0] ? { teacherRunId: teachers[0].id, alpha: 0.7, temperature: 2 } : null)}
+            onChange={(e) => onChange(e.target.checked && teachers[0] ? { teacherRunId: teachers[0].id, ...groupDefaults.distill } : null)}
             data-testid="form-distill-on"
           />{' '}
           Learn from a teacher run
@@ -48,11 +50,11 @@ export function DistillSection({
             </select>
             <label className="field inline small">
               <span>alpha</span>
-              <input type="number" min={0} max={1} step={0.05} value={value.alpha ?? 0.7} onChange={(e) => onChange({ ...value, alpha: Number(e.target.value) })} data-testid="form-distill-alpha" />
+              <input type="number" {...configBounds('distill.alpha')} step={0.05} value={value.alpha ?? groupDefaults.distill.alpha} onChange={(e) => onChange({ ...value, alpha: Number(e.target.value) })} data-testid="form-distill-alpha" />
             </label>
             <label className="field inline small">
               <span>T</span>
-              <input type="number" min={0.5} max={20} step={0.5} value={value.temperature ?? 2} onChange={(e) => onChange({ ...value, temperature: Number(e.target.value) })} data-testid="form-distill-temperature" />
+              <input type="number" {...configBounds('distill.temperature')} step={0.5} value={value.temperature ?? groupDefaults.distill.temperature} onChange={(e) => onChange({ ...value, temperature: Number(e.target.value) })} data-testid="form-distill-temperature" />
             </label>
           </>
         ) : null}
@@ -106,7 +108,7 @@ function ClassMatrix({ value, studentClasses, inputSize, onChange }: { value: Di
                 <td>{t}</td>
                 {studentClasses.map((s, j) => (
                   <td key={s} className="num">
-                    <input type="number" min={0} max={1} step={0.05} value={row[j] ?? 0} onChange={(e) => set(i, j, Number(e.target.value))} aria-label={`${t} to ${s}`} />
+                    <input type="number" {...configBounds('distill.matrix[][]')} step={0.05} value={row[j] ?? 0} onChange={(e) => set(i, j, Number(e.target.value))} aria-label={`${t} to ${s}`} />
                   </td>
                 ))}
                 <td className={`num ${Math.abs(sum - 1) > rowSumTolerance ? 'error-text' : ''}`}>{Number(sum.toFixed(4))}</td>

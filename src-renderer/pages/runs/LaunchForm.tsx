@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
 import { classWeightModes } from '../../../src-shared/class-weights';
-import { configDefaults, inputSizeProblem, lossNames, modelNames, optimizerNames, runConfigSchema, scheduleNames } from '../../../src-shared/run-config';
-import type { RunConfigInput } from '../../../src-shared/run-config';
+import { configBounds } from '../../../src-shared/config-reference';
+import { groupDefaults, lossNames, modelNames, optimizerNames, runConfigDefaults as defaults, runConfigSchema, scheduleNames } from '../../../src-shared/run-config';
 import { formatDuration } from '../../../src-shared/jobs';
 import { backendChoices } from '../../../src-shared/settings';
 import type { EstimateResult } from '../../../src-shared/training';
@@ -15,8 +15,11 @@ import { hrefFor, navigate } from '../../hooks/useRoute';
 import { RecipesSection } from './RecipesSection';
 import { ChannelsSection } from './ChannelsSection';
 import { useAction, errorText } from '../../hooks/useAction';
+import { fieldIssues, inputSizeLabel, inputSizeLimits, rangeLabel } from './launch-form-fields';
+import type { LaunchFormValues as Form } from './launch-form-fields';
 
-type Form = Omit<RunConfigInput, 'datasetId'> & { datasetId: string };
+/** The widest random scale the schema allows, which the form's one checkbox turns on. */
+const scaleRange = { min: configBounds('augment.scaleMin').min, max: configBounds('augment.scaleMax').max };
 
 const presets: Record<string, { label: string; config: Partial<Form> }> = {
   quick: {
@@ -40,18 +43,6 @@ const presets: Record<string, { label: string; config: Partial<Form> }> = {
     },
   },
 };
-
-/** Issues by field path ("optimizer.lr"), in the schema's own words with the valid range. */
-function fieldIssues(form: Form): Map<string, string> {
-  const parsed = runConfigSchema.safeParse(form);
-  const issues = new Map<string, string>();
-  if (!parsed.success) for (const issue of parsed.error.issues) issues.set(issue.path.join('.'), issue.message);
-  if (form.model && form.inputSize) {
-    const size = inputSizeProblem(form.model, form.inputSize, form.modelOptions ?? {});
-    if (size) issues.set('inputSize', size);
-  }
-  return issues;
-}
 
 export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
   const api = useApi();
@@ -142,20 +133,20 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
             ))}
           </select>,
         )}
-        {field('U-Net depth (2-6)', 'modelOptions.depth', <input type="number" value={form.modelOptions?.depth ?? ''} onChange={(e) => set({ modelOptions: { ...form.modelOptions, depth: num(e.target.value) } })} data-testid="form-depth" />)}
-        {field('Width (4-128)', 'modelOptions.width', <input type="number" value={form.modelOptions?.width ?? ''} onChange={(e) => set({ modelOptions: { ...form.modelOptions, width: num(e.target.value) } })} data-testid="form-width" />)}
-        {field('Input size (32-1024)', 'inputSize', <input type="number" value={form.inputSize ?? ''} onChange={(e) => set({ inputSize: num(e.target.value) })} data-testid="form-size" />)}
-        {field('Batch (1-64)', 'batchSize', <input type="number" value={form.batchSize ?? ''} onChange={(e) => set({ batchSize: num(e.target.value) })} data-testid="form-batch" />)}
-        {field('Epochs (1-1000)', 'epochs', <input type="number" value={form.epochs ?? ''} onChange={(e) => set({ epochs: num(e.target.value) })} data-testid="form-epochs" />)}
+        {field(rangeLabel('U-Net depth', 'modelOptions.depth'), 'modelOptions.depth', <input type="number" {...configBounds('modelOptions.depth')} value={form.modelOptions?.depth ?? ''} onChange={(e) => set({ modelOptions: { ...form.modelOptions, depth: num(e.target.value) } })} data-testid="form-depth" />)}
+        {field(rangeLabel('Width', 'modelOptions.width'), 'modelOptions.width', <input type="number" {...configBounds('modelOptions.width')} value={form.modelOptions?.width ?? ''} onChange={(e) => set({ modelOptions: { ...form.modelOptions, width: num(e.target.value) } })} data-testid="form-width" />)}
+        {field(inputSizeLabel(form), 'inputSize', <input type="number" {...inputSizeLimits(form)} value={form.inputSize ?? ''} onChange={(e) => set({ inputSize: num(e.target.value) })} data-testid="form-size" />)}
+        {field(rangeLabel('Batch', 'batchSize'), 'batchSize', <input type="number" {...configBounds('batchSize')} value={form.batchSize ?? ''} onChange={(e) => set({ batchSize: num(e.target.value) })} data-testid="form-batch" />)}
+        {field(rangeLabel('Epochs', 'epochs'), 'epochs', <input type="number" {...configBounds('epochs')} value={form.epochs ?? ''} onChange={(e) => set({ epochs: num(e.target.value) })} data-testid="form-epochs" />)}
         {field(
           'Steps per epoch (empty: one pass)',
           'stepsPerEpoch',
-          <input type="number" value={form.stepsPerEpoch ?? ''} onChange={(e) => set({ stepsPerEpoch: e.target.value === '' ? undefined : num(e.target.value) })} data-testid="form-steps" />,
+          <input type="number" {...configBounds('stepsPerEpoch')} value={form.stepsPerEpoch ?? ''} onChange={(e) => set({ stepsPerEpoch: e.target.value === '' ? undefined : num(e.target.value) })} data-testid="form-steps" />,
         )}
         {field(
           'Loss',
           'loss.name',
-          <select value={form.loss?.name ?? 'ce'} onChange={(e) => set({ loss: { ...form.loss, name: e.target.value as 'ce' } })} data-testid="form-loss">
+          <select value={form.loss?.name ?? defaults.loss.name} onChange={(e) => set({ loss: { ...form.loss, name: e.target.value as typeof defaults.loss.name } })} data-testid="form-loss">
             {lossNames.map((l) => (
               <option key={l}>{l}</option>
             ))}
@@ -164,7 +155,7 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
         {field(
           'Class weights',
           'loss.classWeights',
-          <select value={form.loss?.classWeights ?? 'none'} onChange={(e) => set({ loss: { ...form.loss, classWeights: e.target.value as 'none' } })} data-testid="form-class-weights">
+          <select value={form.loss?.classWeights ?? defaults.loss.classWeights} onChange={(e) => set({ loss: { ...form.loss, classWeights: e.target.value as typeof defaults.loss.classWeights } })} data-testid="form-class-weights">
             {classWeightModes.map((m) => (
               <option key={m}>{m}</option>
             ))}
@@ -173,17 +164,17 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
         {field(
           'Optimizer',
           'optimizer.name',
-          <select value={form.optimizer?.name ?? 'adam'} onChange={(e) => set({ optimizer: { ...form.optimizer, name: e.target.value as 'adam' } })} data-testid="form-optimizer">
+          <select value={form.optimizer?.name ?? defaults.optimizer.name} onChange={(e) => set({ optimizer: { ...form.optimizer, name: e.target.value as typeof defaults.optimizer.name } })} data-testid="form-optimizer">
             {optimizerNames.map((o) => (
               <option key={o}>{o}</option>
             ))}
           </select>,
         )}
-        {field('Learning rate (1e-6 to 1)', 'optimizer.lr', <input type="number" step="any" value={form.optimizer?.lr ?? configDefaults.optimizer.lr} onChange={(e) => set({ optimizer: { ...form.optimizer, lr: num(e.target.value) } })} data-testid="form-lr" />)}
+        {field(rangeLabel('Learning rate', 'optimizer.lr'), 'optimizer.lr', <input type="number" step="any" {...configBounds('optimizer.lr')} value={form.optimizer?.lr ?? defaults.optimizer.lr} onChange={(e) => set({ optimizer: { ...form.optimizer, lr: num(e.target.value) } })} data-testid="form-lr" />)}
         {field(
           'Schedule',
           'schedule.name',
-          <select value={form.schedule?.name ?? 'constant'} onChange={(e) => set({ schedule: { ...form.schedule, name: e.target.value as 'constant' } })} data-testid="form-schedule">
+          <select value={form.schedule?.name ?? defaults.schedule.name} onChange={(e) => set({ schedule: { ...form.schedule, name: e.target.value as typeof defaults.schedule.name } })} data-testid="form-schedule">
             {scheduleNames.map((s) => (
               <option key={s}>{s}</option>
             ))}
@@ -210,23 +201,35 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
         {field(
           'Validate every (epochs)',
           'validateEvery',
-          <input type="number" min={1} value={form.validateEvery ?? 1} onChange={(e) => set({ validateEvery: num(e.target.value) })} data-testid="form-validate-every" />,
+          <input type="number" {...configBounds('validateEvery')} value={form.validateEvery ?? defaults.validateEvery} onChange={(e) => set({ validateEvery: num(e.target.value) })} data-testid="form-validate-every" />,
         )}
         {field(
           'Subset between full validations (images)',
           'validationSubset.max',
           <input
             type="number"
-            min={1}
+            {...configBounds('validationSubset.max')}
             value={form.validationSubset?.max ?? ''}
-            onChange={(e) => set({ validationSubset: e.target.value === '' ? null : { share: 1, max: num(e.target.value) } })}
+            onChange={(e) => set({ validationSubset: e.target.value === '' ? null : { ...groupDefaults.validationSubset, max: num(e.target.value) } })}
             data-testid="form-validation-subset"
+          />,
+        )}
+        {field(
+          rangeLabel('Windows per inference pass', 'inferenceBatch'),
+          'inferenceBatch',
+          <input
+            type="number"
+            {...configBounds('inferenceBatch')}
+            value={form.inferenceBatch ?? ''}
+            placeholder={`the batch (${form.batchSize !== undefined && Number.isInteger(form.batchSize) ? form.batchSize : defaults.batchSize})`}
+            onChange={(e) => set({ inferenceBatch: e.target.value === '' ? undefined : num(e.target.value) })}
+            data-testid="form-inference-batch"
           />,
         )}
         {field(
           'Backend',
           'backend',
-          <select value={form.backend ?? 'auto'} onChange={(e) => set({ backend: e.target.value as 'auto' })} data-testid="form-backend">
+          <select value={form.backend ?? defaults.backend} onChange={(e) => set({ backend: e.target.value as typeof defaults.backend })} data-testid="form-backend">
             {backendChoices.map((b) => (
               <option key={b}>{b}</option>
             ))}
@@ -235,18 +238,18 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
       </div>
       <div className="row">
         <label className="check">
-          <input type="checkbox" checked={form.augment?.flips ?? configDefaults.augment.flips} onChange={(e) => set({ augment: { ...form.augment, flips: e.target.checked } })} /> Flips
+          <input type="checkbox" checked={form.augment?.flips ?? defaults.augment.flips} onChange={(e) => set({ augment: { ...form.augment, flips: e.target.checked } })} /> Flips
         </label>
         <label className="check">
-          <input type="checkbox" checked={form.augment?.rot90 ?? configDefaults.augment.rot90} onChange={(e) => set({ augment: { ...form.augment, rot90: e.target.checked } })} /> Rotate by 90°
+          <input type="checkbox" checked={form.augment?.rot90 ?? defaults.augment.rot90} onChange={(e) => set({ augment: { ...form.augment, rot90: e.target.checked } })} /> Rotate by 90°
         </label>
         <label className="check">
           <input
             type="checkbox"
-            checked={(form.augment?.scaleMax ?? configDefaults.augment.scaleMax) > 1}
-            onChange={(e) => set({ augment: { ...form.augment, scaleMin: e.target.checked ? 0.5 : 1, scaleMax: e.target.checked ? 2 : 1 } })}
+            checked={(form.augment?.scaleMax ?? defaults.augment.scaleMax) > 1}
+            onChange={(e) => set({ augment: { ...form.augment, scaleMin: e.target.checked ? scaleRange.min : defaults.augment.scaleMin, scaleMax: e.target.checked ? scaleRange.max : defaults.augment.scaleMax } })}
           />{' '}
-          Random scale 0.5-2.0
+          Random scale {scaleRange.min}-{scaleRange.max}
         </label>
       </div>
       {datasetId ? <ChannelsSection datasetId={datasetId} value={form.inputChannels} onChange={set} /> : null}

@@ -1,14 +1,19 @@
 import { useState } from 'react';
 import type { RecipePreview } from '../../../src-shared/recipes';
-import type { RunConfigInput } from '../../../src-shared/run-config';
+import { configBounds } from '../../../src-shared/config-reference';
+import { groupDefaults, runConfigDefaults } from '../../../src-shared/run-config';
 import { useApi } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { DistillSection } from './DistillSection';
 import { useAction } from '../../hooks/useAction';
-
-type Form = Omit<RunConfigInput, 'datasetId'> & { datasetId: string };
+import type { LaunchFormValues as Form } from './launch-form-fields';
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+/** A share's bounds from the schema, in percent as the form shows them. */
+const percentBounds = (path: string) => {
+  const { min, max } = configBounds(path);
+  return { min: min * 100, max: max * 100 };
+};
 
 /**
  * Data recipes of a launch: minority replication and minority-centred crops, by class, with a
@@ -56,7 +61,7 @@ export function RecipesSection({ form, datasetId, onChange }: { form: Form; data
           <input
             type="checkbox"
             checked={replicate !== null}
-            onChange={(e) => onChange({ replicate: e.target.checked ? { classes: rarest, minShare: 0.05, times: 2 } : null })}
+            onChange={(e) => onChange({ replicate: e.target.checked ? { classes: rarest, ...groupDefaults.replicate } : null })}
             data-testid="form-replicate"
           />{' '}
           Repeat images rich in
@@ -68,17 +73,16 @@ export function RecipesSection({ form, datasetId, onChange }: { form: Form; data
               <span>when the class covers at least (%)</span>
               <input
                 type="number"
-                min={0}
-                max={100}
+                {...percentBounds('replicate.minShare')}
                 step={1}
-                value={Math.round((replicate.minShare ?? 0.05) * 1000) / 10}
+                value={Math.round((replicate.minShare ?? groupDefaults.replicate.minShare) * 1000) / 10}
                 onChange={(e) => onChange({ replicate: { ...replicate, minShare: Number(e.target.value) / 100 } })}
                 data-testid="form-replicate-share"
               />
             </label>
             <label className="field inline small">
               <span>times</span>
-              <input type="number" min={1} max={20} value={replicate.times ?? 2} onChange={(e) => onChange({ replicate: { ...replicate, times: Number(e.target.value) } })} data-testid="form-replicate-times" />
+              <input type="number" {...configBounds('replicate.times')} value={replicate.times ?? groupDefaults.replicate.times} onChange={(e) => onChange({ replicate: { ...replicate, times: Number(e.target.value) } })} data-testid="form-replicate-times" />
             </label>
           </>
         ) : null}
@@ -88,7 +92,7 @@ export function RecipesSection({ form, datasetId, onChange }: { form: Form; data
           <input
             type="checkbox"
             checked={crops !== null}
-            onChange={(e) => onChange({ minorityCrops: e.target.checked ? { classes: rarest, share: 0.7 } : null })}
+            onChange={(e) => onChange({ minorityCrops: e.target.checked ? { classes: rarest, ...groupDefaults.minorityCrops } : null })}
             data-testid="form-minority"
           />{' '}
           Centre crops on pixels of
@@ -100,9 +104,8 @@ export function RecipesSection({ form, datasetId, onChange }: { form: Form; data
               <span>share of crops (%)</span>
               <input
                 type="number"
-                min={0}
-                max={100}
-                value={Math.round((crops.share ?? 0.7) * 100)}
+                {...percentBounds('minorityCrops.share')}
+                value={Math.round((crops.share ?? groupDefaults.minorityCrops.share) * 100)}
                 onChange={(e) => onChange({ minorityCrops: { ...crops, share: Number(e.target.value) / 100 } })}
                 data-testid="form-minority-share"
               />
@@ -111,7 +114,7 @@ export function RecipesSection({ form, datasetId, onChange }: { form: Form; data
           </>
         ) : null}
       </div>
-      <DistillSection value={form.distill ?? null} studentClasses={names} inputSize={form.inputSize ?? 256} onChange={(distill) => onChange({ distill })} />
+      <DistillSection value={form.distill ?? null} studentClasses={names} inputSize={form.inputSize ?? runConfigDefaults.inputSize} onChange={(distill) => onChange({ distill })} />
       <div className="row">
         <button type="button" className="button" disabled={!datasetId} onClick={() => void runPreview()} data-testid="form-recipe-preview">
           Preview class exposure
