@@ -2,18 +2,21 @@ import js from '@eslint/js';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
-import { layersPlugin } from './eslint-layers.mjs';
+import { layersPlugin, packageBans } from './eslint-layers.mjs';
 
-const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'crypto', 'http', 'net', 'stream', 'url', 'util', 'worker_threads'];
-const nativePackages = ['better-sqlite3', 'sharp', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'ws'];
-
-const restrict = (names, patterns, message) => [
-  'error',
-  {
-    paths: names.map((name) => ({ name, message })),
-    ...(patterns.length > 0 && { patterns: [{ group: patterns, message }] }),
-  },
-];
+/**
+ * One `no-restricted-imports` block per layer, from the lists the layer rule checks require() with.
+ * A banned name refuses its subpaths too (`fs/promises`), as the layer rule does.
+ */
+const packageBanBlocks = packageBans.map(({ folders, names, patterns, message }) => {
+  const subpaths = names.map((name) => `${name}/*`);
+  return {
+    files: folders.map((folder) => `${folder}/**/*.{ts,tsx}`),
+    rules: {
+      'no-restricted-imports': ['error', { paths: names.map((name) => ({ name, message })), patterns: [{ group: [...patterns, ...subpaths], message }] }],
+    },
+  };
+});
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-output/**', 'bench-output/**', 'tests/fixtures/**'] },
@@ -29,38 +32,12 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
-  {
-    files: ['src-shared/**/*.ts'],
-    rules: {
-      'no-restricted-imports': restrict(
-        ['electron', 'react', ...nodeBuiltins, ...nativePackages],
-        ['node:*', '@tensorflow/*', 'react-dom', 'react-dom/*'],
-        'src-shared is pure TypeScript for every process: no Node, Electron, React or native packages (zod is fine).',
-      ),
-    },
-  },
+  ...packageBanBlocks,
   {
     files: ['src-renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: globals.browser },
     plugins: { 'react-hooks': reactHooks },
-    rules: {
-      ...reactHooks.configs.recommended.rules,
-      'no-restricted-imports': restrict(
-        ['electron', ...nodeBuiltins, ...nativePackages],
-        ['node:*', '@tensorflow/tfjs-node*'],
-        'The renderer runs in a browser sandbox: talk to main through src-renderer/api, never Node or Electron.',
-      ),
-    },
-  },
-  {
-    files: ['src-main/engine/**/*.ts'],
-    rules: {
-      'no-restricted-imports': restrict(
-        ['electron', 'better-sqlite3', 'ws'],
-        [],
-        'The engine is plain Node forked by main: no Electron, no database (main is its only writer), no transports.',
-      ),
-    },
+    rules: reactHooks.configs.recommended.rules,
   },
   {
     // Stored JSON is parsed through its schema (src-main/db/stored.ts), never cast.
