@@ -16,7 +16,7 @@ import { memoryLogger } from '../src-main/log';
 import { createAppServices } from '../src-main/services/app-services';
 import { summarize } from '../src-shared/metrics';
 import type { RunConfigInput } from '../src-shared/run-config';
-import { tempDir } from '../tests/helpers/services';
+import { tempDir } from './support/temp-dir';
 
 const argument = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(name);

@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { signatureOfFile } from '../src-main/engine/duplicates/hash-job';
 import { duplicateGroups, hashBits, similarity } from '../src-shared/duplicates';
 import { mulberry32 } from '../src-shared/random';
-import { tempDir } from '../tests/helpers/services';
+import { tempDir } from './support/temp-dir';
 
 const dir = join('..', 'shared', 'data', 'dubai-aerial', 'images');
 

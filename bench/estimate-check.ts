@@ -11,7 +11,7 @@ import { createMemoryClient } from '../src-main/ipc/memory-transport';
 import { childProcessLauncher } from '../src-main/jobs/child-engine';
 import { silentLogger } from '../src-main/log';
 import { createAppServices } from '../src-main/services/app-services';
-import { tempDir } from '../tests/helpers/services';
+import { tempDir } from './support/temp-dir';
 
 const arg = (flag: string, fallback: number): number => {
   const i = process.argv.indexOf(flag);

@@ -7,7 +7,7 @@ import { childProcessLauncher } from '../src-main/jobs/child-engine';
 import { silentLogger } from '../src-main/log';
 import { createAppServices } from '../src-main/services/app-services';
 import { mulberry32 } from '../src-shared/random';
-import { tempDir } from '../tests/helpers/services';
+import { tempDir } from './support/temp-dir';
 
 const images = 2000;
 const classes = 10;

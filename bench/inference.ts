@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
 import { findPreset, hexToValue } from '../src-shared/classes';
 import { runConfigSchema } from '../src-shared/run-config';
 import type { ModelRef } from '../src-shared/training';
@@ -21,7 +22,7 @@ import type { JobContext } from '../src-main/engine/job-context';
 import { saveCheckpoint } from '../src-main/engine/model-io/checkpoint';
 import { createModel } from '../src-main/engine/models/registry';
 import { Optimizer } from '../src-main/engine/optim/optimizer';
-import { tf, wasmReady } from '../tests/helpers/tf';
+import { selectBackend } from '../src-main/engine/backend/select';
 
 const arg = (flag: string, fallback: number): number => {
   const i = process.argv.indexOf(flag);
@@ -34,7 +35,7 @@ const cores = Math.min(cpus().length, 4);
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
-  await wasmReady();
+  await selectBackend('wasm');
   const dir = join('..', 'shared', 'data', 'dubai-aerial');
   const stems = readdirSync(join(dir, 'images')).filter((n) => /^tile[12]_/.test(n)).map((n) => n.replace(/\.jpg$/, '')).sort().slice(0, imageCount);
   const items = stems.map((stem, i) => ({ imageId: i + 1, imagePath: join(dir, 'images', `${stem}.jpg`), maskPath: join(dir, 'masks', `${stem}.png`) }));

@@ -28,7 +28,7 @@ import { createAppServices } from '../src-main/services/app-services';
 import { findPreset, hexToValue } from '../src-shared/classes';
 import { connectedRegions, labelErrorPlanText, strengthClassFigures, strengthNotes, strengthSummary } from '../src-shared/label-errors';
 import { mulberry32 } from '../src-shared/random';
-import { tempDir } from '../tests/helpers/services';
+import { tempDir } from './support/temp-dir';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);

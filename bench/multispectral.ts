@@ -11,14 +11,16 @@
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { percentileRange, stretchComposite } from '../src-shared/band-stats';
 import { readGeoTiff } from '../src-main/geotiff/geotiff-io';
 import { runSampleJob } from '../src-main/engine/synthetic/sample-job';
 import { createMemoryClient } from '../src-main/ipc/memory-transport';
+import { childProcessLauncher } from '../src-main/jobs/child-engine';
+import { silentLogger } from '../src-main/log';
+import { createAppServices } from '../src-main/services/app-services';
 import type { RunConfigInput } from '../src-shared/run-config';
-import { testServices } from '../tests/helpers/services';
 
 const arg = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(name);
@@ -56,7 +58,9 @@ async function main(): Promise<void> {
   await rgbTwins(geo, rgb);
   console.log(`Multispectral benchmark: ${tiles} kelp tiles of 350x350; sharp ${sharp.versions.sharp}; 2 cores, wasm backend`);
 
-  const services = testServices({ dataDir: join(root, 'data') });
+  // The engine from source under tsx: the bench needs no build.
+  const launcher = childProcessLauncher({ entry: resolve('src-main/engine/engine.ts'), execArgv: ['--import', 'tsx'] });
+  const services = createAppServices({ dataDir: join(root, 'data'), mode: 'memory', launcher, logger: silentLogger });
   const api = createMemoryClient(services);
   try {
     const ids: Record<string, string> = {};

@@ -17,7 +17,7 @@ import { childProcessLauncher } from '../src-main/jobs/child-engine';
 import { memoryLogger } from '../src-main/log';
 import { createAppServices } from '../src-main/services/app-services';
 import type { AppServices } from '../src-main/services/app-services';
-import { tempDir } from '../tests/helpers/services';
+import { tempDir } from './support/temp-dir';
 
 type Figures = Record<string, number | string>;
 const builtEngine = resolve('out/engine/engine.cjs');

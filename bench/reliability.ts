@@ -21,8 +21,10 @@ import { pidAlive } from '../src-main/jobs/ownership';
 import { memoryLogger } from '../src-main/log';
 import { createAppServices } from '../src-main/services/app-services';
 import type { AppServices } from '../src-main/services/app-services';
-import { fuzzHttpRequests, fuzzSocketFrames, rawRequest, seeded } from '../tests/helpers/fuzz';
-import { eventually, tempDir } from '../tests/helpers/services';
+import { mulberry32 } from '../src-shared/random';
+import { eventually } from './support/eventually';
+import { fuzzHttpRequests, fuzzSocketFrames, rawRequest } from './support/fuzz';
+import { tempDir } from './support/temp-dir';
 import { busyMain, deletesUnderJobs, fullDiskEpochs, handOver, overlappingOutputs } from './reliability-families';
 
 const arg = (flag: string, fallback: number): number => {
@@ -35,7 +37,7 @@ const fuzzCount = arg('--fuzz', 1000);
 const rounds = arg('--rounds', 20);
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt > 0 ? (process.argv[onlyAt + 1] ?? '').toUpperCase() : 'ABCDEFGH';
-const random = seeded(arg('--seed', 1));
+const random = mulberry32(arg('--seed', 1));
 const builtEngine = resolve('out/engine/engine.cjs');
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 const median = (xs: number[]): number => {
@@ -128,7 +130,7 @@ async function ownerKillRun(): Promise<Record<string, number | string>> {
   const takeovers: number[] = [];
   await watcher.close(); // the watcher of each round opens after the owner, as a second process would
   for (let round = 0; round < ownerKills; round += 1) {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve('tests/helpers/queue-owner-child.ts'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve('bench/support/queue-owner-child.ts'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const running = await eventually(() => /RUNNING (\S+) ENGINE (\d+)/.exec(out) ?? undefined, 60_000, 'the owner to run its job');

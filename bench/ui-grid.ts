@@ -10,7 +10,7 @@ import { linkSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSampleJob } from '../src-main/engine/synthetic/sample-job';
-import { launchChromium, startServe } from '../tests/e2e/serve-helper';
+import { launchChromium, serveApp } from './support/serve';
 
 const countArg = process.argv.indexOf('--images');
 const total = countArg > 0 ? Number(process.argv[countArg + 1]) : 20_000;
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   console.log(`Imported and indexed ${total} images in ${((performance.now() - started) / 1000).toFixed(1)} s (${(total / ((performance.now() - started) / 1000)).toFixed(0)} images/s, whole CLI run)`);
   const datasetId = (JSON.parse(imported.stdout) as { id: string }).id;
 
-  const app = await startServe(['--data-dir', dataDir, '--no-sample']);
+  const app = await serveApp(dataDir);
   const browser = await launchChromium();
   // The app forbids eval; the benchmark's own measuring scripts need it.
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, bypassCSP: true });

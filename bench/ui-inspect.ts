@@ -15,7 +15,7 @@ import { childProcessLauncher } from '../src-main/jobs/child-engine';
 import { createMemoryClient } from '../src-main/ipc/memory-transport';
 import { memoryLogger } from '../src-main/log';
 import { createAppServices } from '../src-main/services/app-services';
-import { launchChromium, startServe } from '../tests/e2e/serve-helper';
+import { launchChromium, serveApp } from './support/serve';
 
 const tilesArg = process.argv.indexOf('--tiles');
 const tiles = tilesArg > 0 ? Number(process.argv[tilesArg + 1]) : 20;
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'segbench-bench-inspect-'));
   const dataDir = join(root, 'data');
   await prepare(root, dataDir);
-  const app = await startServe(['--data-dir', dataDir, '--no-sample']);
+  const app = await serveApp(dataDir);
   const browser = await launchChromium();
   // The app forbids eval; the benchmark's own measuring scripts need it.
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, bypassCSP: true });

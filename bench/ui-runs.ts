@@ -19,7 +19,7 @@ import { newAccessToken } from '../src-main/server/auth';
 import { startServer } from '../src-main/server/http-server';
 import { createAppServices } from '../src-main/services/app-services';
 import { childProcessLauncher } from '../src-main/jobs/child-engine';
-import { tempDir } from '../tests/helpers/services';
+import { tempDir } from './support/temp-dir';
 
 const classes = ['Bare land', 'Cropland', 'Forest', 'Water', 'Road', 'Building'];
 const flag = (name: string): string | undefined => {

@@ -11,12 +11,13 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { readdirSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
 import { findPreset, hexToValue } from '../src-shared/classes';
 import { validate } from '../src-main/engine/eval/validate';
 import { ortPredictor } from '../src-main/engine/onnx/ort-predictor';
 import { createModel } from '../src-main/engine/models/registry';
 import { ReplicaPool } from '../src-main/engine/workers/replica-pool';
-import { tf, wasmReady } from '../tests/helpers/tf';
+import { selectBackend } from '../src-main/engine/backend/select';
 
 const arg = (flag: string, fallback: number): number => {
   const i = process.argv.indexOf(flag);
@@ -31,7 +32,7 @@ const overlap = arg('--overlap', 0);
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
-  await wasmReady();
+  await selectBackend('wasm');
   const dir = join('..', 'shared', 'data', 'dubai-aerial');
   const all = readdirSync(join(dir, 'images')).filter((name) => /^tile[78]_/.test(name)).map((name) => name.replace(/\.jpg$/, '')).sort();
   const seven = all.filter((s) => s.startsWith('tile7'));

@@ -4,7 +4,8 @@ import { mulberry32 } from '../../src-shared/random';
 
 /**
  * Malformed input for the server, made from a seed so a failure can be replayed: the fuzz test
- * and bench/reliability.ts both send these.
+ * sends these. bench/reliability.ts sends the same kinds from its own copy (bench/support/fuzz.ts,
+ * as benches never import tests/); a kind added here belongs there too.
  */
 interface FuzzRequest {
   kind: string;

@@ -1,6 +1,7 @@
-// A second SegBench process for the ownership tests and bench/reliability.ts: opens the services
-// on the data directory given, queues a long diagnostic job, and prints `RUNNING <job> ENGINE <pid>`
-// once the engine runs it. The test then kills this process with SIGKILL.
+// A second SegBench process for the ownership tests (bench/reliability.ts has its own, in
+// bench/support): opens the services on the data directory given, queues a long diagnostic job,
+// and prints `RUNNING <job> ENGINE <pid>` once the engine runs it. The test then kills this
+// process with SIGKILL.
 import { resolve } from 'node:path';
 import { childProcessLauncher } from '../../src-main/jobs/child-engine';
 import { silentLogger } from '../../src-main/log';
