@@ -15,6 +15,8 @@ const errorCodes = [
   'INTERNAL',
   /** A file could not be written (disk full, permissions); nothing was changed. */
   'STORAGE',
+  /** A server SegBench downloads from (the Hugging Face hub) could not be reached or failed. */
+  'NETWORK',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

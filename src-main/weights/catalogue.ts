@@ -1,0 +1,81 @@
+import { ApiError } from '../../src-shared/errors';
+
+/**
+ * The pretrained encoder weights SegBench knows where to find: timm's files on the Hugging Face
+ * hub. timm publishes each pretrained tag as a repository `timm/<model>.<tag>` holding
+ * `model.safetensors` (timm/models/_registry.py completes `hf_hub_id='timm/'` with the model name
+ * and tag; _hub.py names the file), and its ResNets keep torchvision's module names (conv1, bn1,
+ * layer1.0.conv1, ..., fc), the names the engine's loader maps (engine/models/torch-weights.ts).
+ *
+ * A bare architecture name is timm's default tag for it, the weights `timm.create_model(name,
+ * pretrained=True)` loads: `a1_in1k` for these three (the first tag with weights in timm's
+ * default_cfgs).
+ */
+
+export const encoderArchitectures = ['resnet18', 'resnet34', 'resnet50'] as const;
+export type EncoderArchitecture = (typeof encoderArchitectures)[number];
+
+export interface CatalogueWeights {
+  /** `resnet34.a1_in1k`: timm's model name and tag. */
+  name: string;
+  architecture: EncoderArchitecture;
+  /** The hub repository: `timm/resnet34.a1_in1k`. */
+  repo: string;
+  /** The file in the repository. */
+  file: string;
+  /** What the tag is, in words. */
+  about: string;
+  /** Float32 size from the parameter count, for messages before the hub says the exact size. */
+  approxMB: number;
+}
+
+const tags: Record<string, string> = {
+  a1_in1k: "ImageNet-1k, timm's ResNet Strikes Back A1 recipe (timm's default)",
+  tv_in1k: "ImageNet-1k, torchvision's original weights",
+  tv2_in1k: "ImageNet-1k, torchvision's second recipe (IMAGENET1K_V2)",
+};
+
+const defaultTag = 'a1_in1k';
+
+/** Parameters with the classifier, in millions (torchvision's model cards), times 4 bytes. */
+const approxMB: Record<EncoderArchitecture, number> = { resnet18: 47, resnet34: 87, resnet50: 103 };
+
+const entry = (architecture: EncoderArchitecture, tag: string): CatalogueWeights => ({
+  name: `${architecture}.${tag}`,
+  architecture,
+  repo: `timm/${architecture}.${tag}`,
+  file: 'model.safetensors',
+  about: tags[tag] ?? tag,
+  approxMB: approxMB[architecture],
+});
+
+const weightsCatalogue: readonly CatalogueWeights[] = [
+  entry('resnet18', 'a1_in1k'),
+  entry('resnet18', 'tv_in1k'),
+  entry('resnet34', 'a1_in1k'),
+  entry('resnet34', 'tv_in1k'),
+  entry('resnet50', 'a1_in1k'),
+  entry('resnet50', 'tv_in1k'),
+  entry('resnet50', 'tv2_in1k'),
+];
+
+export const isEncoderArchitecture = (name: string): name is EncoderArchitecture => (encoderArchitectures as readonly string[]).includes(name);
+
+/** Every name `weights pull` takes, for messages. */
+export function catalogueNames(): string[] {
+  return [...encoderArchitectures, ...weightsCatalogue.map((w) => w.name)];
+}
+
+/**
+ * The weights a name stands for: `resnet34` (timm's default tag), `resnet34.tv_in1k`, or the
+ * repository `timm/resnet34.tv_in1k`. Case does not matter.
+ */
+export function findCatalogueWeights(name: string): CatalogueWeights {
+  const wanted = name.trim().toLowerCase();
+  const full = isEncoderArchitecture(wanted) ? `${wanted}.${defaultTag}` : wanted;
+  const found = weightsCatalogue.find((w) => w.name === full || w.repo.toLowerCase() === full);
+  if (!found) {
+    throw new ApiError('VALIDATION', `No pretrained weights are known as "${name}". Valid names: ${catalogueNames().join(', ')} (a bare architecture is timm's default tag, ${defaultTag}).`);
+  }
+  return found;
+}
