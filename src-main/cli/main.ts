@@ -10,6 +10,7 @@ import { evalCommand, exportCommand, predictCommand } from './evaluate';
 import { importMasksCommand, importModelCommand } from './import-model';
 import { duplicatesCommand, splitCommand, mergeCommand, pseudoCommand } from './data-commands';
 import { labelErrorsCommand } from './label-errors';
+import { weightsCommand } from './weights';
 import { packageRoot } from './paths';
 import { serve } from './serve';
 
@@ -67,6 +68,18 @@ Usage:
                                                likeliest label errors (review them on the dataset's Label errors tab)
   segbench pseudo --run ID --images DIR [--threshold 0.9 --name NAME]
                                                pseudo-labels: kept share per class; with --name, save as a dataset
+  segbench weights pull NAME [--data-dir DIR] [--json]
+                                               pretrained encoder weights from the Hugging Face hub (timm's
+                                               model.safetensors), resumable, checked against the hub's size and
+                                               sha256. NAME: resnet18, resnet34, resnet50 (timm's default tag), or
+                                               with a tag: resnet34.tv_in1k; without a network it says which URL to
+                                               fetch elsewhere
+  segbench weights import FILE [--name NAME] [--data-dir DIR] [--json]
+                                               a .safetensors file fetched by hand, checked against the encoder's
+                                               tensors (found from them without --name)
+  segbench weights list [--data-dir DIR] [--json]
+                                               the weights cached in the data directory: name, repository, size,
+                                               sha256, path
   segbench help | --help                       this text
   segbench version | --version
 
@@ -108,6 +121,8 @@ async function main(argv: string[]): Promise<void> {
       return importMasksCommand(rest);
     case 'predict':
       return predictCommand(rest);
+    case 'weights':
+      return weightsCommand(rest);
     case 'version':
     case '--version':
       console.log(appVersion);
@@ -118,7 +133,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(usage);
       return;
     default:
-      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, train, eval, predict, export, import-model, import-masks, merge, split, duplicates, label-errors, pseudo, help, version.\n\n${usage}`);
+      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, train, eval, predict, export, import-model, import-masks, merge, split, duplicates, label-errors, pseudo, weights, help, version.\n\n${usage}`);
   }
 }
 

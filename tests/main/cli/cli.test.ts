@@ -54,7 +54,7 @@ test('help lists the commands; an unknown command says which are valid', () => {
   assert.match(help.out, /segbench split --dataset NAME \(--from-folders \| --from-lists DIR \| --val-pattern RE/);
   const wrong = run(['trian']);
   assert.equal(wrong.code, 1);
-  assert.match(wrong.out, /Unknown command "trian"\. Valid commands: start, serve, import, sample, train, eval, predict, export, import-model, import-masks, merge, split, duplicates, label-errors, pseudo, help, version\./);
+  assert.match(wrong.out, /Unknown command "trian"\. Valid commands: start, serve, import, sample, train, eval, predict, export, import-model, import-masks, merge, split, duplicates, label-errors, pseudo, weights, help, version\./);
 });
 
 test('a port out of range is refused with the valid range', () => {
