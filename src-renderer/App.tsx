@@ -21,13 +21,13 @@ const pageComponents: Record<PageId, () => JSX.Element> = {
 
 export function App() {
   const { page } = useRoute();
-  const { active } = useJobs();
+  const { jobs } = useJobs();
   const { settings } = useSettings();
   useThemeAttribute(settings?.theme);
   const Page = pageComponents[page];
   return (
     <div className="shell">
-      <Sidebar current={page} active={active} />
+      <Sidebar current={page} jobs={jobs} />
       <main className="content">
         <ConnectionBanner />
         <Page />

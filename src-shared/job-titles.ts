@@ -29,7 +29,7 @@ function jobKindTitle(kind: JobKind): string {
 }
 
 /** A run's folder is `<dataDir>/runs/<runId>`: its last segment is the run's id. */
-function runIdOfDir(dir: unknown): string | null {
+export function runIdOfDir(dir: unknown): string | null {
   if (typeof dir !== 'string') return null;
   const last = dir.split(/[\\/]/).filter(Boolean).at(-1);
   return last ?? null;

@@ -46,6 +46,8 @@ export interface Job {
   status: JobStatus;
   params: unknown;
   createdAt: string;
+  /** Its place in the queue: queued jobs run in this order (lowest first); `jobs:move` swaps two. */
+  queuePosition: number;
   startedAt: string | null;
   endedAt: string | null;
   progress: JobProgress | null;
@@ -58,6 +60,30 @@ export interface Job {
   owner: JobOwner | null;
   /** Why a failed job failed, as data; null for jobs that did not fail. */
   cause: JobFailureCause | null;
+}
+
+/** Queued or running: a job that has not ended. */
+export function isLiveJob(job: Pick<Job, 'status'>): boolean {
+  return job.status === 'queued' || job.status === 'running';
+}
+
+/**
+ * How many jobs run before a queued one: the running jobs and the queued ones earlier in the
+ * queue (by queue position, which `jobs:move` changes, not by creation time). 0 for a job that is
+ * not queued.
+ */
+export function jobsAhead(job: Pick<Job, 'id' | 'status' | 'queuePosition'>, jobs: readonly Pick<Job, 'id' | 'status' | 'queuePosition'>[]): number {
+  if (job.status !== 'queued') return 0;
+  return jobs.filter((other) => other.id !== job.id && (other.status === 'running' || (other.status === 'queued' && other.queuePosition < job.queuePosition))).length;
+}
+
+/**
+ * What a queued job shows instead of a progress bar: "queued, 2 ahead", or "queued, next" when
+ * nothing is before it; capitalised to start a sentence or a button ("Queued, 2 ahead").
+ */
+export function queuedText(ahead: number, start: 'lower' | 'capital' = 'lower'): string {
+  const text = ahead > 0 ? `queued, ${ahead} ahead` : 'queued, next';
+  return start === 'capital' ? `Q${text.slice(1)}` : text;
 }
 
 /**

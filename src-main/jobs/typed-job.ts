@@ -111,6 +111,7 @@ export function rowToJob(row: JobRow): Job {
     status: row.status as JobStatus,
     params: read.ok ? read.params : read.stored,
     createdAt: row.created_at,
+    queuePosition: row.queue_position,
     startedAt: row.started_at,
     endedAt: row.ended_at,
     progress: parseStoredOrNull(jobProgressSchema, row.progress, `job ${row.id}'s progress`),

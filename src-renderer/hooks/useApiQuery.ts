@@ -6,6 +6,12 @@ interface QueryState<T> {
   data: T | undefined;
   error: string | null;
   loading: boolean;
+  /**
+   * Whether `data` and `error` answer the request as it is now: false from the moment the request
+   * changes until its answer arrives (the previous answer stays meanwhile). A reload of the same
+   * request keeps it true.
+   */
+  fresh: boolean;
   reload: () => void;
 }
 
@@ -21,6 +27,8 @@ export function useApiQuery<M extends MethodName>(
   const api = useApi();
   const [data, setData] = useState<ResponseOf<M>>();
   const [error, setError] = useState<string | null>(null);
+  // The request text that data or error answers.
+  const [answered, setAnswered] = useState<string | null>(null);
   const [generation, setGeneration] = useState(0);
   const requestKey = JSON.stringify(request);
   const eventsKey = refreshOn.join(',');
@@ -34,9 +42,12 @@ export function useApiQuery<M extends MethodName>(
         if (!current) return;
         setData(result);
         setError(null);
+        setAnswered(requestKey);
       })
       .catch((failure: unknown) => {
-        if (current) setError(failure instanceof Error ? failure.message : String(failure));
+        if (!current) return;
+        setError(failure instanceof Error ? failure.message : String(failure));
+        setAnswered(requestKey);
       });
     return () => {
       current = false;
@@ -50,5 +61,5 @@ export function useApiQuery<M extends MethodName>(
   }, [api, eventsKey, reload]);
 
   // Loading until the first answer; a reload keeps showing the previous answer until the next arrives.
-  return { data, error, loading: data === undefined && error === null, reload };
+  return { data, error, loading: data === undefined && error === null, fresh: answered === requestKey, reload };
 }

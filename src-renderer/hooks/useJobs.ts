@@ -3,7 +3,7 @@ import type { Job } from '../../src-shared/jobs';
 import { useApi } from './ApiContext';
 
 /** Recent engine jobs, newest first: loaded once, then kept current by `job:update` events. */
-export function useJobs(): { jobs: Job[]; active: Job | undefined; error: string | null } {
+export function useJobs(): { jobs: Job[]; error: string | null } {
   const api = useApi();
   const [byId, setById] = useState<ReadonlyMap<string, Job>>(new Map());
   const [error, setError] = useState<string | null>(null);
@@ -30,6 +30,5 @@ export function useJobs(): { jobs: Job[]; active: Job | undefined; error: string
     () => [...byId.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
     [byId],
   );
-  const active = jobs.find((job) => job.status === 'running');
-  return { jobs, active, error };
+  return { jobs, error };
 }

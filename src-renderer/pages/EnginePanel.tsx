@@ -3,7 +3,7 @@ import { jobTitle } from '../../src-shared/job-titles';
 import type { JobNames } from '../../src-shared/job-titles';
 import type { BackendProbe, DiagnosticResult } from '../../src-shared/job-kinds';
 import type { Job } from '../../src-shared/jobs';
-import { formatDuration, isFinalJobStatus } from '../../src-shared/jobs';
+import { formatDuration, isFinalJobStatus, jobsAhead, queuedText } from '../../src-shared/jobs';
 import { ErrorNote } from '../components/ErrorNote';
 import { ProgressBar } from '../components/ProgressBar';
 import { useApi } from '../hooks/ApiContext';
@@ -102,7 +102,7 @@ export function EnginePanel() {
                     <td>
                       <span className={`badge status-${job.status}`}>{job.status}</span>
                     </td>
-                    <td>{job.startedAt ? new Date(job.startedAt).toLocaleTimeString() : 'queued'}</td>
+                    <td>{job.startedAt ? new Date(job.startedAt).toLocaleTimeString() : job.status === 'queued' ? queuedText(jobsAhead(job, jobs)) : '–'}</td>
                     <td>{duration(job)}</td>
                     <td className="reason">{job.reason ?? ''}</td>
                     <td>

@@ -19,6 +19,8 @@ import { TtaTab } from './inspect/TtaTab';
 import { fmt } from './inspect/tab-props';
 import type { OpenImage } from './inspect/tab-props';
 import { useAction } from '../hooks/useAction';
+import { useJobs } from '../hooks/useJobs';
+import { predictButtonText, splitPredictionJob } from './inspect/prediction-jobs';
 import { importedKind, importedLabel } from './runs/imported-run';
 
 /** What the run picker says beside a run's name: its best mIoU, or what it was imported as. */
@@ -78,9 +80,17 @@ export function InspectPage() {
   const predictions = useApiQuery('samples:predictions', { runId: selected }, ['run:update']);
   const dataset = useApiQuery('datasets:get', { datasetId: run?.datasetId ?? '' }, ['dataset:changed']);
   const [tab, setTab] = useState<Tab>('hardest');
-  const [predicting, setPredicting] = useState<'plain' | 'tta' | null>(null);
+  // The request being sent for a run, until its job shows in the job list (or the request fails).
+  const [sending, setSending] = useState<string | null>(null);
   const [open, setOpen] = useState<Opened | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
+  // A message belongs to the run it was said about: one that answers after another run was chosen is not shown there.
+  const [message, setMessage] = useState<{ runId: string; text: string } | null>(null);
+  const say = (text: string | null): void => setMessage(text === null ? null : { runId: selected, text });
+  const { jobs } = useJobs();
+  // Each button follows this run's own prediction job of its variant, never another run's.
+  const plainJob = splitPredictionJob(jobs, selected, 'plain');
+  const ttaJob = splitPredictionJob(jobs, selected, 'tta');
+  const predicting = plainJob !== undefined || ttaJob !== undefined || sending === selected;
   const { error, run: attempt, setError } = useAction();
   const plain = predictions.data?.runId === selected ? predictions.data.variants.find((v) => v.variant === 'plain' && v.split === 'val') : undefined;
   const tta = predictions.data?.runId === selected ? predictions.data.variants.find((v) => v.variant === 'tta' && v.split === 'val') : undefined;
@@ -90,21 +100,24 @@ export function InspectPage() {
   const masks = run ? importedKind(run) === 'masks' : false;
   const stale = !!plain && plain.epoch !== null && predictions.data?.bestEpoch !== null && plain.epoch !== predictions.data?.bestEpoch;
 
-  const predict = (variant: 'plain' | 'tta') =>
-    attempt(async () => {
-      setPredicting(variant);
+  // The request answers when the job has ended; meanwhile the buttons follow the job itself.
+  const predict = (variant: 'plain' | 'tta') => {
+    const runId = selected;
+    return attempt(async () => {
+      setSending(runId);
       try {
-        const done = await api.invoke('runs:predictSplit', { runId: selected, split: 'val', tta: variant === 'tta' });
-        setMessage(`Predicted ${done.written} validation images${variant === 'tta' ? ' with flip TTA' : ''}${done.skipped ? ` (${done.skipped} skipped)` : ''}.`);
+        const done = await api.invoke('runs:predictSplit', { runId, split: 'val', tta: variant === 'tta' });
+        setMessage({ runId, text: `Predicted ${done.written} validation images${variant === 'tta' ? ' with flip TTA' : ''}${done.skipped ? ` (${done.skipped} skipped)` : ''}.` });
         predictions.reload();
       } finally {
-        setPredicting(null);
+        setSending((current) => (current === runId ? null : current));
       }
     });
+  };
   // The tabs are keyed by run: choosing another run starts each of them afresh.
   const chooseRun = (id: string): void => {
     navigate('inspect', id);
-    setMessage(null);
+    say(null);
   };
 
   if (!runs.loading && candidates.length === 0) {
@@ -163,18 +176,18 @@ export function InspectPage() {
             </strong>
           ) : null}
         </span>
-        <button type="button" className="button" disabled={predicting !== null} onClick={() => void predict('plain')} data-testid="inspect-predict">
-          {predicting === 'plain' ? 'Predicting…' : plain ? 'Predict again' : 'Predict validation images'}
+        <button type="button" className="button" disabled={predicting} onClick={() => void predict('plain')} data-testid="inspect-predict">
+          {predictButtonText(plainJob, jobs, { idle: plain ? 'Predict again' : 'Predict validation images', running: 'Predicting…' })}
         </button>
         <button
           type="button"
           className="button"
-          disabled={predicting !== null || masks}
+          disabled={predicting || masks}
           title={masks ? 'Flip TTA averages a model over flipped images; imported masks have no model to run, so their TTA rows would equal the plain ones.' : undefined}
           onClick={() => void predict('tta')}
           data-testid="inspect-predict-tta"
         >
-          {predicting === 'tta' ? 'Predicting with flips…' : 'Predict with flip TTA'}
+          {predictButtonText(ttaJob, jobs, { idle: 'Predict with flip TTA', running: 'Predicting with flips…' })}
         </button>
         {masks ? (
           <>
@@ -192,9 +205,9 @@ export function InspectPage() {
           </>
         )}
       </div>
-      {message ? (
+      {message?.runId === selected ? (
         <p className="muted small" data-testid="inspect-message">
-          {message}
+          {message.text}
         </p>
       ) : null}
       <ErrorNote message={runs.error ?? error} />
@@ -207,7 +220,7 @@ export function InspectPage() {
       </div>
 
       <div hidden={tab !== 'hardest'}>
-        <HardestTab key={`hardest-${selected}`} runId={selected} predictionClassNames={predictions.data?.classNames} viewerReady={viewerReady} openFrom={openFrom} attempt={attempt} onMessage={setMessage} />
+        <HardestTab key={`hardest-${selected}`} runId={selected} predictionClassNames={predictions.data?.classNames} viewerReady={viewerReady} openFrom={openFrom} attempt={attempt} onMessage={say} />
       </div>
       <div hidden={tab !== 'confusion'}>
         <ConfusionTab key={`confusion-${selected}`} runId={selected} plain={plain} classNames={classNames} classColors={classColors} openFrom={openFrom} attempt={attempt} />

@@ -230,10 +230,11 @@ test('predict any folder with the run: non-images are skipped, a missing folder 
   await page.getByTestId('predict-folder-images').fill(input);
   await page.getByTestId('predict-folder-out').fill(out);
   await page.getByTestId('predict-folder-start').click();
-  await page.getByTestId('predict-folder-message').getByText(/Predicting 2 images into .*: <name>_mask\.png in the dataset's own mask values \(RGB palette colours\)/).waitFor();
-  // The list of what SegBench wrote there (what it may replace next time) is written once the job
-  // has written every image, so it is the sign that the job is done (the images come before it).
-  for (let i = 0; i < 600 && !existsSync(join(out, '.segbench-predictions.json')); i += 1) await new Promise((done) => setTimeout(done, 100));
+  // Issue 32 (6): once the job has ended the line says what it did, never "Predicting" still.
+  await page
+    .getByTestId('predict-folder-message')
+    .getByText(/^Predicted 1 image into .*: <name>_mask\.png in the dataset's own mask values \(RGB palette colours\) and <name>_color\.png; 1 skipped \(/)
+    .waitFor({ timeout: 60_000 });
   assert.deepEqual(readdirSync(out).sort(), ['.segbench-predictions.json', 'tile_color.png', 'tile_mask.png']);
   assert.deepEqual(errors, []);
 });

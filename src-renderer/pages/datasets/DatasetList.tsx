@@ -1,9 +1,12 @@
 import { useState } from 'react';
 import { count } from '../../../src-shared/words';
 import type { DatasetSummary } from '../../../src-shared/datasets';
+import type { Job } from '../../../src-shared/jobs';
+import { isLiveJob } from '../../../src-shared/jobs';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNote } from '../../components/ErrorNote';
 import { PageHeader } from '../../components/PageHeader';
+import { JobProgress } from '../../components/JobProgress';
 import { ProgressBar } from '../../components/ProgressBar';
 import { useApi, useFileUrl } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
@@ -19,7 +22,7 @@ export function DatasetList() {
   const [importing, setImporting] = useState(false);
   const [merging, setMerging] = useState(false);
   const list = datasets.data ?? [];
-  const generating = jobs.find((job) => job.kind === 'sample' && (job.status === 'running' || job.status === 'queued'));
+  const generating = jobs.find((job) => job.kind === 'sample' && isLiveJob(job));
   return (
     <div className="page" data-testid="page-datasets">
       <PageHeader
@@ -40,7 +43,7 @@ export function DatasetList() {
       {generating ? (
         <div className="card notice" data-testid="sample-generating">
           <strong>Preparing the sample dataset</strong> (synthetic land-cover tiles to train on right away)
-          <ProgressBar progress={generating.progress} />
+          <JobProgress job={generating} jobs={jobs} />
         </div>
       ) : null}
       {!datasets.loading && list.length === 0 && !generating ? (
@@ -58,7 +61,7 @@ export function DatasetList() {
       ) : (
         <div className="dataset-cards" data-testid="datasets-list">
           {list.map((dataset) => (
-            <DatasetCard key={dataset.id} dataset={dataset} progress={jobs.find((j) => j.id === dataset.indexJobId)?.progress ?? null} />
+            <DatasetCard key={dataset.id} dataset={dataset} job={jobs.find((j) => j.id === dataset.indexJobId)} jobs={jobs} />
           ))}
         </div>
       )}
@@ -68,7 +71,8 @@ export function DatasetList() {
   );
 }
 
-function DatasetCard({ dataset, progress }: { dataset: DatasetSummary; progress: Parameters<typeof ProgressBar>[0]['progress'] }) {
+/** A dataset with its preview and counts; while it indexes, its job: queued with its place in the queue, or running with its progress. */
+function DatasetCard({ dataset, job, jobs }: { dataset: DatasetSummary; job: Job | undefined; jobs: readonly Job[] }) {
   const api = useApi();
   const fileUrl = useFileUrl();
   const { error, run: attempt } = useAction();
@@ -96,7 +100,7 @@ function DatasetCard({ dataset, progress }: { dataset: DatasetSummary; progress:
             </a>
           </h2>
         )}
-        <span className={`badge state-${dataset.state}`}>{dataset.state}</span>
+        <span className={`badge state-${dataset.state}`}>{dataset.state === 'indexing' && job?.status === 'queued' ? 'queued' : dataset.state}</span>
       </div>
       <div className="muted small">
         {dataset.indexedCount} of {count(dataset.imageCount, 'image')} indexed · {count(dataset.classCount, 'class', 'classes')}
@@ -105,7 +109,8 @@ function DatasetCard({ dataset, progress }: { dataset: DatasetSummary; progress:
       {dataset.state === 'indexing' ? (
         <div className="row">
           <div className="grow">
-            <ProgressBar progress={progress} testId="dataset-progress" />
+            {/* The job is known once the job list has loaded; until then the bar waits for it. */}
+            {job ? <JobProgress job={job} jobs={jobs} testId="dataset-progress" /> : <ProgressBar progress={null} testId="dataset-progress" />}
           </div>
           <button type="button" className="button" data-testid="dataset-stop" onClick={() => void stop()}>
             Stop

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { DatasetDetail } from '../../../src-shared/datasets';
 import { defaultDuplicateThreshold } from '../../../src-shared/duplicates';
 import { ErrorNote } from '../../components/ErrorNote';
-import { ProgressBar } from '../../components/ProgressBar';
+import { JobProgress } from '../../components/JobProgress';
 import { useApi, useFileUrl } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { useJobs } from '../../hooks/useJobs';
@@ -73,7 +73,7 @@ export function DuplicatesTab({ dataset }: { dataset: DatasetDetail }) {
         ) : null}
       </div>
       {!valid ? <p className="error-text small">The threshold is a similarity between 0.8 and 1 (default 0.97).</p> : null}
-      {running ? <ProgressBar progress={running.progress} testId="duplicates-progress" /> : null}
+      {running ? <JobProgress job={running} jobs={jobs} testId="duplicates-progress" /> : null}
       <ErrorNote message={error ?? report.error} />
       {note ? <p className="small" data-testid="duplicates-note">{note}</p> : null}
       {r && r.hashed > 0 ? (

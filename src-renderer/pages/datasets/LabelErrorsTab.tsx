@@ -1,16 +1,18 @@
 import { useMemo, useState } from 'react';
 import type { DatasetDetail } from '../../../src-shared/datasets';
-import { labelErrorPlanText, labelErrorScores, quickCheckConfig, scoreTitles, strengthAdvice, strengthClassFigures, strengthNotes, strengthSummary } from '../../../src-shared/label-errors';
+import { labelErrorScores, quickCheckConfig, scoreTitles, strengthAdvice, strengthClassFigures, strengthNotes, strengthSummary } from '../../../src-shared/label-errors';
 import type { CheckStrength, LabelCheckSummary, LabelErrorItem, LabelErrorScore } from '../../../src-shared/label-errors';
 import { inputSizeRange, validInputSizes } from '../../../src-shared/run-config';
 import type { RunConfig } from '../../../src-shared/run-config';
 import { ErrorNote } from '../../components/ErrorNote';
-import { ProgressBar } from '../../components/ProgressBar';
+import { JobProgress } from '../../components/JobProgress';
 import { useApi } from '../../hooks/ApiContext';
 import { useAction } from '../../hooks/useAction';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { useJobs } from '../../hooks/useJobs';
 import { LabelErrorViewer } from './LabelErrorViewer';
+import { labelErrorPlanLine } from './label-error-plan';
+import { useStepTiming } from './useStepTiming';
 
 /** The epochs and input size typed in, when they are whole numbers (the server checks their ranges). */
 function overrides(epochs: string, size: string): { epochs?: number; inputSize?: number } {
@@ -41,7 +43,6 @@ export function LabelErrorsTab({ dataset }: { dataset: DatasetDetail }) {
   const [source, setSource] = useState('quick');
   const [epochs, setEpochs] = useState('');
   const [size, setSize] = useState('');
-  const [estimate, setEstimate] = useState<{ stepSeconds: number; imageSeconds: number } | null>(null);
   const [chosen, setChosen] = useState<number | null>(null);
 
   const datasetRuns = (runs.data ?? []).filter((r) => r.datasetId === dataset.id && r.bestEpoch !== null);
@@ -56,21 +57,20 @@ export function LabelErrorsTab({ dataset }: { dataset: DatasetDetail }) {
     const base = quickCheckConfig(dataset.id);
     return { ...base, ...overrides(epochs, size) };
   }, [dataset.id, epochs, size, reuse]);
-  // Main sizes the fold models (by pixels for the quick preset: foldPlan); the panel states its plan.
+  // Main sizes the fold models (by pixels for the quick preset: foldPlan); the panel states its plan,
+  // asked again whenever an input that sizes it changes (folds, source, epochs, size: the request).
   const request = { datasetId: dataset.id, folds, ...(reuse && { reuseRun: reuse }), ...(fromRun && { configFromRun: fromRun }), ...(!reuse && overrides(epochs, size)) };
   const planned = useApiQuery('labelErrors:plan', request, ['dataset:changed']);
-  const plan = planned.error ?? (planned.data ? labelErrorPlanText(planned.data, fromRun || reuse ? undefined : (estimate ?? undefined)) : '');
+  // The time is measured here for the quick preset only; it follows the config it was measured with.
+  const timing = useStepTiming(fromRun ? null : config, planned.fresh && !planned.error);
+  const plan = labelErrorPlanLine({ plan: planned.data, error: planned.error, fresh: planned.fresh }, timing);
+  // The preset's words name the size it trains at: the typed one, else its own.
+  const quickSize = overrides(epochs, size).inputSize ?? quickCheckConfig(dataset.id).inputSize;
 
   const start = () =>
     attempt(async () => {
       const started = await api.invoke('labelErrors:start', request);
       setChosen(started.id);
-    });
-  const measure = () =>
-    attempt(async () => {
-      if (!config) return;
-      const result = await api.invoke('runs:estimate', config);
-      setEstimate({ stepSeconds: result.stepSeconds, imageSeconds: result.validationImages > 0 ? result.validationSeconds / result.validationImages : 0 });
     });
 
   return (
@@ -95,7 +95,7 @@ export function LabelErrorsTab({ dataset }: { dataset: DatasetDetail }) {
         <label className="field inline">
           <span>Models</span>
           <select value={source} onChange={(e) => setSource(e.target.value)} data-testid="label-errors-source">
-            <option value="quick">Quick preset (U-Net, 128 px)</option>
+            <option value="quick">Quick preset (U-Net, {quickSize} px)</option>
             {datasetRuns.map((r) => (
               <option key={`run:${r.id}`} value={`run:${r.id}`}>
                 Config of run {r.name}
@@ -121,7 +121,7 @@ export function LabelErrorsTab({ dataset }: { dataset: DatasetDetail }) {
           </label>
         )}
         {config && !fromRun ? (
-          <button type="button" className="button" onClick={() => void measure()} data-testid="label-errors-estimate">
+          <button type="button" className="button" onClick={timing.measure} data-testid="label-errors-estimate">
             Estimate time
           </button>
         ) : null}
@@ -129,11 +129,11 @@ export function LabelErrorsTab({ dataset }: { dataset: DatasetDetail }) {
           Find label errors
         </button>
       </div>
-      <p className={planned.error ? 'small warning-text' : 'small'} data-testid="label-errors-plan">
-        {plan}
+      <p className={plan.warning ? 'small warning-text' : 'small'} data-testid="label-errors-plan">
+        {plan.text}
       </p>
-      {running ? <ProgressBar progress={running.progress} showMessage testId="label-errors-progress" /> : null}
-      <ErrorNote message={error ?? checks.error} />
+      {running ? <JobProgress job={running} jobs={jobs} showMessage testId="label-errors-progress" /> : null}
+      <ErrorNote message={error ?? timing.error ?? checks.error} />
       {list.length > 0 && check ? (
         <div className="row">
           <label className="field inline">

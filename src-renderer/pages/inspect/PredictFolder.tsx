@@ -1,10 +1,14 @@
 import { useState } from 'react';
 import type { PredictionEncoding } from '../../../src-shared/training';
 import { ErrorNote } from '../../components/ErrorNote';
+import { JobProgress } from '../../components/JobProgress';
 import { useApi } from '../../hooks/ApiContext';
 import { useAction } from '../../hooks/useAction';
+import { useJobs } from '../../hooks/useJobs';
+import { folderPredictionText } from './prediction-jobs';
+import type { FolderPrediction } from './prediction-jobs';
 
-/** Predicts any folder of images with a run's best or last checkpoint; the job's progress shows in the sidebar. */
+/** Predicts any folder of images with a run's best or last checkpoint; the job's state shows here as it goes, and in the sidebar. */
 export function PredictFolder({ runId }: { runId: string }) {
   const api = useApi();
   const [open, setOpen] = useState(false);
@@ -12,8 +16,10 @@ export function PredictFolder({ runId }: { runId: string }) {
   const [outDir, setOutDir] = useState('');
   const [checkpoint, setCheckpoint] = useState<'best' | 'last'>('best');
   const [encoding, setEncoding] = useState<PredictionEncoding>('mask-values');
-  const [message, setMessage] = useState<string | null>(null);
+  const [started, setStarted] = useState<FolderPrediction | null>(null);
+  const { jobs } = useJobs();
   const { error, run: attempt } = useAction();
+  const job = started ? jobs.find((j) => j.id === started.jobId) : undefined;
   if (!open) {
     return (
       <button type="button" className="button" onClick={() => setOpen(true)} data-testid="predict-folder-open">
@@ -23,8 +29,8 @@ export function PredictFolder({ runId }: { runId: string }) {
   }
   const start = async (): Promise<void> => {
     await attempt(async () => {
-      const job = await api.invoke('runs:predictFolder', { runId, imagesDir: imagesDir.trim(), outDir: outDir.trim(), checkpoint, encoding });
-      const params = job.params as { images: string[]; maskValues?: { rgb: boolean } };
+      const queued = await api.invoke('runs:predictFolder', { runId, imagesDir: imagesDir.trim(), outDir: outDir.trim(), checkpoint, encoding });
+      const params = queued.params as { images: string[]; maskValues?: { rgb: boolean } };
       const count = params.images.length;
       const files =
         encoding === 'mask-values'
@@ -32,7 +38,7 @@ export function PredictFolder({ runId }: { runId: string }) {
           : encoding === 'class-index'
             ? '<name>_index.png with class indices 0..n-1 and <name>_color.png'
             : '<name>_color.png in the class colours';
-      setMessage(`Predicting ${count} image${count === 1 ? '' : 's'} into ${outDir.trim()}: ${files}; progress and stop in the sidebar.`);
+      setStarted({ jobId: queued.id, images: count, outDir: outDir.trim(), files });
     });
   };
   return (
@@ -69,10 +75,13 @@ export function PredictFolder({ runId }: { runId: string }) {
         </button>
       </div>
       <ErrorNote message={error} />
-      {message ? (
-        <p className="small" data-testid="predict-folder-message">
-          {message}
-        </p>
+      {started ? (
+        <>
+          <p className="small" data-testid="predict-folder-message">
+            {folderPredictionText(started, job, jobs)}
+          </p>
+          {job?.status === 'running' ? <JobProgress job={job} jobs={jobs} testId="predict-folder-progress" /> : null}
+        </>
       ) : null}
     </div>
   );

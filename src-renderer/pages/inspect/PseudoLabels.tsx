@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { keptShares, previewThresholds } from '../../../src-shared/derived';
 import type { PseudoLabelSet } from '../../../src-shared/derived';
 import { ErrorNote } from '../../components/ErrorNote';
-import { ProgressBar } from '../../components/ProgressBar';
+import { JobProgress } from '../../components/JobProgress';
 import { useApi } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { useJobs } from '../../hooks/useJobs';
@@ -77,11 +77,11 @@ function PseudoSet({ set }: { set: PseudoLabelSet }) {
   return (
     <div className="pseudo-set" data-testid="pseudo-set">
       <p className="small">
-        Set {set.id}: {set.imagesDir} · {set.status === 'finished' ? `${set.images} images predicted` : set.status}
+        Set {set.id}: {set.imagesDir} · {set.status === 'finished' ? `${set.images} images predicted` : set.status === 'running' && job?.status === 'queued' ? 'queued' : set.status}
         {set.skipped.length ? ` · ${set.skipped.length} skipped (${set.skipped.map((s) => s.image.split('/').pop()).join(', ')})` : ''}
         {set.reason ? ` · ${set.reason}` : ''}
       </p>
-      {set.status === 'running' ? <ProgressBar progress={job?.progress ?? null} testId="pseudo-progress" /> : null}
+      {job ? <JobProgress job={job} jobs={jobs} testId="pseudo-progress" /> : null}
       {set.histogram ? (
         <>
           <table className="table compact" data-testid="pseudo-preview">

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { jobsAhead, queuedText } from '../../../src-shared/jobs';
 import { fileSizeText } from '../../../src-shared/model-export';
 import type { ExportModelResult } from '../../../src-shared/model-export';
 import { ErrorNote } from '../../components/ErrorNote';
@@ -57,9 +58,13 @@ export function ExportModel({ runId, runName, hasCheckpoint }: { runId: string; 
       </div>
       <p className="muted small">An absolute path ending in .onnx; the metadata goes beside it as .onnx.json. An existing file is never replaced.</p>
       <ErrorNote message={error ?? (job?.status === 'failed' ? (job.reason ?? 'The export failed.') : null)} />
-      {job && !result && job.status !== 'failed' ? (
+      {job && !result && job.status !== 'failed' && job.status !== 'finished' ? (
         <p className="small" data-testid="run-export-status">
-          {job.status === 'queued' ? 'Queued: it starts when the engine is free.' : `Exporting… ${job.progress?.message ?? ''}`}
+          {job.status === 'queued'
+            ? `${queuedText(jobsAhead(job, jobs), 'capital')}: it starts when the engine is free.`
+            : job.status === 'running'
+              ? `Exporting… ${job.progress?.message ?? ''}`
+              : 'Stopped before the file was written.'}
         </p>
       ) : null}
       {result ? (

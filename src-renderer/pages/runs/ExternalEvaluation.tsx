@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import type { ValidationResult } from '../../../src-shared/job-kinds';
 import type { Job } from '../../../src-shared/jobs';
+import { isLiveJob, jobsAhead, queuedText } from '../../../src-shared/jobs';
 import { f1, iou, summarize } from '../../../src-shared/metrics';
 import { count } from '../../../src-shared/words';
 import { ClassSwatch } from '../../components/ClassSwatch';
 import { ErrorNote } from '../../components/ErrorNote';
-import { ProgressBar } from '../../components/ProgressBar';
+import { JobProgress } from '../../components/JobProgress';
 import { useApi } from '../../hooks/ApiContext';
 import { useAction } from '../../hooks/useAction';
 import { useJobs } from '../../hooks/useJobs';
@@ -65,7 +66,7 @@ export function ExternalEvaluation({
   const [splits, setSplits] = useState<ReadonlyMap<string, Split>>(new Map());
   const { error, run: attempt } = useAction();
   const job = jobs.find((j) => j.kind === 'eval' && scoredSource(j) === scored);
-  const live = job?.status === 'queued' || job?.status === 'running';
+  const live = job !== undefined && isLiveJob(job);
   const result = job?.status === 'finished' ? (job.result as ValidationResult) : null;
   const summary = result ? summarize(result.counts) : null;
   const evaluate = (): void => {
@@ -90,12 +91,12 @@ export function ExternalEvaluation({
           </select>
         </label>
         <button type="button" className="button primary" disabled={live} onClick={evaluate} data-testid="external-eval-start">
-          {live ? 'Evaluating…' : `Evaluate on the ${splitNames[split]} images`}
+          {job?.status === 'queued' ? queuedText(jobsAhead(job, jobs), 'capital') : job?.status === 'running' ? 'Evaluating…' : `Evaluate on the ${splitNames[split]} images`}
         </button>
         <span className="muted small">{howScored[kind]}</span>
       </div>
       <ErrorNote message={error ?? (job?.status === 'failed' ? `The evaluation failed: ${job.reason ?? 'no reason given'}` : null)} />
-      {live ? <ProgressBar progress={job.progress} testId="external-eval-progress" showMessage /> : null}
+      {job ? <JobProgress job={job} jobs={jobs} testId="external-eval-progress" showMessage /> : null}
       {result && summary ? (
         <>
           <p className="small" data-testid="external-eval-summary">

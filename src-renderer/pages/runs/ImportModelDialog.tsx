@@ -1,8 +1,10 @@
 import { useState } from 'react';
 import { trainingClasses } from '../../../src-shared/classes';
+import { jobsAhead, queuedText } from '../../../src-shared/jobs';
 import type { RunSummary } from '../../../src-shared/runs';
 import { count } from '../../../src-shared/words';
 import { ErrorNote } from '../../components/ErrorNote';
+import { JobProgress } from '../../components/JobProgress';
 import { ProgressBar } from '../../components/ProgressBar';
 import { useApi } from '../../hooks/ApiContext';
 import { useAction } from '../../hooks/useAction';
@@ -160,7 +162,7 @@ function OnnxImport({ onClose }: { onClose: () => void }) {
       {busy ? (
         <div data-testid="import-model-busy">
           <p className="small">Checking the model: SegBench runs it on the dataset&apos;s validation images, then copies it into the run&apos;s folder.</p>
-          <ProgressBar progress={job?.progress ?? null} testId="import-model-progress" showMessage />
+          {job ? <JobProgress job={job} jobs={jobs} testId="import-model-progress" showMessage /> : <ProgressBar progress={null} testId="import-model-progress" showMessage />}
         </div>
       ) : null}
       <ErrorNote message={error} testId="import-model-error" />
@@ -182,7 +184,7 @@ function OnnxImport({ onClose }: { onClose: () => void }) {
           </button>
         ) : null}
         <button type="button" className={`button ${imported ? '' : 'primary'}`} disabled={busy || !('request' in built)} onClick={start} data-testid="import-model-start">
-          {busy ? 'Importing…' : imported ? 'Import another' : 'Import'}
+          {job?.status === 'queued' ? queuedText(jobsAhead(job, jobs), 'capital') : busy ? 'Importing…' : imported ? 'Import another' : 'Import'}
         </button>
       </div>
     </>

@@ -8,7 +8,7 @@ import { ClassHeatmap } from '../../charts/ClassHeatmap';
 import { CanvasLineChart } from '../../charts/CanvasLineChart';
 import { ErrorNote } from '../../components/ErrorNote';
 import { PageHeader } from '../../components/PageHeader';
-import { ProgressBar } from '../../components/ProgressBar';
+import { JobProgress } from '../../components/JobProgress';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useApi } from '../../hooks/ApiContext';
 import { useApiQuery } from '../../hooks/useApiQuery';
@@ -142,7 +142,7 @@ export function RunView({ runId }: { runId: string }) {
         </span>
         {run.reason ? <span className="muted small reason-text">{run.reason}</span> : null}
       </div>
-      {live && job ? <ProgressBar progress={job.progress} testId="run-progress" showMessage /> : null}
+      {live && job ? <JobProgress job={job} jobs={jobs} testId="run-progress" showMessage /> : null}
       {run.resources ? (
         <p className="muted small resources" data-testid="run-resources">
           {run.resources.gpu

@@ -65,7 +65,8 @@ export function RunsList() {
     .filter((j) => j.status === 'queued' && j.kind === 'train')
     .map((j) => ({ job: j, run: (runs.data ?? []).find((r) => r.jobId === j.id) }))
     .filter((q): q is { job: (typeof q)['job']; run: RunSummary } => q.run !== undefined)
-    .reverse();
+    // In the order they will run: by queue position, which ↑ and ↓ change (not by creation time).
+    .sort((a, b) => a.job.queuePosition - b.job.queuePosition);
   const move = async (jobId: string, direction: 'earlier' | 'later'): Promise<void> => {
     await attempt(() => api.invoke('jobs:move', { jobId, direction }));
   };

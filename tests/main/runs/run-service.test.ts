@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import type { createMemoryClient } from '../../../src-main/ipc/memory-transport';
 import type { AppServices } from '../../../src-main/services/app-services';
 import type { RunConfigInput } from '../../../src-shared/run-config';
+import { jobsAhead } from '../../../src-shared/jobs';
 import { sampleRunFixture } from '../../helpers/runs';
 
 let services: AppServices;
@@ -151,6 +152,11 @@ test('queued jobs can be moved earlier or later; only queued ones', async () => 
   const b = await api.invoke('runs:start', tiny({ name: 'b' }));
   const order = await api.invoke('jobs:move', { jobId: b.jobId!, direction: 'earlier' });
   assert.deepEqual(order.map((j) => j.id), [b.jobId, a.jobId]);
+  // Every job carries its place (issue 32, 6): the renderer counts the jobs ahead of one and orders the queue by it.
+  const listed = await api.invoke('jobs:list', {});
+  const placeOf = (id: string | null) => listed.find((j) => j.id === id)!.queuePosition;
+  assert.ok(placeOf(b.jobId) < placeOf(a.jobId));
+  assert.deepEqual([a.jobId, b.jobId].map((id) => jobsAhead(listed.find((j) => j.id === id)!, listed)), [2, 1]);
   await assert.rejects(api.invoke('jobs:move', { jobId: blocker.id, direction: 'later' }), { code: 'CONFLICT' });
   await api.invoke('runs:stop', { runId: a.id });
   await api.invoke('runs:stop', { runId: b.id });
