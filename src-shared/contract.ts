@@ -33,8 +33,8 @@ import { duplicatesRequestSchema } from './duplicates';
 import { exportModelRequestSchema } from './model-export';
 import { importMasksRequestSchema, importModelRequestSchema } from './model-import';
 import { mergeRequestSchema, pseudoSaveSchema, pseudoStartSchema } from './derived';
-import { labelErrorAcceptSchema, labelErrorCheckSchema, labelErrorKeepSchema, labelErrorQueueSchema, labelErrorStartSchema } from './label-errors';
-import type { LabelCheckSummary, LabelErrorPlan, LabelErrorQueue } from './label-errors';
+import { labelErrorAcceptSchema, labelErrorCheckSchema, labelErrorImageSchema, labelErrorQueueSchema, labelErrorStartSchema } from './label-errors';
+import type { LabelCheckSummary, LabelErrorPlan, LabelErrorQueue, LabelErrorReviewChange } from './label-errors';
 import type { MergePreview, PseudoLabelSet } from './derived';
 import type { DuplicateReport } from './duplicates';
 
@@ -152,7 +152,9 @@ export const methods = {
   'labelErrors:list': { request: datasetIdRequestSchema, response: returns<LabelCheckSummary[]>() },
   'labelErrors:queue': { request: labelErrorQueueSchema, response: returns<LabelErrorQueue>() },
   'labelErrors:accept': { request: labelErrorAcceptSchema, response: returns<ImageRevisions>() },
-  'labelErrors:keep': { request: labelErrorKeepSchema, response: returns<LabelCheckSummary>() },
+  'labelErrors:keep': { request: labelErrorImageSchema, response: returns<LabelCheckSummary>() },
+  'labelErrors:undo': { request: labelErrorImageSchema, response: returns<LabelErrorReviewChange>() },
+  'labelErrors:redo': { request: labelErrorImageSchema, response: returns<LabelErrorReviewChange>() },
   'evals:start': { request: evaluationRequestSchema, response: returns<EvaluationSummary>() },
   'evals:list': { request: empty, response: returns<EvaluationSummary[]>() },
   'runs:steps': { request: runStepsRequestSchema, response: returns<{ total: number; steps: StepPoint[] }>() },

@@ -4,6 +4,7 @@ import { labelMapSchema, resolvedConfigSchema, trainItemSchema } from './trainin
 import { inputSizeSchema, runConfigSchema } from './run-config';
 import type { RunConfig } from './run-config';
 import { z } from './zod';
+import type { ImageRevisions } from './revisions';
 
 /**
  * Finding label errors across a dataset (issue 19). Every labelled image gets an out-of-sample
@@ -295,7 +296,8 @@ export const labelErrorAcceptSchema = z.strictObject({
   region: z.number().int().min(1).optional(),
 });
 
-export const labelErrorKeepSchema = z.strictObject({ checkId: z.number().int().positive(), imageId: z.number().int().positive() });
+/** One image of a check's queue: keep its label, or undo or redo its review. */
+export const labelErrorImageSchema = z.strictObject({ checkId: z.number().int().positive(), imageId: z.number().int().positive() });
 
 export type LabelCheckStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled';
 
@@ -345,6 +347,12 @@ export interface LabelErrorItem {
   /** Files of the check, for the viewer: out-of-fold prediction (labels), flag map (0/255). */
   predictionPath: string;
   flagPath: string;
+}
+
+/** A review undone or redone from the queue: the image's revisions now, and its queue item (back in the queue after an undo). */
+export interface LabelErrorReviewChange {
+  revisions: ImageRevisions;
+  item: LabelErrorItem;
 }
 
 export interface LabelErrorQueue {

@@ -43,6 +43,26 @@ export interface RevisionInfo {
   changedPixels: number;
   createdAt: string;
   path: string;
+  /** The label check whose review queue made it; null for any other revision. */
+  checkId: number | null;
+}
+
+/**
+ * How another mask was put in effect: undo (to the revision a change was made on), redo (to one
+ * made on the current), revert (to the original) or restore (a revision picked from the history).
+ */
+export type RevisionMoveHow = 'undo' | 'redo' | 'revert' | 'restore';
+
+/** One change of the mask in effect that made no new revision: recorded, so a revert is in the history too. */
+export interface RevisionMove {
+  id: number;
+  how: RevisionMoveHow;
+  /** The revision in effect before and after (null: the original mask). */
+  fromId: number | null;
+  toId: number | null;
+  /** What a person reads: "undid revision 2, back to revision 1", "reverted to the original". */
+  summary: string;
+  createdAt: string;
 }
 
 export interface ImageRevisions {
@@ -55,6 +75,8 @@ export interface ImageRevisions {
   current: number | null;
   /** Oldest first. */
   items: RevisionInfo[];
+  /** Undo, redo, revert and restore, oldest first. */
+  moves: RevisionMove[];
   /** Where undo and redo lead (undefined: nothing to undo / redo). */
   undoTo: number | null | undefined;
   redoTo: number | undefined;

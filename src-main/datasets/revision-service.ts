@@ -9,10 +9,10 @@ import { readMask } from './mask-file';
 import type { MaskValues } from './mask-file';
 import { coveredPixels, rasterizeRegion } from '../../src-shared/raster';
 import { redoTarget, undoTarget } from '../../src-shared/revisions';
-import type { CreateRevisionRequest, ExportJobParams, ImageRevisions, RevisionAction, RevisionInfo } from '../../src-shared/revisions';
+import type { CreateRevisionRequest, ExportJobParams, ImageRevisions, RevisionAction, RevisionInfo, RevisionMove, RevisionMoveHow } from '../../src-shared/revisions';
 import type { JobService } from '../jobs/job-service';
 import type { Db } from '../db/connection';
-import type { ImageRow, RevisionRow } from '../db/dataset-statements';
+import type { ImageRow, RevisionMoveRow, RevisionRow } from '../db/dataset-statements';
 import type { Statements } from '../db/statements';
 import { parseStored } from '../../src-shared/stored';
 import { z } from '../../src-shared/zod';
@@ -22,13 +22,14 @@ import type { TypedJob } from '../jobs/job-service';
 
 /**
  * revisions.detail: what made a revision, for its one-line summary. Accepted labels name their run
- * (runId, runName) or their source (a label check); painting names its class; region is the
- * pixels of the drawn region, null for the whole image.
+ * (runId, runName) or their source (a label check, with its id); painting names its class; region
+ * is the pixels of the drawn region, null for the whole image.
  */
 const revisionDetailSchema = z.object({
   runId: z.string().optional(),
   runName: z.string().optional(),
   source: z.string().optional(),
+  checkId: z.number().optional(),
   className: z.string().optional(),
   region: z.number().nullable().optional(),
 });
@@ -67,6 +68,7 @@ export class RevisionService {
       effectivePath: items.find((r) => r.id === current)?.path ?? image.mask_path,
       current,
       items,
+      moves: this.options.statements.revisionMovesOfImage.all(imageId).map((row) => moveInfo(row, items)),
       undoTo: undoTarget(items, current),
       redoTo: redoTarget(items, current),
     };
@@ -108,7 +110,8 @@ export class RevisionService {
         const value = valueOfLabel[labels[p]!];
         if (value !== undefined) next[p] = value;
       }
-      detail = source ? { source: source.name, region: inside ? coveredPixels(inside) : null } : { runId: request.runId, runName, region: inside ? coveredPixels(inside) : null };
+      const region = inside ? coveredPixels(inside) : null;
+      detail = source ? { source: source.name, ...(source.checkId !== undefined && { checkId: source.checkId }), region } : { runId: request.runId, runName, region };
     } else {
       const target = classes[request.classIndex];
       if (!target) throw new ApiError('VALIDATION', `classIndex must be below ${classes.length} (the dataset's classes: ${classes.map((c) => c.name).join(', ')}).`);
@@ -146,20 +149,25 @@ export class RevisionService {
     return this.list(image.id);
   }
 
-  async undo(imageId: number): Promise<ImageRevisions> {
+  /** `source`: what asked for it beyond a viewer (`label check #3's queue`), for the recorded move. */
+  async undo(imageId: number, source?: string): Promise<ImageRevisions> {
     const state = this.list(imageId);
     if (state.undoTo === undefined) throw new ApiError('CONFLICT', `Image ${state.stem} shows its original mask; there is nothing to undo.`);
-    return this.restore(imageId, state.undoTo);
+    return this.restore(imageId, state.undoTo, { how: 'undo', source });
   }
 
-  async redo(imageId: number): Promise<ImageRevisions> {
+  async redo(imageId: number, source?: string): Promise<ImageRevisions> {
     const state = this.list(imageId);
     if (state.redoTo === undefined) throw new ApiError('CONFLICT', `Image ${state.stem} has no later revision to redo.`);
-    return this.restore(imageId, state.redoTo);
+    return this.restore(imageId, state.redoTo, { how: 'redo', source });
   }
 
-  /** Puts a revision (or, with null, the original mask) in effect. Nothing is deleted. */
-  async restore(imageId: number, revisionId: number | null): Promise<ImageRevisions> {
+  /**
+   * Puts a revision (or, with null, the original mask) in effect, and records the move (a revert
+   * or a restore unless said otherwise). Nothing is deleted and no file is written: every
+   * revision's file stays, and the original is only ever read.
+   */
+  async restore(imageId: number, revisionId: number | null, move?: { how: RevisionMoveHow; source?: string | undefined }): Promise<ImageRevisions> {
     const image = this.image(imageId);
     const rows = this.options.statements.revisionsOfImage.all(imageId);
     const target = revisionId === null ? null : rows.find((r) => r.id === revisionId);
@@ -171,7 +179,10 @@ export class RevisionService {
     } catch (error) {
       throw new ApiError('CONFLICT', `Cannot read ${path}: ${(error as Error).message}. The mask in effect is unchanged.`);
     }
-    await this.switchTo(image, target?.id ?? null, mask.values, mask);
+    const to = target?.id ?? null;
+    // Putting in effect the mask that is in effect moves nothing, so there is nothing to record.
+    const recorded = to === image.revision_id ? undefined : { how: move?.how ?? (to === null ? 'revert' : 'restore'), source: move?.source ?? null };
+    await this.switchTo(image, to, mask.values, mask, recorded);
     return this.list(imageId);
   }
 
@@ -260,13 +271,19 @@ export class RevisionService {
     return path;
   }
 
-  /** Puts `path` in effect and refreshes the image's value counts, class pixels and mask thumbnail. */
-  private async switchTo(image: ImageRow, revisionId: number | null, values: Uint32Array, shape: MaskValues): Promise<void> {
+  /**
+   * Puts `path` in effect and refreshes the image's value counts, class pixels and mask thumbnail;
+   * with `move`, records it (undo, redo, revert, restore) in the same transaction.
+   */
+  private async switchTo(image: ImageRow, revisionId: number | null, values: Uint32Array, shape: MaskValues, move?: { how: RevisionMoveHow; source: string | null }): Promise<void> {
     const { statements, db } = this.options;
     const counts = countMaskValues(values, 1, maxMaskValues) ?? new Map<number, number>();
     const dataset = statements.datasetById.get(image.dataset_id);
     const classes = dataset ? parseClasses(dataset.classes, dataset.id) : [];
     db.transaction(() => {
+      if (move) {
+        statements.revisionMoveInsert.run({ image_id: image.id, how: move.how, from_id: image.revision_id, to_id: revisionId, source: move.source, created_at: new Date().toISOString() });
+      }
       statements.imageSetRevision.run({ id: image.id, revision_id: revisionId });
       statements.valuesClear.run(image.id);
       for (const [value, n] of counts) statements.valueInsert.run(image.id, value, n);
@@ -310,14 +327,32 @@ export class RevisionService {
       changedPixels: row.changed_pixels,
       createdAt: row.created_at,
       path: row.path,
+      checkId: detail.checkId ?? labelCheckOf(detail.source),
     };
   }
+}
+
+/** The label check a revision's source names (`label check #3, fold 2 model`), for revisions stored before the detail kept its id. */
+function labelCheckOf(source: string | undefined): number | null {
+  const match = source === undefined ? null : /^label check #(\d+)(?:,|$)/.exec(source);
+  return match ? Number(match[1]) : null;
+}
+
+/** A recorded move as a person reads it; revisions are numbered 1, 2, ... in the order they were made. */
+function moveInfo(row: RevisionMoveRow, items: readonly RevisionInfo[]): RevisionMove {
+  const how = row.how as RevisionMoveHow;
+  const named = (id: number | null): string => (id === null ? 'the original' : `revision ${items.findIndex((r) => r.id === id) + 1}`);
+  const what =
+    how === 'undo' ? `undid ${named(row.from_id)}, back to ${named(row.to_id)}` : how === 'redo' ? `redid ${named(row.to_id)}` : row.to_id === null ? 'reverted to the original' : `put ${named(row.to_id)} back in effect`;
+  return { id: row.id, how, fromId: row.from_id, toId: row.to_id, summary: row.source ? `${what} (from ${row.source})` : what, createdAt: row.created_at };
 }
 
 /** Labels from elsewhere than a run's stored prediction: one per pixel, in `classNames`' order, applied inside `inside`. */
 interface LabelSource {
   /** What the revision history names as its source: `label check #3`. */
   name: string;
+  /** The label check, when one made the labels. */
+  checkId?: number;
   labels: Uint8Array;
   width: number;
   height: number;

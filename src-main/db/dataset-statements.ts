@@ -50,6 +50,17 @@ export interface RevisionRow {
   created_at: string;
 }
 
+/** mask_revision_moves: an undo, redo, revert or restore (migration 19). */
+export interface RevisionMoveRow {
+  id: number;
+  image_id: number;
+  how: string;
+  from_id: number | null;
+  to_id: number | null;
+  source: string | null;
+  created_at: string;
+}
+
 /** The mask in effect for an image row aliased `i`: its current revision's file, or the original. */
 const effectiveMaskSql = '(SELECT r.path FROM mask_revisions r WHERE r.id = i.revision_id)';
 export const effectiveMaskPath = `COALESCE(${effectiveMaskSql}, i.mask_path)`;
@@ -118,6 +129,11 @@ export function prepareDatasetStatements(db: Db) {
        VALUES (@image_id, @parent_id, @path, @action, @detail, @changed_pixels, @created_at)`,
     ),
     revisionsOfImage: db.prepare<[number], RevisionRow>('SELECT * FROM mask_revisions WHERE image_id = ? ORDER BY id'),
+    revisionMoveInsert: db.prepare<Omit<RevisionMoveRow, 'id'>>(
+      `INSERT INTO mask_revision_moves (image_id, how, from_id, to_id, source, created_at)
+       VALUES (@image_id, @how, @from_id, @to_id, @source, @created_at)`,
+    ),
+    revisionMovesOfImage: db.prepare<[number], RevisionMoveRow>('SELECT * FROM mask_revision_moves WHERE image_id = ? ORDER BY id'),
     revisedImagesOfDataset: db.prepare<[string], { n: number }>(
       'SELECT COUNT(*) AS n FROM images WHERE dataset_id = ? AND revision_id IS NOT NULL',
     ),

@@ -78,6 +78,6 @@ export function prepareInspectStatements(db: Db) {
     labelCheckImages: db.prepare<[number], LabelCheckImageRow>(
       `SELECT l.*, i.stem, i.revision_id AS current_revision_id FROM label_check_images l JOIN images i ON i.id = l.image_id WHERE l.check_id = ? ORDER BY i.stem`,
     ),
-    labelCheckImageReview: db.prepare<[string, string, number, number]>('UPDATE label_check_images SET review = ?, reviewed_at = ? WHERE check_id = ? AND image_id = ?'),
+    labelCheckImageReview: db.prepare<[string | null, string | null, number, number]>('UPDATE label_check_images SET review = ?, reviewed_at = ? WHERE check_id = ? AND image_id = ?'),
   };
 }

@@ -432,6 +432,26 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN external TEXT;
     `,
   },
+  {
+    version: 19,
+    description: 'label corrections: undo, redo, revert and restore recorded, with when',
+    sql: `
+      -- Every change of the mask in effect that makes no new revision (mask_revisions records those
+      -- that do): undo, redo, revert to the original, a revision picked from the history. from_id and
+      -- to_id are the revisions in effect before and after (NULL: the original mask). source says
+      -- what asked for it beyond a viewer (a label check's review queue), or NULL.
+      CREATE TABLE mask_revision_moves (
+        id INTEGER PRIMARY KEY,
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        how TEXT NOT NULL CHECK (how IN ('undo','redo','revert','restore')),
+        from_id INTEGER,
+        to_id INTEGER,
+        source TEXT,
+        created_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX mask_revision_moves_image ON mask_revision_moves(image_id, id);
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]?.version ?? 0;

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { parseClasses } from '../datasets/dataset-queries';
 import { trainingClasses } from '../../src-shared/classes';
 import { ApiError } from '../../src-shared/errors';
@@ -12,6 +11,7 @@ import type {
   LabelErrorJobParams,
   LabelErrorPlan,
   LabelErrorQueue,
+  LabelErrorReviewChange,
   labelErrorAcceptSchema,
   labelErrorQueueSchema,
   LabelErrorStart,
@@ -28,10 +28,10 @@ import type { RunService } from '../runs/run-service';
 import { parseStored, parseStoredOrNull } from '../../src-shared/stored';
 import { z } from '../../src-shared/zod';
 import { hasCheckpoint } from '../runs/run-queries';
+import { checkItem, readLabels, reviewOf } from './label-check-items';
 
-/** A check's class names; per image, its flagged pixels per class pair; per class, its threshold. */
+/** A check's class names; per class, its threshold. */
 const classNamesSchema = z.array(z.string());
-const pairsSchema = z.array(z.number());
 const thresholdsSchema = z.array(z.number().nullable());
 /** Only the plan of the stored job parameters (their items are not needed to list a check). */
 const storedPlanSchema = z.object({ plan: labelErrorPlanSchema.optional() });
@@ -194,7 +194,7 @@ export class LabelErrorService {
     if (request.given !== undefined && (request.given >= classes || request.predicted! >= classes)) throw new ApiError('VALIDATION', `given and predicted must be below ${classes}, the check's class count.`);
     const all = this.options.statements.labelCheckImages.all(row.id).filter((image) => image.labelled !== null);
     const items = all
-      .map((image) => this.item(row, image, pair, classes))
+      .map((image) => checkItem(row, image, pair, classes))
       .filter((item) => (request.includeReviewed || item.review === null) && (pair === null || (item.pairPixels ?? 0) > 0));
     const key = (item: LabelErrorItem): number =>
       request.score === 'softmin' ? (item.softmin ?? Infinity) : -(request.score === 'below-threshold' ? item.belowShare : item.disagreement);
@@ -206,7 +206,7 @@ export class LabelErrorService {
   async accept(request: z.output<typeof labelErrorAcceptSchema>): Promise<ImageRevisions> {
     const row = this.finished(request.checkId);
     const image = this.checkImage(row, request.imageId);
-    if (image.current_revision_id !== image.revision_id && image.review === null) {
+    if (image.current_revision_id !== image.revision_id && reviewOf(image) === null) {
       throw new ApiError('CONFLICT', `The mask of ${image.stem} changed since label check #${row.id} scored it, so its suspect regions are stale. Start a new check to score it again.`);
     }
     const [predicted, flag] = await Promise.all([readLabels(join(row.out_dir, `${image.image_id}_pred.png`)), readLabels(join(row.out_dir, `${image.image_id}_flag.png`))]);
@@ -221,6 +221,7 @@ export class LabelErrorService {
     const fold = row.folds > 0 ? `, fold ${image.fold + 1} model` : '';
     const revisions = await this.options.revisions.acceptLabels(image.image_id, {
       name: `label check #${row.id}${fold}`,
+      checkId: row.id,
       labels: predicted.data,
       width: predicted.width,
       height: predicted.height,
@@ -239,6 +240,54 @@ export class LabelErrorService {
     this.options.statements.labelCheckImageReview.run('kept', new Date().toISOString(), row.id, image.image_id);
     this.options.onChanged(row.dataset_id);
     return this.summary(this.row(checkId));
+  }
+
+  /**
+   * Undoes the image's review from the queue (the dialog's Ctrl+Z): "the label is right" is
+   * withdrawn; a correction of this check in effect is undone as a recorded move (its revision is
+   * kept, to redo), and once the mask the check scored is back the image is back in the queue.
+   */
+  async undo(checkId: number, imageId: number): Promise<LabelErrorReviewChange> {
+    const row = this.finished(checkId);
+    const image = this.checkImage(row, imageId);
+    const { revisions, statements } = this.options;
+    let state = revisions.list(image.image_id);
+    const current = state.items.find((r) => r.id === state.current);
+    if (image.review === 'kept') {
+      statements.labelCheckImageReview.run(null, null, row.id, image.image_id);
+    } else if (current?.checkId === row.id) {
+      state = await revisions.undo(image.image_id, `label check #${row.id}'s queue`);
+      if (state.current === image.revision_id) statements.labelCheckImageReview.run(null, null, row.id, image.image_id);
+    } else if (image.review === 'corrected' && image.current_revision_id === image.revision_id) {
+      // Reverted elsewhere already: only the review is left to withdraw.
+      statements.labelCheckImageReview.run(null, null, row.id, image.image_id);
+    } else if (image.review === 'corrected') {
+      throw new ApiError('CONFLICT', `The mask of ${image.stem} changed since label check #${row.id} corrected it (now: ${current?.summary ?? 'the original'}); undo that in its revision history (Inspect, or Revert in the dataset viewer).`);
+    } else {
+      throw new ApiError('CONFLICT', `${image.stem} has no review of label check #${row.id}; there is nothing to undo.`);
+    }
+    this.options.onChanged(row.dataset_id);
+    return { revisions: state, item: this.itemOf(row, image.image_id) };
+  }
+
+  /** Redoes an undone correction: the revision this check made is put back in effect (no new file), and the image counts as corrected. */
+  async redo(checkId: number, imageId: number): Promise<LabelErrorReviewChange> {
+    const row = this.finished(checkId);
+    const image = this.checkImage(row, imageId);
+    const { revisions, statements } = this.options;
+    const before = revisions.list(image.image_id);
+    const target = before.items.find((r) => r.id === before.redoTo);
+    if (target?.checkId !== row.id) {
+      throw new ApiError('CONFLICT', `${image.stem} has nothing of label check #${row.id} to redo${target ? ` (its next revision, ${target.summary}, was made elsewhere)` : ''}.`);
+    }
+    const state = await revisions.redo(image.image_id, `label check #${row.id}'s queue`);
+    statements.labelCheckImageReview.run('corrected', new Date().toISOString(), row.id, image.image_id);
+    this.options.onChanged(row.dataset_id);
+    return { revisions: state, item: this.itemOf(row, image.image_id) };
+  }
+
+  private itemOf(row: LabelCheckRow, imageId: number): LabelErrorItem {
+    return checkItem(row, this.checkImage(row, imageId), null, checkClassNames(row).length);
   }
 
   private enqueue(checkId: number, params: LabelErrorJobParams): TypedJob<'label-errors'> {
@@ -293,32 +342,6 @@ export class LabelErrorService {
     return image;
   }
 
-  private item(row: LabelCheckRow, image: LabelCheckImageRow, pair: number | null, classes: number): LabelErrorItem {
-    const labelled = image.labelled ?? 0;
-    const pairs = parseStoredOrNull(pairsSchema, image.pairs || null, `label check ${row.id}'s class pairs of image ${image.image_id}`) ?? [];
-    const topPairs = pairs
-      .map((pixels, k) => ({ given: Math.floor(k / classes), predicted: k % classes, pixels }))
-      .filter((p) => p.pixels > 0)
-      .sort((a, b) => b.pixels - a.pixels)
-      .slice(0, 3);
-    return {
-      imageId: image.image_id,
-      stem: image.stem,
-      fold: image.fold,
-      softmin: image.softmin,
-      belowShare: labelled > 0 ? (image.below ?? 0) / labelled : 0,
-      disagreement: labelled > 0 ? (image.disagreement ?? 0) / labelled : 0,
-      flagged: image.flagged ?? 0,
-      labelled,
-      pairPixels: pair === null ? null : (pairs[pair] ?? 0),
-      topPairs,
-      stale: image.review === null && image.current_revision_id !== image.revision_id,
-      review: image.review === 'kept' || image.review === 'corrected' ? image.review : null,
-      predictionPath: join(row.out_dir, `${image.image_id}_pred.png`),
-      flagPath: join(row.out_dir, `${image.image_id}_flag.png`),
-    };
-  }
-
   private summary(row: LabelCheckRow): LabelCheckSummary {
     const images = this.options.statements.labelCheckImages.all(row.id);
     const foldsDone = Array.from({ length: row.folds || 1 }, (_, k) => k).filter((k) => row.out_dir !== '' && existsSync(join(row.out_dir, `fold-${k}`, 'scores.json')));
@@ -335,20 +358,11 @@ export class LabelErrorService {
       plan: parseStored(storedPlanSchema, row.params, `label check ${row.id}'s plan`).plan ?? null,
       strength: parseStoredOrNull(checkStrengthSchema, row.strength, `label check ${row.id}'s strength gate`),
       images: images.length,
-      reviewed: images.filter((i) => i.review !== null).length,
-      corrected: images.filter((i) => i.review === 'corrected').length,
-      stale: images.filter((i) => i.review === null && i.current_revision_id !== i.revision_id).length,
+      reviewed: images.filter((i) => reviewOf(i) !== null).length,
+      corrected: images.filter((i) => reviewOf(i) === 'corrected').length,
+      stale: images.filter((i) => reviewOf(i) === null && i.current_revision_id !== i.revision_id).length,
       createdAt: row.created_at,
       reason: row.job_reason,
     };
-  }
-}
-
-async function readLabels(path: string): Promise<{ data: Uint8Array; width: number; height: number }> {
-  try {
-    const { data, info } = await sharp(path).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
-  } catch (error) {
-    throw new ApiError('NOT_FOUND', `Cannot read ${path}: ${(error as Error).message}. Run the check again.`);
   }
 }

@@ -101,6 +101,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'labelErrors:queue': (request) => deps.labelErrors.queue(request),
     'labelErrors:accept': (request) => deps.labelErrors.accept(request),
     'labelErrors:keep': ({ checkId, imageId }) => deps.labelErrors.keep(checkId, imageId),
+    'labelErrors:undo': ({ checkId, imageId }) => deps.labelErrors.undo(checkId, imageId),
+    'labelErrors:redo': ({ checkId, imageId }) => deps.labelErrors.redo(checkId, imageId),
     'pseudo:start': (request) => deps.pseudo.start(request),
     'pseudo:list': () => deps.pseudo.list(),
     'pseudo:save': (request) => deps.pseudo.save(request),

@@ -19,7 +19,7 @@ export function zoomAround(view: View, cx: number, cy: number, deltaY: number): 
  * viewer): zoom around a point, pan by dragging, fit an image into a box, and the stage's CSS
  * transform (one transform, so a 2448x2448 tile pans as smoothly as a small one).
  */
-export function usePanZoomView() {
+function usePanZoomView() {
   const [view, setView] = useState<View>({ x: 0, y: 0, scale: 1 });
   const drag = useRef<{ x: number; y: number } | null>(null);
   const zoomAt = useCallback((cx: number, cy: number, deltaY: number) => setView((v) => zoomAround(v, cx, cy, deltaY)), []);
@@ -83,4 +83,37 @@ export function usePanZoom(width: number, height: number) {
 
   const handlers = { onMouseDown: pan.start, onMouseMove: pan.move, onMouseUp: pan.end };
   return { viewportRef: ref, handlers, style: stageStyle(width, height), fit, toImage, scale: view.scale };
+}
+
+/**
+ * One view over a grid of panes that show the same image (Inspect's viewer, the label-error
+ * review): the wheel zooms around the cursor in whichever pane it is over, dragging pans them all,
+ * and the image is fitted into a pane when its size, or `layoutKey` (the panes shown), changes.
+ * The grid's panes carry the class `pane`.
+ */
+export function usePaneGridView(width: number, height: number, layoutKey: string | number = '') {
+  const gridRef = useRef<HTMLDivElement>(null);
+  const { view, zoomAt, fitInto, pan, toImagePoint, stageStyle } = usePanZoomView();
+
+  const fit = useCallback(() => {
+    const pane = gridRef.current?.querySelector('.pane');
+    if (pane) fitInto(pane.clientWidth, pane.clientHeight, width, height);
+  }, [fitInto, width, height]);
+  useEffect(fit, [fit, layoutKey]);
+
+  useEffect(() => {
+    const element = gridRef.current;
+    if (!element) return undefined;
+    const onWheel = (event: WheelEvent): void => {
+      event.preventDefault();
+      const pane = (event.target as HTMLElement).closest('.pane');
+      if (!pane) return;
+      const rect = pane.getBoundingClientRect();
+      zoomAt(event.clientX - rect.left, event.clientY - rect.top, event.deltaY);
+    };
+    element.addEventListener('wheel', onWheel, { passive: false });
+    return () => element.removeEventListener('wheel', onWheel);
+  }, [zoomAt]);
+
+  return { gridRef, view, pan, toImagePoint, stage: stageStyle(width, height), fit };
 }

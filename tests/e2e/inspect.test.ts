@@ -112,11 +112,18 @@ test('accept the prediction as ground truth, see the revision, undo and redo; st
   assert.match((await page.getByTestId('revision-item').textContent()) ?? '', /accepted the prediction of run "tiny inspect" \(whole image\) · [\d,]+ px/);
   // The ground truth now is the prediction: no errors left.
   await page.getByTestId('side-accuracy').getByText('100.0% of labelled pixels correct').waitFor();
+  // Issue 32 (3): the viewer marks the corrected mask, with a Revert, as every viewer of a mask does.
+  const marker = page.getByTestId('side-viewer').getByTestId('revision-marker');
+  await marker.filter({ hasText: /^corrected · revision 1 of 1: accepted the prediction of run "tiny inspect" \(whole image\)/ }).waitFor();
+  assert.equal(await marker.getByTestId('revision-revert').isEnabled(), true);
   await screenshot(page, 'inspect-accepted');
 
   // Ctrl+Z and Ctrl+Shift+Z undo and redo (focus is still on the Accept button).
   await page.keyboard.press('Control+z');
   await page.getByTestId('label-state').getByText('Original mask in effect (1 revision kept).').waitFor();
+  await marker.filter({ hasText: /^Original mask in effect \(undone at .+; 1 correction kept\)/ }).waitFor();
+  // The undo itself is recorded in the history: nothing is deleted.
+  assert.match((await page.getByTestId('revision-moves').textContent()) ?? '', /undid revision 1, back to the original/);
   await page.waitForFunction(() => !/^100\.0%/.test(document.querySelector('[data-testid="side-accuracy"]')?.textContent ?? ''));
   await page.keyboard.press('Control+Shift+Z');
   await page.getByTestId('label-state').getByText('Revision 1 of 1 in effect.').waitFor();

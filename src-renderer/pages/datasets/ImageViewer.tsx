@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { DatasetDetail } from '../../../src-shared/datasets';
 import { ErrorNote } from '../../components/ErrorNote';
+import { RevisionMarker } from '../../components/RevisionMarker';
 import { ViewerBar } from '../../components/ViewerBar';
 import { paintClassMap, unknownClass } from '../../components/mask/class-map';
 import { loadMask } from '../../components/mask/load-mask';
@@ -13,13 +14,18 @@ import { formatBandView } from '../../../src-shared/band-view-param';
 import { BandValues, BandViewPicker, bandViewChoices } from './BandViewControls';
 
 /**
- * One tile at full resolution with its mask over it: opacity, per-class toggles, outline mode,
- * zoom (wheel) and pan (drag), and the class under the cursor.
+ * One tile at full resolution with its mask in effect over it: opacity, per-class toggles, outline
+ * mode, zoom (wheel) and pan (drag), and the class under the cursor. A corrected mask is marked,
+ * with Revert to original (and Put back once reverted).
  */
 export function ImageViewer({ dataset, imageId, onClose, onStep }: { dataset: DatasetDetail; imageId: number; onClose: () => void; onStep: (delta: number) => void }) {
   const fileUrl = useFileUrl();
-  const detail = useApiQuery('datasets:image', { imageId });
-  const maskUrl = fileUrl('mask', imageId);
+  // Both follow a correction made or reverted anywhere (this viewer's Revert too).
+  const detail = useApiQuery('datasets:image', { imageId }, ['dataset:changed']);
+  const revisions = useApiQuery('revisions:list', { imageId }, ['dataset:changed']);
+  const revisionsHere = revisions.data?.imageId === imageId ? revisions.data : null;
+  // The mask is loaded once the revision in effect is known, and again when another is put in effect.
+  const maskUrl = revisionsHere ? `${fileUrl('mask', imageId)}?v=${revisionsHere.current ?? 0}` : null;
   // The loaded mask remembers its URL, so stepping to the next image shows no stale overlay.
   const [loaded, setLoaded] = useState<{ url: string; mask: LoadedMask } | null>(null);
   const mask = loaded?.url === maskUrl ? loaded.mask : null;
@@ -38,6 +44,7 @@ export function ImageViewer({ dataset, imageId, onClose, onStep }: { dataset: Da
   const { viewportRef, handlers, style, fit, toImage, scale } = usePanZoom(mask?.width ?? 0, mask?.height ?? 0);
 
   useEffect(() => {
+    if (maskUrl === null) return undefined;
     const controller = new AbortController();
     loadMask(maskUrl, kind, dataset.classes, controller.signal)
       .then((result) => {
@@ -87,6 +94,7 @@ export function ImageViewer({ dataset, imageId, onClose, onStep }: { dataset: Da
       <div className="viewer">
         <ViewerBar title={image?.stem ?? ''} onStep={onStep} onFit={fit} onClose={onClose} closeTestId="viewer-close">
           <span className="muted small">{image ? `${image.width}x${image.height} · ${image.split ?? 'no split'}` : ''}</span>
+          <RevisionMarker revisions={revisionsHere} onChange={revisions.reload} />
           <span className="viewer-hover" data-testid="viewer-hover">
             {hover ? `${hover.label} · (${hover.x}, ${hover.y})` : 'Hover for the class under the cursor'}
           </span>
@@ -145,7 +153,7 @@ export function ImageViewer({ dataset, imageId, onClose, onStep }: { dataset: Da
               ) : null}
             </ul>
             {layout ? <BandValues imageId={imageId} point={point} /> : null}
-            <ErrorNote message={maskError ?? detail.error} />
+            <ErrorNote message={maskError ?? detail.error ?? revisions.error} />
           </aside>
         </div>
       </div>

@@ -10,6 +10,7 @@ import { useApi } from '../../hooks/ApiContext';
 import { useAction } from '../../hooks/useAction';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { useJobs } from '../../hooks/useJobs';
+import { useReviewHistory } from '../../hooks/useReviewHistory';
 import { LabelErrorViewer } from './LabelErrorViewer';
 import { labelErrorPlanLine } from './label-error-plan';
 import { useStepTiming } from './useStepTiming';
@@ -170,10 +171,14 @@ function LabelErrorQueueView({ dataset, check }: { dataset: DatasetDetail; check
   const [pair, setPair] = useState<{ given: number; predicted: number } | null>(null);
   const [includeReviewed, setIncludeReviewed] = useState(false);
   const [open, setOpen] = useState<number | null>(null);
+  // The image an undo or redo showed, for as long as the queue does not list it (reviewed, or not reloaded yet).
+  const [shown, setShown] = useState<LabelErrorItem | null>(null);
+  const history = useReviewHistory(check.id);
   const queue = useApiQuery('labelErrors:queue', { checkId: check.id, score, includeReviewed, ...(pair ?? {}) }, ['dataset:changed']);
   const ready = queue.data?.check.id === check.id ? queue.data : undefined;
   const items = ready?.items ?? [];
   const openIndex = open === null ? -1 : items.findIndex((i) => i.imageId === open);
+  const openItem = openIndex >= 0 ? items[openIndex] : shown?.imageId === open ? shown : undefined;
   const classNames = check.classNames;
   return (
     <>
@@ -257,12 +262,18 @@ function LabelErrorQueueView({ dataset, check }: { dataset: DatasetDetail; check
       </table>
       {ready && ready.total > items.length ? <p className="muted small">Showing the first {items.length} of {ready.total}.</p> : null}
       {ready && ready.total === 0 ? <p className="muted" data-testid="label-errors-empty">Nothing left in this queue{pair ? ' for this class pair' : ''}.</p> : null}
-      {openIndex >= 0 ? (
+      {openItem ? (
         <LabelErrorViewer
           dataset={dataset}
           check={check}
-          item={items[openIndex]!}
-          position={`${openIndex + 1} of ${items.length}`}
+          item={openItem}
+          position={openIndex >= 0 ? `${openIndex + 1} of ${items.length}` : openItem.review ? `reviewed (${openItem.review})` : 'not listed'}
+          history={history}
+          onShow={(item) => {
+            setShown(item);
+            setOpen(item.imageId);
+            queue.reload();
+          }}
           onClose={() => setOpen(null)}
           onStep={(delta) => setOpen(items[Math.min(items.length - 1, Math.max(0, openIndex + delta))]?.imageId ?? null)}
           onReviewed={() => {

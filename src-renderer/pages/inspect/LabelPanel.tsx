@@ -187,6 +187,18 @@ export function LabelPanel(props: Props) {
           </li>
         ))}
       </ol>
+      {revisions && revisions.moves.length > 0 ? (
+        <>
+          <p className="small muted">Undo, redo and reverts (each recorded; nothing is deleted):</p>
+          <ol className="revision-list" data-testid="revision-moves">
+            {revisions.moves.slice(-8).map((m) => (
+              <li key={m.id} className="small">
+                {m.summary} <span className="muted">· {time(m.createdAt)}</span>
+              </li>
+            ))}
+          </ol>
+        </>
+      ) : null}
       <p className="muted small">Predictions shown are from run “{runName}”.</p>
     </div>
   );

@@ -5,11 +5,12 @@ import { hexToValue } from '../../../src-shared/classes';
 import type { Region } from '../../../src-shared/raster';
 import type { ImageRevisions } from '../../../src-shared/revisions';
 import { ErrorNote } from '../../components/ErrorNote';
+import { RevisionMarker } from '../../components/RevisionMarker';
 import { ViewerBar } from '../../components/ViewerBar';
 import { paintClassMap, unknownClass } from '../../components/mask/class-map';
 import { loadMask } from '../../components/mask/load-mask';
 import { useApi, useFileUrl } from '../../hooks/ApiContext';
-import { usePanZoomView } from '../../hooks/usePanZoom';
+import { usePaneGridView } from '../../hooks/usePanZoom';
 import { paintErrors } from './error-map';
 import { describeCounts, describePixel, errorTitle } from './viewer-text';
 import type { Loaded } from './viewer-text';
@@ -50,7 +51,6 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
   const fileUrl = useFileUrl();
   const [loaded, setLoaded] = useState<{ key: string; data: Loaded } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const { view, zoomAt, fitInto, pan, toImagePoint, stageStyle } = usePanZoomView();
   const [mode, setMode] = useState<ErrorMode>(initialMode ?? { kind: 'by-true-class' });
   const [opacity, setOpacity] = useState(0.6);
   const [hidden, setHidden] = useState<ReadonlySet<number>>(new Set());
@@ -65,12 +65,13 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
   // Panels the user closed (by title kind), so that the others get the room at 1280x800.
   const [closedPanes, setClosedPanes] = useState<ReadonlySet<string>>(new Set());
   const brush = useRef<{ x: number; y: number } | null>(null);
-  const grid = useRef<HTMLDivElement>(null);
   const canvases = useRef<(HTMLCanvasElement | null)[]>([]);
   // Bumped when a label change puts another mask in effect; the first load does not wait for the history.
   const [maskVersion, setMaskVersion] = useState(0);
   const key = `${run.id}/${otherRunId}/${imageId}/${maskVersion}`;
   const data = loaded?.key === key ? loaded.data : null;
+  // One zoom and pan for every pane, fitted once per image (when its size is known) and per other run.
+  const { gridRef: grid, view, pan, toImagePoint, stage, fit } = usePaneGridView(data?.width ?? 0, data?.height ?? 0, otherRunId);
 
   // Training classes as class definitions whose mask values are the labels themselves.
   const labelClasses: ClassDef[] = useMemo(
@@ -171,27 +172,6 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
     });
   }, [rendered]);
 
-  const fit = (): void => {
-    const pane = grid.current?.querySelector('.pane');
-    if (pane && data) fitInto(pane.clientWidth, pane.clientHeight, data.width, data.height);
-  };
-  // Fit once per image, when its size is known.
-  useEffect(fit, [data?.width, data?.height, otherRunId]); // eslint-disable-line react-hooks/exhaustive-deps
-
-  useEffect(() => {
-    const element = grid.current;
-    if (!element) return undefined;
-    const onWheel = (event: WheelEvent): void => {
-      event.preventDefault();
-      const pane = (event.target as HTMLElement).closest('.pane');
-      if (!pane) return;
-      const rect = pane.getBoundingClientRect();
-      zoomAt(event.clientX - rect.left, event.clientY - rect.top, event.deltaY);
-    };
-    element.addEventListener('wheel', onWheel, { passive: false });
-    return () => element.removeEventListener('wheel', onWheel);
-  }, [zoomAt]);
-
   const closeDraft = (): void => {
     if (draft.length >= 6) setRegion((r) => ({ ...r, polygons: [...r.polygons, draft] }));
     setDraft([]);
@@ -255,8 +235,11 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
     },
   };
 
-  const stage: CSSProperties = stageStyle(data?.width ?? 0, data?.height ?? 0);
   const otherName = otherRuns.find((r) => r.id === otherRunId)?.name;
+  const onRevisions = (next: ImageRevisions): void => {
+    setRevisions(next);
+    setMaskVersion((v) => v + 1);
+  };
   const allPanes: { id: string; title: string; layer: number | null }[] = [
     { id: 'image', title: 'Image', layer: null },
     { id: 'truth', title: `Ground truth${revisions?.current ? ' (corrected)' : ''}`, layer: 0 },
@@ -302,6 +285,7 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
           <span className="muted small" data-testid="side-accuracy">
             {counts ? describeCounts(mode, counts.main) : ''}
           </span>
+          <RevisionMarker revisions={revisions} onChange={onRevisions} />
         </ViewerBar>
         {closedHere > 0 ? (
           <button type="button" className="link-button small side-show-panes" onClick={() => setClosedPanes(new Set())} data-testid="side-show-panes">
@@ -383,10 +367,7 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
                 setRegion(emptyRegion);
                 setDraft([]);
               }}
-              onRevisions={(next) => {
-                setRevisions(next);
-                setMaskVersion((v) => v + 1);
-              }}
+              onRevisions={onRevisions}
             />
             {counts?.other ? (
               <p className="small" data-testid="side-other-accuracy">

@@ -234,3 +234,30 @@ test('painting a class over pixels that already have it makes no revision, also 
   const path = (await api.invoke('datasets:image', { imageId: image!.id })).maskPath;
   assert.deepEqual(await readIndex(path), [4, 4, 1, 1, 4, 4, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2]);
 });
+
+test('issue 32 (3): undo, redo, revert and a pick from the history are each recorded with when and what; no revision file is lost and the original is never written', async () => {
+  const { api, a, originalA } = await indexDataset();
+  const originalBytes = readFileSync(originalA);
+  const made = await api.invoke('revisions:create', { action: 'paint', imageId: a, classIndex: 3, region: { polygons: [[0, 0, 2, 0, 2, 2, 0, 2]] } });
+  const id = made.items[0]!.id;
+  assert.deepEqual(made.moves, [], 'making a revision is its own record');
+  await api.invoke('revisions:undo', { imageId: a });
+  await api.invoke('revisions:redo', { imageId: a });
+  await api.invoke('revisions:restore', { imageId: a, revisionId: null });
+  const now = await api.invoke('revisions:restore', { imageId: a, revisionId: id });
+  assert.deepEqual(
+    now.moves.map((m) => [m.how, m.fromId, m.toId, m.summary]),
+    [
+      ['undo', id, null, 'undid revision 1, back to the original'],
+      ['redo', null, id, 'redid revision 1'],
+      ['revert', id, null, 'reverted to the original'],
+      ['restore', null, id, 'put revision 1 back in effect'],
+    ],
+  );
+  for (const move of now.moves) assert.ok(!Number.isNaN(Date.parse(move.createdAt)));
+  assert.equal(now.current, id);
+  assert.ok(statSync(now.items[0]!.path).isFile());
+  assert.deepEqual(readFileSync(originalA), originalBytes, 'the original mask is byte-identical');
+  // Putting in effect the mask already in effect changes nothing, so it records nothing.
+  assert.equal((await api.invoke('revisions:restore', { imageId: a, revisionId: id })).moves.length, 4);
+});

@@ -142,6 +142,49 @@ test('accepting the prediction in the suspect region corrects the mask and the i
   assert.deepEqual(all.items.filter((i) => i.review !== null).map((i) => i.review).sort(), ['corrected', 'kept']);
 });
 
+test('issue 32 (3): a review is undone and redone from the queue: undo puts the scored mask back (recorded, the revision kept) and the image back in the queue, redo puts the same revision back; a revert made elsewhere counts the image unreviewed', async () => {
+  const all = await api.invoke('labelErrors:queue', { checkId: check.id, includeReviewed: true });
+  const corrected = all.items.find((i) => i.review === 'corrected')!;
+  const kept = all.items.find((i) => i.review === 'kept')!;
+  const revisionId = (await api.invoke('revisions:list', { imageId: corrected.imageId })).current!;
+  assert.ok(revisionId > 0);
+
+  const undone = await api.invoke('labelErrors:undo', { checkId: check.id, imageId: corrected.imageId });
+  assert.equal(undone.revisions.current, null);
+  assert.equal(undone.revisions.items.length, 1, 'the correction is kept, to redo');
+  assert.deepEqual(undone.revisions.moves.map((m) => m.how), ['undo']);
+  assert.match(undone.revisions.moves[0]!.summary, new RegExp(`^undid revision 1, back to the original \\(from label check #${check.id}'s queue\\)$`));
+  assert.equal(undone.item.review, null);
+  assert.equal(undone.item.stale, false);
+  let queue = await api.invoke('labelErrors:queue', { checkId: check.id });
+  assert.ok(queue.items.some((i) => i.imageId === corrected.imageId), 'back in the queue');
+  assert.equal(queue.check.corrected, 0);
+  await assert.rejects(api.invoke('labelErrors:undo', { checkId: check.id, imageId: corrected.imageId }), { code: 'CONFLICT', message: /nothing to undo/ });
+
+  const redone = await api.invoke('labelErrors:redo', { checkId: check.id, imageId: corrected.imageId });
+  assert.equal(redone.revisions.current, revisionId);
+  assert.equal(redone.revisions.items.length, 1, 'the same revision, no second file');
+  assert.equal(redone.item.review, 'corrected');
+  await assert.rejects(api.invoke('labelErrors:redo', { checkId: check.id, imageId: corrected.imageId }), { code: 'CONFLICT', message: /nothing of label check #\d+ to redo/ });
+
+  // Undoing "the label is right" reopens the image; keeping it again closes it.
+  const reopened = await api.invoke('labelErrors:undo', { checkId: check.id, imageId: kept.imageId });
+  assert.equal(reopened.item.review, null);
+  assert.deepEqual(reopened.revisions.moves, []);
+  await api.invoke('labelErrors:keep', { checkId: check.id, imageId: kept.imageId });
+
+  // Reverted in another viewer: the scored mask is in effect again, so the image is unreviewed, not stale.
+  await api.invoke('revisions:restore', { imageId: corrected.imageId, revisionId: null });
+  queue = await api.invoke('labelErrors:queue', { checkId: check.id });
+  const back = queue.items.find((i) => i.imageId === corrected.imageId)!;
+  assert.equal(back.review, null);
+  assert.equal(back.stale, false);
+  assert.deepEqual([queue.check.reviewed, queue.check.corrected, queue.check.stale], [1, 0, 0]);
+  await api.invoke('revisions:restore', { imageId: corrected.imageId, revisionId });
+  const [again] = await api.invoke('labelErrors:list', { datasetId });
+  assert.deepEqual([again!.reviewed, again!.corrected], [2, 1]);
+});
+
 test('a mask changed elsewhere since the check is stale: listed last, marked, and not corrected from old scores', async () => {
   const queue = await api.invoke('labelErrors:queue', { checkId: check.id });
   const target = queue.items[0]!;
