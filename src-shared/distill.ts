@@ -22,6 +22,7 @@ export const distillSchema = z.strictObject({
       runDir: z.string().describe("The teacher run's folder."),
       config: z.unknown().describe("The teacher run's config."),
       classNames: z.array(z.string()).describe("The teacher's training classes, in label order."),
+      external: z.unknown().optional().describe('Set when the teacher is an imported ONNX model: its ExternalModel record (as stored with the run); the engine runs it on ONNX Runtime instead of loading a checkpoint.'),
     })
     .optional()
     .describe("Resolved by main when the run starts: the teacher's model. Leave it out."),
@@ -61,6 +62,20 @@ export function classMatrixProblem(matrix: readonly (readonly number[])[], teach
   });
   if (problems.length === 0) return null;
   return `${problems.join('; ')}. Each row must sum to 1 (the share of that teacher class each student class gets).`;
+}
+
+/**
+ * What is wrong with a student input size for an imported ONNX teacher, which takes any size that
+ * is a multiple of its stride (or exactly its fixed size); null when it fits.
+ */
+export function externalTeacherSizeProblem(teacher: { stride: number; fixedSize: number | null }, inputSize: number, name: string): string | null {
+  if (teacher.fixedSize !== null) {
+    return inputSize === teacher.fixedSize ? null : `The teacher "${name}" is an imported ONNX model that takes only ${teacher.fixedSize} px inputs; set this run's input size to ${teacher.fixedSize}.`;
+  }
+  if (inputSize % teacher.stride === 0) return null;
+  const below = Math.floor(inputSize / teacher.stride) * teacher.stride;
+  const valid = [below, below + teacher.stride].filter((v) => v > 0);
+  return `The teacher "${name}" is an imported ONNX model that takes sizes that are multiples of ${teacher.stride}; this run's input size ${inputSize} is not. Use ${valid.join(' or ')} (any multiple of ${teacher.stride}).`;
 }
 
 /** Softmax of logits / T (a plain reference for tests and previews; the engine uses tensors). */

@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClassDef } from '../../src-shared/classes';
-import { classMatrixProblem, defaultClassMatrix, teacherInputProblem } from '../../src-shared/distill';
+import { classMatrixProblem, defaultClassMatrix, externalTeacherSizeProblem, teacherInputProblem } from '../../src-shared/distill';
 import type { Distill } from '../../src-shared/distill';
 import { ApiError } from '../../src-shared/errors';
 import { replicationRepeats } from '../../src-shared/recipes';
 import type { ImageClassPixels } from '../../src-shared/recipes';
 import type { RunConfig } from '../../src-shared/run-config';
 import type { Statements } from '../db/statements';
-import { storedClassNames, storedRunConfig } from './run-queries';
+import { storedClassNames, storedImported, storedRunConfig } from './run-queries';
 
 /**
  * Turns the recipes' class names into what the engine uses: replication into repeats per
@@ -55,15 +55,23 @@ export function resolveDistill(statements: Statements, distill: Distill, inputSi
   if (row.status === 'queued' || row.status === 'running') {
     throw new ApiError('CONFLICT', `The teacher "${row.name}" is ${row.status}; distil from it once it has finished.`);
   }
-  if (row.external) {
+  // An imported ONNX model teaches through ONNX Runtime; imported masks have no model to run on new crops.
+  const external = storedImported(row)?.model ?? null;
+  if (row.external && !external) {
     throw new ApiError('VALIDATION', `The teacher "${row.name}" was imported (an ONNX model or predicted masks); a teacher runs inside training on tfjs, so it must be a run SegBench trained. Use the imported model's pseudo-labels (Inspect › Pseudo-labels) to learn from it instead.`);
   }
-  if (!row.run_dir || !existsSync(join(row.run_dir, 'best', 'checkpoint.json'))) {
+  if (external) {
+    if (!existsSync(external.file)) throw new ApiError('VALIDATION', `The teacher "${row.name}" is an imported ONNX model whose file ${external.file} is missing.`);
+    const sizeProblem = externalTeacherSizeProblem(external, inputSize, row.name);
+    if (sizeProblem) throw new ApiError('VALIDATION', sizeProblem);
+  } else if (!row.run_dir || !existsSync(join(row.run_dir, 'best', 'checkpoint.json'))) {
     throw new ApiError('VALIDATION', `The teacher "${row.name}" has no best checkpoint; it must finish at least one epoch.`);
   }
   const config = storedRunConfig(row);
-  const sizeProblem = teacherInputProblem([null, config.inputSize, config.inputSize, 3], [null, inputSize, inputSize, 3]);
-  if (sizeProblem) throw new ApiError('VALIDATION', sizeProblem);
+  if (!external) {
+    const sizeProblem = teacherInputProblem([null, config.inputSize, config.inputSize, 3], [null, inputSize, inputSize, 3]);
+    if (sizeProblem) throw new ApiError('VALIDATION', sizeProblem);
+  }
   const teacherClasses = storedClassNames(row);
   let matrix = distill.matrix;
   if (!matrix) {
@@ -75,5 +83,5 @@ export function resolveDistill(statements: Statements, distill: Distill, inputSi
   }
   const problem = classMatrixProblem(matrix, teacherClasses, studentClasses);
   if (problem) throw new ApiError('VALIDATION', `distill.matrix: ${problem}`);
-  return { ...distill, matrix, teacher: { runDir: row.run_dir, config: { ...config, distill: null }, classNames: teacherClasses } };
+  return { ...distill, matrix, teacher: { runDir: row.run_dir ?? '', config: { ...config, distill: null }, classNames: teacherClasses, ...(external ? { external } : {}) } };
 }

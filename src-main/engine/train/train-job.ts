@@ -53,12 +53,12 @@ export async function runTrainJob(params: JobParams<'train'>, context: JobContex
   try {
     if (backend.backend === 'wasm') checkWasmMemory(model, params.config.batchSize, params.config.inputSize);
     if (backend.adapter) checkWebgpuLimits(model, params.config.batchSize, params.config.inputSize, backend.adapter.limits.maxStorageBufferBindingSize);
-    teacher = await loadTeacher(params.config, model);
+    teacher = await loadTeacher(params.config, model, (message) => context.emit({ kind: 'run-event', level: 'info', message }));
     return await train({ params, model, optimizer, backend, context, teacher });
   } finally {
     optimizer.dispose();
     model.dispose();
-    disposeTeacher(teacher);
+    await disposeTeacher(teacher);
   }
 }
 
@@ -170,7 +170,7 @@ async function trainEpochs(setup: TrainSetup, replicas: ReplicaPool, loader: Dat
       const workStart = performance.now();
       stats.lr = learningRate(config.optimizer.lr, config.schedule, epoch + (step - 1) / stepsPerEpoch, config.epochs, plateau.reductions) * state.lrScale;
       const images = batch.crops.map((c) => c.image);
-      const soft = softTargets(teacher, images, config.inputSize);
+      const soft = await softTargets(teacher, images, config.inputSize);
       const computed = await replicas
         .gradients({ images, labels: batch.crops.map((c) => c.labels), size: config.inputSize, normalization: state.normalization, soft })
         .catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { configBounds } from '../../../src-shared/config-reference';
-import { classMatrixProblem, rowSumTolerance } from '../../../src-shared/distill';
+import { classMatrixProblem, externalTeacherSizeProblem, rowSumTolerance } from '../../../src-shared/distill';
 import type { Distill } from '../../../src-shared/distill';
 import { groupDefaults } from '../../../src-shared/run-config';
 import type { RunSummary } from '../../../src-shared/runs';
@@ -24,7 +24,8 @@ export function DistillSection({
   onChange: (next: DistillInput | null) => void;
 }) {
   const runs = useApiQuery('runs:list', {}, ['run:update']);
-  const teachers = (runs.data ?? []).filter((r: RunSummary) => r.bestEpoch !== null && r.status !== 'running' && r.status !== 'queued');
+  // A trained run with a best checkpoint, or an imported ONNX model (imported masks cannot teach).
+  const teachers = (runs.data ?? []).filter((r: RunSummary) => (r.bestEpoch !== null || r.external !== null) && r.status !== 'running' && r.status !== 'queued');
   return (
     <div className="distill" data-testid="form-distill">
       <div className="row">
@@ -73,13 +74,15 @@ function ClassMatrix({ value, studentClasses, inputSize, onChange }: { value: Di
   const namesMatch = teacherClasses.every((name) => studentClasses.includes(name));
   const problem = classMatrixProblem(matrix, teacherClasses, studentClasses);
   const set = (t: number, s: number, v: number): void => onChange({ ...value, matrix: matrix.map((row, i) => (i === t ? row.map((x, j) => (j === s ? v : x)) : row)) });
-  const sizeDiffers = teacher.data.config.inputSize !== inputSize;
+  // An imported ONNX teacher takes any multiple of its stride (or only its fixed size), whatever its window.
+  const external = teacher.data.external;
+  const sizeProblem = external ? externalTeacherSizeProblem(external, inputSize, teacher.data.name) : teacher.data.config.inputSize !== inputSize ? `The teacher was trained at ${teacher.data.config.inputSize}px; set this run's input size to match.` : null;
   return (
     <>
       {/* Outside the (often closed) matrix: a size mismatch is the first thing to fix. */}
-      {sizeDiffers ? (
+      {sizeProblem ? (
         <p className="error-text small" data-testid="form-distill-size">
-          The teacher was trained at {teacher.data.config.inputSize}px; set this run's input size to match.
+          {sizeProblem}
         </p>
       ) : null}
     <details className="class-matrix" open={!namesMatch || value.matrix !== undefined} data-testid="form-distill-matrix">
