@@ -59,7 +59,7 @@ export function ExternalRunView({ run, error }: { run: RunDetail; error: string 
         </span>
         <span className="muted small" data-testid="run-external-note">
           {model
-            ? 'Trained outside SegBench, so it has no epochs or curves: there is nothing to resume or stop, no recipe to clone, no export (it is ONNX already), and it cannot teach a distillation run.'
+            ? 'Trained outside SegBench, so it has no epochs or curves: there is nothing to resume or stop, no recipe to clone, no export (it is ONNX already). It can teach a distillation run (New run › Learn from a teacher run).'
             : 'Predicted outside SegBench, with no model here: no epochs or curves, nothing to resume, stop, clone or export, and it cannot predict other images, make pseudo-labels, score a label check or teach a distillation run.'}{' '}
           Evaluate {model ? 'it' : 'the masks'} below, side by side with trained runs in Compare, or image by image in Inspect.
         </span>
