@@ -100,6 +100,36 @@ export function explainDawnFailure(error: unknown): string {
   return `WebGPU: Dawn failed to load: ${message.split('\n')[0]}`;
 }
 
+/** Opens a shared library by name through the dynamic loader's own search, as Dawn does; throws when it cannot. */
+export type LibraryOpener = (name: string) => void;
+
+const openLibrary: LibraryOpener = (name) => {
+  try {
+    process.dlopen({ exports: {} }, name);
+  } catch (error) {
+    // The library loaded but is not a Node addon: what this check wanted to know.
+    if (!/did not self-register/.test(error instanceof Error ? error.message : String(error))) throw error;
+  }
+};
+
+/**
+ * On Linux, why Dawn cannot reach Vulkan: the loader libvulkan.so.1 is missing or does not load.
+ * Asked before Dawn is created, because Dawn itself prints "Warning: Couldn't load Vulkan" with a
+ * line of its C++ source to stderr at every start; the job then says it once, in words. Null when
+ * the loader opens, and off Linux (Dawn uses D3D12 or Metal there).
+ */
+export function vulkanLoaderProblem(platform: NodeJS.Platform = process.platform, open: LibraryOpener = openLibrary): string | null {
+  if (platform !== 'linux') return null;
+  try {
+    open('libvulkan.so.1');
+    return null;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const why = /cannot open shared object file|no such file/i.test(message) ? 'libvulkan.so.1 not found' : `libvulkan.so.1 did not load: ${message.split('\n')[0]!.replace(/^[^:]*libvulkan\.so\.1: /, '')}`;
+    return `WebGPU: no Vulkan driver on this machine (${why}); skipped. It needs the Vulkan loader (Debian and Ubuntu: apt install libvulkan1) and a GPU driver with Vulkan support.`;
+  }
+}
+
 let gpu: GpuLike | null = null;
 
 /** Loads Dawn once and makes `navigator.gpu` and the WebGPU globals that tfjs expects. */
@@ -120,7 +150,10 @@ function dawn(): GpuLike {
 }
 
 /** The adapter Dawn offers for compute, or the reason there is none. */
-export async function probeAdapter(): Promise<AdapterReport> {
+export async function probeAdapter(loaderProblem: () => string | null = vulkanLoaderProblem): Promise<AdapterReport> {
+  // Dawn is not created without the Vulkan loader: it would print its own warning and find nothing.
+  const missing = gpu ? null : loaderProblem();
+  if (missing) throw new Error(missing);
   let adapter: AdapterLike | null;
   try {
     adapter = await dawn().requestAdapter({ powerPreference: 'high-performance' });

@@ -108,3 +108,33 @@ test('a missing Vulkan loader or package is explained with what to install', asy
   );
   assert.equal(explainDawnFailure(new Error("Cannot find module 'webgpu'")), 'WebGPU: the webgpu package (Dawn) is not installed; run npm install.');
 });
+
+test('without the Vulkan loader, WebGPU is skipped with one line in words before Dawn is created (issue 32, problem 9)', async () => {
+  const { vulkanLoaderProblem, probeAdapter } = await import('../../../src-main/engine/backend/webgpu');
+  const absent = (): void => {
+    throw new Error('libvulkan.so.1: cannot open shared object file: No such file or directory');
+  };
+  const line = 'WebGPU: no Vulkan driver on this machine (libvulkan.so.1 not found); skipped. It needs the Vulkan loader (Debian and Ubuntu: apt install libvulkan1) and a GPU driver with Vulkan support.';
+  assert.equal(vulkanLoaderProblem('linux', absent), line);
+  const broken = (): void => {
+    throw new Error('/lib/x86_64-linux-gnu/libvulkan.so.1: invalid ELF header');
+  };
+  assert.match(vulkanLoaderProblem('linux', broken)!, /\(libvulkan\.so\.1 did not load: invalid ELF header\); skipped/);
+  assert.equal(vulkanLoaderProblem('linux', () => undefined), null);
+  assert.equal(vulkanLoaderProblem('win32', absent), null, 'Dawn uses D3D12 or Metal off Linux');
+  // The check is asked first: Dawn, which would print its own warning with a line of C++ source, is never created.
+  await assert.rejects(probeAdapter(() => line), { message: line });
+  // And the automatic choice carries that one line and moves on.
+  const { chooseBackend } = await import('../../../src-main/engine/backend/select');
+  const fail = (message: string) => async () => {
+    throw new Error(message);
+  };
+  const report = await chooseBackend('auto', {
+    'tfjs-node-gpu': fail("Cannot find module '@tensorflow/tfjs-node-gpu'"),
+    webgpu: async () => ({ device: '', adapter: await probeAdapter(() => line) }),
+    'tfjs-node': async () => ({ device: 'CPU (native TensorFlow)' }),
+    wasm: fail('unused'),
+  });
+  assert.equal(report.backend, 'tfjs-node');
+  assert.deepEqual(report.notes.slice(1), [line]);
+});
