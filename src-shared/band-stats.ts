@@ -155,15 +155,18 @@ export function percentileRange(band: ArrayLike<number>, nodata: number | null):
   return [quantile(sample, 0.02), quantile(sample, 0.98)];
 }
 
+/** The ramp's colours from low to high (viridis-like): the image and the viewer's legend both use them. */
+export const rampStops: readonly (readonly [number, number, number])[] = [
+  [68, 1, 84],
+  [59, 82, 139],
+  [33, 145, 140],
+  [94, 201, 98],
+  [253, 231, 37],
+];
+
 /** A single band or index as a colour ramp (viridis-like, 5 stops) over [low, high]; nodata black. */
 export function rampImage(values: ArrayLike<number>, low: number, high: number, valid?: Uint8Array): Uint8Array {
-  const stops = [
-    [68, 1, 84],
-    [59, 82, 139],
-    [33, 145, 140],
-    [94, 201, 98],
-    [253, 231, 37],
-  ];
+  const stops = rampStops;
   const out = new Uint8Array(values.length * 3);
   const span = high - low || 1;
   for (let p = 0; p < values.length; p += 1) {

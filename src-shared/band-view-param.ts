@@ -1,3 +1,4 @@
+import { indexValue } from './bands';
 import type { IndexKind } from './bands';
 
 /**
@@ -28,4 +29,28 @@ export function parseBandView(text: string): BandView {
     }
   }
   throw new Error(`"${text}" is not a band view; valid: rgb:R,G,B, band:N, nd:A,B or ratio:A,B with band numbers from 1`);
+}
+
+/**
+ * The colour scale beside a ramp view: its low, middle and high labels. A normalised difference is
+ * drawn over -1..1 always; a band or a ratio is stretched over this image's 2nd to 98th
+ * percentiles, which the renderer does not know, so those ends are named. Null for a composite.
+ */
+export function rampLegend(view: BandView): { low: string; mid: string; high: string } | null {
+  if (view.kind === 'composite') return null;
+  if (view.kind === 'normalized-difference') return { low: '-1', mid: '0', high: '1' };
+  return { low: 'p2', mid: '…', high: 'p98' };
+}
+
+/**
+ * The value a ramp view shows at a pixel, from every band's value there (`datasets:pixel`): the
+ * band itself, or the index through the same function the training pipeline uses. Null for a
+ * composite, or where a band is missing.
+ */
+export function viewValueAt(view: BandView, bandValues: readonly number[]): number | null {
+  if (view.kind === 'composite') return null;
+  if (view.kind === 'band') return bandValues[view.band - 1] ?? null;
+  const a = bandValues[view.a - 1];
+  const b = bandValues[view.b - 1];
+  return a === undefined || b === undefined ? null : indexValue(view.kind, a, b);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assembleChannels, channelsFromText, channelsProblem, indexValue, layoutMismatch, presetIndices, trueColourBands, falseColourBands } from '../../src-shared/bands';
 import { bandStatistics, bandSums, quantile, stretchComposite } from '../../src-shared/band-stats';
-import { formatBandView, parseBandView } from '../../src-shared/band-view-param';
+import { formatBandView, parseBandView, rampLegend, viewValueAt } from '../../src-shared/band-view-param';
 
 const close = (a: number, b: number, eps = 1e-9): void => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
 
@@ -123,4 +123,18 @@ test('band views round-trip through the URL form and refuse anything else', () =
   for (const text of ['rgb:4,3,2', 'band:5', 'nd:2,3', 'ratio:1,7']) assert.equal(formatBandView(parseBandView(text)), text);
   assert.deepEqual(parseBandView('nd:2,3'), { kind: 'normalized-difference', a: 2, b: 3 });
   for (const bad of ['rgb:1,2', 'band:0', 'hsv:1,2,3', 'band:1;rm', 'nd:2,3,4']) assert.throws(() => parseBandView(bad), /is not a band view; valid: rgb:R,G,B, band:N/);
+});
+
+test('a ramp view has a scale and a value under the cursor (issue 32, problem 9)', () => {
+  // nd:4,1 is NDVI on Red,Green,Blue,NIR: drawn over -1..1, so the legend says so.
+  assert.deepEqual(rampLegend(parseBandView('nd:4,1')), { low: '-1', mid: '0', high: '1' });
+  assert.deepEqual(rampLegend(parseBandView('band:2')), { low: 'p2', mid: '…', high: 'p98' });
+  assert.equal(rampLegend(parseBandView('rgb:1,2,3')), null);
+  // A pixel with Red 1000, Green 900, Blue 800, NIR 3000: NDVI = (3000 - 1000) / (3000 + 1000) = 0.5.
+  const pixel = [1000, 900, 800, 3000];
+  assert.equal(viewValueAt(parseBandView('nd:4,1'), pixel), 0.5);
+  assert.equal(viewValueAt(parseBandView('ratio:4,1'), pixel), 3);
+  assert.equal(viewValueAt(parseBandView('band:3'), pixel), 800);
+  assert.equal(viewValueAt(parseBandView('rgb:1,2,3'), pixel), null);
+  assert.equal(viewValueAt(parseBandView('nd:4,1'), [0, 0, 0, 0]), 0, 'undefined where A + B = 0, as in training');
 });

@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { falseColourBands, presetIndices, trueColourBands } from '../../../src-shared/bands';
 import type { BandLayout } from '../../../src-shared/bands';
-import { formatBandView, parseBandView } from '../../../src-shared/band-view-param';
+import { formatBandView, parseBandView, rampLegend, viewValueAt } from '../../../src-shared/band-view-param';
+import { rampStops } from '../../../src-shared/band-stats';
 import type { BandView } from '../../../src-shared/band-view-param';
 import type { PixelValues } from '../../../src-shared/datasets';
 import { useApi } from '../../hooks/ApiContext';
@@ -47,6 +48,7 @@ export function BandViewPicker({ layout, view, onView }: { layout: BandLayout; v
           <option value="custom">Any three bands…</option>
         </select>
       </label>
+      <RampLegend view={parsed} />
       {custom || parsed.kind === 'composite' ? (
         <div className="row" data-testid="viewer-composite">
           {(['R', 'G', 'B'] as const).map((channel, at) => (
@@ -67,8 +69,26 @@ export function BandViewPicker({ layout, view, onView }: { layout: BandLayout; v
   );
 }
 
+const rampGradient = `linear-gradient(to right, ${rampStops.map(([r, g, b]) => `rgb(${r}, ${g}, ${b})`).join(', ')})`;
+
+/** The colour scale of a ramp view, with its ends and middle; nothing for a composite. */
+function RampLegend({ view }: { view: BandView }) {
+  const legend = rampLegend(view);
+  if (!legend) return null;
+  return (
+    <div className="ramp-legend small" data-testid="viewer-ramp-legend">
+      <div className="ramp-bar" style={{ background: rampGradient }} />
+      <div className="row ramp-ticks">
+        <span data-testid="viewer-ramp-low">{legend.low}</span>
+        <span>{legend.mid}</span>
+        <span data-testid="viewer-ramp-high">{legend.high}</span>
+      </div>
+    </div>
+  );
+}
+
 /** Every band's value under the cursor, read from the GeoTIFF (asked for once the pointer rests 80 ms). */
-export function BandValues({ imageId, point }: { imageId: number; point: { x: number; y: number } | null }) {
+export function BandValues({ imageId, point, view }: { imageId: number; point: { x: number; y: number } | null; view: string }) {
   const api = useApi();
   const [values, setValues] = useState<PixelValues | null>(null);
   useEffect(() => {
@@ -85,7 +105,13 @@ export function BandValues({ imageId, point }: { imageId: number; point: { x: nu
       clearTimeout(timer);
     };
   }, [api, imageId, point]);
+  const shown = useMemo(() => parseBandView(view), [view]);
   if (!values) return <p className="muted small">Hover for every band's value under the cursor.</p>;
+  // The index the ramp shows, computed from these band values as training computes it.
+  const index = shown.kind === 'normalized-difference' || shown.kind === 'ratio' ? shown : null;
+  const indexValue = index && !values.nodata ? viewValueAt(index, values.values) : null;
+  const a = index ? values.names[index.a - 1] : '';
+  const b = index ? values.names[index.b - 1] : '';
   return (
     <table className="table compact" data-testid="viewer-band-values">
       <caption className="small">
@@ -98,6 +124,12 @@ export function BandValues({ imageId, point }: { imageId: number; point: { x: nu
             <td className="num">{values.values[i]}</td>
           </tr>
         ))}
+        {index && indexValue !== null ? (
+          <tr data-testid="viewer-index-value">
+            <td>{index.kind === 'ratio' ? `${a} / ${b}` : `(${a} − ${b}) / (${a} + ${b})`}</td>
+            <td className="num">{indexValue.toFixed(3)}</td>
+          </tr>
+        ) : null}
       </tbody>
     </table>
   );

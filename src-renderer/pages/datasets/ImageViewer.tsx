@@ -152,7 +152,7 @@ export function ImageViewer({ dataset, imageId, onClose, onStep }: { dataset: Da
                 </li>
               ) : null}
             </ul>
-            {layout ? <BandValues imageId={imageId} point={point} /> : null}
+            {layout ? <BandValues imageId={imageId} point={point} view={bandView} /> : null}
             <ErrorNote message={maskError ?? detail.error ?? revisions.error} />
           </aside>
         </div>
