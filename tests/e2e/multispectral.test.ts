@@ -49,8 +49,14 @@ test('a 7-band GeoTIFF set: band statistics, band views with values under the cu
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   const values = page.getByTestId('viewer-band-values');
   await values.waitFor();
-  assert.equal(await values.locator('tr').count(), 7);
-  assert.match((await values.textContent()) ?? '', /SWIR\d+NIR\d+Red\d+/);
+  // Seven bands, and the ramp's index under the cursor computed from two of them (nd:2,3).
+  const rows = await values.locator('tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
+  assert.equal(rows.length, 8);
+  assert.match(rows.slice(0, 7).map((r) => r.join('')).join(''), /SWIR\d+NIR\d+Red\d+/);
+  const [bandA, bandB] = [Number(rows[1]![1]), Number(rows[2]![1])];
+  assert.equal(rows[7]![0], `(${rows[1]![0]} − ${rows[2]![0]}) / (${rows[1]![0]} + ${rows[2]![0]})`);
+  assert.equal(rows[7]![1], ((bandA - bandB) / (bandA + bandB)).toFixed(3));
+  assert.equal(await page.getByTestId('viewer-ramp-low').textContent(), '-1');
   await screenshot(page, 'multispectral-viewer-ndvi');
   // Any three bands as a composite: NIR as red over Green and Blue.
   await page.getByTestId('viewer-band-view').selectOption('custom');
