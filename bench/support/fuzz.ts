@@ -4,9 +4,8 @@ import { mulberry32 } from '../../src-shared/random';
 
 /**
  * Malformed input for `segbench serve`, made from a seed so a failure can be replayed: family C of
- * bench/reliability.ts sends these, counted by answer. The bench's own copy of the kinds that
- * tests/helpers/fuzz.ts sends in the fuzz test (benches never import tests/, see
- * eslint-layers.mjs); a kind added there belongs here too.
+ * bench/reliability.ts sends these, counted by answer, and the fuzz test sends the same kinds
+ * (tests/helpers/fuzz.ts re-exports this file: one list of kinds for both).
  */
 interface FuzzRequest {
   kind: string;

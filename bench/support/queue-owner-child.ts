@@ -1,8 +1,8 @@
-// The second SegBench process of bench/reliability.ts (family B): opens the services on the data
-// directory given, queues a long diagnostic job, and prints `RUNNING <job> ENGINE <pid>` once the
-// engine runs it; the bench then kills this process with SIGKILL. The engine runs from source under
-// tsx, as in the ownership test's own child (tests/helpers/queue-owner-child.ts).
-// Run by the bench: node --import tsx bench/support/queue-owner-child.ts DATA_DIR
+// A second SegBench process, for bench/reliability.ts (family B) and the ownership and disk-full
+// tests: opens the services on the data directory given, queues a long diagnostic job, and prints
+// `RUNNING <job> ENGINE <pid>` once the engine runs it; the caller then kills this process with
+// SIGKILL. The engine runs from source under tsx.
+// Run as: node --import tsx bench/support/queue-owner-child.ts DATA_DIR
 import { resolve } from 'node:path';
 import { childProcessLauncher } from '../../src-main/jobs/child-engine';
 import { silentLogger } from '../../src-main/log';

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { pairFiles } from '../../../src-main/datasets/pairing';
 import { noisyMaskOutliers } from '../../../src-shared/indexing';
 import { dubaiDir, dubaiSubset, writeImage, writeIndexMask } from '../../helpers/fixtures';
-import { seeded } from '../../helpers/fuzz';
+import { mulberry32 as seeded } from '../../../src-shared/random';
 import { servicesOpener, tempDir } from '../../helpers/services';
 
 const open = servicesOpener();

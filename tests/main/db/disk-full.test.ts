@@ -85,7 +85,7 @@ test('startup cleanup on a full disk still opens the app; the interrupted job is
   const dataDir = join(mountPoint, 'startup');
   mkdirSync(dataDir);
   // A process that runs a job and is killed, as a crashed app would be: its WAL and lock stay.
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve('tests/helpers/queue-owner-child.ts'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve('bench/support/queue-owner-child.ts'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const jobId = await eventually(() => /RUNNING (\S+)/.exec(out)?.[1], 60_000, 'the child to run a job');

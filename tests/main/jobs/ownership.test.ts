@@ -143,7 +143,7 @@ test('a stale queue lock left by a crashed process is taken over at once', async
 
 test('kill -9 of the queue owner: its engine stops, and another process takes the queue over and fails the orphaned job', async () => {
   const dataDir = tempDir();
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve('tests/helpers/queue-owner-child.ts'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve('bench/support/queue-owner-child.ts'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const jobId = await eventually(() => /RUNNING (\S+) ENGINE (\d+)/.exec(out)?.[1], 60_000, 'the child to run a job');
