@@ -35,16 +35,8 @@ export function testServices(
   return Object.assign(services, { logLines: logger.lines });
 }
 
-/** Resolves with the first value `check` returns that is not undefined, polling every 20 ms. */
-export async function eventually<T>(check: () => T | undefined, timeoutMs = 15_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 20));
-  }
-}
+/** Polls until `check` gives a value (one copy for tests and benches, in bench/support). */
+export { eventually } from '../../bench/support/eventually';
 
 /**
  * A test file's opener of fresh services with an in-memory API client; every one opened is
