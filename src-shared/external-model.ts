@@ -1,3 +1,4 @@
+import { imagenetMeanStd } from './encoders';
 import { z } from './zod';
 
 /**
@@ -41,7 +42,6 @@ export const normalizeChoiceSchema = z.union([
 ]);
 export type NormalizeChoice = z.output<typeof normalizeChoiceSchema>;
 
-const imagenet = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
 /**
  * The normalisation SegBench applies for a choice, on 8-bit pixel values (0..255), for `channels`
@@ -53,7 +53,7 @@ export function normalizationFor(choice: Exclude<NormalizeChoice, 'auto'>, chann
   const spread = (values: number[], what: string): number[] | string =>
     values.length === 1 ? new Array<number>(channels).fill(values[0]!) : values.length === channels ? values : `${what} has ${values.length} values; the dataset's images have ${channels} channel${channels === 1 ? '' : 's'} (give 1 or ${channels})`;
   if (choice === 'none') return { normalization: { mean: new Array<number>(channels).fill(0), std: new Array<number>(channels).fill(255) }, source: 'none: pixels / 255 (as torchvision ToTensor)' };
-  const asked = choice === 'imagenet' ? imagenet : choice;
+  const asked = choice === 'imagenet' ? { mean: [...imagenetMeanStd.mean], std: [...imagenetMeanStd.std] } : choice;
   if (choice === 'imagenet' && channels !== 3) return { problem: `ImageNet normalisation is for 3-channel RGB images; this dataset's have ${channels} channels. Give --normalize MEAN,STD or none.` };
   const mean = spread(asked.mean, 'The mean');
   const std = spread(asked.std, 'The std');

@@ -3,6 +3,8 @@ import { classWeightModes } from './class-weights';
 import { minorityCropSchema, replicationSchema } from './recipes';
 import { distillSchema } from './distill';
 import { inputChannelsSchema } from './bands';
+import { encoderNames, modelsWithEncoders } from './encoders';
+import type { EncoderName } from './encoders';
 import { z } from './zod';
 
 /*
@@ -80,6 +82,12 @@ export const runConfigSchema = z.strictObject({
       depth: z.number().int().min(2).max(6).optional().describe('U-Net depth (poolings); left out, 4. The input size must be a multiple of 2^depth.'),
       width: z.number().int().min(4).max(128).optional().describe('Filters of the first level (U-Net, left out 16) or of the decoder (U-Net MobileNetV2 16, DeepLabV3+ and FPN 64).'),
       alpha: z.number().min(0.25).max(1.5).optional().describe('Width multiplier of the MobileNetV2 encoder; left out, 0.5. The plain U-Net has none.'),
+      encoder: z
+        .enum(encoderNames)
+        .optional()
+        .describe(
+          "A ResNet encoder laid out as torchvision's and timm's (so their weights load), under unet, fpn or deeplabv3plus. With it the U-Net is segmentation_models_pytorch's (decoder 256, 128, 64, 32, 16; stride 32; no depth or width), FPN and DeepLabV3+ keep their decoders on its features (DeepLabV3+ dilates it to output stride 16). Left out, the model's own encoder.",
+        ),
     })
     .default({})
     .describe('Size of the model; each field left out takes the model\'s own value.'),
@@ -158,7 +166,29 @@ export const runConfigSchema = z.strictObject({
     .max(2 ** 31 - 1)
     .default(1)
     .describe('Seed of the initial weights, the sampling and augmentation, and the validation subset; the same config and seed train the same model again on one backend and thread count.'),
-  pretrainedWeights: z.string().trim().min(1).optional().describe('A tfjs layers model.json whose weights start the model (matched by layer name and shape).'),
+  pretrainedWeights: z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .describe(
+      "Weights that start the whole model: a tfjs layers model.json (matched by layer name and shape), or a segmentation_models_pytorch U-Net's state_dict as .safetensors for the same encoder (every key maps one to one; a head for another class count trains from scratch).",
+    ),
+  encoderWeights: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .nullable()
+    .default(null)
+    .describe(
+      "Pretrained weights of modelOptions.encoder from the weights cache: 'imagenet' (timm's default ImageNet weights of the encoder), a cached name such as resnet34.tv_in1k, or the start (8 or more hex digits) of a cached file's sha256. `segbench weights pull` or the launch form's download fills the cache. Null trains the encoder from scratch.",
+    ),
+  encoderWeightsFile: z.string().min(1).optional().describe('The cached safetensors file that encoderWeights names; the launcher fills it.'),
+  inputNormalization: z
+    .enum(['auto', 'dataset', 'imagenet'])
+    .default('auto')
+    .describe("How pixel values are scaled before the model: 'dataset' by the training images' own mean and std per channel, 'imagenet' by ImageNet's (RGB only); 'auto' is imagenet with pretrained encoder weights on RGB images, else dataset."),
   backend: z.enum(backendChoices).default('auto').describe('Training backend; auto takes the first that starts of tfjs-node-gpu (CUDA), webgpu, tfjs-node and wasm.'),
   cacheMiB: z.number().int().min(16).max(65536).default(1024).describe('Memory for decoded training images, in MiB.'),
 });
@@ -183,8 +213,15 @@ export function windowBatch(config: Pick<RunConfig, 'batchSize' | 'inferenceBatc
 
 export type RunStatus = 'queued' | 'running' | 'finished' | 'stopped' | 'crashed' | 'diverged' | 'failed';
 
+/** What decides a model's stride: the U-Net's depth, or an encoder. */
+interface StrideOptions {
+  depth?: number | undefined;
+  encoder?: EncoderName | undefined;
+}
+
 /** Input sizes must be multiples of this (the model's total downsampling). */
-export function modelStride(model: ModelName, options: { depth?: number | undefined } = {}): number {
+export function modelStride(model: ModelName, options: StrideOptions = {}): number {
+  if (options.encoder && model !== 'unet-mobilenetv2') return model === 'deeplabv3plus' ? 16 : 32;
   switch (model) {
     case 'unet':
       return 2 ** (options.depth ?? 4);
@@ -202,7 +239,7 @@ function fixedStrides(): number[] {
 }
 
 /** The sizes a model takes: the multiples of `step` from `min` to `max` (`inputSizeRange` rounded in to the stride). */
-export function validInputSizes(model: ModelName, options: { depth?: number | undefined } = {}): { min: number; max: number; step: number } {
+export function validInputSizes(model: ModelName, options: StrideOptions = {}): { min: number; max: number; step: number } {
   const step = modelStride(model, options);
   return { min: Math.ceil(inputSizeRange.min / step) * step, max: Math.floor(inputSizeRange.max / step) * step, step };
 }
@@ -212,7 +249,7 @@ export function validInputSizes(model: ModelName, options: { depth?: number | un
  * VALIDATION message (the range, or the stride with the nearest valid sizes). The launch form,
  * the launcher, the label check and the engine's createModel all call this one function.
  */
-export function inputSizeProblem(model: ModelName, size: number, options: { depth?: number | undefined } = {}): string | null {
+export function inputSizeProblem(model: ModelName, size: number, options: StrideOptions = {}): string | null {
   const range = inputSizeRangeProblem(size);
   if (range) return range;
   const { min, max, step: stride } = validInputSizes(model, options);
@@ -220,4 +257,28 @@ export function inputSizeProblem(model: ModelName, size: number, options: { dept
   const below = Math.max(min, Math.floor(size / stride) * stride);
   const above = Math.min(max, Math.ceil(size / stride) * stride);
   return `Input size ${size} does not fit ${model}: it must be a multiple of ${stride}. Nearest valid: ${below === above ? above : `${below} or ${above}`}.`;
+}
+
+/**
+ * The rule of a valid model: an encoder only under the models that take one, and the U-Net on an
+ * encoder has segmentation_models_pytorch's fixed decoder (no depth or width); encoder weights
+ * need an encoder. Null when the config fits, else a VALIDATION message. The launch form, the
+ * launcher and the engine's createModel all call this one function.
+ */
+export function modelOptionsProblem(
+  model: ModelName,
+  options: { depth?: number | undefined; width?: number | undefined; encoder?: EncoderName | undefined },
+  encoderWeights: string | null = null,
+): string | null {
+  const takers = modelsWithEncoders as readonly string[];
+  if (options.encoder && !takers.includes(model)) {
+    return `${model} has its own encoder; modelOptions.encoder (${options.encoder}) goes with ${modelsWithEncoders.join(', ')}.`;
+  }
+  if (options.encoder && model === 'unet' && (options.depth !== undefined || options.width !== undefined)) {
+    return `A U-Net on the ${options.encoder} encoder has segmentation_models_pytorch's decoder (5 levels, 256 to 16 filters): leave out depth and width.`;
+  }
+  if (encoderWeights !== null && !options.encoder) {
+    return `Encoder weights (${encoderWeights}) need an encoder: set modelOptions.encoder to one of ${encoderNames.join(', ')}.`;
+  }
+  return null;
 }

@@ -1,3 +1,5 @@
+import { encoderNames } from '../../src-shared/encoders';
+import type { EncoderName } from '../../src-shared/encoders';
 import { ApiError } from '../../src-shared/errors';
 
 /**
@@ -12,8 +14,9 @@ import { ApiError } from '../../src-shared/errors';
  * default_cfgs).
  */
 
-export const encoderArchitectures = ['resnet18', 'resnet34', 'resnet50'] as const;
-export type EncoderArchitecture = (typeof encoderArchitectures)[number];
+/** The architectures with weights here are the encoders a model takes (src-shared/encoders.ts). */
+export const encoderArchitectures = encoderNames;
+export type EncoderArchitecture = EncoderName;
 
 export interface CatalogueWeights {
   /** `resnet34.a1_in1k`: timm's model name and tag. */

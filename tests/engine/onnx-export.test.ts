@@ -176,6 +176,20 @@ for (const name of modelNames) {
   });
 }
 
+for (const [name, size] of [['unet', 64], ['fpn', 64], ['deeplabv3plus', 48]] as const) {
+  test(`${name} on a resnet18 encoder: ONNX Runtime's logits equal tfjs's at ${size} px (explicit padding, dilated stages, batch-norm statistics set)`, async (t) => {
+    if (!(await ortOrSkip(t))) return;
+    const model = createModel(name, { classes, inputChannels: 3, inputSize: size, encoder: 'resnet18', ...(name === 'unet' ? {} : { width: 16 }) }, 5);
+    randomiseStatistics(model, 31);
+    const shape: [number, number, number, number] = [1, size, size, 3];
+    const input = randomArray(size * size * 3, 400 + size, 2);
+    const actual = await ortLogits(exportOnnx(model, {}), input, shape);
+    assert.deepEqual(actual.shape, [1, size, size, classes]);
+    assertEqualLogits(`${name} resnet18`, actual.logits, await tfjsLogits(model, input, shape));
+    model.dispose();
+  });
+}
+
 /** Every other layer and option the export writes, each in a tiny model of its own, at odd and even sizes. */
 const layerCases: [string, (x: tfl.SymbolicTensor) => tfl.SymbolicTensor][] = [
   ['conv 3x3 stride 2 valid, relu', (x) => tfl.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, activation: 'relu' }).apply(x) as tfl.SymbolicTensor],
@@ -191,6 +205,12 @@ const layerCases: [string, (x: tfl.SymbolicTensor) => tfl.SymbolicTensor][] = [
     const bn = tfl.layers.batchNormalization({ scale: false, center: false, movingVarianceInitializer: 'ones', movingMeanInitializer: 'randomNormal' }).apply(x);
     return tfl.layers.dropout({ rate: 0.5 }).apply(tfl.layers.leakyReLU({ alpha: 0.2 }).apply(bn)) as tfl.SymbolicTensor;
   }],
+  // ORT folds a Pad into the max pool after it (pads below the kernel, as ResNet's 1 before a 3x3
+  // pool), and a folded pad is -inf, not 0: equal only on non-negative input, as after ResNet's ReLU.
+  ['relu, zero padding 1, then max pool 3 stride 2 valid', (x) =>
+    tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid' }).apply(tfl.layers.zeroPadding2d({ padding: 1 }).apply(tfl.layers.reLU().apply(x))) as tfl.SymbolicTensor],
+  ['zero padding top 2, bottom 0, left 1, right 3, then conv 3x3 stride 2 valid', (x) =>
+    tfl.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2 }).apply(tfl.layers.zeroPadding2d({ padding: [[2, 0], [1, 3]] }).apply(x)) as tfl.SymbolicTensor],
   ['softmax over channels, bilinear x3', (x) => tfl.layers.upSampling2d({ size: [3, 3], interpolation: 'bilinear' }).apply(tfl.layers.softmax({ axis: -1 }).apply(x)) as tfl.SymbolicTensor],
   ['multiply, maximum, minimum, average', (x) => {
     const a = tfl.layers.conv2d({ filters: 4, kernelSize: 1 }).apply(x) as tfl.SymbolicTensor;

@@ -256,6 +256,7 @@ const layerWriters: Record<string, (emit: Emit) => string> = {
   MaxPooling2D: (emit) => pool(emit, 'MaxPool'),
   AveragePooling2D: (emit) => pool(emit, 'AveragePool'),
   UpSampling2D: (emit) => upsample(emit),
+  ZeroPadding2D: (emit) => zeroPad(emit),
   Concatenate: ({ graph, layer, config, inputs }) => {
     const axis = typeof config['axis'] === 'number' ? config['axis'] : -1;
     return graph.op('Concat', inputs.map((v) => v.name), layer.name, [int('axis', nchwAxis(axis, layer))]);
@@ -404,6 +405,22 @@ function pool(emit: Emit, opType: 'MaxPool' | 'AveragePool'): string {
     return name;
   }
   return graph.op(opType, [input.name], layer.name, [ints('kernel_shape', size), ints('strides', strides), ...paddingAttributes(layer, config['padding'], size, strides, [1, 1])]);
+}
+
+/**
+ * ZeroPadding2D's [[top, bottom], [left, right]] as ONNX Pad's NCHW begins then ends. ONNX
+ * Runtime folds a Pad into a following MaxPool, whose pads count as -inf rather than 0: the same
+ * only on non-negative input, which is where SegBench's models pad before a pool (ResNet's stem,
+ * after its ReLU; tests/engine/onnx-export.test.ts).
+ */
+function zeroPad({ graph, layer, config, inputs }: Emit): string {
+  checkChannelsLast(layer, config);
+  const padding = config['padding'];
+  const valid = (v: unknown): v is [[number, number], [number, number]] =>
+    Array.isArray(v) && v.length === 2 && v.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every((n) => Number.isInteger(n) && (n as number) >= 0));
+  if (!valid(padding)) throw unsupported(layer, `padding ${JSON.stringify(padding)}`);
+  const [[top, bottom], [left, right]] = padding;
+  return graph.op('Pad', [inputs[0]!.name, graph.int64s(`${layer.name}/pads`, [0, 0, top, left, 0, 0, bottom, right])], layer.name, [text('mode', 'constant')]);
 }
 
 function upsample({ graph, layer, config, inputs, outputShape }: Emit): string {

@@ -3,6 +3,22 @@ import type { ModelOptions } from './registry-types';
 import { classifier, concat, convBnRelu, doubleConv, name, upsample } from './blocks';
 import type { Sym } from './blocks';
 import { mobilenetV2Encoder } from './mobilenetv2';
+import { resnetEncoder } from './resnet';
+
+/** An encoder's features by output stride (2 to 32, or to 16 when dilated), and its deepest. */
+interface Features {
+  byStride: Map<number, Sym>;
+  last: Sym;
+}
+
+/** The encoder FPN and DeepLabV3+ decode: a ResNet when the options name one, else the MobileNetV2-style one. */
+function encoderFeatures(input: Sym, options: ModelOptions, outputStride: 16 | 32): Features {
+  if (!options.encoder) return mobilenetV2Encoder(input, options.alpha ?? 0.5, outputStride);
+  const { stages, strides } = resnetEncoder(input, options.encoder, { outputStride });
+  // A dilated stage shares its stride with the one before: the later (deeper) feature stands for it.
+  const byStride = new Map(stages.map((stage, i) => [strides[i]!, stage] as const));
+  return { byStride, last: stages[stages.length - 1]! };
+}
 
 /** U-Net decoder over a MobileNetV2 encoder: upsample, concatenate the skip, two convs, per stride. */
 export function buildUnetMobilenet(options: ModelOptions): tfl.LayersModel {
@@ -24,7 +40,7 @@ export function buildUnetMobilenet(options: ModelOptions): tfl.LayersModel {
 export function buildDeeplabV3Plus(options: ModelOptions): tfl.LayersModel {
   const size = options.inputSize;
   const input = tfl.input({ shape: [size, size, options.inputChannels], name: 'image' });
-  const encoder = mobilenetV2Encoder(input, options.alpha ?? 0.5, 16);
+  const encoder = encoderFeatures(input, options, 16);
   const width = options.width ?? 64;
   const features = encoder.last;
   const rates = options.asppRates ?? [2, 4, 6];
@@ -46,7 +62,7 @@ export function buildDeeplabV3Plus(options: ModelOptions): tfl.LayersModel {
  */
 export function buildFpn(options: ModelOptions): tfl.LayersModel {
   const input = tfl.input({ shape: [options.inputSize, options.inputSize, options.inputChannels], name: 'image' });
-  const encoder = mobilenetV2Encoder(input, options.alpha ?? 0.5);
+  const encoder = encoderFeatures(input, options, 32);
   const width = options.width ?? 64;
   const lateral = (stride: number): Sym =>
     tfl.layers.conv2d({ filters: width, kernelSize: 1, name: name('lateral') }).apply(encoder.byStride.get(stride)!) as Sym;

@@ -1,3 +1,5 @@
+import type { EncoderName } from '../../../src-shared/encoders';
+
 export interface ModelOptions {
   classes: number;
   inputChannels: number;
@@ -11,4 +13,6 @@ export interface ModelOptions {
   alpha?: number | undefined;
   /** DeepLabV3+ ASPP dilation rates at output stride 16. */
   asppRates?: number[] | undefined;
+  /** A ResNet encoder (torchvision's layout) in place of the model's own; unet then builds SMP's U-Net. */
+  encoder?: EncoderName | undefined;
 }

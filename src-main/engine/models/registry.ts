@@ -1,11 +1,12 @@
 import { mulberry32 } from '../../../src-shared/random';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ApiError } from '../../../src-shared/errors';
-import { inputSizeProblem, modelStride } from '../../../src-shared/run-config';
+import { inputSizeProblem, modelOptionsProblem, modelStride } from '../../../src-shared/run-config';
 import type { ModelName } from '../../../src-shared/run-config';
 import { resetNames } from './blocks';
 import { buildDeeplabV3Plus, buildFpn, buildUnetMobilenet } from './decoders';
 import type { ModelOptions } from './registry-types';
+import { buildSmpUnet } from './smp-unet';
 import { buildUnet } from './unet';
 
 interface ModelSpec {
@@ -17,10 +18,10 @@ interface ModelSpec {
 
 /** Models by name (segmentation_models.pytorch style): createModel('unet', options). */
 const modelRegistry = {
-  unet: { description: 'U-Net, depth and width set by config', stride: (o) => modelStride('unet', o), build: buildUnet },
+  unet: { description: "U-Net, depth and width set by config; on a ResNet encoder, segmentation_models_pytorch's", stride: (o) => modelStride('unet', o), build: (o) => (o.encoder ? buildSmpUnet(o) : buildUnet(o)) },
   'unet-mobilenetv2': { description: 'U-Net decoder on a MobileNetV2-style encoder', stride: () => modelStride('unet-mobilenetv2'), build: buildUnetMobilenet },
-  deeplabv3plus: { description: 'DeepLabV3+ with atrous spatial pyramid pooling (output stride 16)', stride: () => modelStride('deeplabv3plus'), build: buildDeeplabV3Plus },
-  fpn: { description: 'Feature pyramid network with a panoptic-FPN segmentation head', stride: () => modelStride('fpn'), build: buildFpn },
+  deeplabv3plus: { description: 'DeepLabV3+ with atrous spatial pyramid pooling (output stride 16)', stride: (o) => modelStride('deeplabv3plus', o), build: buildDeeplabV3Plus },
+  fpn: { description: 'Feature pyramid network with a panoptic-FPN segmentation head', stride: (o) => modelStride('fpn', o), build: buildFpn },
 } satisfies Record<ModelName, ModelSpec>;
 
 export const modelNames = Object.keys(modelRegistry) as ModelName[];
@@ -31,7 +32,7 @@ function isModelName(value: string): value is ModelName {
 
 /** Throws a VALIDATION error naming the nearest valid sizes when `size` is not a multiple of the stride. */
 function checkInputSize(model: ModelName, options: ModelOptions): void {
-  const problem = inputSizeProblem(model, options.inputSize, options);
+  const problem = modelOptionsProblem(model, options) ?? inputSizeProblem(model, options.inputSize, options);
   if (problem) throw new ApiError('VALIDATION', problem);
 }
 

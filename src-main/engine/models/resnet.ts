@@ -113,5 +113,11 @@ export function resnetEncoder(input: Sym, variant: ResnetName, options: ResnetOp
  * present or not and is left out). `source` names the file in errors.
  */
 export function loadResnetWeights(model: tfl.LayersModel, file: SafetensorsFile, source: string, variant: ResnetName, prefix = 'encoder.'): ReturnType<typeof loadTorchWeights> {
-  return loadTorchWeights(model, file, source, { label: variant, prefix, ignore: (key) => key === 'fc.weight' || key === 'fc.bias', inputConv: 'conv1' });
+  return loadTorchWeights(model, file, source, {
+    label: `${variant} encoder`,
+    prefix,
+    ignore: (key) => key === 'fc.weight' || key === 'fc.bias',
+    inputConv: 'conv1',
+    expected: `a ${variant} state_dict as timm or torchvision save it (the classifier may be absent)`,
+  });
 }

@@ -18,7 +18,7 @@ import type { SafetensorsFile } from './safetensors';
  */
 
 interface TorchWeightsSpec {
-  /** What the encoder is called in messages: 'resnet18'. */
+  /** What is loaded, in messages: 'resnet18 encoder'. */
   label: string;
   /** The layers' name prefix that stands for the state_dict's root: 'encoder.'. */
   prefix: string;
@@ -26,6 +26,13 @@ interface TorchWeightsSpec {
   ignore: (key: string) => boolean;
   /** The module of the first convolution, whose RGB kernel is adapted to other input channels. */
   inputConv: string;
+  /**
+   * Weights the file may lack or hold in another shape (a segmentation head for another class
+   * count): those are left as initialised and reported, not refused.
+   */
+  optional?: (key: string) => boolean;
+  /** What a fitting file is, for the refusal: "a resnet18 state_dict as timm or torchvision save it". */
+  expected: string;
 }
 
 interface TorchWeightsReport {
@@ -35,6 +42,8 @@ interface TorchWeightsReport {
   ignored: string[];
   /** The first convolution's key when its RGB kernel was adapted to the model's input channels. */
   adapted: string | null;
+  /** The model's weights left as initialised (`optional` ones the file lacks or holds in another shape). */
+  skipped: string[];
 }
 
 interface Target {
@@ -108,11 +117,14 @@ const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 
 export function loadTorchWeights(model: tfl.LayersModel, file: SafetensorsFile, source: string, spec: TorchWeightsSpec): TorchWeightsReport {
   const targets = targetsOf(model, spec.prefix);
+  // Messages name what is loaded: an encoder (behind a prefix) or the whole model.
+  const part = spec.prefix === '' ? 'model' : 'encoder';
   const inputKey = `${spec.inputConv}.weight`;
   const unmapped: string[] = [];
   const ignored: string[] = [];
   const misshapen: string[] = [];
   const notFloat: string[] = [];
+  const skipped: string[] = [];
   let adapted: string | null = null;
   for (const [key, tensor] of file.tensors) {
     const target = targets.get(key);
@@ -128,21 +140,26 @@ export function loadTorchWeights(model: tfl.LayersModel, file: SafetensorsFile, 
     const [o, i, kh, kw] = target.torchShape as Shape4;
     if (key === inputKey && i !== 3 && tf.util.arraysEqual(tensor.shape, [o, 3, kh, kw])) {
       adapted = key;
+    } else if (spec.optional?.(key)) {
+      skipped.push(key);
     } else {
-      misshapen.push(`${key} is ${shapeText(tensor.shape)} in the file, ${shapeText(target.torchShape)} in the encoder`);
+      misshapen.push(`${key} is ${shapeText(tensor.shape)} in the file, ${shapeText(target.torchShape)} in the ${part}`);
     }
   }
-  const missing = [...targets.keys()].filter((key) => !file.tensors.has(key));
+  const absent = [...targets.keys()].filter((key) => !file.tensors.has(key));
+  skipped.push(...absent.filter((key) => spec.optional?.(key)));
+  const missing = absent.filter((key) => !spec.optional?.(key));
   const problems = [
-    unmapped.length > 0 ? `${unmapped.length} of its tensors map to no weight of the encoder (${listed(unmapped)})` : '',
-    missing.length > 0 ? `it lacks ${missing.length} of the encoder's weights (${listed(missing)})` : '',
+    unmapped.length > 0 ? `${unmapped.length} of its tensors map to no weight of the ${part} (${listed(unmapped)})` : '',
+    missing.length > 0 ? `it lacks ${missing.length} of the ${part}'s weights (${listed(missing)})` : '',
     misshapen.length > 0 ? `${misshapen.length} differ in shape, in PyTorch's layout (${listed(misshapen)})` : '',
     notFloat.length > 0 ? `${notFloat.length} are not stored as F32, F16 or BF16 (${listed(notFloat)})` : '',
   ].filter(Boolean);
   if (problems.length > 0) {
-    throw new ApiError('VALIDATION', `${source} does not fit the ${spec.label} encoder: ${problems.join('; ')}. Give a ${spec.label} state_dict as timm or torchvision save it (the classifier may be absent).`);
+    throw new ApiError('VALIDATION', `${source} does not fit the ${spec.label}: ${problems.join('; ')}. Give ${spec.expected}.`);
   }
   for (const [key, target] of targets) {
+    if (skipped.includes(key)) continue;
     const tensor = file.tensors.get(key)!;
     let values = file.float32(key);
     if (key === adapted) values = adaptInputKernel(values, tensor.shape as Shape4, target.torchShape[1]!);
@@ -151,5 +168,5 @@ export function loadTorchWeights(model: tfl.LayersModel, file: SafetensorsFile, 
     target.variable.write(value);
     value.dispose();
   }
-  return { loaded: targets.size, ignored, adapted };
+  return { loaded: targets.size - skipped.length, ignored, adapted, skipped };
 }

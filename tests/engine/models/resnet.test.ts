@@ -3,11 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { mulberry32 } from '../../../src-shared/random';
 import { loadResnetWeights, resnetEncoder } from '../../../src-main/engine/models/resnet';
 import type { ResnetName } from '../../../src-main/engine/models/resnet';
 import { parseSafetensors, readSafetensors } from '../../../src-main/engine/models/safetensors';
 import { encodeSafetensors, floatBytes } from '../../helpers/safetensors';
+import { seededValues as seededTensor } from '../../helpers/seeded-weights';
 import type { TensorBytes } from '../../helpers/safetensors';
 import { tf, wasmReady } from '../../helpers/tf';
 
@@ -49,34 +49,8 @@ const fixture = JSON.parse(readFileSync(join(fixtureDir, 'resnet.json'), 'utf8')
 const stageNames = ['stem', 'layer1', 'layer2', 'layer3', 'layer4'];
 const tolerance = 1e-4;
 
-/** FNV-1a, 32 bits, over the UTF-8 bytes (make_fixture.py's fnv1a32). */
-function fnv1a32(text: string): number {
-  let hash = 0x811c9dc5;
-  for (const byte of Buffer.from(text, 'utf8')) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
-  return hash;
-}
-
-/** make_fixture.py's value_range. */
-function valueRange(key: string, shape: number[]): [number, number] {
-  if (key === 'input') return [-2, 2];
-  if (key.endsWith('running_var')) return [0.5, 1.5];
-  if (key.endsWith('running_mean') || key.endsWith('.bias')) return [-0.2, 0.2];
-  if (key.endsWith('.weight') && shape.length === 1) return [0.5, 1];
-  if (key.endsWith('.weight') && shape.length === 4) {
-    const bound = Math.sqrt(3 / (shape[1]! * shape[2]! * shape[3]!));
-    return [-bound, bound];
-  }
-  throw new Error(`no value range for ${key}`);
-}
-
-/** A tensor's seeded values, row-major in PyTorch's layout (make_fixture.py's seeded_tensor). */
-function seededValues(key: string, shape: number[]): Float32Array {
-  const random = mulberry32(fnv1a32(`${fixture.generator.seed}:${key}`));
-  const [lo, hi] = valueRange(key, shape);
-  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < out.length; i += 1) out[i] = lo + (hi - lo) * random();
-  return out;
-}
+/** A tensor's seeded values (the fixture's generator). */
+const seededValues = (key: string, shape: number[]): Float32Array => seededTensor(fixture.generator.seed, key, shape);
 
 /** torchvision's state_dict for `model` (less fc), drawn from the seed, as safetensors tensors. */
 function stateDict(model: ResnetName, dtype: 'F32' | 'F16' | 'BF16' = 'F32'): TensorBytes[] {

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { EncoderName } from '../../../src-shared/encoders';
+import { createModel } from '../../../src-main/engine/models/registry';
+import { parseSafetensors } from '../../../src-main/engine/models/safetensors';
+import { loadSmpUnetWeights } from '../../../src-main/engine/models/smp-unet';
+import { encodeSafetensors, floatBytes } from '../../helpers/safetensors';
+import type { TensorBytes } from '../../helpers/safetensors';
+import { seededValues } from '../../helpers/seeded-weights';
+import { tf, wasmReady } from '../../helpers/tf';
+
+/**
+ * SegBench's U-Net on a ResNet encoder against segmentation_models_pytorch's, whole model
+ * (tests/fixtures/encoders/make_smp_fixture.py): the same seeded state_dict on both sides, the
+ * logits PyTorch gave committed; SegBench's must equal them within 1e-4.
+ */
+
+before(wasmReady);
+
+const fixtureDir = join(process.cwd(), 'tests', 'fixtures', 'encoders');
+const seed = (JSON.parse(readFileSync(join(fixtureDir, 'resnet.json'), 'utf8')) as { generator: { seed: number } }).generator.seed;
+
+interface SmpCase {
+  encoder: EncoderName;
+  classes: number;
+  inputNCHW: [number, number, number, number];
+  file: string;
+  shape: number[];
+  maxAbs: number;
+  torchFp32VsFp64: number;
+  keys: [key: string, shape: number[], dtype: 'F32' | 'I64'][];
+}
+const fixture = JSON.parse(readFileSync(join(fixtureDir, 'smp-unet.json'), 'utf8')) as { cases: Record<string, SmpCase> };
+const tolerance = 1e-4;
+
+function stateDict(entry: SmpCase, dtype: 'F32' | 'F16' | 'BF16' = 'F32'): TensorBytes[] {
+  return entry.keys.map(([name, shape, kind]) =>
+    kind === 'I64' ? { name, dtype: 'I64', shape, bytes: new Uint8Array(8) } : { name, dtype, shape, bytes: floatBytes(seededValues(seed, name, shape), dtype) },
+  );
+}
+
+const fileOf = (tensors: TensorBytes[]) => parseSafetensors(encodeSafetensors(tensors), 'unet.safetensors');
+
+function unet(entry: SmpCase, classes = entry.classes): tfl.LayersModel {
+  return createModel('unet', { classes, inputChannels: 3, inputSize: entry.inputNCHW[2], encoder: entry.encoder });
+}
+
+for (const [name, entry] of Object.entries(fixture.cases)) {
+  test(`${name}: the whole model's logits equal segmentation_models_pytorch's within ${tolerance}, every key of its state_dict mapped`, async (t) => {
+    const model = unet(entry);
+    const tensors = stateDict(entry);
+    const report = loadSmpUnetWeights(model, fileOf(tensors), 'unet.safetensors', entry.encoder);
+    assert.equal(report.loaded, tensors.filter((x) => x.dtype === 'F32').length, 'every float tensor loaded');
+    assert.deepEqual(report.skipped, []);
+    assert.ok(report.ignored.every((k) => k.endsWith('num_batches_tracked')), 'only the step counters left out');
+    const input = tf.tidy(() => tf.transpose(tf.tensor4d(seededValues(seed, 'input', entry.inputNCHW), entry.inputNCHW), [0, 2, 3, 1]));
+    const logits = model.predict(input) as tf.Tensor;
+    assert.deepEqual(logits.shape, entry.shape);
+    const actual = (await logits.data()) as Float32Array;
+    const bytes = readFileSync(join(fixtureDir, entry.file));
+    const expected = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    let gap = 0;
+    for (let i = 0; i < expected.length; i += 1) gap = Math.max(gap, Math.abs(actual[i]! - expected[i]!));
+    t.diagnostic(`${name}: max |SegBench - PyTorch| ${gap.toExponential(2)} (logits up to ${entry.maxAbs.toFixed(3)}; torch fp32 vs fp64 ${entry.torchFp32VsFp64.toExponential(2)})`);
+    assert.ok(gap <= tolerance, `max |SegBench - PyTorch| ${gap} > ${tolerance}`);
+    tf.dispose([input, logits]);
+    model.dispose();
+  });
+}
+
+test('a checkpoint for another class count loads all but its segmentation head, which is reported and keeps its initial values', () => {
+  const entry = fixture.cases['unet-resnet18']!;
+  const model = unet(entry, 3);
+  const head = model.getLayer('segmentation_head.0');
+  const before = head.getWeights()[0]!.dataSync().slice();
+  const report = loadSmpUnetWeights(model, fileOf(stateDict(entry, 'BF16')), 'unet.safetensors', 'resnet18');
+  assert.deepEqual(report.skipped, ['segmentation_head.0.weight', 'segmentation_head.0.bias']);
+  assert.equal(report.loaded, entry.keys.filter(([, , d]) => d === 'F32').length - 2);
+  assert.deepEqual(head.getWeights()[0]!.dataSync(), before, 'the head is left as initialised');
+  // A decoder weight was written, from bf16 (the decoder block's first conv).
+  const decoderKernel = model.getLayer('decoder.blocks.0.conv1.0').getWeights()[0]!;
+  assert.deepEqual(decoderKernel.shape, [3, 3, 512 + 256, 256]);
+  model.dispose();
+});
+
+test('a state_dict of another encoder or a bare encoder is refused naming the keys, and nothing is written', () => {
+  const entry = fixture.cases['unet-resnet18']!;
+  const model = unet(entry);
+  const kernel = model.getLayer('decoder.blocks.4.conv2.0').getWeights()[0]!;
+  const before = kernel.dataSync().slice();
+  assert.throws(() => loadSmpUnetWeights(model, fileOf(stateDict(fixture.cases['unet-resnet50']!)), 'r50.safetensors', 'resnet18'), {
+    code: 'VALIDATION',
+    message: /^r50\.safetensors does not fit the segmentation_models_pytorch Unet on resnet18: \d+ of its tensors map to no weight of the model \(encoder\.layer1\.0\.conv3\.weight, .*Give the state_dict of segmentation_models_pytorch's Unet\(encoder_name="resnet18"\) saved as safetensors\.$/,
+  });
+  const encoderOnly = stateDict(entry).filter((x) => x.name.startsWith('encoder.')).map((x) => ({ ...x, name: x.name.slice('encoder.'.length) }));
+  assert.throws(() => loadSmpUnetWeights(model, fileOf(encoderOnly), 'timm.safetensors', 'resnet18'), { code: 'VALIDATION', message: /map to no weight of the model \(conv1\.weight, bn1\.weight/ });
+  assert.deepEqual(kernel.dataSync(), before);
+  model.dispose();
+});
+
+test('the model-options rule: an encoder only under unet, fpn and deeplabv3plus, the SMP U-Net without depth or width', () => {
+  const spec = { classes: 2, inputChannels: 3, inputSize: 64 };
+  assert.throws(() => createModel('unet-mobilenetv2', { ...spec, encoder: 'resnet18' }), { code: 'VALIDATION', message: 'unet-mobilenetv2 has its own encoder; modelOptions.encoder (resnet18) goes with unet, fpn, deeplabv3plus.' });
+  assert.throws(() => createModel('unet', { ...spec, encoder: 'resnet18', depth: 4 }), { code: 'VALIDATION', message: /leave out depth and width/ });
+  assert.throws(() => createModel('unet', { ...spec, inputSize: 48, encoder: 'resnet18' }), { code: 'VALIDATION', message: 'Input size 48 does not fit unet: it must be a multiple of 32. Nearest valid: 32 or 64.' });
+  for (const [model, size] of [['fpn', 64], ['deeplabv3plus', 48]] as const) {
+    const built = createModel(model, { ...spec, inputSize: size, encoder: 'resnet18' });
+    assert.ok(built.getLayer('encoder.layer4.1.conv2'), `${model} is built on the ResNet`);
+    assert.deepEqual(built.outputs[0]!.shape, [null, size, size, 2]);
+    built.dispose();
+  }
+});
