@@ -66,9 +66,9 @@ async function main(): Promise<void> {
     const started = Date.now();
     const loose = services as unknown as {
       api?: { invoke: (method: string, request: unknown) => Promise<{ id: string }> };
-      runs: { start: (config: unknown) => { id: string } };
+      runs: { start: (config: unknown) => { id: string } | Promise<{ id: string }> };
     };
-    const run = loose.api ? await loose.api.invoke('runs:start', config) : loose.runs.start(config);
+    const run = loose.api ? await loose.api.invoke('runs:start', config) : await loose.runs.start(config);
     await services.jobs.whenIdle();
     const detail = services.runs.get(run.id) as unknown as {
       status: string;

@@ -184,7 +184,14 @@ export const runConfigSchema = z.strictObject({
     .describe(
       "Pretrained weights of modelOptions.encoder from the weights cache: 'imagenet' (timm's default ImageNet weights of the encoder), a cached name such as resnet34.tv_in1k, or the start (8 or more hex digits) of a cached file's sha256. `segbench weights pull` or the launch form's download fills the cache. Null trains the encoder from scratch.",
     ),
-  encoderWeightsFile: z.string().min(1).optional().describe('The cached safetensors file that encoderWeights names; the launcher fills it.'),
+  encoderWeightsFile: z
+    .strictObject({
+      path: z.string().min(1).describe('The safetensors file in the weights cache.'),
+      name: z.string().describe('What the weights are: resnet34.a1_in1k.'),
+      sha256: z.string().describe("The file's sha256."),
+    })
+    .optional()
+    .describe('The cached weights that encoderWeights names, so the run says which file it started from; the launcher fills it.'),
   inputNormalization: z
     .enum(['auto', 'dataset', 'imagenet'])
     .default('auto')

@@ -35,6 +35,12 @@ Usage:
                  [--distill-from RUN --distill-alpha 0.7 --distill-temperature 2 --distill-matrix FILE]
                                                learn from a finished run (matrix: JSON rows per teacher class, sum 1)
                                                and per-class IoU. Models: unet, unet-mobilenetv2, deeplabv3plus, fpn
+                 [--encoder resnet18|resnet34|resnet50 [--encoder-weights imagenet|NAME|SHA256]]
+                                               unet, fpn or deeplabv3plus on a ResNet encoder (the U-Net is
+                                               segmentation_models_pytorch's), from ImageNet weights in the weights
+                                               cache (segbench weights pull resnet34 first; ImageNet normalisation)
+                 [--pretrained FILE]           start the whole model from a tfjs model.json, or from an SMP Unet's
+                                               state_dict (.safetensors) with the same --encoder
   segbench eval --run ID [--split val|test] [--checkpoint best|last] [--json]
   segbench predict --run ID --images DIR --out DIR [--checkpoint best|last] [--encoding E]
                                                a label PNG and a colour PNG per image; large images by sliding window.

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { EncoderName } from '../../src-shared/encoders';
 import { channelsFromText } from '../../src-shared/bands';
 import { parseArgs } from 'node:util';
 import { ApiError } from '../../src-shared/errors';
@@ -72,7 +74,7 @@ function readMatrix(path: string): number[][] {
 }
 
 /**
- * `segbench train --dataset NAME [--model M] [--epochs N] [--size S] [--batch B] [--config FILE] [--resume RUN] [--json]`
+ * `segbench train --dataset NAME [--model M] [--encoder E [--encoder-weights imagenet]] [--pretrained FILE] [--epochs N] [--size S] [--batch B] [--config FILE] [--resume RUN] [--json]`
  * Recipes: `--replicate "Water,Building" [--replicate-share 0.05] [--replicate-times 2]`,
  * `--minority-crops "Water" [--minority-share 0.7]`; distillation: `--distill-from RUN [--distill-alpha 0.7]
  * [--distill-temperature 2] [--distill-matrix FILE]` (a JSON array, one row per teacher class); hard-sample weights via the config file's
@@ -84,6 +86,9 @@ export async function trainCommand(args: string[]): Promise<void> {
     options: {
       dataset: { type: 'string' },
       model: { type: 'string' },
+      encoder: { type: 'string' },
+      'encoder-weights': { type: 'string' },
+      pretrained: { type: 'string' },
       epochs: { type: 'string' },
       size: { type: 'string' },
       batch: { type: 'string' },
@@ -126,6 +131,9 @@ export async function trainCommand(args: string[]): Promise<void> {
         ...fromFile,
         datasetId: await findDataset(services, values.dataset),
         ...(values.model !== undefined && { model: values.model as RunConfigInput['model'] }),
+        ...(values.encoder !== undefined && { modelOptions: { ...fromFile.modelOptions, encoder: values.encoder as EncoderName } }),
+        ...(values['encoder-weights'] !== undefined && { encoderWeights: values['encoder-weights'] }),
+        ...(values.pretrained !== undefined && { pretrainedWeights: resolve(values.pretrained) }),
         ...(values.epochs !== undefined && { epochs: int('--epochs', values.epochs) }),
         ...(values.size !== undefined && { inputSize: int('--size', values.size) }),
         ...(values.batch !== undefined && { batchSize: int('--batch', values.batch) }),

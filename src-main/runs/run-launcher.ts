@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { channelsProblem, parseBandLayout } from '../../src-shared/bands';
+import { channelCount, channelsProblem, parseBandLayout } from '../../src-shared/bands';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { trainingClasses } from '../../src-shared/classes';
 import { ApiError } from '../../src-shared/errors';
 import type { JobResult } from '../../src-shared/job-kinds';
 import type { RecipePreview } from '../../src-shared/recipes';
-import { inputSizeProblem } from '../../src-shared/run-config';
+import { inputSizeProblem, modelOptionsProblem } from '../../src-shared/run-config';
 import type { RunConfig, RunStatus } from '../../src-shared/run-config';
 import type { RunSummary } from '../../src-shared/runs';
 import type { CheckpointScoreJobParams, EstimateResult, TrainItem, TrainJobParams } from '../../src-shared/training';
@@ -21,6 +21,8 @@ import { resolveDistill, resolveRecipes, trainClassPixels } from './recipe-resol
 import { recipePreview } from './recipe-preview';
 import { runSummary, storedClassNames, storedImported, storedRunConfig } from './run-queries';
 import type { ExternalModel, PredictedMasks } from '../../src-shared/external-model';
+import { resolveEncoderWeights } from '../weights/resolve';
+import { WeightsCache } from '../weights/weights-cache';
 
 /** Test hooks that never reach the API (a test injects a non-finite loss with them). */
 export interface RunStartHooks {
@@ -48,9 +50,10 @@ export class RunLauncher {
     return row;
   }
 
-  start(input: RunConfig, hooks: RunStartHooks = {}): RunSummary {
+  async start(input: RunConfig, hooks: RunStartHooks = {}): Promise<RunSummary> {
     const { statements } = this.options;
     const prepared = this.prepare(input);
+    await this.resolveEncoderWeights(prepared.config);
     const id = randomUUID();
     const runDir = join(this.options.dataDir, 'runs', id);
     const count = statements.runsCount.get()?.n ?? 0;
@@ -84,6 +87,7 @@ export class RunLauncher {
   /** A dry run of a launch in the engine: memory, seconds per step and per epoch, validation time. */
   async estimate(input: RunConfig): Promise<EstimateResult> {
     const prepared = this.prepare(input);
+    await this.resolveEncoderWeights(prepared.config);
     const valSizes = this.options.statements.valImageSizes.all(prepared.config.datasetId).map((r) => [r.width, r.height] as [number, number]);
     const job = this.options.jobs.enqueue('estimate', {
       runId: 'estimate',
@@ -122,8 +126,8 @@ export class RunLauncher {
       }
       config.sampler = { ...config.sampler, kind: 'weighted', weights: { ...Object.fromEntries(saved.map((w) => [String(w.image_id), w.weight])), ...config.sampler.weights } };
     }
-    const sizeProblem = inputSizeProblem(config.model, config.inputSize, config.modelOptions);
-    if (sizeProblem) throw new ApiError('VALIDATION', sizeProblem);
+    const modelProblem = modelOptionsProblem(config.model, config.modelOptions, config.encoderWeights) ?? inputSizeProblem(config.model, config.inputSize, config.modelOptions);
+    if (modelProblem) throw new ApiError('VALIDATION', modelProblem);
     const dataset = statements.datasetById.get(config.datasetId);
     if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${config.datasetId}. List them with the Datasets page or \`segbench import\`.`);
     if (dataset.state === 'indexing') throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is still being indexed; train once it is ready.`);
@@ -131,6 +135,9 @@ export class RunLauncher {
       throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has no usable image: every image was skipped as a problem (its import report says why). Fix those files and re-index it.`);
     }
     resolveChannels(config, dataset);
+    if (config.inputNormalization === 'imagenet' && channelCount(config.inputChannels) !== 3) {
+      throw new ApiError('VALIDATION', `inputNormalization "imagenet" is for RGB input; this run takes ${channelCount(config.inputChannels)} channels. Use "dataset" or "auto" (the training images' own mean and std).`);
+    }
     const classes = parseClasses(dataset.classes);
     const { positions, classNames, labelMap } = trainingClasses(classes);
     if (positions.length < 2) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${positions.length} class(es) to learn; segmentation needs at least 2.`);
@@ -153,6 +160,14 @@ export class RunLauncher {
     }
     const correctedMasks = images.filter((r) => r.revision_id !== null).length;
     return { config, datasetName: dataset.name, correctedMasks, classNames, labelMap, classPixels: pixelsOf('train'), train, val };
+  }
+
+  /** Sets `encoderWeightsFile` to the cached file `encoderWeights` names (refusing what is not cached, with how to fetch it). */
+  private async resolveEncoderWeights(config: RunConfig): Promise<void> {
+    delete config.encoderWeightsFile;
+    if (config.encoderWeights === null || !config.modelOptions.encoder) return;
+    const cached = await resolveEncoderWeights(new WeightsCache(this.options.dataDir), config.encoderWeights, config.modelOptions.encoder);
+    config.encoderWeightsFile = { path: cached.path, name: cached.name, sha256: cached.sha256 };
   }
 
   /** Continues a stopped, crashed or failed run from its last checkpoint: same id, history kept. */

@@ -74,7 +74,7 @@ export class RunService {
     return row;
   }
 
-  start(input: RunConfig, hooks: RunStartHooks = {}): RunSummary {
+  start(input: RunConfig, hooks: RunStartHooks = {}): Promise<RunSummary> {
     return this.launcher.start(input, hooks);
   }
 

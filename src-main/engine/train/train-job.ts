@@ -13,7 +13,6 @@ import { normalizationOf } from '../data/batch';
 import { epochOrder } from '../data/sampler';
 import type { JobContext } from '../job-context';
 import { JobCancelled } from '../job-context';
-import { loadPretrainedWeights } from '../models/pretrained';
 import { createModel } from '../models/registry';
 import { Optimizer } from '../optim/optimizer';
 import { PlateauTracker, learningRate } from '../optim/schedule';
@@ -34,6 +33,7 @@ import type { EpochStats } from './epoch-end';
 import { rollBack } from './rollback';
 import { ProgressClock } from './progress-clock';
 import { StepReporter } from './step-reporter';
+import { loadStartWeights, startNormalization } from './start-weights';
 
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -86,6 +86,7 @@ async function train(setup: TrainSetup): Promise<TrainResult> {
     const first = (await Promise.all(params.train.slice(0, 16).map((item) => loader.sample(item.imageId).catch(() => null)))).filter((s) => s !== null);
     // Nodata pixels (their labels are ignore) stay out of a multispectral run's statistics.
     const valid = config.inputChannels ? first.map((s) => s.labels.map((l) => (l === ignoreLabel ? 0 : 1))) : undefined;
+    const normalization = startNormalization(config, () => normalizationOf(first.map((s) => s.image), channelCount(config.inputChannels), valid));
     state = {
       epoch: 0,
       globalStep: 0,
@@ -95,24 +96,14 @@ async function train(setup: TrainSetup): Promise<TrainResult> {
       lrScale: 1,
       rollbacks: 0,
       staleEpochs: 0,
-      normalization: normalizationOf(first.map((s) => s.image), channelCount(config.inputChannels), valid),
+      normalization: normalization.normalization,
       classNames: params.classNames,
       model: config.model,
       inputSize: config.inputSize,
       savedAt: new Date().toISOString(),
     };
-    if (config.pretrainedWeights) {
-      const loaded = await loadPretrainedWeights(model, config.pretrainedWeights);
-      context.emit({
-        kind: 'run-event',
-        level: 'info',
-        message:
-          `Started from ${config.pretrainedWeights}: ${loaded.matched} of ${loaded.total} weights loaded` +
-          (loaded.adapted.length ? `; adapted from 3 input channels to ${channelCount(config.inputChannels)} (channel c takes the RGB slice c mod 3, scaled by 3/C): ${loaded.adapted.join(', ')}` : '') +
-          (loaded.skipped.length ? `; trained from scratch: ${loaded.skipped.join(', ')}` : '') +
-          '.',
-      });
-    }
+    for (const message of await loadStartWeights(model, config)) context.emit({ kind: 'run-event', level: 'info', message });
+    context.emit({ kind: 'run-event', level: 'info', message: `Input normalised with ${normalization.said}.` });
     // Epoch 0 is a checkpoint too: a non-finite loss in the first epoch has somewhere to go back to.
     await saveCheckpoint(lastDir, model, optimizer, state);
   }
