@@ -37,6 +37,8 @@ import { labelErrorAcceptSchema, labelErrorCheckSchema, labelErrorImageSchema, l
 import type { LabelCheckSummary, LabelErrorPlan, LabelErrorQueue, LabelErrorReviewChange } from './label-errors';
 import type { MergePreview, PseudoLabelSet } from './derived';
 import type { DuplicateReport } from './duplicates';
+import { weightsPullRequestSchema } from './weights';
+import type { WeightsDownload, WeightsOverview } from './weights';
 
 /**
  * The one declaration of every request and event between the renderer and main.
@@ -158,6 +160,8 @@ export const methods = {
   'evals:start': { request: evaluationRequestSchema, response: returns<EvaluationSummary>() },
   'evals:list': { request: empty, response: returns<EvaluationSummary[]>() },
   'runs:steps': { request: runStepsRequestSchema, response: returns<{ total: number; steps: StepPoint[] }>() },
+  'weights:list': { request: empty, response: returns<WeightsOverview>() },
+  'weights:pull': { request: weightsPullRequestSchema, response: returns<WeightsDownload>() },
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -177,11 +181,13 @@ export interface EventPayloads {
   'evals:changed': Record<string, never>;
   /** A pseudo-label set was started or its predictions stored. */
   'pseudo:changed': Record<string, never>;
+  /** A weights download started in the app progressed or ended. */
+  'weights:changed': WeightsDownload;
 }
 export type EventName = keyof EventPayloads;
 
 export const methodNames = Object.keys(methods) as MethodName[];
-const eventNames: readonly EventName[] = ['job:update', 'settings:changed', 'dataset:changed', 'run:update', 'evals:changed', 'pseudo:changed'];
+const eventNames: readonly EventName[] = ['job:update', 'settings:changed', 'dataset:changed', 'run:update', 'evals:changed', 'pseudo:changed', 'weights:changed'];
 
 export function isMethodName(value: unknown): value is MethodName {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(methods, value);

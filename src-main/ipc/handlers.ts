@@ -23,6 +23,7 @@ import { optionalPackages } from '../services/optional-packages';
 import type { SettingsService } from '../services/settings-service';
 import { appVersion } from '../services/version';
 import type { Handlers } from './router';
+import type { WeightsService } from '../weights/weights-service';
 
 /** What the handlers reach: the services of one data directory, wired by createAppServices. */
 interface HandlerDeps {
@@ -45,6 +46,7 @@ interface HandlerDeps {
   evaluations: EvaluationService;
   pseudo: PseudoLabelService;
   labelErrors: LabelErrorService;
+  weights: WeightsService;
 }
 
 /**
@@ -140,6 +142,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'datasets:exportCorrected': ({ datasetId, dir }) => deps.revisions.exportCorrected(datasetId, dir),
     'evals:start': (request) => deps.evaluations.start(request),
     'evals:list': () => deps.evaluations.list(),
+    'weights:list': () => deps.weights.overview(),
+    'weights:pull': ({ name }) => deps.weights.pull(name),
     'samples:weightSets': () => deps.statements.weightSets.all().map((w) => ({ runId: w.run_id, name: w.name, images: w.n })),
   };
 }

@@ -30,6 +30,7 @@ import { ensureDataDir } from './data-dir';
 import { EventBus } from './event-bus';
 import { SettingsService } from './settings-service';
 import type { ApiClient } from '../../src-shared/contract';
+import { WeightsService } from '../weights/weights-service';
 import { createMemoryClient } from '../ipc/memory-transport';
 
 interface AppServicesOptions {
@@ -132,6 +133,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const evaluations = new EvaluationService({ db, statements, jobs, runs, onChanged: () => events.emit('evals:changed', {}) });
   const pseudo = new PseudoLabelService({ db, statements, jobs, runs, predictions, derived, dataDir: options.dataDir, onChanged: () => events.emit('pseudo:changed', {}) });
   const labelErrors = new LabelErrorService({ db, statements, jobs, runs, revisions, dataDir: options.dataDir, onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }) });
+  const weights = new WeightsService(options.dataDir, (download) => events.emit('weights:changed', download));
   const samples = new SampleDatasets(jobs, datasets, statements, options.dataDir, options.logger);
   const swept = sweepDeadTempCheckpoints(join(options.dataDir, 'runs'));
   if (swept > 0) options.logger.warn(`[runs] removed ${swept} temp checkpoint folder(s) left by engines that are gone`);
@@ -160,6 +162,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     evaluations,
     pseudo,
     labelErrors,
+    weights,
   });
 
   let closed = false;
@@ -182,6 +185,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     async close() {
       if (closed) return;
       closed = true;
+      await weights.close();
       await jobs.close();
       db.close();
     },

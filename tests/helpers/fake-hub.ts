@@ -35,6 +35,8 @@ interface FakeHubFaults {
   served?: Map<string, Uint8Array>;
   /** The 302 leaves out X-Linked-Etag and X-Linked-Size, as some mirrors do. */
   noLinkedHeaders?: boolean;
+  /** The CDN sends at about this many bytes a second (in 64 KiB pieces), as a slow line does. */
+  bytesPerSecond?: number;
 }
 
 interface HubRequest {
@@ -205,7 +207,22 @@ export async function startFakeHub(files: HubRepoFile[], faults: FakeHubFaults =
       res.write(body.subarray(0, cut.bytes), () => res.socket?.end());
       return;
     }
-    res.end(body);
+    const pace = faults.bytesPerSecond;
+    if (!pace) {
+      res.end(body);
+      return;
+    }
+    const piece = 64 * 1024;
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (res.destroyed) return clearInterval(timer);
+      const next = body.subarray(sent, sent + piece);
+      sent += next.byteLength;
+      if (sent >= body.byteLength) {
+        clearInterval(timer);
+        res.end(next);
+      } else res.write(next);
+    }, (piece / pace) * 1000);
   });
 
   return {

@@ -4,6 +4,7 @@ import { classWeightModes } from '../../../src-shared/class-weights';
 import { configBounds } from '../../../src-shared/config-reference';
 import { groupDefaults, lossNames, modelNames, optimizerNames, runConfigDefaults as defaults, runConfigSchema, scheduleNames } from '../../../src-shared/run-config';
 import { formatDuration } from '../../../src-shared/jobs';
+import { modelsWithEncoders } from '../../../src-shared/encoders';
 import { backendChoices } from '../../../src-shared/settings';
 import type { EstimateResult } from '../../../src-shared/training';
 import { validationImagesPerEpoch } from '../../../src-shared/validation-plan';
@@ -14,6 +15,7 @@ import { useApiQuery } from '../../hooks/useApiQuery';
 import { hrefFor, navigate } from '../../hooks/useRoute';
 import { RecipesSection } from './RecipesSection';
 import { ChannelsSection } from './ChannelsSection';
+import { EncoderSection } from './EncoderSection';
 import { useAction, errorText } from '../../hooks/useAction';
 import { fieldIssues, inputSizeLabel, inputSizeLimits, rangeLabel } from './launch-form-fields';
 import type { LaunchFormValues as Form } from './launch-form-fields';
@@ -43,6 +45,12 @@ const presets: Record<string, { label: string; config: Partial<Form> }> = {
     },
   },
 };
+
+/** A model change; a model without an encoder choice (unet-mobilenetv2) drops the encoder and its weights. */
+function withModel(form: Form, model: NonNullable<Form['model']>): Partial<Form> {
+  if ((modelsWithEncoders as readonly string[]).includes(model) || !form.modelOptions?.encoder) return { model };
+  return { model, modelOptions: { ...form.modelOptions, encoder: undefined }, encoderWeights: null };
+}
 
 export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
   const api = useApi();
@@ -127,14 +135,14 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
         {field(
           'Model',
           'model',
-          <select value={form.model} onChange={(e) => set({ model: e.target.value as Form['model'] })} data-testid="form-model">
+          <select value={form.model} onChange={(e) => set(withModel(form, e.target.value as NonNullable<Form['model']>))} data-testid="form-model">
             {modelNames.map((m) => (
               <option key={m}>{m}</option>
             ))}
           </select>,
         )}
-        {field(rangeLabel('U-Net depth', 'modelOptions.depth'), 'modelOptions.depth', <input type="number" {...configBounds('modelOptions.depth')} value={form.modelOptions?.depth ?? ''} onChange={(e) => set({ modelOptions: { ...form.modelOptions, depth: num(e.target.value) } })} data-testid="form-depth" />)}
-        {field(rangeLabel('Width', 'modelOptions.width'), 'modelOptions.width', <input type="number" {...configBounds('modelOptions.width')} value={form.modelOptions?.width ?? ''} onChange={(e) => set({ modelOptions: { ...form.modelOptions, width: num(e.target.value) } })} data-testid="form-width" />)}
+        {form.modelOptions?.encoder ? null : field(rangeLabel('U-Net depth', 'modelOptions.depth'), 'modelOptions.depth', <input type="number" {...configBounds('modelOptions.depth')} value={form.modelOptions?.depth ?? ''} onChange={(e) => set({ modelOptions: { ...form.modelOptions, depth: num(e.target.value) } })} data-testid="form-depth" />)}
+        {form.modelOptions?.encoder && form.model === 'unet' ? null : field(rangeLabel('Width', 'modelOptions.width'), 'modelOptions.width', <input type="number" {...configBounds('modelOptions.width')} value={form.modelOptions?.width ?? ''} onChange={(e) => set({ modelOptions: { ...form.modelOptions, width: num(e.target.value) } })} data-testid="form-width" />)}
         {field(inputSizeLabel(form), 'inputSize', <input type="number" {...inputSizeLimits(form)} value={form.inputSize ?? ''} onChange={(e) => set({ inputSize: num(e.target.value) })} data-testid="form-size" />)}
         {field(rangeLabel('Batch', 'batchSize'), 'batchSize', <input type="number" {...configBounds('batchSize')} value={form.batchSize ?? ''} onChange={(e) => set({ batchSize: num(e.target.value) })} data-testid="form-batch" />)}
         {field(rangeLabel('Epochs', 'epochs'), 'epochs', <input type="number" {...configBounds('epochs')} value={form.epochs ?? ''} onChange={(e) => set({ epochs: num(e.target.value) })} data-testid="form-epochs" />)}
@@ -252,6 +260,12 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
           Random scale {scaleRange.min}-{scaleRange.max}
         </label>
       </div>
+      <EncoderSection form={form} onChange={set} />
+      {issues.get('modelOptions.encoder') ? (
+        <em className="field-error" data-testid="error-modelOptions.encoder">
+          {issues.get('modelOptions.encoder')}
+        </em>
+      ) : null}
       {datasetId ? <ChannelsSection datasetId={datasetId} value={form.inputChannels} onChange={set} /> : null}
       {datasetId ? <RecipesSection form={form} datasetId={datasetId} onChange={set} /> : null}
       <ErrorNote message={error} />

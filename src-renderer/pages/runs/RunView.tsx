@@ -98,7 +98,7 @@ export function RunView({ runId }: { runId: string }) {
     <div className="page wide" data-testid="run-view">
       <PageHeader
         title={run.name}
-        subtitle={`${run.model} · ${run.config.inputSize}x${run.config.inputSize}${run.config.inputChannels ? `x${channelCount(run.config.inputChannels)} (${run.config.inputChannels.bands.length} bands${run.config.inputChannels.indices.length ? ` + ${run.config.inputChannels.indices.map((i) => i.name).join(', ')}` : ''})` : ''}, batch ${run.config.batchSize} · ${run.config.loss.name} · ${run.config.optimizer.name} ${run.config.optimizer.lr}${run.backend ? ` · ${run.backend} (${run.device})` : ''}`}
+        subtitle={`${run.model}${run.config.modelOptions.encoder ? ` on ${run.config.modelOptions.encoder}${run.config.encoderWeightsFile ? ` (${run.config.encoderWeightsFile.name})` : ''}` : ''} · ${run.config.inputSize}x${run.config.inputSize}${run.config.inputChannels ? `x${channelCount(run.config.inputChannels)} (${run.config.inputChannels.bands.length} bands${run.config.inputChannels.indices.length ? ` + ${run.config.inputChannels.indices.map((i) => i.name).join(', ')}` : ''})` : ''}, batch ${run.config.batchSize} · ${run.config.loss.name} · ${run.config.optimizer.name} ${run.config.optimizer.lr}${run.backend ? ` · ${run.backend} (${run.device})` : ''}`}
         actions={
           <>
             <a className="button" href={hrefFor('runs')}>

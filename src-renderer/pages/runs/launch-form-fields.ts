@@ -1,5 +1,5 @@
 import { configBounds } from '../../../src-shared/config-reference';
-import { inputSizeProblem, runConfigDefaults, runConfigSchema, validInputSizes } from '../../../src-shared/run-config';
+import { inputSizeProblem, modelOptionsProblem, runConfigDefaults, runConfigSchema, validInputSizes } from '../../../src-shared/run-config';
 import type { RunConfigInput } from '../../../src-shared/run-config';
 
 /**
@@ -22,7 +22,7 @@ export function rangeLabel(label: string, path: string): string {
 /** The model and U-Net depth the form holds, the schema's defaults for what is unset or still being typed. */
 function modelOf(form: Pick<LaunchFormValues, 'model' | 'modelOptions'>) {
   const depth = form.modelOptions?.depth;
-  return { model: form.model ?? runConfigDefaults.model, options: { depth: Number.isInteger(depth) ? depth : undefined } };
+  return { model: form.model ?? runConfigDefaults.model, options: { depth: Number.isInteger(depth) ? depth : undefined, encoder: form.modelOptions?.encoder } };
 }
 
 /** The input size's limits for the form's model: the schema's range rounded in to the stride, and the stride as the step. */
@@ -44,8 +44,10 @@ export function fieldIssues(form: LaunchFormValues): Map<string, string> {
   const parsed = runConfigSchema.safeParse(form);
   const issues = new Map<string, string>();
   if (!parsed.success) for (const issue of parsed.error.issues) issues.set(issue.path.join('.'), issue.message);
+  const { model, options } = modelOf(form);
+  const modelProblem = modelOptionsProblem(model, { ...options, width: form.modelOptions?.width }, form.encoderWeights ?? null);
+  if (modelProblem) issues.set('modelOptions.encoder', modelProblem);
   if (typeof form.inputSize === 'number' && !Number.isNaN(form.inputSize)) {
-    const { model, options } = modelOf(form);
     const size = inputSizeProblem(model, form.inputSize, options);
     if (size) issues.set('inputSize', size);
   }
