@@ -6,7 +6,7 @@ import { seededValues } from '../helpers/seeded-weights';
 import { startFakeHub } from '../helpers/fake-hub';
 import type { FakeHub } from '../helpers/fake-hub';
 import { torchvisionKeys } from '../helpers/timm-weights';
-import { openApp, screenshot } from './serve-helper';
+import { cutOffSelects, openApp, screenshot } from './serve-helper';
 import type { OpenApp } from './serve-helper';
 
 /**
@@ -60,6 +60,7 @@ test('New run: U-Net on resnet18, ImageNet weights downloaded from the form with
   assert.match((await page.getByTestId('error-inputSize').textContent()) ?? '', /must be a multiple of 32\. Nearest valid: 32 or 64/);
   await page.getByTestId('form-size').fill('64');
   assert.equal(await page.getByTestId('form-encoder-weights').inputValue(), 'imagenet');
+  assert.deepEqual(await cutOffSelects(page, 'encoder-section'), [], 'the encoder and its weights are readable in their boxes');
   const missing = page.getByTestId('encoder-weights-missing');
   assert.match((await missing.textContent()) ?? '', new RegExp(`resnet18\\.a1_in1k is not on this machine yet: about 47 MB from the Hugging Face hub \\(${hub.url.replace(/[.:/]/g, '\\$&')}/timm/resnet18\\.a1_in1k/resolve/main/model\\.safetensors\\)`));
   await screenshot(page, 'encoder-weights-missing');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { presets } from '../../src-shared/classes';
-import { fillTinyRun as fillTiny, openApp, screenshot } from './serve-helper';
+import { cutOffSelects, fillTinyRun as fillTiny, openApp, screenshot } from './serve-helper';
 import type { OpenApp } from './serve-helper';
 
 let page: Page;
@@ -246,21 +246,7 @@ test('inspect ranks validation images worst first; saved weights become a sample
   assert.equal(await option.getAttribute('title'), 'Hard-sample weights saved from run tiny ce-dice (160 images)');
   // Each choice's text fits its box at 1280x800 (a cut-off dropdown hides what it says).
   await page.getByTestId('form-sampler').selectOption({ index: 1 });
-  const fits = await page.locator('[data-testid="launch-form"] select').evaluateAll((selects) =>
-    selects.map((select) => {
-      const s = select as HTMLSelectElement;
-      const probe = document.createElement('span');
-      probe.style.font = getComputedStyle(s).font;
-      probe.style.position = 'absolute';
-      probe.style.whiteSpace = 'nowrap';
-      probe.textContent = s.selectedOptions[0]?.textContent ?? '';
-      document.body.append(probe);
-      const textWidth = probe.getBoundingClientRect().width;
-      probe.remove();
-      return [s.dataset.testid, textWidth <= s.clientWidth - 24] as const;
-    }),
-  );
-  assert.deepEqual(fits.filter(([, ok]) => !ok), [], 'no dropdown text is cut off');
+  assert.deepEqual(await cutOffSelects(page, 'launch-form'), [], 'no dropdown text is cut off');
   await screenshot(page, 'launch-form');
   assert.deepEqual(errors, []);
 });

@@ -134,3 +134,22 @@ export async function openApp(viewport: { width: number; height: number }, optio
     },
   };
 }
+
+/** The test ids of the selects inside `scope` whose chosen option's text is wider than the box shows (a cut-off dropdown hides what it says). */
+export async function cutOffSelects(page: Page, scope: string): Promise<string[]> {
+  const fits = await page.locator(`[data-testid="${scope}"] select`).evaluateAll((selects) =>
+    selects.map((select) => {
+      const s = select as HTMLSelectElement;
+      const probe = document.createElement('span');
+      probe.style.font = getComputedStyle(s).font;
+      probe.style.position = 'absolute';
+      probe.style.whiteSpace = 'nowrap';
+      probe.textContent = s.selectedOptions[0]?.textContent ?? '';
+      document.body.append(probe);
+      const textWidth = probe.getBoundingClientRect().width;
+      probe.remove();
+      return [s.dataset.testid ?? '?', textWidth <= s.clientWidth - 24] as const;
+    }),
+  );
+  return fits.filter(([, ok]) => !ok).map(([id]) => id);
+}

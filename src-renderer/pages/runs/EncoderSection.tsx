@@ -51,7 +51,7 @@ export function EncoderSection({ form, onChange }: { form: Form; onChange: (patc
   return (
     <fieldset className="recipes" data-testid="encoder-section">
       <legend>Encoder</legend>
-      <div className="form-grid">
+      <div className="encoder-grid">
         <label className="field">
           <span>Encoder</span>
           <select value={encoder ?? ''} onChange={(e) => chooseEncoder(e.target.value)} data-testid="form-encoder">
