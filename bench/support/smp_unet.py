@@ -60,20 +60,38 @@ class UnetDecoder(torch.nn.Module):
 
 
 class SmpUnet(torch.nn.Module):
+    """Unet(encoder_name=...): a torchvision ResNet less fc and avgpool, or torchvision's
+    mobilenet_v2 less its classifier (SMP's MobileNetV2Encoder: stages features[:2], [2:4], [4:7],
+    [7:14], [14:])."""
+
     def __init__(self, encoder_name, classes):
         super().__init__()
+        self.encoder_name = encoder_name
         self.encoder = getattr(torchvision.models, encoder_name)()
-        del self.encoder.fc
-        del self.encoder.avgpool
-        widths = [64, 64, 128, 256, 512] if encoder_name in ('resnet18', 'resnet34') else [64, 256, 512, 1024, 2048]
+        if encoder_name == 'mobilenet_v2':
+            del self.encoder.classifier
+            widths = [16, 24, 32, 96, 1280]
+        else:
+            del self.encoder.fc
+            del self.encoder.avgpool
+            widths = [64, 64, 128, 256, 512] if encoder_name in ('resnet18', 'resnet34') else [64, 256, 512, 1024, 2048]
         self.decoder = UnetDecoder(widths)
         self.segmentation_head = torch.nn.Sequential(torch.nn.Conv2d(DECODER_CHANNELS[-1], classes, 3, padding=1))
 
-    def forward(self, x):
+    def stages(self, x):
         e = self.encoder
+        if self.encoder_name == 'mobilenet_v2':
+            out = []
+            for start, end in [(0, 2), (2, 4), (4, 7), (7, 14), (14, 19)]:
+                x = e.features[start:end](x)
+                out.append(x)
+            return out
         stem = e.relu(e.bn1(e.conv1(x)))
         l1 = e.layer1(e.maxpool(stem))
         l2 = e.layer2(l1)
         l3 = e.layer3(l2)
         l4 = e.layer4(l3)
-        return self.segmentation_head(self.decoder([stem, l1, l2, l3, l4]))
+        return [stem, l1, l2, l3, l4]
+
+    def forward(self, x):
+        return self.segmentation_head(self.decoder(self.stages(x)))

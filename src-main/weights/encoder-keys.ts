@@ -1,5 +1,7 @@
 import { ApiError } from '../../src-shared/errors';
 import type { SafetensorsHeader } from '../../src-shared/safetensors-header';
+import { isResnet } from '../../src-shared/encoders';
+import { timmMobilenetV2Key } from '../../src-shared/mobilenet-keys';
 import { encoderArchitectures } from './catalogue';
 import type { EncoderArchitecture } from './catalogue';
 
@@ -8,9 +10,10 @@ import type { EncoderArchitecture } from './catalogue';
  * (torchvision/models/resnet.py; timm/models/resnet.py keeps the names "for weight compatibility"):
  * conv1 and bn1, then layer1..layer4 of basic blocks (resnet18, 34: conv1-bn1, conv2-bn2) or
  * bottlenecks (resnet50: 1x1, 3x3, 1x1 with four times the width), each stage's first block with
- * `downsample.0` (1x1 conv) and `downsample.1` (batch norm) where the shape changes. Main checks a
- * file against it before the file enters the weights cache, from the header alone; the engine's
- * loader checks it again against the model it builds.
+ * `downsample.0` (1x1 conv) and `downsample.1` (batch norm) where the shape changes. MobileNetV2's
+ * is torchvision's `features.*` (timm's `mobilenetv2_100` names are renamed to it first,
+ * src-shared/mobilenet-keys.ts). Main checks a file against it before the file enters the weights
+ * cache, from the header alone; the engine's loader checks it again against the model it builds.
  */
 
 interface ResnetShape {
@@ -18,7 +21,7 @@ interface ResnetShape {
   bottleneck: boolean;
 }
 
-const resnets: Record<EncoderArchitecture, ResnetShape> = {
+const resnets: Record<Exclude<EncoderArchitecture, 'mobilenet_v2'>, ResnetShape> = {
   resnet18: { blocks: [2, 2, 2, 2], bottleneck: false },
   resnet34: { blocks: [3, 4, 6, 3], bottleneck: false },
   resnet50: { blocks: [3, 4, 6, 3], bottleneck: true },
@@ -26,8 +29,42 @@ const resnets: Record<EncoderArchitecture, ResnetShape> = {
 
 const floatDtypes = ['F32', 'F16', 'BF16'];
 
+/** torchvision's mobilenet_v2 (width 1.0): the stem, 17 inverted residuals, the 1x1 head to 1280. */
+function mobilenetV2Tensors(): Map<string, number[]> {
+  const tensors = new Map<string, number[]>();
+  const batchNorm = (name: string, channels: number): void => {
+    for (const part of ['weight', 'bias', 'running_mean', 'running_var']) tensors.set(`${name}.${part}`, [channels]);
+  };
+  tensors.set('features.0.0.weight', [32, 3, 3, 3]);
+  batchNorm('features.0.1', 32);
+  let index = 1;
+  let inputs = 32;
+  for (const [expansion, outputs, repeats] of [[1, 16, 1], [6, 24, 2], [6, 32, 3], [6, 64, 4], [6, 96, 3], [6, 160, 3], [6, 320, 1]] as const) {
+    for (let r = 0; r < repeats; r += 1) {
+      const conv = `features.${index}.conv`;
+      const hidden = inputs * expansion;
+      let part = 0;
+      if (expansion !== 1) {
+        tensors.set(`${conv}.0.0.weight`, [hidden, inputs, 1, 1]);
+        batchNorm(`${conv}.0.1`, hidden);
+        part = 1;
+      }
+      tensors.set(`${conv}.${part}.0.weight`, [hidden, 1, 3, 3]);
+      batchNorm(`${conv}.${part}.1`, hidden);
+      tensors.set(`${conv}.${part + 1}.weight`, [outputs, hidden, 1, 1]);
+      batchNorm(`${conv}.${part + 2}`, outputs);
+      inputs = outputs;
+      index += 1;
+    }
+  }
+  tensors.set('features.18.0.weight', [1280, 320, 1, 1]);
+  batchNorm('features.18.1', 1280);
+  return tensors;
+}
+
 /** Every tensor of the architecture's state_dict but the classifier and the batch-norm counters, with its shape. */
 export function encoderTensors(architecture: EncoderArchitecture): Map<string, number[]> {
+  if (!isResnet(architecture)) return mobilenetV2Tensors();
   const { blocks, bottleneck } = resnets[architecture];
   const tensors = new Map<string, number[]>();
   const batchNorm = (name: string, channels: number): void => {
@@ -58,8 +95,14 @@ export function encoderTensors(architecture: EncoderArchitecture): Map<string, n
   return tensors;
 }
 
-/** The classifier's input features: fc.weight is [classes, this]. */
-const classifierInputs = (architecture: EncoderArchitecture): number => (resnets[architecture].bottleneck ? 2048 : 512);
+/** The classifier's keys (weight, bias) and input features: its weight is [classes, this]. */
+function classifierOf(architecture: EncoderArchitecture): { weight: string; bias: string; inputs: number } {
+  if (!isResnet(architecture)) return { weight: 'classifier.1.weight', bias: 'classifier.1.bias', inputs: 1280 };
+  return { weight: 'fc.weight', bias: 'fc.bias', inputs: resnets[architecture].bottleneck ? 2048 : 512 };
+}
+
+/** A key in the layout encoderTensors lists: timm's MobileNetV2 names are renamed to torchvision's. */
+const canonicalKey = (architecture: EncoderArchitecture, key: string): string => (isResnet(architecture) ? key : (timmMobilenetV2Key(key) ?? key));
 
 interface KeyReport {
   architecture: EncoderArchitecture;
@@ -76,21 +119,25 @@ const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 function compare(header: SafetensorsHeader, architecture: EncoderArchitecture): KeyReport {
   const expected = encoderTensors(architecture);
   const report: KeyReport = { architecture, missing: [], unexpected: [], misshapen: [], notFloat: [], fitting: 0 };
-  for (const [key, tensor] of header.tensors) {
+  const head = classifierOf(architecture);
+  const present = new Set<string>();
+  for (const [fileKey, tensor] of header.tensors) {
+    const key = canonicalKey(architecture, fileKey);
+    present.add(key);
     const shape = expected.get(key);
     const counter = key.endsWith('.num_batches_tracked') && expected.has(key.replace(/num_batches_tracked$/, 'running_mean'));
-    const classifier = key === 'fc.weight' || key === 'fc.bias';
+    const classifier = key === head.weight || key === head.bias;
     if (counter) continue;
     if (!shape && !classifier) {
-      report.unexpected.push(key);
+      report.unexpected.push(fileKey);
       continue;
     }
-    if (!floatDtypes.includes(tensor.dtype)) report.notFloat.push(`${key} (${tensor.dtype})`);
-    const fits = classifier ? (key === 'fc.weight' ? tensor.shape.length === 2 && tensor.shape[1] === classifierInputs(architecture) : tensor.shape.length === 1) : shapeText(tensor.shape) === shapeText(shape ?? []);
-    if (!fits) report.misshapen.push(`${key} is ${shapeText(tensor.shape)}, ${architecture} has ${classifier ? (key === 'fc.weight' ? `[classes, ${classifierInputs(architecture)}]` : '[classes]') : shapeText(shape ?? [])}`);
+    if (!floatDtypes.includes(tensor.dtype)) report.notFloat.push(`${fileKey} (${tensor.dtype})`);
+    const fits = classifier ? (key === head.weight ? tensor.shape.length === 2 && tensor.shape[1] === head.inputs : tensor.shape.length === 1) : shapeText(tensor.shape) === shapeText(shape ?? []);
+    if (!fits) report.misshapen.push(`${fileKey} is ${shapeText(tensor.shape)}, ${architecture} has ${classifier ? (key === head.weight ? `[classes, ${head.inputs}]` : '[classes]') : shapeText(shape ?? [])}`);
     else if (!classifier) report.fitting += 1;
   }
-  for (const key of expected.keys()) if (!header.tensors.has(key)) report.missing.push(key);
+  for (const key of expected.keys()) if (!present.has(key)) report.missing.push(key);
   return report;
 }
 
@@ -103,8 +150,11 @@ const listed = (keys: string[]): string => (keys.length > 5 ? `${keys.slice(0, 5
  * segmentation_models_pytorch, `module.` from DataParallel), found from the stem's convolution.
  */
 function keyPrefix(header: SafetensorsHeader): string | null {
-  const stem = [...header.tensors.keys()].find((key) => key.endsWith('.conv1.weight') && !key.includes('layer'));
-  return stem ? stem.slice(0, -'conv1.weight'.length) : null;
+  for (const stemKey of ['conv1.weight', 'features.0.0.weight', 'conv_stem.weight']) {
+    const stem = [...header.tensors.keys()].find((key) => key.endsWith(`.${stemKey}`) && !key.includes('layer'));
+    if (stem) return stem.slice(0, -stemKey.length);
+  }
+  return null;
 }
 
 /** The architecture the header would hold with its keys' prefix removed. */
@@ -124,9 +174,16 @@ function describe(report: KeyReport, source: string): string {
     report.misshapen.length > 0 && `shapes differ: ${listed(report.misshapen)}`,
     report.notFloat.length > 0 && `not float (F32, F16 or BF16): ${listed(report.notFloat)}`,
   ].filter((part): part is string => typeof part === 'string');
+  const head = `${report.architecture}'s weights as timm and torchvision name them (${report.fitting} of ${report.architecture}'s ${expected.size} tensors are there with their shapes): ${parts.join('; ')}. `;
+  if (!isResnet(report.architecture)) {
+    return (
+      `${source} does not hold ${head}` +
+      'Expected: torchvision\'s features.0.0.weight [32, 3, 3, 3] ... features.18.1.* and classifier.1.* (optional), or timm\'s mobilenetv2_100 names (conv_stem.weight, blocks.0.0.conv_dw.weight, ..., conv_head.weight, classifier.* optional), keys without a prefix such as "encoder." or "module.".'
+    );
+  }
   const { blocks, bottleneck } = resnets[report.architecture];
   return (
-    `${source} does not hold ${report.architecture}'s weights as timm and torchvision name them (${report.fitting} of ${report.architecture}'s ${expected.size} tensors are there with their shapes): ${parts.join('; ')}. ` +
+    `${source} does not hold ${head}` +
     `Expected: conv1.weight [64, 3, 7, 7], bn1.*, then layer1..layer4 of ${blocks.join(', ')} ${bottleneck ? 'bottleneck' : 'basic'} blocks (layer1.0.conv1.weight ${shapeText(expected.get('layer1.0.conv1.weight') ?? [])}, ...), keys without a prefix such as "encoder." or "module.", fc.* optional.`
   );
 }

@@ -1,12 +1,13 @@
 import { ApiError } from '../../src-shared/errors';
 import type { EncoderName } from '../../src-shared/encoders';
-import { findCatalogueWeights } from './catalogue';
+import { findCatalogueWeights, timmModelName } from './catalogue';
 import { hubBaseUrl, resolveUrl } from './hub';
 import type { CachedWeights, WeightsCache } from './weights-cache';
 
 /**
  * The cached file a run's `encoderWeights` names, for its encoder: 'imagenet' (timm's default tag
- * of the encoder, else any cached ImageNet weights of it, newest first), a name (`resnet34.tv_in1k`),
+ * of the encoder, else another ImageNet tag of it, else an import without a tag, newest first;
+ * the launch form's Encoder box applies the same order), a name (`resnet34.tv_in1k`),
  * or the start of a sha256 (8 hex digits or more). Weights of another architecture are refused;
  * weights not cached are refused with the commands that fetch them, online and offline.
  */
@@ -26,7 +27,9 @@ export async function resolveEncoderWeights(cache: WeightsCache, wanted: string,
     const ofEncoder = weights.filter((w) => w.architecture === encoder);
     found = newest(ofEncoder.filter((w) => w.name === catalogue.name || w.repo === catalogue.repo));
     // 'imagenet': another ImageNet tag of the encoder will do when timm's default is not here.
-    if (!found && text === 'imagenet') found = newest(ofEncoder.filter((w) => w.name.startsWith(`${encoder}.`) && w.name.endsWith('_in1k')));
+    if (!found && text === 'imagenet') found = newest(ofEncoder.filter((w) => w.name.startsWith(`${timmModelName(encoder)}.`) && w.name.endsWith('_in1k')));
+    // An import without a tag (`segbench weights import FILE` names it by its architecture): the run names it.
+    if (!found && text === 'imagenet') found = newest(ofEncoder.filter((w) => w.name === encoder));
     what = `${text === 'imagenet' ? `no ImageNet weights of ${encoder}` : catalogue.name} ${text === 'imagenet' ? 'are' : 'is not'} in the weights cache (${cache.root})`;
     if (!found) {
       const url = resolveUrl(hubBaseUrl(), catalogue);

@@ -176,16 +176,22 @@ for (const name of modelNames) {
   });
 }
 
-for (const [name, size] of [['unet', 64], ['fpn', 64], ['deeplabv3plus', 48]] as const) {
-  test(`${name} on a resnet18 encoder: ONNX Runtime's logits equal tfjs's at ${size} px (explicit padding, dilated stages, batch-norm statistics set)`, async (t) => {
+const encoderCases = [
+  ['unet', 64, 'resnet18'],
+  ['fpn', 64, 'resnet18'],
+  ['deeplabv3plus', 48, 'resnet18'],
+  ['unet', 64, 'mobilenet_v2'],
+] as const;
+for (const [name, size, encoder] of encoderCases) {
+  test(`${name} on a ${encoder} encoder: ONNX Runtime's logits equal tfjs's at ${size} px (explicit padding, dilated or depthwise stages, batch-norm statistics set)`, async (t) => {
     if (!(await ortOrSkip(t))) return;
-    const model = createModel(name, { classes, inputChannels: 3, inputSize: size, encoder: 'resnet18', ...(name === 'unet' ? {} : { width: 16 }) }, 5);
+    const model = createModel(name, { classes, inputChannels: 3, inputSize: size, encoder, ...(name === 'unet' ? {} : { width: 16 }) }, 5);
     randomiseStatistics(model, 31);
     const shape: [number, number, number, number] = [1, size, size, 3];
     const input = randomArray(size * size * 3, 400 + size, 2);
     const actual = await ortLogits(exportOnnx(model, {}), input, shape);
     assert.deepEqual(actual.shape, [1, size, size, classes]);
-    assertEqualLogits(`${name} resnet18`, actual.logits, await tfjsLogits(model, input, shape));
+    assertEqualLogits(`${name} ${encoder}`, actual.logits, await tfjsLogits(model, input, shape));
     model.dispose();
   });
 }

@@ -13,13 +13,19 @@ import type { TensorBytes } from './safetensors';
 
 type Architecture = 'resnet18' | 'resnet34' | 'resnet50';
 
-const fixture = JSON.parse(readFileSync(join(process.cwd(), 'tests', 'fixtures', 'encoders', 'resnet.json'), 'utf8')) as {
+const fixtureDir = join(process.cwd(), 'tests', 'fixtures', 'encoders');
+const fixture = JSON.parse(readFileSync(join(fixtureDir, 'resnet.json'), 'utf8')) as {
   architectures: Record<Architecture, [string, number[], string][]>;
 };
+const smp = JSON.parse(readFileSync(join(fixtureDir, 'smp-unet.json'), 'utf8')) as { cases: Record<string, { keys: [string, number[], string][] }> };
 
-/** torchvision's state_dict of the architecture without the classifier: key, shape, dtype. */
-export function torchvisionKeys(architecture: Architecture): [string, number[], string][] {
-  return fixture.architectures[architecture];
+/**
+ * torchvision's state_dict of the architecture without the classifier: key, shape, dtype, as
+ * PyTorch listed them (resnet.json; mobilenet_v2's from the SMP U-Net's encoder in smp-unet.json).
+ */
+export function torchvisionKeys(architecture: Architecture | 'mobilenet_v2'): [string, number[], string][] {
+  if (architecture !== 'mobilenet_v2') return fixture.architectures[architecture];
+  return smp.cases['unet-mobilenet_v2']!.keys.filter(([key]) => key.startsWith('encoder.')).map(([key, shape, dtype]) => [key.slice('encoder.'.length), shape, dtype]);
 }
 
 const bytesOf: Record<string, number> = { F32: 4, F16: 2, BF16: 2, I64: 8 };
@@ -47,4 +53,18 @@ export function timmResnetFile(architecture: Architecture, options: TimmFileOpti
     return { name: `${options.prefix ?? ''}${name}`, dtype: type, shape, bytes };
   });
   return encodeSafetensors(tensors);
+}
+
+/** torchvision's key as timm names it: features.N is block B of stage S, stages of 1, 2, 3, 4, 3, 3, 1 blocks. */
+export function timmMobilenetKey(key: string): string {
+  const starts = [1, 2, 4, 7, 11, 14, 17];
+  const head: Record<string, string> = { 'features.0.0': 'conv_stem', 'features.0.1': 'bn1', 'features.18.0': 'conv_head', 'features.18.1': 'bn2', 'classifier.1': 'classifier' };
+  const top = /^(features\.(?:0|18)\.[01]|classifier\.1)\.(.+)$/.exec(key);
+  if (top) return `${head[top[1]!]}.${top[2]}`;
+  const block = /^features\.(\d+)\.conv\.(\d(?:\.\d)?)\.(.+)$/.exec(key)!;
+  const index = Number(block[1]);
+  const stage = starts.findLastIndex((s) => s <= index);
+  const modules: Record<string, string> =
+    stage === 0 ? { '0.0': 'conv_dw', '0.1': 'bn1', '1': 'conv_pw', '2': 'bn2' } : { '0.0': 'conv_pw', '0.1': 'bn1', '1.0': 'conv_dw', '1.1': 'bn2', '2': 'conv_pwl', '3': 'bn3' };
+  return `blocks.${stage}.${index - starts[stage]!}.${modules[block[2]!]}.${block[3]}`;
 }

@@ -3,7 +3,7 @@ import type { ModelOptions } from './registry-types';
 import { classifier, concat, convBnRelu, doubleConv, name, upsample } from './blocks';
 import type { Sym } from './blocks';
 import { mobilenetV2Encoder } from './mobilenetv2';
-import { resnetEncoder } from './resnet';
+import { encoderStages } from './encoders';
 
 /** An encoder's features by output stride (2 to 32, or to 16 when dilated), and its deepest. */
 interface Features {
@@ -11,10 +11,10 @@ interface Features {
   last: Sym;
 }
 
-/** The encoder FPN and DeepLabV3+ decode: a ResNet when the options name one, else the MobileNetV2-style one. */
+/** The encoder FPN and DeepLabV3+ decode: the one the options name, else SegBench's MobileNetV2-style one. */
 function encoderFeatures(input: Sym, options: ModelOptions, outputStride: 16 | 32): Features {
   if (!options.encoder) return mobilenetV2Encoder(input, options.alpha ?? 0.5, outputStride);
-  const { stages, strides } = resnetEncoder(input, options.encoder, { outputStride });
+  const { stages, strides } = encoderStages(input, options.encoder, { outputStride });
   // A dilated stage shares its stride with the one before: the later (deeper) feature stands for it.
   const byStride = new Map(stages.map((stage, i) => [strides[i]!, stage] as const));
   return { byStride, last: stages[stages.length - 1]! };

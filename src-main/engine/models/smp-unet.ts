@@ -2,23 +2,25 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNormalization } from './batch-norm';
 import type { Sym } from './blocks';
 import type { ModelOptions } from './registry-types';
-import { resnetEncoder } from './resnet';
+import { encoderStages } from './encoders';
 import type { SafetensorsFile } from './safetensors';
 import { loadTorchWeights } from './torch-weights';
+import { isResnet } from '../../../src-shared/encoders';
 import type { EncoderName } from '../../../src-shared/encoders';
 
 /**
- * segmentation_models_pytorch's U-Net on a ResNet encoder, layer for layer, each layer named after
+ * segmentation_models_pytorch's U-Net on a ResNet or MobileNetV2 encoder, layer for layer, each layer named after
  * the PyTorch module that holds its weights, so a whole SMP state_dict maps onto it one to one:
  *
- *   encoder.*                     the ResNet (resnet.ts), features at strides 2, 4, 8, 16, 32
+ *   encoder.*                     the ResNet (resnet.ts) or MobileNetV2 (mobilenet-encoder.ts),
+ *                                 features at strides 2, 4, 8, 16, 32
  *   decoder.blocks.{i}.conv1.0    3x3 conv, no bias   } after a nearest 2x upsample of the
  *   decoder.blocks.{i}.conv1.1    batch norm, ReLU    } previous block, joined to the skip
  *   decoder.blocks.{i}.conv2.0/1  the same again
  *   segmentation_head.0           3x3 conv to the classes, with bias (logits, no activation)
  *
  * Five blocks of 256, 128, 64, 32 and 16 filters (SMP's decoder_channels default). The deepest
- * feature (layer4) is the head; the skips are layer3, layer2, layer1 and the stem, and the last
+ * feature (ResNet's layer4) is the head; the skips are the other four, and the last
  * block, at full resolution, has none. No centre block (SMP has one only for VGG encoders) and
  * no attention (SMP's default).
  */
@@ -34,7 +36,7 @@ function convBnRelu(x: Sym, module: string, filters: number): Sym {
 export function buildSmpUnet(options: ModelOptions): tfl.LayersModel {
   const encoderName = options.encoder!;
   const input = tfl.input({ shape: [options.inputSize, options.inputSize, options.inputChannels], name: 'image' });
-  const { stages } = resnetEncoder(input, encoderName);
+  const { stages } = encoderStages(input, encoderName);
   const skips = stages.slice(0, 4).reverse();
   let x = stages[4]!;
   decoderChannels.forEach((filters, i) => {
@@ -60,7 +62,7 @@ export function loadSmpUnetWeights(model: tfl.LayersModel, file: SafetensorsFile
     expected: `the state_dict of segmentation_models_pytorch's Unet(encoder_name="${encoder}") saved as safetensors`,
     prefix: '',
     ignore: () => false,
-    inputConv: 'encoder.conv1',
+    inputConv: isResnet(encoder) ? 'encoder.conv1' : 'encoder.features.0.0',
     optional: (key) => key.startsWith('segmentation_head.'),
   });
 }

@@ -33,6 +33,8 @@ interface TorchWeightsSpec {
   optional?: (key: string) => boolean;
   /** What a fitting file is, for the refusal: "a resnet18 state_dict as timm or torchvision save it". */
   expected: string;
+  /** Another layout's key in the layers' names (timm's `conv_stem.weight` -> `features.0.0.weight`); null when it has none. */
+  rename?: (key: string) => string | null;
 }
 
 interface TorchWeightsReport {
@@ -50,7 +52,8 @@ interface Target {
   variable: tfl.LayerVariable;
   /** The weight's shape in PyTorch's layout. */
   torchShape: number[];
-  kernel: boolean;
+  /** A convolution kernel (OIHW to HWIO), a depthwise one ([C, 1, kh, kw] to [kh, kw, C, 1]), or as it is. */
+  layout: 'kernel' | 'depthwise' | 'plain';
 }
 
 const bnNames: Record<string, string> = { weight: 'gamma', bias: 'beta', running_mean: 'moving_mean', running_var: 'moving_variance' };
@@ -67,12 +70,18 @@ function targetsOf(model: tfl.LayersModel, prefix: string): Map<string, Target> 
       const shape = variable.shape as number[];
       if ((className === 'Conv2D' || className === 'SegBenchAtrousConv2D') && (weight === 'kernel' || weight === 'bias')) {
         const [kh, kw, inputs, outputs] = shape as [number, number, number, number];
-        targets.set(`${module}.${weight === 'kernel' ? 'weight' : 'bias'}`, { variable, torchShape: weight === 'kernel' ? [outputs, inputs, kh, kw] : shape, kernel: weight === 'kernel' });
+        targets.set(`${module}.${weight === 'kernel' ? 'weight' : 'bias'}`, { variable, torchShape: weight === 'kernel' ? [outputs, inputs, kh, kw] : shape, layout: weight === 'kernel' ? 'kernel' : 'plain' });
+        continue;
+      }
+      if (className === 'DepthwiseConv2D' && (weight === 'depthwise_kernel' || weight === 'bias')) {
+        const [kh, kw, channels, multiplier] = shape as [number, number, number, number];
+        const depthwise = weight === 'depthwise_kernel';
+        targets.set(`${module}.${depthwise ? 'weight' : 'bias'}`, { variable, torchShape: depthwise ? [channels * multiplier, 1, kh, kw] : shape, layout: depthwise ? 'depthwise' : 'plain' });
         continue;
       }
       const torchName = className === 'BatchNormalization' ? Object.keys(bnNames).find((k) => bnNames[k] === weight) : undefined;
       if (!torchName) throw new ApiError('INTERNAL', `No PyTorch name for weight ${variable.originalName} of a ${className} layer.`);
-      targets.set(`${module}.${torchName}`, { variable, torchShape: shape, kernel: false });
+      targets.set(`${module}.${torchName}`, { variable, torchShape: shape, layout: 'plain' });
     }
   }
   return targets;
@@ -88,6 +97,17 @@ function oihwToHwio(values: Float32Array, [o, i, kh, kw]: Shape4): Float32Array 
       for (let h = 0; h < kh; h += 1) {
         for (let w = 0; w < kw; w += 1) out[((h * kw + w) * i + b) * o + a] = values[((a * i + b) * kh + h) * kw + w]!;
       }
+    }
+  }
+  return out;
+}
+
+/** A depthwise kernel [C, 1, kh, kw] (PyTorch, groups = C) as tfjs holds it, [kh, kw, C, 1]. */
+function depthwiseToHwc(values: Float32Array, [c, , kh, kw]: Shape4): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let a = 0; a < c; a += 1) {
+    for (let h = 0; h < kh; h += 1) {
+      for (let w = 0; w < kw; w += 1) out[(h * kw + w) * c + a] = values[(a * kh + h) * kw + w]!;
     }
   }
   return out;
@@ -126,15 +146,19 @@ export function loadTorchWeights(model: tfl.LayersModel, file: SafetensorsFile, 
   const notFloat: string[] = [];
   const skipped: string[] = [];
   let adapted: string | null = null;
-  for (const [key, tensor] of file.tensors) {
+  // Each target's key in the file: a file in another layout (timm's) is read under its renamed keys.
+  const fileKeyOf = new Map<string, string>();
+  for (const [fileKey, tensor] of file.tensors) {
+    const key = spec.rename?.(fileKey) ?? fileKey;
+    fileKeyOf.set(key, fileKey);
     const target = targets.get(key);
     if (!target) {
       const counter = key.endsWith('.num_batches_tracked') && targets.has(key.replace(/num_batches_tracked$/, 'running_mean'));
-      if (counter || spec.ignore(key)) ignored.push(key);
-      else unmapped.push(key);
+      if (counter || spec.ignore(key)) ignored.push(fileKey);
+      else unmapped.push(fileKey);
       continue;
     }
-    if (!['F32', 'F16', 'BF16'].includes(tensor.dtype)) notFloat.push(`${key} (${tensor.dtype})`);
+    if (!['F32', 'F16', 'BF16'].includes(tensor.dtype)) notFloat.push(`${fileKey} (${tensor.dtype})`);
     if (tf.util.arraysEqual(tensor.shape, target.torchShape)) continue;
     // The first convolution of a model for C != 3 input channels takes an RGB kernel, adapted.
     const [o, i, kh, kw] = target.torchShape as Shape4;
@@ -143,10 +167,10 @@ export function loadTorchWeights(model: tfl.LayersModel, file: SafetensorsFile, 
     } else if (spec.optional?.(key)) {
       skipped.push(key);
     } else {
-      misshapen.push(`${key} is ${shapeText(tensor.shape)} in the file, ${shapeText(target.torchShape)} in the ${part}`);
+      misshapen.push(`${fileKey} is ${shapeText(tensor.shape)} in the file, ${shapeText(target.torchShape)} in the ${part}`);
     }
   }
-  const absent = [...targets.keys()].filter((key) => !file.tensors.has(key));
+  const absent = [...targets.keys()].filter((key) => !fileKeyOf.has(key));
   skipped.push(...absent.filter((key) => spec.optional?.(key)));
   const missing = absent.filter((key) => !spec.optional?.(key));
   const problems = [
@@ -160,10 +184,12 @@ export function loadTorchWeights(model: tfl.LayersModel, file: SafetensorsFile, 
   }
   for (const [key, target] of targets) {
     if (skipped.includes(key)) continue;
-    const tensor = file.tensors.get(key)!;
-    let values = file.float32(key);
+    const fileKey = fileKeyOf.get(key)!;
+    const tensor = file.tensors.get(fileKey)!;
+    let values = file.float32(fileKey);
     if (key === adapted) values = adaptInputKernel(values, tensor.shape as Shape4, target.torchShape[1]!);
-    if (target.kernel) values = oihwToHwio(values, target.torchShape as Shape4);
+    if (target.layout === 'kernel') values = oihwToHwio(values, target.torchShape as Shape4);
+    if (target.layout === 'depthwise') values = depthwiseToHwc(values, target.torchShape as Shape4);
     const value = tf.tensor(values, target.variable.shape as number[], 'float32');
     target.variable.write(value);
     value.dispose();

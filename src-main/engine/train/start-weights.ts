@@ -1,11 +1,12 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { channelCount } from '../../../src-shared/bands';
+import { encoderNames } from '../../../src-shared/encoders';
 import { ApiError } from '../../../src-shared/errors';
 import { normalizationFor } from '../../../src-shared/external-model';
 import type { RunConfig } from '../../../src-shared/run-config';
 import type { Normalization } from '../data/batch';
 import { loadPretrainedWeights } from '../models/pretrained';
-import { loadResnetWeights } from '../models/resnet';
+import { loadEncoderWeights } from '../models/encoders';
 import { readSafetensors } from '../models/safetensors';
 import { loadSmpUnetWeights } from '../models/smp-unet';
 
@@ -34,10 +35,10 @@ export async function loadStartWeights(model: tfl.LayersModel, config: RunConfig
   const weights = config.encoderWeightsFile;
   if (weights) {
     if (!encoder) throw new ApiError('VALIDATION', `Encoder weights (${weights.name}) need modelOptions.encoder.`);
-    const report = loadResnetWeights(model, await readSafetensors(weights.path), weights.path, encoder);
+    const report = loadEncoderWeights(model, await readSafetensors(weights.path), weights.path, encoder);
     said.push(
       `Encoder ${encoder} started from ${weights.name} (sha256 ${weights.sha256.slice(0, 12)}…, asked as "${config.encoderWeights ?? weights.name}"): ${report.loaded} tensors loaded` +
-        (report.ignored.some((k) => k.startsWith('fc.')) ? '; the ImageNet classifier (fc) left out' : '') +
+        (report.ignored.some((k) => /^(fc|classifier)\./.test(k)) ? '; the ImageNet classifier left out' : '') +
         (report.adapted ? `; conv1 adapted from RGB to ${channels} channels (timm's rule: channel c takes RGB channel c mod 3, times 3/${channels})` : '') +
         '; the decoder and the head start from the seed.',
     );
@@ -45,7 +46,7 @@ export async function loadStartWeights(model: tfl.LayersModel, config: RunConfig
   const pretrained = config.pretrainedWeights;
   if (pretrained?.toLowerCase().endsWith('.safetensors')) {
     if (config.model !== 'unet' || !encoder) {
-      throw new ApiError('VALIDATION', `${pretrained} is a safetensors state_dict: SegBench loads a segmentation_models_pytorch Unet's into model unet with modelOptions.encoder set to its encoder (resnet18, resnet34 or resnet50).`);
+      throw new ApiError('VALIDATION', `${pretrained} is a safetensors state_dict: SegBench loads a segmentation_models_pytorch Unet's into model unet with modelOptions.encoder set to its encoder (${encoderNames.join(', ')}).`);
     }
     const report = loadSmpUnetWeights(model, await readSafetensors(pretrained), pretrained, encoder);
     said.push(

@@ -44,7 +44,7 @@ export function EncoderSection({ form, onChange }: { form: Form; onChange: (patc
   const ofEncoder = (data?.cached ?? []).filter((w) => w.architecture === encoder);
   const imagenet = data?.defaults.find((d) => d.encoder === encoder);
   // What 'imagenet' resolves to (the launcher's rule): timm's default tag, else another ImageNet tag, else any file of the encoder.
-  const resolved = ofEncoder.find((w) => w.name === imagenet?.name) ?? ofEncoder.find((w) => w.name.endsWith('_in1k')) ?? ofEncoder[0];
+  const resolved = ofEncoder.find((w) => w.name === imagenet?.name) ?? ofEncoder.find((w) => w.name.endsWith('_in1k')) ?? ofEncoder.find((w) => w.name === encoder);
   const chosen = weights === 'imagenet' ? resolved : ofEncoder.find((w) => w.name === weights || w.sha256.startsWith(weights ?? '-'));
   const active = download && imagenet && download.name === imagenet.name ? download : null;
 
