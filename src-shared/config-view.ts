@@ -26,6 +26,8 @@ const fields: [group: string, key: string, label: string, format?: Format][] = [
   ['Model', 'encoderWeights', 'Encoder weights'],
   ['Model', 'encoderWeightsFile.name', 'Encoder weights file'],
   ['Model', 'encoderWeightsFile.sha256', 'Encoder weights sha256'],
+  ['Model', 'encoderFreezeEpochs', 'Freeze the encoder for (epochs)'],
+  ['Model', 'encoderLrFactor', 'Encoder learning rate factor'],
   ['Model', 'inputNormalization', 'Input normalisation'],
   ['Model', 'pretrainedWeights', 'Pretrained weights'],
   ['Model', 'inputChannels.bands', 'Input bands'],

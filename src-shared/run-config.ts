@@ -192,6 +192,21 @@ export const runConfigSchema = z.strictObject({
     })
     .optional()
     .describe('The cached weights that encoderWeights names, so the run says which file it started from; the launcher fills it.'),
+  encoderFreezeEpochs: z
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .default(0)
+    .describe(
+      "Train only the decoder and head for this many epochs first, the encoder's weights as loaded (its batch-norm statistics still follow the data, as a frozen PyTorch encoder's do in train mode); then the encoder trains too. Needs modelOptions.encoder.",
+    ),
+  encoderLrFactor: z
+    .number()
+    .min(0.001)
+    .max(10)
+    .default(1)
+    .describe("The encoder's learning rate as a share of the schedule's (0.1 is a common choice when fine-tuning pretrained weights); the decoder and head take the schedule's. Needs modelOptions.encoder."),
   inputNormalization: z
     .enum(['auto', 'dataset', 'imagenet'])
     .default('auto')
@@ -275,8 +290,9 @@ export function inputSizeProblem(model: ModelName, size: number, options: Stride
 export function modelOptionsProblem(
   model: ModelName,
   options: { depth?: number | undefined; width?: number | undefined; encoder?: EncoderName | undefined },
-  encoderWeights: string | null = null,
+  encoderSettings: { encoderWeights?: string | null | undefined; encoderFreezeEpochs?: number | undefined; encoderLrFactor?: number | undefined } = {},
 ): string | null {
+  const encoderWeights = encoderSettings.encoderWeights ?? null;
   const takers = modelsWithEncoders as readonly string[];
   if (options.encoder && !takers.includes(model)) {
     return `${model} has its own encoder; modelOptions.encoder (${options.encoder}) goes with ${modelsWithEncoders.join(', ')}.`;
@@ -289,6 +305,11 @@ export function modelOptionsProblem(
   }
   if (encoderWeights !== null && !options.encoder) {
     return `Encoder weights (${encoderWeights}) need an encoder: set modelOptions.encoder to one of ${encoderNames.join(', ')}.`;
+  }
+  const freeze = encoderSettings.encoderFreezeEpochs ?? 0;
+  const factor = encoderSettings.encoderLrFactor ?? 1;
+  if (!options.encoder && (freeze > 0 || factor !== 1)) {
+    return `encoderFreezeEpochs (${freeze}) and encoderLrFactor (${factor}) act on an encoder: set modelOptions.encoder to one of ${encoderNames.join(', ')}, or leave them at 0 and 1.`;
   }
   return null;
 }

@@ -126,7 +126,7 @@ export class RunLauncher {
       }
       config.sampler = { ...config.sampler, kind: 'weighted', weights: { ...Object.fromEntries(saved.map((w) => [String(w.image_id), w.weight])), ...config.sampler.weights } };
     }
-    const modelProblem = modelOptionsProblem(config.model, config.modelOptions, config.encoderWeights) ?? inputSizeProblem(config.model, config.inputSize, config.modelOptions);
+    const modelProblem = modelOptionsProblem(config.model, config.modelOptions, config) ?? inputSizeProblem(config.model, config.inputSize, config.modelOptions);
     if (modelProblem) throw new ApiError('VALIDATION', modelProblem);
     const dataset = statements.datasetById.get(config.datasetId);
     if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${config.datasetId}. List them with the Datasets page or \`segbench import\`.`);

@@ -39,7 +39,11 @@ export class Optimizer {
     return this.step;
   }
 
-  apply(variables: readonly tf.Variable[], grads: Record<string, tf.Tensor>, lr: number): void {
+  /**
+   * One step. `lrScale` gives a variable's share of `lr` (an encoder's factor); a share of 0
+   * leaves the variable and its slots as they are (a frozen encoder).
+   */
+  apply(variables: readonly tf.Variable[], grads: Record<string, tf.Tensor>, baseLr: number, lrScale?: (variable: tf.Variable) => number): void {
     this.step += 1;
     const { name, weightDecay, momentum } = this.settings;
     const beta1 = this.settings.beta1 ?? 0.9;
@@ -47,7 +51,9 @@ export class Optimizer {
     const epsilon = this.settings.epsilon ?? 1e-8;
     for (const variable of variables) {
       const grad = grads[variable.name];
-      if (!grad) continue;
+      const scale = lrScale ? lrScale(variable) : 1;
+      if (!grad || scale === 0) continue;
+      const lr = baseLr * scale;
       tf.tidy(() => {
         const decay = weightDecay > 0 && decays(variable.name);
         // Plain Adam and SGD take weight decay as an L2 term in the gradient; AdamW decouples it.

@@ -18,13 +18,13 @@ export class GradientAccumulator {
     private readonly clipNorm: number | null,
   ) {}
 
-  add(grads: Record<string, tf.Tensor>, lr: number, lastOfEpoch: boolean): void {
+  add(grads: Record<string, tf.Tensor>, lr: number, lastOfEpoch: boolean, lrScale?: (variable: tf.Variable) => number): void {
     this.sum = this.sum ? sumGrads(this.sum, grads) : grads;
     this.count += 1;
     if (this.count < this.every && !lastOfEpoch) return;
     let toApply = this.sum;
     if (this.clipNorm !== null) toApply = clipByGlobalNorm(toApply, this.clipNorm);
-    this.optimizer.apply(this.variables, toApply, lr);
+    this.optimizer.apply(this.variables, toApply, lr, lrScale);
     tf.dispose(Object.values(toApply));
     this.sum = null;
     this.count = 0;

@@ -145,8 +145,18 @@ async function trainEpochs(setup: TrainSetup, replicas: ReplicaPool, loader: Dat
   const clock = new ProgressClock(config.epochs, stepsPerEpoch, validationPlan);
   const reporter = new StepReporter(context, new ResourceMonitor(backend.backend === 'tfjs-node-gpu' || /nvidia/i.test(backend.adapter?.vendor ?? '')), config.epochs, stepsPerEpoch, clock);
   const accumulator = new GradientAccumulator(optimizer, variables, config.accumulate, config.gradClipNorm);
+  // The encoder's share of the learning rate: 0 while frozen, then encoderLrFactor.
+  const encoderVariables = new Set(model.trainableWeights.filter((w) => w.originalName.startsWith('encoder.')).map((w) => (w.read() as tf.Variable).name));
+  const encoderScale = (epoch: number) => (variable: tf.Variable): number =>
+    encoderVariables.has(variable.name) ? (epoch < config.encoderFreezeEpochs ? 0 : config.encoderLrFactor) : 1;
+  if (encoderVariables.size > 0 && (config.encoderFreezeEpochs > 0 || config.encoderLrFactor !== 1) && state.epoch < Math.max(1, config.encoderFreezeEpochs)) {
+    context.emit({ kind: 'run-event', level: 'info', message: encoderPlanText(config.encoderFreezeEpochs, config.encoderLrFactor, config.epochs) });
+  }
 
   for (let epoch = state.epoch; epoch < config.epochs; epoch += 1) {
+    if (encoderVariables.size > 0 && config.encoderFreezeEpochs > 0 && epoch === config.encoderFreezeEpochs) {
+      context.emit({ kind: 'run-event', level: 'info', message: `Epoch ${epoch + 1}: the encoder trains from now on, at ${config.encoderLrFactor} times the learning rate.` });
+    }
     const stats: EpochStats = { started: performance.now(), lossSum: 0, lossCount: 0, samples: 0, waitMs: 0, workMs: 0, lr: 0 };
     const order = epochOrder(trainIds, config.sampler, config.seed, epoch, config.replicate?.repeats);
     let step = 0;
@@ -179,7 +189,7 @@ async function trainEpochs(setup: TrainSetup, replicas: ReplicaPool, loader: Dat
         state = rolled.state;
         continue;
       }
-      accumulator.add(computed.grads, stats.lr, step === stepsPerEpoch);
+      accumulator.add(computed.grads, stats.lr, step === stepsPerEpoch, encoderScale(epoch));
       state.globalStep += 1;
       stats.lossSum += loss;
       stats.lossCount += 1;
@@ -199,4 +209,12 @@ async function trainEpochs(setup: TrainSetup, replicas: ReplicaPool, loader: Dat
     if (stopped) return stopped;
   }
   return { outcome: 'finished', epochs: state.epoch, bestEpoch: state.bestEpoch, bestMiou: state.bestMiou, reason: null };
+}
+
+/** What the encoder's schedule is, in words, for the run's events. */
+function encoderPlanText(freeze: number, factor: number, epochs: number): string {
+  const rate = factor === 1 ? "the schedule's learning rate" : `${factor} times the learning rate`;
+  if (freeze === 0) return `The encoder trains at ${rate}; the decoder and head at the schedule's.`;
+  if (freeze >= epochs) return `The encoder stays frozen for all ${epochs} epochs (its weights as loaded; batch-norm statistics follow the data): only the decoder and head train.`;
+  return `The encoder is frozen for the first ${freeze} epoch${freeze === 1 ? '' : 's'} (its weights as loaded; batch-norm statistics follow the data), then trains at ${rate}.`;
 }

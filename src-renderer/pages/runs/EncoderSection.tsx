@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { encoderNames, modelsWithEncoders } from '../../../src-shared/encoders';
 import type { EncoderName } from '../../../src-shared/encoders';
+import { configBounds } from '../../../src-shared/config-reference';
 import { runConfigDefaults as defaults } from '../../../src-shared/run-config';
 import type { WeightsDownload } from '../../../src-shared/weights';
 import { ErrorNote } from '../../components/ErrorNote';
@@ -8,6 +9,7 @@ import { ProgressBar } from '../../components/ProgressBar';
 import { useApi } from '../../hooks/ApiContext';
 import { useAction } from '../../hooks/useAction';
 import { useApiQuery } from '../../hooks/useApiQuery';
+import { rangeLabel } from './launch-form-fields';
 import type { LaunchFormValues as Form } from './launch-form-fields';
 
 const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -18,7 +20,7 @@ const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
  * are not cached yet download from here, with a bar and the time left; without a network the
  * failure says which URL to fetch by hand and how to import the file.
  */
-export function EncoderSection({ form, onChange }: { form: Form; onChange: (patch: Partial<Form>) => void }) {
+export function EncoderSection({ form, onChange, issues }: { form: Form; onChange: (patch: Partial<Form>) => void; issues: ReadonlyMap<string, string> }) {
   const api = useApi();
   const overview = useApiQuery('weights:list', {}, ['weights:changed']);
   const [download, setDownload] = useState<WeightsDownload | null>(null);
@@ -32,7 +34,7 @@ export function EncoderSection({ form, onChange }: { form: Form; onChange: (patc
 
   const chooseEncoder = (value: string): void => {
     if (!value) {
-      onChange({ modelOptions: { ...form.modelOptions, encoder: undefined }, encoderWeights: null });
+      onChange({ modelOptions: { ...form.modelOptions, encoder: undefined }, encoderWeights: null, encoderFreezeEpochs: undefined, encoderLrFactor: undefined });
       return;
     }
     // SMP's U-Net has its own decoder widths: the plain U-Net's depth and width do not apply.
@@ -79,11 +81,46 @@ export function EncoderSection({ form, onChange }: { form: Form; onChange: (patc
             </select>
           </label>
         ) : null}
+        {encoder ? (
+          <label className="field">
+            <span>{rangeLabel('Freeze the encoder for (epochs)', 'encoderFreezeEpochs')}</span>
+            <input
+              type="number"
+              {...configBounds('encoderFreezeEpochs')}
+              value={form.encoderFreezeEpochs ?? defaults.encoderFreezeEpochs}
+              onChange={(e) => onChange({ encoderFreezeEpochs: e.target.value === '' ? Number.NaN : Number(e.target.value) })}
+              data-testid="form-encoder-freeze"
+            />
+            {issues.get('encoderFreezeEpochs') ? (
+              <em className="field-error" data-testid="error-encoderFreezeEpochs">
+                {issues.get('encoderFreezeEpochs')}
+              </em>
+            ) : null}
+          </label>
+        ) : null}
+        {encoder ? (
+          <label className="field">
+            <span>{rangeLabel('Encoder learning rate factor', 'encoderLrFactor')}</span>
+            <input
+              type="number"
+              step="any"
+              {...configBounds('encoderLrFactor')}
+              value={form.encoderLrFactor ?? defaults.encoderLrFactor}
+              onChange={(e) => onChange({ encoderLrFactor: e.target.value === '' ? Number.NaN : Number(e.target.value) })}
+              data-testid="form-encoder-lr-factor"
+            />
+            {issues.get('encoderLrFactor') ? (
+              <em className="field-error" data-testid="error-encoderLrFactor">
+                {issues.get('encoderLrFactor')}
+              </em>
+            ) : null}
+          </label>
+        ) : null}
       </div>
       {encoder && weights !== null ? (
         chosen ? (
           <p className="muted small" data-testid="encoder-weights-status">
-            {chosen.name} is on this machine ({megabytes(chosen.size)}, sha256 {chosen.sha256.slice(0, 12)}…). The input is normalised with ImageNet’s mean and std.
+            {chosen.name} is on this machine ({megabytes(chosen.size)}, sha256 {chosen.sha256.slice(0, 12)}…). {form.inputChannels ? 'A multispectral input is normalised with its own statistics; conv1 takes the RGB kernel by timm’s rule.' : 'The input is normalised with ImageNet’s mean and std.'}
           </p>
         ) : (
           <div data-testid="encoder-weights-missing">

@@ -49,7 +49,7 @@ const presets: Record<string, { label: string; config: Partial<Form> }> = {
 /** A model change; a model without an encoder choice (unet-mobilenetv2) drops the encoder and its weights. */
 function withModel(form: Form, model: NonNullable<Form['model']>): Partial<Form> {
   if ((modelsWithEncoders as readonly string[]).includes(model) || !form.modelOptions?.encoder) return { model };
-  return { model, modelOptions: { ...form.modelOptions, encoder: undefined }, encoderWeights: null };
+  return { model, modelOptions: { ...form.modelOptions, encoder: undefined }, encoderWeights: null, encoderFreezeEpochs: undefined, encoderLrFactor: undefined };
 }
 
 export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
@@ -260,7 +260,7 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
           Random scale {scaleRange.min}-{scaleRange.max}
         </label>
       </div>
-      <EncoderSection form={form} onChange={set} />
+      <EncoderSection form={form} onChange={set} issues={issues} />
       {issues.get('modelOptions.encoder') ? (
         <em className="field-error" data-testid="error-modelOptions.encoder">
           {issues.get('modelOptions.encoder')}

@@ -45,7 +45,7 @@ export function fieldIssues(form: LaunchFormValues): Map<string, string> {
   const issues = new Map<string, string>();
   if (!parsed.success) for (const issue of parsed.error.issues) issues.set(issue.path.join('.'), issue.message);
   const { model, options } = modelOf(form);
-  const modelProblem = modelOptionsProblem(model, { ...options, width: form.modelOptions?.width }, form.encoderWeights ?? null);
+  const modelProblem = modelOptionsProblem(model, { ...options, width: form.modelOptions?.width }, form);
   if (modelProblem) issues.set('modelOptions.encoder', modelProblem);
   if (typeof form.inputSize === 'number' && !Number.isNaN(form.inputSize)) {
     const size = inputSizeProblem(model, form.inputSize, options);

@@ -58,6 +58,26 @@ test('Adam, AdamW and SGD with momentum take the known steps', () => {
   run({ name: 'sgd', weightDecay: 0, momentum: 0.9 }).forEach((v, i) => close(v, [0.95, 0.855][i]!, `sgd ${i}`));
 });
 
+test("a variable's learning-rate share: 0 leaves it and its slots untouched (a frozen encoder), 0.1 takes a tenth of the step", async () => {
+  const encoder = tf.variable(tf.scalar(1), true, 'encoder.conv1/kernel_share');
+  const head = tf.variable(tf.scalar(1), true, 'segmentation_head.0/kernel_share');
+  const optimizer = new Optimizer({ name: 'sgd', weightDecay: 0, momentum: 0 });
+  const step = (share: number): void => {
+    const grads = { [encoder.name]: tf.scalar(0.5), [head.name]: tf.scalar(0.5) };
+    optimizer.apply([encoder, head], grads, 0.1, (v) => (v === encoder ? share : 1));
+    tf.dispose(Object.values(grads));
+  };
+  step(0);
+  close(encoder.dataSync()[0]!, 1, 'frozen');
+  close(head.dataSync()[0]!, 0.95, 'the head steps');
+  assert.deepEqual(Object.keys((await optimizer.snapshot()).slots), [head.name], 'no slot for the frozen variable');
+  step(0.1);
+  close(encoder.dataSync()[0]!, 1 - 0.1 * 0.1 * 0.5, 'a tenth of the step');
+  close(head.dataSync()[0]!, 0.9, 'the head steps fully');
+  optimizer.dispose();
+  tf.dispose([encoder, head]);
+});
+
 test('optimizer state survives a snapshot and restore exactly', async () => {
   const w = tf.variable(tf.tensor1d([1, 2]), true, 'conv_9/kernel');
   const a = new Optimizer({ name: 'adam', weightDecay: 0, momentum: 0 });

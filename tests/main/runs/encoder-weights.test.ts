@@ -140,3 +140,42 @@ test("a U-Net on mobilenet_v2 trains from timm's mobilenetv2_100 file (timm's na
     JSON.stringify(detail.events.map((e) => e.message)),
   );
 });
+
+test('an encoder frozen for every epoch keeps the weights it loaded exactly; the run says so; without an encoder the setting is refused', async () => {
+  const dataset = (await api.invoke('datasets:list', {})).find((d) => d.name === 'dubai')!;
+  const launch = (extra: object) => ({
+    datasetId: dataset.id,
+    backend: 'wasm' as const,
+    model: 'unet' as const,
+    inputSize: 64,
+    batchSize: 2,
+    epochs: 1,
+    stepsPerEpoch: 2,
+    optimizer: { lr: 0.01 },
+    ...extra,
+  });
+  await assert.rejects(api.invoke('runs:start', launch({ modelOptions: { depth: 2, width: 4 }, encoderFreezeEpochs: 1 })), {
+    code: 'VALIDATION',
+    message: /^encoderFreezeEpochs \(1\) and encoderLrFactor \(1\) act on an encoder: set modelOptions\.encoder/,
+  });
+  const run = await api.invoke('runs:start', launch({ modelOptions: { encoder: 'resnet18' }, encoderWeights: 'resnet18.a1_in1k', encoderFreezeEpochs: 1 }));
+  await services.jobs.whenIdle();
+  const detail = await api.invoke('runs:get', { runId: run.id });
+  assert.equal(detail.status, 'finished', JSON.stringify(detail.events));
+  assert.ok(detail.events.some((e) => e.message === 'The encoder stays frozen for all 1 epochs (its weights as loaded; batch-norm statistics follow the data): only the decoder and head train.'), JSON.stringify(detail.events.map((e) => e.message)));
+  const dir = join(services.dataDir, 'runs', run.id, 'last');
+  const manifest = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { weights: { name: string; shape: number[] }[] };
+  const all = new Float32Array(readFileSync(join(dir, 'weights.bin')).buffer.slice(0));
+  const weight = (name: string): Float32Array => {
+    let offset = 0;
+    for (const spec of manifest.weights) {
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      if (spec.name === name) return all.subarray(offset, offset + size);
+      offset += size;
+    }
+    throw new Error(`no ${name}`);
+  };
+  assert.deepEqual(weight('encoder.conv1/kernel'), resnet18File().conv1, 'conv1 exactly as the file holds it after two steps at lr 0.01');
+  const bias = weight('segmentation_head.0/bias');
+  assert.ok(bias.some((b) => b !== 0), 'the head trained (its bias starts at zero)');
+});
