@@ -10,9 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { installGradients } from '../src-main/engine/backend/gradients';
-import { registerWasmKernels } from '../src-main/engine/backend/wasm-kernels';
+import { pythonWith, useWasmEngine } from './support/engine';
 
 const repeatsArg = process.argv.indexOf('--repeats');
 const repeats = repeatsArg > 0 ? Number(process.argv[repeatsArg + 1]) : 15;
@@ -22,7 +20,7 @@ const shapes = ['128:3:16', '128:16:16', '64:32:32', '32:64:64', '16:128:128', '
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 function torchTimes(): Map<string, { forward: number; train: number }> | null {
-  const python = ['/usr/bin/python3', 'python3'].find((candidate) => spawnSync(candidate, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
+  const python = pythonWith('torch');
   if (!python) return null;
   const run = spawnSync(python, [join('bench', 'torch-conv.py'), '--batch', String(batch), '--repeats', String(repeats), '--shapes', shapes.join(',')], { encoding: 'utf8', timeout: 600_000 });
   if (run.status !== 0) return null;
@@ -31,11 +29,7 @@ function torchTimes(): Map<string, { forward: number; train: number }> | null {
 }
 
 async function main(): Promise<void> {
-  setWasmPaths(join(process.cwd(), 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + '/');
-  installGradients();
-  await tf.setBackend('wasm');
-  await tf.ready();
-  registerWasmKernels();
+  await useWasmEngine();
   const ours = new Map<string, { forward: number; train: number }>();
   for (const spec of shapes) {
     const [size, cin, cout] = spec.split(':').map(Number) as [number, number, number];

@@ -11,15 +11,13 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { encoderNames } from '../src-shared/encoders';
 import type { EncoderName } from '../src-shared/encoders';
-import { installGradients } from '../src-main/engine/backend/gradients';
-import { registerWasmKernels } from '../src-main/engine/backend/wasm-kernels';
 import { createModel } from '../src-main/engine/models/registry';
 import { Optimizer } from '../src-main/engine/optim/optimizer';
 import { ReplicaPool } from '../src-main/engine/workers/replica-pool';
 import { trainingThreads } from '../src-main/engine/workers/threads';
+import { pythonWith, useWasmEngine } from './support/engine';
 
 const option = (flag: string, fallback: string): string => {
   const i = process.argv.indexOf(flag);
@@ -42,7 +40,7 @@ interface TorchRow {
 /** PyTorch's rows for every encoder, measured now; null when python3 or torch is missing. */
 function torchRows(threads: number): TorchRow[] | null {
   if (process.env.SEGBENCH_SKIP_TORCH) return null;
-  const python = ['/usr/bin/python3', 'python3'].find((candidate) => spawnSync(candidate, ['-c', 'import torch, torchvision'], { encoding: 'utf8' }).status === 0);
+  const python = pythonWith('torch, torchvision');
   if (!python) return null;
   const run = spawnSync(python, [join('bench', 'encoders-torch.py'), '--encoders', encoders.join(','), '--size', String(size), '--batch', String(batch), '--steps', String(steps), '--threads', String(threads)], {
     encoding: 'utf8',
@@ -59,11 +57,7 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 async function main(): Promise<void> {
-  setWasmPaths(join(process.cwd(), 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + '/');
-  installGradients();
-  await tf.setBackend('wasm');
-  await tf.ready();
-  registerWasmKernels();
+  await useWasmEngine();
   const threads = trainingThreads(batch, 'wasm');
   console.log(`U-Net (segmentation_models_pytorch's) on ResNet encoders, ${size}x${size}, batch ${batch}, ${classes} classes, Adam, cross entropy; ${steps} timed steps after one warm-up`);
   const pixels = size * size;

@@ -16,13 +16,11 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { installGradients } from '../src-main/engine/backend/gradients';
-import { registerWasmKernels } from '../src-main/engine/backend/wasm-kernels';
 import { crossEntropy } from '../src-main/engine/losses/losses';
 import { ReplicaPool } from '../src-main/engine/workers/replica-pool';
 import { trainingThreads } from '../src-main/engine/workers/threads';
 import { referenceUnet } from './reference-unet';
+import { pythonWith, useWasmEngine } from './support/engine';
 
 const arg = (flag: string, fallback: number): number => {
   const i = process.argv.indexOf(flag);
@@ -37,8 +35,7 @@ const anchorMs = 390;
 /** PyTorch's median step with `threads` threads, measured now; null when python3 or torch is missing. */
 function torchStep(threads: number): { median: number; parameters: number; version: string } | null {
   if (process.env.SEGBENCH_SKIP_TORCH) return null;
-  // Debian's python3-torch lives in the system Python; a pyenv or venv python3 first on PATH lacks it.
-  const python = ['/usr/bin/python3', 'python3'].find((candidate) => spawnSync(candidate, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
+  const python = pythonWith('torch');
   if (!python) return null;
   const run = spawnSync(python, [join('bench', 'torch-step.py'), '--size', String(size), '--batch', String(batch), '--steps', String(steps), '--threads', String(threads)], { encoding: 'utf8', timeout: 600_000 });
   if (run.status !== 0) {
@@ -59,11 +56,7 @@ async function main(): Promise<void> {
     await gpuStepBench(backend as 'webgpu', sizes, batch, steps);
     return;
   }
-  setWasmPaths(join(process.cwd(), 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + '/');
-  installGradients();
-  await tf.setBackend('wasm');
-  await tf.ready();
-  registerWasmKernels();
+  await useWasmEngine();
   const { model, variables, optimizer, images, labels, normalization, setup } = referenceUnet(size, batch);
 
   const timeSteps = async (replicas: ReplicaPool): Promise<{ median: number; min: number; tensors: [number, number] }> => {

@@ -14,14 +14,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { installGradients } from '../src-main/engine/backend/gradients';
-import { registerWasmKernels } from '../src-main/engine/backend/wasm-kernels';
 import { decodeImage } from '../src-main/engine/data/decode';
 import { windowStarts } from '../src-main/engine/eval/sliding-window';
 import { exportOnnx } from '../src-main/engine/export/onnx-export';
 import { createModel } from '../src-main/engine/models/registry';
 import { createOrtSession, releaseOrtSession, runOrt } from '../src-main/engine/onnx/ort-session';
+import { pythonWith, useWasmEngine } from './support/engine';
 
 const flag = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(name);
@@ -91,11 +89,7 @@ function argmax(logits: Float32Array, classes: number): Uint8Array {
 
 async function main(): Promise<void> {
   if (!existsSync(dubai)) throw new Error(`No dubai-aerial at ${dubai}: this bench needs the full set beside the repository.`);
-  setWasmPaths(join(process.cwd(), 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + '/');
-  installGradients();
-  await tf.setBackend('wasm');
-  await tf.ready();
-  registerWasmKernels();
+  await useWasmEngine();
   const paths = readdirSync(dubai)
     .filter((name) => /^tile[78]_/.test(name))
     .sort()
@@ -160,7 +154,7 @@ async function main(): Promise<void> {
     await releaseOrtSession(session);
   }
 
-  const python = ['/usr/bin/python3', 'python3'].find((candidate) => spawnSync(candidate, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
+  const python = pythonWith('torch');
   if (python) {
     const runs: { threads: number; seconds: number }[][] = [];
     for (let i = 0; i < repeats; i += 1) {

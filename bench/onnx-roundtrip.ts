@@ -28,7 +28,7 @@
  *        [--window 256] [--steps 150] [--train-seconds 60] [--repeats 1] [--torch-threads N] [--no-crop]
  *        [--keep] [--out]
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -43,6 +43,7 @@ import type { ClassCounts } from '../src-shared/metrics';
 import { decodeImage, decodeLabels } from '../src-main/engine/data/decode';
 import { childProcessLauncher } from '../src-main/jobs/child-engine';
 import { createAppServices } from '../src-main/services/app-services';
+import { pythonWith } from './support/engine';
 
 const { values: opts } = parseArgs({
   options: {
@@ -128,7 +129,7 @@ const lastJson = <T>(stdout: string): T => JSON.parse(stdout.slice(stdout.indexO
 const sha256 = (values: Uint8Array | Float32Array): string => createHash('sha256').update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)).digest('hex');
 
 async function main(): Promise<void> {
-  const python = ['/usr/bin/python3', 'python3'].find((candidate) => spawnSync(candidate, ['-c', 'import torch, numpy, PIL'], { encoding: 'utf8' }).status === 0);
+  const python = pythonWith('torch, numpy, PIL');
   if (!python) {
     console.log('PyTorch is not importable (Debian: apt-get install -y python3-torch python3-numpy python3-pil): the ONNX round-trip bench skips.');
     return;

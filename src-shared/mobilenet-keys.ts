@@ -14,7 +14,23 @@
  * a key of neither layout; a torchvision key comes back as it is.
  */
 
-const blocksPerStage = [1, 2, 3, 4, 3, 3, 1];
+/**
+ * MobileNetV2's inverted-residual stages (Sandler et al. 2018, table 2): expansion, output
+ * channels at width 1.0, blocks, the first block's stride. Every MobileNetV2 in SegBench reads it:
+ * SegBench's own (engine/models/mobilenetv2.ts), torchvision's (mobilenet-encoder.ts) and the
+ * weights check (weights/encoder-keys.ts).
+ */
+export const mobilenetV2Stages: readonly (readonly [expansion: number, channels: number, repeats: number, stride: number])[] = [
+  [1, 16, 1, 1],
+  [6, 24, 2, 2],
+  [6, 32, 3, 2],
+  [6, 64, 4, 2],
+  [6, 96, 3, 1],
+  [6, 160, 3, 2],
+  [6, 320, 1, 1],
+];
+
+const blocksPerStage = mobilenetV2Stages.map(([, , repeats]) => repeats);
 const firstIndex = blocksPerStage.map((_, s) => 1 + blocksPerStage.slice(0, s).reduce((a, b) => a + b, 0));
 
 const separable: Record<string, string> = { conv_dw: 'conv.0.0', bn1: 'conv.0.1', conv_pw: 'conv.1', bn2: 'conv.2' };

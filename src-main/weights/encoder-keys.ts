@@ -1,7 +1,7 @@
 import { ApiError } from '../../src-shared/errors';
 import type { SafetensorsHeader } from '../../src-shared/safetensors-header';
 import { isResnet } from '../../src-shared/encoders';
-import { timmMobilenetV2Key } from '../../src-shared/mobilenet-keys';
+import { mobilenetV2Stages, timmMobilenetV2Key } from '../../src-shared/mobilenet-keys';
 import { encoderArchitectures } from './catalogue';
 import type { EncoderArchitecture } from './catalogue';
 
@@ -29,17 +29,22 @@ const resnets: Record<Exclude<EncoderArchitecture, 'mobilenet_v2'>, ResnetShape>
 
 const floatDtypes = ['F32', 'F16', 'BF16'];
 
+/** Adds a batch norm's four tensors (weight, bias, running_mean, running_var) of `channels` each. */
+const batchNormInto =
+  (tensors: Map<string, number[]>) =>
+  (name: string, channels: number): void => {
+    for (const part of ['weight', 'bias', 'running_mean', 'running_var']) tensors.set(`${name}.${part}`, [channels]);
+  };
+
 /** torchvision's mobilenet_v2 (width 1.0): the stem, 17 inverted residuals, the 1x1 head to 1280. */
 function mobilenetV2Tensors(): Map<string, number[]> {
   const tensors = new Map<string, number[]>();
-  const batchNorm = (name: string, channels: number): void => {
-    for (const part of ['weight', 'bias', 'running_mean', 'running_var']) tensors.set(`${name}.${part}`, [channels]);
-  };
+  const batchNorm = batchNormInto(tensors);
   tensors.set('features.0.0.weight', [32, 3, 3, 3]);
   batchNorm('features.0.1', 32);
   let index = 1;
   let inputs = 32;
-  for (const [expansion, outputs, repeats] of [[1, 16, 1], [6, 24, 2], [6, 32, 3], [6, 64, 4], [6, 96, 3], [6, 160, 3], [6, 320, 1]] as const) {
+  for (const [expansion, outputs, repeats] of mobilenetV2Stages) {
     for (let r = 0; r < repeats; r += 1) {
       const conv = `features.${index}.conv`;
       const hidden = inputs * expansion;
@@ -67,9 +72,7 @@ export function encoderTensors(architecture: EncoderArchitecture): Map<string, n
   if (!isResnet(architecture)) return mobilenetV2Tensors();
   const { blocks, bottleneck } = resnets[architecture];
   const tensors = new Map<string, number[]>();
-  const batchNorm = (name: string, channels: number): void => {
-    for (const part of ['weight', 'bias', 'running_mean', 'running_var']) tensors.set(`${name}.${part}`, [channels]);
-  };
+  const batchNorm = batchNormInto(tensors);
   tensors.set('conv1.weight', [64, 3, 7, 7]);
   batchNorm('bn1', 64);
   let inputs = 64;

@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { mobilenetV2Stages } from '../../../src-shared/mobilenet-keys';
 import { batchNormalization } from './batch-norm';
 import type { Sym } from './blocks';
 
@@ -22,15 +23,6 @@ import type { Sym } from './blocks';
  * padding 1 does (TensorFlow's 'same' would pad only the bottom and right).
  */
 
-const settings: readonly [expansion: number, channels: number, repeats: number, stride: number][] = [
-  [1, 16, 1, 1],
-  [6, 24, 2, 2],
-  [6, 32, 3, 2],
-  [6, 64, 4, 2],
-  [6, 96, 3, 1],
-  [6, 160, 3, 2],
-  [6, 320, 1, 1],
-];
 
 /** The features index after which SMP takes each stage (features[:2], [:4], [:7], [:14], all). */
 const stageEnds = [1, 3, 6, 13, 18];
@@ -62,7 +54,7 @@ export function mobilenetV2TorchEncoder(input: Sym, prefix = 'encoder.'): { stag
   let index = 1;
   let stride = 2;
   let inChannels = 32;
-  for (const [expansion, outChannels, repeats, firstStride] of settings) {
+  for (const [expansion, outChannels, repeats, firstStride] of mobilenetV2Stages) {
     for (let r = 0; r < repeats; r += 1) {
       const blockStride = r === 0 ? firstStride : 1;
       const name = `${f(index)}.conv`;

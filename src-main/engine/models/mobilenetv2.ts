@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { mobilenetV2Stages } from '../../../src-shared/mobilenet-keys';
 import { batchNormalization } from './batch-norm';
 import { name } from './blocks';
 import type { Sym } from './blocks';
@@ -15,15 +16,6 @@ interface EncoderFeatures {
   last: Sym;
 }
 
-const stages: readonly [expansion: number, channels: number, repeats: number, stride: number][] = [
-  [1, 16, 1, 1],
-  [6, 24, 2, 2],
-  [6, 32, 3, 2],
-  [6, 64, 4, 2],
-  [6, 96, 3, 1],
-  [6, 160, 3, 2],
-  [6, 320, 1, 1],
-];
 
 const scaled = (channels: number, alpha: number): number => Math.max(8, Math.round((channels * alpha) / 8) * 8);
 
@@ -56,7 +48,7 @@ export function mobilenetV2Encoder(input: Sym, alpha: number, outputStride: 16 |
   let stride = 2;
   let dilation = 1;
   let channels = stem;
-  for (const [expansion, baseChannels, repeats, stageStride] of stages) {
+  for (const [expansion, baseChannels, repeats, stageStride] of mobilenetV2Stages) {
     const out = scaled(baseChannels, alpha);
     for (let r = 0; r < repeats; r += 1) {
       let blockStride = r === 0 ? stageStride : 1;
