@@ -60,15 +60,21 @@ class UnetDecoder(torch.nn.Module):
 
 
 class SmpUnet(torch.nn.Module):
-    """Unet(encoder_name=...): a torchvision ResNet less fc and avgpool, or torchvision's
+    """Unet(encoder_name=...): a torchvision ResNet less fc and avgpool, torchvision's
     mobilenet_v2 less its classifier (SMP's MobileNetV2Encoder: stages features[:2], [2:4], [4:7],
-    [7:14], [14:])."""
+    [7:14], [14:]), or torchvision's efficientnet_b0 less its classifier (SMP's
+    timm-efficientnet-b0 taps: the stem, features[1:3], [3], [4:6], [6:8]; features.8 unused)."""
 
     def __init__(self, encoder_name, classes):
         super().__init__()
         self.encoder_name = encoder_name
-        self.encoder = getattr(torchvision.models, encoder_name)()
-        if encoder_name == 'mobilenet_v2':
+        self.encoder = getattr(torchvision.models, encoder_name.replace('-', '_'))()
+        if encoder_name == 'efficientnet-b0':
+            # SMP's timm-efficientnet-b0: the classifier goes, the 1x1 head to 1280 stays unused.
+            del self.encoder.classifier
+            del self.encoder.avgpool
+            widths = [32, 24, 40, 112, 320]
+        elif encoder_name == 'mobilenet_v2':
             del self.encoder.classifier
             widths = [16, 24, 32, 96, 1280]
         else:
@@ -80,9 +86,10 @@ class SmpUnet(torch.nn.Module):
 
     def stages(self, x):
         e = self.encoder
-        if self.encoder_name == 'mobilenet_v2':
+        if self.encoder_name in ('mobilenet_v2', 'efficientnet-b0'):
             out = []
-            for start, end in [(0, 2), (2, 4), (4, 7), (7, 14), (14, 19)]:
+            ranges = [(0, 2), (2, 4), (4, 7), (7, 14), (14, 19)] if self.encoder_name == 'mobilenet_v2' else [(0, 1), (1, 3), (3, 4), (4, 6), (6, 8)]
+            for start, end in ranges:
                 x = e.features[start:end](x)
                 out.append(x)
             return out

@@ -9,10 +9,12 @@ import { ApiError } from '../../src-shared/errors';
  * and tag; _hub.py names the file), and its ResNets keep torchvision's module names (conv1, bn1,
  * layer1.0.conv1, ..., fc), the names the engine's loader maps (engine/models/torch-weights.ts).
  * timm calls MobileNetV2 at width 1.0 `mobilenetv2_100` and names its modules its own way
- * (conv_stem, blocks.*, conv_head), renamed to torchvision's on load (src-shared/mobilenet-keys.ts).
+ * (conv_stem, blocks.*, conv_head), renamed to torchvision's on load (src-shared/mobilenet-keys.ts);
+ * so does its `efficientnet_b0` (src-shared/efficientnet-keys.ts).
  *
  * A bare architecture name is timm's default tag for it, the weights `timm.create_model(name,
- * pretrained=True)` loads: `a1_in1k` for the ResNets, `ra_in1k` for mobilenetv2_100 (the first tag
+ * pretrained=True)` loads: `a1_in1k` for the ResNets, `ra_in1k` for mobilenetv2_100 and
+ * efficientnet_b0 (the first tag
  * with weights in timm's default_cfgs).
  */
 
@@ -47,10 +49,11 @@ const timm: Record<EncoderArchitecture, { model: string; defaultTag: string }> =
   resnet34: { model: 'resnet34', defaultTag: 'a1_in1k' },
   resnet50: { model: 'resnet50', defaultTag: 'a1_in1k' },
   mobilenet_v2: { model: 'mobilenetv2_100', defaultTag: 'ra_in1k' },
+  'efficientnet-b0': { model: 'efficientnet_b0', defaultTag: 'ra_in1k' },
 };
 
 /** Parameters with the classifier, in millions (torchvision's model cards), times 4 bytes. */
-const approxMB: Record<EncoderArchitecture, number> = { resnet18: 47, resnet34: 87, resnet50: 103, mobilenet_v2: 14 };
+const approxMB: Record<EncoderArchitecture, number> = { resnet18: 47, resnet34: 87, resnet50: 103, mobilenet_v2: 14, 'efficientnet-b0': 21 };
 
 const entry = (architecture: EncoderArchitecture, tag: string): CatalogueWeights => ({
   name: `${timm[architecture].model}.${tag}`,
@@ -70,6 +73,7 @@ const weightsCatalogue: readonly CatalogueWeights[] = [
   entry('resnet50', 'tv_in1k'),
   entry('resnet50', 'tv2_in1k'),
   entry('mobilenet_v2', 'ra_in1k'),
+  entry('efficientnet-b0', 'ra_in1k'),
 ];
 
 export const isEncoderArchitecture = (name: string): name is EncoderArchitecture => (encoderArchitectures as readonly string[]).includes(name);
@@ -93,7 +97,7 @@ export function findCatalogueWeights(name: string): CatalogueWeights {
   const full = architecture ? `${timm[architecture].model}.${timm[architecture].defaultTag}` : wanted;
   const found = weightsCatalogue.find((w) => w.name === full || w.repo.toLowerCase() === full);
   if (!found) {
-    throw new ApiError('VALIDATION', `No pretrained weights are known as "${name}". Valid names: ${catalogueNames().join(', ')} (a bare architecture is timm's default tag: a1_in1k for the ResNets, ra_in1k for mobilenet_v2).`);
+    throw new ApiError('VALIDATION', `No pretrained weights are known as "${name}". Valid names: ${catalogueNames().join(', ')} (a bare architecture is timm's default tag: a1_in1k for the ResNets, ra_in1k for mobilenet_v2 and efficientnet-b0).`);
   }
   return found;
 }

@@ -1,6 +1,7 @@
 import { ApiError } from '../../src-shared/errors';
 import type { SafetensorsHeader } from '../../src-shared/safetensors-header';
 import { isResnet } from '../../src-shared/encoders';
+import { efficientnetB0Stages, timmEfficientnetB0Key } from '../../src-shared/efficientnet-keys';
 import { mobilenetV2Stages, timmMobilenetV2Key } from '../../src-shared/mobilenet-keys';
 import { encoderArchitectures } from './catalogue';
 import type { EncoderArchitecture } from './catalogue';
@@ -21,7 +22,7 @@ interface ResnetShape {
   bottleneck: boolean;
 }
 
-const resnets: Record<Exclude<EncoderArchitecture, 'mobilenet_v2'>, ResnetShape> = {
+const resnets: Record<Exclude<EncoderArchitecture, 'mobilenet_v2' | 'efficientnet-b0'>, ResnetShape> = {
   resnet18: { blocks: [2, 2, 2, 2], bottleneck: false },
   resnet34: { blocks: [3, 4, 6, 3], bottleneck: false },
   resnet50: { blocks: [3, 4, 6, 3], bottleneck: true },
@@ -67,9 +68,44 @@ function mobilenetV2Tensors(): Map<string, number[]> {
   return tensors;
 }
 
+/** torchvision's efficientnet_b0: the stem, 16 MBConv blocks with squeeze-and-excitation, the 1x1 head to 1280. */
+function efficientnetB0Tensors(): Map<string, number[]> {
+  const tensors = new Map<string, number[]>();
+  const batchNorm = batchNormInto(tensors);
+  tensors.set('features.0.0.weight', [32, 3, 3, 3]);
+  batchNorm('features.0.1', 32);
+  let inputs = 32;
+  efficientnetB0Stages.forEach(([expansion, kernel, , outputs, repeats], s) => {
+    for (let b = 0; b < repeats; b += 1) {
+      const block = `features.${s + 1}.${b}.block`;
+      const hidden = inputs * expansion;
+      const squeeze = Math.max(1, Math.floor(inputs / 4));
+      let part = 0;
+      if (expansion !== 1) {
+        tensors.set(`${block}.0.0.weight`, [hidden, inputs, 1, 1]);
+        batchNorm(`${block}.0.1`, hidden);
+        part = 1;
+      }
+      tensors.set(`${block}.${part}.0.weight`, [hidden, 1, kernel, kernel]);
+      batchNorm(`${block}.${part}.1`, hidden);
+      tensors.set(`${block}.${part + 1}.fc1.weight`, [squeeze, hidden, 1, 1]);
+      tensors.set(`${block}.${part + 1}.fc1.bias`, [squeeze]);
+      tensors.set(`${block}.${part + 1}.fc2.weight`, [hidden, squeeze, 1, 1]);
+      tensors.set(`${block}.${part + 1}.fc2.bias`, [hidden]);
+      tensors.set(`${block}.${part + 2}.0.weight`, [outputs, hidden, 1, 1]);
+      batchNorm(`${block}.${part + 2}.1`, outputs);
+      inputs = outputs;
+    }
+  });
+  tensors.set('features.8.0.weight', [1280, 320, 1, 1]);
+  batchNorm('features.8.1', 1280);
+  return tensors;
+}
+
 /** Every tensor of the architecture's state_dict but the classifier and the batch-norm counters, with its shape. */
 export function encoderTensors(architecture: EncoderArchitecture): Map<string, number[]> {
-  if (!isResnet(architecture)) return mobilenetV2Tensors();
+  if (architecture === 'mobilenet_v2') return mobilenetV2Tensors();
+  if (architecture === 'efficientnet-b0') return efficientnetB0Tensors();
   const { blocks, bottleneck } = resnets[architecture];
   const tensors = new Map<string, number[]>();
   const batchNorm = batchNormInto(tensors);
@@ -105,7 +141,11 @@ function classifierOf(architecture: EncoderArchitecture): { weight: string; bias
 }
 
 /** A key in the layout encoderTensors lists: timm's MobileNetV2 names are renamed to torchvision's. */
-const canonicalKey = (architecture: EncoderArchitecture, key: string): string => (isResnet(architecture) ? key : (timmMobilenetV2Key(key) ?? key));
+function canonicalKey(architecture: EncoderArchitecture, key: string): string {
+  if (architecture === 'mobilenet_v2') return timmMobilenetV2Key(key) ?? key;
+  if (architecture === 'efficientnet-b0') return timmEfficientnetB0Key(key) ?? key;
+  return key;
+}
 
 interface KeyReport {
   architecture: EncoderArchitecture;
@@ -178,6 +218,12 @@ function describe(report: KeyReport, source: string): string {
     report.notFloat.length > 0 && `not float (F32, F16 or BF16): ${listed(report.notFloat)}`,
   ].filter((part): part is string => typeof part === 'string');
   const head = `${report.architecture}'s weights as timm and torchvision name them (${report.fitting} of ${report.architecture}'s ${expected.size} tensors are there with their shapes): ${parts.join('; ')}. `;
+  if (report.architecture === 'efficientnet-b0') {
+    return (
+      `${source} does not hold ${head}` +
+      'Expected: timm\'s efficientnet_b0 names (conv_stem.weight [32, 3, 3, 3], blocks.0.0.conv_dw.weight, blocks.0.0.se.conv_reduce.*, ..., conv_head.weight, classifier.* optional) or torchvision\'s (features.0.0.weight ... features.8.1.*), keys without a prefix such as "encoder." or "module.".'
+    );
+  }
   if (!isResnet(report.architecture)) {
     return (
       `${source} does not hold ${head}` +

@@ -181,9 +181,10 @@ const encoderCases = [
   ['fpn', 64, 'resnet18'],
   ['deeplabv3plus', 48, 'resnet18'],
   ['unet', 64, 'mobilenet_v2'],
+  ['fpn', 64, 'efficientnet-b0'],
 ] as const;
 for (const [name, size, encoder] of encoderCases) {
-  test(`${name} on a ${encoder} encoder: ONNX Runtime's logits equal tfjs's at ${size} px (explicit padding, dilated or depthwise stages, batch-norm statistics set)`, async (t) => {
+  test(`${name} on a ${encoder} encoder: ONNX Runtime's logits equal tfjs's at ${size} px (explicit padding, dilated or depthwise stages, squeeze-and-excitation, batch-norm statistics set)`, async (t) => {
     if (!(await ortOrSkip(t))) return;
     const model = createModel(name, { classes, inputChannels: 3, inputSize: size, encoder, ...(name === 'unet' ? {} : { width: 16 }) }, 5);
     randomiseStatistics(model, 31);

@@ -21,11 +21,12 @@ const smp = JSON.parse(readFileSync(join(fixtureDir, 'smp-unet.json'), 'utf8')) 
 
 /**
  * torchvision's state_dict of the architecture without the classifier: key, shape, dtype, as
- * PyTorch listed them (resnet.json; mobilenet_v2's from the SMP U-Net's encoder in smp-unet.json).
+ * PyTorch listed them (resnet.json; mobilenet_v2's and efficientnet-b0's from the SMP U-Net's
+ * encoder in smp-unet.json, efficientnet-b0's unused 1x1 head features.8 included).
  */
-export function torchvisionKeys(architecture: Architecture | 'mobilenet_v2'): [string, number[], string][] {
-  if (architecture !== 'mobilenet_v2') return fixture.architectures[architecture];
-  return smp.cases['unet-mobilenet_v2']!.keys.filter(([key]) => key.startsWith('encoder.')).map(([key, shape, dtype]) => [key.slice('encoder.'.length), shape, dtype]);
+export function torchvisionKeys(architecture: Architecture | 'mobilenet_v2' | 'efficientnet-b0'): [string, number[], string][] {
+  if (architecture !== 'mobilenet_v2' && architecture !== 'efficientnet-b0') return fixture.architectures[architecture];
+  return smp.cases[`unet-${architecture}`]!.keys.filter(([key]) => key.startsWith('encoder.')).map(([key, shape, dtype]) => [key.slice('encoder.'.length), shape, dtype]);
 }
 
 const bytesOf: Record<string, number> = { F32: 4, F16: 2, BF16: 2, I64: 8 };
@@ -67,4 +68,18 @@ export function timmMobilenetKey(key: string): string {
   const modules: Record<string, string> =
     stage === 0 ? { '0.0': 'conv_dw', '0.1': 'bn1', '1': 'conv_pw', '2': 'bn2' } : { '0.0': 'conv_pw', '0.1': 'bn1', '1.0': 'conv_dw', '1.1': 'bn2', '2': 'conv_pwl', '3': 'bn3' };
   return `blocks.${stage}.${index - starts[stage]!}.${modules[block[2]!]}.${block[3]}`;
+}
+
+/** torchvision's efficientnet_b0 key as timm names it: features.S+1.B.block.X is blocks.S.B (stage 0 depthwise-separable). */
+export function timmEfficientnetKey(key: string): string {
+  const head: Record<string, string> = { 'features.0.0': 'conv_stem', 'features.0.1': 'bn1', 'features.8.0': 'conv_head', 'features.8.1': 'bn2', 'classifier.1': 'classifier' };
+  const top = /^(features\.(?:0|8)\.[01]|classifier\.1)\.(.+)$/.exec(key);
+  if (top) return `${head[top[1]!]}.${top[2]}`;
+  const block = /^features\.(\d+)\.(\d+)\.block\.(\d\.(?:\d|fc1|fc2))\.(.+)$/.exec(key)!;
+  const stage = Number(block[1]) - 1;
+  const modules: Record<string, string> =
+    stage === 0
+      ? { '0.0': 'conv_dw', '0.1': 'bn1', '1.fc1': 'se.conv_reduce', '1.fc2': 'se.conv_expand', '2.0': 'conv_pw', '2.1': 'bn2' }
+      : { '0.0': 'conv_pw', '0.1': 'bn1', '1.0': 'conv_dw', '1.1': 'bn2', '2.fc1': 'se.conv_reduce', '2.fc2': 'se.conv_expand', '3.0': 'conv_pwl', '3.1': 'bn3' };
+  return `blocks.${stage}.${block[2]}.${modules[block[3]!]}.${block[4]}`;
 }

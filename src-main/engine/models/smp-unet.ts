@@ -2,7 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNormalization } from './batch-norm';
 import type { Sym } from './blocks';
 import type { ModelOptions } from './registry-types';
-import { encoderStages } from './encoders';
+import { encoderStages, smpEncoderKeys } from './encoders';
 import type { SafetensorsFile } from './safetensors';
 import { loadTorchWeights } from './torch-weights';
 import { isResnet } from '../../../src-shared/encoders';
@@ -57,11 +57,13 @@ export function buildSmpUnet(options: ModelOptions): tfl.LayersModel {
  * class count, and then trains from scratch (reported in `skipped`).
  */
 export function loadSmpUnetWeights(model: tfl.LayersModel, file: SafetensorsFile, source: string, encoder: EncoderName): ReturnType<typeof loadTorchWeights> {
+  const keys = smpEncoderKeys(encoder);
   return loadTorchWeights(model, file, source, {
     label: `segmentation_models_pytorch Unet on ${encoder}`,
-    expected: `the state_dict of segmentation_models_pytorch's Unet(encoder_name="${encoder}") saved as safetensors`,
+    expected: `the state_dict of segmentation_models_pytorch's Unet(encoder_name="${encoder === 'efficientnet-b0' ? 'timm-efficientnet-b0' : encoder}") saved as safetensors`,
     prefix: '',
-    ignore: () => false,
+    rename: keys.rename,
+    ignore: keys.unused,
     inputConv: isResnet(encoder) ? 'encoder.conv1' : 'encoder.features.0.0',
     optional: (key) => key.startsWith('segmentation_head.'),
   });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test, before } from 'node:test';
+import { timmEfficientnetB0Key } from '../../../src-shared/efficientnet-keys';
 import { timmMobilenetV2Key } from '../../../src-shared/mobilenet-keys';
 import { loadEncoderWeights } from '../../../src-main/engine/models/encoders';
 import { createModel } from '../../../src-main/engine/models/registry';
@@ -9,7 +10,7 @@ import { WeightsCache } from '../../../src-main/weights/weights-cache';
 import { encodeSafetensors, floatBytes } from '../../helpers/safetensors';
 import { seededValues } from '../../helpers/seeded-weights';
 import { tempDir } from '../../helpers/services';
-import { timmMobilenetKey as timmKeyOf, torchvisionKeys } from '../../helpers/timm-weights';
+import { timmEfficientnetKey, timmMobilenetKey as timmKeyOf, torchvisionKeys } from '../../helpers/timm-weights';
 import { wasmReady } from '../../helpers/tf';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,4 +83,32 @@ test("weights import takes timm's mobilenetv2_100 file, finds its architecture f
   const named = await importWeights(new WeightsCache(tempDir()), path, { name: 'mobilenetv2_100.ra_in1k' });
   assert.deepEqual([named.weights.name, named.weights.repo], ['mobilenetv2_100.ra_in1k', 'timm/mobilenetv2_100.ra_in1k']);
   await assert.rejects(importWeights(new WeightsCache(tempDir()), path, { name: 'resnet18' }), { code: 'VALIDATION', message: /does not hold resnet18's weights .* It holds mobilenet_v2's weights: import it as mobilenet_v2\.$/ });
+});
+
+test("timm's efficientnet_b0 names map onto torchvision's both ways, and a timm-layout file loads as the torchvision one does", () => {
+  assert.equal(timmEfficientnetB0Key('conv_stem.weight'), 'features.0.0.weight');
+  assert.equal(timmEfficientnetB0Key('blocks.0.0.se.conv_reduce.bias'), 'features.1.0.block.1.fc1.bias');
+  assert.equal(timmEfficientnetB0Key('blocks.5.3.conv_pwl.weight'), 'features.6.3.block.3.0.weight');
+  assert.equal(timmEfficientnetB0Key('blocks.2.1.se.conv_expand.weight'), 'features.3.1.block.2.fc2.weight');
+  assert.equal(timmEfficientnetB0Key('conv_head.weight'), 'features.8.0.weight');
+  for (const stray of ['blocks.6.1.conv_pw.weight', 'blocks.0.0.conv_pwl.weight', 'blocks.1.0.se.fc.weight']) assert.equal(timmEfficientnetB0Key(stray), null, stray);
+  for (const [key] of torchvisionKeys('efficientnet-b0')) assert.equal(timmEfficientnetB0Key(timmEfficientnetKey(key)), key, key);
+
+  const spec = { classes: 3, inputChannels: 3, inputSize: 32, encoder: 'efficientnet-b0' as const };
+  const dict = (rename: (key: string) => string) =>
+    torchvisionKeys('efficientnet-b0').map(([key, shape, dtype]) =>
+      dtype === 'I64' ? { name: rename(key), dtype, shape, bytes: new Uint8Array(8) } : { name: rename(key), dtype: 'F32', shape, bytes: floatBytes(seededValues(30, `encoder.${key}`, shape), 'F32') },
+    );
+  const fromTorchvision = createModel('unet', spec, 1);
+  const fromTimm = createModel('unet', spec, 2);
+  const tv = loadEncoderWeights(fromTorchvision, parseSafetensors(encodeSafetensors(dict((k) => k)), 'tv'), 'tv', 'efficientnet-b0');
+  const timm = loadEncoderWeights(fromTimm, parseSafetensors(encodeSafetensors(dict(timmEfficientnetKey)), 'timm'), 'timm', 'efficientnet-b0');
+  assert.equal(tv.loaded, timm.loaded);
+  assert.deepEqual(timm.ignored.filter((k) => !k.endsWith('num_batches_tracked')), ['conv_head.weight', 'bn2.weight', 'bn2.bias', 'bn2.running_mean', 'bn2.running_var'], 'the unused head');
+  for (const layer of fromTorchvision.layers.filter((l) => l.name.startsWith('encoder.') && l.weights.length > 0)) {
+    const b = fromTimm.getLayer(layer.name).getWeights();
+    layer.getWeights().forEach((w, i) => assert.deepEqual(w.dataSync(), b[i]!.dataSync(), `${layer.name} weight ${i}`));
+  }
+  fromTorchvision.dispose();
+  fromTimm.dispose();
 });

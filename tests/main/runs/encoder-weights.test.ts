@@ -8,7 +8,7 @@ import { WeightsCache } from '../../../src-main/weights/weights-cache';
 import { encodeSafetensors, floatBytes } from '../../helpers/safetensors';
 import { seededValues } from '../../helpers/seeded-weights';
 import { tempDir, testServices } from '../../helpers/services';
-import { timmMobilenetKey, torchvisionKeys } from '../../helpers/timm-weights';
+import { timmEfficientnetKey, timmMobilenetKey, torchvisionKeys } from '../../helpers/timm-weights';
 
 /*
  * Issue 30: a run starts its ResNet encoder from weights in the data directory's cache, asked as
@@ -69,7 +69,7 @@ test('a U-Net on resnet18 starts from cached ImageNet weights: refused until cac
     message:
       /^Cannot start from encoder weights "imagenet": no ImageNet weights of resnet18 are in the weights cache \(.*weights\)\. Fetch them first with `segbench weights pull resnet18\.a1_in1k` .*https:\/\/huggingface\.co\/timm\/resnet18\.a1_in1k\/resolve\/main\/model\.safetensors\. Without a network here: .*segbench weights import FILE --name resnet18\.a1_in1k`\.$/,
   });
-  await assert.rejects(api.invoke('runs:start', launch({ modelOptions: {} })), { code: 'VALIDATION', message: /^Encoder weights \(imagenet\) need an encoder: set modelOptions\.encoder to one of resnet18, resnet34, resnet50, mobilenet_v2\.$/ });
+  await assert.rejects(api.invoke('runs:start', launch({ modelOptions: {} })), { code: 'VALIDATION', message: /^Encoder weights \(imagenet\) need an encoder: set modelOptions\.encoder to one of resnet18, resnet34, resnet50, mobilenet_v2, efficientnet-b0\.$/ });
   await assert.rejects(api.invoke('runs:start', launch({ model: 'unet-mobilenetv2' })), { code: 'VALIDATION', message: /^unet-mobilenetv2 has its own encoder/ });
 
   const file = resnet18File();
@@ -106,40 +106,46 @@ test('a U-Net on resnet18 starts from cached ImageNet weights: refused until cac
   assert.ok(gap < 1e-4, `conv1 is ${gap} from the file's`);
 });
 
-test("a U-Net on mobilenet_v2 trains from timm's mobilenetv2_100 file (timm's names, renamed on load); deeplabv3plus on it is refused", async () => {
-  const dataset = (await api.invoke('datasets:list', {})).find((d) => d.name === 'dubai')!;
-  const keys = torchvisionKeys('mobilenet_v2');
-  const tensors = [
-    ...keys.map(([key, shape, dtype]) =>
-      dtype === 'I64' ? { name: timmMobilenetKey(key), dtype, shape, bytes: new Uint8Array(8) } : { name: timmMobilenetKey(key), dtype: 'F32', shape, bytes: floatBytes(seededValues(30, key, shape), 'F32') },
-    ),
-    { name: 'classifier.weight', dtype: 'F32', shape: [1000, 1280], bytes: new Uint8Array(1000 * 1280 * 4) },
-    { name: 'classifier.bias', dtype: 'F32', shape: [1000], bytes: new Uint8Array(4000) },
-  ];
-  const path = join(tempDir(), 'model.safetensors');
-  writeFileSync(path, encodeSafetensors(tensors));
-  await importWeights(new WeightsCache(services.dataDir), path, { name: 'mobilenetv2_100.ra_in1k' });
-  const launch = (model: 'unet' | 'deeplabv3plus') => ({
-    datasetId: dataset.id,
-    backend: 'wasm' as const,
-    model,
-    modelOptions: { encoder: 'mobilenet_v2' as const },
-    encoderWeights: 'imagenet',
-    inputSize: 64,
-    batchSize: 2,
-    epochs: 1,
-    stepsPerEpoch: 1,
+const timmFiles = [
+  { encoder: 'mobilenet_v2', name: 'mobilenetv2_100.ra_in1k', rename: timmMobilenetKey, loaded: 260 },
+  // EfficientNet's 1x1 head to 1280 (conv_head, bn2: 5 tensors) is in the file and unused by the encoder.
+  { encoder: 'efficientnet-b0', name: 'efficientnet_b0.ra_in1k', rename: timmEfficientnetKey, loaded: 304 },
+] as const;
+
+for (const { encoder, name, rename, loaded } of timmFiles) {
+  test(`a U-Net on ${encoder} trains from timm's ${name} file (timm's names, renamed on load); deeplabv3plus on it is refused`, async () => {
+    const dataset = (await api.invoke('datasets:list', {})).find((d) => d.name === 'dubai')!;
+    const keys = torchvisionKeys(encoder);
+    const tensors = [
+      ...keys.map(([key, shape, dtype]) =>
+        dtype === 'I64' ? { name: rename(key), dtype, shape, bytes: new Uint8Array(8) } : { name: rename(key), dtype: 'F32', shape, bytes: floatBytes(seededValues(30, key, shape), 'F32') },
+      ),
+      { name: 'classifier.weight', dtype: 'F32', shape: [1000, 1280], bytes: new Uint8Array(1000 * 1280 * 4) },
+      { name: 'classifier.bias', dtype: 'F32', shape: [1000], bytes: new Uint8Array(4000) },
+    ];
+    const path = join(tempDir(), 'model.safetensors');
+    writeFileSync(path, encodeSafetensors(tensors));
+    await importWeights(new WeightsCache(services.dataDir), path, { name });
+    const launch = (model: 'unet' | 'deeplabv3plus') => ({
+      datasetId: dataset.id,
+      backend: 'wasm' as const,
+      model,
+      modelOptions: { encoder },
+      encoderWeights: 'imagenet',
+      inputSize: 64,
+      batchSize: 2,
+      epochs: 1,
+      stepsPerEpoch: 1,
+    });
+    await assert.rejects(api.invoke('runs:start', launch('deeplabv3plus')), { code: 'VALIDATION', message: new RegExp(`tfjs cannot train a dilated depthwise convolution: put ${encoder} under unet or fpn`) });
+    const run = await api.invoke('runs:start', launch('unet'));
+    await services.jobs.whenIdle();
+    const detail = await api.invoke('runs:get', { runId: run.id });
+    assert.equal(detail.status, 'finished', JSON.stringify(detail.events));
+    const started = new RegExp(`^Encoder ${encoder} started from ${name.replace('.', '\\.')} \\(sha256 [0-9a-f]{12}…, asked as "imagenet"\\): ${loaded} tensors loaded; the ImageNet classifier left out;`);
+    assert.ok(detail.events.some((e) => started.test(e.message)), JSON.stringify(detail.events.map((e) => e.message)));
   });
-  await assert.rejects(api.invoke('runs:start', launch('deeplabv3plus')), { code: 'VALIDATION', message: /tfjs cannot train a dilated depthwise convolution: put mobilenet_v2 under unet or fpn/ });
-  const run = await api.invoke('runs:start', launch('unet'));
-  await services.jobs.whenIdle();
-  const detail = await api.invoke('runs:get', { runId: run.id });
-  assert.equal(detail.status, 'finished', JSON.stringify(detail.events));
-  assert.ok(
-    detail.events.some((e) => /^Encoder mobilenet_v2 started from mobilenetv2_100\.ra_in1k \(sha256 [0-9a-f]{12}…, asked as "imagenet"\): 260 tensors loaded; the ImageNet classifier left out;/.test(e.message)),
-    JSON.stringify(detail.events.map((e) => e.message)),
-  );
-});
+}
 
 test('an encoder frozen for every epoch keeps the weights it loaded exactly; the run says so; without an encoder the setting is refused', async () => {
   const dataset = (await api.invoke('datasets:list', {})).find((d) => d.name === 'dubai')!;
