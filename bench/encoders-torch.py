@@ -54,7 +54,8 @@ def main():
         times.sort()
         print(json.dumps({
             'encoder': encoder,
-            'parameters': sum(p.numel() for p in model.parameters()),
+            # EfficientNet's 1x1 head to 1280 (features.8) is in SMP's model and never used.
+            'parameters': sum(p.numel() for n, p in model.named_parameters() if not (encoder == 'efficientnet-b0' and n.startswith('encoder.features.8.'))),
             'median_ms': times[len(times) // 2],
             'min_ms': times[0],
             'peak_rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
