@@ -1,17 +1,19 @@
 /**
  * The pretrained-style encoders a model can be built on (`modelOptions.encoder`): torchvision's
- * and timm's ResNets, MobileNetV2 and EfficientNet-B0, whose weights files SegBench reads
+ * and timm's ResNets, MobileNetV2 and EfficientNet-B0 to B3, whose weights files SegBench reads
  * (src-main/weights, engine/models/resnet.ts, mobilenet-encoder.ts, efficientnet-encoder.ts). Named
- * as segmentation_models_pytorch names them; efficientnet-b0 is timm's efficientnet_b0 (PyTorch
- * padding: SMP's timm-efficientnet-b0), not SMP's efficientnet-pytorch one with TensorFlow padding.
+ * as segmentation_models_pytorch names them; efficientnet-bN is timm's efficientnet_bN (PyTorch
+ * padding: SMP's timm-efficientnet-bN), not SMP's efficientnet-pytorch one with TensorFlow padding.
  */
-export const encoderNames = ['resnet18', 'resnet34', 'resnet50', 'mobilenet_v2', 'efficientnet-b0'] as const;
+export const encoderNames = ['resnet18', 'resnet34', 'resnet50', 'mobilenet_v2', 'efficientnet-b0', 'efficientnet-b1', 'efficientnet-b2', 'efficientnet-b3'] as const;
 export type EncoderName = (typeof encoderNames)[number];
 
 export const isResnet = (encoder: EncoderName): encoder is 'resnet18' | 'resnet34' | 'resnet50' => encoder.startsWith('resnet');
 
+export const isEfficientnet = (encoder: EncoderName): encoder is 'efficientnet-b0' | 'efficientnet-b1' | 'efficientnet-b2' | 'efficientnet-b3' => encoder.startsWith('efficientnet-');
+
 /** Encoders built of depthwise convolutions, which tfjs cannot train dilated (no DeepLabV3+ at output stride 16). */
-export const isDepthwise = (encoder: EncoderName): boolean => encoder === 'mobilenet_v2' || encoder === 'efficientnet-b0';
+export const isDepthwise = (encoder: EncoderName): boolean => encoder === 'mobilenet_v2' || isEfficientnet(encoder);
 
 /** The models that take an encoder; `unet-mobilenetv2` has its own. */
 export const modelsWithEncoders = ['unet', 'fpn', 'deeplabv3plus'] as const;

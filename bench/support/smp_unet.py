@@ -69,11 +69,12 @@ class SmpUnet(torch.nn.Module):
         super().__init__()
         self.encoder_name = encoder_name
         self.encoder = getattr(torchvision.models, encoder_name.replace('-', '_'))()
-        if encoder_name == 'efficientnet-b0':
-            # SMP's timm-efficientnet-b0: the classifier goes, the 1x1 head to 1280 stays unused.
+        if encoder_name.startswith('efficientnet-'):
+            # SMP's timm-efficientnet-bN: the classifier goes, the 1x1 head (features.8) stays unused.
             del self.encoder.classifier
             del self.encoder.avgpool
-            widths = [32, 24, 40, 112, 320]
+            f = self.encoder.features
+            widths = [f[0][0].out_channels] + [f[i][-1].block[-1][0].out_channels for i in (2, 3, 5, 7)]
         elif encoder_name == 'mobilenet_v2':
             del self.encoder.classifier
             widths = [16, 24, 32, 96, 1280]
@@ -86,7 +87,7 @@ class SmpUnet(torch.nn.Module):
 
     def stages(self, x):
         e = self.encoder
-        if self.encoder_name in ('mobilenet_v2', 'efficientnet-b0'):
+        if self.encoder_name == 'mobilenet_v2' or self.encoder_name.startswith('efficientnet-'):
             out = []
             ranges = [(0, 2), (2, 4), (4, 7), (7, 14), (14, 19)] if self.encoder_name == 'mobilenet_v2' else [(0, 1), (1, 3), (3, 4), (4, 6), (6, 8)]
             for start, end in ranges:

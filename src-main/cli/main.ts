@@ -35,9 +35,9 @@ Usage:
                  [--distill-from RUN --distill-alpha 0.7 --distill-temperature 2 --distill-matrix FILE]
                                                learn from a finished run (matrix: JSON rows per teacher class, sum 1)
                                                and per-class IoU. Models: unet, unet-mobilenetv2, deeplabv3plus, fpn
-                 [--encoder resnet18|resnet34|resnet50|mobilenet_v2|efficientnet-b0 [--encoder-weights imagenet]]
+                 [--encoder resnet18|resnet34|resnet50|mobilenet_v2|efficientnet-b0..b3 [--encoder-weights imagenet]]
                                                unet, fpn or deeplabv3plus on a ResNet encoder, unet or fpn on
-                                               mobilenet_v2 or efficientnet-b0 (the U-Net is SMP's), from
+                                               mobilenet_v2 or efficientnet-bN (the U-Net is SMP's), from
                                                ImageNet weights in the weights cache (segbench weights pull resnet34
                                                first; ImageNet normalisation)
                  [--pretrained FILE]           start the whole model from a tfjs model.json, or from an SMP Unet's
@@ -79,7 +79,7 @@ Usage:
                                                pretrained encoder weights from the Hugging Face hub (timm's
                                                model.safetensors), resumable, checked against the hub's size and
                                                sha256. NAME: resnet18, resnet34, resnet50, mobilenet_v2,
-                                               efficientnet-b0 (timm's default tag), or with a tag:
+                                               efficientnet-b0..b3 (timm's default tag), or with a tag:
                                                resnet34.tv_in1k; without a network it
                                                says which URL to fetch elsewhere
   segbench weights import FILE [--name NAME] [--data-dir DIR] [--json]

@@ -13,8 +13,8 @@ import { ApiError } from '../../src-shared/errors';
  * so does its `efficientnet_b0` (src-shared/efficientnet-keys.ts).
  *
  * A bare architecture name is timm's default tag for it, the weights `timm.create_model(name,
- * pretrained=True)` loads: `a1_in1k` for the ResNets, `ra_in1k` for mobilenetv2_100 and
- * efficientnet_b0 (the first tag
+ * pretrained=True)` loads: `a1_in1k` for the ResNets, `ra_in1k` for mobilenetv2_100, efficientnet_b0
+ * and b2, `ft_in1k` for b1, `ra2_in1k` for b3 (the first tag
  * with weights in timm's default_cfgs).
  */
 
@@ -41,6 +41,8 @@ const tags: Record<string, string> = {
   tv_in1k: "ImageNet-1k, torchvision's original weights",
   tv2_in1k: "ImageNet-1k, torchvision's second recipe (IMAGENET1K_V2)",
   ra_in1k: "ImageNet-1k, timm's RandAugment recipe (timm's default)",
+  ra2_in1k: "ImageNet-1k, timm's RandAugment v2 recipe (timm's default)",
+  ft_in1k: "ImageNet-1k, timm's weights fine-tuned at a larger size (timm's default)",
 };
 
 /** timm's model name of each architecture, and the tag `timm.create_model(name, pretrained=True)` loads. */
@@ -50,10 +52,13 @@ const timm: Record<EncoderArchitecture, { model: string; defaultTag: string }> =
   resnet50: { model: 'resnet50', defaultTag: 'a1_in1k' },
   mobilenet_v2: { model: 'mobilenetv2_100', defaultTag: 'ra_in1k' },
   'efficientnet-b0': { model: 'efficientnet_b0', defaultTag: 'ra_in1k' },
+  'efficientnet-b1': { model: 'efficientnet_b1', defaultTag: 'ft_in1k' },
+  'efficientnet-b2': { model: 'efficientnet_b2', defaultTag: 'ra_in1k' },
+  'efficientnet-b3': { model: 'efficientnet_b3', defaultTag: 'ra2_in1k' },
 };
 
 /** Parameters with the classifier, in millions (torchvision's model cards), times 4 bytes. */
-const approxMB: Record<EncoderArchitecture, number> = { resnet18: 47, resnet34: 87, resnet50: 103, mobilenet_v2: 14, 'efficientnet-b0': 21 };
+const approxMB: Record<EncoderArchitecture, number> = { resnet18: 47, resnet34: 87, resnet50: 103, mobilenet_v2: 14, 'efficientnet-b0': 21, 'efficientnet-b1': 31, 'efficientnet-b2': 37, 'efficientnet-b3': 49 };
 
 const entry = (architecture: EncoderArchitecture, tag: string): CatalogueWeights => ({
   name: `${timm[architecture].model}.${tag}`,
@@ -74,6 +79,9 @@ const weightsCatalogue: readonly CatalogueWeights[] = [
   entry('resnet50', 'tv2_in1k'),
   entry('mobilenet_v2', 'ra_in1k'),
   entry('efficientnet-b0', 'ra_in1k'),
+  entry('efficientnet-b1', 'ft_in1k'),
+  entry('efficientnet-b2', 'ra_in1k'),
+  entry('efficientnet-b3', 'ra2_in1k'),
 ];
 
 export const isEncoderArchitecture = (name: string): name is EncoderArchitecture => (encoderArchitectures as readonly string[]).includes(name);
@@ -97,7 +105,7 @@ export function findCatalogueWeights(name: string): CatalogueWeights {
   const full = architecture ? `${timm[architecture].model}.${timm[architecture].defaultTag}` : wanted;
   const found = weightsCatalogue.find((w) => w.name === full || w.repo.toLowerCase() === full);
   if (!found) {
-    throw new ApiError('VALIDATION', `No pretrained weights are known as "${name}". Valid names: ${catalogueNames().join(', ')} (a bare architecture is timm's default tag: a1_in1k for the ResNets, ra_in1k for mobilenet_v2 and efficientnet-b0).`);
+    throw new ApiError('VALIDATION', `No pretrained weights are known as "${name}". Valid names: ${catalogueNames().join(', ')} (a bare architecture is timm's default tag).`);
   }
   return found;
 }

@@ -1,7 +1,8 @@
 import { ApiError } from '../../src-shared/errors';
 import type { SafetensorsHeader } from '../../src-shared/safetensors-header';
-import { isResnet } from '../../src-shared/encoders';
-import { efficientnetB0Stages, timmEfficientnetB0Key } from '../../src-shared/efficientnet-keys';
+import { isEfficientnet, isResnet } from '../../src-shared/encoders';
+import { efficientnetShape, timmEfficientnetKey } from '../../src-shared/efficientnet-keys';
+import type { EfficientnetVariant } from '../../src-shared/efficientnet-keys';
 import { mobilenetV2Stages, timmMobilenetV2Key } from '../../src-shared/mobilenet-keys';
 import { encoderArchitectures } from './catalogue';
 import type { EncoderArchitecture } from './catalogue';
@@ -22,7 +23,7 @@ interface ResnetShape {
   bottleneck: boolean;
 }
 
-const resnets: Record<Exclude<EncoderArchitecture, 'mobilenet_v2' | 'efficientnet-b0'>, ResnetShape> = {
+const resnets: Record<'resnet18' | 'resnet34' | 'resnet50', ResnetShape> = {
   resnet18: { blocks: [2, 2, 2, 2], bottleneck: false },
   resnet34: { blocks: [3, 4, 6, 3], bottleneck: false },
   resnet50: { blocks: [3, 4, 6, 3], bottleneck: true },
@@ -68,14 +69,15 @@ function mobilenetV2Tensors(): Map<string, number[]> {
   return tensors;
 }
 
-/** torchvision's efficientnet_b0: the stem, 16 MBConv blocks with squeeze-and-excitation, the 1x1 head to 1280. */
-function efficientnetB0Tensors(): Map<string, number[]> {
+/** torchvision's efficientnet_bN: the stem, the MBConv blocks with squeeze-and-excitation, the 1x1 head (1280 in B0). */
+function efficientnetTensors(variant: EfficientnetVariant): Map<string, number[]> {
   const tensors = new Map<string, number[]>();
   const batchNorm = batchNormInto(tensors);
-  tensors.set('features.0.0.weight', [32, 3, 3, 3]);
-  batchNorm('features.0.1', 32);
-  let inputs = 32;
-  efficientnetB0Stages.forEach(([expansion, kernel, , outputs, repeats], s) => {
+  const shape = efficientnetShape(variant);
+  tensors.set('features.0.0.weight', [shape.stem, 3, 3, 3]);
+  batchNorm('features.0.1', shape.stem);
+  let inputs = shape.stem;
+  shape.stages.forEach(({ expansion, kernel, channels: outputs, repeats }, s) => {
     for (let b = 0; b < repeats; b += 1) {
       const block = `features.${s + 1}.${b}.block`;
       const hidden = inputs * expansion;
@@ -97,15 +99,15 @@ function efficientnetB0Tensors(): Map<string, number[]> {
       inputs = outputs;
     }
   });
-  tensors.set('features.8.0.weight', [1280, 320, 1, 1]);
-  batchNorm('features.8.1', 1280);
+  tensors.set('features.8.0.weight', [shape.head, inputs, 1, 1]);
+  batchNorm('features.8.1', shape.head);
   return tensors;
 }
 
 /** Every tensor of the architecture's state_dict but the classifier and the batch-norm counters, with its shape. */
 export function encoderTensors(architecture: EncoderArchitecture): Map<string, number[]> {
   if (architecture === 'mobilenet_v2') return mobilenetV2Tensors();
-  if (architecture === 'efficientnet-b0') return efficientnetB0Tensors();
+  if (isEfficientnet(architecture)) return efficientnetTensors(architecture);
   const { blocks, bottleneck } = resnets[architecture];
   const tensors = new Map<string, number[]>();
   const batchNorm = batchNormInto(tensors);
@@ -136,6 +138,7 @@ export function encoderTensors(architecture: EncoderArchitecture): Map<string, n
 
 /** The classifier's keys (weight, bias) and input features: its weight is [classes, this]. */
 function classifierOf(architecture: EncoderArchitecture): { weight: string; bias: string; inputs: number } {
+  if (isEfficientnet(architecture)) return { weight: 'classifier.1.weight', bias: 'classifier.1.bias', inputs: efficientnetShape(architecture).head };
   if (!isResnet(architecture)) return { weight: 'classifier.1.weight', bias: 'classifier.1.bias', inputs: 1280 };
   return { weight: 'fc.weight', bias: 'fc.bias', inputs: resnets[architecture].bottleneck ? 2048 : 512 };
 }
@@ -143,7 +146,7 @@ function classifierOf(architecture: EncoderArchitecture): { weight: string; bias
 /** A key in the layout encoderTensors lists: timm's MobileNetV2 names are renamed to torchvision's. */
 function canonicalKey(architecture: EncoderArchitecture, key: string): string {
   if (architecture === 'mobilenet_v2') return timmMobilenetV2Key(key) ?? key;
-  if (architecture === 'efficientnet-b0') return timmEfficientnetB0Key(key) ?? key;
+  if (isEfficientnet(architecture)) return timmEfficientnetKey(architecture, key) ?? key;
   return key;
 }
 
@@ -218,10 +221,11 @@ function describe(report: KeyReport, source: string): string {
     report.notFloat.length > 0 && `not float (F32, F16 or BF16): ${listed(report.notFloat)}`,
   ].filter((part): part is string => typeof part === 'string');
   const head = `${report.architecture}'s weights as timm and torchvision name them (${report.fitting} of ${report.architecture}'s ${expected.size} tensors are there with their shapes): ${parts.join('; ')}. `;
-  if (report.architecture === 'efficientnet-b0') {
+  if (isEfficientnet(report.architecture)) {
     return (
       `${source} does not hold ${head}` +
-      'Expected: timm\'s efficientnet_b0 names (conv_stem.weight [32, 3, 3, 3], blocks.0.0.conv_dw.weight, blocks.0.0.se.conv_reduce.*, ..., conv_head.weight, classifier.* optional) or torchvision\'s (features.0.0.weight ... features.8.1.*), keys without a prefix such as "encoder." or "module.".'
+      `Expected: timm's ${report.architecture.replace('-', '_')} names` +
+      ` (conv_stem.weight [${efficientnetShape(report.architecture).stem}, 3, 3, 3], blocks.0.0.conv_dw.weight, blocks.0.0.se.conv_reduce.*, ..., conv_head.weight, classifier.* optional) or torchvision's (features.0.0.weight ... features.8.1.*), keys without a prefix such as "encoder." or "module.".`
     );
   }
   if (!isResnet(report.architecture)) {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { EncoderName } from '../../src-shared/encoders';
 import { join } from 'node:path';
 import { encodeSafetensors } from './safetensors';
 import type { TensorBytes } from './safetensors';
@@ -24,8 +25,8 @@ const smp = JSON.parse(readFileSync(join(fixtureDir, 'smp-unet.json'), 'utf8')) 
  * PyTorch listed them (resnet.json; mobilenet_v2's and efficientnet-b0's from the SMP U-Net's
  * encoder in smp-unet.json, efficientnet-b0's unused 1x1 head features.8 included).
  */
-export function torchvisionKeys(architecture: Architecture | 'mobilenet_v2' | 'efficientnet-b0'): [string, number[], string][] {
-  if (architecture !== 'mobilenet_v2' && architecture !== 'efficientnet-b0') return fixture.architectures[architecture];
+export function torchvisionKeys(architecture: EncoderName): [string, number[], string][] {
+  if (architecture === 'resnet18' || architecture === 'resnet34' || architecture === 'resnet50') return fixture.architectures[architecture];
   return smp.cases[`unet-${architecture}`]!.keys.filter(([key]) => key.startsWith('encoder.')).map(([key, shape, dtype]) => [key.slice('encoder.'.length), shape, dtype]);
 }
 

@@ -1,12 +1,14 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { efficientnetB0Stages } from '../../../src-shared/efficientnet-keys';
+import { efficientnetShape } from '../../../src-shared/efficientnet-keys';
+import type { EfficientnetVariant } from '../../../src-shared/efficientnet-keys';
 import { batchNormalization } from './batch-norm';
 import type { Sym } from './blocks';
 
 /**
- * EfficientNet-B0 as torchvision builds it (timm's `efficientnet_b0` is the same network with its
- * own names, renamed on load: src-shared/efficientnet-keys.ts), NHWC, each layer named after its
- * torchvision module behind a prefix:
+ * EfficientNet-B0 to B3 as torchvision builds them (timm's `efficientnet_bN` is the same network
+ * with its own names, renamed on load: src-shared/efficientnet-keys.ts, which also scales the
+ * widths and block counts per variant), NHWC, each layer named after its torchvision module
+ * behind a prefix (B0's widths shown):
  *
  *   features.0                 3x3 conv stride 2 (32), BN, SiLU
  *   features.1..7, block B     MBConv: 1x1 expand (block.0, unless the expansion is 1), depthwise
@@ -15,8 +17,8 @@ import type { Sym } from './blocks';
  *                              input), 1x1 projection with BN; a skip when stride 1 and widths match
  *
  * features.8 (the 1x1 head to 1280) is not built: segmentation_models_pytorch's encoder never uses
- * it. Features are taken as SMP's timm-efficientnet-b0 takes them: the stem (stride 2, 32
- * channels), then after features.2 (4, 24), .3 (8, 40), .5 (16, 112) and .7 (32, 320). Stochastic
+ * it. Features are taken as SMP's timm-efficientnet-bN takes them: the stem (stride 2, 32
+ * channels in B0), then after features.2 (4, 24), .3 (8, 40), .5 (16, 112) and .7 (32, 320). Stochastic
  * depth, a training-time regulariser of torchvision's and timm's, is not applied: at inference
  * both are the identity. Stride-2 layers pad k // 2 on every side and convolve 'valid', as PyTorch.
  */
@@ -41,18 +43,19 @@ function squeezeExcite(x: Sym, squeeze: number, name: string): Sym {
   return tfl.layers.multiply({ name: `${name}.scale` }).apply([x, gate]) as Sym;
 }
 
-export function efficientnetB0Encoder(input: Sym, prefix = 'encoder.'): { stages: Sym[]; strides: number[]; channels: number[] } {
+export function efficientnetEncoder(input: Sym, variant: EfficientnetVariant, prefix = 'encoder.'): { stages: Sym[]; strides: number[]; channels: number[] } {
+  const shape = efficientnetShape(variant);
   const stem = `${prefix}features.0`;
   let x = tfl.layers
-    .conv2d({ filters: 32, kernelSize: 3, strides: 2, padding: 'valid', useBias: false, kernelInitializer: 'heNormal', name: `${stem}.0` })
+    .conv2d({ filters: shape.stem, kernelSize: 3, strides: 2, padding: 'valid', useBias: false, kernelInitializer: 'heNormal', name: `${stem}.0` })
     .apply(padded(input, 1, `${stem}.0`)) as Sym;
   x = silu(bn(x, `${stem}.1`), `${stem}.2`);
   const stages = [x];
   const strides = [2];
-  const channels = [32];
+  const channels = [shape.stem];
   let stride = 2;
-  let inChannels = 32;
-  efficientnetB0Stages.forEach(([expansion, kernel, firstStride, outChannels, repeats], s) => {
+  let inChannels = shape.stem;
+  shape.stages.forEach(({ expansion, kernel, stride: firstStride, channels: outChannels, repeats }, s) => {
     for (let b = 0; b < repeats; b += 1) {
       const blockStride = b === 0 ? firstStride : 1;
       const name = `${prefix}features.${s + 1}.${b}.block`;

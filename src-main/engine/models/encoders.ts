@@ -2,10 +2,10 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { EncoderName } from '../../../src-shared/encoders';
 import { isResnet } from '../../../src-shared/encoders';
 import { ApiError } from '../../../src-shared/errors';
-import { timmEfficientnetB0Key } from '../../../src-shared/efficientnet-keys';
+import { timmEfficientnetKey } from '../../../src-shared/efficientnet-keys';
 import { timmMobilenetV2Key } from '../../../src-shared/mobilenet-keys';
 import type { Sym } from './blocks';
-import { efficientnetB0Encoder } from './efficientnet-encoder';
+import { efficientnetEncoder } from './efficientnet-encoder';
 import { mobilenetV2TorchEncoder } from './mobilenet-encoder';
 import { loadResnetWeights, resnetEncoder } from './resnet';
 import type { SafetensorsFile } from './safetensors';
@@ -19,28 +19,31 @@ import { loadTorchWeights } from './torch-weights';
 export function encoderStages(input: Sym, encoder: EncoderName, options: { outputStride?: 16 | 32; prefix?: string } = {}): { stages: Sym[]; strides: number[]; channels: number[] } {
   if (isResnet(encoder)) return resnetEncoder(input, encoder, options);
   if ((options.outputStride ?? 32) !== 32) throw new ApiError('VALIDATION', `${encoder} is built at output stride 32 only (tfjs cannot train a dilated depthwise convolution).`);
-  return encoder === 'mobilenet_v2' ? mobilenetV2TorchEncoder(input, options.prefix) : efficientnetB0Encoder(input, options.prefix);
+  return encoder === 'mobilenet_v2' ? mobilenetV2TorchEncoder(input, options.prefix) : efficientnetEncoder(input, encoder, options.prefix);
 }
 
 /** How a file of an encoder that is not a ResNet maps: another layout's names, what it holds that the encoder does not take. */
-const depthwiseFiles: Record<'mobilenet_v2' | 'efficientnet-b0', { rename: (key: string) => string | null; unused: (key: string) => boolean; expected: string }> = {
-  mobilenet_v2: {
-    rename: timmMobilenetV2Key,
-    unused: (key) => key.startsWith('classifier.1.'),
-    expected: "mobilenet_v2's state_dict as torchvision (features.*) or timm's mobilenetv2_100 (conv_stem, blocks.*, conv_head) save it (the classifier may be absent)",
-  },
-  'efficientnet-b0': {
-    rename: timmEfficientnetB0Key,
-    // The 1x1 head to 1280 (features.8) and the classifier: in the file, never used by the encoder.
+function depthwiseFile(encoder: Exclude<EncoderName, 'resnet18' | 'resnet34' | 'resnet50'>): { rename: (key: string) => string | null; unused: (key: string) => boolean; expected: string } {
+  if (encoder === 'mobilenet_v2') {
+    return {
+      rename: timmMobilenetV2Key,
+      unused: (key) => key.startsWith('classifier.1.'),
+      expected: "mobilenet_v2's state_dict as torchvision (features.*) or timm's mobilenetv2_100 (conv_stem, blocks.*, conv_head) save it (the classifier may be absent)",
+    };
+  }
+  const timmName = encoder.replace('-', '_');
+  return {
+    rename: (key) => timmEfficientnetKey(encoder, key),
+    // The 1x1 head (features.8) and the classifier: in the file, never used by the encoder.
     unused: (key) => key.startsWith('features.8.') || key.startsWith('classifier.1.'),
-    expected: "efficientnet_b0's state_dict as timm (conv_stem, blocks.S.B.*, conv_head) or torchvision (features.*) save it (the head and classifier may be absent)",
-  },
-};
+    expected: `${timmName}'s state_dict as timm (conv_stem, blocks.S.B.*, conv_head) or torchvision (features.*) save it (the head and classifier may be absent)`,
+  };
+}
 
 /** Sets the encoder's weights from a timm or torchvision state_dict of it (the classifier may be there or not). */
 export function loadEncoderWeights(model: tfl.LayersModel, file: SafetensorsFile, source: string, encoder: EncoderName, prefix = 'encoder.'): ReturnType<typeof loadTorchWeights> {
   if (isResnet(encoder)) return loadResnetWeights(model, file, source, encoder, prefix);
-  const { rename, unused, expected } = depthwiseFiles[encoder];
+  const { rename, unused, expected } = depthwiseFile(encoder);
   return loadTorchWeights(model, file, source, { label: `${encoder} encoder`, prefix, rename, ignore: unused, inputConv: 'features.0.0', expected });
 }
 
@@ -50,7 +53,7 @@ export function loadEncoderWeights(model: tfl.LayersModel, file: SafetensorsFile
  */
 export function smpEncoderKeys(encoder: EncoderName): { rename: (key: string) => string | null; unused: (key: string) => boolean } {
   if (isResnet(encoder)) return { rename: (key) => key, unused: () => false };
-  const { rename, unused } = depthwiseFiles[encoder];
+  const { rename, unused } = depthwiseFile(encoder);
   const inner = (key: string): string | null => (key.startsWith('encoder.') ? key.slice('encoder.'.length) : null);
   return {
     rename: (key) => {

@@ -5,7 +5,7 @@ import type { ModelOptions } from './registry-types';
 import { encoderStages, smpEncoderKeys } from './encoders';
 import type { SafetensorsFile } from './safetensors';
 import { loadTorchWeights } from './torch-weights';
-import { isResnet } from '../../../src-shared/encoders';
+import { isEfficientnet, isResnet } from '../../../src-shared/encoders';
 import type { EncoderName } from '../../../src-shared/encoders';
 
 /**
@@ -60,7 +60,7 @@ export function loadSmpUnetWeights(model: tfl.LayersModel, file: SafetensorsFile
   const keys = smpEncoderKeys(encoder);
   return loadTorchWeights(model, file, source, {
     label: `segmentation_models_pytorch Unet on ${encoder}`,
-    expected: `the state_dict of segmentation_models_pytorch's Unet(encoder_name="${encoder === 'efficientnet-b0' ? 'timm-efficientnet-b0' : encoder}") saved as safetensors`,
+    expected: `the state_dict of segmentation_models_pytorch's Unet(encoder_name="${isEfficientnet(encoder) ? `timm-${encoder}` : encoder}") saved as safetensors`,
     prefix: '',
     rename: keys.rename,
     ignore: keys.unused,

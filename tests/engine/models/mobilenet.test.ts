@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test, before } from 'node:test';
-import { timmEfficientnetB0Key } from '../../../src-shared/efficientnet-keys';
+import { timmEfficientnetKey as timmEfficientnetName } from '../../../src-shared/efficientnet-keys';
+
+const timmEfficientnetB0Key = (key: string) => timmEfficientnetName('efficientnet-b0', key);
 import { timmMobilenetV2Key } from '../../../src-shared/mobilenet-keys';
 import { loadEncoderWeights } from '../../../src-main/engine/models/encoders';
 import { createModel } from '../../../src-main/engine/models/registry';
@@ -92,7 +94,12 @@ test("timm's efficientnet_b0 names map onto torchvision's both ways, and a timm-
   assert.equal(timmEfficientnetB0Key('blocks.2.1.se.conv_expand.weight'), 'features.3.1.block.2.fc2.weight');
   assert.equal(timmEfficientnetB0Key('conv_head.weight'), 'features.8.0.weight');
   for (const stray of ['blocks.6.1.conv_pw.weight', 'blocks.0.0.conv_pwl.weight', 'blocks.1.0.se.fc.weight']) assert.equal(timmEfficientnetB0Key(stray), null, stray);
-  for (const [key] of torchvisionKeys('efficientnet-b0')) assert.equal(timmEfficientnetB0Key(timmEfficientnetKey(key)), key, key);
+  for (const variant of ['efficientnet-b0', 'efficientnet-b1', 'efficientnet-b2', 'efficientnet-b3'] as const) {
+    for (const [key] of torchvisionKeys(variant)) assert.equal(timmEfficientnetName(variant, timmEfficientnetKey(key)), key, `${variant} ${key}`);
+  }
+  // B3 has 5 blocks in stage 5 where B0 has 4: blocks.5.4 exists in B3 only.
+  assert.equal(timmEfficientnetName('efficientnet-b3', 'blocks.5.4.conv_pw.weight'), 'features.6.4.block.0.0.weight');
+  assert.equal(timmEfficientnetB0Key('blocks.5.4.conv_pw.weight'), null);
 
   const spec = { classes: 3, inputChannels: 3, inputSize: 32, encoder: 'efficientnet-b0' as const };
   const dict = (rename: (key: string) => string) =>

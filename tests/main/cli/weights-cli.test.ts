@@ -74,6 +74,6 @@ test('offline, the CLI says which URL to fetch and the import command, with the 
 
 test('wrong use names what is valid', async () => {
   await assert.rejects(weights(['fetch']), /Unknown weights action "fetch"\. Valid: pull NAME, import FILE \[--name NAME\], list\./);
-  await assert.rejects(weights(['pull']), /segbench weights pull takes one name: resnet18, resnet34, resnet50, mobilenet_v2, efficientnet-b0, resnet18\.a1_in1k/);
+  await assert.rejects(weights(['pull']), /segbench weights pull takes one name: resnet18, resnet34, resnet50, mobilenet_v2, efficientnet-b0, efficientnet-b1, efficientnet-b2, efficientnet-b3, resnet18\.a1_in1k/);
   await assert.rejects(weights(['import']), /segbench weights import takes one file/);
 });

@@ -69,7 +69,7 @@ test('a U-Net on resnet18 starts from cached ImageNet weights: refused until cac
     message:
       /^Cannot start from encoder weights "imagenet": no ImageNet weights of resnet18 are in the weights cache \(.*weights\)\. Fetch them first with `segbench weights pull resnet18\.a1_in1k` .*https:\/\/huggingface\.co\/timm\/resnet18\.a1_in1k\/resolve\/main\/model\.safetensors\. Without a network here: .*segbench weights import FILE --name resnet18\.a1_in1k`\.$/,
   });
-  await assert.rejects(api.invoke('runs:start', launch({ modelOptions: {} })), { code: 'VALIDATION', message: /^Encoder weights \(imagenet\) need an encoder: set modelOptions\.encoder to one of resnet18, resnet34, resnet50, mobilenet_v2, efficientnet-b0\.$/ });
+  await assert.rejects(api.invoke('runs:start', launch({ modelOptions: {} })), { code: 'VALIDATION', message: /^Encoder weights \(imagenet\) need an encoder: set modelOptions\.encoder to one of resnet18, resnet34, resnet50, mobilenet_v2, efficientnet-b0, efficientnet-b1, efficientnet-b2, efficientnet-b3\.$/ });
   await assert.rejects(api.invoke('runs:start', launch({ model: 'unet-mobilenetv2' })), { code: 'VALIDATION', message: /^unet-mobilenetv2 has its own encoder/ });
 
   const file = resnet18File();

@@ -231,5 +231,5 @@ test('a file that checks out against the hub but holds another encoder\'s tensor
 });
 
 test('an unknown name lists the names the catalogue knows', async () => {
-  await assert.rejects(pullWeights(new WeightsCache(tempDir()), 'resnet101', { hubUrl: await refusedUrl() }), /No pretrained weights are known as "resnet101"\. Valid names: resnet18, resnet34, resnet50, mobilenet_v2, efficientnet-b0, resnet18\.a1_in1k, resnet18\.tv_in1k/);
+  await assert.rejects(pullWeights(new WeightsCache(tempDir()), 'resnet101', { hubUrl: await refusedUrl() }), /No pretrained weights are known as "resnet101"\. Valid names: resnet18, resnet34, resnet50, mobilenet_v2, efficientnet-b0, efficientnet-b1, efficientnet-b2, efficientnet-b3, resnet18\.a1_in1k, resnet18\.tv_in1k/);
 });
