@@ -12,8 +12,6 @@ export const isResnet = (encoder: EncoderName): encoder is 'resnet18' | 'resnet3
 
 export const isEfficientnet = (encoder: EncoderName): encoder is 'efficientnet-b0' | 'efficientnet-b1' | 'efficientnet-b2' | 'efficientnet-b3' => encoder.startsWith('efficientnet-');
 
-/** Encoders built of depthwise convolutions, which tfjs cannot train dilated (no DeepLabV3+ at output stride 16). */
-export const isDepthwise = (encoder: EncoderName): boolean => encoder === 'mobilenet_v2' || isEfficientnet(encoder);
 
 /** The models that take an encoder; `unet-mobilenetv2` has its own. */
 export const modelsWithEncoders = ['unet', 'fpn', 'deeplabv3plus'] as const;

@@ -3,7 +3,7 @@ import { classWeightModes } from './class-weights';
 import { minorityCropSchema, replicationSchema } from './recipes';
 import { distillSchema } from './distill';
 import { inputChannelsSchema } from './bands';
-import { encoderNames, isDepthwise, modelsWithEncoders } from './encoders';
+import { encoderNames, modelsWithEncoders } from './encoders';
 import type { EncoderName } from './encoders';
 import { z } from './zod';
 
@@ -86,7 +86,7 @@ export const runConfigSchema = z.strictObject({
         .enum(encoderNames)
         .optional()
         .describe(
-          "An encoder laid out as torchvision's and timm's (so their weights load): a ResNet under unet, fpn or deeplabv3plus, MobileNetV2 or EfficientNet-B0 (timm's) under unet or fpn. With it the U-Net is segmentation_models_pytorch's (decoder 256, 128, 64, 32, 16; stride 32; no depth or width), FPN and DeepLabV3+ keep their decoders on its features (DeepLabV3+ dilates it to output stride 16). Left out, the model's own encoder.",
+          "An encoder laid out as torchvision's and timm's (so their weights load): a ResNet, MobileNetV2 or EfficientNet (timm's B0 to B3) under unet, fpn or deeplabv3plus. With it the U-Net is segmentation_models_pytorch's (decoder 256, 128, 64, 32, 16; stride 32; no depth or width), FPN and DeepLabV3+ keep their decoders on its features (DeepLabV3+ dilates its last stage to output stride 16). Left out, the model's own encoder.",
         ),
     })
     .default({})
@@ -299,9 +299,6 @@ export function modelOptionsProblem(
   }
   if (options.encoder && model === 'unet' && (options.depth !== undefined || options.width !== undefined)) {
     return `A U-Net on the ${options.encoder} encoder has segmentation_models_pytorch's decoder (5 levels, 256 to 16 filters): leave out depth and width.`;
-  }
-  if (options.encoder && isDepthwise(options.encoder) && model === 'deeplabv3plus') {
-    return `deeplabv3plus dilates its encoder to output stride 16, and tfjs cannot train a dilated depthwise convolution: put ${options.encoder} under unet or fpn, or deeplabv3plus on a ResNet.`;
   }
   if (encoderWeights !== null && !options.encoder) {
     return `Encoder weights (${encoderWeights}) need an encoder: set modelOptions.encoder to one of ${encoderNames.join(', ')}.`;

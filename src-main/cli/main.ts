@@ -36,8 +36,7 @@ Usage:
                                                learn from a finished run (matrix: JSON rows per teacher class, sum 1)
                                                and per-class IoU. Models: unet, unet-mobilenetv2, deeplabv3plus, fpn
                  [--encoder resnet18|resnet34|resnet50|mobilenet_v2|efficientnet-b0..b3 [--encoder-weights imagenet]]
-                                               unet, fpn or deeplabv3plus on a ResNet encoder, unet or fpn on
-                                               mobilenet_v2 or efficientnet-bN (the U-Net is SMP's), from
+                                               unet, fpn or deeplabv3plus on the encoder (the U-Net is SMP's), from
                                                ImageNet weights in the weights cache (segbench weights pull resnet34
                                                first; ImageNet normalisation)
                  [--pretrained FILE]           start the whole model from a tfjs model.json, or from an SMP Unet's

@@ -182,6 +182,7 @@ const encoderCases = [
   ['deeplabv3plus', 48, 'resnet18'],
   ['unet', 64, 'mobilenet_v2'],
   ['fpn', 64, 'efficientnet-b0'],
+  ['deeplabv3plus', 64, 'mobilenet_v2'],
 ] as const;
 for (const [name, size, encoder] of encoderCases) {
   test(`${name} on a ${encoder} encoder: ONNX Runtime's logits equal tfjs's at ${size} px (explicit padding, dilated or depthwise stages, squeeze-and-excitation, batch-norm statistics set)`, async (t) => {

@@ -239,6 +239,13 @@ const layerWriters: Record<string, (emit: Emit) => string> = {
     // the model computes, and was trained, undilated: written as it computes.
     return activation(emit, conv({ ...emit, config: { ...emit.config, dilationRate: 1 } }, 'depthwise_kernel', depthwiseToOihw, channels));
   },
+  SegBenchDilatedDepthwiseConv2D: (emit) => {
+    const channels = emit.inputs[0]!.shape[3];
+    if (typeof channels !== 'number') throw unsupported(emit.layer, 'an input of unknown channel count');
+    const kernel = typeof emit.config['kernelSize'] === 'number' ? emit.config['kernelSize'] : 3;
+    const dilation = typeof emit.config['dilation'] === 'number' ? emit.config['dilation'] : 1;
+    return conv({ ...emit, config: { ...emit.config, kernelSize: kernel, dilationRate: dilation, strides: 1, padding: 'same' } }, 'depthwise_kernel', depthwiseToOihw, channels);
+  },
   Conv2DTranspose: (emit) => activation(emit, convTranspose(emit)),
   BatchNormalization: (emit) => batchNorm(emit),
   ReLU: ({ graph, layer, config, inputs }) => {

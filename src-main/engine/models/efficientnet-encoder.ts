@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { efficientnetShape } from '../../../src-shared/efficientnet-keys';
 import type { EfficientnetVariant } from '../../../src-shared/efficientnet-keys';
+import { DilatedDepthwiseConv2D } from './atrous-conv';
 import { batchNormalization } from './batch-norm';
 import type { Sym } from './blocks';
 
@@ -43,7 +44,11 @@ function squeezeExcite(x: Sym, squeeze: number, name: string): Sym {
   return tfl.layers.multiply({ name: `${name}.scale` }).apply([x, gate]) as Sym;
 }
 
-export function efficientnetEncoder(input: Sym, variant: EfficientnetVariant, prefix = 'encoder.'): { stages: Sym[]; strides: number[]; channels: number[] } {
+/**
+ * At output stride 16 the last two stages (features.6 and .7, SMP's stage 5) keep their input's
+ * resolution: stride 1, every depthwise convolution dilated by 2 (SMP's make_dilated).
+ */
+export function efficientnetEncoder(input: Sym, variant: EfficientnetVariant, prefix = 'encoder.', outputStride: 16 | 32 = 32): { stages: Sym[]; strides: number[]; channels: number[] } {
   const shape = efficientnetShape(variant);
   const stem = `${prefix}features.0`;
   let x = tfl.layers
@@ -56,8 +61,9 @@ export function efficientnetEncoder(input: Sym, variant: EfficientnetVariant, pr
   let stride = 2;
   let inChannels = shape.stem;
   shape.stages.forEach(({ expansion, kernel, stride: firstStride, channels: outChannels, repeats }, s) => {
+    const dilated = outputStride === 16 && s + 1 >= 6;
     for (let b = 0; b < repeats; b += 1) {
-      const blockStride = b === 0 ? firstStride : 1;
+      const blockStride = b === 0 && !dilated ? firstStride : 1;
       const name = `${prefix}features.${s + 1}.${b}.block`;
       const hidden = inChannels * expansion;
       let y = x;
@@ -67,9 +73,11 @@ export function efficientnetEncoder(input: Sym, variant: EfficientnetVariant, pr
         part = 1;
       }
       const pad = blockStride > 1 ? Math.floor(kernel / 2) : 0;
-      y = tfl.layers
-        .depthwiseConv2d({ kernelSize: kernel, strides: blockStride, padding: pad > 0 ? 'valid' : 'same', useBias: false, depthwiseInitializer: 'heNormal', name: `${name}.${part}.0` })
-        .apply(padded(y, pad, `${name}.${part}.0`)) as Sym;
+      y = dilated
+        ? (new DilatedDepthwiseConv2D({ kernelSize: kernel, dilation: 2, name: `${name}.${part}.0` }).apply(y) as Sym)
+        : (tfl.layers
+            .depthwiseConv2d({ kernelSize: kernel, strides: blockStride, padding: pad > 0 ? 'valid' : 'same', useBias: false, depthwiseInitializer: 'heNormal', name: `${name}.${part}.0` })
+            .apply(padded(y, pad, `${name}.${part}.0`)) as Sym);
       y = silu(bn(y, `${name}.${part}.1`), `${name}.${part}.2`);
       y = squeezeExcite(y, Math.max(1, Math.floor(inChannels / 4)), `${name}.${part + 1}`);
       y = bn(conv1x1(y, outChannels, `${name}.${part + 2}.0`), `${name}.${part + 2}.1`);

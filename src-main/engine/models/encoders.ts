@@ -1,7 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { EncoderName } from '../../../src-shared/encoders';
 import { isResnet } from '../../../src-shared/encoders';
-import { ApiError } from '../../../src-shared/errors';
 import { timmEfficientnetKey } from '../../../src-shared/efficientnet-keys';
 import { timmMobilenetV2Key } from '../../../src-shared/mobilenet-keys';
 import type { Sym } from './blocks';
@@ -18,8 +17,8 @@ import { loadTorchWeights } from './torch-weights';
  */
 export function encoderStages(input: Sym, encoder: EncoderName, options: { outputStride?: 16 | 32; prefix?: string } = {}): { stages: Sym[]; strides: number[]; channels: number[] } {
   if (isResnet(encoder)) return resnetEncoder(input, encoder, options);
-  if ((options.outputStride ?? 32) !== 32) throw new ApiError('VALIDATION', `${encoder} is built at output stride 32 only (tfjs cannot train a dilated depthwise convolution).`);
-  return encoder === 'mobilenet_v2' ? mobilenetV2TorchEncoder(input, options.prefix) : efficientnetEncoder(input, encoder, options.prefix);
+  const outputStride = options.outputStride ?? 32;
+  return encoder === 'mobilenet_v2' ? mobilenetV2TorchEncoder(input, options.prefix, outputStride) : efficientnetEncoder(input, encoder, options.prefix, outputStride);
 }
 
 /** How a file of an encoder that is not a ResNet maps: another layout's names, what it holds that the encoder does not take. */

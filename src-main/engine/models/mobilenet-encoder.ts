@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { mobilenetV2Stages } from '../../../src-shared/mobilenet-keys';
+import { DilatedDepthwiseConv2D } from './atrous-conv';
 import { batchNormalization } from './batch-norm';
 import type { Sym } from './blocks';
 
@@ -36,13 +37,18 @@ function padded(x: Sym, stride: number, name: string): Sym {
   return stride > 1 ? (tfl.layers.zeroPadding2d({ padding: 1, name: `${name}_pad` }).apply(x) as Sym) : x;
 }
 
-function depthwise(x: Sym, stride: number, name: string): Sym {
+function depthwise(x: Sym, stride: number, name: string, dilation = 1): Sym {
+  if (dilation > 1) return new DilatedDepthwiseConv2D({ kernelSize: 3, dilation, name }).apply(x) as Sym;
   return tfl.layers
     .depthwiseConv2d({ kernelSize: 3, strides: stride, padding: stride > 1 ? 'valid' : 'same', useBias: false, depthwiseInitializer: 'heNormal', name })
     .apply(padded(x, stride, name)) as Sym;
 }
 
-export function mobilenetV2TorchEncoder(input: Sym, prefix = 'encoder.'): { stages: Sym[]; strides: number[]; channels: number[] } {
+/**
+ * At output stride 16 the last stage (features[14:], SMP's stage 5) keeps its input's resolution:
+ * stride 1, every depthwise convolution dilated by 2 (SMP's make_dilated).
+ */
+export function mobilenetV2TorchEncoder(input: Sym, prefix = 'encoder.', outputStride: 16 | 32 = 32): { stages: Sym[]; strides: number[]; channels: number[] } {
   const f = (index: number) => `${prefix}features.${index}`;
   let x = tfl.layers
     .conv2d({ filters: 32, kernelSize: 3, strides: 2, padding: 'valid', useBias: false, kernelInitializer: 'heNormal', name: `${f(0)}.0` })
@@ -56,7 +62,8 @@ export function mobilenetV2TorchEncoder(input: Sym, prefix = 'encoder.'): { stag
   let inChannels = 32;
   for (const [expansion, outChannels, repeats, firstStride] of mobilenetV2Stages) {
     for (let r = 0; r < repeats; r += 1) {
-      const blockStride = r === 0 ? firstStride : 1;
+      const dilated = outputStride === 16 && index >= 14;
+      const blockStride = r === 0 && !dilated ? firstStride : 1;
       const name = `${f(index)}.conv`;
       let y = x;
       let part = 0;
@@ -64,7 +71,7 @@ export function mobilenetV2TorchEncoder(input: Sym, prefix = 'encoder.'): { stag
         y = relu6(bn(pointwise(y, inChannels * expansion, `${name}.0.0`), `${name}.0.1`), `${name}.0.2`);
         part = 1;
       }
-      y = relu6(bn(depthwise(y, blockStride, `${name}.${part}.0`), `${name}.${part}.1`), `${name}.${part}.2`);
+      y = relu6(bn(depthwise(y, blockStride, `${name}.${part}.0`, dilated ? 2 : 1), `${name}.${part}.1`), `${name}.${part}.2`);
       y = bn(pointwise(y, outChannels, `${name}.${part + 1}`), `${name}.${part + 2}`);
       x = blockStride === 1 && inChannels === outChannels ? (tfl.layers.add({ name: `${f(index)}.add` }).apply([x, y]) as Sym) : y;
       stride *= blockStride;

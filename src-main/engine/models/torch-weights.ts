@@ -9,6 +9,7 @@ import type { SafetensorsFile } from './safetensors';
  * one tensor to one weight:
  *
  *   Conv2D, SegBenchAtrousConv2D  weight [O, I, kh, kw] -> kernel [kh, kw, I, O]; bias -> bias
+ *   DepthwiseConv2D (and dilated)  weight [C, 1, kh, kw] -> depthwise_kernel [kh, kw, C, 1]
  *   BatchNormalization            weight -> gamma, bias -> beta, running_mean -> moving_mean,
  *                                 running_var -> moving_variance; num_batches_tracked is skipped
  *
@@ -73,7 +74,7 @@ function targetsOf(model: tfl.LayersModel, prefix: string): Map<string, Target> 
         targets.set(`${module}.${weight === 'kernel' ? 'weight' : 'bias'}`, { variable, torchShape: weight === 'kernel' ? [outputs, inputs, kh, kw] : shape, layout: weight === 'kernel' ? 'kernel' : 'plain' });
         continue;
       }
-      if (className === 'DepthwiseConv2D' && (weight === 'depthwise_kernel' || weight === 'bias')) {
+      if ((className === 'DepthwiseConv2D' || className === 'SegBenchDilatedDepthwiseConv2D') && (weight === 'depthwise_kernel' || weight === 'bias')) {
         const [kh, kw, channels, multiplier] = shape as [number, number, number, number];
         const depthwise = weight === 'depthwise_kernel';
         targets.set(`${module}.${depthwise ? 'weight' : 'bias'}`, { variable, torchShape: depthwise ? [channels * multiplier, 1, kh, kw] : shape, layout: depthwise ? 'depthwise' : 'plain' });

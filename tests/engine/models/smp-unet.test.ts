@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import type { EncoderName } from '../../../src-shared/encoders';
+import { encoderStages, loadEncoderWeights } from '../../../src-main/engine/models/encoders';
 import { createModel } from '../../../src-main/engine/models/registry';
 import { parseSafetensors } from '../../../src-main/engine/models/safetensors';
 import { loadSmpUnetWeights } from '../../../src-main/engine/models/smp-unet';
@@ -33,7 +34,10 @@ interface SmpCase {
   torchFp32VsFp64: number;
   keys: [key: string, shape: number[], dtype: 'F32' | 'I64'][];
 }
-const fixture = JSON.parse(readFileSync(join(fixtureDir, 'smp-unet.json'), 'utf8')) as { cases: Record<string, SmpCase> };
+const fixture = JSON.parse(readFileSync(join(fixtureDir, 'smp-unet.json'), 'utf8')) as {
+  cases: Record<string, SmpCase>;
+  dilated: Record<'mobilenet_v2' | 'efficientnet-b0', { file: string; shape: number[]; maxAbs: number }>;
+};
 const tolerance = 1e-4;
 
 function stateDict(entry: SmpCase, dtype: 'F32' | 'F16' | 'BF16' = 'F32'): TensorBytes[] {
@@ -108,10 +112,41 @@ test('the model-options rule: an encoder only under unet, fpn and deeplabv3plus,
   assert.throws(() => createModel('unet-mobilenetv2', { ...spec, encoder: 'resnet18' }), { code: 'VALIDATION', message: 'unet-mobilenetv2 has its own encoder; modelOptions.encoder (resnet18) goes with unet, fpn, deeplabv3plus.' });
   assert.throws(() => createModel('unet', { ...spec, encoder: 'resnet18', depth: 4 }), { code: 'VALIDATION', message: /leave out depth and width/ });
   assert.throws(() => createModel('unet', { ...spec, inputSize: 48, encoder: 'resnet18' }), { code: 'VALIDATION', message: 'Input size 48 does not fit unet: it must be a multiple of 32. Nearest valid: 32 or 64.' });
-  for (const [model, size] of [['fpn', 64], ['deeplabv3plus', 48]] as const) {
-    const built = createModel(model, { ...spec, inputSize: size, encoder: 'resnet18' });
-    assert.ok(built.getLayer('encoder.layer4.1.conv2'), `${model} is built on the ResNet`);
+  for (const [model, size, encoder, layer] of [
+    ['fpn', 64, 'resnet18', 'encoder.layer4.1.conv2'],
+    ['deeplabv3plus', 48, 'resnet18', 'encoder.layer4.1.conv2'],
+    ['deeplabv3plus', 48, 'mobilenet_v2', 'encoder.features.16.conv.1.0'],
+    ['deeplabv3plus', 48, 'efficientnet-b0', 'encoder.features.7.0.block.1.0'],
+  ] as const) {
+    const built = createModel(model, { ...spec, inputSize: size, encoder });
+    assert.ok(built.getLayer(layer), `${model} is built on ${encoder}`);
     assert.deepEqual(built.outputs[0]!.shape, [null, size, size, 2]);
     built.dispose();
   }
 });
+
+for (const [encoder, expected] of Object.entries(fixture.dilated) as [EncoderName, (typeof fixture.dilated)['mobilenet_v2']][]) {
+  test(`${encoder} at output stride 16 (DeepLabV3+'s): the last stage, dilated as SMP's make_dilated does, equals PyTorch's within ${tolerance}`, async (t) => {
+    const entry = fixture.cases[`unet-${encoder}`]!;
+    const input = tfl.input({ shape: [64, 64, 3] });
+    const { stages, strides } = encoderStages(input, encoder, { outputStride: 16 });
+    assert.deepEqual(strides, [2, 4, 8, 16, 16]);
+    const model = tfl.model({ inputs: input, outputs: stages[4]! });
+    const tensors = stateDict(entry)
+      .filter((x) => x.name.startsWith('encoder.'))
+      .map((x) => ({ ...x, name: x.name.slice('encoder.'.length) }));
+    loadEncoderWeights(model, fileOf(tensors), 'encoder.safetensors', encoder);
+    const x = tf.tidy(() => tf.transpose(tf.tensor4d(seededValues(seed, 'input', entry.inputNCHW), entry.inputNCHW), [0, 2, 3, 1]));
+    const y = model.predict(x) as tf.Tensor;
+    assert.deepEqual(y.shape, expected.shape);
+    const actual = (await y.data()) as Float32Array;
+    const bytes = readFileSync(join(fixtureDir, expected.file));
+    const torch = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    let gap = 0;
+    for (let i = 0; i < torch.length; i += 1) gap = Math.max(gap, Math.abs(actual[i]! - torch[i]!));
+    t.diagnostic(`${encoder} at output stride 16: max |SegBench - PyTorch| ${gap.toExponential(2)} (features up to ${expected.maxAbs.toFixed(3)})`);
+    assert.ok(gap <= tolerance, `${gap}`);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+}
