@@ -1,6 +1,7 @@
 import { normalizeChoiceSchema } from './external-model';
 import type { ExternalModel } from './external-model';
 import { labelMapSchema, trainItemSchema } from './training';
+import { encoderNames } from './encoders';
 import { z } from './zod';
 
 /** The engine's `import-model` job: inspect the user's ONNX file, copy it into the run's folder, and say what it found. */
@@ -18,6 +19,8 @@ export const importModelJobParamsSchema = z.object({
   /** Up to a few validation images: the logits-or-probabilities check runs on real pixels. */
   probe: z.array(trainItemSchema),
   labelMap: labelMapSchema,
+  /** The source is a segmentation_models_pytorch Unet's state_dict (.safetensors) on this encoder: written as ONNX first. */
+  smpEncoder: z.enum(encoderNames).nullable().default(null),
 });
 
 export interface ImportModelResult {
@@ -35,6 +38,8 @@ export const importModelRequestSchema = z.strictObject({
   /** Class names in the model's output order, when it differs from the dataset's. */
   classNames: z.array(z.string()).optional(),
   window: z.number().int().min(16).max(1024).optional(),
+  /** onnxPath is a segmentation_models_pytorch Unet's state_dict saved as .safetensors, on this encoder. */
+  smpEncoder: z.enum(encoderNames).optional(),
 });
 /** `runs:importMasks` and `segbench import-masks`: predictions made elsewhere, as a run. */
 export const importMasksRequestSchema = z.strictObject({

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { encoderNames } from '../../src-shared/encoders';
+import type { EncoderName } from '../../src-shared/encoders';
 import { ApiError } from '../../src-shared/errors';
 import { parseNormalizeOption } from '../../src-shared/external-model';
 import type { Job } from '../../src-shared/jobs';
@@ -34,12 +36,14 @@ function readClassesFile(path: string): string[] {
     .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
-/** `segbench import-model --onnx FILE --dataset D [--classes FILE] [--normalize imagenet|none|MEAN,STD] [--window N] [--name N] [--json]` */
+/** `segbench import-model (--onnx FILE | --safetensors FILE --encoder E) --dataset D [--classes FILE] [--normalize imagenet|none|MEAN,STD] [--window N] [--name N] [--json]` */
 export async function importModelCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
       onnx: { type: 'string' },
+      safetensors: { type: 'string' },
+      encoder: { type: 'string' },
       dataset: { type: 'string' },
       classes: { type: 'string' },
       normalize: { type: 'string' },
@@ -50,7 +54,13 @@ export async function importModelCommand(args: string[]): Promise<void> {
     },
     strict: true,
   });
-  if (!values.onnx || !values.dataset) throw new ApiError('VALIDATION', '--onnx FILE and --dataset NAME are required.');
+  const file = values.onnx ?? values.safetensors;
+  if (!file || !values.dataset || (values.onnx && values.safetensors)) {
+    throw new ApiError('VALIDATION', '--dataset NAME and one of --onnx FILE or --safetensors FILE --encoder E (a segmentation_models_pytorch Unet\'s state_dict) are required.');
+  }
+  if (values.safetensors && !(encoderNames as readonly string[]).includes(values.encoder ?? '')) {
+    throw new ApiError('VALIDATION', `--safetensors needs --encoder, the Unet's encoder_name: one of ${encoderNames.join(', ')} (timm-efficientnet-bN is efficientnet-bN here); got "${values.encoder ?? ''}".`);
+  }
   const normalize = values.normalize === undefined ? 'auto' : parseNormalizeOption(values.normalize);
   if (typeof normalize === 'object' && 'problem' in normalize) throw new ApiError('VALIDATION', normalize.problem);
   const window = values.window === undefined ? undefined : Number(values.window);
@@ -63,7 +73,8 @@ export async function importModelCommand(args: string[]): Promise<void> {
   });
   try {
     const run = await services.api.invoke('runs:importModel', {
-      onnxPath: resolve(values.onnx),
+      onnxPath: resolve(file),
+      ...(values.safetensors && { smpEncoder: values.encoder as EncoderName }),
       datasetId: await findDataset(services, values.dataset),
       normalize,
       ...(values.name !== undefined && { name: values.name }),

@@ -49,14 +49,15 @@ Usage:
   segbench export --run ID --out FILE.onnx [--checkpoint best|last] [--format onnx] [--json]
                                                the run's model as ONNX (opset 17, NHWC in, logits out) with its
                                                classes, colours, mask values and normalisation in FILE.onnx.json
-  segbench import-model --onnx FILE --dataset NAME [--classes FILE] [--normalize imagenet|none|MEAN,STD]
+  segbench import-model (--onnx FILE | --safetensors FILE --encoder E) --dataset NAME [--classes FILE] [--normalize imagenet|none|MEAN,STD]
                  [--window N] [--name N] [--json]
                                                a model trained elsewhere (PyTorch: torch.onnx.export) as a run of the
                                                dataset: layout, logits or probabilities, classes and stride are found
                                                by running it; eval, predict, Compare and Inspect then take it.
                                                --classes: its output names in order, one per line, if not the dataset's;
                                                --normalize on 0..1 pixels (default imagenet, or the file's own if
-                                               SegBench exported it)
+                                               SegBench exported it); --safetensors: a segmentation_models_pytorch
+                                               Unet's state_dict, converted to ONNX by SegBench
   segbench import-masks --masks DIR --dataset NAME [--name N] [--json]
                                                masks predicted elsewhere, in the dataset's own encoding (tile1.png or
                                                tile1_mask.png for tile1.jpg), as a run: eval, Compare and Inspect

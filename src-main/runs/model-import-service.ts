@@ -35,6 +35,9 @@ export class ModelImportService {
     const path = request.onnxPath;
     if (!isAbsolute(path)) throw new ApiError('VALIDATION', `The model file must be an absolute path (got ${path}).`);
     if (!existsSync(path) || !statSync(path).isFile()) throw new ApiError('VALIDATION', `${path} is not a file; give the path of an .onnx model exported from PyTorch (torch.onnx.export) or SegBench.`);
+    if (/\.safetensors$/i.test(path) && !request.smpEncoder) {
+      throw new ApiError('VALIDATION', `${basename(path)} is a safetensors state_dict, not an ONNX model: to import a segmentation_models_pytorch Unet, say its encoder (--encoder, e.g. resnet34); to fine-tune it, train with --pretrained instead.`);
+    }
     const dataset = statements.datasetById.get(request.datasetId);
     if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${request.datasetId}. List them with the Datasets page or \`segbench datasets\`.`);
     if (dataset.state === 'indexing') throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is still being indexed; import the model once it is ready.`);
@@ -60,6 +63,7 @@ export class ModelImportService {
       window: request.window ?? null,
       probe,
       labelMap,
+      smpEncoder: request.smpEncoder ?? null,
     });
     const done = await jobs.whenDoneOf('import-model', job.id);
     if (done.status !== 'finished') {

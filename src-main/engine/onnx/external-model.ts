@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { copyFile, mkdir, readFile, stat, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { onnx } from 'onnx-proto';
 import sharp from 'sharp';
@@ -18,6 +18,12 @@ import type { WindowPredictor } from '../eval/sliding-window';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
 import { validationThreads } from '../workers/threads';
+import { selectBackend } from '../backend/select';
+import { exportOnnxAsync } from '../export/onnx-export';
+import { createModel } from '../models/registry';
+import { readSafetensors } from '../models/safetensors';
+import { loadSmpUnetWeights } from '../models/smp-unet';
+import type { EncoderName } from '../../../src-shared/encoders';
 import { createOrtSession, cudaProviderInstalled, inferenceProviders, releaseOrtSession } from './ort-session';
 import type { OrtSession } from './ort-session';
 import { softmax } from './ort-predictor';
@@ -132,6 +138,29 @@ async function segbenchNormalization(path: string): Promise<Normalization | null
   }
 }
 
+/**
+ * A segmentation_models_pytorch Unet's state_dict (safetensors) as ONNX at `dest`: SegBench's SMP
+ * U-Net on the encoder, every key loaded (engine/models/smp-unet.ts), written by SegBench's export.
+ * The class count is the file's head's; a file without a head is refused. Says what it did.
+ */
+async function writeSmpUnetOnnx(source: string, dest: string, encoder: EncoderName, channels: number, window: number | null): Promise<string> {
+  const file = await readSafetensors(source);
+  const head = file.tensors.get('segmentation_head.0.weight');
+  if (!head || head.shape.length !== 4) {
+    throw new ApiError('VALIDATION', `${source} has no segmentation_head.0.weight [classes, 16, 3, 3]: it is not a whole segmentation_models_pytorch Unet's state_dict. Save model.state_dict() of the trained Unet.`);
+  }
+  await selectBackend('wasm');
+  const size = Math.max(64, Math.round((window ?? 256) / 32) * 32);
+  const model = createModel('unet', { classes: head.shape[0]!, inputChannels: channels, inputSize: size, encoder });
+  try {
+    const report = loadSmpUnetWeights(model, file, source, encoder);
+    await writeFile(dest, await exportOnnxAsync(model, { model: 'unet', encoder, source: 'segmentation_models_pytorch' }), { flag: 'wx' });
+    return `Converted from a segmentation_models_pytorch Unet(${encoder}) state_dict: ${report.loaded} tensors, ${head.shape[0]} output classes, written as ONNX by SegBench.`;
+  } finally {
+    model.dispose();
+  }
+}
+
 const strides = [1, 2, 4, 8, 16, 32] as const;
 
 const normalizationSchema = z.object({ mean: z.array(z.number()).min(1), std: z.array(z.number().positive()).min(1) });
@@ -151,14 +180,15 @@ export async function runImportModelJob(params: JobParams<'import-model'>, conte
   const info = await stat(params.source).catch(() => null);
   if (!info?.isFile()) throw new ApiError('VALIDATION', `${params.source} is not a file; give the path of an .onnx model.`);
   await mkdir(dirname(params.dest), { recursive: true });
-  await copyFile(params.source, params.dest, constants.COPYFILE_EXCL);
+  const converted = params.smpEncoder ? await writeSmpUnetOnnx(params.source, params.dest, params.smpEncoder, params.channels, params.window) : null;
+  if (!converted) await copyFile(params.source, params.dest, constants.COPYFILE_EXCL);
   let session: Session | null = null;
   try {
     context.progress(1, steps, 'loading it in ONNX Runtime');
     const made = await createOrtSession(params.dest, { intraOpThreads: validationThreads('wasm'), quiet: true });
     if (!made.session) throw new ApiError('VALIDATION', `${params.source} could not be loaded as an ONNX model: ${made.reason}.`);
     session = made.session;
-    const findings: string[] = [];
+    const findings: string[] = converted ? [converted] : [];
     const input = session.session.inputMetadata[0];
     if (!input?.isTensor || input.type !== 'float32' || input.shape.length !== 4) {
       const shape = input?.isTensor ? `${input.type} [${input.shape.join(', ')}]` : 'not a tensor';
