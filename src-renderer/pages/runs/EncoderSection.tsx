@@ -42,10 +42,30 @@ export function EncoderSection({ form, onChange, issues }: { form: Form; onChang
     onChange({ modelOptions: { ...kept, encoder: value as EncoderName }, encoderWeights: weights ?? 'imagenet' });
   };
 
+  /** A number of the encoder's schedule, its schema range in the label and its issue under it. */
+  const numberField = (label: string, key: 'encoderFreezeEpochs' | 'encoderLrFactor', testId: string) => (
+    <label className="field">
+      <span>{rangeLabel(label, key)}</span>
+      <input
+        type="number"
+        step={key === 'encoderLrFactor' ? 'any' : 1}
+        {...configBounds(key)}
+        value={form[key] ?? defaults[key]}
+        onChange={(e) => onChange({ [key]: e.target.value === '' ? Number.NaN : Number(e.target.value) })}
+        data-testid={testId}
+      />
+      {issues.get(key) ? (
+        <em className="field-error" data-testid={`error-${key}`}>
+          {issues.get(key)}
+        </em>
+      ) : null}
+    </label>
+  );
+
   const data = overview.data;
   const ofEncoder = (data?.cached ?? []).filter((w) => w.architecture === encoder);
   const imagenet = data?.defaults.find((d) => d.encoder === encoder);
-  // What 'imagenet' resolves to (the launcher's rule): timm's default tag, else another ImageNet tag, else any file of the encoder.
+  // What 'imagenet' resolves to (the launcher's rule): timm's default tag, else another ImageNet tag, else an import without a tag.
   const resolved = ofEncoder.find((w) => w.name === imagenet?.name) ?? ofEncoder.find((w) => w.name.endsWith('_in1k')) ?? ofEncoder.find((w) => w.name === encoder);
   const chosen = weights === 'imagenet' ? resolved : ofEncoder.find((w) => w.name === weights || w.sha256.startsWith(weights ?? '-'));
   const active = download && imagenet && download.name === imagenet.name ? download : null;
@@ -81,41 +101,8 @@ export function EncoderSection({ form, onChange, issues }: { form: Form; onChang
             </select>
           </label>
         ) : null}
-        {encoder ? (
-          <label className="field">
-            <span>{rangeLabel('Freeze the encoder for (epochs)', 'encoderFreezeEpochs')}</span>
-            <input
-              type="number"
-              {...configBounds('encoderFreezeEpochs')}
-              value={form.encoderFreezeEpochs ?? defaults.encoderFreezeEpochs}
-              onChange={(e) => onChange({ encoderFreezeEpochs: e.target.value === '' ? Number.NaN : Number(e.target.value) })}
-              data-testid="form-encoder-freeze"
-            />
-            {issues.get('encoderFreezeEpochs') ? (
-              <em className="field-error" data-testid="error-encoderFreezeEpochs">
-                {issues.get('encoderFreezeEpochs')}
-              </em>
-            ) : null}
-          </label>
-        ) : null}
-        {encoder ? (
-          <label className="field">
-            <span>{rangeLabel('Encoder learning rate factor', 'encoderLrFactor')}</span>
-            <input
-              type="number"
-              step="any"
-              {...configBounds('encoderLrFactor')}
-              value={form.encoderLrFactor ?? defaults.encoderLrFactor}
-              onChange={(e) => onChange({ encoderLrFactor: e.target.value === '' ? Number.NaN : Number(e.target.value) })}
-              data-testid="form-encoder-lr-factor"
-            />
-            {issues.get('encoderLrFactor') ? (
-              <em className="field-error" data-testid="error-encoderLrFactor">
-                {issues.get('encoderLrFactor')}
-              </em>
-            ) : null}
-          </label>
-        ) : null}
+        {encoder ? numberField('Freeze the encoder for (epochs)', 'encoderFreezeEpochs', 'form-encoder-freeze') : null}
+        {encoder ? numberField('Encoder learning rate factor', 'encoderLrFactor', 'form-encoder-lr-factor') : null}
       </div>
       {encoder && weights !== null ? (
         chosen ? (

@@ -48,6 +48,20 @@ function stateDict(entry: SmpCase, dtype: 'F32' | 'F16' | 'BF16' = 'F32'): Tenso
 
 const fileOf = (tensors: TensorBytes[]) => parseSafetensors(encodeSafetensors(tensors), 'unet.safetensors');
 
+/** Max |SegBench - PyTorch| of `model` on the fixture's seeded input against the float32 NHWC values in `file`, after checking the shape. */
+async function gapToTorch(model: tfl.LayersModel, entry: SmpCase, shape: number[], file: string): Promise<number> {
+  const input = tf.tidy(() => tf.transpose(tf.tensor4d(seededValues(seed, 'input', entry.inputNCHW), entry.inputNCHW), [0, 2, 3, 1]));
+  const output = model.predict(input) as tf.Tensor;
+  assert.deepEqual(output.shape, shape);
+  const actual = (await output.data()) as Float32Array;
+  tf.dispose([input, output]);
+  const bytes = readFileSync(join(fixtureDir, file));
+  const torch = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  let gap = 0;
+  for (let i = 0; i < torch.length; i += 1) gap = Math.max(gap, Math.abs(actual[i]! - torch[i]!));
+  return gap;
+}
+
 function unet(entry: SmpCase, classes = entry.classes): tfl.LayersModel {
   return createModel('unet', { classes, inputChannels: 3, inputSize: entry.inputNCHW[2], encoder: entry.encoder });
 }
@@ -62,17 +76,9 @@ for (const [name, entry] of Object.entries(fixture.cases)) {
     assert.equal(report.loaded, tensors.filter((x) => x.dtype === 'F32' && !unused(x.name)).length, 'every float tensor loaded');
     assert.deepEqual(report.skipped, []);
     assert.deepEqual(report.ignored.filter((k) => !k.endsWith('num_batches_tracked')), tensors.filter((x) => x.dtype === 'F32' && unused(x.name)).map((x) => x.name), 'only the step counters (and an unused head) left out');
-    const input = tf.tidy(() => tf.transpose(tf.tensor4d(seededValues(seed, 'input', entry.inputNCHW), entry.inputNCHW), [0, 2, 3, 1]));
-    const logits = model.predict(input) as tf.Tensor;
-    assert.deepEqual(logits.shape, entry.shape);
-    const actual = (await logits.data()) as Float32Array;
-    const bytes = readFileSync(join(fixtureDir, entry.file));
-    const expected = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    let gap = 0;
-    for (let i = 0; i < expected.length; i += 1) gap = Math.max(gap, Math.abs(actual[i]! - expected[i]!));
+    const gap = await gapToTorch(model, entry, entry.shape, entry.file);
     t.diagnostic(`${name}: max |SegBench - PyTorch| ${gap.toExponential(2)} (logits up to ${entry.maxAbs.toFixed(3)}; torch fp32 vs fp64 ${entry.torchFp32VsFp64.toExponential(2)})`);
     assert.ok(gap <= tolerance, `max |SegBench - PyTorch| ${gap} > ${tolerance}`);
-    tf.dispose([input, logits]);
     model.dispose();
   });
 }
@@ -136,17 +142,9 @@ for (const [encoder, expected] of Object.entries(fixture.dilated) as [EncoderNam
       .filter((x) => x.name.startsWith('encoder.'))
       .map((x) => ({ ...x, name: x.name.slice('encoder.'.length) }));
     loadEncoderWeights(model, fileOf(tensors), 'encoder.safetensors', encoder);
-    const x = tf.tidy(() => tf.transpose(tf.tensor4d(seededValues(seed, 'input', entry.inputNCHW), entry.inputNCHW), [0, 2, 3, 1]));
-    const y = model.predict(x) as tf.Tensor;
-    assert.deepEqual(y.shape, expected.shape);
-    const actual = (await y.data()) as Float32Array;
-    const bytes = readFileSync(join(fixtureDir, expected.file));
-    const torch = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    let gap = 0;
-    for (let i = 0; i < torch.length; i += 1) gap = Math.max(gap, Math.abs(actual[i]! - torch[i]!));
+    const gap = await gapToTorch(model, entry, expected.shape, expected.file);
     t.diagnostic(`${encoder} at output stride 16: max |SegBench - PyTorch| ${gap.toExponential(2)} (features up to ${expected.maxAbs.toFixed(3)})`);
     assert.ok(gap <= tolerance, `${gap}`);
-    tf.dispose([x, y]);
     model.dispose();
   });
 }
