@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
+/** The one input's shape: tfjs-layers hands a single-input layer either the shape or a list of one. */
+const singleShape = (inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape => (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+
 interface AtrousConfig {
   filters: number;
   kernelSize: number;
@@ -24,7 +27,7 @@ export class AtrousConv2D extends tfl.layers.Layer {
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const shape = singleShape(inputShape);
     const channels = shape[shape.length - 1] as number;
     const { kernelSize, filters } = this.config;
     this.kernel = this.addWeight('kernel', [kernelSize, kernelSize, channels, filters], 'float32', tfl.initializers.heNormal({}));
@@ -32,7 +35,7 @@ export class AtrousConv2D extends tfl.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const shape = singleShape(inputShape);
     return [...shape.slice(0, -1), this.config.filters];
   }
 
@@ -72,7 +75,7 @@ export class DilatedDepthwiseConv2D extends tfl.layers.Layer {
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const shape = singleShape(inputShape);
     const channels = shape[shape.length - 1] as number;
     const { kernelSize } = this.config;
     this.kernel = this.addWeight('depthwise_kernel', [kernelSize, kernelSize, channels, 1], 'float32', tfl.initializers.heNormal({}));
@@ -80,7 +83,7 @@ export class DilatedDepthwiseConv2D extends tfl.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    return singleShape(inputShape);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
