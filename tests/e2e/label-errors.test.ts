@@ -197,6 +197,8 @@ test('issue 32 (3): the dataset viewer marks a corrected mask and reverts it (re
 
   await page.getByTestId('tab-label-errors').click();
   await counts('0 reviewed · 0 corrected');
+  // The counts and the queue are two requests: wait for the queue's answer (it fails by timing out if the image never comes back).
+  await page.locator('[data-testid="label-errors-item"] td:nth-child(2)', { hasText: new RegExp(`^${planted}$`) }).waitFor();
   const stems = await page.locator('[data-testid="label-errors-item"] td:nth-child(2)').allTextContents();
   assert.ok(stems.includes(planted), 'a reverted correction puts the image back in the queue');
   assert.deepEqual(errors, []);
