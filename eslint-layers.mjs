@@ -11,7 +11,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
  */
 const engineShared = [
   { folder: 'src-main/geotiff', why: 'GeoTIFF reading and writing, for the engine (training, prediction, indexing) and main (the viewer)' },
-  { folder: 'src-main/outputs', why: "the manifest of files SegBench wrote in a prediction folder: the engine writes it, main checks it before queueing" },
+  { folder: 'src-main/outputs', why: 'the manifest of files SegBench wrote in a prediction folder: the engine writes it, main checks it before queueing' },
 ];
 
 const engineWhy = "the engine is plain Node that main forks; it never touches Electron, the database, IPC or main's services";
@@ -42,7 +42,11 @@ export const zones = [
     why: `${folder} is shared with the engine, so it follows the engine's rules: ${engineWhy}`,
   })),
   { from: 'src-main', forbidden: ['src-main/engine', 'src-renderer'], why: 'main forks the engine and never imports its code' },
-  { from: 'bench', forbidden: ['tests'], why: 'a bench runs on its own and CI never runs one, so a test helper changed for the tests would break it unnoticed; bench/support holds the benches\' own helpers' },
+  {
+    from: 'bench',
+    forbidden: ['tests'],
+    why: "a bench runs on its own and CI never runs one, so a test helper changed for the tests would break it unnoticed; bench/support holds the benches' own helpers",
+  },
 ];
 
 const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'crypto', 'http', 'net', 'stream', 'url', 'util', 'worker_threads'];
@@ -80,7 +84,11 @@ const toPosix = (path) => path.split(sep).join('/');
 const inside = (path, folder) => path === folder || path.startsWith(`${folder}/`);
 
 /** The top folder a path lies in, for messages: `src-main/db`, `tests`, `src-main/log.ts`. */
-const topFolder = (path) => path.split('/').slice(0, path.startsWith('src-main/') ? 2 : 1).join('/');
+const topFolder = (path) =>
+  path
+    .split('/')
+    .slice(0, path.startsWith('src-main/') ? 2 : 1)
+    .join('/');
 
 const globToRegExp = (glob) => new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '[^/]*')}$`);
 
@@ -156,8 +164,7 @@ export const layersPlugin = {
           }
           return false;
         };
-        const isRequire = (callee) =>
-          (callee.type === 'Identifier' && (callee.name === 'require' || madeByCreateRequire(callee))) || isCreateRequire(callee);
+        const isRequire = (callee) => (callee.type === 'Identifier' && (callee.name === 'require' || madeByCreateRequire(callee))) || isCreateRequire(callee);
 
         return {
           ImportDeclaration: (node) => checkImport(node.source),

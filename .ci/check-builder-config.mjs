@@ -12,7 +12,13 @@ const { DebugLogger } = require('builder-util/out/DebugLogger');
 const config = load(readFileSync('electron-builder.yml', 'utf8'));
 await validateConfiguration(config, new DebugLogger(false));
 // Native addons that must stay outside the asar archive to load.
-for (const needed of ['**/*.node', 'node_modules/webgpu/dist/**', 'node_modules/better-sqlite3/**', 'node_modules/sharp/**', 'node_modules/onnxruntime-node/bin/**']) {
+for (const needed of [
+  '**/*.node',
+  'node_modules/webgpu/dist/**',
+  'node_modules/better-sqlite3/**',
+  'node_modules/sharp/**',
+  'node_modules/onnxruntime-node/bin/**',
+]) {
   if (!config.asarUnpack.includes(needed)) throw new Error(`electron-builder.yml: asarUnpack must include ${needed}`);
 }
-console.log('electron-builder.yml: valid against electron-builder\'s schema');
+console.log("electron-builder.yml: valid against electron-builder's schema");

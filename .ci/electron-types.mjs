@@ -13,7 +13,10 @@ if (existsSync(join(target, 'electron.d.ts'))) process.exit(0);
 const version = JSON.parse(readFileSync('package.json', 'utf8')).optionalDependencies.electron;
 const work = mkdtempSync(join(tmpdir(), 'segbench-electron-types-'));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const tarball = execFileSync(npm, ['pack', `electron@${version}`, '--silent'], { cwd: work, encoding: 'utf8' }).trim().split('\n').pop();
+const tarball = execFileSync(npm, ['pack', `electron@${version}`, '--silent'], { cwd: work, encoding: 'utf8' })
+  .trim()
+  .split('\n')
+  .pop();
 execFileSync('tar', ['-xzf', tarball, 'package/electron.d.ts'], { cwd: work });
 mkdirSync(target, { recursive: true });
 copyFileSync(join(work, 'package', 'electron.d.ts'), join(target, 'electron.d.ts'));

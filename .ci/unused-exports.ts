@@ -36,14 +36,17 @@ function resolveSpecifier(from: string, specifier: string, known: ReadonlySet<st
   if (!specifier.startsWith('.')) return null;
   const base = resolve(dirname(from), specifier);
   const stem = base.replace(/\.(c|m)?js$/, '');
-  const candidates = [base, ...extensions.map((ext) => base + ext), ...extensions.map((ext) => stem + ext), ...extensions.map((ext) => join(base, `index${ext}`))];
+  const candidates = [
+    base,
+    ...extensions.map((ext) => base + ext),
+    ...extensions.map((ext) => stem + ext),
+    ...extensions.map((ext) => join(base, `index${ext}`)),
+  ];
   return candidates.find((candidate) => known.has(candidate)) ?? null;
 }
 
-const isExported = (node: ts.Node): boolean =>
-  ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
-const isDefault = (node: ts.Node): boolean =>
-  ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
+const isExported = (node: ts.Node): boolean => ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+const isDefault = (node: ts.Node): boolean => ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
 
 /** The names a module exports itself (re-exports included), each with its line. */
 function exportsOf(source: ts.SourceFile): { name: string; line: number }[] {
@@ -102,7 +105,11 @@ function collectUses(source: ts.SourceFile, known: ReadonlySet<string>, uses: Us
       const clause = node.exportClause;
       const names = !clause ? ['*'] : ts.isNamedExports(clause) ? clause.elements.map((e) => (e.propertyName ?? e.name).text) : ['*'];
       use(node.moduleSpecifier.text, names);
-    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+    } else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    ) {
       use(node.moduleReference.expression.text, ['*']);
     } else if (ts.isCallExpression(node) && node.arguments.length >= 1 && ts.isStringLiteralLike(node.arguments[0]!)) {
       const dynamic = node.expression.kind === ts.SyntaxKind.ImportKeyword;
@@ -162,7 +169,8 @@ export function readRepository(root: string): ModuleFile[] {
   };
   for (const folder of importerRoots) walk(resolve(root, folder));
   for (const name of readdirSync(root)) {
-    if (extensions.includes(extname(name)) && statSync(join(root, name)).isFile()) files.push({ path: resolve(root, name), text: readFileSync(join(root, name), 'utf8') });
+    if (extensions.includes(extname(name)) && statSync(join(root, name)).isFile())
+      files.push({ path: resolve(root, name), text: readFileSync(join(root, name), 'utf8') });
   }
   return files;
 }
@@ -193,7 +201,9 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(__filename)) {
   for (const u of unused) console.log(`${u.file}:${u.line}: ${u.name} is exported but no other file imports it`);
   for (const key of stale) console.log(`.ci/unused-exports.ts: allowedUnused lists "${key}", which is no longer an unused export; remove the entry`);
   if (unused.length > 0) {
-    console.log(`${unused.length} unused export${unused.length === 1 ? '' : 's'}: drop the export keyword (used in its file) or the declaration (used nowhere).`);
+    console.log(
+      `${unused.length} unused export${unused.length === 1 ? '' : 's'}: drop the export keyword (used in its file) or the declaration (used nowhere).`,
+    );
     process.exitCode = 1;
   } else console.log('No unused exports.');
 }

@@ -48,7 +48,9 @@ async function main(): Promise<void> {
       .sort((a, b) => a.share - b.share)
       .slice(0, 2)
       .map((c) => c.name);
-    console.log(`dubai-aerial, tiles 1-6 train / 7-8 validate; training pixel shares: ${trained.map((c) => `${c.name} ${(c.share * 100).toFixed(1)}%`).join(', ')}`);
+    console.log(
+      `dubai-aerial, tiles 1-6 train / 7-8 validate; training pixel shares: ${trained.map((c) => `${c.name} ${(c.share * 100).toFixed(1)}%`).join(', ')}`,
+    );
     console.log(`minority classes for the recipes: ${minority.join(', ')}; ${steps} steps of batch 4 at 128x128 per arm, ${seeds} seed(s)\n`);
 
     const base = (name: string, seed: number, extra: Partial<RunConfigInput> = {}): RunConfigInput => ({
@@ -99,7 +101,16 @@ async function main(): Promise<void> {
       };
       const baseline = await runOf('baseline', {});
       // Hard-sample weights: the baseline's best checkpoint scored on the training images (Inspect's default table).
-      await api.invoke('samples:saveWeights', { runId: baseline, threshold: 0.5, table: [[0, 1], [1, 2], [3, 4], [5, 6]] });
+      await api.invoke('samples:saveWeights', {
+        runId: baseline,
+        threshold: 0.5,
+        table: [
+          [0, 1],
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+      });
       await runOf('+ replication', { replicate });
       await runOf('+ hard samples', { sampler: { kind: 'weighted', weightsFromRun: baseline } });
       await runOf('+ minority crops', { minorityCrops });
@@ -116,7 +127,14 @@ async function main(): Promise<void> {
       const perClass = classNames.map((_, c) => mean(runs.map((r) => r.perClass[c]!)));
       const miou = mean(runs.map((r) => r.miou));
       const delta = miou - baseMiou;
-      console.log([arm.padEnd(18), ...perClass.map((v) => v.toFixed(3).padStart(11)), miou.toFixed(3).padStart(8), `${delta >= 0 ? '+' : ''}${delta.toFixed(3)}`.padStart(9)].join(''));
+      console.log(
+        [
+          arm.padEnd(18),
+          ...perClass.map((v) => v.toFixed(3).padStart(11)),
+          miou.toFixed(3).padStart(8),
+          `${delta >= 0 ? '+' : ''}${delta.toFixed(3)}`.padStart(9),
+        ].join(''),
+      );
     }
     console.log(`\ntotal wall time ${Math.round((Date.now() - started) / 1000)} s`);
   } finally {

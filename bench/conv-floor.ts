@@ -22,9 +22,15 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 function torchTimes(): Map<string, { forward: number; train: number }> | null {
   const python = pythonWith('torch');
   if (!python) return null;
-  const run = spawnSync(python, [join('bench', 'torch-conv.py'), '--batch', String(batch), '--repeats', String(repeats), '--shapes', shapes.join(',')], { encoding: 'utf8', timeout: 600_000 });
+  const run = spawnSync(python, [join('bench', 'torch-conv.py'), '--batch', String(batch), '--repeats', String(repeats), '--shapes', shapes.join(',')], {
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
   if (run.status !== 0) return null;
-  const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { shape: string; forward_ms: number; train_ms: number });
+  const lines = run.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { shape: string; forward_ms: number; train_ms: number });
   return new Map(lines.map((l) => [l.shape, { forward: l.forward_ms, train: l.train_ms }]));
 }
 
@@ -56,7 +62,9 @@ async function main(): Promise<void> {
     tf.dispose([x, w, g]);
   }
   const torch = torchTimes();
-  console.log(`3x3 convolutions of the reference U-Net at 128x128, batch ${batch}, one thread; medians of ${repeats}. "train" is forward plus input and weight gradients.`);
+  console.log(
+    `3x3 convolutions of the reference U-Net at 128x128, batch ${batch}, one thread; medians of ${repeats}. "train" is forward plus input and weight gradients.`,
+  );
   console.log(torch ? 'PyTorch measured in this run (bench/torch-conv.py).' : 'PyTorch is not installed: SegBench figures only.');
   let sums = { ours: 0, torch: 0 };
   let forwards = { ours: 0, torch: 0 };
@@ -67,11 +75,17 @@ async function main(): Promise<void> {
     forwards = { ours: forwards.ours + o.forward, torch: forwards.torch + (t?.forward ?? 0) };
     const [size, cin, cout] = spec.split(':');
     const line = `  ${`${size}x${size}, ${cin} -> ${cout}`.padEnd(20)} forward ${o.forward.toFixed(1).padStart(6)} ms, train ${o.train.toFixed(1).padStart(6)} ms`;
-    console.log(t ? `${line} | PyTorch forward ${t.forward.toFixed(1).padStart(6)} ms, train ${t.train.toFixed(1).padStart(6)} ms | ratio forward ${(o.forward / t.forward).toFixed(2)}x, train ${(o.train / t.train).toFixed(2)}x` : line);
+    console.log(
+      t
+        ? `${line} | PyTorch forward ${t.forward.toFixed(1).padStart(6)} ms, train ${t.train.toFixed(1).padStart(6)} ms | ratio forward ${(o.forward / t.forward).toFixed(2)}x, train ${(o.train / t.train).toFixed(2)}x`
+        : line,
+    );
   }
   if (!torch) return;
-  console.log(`summed over the shapes: forward SegBench ${forwards.ours.toFixed(0)} ms, PyTorch ${forwards.torch.toFixed(0)} ms, ratio ${(forwards.ours / forwards.torch).toFixed(2)}x; train SegBench ${sums.ours.toFixed(0)} ms, PyTorch ${sums.torch.toFixed(0)} ms, ratio ${(sums.ours / sums.torch).toFixed(2)}x`);
-  console.log('(train on tfjs also pays for tf.grads\' tape and the multiply by the output gradient; forward alone is the kernel against the kernel)');
+  console.log(
+    `summed over the shapes: forward SegBench ${forwards.ours.toFixed(0)} ms, PyTorch ${forwards.torch.toFixed(0)} ms, ratio ${(forwards.ours / forwards.torch).toFixed(2)}x; train SegBench ${sums.ours.toFixed(0)} ms, PyTorch ${sums.torch.toFixed(0)} ms, ratio ${(sums.ours / sums.torch).toFixed(2)}x`,
+  );
+  console.log("(train on tfjs also pays for tf.grads' tape and the multiply by the output gradient; forward alone is the kernel against the kernel)");
 }
 
 void main();

@@ -17,7 +17,9 @@ import { tempDir } from './support/temp-dir';
 const dir = join('..', 'shared', 'data', 'dubai-aerial', 'images');
 
 void (async () => {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort();
   const started = performance.now();
   const signatures: number[][] = [];
   for (const f of files) signatures.push(await signatureOfFile(join(dir, f)));
@@ -28,7 +30,12 @@ void (async () => {
   const source = join(dir, files[0]!);
   const { width } = await sharp(source).metadata();
   const copies: [string, ReturnType<typeof sharp>][] = [
-    ['JPEG q60 at 80% size', sharp(source).resize(Math.round(width! * 0.8)).jpeg({ quality: 60 })],
+    [
+      'JPEG q60 at 80% size',
+      sharp(source)
+        .resize(Math.round(width! * 0.8))
+        .jpeg({ quality: 60 }),
+    ],
     ['rotated 90 degrees', sharp(source).rotate(90).jpeg()],
     ['mirrored', sharp(source).flop().jpeg()],
     ['brightness +15%', sharp(source).modulate({ brightness: 1.15 }).jpeg()],
@@ -41,7 +48,9 @@ void (async () => {
   const pairs: number[] = [];
   for (let i = 0; i < signatures.length; i += 1) for (let j = i + 1; j < signatures.length; j += 1) pairs.push(similarity(signatures[i]!, signatures[j]!));
   pairs.sort((a, b) => b - a);
-  console.log(`different real tiles (${pairs.length} pairs): highest ${pairs[0]!.toFixed(4)}, 10th ${pairs[9]!.toFixed(4)}, median ${pairs[pairs.length >> 1]!.toFixed(4)}; default threshold 0.97`);
+  console.log(
+    `different real tiles (${pairs.length} pairs): highest ${pairs[0]!.toFixed(4)}, 10th ${pairs[9]!.toFixed(4)}, median ${pairs[pairs.length >> 1]!.toFixed(4)}; default threshold 0.97`,
+  );
 
   const random = mulberry32(1);
   for (const n of [500, 1000, 2000]) {

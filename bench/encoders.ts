@@ -42,15 +42,34 @@ function torchRows(threads: number): TorchRow[] | null {
   if (process.env.SEGBENCH_SKIP_TORCH) return null;
   const python = pythonWith('torch, torchvision');
   if (!python) return null;
-  const run = spawnSync(python, [join('bench', 'encoders-torch.py'), '--encoders', encoders.join(','), '--size', String(size), '--batch', String(batch), '--steps', String(steps), '--threads', String(threads)], {
-    encoding: 'utf8',
-    timeout: 1_800_000,
-  });
+  const run = spawnSync(
+    python,
+    [
+      join('bench', 'encoders-torch.py'),
+      '--encoders',
+      encoders.join(','),
+      '--size',
+      String(size),
+      '--batch',
+      String(batch),
+      '--steps',
+      String(steps),
+      '--threads',
+      String(threads),
+    ],
+    {
+      encoding: 'utf8',
+      timeout: 1_800_000,
+    },
+  );
   if (run.status !== 0) {
     console.log(`PyTorch reference failed: ${run.stderr.trim().split('\n').at(-1)}`);
     return null;
   }
-  return run.stdout.trim().split('\n').map((line) => JSON.parse(line) as TorchRow);
+  return run.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as TorchRow);
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -59,7 +78,9 @@ const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 async function main(): Promise<void> {
   await useWasmEngine();
   const threads = trainingThreads(batch, 'wasm');
-  console.log(`U-Net (segmentation_models_pytorch's) on ResNet encoders, ${size}x${size}, batch ${batch}, ${classes} classes, Adam, cross entropy; ${steps} timed steps after one warm-up`);
+  console.log(
+    `U-Net (segmentation_models_pytorch's) on ResNet encoders, ${size}x${size}, batch ${batch}, ${classes} classes, Adam, cross entropy; ${steps} timed steps after one warm-up`,
+  );
   const pixels = size * size;
   const images = Array.from({ length: batch }, () => Uint8Array.from({ length: pixels * 3 }, () => Math.floor(Math.random() * 256)));
   const labels = Array.from({ length: batch }, () => Uint8Array.from({ length: pixels }, () => Math.floor(Math.random() * classes)));
@@ -70,7 +91,9 @@ async function main(): Promise<void> {
     const model = createModel('unet', modelOptions, 1);
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const optimizer = new Optimizer({ name: 'adam', weightDecay: 0, momentum: 0.9 });
-    const replicas = await ReplicaPool.create(model, { model: 'unet', modelOptions, loss: 'ce', lossOptions: {}, distill: null }, threads, (reason) => console.log(reason));
+    const replicas = await ReplicaPool.create(model, { model: 'unet', modelOptions, loss: 'ce', lossOptions: {}, distill: null }, threads, (reason) =>
+      console.log(reason),
+    );
     const step = async (): Promise<void> => {
       const { grads } = await replicas.gradients({ images, labels, size, normalization, soft: null });
       optimizer.apply(variables, grads, 1e-3);
@@ -85,18 +108,24 @@ async function main(): Promise<void> {
     }
     const trainable = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
     ours.set(encoder, { median: median(times), parameters: trainable, tensorBytes: tf.memory().numBytes, threads: replicas.threads });
-    console.log(`  ${encoder}: step median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}), ${trainable.toLocaleString()} trainable parameters, tfjs ${mib(tf.memory().numBytes)} in tensors (weights and Adam's moments), process peak ${mib(process.resourceUsage().maxRSS * 1024)}`);
+    console.log(
+      `  ${encoder}: step median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}), ${trainable.toLocaleString()} trainable parameters, tfjs ${mib(tf.memory().numBytes)} in tensors (weights and Adam's moments), process peak ${mib(process.resourceUsage().maxRSS * 1024)}`,
+    );
     await replicas.stop();
     optimizer.dispose();
     model.dispose();
   }
   const torch = torchRows(threads);
   if (!torch) {
-    console.log(`${process.env.SEGBENCH_SKIP_TORCH ? 'PyTorch skipped (SEGBENCH_SKIP_TORCH)' : 'PyTorch is not installed (apt-get install -y python3-torch python3-torchvision)'}: no same-run reference.`);
+    console.log(
+      `${process.env.SEGBENCH_SKIP_TORCH ? 'PyTorch skipped (SEGBENCH_SKIP_TORCH)' : 'PyTorch is not installed (apt-get install -y python3-torch python3-torchvision)'}: no same-run reference.`,
+    );
     return;
   }
   console.log(`\nPyTorch ${torch[0]?.torch} in this run, ${threads} threads, the same models and shapes:`);
-  console.log(`  ${'encoder'.padEnd(9)} ${'SegBench ms'.padStart(11)} ${'PyTorch ms'.padStart(10)} ${'ratio'.padStart(6)}  parameters (SegBench / PyTorch)   PyTorch peak RSS`);
+  console.log(
+    `  ${'encoder'.padEnd(9)} ${'SegBench ms'.padStart(11)} ${'PyTorch ms'.padStart(10)} ${'ratio'.padStart(6)}  parameters (SegBench / PyTorch)   PyTorch peak RSS`,
+  );
   for (const row of torch) {
     const mine = ours.get(row.encoder as EncoderName)!;
     console.log(

@@ -37,7 +37,11 @@ function torchStep(threads: number): { median: number; parameters: number; versi
   if (process.env.SEGBENCH_SKIP_TORCH) return null;
   const python = pythonWith('torch');
   if (!python) return null;
-  const run = spawnSync(python, [join('bench', 'torch-step.py'), '--size', String(size), '--batch', String(batch), '--steps', String(steps), '--threads', String(threads)], { encoding: 'utf8', timeout: 600_000 });
+  const run = spawnSync(
+    python,
+    [join('bench', 'torch-step.py'), '--size', String(size), '--batch', String(batch), '--steps', String(steps), '--threads', String(threads)],
+    { encoding: 'utf8', timeout: 600_000 },
+  );
   if (run.status !== 0) {
     console.log(`PyTorch reference failed: ${run.stderr.trim().split('\n').at(-1)}`);
     return null;
@@ -87,21 +91,39 @@ async function main(): Promise<void> {
     const used = replicas.threads;
     await replicas.stop();
     rows.push([`${used} thread${used > 1 ? 's (batch split over compute workers)' : ''}`, median]);
-    console.log(`${rows.at(-1)![0]}: step median ${median.toFixed(0)} ms, min ${min.toFixed(0)} ms over ${steps} steps; tensors before/after ${tensors[0]} / ${tensors[1]}${workerTensors.length ? `, in the workers ${workerTensors.join(', ')}` : ''}`);
+    console.log(
+      `${rows.at(-1)![0]}: step median ${median.toFixed(0)} ms, min ${min.toFixed(0)} ms over ${steps} steps; tensors before/after ${tensors[0]} / ${tensors[1]}${workerTensors.length ? `, in the workers ${workerTensors.join(', ')}` : ''}`,
+    );
   }
   const best = Math.min(...rows.map(([, ms]) => ms));
   const single = rows[0]![1];
   const torch1 = torchStep(1);
   const torch2 = torch1 ? torchStep(2) : null;
   if (torch1 && torch2) {
-    console.log(`PyTorch ${torch1.version} in this run, same model (${torch1.parameters.toLocaleString()} parameters) and shapes: step median ${torch1.median.toFixed(0)} ms with 1 thread, ${torch2.median.toFixed(0)} ms with 2`);
-    console.log(`ratio SegBench / PyTorch: 1 thread ${(single / torch1.median).toFixed(2)}x; best of each ${(best / Math.min(torch1.median, torch2.median)).toFixed(2)}x (goal: at most 1.5x)`);
+    console.log(
+      `PyTorch ${torch1.version} in this run, same model (${torch1.parameters.toLocaleString()} parameters) and shapes: step median ${torch1.median.toFixed(0)} ms with 1 thread, ${torch2.median.toFixed(0)} ms with 2`,
+    );
+    console.log(
+      `ratio SegBench / PyTorch: 1 thread ${(single / torch1.median).toFixed(2)}x; best of each ${(best / Math.min(torch1.median, torch2.median)).toFixed(2)}x (goal: at most 1.5x)`,
+    );
   } else {
-    console.log(`${process.env.SEGBENCH_SKIP_TORCH ? 'PyTorch skipped (SEGBENCH_SKIP_TORCH)' : 'PyTorch is not installed (apt-get install -y python3-torch)'}: ratio against an anchor from another day, ${anchorMs} ms with 2 threads: ${(best / anchorMs).toFixed(2)}x. Machines differ by 15% or more from day to day; install PyTorch for a same-run reference.`);
+    console.log(
+      `${process.env.SEGBENCH_SKIP_TORCH ? 'PyTorch skipped (SEGBENCH_SKIP_TORCH)' : 'PyTorch is not installed (apt-get install -y python3-torch)'}: ratio against an anchor from another day, ${anchorMs} ms with 2 threads: ${(best / anchorMs).toFixed(2)}x. Machines differ by 15% or more from day to day; install PyTorch for a same-run reference.`,
+    );
   }
 
   const step = (): void => {
-    const loss = tf.train.adam(1e-3).minimize(() => crossEntropy(model.apply(tf.randomNormal([batch, size, size, 3]), { training: true }) as tf.Tensor, tf.randomUniform([batch, size, size], 0, 6, 'int32')), true, variables)!;
+    const loss = tf.train
+      .adam(1e-3)
+      .minimize(
+        () =>
+          crossEntropy(
+            model.apply(tf.randomNormal([batch, size, size, 3]), { training: true }) as tf.Tensor,
+            tf.randomUniform([batch, size, size], 0, 6, 'int32'),
+          ),
+        true,
+        variables,
+      )!;
     loss.dataSync();
     loss.dispose();
   };
@@ -118,7 +140,9 @@ async function main(): Promise<void> {
     entry.calls += 1;
     byKernel.set(kernel.name, entry);
   }
-  console.log(`\nper-kernel profile of one single-thread step (${profile.kernels.length} kernel calls, ${total.toFixed(0)} ms in kernels; a kernel built from others, like the gradient convolutions, counts them again, and 'unnamed scope' is the fused batch norm):`);
+  console.log(
+    `\nper-kernel profile of one single-thread step (${profile.kernels.length} kernel calls, ${total.toFixed(0)} ms in kernels; a kernel built from others, like the gradient convolutions, counts them again, and 'unnamed scope' is the fused batch norm):`,
+  );
   for (const [name, { ms, calls }] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, Number(process.env.TOP ?? 14))) {
     console.log(`  ${name.padEnd(28)} ${ms.toFixed(1).padStart(8)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${String(calls).padStart(5)} calls`);
   }

@@ -19,7 +19,12 @@ const arg = (flag: string, fallback: number): number => {
 };
 
 async function main(): Promise<void> {
-  const services = createAppServices({ dataDir: tempDir('segbench-estimate-'), mode: 'memory', launcher: childProcessLauncher({ entry: resolve('out/engine/engine.cjs') }), logger: silentLogger });
+  const services = createAppServices({
+    dataDir: tempDir('segbench-estimate-'),
+    mode: 'memory',
+    launcher: childProcessLauncher({ entry: resolve('out/engine/engine.cjs') }),
+    logger: silentLogger,
+  });
   const api = createMemoryClient(services);
   try {
     const dubai = join('..', 'shared', 'data', 'dubai-aerial');
@@ -42,7 +47,9 @@ async function main(): Promise<void> {
     console.log(
       `dubai-aerial, U-Net depth 3 width 16, ${config.inputSize} px, batch ${config.batchSize}, ${config.stepsPerEpoch} steps an epoch, ${estimate.validationImages} validation images, ${estimate.backend} (${estimate.device}); run ${detail.status}`,
     );
-    console.log(`estimate: ${estimate.stepSeconds.toFixed(2)} s a step, training ${estimate.trainSecondsPerEpoch.toFixed(1)} s an epoch, a full validation ${estimate.validationSeconds.toFixed(1)} s`);
+    console.log(
+      `estimate: ${estimate.stepSeconds.toFixed(2)} s a step, training ${estimate.trainSecondsPerEpoch.toFixed(1)} s an epoch, a full validation ${estimate.validationSeconds.toFixed(1)} s`,
+    );
     for (const epoch of detail.epochHistory) {
       const line = detail.events.find((e) => e.message.startsWith(`Epoch ${epoch.epoch}:`))?.message ?? '';
       const validation = Number(/\(validation (\d+\.\d) s\)/.exec(line)?.[1] ?? Number.NaN);

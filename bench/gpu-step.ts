@@ -22,10 +22,14 @@ function torchCuda(size: number, batch: number, steps: number): { median: number
     (candidate) => spawnSync(candidate, ['-c', 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)'], { encoding: 'utf8' }).status === 0,
   );
   if (!python) return null;
-  const run = spawnSync(python, [join('bench', 'torch-step.py'), '--size', String(size), '--batch', String(batch), '--steps', String(steps), '--device', 'cuda'], {
-    encoding: 'utf8',
-    timeout: 600_000,
-  });
+  const run = spawnSync(
+    python,
+    [join('bench', 'torch-step.py'), '--size', String(size), '--batch', String(batch), '--steps', String(steps), '--device', 'cuda'],
+    {
+      encoding: 'utf8',
+      timeout: 600_000,
+    },
+  );
   if (run.status !== 0) return null;
   const line = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { median_ms: number; torch: string };
   return { median: line.median_ms, version: line.torch };

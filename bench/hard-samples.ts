@@ -11,11 +11,18 @@ import { tempDir } from './support/temp-dir';
 
 const images = 2000;
 const classes = 10;
-const services = createAppServices({ dataDir: tempDir('segbench-hard-bench-'), mode: 'cli', launcher: childProcessLauncher({ entry: 'unused' }), logger: silentLogger });
+const services = createAppServices({
+  dataDir: tempDir('segbench-hard-bench-'),
+  mode: 'cli',
+  launcher: childProcessLauncher({ entry: 'unused' }),
+  logger: silentLogger,
+});
 const db = services.db;
 const random = mulberry32(1);
 db.transaction(() => {
-  db.prepare("INSERT INTO datasets (id, name, images_dir, masks_dir, classes, state, created_at) VALUES ('d', 'bench', '/i', '/m', '[]', 'ready', '2026-01-01')").run();
+  db.prepare(
+    "INSERT INTO datasets (id, name, images_dir, masks_dir, classes, state, created_at) VALUES ('d', 'bench', '/i', '/m', '[]', 'ready', '2026-01-01')",
+  ).run();
   db.prepare(
     "INSERT INTO runs (id, name, dataset_id, model, config, status, created_at, class_names, epochs_done, best_epoch) VALUES ('r', 'bench', 'd', 'unet', '{\"epochs\":1}', 'finished', '2026-01-01', ?, 1, 1)",
   ).run(JSON.stringify(Array.from({ length: classes }, (_, c) => `class ${c}`)));
@@ -23,7 +30,8 @@ db.transaction(() => {
   const counts = db.prepare("INSERT INTO run_image_counts (run_id, epoch, image_id, class_index, tp, fp, fn) VALUES ('r', 1, ?, ?, ?, ?, ?)");
   for (let i = 1; i <= images; i += 1) {
     image.run(i, `tile_${i}`);
-    for (let c = 0; c < classes; c += 1) if (random() < 0.7) counts.run(i, c, Math.floor(random() * 5000), Math.floor(random() * 2000), Math.floor(random() * 2000));
+    for (let c = 0; c < classes; c += 1)
+      if (random() < 0.7) counts.run(i, c, Math.floor(random() * 5000), Math.floor(random() * 2000), Math.floor(random() * 2000));
   }
 })();
 

@@ -94,7 +94,10 @@ async function main(): Promise<void> {
 
   const root = mkdtempSync(join(tmpdir(), 'segbench-bench-tiles-'));
   const unique = join(root, 'unique');
-  await runSampleJob({ outDir: unique, count: uniqueTiles, size: 512, seed: 7 }, { signal: new AbortController().signal, progress: () => {}, log: () => {}, emit: () => {} });
+  await runSampleJob(
+    { outDir: unique, count: uniqueTiles, size: 512, seed: 7 },
+    { signal: new AbortController().signal, progress: () => {}, log: () => {}, emit: () => {} },
+  );
   // 2,000 files from 200 generated tiles (hard links): every file is decoded on its own.
   const images = join(root, 'images');
   const masks = join(root, 'masks');

@@ -112,7 +112,9 @@ async function main(): Promise<void> {
   }
   const work = batches(images);
   const windows = work.reduce((n, b) => n + b.count, 0);
-  console.log(`Reference U-Net (depth 4, width 16, 6 classes), ${images.length} dubai-aerial validation tiles (${images.map((i) => `${i.width}x${i.height}`).join(', ')}): ${windows} windows of ${size} px, batch ${batch}; medians of ${repeats}`);
+  console.log(
+    `Reference U-Net (depth 4, width 16, 6 classes), ${images.length} dubai-aerial validation tiles (${images.map((i) => `${i.width}x${i.height}`).join(', ')}): ${windows} windows of ${size} px, batch ${batch}; medians of ${repeats}`,
+  );
   const model = createModel('unet', { classes: 6, inputChannels: 3, inputSize: size, depth: 4, width: 16 }, 1);
   const rows: { name: string; seconds: number }[] = [];
 
@@ -142,7 +144,9 @@ async function main(): Promise<void> {
       const a = argmax(logits, 6);
       const b = argmax(reference, 6);
       const agree = a.filter((v, i) => v === b[i]).length / a.length;
-      console.log(`ORT against tfjs on the first batch: max |logit difference| ${diff.toExponential(1)}, argmax agrees on ${(100 * agree).toFixed(3)}% of pixels`);
+      console.log(
+        `ORT against tfjs on the first batch: max |logit difference| ${diff.toExponential(1)}, argmax agrees on ${(100 * agree).toFixed(3)}% of pixels`,
+      );
     }
     const ort = async (): Promise<void> => {
       for (const b of work) {
@@ -158,12 +162,23 @@ async function main(): Promise<void> {
   if (python) {
     const runs: { threads: number; seconds: number }[][] = [];
     for (let i = 0; i < repeats; i += 1) {
-      const run = spawnSync(python, [join('bench', 'inference-torch.py'), '--size', String(size), '--batch', String(batch), '--threads', '1,2', ...paths], { encoding: 'utf8', timeout: 1_800_000 });
+      const run = spawnSync(python, [join('bench', 'inference-torch.py'), '--size', String(size), '--batch', String(batch), '--threads', '1,2', ...paths], {
+        encoding: 'utf8',
+        timeout: 1_800_000,
+      });
       if (run.status !== 0) throw new Error(`inference-torch.py failed: ${run.stderr.slice(-1000)}`);
-      runs.push(run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { threads: number; seconds: number }));
+      runs.push(
+        run.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { threads: number; seconds: number }),
+      );
     }
     for (const threads of [1, 2]) {
-      rows.push({ name: `PyTorch ${spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim()}, ${threads} thread${threads === 1 ? '' : 's'}`, seconds: median(runs.map((r) => r.find((x) => x.threads === threads)!.seconds)) });
+      rows.push({
+        name: `PyTorch ${spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim()}, ${threads} thread${threads === 1 ? '' : 's'}`,
+        seconds: median(runs.map((r) => r.find((x) => x.threads === threads)!.seconds)),
+      });
     }
   } else {
     console.log('PyTorch is not importable: apt-get install -y python3-torch for the reference.');
@@ -171,7 +186,9 @@ async function main(): Promise<void> {
   const wasm = rows[0]!.seconds;
   console.log(`\n${'runtime'.padEnd(44)}${'seconds'.padStart(9)}${'images/s'.padStart(10)}${'windows/s'.padStart(11)}${'x wasm'.padStart(8)}`);
   for (const row of rows) {
-    console.log(`${row.name.padEnd(44)}${row.seconds.toFixed(2).padStart(9)}${(images.length / row.seconds).toFixed(3).padStart(10)}${(windows / row.seconds).toFixed(2).padStart(11)}${(wasm / row.seconds).toFixed(2).padStart(8)}`);
+    console.log(
+      `${row.name.padEnd(44)}${row.seconds.toFixed(2).padStart(9)}${(images.length / row.seconds).toFixed(3).padStart(10)}${(windows / row.seconds).toFixed(2).padStart(11)}${(wasm / row.seconds).toFixed(2).padStart(8)}`,
+    );
   }
   model.dispose();
 }

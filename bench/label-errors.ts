@@ -71,7 +71,9 @@ async function writeRgbMask(path: string, mask: Mask): Promise<void> {
     rgb[p * 3 + 1] = (v >> 8) & 255;
     rgb[p * 3 + 2] = v & 255;
   });
-  await sharp(rgb, { raw: { width: mask.width, height: mask.height, channels: 3 } }).png().toFile(path);
+  await sharp(rgb, { raw: { width: mask.width, height: mask.height, channels: 3 } })
+    .png()
+    .toFile(path);
 }
 
 /** The largest connected region of `value` covering at least `minShare` of the image, relabelled `to`; false when there is none. */
@@ -185,8 +187,15 @@ async function main(): Promise<void> {
     const scale = longSide / Math.max(meta.width!, meta.height!);
     const width = Math.round(meta.width! * scale);
     const height = Math.round(meta.height! * scale);
-    await sharp(join(dubai, 'images', imageFile)).resize(width, height).png().toFile(join(root, 'images', `${stem}.png`));
-    const maskBuffer = await sharp(join(dubai, 'masks', `${stem}.png`)).removeAlpha().resize(width, height, { kernel: 'nearest' }).png().toBuffer();
+    await sharp(join(dubai, 'images', imageFile))
+      .resize(width, height)
+      .png()
+      .toFile(join(root, 'images', `${stem}.png`));
+    const maskBuffer = await sharp(join(dubai, 'masks', `${stem}.png`))
+      .removeAlpha()
+      .resize(width, height, { kernel: 'nearest' })
+      .png()
+      .toBuffer();
     const mask = await readRgbMask(maskBuffer);
     const index = chosen.indexOf(stem);
     if (index >= 0) {
@@ -206,13 +215,24 @@ async function main(): Promise<void> {
     launcher: childProcessLauncher({ entry: join(process.cwd(), 'src-main/engine/engine.ts'), execArgv: ['--import', 'tsx'] }),
     logger: { ...consoleLogger, info: () => {} },
   });
-  const dataset = await services.datasets.import({ name: 'dubai-corrupted', imagesDir: join(root, 'images'), masksDir: join(root, 'masks'), preset: 'dubai-aerial' });
+  const dataset = await services.datasets.import({
+    name: 'dubai-corrupted',
+    imagesDir: join(root, 'images'),
+    masksDir: join(root, 'masks'),
+    preset: 'dubai-aerial',
+  });
   await services.jobs.whenIdle();
   // Unlabeled is the ignore class, as the Classes tab offers it: no score for pixels nobody labelled.
   const detail = await services.api.invoke('datasets:get', { datasetId: dataset.id });
   await services.api.invoke('datasets:setClasses', { datasetId: dataset.id, classes: detail.classes.map((c) => ({ ...c, ignore: c.name === 'Unlabeled' })) });
   const checkStarted = Date.now();
-  const check = await services.api.invoke('labelErrors:start', { datasetId: dataset.id, folds, ...(epochs !== undefined && { epochs }), inputSize: size, seed });
+  const check = await services.api.invoke('labelErrors:start', {
+    datasetId: dataset.id,
+    folds,
+    ...(epochs !== undefined && { epochs }),
+    inputSize: size,
+    seed,
+  });
   console.log(`plan: ${labelErrorPlanText(check.plan!)}`);
   const job = services.jobs.list().find((j) => j.kind === 'label-errors')!;
   const timer = setInterval(() => {
@@ -232,7 +252,9 @@ async function main(): Promise<void> {
   );
   console.log(`class thresholds: ${queue.check.classNames.map((n, i) => `${n} ${queue.check.thresholds![i]?.toFixed(2) ?? '-'}`).join(', ')}`);
   const strength = queue.check.strength!;
-  console.log(`strength gate: ${strengthSummary(strength)}; per class, self-confidence / on other classes' pixels / pixel share: ${strengthClassFigures(strength, queue.check.classNames).join(', ')}`);
+  console.log(
+    `strength gate: ${strengthSummary(strength)}; per class, self-confidence / on other classes' pixels / pixel share: ${strengthClassFigures(strength, queue.check.classNames).join(', ')}`,
+  );
   const notes = strengthNotes(strength, queue.check.classNames);
   for (const note of [notes.overall, ...notes.classes.map((c) => c.text)]) if (note) console.log(`  ${note}`);
 
@@ -242,17 +264,24 @@ async function main(): Promise<void> {
     { name: 'confident disagreement', key: (i) => -i.disagreement },
   ];
   const header = `${'score'.padEnd(24)}${'kind'.padEnd(10)}${'n'.padStart(3)}${'AUPRC'.padStart(8)}${'P@k'.padStart(7)}`;
-  console.log(`\nImage ranking (${corrupted.size} corrupted of ${items.length}; a random ranking has AUPRC about ${(corrupted.size / items.length).toFixed(2)})`);
+  console.log(
+    `\nImage ranking (${corrupted.size} corrupted of ${items.length}; a random ranking has AUPRC about ${(corrupted.size / items.length).toFixed(2)})`,
+  );
   console.log(header);
   for (const score of scores) {
     const ranked = [...items].sort((a, b) => score.key(a) - score.key(b) || a.stem.localeCompare(b.stem));
-    const rows: [string, string[]][] = [['all', [...corrupted.keys()]], ...kinds.map((k) => [k, [...corrupted].filter(([, c]) => c.kind === k).map(([s]) => s)] as [string, string[]])];
+    const rows: [string, string[]][] = [
+      ['all', [...corrupted.keys()]],
+      ...kinds.map((k) => [k, [...corrupted].filter(([, c]) => c.kind === k).map(([s]) => s)] as [string, string[]]),
+    ];
     for (const [kind, positives] of rows) {
       if (positives.length === 0) continue;
       // Per kind: that kind's images against the clean ones (other corrupted images left out).
       const pool = ranked.filter((i) => kind === 'all' || positives.includes(i.stem) || !corrupted.has(i.stem));
       const flags = pool.map((i) => positives.includes(i.stem));
-      console.log(`${score.name.padEnd(24)}${kind.padEnd(10)}${String(positives.length).padStart(3)}${averagePrecision(flags).toFixed(3).padStart(8)}${precisionAtK(flags, positives.length).toFixed(2).padStart(7)}`);
+      console.log(
+        `${score.name.padEnd(24)}${kind.padEnd(10)}${String(positives.length).padStart(3)}${averagePrecision(flags).toFixed(3).padStart(8)}${precisionAtK(flags, positives.length).toFixed(2).padStart(7)}`,
+      );
     }
   }
 
@@ -260,7 +289,10 @@ async function main(): Promise<void> {
   const outDir = services.db.prepare<[number], string>('SELECT out_dir FROM label_checks WHERE id = ?').pluck().get(check.id)!;
   const totals = new Map<string, { flagged: number; corrupted: number; both: number }>();
   for (const item of items) {
-    const flag = await sharp(join(outDir, `${item.imageId}_flag.png`)).extractChannel(0).raw().toBuffer();
+    const flag = await sharp(join(outDir, `${item.imageId}_flag.png`))
+      .extractChannel(0)
+      .raw()
+      .toBuffer();
     const entry = corrupted.get(item.stem);
     const kind = entry?.kind ?? 'clean';
     const total = totals.get(kind) ?? { flagged: 0, corrupted: 0, both: 0 };

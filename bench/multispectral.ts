@@ -42,11 +42,20 @@ async function rgbTwins(geoDir: string, outDir: string): Promise<void> {
   for (const name of readdirSync(join(geoDir, 'images'))) {
     const file = await readGeoTiff(join(geoDir, 'images', name), { pixels: true, only: [3, 4, 5] });
     const [r, g, b] = file.bands as [Uint16Array, Uint16Array, Uint16Array];
-    const rgb = stretchComposite([r, g, b], [r, g, b].map((band) => percentileRange(band, 0)), file.width * file.height, 0);
+    const rgb = stretchComposite(
+      [r, g, b],
+      [r, g, b].map((band) => percentileRange(band, 0)),
+      file.width * file.height,
+      0,
+    );
     const raw = { width: file.width, height: file.height };
-    await sharp(Buffer.from(rgb), { raw: { ...raw, channels: 3 } }).png().toFile(join(outDir, 'images', name.replace('.tif', '.png')));
+    await sharp(Buffer.from(rgb), { raw: { ...raw, channels: 3 } })
+      .png()
+      .toFile(join(outDir, 'images', name.replace('.tif', '.png')));
     const mask = await readGeoTiff(join(geoDir, 'masks', name), { pixels: true });
-    await sharp(Buffer.from(mask.bands[0]! as Uint8Array), { raw: { ...raw, channels: 1 } }).png().toFile(join(outDir, 'masks', name.replace('.tif', '.png')));
+    await sharp(Buffer.from(mask.bands[0]! as Uint8Array), { raw: { ...raw, channels: 1 } })
+      .png()
+      .toFile(join(outDir, 'masks', name.replace('.tif', '.png')));
   }
 }
 
@@ -66,9 +75,17 @@ async function main(): Promise<void> {
     const ids: Record<string, string> = {};
     const indexing: Record<string, number[]> = { rgb: [], geo: [] };
     for (let repeat = 0; repeat < 3; repeat += 1) {
-      for (const [kind, dir] of [['rgb', rgb], ['geo', geo]] as const) {
+      for (const [kind, dir] of [
+        ['rgb', rgb],
+        ['geo', geo],
+      ] as const) {
         const started = performance.now();
-        const summary = await api.invoke('datasets:import', { name: `${kind}-${repeat}`, imagesDir: join(dir, 'images'), masksDir: join(dir, 'masks'), preset: 'segbench-kelp' });
+        const summary = await api.invoke('datasets:import', {
+          name: `${kind}-${repeat}`,
+          imagesDir: join(dir, 'images'),
+          masksDir: join(dir, 'masks'),
+          preset: 'segbench-kelp',
+        });
         await services.jobs.whenIdle();
         indexing[kind]!.push((performance.now() - started) / 1000);
         ids[kind] = summary.id;
@@ -119,9 +136,13 @@ async function main(): Promise<void> {
       const perEpoch = detail.epochHistory.slice(1).map((e) => e.imagesPerSecond ?? 0);
       const waits = detail.epochHistory.slice(1).map((e) => e.dataWait ?? 0);
       rates.push(median(perEpoch));
-      console.log(`  ${label.padEnd(38)} ${median(perEpoch).toFixed(1)} img/s (epochs: ${perEpoch.map((r) => r.toFixed(1)).join(', ')}), data wait ${(100 * median(waits)).toFixed(1)}%`);
+      console.log(
+        `  ${label.padEnd(38)} ${median(perEpoch).toFixed(1)} img/s (epochs: ${perEpoch.map((r) => r.toFixed(1)).join(', ')}), data wait ${(100 * median(waits)).toFixed(1)}%`,
+      );
     }
-    console.log(`  ratio to RGB PNG: GeoTIFF 3 channels ${(rates[0]! / rates[1]!).toFixed(2)}x the time, 9 channels ${(rates[0]! / rates[2]!).toFixed(2)}x the time`);
+    console.log(
+      `  ratio to RGB PNG: GeoTIFF 3 channels ${(rates[0]! / rates[1]!).toFixed(2)}x the time, 9 channels ${(rates[0]! / rates[2]!).toFixed(2)}x the time`,
+    );
   } finally {
     await services.close();
     rmSync(root, { recursive: true, force: true });

@@ -119,14 +119,19 @@ function run(command: string, args: string[]): Promise<{ stdout: string; seconds
     });
     child.on('error', fail);
     child.on('close', (code) =>
-      code === 0 ? done({ stdout, seconds: (performance.now() - started) / 1000 }) : fail(new Error(`${command} ${args.join(' ')} exited ${code}:\n${stderr.slice(-2000)}`)),
+      code === 0
+        ? done({ stdout, seconds: (performance.now() - started) / 1000 })
+        : fail(new Error(`${command} ${args.join(' ')} exited ${code}:\n${stderr.slice(-2000)}`)),
     );
   });
 }
 
 const segbench = (args: string[]) => run(process.execPath, [cli, ...args]);
 const lastJson = <T>(stdout: string): T => JSON.parse(stdout.slice(stdout.indexOf('{'))) as T;
-const sha256 = (values: Uint8Array | Float32Array): string => createHash('sha256').update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)).digest('hex');
+const sha256 = (values: Uint8Array | Float32Array): string =>
+  createHash('sha256')
+    .update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength))
+    .digest('hex');
 
 async function main(): Promise<void> {
   const python = pythonWith('torch, numpy, PIL');
@@ -140,17 +145,24 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'segbench-onnx-roundtrip-'));
   try {
     // 1. PyTorch trains and exports.
-    console.log(`PyTorch (${python}) trains an SMP-style U-Net on dubai-aerial tiles 1-6 (at most ${opts.steps} steps or ${opts['train-seconds']} s) and exports ONNX opset 17...`);
+    console.log(
+      `PyTorch (${python}) trains an SMP-style U-Net on dubai-aerial tiles 1-6 (at most ${opts.steps} steps or ${opts['train-seconds']} s) and exports ONNX opset 17...`,
+    );
     const trained = lastJson<TorchTraining>(
       (
         await run(python, [
           join('bench', 'onnx-roundtrip.py'),
           'train',
-          '--data', data,
-          '--out-dir', join(work, 'torch'),
-          '--classes', JSON.stringify(classes),
-          '--steps', opts.steps!,
-          '--max-seconds', opts['train-seconds']!,
+          '--data',
+          data,
+          '--out-dir',
+          join(work, 'torch'),
+          '--classes',
+          JSON.stringify(classes),
+          '--steps',
+          opts.steps!,
+          '--max-seconds',
+          opts['train-seconds']!,
         ])
       ).stdout,
     );
@@ -173,22 +185,58 @@ async function main(): Promise<void> {
     if (withCrop) {
       // Lossless PNGs of a 216 x 168 region: smaller than a window on both sides, not a multiple of the stride.
       const region = { left: 700, top: 500, width: Math.min(216, window - 40), height: Math.min(168, window - 88) };
-      await sharp(join(data, 'images', `${stem(7, 3)}.jpg`)).extract(region).png().toFile(join(images, 'small_crop.png'));
-      await sharp(join(data, 'masks', `${stem(7, 3)}.png`)).extract(region).png().toFile(join(masks, 'small_crop.png'));
+      await sharp(join(data, 'images', `${stem(7, 3)}.jpg`))
+        .extract(region)
+        .png()
+        .toFile(join(images, 'small_crop.png'));
+      await sharp(join(data, 'masks', `${stem(7, 3)}.png`))
+        .extract(region)
+        .png()
+        .toFile(join(masks, 'small_crop.png'));
       names.push('small_crop.png');
     }
     const dataDir = join(work, 'data');
     const common = ['--data-dir', dataDir];
 
     // 3. SegBench: import, split, import-model, eval.
-    console.log(`SegBench imports ${names.length} validation images (${stems.length} scenes of tiles 7-8${withCrop ? ' and a crop smaller than the window' : ''}) and the ONNX model...`);
-    const datasetImport = await segbench(['import', '--images', images, '--masks', masks, '--name', 'roundtrip', '--preset', 'dubai-aerial', '--json', ...common]);
+    console.log(
+      `SegBench imports ${names.length} validation images (${stems.length} scenes of tiles 7-8${withCrop ? ' and a crop smaller than the window' : ''}) and the ONNX model...`,
+    );
+    const datasetImport = await segbench([
+      'import',
+      '--images',
+      images,
+      '--masks',
+      masks,
+      '--name',
+      'roundtrip',
+      '--preset',
+      'dubai-aerial',
+      '--json',
+      ...common,
+    ]);
     const splitRun = await segbench(['split', '--dataset', 'roundtrip', '--val-pattern', '.', '--json', ...common]);
     const split = lastJson<{ counts: { train: number; val: number; test: number } }>(splitRun.stdout);
     console.log(`  import (index) ${datasetImport.seconds.toFixed(1)} s, split ${splitRun.seconds.toFixed(1)} s`);
-    if (split.counts.val !== names.length) throw new Error(`the split put ${split.counts.val} of ${names.length} images in validation: ${JSON.stringify(split.counts)}`);
-    const imported = await segbench(['import-model', '--onnx', trained.onnx, '--dataset', 'roundtrip', '--window', String(window), '--normalize', 'imagenet', '--json', ...common]);
-    const model = lastJson<{ runId: string; model: { normalization: { mean: number[]; std: number[] }; layout: string; output: string; stride: number; findings: string[] } }>(imported.stdout);
+    if (split.counts.val !== names.length)
+      throw new Error(`the split put ${split.counts.val} of ${names.length} images in validation: ${JSON.stringify(split.counts)}`);
+    const imported = await segbench([
+      'import-model',
+      '--onnx',
+      trained.onnx,
+      '--dataset',
+      'roundtrip',
+      '--window',
+      String(window),
+      '--normalize',
+      'imagenet',
+      '--json',
+      ...common,
+    ]);
+    const model = lastJson<{
+      runId: string;
+      model: { normalization: { mean: number[]; std: number[] }; layout: string; output: string; stride: number; findings: string[] };
+    }>(imported.stdout);
     console.log(`  import-model: ${imported.seconds.toFixed(1)} s; ${model.model.findings.join(' ')}`);
     const evalSeconds: number[] = [];
     let evalJson: { miou: number | null; perClass: Record<string, { iou: number | null } | undefined> } | null = null;
@@ -222,7 +270,8 @@ async function main(): Promise<void> {
     const repeatable = results.every((r) => JSON.stringify(r.counts) === JSON.stringify(results[0]!.counts));
     const result = results[0]!;
     if (result.skipped.length > 0) throw new Error(`eval skipped images: ${JSON.stringify(result.skipped)}`);
-    if (JSON.stringify(classNames) !== JSON.stringify(classes.map((c) => c.name))) throw new Error(`the run's classes ${JSON.stringify(classNames)} are not the preset's`);
+    if (JSON.stringify(classNames) !== JSON.stringify(classes.map((c) => c.name)))
+      throw new Error(`the run's classes ${JSON.stringify(classNames)} are not the preset's`);
     const params = evals[0]!.params as { items: { imageId: number; imagePath: string; maskPath: string }[]; labelMap: [number, number][] };
     const items = params.items;
     const labelMap = new Map(params.labelMap);
@@ -236,7 +285,9 @@ async function main(): Promise<void> {
     }
 
     // 4. PyTorch predicts the same files with the same windows.
-    console.log(`PyTorch predicts the same ${items.length} images: ${config.inputSize} px windows, overlap ${config.validationOverlap}, batch ${config.batchSize}, ${torchThreads} threads...`);
+    console.log(
+      `PyTorch predicts the same ${items.length} images: ${config.inputSize} px windows, overlap ${config.validationOverlap}, batch ${config.batchSize}, ${torchThreads} threads...`,
+    );
     const manifest = join(work, 'manifest.json');
     writeFileSync(
       manifest,
@@ -256,12 +307,16 @@ async function main(): Promise<void> {
     // 5. The comparison.
     const k = classes.length;
     const sum = (list: ClassCounts[][]): ClassCounts[] =>
-      Array.from({ length: k }, (_, c) => list.reduce((acc, counts) => ({ tp: acc.tp + counts[c]!.tp, fp: acc.fp + counts[c]!.fp, fn: acc.fn + counts[c]!.fn }), { tp: 0, fp: 0, fn: 0 }));
+      Array.from({ length: k }, (_, c) =>
+        list.reduce((acc, counts) => ({ tp: acc.tp + counts[c]!.tp, fp: acc.fp + counts[c]!.fp, fn: acc.fn + counts[c]!.fn }), { tp: 0, fp: 0, fn: 0 }),
+      );
     const sb = result.counts;
     const pt = sum(torch.images.map((i) => i.counts));
     const nearTies = torch.images.reduce((n, i) => n + i.nearTies, 0);
     const labelled = torch.images.reduce((n, i) => n + i.labelled, 0);
-    const perImageEqual = items.filter((item, i) => JSON.stringify(result.imageCounts.find((c) => c.imageId === item.imageId)?.counts) === JSON.stringify(torch.images[i]!.counts)).length;
+    const perImageEqual = items.filter(
+      (item, i) => JSON.stringify(result.imageCounts.find((c) => c.imageId === item.imageId)?.counts) === JSON.stringify(torch.images[i]!.counts),
+    ).length;
     // A labelled pixel that changes class moves its count between two classes' tp/fp/fn: the
     // predicted totals (tp + fp) differ by at least one pixel per moved pixel, over two classes.
     const predictedDiff = sb.reduce((n, c, i) => n + Math.abs(c.tp + c.fp - (pt[i]!.tp + pt[i]!.fp)), 0) / 2;
@@ -280,24 +335,31 @@ async function main(): Promise<void> {
     console.log(
       `\n${items.length} images, ${(pixels / 1e6).toFixed(1)} Mpx (${labelled.toLocaleString('en')} labelled), ${torch.images.reduce((s, i) => s + i.windows, 0)} windows of ${config.inputSize} px, overlap ${config.validationOverlap}`,
     );
-    console.log(`${'class'.padEnd(16)} ${'SegBench tp'.padStart(11)} ${'fp'.padStart(9)} ${'fn'.padStart(9)}  IoU    | ${'PyTorch tp'.padStart(10)} ${'fp'.padStart(9)} ${'fn'.padStart(9)}  IoU    | Δtp    Δfp    Δfn`);
+    console.log(
+      `${'class'.padEnd(16)} ${'SegBench tp'.padStart(11)} ${'fp'.padStart(9)} ${'fn'.padStart(9)}  IoU    | ${'PyTorch tp'.padStart(10)} ${'fp'.padStart(9)} ${'fn'.padStart(9)}  IoU    | Δtp    Δfp    Δfn`,
+    );
     classes.forEach((c, i) => {
       const a = sb[i]!;
       const b = pt[i]!;
-      console.log(`${c.name.padEnd(16)} ${n(a.tp).padStart(11)} ${n(a.fp)} ${n(a.fn)}  ${f(iou(a))} | ${n(b.tp).padStart(10)} ${n(b.fp)} ${n(b.fn)}  ${f(iou(b))} | ${d(a.tp - b.tp)} ${d(a.fp - b.fp)} ${d(a.fn - b.fn)}`);
+      console.log(
+        `${c.name.padEnd(16)} ${n(a.tp).padStart(11)} ${n(a.fp)} ${n(a.fn)}  ${f(iou(a))} | ${n(b.tp).padStart(10)} ${n(b.fp)} ${n(b.fn)}  ${f(iou(b))} | ${d(a.tp - b.tp)} ${d(a.fp - b.fp)} ${d(a.fn - b.fn)}`,
+      );
     });
     const mean = (list: (number | null)[]) => {
       const present = list.filter((v): v is number => v !== null);
       return present.length ? present.reduce((s, v) => s + v, 0) / present.length : null;
     };
-    console.log(`${'mIoU'.padEnd(16)} ${''.padStart(31)}  ${f(mean(sb.map(iou)))} | ${''.padStart(30)}  ${f(mean(pt.map(iou)))} | eval --json said ${f(evalJson?.miou ?? null)}`);
+    console.log(
+      `${'mIoU'.padEnd(16)} ${''.padStart(31)}  ${f(mean(sb.map(iou)))} | ${''.padStart(30)}  ${f(mean(pt.map(iou)))} | eval --json said ${f(evalJson?.miou ?? null)}`,
+    );
     console.log(
       `\nCounts ${countsEqual ? 'EQUAL' : 'differ'}: ${predictedDiff} labelled pixel(s) at least changed class (correct pixels ${correctDiff === 0 ? 'equal' : `differ by ${correctDiff}`}); near ties (top-two averaged probabilities within ${torch.nearTie}): ${nearTies} of ${labelled.toLocaleString('en')} labelled pixels (${torch.images.reduce((s, i) => s + i.nearTiesAll, 0)} of all).`,
     );
     console.log(
       `Per image: ${perImageEqual} of ${items.length} with equal counts. Decoded pixels (sharp vs PIL) equal in ${decodeEqual} of ${items.length}; labels (SegBench's label map vs the preset's palette in numpy) equal in ${labelsEqual} of ${items.length}; normalisation ${normEqual ? 'equal' : `DIFFERS: SegBench ${JSON.stringify(model.model.normalization)}, PyTorch ${JSON.stringify(torch.normalization)}`}. SegBench's ${repeats} eval(s) ${repeatable ? 'gave identical counts' : 'DIFFERED between repeats'}; eval --json's IoU ${jsonAgrees ? 'equal' : 'DIFFER from'} those of the job's counts.`,
     );
-    if (!countsEqual && predictedDiff > nearTies) console.log(`WARNING: ${predictedDiff} pixels changed class, more than the ${nearTies} near ties: a real discrepancy.`);
+    if (!countsEqual && predictedDiff > nearTies)
+      console.log(`WARNING: ${predictedDiff} pixels changed class, more than the ${nearTies} near ties: a real discrepancy.`);
     const evalMedian = median(evalSeconds);
     const torchMedian = median(torch.seconds);
     console.log(
@@ -325,7 +387,15 @@ async function main(): Promise<void> {
         overlap: config.validationOverlap,
         batch: config.batchSize,
         ortThreads: threads,
-        training: { steps: trained.steps, batch: trained.batch, crop: trained.crop, seconds: trained.trainSeconds, loss: trained.loss, parameters: trained.parameters, torch: trained.torch },
+        training: {
+          steps: trained.steps,
+          batch: trained.batch,
+          crop: trained.crop,
+          seconds: trained.trainSeconds,
+          loss: trained.loss,
+          parameters: trained.parameters,
+          torch: trained.torch,
+        },
         segbench: { counts: sb, datasetImportSeconds: datasetImport.seconds, importModelSeconds: imported.seconds, evalSeconds, repeatable, jsonAgrees },
         torch: { counts: pt, seconds: torch.seconds, threads: torch.threads },
         countsEqual,
@@ -347,6 +417,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : error);
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exitCode = 1;
 });

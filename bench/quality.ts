@@ -83,7 +83,23 @@ function segbench(label: string, tree: string, rev: string): System {
     label,
     rev,
     run: async (seed) => {
-      const args = ['--import', 'tsx', 'bench/quality-run.ts', '--data', data, '--seed', String(seed), '--steps', String(steps), '--size', String(size), '--batch', String(batch), '--backend', backend];
+      const args = [
+        '--import',
+        'tsx',
+        'bench/quality-run.ts',
+        '--data',
+        data,
+        '--seed',
+        String(seed),
+        '--steps',
+        String(steps),
+        '--size',
+        String(size),
+        '--batch',
+        String(batch),
+        '--backend',
+        backend,
+      ];
       const text = await capture(process.execPath, args, tree);
       const line = text.split('\n').find((l) => l.startsWith('RESULT '));
       if (!line) throw new Error(`${label}: no RESULT line in\n${text.slice(-2000)}`);
@@ -139,7 +155,12 @@ function report(systems: readonly System[], results: readonly Result[]): void {
   console.log(['mIoU'.padEnd(18), ...columns.map((c) => fmt(c.runs.map((r) => r.miou)).padEnd(30))].join(''));
   const head = columns[0]!;
   for (const other of columns.slice(1)) {
-    console.log(`\n${head.label} − ${other.label}: mIoU ${difference(head.runs.map((r) => r.miou), other.runs.map((r) => r.miou))}`);
+    console.log(
+      `\n${head.label} − ${other.label}: mIoU ${difference(
+        head.runs.map((r) => r.miou),
+        other.runs.map((r) => r.miou),
+      )}`,
+    );
     classNames.forEach((name, i) => {
       const a = head.runs.map((r) => r.perClass[i]!).filter((v) => !Number.isNaN(v));
       const b = other.runs.map((r) => r.perClass[i]!).filter((v) => !Number.isNaN(v));
@@ -175,14 +196,36 @@ async function main(): Promise<void> {
       rev: `torch-${version}`,
       run: async (seed, classes) => {
         if (!classes?.values) throw new Error('PyTorch needs the classes of a SegBench run first');
-        const args = ['bench/quality-torch.py', '--data', data, '--values', JSON.stringify(classes.values), '--seed', String(seed), '--steps', String(steps), '--size', String(size), '--batch', String(batch), '--threads', '2'];
+        const args = [
+          'bench/quality-torch.py',
+          '--data',
+          data,
+          '--values',
+          JSON.stringify(classes.values),
+          '--seed',
+          String(seed),
+          '--steps',
+          String(steps),
+          '--size',
+          String(size),
+          '--batch',
+          String(batch),
+          '--threads',
+          '2',
+        ];
         return JSON.parse((await capture(python, args, process.cwd())).trim().split('\n').at(-1)!) as Omit<Result, 'key' | 'system'>;
       },
     });
   } else if (withTorch) {
     console.log(`PyTorch is not importable by ${python}: the bench compares SegBench only (apt-get install -y python3-torch python3-torchvision).`);
   }
-  const kept = out && existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Result) : [];
+  const kept =
+    out && existsSync(out)
+      ? readFileSync(out, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Result)
+      : [];
   const results: Result[] = [];
   const total = seeds.length * systems.length;
   const started = Date.now();
@@ -197,7 +240,10 @@ async function main(): Promise<void> {
           result = { ...earlier, system: system.label };
           console.log(`${system.label}, seed ${seed}: from ${out}`);
         } else {
-          const value = await system.run(seed, results.find((r) => r.values));
+          const value = await system.run(
+            seed,
+            results.find((r) => r.values),
+          );
           result = { ...value, key, system: system.label };
           ran += 1;
           if (out) appendFileSync(out, `${JSON.stringify(result)}\n`);

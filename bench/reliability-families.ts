@@ -35,7 +35,16 @@ async function sampleDataset(services: AppServices, count = 6): Promise<string> 
   return id;
 }
 
-const tiny = (datasetId: string, epochs: number) => ({ datasetId, backend: 'wasm' as const, model: 'unet' as const, modelOptions: { depth: 2, width: 4 }, inputSize: 32, batchSize: 2, epochs, stepsPerEpoch: 2 });
+const tiny = (datasetId: string, epochs: number) => ({
+  datasetId,
+  backend: 'wasm' as const,
+  model: 'unet' as const,
+  modelOptions: { depth: 2, width: 4 },
+  inputSize: 32,
+  batchSize: 2,
+  epochs,
+  stepsPerEpoch: 2,
+});
 
 /** D: the CLI's own job ends while serve's wait; the CLI closes. Serve's jobs must all finish under serve. */
 export async function handOver(rounds: number, random: () => number): Promise<Figures> {
@@ -59,7 +68,13 @@ export async function handOver(rounds: number, random: () => number): Promise<Fi
     }
     await serve.close();
   }
-  return { rounds, "serve's jobs queued": 'one to three a round', 'stopped by another process': foreignStops, 'jobs lost': lost, 'started by the exiting CLI': ranByCli };
+  return {
+    rounds,
+    "serve's jobs queued": 'one to three a round',
+    'stopped by another process': foreignStops,
+    'jobs lost': lost,
+    'started by the exiting CLI': ranByCli,
+  };
 }
 
 /** E: the owner's main thread is blocked for three leases while its job runs; a second process watches. */
@@ -88,7 +103,16 @@ export async function busyMain(rounds: number): Promise<Figures> {
 }
 
 function hashes(dir: string): Map<string, string> {
-  return new Map(readdirSync(dir).filter((n) => statSync(join(dir, n)).isFile()).map((n) => [n, createHash('sha1').update(readFileSync(join(dir, n))).digest('hex')]));
+  return new Map(
+    readdirSync(dir)
+      .filter((n) => statSync(join(dir, n)).isFile())
+      .map((n) => [
+        n,
+        createHash('sha1')
+          .update(readFileSync(join(dir, n)))
+          .digest('hex'),
+      ]),
+  );
 }
 
 /** F: folder predictions whose output overlaps the inputs, a dataset's folder or the user's files. */
@@ -101,8 +125,13 @@ export async function overlappingOutputs(rounds: number, random: () => number): 
   // A folder of images with their masks beside them, imported as a dataset of its own.
   const detail = await services.api.invoke('datasets:images', { datasetId });
   for (const item of detail.items.slice(0, 3)) {
-    await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 90, g: 120, b: 60 } } }).png().toFile(join(same, `${item.stem}.png`));
-    await sharp(Buffer.alloc(32 * 32, 1), { raw: { width: 32, height: 32, channels: 1 } }).toColourspace('b-w').png().toFile(join(same, `${item.stem}_mask.png`));
+    await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 90, g: 120, b: 60 } } })
+      .png()
+      .toFile(join(same, `${item.stem}.png`));
+    await sharp(Buffer.alloc(32 * 32, 1), { raw: { width: 32, height: 32, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toFile(join(same, `${item.stem}_mask.png`));
   }
   await services.api.invoke('datasets:import', { name: 'same folder', imagesDir: same, preset: 'none' });
   await services.jobs.whenIdle();
@@ -126,8 +155,16 @@ export async function overlappingOutputs(rounds: number, random: () => number): 
       const target = readdirSync(out).find((n) => n.endsWith('_color.png'))!;
       writeFileSync(join(out, target), 'edited by the user');
     }
-    const before = new Map([...hashes(out), ...[...hashes(same)].map(([n, h]) => [`same/${n}`, h] as [string, string]), ...[...hashes(loose)].map(([n, h]) => [`loose/${n}`, h] as [string, string])]);
-    const ours = new Set(layout === 'user-edited earlier output' ? [...hashes(out).keys()].filter((n) => !/_color\.png$/.test(n) || readFileSync(join(out, n), 'utf8') !== 'edited by the user') : []);
+    const before = new Map([
+      ...hashes(out),
+      ...[...hashes(same)].map(([n, h]) => [`same/${n}`, h] as [string, string]),
+      ...[...hashes(loose)].map(([n, h]) => [`loose/${n}`, h] as [string, string]),
+    ]);
+    const ours = new Set(
+      layout === 'user-edited earlier output'
+        ? [...hashes(out).keys()].filter((n) => !/_color\.png$/.test(n) || readFileSync(join(out, n), 'utf8') !== 'edited by the user')
+        : [],
+    );
     try {
       const job = await services.api.invoke('runs:predictFolder', { runId: run.id, imagesDir: loose, outDir: out });
       const done = await services.jobs.whenDoneOf('predict', job.id);
@@ -135,11 +172,21 @@ export async function overlappingOutputs(rounds: number, random: () => number): 
     } catch {
       refused += 1;
     }
-    const after = new Map([...hashes(out), ...[...hashes(same)].map(([n, h]) => [`same/${n}`, h] as [string, string]), ...[...hashes(loose)].map(([n, h]) => [`loose/${n}`, h] as [string, string])]);
+    const after = new Map([
+      ...hashes(out),
+      ...[...hashes(same)].map(([n, h]) => [`same/${n}`, h] as [string, string]),
+      ...[...hashes(loose)].map(([n, h]) => [`loose/${n}`, h] as [string, string]),
+    ]);
     for (const [name, hash] of before) if (after.get(name) !== hash && !ours.has(name) && name !== '.segbench-predictions.json') overwritten += 1;
   }
   await services.close();
-  return { rounds, layouts: layouts.join('; '), 'predictions refused with the reason': refused, 'images predicted': written, "user's files overwritten or changed": overwritten };
+  return {
+    rounds,
+    layouts: layouts.join('; '),
+    'predictions refused with the reason': refused,
+    'images predicted': written,
+    "user's files overwritten or changed": overwritten,
+  };
 }
 
 function fill(dir: string, leaveBytes: number): string {
@@ -198,7 +245,9 @@ export async function fullDiskEpochs(rounds: number, random: () => number): Prom
       if (run && /has no checkpoint to resume from/.test(refusal) && services.runs.get(run.id).status === 'failed') beforeFirstCheckpoint += 1;
       else if (!run || services.runs.get(run.id).status !== 'finished') lost += 1;
       else {
-        const epochs = (services.db.prepare('SELECT epoch FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(run.id) as { epoch: number }[]).map((e) => e.epoch);
+        const epochs = (services.db.prepare('SELECT epoch FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(run.id) as { epoch: number }[]).map(
+          (e) => e.epoch,
+        );
         for (let e = 1; e <= 3; e += 1) {
           const n = epochs.filter((x) => x === e).length;
           if (n === 0) missing += 1;
@@ -212,7 +261,14 @@ export async function fullDiskEpochs(rounds: number, random: () => number): Prom
   } finally {
     execFileSync('umount', ['-l', disk]);
   }
-  return { rounds, 'runs the full disk stopped': failedRuns, 'failed before a first checkpoint (nothing to resume)': beforeFirstCheckpoint, 'runs lost (not finished after a resume)': lost, 'epochs missing': missing, 'epochs recorded twice': repeated };
+  return {
+    rounds,
+    'runs the full disk stopped': failedRuns,
+    'failed before a first checkpoint (nothing to resume)': beforeFirstCheckpoint,
+    'runs lost (not finished after a resume)': lost,
+    'epochs missing': missing,
+    'epochs recorded twice': repeated,
+  };
 }
 
 /** H: a delete from another process at a random moment while a run of the dataset is queued or trains. */
@@ -239,5 +295,10 @@ export async function deletesUnderJobs(rounds: number, random: () => number): Pr
     await other.close();
     await first.close();
   }
-  return { rounds, 'deletes refused while a job used the dataset': refused, 'deletes accepted under a live job': accepted, 'runs left without their dataset': orphaned };
+  return {
+    rounds,
+    'deletes refused while a job used the dataset': refused,
+    'deletes accepted under a live job': accepted,
+    'runs left without their dataset': orphaned,
+  };
 }

@@ -59,7 +59,16 @@ async function engineKillRun(): Promise<Record<string, number | string>> {
   const datasetId = await imported;
   await services.jobs.whenIdle();
   const epochs = Math.max(30, engineKills * 3);
-  let run = await services.api.invoke('runs:start', { datasetId, backend: 'wasm', model: 'unet', modelOptions: { depth: 2, width: 4 }, inputSize: 32, batchSize: 2, epochs, stepsPerEpoch: 6 });
+  let run = await services.api.invoke('runs:start', {
+    datasetId,
+    backend: 'wasm',
+    model: 'unet',
+    modelOptions: { depth: 2, width: 4 },
+    inputSize: 32,
+    batchSize: 2,
+    epochs,
+    stepsPerEpoch: 6,
+  });
   let kills = 0;
   let refusedResumes = 0;
   const killMoments: number[] = [];
@@ -91,16 +100,32 @@ async function engineKillRun(): Promise<Record<string, number | string>> {
       if (after.status !== 'finished') {
         refusedResumes += 1;
         process.stderr.write(`resume refused after kill ${kills} (run ${after.status}): ${(error as Error).message}\n`);
-        if (/no checkpoint/.test((error as Error).message)) run = await services.api.invoke('runs:start', { datasetId, backend: 'wasm', model: 'unet', modelOptions: { depth: 2, width: 4 }, inputSize: 32, batchSize: 2, epochs, stepsPerEpoch: 6 });
+        if (/no checkpoint/.test((error as Error).message))
+          run = await services.api.invoke('runs:start', {
+            datasetId,
+            backend: 'wasm',
+            model: 'unet',
+            modelOptions: { depth: 2, width: 4 },
+            inputSize: 32,
+            batchSize: 2,
+            epochs,
+            stepsPerEpoch: 6,
+          });
       }
     }
     process.stderr.write(`engine kill ${kills}/${engineKills} after ${wait} ms: run was ${after.status} at epoch ${after.epochsDone}\n`);
   }
-  const final = await eventually(() => {
-    const detail = services.runs.get(run.id);
-    return ['finished', 'failed', 'crashed', 'stopped', 'diverged'].includes(detail.status) ? detail : undefined;
-  }, 600_000, 'the run to end');
-  const rows = services.db.prepare<[string], { epoch: number; n: number }>('SELECT epoch, COUNT(*) AS n FROM run_epochs WHERE run_id = ? GROUP BY epoch').all(run.id);
+  const final = await eventually(
+    () => {
+      const detail = services.runs.get(run.id);
+      return ['finished', 'failed', 'crashed', 'stopped', 'diverged'].includes(detail.status) ? detail : undefined;
+    },
+    600_000,
+    'the run to end',
+  );
+  const rows = services.db
+    .prepare<[string], { epoch: number; n: number }>('SELECT epoch, COUNT(*) AS n FROM run_epochs WHERE run_id = ? GROUP BY epoch')
+    .all(run.id);
   const duplicates = rows.filter((r) => r.n > 1).length;
   const present = new Set(rows.map((r) => r.epoch));
   const missing = Array.from({ length: epochs }, (_, i) => i + 1).filter((e) => !present.has(e)).length;
@@ -109,14 +134,14 @@ async function engineKillRun(): Promise<Record<string, number | string>> {
   await services.close();
   return {
     'engine kills': kills,
-    'median ms into an engine\'s life at the kill': median(killMoments),
+    "median ms into an engine's life at the kill": median(killMoments),
     'resumes refused': refusedResumes,
     'run status': final.status,
     'runs lost (not finished)': runsLost,
     'epochs stored': rows.length,
     'duplicate epochs': duplicates,
     'missing epochs': missing,
-    'integrity_check': integrity,
+    integrity_check: integrity,
   };
 }
 
@@ -130,7 +155,9 @@ async function ownerKillRun(): Promise<Record<string, number | string>> {
   const takeovers: number[] = [];
   await watcher.close(); // the watcher of each round opens after the owner, as a second process would
   for (let round = 0; round < ownerKills; round += 1) {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve('bench/support/queue-owner-child.ts'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve('bench/support/queue-owner-child.ts'), dataDir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const running = await eventually(() => /RUNNING (\S+) ENGINE (\d+)/.exec(out) ?? undefined, 60_000, 'the owner to run its job');
@@ -166,13 +193,15 @@ async function ownerKillRun(): Promise<Record<string, number | string>> {
     'orphaned jobs left running': orphansLeft,
     'engines alive 10 s after': enginesLeft,
     'median ms until the orphaned engine is gone': median(engineGoneMs),
-    'integrity_check': integrity,
+    integrity_check: integrity,
   };
 }
 
 async function fuzzServe(): Promise<Record<string, number | string>> {
   const dataDir = tempDir('segbench-fuzz-');
-  const serve = spawn(process.execPath, ['src-main/cli/segbench.cjs', 'serve', '--port', '0', '--no-sample', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const serve = spawn(process.execPath, ['src-main/cli/segbench.cjs', 'serve', '--port', '0', '--no-sample', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   serve.stdout.on('data', (c: Buffer) => (out += c.toString()));
   serve.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -212,20 +241,26 @@ async function fuzzServe(): Promise<Record<string, number | string>> {
     if (outcome === 'reply') replies += 1;
     else closed += 1;
   }
-  const page = await fetch(`http://127.0.0.1:${port}/`, { headers: { Authorization: `Bearer ${token}` } }).then((r) => r.status, () => 0);
+  const page = await fetch(`http://127.0.0.1:${port}/`, { headers: { Authorization: `Bearer ${token}` } }).then(
+    (r) => r.status,
+    () => 0,
+  );
   const seconds = (Date.now() - started) / 1000;
   stopping = true;
   serve.kill('SIGTERM');
   await sleep(500);
   return {
     'HTTP requests': fuzzCount,
-    'answers by status': [...statuses].sort().map(([s, n]) => `${s}: ${n}`).join(', '),
+    'answers by status': [...statuses]
+      .sort()
+      .map(([s, n]) => `${s}: ${n}`)
+      .join(', '),
     'socket frames': frames.length,
     'frames answered with an error': replies,
     'sockets closed by the server': closed,
     'server deaths': deaths,
     'still answers (GET / status)': page,
-    'seconds': seconds.toFixed(1),
+    seconds: seconds.toFixed(1),
   };
 }
 
@@ -235,16 +270,18 @@ function print(title: string, figures: Record<string, number | string>): void {
 }
 
 async function main(): Promise<void> {
-  console.log(`SegBench reliability bench (engine kills ${engineKills}, queue-owner kills ${ownerKills}, fuzz ${fuzzCount}, ${rounds} rounds of each of D-H; families ${only})`);
+  console.log(
+    `SegBench reliability bench (engine kills ${engineKills}, queue-owner kills ${ownerKills}, fuzz ${fuzzCount}, ${rounds} rounds of each of D-H; families ${only})`,
+  );
   if (fuzzCount > 0 && only.includes('C')) print('C. malformed input against segbench serve', await fuzzServe());
   if (ownerKills > 0 && only.includes('B')) print('B. kill -9 of the queue owner', await ownerKillRun());
   if (engineKills > 0 && only.includes('A')) print('A. kill -9 of the engine over one run, then resume', await engineKillRun());
   if (rounds > 0) {
     const families: [string, string, () => Promise<Record<string, number | string>>][] = [
-      ['D', 'D. a CLI that owns the queue finishes with other processes\' jobs queued', () => handOver(rounds, random)],
+      ['D', "D. a CLI that owns the queue finishes with other processes' jobs queued", () => handOver(rounds, random)],
       ['E', 'E. a main thread busy for three leases while its job runs', () => busyMain(rounds)],
-      ['F', 'F. predictions into folders that overlap inputs or hold the user\'s files', () => overlappingOutputs(rounds, random)],
-      ['G', 'G. a full disk at an epoch\'s end, then resume', () => fullDiskEpochs(rounds, random)],
+      ['F', "F. predictions into folders that overlap inputs or hold the user's files", () => overlappingOutputs(rounds, random)],
+      ['G', "G. a full disk at an epoch's end, then resume", () => fullDiskEpochs(rounds, random)],
       ['H', 'H. a dataset deleted from another process under a live job', () => deletesUnderJobs(rounds, random)],
     ];
     for (const [letter, title, family] of families) {

@@ -18,7 +18,10 @@ const total = countArg > 0 ? Number(process.argv[countArg + 1]) : 20_000;
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'segbench-bench-grid-'));
   const unique = join(root, 'unique');
-  await runSampleJob({ outDir: unique, count: 200, size: 256, seed: 3 }, { signal: new AbortController().signal, progress: () => {}, log: () => {}, emit: () => {} });
+  await runSampleJob(
+    { outDir: unique, count: 200, size: 256, seed: 3 },
+    { signal: new AbortController().signal, progress: () => {}, log: () => {}, emit: () => {} },
+  );
   const images = join(root, 'images');
   const masks = join(root, 'masks');
   mkdirSync(images);
@@ -30,12 +33,18 @@ async function main(): Promise<void> {
   }
   const dataDir = join(root, 'data');
   const started = performance.now();
-  const imported = spawnSync(process.execPath, ['src-main/cli/segbench.cjs', 'import', '--images', images, '--masks', masks, '--name', 'big', '--data-dir', dataDir, '--json'], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 2 ** 20,
-  });
+  const imported = spawnSync(
+    process.execPath,
+    ['src-main/cli/segbench.cjs', 'import', '--images', images, '--masks', masks, '--name', 'big', '--data-dir', dataDir, '--json'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 256 * 2 ** 20,
+    },
+  );
   if (imported.status !== 0) throw new Error(imported.stderr);
-  console.log(`Imported and indexed ${total} images in ${((performance.now() - started) / 1000).toFixed(1)} s (${(total / ((performance.now() - started) / 1000)).toFixed(0)} images/s, whole CLI run)`);
+  console.log(
+    `Imported and indexed ${total} images in ${((performance.now() - started) / 1000).toFixed(1)} s (${(total / ((performance.now() - started) / 1000)).toFixed(0)} images/s, whole CLI run)`,
+  );
   const datasetId = (JSON.parse(imported.stdout) as { id: string }).id;
 
   const app = await serveApp(dataDir);

@@ -23,11 +23,24 @@ const size = 1024;
 
 async function prepare(root: string, dataDir: string): Promise<void> {
   const source = join(root, 'tiles');
-  await runSampleJob({ outDir: source, count: tiles, size, seed: 11 }, { signal: new AbortController().signal, progress: () => {}, log: () => {}, emit: () => {} });
-  const services = createAppServices({ dataDir, mode: 'cli', launcher: childProcessLauncher({ entry: resolve('out/engine/engine.cjs') }), logger: memoryLogger() });
+  await runSampleJob(
+    { outDir: source, count: tiles, size, seed: 11 },
+    { signal: new AbortController().signal, progress: () => {}, log: () => {}, emit: () => {} },
+  );
+  const services = createAppServices({
+    dataDir,
+    mode: 'cli',
+    launcher: childProcessLauncher({ entry: resolve('out/engine/engine.cjs') }),
+    logger: memoryLogger(),
+  });
   const api = createMemoryClient(services);
   try {
-    const dataset = await api.invoke('datasets:import', { name: 'big tiles', imagesDir: join(source, 'images'), masksDir: join(source, 'masks'), preset: 'segbench-sample' });
+    const dataset = await api.invoke('datasets:import', {
+      name: 'big tiles',
+      imagesDir: join(source, 'images'),
+      masksDir: join(source, 'masks'),
+      preset: 'segbench-sample',
+    });
     await services.jobs.whenIdle();
     const started = performance.now();
     const run = await api.invoke('runs:start', {
@@ -61,7 +74,10 @@ async function main(): Promise<void> {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
   await page.goto(app.url);
   await page.goto(`${app.origin}/#/inspect`);
-  await page.getByTestId('inspect-predictions').getByText(/Validation predictions stored/).waitFor({ timeout: 30_000 });
+  await page
+    .getByTestId('inspect-predictions')
+    .getByText(/Validation predictions stored/)
+    .waitFor({ timeout: 30_000 });
   const rankedAt = performance.now();
   await page.getByTestId('inspect-rank').click();
   await page.getByTestId('inspect-table').waitFor();
@@ -93,7 +109,12 @@ async function main(): Promise<void> {
   const at = (q: number) => sorted[Math.floor((sorted.length - 1) * q)]!;
   console.log(`Viewer open (${size}x${size}: image, ground truth, prediction, error map), ${times.length} opens over ${rows} tiles:`);
   console.log(`  median ${at(0.5).toFixed(0)} ms, p95 ${at(0.95).toFixed(0)} ms, worst ${sorted[sorted.length - 1]!.toFixed(0)} ms (goal: within 200 ms)`);
-  console.log(`  first pass (cold): ${times.slice(0, rows).map((t) => t.toFixed(0)).join(', ')} ms`);
+  console.log(
+    `  first pass (cold): ${times
+      .slice(0, rows)
+      .map((t) => t.toFixed(0))
+      .join(', ')} ms`,
+  );
   await browser.close();
   await app.stop();
   rmSync(root, { recursive: true, force: true });

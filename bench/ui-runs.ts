@@ -35,13 +35,21 @@ function buildRendererAt(rev: string): { dir: string; cleanup: () => void } {
   rmSync(tree, { recursive: true });
   execFileSync('git', ['worktree', 'add', '--detach', tree, rev], { stdio: 'ignore' });
   symlinkSync(resolve('node_modules'), join(tree, 'node_modules'));
-  execFileSync(process.execPath, ['-e', "import('vite').then((v) => v.build({ configFile: 'vite.config.mts', logLevel: 'error' }))"], { cwd: tree, stdio: 'inherit' });
+  execFileSync(process.execPath, ['-e', "import('vite').then((v) => v.build({ configFile: 'vite.config.mts', logLevel: 'error' }))"], {
+    cwd: tree,
+    stdio: 'inherit',
+  });
   return { dir: join(tree, 'out', 'renderer'), cleanup: () => execFileSync('git', ['worktree', 'remove', '--force', tree], { stdio: 'ignore' }) };
 }
 
 /** A fresh data directory with the bench's runs: the same for every renderer measured. */
 function seededServices(): ReturnType<typeof createAppServices> {
-  const services = createAppServices({ dataDir: tempDir('segbench-ui-bench-'), mode: 'serve', launcher: childProcessLauncher({ entry: 'unused' }), logger: silentLogger });
+  const services = createAppServices({
+    dataDir: tempDir('segbench-ui-bench-'),
+    mode: 'serve',
+    launcher: childProcessLauncher({ entry: 'unused' }),
+    logger: silentLogger,
+  });
   const db = services.db;
   const now = new Date().toISOString();
   db.prepare("INSERT INTO datasets (id, name, images_dir, masks_dir, classes, state, created_at) VALUES ('d', 'bench', '/i', '/m', '[]', 'ready', ?)").run(now);
@@ -49,7 +57,9 @@ function seededServices(): ReturnType<typeof createAppServices> {
   const insertRun = db.prepare(
     "INSERT INTO runs (id, name, dataset_id, model, config, status, created_at, class_names, epochs_done, best_epoch, best_miou, started_at) VALUES (?, ?, 'd', 'unet', ?, ?, ?, ?, ?, ?, ?, ?)",
   );
-  const epoch = db.prepare('INSERT INTO run_epochs (run_id, epoch, train_loss, val_loss, lr, seconds, miou, accuracy, is_best, created_at) VALUES (?, ?, ?, ?, 0.001, 60, ?, 0.7, 0, ?)');
+  const epoch = db.prepare(
+    'INSERT INTO run_epochs (run_id, epoch, train_loss, val_loss, lr, seconds, miou, accuracy, is_best, created_at) VALUES (?, ?, ?, ?, 0.001, 60, ?, 0.7, 0, ?)',
+  );
   const counts = db.prepare("INSERT INTO run_class_counts (run_id, epoch, split, class_index, tp, fp, fn) VALUES (?, ?, 'val', ?, ?, ?, ?)");
   db.transaction(() => {
     for (let r = 0; r < runCount; r += 1) {
@@ -79,15 +89,23 @@ async function measureRenderer(staticDir: string): Promise<Record<string, Figure
   const db = services.db;
   const token = newAccessToken();
   const server = await startServer({ services, host: '127.0.0.1', port: 0, token, staticDir, logger: silentLogger });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
   // The app forbids eval; the benchmark's own measuring scripts need it.
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
   await page.goto(server.url);
   let nextStep = 100_001;
   let nextEpoch = 201;
   const addStep = db.prepare("INSERT INTO run_steps (run_id, step, epoch, loss, lr) VALUES ('run0', ?, ?, ?, 0.001)");
-  const addEpoch = db.prepare("INSERT OR REPLACE INTO run_epochs (run_id, epoch, train_loss, val_loss, lr, seconds, miou, accuracy, is_best, created_at) VALUES ('run0', ?, 0.1, 0.12, 0.001, 60, 0.5, 0.7, 0, ?)");
-  const addCounts = db.prepare("INSERT OR REPLACE INTO run_class_counts (run_id, epoch, split, class_index, tp, fp, fn) VALUES ('run0', ?, 'val', ?, 900, 100, 100)");
+  const addEpoch = db.prepare(
+    "INSERT OR REPLACE INTO run_epochs (run_id, epoch, train_loss, val_loss, lr, seconds, miou, accuracy, is_best, created_at) VALUES ('run0', ?, 0.1, 0.12, 0.001, 60, 0.5, 0.7, 0, ?)",
+  );
+  const addCounts = db.prepare(
+    "INSERT OR REPLACE INTO run_class_counts (run_id, epoch, split, class_index, tp, fp, fn) VALUES ('run0', ?, 'val', ?, 900, 100, 100)",
+  );
   // The service's cache of downsampled steps is dropped when the engine reports steps; here the
   // benchmark writes them itself, so it drops the cache the same way.
   const dropCache = (services.runs as unknown as { forgetSteps(runId: string): void }).forgetSteps.bind(services.runs);
@@ -117,7 +135,10 @@ async function measureRenderer(staticDir: string): Promise<Record<string, Figure
         }
       })();
       dropCache('run0');
-      services.events.emit('run:update', services.runs.list().find((r) => r.id === 'run0')!);
+      services.events.emit(
+        'run:update',
+        services.runs.list().find((r) => r.id === 'run0')!,
+      );
       sent += 1;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -144,7 +165,8 @@ async function measureRenderer(staticDir: string): Promise<Record<string, Figure
 async function main(): Promise<void> {
   const before = flag('--before');
   const renderers: { label: string; dir: string; cleanup?: () => void }[] = [];
-  if (before) renderers.push({ label: `before (${execFileSync('git', ['rev-parse', '--short', before], { encoding: 'utf8' }).trim()})`, ...buildRendererAt(before) });
+  if (before)
+    renderers.push({ label: `before (${execFileSync('git', ['rev-parse', '--short', before], { encoding: 'utf8' }).trim()})`, ...buildRendererAt(before) });
   renderers.push({ label: 'now (this checkout)', dir: join(process.cwd(), 'out', 'renderer') });
   console.log(
     `${runCount} runs of 200 epochs; run0 also has 100,000 step points and grows by 10 steps per event and an epoch per 20 events (the step chart gets at most 1,000 points after LTTB); 20 run:update events a second for ${seconds} s per view. Goal: no long task over 50 ms.`,
@@ -159,7 +181,9 @@ async function main(): Promise<void> {
     console.log(view);
     for (const { label, figures } of all) {
       const f = figures[view]!;
-      console.log(`  ${label.padEnd(22)} long tasks over 50 ms: ${String(f.long).padStart(3)} (longest ${f.longest.toFixed(0)} ms); frame time p50 ${f.p50.toFixed(1)} ms, p95 ${f.p95.toFixed(1)} ms`);
+      console.log(
+        `  ${label.padEnd(22)} long tasks over 50 ms: ${String(f.long).padStart(3)} (longest ${f.longest.toFixed(0)} ms); frame time p50 ${f.p50.toFixed(1)} ms, p95 ${f.p95.toFixed(1)} ms`,
+      );
     }
   }
 }

@@ -34,7 +34,10 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 async function main(): Promise<void> {
   await selectBackend('wasm');
   const dir = join('..', 'shared', 'data', 'dubai-aerial');
-  const all = readdirSync(join(dir, 'images')).filter((name) => /^tile[78]_/.test(name)).map((name) => name.replace(/\.jpg$/, '')).sort();
+  const all = readdirSync(join(dir, 'images'))
+    .filter((name) => /^tile[78]_/.test(name))
+    .map((name) => name.replace(/\.jpg$/, ''))
+    .sort();
   const seven = all.filter((s) => s.startsWith('tile7'));
   const eight = all.filter((s) => s.startsWith('tile8'));
   const stems = Array.from({ length: Math.min(imageCount, all.length) }, (_, i) => (i % 2 === 0 ? seven[i >> 1] : eight[i >> 1]) ?? all[i]!);
@@ -43,9 +46,17 @@ async function main(): Promise<void> {
   const labelMap = new Map(preset.classes.map((c, label) => [hexToValue(c.color), label] as [number, number]));
   const modelOptions = { classes: preset.classes.length, inputChannels: 3, inputSize: size, depth: 4, width: 16 };
   const model = createModel('unet', modelOptions);
-  const options = { size, overlap, normalization: { mean: [120, 120, 120] as [number, number, number], std: [60, 60, 60] as [number, number, number] }, batchSize: 4, classes: preset.classes.length };
+  const options = {
+    size,
+    overlap,
+    normalization: { mean: [120, 120, 120] as [number, number, number], std: [60, 60, 60] as [number, number, number] },
+    batchSize: 4,
+    classes: preset.classes.length,
+  };
   const signal = new AbortController().signal;
-  console.log(`Validation of ${items.length} dubai-aerial images of tiles 7-8, reference U-Net (${model.countParams().toLocaleString()} parameters) at ${size}x${size} windows, overlap ${overlap}, batch 4, wasm`);
+  console.log(
+    `Validation of ${items.length} dubai-aerial images of tiles 7-8, reference U-Net (${model.countParams().toLocaleString()} parameters) at ${size}x${size} windows, overlap ${overlap}, batch 4, wasm`,
+  );
 
   const serialTimes: number[] = [];
   let serial = null;
@@ -69,8 +80,12 @@ async function main(): Promise<void> {
   const one = median(serialTimes);
   const many = median(sharedTimes);
   console.log(`1 thread (before): median ${(one / 1000).toFixed(1)} s over ${repeats} passes, ${((items.length * 1000) / one).toFixed(2)} images/s`);
-  console.log(`${used} threads (engine + ${used - 1} compute worker${used > 2 ? 's' : ''}, weights sent once per pass): median ${(many / 1000).toFixed(1)} s, ${((items.length * 1000) / many).toFixed(2)} images/s`);
-  console.log(`speed-up ${(one / many).toFixed(2)}x (goal: at least 1.7x on 2 cores); counts, per-image counts and loss identical to one thread: ${identical ? 'yes' : 'NO'}`);
+  console.log(
+    `${used} threads (engine + ${used - 1} compute worker${used > 2 ? 's' : ''}, weights sent once per pass): median ${(many / 1000).toFixed(1)} s, ${((items.length * 1000) / many).toFixed(2)} images/s`,
+  );
+  console.log(
+    `speed-up ${(one / many).toFixed(2)}x (goal: at least 1.7x on 2 cores); counts, per-image counts and loss identical to one thread: ${identical ? 'yes' : 'NO'}`,
+  );
   // ONNX Runtime, as validation inside training now runs on the CPU: the export timed with the pass.
   const ortTimes: number[] = [];
   let changed = 0;
@@ -89,7 +104,9 @@ async function main(): Promise<void> {
   if (ortTimes.length > 0) {
     const onOrt = median(ortTimes);
     const pixels = serial!.counts.reduce((n, c) => n + c.tp + c.fn, 0);
-    console.log(`ONNX Runtime CPU, ${threads} intra-op threads (export included): median ${(onOrt / 1000).toFixed(1)} s, ${((items.length * 1000) / onOrt).toFixed(2)} images/s, ${(one / onOrt).toFixed(2)}x one tfjs thread, ${(many / onOrt).toFixed(2)}x the shared tfjs pass; ${changed} of ${pixels.toLocaleString()} pixels changed class`);
+    console.log(
+      `ONNX Runtime CPU, ${threads} intra-op threads (export included): median ${(onOrt / 1000).toFixed(1)} s, ${((items.length * 1000) / onOrt).toFixed(2)} images/s, ${(one / onOrt).toFixed(2)}x one tfjs thread, ${(many / onOrt).toFixed(2)}x the shared tfjs pass; ${changed} of ${pixels.toLocaleString()} pixels changed class`,
+    );
   }
   model.dispose();
   tf.disposeVariables();

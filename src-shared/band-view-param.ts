@@ -6,10 +6,7 @@ import type { IndexKind } from './bands';
  * `rgb:4,3,2` (three bands as red, green, blue), `band:5` (one band as a colour ramp),
  * `nd:2,3` ((A-B)/(A+B) as a ramp over -1..1) or `ratio:2,3`.
  */
-export type BandView =
-  | { kind: 'composite'; bands: [number, number, number] }
-  | { kind: 'band'; band: number }
-  | { kind: IndexKind; a: number; b: number };
+export type BandView = { kind: 'composite'; bands: [number, number, number] } | { kind: 'band'; band: number } | { kind: IndexKind; a: number; b: number };
 
 export function formatBandView(view: BandView): string {
   if (view.kind === 'composite') return `rgb:${view.bands.join(',')}`;

@@ -15,12 +15,7 @@ export type BandDataType = (typeof bandDataTypes)[number];
  * One GeoKey's value. geotiff.js hands a multi-valued double key over as a typed array, which
  * JSON writes as {"0": x, "1": y}: read back as the number list it was.
  */
-const geoKeyValueSchema = z.union([
-  z.number(),
-  z.string(),
-  z.array(z.number()),
-  z.record(z.string(), z.number()).transform((values) => Object.values(values)),
-]);
+const geoKeyValueSchema = z.union([z.number(), z.string(), z.array(z.number()), z.record(z.string(), z.number()).transform((values) => Object.values(values))]);
 
 /** Where a raster lies: the CRS as GeoTIFF keys and the affine transform of its pixel grid. */
 const georeferenceSchema = z.object({
@@ -256,19 +251,29 @@ function bandByName(text: string, names: readonly string[]): number {
  * band), `indices` each "NDVI", "NDWI", "NAME=(A-B)/(A+B)" or "NAME=A/B" with band names or numbers.
  */
 export function channelsFromText(bands: string | undefined, indices: readonly string[], names: readonly string[]): InputChannels {
-  const chosen = bands === undefined || bands.trim() === '' ? names.map((_, i) => i + 1) : bands.split(',').filter((s) => s.trim()).map((s) => bandByName(s, names));
+  const chosen =
+    bands === undefined || bands.trim() === ''
+      ? names.map((_, i) => i + 1)
+      : bands
+          .split(',')
+          .filter((s) => s.trim())
+          .map((s) => bandByName(s, names));
   const presets = presetIndices(names);
   const parsed = indices.map((text): IndexChannel => {
     const t = text.trim();
     const preset = t.toLowerCase() === 'ndvi' ? presets.ndvi : t.toLowerCase() === 'ndwi' ? presets.ndwi : undefined;
     if (preset !== undefined) {
-      if (!preset) throw new Error(`${t.toUpperCase()} needs bands named NIR and ${t.toLowerCase() === 'ndvi' ? 'Red' : 'Green'}; name them, or write it as ${t.toUpperCase()}=(A-B)/(A+B)`);
+      if (!preset)
+        throw new Error(
+          `${t.toUpperCase()} needs bands named NIR and ${t.toLowerCase() === 'ndvi' ? 'Red' : 'Green'}; name them, or write it as ${t.toUpperCase()}=(A-B)/(A+B)`,
+        );
       return preset;
     }
     const formula = /^([^=]+)=\s*\(\s*([^-()+]+?)\s*-\s*([^-()+]+?)\s*\)\s*\/\s*\(\s*([^-()+]+?)\s*\+\s*([^-()+]+?)\s*\)\s*$/.exec(t);
     if (formula) {
       const [, name, a, b, a2, b2] = formula;
-      if (a!.toLowerCase() !== a2!.toLowerCase() || b!.toLowerCase() !== b2!.toLowerCase()) throw new Error(`"${t}": a normalised difference is (A-B)/(A+B) with the same A and B`);
+      if (a!.toLowerCase() !== a2!.toLowerCase() || b!.toLowerCase() !== b2!.toLowerCase())
+        throw new Error(`"${t}": a normalised difference is (A-B)/(A+B) with the same A and B`);
       return { name: name!.trim(), kind: 'normalized-difference', a: bandByName(a!, names), b: bandByName(b!, names) };
     }
     const ratio = /^([^=]+)=\s*([^/()]+?)\s*\/\s*([^/()]+?)\s*$/.exec(t);

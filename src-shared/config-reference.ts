@@ -217,6 +217,8 @@ export function renderConfigReference(fields: readonly ConfigField[] = configFie
   if (undescribed.length > 0) {
     throw new Error(`config-reference: give these fields a .describe() in the schema: ${undescribed.join(', ')}.`);
   }
-  const rows = fields.map((field) => `| \`${field.path}\` | \`${cell(field.type)}\` | ${cell(field.range)} | ${cell(field.defaultText)} | ${cell(field.description)} |`);
+  const rows = fields.map(
+    (field) => `| \`${field.path}\` | \`${cell(field.type)}\` | ${cell(field.range)} | ${cell(field.defaultText)} | ${cell(field.description)} |`,
+  );
   return `${intro}\n| Field | Type | Range or values | Default | Description |\n| --- | --- | --- | --- | --- |\n${rows.join('\n')}\n`;
 }

@@ -105,7 +105,8 @@ function show(value: unknown, path: string, format: Format, runNames: ReadonlyMa
   if (value === null) return 'off';
   if (perImageMaps.has(path) && typeof value === 'object') return `${Object.keys(value).length} images`;
   if (path === 'distill.matrix') return 'set by hand';
-  if (path === 'inputChannels.indices' && Array.isArray(value)) return value.length ? (value as IndexChannel[]).map((i) => `${i.name} = ${indexFormula(i, [])}`).join(', ') : 'none';
+  if (path === 'inputChannels.indices' && Array.isArray(value))
+    return value.length ? (value as IndexChannel[]).map((i) => `${i.name} = ${indexFormula(i, [])}`).join(', ') : 'none';
   if (typeof value === 'boolean') return value ? 'on' : 'off';
   if (typeof value === 'number') return format === 'percent' ? `${+(value * 100).toFixed(1)}%` : String(value);
   if (Array.isArray(value)) return value.map((v) => String(v)).join(', ');
@@ -136,7 +137,10 @@ export function configRows(config: unknown, runNames: ReadonlyMap<string, string
 }
 
 /** The rows whose values differ between configs, with each config's value, in form order. */
-export function configDifferences(configs: readonly unknown[], runNames: ReadonlyMap<string, string> = new Map()): { key: string; label: string; values: string[] }[] {
+export function configDifferences(
+  configs: readonly unknown[],
+  runNames: ReadonlyMap<string, string> = new Map(),
+): { key: string; label: string; values: string[] }[] {
   const each = configs.map((c) => configRows(c, runNames));
   const first = each[0] ?? [];
   const keys = [...new Set(each.flatMap((rows) => rows.map((r) => r.key)))];

@@ -134,7 +134,11 @@ export const methods = {
   },
   /** Queues an `eval` job: one checkpoint scored on a split (Compare's evaluations are `evals:start`). */
   'runs:evaluate': {
-    request: z.strictObject({ runId: z.string().min(1), split: z.enum(['train', 'val', 'test']).default('val'), checkpoint: z.enum(['best', 'last']).default('best') }),
+    request: z.strictObject({
+      runId: z.string().min(1),
+      split: z.enum(['train', 'val', 'test']).default('val'),
+      checkpoint: z.enum(['best', 'last']).default('best'),
+    }),
     response: returns<Job>(),
   },
   'runs:predictSplit': { request: predictSplitSchema, response: returns<{ written: number; skipped: number }>() },
@@ -187,7 +191,15 @@ export interface EventPayloads {
 export type EventName = keyof EventPayloads;
 
 export const methodNames = Object.keys(methods) as MethodName[];
-const eventNames: readonly EventName[] = ['job:update', 'settings:changed', 'dataset:changed', 'run:update', 'evals:changed', 'pseudo:changed', 'weights:changed'];
+const eventNames: readonly EventName[] = [
+  'job:update',
+  'settings:changed',
+  'dataset:changed',
+  'run:update',
+  'evals:changed',
+  'pseudo:changed',
+  'weights:changed',
+];
 
 export function isMethodName(value: unknown): value is MethodName {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(methods, value);
@@ -205,9 +217,7 @@ export interface ApiClient {
 }
 
 /** Wire format used by the WebSocket and IPC transports. */
-export type WireReply =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { code: string; message: string } };
+export type WireReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: { code: string; message: string } };
 
 /**
  * The files the renderer loads by URL, outside the typed calls: `/files/<kind>/<imageId>` in serve

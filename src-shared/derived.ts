@@ -31,7 +31,10 @@ export const mergeRequestSchema = z.strictObject({
     .min(1)
     .max(16),
   /** Leave out images where a target class covers more than maxShare of the image. */
-  filters: z.array(z.strictObject({ className: z.string().min(1), maxShare: z.number().min(0).max(1) })).max(64).default([]),
+  filters: z
+    .array(z.strictObject({ className: z.string().min(1), maxShare: z.number().min(0).max(1) }))
+    .max(64)
+    .default([]),
 });
 export type MergeRequest = z.output<typeof mergeRequestSchema>;
 export type MergeRequestInput = z.input<typeof mergeRequestSchema>;
@@ -44,7 +47,15 @@ export interface MergePreview {
   after: number[];
   /** Pixels that become ignore in the kept images. */
   ignoredAfter: number;
-  sources: { datasetId: string; name: string; images: number; kept: number; droppedByClass: number; droppedByFilter: number; mapping: { from: string; to: string }[] }[];
+  sources: {
+    datasetId: string;
+    name: string;
+    images: number;
+    kept: number;
+    droppedByClass: number;
+    droppedByFilter: number;
+    mapping: { from: string; to: string }[];
+  }[];
   /** Target classes with no pixel after the merge (a merge with any is refused). */
   emptyClasses: string[];
 }
@@ -58,7 +69,8 @@ export function resolveMapping(
 ): { targets: (number | 'ignore' | 'drop')[]; problems: string[] } {
   const problems: string[] = [];
   for (const name of Object.keys(mapping)) {
-    if (!sourceClasses.some((c) => c.name === name)) problems.push(`"${sourceName}" has no class "${name}" (its classes: ${sourceClasses.map((c) => c.name).join(', ')})`);
+    if (!sourceClasses.some((c) => c.name === name))
+      problems.push(`"${sourceName}" has no class "${name}" (its classes: ${sourceClasses.map((c) => c.name).join(', ')})`);
   }
   const out = sourceClasses.map((c): number | 'ignore' | 'drop' => {
     const to = mapping[c.name] ?? (c.ignore ? '@ignore' : c.name);
@@ -131,8 +143,21 @@ export interface PseudoLabelSet {
 
 /** What the `derive` job writes: one index mask per item. */
 const deriveItemSchema = z.discriminatedUnion('kind', [
-  z.object({ imageId: z.number().int(), out: z.string().min(1), kind: z.literal('remap'), mask: z.string().min(1), labelMap: z.array(z.tuple([z.number(), z.number().int()])) }),
-  z.object({ imageId: z.number().int(), out: z.string().min(1), kind: z.literal('confidence'), labels: z.string().min(1), confidence: z.string().min(1), minLevel: z.number().int() }),
+  z.object({
+    imageId: z.number().int(),
+    out: z.string().min(1),
+    kind: z.literal('remap'),
+    mask: z.string().min(1),
+    labelMap: z.array(z.tuple([z.number(), z.number().int()])),
+  }),
+  z.object({
+    imageId: z.number().int(),
+    out: z.string().min(1),
+    kind: z.literal('confidence'),
+    labels: z.string().min(1),
+    confidence: z.string().min(1),
+    minLevel: z.number().int(),
+  }),
 ]);
 export type DeriveItem = z.output<typeof deriveItemSchema>;
 

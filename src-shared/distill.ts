@@ -16,13 +16,20 @@ export const distillSchema = z.strictObject({
     .min(1)
     .max(254)
     .optional()
-    .describe('Teacher classes x student classes (training classes, ignore left out); rows sum to 1. Left out, each teacher class goes to the student class of the same name.'),
+    .describe(
+      'Teacher classes x student classes (training classes, ignore left out); rows sum to 1. Left out, each teacher class goes to the student class of the same name.',
+    ),
   teacher: z
     .strictObject({
       runDir: z.string().describe("The teacher run's folder."),
       config: z.unknown().describe("The teacher run's config."),
       classNames: z.array(z.string()).describe("The teacher's training classes, in label order."),
-      external: z.unknown().optional().describe('Set when the teacher is an imported ONNX model: its ExternalModel record (as stored with the run); the engine runs it on ONNX Runtime instead of loading a checkpoint.'),
+      external: z
+        .unknown()
+        .optional()
+        .describe(
+          'Set when the teacher is an imported ONNX model: its ExternalModel record (as stored with the run); the engine runs it on ONNX Runtime instead of loading a checkpoint.',
+        ),
     })
     .optional()
     .describe("Resolved by main when the run starts: the teacher's model. Leave it out."),
@@ -70,7 +77,9 @@ export function classMatrixProblem(matrix: readonly (readonly number[])[], teach
  */
 export function externalTeacherSizeProblem(teacher: { stride: number; fixedSize: number | null }, inputSize: number, name: string): string | null {
   if (teacher.fixedSize !== null) {
-    return inputSize === teacher.fixedSize ? null : `The teacher "${name}" is an imported ONNX model that takes only ${teacher.fixedSize} px inputs; set this run's input size to ${teacher.fixedSize}.`;
+    return inputSize === teacher.fixedSize
+      ? null
+      : `The teacher "${name}" is an imported ONNX model that takes only ${teacher.fixedSize} px inputs; set this run's input size to ${teacher.fixedSize}.`;
   }
   if (inputSize % teacher.stride === 0) return null;
   const below = Math.floor(inputSize / teacher.stride) * teacher.stride;

@@ -65,7 +65,14 @@ export function dihedralCoefficients(c: Float64Array): Float64Array[] {
     return out;
   };
   const variants: Float64Array[] = [];
-  for (const transpose of [false, true]) for (const [sx, sy] of [[false, false], [true, false], [false, true], [true, true]] as const) variants.push(signed(sx, sy, transpose));
+  for (const transpose of [false, true])
+    for (const [sx, sy] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const)
+      variants.push(signed(sx, sy, transpose));
   return variants;
 }
 
@@ -91,7 +98,7 @@ function transposed(a: ArrayLike<number>): Float32Array {
 }
 
 /** Parity class of each coefficient: bit 0 = odd horizontal frequency, bit 1 = odd vertical. */
-const parity = Uint8Array.from({ length: hashBits }, (_, i) => (i % hashBlock & 1) | (((Math.floor(i / hashBlock) & 1) << 1)));
+const parity = Uint8Array.from({ length: hashBits }, (_, i) => ((i % hashBlock) & 1) | ((Math.floor(i / hashBlock) & 1) << 1));
 
 /**
  * Cosine similarity at the best of the 8 rotations and mirrors of `a`. A mirror flips the sign
@@ -99,20 +106,41 @@ const parity = Uint8Array.from({ length: hashBits }, (_, i) => (i % hashBlock & 
  * and transposed, from which all 8 orientations follow without recomputing.
  */
 function orientedSimilarity(a: ArrayLike<number>, aT: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0,
+    t0 = 0,
+    t1 = 0,
+    t2 = 0,
+    t3 = 0;
   for (let i = 0; i < hashBits; i += 1) {
     const bi = b[i]!;
     const x = a[i]! * bi;
     const y = aT[i]! * bi;
     switch (parity[i]) {
-      case 0: s0 += x; t0 += y; break;
-      case 1: s1 += x; t1 += y; break;
-      case 2: s2 += x; t2 += y; break;
-      default: s3 += x; t3 += y;
+      case 0:
+        s0 += x;
+        t0 += y;
+        break;
+      case 1:
+        s1 += x;
+        t1 += y;
+        break;
+      case 2:
+        s2 += x;
+        t2 += y;
+        break;
+      default:
+        s3 += x;
+        t3 += y;
     }
   }
   let best = -1;
-  for (const [p0, p1, p2, p3] of [[s0, s1, s2, s3], [t0, t1, t2, t3]] as const) {
+  for (const [p0, p1, p2, p3] of [
+    [s0, s1, s2, s3],
+    [t0, t1, t2, t3],
+  ] as const) {
     best = Math.max(best, p0 + p1 + p2 + p3, p0 - p1 + p2 - p3, p0 + p1 - p2 - p3, p0 - p1 - p2 + p3);
   }
   return best;

@@ -50,11 +50,24 @@ interface EfficientnetShape {
 /** A variant's widths and block counts: channels x width to a multiple of 8, blocks x depth rounded up. */
 export function efficientnetShape(variant: EfficientnetVariant): EfficientnetShape {
   const { width, depth } = multipliers[variant];
-  const stages = b0Stages.map(([expansion, kernel, stride, channels, repeats]) => ({ expansion, kernel, stride, channels: divisible(channels * width), repeats: Math.ceil(repeats * depth) }));
+  const stages = b0Stages.map(([expansion, kernel, stride, channels, repeats]) => ({
+    expansion,
+    kernel,
+    stride,
+    channels: divisible(channels * width),
+    repeats: Math.ceil(repeats * depth),
+  }));
   return { stem: divisible(32 * width), head: 4 * stages[stages.length - 1]!.channels, stages };
 }
 
-const separable: Record<string, string> = { conv_dw: 'block.0.0', bn1: 'block.0.1', 'se.conv_reduce': 'block.1.fc1', 'se.conv_expand': 'block.1.fc2', conv_pw: 'block.2.0', bn2: 'block.2.1' };
+const separable: Record<string, string> = {
+  conv_dw: 'block.0.0',
+  bn1: 'block.0.1',
+  'se.conv_reduce': 'block.1.fc1',
+  'se.conv_expand': 'block.1.fc2',
+  conv_pw: 'block.2.0',
+  bn2: 'block.2.1',
+};
 const inverted: Record<string, string> = {
   conv_pw: 'block.0.0',
   bn1: 'block.0.1',
@@ -65,7 +78,13 @@ const inverted: Record<string, string> = {
   conv_pwl: 'block.3.0',
   bn3: 'block.3.1',
 };
-const top: Record<string, string> = { conv_stem: 'features.0.0', bn1: 'features.0.1', conv_head: 'features.8.0', bn2: 'features.8.1', classifier: 'classifier.1' };
+const top: Record<string, string> = {
+  conv_stem: 'features.0.0',
+  bn1: 'features.0.1',
+  conv_head: 'features.8.0',
+  bn2: 'features.8.1',
+  classifier: 'classifier.1',
+};
 
 export function timmEfficientnetKey(variant: EfficientnetVariant, key: string): string | null {
   const { stages } = efficientnetShape(variant);

@@ -5,13 +5,22 @@
  * as segmentation_models_pytorch names them; efficientnet-bN is timm's efficientnet_bN (PyTorch
  * padding: SMP's timm-efficientnet-bN), not SMP's efficientnet-pytorch one with TensorFlow padding.
  */
-export const encoderNames = ['resnet18', 'resnet34', 'resnet50', 'mobilenet_v2', 'efficientnet-b0', 'efficientnet-b1', 'efficientnet-b2', 'efficientnet-b3'] as const;
+export const encoderNames = [
+  'resnet18',
+  'resnet34',
+  'resnet50',
+  'mobilenet_v2',
+  'efficientnet-b0',
+  'efficientnet-b1',
+  'efficientnet-b2',
+  'efficientnet-b3',
+] as const;
 export type EncoderName = (typeof encoderNames)[number];
 
 export const isResnet = (encoder: EncoderName): encoder is 'resnet18' | 'resnet34' | 'resnet50' => encoder.startsWith('resnet');
 
-export const isEfficientnet = (encoder: EncoderName): encoder is 'efficientnet-b0' | 'efficientnet-b1' | 'efficientnet-b2' | 'efficientnet-b3' => encoder.startsWith('efficientnet-');
-
+export const isEfficientnet = (encoder: EncoderName): encoder is 'efficientnet-b0' | 'efficientnet-b1' | 'efficientnet-b2' | 'efficientnet-b3' =>
+  encoder.startsWith('efficientnet-');
 
 /** The models that take an encoder; `unet-mobilenetv2` has its own. */
 export const modelsWithEncoders = ['unet', 'fpn', 'deeplabv3plus'] as const;

@@ -10,9 +10,7 @@ import { z } from './zod';
  * Messages between main and the engine process. Tagged unions on `type`; every switch over them
  * ends in `assertNever` so that a new message cannot be forgotten by a handler.
  */
-export type MainToEngine =
-  | { type: 'start'; job: { id: string; kind: JobKind; params: unknown } }
-  | { type: 'cancel' };
+export type MainToEngine = { type: 'start'; job: { id: string; kind: JobKind; params: unknown } } | { type: 'cancel' };
 
 export type EngineToMain =
   | { type: 'ready'; pid: number; nodeVersion: string }

@@ -43,11 +43,7 @@ export class ApiError extends Error implements ApiErrorShape {
 export function isApiErrorShape(value: unknown): value is ApiErrorShape {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Record<string, unknown>;
-  return (
-    typeof candidate.message === 'string' &&
-    typeof candidate.code === 'string' &&
-    (errorCodes as readonly string[]).includes(candidate.code)
-  );
+  return typeof candidate.message === 'string' && typeof candidate.code === 'string' && (errorCodes as readonly string[]).includes(candidate.code);
 }
 
 /** Turns anything thrown into an ApiError; unknown failures become INTERNAL with their message. */

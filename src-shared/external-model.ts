@@ -42,19 +42,30 @@ export const normalizeChoiceSchema = z.union([
 ]);
 export type NormalizeChoice = z.output<typeof normalizeChoiceSchema>;
 
-
 /**
  * The normalisation SegBench applies for a choice, on 8-bit pixel values (0..255), for `channels`
  * channels: PyTorch users state mean and std on 0..1 images (after ToTensor), so they are scaled
  * by 255 here. `none` is ToTensor alone (pixels / 255). A one-value mean or std applies to every
  * channel. Null and why when the choice does not fit the channels.
  */
-export function normalizationFor(choice: Exclude<NormalizeChoice, 'auto'>, channels: number): { normalization: { mean: number[]; std: number[] }; source: string } | { problem: string } {
+export function normalizationFor(
+  choice: Exclude<NormalizeChoice, 'auto'>,
+  channels: number,
+): { normalization: { mean: number[]; std: number[] }; source: string } | { problem: string } {
   const spread = (values: number[], what: string): number[] | string =>
-    values.length === 1 ? new Array<number>(channels).fill(values[0]!) : values.length === channels ? values : `${what} has ${values.length} values; the dataset's images have ${channels} channel${channels === 1 ? '' : 's'} (give 1 or ${channels})`;
-  if (choice === 'none') return { normalization: { mean: new Array<number>(channels).fill(0), std: new Array<number>(channels).fill(255) }, source: 'none: pixels / 255 (as torchvision ToTensor)' };
+    values.length === 1
+      ? new Array<number>(channels).fill(values[0]!)
+      : values.length === channels
+        ? values
+        : `${what} has ${values.length} values; the dataset's images have ${channels} channel${channels === 1 ? '' : 's'} (give 1 or ${channels})`;
+  if (choice === 'none')
+    return {
+      normalization: { mean: new Array<number>(channels).fill(0), std: new Array<number>(channels).fill(255) },
+      source: 'none: pixels / 255 (as torchvision ToTensor)',
+    };
   const asked = choice === 'imagenet' ? { mean: [...imagenetMeanStd.mean], std: [...imagenetMeanStd.std] } : choice;
-  if (choice === 'imagenet' && channels !== 3) return { problem: `ImageNet normalisation is for 3-channel RGB images; this dataset's have ${channels} channels. Give --normalize MEAN,STD or none.` };
+  if (choice === 'imagenet' && channels !== 3)
+    return { problem: `ImageNet normalisation is for 3-channel RGB images; this dataset's have ${channels} channels. Give --normalize MEAN,STD or none.` };
   const mean = spread(asked.mean, 'The mean');
   const std = spread(asked.std, 'The std');
   if (typeof mean === 'string') return { problem: mean };
@@ -75,7 +86,9 @@ export function parseNormalizeOption(text: string): NormalizeChoice | { problem:
   const parts = value.split(',');
   const numbers = parts.map((part) => part.split('/').map((n) => (n.trim() === '' ? Number.NaN : Number(n))));
   if (parts.length !== 2 || numbers.some((list) => list.some((n) => !Number.isFinite(n)))) {
-    return { problem: `--normalize "${text.slice(0, 80)}" is not valid: give imagenet, none, or MEAN,STD on 0..1 pixels (one number each, or one per channel joined by /), e.g. 0.5,0.25 or 0.485/0.456/0.406,0.229/0.224/0.225.` };
+    return {
+      problem: `--normalize "${text.slice(0, 80)}" is not valid: give imagenet, none, or MEAN,STD on 0..1 pixels (one number each, or one per channel joined by /), e.g. 0.5,0.25 or 0.485/0.456/0.406,0.229/0.224/0.225.`,
+    };
   }
   if (numbers[1]!.some((s) => s <= 0)) return { problem: `--normalize: the std must be above 0 (got ${parts[1]}).` };
   return { mean: numbers[0]!, std: numbers[1]! };

@@ -22,14 +22,7 @@ export const indexJobParamsSchema = z.object({
 });
 export type IndexJobParams = z.output<typeof indexJobParamsSchema>;
 
-export type IndexProblemKind =
-  | 'missing-file'
-  | 'unreadable-image'
-  | 'unreadable-mask'
-  | 'size-mismatch'
-  | 'not-a-class-mask'
-  | 'noisy-mask'
-  | 'band-mismatch';
+export type IndexProblemKind = 'missing-file' | 'unreadable-image' | 'unreadable-mask' | 'size-mismatch' | 'not-a-class-mask' | 'noisy-mask' | 'band-mismatch';
 
 export interface FileStamp {
   size: number;

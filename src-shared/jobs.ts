@@ -6,7 +6,22 @@ import { z } from './zod';
  * class and image; `segbench eval`, the hard-sample ranking), `evaluate` is Compare's evaluation
  * of runs plain, with TTA and as an ensemble, stored in the evaluations table.
  */
-export const jobKinds = ['diagnostic', 'index', 'sample', 'train', 'eval', 'predict', 'estimate', 'export', 'evaluate', 'hash', 'derive', 'label-errors', 'export-model', 'import-model'] as const;
+export const jobKinds = [
+  'diagnostic',
+  'index',
+  'sample',
+  'train',
+  'eval',
+  'predict',
+  'estimate',
+  'export',
+  'evaluate',
+  'hash',
+  'derive',
+  'label-errors',
+  'export-model',
+  'import-model',
+] as const;
 export type JobKind = (typeof jobKinds)[number];
 
 export type JobStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled';
@@ -74,7 +89,8 @@ export function isLiveJob(job: Pick<Job, 'status'>): boolean {
  */
 export function jobsAhead(job: Pick<Job, 'id' | 'status' | 'queuePosition'>, jobs: readonly Pick<Job, 'id' | 'status' | 'queuePosition'>[]): number {
   if (job.status !== 'queued') return 0;
-  return jobs.filter((other) => other.id !== job.id && (other.status === 'running' || (other.status === 'queued' && other.queuePosition < job.queuePosition))).length;
+  return jobs.filter((other) => other.id !== job.id && (other.status === 'running' || (other.status === 'queued' && other.queuePosition < job.queuePosition)))
+    .length;
 }
 
 /**

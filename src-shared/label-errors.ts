@@ -67,7 +67,6 @@ export function classThresholds(histograms: readonly (readonly number[])[]): (nu
   });
 }
 
-
 /** Adds per-class histograms (classes x levels+1) into `into`. */
 export function addHistograms(into: number[][], add: readonly (readonly number[])[]): void {
   add.forEach((h, c) => {
@@ -101,7 +100,11 @@ export function minimumImages(folds: number): number {
  * Connected regions (4-neighbour) of a 0/1 map, in scan order of their first pixel. `labels`
  * gives each pixel its region number from 1 (0: outside every region).
  */
-export function connectedRegions(flag: Uint8Array, width: number, height: number): { labels: Int32Array; regions: { pixels: number; x0: number; y0: number; x1: number; y1: number }[] } {
+export function connectedRegions(
+  flag: Uint8Array,
+  width: number,
+  height: number,
+): { labels: Int32Array; regions: { pixels: number; x0: number; y0: number; x1: number; y1: number }[] } {
   const labels = new Int32Array(width * height);
   const regions: { pixels: number; x0: number; y0: number; x1: number; y1: number }[] = [];
   const stack: number[] = [];
@@ -272,7 +275,12 @@ export const labelErrorStartSchema = z.strictObject({
   /** Epochs per fold (the preset's or the run's otherwise). */
   epochs: z.number().int().min(1).max(200).optional(),
   inputSize: inputSizeSchema.optional(),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(1),
 });
 export type LabelErrorStart = z.output<typeof labelErrorStartSchema>;
 
@@ -494,7 +502,12 @@ export function judgeStrength(
     addStrengthCounts(total, f.counts);
     addHistograms(histograms, f.histograms);
     const ious = Array.from({ length: classes }, (_, c) => iouOf(f.counts.tp[c] ?? 0, f.counts.fp[c] ?? 0, f.counts.fn[c] ?? 0));
-    return { fold: f.fold, images: f.images, miou: meanOfValues(ious), confidence: classThresholds(Array.from({ length: classes }, (_, c) => f.histograms[c] ?? [])) };
+    return {
+      fold: f.fold,
+      images: f.images,
+      miou: meanOfValues(ious),
+      confidence: classThresholds(Array.from({ length: classes }, (_, c) => f.histograms[c] ?? [])),
+    };
   });
   const confidence = classThresholds(histograms);
   const labelled = histograms.map((h) => h.reduce((a, b) => a + b, 0));
@@ -505,7 +518,13 @@ export function judgeStrength(
     const others = all - labelled[c]!;
     // The probability of c summed over its own pixels is conf x its pixels (both in levels), so the rest is over the other classes' pixels.
     const chance = others > 0 ? Math.max(0, total.prob[c]! - (conf ?? 0) * labelled[c]!) / others : null;
-    return { iou: iouOf(total.tp[c]!, total.fp[c]!, total.fn[c]!), confidence: conf, chance, share, weak: conf !== null && chance !== null && conf - chance < margin };
+    return {
+      iou: iouOf(total.tp[c]!, total.fp[c]!, total.fn[c]!),
+      confidence: conf,
+      chance,
+      share,
+      weak: conf !== null && chance !== null && conf - chance < margin,
+    };
   });
   const miou = meanOfValues(perClass.map((c) => c.iou));
   return { miou, folds: perFold, classes: perClass, weak: miou === null || miou < floor, floor, margin };
@@ -520,7 +539,10 @@ export const strengthAdvice =
  * strong enough), each to be followed by `strengthAdvice`. The GUI shows each as a warning notice,
  * the CLI prints them.
  */
-export function strengthNotes(strength: CheckStrength, classNames: readonly string[]): { overall: string | null; classes: { index: number; name: string; text: string }[] } {
+export function strengthNotes(
+  strength: CheckStrength,
+  classNames: readonly string[],
+): { overall: string | null; classes: { index: number; name: string; text: string }[] } {
   const f2 = (v: number | null): string => (v === null ? '-' : v.toFixed(2));
   const overall = strength.weak
     ? `Too weak to judge: the fold models' out-of-fold mIoU is ${f2(strength.miou)}, below ${strength.floor.toFixed(2)}, so this ranking is likely no better than chance.`
@@ -548,7 +570,9 @@ export function strengthSummary(strength: CheckStrength): string {
 /** Per class with labelled pixels: "Building 0.91 / 0.02 / 0.17" (self-confidence / on other classes' pixels / pixel share). */
 export function strengthClassFigures(strength: CheckStrength, classNames: readonly string[]): string[] {
   const f2 = (v: number | null): string => (v === null ? '-' : v.toFixed(2));
-  return strength.classes.flatMap((c, i) => (c.confidence === null ? [] : [`${classNames[i] ?? `class ${i}`} ${f2(c.confidence)} / ${f2(c.chance)} / ${f2(c.share)}`]));
+  return strength.classes.flatMap((c, i) =>
+    c.confidence === null ? [] : [`${classNames[i] ?? `class ${i}`} ${f2(c.confidence)} / ${f2(c.chance)} / ${f2(c.share)}`],
+  );
 }
 
 /** What main hands the engine for a `label-errors` job. */

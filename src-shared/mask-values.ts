@@ -5,11 +5,7 @@
  *
  * Returns null as soon as more than `limit` distinct values appear (not a class mask).
  */
-export function countMaskValues(
-  data: Uint8Array | Uint16Array | Uint32Array,
-  channels: number,
-  limit: number,
-): Map<number, number> | null {
+export function countMaskValues(data: Uint8Array | Uint16Array | Uint32Array, channels: number, limit: number): Map<number, number> | null {
   const counts = new Map<number, number>();
   const pixels = data.length / channels;
   if (pixels === 0) return counts;

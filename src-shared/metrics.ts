@@ -67,8 +67,14 @@ interface MetricSummary {
 export function summarize(counts: readonly ClassCounts[], exclude: ReadonlySet<number> = new Set()): MetricSummary {
   const perClass = counts.map((c) => ({ iou: iou(c), f1: f1(c), precision: precision(c), recall: recall(c) }));
   return {
-    miou: meanOf(perClass.map((p) => p.iou), exclude),
-    meanF1: meanOf(perClass.map((p) => p.f1), exclude),
+    miou: meanOf(
+      perClass.map((p) => p.iou),
+      exclude,
+    ),
+    meanF1: meanOf(
+      perClass.map((p) => p.f1),
+      exclude,
+    ),
     accuracy: overallAccuracy(counts, exclude),
     perClass,
   };

@@ -35,7 +35,13 @@ const firstIndex = blocksPerStage.map((_, s) => 1 + blocksPerStage.slice(0, s).r
 
 const separable: Record<string, string> = { conv_dw: 'conv.0.0', bn1: 'conv.0.1', conv_pw: 'conv.1', bn2: 'conv.2' };
 const inverted: Record<string, string> = { conv_pw: 'conv.0.0', bn1: 'conv.0.1', conv_dw: 'conv.1.0', bn2: 'conv.1.1', conv_pwl: 'conv.2', bn3: 'conv.3' };
-const top: Record<string, string> = { conv_stem: 'features.0.0', bn1: 'features.0.1', conv_head: 'features.18.0', bn2: 'features.18.1', classifier: 'classifier.1' };
+const top: Record<string, string> = {
+  conv_stem: 'features.0.0',
+  bn1: 'features.0.1',
+  conv_head: 'features.18.0',
+  bn2: 'features.18.1',
+  classifier: 'classifier.1',
+};
 
 export function timmMobilenetV2Key(key: string): string | null {
   if (/^(features\.|classifier\.1\.)/.test(key)) return key;

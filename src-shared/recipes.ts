@@ -33,7 +33,12 @@ export interface ImageClassPixels {
 }
 
 /** Repeats per qualifying image: those where any chosen class covers at least `minShare` of the image. */
-export function replicationRepeats(images: readonly ImageClassPixels[], classPositions: readonly number[], minShare: number, times: number): Record<string, number> {
+export function replicationRepeats(
+  images: readonly ImageClassPixels[],
+  classPositions: readonly number[],
+  minShare: number,
+  times: number,
+): Record<string, number> {
   const repeats: Record<string, number> = {};
   if (times <= 1) return repeats;
   for (const image of images) {
@@ -81,7 +86,14 @@ export function centredOrigin(centre: number, side: number, length: number): num
  * outside the image count for nothing), or null when the image holds no minority pixel (the
  * loader then draws a random crop). Counting uses one summed-area table per class: O(pixels x classes).
  */
-export function minorityCropShares(labels: ArrayLike<number>, width: number, height: number, minority: readonly number[], side: number, classes: number): number[] | null {
+export function minorityCropShares(
+  labels: ArrayLike<number>,
+  width: number,
+  height: number,
+  minority: readonly number[],
+  side: number,
+  classes: number,
+): number[] | null {
   const wanted = new Set(minority);
   const stride = width + 1;
   // Summed-area tables, one per class: sums[c][(y) * stride + x] = pixels of c above and left of (x, y).

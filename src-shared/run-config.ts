@@ -26,7 +26,12 @@ export type LossName = (typeof lossNames)[number];
 const optimizerSchema = z.strictObject({
   name: z.enum(optimizerNames).default('adam').describe('Optimizer: Adam, AdamW (decoupled weight decay) or SGD with momentum.'),
   lr: z.number().min(1e-6).max(1).default(1e-3).describe('Base learning rate; the schedule scales it.'),
-  weightDecay: z.number().min(0).max(1).default(0).describe('Weight decay of the convolution and dense kernels; AdamW decouples it, Adam and SGD add it to the gradient.'),
+  weightDecay: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0)
+    .describe('Weight decay of the convolution and dense kernels; AdamW decouples it, Adam and SGD add it to the gradient.'),
   momentum: z.number().min(0).max(0.999).default(0.9).describe('Momentum of SGD; Adam and AdamW ignore it.'),
 });
 
@@ -37,7 +42,12 @@ const augmentSchema = z
     rot90: z.boolean().default(true).describe('Random quarter turns of each crop.'),
     scaleMin: z.number().min(0.5).max(2).default(1).describe('Smallest random scale of a crop (2 shows a region half the size, enlarged); at most scaleMax.'),
     scaleMax: z.number().min(0.5).max(2).default(1).describe('Largest random scale of a crop; at least scaleMin.'),
-    colorJitter: z.number().min(0).max(0.5).default(0).describe('Random brightness, contrast and saturation change of up to this factor, on RGB images only (masks are never changed).'),
+    colorJitter: z
+      .number()
+      .min(0)
+      .max(0.5)
+      .default(0)
+      .describe('Random brightness, contrast and saturation change of up to this factor, on RGB images only (masks are never changed).'),
   })
   .refine((a) => a.scaleMin <= a.scaleMax, { message: 'scaleMin must not exceed scaleMax' })
   .describe('Augmentation of the training crops, seeded; masks are always resampled by nearest neighbour.');
@@ -76,11 +86,20 @@ export const inputSizeSchema = z
 export const runConfigSchema = z.strictObject({
   datasetId: z.string().min(1).describe('Id of the dataset the run trains on; `segbench train` sets it from --dataset.'),
   name: z.string().trim().max(80).optional().describe('Name of the run; left out, SegBench names it `<model> on <dataset> #<n>`.'),
-  model: z.enum(modelNames).default('unet').describe('Architecture: U-Net, U-Net with a MobileNetV2 encoder, DeepLabV3+ (atrous spatial pyramid pooling) or FPN.'),
+  model: z
+    .enum(modelNames)
+    .default('unet')
+    .describe('Architecture: U-Net, U-Net with a MobileNetV2 encoder, DeepLabV3+ (atrous spatial pyramid pooling) or FPN.'),
   modelOptions: z
     .strictObject({
       depth: z.number().int().min(2).max(6).optional().describe('U-Net depth (poolings); left out, 4. The input size must be a multiple of 2^depth.'),
-      width: z.number().int().min(4).max(128).optional().describe('Filters of the first level (U-Net, left out 16) or of the decoder (U-Net MobileNetV2 16, DeepLabV3+ and FPN 64).'),
+      width: z
+        .number()
+        .int()
+        .min(4)
+        .max(128)
+        .optional()
+        .describe('Filters of the first level (U-Net, left out 16) or of the decoder (U-Net MobileNetV2 16, DeepLabV3+ and FPN 64).'),
       alpha: z.number().min(0.25).max(1.5).optional().describe('Width multiplier of the MobileNetV2 encoder; left out, 0.5. The plain U-Net has none.'),
       encoder: z
         .enum(encoderNames)
@@ -90,12 +109,16 @@ export const runConfigSchema = z.strictObject({
         ),
     })
     .default({})
-    .describe('Size of the model; each field left out takes the model\'s own value.'),
-  inputSize: inputSizeSchema.default(256).describe(`Side of the square training crops, in pixels; a multiple of the model's stride (${fixedStrides().join(' or ')}; 2^depth for the U-Net).`),
+    .describe("Size of the model; each field left out takes the model's own value."),
+  inputSize: inputSizeSchema
+    .default(256)
+    .describe(`Side of the square training crops, in pixels; a multiple of the model's stride (${fixedStrides().join(' or ')}; 2^depth for the U-Net).`),
   inputChannels: inputChannelsSchema
     .nullable()
     .default(null)
-    .describe("A multispectral dataset's input: which bands (1-based) and index channels the model takes; null takes every band there. Null for RGB images (three channels through sharp)."),
+    .describe(
+      "A multispectral dataset's input: which bands (1-based) and index channels the model takes; null takes every band there. Null for RGB images (three channels through sharp).",
+    ),
   batchSize: z.number().int().min(1).max(64).default(4).describe('Crops per training step.'),
   inferenceBatch: z
     .number()
@@ -103,13 +126,27 @@ export const runConfigSchema = z.strictObject({
     .min(1)
     .max(256)
     .optional()
-    .describe('Windows per forward pass when the model predicts (validation, eval, predict, label checks); more can be faster where memory allows. Left out, batchSize, as before this setting.'),
+    .describe(
+      'Windows per forward pass when the model predicts (validation, eval, predict, label checks); more can be faster where memory allows. Left out, batchSize, as before this setting.',
+    ),
   epochs: z.number().int().min(1).max(1000).default(20).describe('Training epochs.'),
-  stepsPerEpoch: z.number().int().min(1).max(100_000).optional().describe("Steps per epoch; left out, one pass over the training images (or the sampler's count)."),
+  stepsPerEpoch: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .optional()
+    .describe("Steps per epoch; left out, one pass over the training images (or the sampler's count)."),
   loss: z
     .strictObject({
-      name: z.enum(lossNames).default('ce').describe('Loss: cross-entropy, focal, Dice, cross-entropy plus Dice, or Lovasz; the ignore class and unknown mask values count in none.'),
-      classWeights: z.enum(classWeightModes).default('none').describe("Per-class weights by inverse or median frequency of the training split's pixels, in cross-entropy (also its part of ce-dice) and focal."),
+      name: z
+        .enum(lossNames)
+        .default('ce')
+        .describe('Loss: cross-entropy, focal, Dice, cross-entropy plus Dice, or Lovasz; the ignore class and unknown mask values count in none.'),
+      classWeights: z
+        .enum(classWeightModes)
+        .default('none')
+        .describe("Per-class weights by inverse or median frequency of the training split's pixels, in cross-entropy (also its part of ce-dice) and focal."),
       labelSmoothing: z.number().min(0).max(0.5).default(0).describe('Label smoothing of cross-entropy (also its part of ce-dice).'),
       focalGamma: z.number().min(0).max(5).default(2).describe('Focusing exponent of the focal loss.'),
     })
@@ -118,7 +155,12 @@ export const runConfigSchema = z.strictObject({
   optimizer: optimizerSchema.prefault({}).describe('The optimizer.'),
   schedule: z
     .strictObject({
-      name: z.enum(scheduleNames).default('constant').describe('Learning-rate schedule: constant, step, cosine (to minLr), OneCycle (lr/25 up to lr over 30% of training, then cosine to minLr) or reduce-on-plateau.'),
+      name: z
+        .enum(scheduleNames)
+        .default('constant')
+        .describe(
+          'Learning-rate schedule: constant, step, cosine (to minLr), OneCycle (lr/25 up to lr over 30% of training, then cosine to minLr) or reduce-on-plateau.',
+        ),
       warmupEpochs: z.number().min(0).max(100).default(0).describe('Linear warm-up from 0 over this many epochs, before any schedule but OneCycle.'),
       stepEvery: z.number().int().min(1).max(1000).default(10).describe('Step schedule: multiply the rate by gamma every this many epochs.'),
       gamma: z.number().min(0.01).max(1).default(0.1).describe('Factor of each step (step schedule) or each reduction (plateau schedule).'),
@@ -140,32 +182,57 @@ export const runConfigSchema = z.strictObject({
   augment: augmentSchema.prefault({}),
   sampler: z
     .strictObject({
-      kind: z.enum(['uniform', 'weighted']).default('uniform').describe('uniform: every training image once a pass, shuffled (a replicated one several times); weighted: draws with replacement in proportion to per-image weights.'),
+      kind: z
+        .enum(['uniform', 'weighted'])
+        .default('uniform')
+        .describe(
+          'uniform: every training image once a pass, shuffled (a replicated one several times); weighted: draws with replacement in proportion to per-image weights.',
+        ),
       weights: z
         .record(z.string(), z.number().min(0).max(1000))
         .optional()
         .describe('Per-image weights by image id, for the weighted sampler (hard-sample scores and the like); the launcher fills it from weightsFromRun.'),
-      weightsFromRun: z.string().min(1).optional().describe("Use the hard-sample weights saved from this run's validation (Inspect page); makes the sampler weighted."),
-      samplesPerEpoch: z.number().int().min(1).max(1_000_000).optional().describe('Draws per epoch; left out, the size of the pool (the training images with their repeats).'),
+      weightsFromRun: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("Use the hard-sample weights saved from this run's validation (Inspect page); makes the sampler weighted."),
+      samplesPerEpoch: z
+        .number()
+        .int()
+        .min(1)
+        .max(1_000_000)
+        .optional()
+        .describe('Draws per epoch; left out, the size of the pool (the training images with their repeats).'),
     })
     .prefault({})
     .describe('Which training images each epoch draws, and how often.'),
-  replicate: replicationSchema.nullable().default(null).describe('Minority replication: images rich in chosen classes are drawn several times per pass; null is off.'),
-  minorityCrops: minorityCropSchema.nullable().default(null).describe('Minority-centred crops: a share of crops centred on a pixel of chosen classes; null is off.'),
+  replicate: replicationSchema
+    .nullable()
+    .default(null)
+    .describe('Minority replication: images rich in chosen classes are drawn several times per pass; null is off.'),
+  minorityCrops: minorityCropSchema
+    .nullable()
+    .default(null)
+    .describe('Minority-centred crops: a share of crops centred on a pixel of chosen classes; null is off.'),
   distill: distillSchema.nullable().default(null).describe('Knowledge distillation from a finished run (the teacher); null is off.'),
   validationOverlap: z.number().min(0).max(0.75).default(0.25).describe('Sliding-window overlap for validation on images larger than the input size.'),
   validateEvery: z.number().int().min(1).max(1000).default(1).describe('Validate every N epochs; the last epoch always validates, on every image.'),
   validationSubset: validationSubsetSchema
     .nullable()
     .default(null)
-    .describe('Between full validations, a fixed subset of the validation images drawn from the seed: a share and/or a maximum count. Null validates every image every time.'),
+    .describe(
+      'Between full validations, a fixed subset of the validation images drawn from the seed: a share and/or a maximum count. Null validates every image every time.',
+    ),
   seed: z
     .number()
     .int()
     .min(0)
     .max(2 ** 31 - 1)
     .default(1)
-    .describe('Seed of the initial weights, the sampling and augmentation, and the validation subset; the same config and seed train the same model again on one backend and thread count.'),
+    .describe(
+      'Seed of the initial weights, the sampling and augmentation, and the validation subset; the same config and seed train the same model again on one backend and thread count.',
+    ),
   pretrainedWeights: z
     .string()
     .trim()
@@ -206,12 +273,19 @@ export const runConfigSchema = z.strictObject({
     .min(0.001)
     .max(10)
     .default(1)
-    .describe("The encoder's learning rate as a share of the schedule's (0.1 is a common choice when fine-tuning pretrained weights); the decoder and head take the schedule's. Needs modelOptions.encoder."),
+    .describe(
+      "The encoder's learning rate as a share of the schedule's (0.1 is a common choice when fine-tuning pretrained weights); the decoder and head take the schedule's. Needs modelOptions.encoder.",
+    ),
   inputNormalization: z
     .enum(['auto', 'dataset', 'imagenet'])
     .default('auto')
-    .describe("How pixel values are scaled before the model: 'dataset' by the training images' own mean and std per channel, 'imagenet' by ImageNet's (RGB only); 'auto' is imagenet with pretrained encoder weights on RGB images, else dataset."),
-  backend: z.enum(backendChoices).default('auto').describe('Training backend; auto takes the first that starts of tfjs-node-gpu (CUDA), webgpu, tfjs-node and wasm.'),
+    .describe(
+      "How pixel values are scaled before the model: 'dataset' by the training images' own mean and std per channel, 'imagenet' by ImageNet's (RGB only); 'auto' is imagenet with pretrained encoder weights on RGB images, else dataset.",
+    ),
+  backend: z
+    .enum(backendChoices)
+    .default('auto')
+    .describe('Training backend; auto takes the first that starts of tfjs-node-gpu (CUDA), webgpu, tfjs-node and wasm.'),
   cacheMiB: z.number().int().min(16).max(65536).default(1024).describe('Memory for decoded training images, in MiB.'),
 });
 export type RunConfig = z.output<typeof runConfigSchema>;

@@ -15,10 +15,22 @@ import { z } from './zod';
 
 /** Bytes per element of every dtype the format names (sub-byte ones are refused as unknown). */
 const dtypeBytes: Readonly<Record<string, number>> = {
-  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, F8_E8M0: 1,
-  I16: 2, U16: 2, F16: 2, BF16: 2,
-  I32: 4, U32: 4, F32: 4,
-  I64: 8, U64: 8, F64: 8,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  F8_E8M0: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  I64: 8,
+  U64: 8,
+  F64: 8,
 };
 
 /** The reference implementation refuses headers above 100 MB; so does SegBench. */
@@ -54,7 +66,8 @@ export function refuseSafetensors(source: string, problem: string): never {
 export function safetensorsHeaderLength(first8: Uint8Array, fileBytes: number, source: string): number {
   if (fileBytes < 8) refuseSafetensors(source, `it has ${fileBytes} bytes, fewer than the 8 of the header length it starts with`);
   const length = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
-  if (length > BigInt(fileBytes - 8)) refuseSafetensors(source, `its header length says ${length} bytes, but only ${fileBytes - 8} follow (a truncated file, or not safetensors)`);
+  if (length > BigInt(fileBytes - 8))
+    refuseSafetensors(source, `its header length says ${length} bytes, but only ${fileBytes - 8} follow (a truncated file, or not safetensors)`);
   if (length > BigInt(maxHeaderBytes)) refuseSafetensors(source, `its header length says ${length} bytes, above the format's limit of ${maxHeaderBytes}`);
   if (length < 2n) refuseSafetensors(source, `its header length says ${length} bytes, too short for a JSON object`);
   return Number(length);
@@ -80,25 +93,38 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, dataBytes: numbe
   for (const [name, raw] of Object.entries(rawTensors)) {
     const parsed = entrySchema.safeParse(raw);
     if (!parsed.success) refuse(`its header entry "${name}" is not {dtype, shape, data_offsets} (${describeIssues(parsed.error.issues, raw)})`);
-    const { dtype, shape, data_offsets: [begin, end] } = parsed.data;
+    const {
+      dtype,
+      shape,
+      data_offsets: [begin, end],
+    } = parsed.data;
     const size = dtypeBytes[dtype];
     if (size === undefined) refuse(`tensor "${name}" has dtype ${dtype}, which the format does not define (known: ${Object.keys(dtypeBytes).join(', ')})`);
     if (end < begin) refuse(`tensor "${name}" ends (byte ${end}) before it begins (byte ${begin})`);
     // Shapes are checked in floating point: a product past 2^53 can only differ from end - begin.
     const expected = shape.reduce((product, dim) => product * dim, 1) * size;
-    if (expected !== end - begin) refuse(`tensor "${name}" is ${dtype} [${shape.join(', ')}], ${expected} bytes, but its data_offsets [${begin}, ${end}] hold ${end - begin}`);
+    if (expected !== end - begin)
+      refuse(`tensor "${name}" is ${dtype} [${shape.join(', ')}], ${expected} bytes, but its data_offsets [${begin}, ${end}] hold ${end - begin}`);
     tensors.push({ name, dtype, shape, begin, end });
   }
   tensors.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let covered = 0;
   for (const tensor of tensors) {
     if (tensor.begin !== covered) {
-      refuse(tensor.begin < covered ? `tensor "${tensor.name}" overlaps the tensor before it (it begins at byte ${tensor.begin}, before ${covered})` : `there is a gap in the data before tensor "${tensor.name}" (bytes ${covered} to ${tensor.begin})`);
+      refuse(
+        tensor.begin < covered
+          ? `tensor "${tensor.name}" overlaps the tensor before it (it begins at byte ${tensor.begin}, before ${covered})`
+          : `there is a gap in the data before tensor "${tensor.name}" (bytes ${covered} to ${tensor.begin})`,
+      );
     }
     covered = tensor.end;
   }
   if (covered !== dataBytes) {
-    refuse(covered > dataBytes ? `its tensors need ${covered} bytes of data, but the file holds ${dataBytes} after the header (a truncated file)` : `${dataBytes - covered} bytes after its last tensor belong to none`);
+    refuse(
+      covered > dataBytes
+        ? `its tensors need ${covered} bytes of data, but the file holds ${dataBytes} after the header (a truncated file)`
+        : `${dataBytes - covered} bytes after its last tensor belong to none`,
+    );
   }
   return { metadata: metadata.data ?? {}, tensors: new Map(tensors.map((t) => [t.name, t])) };
 }

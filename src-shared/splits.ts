@@ -22,7 +22,12 @@ export const splitRequestSchema = z
   .strictObject({
     datasetId: z.string().min(1),
     from: z.enum(splitSources).default('random'),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(defaultSplit.seed),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(defaultSplit.seed),
     train: z.number().min(0).max(1).default(defaultSplit.train),
     val: z.number().min(0).max(1).default(defaultSplit.val),
     test: z.number().min(0).max(1).default(defaultSplit.test),
@@ -44,7 +49,9 @@ export const splitRequestSchema = z
   })
   .refine((s) => s.from !== 'random' || s.val > 0, { message: 'val must be above 0: training needs a validation split' })
   .refine((s) => s.from !== 'lists' || !!s.listsDir, { message: 'listsDir: the folder with train.txt and val.txt is needed when from is "lists"' })
-  .refine((s) => s.from !== 'patterns' || !!s.valPattern, { message: 'valPattern: a regular expression for the validation images is needed when from is "patterns" (e.g. _val_)' });
+  .refine((s) => s.from !== 'patterns' || !!s.valPattern, {
+    message: 'valPattern: a regular expression for the validation images is needed when from is "patterns" (e.g. _val_)',
+  });
 export type SplitRequest = z.output<typeof splitRequestSchema>;
 export type SplitRequestInput = z.input<typeof splitRequestSchema>;
 
@@ -228,7 +235,10 @@ function entryKey(entry: string): string {
  * train.txt / val.txt / test.txt): matched on the name without folders and extension, in any
  * case. An image in no list is unassigned (null); one in two lists is reported.
  */
-export function splitsFromLists(stems: readonly string[], lists: readonly { split: SplitName; entries: readonly string[] }[]): { splits: (SplitName | null)[]; inTwo: string[]; unmatched: number } {
+export function splitsFromLists(
+  stems: readonly string[],
+  lists: readonly { split: SplitName; entries: readonly string[] }[],
+): { splits: (SplitName | null)[]; inTwo: string[]; unmatched: number } {
   const byKey = new Map<string, SplitName>();
   const inTwo = new Set<string>();
   for (const list of lists) {
@@ -252,5 +262,7 @@ export function splitsFromPatterns(stems: readonly string[], valPattern: UserPat
 
 /** Where a dataset's split came from, in words, for the import report (CLI and app). */
 export function splitSourceText(from: 'random' | 'folders' | 'lists' | 'patterns' | undefined): string {
-  return { random: 'a seeded random draw', folders: "the dataset's own train/val/test folders", lists: 'list files', patterns: 'name patterns' }[from ?? 'random'];
+  return { random: 'a seeded random draw', folders: "the dataset's own train/val/test folders", lists: 'list files', patterns: 'name patterns' }[
+    from ?? 'random'
+  ];
 }

@@ -43,5 +43,5 @@ export interface WeightsOverview {
 }
 
 export const weightsPullRequestSchema = z.strictObject({
-  name: z.string().trim().min(1).max(120).describe('A catalogue name: resnet34 (timm\'s default tag) or resnet34.tv_in1k.'),
+  name: z.string().trim().min(1).max(120).describe("A catalogue name: resnet34 (timm's default tag) or resnet34.tv_in1k."),
 });

@@ -48,18 +48,48 @@ export function fuzzHttpRequests(token: string, port: number, count: number, see
   const randomBytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
   const auth = (): string => (random() < 0.5 ? `Authorization: Bearer ${token}\r\n` : '');
   const makers: [string, () => Buffer][] = [
-    ['bad escape in path', () => Buffer.from(`GET /${pick(badEscapes)}${pick(['', 'assets/', 'files/image/'])}${pick(badEscapes)} HTTP/1.1\r\nHost: h\r\n${auth()}Connection: close\r\n\r\n`)],
-    ['bad escape in cookie', () => Buffer.from(`GET / HTTP/1.1\r\nHost: h\r\nCookie: ${cookie}=${pick(badEscapes)}; other=${pick(badEscapes)}\r\nConnection: close\r\n\r\n`)],
+    [
+      'bad escape in path',
+      () =>
+        Buffer.from(
+          `GET /${pick(badEscapes)}${pick(['', 'assets/', 'files/image/'])}${pick(badEscapes)} HTTP/1.1\r\nHost: h\r\n${auth()}Connection: close\r\n\r\n`,
+        ),
+    ],
+    [
+      'bad escape in cookie',
+      () => Buffer.from(`GET / HTTP/1.1\r\nHost: h\r\nCookie: ${cookie}=${pick(badEscapes)}; other=${pick(badEscapes)}\r\nConnection: close\r\n\r\n`),
+    ],
     ['bad escape in query', () => Buffer.from(`GET /?token=${pick(badEscapes)}&x=${pick(badEscapes)} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`)],
-    ['invalid UTF-8 in the request line', () => Buffer.concat([Buffer.from('GET /'), randomBytes(12), Buffer.from(` HTTP/1.1\r\nHost: h\r\n${auth()}Connection: close\r\n\r\n`)])],
+    [
+      'invalid UTF-8 in the request line',
+      () => Buffer.concat([Buffer.from('GET /'), randomBytes(12), Buffer.from(` HTTP/1.1\r\nHost: h\r\n${auth()}Connection: close\r\n\r\n`)]),
+    ],
     ['binary garbage', () => randomBytes(20 + Math.floor(random() * 200))],
     ['huge header', () => Buffer.from(`GET / HTTP/1.1\r\nHost: h\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`)],
     ['truncated body', () => Buffer.from(`POST /api HTTP/1.1\r\nHost: h\r\n${auth()}Content-Length: 100000\r\n\r\n{"id":1,"meth`)],
     ['bad content length', () => Buffer.from(`POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -5\r\n\r\n`)],
     ['absolute URL with a bad host', () => Buffer.from(`GET http://[::1 HTTP/1.1\r\nHost: h\r\n${auth()}Connection: close\r\n\r\n`)],
-    ['files path with escapes', () => Buffer.from(`GET /files/${pick(['image', 'mask', 'prediction', 'thumb'])}/${pick(badEscapes)}/${pick(badEscapes)} HTTP/1.1\r\nHost: h\r\n${auth()}Connection: close\r\n\r\n`)],
-    ['upgrade with a broken cookie', () => Buffer.from(`GET /api/ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nCookie: ${cookie}=${pick(badEscapes)}\r\n\r\n`)],
-    ['upgrade with a bad key', () => Buffer.from(`GET /api/ws HTTP/1.1\r\nHost: h\r\n${auth()}Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 99\r\nSec-WebSocket-Key: !\r\n\r\n`)],
+    [
+      'files path with escapes',
+      () =>
+        Buffer.from(
+          `GET /files/${pick(['image', 'mask', 'prediction', 'thumb'])}/${pick(badEscapes)}/${pick(badEscapes)} HTTP/1.1\r\nHost: h\r\n${auth()}Connection: close\r\n\r\n`,
+        ),
+    ],
+    [
+      'upgrade with a broken cookie',
+      () =>
+        Buffer.from(
+          `GET /api/ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nCookie: ${cookie}=${pick(badEscapes)}\r\n\r\n`,
+        ),
+    ],
+    [
+      'upgrade with a bad key',
+      () =>
+        Buffer.from(
+          `GET /api/ws HTTP/1.1\r\nHost: h\r\n${auth()}Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 99\r\nSec-WebSocket-Key: !\r\n\r\n`,
+        ),
+    ],
     ['header without a colon', () => Buffer.from(`GET / HTTP/1.1\r\nHost: h\r\nthis is not a header\r\n\r\n`)],
   ];
   return Array.from({ length: count }, (_, i) => {
@@ -85,9 +115,17 @@ export function fuzzSocketFrames(count: number, seed: number): FuzzFrame[] {
     ['payload of the wrong type', () => JSON.stringify({ id: 3, method: 'runs:start', payload: [1, 2, 3] }), false],
     ['nested payload', () => `{"id":4,"method":"runs:start","payload":${'{"a":'.repeat(300)}1${'}'.repeat(300)}}`, false],
     ['huge string', () => JSON.stringify({ id: 5, method: 'datasets:scan', payload: { imagesDir: 'y'.repeat(200_000) } }), false],
-    ['numbers out of range', () => JSON.stringify({ id: 6, method: 'jobs:startDiagnostic', payload: { steps: -1e308, stepMs: Number.MAX_SAFE_INTEGER } }), false],
+    [
+      'numbers out of range',
+      () => JSON.stringify({ id: 6, method: 'jobs:startDiagnostic', payload: { steps: -1e308, stepMs: Number.MAX_SAFE_INTEGER } }),
+      false,
+    ],
     ['null payload', () => JSON.stringify({ id: 7, method: 'jobs:get', payload: null }), false],
-    ['invalid UTF-8 in a text frame', () => Buffer.concat([Buffer.from('{"id":8,"method":"'), Buffer.from([0xc3, 0x28, 0xa0, 0xa1]), Buffer.from('"}')]), false],
+    [
+      'invalid UTF-8 in a text frame',
+      () => Buffer.concat([Buffer.from('{"id":8,"method":"'), Buffer.from([0xc3, 0x28, 0xa0, 0xa1]), Buffer.from('"}')]),
+      false,
+    ],
   ];
   return Array.from({ length: count }, (_, i) => {
     const [kind, make, binary] = makers[i % makers.length]!;

@@ -26,9 +26,14 @@ const out = (text: string) => void process.stdout.write(`${text}\n`);
 function printMerge(preview: MergePreview): void {
   const before = preview.before.reduce((a, b) => a + b, 0);
   const after = preview.after.reduce((a, b) => a + b, 0);
-  for (const s of preview.sources) out(`${s.name}: ${s.kept} of ${s.images} images kept (${s.droppedByClass} dropped by class, ${s.droppedByFilter} by filters)`);
+  for (const s of preview.sources)
+    out(`${s.name}: ${s.kept} of ${s.images} images kept (${s.droppedByClass} dropped by class, ${s.droppedByFilter} by filters)`);
   out(`${'class'.padEnd(20)} ${'before'.padStart(14)} ${'share'.padStart(7)} ${'after'.padStart(14)} ${'share'.padStart(7)}`);
-  preview.classNames.forEach((c, i) => out(`${c.padEnd(20)} ${String(preview.before[i]).padStart(14)} ${pct(preview.before[i]!, before).padStart(7)} ${String(preview.after[i]).padStart(14)} ${pct(preview.after[i]!, after).padStart(7)}`));
+  preview.classNames.forEach((c, i) =>
+    out(
+      `${c.padEnd(20)} ${String(preview.before[i]).padStart(14)} ${pct(preview.before[i]!, before).padStart(7)} ${String(preview.after[i]).padStart(14)} ${pct(preview.after[i]!, after).padStart(7)}`,
+    ),
+  );
 }
 
 /**
@@ -36,7 +41,11 @@ function printMerge(preview: MergePreview): void {
  * dataset name or id: { "name", "classes": [{ "name", "color" }], "sources": [{ "dataset", "mapping" }], "filters" }.
  */
 export async function mergeCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string' }, preview: { type: 'boolean' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { config: { type: 'string' }, preview: { type: 'boolean' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
   if (!values.config) throw new ApiError('VALIDATION', '--config FILE is required: the merge as JSON (see `segbench help`).');
   let spec: z.output<typeof mergeFileSchema>;
   try {
@@ -58,7 +67,14 @@ export async function mergeCommand(args: string[]): Promise<void> {
     const created = await api.invoke('datasets:merge', request);
     await settle(services, 'merging');
     const detail = await api.invoke('datasets:get', { datasetId: created.id });
-    if (values.json) out(JSON.stringify({ datasetId: detail.id, name: detail.name, state: detail.state, images: detail.indexedCount, problems: detail.problemCount, preview }, null, 2));
+    if (values.json)
+      out(
+        JSON.stringify(
+          { datasetId: detail.id, name: detail.name, state: detail.state, images: detail.indexedCount, problems: detail.problemCount, preview },
+          null,
+          2,
+        ),
+      );
     else {
       printMerge(preview);
       out(`Created "${detail.name}" (${detail.id}): ${detail.indexedCount} images, ${detail.state}.`);
@@ -70,7 +86,17 @@ export async function mergeCommand(args: string[]): Promise<void> {
 
 /** `segbench duplicates --dataset NAME [--threshold 0.97] [--resplit] [--json]` */
 export async function duplicatesCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { dataset: { type: 'string' }, threshold: { type: 'string' }, resplit: { type: 'boolean' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: {
+      dataset: { type: 'string' },
+      threshold: { type: 'string' },
+      resplit: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+  });
   if (!values.dataset) throw new ApiError('VALIDATION', '--dataset NAME is required.');
   const threshold = values.threshold === undefined ? defaultDuplicateThreshold : Number(values.threshold);
   const services = openServices(values['data-dir']);
@@ -81,7 +107,15 @@ export async function duplicatesCommand(args: string[]): Promise<void> {
     await settle(services, 'hashing');
     if (values.resplit) {
       const config = (await api.invoke('datasets:get', { datasetId })).splitConfig ?? defaultSplit;
-      await api.invoke('datasets:split', { datasetId, seed: config.seed, train: config.train, val: config.val, test: config.test, ...(config.groupPattern ? { groupPattern: config.groupPattern } : {}), duplicateThreshold: threshold });
+      await api.invoke('datasets:split', {
+        datasetId,
+        seed: config.seed,
+        train: config.train,
+        val: config.val,
+        test: config.test,
+        ...(config.groupPattern ? { groupPattern: config.groupPattern } : {}),
+        duplicateThreshold: threshold,
+      });
     }
     const report = await api.invoke('datasets:duplicates', { datasetId, threshold });
     if (values.json) {
@@ -89,8 +123,12 @@ export async function duplicatesCommand(args: string[]): Promise<void> {
       return;
     }
     out(`${report.groups.length} group(s) of near-duplicates at similarity >= ${threshold} among ${report.hashed} images.`);
-    report.groups.forEach((g, i) => out(`  ${i + 1}. ${g.members.map((m) => `${m.stem} (${m.split ?? 'none'})`).join(', ')}  similarity ${g.minSimilarity.toFixed(3)}`));
-    out(`Leakage: ${report.leakage.groupsAcrossSplits} group(s) straddle the split; ${report.leakage.heldOutWithTrainTwin} of ${report.heldOutImages} validation/test images have a near-duplicate in training.`);
+    report.groups.forEach((g, i) =>
+      out(`  ${i + 1}. ${g.members.map((m) => `${m.stem} (${m.split ?? 'none'})`).join(', ')}  similarity ${g.minSimilarity.toFixed(3)}`),
+    );
+    out(
+      `Leakage: ${report.leakage.groupsAcrossSplits} group(s) straddle the split; ${report.leakage.heldOutWithTrainTwin} of ${report.heldOutImages} validation/test images have a near-duplicate in training.`,
+    );
   } finally {
     await services.close();
   }
@@ -100,7 +138,14 @@ export async function duplicatesCommand(args: string[]): Promise<void> {
 export async function pseudoCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { run: { type: 'string' }, images: { type: 'string' }, threshold: { type: 'string' }, name: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      run: { type: 'string' },
+      images: { type: 'string' },
+      threshold: { type: 'string' },
+      name: { type: 'string' },
+      'data-dir': { type: 'string' },
+      json: { type: 'boolean' },
+    },
     strict: true,
   });
   if (!values.run || !values.images) throw new ApiError('VALIDATION', '--run ID and --images DIR are required.');
@@ -120,7 +165,20 @@ export async function pseudoCommand(args: string[]): Promise<void> {
       saved = { id: created.id, name: created.name };
     }
     if (values.json) {
-      out(JSON.stringify({ setId: set.id, images: set.images, skipped: set.skipped, classNames: set.classNames, kept: Object.fromEntries(previewThresholds.map((t) => [t, keptShares(set.histogram!, t).kept])), dataset: saved }, null, 2));
+      out(
+        JSON.stringify(
+          {
+            setId: set.id,
+            images: set.images,
+            skipped: set.skipped,
+            classNames: set.classNames,
+            kept: Object.fromEntries(previewThresholds.map((t) => [t, keptShares(set.histogram!, t).kept])),
+            dataset: saved,
+          },
+          null,
+          2,
+        ),
+      );
       return;
     }
     out(`Pseudo-label set ${set.id}: ${set.images} images predicted${set.skipped.length ? `, ${set.skipped.length} skipped` : ''}. Kept share per class:`);
@@ -156,7 +214,12 @@ export async function splitCommand(args: string[]): Promise<void> {
     strict: true,
   });
   if (!values.dataset) throw new ApiError('VALIDATION', '--dataset NAME is required.');
-  const sources = [values['from-folders'] && '--from-folders', values['from-lists'] && '--from-lists', values['val-pattern'] && '--val-pattern', values.ratios && '--ratios'].filter(Boolean);
+  const sources = [
+    values['from-folders'] && '--from-folders',
+    values['from-lists'] && '--from-lists',
+    values['val-pattern'] && '--val-pattern',
+    values.ratios && '--ratios',
+  ].filter(Boolean);
   if (sources.length !== 1) {
     throw new ApiError(
       'VALIDATION',
@@ -168,7 +231,8 @@ export async function splitCommand(args: string[]): Promise<void> {
   let request: SplitRequestInput;
   if (values['from-folders']) request = { datasetId: '', from: 'folders' };
   else if (values['from-lists']) request = { datasetId: '', from: 'lists', listsDir: resolve(values['from-lists']) };
-  else if (values['val-pattern']) request = { datasetId: '', from: 'patterns', valPattern: values['val-pattern'], ...(values['test-pattern'] && { testPattern: values['test-pattern'] }) };
+  else if (values['val-pattern'])
+    request = { datasetId: '', from: 'patterns', valPattern: values['val-pattern'], ...(values['test-pattern'] && { testPattern: values['test-pattern'] }) };
   else {
     const parts = values.ratios!.split(',').map((v) => Number(v.trim()));
     if (parts.length < 2 || parts.length > 3 || parts.some((v) => !Number.isFinite(v))) {
@@ -194,7 +258,9 @@ export async function splitCommand(args: string[]): Promise<void> {
       out(JSON.stringify({ datasetId, name: detail.name, from: splitConfig?.from ?? 'random', counts: c, note: splitConfig?.note ?? null }, null, 2));
       return;
     }
-    const source = { random: 'a seeded random draw', folders: 'the folders', lists: 'the list files', patterns: 'the name patterns' }[splitConfig?.from ?? 'random'];
+    const source = { random: 'a seeded random draw', folders: 'the folders', lists: 'the list files', patterns: 'the name patterns' }[
+      splitConfig?.from ?? 'random'
+    ];
     out(`Split of "${detail.name}" from ${source}: train ${c.train} · val ${c.val} · test ${c.test}${c.none ? ` · unassigned ${c.none}` : ''}.`);
     if (splitConfig?.note) out(splitConfig.note);
   } finally {

@@ -48,7 +48,9 @@ export async function evalCommand(args: string[]): Promise<void> {
     const result = resultOf(job);
     const summary = summarize(result.counts);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ runId: detail.id, split, miou: summary.miou, accuracy: summary.accuracy, loss: result.loss, perClass: Object.fromEntries(detail.classNames.map((n, i) => [n, summary.perClass[i]])) }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ runId: detail.id, split, miou: summary.miou, accuracy: summary.accuracy, loss: result.loss, perClass: Object.fromEntries(detail.classNames.map((n, i) => [n, summary.perClass[i]])) }, null, 2)}\n`,
+      );
       return;
     }
     const f = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(3));
@@ -64,13 +66,23 @@ export async function evalCommand(args: string[]): Promise<void> {
 export async function predictCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { run: { type: 'string' }, images: { type: 'string' }, out: { type: 'string' }, checkpoint: { type: 'string' }, encoding: { type: 'string' }, 'data-dir': { type: 'string' } },
+    options: {
+      run: { type: 'string' },
+      images: { type: 'string' },
+      out: { type: 'string' },
+      checkpoint: { type: 'string' },
+      encoding: { type: 'string' },
+      'data-dir': { type: 'string' },
+    },
     strict: true,
   });
   if (!values.run || !values.images || !values.out) throw new ApiError('VALIDATION', '--run ID, --images DIR and --out DIR are required.');
   const encoding = values.encoding ?? 'mask-values';
   if (!(predictionEncodings as readonly string[]).includes(encoding)) {
-    throw new ApiError('VALIDATION', `--encoding ${encoding} is not one of ${predictionEncodings.join(', ')} (mask-values, the dataset's own mask values, is the default).`);
+    throw new ApiError(
+      'VALIDATION',
+      `--encoding ${encoding} is not one of ${predictionEncodings.join(', ')} (mask-values, the dataset's own mask values, is the default).`,
+    );
   }
   const services = openServices(values['data-dir']);
   try {
@@ -97,7 +109,7 @@ export async function predictCommand(args: string[]): Promise<void> {
 /** What a folder prediction wrote, in words, from its job's parameters. */
 function describeEncoding(params: { encoding: PredictionEncoding; maskValues?: { rgb: boolean } | undefined; config?: { inputChannels?: unknown } }): string {
   if (params.encoding === 'palette') return '<name>_color.png in the class colours (encoding palette)';
-  const ext = params.config?.inputChannels ? '.tif (GeoTIFF with the input\'s CRS and transform; PNG for non-GeoTIFF inputs)' : '.png';
+  const ext = params.config?.inputChannels ? ".tif (GeoTIFF with the input's CRS and transform; PNG for non-GeoTIFF inputs)" : '.png';
   if (params.encoding === 'class-index') return `<name>_index${ext} with class indices 0..n-1 and <name>_color.png (encoding class-index)`;
   return `<name>_mask${ext} in the dataset's own mask values (${params.maskValues?.rgb ? 'RGB palette colours' : 'index values'}) and <name>_color.png (encoding mask-values)`;
 }
@@ -106,15 +118,28 @@ function describeEncoding(params: { encoding: PredictionEncoding; maskValues?: {
 export async function exportCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { run: { type: 'string' }, out: { type: 'string' }, checkpoint: { type: 'string' }, format: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      run: { type: 'string' },
+      out: { type: 'string' },
+      checkpoint: { type: 'string' },
+      format: { type: 'string' },
+      'data-dir': { type: 'string' },
+      json: { type: 'boolean' },
+    },
     strict: true,
   });
   if (!values.run || !values.out) throw new ApiError('VALIDATION', '--run ID and --out FILE.onnx are required.');
   const format = values.format ?? 'onnx';
-  if (!(modelExportFormats as readonly string[]).includes(format)) throw new ApiError('VALIDATION', `--format ${format} is not supported; valid: ${modelExportFormats.join(', ')}.`);
+  if (!(modelExportFormats as readonly string[]).includes(format))
+    throw new ApiError('VALIDATION', `--format ${format} is not supported; valid: ${modelExportFormats.join(', ')}.`);
   const services = openServices(values['data-dir']);
   try {
-    const started = await services.api.invoke('runs:export', { runId: await findRun(services, values.run), checkpoint: checkpointOf(values.checkpoint), format: 'onnx', outPath: resolve(values.out) });
+    const started = await services.api.invoke('runs:export', {
+      runId: await findRun(services, values.run),
+      checkpoint: checkpointOf(values.checkpoint),
+      format: 'onnx',
+      outPath: resolve(values.out),
+    });
     const result = resultOf(await finish(services, 'export-model', started, 'exporting'));
     if (values.json) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -27,7 +27,8 @@ function readClassesFile(path: string): string[] {
     } catch (error) {
       throw new ApiError('VALIDATION', `--classes ${path} starts like JSON but is not valid JSON: ${(error as Error).message}`);
     }
-    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new ApiError('VALIDATION', `--classes ${path}: a JSON classes file is an array of class names.`);
+    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+      throw new ApiError('VALIDATION', `--classes ${path}: a JSON classes file is an array of class names.`);
     return value;
   }
   return trimmed
@@ -56,15 +57,22 @@ export async function importModelCommand(args: string[]): Promise<void> {
   });
   const file = values.onnx ?? values.safetensors;
   if (!file || !values.dataset || (values.onnx && values.safetensors)) {
-    throw new ApiError('VALIDATION', '--dataset NAME and one of --onnx FILE or --safetensors FILE --encoder E (a segmentation_models_pytorch Unet\'s state_dict) are required.');
+    throw new ApiError(
+      'VALIDATION',
+      "--dataset NAME and one of --onnx FILE or --safetensors FILE --encoder E (a segmentation_models_pytorch Unet's state_dict) are required.",
+    );
   }
   if (values.safetensors && !(encoderNames as readonly string[]).includes(values.encoder ?? '')) {
-    throw new ApiError('VALIDATION', `--safetensors needs --encoder, the Unet's encoder_name: one of ${encoderNames.join(', ')} (timm-efficientnet-bN is efficientnet-bN here); got "${values.encoder ?? ''}".`);
+    throw new ApiError(
+      'VALIDATION',
+      `--safetensors needs --encoder, the Unet's encoder_name: one of ${encoderNames.join(', ')} (timm-efficientnet-bN is efficientnet-bN here); got "${values.encoder ?? ''}".`,
+    );
   }
   const normalize = values.normalize === undefined ? 'auto' : parseNormalizeOption(values.normalize);
   if (typeof normalize === 'object' && 'problem' in normalize) throw new ApiError('VALIDATION', normalize.problem);
   const window = values.window === undefined ? undefined : Number(values.window);
-  if (window !== undefined && !(Number.isInteger(window) && window >= 16 && window <= 1024)) throw new ApiError('VALIDATION', `--window must be a whole number of pixels from 16 to 1024; got "${values.window}".`);
+  if (window !== undefined && !(Number.isInteger(window) && window >= 16 && window <= 1024))
+    throw new ApiError('VALIDATION', `--window must be a whole number of pixels from 16 to 1024; got "${values.window}".`);
   const classNames = values.classes ? readClassesFile(resolve(values.classes)) : undefined;
   const services = openServices(values['data-dir']);
   const print = progressPrinter('importing');
@@ -87,7 +95,11 @@ export async function importModelCommand(args: string[]): Promise<void> {
       return;
     }
     process.stdout.write(
-      [`Imported ${model.source} (${fileSizeText(model.bytes)}) as run ${run.id} "${run.name}".`, ...model.findings.map((f) => `  ${f}`), `Evaluate it with: segbench eval --run ${run.id.slice(0, 8)}`].join('\n') + '\n',
+      [
+        `Imported ${model.source} (${fileSizeText(model.bytes)}) as run ${run.id} "${run.name}".`,
+        ...model.findings.map((f) => `  ${f}`),
+        `Evaluate it with: segbench eval --run ${run.id.slice(0, 8)}`,
+      ].join('\n') + '\n',
     );
   } finally {
     unsubscribe();
@@ -112,10 +124,18 @@ export async function importMasksCommand(args: string[]): Promise<void> {
     });
     const masks = run.predictedMasks!;
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ runId: run.id, name: run.name, masks: { source: masks.source, files: Object.keys(masks.files).length, findings: masks.findings } }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ runId: run.id, name: run.name, masks: { source: masks.source, files: Object.keys(masks.files).length, findings: masks.findings } }, null, 2)}\n`,
+      );
       return;
     }
-    process.stdout.write([`Imported the masks of ${masks.source} as run ${run.id} "${run.name}".`, ...masks.findings.map((f) => `  ${f}`), `Score them with: segbench eval --run ${run.id.slice(0, 8)}`].join('\n') + '\n');
+    process.stdout.write(
+      [
+        `Imported the masks of ${masks.source} as run ${run.id} "${run.name}".`,
+        ...masks.findings.map((f) => `  ${f}`),
+        `Score them with: segbench eval --run ${run.id.slice(0, 8)}`,
+      ].join('\n') + '\n',
+    );
   } finally {
     await services.close();
   }

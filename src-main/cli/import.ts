@@ -7,7 +7,6 @@ import { openServices } from './open-services';
 import { progressPrinter } from './progress';
 import { formatImportReport, unusableAdvice } from './report';
 
-
 /**
  * Waits for this command's job (or, without one, every queued job) with a progress line; Ctrl+C
  * stops the running job cleanly. Waiting on its own job, an import beside a running `segbench
@@ -112,7 +111,11 @@ async function importedElsewhere(services: AppServices, imagesDir: string, since
   for (;;) {
     const found = services.datasets.list().find((d) => d.createdAt >= since && services.datasets.get(d.id).imagesDir === imagesDir);
     if (found) return found.id;
-    if (Date.now() > deadline) throw new ApiError('ENGINE', `The sample was generated in ${imagesDir}, but the process running the jobs did not import it within 2 minutes; import it with segbench import.`);
+    if (Date.now() > deadline)
+      throw new ApiError(
+        'ENGINE',
+        `The sample was generated in ${imagesDir}, but the process running the jobs did not import it within 2 minutes; import it with segbench import.`,
+      );
     await new Promise((done) => setTimeout(done, 200));
   }
 }

@@ -1,6 +1,14 @@
 import { parseArgs } from 'node:util';
 import { ApiError } from '../../src-shared/errors';
-import { labelErrorPlanText, labelErrorScores, scoreTitles, strengthAdvice, strengthClassFigures, strengthNotes, strengthSummary } from '../../src-shared/label-errors';
+import {
+  labelErrorPlanText,
+  labelErrorScores,
+  scoreTitles,
+  strengthAdvice,
+  strengthClassFigures,
+  strengthNotes,
+  strengthSummary,
+} from '../../src-shared/label-errors';
 import type { LabelCheckSummary, LabelErrorScore } from '../../src-shared/label-errors';
 import { openServices } from './open-services';
 import { findDataset, findRun } from './lookup';
@@ -70,12 +78,21 @@ export async function labelErrorsCommand(args: string[]): Promise<void> {
     await settle(services, `label check #${check.id}`);
     const job = services.jobs.get(check.jobId);
     if (job.status !== 'finished') {
-      throw new ApiError('ENGINE', `Label check #${check.id} ended ${job.status}${job.reason ? `: ${job.reason}` : ''}. Its finished folds are kept: segbench label-errors --resume ${check.id}`);
+      throw new ApiError(
+        'ENGINE',
+        `Label check #${check.id} ended ${job.status}${job.reason ? `: ${job.reason}` : ''}. Its finished folds are kept: segbench label-errors --resume ${check.id}`,
+      );
     }
     const queue = await api.invoke('labelErrors:queue', { checkId: check.id, score, limit: top });
     if (values.json) {
       // The strength gate's figures are in check.strength; its verdicts in words beside them.
-      out(JSON.stringify({ ...queue, strengthNotes: queue.check.strength ? { ...strengthNotes(queue.check.strength, queue.check.classNames), advice: strengthAdvice } : null }, null, 2));
+      out(
+        JSON.stringify(
+          { ...queue, strengthNotes: queue.check.strength ? { ...strengthNotes(queue.check.strength, queue.check.classNames), advice: strengthAdvice } : null },
+          null,
+          2,
+        ),
+      );
       return;
     }
     const names = queue.check.classNames;
@@ -83,21 +100,25 @@ export async function labelErrorsCommand(args: string[]): Promise<void> {
     out(`Class thresholds (mean self-confidence): ${names.map((n, i) => `${n} ${queue.check.thresholds![i]?.toFixed(2) ?? '-'}`).join(', ')}`);
     const strength = queue.check.strength;
     if (strength) {
-      out(`Fold models: ${strengthSummary(strength)}. Per class, self-confidence / on other classes' pixels / pixel share: ${strengthClassFigures(strength, names).join(', ')}`);
+      out(
+        `Fold models: ${strengthSummary(strength)}. Per class, self-confidence / on other classes' pixels / pixel share: ${strengthClassFigures(strength, names).join(', ')}`,
+      );
       const notes = strengthNotes(strength, names);
       if (notes.overall) out(`WARNING ${notes.overall}`);
       for (const note of notes.classes) out(`WARNING ${note.text}`);
       if (notes.overall || notes.classes.length > 0) out(strengthAdvice);
     }
     out(`Worst ${Math.min(top, queue.total)} of ${queue.total} by ${scoreTitles[score]}:`);
-    out(`${'#'.padStart(4)}  ${'image'.padEnd(32)}${'softmin'.padStart(9)}${'below'.padStart(8)}${'disagree'.padStart(10)}${'flagged'.padStart(9)}  labelled -> looks like`);
+    out(
+      `${'#'.padStart(4)}  ${'image'.padEnd(32)}${'softmin'.padStart(9)}${'below'.padStart(8)}${'disagree'.padStart(10)}${'flagged'.padStart(9)}  labelled -> looks like`,
+    );
     queue.items.forEach((item, i) => {
       const pairs = item.topPairs.map((p) => `${names[p.given]} -> ${names[p.predicted]} ${pct(p.pixels / Math.max(1, item.labelled))}`).join(', ');
       out(
         `${String(i + 1).padStart(4)}  ${item.stem.padEnd(32)}${(item.softmin?.toFixed(3) ?? '-').padStart(9)}${pct(item.belowShare).padStart(8)}${pct(item.disagreement).padStart(10)}${pct(item.flagged / Math.max(1, item.labelled)).padStart(9)}  ${pairs || '-'}${item.stale ? ' (stale)' : ''}`,
       );
     });
-    out('Review them on the dataset\'s Label errors tab (segbench start): the suspect regions are outlined, A accepts the prediction there.');
+    out("Review them on the dataset's Label errors tab (segbench start): the suspect regions are outlined, A accepts the prediction there.");
   } finally {
     await services.close();
   }

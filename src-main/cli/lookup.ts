@@ -18,7 +18,10 @@ export function pickByName<T extends Named>(items: readonly T[], text: string, w
   const prefixed = items.filter((item) => item.name.toLowerCase().startsWith(lower) || item.id.toLowerCase().startsWith(lower));
   if (prefixed.length === 1) return prefixed[0]!;
   if (prefixed.length > 1) {
-    throw new ApiError('VALIDATION', `"${text}" fits ${prefixed.length} ${what}s: ${prefixed.map((item) => `"${item.name}" (${item.id})`).join(', ')}. Give more of the name, or the id.`);
+    throw new ApiError(
+      'VALIDATION',
+      `"${text}" fits ${prefixed.length} ${what}s: ${prefixed.map((item) => `"${item.name}" (${item.id})`).join(', ')}. Give more of the name, or the id.`,
+    );
   }
   const known = items.map((item) => `"${item.name}"`);
   throw new ApiError('NOT_FOUND', `No ${what} "${text}". ${known.length ? `Known: ${known.join(', ')}.` : hint}`);

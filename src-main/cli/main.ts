@@ -141,7 +141,10 @@ async function main(argv: string[]): Promise<void> {
       console.log(usage);
       return;
     default:
-      throw new ApiError('VALIDATION', `Unknown command "${command}". Valid commands: start, serve, import, sample, train, eval, predict, export, import-model, import-masks, merge, split, duplicates, label-errors, pseudo, weights, help, version.\n\n${usage}`);
+      throw new ApiError(
+        'VALIDATION',
+        `Unknown command "${command}". Valid commands: start, serve, import, sample, train, eval, predict, export, import-model, import-masks, merge, split, duplicates, label-errors, pseudo, weights, help, version.\n\n${usage}`,
+      );
   }
 }
 
@@ -179,10 +182,12 @@ async function start(args: string[]): Promise<void> {
       stdio: 'inherit',
       env: { ...process.env, SEGBENCH_SQLITE_BINDING: binding },
     });
-    await new Promise<void>((resolve) => child.on('exit', (code) => {
-      process.exitCode = code ?? 0;
-      resolve();
-    }));
+    await new Promise<void>((resolve) =>
+      child.on('exit', (code) => {
+        process.exitCode = code ?? 0;
+        resolve();
+      }),
+    );
     return;
   }
   console.log(

@@ -36,10 +36,14 @@ export function formatImportReport(dataset: DatasetDetail): string {
   const total = dataset.values.reduce((sum, v) => sum + v.pixels, 0) || 1;
   const known = dataset.values.filter((v) => v.classIndex !== null);
   const unknown = dataset.values.filter((v) => v.classIndex === null);
-  lines.push(`Masks: ${kind === 'rgb' ? 'RGB palette colours' : 'class indices'}; ${known.length} palette value(s)${dataset.preset ? `, preset ${dataset.preset}` : ''}:`);
+  lines.push(
+    `Masks: ${kind === 'rgb' ? 'RGB palette colours' : 'class indices'}; ${known.length} palette value(s)${dataset.preset ? `, preset ${dataset.preset}` : ''}:`,
+  );
   for (const v of known) {
     const c = dataset.classes[v.classIndex ?? 0];
-    lines.push(`  ${describeValue(kind, v.value).padEnd(26)} ${(c?.name ?? '?').padEnd(18)} ${((100 * v.pixels) / total).toFixed(2).padStart(6)}% of pixels, in ${v.images} images${c?.ignore ? ' (ignore)' : ''}`);
+    lines.push(
+      `  ${describeValue(kind, v.value).padEnd(26)} ${(c?.name ?? '?').padEnd(18)} ${((100 * v.pixels) / total).toFixed(2).padStart(6)}% of pixels, in ${v.images} images${c?.ignore ? ' (ignore)' : ''}`,
+    );
   }
   if (dataset.classes.length === 0 && dataset.values.length > maxAutoClasses) {
     lines.push(

@@ -51,7 +51,10 @@ export async function serve(options: ServeOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log('SegBench: stopping (the running job gets a few seconds to wind down)...');
-    void server.close().then(() => services.close()).then(() => process.exit(0));
+    void server
+      .close()
+      .then(() => services.close())
+      .then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

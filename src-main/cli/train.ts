@@ -31,7 +31,6 @@ function formatRunSummary(detail: RunDetail): string {
   return lines.join('\n');
 }
 
-
 const int = (flag: string, text: string | undefined): number | undefined => {
   if (text === undefined) return undefined;
   const value = Number(text);
@@ -47,7 +46,8 @@ const names = (text: string): string[] =>
 
 const share = (flag: string, text: string): number => {
   const value = Number(text);
-  if (!Number.isFinite(value) || value < 0 || value > 1) throw new ApiError('VALIDATION', `${flag} must be a share between 0 and 1 (e.g. 0.05 for 5%); got "${text}".`);
+  if (!Number.isFinite(value) || value < 0 || value > 1)
+    throw new ApiError('VALIDATION', `${flag} must be a share between 0 and 1 (e.g. 0.05 for 5%); got "${text}".`);
   return value;
 };
 
@@ -69,7 +69,10 @@ function readMatrix(path: string): number[][] {
   try {
     return readJsonFile(path, matrixFileSchema);
   } catch (error) {
-    throw new ApiError('VALIDATION', `Cannot read the class matrix ${path}: ${(error as Error).message}. It is a JSON array with one row per teacher class, e.g. [[1,0,0],[0,0.7,0.3]].`);
+    throw new ApiError(
+      'VALIDATION',
+      `Cannot read the class matrix ${path}: ${(error as Error).message}. It is a JSON array with one row per teacher class, e.g. [[1,0,0],[0,0.7,0.3]].`,
+    );
   }
 }
 
@@ -154,7 +157,8 @@ export async function trainCommand(args: string[]): Promise<void> {
       };
       if (values.bands !== undefined || values.index !== undefined) {
         const layout = services.datasets.get(config.datasetId).bands;
-        if (!layout) throw new ApiError('VALIDATION', `--bands and --index apply to multispectral GeoTIFF datasets; dataset "${values.dataset}" has RGB images.`);
+        if (!layout)
+          throw new ApiError('VALIDATION', `--bands and --index apply to multispectral GeoTIFF datasets; dataset "${values.dataset}" has RGB images.`);
         try {
           config.inputChannels = channelsFromText(values.bands, values.index ?? [], layout.names);
         } catch (error) {
@@ -173,7 +177,8 @@ export async function trainCommand(args: string[]): Promise<void> {
     }
     const log = (text: string): void => void process.stderr.write(`${text}\n`);
     log(`Run ${run.id} "${run.name}" queued.`);
-    if (!services.jobs.ownsQueue) log(`${services.jobs.queueHolder() ?? 'Another SegBench process'} runs this data directory's jobs; it trains this run, and this command follows it.`);
+    if (!services.jobs.ownsQueue)
+      log(`${services.jobs.queueHolder() ?? 'Another SegBench process'} runs this data directory's jobs; it trains this run, and this command follows it.`);
     const print = progressPrinter('training');
     let epochsShown = 0;
     // Epoch lines in order: each run update reads the run once the previous read has printed.
@@ -181,7 +186,9 @@ export async function trainCommand(args: string[]): Promise<void> {
     const showEpochs = async (): Promise<void> => {
       const detail = await api.invoke('runs:get', { runId: run.id });
       for (const e of detail.epochHistory.filter((x) => x.epoch > epochsShown)) {
-        log(`epoch ${e.epoch}/${detail.epochs}: train loss ${fmt(e.trainLoss, 4)}, val loss ${fmt(e.valLoss, 4)}, mIoU ${fmt(e.miou)}${e.isBest ? ' (best)' : ''}, ${fmt(e.imagesPerSecond, 1)} img/s, data wait ${fmt((e.dataWait ?? 0) * 100, 1)}%, ${fmt(e.seconds, 1)} s`);
+        log(
+          `epoch ${e.epoch}/${detail.epochs}: train loss ${fmt(e.trainLoss, 4)}, val loss ${fmt(e.valLoss, 4)}, mIoU ${fmt(e.miou)}${e.isBest ? ' (best)' : ''}, ${fmt(e.imagesPerSecond, 1)} img/s, data wait ${fmt((e.dataWait ?? 0) * 100, 1)}%, ${fmt(e.seconds, 1)} s`,
+        );
         epochsShown = e.epoch;
       }
     };

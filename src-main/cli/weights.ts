@@ -68,11 +68,17 @@ async function pull(args: string[], io: CommandIo): Promise<void> {
       commandSuffix: values['data-dir'] ? ` --data-dir ${JSON.stringify(values['data-dir'])}` : '',
     });
     if (values.json) {
-      io.out.write(`${JSON.stringify({ ...result.weights, alreadyCached: result.alreadyCached, resumedFrom: result.resumedFrom, hubProblem: result.hubProblem })}\n`);
+      io.out.write(
+        `${JSON.stringify({ ...result.weights, alreadyCached: result.alreadyCached, resumedFrom: result.resumedFrom, hubProblem: result.hubProblem })}\n`,
+      );
       return;
     }
     if (result.hubProblem) io.err.write(`The hub could not be asked (${result.hubProblem}); the cached copy is used.\n`);
-    const how = result.alreadyCached ? 'already cached' : result.resumedFrom > 0 ? `downloaded (resumed at ${mb(result.resumedFrom)}), size and sha256 checked` : 'downloaded, size and sha256 checked';
+    const how = result.alreadyCached
+      ? 'already cached'
+      : result.resumedFrom > 0
+        ? `downloaded (resumed at ${mb(result.resumedFrom)}), size and sha256 checked`
+        : 'downloaded, size and sha256 checked';
     io.out.write(`${how}:\n${describe(result.weights)}\n`);
   } catch (error) {
     if (error instanceof DownloadStopped) {
@@ -86,7 +92,8 @@ async function pull(args: string[], io: CommandIo): Promise<void> {
 async function importCommand(args: string[], io: CommandIo): Promise<void> {
   const { values, positionals } = parseArgs({ args, options: { ...commonOptions, name: { type: 'string' } }, allowPositionals: true, strict: true });
   const [file, ...extra] = positionals;
-  if (!file || extra.length > 0) throw new ApiError('VALIDATION', 'segbench weights import takes one file: segbench weights import FILE.safetensors [--name NAME].');
+  if (!file || extra.length > 0)
+    throw new ApiError('VALIDATION', 'segbench weights import takes one file: segbench weights import FILE.safetensors [--name NAME].');
   const cache = new WeightsCache(resolveDataDir({ flag: values['data-dir'] }));
   const result = await importWeights(cache, file, values.name ? { name: values.name } : {});
   if (values.json) {
@@ -106,7 +113,9 @@ async function list(args: string[], io: CommandIo): Promise<void> {
     return;
   }
   if (weights.length === 0) {
-    io.out.write(`No weights in ${cache.root} yet. segbench weights pull NAME downloads them (${catalogueNames().join(', ')}); segbench weights import FILE adds a file.\n`);
+    io.out.write(
+      `No weights in ${cache.root} yet. segbench weights pull NAME downloads them (${catalogueNames().join(', ')}); segbench weights import FILE adds a file.\n`,
+    );
     return;
   }
   io.out.write(`${weights.map(describe).join('\n')}\n`);
@@ -132,6 +141,9 @@ export async function weightsCommand(args: string[], io: CommandIo = { out: proc
     case 'list':
       return list(rest, io);
     default:
-      throw new ApiError('VALIDATION', `${action === undefined ? 'segbench weights needs an action' : `Unknown weights action "${action}"`}. Valid: pull NAME, import FILE [--name NAME], list.`);
+      throw new ApiError(
+        'VALIDATION',
+        `${action === undefined ? 'segbench weights needs an action' : `Unknown weights action "${action}"`}. Valid: pull NAME, import FILE [--name NAME], list.`,
+      );
   }
 }

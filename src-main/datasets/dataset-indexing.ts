@@ -1,10 +1,4 @@
-import {
-  classesFromPreset,
-  classesFromValues,
-  findPreset,
-  matchPreset,
-  valueToClassMap,
-} from '../../src-shared/classes';
+import { classesFromPreset, classesFromValues, findPreset, matchPreset, valueToClassMap } from '../../src-shared/classes';
 import { defaultBandNames, isRgbPicture, layoutMismatch, parseBandLayout } from '../../src-shared/bands';
 import { bandSampleSize } from '../../src-shared/band-stats';
 import type { BandLayout, RasterInfo } from '../../src-shared/bands';
@@ -106,9 +100,10 @@ export class DatasetIndexing {
    */
   private settleBands(datasetId: string): void {
     const { statements } = this.options;
-    const rows = statements.indexedRasters
-      .all(datasetId)
-      .map((row) => ({ id: row.id, info: row.raster ? parseStored(storedRasterInfoSchema, row.raster, `image ${row.id}'s raster info (dataset ${datasetId})`).info : null }));
+    const rows = statements.indexedRasters.all(datasetId).map((row) => ({
+      id: row.id,
+      info: row.raster ? parseStored(storedRasterInfoSchema, row.raster, `image ${row.id}'s raster info (dataset ${datasetId})`).info : null,
+    }));
     const rasters = rows.filter((row) => row.info !== null && !isRgbPicture(row.info));
     if (rasters.length === 0) return;
     const key = (info: Pick<RasterInfo, 'bands' | 'dataType'>): string => `${info.bands} ${info.dataType}`;
@@ -117,7 +112,8 @@ export class DatasetIndexing {
     const top = [...counts.entries()].reduce((best, entry) => (entry[1] > best[1] ? entry : best));
     const first = rasters.find((row) => key(row.info!) === top[0])!.info!;
     const existing = parseBandLayout(statements.datasetById.get(datasetId)?.bands);
-    const layout: BandLayout = existing && !layoutMismatch(existing, first) ? existing : { bands: first.bands, dataType: first.dataType, names: defaultBandNames(first) };
+    const layout: BandLayout =
+      existing && !layoutMismatch(existing, first) ? existing : { bands: first.bands, dataType: first.dataType, names: defaultBandNames(first) };
     statements.datasetSetBands.run({ id: datasetId, bands: JSON.stringify(layout) });
     for (const row of rows) {
       const mismatch = layoutMismatch(layout, row.info);
@@ -220,4 +216,3 @@ function bandSampleBlob(samples: readonly number[][]): Buffer {
   samples.forEach((sample, b) => out.set(sample.slice(0, bandSampleSize), b * bandSampleSize));
   return Buffer.from(out.buffer);
 }
-

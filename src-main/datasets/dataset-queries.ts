@@ -163,7 +163,10 @@ function bandStatsOf(statements: Statements, row: DatasetRow): DatasetStats['ban
   const rows = statements.rastersOfDataset.all(row.id);
   const train = rows.filter((r) => r.split === 'train');
   const used = train.length > 0 ? train : rows;
-  const parsed = used.map((r) => ({ sums: parseStored(storedRasterSumsSchema, r.raster, `image ${r.id}'s band sums (dataset ${row.id})`).sums, sample: r.band_sample ? new Float32Array(new Uint8Array(r.band_sample).buffer) : new Float32Array(0) }));
+  const parsed = used.map((r) => ({
+    sums: parseStored(storedRasterSumsSchema, r.raster, `image ${r.id}'s band sums (dataset ${row.id})`).sums,
+    sample: r.band_sample ? new Float32Array(new Uint8Array(r.band_sample).buffer) : new Float32Array(0),
+  }));
   const stats = layout.names.map((name, b) =>
     bandStatistics(
       b + 1,

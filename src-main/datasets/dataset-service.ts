@@ -30,7 +30,6 @@ interface DatasetServiceOptions {
   onChanged: (datasetId: string) => void;
 }
 
-
 /**
  * The dataset catalogue: import (pair, then index in the engine), incremental re-index, classes
  * and splits. Main is the only writer: the engine streams index results and this service stores
@@ -40,7 +39,13 @@ export class DatasetService {
   private readonly indexing: DatasetIndexing;
 
   constructor(private readonly options: DatasetServiceOptions) {
-    this.indexing = new DatasetIndexing({ db: options.db, statements: options.statements, jobs: options.jobs, thumbDir: (id) => this.thumbDir(id), onChanged: options.onChanged });
+    this.indexing = new DatasetIndexing({
+      db: options.db,
+      statements: options.statements,
+      jobs: options.jobs,
+      thumbDir: (id) => this.thumbDir(id),
+      onChanged: options.onChanged,
+    });
   }
 
   thumbDir(datasetId: string): string {
@@ -68,7 +73,10 @@ export class DatasetService {
   async import(request: ImportRequest): Promise<DatasetSummary> {
     const { statements, db } = this.options;
     if (statements.datasetByName.get(request.name)) {
-      throw new ApiError('CONFLICT', `A dataset named "${request.name}" already exists. Choose another name, or re-index that dataset to pick up changed files.`);
+      throw new ApiError(
+        'CONFLICT',
+        `A dataset named "${request.name}" already exists. Choose another name, or re-index that dataset to pick up changed files.`,
+      );
     }
     const scan = await scanFolders(request.imagesDir, request.masksDir);
     if (scan.report.pairs.length === 0) throw new ApiError('VALIDATION', describeEmptyScan(scan));
@@ -183,7 +191,10 @@ export class DatasetService {
       const { values, nodata } = await readGeoTiffPixel(row.image_path, x, y);
       return { x, y, names: layout.names, values, nodata: nodata !== null && values.some((v) => v === nodata) };
     } catch (error) {
-      throw new ApiError(error instanceof RangeError ? 'VALIDATION' : 'NOT_FOUND', `Cannot read ${row.image_path} at (${x}, ${y}): ${(error as Error).message}`);
+      throw new ApiError(
+        error instanceof RangeError ? 'VALIDATION' : 'NOT_FOUND',
+        `Cannot read ${row.image_path} at (${x}, ${y}): ${(error as Error).message}`,
+      );
     }
   }
 
@@ -192,7 +203,11 @@ export class DatasetService {
     const row = this.row(datasetId);
     const layout = parseBandLayout(row.bands);
     if (!layout) throw new ApiError('VALIDATION', `Dataset "${row.name}" has RGB images; only multispectral GeoTIFF datasets have bands to name.`);
-    if (names.length !== layout.bands) throw new ApiError('VALIDATION', `Dataset "${row.name}" has ${layout.bands} bands; give ${layout.bands} names, one a band in file order (got ${names.length}).`);
+    if (names.length !== layout.bands)
+      throw new ApiError(
+        'VALIDATION',
+        `Dataset "${row.name}" has ${layout.bands} bands; give ${layout.bands} names, one a band in file order (got ${names.length}).`,
+      );
     this.options.statements.datasetSetBands.run({ id: datasetId, bands: JSON.stringify({ ...layout, names }) });
     this.options.onChanged(datasetId);
     return this.get(datasetId);
@@ -233,7 +248,10 @@ export class DatasetService {
     const user = this.jobUsing(datasetId);
     if (user) {
       const where = user.owner_pid !== null ? ` in segbench ${user.owner_mode ?? '?'} (pid ${user.owner_pid})` : ' in the job queue';
-      throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is used by a ${user.kind} job, ${user.status}${where}; stop that job (or wait for it to end), then delete the dataset.`);
+      throw new ApiError(
+        'CONFLICT',
+        `Dataset "${dataset.name}" is used by a ${user.kind} job, ${user.status}${where}; stop that job (or wait for it to end), then delete the dataset.`,
+      );
     }
     const checkDirs = this.options.statements.labelChecksOfDataset.all(datasetId).map((c) => c.out_dir);
     this.options.statements.datasetDelete.run(datasetId);
@@ -249,11 +267,5 @@ export class DatasetService {
 
 function isStale(row: ImageRow, stamp: { image: number[]; mask: number[] } | undefined): boolean {
   if (!stamp) return true;
-  return (
-    row.image_size !== stamp.image[0] ||
-    row.image_mtime !== stamp.image[1] ||
-    row.mask_size !== stamp.mask[0] ||
-    row.mask_mtime !== stamp.mask[1]
-  );
+  return row.image_size !== stamp.image[0] || row.image_mtime !== stamp.image[1] || row.mask_size !== stamp.mask[0] || row.mask_mtime !== stamp.mask[1];
 }
-

@@ -46,26 +46,40 @@ export function writeSplit(statements: Statements, request: SplitRequest): void 
       ]
         .filter(Boolean)
         .join('; ');
-      if (!splits.includes('val')) throw new ApiError('VALIDATION', `The lists give no validation image: ${note}. A val.txt (or valid.txt, validation.txt) whose lines name images is needed.`);
+      if (!splits.includes('val'))
+        throw new ApiError(
+          'VALIDATION',
+          `The lists give no validation image: ${note}. A val.txt (or valid.txt, validation.txt) whose lines name images is needed.`,
+        );
       break;
     }
     case 'patterns': {
       const valPattern = compile(request.valPattern!, 'valPattern', '_val_');
       const testPattern = request.testPattern ? compile(request.testPattern, 'testPattern', '_test_') : undefined;
       splits = splitsFromPatterns(stems, valPattern, testPattern);
-      if (!splits.includes('val')) throw new ApiError('VALIDATION', `valPattern ${request.valPattern} matches no image name (e.g. ${stems.slice(0, 3).join(', ')}).`);
+      if (!splits.includes('val'))
+        throw new ApiError('VALIDATION', `valPattern ${request.valPattern} matches no image name (e.g. ${stems.slice(0, 3).join(', ')}).`);
       break;
     }
     default: {
       const pattern = request.groupPattern ? compile(request.groupPattern, 'groupPattern', '^(tile\\d+)_') : undefined;
-      const keys = request.duplicateThreshold === undefined ? undefined : duplicateKeys(statements, request.datasetId, rows, pattern, request.duplicateThreshold);
+      const keys =
+        request.duplicateThreshold === undefined ? undefined : duplicateKeys(statements, request.datasetId, rows, pattern, request.duplicateThreshold);
       splits = assignSplits(stems, request, request.seed, pattern, keys);
     }
   }
   rows.forEach((row, i) => statements.imageSetSplit.run({ id: row.id, split: request.from === 'random' ? (splits[i] ?? 'train') : (splits[i] ?? null) }));
   const config =
     request.from === 'random'
-      ? { from: request.from, seed: request.seed, train: request.train, val: request.val, test: request.test, groupPattern: request.groupPattern, duplicateThreshold: request.duplicateThreshold }
+      ? {
+          from: request.from,
+          seed: request.seed,
+          train: request.train,
+          val: request.val,
+          test: request.test,
+          groupPattern: request.groupPattern,
+          duplicateThreshold: request.duplicateThreshold,
+        }
       : {
           from: request.from,
           seed: request.seed,
@@ -116,7 +130,10 @@ function readLists(dir: string): { split: SplitName; file: string; entries: stri
         .filter((line) => line.length > 0),
     }));
   if (lists.length === 0) {
-    throw new ApiError('VALIDATION', `No split lists in ${dir}: expected train.txt, val.txt (or valid.txt, validation.txt) and optionally test.txt, one image name a line. Found: ${names.slice(0, 8).join(', ') || 'nothing'}.`);
+    throw new ApiError(
+      'VALIDATION',
+      `No split lists in ${dir}: expected train.txt, val.txt (or valid.txt, validation.txt) and optionally test.txt, one image name a line. Found: ${names.slice(0, 8).join(', ') || 'nothing'}.`,
+    );
   }
   return lists;
 }
@@ -126,9 +143,12 @@ function readLists(dir: string): { split: SplitName; file: string; entries: stri
  * alone), and every near-duplicate group joins the groups of its members.
  */
 function duplicateKeys(statements: Statements, datasetId: string, rows: ImageRow[], pattern: UserPattern | undefined, threshold: number): string[] {
-const { hashed, rows: signed, groups } = duplicateGroupsOf(statements, datasetId, threshold);
+  const { hashed, rows: signed, groups } = duplicateGroupsOf(statements, datasetId, threshold);
   if (hashed < signed.length) {
-    throw new ApiError('VALIDATION', `${signed.length - hashed} of ${signed.length} images have no near-duplicate signature yet; run "Find near-duplicates" on the Duplicates tab first.`);
+    throw new ApiError(
+      'VALIDATION',
+      `${signed.length - hashed} of ${signed.length} images have no near-duplicate signature yet; run "Find near-duplicates" on the Duplicates tab first.`,
+    );
   }
   const parent = new Map<string, string>();
   const find = (key: string): string => {

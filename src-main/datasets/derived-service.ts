@@ -112,7 +112,15 @@ export class DerivedService {
         const to = resolved.targets[position];
         return typeof to === 'number' ? c.values.map((v): [number, number] => [v, to]) : [];
       });
-      const summary = { datasetId: dataset.id, name: dataset.name, images: 0, kept: 0, droppedByClass: 0, droppedByFilter: 0, mapping: classes.map((c, p) => ({ from: c.name, to: describeTarget(resolved.targets[p]!, targets) })) };
+      const summary = {
+        datasetId: dataset.id,
+        name: dataset.name,
+        images: 0,
+        kept: 0,
+        droppedByClass: 0,
+        droppedByFilter: 0,
+        mapping: classes.map((c, p) => ({ from: c.name, to: describeTarget(resolved.targets[p]!, targets) })),
+      };
       for (const image of this.sourceImages(dataset.id)) {
         summary.images += 1;
         const mapped = targets.map(() => 0);
@@ -149,7 +157,19 @@ export class DerivedService {
     const byId = new Map<number, SourceImage>();
     for (const row of rows) {
       let image = byId.get(row.id);
-      if (!image) byId.set(row.id, (image = { id: row.id, stem: row.stem, split: row.split, image_path: row.image_path, mask_path: row.mask_path, total: row.total, classPixels: new Map() }));
+      if (!image)
+        byId.set(
+          row.id,
+          (image = {
+            id: row.id,
+            stem: row.stem,
+            split: row.split,
+            image_path: row.image_path,
+            mask_path: row.mask_path,
+            total: row.total,
+            classPixels: new Map(),
+          }),
+        );
       if (row.class_index !== null) image.classPixels.set(row.class_index, row.pixels ?? 0);
     }
     return [...byId.values()];
@@ -188,7 +208,10 @@ export class DerivedService {
       const total = images.length;
       // Splits come from the sources; with no validation image the default split is made after indexing.
       if (counts.val > 0 || counts.train === total) {
-        statements.datasetSetSplitConfig.run({ id, split_config: JSON.stringify({ seed: defaultSplit.seed, train: counts.train / total, val: counts.val / total, test: counts.test / total }) });
+        statements.datasetSetSplitConfig.run({
+          id,
+          split_config: JSON.stringify({ seed: defaultSplit.seed, train: counts.train / total, val: counts.val / total, test: counts.test / total }),
+        });
       }
     })();
     const params: DeriveJobParams = { datasetId: id, items };
@@ -216,5 +239,10 @@ function describeTarget(to: number | 'ignore' | 'drop', targets: readonly string
 }
 
 function slug(name: string): string {
-  return name.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'source';
+  return (
+    name
+      .replace(/[^A-Za-z0-9_-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'source'
+  );
 }

@@ -26,7 +26,11 @@ const asSignature = (blob: Buffer): Float32Array => new Float32Array(blob.buffer
 const groupCache = new Map<string, DuplicateGroup[]>();
 const groupCacheSize = 8;
 
-export function duplicateGroupsOf(statements: Statements, datasetId: string, threshold: number): { rows: SignatureRow[]; hashed: number; groups: DuplicateGroup[] } {
+export function duplicateGroupsOf(
+  statements: Statements,
+  datasetId: string,
+  threshold: number,
+): { rows: SignatureRow[]; hashed: number; groups: DuplicateGroup[] } {
   const rows = signatureRows(statements, datasetId);
   const signed = rows.filter((r) => r.signature !== null);
   const key = `${datasetId}|${threshold}|${signed.length}|${signed.reduce((sum, r) => sum + r.id, 0)}|${signed.reduce((sum, r) => sum + (r.image_mtime ?? 0), 0)}`;

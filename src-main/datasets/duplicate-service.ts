@@ -33,7 +33,9 @@ export class DuplicateService {
     if (this.options.jobs.activeJobs('hash', (p) => p.datasetId === datasetId).length > 0) {
       throw new ApiError('CONFLICT', `Near-duplicates of "${dataset.name}" are being computed right now.`);
     }
-    const items = this.options.statements.unsignedImages.all(datasetId).map((r) => ({ imageId: r.id, imagePath: r.image_path, stamp: [r.image_size, r.image_mtime] as [number, number] }));
+    const items = this.options.statements.unsignedImages
+      .all(datasetId)
+      .map((r) => ({ imageId: r.id, imagePath: r.image_path, stamp: [r.image_size, r.image_mtime] as [number, number] }));
     if (items.length === 0) return null;
     const params: HashJobParams = { datasetId, items };
     return this.options.jobs.enqueue('hash', params);

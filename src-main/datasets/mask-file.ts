@@ -20,7 +20,13 @@ export async function readMask(path: string, maxSide?: number): Promise<MaskValu
   const sixteenBit = grey && meta.depth === 'ushort';
   let decoder = sharp(path, { failOn: 'truncated' });
   const side = Math.max(meta.width ?? 0, meta.height ?? 0);
-  if (maxSide && side > maxSide) decoder = decoder.resize({ width: Math.max(1, Math.round(((meta.width ?? 0) * maxSide) / side)), height: Math.max(1, Math.round(((meta.height ?? 0) * maxSide) / side)), kernel: 'nearest', fit: 'fill' });
+  if (maxSide && side > maxSide)
+    decoder = decoder.resize({
+      width: Math.max(1, Math.round(((meta.width ?? 0) * maxSide) / side)),
+      height: Math.max(1, Math.round(((meta.height ?? 0) * maxSide) / side)),
+      kernel: 'nearest',
+      fit: 'fill',
+    });
   const { data, info } = await (grey ? decoder.extractChannel(0) : decoder).raw(sixteenBit ? { depth: 'ushort' } : {}).toBuffer({ resolveWithObject: true });
   const pixels = info.width * info.height;
   const values = new Uint32Array(pixels);
@@ -35,4 +41,3 @@ export async function readMask(path: string, maxSide?: number): Promise<MaskValu
   }
   return { width: info.width, height: info.height, values, channels: grey ? 1 : 3, sixteenBit };
 }
-

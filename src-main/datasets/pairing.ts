@@ -23,7 +23,24 @@ export interface FileEntry {
  * Compared in lower case, as whole folder names.
  */
 const imageFolderNames = new Set(['images', 'image', 'imgs', 'img', 'images_png', 'image_png', 'rgb', 'sat', 'jpegimages', 'leftimg8bit', 'tiles', 'photos']);
-const maskFolderNames = new Set(['masks', 'mask', 'masks_png', 'mask_png', 'labels', 'label', 'ann', 'anns', 'annotations', 'annotation', 'gt', 'gtfine', 'groundtruth', 'ground_truth', 'segmentationclass', 'labels_png']);
+const maskFolderNames = new Set([
+  'masks',
+  'mask',
+  'masks_png',
+  'mask_png',
+  'labels',
+  'label',
+  'ann',
+  'anns',
+  'annotations',
+  'annotation',
+  'gt',
+  'gtfine',
+  'groundtruth',
+  'ground_truth',
+  'segmentationclass',
+  'labels_png',
+]);
 
 /**
  * What a file's nearest role folder says it is, and the name it pairs by without that folder:
@@ -162,17 +179,15 @@ function splitOneFolder(files: readonly FileEntry[], report: PairingReport): { i
       roles.masks.add(role.folder);
     }
   }
-  if (roles.images.size > 0 || roles.masks.size > 0) report.roles = { images: [...roles.images].sort().slice(0, 8), masks: [...roles.masks].sort().slice(0, 8) };
-  const jpegStems = new Set(
-    supported.filter((f) => /\.jpe?g$/i.test(f.name)).map((f) => stripSuffix(stemOf(f.name), imageSuffixes).stem),
-  );
+  if (roles.images.size > 0 || roles.masks.size > 0)
+    report.roles = { images: [...roles.images].sort().slice(0, 8), masks: [...roles.masks].sort().slice(0, 8) };
+  const jpegStems = new Set(supported.filter((f) => /\.jpe?g$/i.test(f.name)).map((f) => stripSuffix(stemOf(f.name), imageSuffixes).stem));
   for (const file of supported) {
     const stem = stemOf(file.name);
     if (stripSuffix(stem, maskSuffixes).matched) {
       if (isJpeg(file.name)) report.lossyMasks.push(file.name);
       else maskFiles.push(file);
-    }
-    else if (stripSuffix(stem, imageSuffixes).matched || /\.jpe?g$/i.test(file.name)) imageFiles.push(file);
+    } else if (stripSuffix(stem, imageSuffixes).matched || /\.jpe?g$/i.test(file.name)) imageFiles.push(file);
     else if (jpegStems.has(stem) && hasExtension(file.name, maskExtensions)) maskFiles.push(file);
     else imageFiles.push(file);
   }

@@ -9,7 +9,15 @@ import { readMask } from './mask-file';
 import type { MaskValues } from './mask-file';
 import { coveredPixels, rasterizeRegion } from '../../src-shared/raster';
 import { redoTarget, undoTarget } from '../../src-shared/revisions';
-import type { CreateRevisionRequest, ExportJobParams, ImageRevisions, RevisionAction, RevisionInfo, RevisionMove, RevisionMoveHow } from '../../src-shared/revisions';
+import type {
+  CreateRevisionRequest,
+  ExportJobParams,
+  ImageRevisions,
+  RevisionAction,
+  RevisionInfo,
+  RevisionMove,
+  RevisionMoveHow,
+} from '../../src-shared/revisions';
 import type { JobService } from '../jobs/job-service';
 import type { Db } from '../db/connection';
 import type { ImageRow, RevisionMoveRow, RevisionRow } from '../db/dataset-statements';
@@ -87,7 +95,10 @@ export class RevisionService {
     const dataset = this.options.statements.datasetById.get(image.dataset_id);
     if (!dataset) throw new ApiError('NOT_FOUND', `The dataset of image ${image.stem} no longer exists.`);
     if (image.state !== 'indexed' || !image.width || !image.height) {
-      throw new ApiError('CONFLICT', `Image ${image.stem} is ${image.state}${image.problem_message ? ` (${image.problem_message})` : ''}; only indexed images can be corrected.`);
+      throw new ApiError(
+        'CONFLICT',
+        `Image ${image.stem} is ${image.state}${image.problem_message ? ` (${image.problem_message})` : ''}; only indexed images can be corrected.`,
+      );
     }
     await this.assertOriginalUnchanged(image);
     const classes = parseClasses(dataset.classes, dataset.id);
@@ -111,10 +122,13 @@ export class RevisionService {
         if (value !== undefined) next[p] = value;
       }
       const region = inside ? coveredPixels(inside) : null;
-      detail = source ? { source: source.name, ...(source.checkId !== undefined && { checkId: source.checkId }), region } : { runId: request.runId, runName, region };
+      detail = source
+        ? { source: source.name, ...(source.checkId !== undefined && { checkId: source.checkId }), region }
+        : { runId: request.runId, runName, region };
     } else {
       const target = classes[request.classIndex];
-      if (!target) throw new ApiError('VALIDATION', `classIndex must be below ${classes.length} (the dataset's classes: ${classes.map((c) => c.name).join(', ')}).`);
+      if (!target)
+        throw new ApiError('VALIDATION', `classIndex must be below ${classes.length} (the dataset's classes: ${classes.map((c) => c.name).join(', ')}).`);
       const value = target.values[0]!;
       // A pixel already of the class keeps its value (a class may own several mask values): painting
       // the class it has changes nothing, so it is no change to make a revision of.
@@ -171,7 +185,8 @@ export class RevisionService {
     const image = this.image(imageId);
     const rows = this.options.statements.revisionsOfImage.all(imageId);
     const target = revisionId === null ? null : rows.find((r) => r.id === revisionId);
-    if (target === undefined) throw new ApiError('NOT_FOUND', `Image ${image.stem} has no revision ${revisionId}; its revisions: ${rows.map((r) => r.id).join(', ') || 'none'}.`);
+    if (target === undefined)
+      throw new ApiError('NOT_FOUND', `Image ${image.stem} has no revision ${revisionId}; its revisions: ${rows.map((r) => r.id).join(', ') || 'none'}.`);
     const path = target?.path ?? image.mask_path;
     let mask: MaskValues;
     try {
@@ -221,14 +236,21 @@ export class RevisionService {
       maskKind: dataset.mask_kind,
       corrected,
     };
-    const params: ExportJobParams = { datasetId, dir: target, files, manifestPath: join(target, 'segbench-export.json'), manifest: `${JSON.stringify(manifest, null, 2)}\n` };
+    const params: ExportJobParams = {
+      datasetId,
+      dir: target,
+      files,
+      manifestPath: join(target, 'segbench-export.json'),
+      manifest: `${JSON.stringify(manifest, null, 2)}\n`,
+    };
     return this.options.jobs.enqueue('export', params);
   }
 
   /** The original mask must still be the file that was indexed, or corrections would be made on a different mask. */
   private async assertOriginalUnchanged(image: ImageRow): Promise<void> {
     const stats = await stat(image.mask_path).catch(() => null);
-    if (!stats) throw new ApiError('CONFLICT', `The original mask ${image.mask_path} is missing on disk. Restore it or re-index the dataset; revisions are kept.`);
+    if (!stats)
+      throw new ApiError('CONFLICT', `The original mask ${image.mask_path} is missing on disk. Restore it or re-index the dataset; revisions are kept.`);
     if (stats.size !== image.mask_size || Math.abs(stats.mtimeMs - (image.mask_mtime ?? 0)) > 1) {
       throw new ApiError(
         'CONFLICT',
@@ -238,13 +260,19 @@ export class RevisionService {
   }
 
   /** The run's stored prediction of this image as labels, and each label's mask value in this dataset. */
-  private async prediction(runId: string, image: ImageRow, classes: ClassDef[]): Promise<{ labels: Uint8Array; valueOfLabel: (number | undefined)[]; runName: string }> {
+  private async prediction(
+    runId: string,
+    image: ImageRow,
+    classes: ClassDef[],
+  ): Promise<{ labels: Uint8Array; valueOfLabel: (number | undefined)[]; runName: string }> {
     const run = this.options.statements.runById.get(runId);
     if (!run) throw new ApiError('NOT_FOUND', `No run with id ${runId}.`);
-    if (run.dataset_id !== image.dataset_id) throw new ApiError('VALIDATION', `Run "${run.name}" was trained on another dataset; its predictions cannot correct this one.`);
+    if (run.dataset_id !== image.dataset_id)
+      throw new ApiError('VALIDATION', `Run "${run.name}" was trained on another dataset; its predictions cannot correct this one.`);
     const path = run.run_dir ? join(run.run_dir, 'predictions', 'val', `${image.id}_index.png`) : '';
     const exists = path ? await stat(path).catch(() => null) : null;
-    if (!exists) throw new ApiError('NOT_FOUND', `Run "${run.name}" has no stored prediction of ${image.stem}; predict its validation images on the Inspect page first.`);
+    if (!exists)
+      throw new ApiError('NOT_FOUND', `Run "${run.name}" has no stored prediction of ${image.stem}; predict its validation images on the Inspect page first.`);
     const { data, info } = await sharp(path).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
     if (info.width !== image.width || info.height !== image.height) {
       throw new ApiError('CONFLICT', `The stored prediction is ${info.width}x${info.height} but the image is ${image.width}x${image.height}; predict again.`);
@@ -252,7 +280,8 @@ export class RevisionService {
     const names = parseStored(classNamesSchema, run.class_names, `run ${run.id}'s class names`);
     const valueOfLabel = names.map((name) => classes.find((c) => c.name === name && !c.ignore)?.values[0]);
     const missing = names.filter((_, label) => valueOfLabel[label] === undefined);
-    if (missing.length === names.length) throw new ApiError('CONFLICT', `None of run "${run.name}"'s classes (${names.join(', ')}) is a class of this dataset any more.`);
+    if (missing.length === names.length)
+      throw new ApiError('CONFLICT', `None of run "${run.name}"'s classes (${names.join(', ')}) is a class of this dataset any more.`);
     return { labels: new Uint8Array(data.buffer, data.byteOffset, data.length), valueOfLabel, runName: run.name };
   }
 
@@ -266,7 +295,10 @@ export class RevisionService {
       await rename(temp, path);
     } catch (error) {
       await unlink(temp).catch(() => undefined);
-      throw new ApiError('STORAGE', `Cannot write the corrected mask to ${dir}: ${(error as Error).message}. Nothing was changed; free some space and try again.`);
+      throw new ApiError(
+        'STORAGE',
+        `Cannot write the corrected mask to ${dir}: ${(error as Error).message}. Nothing was changed; free some space and try again.`,
+      );
     }
     return path;
   }
@@ -275,14 +307,27 @@ export class RevisionService {
    * Puts `path` in effect and refreshes the image's value counts, class pixels and mask thumbnail;
    * with `move`, records it (undo, redo, revert, restore) in the same transaction.
    */
-  private async switchTo(image: ImageRow, revisionId: number | null, values: Uint32Array, shape: MaskValues, move?: { how: RevisionMoveHow; source: string | null }): Promise<void> {
+  private async switchTo(
+    image: ImageRow,
+    revisionId: number | null,
+    values: Uint32Array,
+    shape: MaskValues,
+    move?: { how: RevisionMoveHow; source: string | null },
+  ): Promise<void> {
     const { statements, db } = this.options;
     const counts = countMaskValues(values, 1, maxMaskValues) ?? new Map<number, number>();
     const dataset = statements.datasetById.get(image.dataset_id);
     const classes = dataset ? parseClasses(dataset.classes, dataset.id) : [];
     db.transaction(() => {
       if (move) {
-        statements.revisionMoveInsert.run({ image_id: image.id, how: move.how, from_id: image.revision_id, to_id: revisionId, source: move.source, created_at: new Date().toISOString() });
+        statements.revisionMoveInsert.run({
+          image_id: image.id,
+          how: move.how,
+          from_id: image.revision_id,
+          to_id: revisionId,
+          source: move.source,
+          created_at: new Date().toISOString(),
+        });
       }
       statements.imageSetRevision.run({ id: image.id, revision_id: revisionId });
       statements.valuesClear.run(image.id);
@@ -343,7 +388,13 @@ function moveInfo(row: RevisionMoveRow, items: readonly RevisionInfo[]): Revisio
   const how = row.how as RevisionMoveHow;
   const named = (id: number | null): string => (id === null ? 'the original' : `revision ${items.findIndex((r) => r.id === id) + 1}`);
   const what =
-    how === 'undo' ? `undid ${named(row.from_id)}, back to ${named(row.to_id)}` : how === 'redo' ? `redid ${named(row.to_id)}` : row.to_id === null ? 'reverted to the original' : `put ${named(row.to_id)} back in effect`;
+    how === 'undo'
+      ? `undid ${named(row.from_id)}, back to ${named(row.to_id)}`
+      : how === 'redo'
+        ? `redid ${named(row.to_id)}`
+        : row.to_id === null
+          ? 'reverted to the original'
+          : `put ${named(row.to_id)} back in effect`;
   return { id: row.id, how, fromId: row.from_id, toId: row.to_id, summary: row.source ? `${what} (from ${row.source})` : what, createdAt: row.created_at };
 }
 
@@ -362,10 +413,14 @@ interface LabelSource {
 
 function labelsOf(source: LabelSource, image: ImageRow, classes: ClassDef[]): { labels: Uint8Array; valueOfLabel: (number | undefined)[]; runName: string } {
   if (source.width !== image.width || source.height !== image.height) {
-    throw new ApiError('CONFLICT', `The prediction of ${source.name} is ${source.width}x${source.height} but the image is ${image.width}x${image.height}; run the check again.`);
+    throw new ApiError(
+      'CONFLICT',
+      `The prediction of ${source.name} is ${source.width}x${source.height} but the image is ${image.width}x${image.height}; run the check again.`,
+    );
   }
   const valueOfLabel = source.classNames.map((name) => classes.find((c) => c.name === name && !c.ignore)?.values[0]);
-  if (valueOfLabel.every((v) => v === undefined)) throw new ApiError('CONFLICT', `None of ${source.name}'s classes (${source.classNames.join(', ')}) is a class of this dataset any more.`);
+  if (valueOfLabel.every((v) => v === undefined))
+    throw new ApiError('CONFLICT', `None of ${source.name}'s classes (${source.classNames.join(', ')}) is a class of this dataset any more.`);
   return { labels: source.labels, valueOfLabel, runName: source.name };
 }
 
@@ -380,7 +435,9 @@ async function encodeMask(mask: MaskValues): Promise<Buffer> {
       rgb[p * 3 + 1] = (v >> 8) & 255;
       rgb[p * 3 + 2] = v & 255;
     }
-    return sharp(rgb, { raw: { width: mask.width, height: mask.height, channels: 3 } }).png({ compressionLevel: 6 }).toBuffer();
+    return sharp(rgb, { raw: { width: mask.width, height: mask.height, channels: 3 } })
+      .png({ compressionLevel: 6 })
+      .toBuffer();
   }
   if (mask.sixteenBit) {
     const words = new Uint16Array(pixels);
@@ -392,5 +449,8 @@ async function encodeMask(mask: MaskValues): Promise<Buffer> {
   }
   const bytes = Buffer.alloc(pixels);
   for (let p = 0; p < pixels; p += 1) bytes[p] = mask.values[p]!;
-  return sharp(bytes, { raw: { width: mask.width, height: mask.height, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 6 }).toBuffer();
+  return sharp(bytes, { raw: { width: mask.width, height: mask.height, channels: 1 } })
+    .toColourspace('b-w')
+    .png({ compressionLevel: 6 })
+    .toBuffer();
 }

@@ -104,8 +104,10 @@ export async function scanFolders(imagesDirInput: string, masksDirInput?: string
 export function describeEmptyScan(scan: ScanResult): string {
   const { summary } = scan;
   const parts = [`No image/mask pairs found (images: ${summary.imagesDir}, masks: ${summary.masksDir}).`];
-  if (summary.imagesWithoutMasks.length) parts.push(`${summary.imagesWithoutMasks.length} image(s) have no mask, e.g. ${summary.imagesWithoutMasks.slice(0, 3).join(', ')}.`);
-  if (summary.masksWithoutImages.length) parts.push(`${summary.masksWithoutImages.length} mask(s) have no image, e.g. ${summary.masksWithoutImages.slice(0, 3).join(', ')}.`);
+  if (summary.imagesWithoutMasks.length)
+    parts.push(`${summary.imagesWithoutMasks.length} image(s) have no mask, e.g. ${summary.imagesWithoutMasks.slice(0, 3).join(', ')}.`);
+  if (summary.masksWithoutImages.length)
+    parts.push(`${summary.masksWithoutImages.length} mask(s) have no image, e.g. ${summary.masksWithoutImages.slice(0, 3).join(', ')}.`);
   const lossy = summary.lossyMasks ?? [];
   if (lossy.length) parts.push(`${lossy.length} mask(s) are JPEG, e.g. ${lossy.slice(0, 3).join(', ')}. ${lossyMaskAdvice}`);
   if (!summary.imagesWithoutMasks.length && !summary.masksWithoutImages.length && !lossy.length) parts.push('The folders hold no JPEG, PNG or TIFF files.');

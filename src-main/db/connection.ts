@@ -77,12 +77,15 @@ function explainOpenError(error: unknown, file: string): unknown {
     return new ApiError(
       'STORAGE',
       `${file} is not a SegBench database (SQLite says: ${(error as Error).message}). It was left untouched. ` +
-        'Move or rename it to start with an empty database there (your datasets\' image folders are not inside it), ' +
+        "Move or rename it to start with an empty database there (your datasets' image folders are not inside it), " +
         'restore it from a backup, or pass --data-dir to use another data directory.',
     );
   }
   if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' || code === 'SQLITE_IOERR_SHMSIZE' || code === 'SQLITE_CANTOPEN') {
-    return new ApiError('STORAGE', `Cannot open the database ${file}: ${(error as Error).message}. ${diskFreeText(file)} Free some space there, or pass --data-dir to use another data directory.`);
+    return new ApiError(
+      'STORAGE',
+      `Cannot open the database ${file}: ${(error as Error).message}. ${diskFreeText(file)} Free some space there, or pass --data-dir to use another data directory.`,
+    );
   }
   return error;
 }
@@ -107,7 +110,12 @@ export function freeBytes(path: string): number | null {
 /** True for SQLite's and the file system's ways of saying the disk is full. */
 export function isDiskFull(error: unknown): boolean {
   const code = String((error as { code?: unknown } | null)?.code ?? '');
-  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || /database or disk is full|no space left/i.test(String((error as Error | null)?.message ?? ''));
+  return (
+    code === 'SQLITE_FULL' ||
+    code === 'ENOSPC' ||
+    code === 'EDQUOT' ||
+    /database or disk is full|no space left/i.test(String((error as Error | null)?.message ?? ''))
+  );
 }
 
 export function schemaVersion(db: Db): number {

@@ -87,13 +87,13 @@ export function prepareDatasetStatements(db: Db) {
     imageSetRaster: db.prepare<{ id: number; raster: string | null; band_sample: Buffer | null }>(
       'UPDATE images SET raster = @raster, band_sample = @band_sample WHERE id = @id',
     ),
-    indexedRasters: db.prepare<[string], { id: number; raster: string | null }>("SELECT id, raster FROM images WHERE dataset_id = ? AND state = 'indexed' ORDER BY stem"),
+    indexedRasters: db.prepare<[string], { id: number; raster: string | null }>(
+      "SELECT id, raster FROM images WHERE dataset_id = ? AND state = 'indexed' ORDER BY stem",
+    ),
     rastersOfDataset: db.prepare<[string], { id: number; split: string | null; raster: string; band_sample: Buffer | null }>(
       "SELECT id, split, raster, band_sample FROM images WHERE dataset_id = ? AND state = 'indexed' AND raster IS NOT NULL ORDER BY stem",
     ),
-    datasetSetMaskKind: db.prepare<{ id: string; mask_kind: string }>(
-      'UPDATE datasets SET mask_kind = @mask_kind WHERE id = @id AND mask_kind IS NULL',
-    ),
+    datasetSetMaskKind: db.prepare<{ id: string; mask_kind: string }>('UPDATE datasets SET mask_kind = @mask_kind WHERE id = @id AND mask_kind IS NULL'),
     datasetSetPairing: db.prepare<{ id: string; pairing: string }>('UPDATE datasets SET pairing = @pairing WHERE id = @id'),
     datasetSetSplitConfig: db.prepare<{ id: string; split_config: string }>('UPDATE datasets SET split_config = @split_config WHERE id = @id'),
     datasetDelete: db.prepare<[string]>('DELETE FROM datasets WHERE id = ?'),
@@ -134,10 +134,11 @@ export function prepareDatasetStatements(db: Db) {
        VALUES (@image_id, @how, @from_id, @to_id, @source, @created_at)`,
     ),
     revisionMovesOfImage: db.prepare<[number], RevisionMoveRow>('SELECT * FROM mask_revision_moves WHERE image_id = ? ORDER BY id'),
-    revisedImagesOfDataset: db.prepare<[string], { n: number }>(
-      'SELECT COUNT(*) AS n FROM images WHERE dataset_id = ? AND revision_id IS NOT NULL',
-    ),
-    effectiveMasksOfDataset: db.prepare<[string], { id: number; stem: string; image_path: string; mask_path: string; original_mask_path: string; revision_id: number | null }>(
+    revisedImagesOfDataset: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM images WHERE dataset_id = ? AND revision_id IS NOT NULL'),
+    effectiveMasksOfDataset: db.prepare<
+      [string],
+      { id: number; stem: string; image_path: string; mask_path: string; original_mask_path: string; revision_id: number | null }
+    >(
       `SELECT i.id, i.stem, i.image_path, ${effectiveMaskPath} AS mask_path, i.mask_path AS original_mask_path, i.revision_id
        FROM images i WHERE i.dataset_id = ? AND i.state = 'indexed' ORDER BY i.stem`,
     ),
@@ -174,7 +175,16 @@ export function prepareDatasetStatements(db: Db) {
     /** A merge source's indexed images with the mask in effect and per-class pixels (one row per class). */
     mergeSourceImages: db.prepare<
       [string],
-      { id: number; stem: string; split: string | null; image_path: string; mask_path: string; total: number; class_index: number | null; pixels: number | null }
+      {
+        id: number;
+        stem: string;
+        split: string | null;
+        image_path: string;
+        mask_path: string;
+        total: number;
+        class_index: number | null;
+        pixels: number | null;
+      }
     >(
       `SELECT i.id, i.stem, i.split, i.image_path, ${effectiveMaskPath} AS mask_path, COALESCE(i.width * i.height, 0) AS total, c.class_index, c.pixels
        FROM images i LEFT JOIN image_classes c ON c.image_id = i.id
@@ -252,9 +262,7 @@ export function prepareDatasetStatements(db: Db) {
        WHERE v.image_id = @image_id
        GROUP BY v.image_id, m.class_index`,
     ),
-    classPixelsOfImage: db.prepare<[number], { class_index: number; pixels: number }>(
-      'SELECT class_index, pixels FROM image_classes WHERE image_id = ?',
-    ),
+    classPixelsOfImage: db.prepare<[number], { class_index: number; pixels: number }>('SELECT class_index, pixels FROM image_classes WHERE image_id = ?'),
     classStatsBySplit: db.prepare<[string], { split: string | null; class_index: number; pixels: number; images: number }>(
       `SELECT i.split, c.class_index, SUM(c.pixels) AS pixels, COUNT(*) AS images
        FROM image_classes c JOIN images i ON i.id = c.image_id
@@ -266,4 +274,3 @@ export function prepareDatasetStatements(db: Db) {
     ),
   };
 }
-

@@ -60,24 +60,48 @@ export function prepareInspectStatements(db: Db) {
     pseudoSetResult: db.prepare<[string, string, string, number]>('UPDATE pseudo_label_sets SET histogram = ?, images = ?, skipped = ? WHERE id = ?'),
     pseudoSetsAll: db.prepare<[], PseudoSetRow>(`${pseudoSetSelect} ORDER BY s.id DESC`),
     pseudoSetById: db.prepare<[number], PseudoSetRow>(`${pseudoSetSelect} WHERE s.id = ?`),
-    labelCheckInsert: db.prepare<{ dataset_id: string; job_id: string; folds: number; reuse_run_id: string | null; out_dir: string; class_names: string; params: string; created_at: string }>(
+    labelCheckInsert: db.prepare<{
+      dataset_id: string;
+      job_id: string;
+      folds: number;
+      reuse_run_id: string | null;
+      out_dir: string;
+      class_names: string;
+      params: string;
+      created_at: string;
+    }>(
       `INSERT INTO label_checks (dataset_id, job_id, folds, reuse_run_id, out_dir, class_names, params, created_at)
        VALUES (@dataset_id, @job_id, @folds, @reuse_run_id, @out_dir, @class_names, @params, @created_at)`,
     ),
     labelCheckSetJob: db.prepare<[string, string, string, number]>('UPDATE label_checks SET job_id = ?, out_dir = ?, params = ? WHERE id = ?'),
     labelCheckSetThresholds: db.prepare<[string, string, number]>('UPDATE label_checks SET thresholds = ?, strength = ? WHERE id = ?'),
     /** Width and height of a dataset's indexed images, for the fold models' pixel budget. */
-    labelCheckImageSizes: db.prepare<[string], { width: number | null; height: number | null }>("SELECT width, height FROM images WHERE dataset_id = ? AND state = 'indexed'"),
+    labelCheckImageSizes: db.prepare<[string], { width: number | null; height: number | null }>(
+      "SELECT width, height FROM images WHERE dataset_id = ? AND state = 'indexed'",
+    ),
     labelCheckById: db.prepare<[number], LabelCheckRow>(`${labelCheckSelect} WHERE c.id = ?`),
     labelChecksOfDataset: db.prepare<[string], LabelCheckRow>(`${labelCheckSelect} WHERE c.dataset_id = ? ORDER BY c.id DESC`),
-    labelCheckImageInsert: db.prepare<[number, number, number, number | null]>('INSERT INTO label_check_images (check_id, image_id, fold, revision_id) VALUES (?, ?, ?, ?)'),
-    labelCheckImageScore: db.prepare<{ check_id: number; image_id: number; labelled: number; softmin: number | null; below: number; disagreement: number; flagged: number; pairs: string }>(
+    labelCheckImageInsert: db.prepare<[number, number, number, number | null]>(
+      'INSERT INTO label_check_images (check_id, image_id, fold, revision_id) VALUES (?, ?, ?, ?)',
+    ),
+    labelCheckImageScore: db.prepare<{
+      check_id: number;
+      image_id: number;
+      labelled: number;
+      softmin: number | null;
+      below: number;
+      disagreement: number;
+      flagged: number;
+      pairs: string;
+    }>(
       `UPDATE label_check_images SET labelled = @labelled, softmin = @softmin, below = @below, disagreement = @disagreement, flagged = @flagged, pairs = @pairs
        WHERE check_id = @check_id AND image_id = @image_id`,
     ),
     labelCheckImages: db.prepare<[number], LabelCheckImageRow>(
       `SELECT l.*, i.stem, i.revision_id AS current_revision_id FROM label_check_images l JOIN images i ON i.id = l.image_id WHERE l.check_id = ? ORDER BY i.stem`,
     ),
-    labelCheckImageReview: db.prepare<[string | null, string | null, number, number]>('UPDATE label_check_images SET review = ?, reviewed_at = ? WHERE check_id = ? AND image_id = ?'),
+    labelCheckImageReview: db.prepare<[string | null, string | null, number, number]>(
+      'UPDATE label_check_images SET review = ?, reviewed_at = ? WHERE check_id = ? AND image_id = ?',
+    ),
   };
 }

@@ -70,14 +70,25 @@ export function prepareRunStatements(db: Db) {
     predictionPut: db.prepare<{ run_id: string; split: string; variant: string; epoch: number | null; images: number; created_at: string }>(
       `INSERT INTO run_predictions (run_id, split, variant, epoch, images, created_at) VALUES (@run_id, @split, @variant, @epoch, @images, @created_at)`,
     ),
-    predictionImagePut: db.prepare<{ run_id: string; split: string; variant: string; image_id: number; labelled: number; confusion: string; wrong_by_confidence: string }>(
+    predictionImagePut: db.prepare<{
+      run_id: string;
+      split: string;
+      variant: string;
+      image_id: number;
+      labelled: number;
+      confusion: string;
+      wrong_by_confidence: string;
+    }>(
       `INSERT INTO run_prediction_images (run_id, split, variant, image_id, labelled, confusion, wrong_by_confidence)
        VALUES (@run_id, @split, @variant, @image_id, @labelled, @confusion, @wrong_by_confidence)`,
     ),
     predictionsOfRun: db.prepare<[string], { split: string; variant: string; epoch: number | null; images: number; created_at: string }>(
-      "SELECT split, variant, epoch, images, created_at FROM run_predictions WHERE run_id = ? ORDER BY split, variant",
+      'SELECT split, variant, epoch, images, created_at FROM run_predictions WHERE run_id = ? ORDER BY split, variant',
     ),
-    predictionImagesOf: db.prepare<[string, string, string], { image_id: number; stem: string | null; revision_id: number | null; labelled: number; confusion: string; wrong_by_confidence: string }>(
+    predictionImagesOf: db.prepare<
+      [string, string, string],
+      { image_id: number; stem: string | null; revision_id: number | null; labelled: number; confusion: string; wrong_by_confidence: string }
+    >(
       `SELECT p.image_id, i.stem, i.revision_id, p.labelled, p.confusion, p.wrong_by_confidence
        FROM run_prediction_images p LEFT JOIN images i ON i.id = p.image_id
        WHERE p.run_id = ? AND p.split = ? AND p.variant = ?`,
@@ -88,7 +99,9 @@ export function prepareRunStatements(db: Db) {
     ),
     runById: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
     /** An imported model's run: finished at once, no epochs, its model in `external`. */
-    runInsertImported: db.prepare<Pick<RunRow, 'id' | 'name' | 'dataset_id' | 'job_id' | 'model' | 'config' | 'created_at' | 'run_dir' | 'class_names' | 'external' | 'backend' | 'device'>>(
+    runInsertImported: db.prepare<
+      Pick<RunRow, 'id' | 'name' | 'dataset_id' | 'job_id' | 'model' | 'config' | 'created_at' | 'run_dir' | 'class_names' | 'external' | 'backend' | 'device'>
+    >(
       `INSERT INTO runs (id, name, dataset_id, job_id, model, config, status, created_at, started_at, ended_at, run_dir, class_names, external, backend, device)
        VALUES (@id, @name, @dataset_id, @job_id, @model, @config, 'finished', @created_at, @created_at, @created_at, @run_dir, @class_names, @external, @backend, @device)`,
     ),
@@ -143,7 +156,9 @@ export function prepareRunStatements(db: Db) {
       'SELECT w.run_id, r.name, COUNT(*) AS n FROM hard_sample_weights w JOIN runs r ON r.id = w.run_id GROUP BY w.run_id ORDER BY r.created_at DESC',
     ),
     stepPut: db.prepare<[string, number, number, number, number]>('INSERT OR REPLACE INTO run_steps (run_id, step, epoch, loss, lr) VALUES (?, ?, ?, ?, ?)'),
-    stepsOfRun: db.prepare<[string], { step: number; epoch: number; loss: number; lr: number }>('SELECT step, epoch, loss, lr FROM run_steps WHERE run_id = ? ORDER BY step'),
+    stepsOfRun: db.prepare<[string], { step: number; epoch: number; loss: number; lr: number }>(
+      'SELECT step, epoch, loss, lr FROM run_steps WHERE run_id = ? ORDER BY step',
+    ),
     eventPut: db.prepare<[string, string, string, string]>('INSERT INTO run_events (run_id, at, level, message) VALUES (?, ?, ?, ?)'),
     eventsOfRun: db.prepare<[string], { at: string; level: string; message: string }>('SELECT at, level, message FROM run_events WHERE run_id = ? ORDER BY id'),
     trainValImages: db.prepare<[string], { id: number; image_path: string; mask_path: string; split: string | null; revision_id: number | null }>(
@@ -154,7 +169,9 @@ export function prepareRunStatements(db: Db) {
     splitImages: db.prepare<[string, string], { id: number; image_path: string; mask_path: string }>(
       `SELECT i.id, i.image_path, ${effectiveMaskPath} AS mask_path FROM images i WHERE i.dataset_id = ? AND i.split = ? AND i.state = 'indexed' ORDER BY i.stem`,
     ),
-    valImageSizes: db.prepare<[string], { width: number; height: number }>("SELECT width, height FROM images WHERE dataset_id = ? AND split = 'val' AND state = 'indexed'"),
+    valImageSizes: db.prepare<[string], { width: number; height: number }>(
+      "SELECT width, height FROM images WHERE dataset_id = ? AND split = 'val' AND state = 'indexed'",
+    ),
     evaluationInsert: db.prepare<[string, string, string, string, string, string, string | null, number]>(
       `INSERT INTO evaluations (job_id, created_at, split, run_ids, run_names, class_names, tta, images) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),

@@ -61,13 +61,20 @@ export function prepareStatements(db: Db) {
     ),
     jobById: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
     jobsRecent: db.prepare<[number], JobRow>('SELECT * FROM jobs ORDER BY created_at DESC, queue_position DESC LIMIT ?'),
-    jobNextQueued: db.prepare<[], JobRow>(
-      "SELECT * FROM jobs WHERE status = 'queued' ORDER BY queue_position LIMIT 1",
-    ),
+    jobNextQueued: db.prepare<[], JobRow>("SELECT * FROM jobs WHERE status = 'queued' ORDER BY queue_position LIMIT 1"),
     jobsRunning: db.prepare<[], JobRow>("SELECT * FROM jobs WHERE status = 'running'"),
     jobsQueued: db.prepare<[], JobRow>("SELECT * FROM jobs WHERE status = 'queued' ORDER BY queue_position"),
     jobSetPosition: db.prepare<{ id: string; queue_position: number }>('UPDATE jobs SET queue_position = @queue_position WHERE id = @id'),
-    jobMarkRunning: db.prepare<{ id: string; started_at: string; owner_instance: string; owner_host: string; owner_pid: number; owner_started_at: string; owner_mode: string; lease_until: number }>(
+    jobMarkRunning: db.prepare<{
+      id: string;
+      started_at: string;
+      owner_instance: string;
+      owner_host: string;
+      owner_pid: number;
+      owner_started_at: string;
+      owner_mode: string;
+      lease_until: number;
+    }>(
       `UPDATE jobs SET status = 'running', started_at = @started_at, engine_pid = NULL, heartbeat_at = @started_at,
          owner_instance = @owner_instance, owner_host = @owner_host, owner_pid = @owner_pid, owner_started_at = @owner_started_at, owner_mode = @owner_mode, lease_until = @lease_until
        WHERE id = @id AND status = 'queued'`,
@@ -88,23 +95,30 @@ export function prepareStatements(db: Db) {
        ON CONFLICT(id) DO UPDATE SET instance = excluded.instance, host = excluded.host, pid = excluded.pid,
          started_at = excluded.started_at, mode = excluded.mode, lease_until = excluded.lease_until`,
     ),
-    queueOwnerRenew: db.prepare<{ instance: string; lease_until: number }>('UPDATE queue_owner SET lease_until = @lease_until WHERE id = 1 AND instance = @instance'),
+    queueOwnerRenew: db.prepare<{ instance: string; lease_until: number }>(
+      'UPDATE queue_owner SET lease_until = @lease_until WHERE id = 1 AND instance = @instance',
+    ),
     queueOwnerRelease: db.prepare<[string]>('DELETE FROM queue_owner WHERE id = 1 AND instance = ?'),
     jobSetPid: db.prepare<{ id: string; engine_pid: number }>('UPDATE jobs SET engine_pid = @engine_pid WHERE id = @id'),
-    jobHeartbeat: db.prepare<{ id: string; heartbeat_at: string }>(
-      'UPDATE jobs SET heartbeat_at = @heartbeat_at WHERE id = @id',
-    ),
+    jobHeartbeat: db.prepare<{ id: string; heartbeat_at: string }>('UPDATE jobs SET heartbeat_at = @heartbeat_at WHERE id = @id'),
     jobProgress: db.prepare<{ id: string; progress: string; heartbeat_at: string }>(
       'UPDATE jobs SET progress = @progress, heartbeat_at = @heartbeat_at WHERE id = @id',
     ),
     /** Ends a job this service instance runs (never one another process has since taken over). */
-    jobEndOwned: db.prepare<{ id: string; instance: string; status: string; ended_at: string; reason: string | null; result: string | null; cause: string | null }>(
+    jobEndOwned: db.prepare<{
+      id: string;
+      instance: string;
+      status: string;
+      ended_at: string;
+      reason: string | null;
+      result: string | null;
+      cause: string | null;
+    }>(
       "UPDATE jobs SET status = @status, ended_at = @ended_at, reason = @reason, result = @result, cause = @cause WHERE id = @id AND status = 'running' AND owner_instance = @instance",
     ),
     jobEnd: db.prepare<{ id: string; status: string; ended_at: string; reason: string | null; result: string | null }>(
       'UPDATE jobs SET status = @status, ended_at = @ended_at, reason = @reason, result = @result WHERE id = @id',
     ),
-
   };
 }
 

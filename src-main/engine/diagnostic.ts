@@ -3,7 +3,6 @@ import { ApiError } from '../../src-shared/errors';
 import type { JobContext } from './job-context';
 import { pause, throwIfCancelled } from './job-context';
 
-
 /**
  * Exercises the engine path end to end without tfjs: progress, cancellation, and on request an
  * engine-side error (`failAtStep`) or a blocked event loop (`blockAtStep`, to test the heartbeat).

@@ -82,7 +82,8 @@ async function runJob<K extends JobKind>(kind: K, raw: unknown): Promise<void> {
   const runner: JobRunner<K> = jobRunners[kind];
   const context: JobContext = {
     signal: controller.signal,
-    progress: (done, total, text, etaSeconds) => void channel.post({ type: 'progress', done, total, message: text, ...(etaSeconds !== undefined && { etaSeconds }) }),
+    progress: (done, total, text, etaSeconds) =>
+      void channel.post({ type: 'progress', done, total, message: text, ...(etaSeconds !== undefined && { etaSeconds }) }),
     log: (level, text) => void channel.post({ type: 'log', level, message: text }),
     emit: (payload) => void channel.post({ type: 'data', payload }),
   };

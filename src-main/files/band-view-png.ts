@@ -30,7 +30,12 @@ export async function renderBandView(path: string, viewText: string | null, band
   let rgb: Uint8Array;
   if (view.kind === 'composite') {
     const bands = [band(view.bands[0]), band(view.bands[1]), band(view.bands[2])] as const;
-    rgb = stretchComposite(bands, bands.map((b) => percentileRange(b, nodata)), pixels, nodata);
+    rgb = stretchComposite(
+      bands,
+      bands.map((b) => percentileRange(b, nodata)),
+      pixels,
+      nodata,
+    );
   } else if (view.kind === 'band') {
     const values = band(view.band);
     const [low, high] = percentileRange(values, nodata);
@@ -48,6 +53,7 @@ export async function renderBandView(path: string, viewText: string | null, band
     const [low, high] = view.kind === 'normalized-difference' ? [-1, 1] : percentileRange(values, null);
     rgb = rampImage(values, low, high, valid);
   }
-  return sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 } }).png({ compressionLevel: 3 }).toBuffer();
+  return sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 } })
+    .png({ compressionLevel: 3 })
+    .toBuffer();
 }
-

@@ -18,8 +18,7 @@ export function ownedKind(kind: string): boolean {
 }
 
 type ServedFile =
-  | { kind: 'path'; path: string; contentType: string; size: number; etag: string }
-  | { kind: 'buffer'; body: Buffer; contentType: string; etag: string };
+  { kind: 'path'; path: string; contentType: string; size: number; etag: string } | { kind: 'buffer'; body: Buffer; contentType: string; etag: string };
 
 const browserTypes: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png' };
 
@@ -98,7 +97,11 @@ export function createFileResolver(statements: Statements, dataDir: string) {
       if (!check?.out_dir || !/^\d+$/.test(imageIdText)) throw new ApiError('NOT_FOUND', `No label check ${runId ?? ''} or image ${imageIdText}.`);
       const path = join(check.out_dir, `${imageIdText}_${kind === 'check-flag' ? 'flag' : 'pred'}.png`);
       const stats = await servable(path);
-      if (!stats) throw new ApiError('NOT_FOUND', `Label check #${check.id} has no ${kind === 'check-flag' ? 'suspect-region map' : 'prediction'} of image ${imageIdText}; it has not scored it (yet).`);
+      if (!stats)
+        throw new ApiError(
+          'NOT_FOUND',
+          `Label check #${check.id} has no ${kind === 'check-flag' ? 'suspect-region map' : 'prediction'} of image ${imageIdText}; it has not scored it (yet).`,
+        );
       return { kind: 'path', path: stats.path, contentType: 'image/png', size: stats.size, etag: `"${stats.size}-${Math.round(stats.mtimeMs)}"` };
     }
     const imageId = Number(imageIdText);
@@ -116,10 +119,17 @@ export function createFileResolver(statements: Statements, dataDir: string) {
               ? (statements.imageEffectiveMask.get(imageId)?.path ?? row.mask_path)
               : row.mask_path;
     const stats = await servable(path);
-    if (!stats) throw new ApiError('NOT_FOUND', `The file ${path} is missing${kind.startsWith('thumb') ? ' (re-index the dataset to rebuild thumbnails)' : ''}.`);
+    if (!stats)
+      throw new ApiError('NOT_FOUND', `The file ${path} is missing${kind.startsWith('thumb') ? ' (re-index the dataset to rebuild thumbnails)' : ''}.`);
     const etag = `"${stats.size}-${Math.round(stats.mtimeMs)}"`;
     const layout = kind === 'image' && row.raster ? parseBandLayout(statements.datasetById.get(row.dataset_id)?.bands) : null;
-    if (layout) return { kind: 'buffer', body: await renderBandView(stats.path, view ?? null, layout.names), contentType: 'image/png', etag: `${etag.slice(0, -1)}-${view ?? 'default'}"` };
+    if (layout)
+      return {
+        kind: 'buffer',
+        body: await renderBandView(stats.path, view ?? null, layout.names),
+        contentType: 'image/png',
+        etag: `${etag.slice(0, -1)}-${view ?? 'default'}"`,
+      };
     const type = browserTypes[extname(path).toLowerCase()];
     if (type) return { kind: 'path', path: stats.path, contentType: type, size: stats.size, etag };
     return { kind: 'buffer', body: await toPng(stats.path, kind.endsWith('mask')), contentType: 'image/png', etag };

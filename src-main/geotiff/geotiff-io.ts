@@ -253,6 +253,11 @@ export async function trueColourOf(
   const file = await readGeoTiff(path, { pixels: true });
   const { width, height, info } = file;
   const picked = trueColourBands(defaultBandNames(info)).map((n) => file.bands[n - 1]!) as [TypedArray, TypedArray, TypedArray];
-  const rgb = stretchComposite(picked, picked.map((band) => percentileRange(band, info.nodata)), width * height, info.nodata);
+  const rgb = stretchComposite(
+    picked,
+    picked.map((band) => percentileRange(band, info.nodata)),
+    width * height,
+    info.nodata,
+  );
   return { rgb, width, height, file };
 }

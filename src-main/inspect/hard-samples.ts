@@ -27,7 +27,10 @@ interface HardestOptions {
 function epochCounts(statements: Statements, runId: string, epoch: number, classes: number): Map<number, { stem: string; counts: ClassCounts[] }> {
   const byImage = new Map<number, { stem: string; counts: ClassCounts[] }>();
   for (const row of statements.imageCountsWithStems.all(runId, epoch)) {
-    const entry = byImage.get(row.image_id) ?? { stem: row.stem ?? `image ${row.image_id}`, counts: Array.from({ length: classes }, () => ({ tp: 0, fp: 0, fn: 0 })) };
+    const entry = byImage.get(row.image_id) ?? {
+      stem: row.stem ?? `image ${row.image_id}`,
+      counts: Array.from({ length: classes }, () => ({ tp: 0, fp: 0, fn: 0 })),
+    };
     entry.counts[row.class_index] = { tp: row.tp, fp: row.fp, fn: row.fn };
     byImage.set(row.image_id, entry);
   }
@@ -55,7 +58,8 @@ export function hardestImages(statements: Statements, options: HardestOptions): 
   if (!run) throw new ApiError('NOT_FOUND', `No run with id ${options.runId}.`);
   const epoch = options.epoch ?? run.best_epoch;
   const imported = run.external !== null && (epoch === null || epoch === undefined);
-  if (!imported && (epoch === null || epoch === undefined)) throw new ApiError('VALIDATION', `Run "${run.name}" has no validated epoch yet; it needs one to rank its images.`);
+  if (!imported && (epoch === null || epoch === undefined))
+    throw new ApiError('VALIDATION', `Run "${run.name}" has no validated epoch yet; it needs one to rank its images.`);
   const classNames = storedClassNames(run);
   if (options.classIndex !== undefined && options.classIndex >= classNames.length) {
     throw new ApiError('VALIDATION', `classIndex must be below ${classNames.length} (the run's classes: ${classNames.join(', ')}).`);

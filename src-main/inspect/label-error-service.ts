@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import { parseClasses } from '../datasets/dataset-queries';
 import { trainingClasses } from '../../src-shared/classes';
 import { ApiError } from '../../src-shared/errors';
-import { checkStrengthSchema, connectedRegions, assignFolds, cropWindows, foldPlan, labelErrorJobParamsSchema, labelErrorPlanSchema, minimumImages, quickCheckConfig } from '../../src-shared/label-errors';
+import {
+  checkStrengthSchema,
+  connectedRegions,
+  assignFolds,
+  cropWindows,
+  foldPlan,
+  labelErrorJobParamsSchema,
+  labelErrorPlanSchema,
+  minimumImages,
+  quickCheckConfig,
+} from '../../src-shared/label-errors';
 import type {
   LabelCheckStatus,
   LabelCheckSummary,
@@ -68,9 +78,14 @@ export class LabelErrorService {
     const { statements, db, jobs } = this.options;
     const { dataset, config, items, reuse, plan, classNames, labelMap, positions, current } = this.prepare(request);
     const live = jobs.activeJobs('label-errors', (p) => p.datasetId === dataset.id)[0];
-    if (live) throw new ApiError('CONFLICT', `Label errors of "${dataset.name}" are being looked for right now (job ${live.id.slice(0, 8)}); wait for it or stop it first.`);
+    if (live)
+      throw new ApiError(
+        'CONFLICT',
+        `Label errors of "${dataset.name}" are being looked for right now (job ${live.id.slice(0, 8)}); wait for it or stop it first.`,
+      );
     const pixels = new Map<number, number>();
-    for (const split of ['train', 'val', 'test']) for (const r of statements.splitClassPixels.all(dataset.id, split)) pixels.set(r.class_index, (pixels.get(r.class_index) ?? 0) + r.pixels);
+    for (const split of ['train', 'val', 'test'])
+      for (const r of statements.splitClassPixels.all(dataset.id, split)) pixels.set(r.class_index, (pixels.get(r.class_index) ?? 0) + r.pixels);
 
     const id = db.transaction(() => {
       const checkId = Number(
@@ -114,9 +129,11 @@ export class LabelErrorService {
     const { statements } = this.options;
     const dataset = statements.datasetById.get(request.datasetId);
     if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${request.datasetId}.`);
-    if (dataset.state === 'indexing') throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is still being indexed; look for label errors once it is ready.`);
+    if (dataset.state === 'indexing')
+      throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is still being indexed; look for label errors once it is ready.`);
     const { positions, classNames, labelMap } = trainingClasses(parseClasses(dataset.classes));
-    if (positions.length < 2) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${positions.length} class(es) to learn; finding label errors needs at least 2.`);
+    if (positions.length < 2)
+      throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${positions.length} class(es) to learn; finding label errors needs at least 2.`);
     const current = new Map(statements.effectiveMasksOfDataset.all(dataset.id).map((row) => [row.id, row]));
     let config: RunConfig;
     let items: LabelErrorJobParams['items'];
@@ -124,12 +141,21 @@ export class LabelErrorService {
     let run: string | null = null;
     if (request.reuseRun) {
       const { row, train, external, predictedMasks } = this.options.runs.trainParams(request.reuseRun);
-      if (predictedMasks) throw new ApiError('VALIDATION', `Run "${row.name}" is a folder of predicted masks; label checks score with a model's probabilities, which masks do not have. Use an imported model or a SegBench run.`);
+      if (predictedMasks)
+        throw new ApiError(
+          'VALIDATION',
+          `Run "${row.name}" is a folder of predicted masks; label checks score with a model's probabilities, which masks do not have. Use an imported model or a SegBench run.`,
+        );
       run = row.name;
-      if (row.dataset_id !== dataset.id) throw new ApiError('VALIDATION', `Run "${row.name}" was trained on another dataset; it cannot score "${dataset.name}".`);
-      if (!hasCheckpoint(train.runDir, 'best', external)) throw new ApiError('CONFLICT', `Run "${row.name}" has no best checkpoint yet; it stores one after its first validated epoch.`);
+      if (row.dataset_id !== dataset.id)
+        throw new ApiError('VALIDATION', `Run "${row.name}" was trained on another dataset; it cannot score "${dataset.name}".`);
+      if (!hasCheckpoint(train.runDir, 'best', external))
+        throw new ApiError('CONFLICT', `Run "${row.name}" has no best checkpoint yet; it stores one after its first validated epoch.`);
       if (train.classNames.join('\n') !== classNames.join('\n')) {
-        throw new ApiError('CONFLICT', `Run "${row.name}" learned ${train.classNames.join(', ')}; the dataset's classes are now ${classNames.join(', ')}. Train a new run, or train fold models instead.`);
+        throw new ApiError(
+          'CONFLICT',
+          `Run "${row.name}" learned ${train.classNames.join(', ')}; the dataset's classes are now ${classNames.join(', ')}. Train a new run, or train fold models instead.`,
+        );
       }
       config = train.config;
       items = train.val.flatMap((item) => {
@@ -149,14 +175,28 @@ export class LabelErrorService {
       }
       if (request.configFromRun) {
         const from = this.options.runs.trainParams(request.configFromRun);
-        if (from.external || from.predictedMasks) throw new ApiError('VALIDATION', `Run "${from.row.name}" was imported; fold models take their recipe from a run SegBench trained. Choose one, or use the quick recipe.`);
+        if (from.external || from.predictedMasks)
+          throw new ApiError(
+            'VALIDATION',
+            `Run "${from.row.name}" was imported; fold models take their recipe from a run SegBench trained. Choose one, or use the quick recipe.`,
+          );
         run = from.row.name;
         config = { ...from.train.config, datasetId: dataset.id };
       } else config = quickCheckConfig(dataset.id);
-      const folds = assignFolds(rows.map((r) => r.id), request.folds, request.seed);
+      const folds = assignFolds(
+        rows.map((r) => r.id),
+        request.folds,
+        request.seed,
+      );
       items = rows.map((row, i) => ({ imageId: row.id, imagePath: row.image_path, maskPath: row.mask_path, fold: folds[i]! }));
     }
-    config = { ...config, ...(request.epochs && { epochs: request.epochs }), ...(request.inputSize && { inputSize: request.inputSize }), distill: null, earlyStoppingPatience: null };
+    config = {
+      ...config,
+      ...(request.epochs && { epochs: request.epochs }),
+      ...(request.inputSize && { inputSize: request.inputSize }),
+      distill: null,
+      earlyStoppingPatience: null,
+    };
     const sizeProblem = inputSizeProblem(config.model, config.inputSize, config.modelOptions);
     if (sizeProblem) throw new ApiError('VALIDATION', sizeProblem);
     const folds = reuse ? 0 : request.folds;
@@ -176,7 +216,8 @@ export class LabelErrorService {
   /** Continues a stopped or failed check: the same folds and config; finished folds are kept. */
   resume(checkId: number): LabelCheckSummary {
     const row = this.row(checkId);
-    if (row.job_status === 'queued' || row.job_status === 'running') throw new ApiError('CONFLICT', `Label check #${checkId} is ${row.job_status}; it cannot run twice.`);
+    if (row.job_status === 'queued' || row.job_status === 'running')
+      throw new ApiError('CONFLICT', `Label check #${checkId} is ${row.job_status}; it cannot run twice.`);
     if (row.thresholds !== null) throw new ApiError('CONFLICT', `Label check #${checkId} has finished; start a new one to score the masks as they are now.`);
     this.enqueue(checkId, parseStored(labelErrorJobParamsSchema, row.params, `label check ${checkId}'s job parameters`));
     return this.summary(this.row(checkId));
@@ -191,7 +232,8 @@ export class LabelErrorService {
     const classes = checkClassNames(row).length;
     const pair = request.given !== undefined && request.predicted !== undefined ? request.given * classes + request.predicted : null;
     if ((request.given === undefined) !== (request.predicted === undefined)) throw new ApiError('VALIDATION', 'A class pair needs both given and predicted.');
-    if (request.given !== undefined && (request.given >= classes || request.predicted! >= classes)) throw new ApiError('VALIDATION', `given and predicted must be below ${classes}, the check's class count.`);
+    if (request.given !== undefined && (request.given >= classes || request.predicted! >= classes))
+      throw new ApiError('VALIDATION', `given and predicted must be below ${classes}, the check's class count.`);
     const all = this.options.statements.labelCheckImages.all(row.id).filter((image) => image.labelled !== null);
     const items = all
       .map((image) => checkItem(row, image, pair, classes))
@@ -207,14 +249,21 @@ export class LabelErrorService {
     const row = this.finished(request.checkId);
     const image = this.checkImage(row, request.imageId);
     if (image.current_revision_id !== image.revision_id && reviewOf(image) === null) {
-      throw new ApiError('CONFLICT', `The mask of ${image.stem} changed since label check #${row.id} scored it, so its suspect regions are stale. Start a new check to score it again.`);
+      throw new ApiError(
+        'CONFLICT',
+        `The mask of ${image.stem} changed since label check #${row.id} scored it, so its suspect regions are stale. Start a new check to score it again.`,
+      );
     }
-    const [predicted, flag] = await Promise.all([readLabels(join(row.out_dir, `${image.image_id}_pred.png`)), readLabels(join(row.out_dir, `${image.image_id}_flag.png`))]);
+    const [predicted, flag] = await Promise.all([
+      readLabels(join(row.out_dir, `${image.image_id}_pred.png`)),
+      readLabels(join(row.out_dir, `${image.image_id}_flag.png`)),
+    ]);
     const marked = flag.data.map((v) => (v > 0 ? 1 : 0));
     let inside = marked;
     if (request.region !== undefined) {
       const { labels, regions } = connectedRegions(marked, flag.width, flag.height);
-      if (request.region > regions.length) throw new ApiError('VALIDATION', `${image.stem} has ${regions.length} suspect region(s); region must be 1 to ${regions.length}.`);
+      if (request.region > regions.length)
+        throw new ApiError('VALIDATION', `${image.stem} has ${regions.length} suspect region(s); region must be 1 to ${regions.length}.`);
       inside = Uint8Array.from(labels, (label) => (label === request.region ? 1 : 0));
     }
     if (!inside.some((v) => v === 1)) throw new ApiError('VALIDATION', `${image.stem} has no suspect region to accept; keep its label instead.`);
@@ -262,7 +311,10 @@ export class LabelErrorService {
       // Reverted elsewhere already: only the review is left to withdraw.
       statements.labelCheckImageReview.run(null, null, row.id, image.image_id);
     } else if (image.review === 'corrected') {
-      throw new ApiError('CONFLICT', `The mask of ${image.stem} changed since label check #${row.id} corrected it (now: ${current?.summary ?? 'the original'}); undo that in its revision history (Inspect, or Revert in the dataset viewer).`);
+      throw new ApiError(
+        'CONFLICT',
+        `The mask of ${image.stem} changed since label check #${row.id} corrected it (now: ${current?.summary ?? 'the original'}); undo that in its revision history (Inspect, or Revert in the dataset viewer).`,
+      );
     } else {
       throw new ApiError('CONFLICT', `${image.stem} has no review of label check #${row.id}; there is nothing to undo.`);
     }
@@ -278,7 +330,10 @@ export class LabelErrorService {
     const before = revisions.list(image.image_id);
     const target = before.items.find((r) => r.id === before.redoTo);
     if (target?.checkId !== row.id) {
-      throw new ApiError('CONFLICT', `${image.stem} has nothing of label check #${row.id} to redo${target ? ` (its next revision, ${target.summary}, was made elsewhere)` : ''}.`);
+      throw new ApiError(
+        'CONFLICT',
+        `${image.stem} has nothing of label check #${row.id} to redo${target ? ` (its next revision, ${target.summary}, was made elsewhere)` : ''}.`,
+      );
     }
     const state = await revisions.redo(image.image_id, `label check #${row.id}'s queue`);
     statements.labelCheckImageReview.run('corrected', new Date().toISOString(), row.id, image.image_id);
@@ -330,7 +385,10 @@ export class LabelErrorService {
   private finished(checkId: number): LabelCheckRow {
     const row = this.row(checkId);
     if (row.thresholds === null) {
-      const state = row.job_status === 'queued' || row.job_status === 'running' ? `still ${row.job_status}` : `${row.job_status ?? 'not run'}${row.job_reason ? ` (${row.job_reason})` : ''}; resume it`;
+      const state =
+        row.job_status === 'queued' || row.job_status === 'running'
+          ? `still ${row.job_status}`
+          : `${row.job_status ?? 'not run'}${row.job_reason ? ` (${row.job_reason})` : ''}; resume it`;
       throw new ApiError('CONFLICT', `Label check #${checkId} is ${state}; its queue exists once every fold is scored.`);
     }
     return row;
@@ -344,7 +402,9 @@ export class LabelErrorService {
 
   private summary(row: LabelCheckRow): LabelCheckSummary {
     const images = this.options.statements.labelCheckImages.all(row.id);
-    const foldsDone = Array.from({ length: row.folds || 1 }, (_, k) => k).filter((k) => row.out_dir !== '' && existsSync(join(row.out_dir, `fold-${k}`, 'scores.json')));
+    const foldsDone = Array.from({ length: row.folds || 1 }, (_, k) => k).filter(
+      (k) => row.out_dir !== '' && existsSync(join(row.out_dir, `fold-${k}`, 'scores.json')),
+    );
     return {
       id: row.id,
       datasetId: row.dataset_id,

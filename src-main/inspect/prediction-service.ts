@@ -44,7 +44,8 @@ function listPredictInputs(imagesDir: string): { images: string[]; leftOut: { im
     else if (masks.has(path)) leftOut.push({ image: path, message: 'left out: a mask (its name pairs it with an image in this folder, as import would)' });
   }
   const images = paths.filter((path) => !previous.has(basename(path)) && !masks.has(path));
-  if (images.length === 0) throw new ApiError('VALIDATION', `No images to predict in ${imagesDir}: its ${paths.length} image file(s) are all masks or earlier predictions.`);
+  if (images.length === 0)
+    throw new ApiError('VALIDATION', `No images to predict in ${imagesDir}: its ${paths.length} image file(s) are all masks or earlier predictions.`);
   return { images, leftOut };
 }
 
@@ -69,10 +70,17 @@ export class PredictionService {
     const images = this.options.statements.splitImages.all(row.dataset_id ?? '', split);
     if (images.length === 0) throw new ApiError('VALIDATION', `The dataset of run "${row.name}" has no ${split} images (or no longer exists).`);
     const variant = tta ? 'tta' : 'plain';
-    const job = this.predict(runId, images.map((i) => i.image_path), join(train.runDir, 'predictions', tta ? `${split}-tta` : split), 'best', images.map((i) => String(i.id)), {
-      tta,
-      truth: { masks: images.map((i) => i.mask_path), labelMap: train.labelMap },
-    });
+    const job = this.predict(
+      runId,
+      images.map((i) => i.image_path),
+      join(train.runDir, 'predictions', tta ? `${split}-tta` : split),
+      'best',
+      images.map((i) => String(i.id)),
+      {
+        tta,
+        truth: { masks: images.map((i) => i.mask_path), labelMap: train.labelMap },
+      },
+    );
     const done = await this.options.jobs.whenDoneOf('predict', job.id);
     if (done.status !== 'finished') throw new ApiError('ENGINE', `Predicting the ${split} split did not finish: ${done.reason ?? done.status}`);
     const result = resultOf(done);
@@ -91,7 +99,14 @@ export class PredictionService {
           wrong_by_confidence: JSON.stringify(image.wrongByConfidence),
         });
       }
-      statements.predictionPut.run({ run_id: runId, split, variant, epoch: result.checkpointEpoch, images: result.written, created_at: new Date().toISOString() });
+      statements.predictionPut.run({
+        run_id: runId,
+        split,
+        variant,
+        epoch: result.checkpointEpoch,
+        images: result.written,
+        created_at: new Date().toISOString(),
+      });
     })();
     return { written: result.written, skipped: result.skipped.length };
   }
@@ -100,10 +115,20 @@ export class PredictionService {
    * Queues prediction of every image (JPEG, PNG, TIFF) in a folder with the best or last
    * checkpoint, written to `outDir` as index and colour PNGs; non-images are reported and skipped.
    */
-  predictFolder(runId: string, imagesDir: string, outDir: string, checkpoint: 'best' | 'last' = 'best', encoding: PredictionEncoding = 'mask-values'): TypedJob<'predict'> {
+  predictFolder(
+    runId: string,
+    imagesDir: string,
+    outDir: string,
+    checkpoint: 'best' | 'last' = 'best',
+    encoding: PredictionEncoding = 'mask-values',
+  ): TypedJob<'predict'> {
     if (!isAbsolute(imagesDir) || !isAbsolute(outDir)) throw new ApiError('VALIDATION', 'The images folder and the output folder must be absolute paths.');
     const { row, train, external, predictedMasks } = this.options.runs.trainParams(runId);
-    if (predictedMasks) throw new ApiError('VALIDATION', `Run "${row.name}" is a folder of predicted masks (${predictedMasks.source}); it has no model to predict other images with.`);
+    if (predictedMasks)
+      throw new ApiError(
+        'VALIDATION',
+        `Run "${row.name}" is a folder of predicted masks (${predictedMasks.source}); it has no model to predict other images with.`,
+      );
     if (!hasCheckpoint(train.runDir, checkpoint, external)) {
       throw new ApiError('CONFLICT', `Run "${row.name}" has no ${checkpoint} checkpoint yet; it stores one after its first validated epoch.`);
     }
@@ -113,7 +138,10 @@ export class PredictionService {
       const classes = dataset ? parseClasses(dataset.classes) : [];
       const values = train.classNames.map((name) => classes.find((c) => c.name === name)?.values[0]);
       if (!dataset || values.some((v) => v === undefined)) {
-        throw new ApiError('VALIDATION', `The dataset of run "${row.name}" is gone or no longer has all its classes, so its mask values are unknown: predict with encoding class-index or palette.`);
+        throw new ApiError(
+          'VALIDATION',
+          `The dataset of run "${row.name}" is gone or no longer has all its classes, so its mask values are unknown: predict with encoding class-index or palette.`,
+        );
       }
       maskValues = { values: values as number[], rgb: dataset.mask_kind === 'rgb' };
     }
@@ -134,7 +162,11 @@ export class PredictionService {
           'SegBench never replaces a file it did not create: choose an empty or new output folder.',
       );
     }
-    return this.predict(runId, inputs.images, outDir, checkpoint, undefined, { ...settings, protect: { replaceable: ours }, ...(inputs.leftOut.length > 0 && { leftOut: inputs.leftOut }) });
+    return this.predict(runId, inputs.images, outDir, checkpoint, undefined, {
+      ...settings,
+      protect: { replaceable: ours },
+      ...(inputs.leftOut.length > 0 && { leftOut: inputs.leftOut }),
+    });
   }
 
   /** Refuses an output folder that directly holds images or masks of a dataset SegBench knows. */

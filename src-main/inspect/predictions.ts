@@ -55,13 +55,26 @@ function rows(statements: Statements, runId: string, variant: PredictionVariant)
 }
 
 /** The images that contribute most pixels to one confusion cell (truth row, predicted column). */
-export function confusionImages(statements: Statements, request: { runId: string; variant: PredictionVariant; truth: number; predicted: number; limit: number }): ImageShare[] {
+export function confusionImages(
+  statements: Statements,
+  request: { runId: string; variant: PredictionVariant; truth: number; predicted: number; limit: number },
+): ImageShare[] {
   const { classes, found } = rows(statements, request.runId, request.variant);
-  if (request.truth >= classes || request.predicted >= classes) throw new ApiError('VALIDATION', `truth and predicted must be below ${classes}, the run's class count.`);
+  if (request.truth >= classes || request.predicted >= classes)
+    throw new ApiError('VALIDATION', `truth and predicted must be below ${classes}, the run's class count.`);
   return found
     .map((row) => {
-      const pixels = parseStored(cellsSchema, row.confusion, `run ${request.runId}'s ${request.variant} confusion of image ${row.image_id}`)[request.truth * classes + request.predicted] ?? 0;
-      return { imageId: row.image_id, stem: row.stem ?? `image ${row.image_id}`, pixels, share: row.labelled > 0 ? pixels / row.labelled : 0, corrected: row.revision_id !== null };
+      const pixels =
+        parseStored(cellsSchema, row.confusion, `run ${request.runId}'s ${request.variant} confusion of image ${row.image_id}`)[
+          request.truth * classes + request.predicted
+        ] ?? 0;
+      return {
+        imageId: row.image_id,
+        stem: row.stem ?? `image ${row.image_id}`,
+        pixels,
+        share: row.labelled > 0 ? pixels / row.labelled : 0,
+        corrected: row.revision_id !== null,
+      };
     })
     .filter((image) => image.pixels > 0)
     .sort((a, b) => b.pixels - a.pixels || a.stem.localeCompare(b.stem))
@@ -74,11 +87,19 @@ export function confusionImages(statements: Statements, request: { runId: string
  */
 export function reviewQueue(statements: Statements, request: { runId: string; variant: PredictionVariant; threshold: number; limit: number }): ReviewQueue {
   const { found } = rows(statements, request.runId, request.variant);
-  const bins = found.map((row) => parseStored(cellsSchema, row.wrong_by_confidence, `run ${request.runId}'s ${request.variant} wrong pixels by confidence of image ${row.image_id}`));
+  const bins = found.map((row) =>
+    parseStored(cellsSchema, row.wrong_by_confidence, `run ${request.runId}'s ${request.variant} wrong pixels by confidence of image ${row.image_id}`),
+  );
   const items = found
     .map((row, i) => {
       const pixels = confidentlyWrong(bins[i]!, request.threshold);
-      return { imageId: row.image_id, stem: row.stem ?? `image ${row.image_id}`, pixels, share: row.labelled > 0 ? pixels / row.labelled : 0, corrected: row.revision_id !== null };
+      return {
+        imageId: row.image_id,
+        stem: row.stem ?? `image ${row.image_id}`,
+        pixels,
+        share: row.labelled > 0 ? pixels / row.labelled : 0,
+        corrected: row.revision_id !== null,
+      };
     })
     .filter((image) => image.pixels > 0)
     .sort((a, b) => b.share - a.share || a.stem.localeCompare(b.stem))

@@ -1,7 +1,7 @@
 import { basename, extname, isAbsolute, join } from 'node:path';
 import type { ClassDef } from '../../src-shared/classes';
 import { confidenceLevels, keptShares } from '../../src-shared/derived';
-import type { PseudoLabelSet , pseudoSaveSchema, pseudoStartSchema } from '../../src-shared/derived';
+import type { PseudoLabelSet, pseudoSaveSchema, pseudoStartSchema } from '../../src-shared/derived';
 import type { DatasetSummary } from '../../src-shared/datasets';
 import { ApiError } from '../../src-shared/errors';
 import { parseStored, parseStoredOrNull } from '../../src-shared/stored';
@@ -50,7 +50,11 @@ export class PseudoLabelService {
   start(request: z.output<typeof pseudoStartSchema>): PseudoLabelSet {
     if (!isAbsolute(request.imagesDir)) throw new ApiError('VALIDATION', 'The images folder must be an absolute path.');
     const { row, train, external, predictedMasks } = this.options.runs.trainParams(request.runId);
-    if (predictedMasks) throw new ApiError('VALIDATION', `Run "${row.name}" is a folder of predicted masks; pseudo-labels need a model to predict new images. Import the model itself (import-model), or a SegBench run.`);
+    if (predictedMasks)
+      throw new ApiError(
+        'VALIDATION',
+        `Run "${row.name}" is a folder of predicted masks; pseudo-labels need a model to predict new images. Import the model itself (import-model), or a SegBench run.`,
+      );
     if (!hasCheckpoint(train.runDir, request.checkpoint, external)) {
       throw new ApiError('CONFLICT', `Run "${row.name}" has no ${request.checkpoint} checkpoint yet; it stores one after its first validated epoch.`);
     }
@@ -63,14 +67,8 @@ export class PseudoLabelService {
       names.push(name);
     }
     const id = Number(
-      this.options.statements.pseudoSetInsert.run(
-        request.runId,
-        request.imagesDir,
-        '',
-        '',
-        JSON.stringify(train.classNames),
-        new Date().toISOString(),
-      ).lastInsertRowid,
+      this.options.statements.pseudoSetInsert.run(request.runId, request.imagesDir, '', '', JSON.stringify(train.classNames), new Date().toISOString())
+        .lastInsertRowid,
     );
     const outDir = join(this.options.dataDir, 'pseudo', String(id));
     const job = this.options.predictions.predict(request.runId, paths, outDir, request.checkpoint, names, { confidence: true });
@@ -103,28 +101,59 @@ export class PseudoLabelService {
     const set = this.get(request.setId);
     const row = this.rows(request.setId)[0]!;
     if (set.status !== 'finished' || !set.histogram || !row.images) {
-      throw new ApiError('CONFLICT', `Pseudo-label set ${set.id} has ${set.status === 'failed' ? `failed (${set.reason ?? 'see the job'})` : 'not finished predicting yet'}; nothing to save.`);
+      throw new ApiError(
+        'CONFLICT',
+        `Pseudo-label set ${set.id} has ${set.status === 'failed' ? `failed (${set.reason ?? 'see the job'})` : 'not finished predicting yet'}; nothing to save.`,
+      );
     }
     const { kept, predicted } = keptShares(set.histogram, request.threshold);
     if (kept.every((k) => k === 0)) {
-      const top = set.histogram.reduce((best, levels) => Math.max(best, levels.findLastIndex((n) => n > 0)), 0) / confidenceLevels;
-      throw new ApiError('VALIDATION', `No pixel reaches a confidence of ${request.threshold}: the most confident pixels are at ${top.toFixed(2)}. Lower the threshold.`);
+      const top =
+        set.histogram.reduce(
+          (best, levels) =>
+            Math.max(
+              best,
+              levels.findLastIndex((n) => n > 0),
+            ),
+          0,
+        ) / confidenceLevels;
+      throw new ApiError(
+        'VALIDATION',
+        `No pixel reaches a confidence of ${request.threshold}: the most confident pixels are at ${top.toFixed(2)}. Lower the threshold.`,
+      );
     }
     const images = parseStored(storedImagesSchema, row.images, `pseudo-label set ${row.id}'s images`);
     const runDataset = this.options.runs.trainParams(set.runId).row.dataset_id;
     const source = runDataset ? this.options.statements.datasetById.get(runDataset) : undefined;
     const colourOf = new Map((source ? parseClasses(source.classes) : []).map((c) => [c.name, c.color]));
-    const classes: ClassDef[] = set.classNames.map((name, i) => ({ name, color: colourOf.get(name) ?? fallbackColours[i % fallbackColours.length]!, values: [i], ignore: false }));
+    const classes: ClassDef[] = set.classNames.map((name, i) => ({
+      name,
+      color: colourOf.get(name) ?? fallbackColours[i % fallbackColours.length]!,
+      values: [i],
+      ignore: false,
+    }));
     const minLevel = Math.round(request.threshold * confidenceLevels);
     return this.options.derived.create(
       request.name,
-      { kind: 'pseudo', setId: set.id, runId: set.runId, threshold: request.threshold, keptPixels: kept.reduce((a, b) => a + b, 0), predictedPixels: predicted.reduce((a, b) => a + b, 0) },
+      {
+        kind: 'pseudo',
+        setId: set.id,
+        runId: set.runId,
+        threshold: request.threshold,
+        keptPixels: kept.reduce((a, b) => a + b, 0),
+        predictedPixels: predicted.reduce((a, b) => a + b, 0),
+      },
       classes,
       images.map((image) => ({
         stem: image.stem,
         imagePath: image.imagePath,
         split: 'train',
-        derive: { kind: 'confidence', labels: join(row.out_dir, `${image.stem}_index.png`), confidence: join(row.out_dir, `${image.stem}_confidence.png`), minLevel },
+        derive: {
+          kind: 'confidence',
+          labels: join(row.out_dir, `${image.stem}_index.png`),
+          confidence: join(row.out_dir, `${image.stem}_confidence.png`),
+          minLevel,
+        },
       })),
     );
   }

@@ -128,7 +128,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'runs:export': (request) => deps.modelExports.export(request),
     'runs:importModel': (request) => deps.modelImports.import(request),
     'runs:importMasks': (request) => deps.modelImports.importMasks(request),
-    'runs:predictFolder': ({ runId, imagesDir, outDir, checkpoint, encoding }) => deps.predictions.predictFolder(runId, imagesDir, outDir, checkpoint, encoding),
+    'runs:predictFolder': ({ runId, imagesDir, outDir, checkpoint, encoding }) =>
+      deps.predictions.predictFolder(runId, imagesDir, outDir, checkpoint, encoding),
     'runs:evaluate': ({ runId, split, checkpoint }) => deps.runs.scoreCheckpoint(runId, split, checkpoint),
     'runs:predictSplit': ({ runId, split, tta }) => deps.predictions.predictSplit(runId, split, tta),
     'samples:predictions': ({ runId }) => predictionSummary(deps.statements, runId),

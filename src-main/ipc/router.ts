@@ -22,10 +22,7 @@ export function createDispatcher(handlers: Handlers, logger: Logger) {
     let shapeProblem: string | null = null;
     try {
       if (!isMethodName(method)) {
-        throw new ApiError(
-          'UNKNOWN_METHOD',
-          `Unknown method ${echo(method)}. Valid methods: ${Object.keys(methods).join(', ')}.`,
-        );
+        throw new ApiError('UNKNOWN_METHOD', `Unknown method ${echo(method)}. Valid methods: ${Object.keys(methods).join(', ')}.`);
       }
       shapeProblem = requestShapeProblem(payload);
       if (shapeProblem) throw new ApiError('VALIDATION', `Invalid request for ${method}: ${shapeProblem}`);

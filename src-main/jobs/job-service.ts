@@ -100,7 +100,14 @@ export class JobService {
     const dbPath = options.db.name;
     this.keeper =
       dbPath && dbPath !== ':memory:'
-        ? new LeaseKeeper({ dbPath, instance: this.lock.me.instance, leaseMs: options.leaseMs ?? 20_000, tickMs: options.tickMs ?? 1_000, nativeBinding: options.sqliteBinding, logger: options.logger })
+        ? new LeaseKeeper({
+            dbPath,
+            instance: this.lock.me.instance,
+            leaseMs: options.leaseMs ?? 20_000,
+            tickMs: options.tickMs ?? 1_000,
+            nativeBinding: options.sqliteBinding,
+            logger: options.logger,
+          })
         : null;
   }
 
@@ -183,7 +190,9 @@ export class JobService {
         if (ended) recovered += 1;
       } catch (error) {
         if (!isDiskFull(error)) throw error;
-        this.options.logger.warn(`[jobs] could not mark the interrupted job ${row.id} failed: the disk is full. ${diskFreeText(this.options.db.name)} It is marked failed once there is room.`);
+        this.options.logger.warn(
+          `[jobs] could not mark the interrupted job ${row.id} failed: the disk is full. ${diskFreeText(this.options.db.name)} It is marked failed once there is room.`,
+        );
       }
     }
     return recovered;
@@ -201,7 +210,10 @@ export class JobService {
       if (!isDiskFull(error)) throw error;
       // Without room to write the lock this process cannot run jobs; it still opens, and tries
       // again each tick, saying so once (not every second) until it has the queue.
-      if (!this.queueBlockedByDisk) this.options.logger.warn(`[jobs] cannot take the job queue: the disk is full. ${diskFreeText(this.options.db.name)} Jobs wait until there is room; this process takes the queue then.`);
+      if (!this.queueBlockedByDisk)
+        this.options.logger.warn(
+          `[jobs] cannot take the job queue: the disk is full. ${diskFreeText(this.options.db.name)} Jobs wait until there is room; this process takes the queue then.`,
+        );
       this.queueBlockedByDisk = true;
       return;
     }
@@ -287,7 +299,10 @@ export class JobService {
       throw new ApiError('CONFLICT', `Job ${id} is already ${job.status}; only queued or running jobs can be stopped.`);
     }
     if (job.status === 'queued') {
-      const ended = this.endings.endAndSettle(id, () => this.options.statements.jobCancelIfQueued.run({ id, ended_at: new Date().toISOString(), reason: 'Cancelled before it started.' }).changes === 1);
+      const ended = this.endings.endAndSettle(
+        id,
+        () => this.options.statements.jobCancelIfQueued.run({ id, ended_at: new Date().toISOString(), reason: 'Cancelled before it started.' }).changes === 1,
+      );
       if (!ended && !isFinalJobStatus(this.get(id).status)) return this.cancel(id);
       return this.get(id);
     }
@@ -371,7 +386,8 @@ export class JobService {
     } catch (error) {
       // Said once per kind of problem, not every second while it lasts (a full disk can last hours).
       const problem = error instanceof Error ? error.message : String(error);
-      if (problem !== this.upkeepProblem) this.options.logger.warn(`[jobs] queue upkeep failed (retried every second; said again only if the problem changes): ${problem}`);
+      if (problem !== this.upkeepProblem)
+        this.options.logger.warn(`[jobs] queue upkeep failed (retried every second; said again only if the problem changes): ${problem}`);
       this.upkeepProblem = problem;
     }
     this.refreshTimerRef();
@@ -383,7 +399,10 @@ export class JobService {
     const holder = this.lock.holder();
     this.options.logger.error(`[jobs] the job queue was taken over by ${holder ? describeOwner(holder) : 'another process'}; stopping this process's engine`);
     if (this.active) {
-      void this.active.supervised.abort('This SegBench process lost the job queue to another process (its lease ran out); the job was stopped so that it never runs twice.', { kind: 'lost-queue' });
+      void this.active.supervised.abort(
+        'This SegBench process lost the job queue to another process (its lease ran out); the job was stopped so that it never runs twice.',
+        { kind: 'lost-queue' },
+      );
     }
   }
 
@@ -505,7 +524,12 @@ export class JobService {
         onProgress: (done, total, message, etaSeconds) =>
           guarded('recording the progress of', () => {
             // The engine's own estimate when it sends one (training with validation), else the overall pace.
-            const progress: JobProgress = { done, total, message, etaSeconds: etaSeconds !== undefined ? etaSeconds : estimateSecondsLeft(Date.now() - startedAt, done, total) };
+            const progress: JobProgress = {
+              done,
+              total,
+              message,
+              etaSeconds: etaSeconds !== undefined ? etaSeconds : estimateSecondsLeft(Date.now() - startedAt, done, total),
+            };
             statements.jobProgress.run({ id: row.id, progress: JSON.stringify(progress), heartbeat_at: new Date().toISOString() });
             this.announce(row.id);
           }),
@@ -558,5 +582,3 @@ export class JobService {
     this.options.onUpdate(rowToJob(row));
   }
 }
-
-

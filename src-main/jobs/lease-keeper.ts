@@ -19,7 +19,15 @@ export class LeaseKeeper {
   /** Main's last tick (ms since the epoch), read by the worker. */
   private readonly mainTick: BigInt64Array;
 
-  constructor(options: { dbPath: string; instance: string; leaseMs: number; tickMs: number; maxStallMs?: number; nativeBinding?: string | undefined; logger: Logger }) {
+  constructor(options: {
+    dbPath: string;
+    instance: string;
+    leaseMs: number;
+    tickMs: number;
+    maxStallMs?: number;
+    nativeBinding?: string | undefined;
+    logger: Logger;
+  }) {
     this.mainTick = new BigInt64Array(new SharedArrayBuffer(8));
     this.beat();
     let worker: Worker | null = null;
@@ -41,7 +49,9 @@ export class LeaseKeeper {
       worker.unref();
       worker.on('error', (error) => options.logger.warn(`[jobs] the lease keeper stopped (${error.message}); leases are renewed by the main thread only`));
     } catch (error) {
-      options.logger.warn(`[jobs] no lease keeper thread (${error instanceof Error ? error.message : String(error)}); leases are renewed by the main thread only`);
+      options.logger.warn(
+        `[jobs] no lease keeper thread (${error instanceof Error ? error.message : String(error)}); leases are renewed by the main thread only`,
+      );
     }
     this.worker = worker;
   }

@@ -5,9 +5,7 @@ import type { Logger } from '../log';
 import type { EngineExit, EngineLauncher } from './engine-host';
 
 export type EngineOutcome =
-  | { status: 'finished'; result: unknown }
-  | { status: 'failed'; reason: string; cause: JobFailureCause }
-  | { status: 'cancelled'; reason: string };
+  { status: 'finished'; result: unknown } | { status: 'failed'; reason: string; cause: JobFailureCause } | { status: 'cancelled'; reason: string };
 
 interface SupervisorHooks {
   onStarted(pid: number | null): void;
@@ -56,23 +54,20 @@ export function superviseEngineJob(
 
   const watchInterval = Math.min(1000, Math.max(50, options.heartbeatTimeoutMs / 4));
   let lastWatch = Date.now();
-  const watchdog = setInterval(
-    () => {
-      // A late tick means this thread was busy (a long request): the engine's messages wait
-      // behind this timer, so the stall is main's, not the engine's, and does not count.
-      const now = Date.now();
-      const late = now - lastWatch - watchInterval;
-      lastWatch = now;
-      if (late > 1000) lastMessageAt += late;
-      const silentMs = now - lastMessageAt;
-      if (silentMs > options.heartbeatTimeoutMs && hungFor === null) {
-        hungFor = silentMs;
-        options.logger.warn(`${prefix} no heartbeat for ${Math.round(silentMs / 1000)}s; killing it`);
-        engine.kill();
-      }
-    },
-    watchInterval,
-  );
+  const watchdog = setInterval(() => {
+    // A late tick means this thread was busy (a long request): the engine's messages wait
+    // behind this timer, so the stall is main's, not the engine's, and does not count.
+    const now = Date.now();
+    const late = now - lastWatch - watchInterval;
+    lastWatch = now;
+    if (late > 1000) lastMessageAt += late;
+    const silentMs = now - lastMessageAt;
+    if (silentMs > options.heartbeatTimeoutMs && hungFor === null) {
+      hungFor = silentMs;
+      options.logger.warn(`${prefix} no heartbeat for ${Math.round(silentMs / 1000)}s; killing it`);
+      engine.kill();
+    }
+  }, watchInterval);
 
   const outcome = new Promise<EngineOutcome>((resolve) => {
     engine.onExit((exit) => {
@@ -128,7 +123,12 @@ export function superviseEngineJob(
         hooks.onHeartbeat();
         return;
       case 'progress':
-        hooks.onProgress(message.done, message.total, message.message, typeof message.etaSeconds === 'number' || message.etaSeconds === null ? message.etaSeconds : undefined);
+        hooks.onProgress(
+          message.done,
+          message.total,
+          message.message,
+          typeof message.etaSeconds === 'number' || message.etaSeconds === null ? message.etaSeconds : undefined,
+        );
         return;
       case 'log':
         options.logger[message.level](`${prefix} ${message.message}`);

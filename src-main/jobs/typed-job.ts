@@ -24,7 +24,8 @@ export type TypedJob<K extends JobKind> = Omit<Job, 'kind' | 'params' | 'result'
 
 /** The result of a finished job; an ENGINE error if the engine reported none. */
 export function resultOf<K extends JobKind>(job: TypedJob<K>): JobResult<K> {
-  if (job.result === null) throw new ApiError('ENGINE', `The ${job.kind} job ${job.id} ended ${job.status} without a result${job.reason ? `: ${job.reason}` : ''}.`);
+  if (job.result === null)
+    throw new ApiError('ENGINE', `The ${job.kind} job ${job.id} ended ${job.status} without a result${job.reason ? `: ${job.reason}` : ''}.`);
   return job.result;
 }
 

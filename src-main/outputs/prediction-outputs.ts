@@ -79,7 +79,11 @@ export function recordOutputs(dir: string, names: readonly string[]): void {
  * dataset's mask values), `.tif` for a georeferenced GeoTIFF input else `.png`; optionally
  * `<stem>_confidence.png`; `<stem>_color.png` unless only the index is wanted.
  */
-export function outputNames(stem: string, settings: { encoding: PredictionEncoding; maskValues?: unknown; confidence?: boolean | undefined; indexOnly?: boolean | undefined }, geoTiff: boolean): string[] {
+export function outputNames(
+  stem: string,
+  settings: { encoding: PredictionEncoding; maskValues?: unknown; confidence?: boolean | undefined; indexOnly?: boolean | undefined },
+  geoTiff: boolean,
+): string[] {
   const ext = geoTiff ? 'tif' : 'png';
   const names: string[] = [];
   if (settings.encoding === 'class-index') names.push(`${stem}_index.${ext}`);

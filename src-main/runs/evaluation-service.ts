@@ -15,7 +15,6 @@ import { z } from '../../src-shared/zod';
 
 const stringListSchema = z.array(z.string());
 
-
 /**
  * Evaluation jobs over one or more runs of the same dataset and classes: each run plain and with
  * TTA, and their ensemble; the per-class counts of every variant are stored when the job ends.
@@ -37,18 +36,36 @@ export class EvaluationService {
     });
     const first = runs[0]!;
     for (const { row, train } of runs.slice(1)) {
-      if (row.dataset_id !== first.row.dataset_id) throw new ApiError('VALIDATION', `Runs "${first.row.name}" and "${row.name}" were trained on different datasets; evaluate runs of one dataset together.`);
+      if (row.dataset_id !== first.row.dataset_id)
+        throw new ApiError(
+          'VALIDATION',
+          `Runs "${first.row.name}" and "${row.name}" were trained on different datasets; evaluate runs of one dataset together.`,
+        );
       if (JSON.stringify(train.classNames) !== JSON.stringify(first.train.classNames)) {
-        throw new ApiError('VALIDATION', `Runs "${first.row.name}" and "${row.name}" have different classes (${first.train.classNames.join(', ')} / ${train.classNames.join(', ')}); an ensemble needs the same classes.`);
+        throw new ApiError(
+          'VALIDATION',
+          `Runs "${first.row.name}" and "${row.name}" have different classes (${first.train.classNames.join(', ')} / ${train.classNames.join(', ')}); an ensemble needs the same classes.`,
+        );
       }
       if (JSON.stringify(train.config.inputChannels) !== JSON.stringify(first.train.config.inputChannels)) {
-        throw new ApiError('VALIDATION', `Runs "${first.row.name}" and "${row.name}" take different input channels (bands and indices); an ensemble reads each image once, so its members must take the same channels.`);
+        throw new ApiError(
+          'VALIDATION',
+          `Runs "${first.row.name}" and "${row.name}" take different input channels (bands and indices); an ensemble reads each image once, so its members must take the same channels.`,
+        );
       }
     }
     const images = statements.splitImages.all(first.row.dataset_id ?? '', request.split);
     if (images.length === 0) throw new ApiError('VALIDATION', `The dataset of run "${first.row.name}" has no ${request.split} images.`);
     const params: EvaluationJobParams = {
-      members: runs.map(({ row, train, external, predictedMasks }) => ({ name: row.name, runDir: train.runDir, checkpoint: request.checkpoint, config: train.config, classNames: train.classNames, external, predictedMasks })),
+      members: runs.map(({ row, train, external, predictedMasks }) => ({
+        name: row.name,
+        runDir: train.runDir,
+        checkpoint: request.checkpoint,
+        config: train.config,
+        classNames: train.classNames,
+        external,
+        predictedMasks,
+      })),
       labelMap: first.train.labelMap,
       items: images.map((i) => ({ imageId: i.id, imagePath: i.image_path, maskPath: i.mask_path })),
       tta: request.tta,
@@ -56,15 +73,15 @@ export class EvaluationService {
     const job = jobs.enqueue('evaluate', params);
     const id = Number(
       statements.evaluationInsert.run(
-          job.id,
-          new Date().toISOString(),
-          request.split,
-          JSON.stringify(runIds),
-          JSON.stringify(runs.map((r) => r.row.name)),
-          JSON.stringify(first.train.classNames),
-          request.tta ? JSON.stringify(request.tta) : null,
-          images.length,
-        ).lastInsertRowid,
+        job.id,
+        new Date().toISOString(),
+        request.split,
+        JSON.stringify(runIds),
+        JSON.stringify(runs.map((r) => r.row.name)),
+        JSON.stringify(first.train.classNames),
+        request.tta ? JSON.stringify(request.tta) : null,
+        images.length,
+      ).lastInsertRowid,
     );
     this.options.onChanged();
     return this.get(id);

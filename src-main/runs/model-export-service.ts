@@ -22,16 +22,23 @@ export class ModelExportService {
 
   export(request: { runId: string; checkpoint: 'best' | 'last'; format: 'onnx'; outPath: string }): TypedJob<'export-model'> {
     const { row, train, external, predictedMasks } = this.options.runs.trainParams(request.runId);
-    if (predictedMasks) throw new ApiError('VALIDATION', `Run "${row.name}" is a folder of predicted masks (${predictedMasks.source}); it has no model to export.`);
-    if (external) throw new ApiError('VALIDATION', `Run "${row.name}" is an imported ONNX model already: its file is ${external.file} (imported from ${external.source}).`);
+    if (predictedMasks)
+      throw new ApiError('VALIDATION', `Run "${row.name}" is a folder of predicted masks (${predictedMasks.source}); it has no model to export.`);
+    if (external)
+      throw new ApiError('VALIDATION', `Run "${row.name}" is an imported ONNX model already: its file is ${external.file} (imported from ${external.source}).`);
     const { outPath } = request;
     if (!isAbsolute(outPath)) throw new ApiError('VALIDATION', `The output path must be absolute (got ${outPath}).`);
-    if (!/\.onnx$/i.test(outPath)) throw new ApiError('VALIDATION', `The output file must end in .onnx (got ${outPath}); its metadata goes beside it as ${outPath}.onnx.json.`);
+    if (!/\.onnx$/i.test(outPath))
+      throw new ApiError('VALIDATION', `The output file must end in .onnx (got ${outPath}); its metadata goes beside it as ${outPath}.onnx.json.`);
     if (existsSync(outPath) || existsSync(`${outPath}.json`)) {
-      throw new ApiError('CONFLICT', `${existsSync(outPath) ? outPath : `${outPath}.json`} already exists; SegBench never replaces a file: choose another name.`);
+      throw new ApiError(
+        'CONFLICT',
+        `${existsSync(outPath) ? outPath : `${outPath}.json`} already exists; SegBench never replaces a file: choose another name.`,
+      );
     }
     const folder = dirname(outPath);
-    if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new ApiError('VALIDATION', `The folder ${folder} does not exist; create it or choose another.`);
+    if (!existsSync(folder) || !statSync(folder).isDirectory())
+      throw new ApiError('VALIDATION', `The folder ${folder} does not exist; create it or choose another.`);
     if (!existsSync(join(train.runDir, request.checkpoint, 'checkpoint.json'))) {
       throw new ApiError('CONFLICT', `Run "${row.name}" has no ${request.checkpoint} checkpoint yet; it stores one after its first validated epoch.`);
     }
@@ -51,7 +58,11 @@ export class ModelExportService {
         checkpoint: request.checkpoint,
         model: config.model,
         modelOptions: { ...config.modelOptions },
-        classes: train.classNames.map((name, i) => ({ name, color: colors[i] ?? '#888888', maskValue: classes.find((c) => c.name === name)?.values[0] ?? null })),
+        classes: train.classNames.map((name, i) => ({
+          name,
+          color: colors[i] ?? '#888888',
+          maskValue: classes.find((c) => c.name === name)?.values[0] ?? null,
+        })),
         maskKind: dataset?.mask_kind === 'rgb' ? 'rgb' : dataset?.mask_kind === 'index' ? 'index' : null,
         inputChannels: config.inputChannels,
         channels: channelCount(config.inputChannels),

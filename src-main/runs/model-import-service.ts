@@ -34,9 +34,13 @@ export class ModelImportService {
     const { statements, jobs } = this.options;
     const path = request.onnxPath;
     if (!isAbsolute(path)) throw new ApiError('VALIDATION', `The model file must be an absolute path (got ${path}).`);
-    if (!existsSync(path) || !statSync(path).isFile()) throw new ApiError('VALIDATION', `${path} is not a file; give the path of an .onnx model exported from PyTorch (torch.onnx.export) or SegBench.`);
+    if (!existsSync(path) || !statSync(path).isFile())
+      throw new ApiError('VALIDATION', `${path} is not a file; give the path of an .onnx model exported from PyTorch (torch.onnx.export) or SegBench.`);
     if (/\.safetensors$/i.test(path) && !request.smpEncoder) {
-      throw new ApiError('VALIDATION', `${basename(path)} is a safetensors state_dict, not an ONNX model: to import a segmentation_models_pytorch Unet, say its encoder (--encoder, e.g. resnet34); to fine-tune it, train with --pretrained instead.`);
+      throw new ApiError(
+        'VALIDATION',
+        `${basename(path)} is a safetensors state_dict, not an ONNX model: to import a segmentation_models_pytorch Unet, say its encoder (--encoder, e.g. resnet34); to fine-tune it, train with --pretrained instead.`,
+      );
     }
     const dataset = statements.datasetById.get(request.datasetId);
     if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${request.datasetId}. List them with the Datasets page or \`segbench datasets\`.`);
@@ -45,10 +49,12 @@ export class ModelImportService {
       throw new ApiError('VALIDATION', `Dataset "${dataset.name}" is multispectral; imported models take RGB images for now. Import into an RGB dataset.`);
     }
     const { classNames, labelMap } = trainingClasses(parseClasses(dataset.classes));
-    if (classNames.length < 2) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${classNames.length} class(es) to learn; a segmentation model needs at least 2.`);
-    if (request.classNames && new Set(request.classNames).size !== request.classNames.length) throw new ApiError('VALIDATION', 'The classes file names a class twice; name each output channel once.');
-    const probe = statements
-      .splitImages.all(dataset.id, 'val')
+    if (classNames.length < 2)
+      throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${classNames.length} class(es) to learn; a segmentation model needs at least 2.`);
+    if (request.classNames && new Set(request.classNames).size !== request.classNames.length)
+      throw new ApiError('VALIDATION', 'The classes file names a class twice; name each output channel once.');
+    const probe = statements.splitImages
+      .all(dataset.id, 'val')
       .slice(0, probeImages)
       .map((i) => ({ imageId: i.id, imagePath: i.image_path, maskPath: i.mask_path }));
     const id = randomUUID();
@@ -73,7 +79,10 @@ export class ModelImportService {
     const { model, window } = resultOf(done);
     if (window > 1024) {
       rmSync(runDir, { recursive: true, force: true });
-      throw new ApiError('VALIDATION', `The model takes only ${window} px windows; SegBench slides windows of at most 1024 px. Export it with dynamic height and width.`);
+      throw new ApiError(
+        'VALIDATION',
+        `The model takes only ${window} px windows; SegBench slides windows of at most 1024 px. Export it with dynamic height and width.`,
+      );
     }
     const name = request.name ?? `${basename(path)} on ${dataset.name}`;
     const config = runConfigSchema.parse({ datasetId: dataset.id, name: name.slice(0, 80), inputSize: window });
@@ -108,13 +117,15 @@ export class ModelImportService {
     const { statements } = this.options;
     const dir = request.masksDir;
     if (!isAbsolute(dir)) throw new ApiError('VALIDATION', `The masks folder must be an absolute path (got ${dir}).`);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ApiError('VALIDATION', `${dir} is not a folder; give the folder that holds the predicted masks.`);
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new ApiError('VALIDATION', `${dir} is not a folder; give the folder that holds the predicted masks.`);
     const dataset = statements.datasetById.get(request.datasetId);
     if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${request.datasetId}. List them with the Datasets page or \`segbench datasets\`.`);
     if (dataset.state === 'indexing') throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is still being indexed; import the masks once it is ready.`);
     const classes = parseClasses(dataset.classes);
     const { classNames, labelMap } = trainingClasses(classes);
-    if (classNames.length < 2) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${classNames.length} class(es) to learn; predicted masks need at least 2.`);
+    if (classNames.length < 2)
+      throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${classNames.length} class(es) to learn; predicted masks need at least 2.`);
     const images = statements.imagesOfDataset.all(dataset.id).filter((i) => i.state === 'indexed');
     const byStem = new Map<string, (typeof images)[number]>();
     for (const image of images) {
@@ -122,7 +133,9 @@ export class ModelImportService {
       const last = basename(image.stem);
       if (!byStem.has(last)) byStem.set(last, image);
     }
-    const files = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && maskExtensions.test(e.name)).map((e) => e.name);
+    const files = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile() && maskExtensions.test(e.name))
+      .map((e) => e.name);
     const pairs = new Map<string, { file: string; image: (typeof images)[number] }>();
     const unmatched: string[] = [];
     for (const file of files.sort()) {
@@ -132,10 +145,20 @@ export class ModelImportService {
       else pairs.set(image.image_path, { file, image });
     }
     if (pairs.size === 0) {
-      const example = images[0] ? `${basename(images[0].stem)}.png or ${basename(images[0].stem)}_mask.png for ${basename(images[0].image_path)}` : 'tile1.png for tile1.jpg';
-      throw new ApiError('VALIDATION', `None of the ${files.length} mask file(s) in ${dir} is named after an image of dataset "${dataset.name}" (e.g. ${example}).`);
+      const example = images[0]
+        ? `${basename(images[0].stem)}.png or ${basename(images[0].stem)}_mask.png for ${basename(images[0].image_path)}`
+        : 'tile1.png for tile1.jpg';
+      throw new ApiError(
+        'VALIDATION',
+        `None of the ${files.length} mask file(s) in ${dir} is named after an image of dataset "${dataset.name}" (e.g. ${example}).`,
+      );
     }
-    await checkEncoding([...pairs.values()].slice(0, encodingSample).map((p) => join(dir, p.file)), classes, dataset.mask_kind === 'rgb', dataset.name);
+    await checkEncoding(
+      [...pairs.values()].slice(0, encodingSample).map((p) => join(dir, p.file)),
+      classes,
+      dataset.mask_kind === 'rgb',
+      dataset.name,
+    );
     const id = randomUUID();
     const runDir = join(this.options.dataDir, 'runs', id);
     const copies = join(runDir, 'masks');
@@ -156,7 +179,9 @@ export class ModelImportService {
     };
     const findings = [
       `${pairs.size} predicted mask${pairs.size === 1 ? '' : 's'} for the dataset's ${images.length} images (${['train', 'val', 'test'].map(splitCount).join(', ')}); an image without one is skipped when scored.`,
-      ...(unmatched.length > 0 ? [`${unmatched.length} file(s) name no image of the dataset and were left out, e.g. ${unmatched.slice(0, 3).join(', ')}.`] : []),
+      ...(unmatched.length > 0
+        ? [`${unmatched.length} file(s) name no image of the dataset and were left out, e.g. ${unmatched.slice(0, 3).join(', ')}.`]
+        : []),
       `Read in the dataset's own mask encoding (${dataset.mask_kind === 'rgb' ? 'RGB palette colours' : 'index values'}); a pixel of no class counts as missed. TTA does not apply: its rows equal the plain ones.`,
     ];
     const masks: PredictedMasks = { kind: 'masks', dir: copies, source: dir, files: record, findings };
@@ -202,20 +227,28 @@ async function checkEncoding(paths: readonly string[], classes: readonly ClassDe
       throw new ApiError('VALIDATION', `${basename(path)} is not a readable mask: ${(error as Error).message}`);
     }
     if ((mask.channels === 3) !== rgb) {
-      throw new ApiError('VALIDATION', `${basename(path)} is ${mask.channels === 3 ? 'a colour' : 'a one-channel index'} mask; dataset "${datasetName}" uses ${rgb ? 'RGB palette colours' : 'index values'}. Export the predictions in the dataset's own encoding (segbench predict --encoding mask-values).`);
+      throw new ApiError(
+        'VALIDATION',
+        `${basename(path)} is ${mask.channels === 3 ? 'a colour' : 'a one-channel index'} mask; dataset "${datasetName}" uses ${rgb ? 'RGB palette colours' : 'index values'}. Export the predictions in the dataset's own encoding (segbench predict --encoding mask-values).`,
+      );
     }
     const counts = new Map<number, number>();
     for (const value of mask.values) counts.set(value, (counts.get(value) ?? 0) + 1);
     let covered = 0;
     for (const [value, n] of counts) if (known.has(value)) covered += n;
     if (covered < mask.values.length / 2) {
-      const found = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([v]) => show(v));
+      const found = [...counts.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5)
+        .map(([v]) => show(v));
       const valid = classes.slice(0, 8).map((c) => `${c.name} ${c.values.map(show).join('/')}`);
-      throw new ApiError('VALIDATION', `${basename(path)} holds mostly values that are no class of dataset "${datasetName}" (found ${found.join(', ')}; the classes are ${valid.join(', ')}). Export the predictions in the dataset's own encoding (segbench predict --encoding mask-values).`);
+      throw new ApiError(
+        'VALIDATION',
+        `${basename(path)} holds mostly values that are no class of dataset "${datasetName}" (found ${found.join(', ')}; the classes are ${valid.join(', ')}). Export the predictions in the dataset's own encoding (segbench predict --encoding mask-values).`,
+      );
     }
   }
 }
 
 /** Mask files a folder of predictions may hold. */
 const maskExtensions = /\.(png|tif|tiff|bmp)$/i;
-

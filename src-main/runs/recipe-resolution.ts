@@ -58,10 +58,14 @@ export function resolveDistill(statements: Statements, distill: Distill, inputSi
   // An imported ONNX model teaches through ONNX Runtime; imported masks have no model to run on new crops.
   const external = storedImported(row)?.model ?? null;
   if (row.external && !external) {
-    throw new ApiError('VALIDATION', `The teacher "${row.name}" was imported (an ONNX model or predicted masks); a teacher runs inside training on tfjs, so it must be a run SegBench trained. Use the imported model's pseudo-labels (Inspect › Pseudo-labels) to learn from it instead.`);
+    throw new ApiError(
+      'VALIDATION',
+      `The teacher "${row.name}" was imported (an ONNX model or predicted masks); a teacher runs inside training on tfjs, so it must be a run SegBench trained. Use the imported model's pseudo-labels (Inspect › Pseudo-labels) to learn from it instead.`,
+    );
   }
   if (external) {
-    if (!existsSync(external.file)) throw new ApiError('VALIDATION', `The teacher "${row.name}" is an imported ONNX model whose file ${external.file} is missing.`);
+    if (!existsSync(external.file))
+      throw new ApiError('VALIDATION', `The teacher "${row.name}" is an imported ONNX model whose file ${external.file} is missing.`);
     const sizeProblem = externalTeacherSizeProblem(external, inputSize, row.name);
     if (sizeProblem) throw new ApiError('VALIDATION', sizeProblem);
   } else if (!row.run_dir || !existsSync(join(row.run_dir, 'best', 'checkpoint.json'))) {
@@ -83,5 +87,9 @@ export function resolveDistill(statements: Statements, distill: Distill, inputSi
   }
   const problem = classMatrixProblem(matrix, teacherClasses, studentClasses);
   if (problem) throw new ApiError('VALIDATION', `distill.matrix: ${problem}`);
-  return { ...distill, matrix, teacher: { runDir: row.run_dir ?? '', config: { ...config, distill: null }, classNames: teacherClasses, ...(external ? { external } : {}) } };
+  return {
+    ...distill,
+    matrix,
+    teacher: { runDir: row.run_dir ?? '', config: { ...config, distill: null }, classNames: teacherClasses, ...(external ? { external } : {}) },
+  };
 }

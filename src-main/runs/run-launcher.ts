@@ -124,23 +124,35 @@ export class RunLauncher {
       if (saved.length === 0) {
         throw new ApiError('VALIDATION', `Run ${config.sampler.weightsFromRun} has no saved hard-sample weights; save them on the Inspect page first.`);
       }
-      config.sampler = { ...config.sampler, kind: 'weighted', weights: { ...Object.fromEntries(saved.map((w) => [String(w.image_id), w.weight])), ...config.sampler.weights } };
+      config.sampler = {
+        ...config.sampler,
+        kind: 'weighted',
+        weights: { ...Object.fromEntries(saved.map((w) => [String(w.image_id), w.weight])), ...config.sampler.weights },
+      };
     }
-    const modelProblem = modelOptionsProblem(config.model, config.modelOptions, config) ?? inputSizeProblem(config.model, config.inputSize, config.modelOptions);
+    const modelProblem =
+      modelOptionsProblem(config.model, config.modelOptions, config) ?? inputSizeProblem(config.model, config.inputSize, config.modelOptions);
     if (modelProblem) throw new ApiError('VALIDATION', modelProblem);
     const dataset = statements.datasetById.get(config.datasetId);
     if (!dataset) throw new ApiError('NOT_FOUND', `No dataset with id ${config.datasetId}. List them with the Datasets page or \`segbench import\`.`);
     if (dataset.state === 'indexing') throw new ApiError('CONFLICT', `Dataset "${dataset.name}" is still being indexed; train once it is ready.`);
     if (dataset.state === 'ready' && (statements.datasetCounts.get(dataset.id)?.indexed ?? 0) === 0) {
-      throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has no usable image: every image was skipped as a problem (its import report says why). Fix those files and re-index it.`);
+      throw new ApiError(
+        'VALIDATION',
+        `Dataset "${dataset.name}" has no usable image: every image was skipped as a problem (its import report says why). Fix those files and re-index it.`,
+      );
     }
     resolveChannels(config, dataset);
     if (config.inputNormalization === 'imagenet' && channelCount(config.inputChannels) !== 3) {
-      throw new ApiError('VALIDATION', `inputNormalization "imagenet" is for RGB input; this run takes ${channelCount(config.inputChannels)} channels. Use "dataset" or "auto" (the training images' own mean and std).`);
+      throw new ApiError(
+        'VALIDATION',
+        `inputNormalization "imagenet" is for RGB input; this run takes ${channelCount(config.inputChannels)} channels. Use "dataset" or "auto" (the training images' own mean and std).`,
+      );
     }
     const classes = parseClasses(dataset.classes);
     const { positions, classNames, labelMap } = trainingClasses(classes);
-    if (positions.length < 2) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${positions.length} class(es) to learn; segmentation needs at least 2.`);
+    if (positions.length < 2)
+      throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has ${positions.length} class(es) to learn; segmentation needs at least 2.`);
     resolveRecipes(config, dataset.name, classes, positions, () => trainClassPixels(statements, config.datasetId));
     if (config.distill) config.distill = resolveDistill(statements, config.distill, config.inputSize, classNames);
     const images = statements.trainValImages.all(dataset.id);
@@ -149,14 +161,20 @@ export class RunLauncher {
     const val = images.filter((r) => r.split === 'val').map(item);
     if (train.length === 0) throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has no training images. Make a split on its Splits tab.`);
     if (val.length === 0) {
-      throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has no validation images. Make a split with a validation share on its Splits tab (e.g. 80/20).`);
+      throw new ApiError(
+        'VALIDATION',
+        `Dataset "${dataset.name}" has no validation images. Make a split with a validation share on its Splits tab (e.g. 80/20).`,
+      );
     }
     const pixelsOf = (split: string): number[] => {
       const byPosition = new Map(statements.splitClassPixels.all(dataset.id, split).map((r) => [r.class_index, r.pixels]));
       return positions.map((position) => byPosition.get(position) ?? 0);
     };
     if (pixelsOf('val').every((p) => p === 0)) {
-      throw new ApiError('VALIDATION', `The validation split of "${dataset.name}" has no labelled pixels (all ignore or unknown). Check the classes, or re-split.`);
+      throw new ApiError(
+        'VALIDATION',
+        `The validation split of "${dataset.name}" has no labelled pixels (all ignore or unknown). Check the classes, or re-split.`,
+      );
     }
     const correctedMasks = images.filter((r) => r.revision_id !== null).length;
     return { config, datasetName: dataset.name, correctedMasks, classNames, labelMap, classPixels: pixelsOf('train'), train, val };
@@ -182,8 +200,13 @@ export class RunLauncher {
     // (in this process or another SegBench process on this data directory) refuses the resume.
     const live = this.options.jobs.activeJobs('train', (params) => params.runId === runId)[0];
     if (live) {
-      const where = live.owner ? `in segbench ${live.owner.mode} (pid ${live.owner.pid} on host ${live.owner.host}, since ${live.owner.startedAt})` : 'in the job queue';
-      throw new ApiError('CONFLICT', `Run "${row.name}" is already ${live.status} ${where}; it cannot be resumed or started twice. Stop it there first, or wait for it to end.`);
+      const where = live.owner
+        ? `in segbench ${live.owner.mode} (pid ${live.owner.pid} on host ${live.owner.host}, since ${live.owner.startedAt})`
+        : 'in the job queue';
+      throw new ApiError(
+        'CONFLICT',
+        `Run "${row.name}" is already ${live.status} ${where}; it cannot be resumed or started twice. Stop it there first, or wait for it to end.`,
+      );
     }
     if (!resumable.includes(row.status as RunStatus)) {
       throw new ApiError('CONFLICT', `Run "${row.name}" is ${row.status}; only stopped, crashed or failed runs can be resumed.`);
@@ -247,7 +270,9 @@ export class RunLauncher {
       if (!row.job_id) throw new ApiError('CONFLICT', `Run "${row.name}" never started.`);
       return { row, train: this.options.jobs.getOf('train', row.job_id).params, external: null, predictedMasks: null };
     }
-    const val = this.options.statements.splitImages.all(row.dataset_id ?? '', 'val').map((i) => ({ imageId: i.id, imagePath: i.image_path, maskPath: i.mask_path }));
+    const val = this.options.statements.splitImages
+      .all(row.dataset_id ?? '', 'val')
+      .map((i) => ({ imageId: i.id, imagePath: i.image_path, maskPath: i.mask_path }));
     const train: TrainJobParams = {
       runId: row.id,
       runDir: row.run_dir ?? '',
@@ -267,7 +292,6 @@ export class RunLauncher {
     this.options.statements.runQueued.run({ id: runId, job_id: job.id });
     this.options.announce(runId);
   }
-
 }
 
 /**
@@ -278,7 +302,10 @@ function resolveChannels(config: RunConfig, dataset: DatasetRow): void {
   const layout = parseBandLayout(dataset.bands);
   if (!layout) {
     if (config.inputChannels) {
-      throw new ApiError('VALIDATION', `Dataset "${dataset.name}" has RGB images; input channels (bands and index channels) apply to multispectral GeoTIFF datasets. Leave them out.`);
+      throw new ApiError(
+        'VALIDATION',
+        `Dataset "${dataset.name}" has RGB images; input channels (bands and index channels) apply to multispectral GeoTIFF datasets. Leave them out.`,
+      );
     }
     return;
   }

@@ -92,7 +92,13 @@ export class RunRecorder {
         if (data.epoch.replayed && statements.epochsOfRun.all(runId).some((e) => e.epoch === data.epoch.epoch)) return;
         db.transaction(() => {
           this.storeEpoch(runId, data.epoch, now);
-          if (data.epoch.replayed) statements.eventPut.run(runId, now, 'warn', `Epoch ${data.epoch.epoch} was saved in the checkpoint but had not been recorded (the disk was full); it is recorded now from the checkpoint.`);
+          if (data.epoch.replayed)
+            statements.eventPut.run(
+              runId,
+              now,
+              'warn',
+              `Epoch ${data.epoch.epoch} was saved in the checkpoint but had not been recorded (the disk was full); it is recorded now from the checkpoint.`,
+            );
         })();
         break;
       case 'run-event':
@@ -148,7 +154,9 @@ export class RunRecorder {
       runId,
       now,
       'info',
-      report.best ? `Checkpoints saved: last and best (epoch ${report.epoch} is the new best${by}).` : `Checkpoint saved: last (the best stays epoch ${row.best_epoch ?? '-'}).`,
+      report.best
+        ? `Checkpoints saved: last and best (epoch ${report.epoch} is the new best${by}).`
+        : `Checkpoint saved: last (the best stays epoch ${row.best_epoch ?? '-'}).`,
     );
   }
 
@@ -185,9 +193,13 @@ function validatedImages(report: EpochReport): number | null {
 }
 
 /** One epoch in the events log: its losses, mIoU and time. */
-function epochEventText(report: Pick<EpochReport, 'epoch' | 'trainLoss' | 'valLoss' | 'seconds' | 'validationSeconds' | 'validation' | 'validationTotal'>, miou: number | null): string {
+function epochEventText(
+  report: Pick<EpochReport, 'epoch' | 'trainLoss' | 'valLoss' | 'seconds' | 'validationSeconds' | 'validation' | 'validationTotal'>,
+  miou: number | null,
+): string {
   const value = (v: number | null | undefined, digits: number): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
-  if (report.validation?.kind === 'skipped') return `Epoch ${report.epoch}: train loss ${value(report.trainLoss, 4)}, ${validationText(report.validation, 0)}, ${value(report.seconds, 1)} s.`;
+  if (report.validation?.kind === 'skipped')
+    return `Epoch ${report.epoch}: train loss ${value(report.trainLoss, 4)}, ${validationText(report.validation, 0)}, ${value(report.seconds, 1)} s.`;
   const subset = report.validation?.kind === 'subset' ? ` (${validationText(report.validation, report.validationTotal ?? 0)})` : '';
   // The validation's share of the epoch, to set against the launch form's estimate.
   const validating = report.validationSeconds !== undefined ? ` (validation ${value(report.validationSeconds, 1)} s)` : '';

@@ -24,7 +24,6 @@ interface RunServiceOptions {
   onChanged: (run: RunSummary) => void;
 }
 
-
 /**
  * Training runs: the catalogue of runs (list, detail, steps, rename, delete), over the launcher
  * (run-launcher.ts: launch, resume, stop, evaluate) and the recorder of engine events
@@ -36,7 +35,13 @@ export class RunService {
 
   constructor(private readonly options: RunServiceOptions) {
     const announce = (runId: string): void => this.announce(runId);
-    this.recorder = new RunRecorder({ db: options.db, statements: options.statements, jobs: options.jobs, announce, forgetSteps: (runId) => this.forgetSteps(runId) });
+    this.recorder = new RunRecorder({
+      db: options.db,
+      statements: options.statements,
+      jobs: options.jobs,
+      announce,
+      forgetSteps: (runId) => this.forgetSteps(runId),
+    });
     this.launcher = new RunLauncher({ db: options.db, statements: options.statements, jobs: options.jobs, dataDir: options.dataDir, announce });
   }
 
@@ -48,7 +53,6 @@ export class RunService {
     return runDetail(this.options.statements, this.row(runId), this.recorder.resources.get(runId) ?? null);
   }
 
-
   /** Step losses, downsampled to at most `maxPoints` with LTTB so a chart gets no more than it can draw. */
   steps(runId: string, maxPoints: number): { total: number; steps: StepPoint[] } {
     this.row(runId);
@@ -56,7 +60,15 @@ export class RunService {
     const cached = this.stepCache.get(key);
     if (cached) return cached;
     const all = this.options.statements.stepsOfRun.all(runId);
-    const result = { total: all.length, steps: lttb(all, maxPoints, (s) => s.step, (s) => s.loss) };
+    const result = {
+      total: all.length,
+      steps: lttb(
+        all,
+        maxPoints,
+        (s) => s.step,
+        (s) => s.loss,
+      ),
+    };
     this.stepCache.set(key, result);
     return result;
   }
@@ -108,7 +120,13 @@ export class RunService {
   }
 
   /** Rename, tag, annotate or archive a run. */
-  update(patch: { runId: string; name?: string | undefined; tags?: string[] | undefined; notes?: string | undefined; archived?: boolean | undefined }): RunSummary {
+  update(patch: {
+    runId: string;
+    name?: string | undefined;
+    tags?: string[] | undefined;
+    notes?: string | undefined;
+    archived?: boolean | undefined;
+  }): RunSummary {
     const row = this.row(patch.runId);
     this.options.statements.runUpdateMeta.run({
       id: row.id,

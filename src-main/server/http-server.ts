@@ -34,8 +34,7 @@ export interface RunningServer {
 }
 
 const websocketPath = '/api/ws';
-const unauthorizedText =
-  'SegBench: missing or wrong access token. Open the URL that `segbench serve` printed; it ends with ?token=...\n';
+const unauthorizedText = 'SegBench: missing or wrong access token. Open the URL that `segbench serve` printed; it ends with ?token=...\n';
 
 /**
  * Serve mode's transport: the renderer as static files and the API over one WebSocket. Every
@@ -128,10 +127,7 @@ function handleHttp(request: IncomingMessage, response: ServerResponse, options:
     serveDatasetFile(url.pathname, request, response, options).catch((error: unknown) => refuseRequest(response, error, options.logger));
     return;
   }
-  response.setHeader(
-    'Content-Security-Policy',
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'",
-  );
+  response.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'");
   serveStatic(options.staticDir, url.pathname, response);
 }
 
@@ -152,7 +148,9 @@ async function serveDatasetFile(pathname: string, request: IncomingMessage, resp
       return;
     }
     response.writeHead(200, { ...headers, 'Content-Length': file.size });
-    createReadStream(file.path).on('error', () => response.destroy()).pipe(response);
+    createReadStream(file.path)
+      .on('error', () => response.destroy())
+      .pipe(response);
   } catch (error) {
     const apiError = toApiError(error);
     // The address's parts, like any request value, are quoted at most `echoLimit` characters long.

@@ -74,8 +74,11 @@ function openOnFullDisk(dbPath: string, options: AppServicesOptions): Db {
   try {
     return openDatabase(dbPath, { nativeBinding: options.sqliteBinding });
   } catch (error) {
-    if (!(error instanceof ApiError && error.code === 'STORAGE' && /^Cannot open the database/.test(error.message)) || !releaseReserve(options.dataDir)) throw error;
-    options.logger.warn(`[db] the disk is full (${diskFreeText(dbPath)}); SegBench released its ${reserveBytes / 2 ** 20} MB space reserve to open the database. Free some space: jobs that write fail until there is room.`);
+    if (!(error instanceof ApiError && error.code === 'STORAGE' && /^Cannot open the database/.test(error.message)) || !releaseReserve(options.dataDir))
+      throw error;
+    options.logger.warn(
+      `[db] the disk is full (${diskFreeText(dbPath)}); SegBench released its ${reserveBytes / 2 ** 20} MB space reserve to open the database. Free some space: jobs that write fail until there is room.`,
+    );
     return openDatabase(dbPath, { nativeBinding: options.sqliteBinding });
   }
 }
@@ -116,7 +119,14 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     derivedRoot: join(options.dataDir, 'derived'),
     onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }),
   });
-  const derived = new DerivedService({ db, statements, jobs, datasets, dataDir: options.dataDir, onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }) });
+  const derived = new DerivedService({
+    db,
+    statements,
+    jobs,
+    datasets,
+    dataDir: options.dataDir,
+    onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }),
+  });
   const revisions = new RevisionService({
     db,
     statements,
@@ -131,8 +141,25 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const modelExports = new ModelExportService({ statements, jobs, runs });
   const modelImports = new ModelImportService({ statements, jobs, dataDir: options.dataDir, onChanged: (run) => events.emit('run:update', run) });
   const evaluations = new EvaluationService({ db, statements, jobs, runs, onChanged: () => events.emit('evals:changed', {}) });
-  const pseudo = new PseudoLabelService({ db, statements, jobs, runs, predictions, derived, dataDir: options.dataDir, onChanged: () => events.emit('pseudo:changed', {}) });
-  const labelErrors = new LabelErrorService({ db, statements, jobs, runs, revisions, dataDir: options.dataDir, onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }) });
+  const pseudo = new PseudoLabelService({
+    db,
+    statements,
+    jobs,
+    runs,
+    predictions,
+    derived,
+    dataDir: options.dataDir,
+    onChanged: () => events.emit('pseudo:changed', {}),
+  });
+  const labelErrors = new LabelErrorService({
+    db,
+    statements,
+    jobs,
+    runs,
+    revisions,
+    dataDir: options.dataDir,
+    onChanged: (datasetId) => events.emit('dataset:changed', { datasetId }),
+  });
   const weights = new WeightsService(options.dataDir, (download) => events.emit('weights:changed', download));
   const samples = new SampleDatasets(jobs, datasets, statements, options.dataDir, options.logger);
   const swept = sweepDeadTempCheckpoints(join(options.dataDir, 'runs'));

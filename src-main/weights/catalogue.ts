@@ -58,7 +58,16 @@ const timm: Record<EncoderArchitecture, { model: string; defaultTag: string }> =
 };
 
 /** Parameters with the classifier, in millions (torchvision's model cards), times 4 bytes. */
-const approxMB: Record<EncoderArchitecture, number> = { resnet18: 47, resnet34: 87, resnet50: 103, mobilenet_v2: 14, 'efficientnet-b0': 21, 'efficientnet-b1': 31, 'efficientnet-b2': 37, 'efficientnet-b3': 49 };
+const approxMB: Record<EncoderArchitecture, number> = {
+  resnet18: 47,
+  resnet34: 87,
+  resnet50: 103,
+  mobilenet_v2: 14,
+  'efficientnet-b0': 21,
+  'efficientnet-b1': 31,
+  'efficientnet-b2': 37,
+  'efficientnet-b3': 49,
+};
 
 const entry = (architecture: EncoderArchitecture, tag: string): CatalogueWeights => ({
   name: `${timm[architecture].model}.${tag}`,
@@ -105,7 +114,10 @@ export function findCatalogueWeights(name: string): CatalogueWeights {
   const full = architecture ? `${timm[architecture].model}.${timm[architecture].defaultTag}` : wanted;
   const found = weightsCatalogue.find((w) => w.name === full || w.repo.toLowerCase() === full);
   if (!found) {
-    throw new ApiError('VALIDATION', `No pretrained weights are known as "${name}". Valid names: ${catalogueNames().join(', ')} (a bare architecture is timm's default tag).`);
+    throw new ApiError(
+      'VALIDATION',
+      `No pretrained weights are known as "${name}". Valid names: ${catalogueNames().join(', ')} (a bare architecture is timm's default tag).`,
+    );
   }
   return found;
 }

@@ -105,7 +105,9 @@ export async function downloadPart(options: PartDownload): Promise<void> {
         const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
         if (!range || Number(range[1]) !== have) {
           await response.body?.cancel().catch(() => undefined);
-          throw new WrongFile(`the server answered a range from byte ${range?.[1] ?? '?'} when asked from byte ${have} (Content-Range: ${response.headers.get('content-range') ?? 'none'})`);
+          throw new WrongFile(
+            `the server answered a range from byte ${range?.[1] ?? '?'} when asked from byte ${have} (Content-Range: ${response.headers.get('content-range') ?? 'none'})`,
+          );
         }
         if (range[3] !== '*' && Number(range[3]) !== size) {
           await response.body?.cancel().catch(() => undefined);
@@ -171,12 +173,18 @@ export async function downloadPart(options: PartDownload): Promise<void> {
       }
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS' || code === 'EPERM') {
-        throw new ApiError('STORAGE', `Cannot write ${part}: ${(error as Error).message}. ${mb(kept)} of ${mb(size)} are kept there; the same command resumes once there is room.`);
+        throw new ApiError(
+          'STORAGE',
+          `Cannot write ${part}: ${(error as Error).message}. ${mb(kept)} of ${mb(size)} are kept there; the same command resumes once there is room.`,
+        );
       }
       lastProblem = error instanceof ApiError ? error.message : networkFailure(error);
       failures += 1;
       if (failures > retries) {
-        throw new ApiError('NETWORK', `The download stopped (${lastProblem}) ${retries + 1} times in a row without progress; ${mb(kept)} of ${mb(size)} are kept in ${part}, and the same command resumes from there.`);
+        throw new ApiError(
+          'NETWORK',
+          `The download stopped (${lastProblem}) ${retries + 1} times in a row without progress; ${mb(kept)} of ${mb(size)} are kept in ${part}, and the same command resumes from there.`,
+        );
       }
       await sleep(options.retryDelayMs ?? 1_000, undefined, signal ? { signal } : undefined).catch(() => undefined);
       if (signal?.aborted) throw new DownloadStopped(kept);
@@ -187,7 +195,10 @@ export async function downloadPart(options: PartDownload): Promise<void> {
   const digest = state.hashed?.bytes === size ? state.hashed.hash.digest('hex') : (await hashPrefix(part, size)).digest('hex');
   if (digest !== sha256) {
     await rm(part, { force: true });
-    throw new ApiError('VALIDATION', `The downloaded file's sha256 is ${digest}, but the hub says ${sha256}: it was deleted, nothing was cached. Run the command again to download it anew.`);
+    throw new ApiError(
+      'VALIDATION',
+      `The downloaded file's sha256 is ${digest}, but the hub says ${sha256}: it was deleted, nothing was cached. Run the command again to download it anew.`,
+    );
   }
   report(size, true);
 }

@@ -120,8 +120,15 @@ export function encoderTensors(architecture: EncoderArchitecture): Map<string, n
     for (let b = 0; b < count; b += 1) {
       const block = `layer${stage + 1}.${b}`;
       const convs: [number, number, number][] = bottleneck
-        ? [[width, inputs, 1], [width, width, 3], [outputs, width, 1]]
-        : [[width, inputs, 3], [width, width, 3]];
+        ? [
+            [width, inputs, 1],
+            [width, width, 3],
+            [outputs, width, 1],
+          ]
+        : [
+            [width, inputs, 3],
+            [width, width, 3],
+          ];
       convs.forEach(([out, into, k], i) => {
         tensors.set(`${block}.conv${i + 1}.weight`, [out, into, k, k]);
         batchNorm(`${block}.bn${i + 1}`, out);
@@ -179,8 +186,15 @@ function compare(header: SafetensorsHeader, architecture: EncoderArchitecture): 
       continue;
     }
     if (!floatDtypes.includes(tensor.dtype)) report.notFloat.push(`${fileKey} (${tensor.dtype})`);
-    const fits = classifier ? (key === head.weight ? tensor.shape.length === 2 && tensor.shape[1] === head.inputs : tensor.shape.length === 1) : shapeText(tensor.shape) === shapeText(shape ?? []);
-    if (!fits) report.misshapen.push(`${fileKey} is ${shapeText(tensor.shape)}, ${architecture} has ${classifier ? (key === head.weight ? `[classes, ${head.inputs}]` : '[classes]') : shapeText(shape ?? [])}`);
+    const fits = classifier
+      ? key === head.weight
+        ? tensor.shape.length === 2 && tensor.shape[1] === head.inputs
+        : tensor.shape.length === 1
+      : shapeText(tensor.shape) === shapeText(shape ?? []);
+    if (!fits)
+      report.misshapen.push(
+        `${fileKey} is ${shapeText(tensor.shape)}, ${architecture} has ${classifier ? (key === head.weight ? `[classes, ${head.inputs}]` : '[classes]') : shapeText(shape ?? [])}`,
+      );
     else if (!classifier) report.fitting += 1;
   }
   for (const key of expected.keys()) if (!present.has(key)) report.missing.push(key);
@@ -265,6 +279,8 @@ export function identifyEncoder(header: SafetensorsHeader, source: string): Enco
   const closest = stripped
     ? compare(header, stripped.architecture)
     : reports.reduce((best, r) => (r.fitting > best.fitting || (r.fitting === best.fitting && problems(r) < problems(best)) ? r : best));
-  const advice = stripped ? prefixAdvice(header) : ` SegBench reads the weights of ${encoderArchitectures.join(', ')}; pass --name to say which one the file should be.`;
+  const advice = stripped
+    ? prefixAdvice(header)
+    : ` SegBench reads the weights of ${encoderArchitectures.join(', ')}; pass --name to say which one the file should be.`;
   throw new ApiError('VALIDATION', `${describe(closest, source)}${advice}`);
 }

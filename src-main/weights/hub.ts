@@ -56,9 +56,9 @@ const networkCodes: Record<string, string> = {
   ENETUNREACH: 'the network is unreachable',
   EHOSTUNREACH: 'the host is unreachable',
   UND_ERR_SOCKET: 'the connection closed',
-  SELF_SIGNED_CERT_IN_CHAIN: "its TLS certificate is not trusted (a proxy that inspects HTTPS?)",
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "its TLS certificate is not trusted (a proxy that inspects HTTPS?)",
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "its TLS certificate is not trusted (a proxy that inspects HTTPS?)",
+  SELF_SIGNED_CERT_IN_CHAIN: 'its TLS certificate is not trusted (a proxy that inspects HTTPS?)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate is not trusted (a proxy that inspects HTTPS?)',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'its TLS certificate is not trusted (a proxy that inspects HTTPS?)',
 };
 
 /** What went wrong with a request that got no answer, in words: fetch's TypeError keeps the reason in `cause`. */
@@ -88,7 +88,11 @@ async function statusFailure(response: Response, url: string): Promise<ApiError>
   const detail = [hubCode, hubMessage].filter(Boolean).join(': ');
   await response.body?.cancel().catch(() => undefined);
   const hint =
-    response.status === 404 ? ' The repository or file is not there (renamed or removed?).' : response.status === 401 || response.status === 403 ? ' The hub wants a login for it (a gated or private repository).' : '';
+    response.status === 404
+      ? ' The repository or file is not there (renamed or removed?).'
+      : response.status === 401 || response.status === 403
+        ? ' The hub wants a login for it (a gated or private repository).'
+        : '';
   return new ApiError('NETWORK', `${url} answered ${response.status} ${response.statusText}${detail ? ` (${detail})` : ''}.${hint}`);
 }
 
@@ -110,14 +114,22 @@ const siblingsSchema = z.object({
 });
 
 /** The file's sha256 and size from the hub's API (`?blobs=true`). */
-async function apiFileFacts(base: string, weights: Pick<CatalogueWeights, 'repo' | 'file'>, signal: AbortSignal): Promise<{ sha256: string | null; size: number | null }> {
+async function apiFileFacts(
+  base: string,
+  weights: Pick<CatalogueWeights, 'repo' | 'file'>,
+  signal: AbortSignal,
+): Promise<{ sha256: string | null; size: number | null }> {
   const url = `${base}/api/models/${weights.repo}?blobs=true`;
   const response = await hubRequest(url, { signal });
   if (!response.ok) throw await statusFailure(response, url);
   const parsed = siblingsSchema.safeParse(await response.json().catch(() => null));
   if (!parsed.success) throw new ApiError('NETWORK', `${url} did not answer with the repository's files (no "siblings" list).`);
   const sibling = parsed.data.siblings.find((s) => s.rfilename === weights.file);
-  if (!sibling) throw new ApiError('NETWORK', `${weights.repo} on the hub has no ${weights.file} (it has ${parsed.data.siblings.map((s) => s.rfilename).join(', ') || 'no files'}).`);
+  if (!sibling)
+    throw new ApiError(
+      'NETWORK',
+      `${weights.repo} on the hub has no ${weights.file} (it has ${parsed.data.siblings.map((s) => s.rfilename).join(', ') || 'no files'}).`,
+    );
   return { sha256: sibling.lfs?.sha256 ?? null, size: sibling.lfs?.size ?? sibling.size ?? null };
 }
 
@@ -158,7 +170,10 @@ export async function hubFileMetadata(base: string, weights: Pick<CatalogueWeigh
     size ??= facts.size;
   }
   if (sha256 === null || size === null) {
-    throw new ApiError('NETWORK', `The hub gives no ${sha256 === null ? 'sha256' : 'size'} for ${url}, so the download could not be checked; SegBench keeps only files it can check.`);
+    throw new ApiError(
+      'NETWORK',
+      `The hub gives no ${sha256 === null ? 'sha256' : 'size'} for ${url}, so the download could not be checked; SegBench keeps only files it can check.`,
+    );
   }
   return { url, location, sha256, size, commit: response.headers.get('x-repo-commit') };
 }

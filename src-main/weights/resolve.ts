@@ -19,7 +19,11 @@ export async function resolveEncoderWeights(cache: WeightsCache, wanted: string,
   let what: string;
   if (/^[0-9a-f]{8,64}$/.test(text)) {
     const matches = weights.filter((w) => w.sha256.startsWith(text));
-    if (matches.length > 1) throw new ApiError('VALIDATION', `"${wanted}" starts ${matches.length} cached files' sha256 (${matches.map((w) => w.name).join(', ')}); give more digits.`);
+    if (matches.length > 1)
+      throw new ApiError(
+        'VALIDATION',
+        `"${wanted}" starts ${matches.length} cached files' sha256 (${matches.map((w) => w.name).join(', ')}); give more digits.`,
+      );
     found = matches[0] ?? null;
     what = `no cached weights file has a sha256 starting ${text}`;
   } else {
@@ -40,9 +44,13 @@ export async function resolveEncoderWeights(cache: WeightsCache, wanted: string,
       );
     }
   }
-  if (!found) throw new ApiError('VALIDATION', `Cannot start from encoder weights "${wanted}": ${what}. List them with \`segbench weights list${commandSuffix}\`.`);
+  if (!found)
+    throw new ApiError('VALIDATION', `Cannot start from encoder weights "${wanted}": ${what}. List them with \`segbench weights list${commandSuffix}\`.`);
   if (found.architecture !== encoder) {
-    throw new ApiError('VALIDATION', `Encoder weights "${wanted}" are ${found.name}, a ${found.architecture}; the run's encoder is ${encoder}. Choose weights of ${encoder}, or set the encoder to ${found.architecture}.`);
+    throw new ApiError(
+      'VALIDATION',
+      `Encoder weights "${wanted}" are ${found.name}, a ${found.architecture}; the run's encoder is ${encoder}. Choose weights of ${encoder}, or set the encoder to ${found.architecture}.`,
+    );
   }
   return found;
 }

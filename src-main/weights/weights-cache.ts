@@ -145,7 +145,10 @@ export class WeightsCache {
         const holder = await readLockHolder(path);
         if (holder === 'fresh' || (holder && (holder.host !== hostname() || pidAlive(holder.pid)))) {
           const who = holder === 'fresh' ? 'Another SegBench process' : `Another SegBench process (pid ${holder.pid} on ${holder.host})`;
-          throw new ApiError('CONFLICT', `${who} is downloading this file into ${this.partialDir}; wait for it to finish, or stop it and run this again (or delete ${path} if no process is downloading it).`);
+          throw new ApiError(
+            'CONFLICT',
+            `${who} is downloading this file into ${this.partialDir}; wait for it to finish, or stop it and run this again (or delete ${path} if no process is downloading it).`,
+          );
         }
         await rm(path, { force: true });
       }

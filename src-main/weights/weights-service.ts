@@ -64,7 +64,16 @@ export class WeightsService {
     })
       .then((result) => {
         const total = result.weights.size;
-        update({ state: 'finished', done: total, total, etaSeconds: 0, message: result.alreadyCached ? `${result.weights.name} was cached already.` : `${result.weights.name} is cached (sha256 checked).` }, true);
+        update(
+          {
+            state: 'finished',
+            done: total,
+            total,
+            etaSeconds: 0,
+            message: result.alreadyCached ? `${result.weights.name} was cached already.` : `${result.weights.name} is cached (sha256 checked).`,
+          },
+          true,
+        );
       })
       .catch((error: unknown) => {
         update({ state: 'failed', etaSeconds: null, message: error instanceof ApiError || error instanceof Error ? error.message : String(error) }, true);

@@ -109,7 +109,14 @@ function CanvasLineChartInner<T extends object>({ title, data, x, series, testId
         </button>
       </figcaption>
       <div className="chart-canvas" ref={box} style={{ height }}>
-        <canvas ref={canvas} style={{ width: '100%', height }} onMouseMove={onMove} onMouseLeave={() => setHover(null)} role="img" aria-label={`${title}: ${points} points`} />
+        <canvas
+          ref={canvas}
+          style={{ width: '100%', height }}
+          onMouseMove={onMove}
+          onMouseLeave={() => setHover(null)}
+          role="img"
+          aria-label={`${title}: ${points} points`}
+        />
         {hovered ? (
           <div className="chart-tooltip" style={{ left: tipLeft }} data-testid={`${testId}-tooltip`}>
             <div className="muted">
@@ -138,7 +145,13 @@ function CanvasLineChartInner<T extends object>({ title, data, x, series, testId
   );
 }
 
-function chartLayout<T extends object>(data: readonly T[], x: string, series: readonly Series[], yDomain?: [DomainEnd, DomainEnd], xDomain?: [DomainEnd, DomainEnd]): Layout {
+function chartLayout<T extends object>(
+  data: readonly T[],
+  x: string,
+  series: readonly Series[],
+  yDomain?: [DomainEnd, DomainEnd],
+  xDomain?: [DomainEnd, DomainEnd],
+): Layout {
   const rows: Layout['rows'] = [];
   for (const row of data) {
     const record = row as Record<string, unknown>;
@@ -280,7 +293,15 @@ function paperOf(canvas: HTMLCanvasElement): string {
 }
 
 /** The chart at twice its size with its title above and the legend below, downloaded as `<title>.png`. */
-function exportPng(source: HTMLCanvasElement, title: string, layout: Layout, series: readonly Series[], width: number, format: (value: number) => string, dots: boolean): void {
+function exportPng(
+  source: HTMLCanvasElement,
+  title: string,
+  layout: Layout,
+  series: readonly Series[],
+  width: number,
+  format: (value: number) => string,
+  dots: boolean,
+): void {
   const style = getComputedStyle(source.closest('figure') ?? source);
   const paper = paperOf(source);
   const legendRows = series.length > 1 ? Math.ceil(series.length / 4) : 0;

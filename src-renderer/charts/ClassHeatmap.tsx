@@ -21,7 +21,15 @@ function colourOf(value: number): string {
  */
 export const ClassHeatmap = memo(ClassHeatmapInner);
 
-function ClassHeatmapInner({ classNames, classColors, epochs }: { classNames: readonly string[]; classColors: readonly string[]; epochs: readonly EpochSummary[] }) {
+function ClassHeatmapInner({
+  classNames,
+  classColors,
+  epochs,
+}: {
+  classNames: readonly string[];
+  classColors: readonly string[];
+  epochs: readonly EpochSummary[];
+}) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [hover, setHover] = useState<string | null>(null);
   const width = labelWidth + epochs.length * cellWidth;

@@ -29,17 +29,13 @@ export function ProgressBar({ progress, testId, showMessage = false }: { progres
   const partial = progress?.message.includes('training only') ? ' (training only)' : '';
   return (
     <div className="progress" data-testid={testId}>
-      <div
-        className="progress-track"
-        role="progressbar"
-        aria-valuemin={0}
-        aria-valuemax={progress?.total ?? 0}
-        aria-valuenow={progress?.done ?? 0}
-      >
+      <div className="progress-track" role="progressbar" aria-valuemin={0} aria-valuemax={progress?.total ?? 0} aria-valuenow={progress?.done ?? 0}>
         <div className="progress-fill" style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
       </div>
       <div className="progress-text">
-        <span data-testid={testId ? `${testId}-text` : undefined}>{progress ? (showMessage && progress.message ? progress.message : `${progress.done} / ${progress.total}`) : 'starting…'}</span>
+        <span data-testid={testId ? `${testId}-text` : undefined}>
+          {progress ? (showMessage && progress.message ? progress.message : `${progress.done} / ${progress.total}`) : 'starting…'}
+        </span>
         <span data-testid={testId ? `${testId}-eta` : undefined}>{eta === null ? '' : `${formatDuration(eta)} left${showMessage ? '' : partial}`}</span>
       </div>
     </div>

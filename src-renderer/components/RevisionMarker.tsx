@@ -28,7 +28,11 @@ export function RevisionMarker({ revisions, onChange }: { revisions: ImageRevisi
   ) : null;
   if (current) {
     return (
-      <span className="revision-marker small" data-testid="revision-marker" title={`${current.summary}: ${current.changedPixels.toLocaleString()} px changed · ${clock(current.createdAt)}`}>
+      <span
+        className="revision-marker small"
+        data-testid="revision-marker"
+        title={`${current.summary}: ${current.changedPixels.toLocaleString()} px changed · ${clock(current.createdAt)}`}
+      >
         <span className="badge corrected">corrected</span>{' '}
         <span className="revision-summary">
           · revision {position + 1} of {revisions.items.length}: {current.summary}

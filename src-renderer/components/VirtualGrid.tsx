@@ -24,8 +24,7 @@ export function VirtualGrid<T>({ items, cellWidth, cellHeight, gap = 8, overscan
   useEffect(() => {
     const element = container.current;
     if (!element) return undefined;
-    const measure = (): void =>
-      setViewport({ width: element.clientWidth, height: element.clientHeight, scrollTop: element.scrollTop });
+    const measure = (): void => setViewport({ width: element.clientWidth, height: element.clientHeight, scrollTop: element.scrollTop });
     measure();
     const observer = new ResizeObserver(measure);
     observer.observe(element);
@@ -44,11 +43,7 @@ export function VirtualGrid<T>({ items, cellWidth, cellHeight, gap = 8, overscan
       const item = items[index];
       if (item === undefined) break;
       cells.push(
-        <div
-          key={keyOf(item)}
-          className="vgrid-cell"
-          style={{ top: row * rowHeight, left: column * (cellWidth + gap), width: cellWidth, height: cellHeight }}
-        >
+        <div key={keyOf(item)} className="vgrid-cell" style={{ top: row * rowHeight, left: column * (cellWidth + gap), width: cellWidth, height: cellHeight }}>
           {renderCell(item, index)}
         </div>,
       );

@@ -19,11 +19,7 @@ interface QueryState<T> {
  * Calls one API method and keeps its answer; calls it again when any of `refreshOn` events
  * arrives (events, never polling). `request` is compared by its JSON text.
  */
-export function useApiQuery<M extends MethodName>(
-  method: M,
-  request: RequestOf<M>,
-  refreshOn: readonly EventName[] = [],
-): QueryState<ResponseOf<M>> {
+export function useApiQuery<M extends MethodName>(method: M, request: RequestOf<M>, refreshOn: readonly EventName[] = []): QueryState<ResponseOf<M>> {
   const api = useApi();
   const [data, setData] = useState<ResponseOf<M>>();
   const [error, setError] = useState<string | null>(null);

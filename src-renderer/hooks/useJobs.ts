@@ -26,9 +26,6 @@ export function useJobs(): { jobs: Job[]; error: string | null } {
     return unsubscribe;
   }, [api]);
 
-  const jobs = useMemo(
-    () => [...byId.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
-    [byId],
-  );
+  const jobs = useMemo(() => [...byId.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt)), [byId]);
   return { jobs, error };
 }

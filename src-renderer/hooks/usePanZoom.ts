@@ -45,7 +45,11 @@ function usePanZoomView() {
     const rect = element.getBoundingClientRect();
     return [(event.clientX - rect.left - view.x) / view.scale, (event.clientY - rect.top - view.y) / view.scale];
   };
-  const stageStyle = (width: number, height: number): CSSProperties => ({ transform: `translate(${view.x}px, ${view.y}px) scale(${view.scale})`, width, height });
+  const stageStyle = (width: number, height: number): CSSProperties => ({
+    transform: `translate(${view.x}px, ${view.y}px) scale(${view.scale})`,
+    width,
+    height,
+  });
   return { view, zoomAt, fitInto, pan, toImagePoint, stageStyle };
 }
 

@@ -15,7 +15,8 @@ interface ReviewStep {
 }
 
 export function describeStep(step: ReviewStep): string {
-  const what = step.action === 'keep' ? 'kept the label of' : step.action === 'accept-all' ? 'accepted every region of' : `accepted region ${step.region ?? ''} of`;
+  const what =
+    step.action === 'keep' ? 'kept the label of' : step.action === 'accept-all' ? 'accepted every region of' : `accepted region ${step.region ?? ''} of`;
   return `${what} ${step.item.stem}`;
 }
 

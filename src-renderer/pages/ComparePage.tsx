@@ -20,7 +20,12 @@ const palette = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2
 
 /** What Compare overlays: any epoch metric, or one class's IoU. */
 type Metric = 'miou' | 'valLoss' | 'trainLoss' | 'lr' | `class:${string}`;
-const metricLabels: Record<'miou' | 'valLoss' | 'trainLoss' | 'lr', string> = { miou: 'Validation mIoU', valLoss: 'Validation loss', trainLoss: 'Training loss', lr: 'Learning rate' };
+const metricLabels: Record<'miou' | 'valLoss' | 'trainLoss' | 'lr', string> = {
+  miou: 'Validation mIoU',
+  valLoss: 'Validation loss',
+  trainLoss: 'Training loss',
+  lr: 'Learning rate',
+};
 
 function metricValue(run: RunDetail, epoch: RunDetail['epochHistory'][number], metric: Metric): number | null {
   if (metric.startsWith('class:')) {
@@ -131,8 +136,7 @@ export function ComparePage() {
         {candidates.map((r) => (
           <label key={r.id} className="check">
             <input type="checkbox" checked={selected.includes(r.id)} onChange={() => toggle(r.id)} data-testid="compare-run" />
-            {r.name}{' '}
-            <span className="muted small">({pickNote(r)})</span>
+            {r.name} <span className="muted small">({pickNote(r)})</span>
           </label>
         ))}
       </div>
@@ -140,8 +144,8 @@ export function ComparePage() {
         <>
           {trained.length === 0 ? (
             <p className="muted" data-testid="compare-no-epochs">
-              None of these runs trained in SegBench (each is an imported model or imported masks), so there are no curves or best epochs to overlay: compare them in the evaluation
-              below.
+              None of these runs trained in SegBench (each is an imported model or imported masks), so there are no curves or best epochs to overlay: compare
+              them in the evaluation below.
             </p>
           ) : (
             <>

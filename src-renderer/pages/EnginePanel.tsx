@@ -36,7 +36,9 @@ export function EnginePanel() {
   const [confirming, setConfirming] = useState<string | null>(null);
   const selfTest = jobs.find((job) => job.kind === 'diagnostic' && job.status === 'running');
   // The newest GPU check that finished: one line per backend of the automatic order.
-  const probes = jobs.map((job) => (job.kind === 'diagnostic' ? (job.result as DiagnosticResult | null)?.backends : undefined)).find((list) => list !== undefined);
+  const probes = jobs
+    .map((job) => (job.kind === 'diagnostic' ? (job.result as DiagnosticResult | null)?.backends : undefined))
+    .find((list) => list !== undefined);
   const stop = (job: Job) =>
     attempt(async () => {
       setConfirming(null);
@@ -51,11 +53,16 @@ export function EnginePanel() {
     <section className="card wide" data-testid="settings-engine">
       <h2>Engine</h2>
       <p className="muted small">
-        Training runs in a separate engine process, so a crash there never takes the window down. The self-test starts that process, streams
-        progress back and ends it.
+        Training runs in a separate engine process, so a crash there never takes the window down. The self-test starts that process, streams progress back and
+        ends it.
       </p>
       <div className="row">
-        <button type="button" className="button primary" data-testid="selftest-start" onClick={() => void attempt(() => api.invoke('jobs:startDiagnostic', { steps: 40, stepMs: 100 }))}>
+        <button
+          type="button"
+          className="button primary"
+          data-testid="selftest-start"
+          onClick={() => void attempt(() => api.invoke('jobs:startDiagnostic', { steps: 40, stepMs: 100 }))}
+        >
           Run engine self-test
         </button>
         <button

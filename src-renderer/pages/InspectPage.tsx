@@ -107,7 +107,10 @@ export function InspectPage() {
       setSending(runId);
       try {
         const done = await api.invoke('runs:predictSplit', { runId, split: 'val', tta: variant === 'tta' });
-        setMessage({ runId, text: `Predicted ${done.written} validation images${variant === 'tta' ? ' with flip TTA' : ''}${done.skipped ? ` (${done.skipped} skipped)` : ''}.` });
+        setMessage({
+          runId,
+          text: `Predicted ${done.written} validation images${variant === 'tta' ? ' with flip TTA' : ''}${done.skipped ? ` (${done.skipped} skipped)` : ''}.`,
+        });
         predictions.reload();
       } finally {
         setSending((current) => (current === runId ? null : current));
@@ -126,8 +129,8 @@ export function InspectPage() {
         <PageHeader title="Inspect" subtitle="Worst images first: where the model fails, per class." />
         <EmptyState title="No run to inspect" testId="inspect-empty">
           <p>
-            Inspect ranks a run&apos;s validation images from worst to best from what each epoch stored, shows where it confuses classes, and
-            lets you fix wrong labels beside its predictions. It needs a run with at least one validated epoch, an imported model or imported masks.
+            Inspect ranks a run&apos;s validation images from worst to best from what each epoch stored, shows where it confuses classes, and lets you fix wrong
+            labels beside its predictions. It needs a run with at least one validated epoch, an imported model or imported masks.
           </p>
           <p>
             Train one on the <a href={hrefFor('runs')}>Runs</a> page.
@@ -170,10 +173,7 @@ export function InspectPage() {
             ? `Validation predictions stored (${count(plain.images, 'image')}, ${byWhat(run, plain.epoch)}; mIoU ${fmt(plain.miou)}${tta ? `, with flip TTA ${fmt(tta.miou)}` : ''}).`
             : 'No stored predictions yet: the viewer, confusion matrix and review queue need them.'}
           {stale ? (
-            <strong className="warning-text">
-              {' '}
-              Stale: the best checkpoint is now epoch {predictions.data?.bestEpoch}. Predict again to inspect it.
-            </strong>
+            <strong className="warning-text"> Stale: the best checkpoint is now epoch {predictions.data?.bestEpoch}. Predict again to inspect it.</strong>
           ) : null}
         </span>
         <button type="button" className="button" disabled={predicting} onClick={() => void predict('plain')} data-testid="inspect-predict">
@@ -183,7 +183,11 @@ export function InspectPage() {
           type="button"
           className="button"
           disabled={predicting || masks}
-          title={masks ? 'Flip TTA averages a model over flipped images; imported masks have no model to run, so their TTA rows would equal the plain ones.' : undefined}
+          title={
+            masks
+              ? 'Flip TTA averages a model over flipped images; imported masks have no model to run, so their TTA rows would equal the plain ones.'
+              : undefined
+          }
           onClick={() => void predict('tta')}
           data-testid="inspect-predict-tta"
         >
@@ -213,17 +217,41 @@ export function InspectPage() {
       <ErrorNote message={runs.error ?? error} />
       <div className="tabs" role="tablist">
         {tabs.map(([id, label]) => (
-          <button key={id} type="button" role="tab" aria-selected={tab === id} className={`tab ${tab === id ? 'active' : ''}`} onClick={() => setTab(id)} data-testid={`inspect-tab-${id}`}>
+          <button
+            key={id}
+            type="button"
+            role="tab"
+            aria-selected={tab === id}
+            className={`tab ${tab === id ? 'active' : ''}`}
+            onClick={() => setTab(id)}
+            data-testid={`inspect-tab-${id}`}
+          >
             {label}
           </button>
         ))}
       </div>
 
       <div hidden={tab !== 'hardest'}>
-        <HardestTab key={`hardest-${selected}`} runId={selected} predictionClassNames={predictions.data?.classNames} viewerReady={viewerReady} openFrom={openFrom} attempt={attempt} onMessage={say} />
+        <HardestTab
+          key={`hardest-${selected}`}
+          runId={selected}
+          predictionClassNames={predictions.data?.classNames}
+          viewerReady={viewerReady}
+          openFrom={openFrom}
+          attempt={attempt}
+          onMessage={say}
+        />
       </div>
       <div hidden={tab !== 'confusion'}>
-        <ConfusionTab key={`confusion-${selected}`} runId={selected} plain={plain} classNames={classNames} classColors={classColors} openFrom={openFrom} attempt={attempt} />
+        <ConfusionTab
+          key={`confusion-${selected}`}
+          runId={selected}
+          plain={plain}
+          classNames={classNames}
+          classColors={classColors}
+          openFrom={openFrom}
+          attempt={attempt}
+        />
       </div>
       <div hidden={tab !== 'review'}>
         <ReviewTab key={`review-${selected}`} runId={selected} plain={plain} openFrom={openFrom} attempt={attempt} />

@@ -40,7 +40,9 @@ export function SettingsPage() {
               <dt>Running as</dt>
               <dd>{system.mode === 'electron' ? 'Desktop app' : system.mode === 'serve' ? 'Serve mode (browser)' : 'Test'}</dd>
               <dt>Data directory</dt>
-              <dd className="mono" data-testid="data-dir">{system.dataDir}</dd>
+              <dd className="mono" data-testid="data-dir">
+                {system.dataDir}
+              </dd>
               <dt>Database</dt>
               <dd className="mono">
                 {system.dbPath} (schema {system.schemaVersion})
@@ -82,10 +84,9 @@ export function SettingsPage() {
             ))}
           </ul>
           <p className="muted small">
-            Two GPU routes. WebGPU runs on any GPU whose driver has Vulkan (Linux), D3D12 (Windows) or Metal (macOS),
-            NVIDIA, AMD or Intel, with no CUDA; on Linux it needs libvulkan1. CUDA needs an NVIDIA driver (450 or newer),
-            CUDA 11.2 and cuDNN 8.1 and the optional package @tensorflow/tfjs-node-gpu. A software WebGPU adapter
-            (SwiftShader, llvmpipe) is never chosen automatically. Without a GPU SegBench trains on the CPU.
+            Two GPU routes. WebGPU runs on any GPU whose driver has Vulkan (Linux), D3D12 (Windows) or Metal (macOS), NVIDIA, AMD or Intel, with no CUDA; on
+            Linux it needs libvulkan1. CUDA needs an NVIDIA driver (450 or newer), CUDA 11.2 and cuDNN 8.1 and the optional package @tensorflow/tfjs-node-gpu. A
+            software WebGPU adapter (SwiftShader, llvmpipe) is never chosen automatically. Without a GPU SegBench trains on the CPU.
           </p>
         </section>
 

@@ -30,12 +30,16 @@ const crossings: [file: string, code: string, rule: string][] = [
   ['src-main/geotiff/bad.ts', "import { createAppServices } from '../services/app-services';\nexport const c = createAppServices;\n", 'segbench/layers'],
   // require() and createRequire, relative and packages.
   ['src-main/engine/bad.ts', "export const d = require('../db/connection');\n", 'segbench/layers'],
-  ['src-main/engine/bad.ts', "import { createRequire } from 'node:module';\nconst load = createRequire(__filename);\nexport const d = load('../jobs/queue');\n", 'segbench/layers'],
+  [
+    'src-main/engine/bad.ts',
+    "import { createRequire } from 'node:module';\nconst load = createRequire(__filename);\nexport const d = load('../jobs/queue');\n",
+    'segbench/layers',
+  ],
   ['src-main/engine/bad.ts', "import { createRequire } from 'node:module';\nexport const e = createRequire(__filename)('electron');\n", 'segbench/layers'],
   ['src-main/engine/bad.ts', "import ws = require('ws');\nexport const w = ws;\n", 'segbench/layers'],
   ['src-renderer/pages/Bad.tsx', "export const d = require('../../src-main/db/connection');\n", 'segbench/layers'],
   ['src-renderer/pages/Bad.tsx', "export const t = require('@tensorflow/tfjs-node-gpu');\n", 'segbench/layers'],
-  ['src-shared/bad.ts', "export const f = require(`node:fs`);\n", 'segbench/layers'],
+  ['src-shared/bad.ts', 'export const f = require(`node:fs`);\n', 'segbench/layers'],
   ['src-shared/bad.ts', "import { readFile } from 'fs/promises';\nexport const r = readFile;\n", 'no-restricted-imports'],
   // Benches keep their own helpers.
   ['bench/bad.ts', "import { tempDir } from '../tests/helpers/services';\nexport const t = tempDir;\n", 'segbench/layers'],
@@ -54,18 +58,30 @@ for (const [file, code, rule] of crossings) {
 test('imports along the layers pass lint', async () => {
   const allowed: [string, string][] = [
     ['src-renderer/pages/Ok.tsx', "import { methods } from '../../src-shared/contract';\nexport const m = methods;\n"],
-    ['src-main/engine/ok.ts', "import { readFileSync } from 'node:fs';\nimport { ApiError } from '../../src-shared/errors';\nexport const e = [ApiError, readFileSync];\n"],
+    [
+      'src-main/engine/ok.ts',
+      "import { readFileSync } from 'node:fs';\nimport { ApiError } from '../../src-shared/errors';\nexport const e = [ApiError, readFileSync];\n",
+    ],
     ['src-main/services/ok.ts', "import type { EngineToMain } from '../../src-shared/engine-protocol';\nexport type M = EngineToMain;\n"],
     ['src-shared/ok.ts', "import { z } from 'zod';\nimport { ApiError } from './errors';\nexport const e = [z, ApiError];\n"],
-    ['src-main/engine/eval/ok.ts', "import { readGeoTiff } from '../../geotiff/geotiff-io';\nimport { manifestName } from '../../outputs/prediction-outputs';\nexport const g = [readGeoTiff, manifestName];\n"],
-    ['src-main/engine/backend/ok.ts', "// eslint-disable-next-line @typescript-eslint/no-require-imports\nexport const w = [require('webgpu'), require('./gradients')];\n"],
+    [
+      'src-main/engine/eval/ok.ts',
+      "import { readGeoTiff } from '../../geotiff/geotiff-io';\nimport { manifestName } from '../../outputs/prediction-outputs';\nexport const g = [readGeoTiff, manifestName];\n",
+    ],
+    [
+      'src-main/engine/backend/ok.ts',
+      "// eslint-disable-next-line @typescript-eslint/no-require-imports\nexport const w = [require('webgpu'), require('./gradients')];\n",
+    ],
     ['src-main/services/ok.ts', "import { readGeoTiff } from '../geotiff/geotiff-io';\nexport const g = readGeoTiff;\n"],
     ['bench/ok.ts', "import { tempDir } from './support/temp-dir';\nexport const t = tempDir;\n"],
   ];
   for (const [file, code] of allowed) assert.deepEqual(await lint(file, code), [], file);
 });
 
-test('an import outside the engine\'s allow-list names the folders it may use and why', async () => {
+test("an import outside the engine's allow-list names the folders it may use and why", async () => {
   const [message] = await lint('src-main/engine/bad.ts', "import { openDatabase } from '../db/connection';\nexport const o = openDatabase;\n");
-  assert.match(message ?? '', /reaches src-main\/db, but src-main\/engine may import only from src-main\/engine, src-shared, src-main\/geotiff, src-main\/outputs: the engine is plain Node/);
+  assert.match(
+    message ?? '',
+    /reaches src-main\/db, but src-main\/engine may import only from src-main\/engine, src-shared, src-main\/geotiff, src-main\/outputs: the engine is plain Node/,
+  );
 });

@@ -22,7 +22,7 @@ after(() => opened?.close());
 test('a new data directory gets the sample dataset, ready to train on', async () => {
   const card = page.locator('[data-testid="dataset-card"][data-state="ready"]', { hasText: 'Sample: synthetic land cover' });
   await card.waitFor({ timeout: 60_000 });
-  assert.match(await card.textContent() ?? '', /200 of 200 images indexed · 6 classes/);
+  assert.match((await card.textContent()) ?? '', /200 of 200 images indexed · 6 classes/);
   // Each dataset shows a preview tile: one of its thumbnails, loaded.
   await page.waitForFunction(() => ((document.querySelector('[data-testid="dataset-preview"]') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0);
   await screenshot(page, 'datasets-sample');
@@ -48,7 +48,7 @@ test('import dubai-aerial through the wizard: pairs reported, indexed with progr
   await page.getByTestId('tab-report').click();
   const unknown = page.getByTestId('unknown-table');
   await unknown.waitFor();
-  assert.match(await unknown.textContent() ?? '', /#000000 \(0,0,0\).*678.*1.*tile6_image_part_005/s);
+  assert.match((await unknown.textContent()) ?? '', /#000000 \(0,0,0\).*678.*1.*tile6_image_part_005/s);
   await screenshot(page, 'dataset-report');
 
   // The Classes tab names the preset that fits, and offers "Unlabeled" as the ignore class (not saved here).
@@ -125,7 +125,7 @@ test('the class statistics show a chart and an exact table with the imbalance ra
   await page.getByTestId('tab-stats').click();
   await page.getByTestId('chart-share').locator('.recharts-bar-rectangle').first().waitFor();
   assert.equal(await page.getByTestId('chart-share').locator('.recharts-bar-rectangle').count(), 6);
-  assert.match(await page.getByTestId('imbalance').textContent() ?? '', /Imbalance ratio \(largest \/ smallest share\): \d+\.\d : 1/);
+  assert.match((await page.getByTestId('imbalance').textContent()) ?? '', /Imbalance ratio \(largest \/ smallest share\): \d+\.\d : 1/);
   const table = await page.getByTestId('stats-table').textContent();
   assert.match(table ?? '', /Land \(unpaved\)2,907,161/);
   await screenshot(page, 'dataset-stats');
@@ -137,14 +137,20 @@ test('near-duplicates: signatures computed with progress; no real tile is a copy
   await page.getByTestId('duplicates-coverage').getByText('0 of 11 images have a signature').waitFor();
   await page.getByTestId('duplicates-find').click();
   await page.getByTestId('duplicates-coverage').getByText('11 of 11 images have a signature.').waitFor({ timeout: 60_000 });
-  assert.match((await page.getByTestId('duplicates-summary').textContent()) ?? '', /^0 groups of near-duplicates \(0 images\)\. No group straddles the split\./);
+  assert.match(
+    (await page.getByTestId('duplicates-summary').textContent()) ?? '',
+    /^0 groups of near-duplicates \(0 images\)\. No group straddles the split\./,
+  );
   await page.getByTestId('duplicates-threshold').fill('0.9');
   await page.getByTestId('duplicate-group').first().waitFor();
   assert.equal(await page.getByTestId('duplicate-group').count(), 1);
   // tile3_image_part_001 and tile6_image_part_004, two scenes apart: 0.9217 by signatureOfFile and similarity.
   assert.match((await page.getByTestId('duplicate-group').textContent()) ?? '', /Group 1: 2 images, similarity 0\.922/);
   await page.getByTestId('duplicates-resplit').click();
-  await page.getByTestId('duplicates-note').getByText(/Re-split 80\/20\/0 \(seed 42\) with each near-duplicate group in one split\./).waitFor();
+  await page
+    .getByTestId('duplicates-note')
+    .getByText(/Re-split 80\/20\/0 \(seed 42\) with each near-duplicate group in one split\./)
+    .waitFor();
   await page.getByTestId('duplicates-leakage').getByText('No group straddles the split.').waitFor();
   await screenshot(page, 'dataset-duplicates');
   await page.getByTestId('duplicates-threshold').fill('0.5');
@@ -179,7 +185,10 @@ test('scenes on both sides of a random split: the report warns, one click splits
   await page.getByTestId('split-source').selectOption('patterns');
   await page.getByTestId('split-val-pattern').fill('^tile[36]_');
   await page.getByTestId('split-apply').click();
-  await page.getByTestId('splits-tab').getByText(/Now \(from name patterns\): train 8 · val 3 · test 0/).waitFor();
+  await page
+    .getByTestId('splits-tab')
+    .getByText(/Now \(from name patterns\): train 8 · val 3 · test 0/)
+    .waitFor();
   await screenshot(page, 'dataset-splits-patterns');
   assert.deepEqual(errors, []);
 });
@@ -216,7 +225,10 @@ test('merge datasets: map classes, preview before and after, a class without pix
   assert.equal(await preview.locator('tbody tr.error-text').count(), 0);
   await dialog.getByTestId('merge-create').click();
   await page.getByTestId('dataset-view').getByText('dubai merged').waitFor();
-  await page.locator('[data-testid="dataset-view"]').getByText(/[1-9]\d* images · 5 classes · index masks · merged from dubai-aerial/).waitFor({ timeout: 90_000 });
+  await page
+    .locator('[data-testid="dataset-view"]')
+    .getByText(/[1-9]\d* images · 5 classes · index masks · merged from dubai-aerial/)
+    .waitFor({ timeout: 90_000 });
   await page.getByText('This dataset is indexing').waitFor({ state: 'detached', timeout: 90_000 });
   await page.getByTestId('tab-stats').click();
   await page.getByTestId('stats-table').getByText('Building').waitFor();
@@ -226,10 +238,21 @@ test('merge datasets: map classes, preview before and after, a class without pix
 
 test('issue 32 (1): a LoveDA download imports from its root: the check says which folders it took for images and masks, and Train/Val become the split', async () => {
   const root = mkdtempSync(join(tmpdir(), 'segbench-loveda-e2e-'));
-  for (const [split, area, n] of [['Train', 'Rural', 1], ['Train', 'Urban', 2], ['Train', 'Urban', 3], ['Val', 'Rural', 4], ['Val', 'Urban', 5]] as const) {
+  for (const [split, area, n] of [
+    ['Train', 'Rural', 1],
+    ['Train', 'Urban', 2],
+    ['Train', 'Urban', 3],
+    ['Val', 'Rural', 4],
+    ['Val', 'Urban', 5],
+  ] as const) {
     for (const folder of ['images_png', 'masks_png']) mkdirSync(join(root, split, area, folder), { recursive: true });
-    await sharp({ create: { width: 24, height: 24, channels: 3, background: { r: 40 * n, g: 90, b: 60 } } }).png().toFile(join(root, split, area, 'images_png', `${n}.png`));
-    await sharp(Buffer.alloc(24 * 24, n % 3), { raw: { width: 24, height: 24, channels: 1 } }).toColourspace('b-w').png().toFile(join(root, split, area, 'masks_png', `${n}.png`));
+    await sharp({ create: { width: 24, height: 24, channels: 3, background: { r: 40 * n, g: 90, b: 60 } } })
+      .png()
+      .toFile(join(root, split, area, 'images_png', `${n}.png`));
+    await sharp(Buffer.alloc(24 * 24, n % 3), { raw: { width: 24, height: 24, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toFile(join(root, split, area, 'masks_png', `${n}.png`));
   }
   await page.getByTestId('nav-datasets').click();
   await page.getByTestId('import-open').click();
@@ -238,7 +261,10 @@ test('issue 32 (1): a LoveDA download imports from its root: the check says whic
   await page.getByTestId('import-check').click();
   await page.getByTestId('scan-report').waitFor();
   assert.equal(await page.getByTestId('scan-pairs').textContent(), '5');
-  assert.match((await page.getByTestId('scan-roles').textContent()) ?? '', /Taken as images, by their folder names: Train\/Rural\/images_png, Train\/Urban\/images_png, Val\/Rural\/images_png, Val\/Urban\/images_png; as masks: Train\/Rural\/masks_png, /);
+  assert.match(
+    (await page.getByTestId('scan-roles').textContent()) ?? '',
+    /Taken as images, by their folder names: Train\/Rural\/images_png, Train\/Urban\/images_png, Val\/Rural\/images_png, Val\/Urban\/images_png; as masks: Train\/Rural\/masks_png, /,
+  );
   await screenshot(page, 'import-loveda-root');
   await page.getByTestId('import-name').fill('loveda layout');
   await page.getByTestId('import-start').click();
@@ -247,6 +273,9 @@ test('issue 32 (1): a LoveDA download imports from its root: the check says whic
   // The app's import report says, as the CLI's does, which classes and which split source it took.
   await card.getByTestId('dataset-open').click();
   await page.getByTestId('tab-report').click();
-  assert.match((await page.getByTestId('report-classes-split').textContent()) ?? '', /Split: train 3, val 2, test 0 \(from the dataset's own train\/val\/test folders; change it on the Splits tab\)\./);
+  assert.match(
+    (await page.getByTestId('report-classes-split').textContent()) ?? '',
+    /Split: train 3, val 2, test 0 \(from the dataset's own train\/val\/test folders; change it on the Splits tab\)\./,
+  );
   assert.deepEqual(errors, []);
 });

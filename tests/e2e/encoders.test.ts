@@ -26,9 +26,11 @@ function timmResnet18(): Uint8Array {
   const keys: [string, number[], string][] = [...torchvisionKeys('resnet18'), ['fc.weight', [1000, 512], 'F32'], ['fc.bias', [1000], 'F32']];
   return encodeSafetensors(
     keys.map(([name, shape, dtype]) =>
-      dtype === 'I64' ? { name, dtype, shape, bytes: new Uint8Array(8) }
-      : name.startsWith('fc.') ? { name, dtype: 'F32', shape, bytes: new Uint8Array(shape.reduce((a, b) => a * b, 1) * 4) }
-      : { name, dtype: 'F32', shape, bytes: floatBytes(seededValues(30, name, shape), 'F32') },
+      dtype === 'I64'
+        ? { name, dtype, shape, bytes: new Uint8Array(8) }
+        : name.startsWith('fc.')
+          ? { name, dtype: 'F32', shape, bytes: new Uint8Array(shape.reduce((a, b) => a * b, 1) * 4) }
+          : { name, dtype: 'F32', shape, bytes: floatBytes(seededValues(30, name, shape), 'F32') },
     ),
   );
 }
@@ -62,19 +64,32 @@ test('New run: U-Net on resnet18, ImageNet weights downloaded from the form with
   assert.equal(await page.getByTestId('form-encoder-weights').inputValue(), 'imagenet');
   assert.deepEqual(await cutOffSelects(page, 'encoder-section'), [], 'the encoder and its weights are readable in their boxes');
   const missing = page.getByTestId('encoder-weights-missing');
-  assert.match((await missing.textContent()) ?? '', new RegExp(`resnet18\\.a1_in1k is not on this machine yet: about 47 MB from the Hugging Face hub \\(${hub.url.replace(/[.:/]/g, '\\$&')}/timm/resnet18\\.a1_in1k/resolve/main/model\\.safetensors\\)`));
+  assert.match(
+    (await missing.textContent()) ?? '',
+    new RegExp(
+      `resnet18\\.a1_in1k is not on this machine yet: about 47 MB from the Hugging Face hub \\(${hub.url.replace(/[.:/]/g, '\\$&')}/timm/resnet18\\.a1_in1k/resolve/main/model\\.safetensors\\)`,
+    ),
+  );
   await screenshot(page, 'encoder-weights-missing');
 
   await page.getByTestId('encoder-weights-download').click();
   const bar = page.getByTestId('encoder-weights-progress');
   await bar.waitFor();
-  await page.waitForFunction(() => /\d+s left/.test(document.querySelector('[data-testid="encoder-weights-progress-eta"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+  await page.waitForFunction(() => /\d+s left/.test(document.querySelector('[data-testid="encoder-weights-progress-eta"]')?.textContent ?? ''), undefined, {
+    timeout: 15_000,
+  });
   assert.match((await page.getByTestId('encoder-weights-progress-text').textContent()) ?? '', /^\d+\.\d MB of 46\.8 MB$/);
   await screenshot(page, 'encoder-weights-downloading');
   const status = page.getByTestId('encoder-weights-status');
   await status.waitFor({ timeout: 60_000 });
-  assert.match((await status.textContent()) ?? '', /^resnet18\.a1_in1k is on this machine \(46\.8 MB, sha256 [0-9a-f]{12}…\)\. The input is normalised with ImageNet’s mean and std\.$/);
-  assert.ok(hub.requests.some((r) => r.server === 'cdn' && r.status === 200), 'the bytes came from the CDN the hub redirected to');
+  assert.match(
+    (await status.textContent()) ?? '',
+    /^resnet18\.a1_in1k is on this machine \(46\.8 MB, sha256 [0-9a-f]{12}…\)\. The input is normalised with ImageNet’s mean and std\.$/,
+  );
+  assert.ok(
+    hub.requests.some((r) => r.server === 'cdn' && r.status === 200),
+    'the bytes came from the CDN the hub redirected to',
+  );
 
   await page.getByTestId('form-batch').fill('2');
   await page.getByTestId('form-epochs').fill('1');
@@ -84,9 +99,15 @@ test('New run: U-Net on resnet18, ImageNet weights downloaded from the form with
   await screenshot(page, 'encoder-form-ready');
   await page.getByTestId('form-launch').click();
   await page.locator('[data-testid="run-view"] [data-testid="run-status"][data-status="finished"]').waitFor({ timeout: 180_000 });
-  assert.match((await page.getByTestId('run-view').locator('p.subtitle').first().textContent()) ?? '', /^unet on resnet18 \(resnet18\.a1_in1k\) · 64x64, batch 2/);
+  assert.match(
+    (await page.getByTestId('run-view').locator('p.subtitle').first().textContent()) ?? '',
+    /^unet on resnet18 \(resnet18\.a1_in1k\) · 64x64, batch 2/,
+  );
   const events = (await page.getByTestId('run-events').textContent()) ?? '';
-  assert.match(events, /Encoder resnet18 started from resnet18\.a1_in1k \(sha256 [0-9a-f]{12}…, asked as "imagenet"\): 100 tensors loaded; the ImageNet classifier left out/);
+  assert.match(
+    events,
+    /Encoder resnet18 started from resnet18\.a1_in1k \(sha256 [0-9a-f]{12}…, asked as "imagenet"\): 100 tensors loaded; the ImageNet classifier left out/,
+  );
   assert.match(events, /Input normalised with ImageNet's mean and std/);
   const row = (key: string) => page.locator(`[data-testid="run-config-row"][data-key="${key}"]`);
   assert.match((await row('modelOptions.encoder').textContent()) ?? '', /resnet18/);

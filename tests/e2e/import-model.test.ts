@@ -43,7 +43,11 @@ function countsOver(names: readonly string[]): Counts[] {
   return classNames.map((_, c) =>
     expected.images
       .filter((image) => names.includes(image.name))
-      .reduce((sum, image) => ({ tp: sum.tp + image.perClass[c]!.tp, fp: sum.fp + image.perClass[c]!.fp, fn: sum.fn + image.perClass[c]!.fn }), { tp: 0, fp: 0, fn: 0 }),
+      .reduce((sum, image) => ({ tp: sum.tp + image.perClass[c]!.tp, fp: sum.fp + image.perClass[c]!.fp, fn: sum.fn + image.perClass[c]!.fn }), {
+        tp: 0,
+        fp: 0,
+        fn: 0,
+      }),
   );
 }
 const shown = (v: number | null): string => (v === null ? '-' : v.toFixed(3));
@@ -75,7 +79,9 @@ async function threeClassFolder(): Promise<string> {
     copyFileSync(join(fixture, 'images', `${name}.png`), join(dir, 'images', `${name}.png`));
     const mask = Buffer.alloc(128 * 128);
     for (let i = 0; i < mask.length; i += 1) mask[i] = Math.min(2, Math.floor((i % 128) / 43));
-    await sharp(mask, { raw: { width: 128, height: 128, channels: 1 } }).png().toFile(join(dir, 'masks', `${name}.png`));
+    await sharp(mask, { raw: { width: 128, height: 128, channels: 1 } })
+      .png()
+      .toFile(join(dir, 'masks', `${name}.png`));
   }
   return dir;
 }
@@ -88,10 +94,33 @@ let errors: string[];
 before(async () => {
   app = await startServe(['--no-sample']);
   // The data as a user brings it, through the CLI beside the running app (it queues, serve runs).
-  await segbench(app.dataDir, 'import', '--images', join(fixture, 'images'), '--masks', join(fixture, 'masks'), '--name', datasetName, '--preset', 'dubai-aerial');
+  await segbench(
+    app.dataDir,
+    'import',
+    '--images',
+    join(fixture, 'images'),
+    '--masks',
+    join(fixture, 'masks'),
+    '--name',
+    datasetName,
+    '--preset',
+    'dubai-aerial',
+  );
   await segbench(app.dataDir, 'split', '--dataset', datasetName, '--val-pattern', 'val_[12]');
   const config = join(tempDir(), 'tiny.json');
-  writeFileSync(config, JSON.stringify({ model: 'unet', modelOptions: { depth: 2, width: 4 }, inputSize: 64, batchSize: 4, epochs: 1, stepsPerEpoch: 3, backend: 'wasm', name: 'tiny SegBench' }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      model: 'unet',
+      modelOptions: { depth: 2, width: 4 },
+      inputSize: 64,
+      batchSize: 4,
+      epochs: 1,
+      stepsPerEpoch: 3,
+      backend: 'wasm',
+      name: 'tiny SegBench',
+    }),
+  );
   await segbench(app.dataDir, 'train', '--dataset', datasetName, '--config', config);
   const three = await threeClassFolder();
   await segbench(app.dataDir, 'import', '--images', join(three, 'images'), '--masks', join(three, 'masks'), '--name', 'Three classes');
@@ -120,13 +149,22 @@ async function fillImport(dataset: string, name?: string): Promise<void> {
 
 test('Runs › Import model: the PyTorch U-Net comes in with what the importer found, and its run page says what it is', async () => {
   await fillImport(datasetName, runName);
-  await page.getByTestId('import-model-dataset-classes').getByText(/must give 6 output channels, one per class of Dubai crops: Building, Land \(unpaved\), Road/).waitFor();
+  await page
+    .getByTestId('import-model-dataset-classes')
+    .getByText(/must give 6 output channels, one per class of Dubai crops: Building, Land \(unpaved\), Road/)
+    .waitFor();
   await page.getByTestId('import-model-start').click();
   await page.getByTestId('import-model-result').waitFor({ timeout: 60_000 });
   const findings = await page.getByTestId('external-finding').allTextContents();
   assert.ok(findings.includes('Input NCHW [batch, 3, height, width].'), findings.join('\n'));
-  assert.ok(findings.some((f) => /^It gives logits/.test(f)), findings.join('\n'));
-  assert.ok(findings.some((f) => /ImageNet/.test(f)), 'auto normalisation falls back to ImageNet for a file without SegBench metadata');
+  assert.ok(
+    findings.some((f) => /^It gives logits/.test(f)),
+    findings.join('\n'),
+  );
+  assert.ok(
+    findings.some((f) => /ImageNet/.test(f)),
+    'auto normalisation falls back to ImageNet for a file without SegBench metadata',
+  );
   // The importer's agreement on the two validation images is PyTorch's pixel accuracy on them.
   assert.ok(findings.includes(`On 2 validation images it labels ${agreement(countsOver(valImages))}% of pixels as their masks do.`), findings.join('\n'));
   // The runs table behind the dialog already lists it, marked as imported.
@@ -139,7 +177,10 @@ test('Runs › Import model: the PyTorch U-Net comes in with what the importer f
   assert.equal(await page.getByTestId('external-source').textContent(), onnxPath);
   assert.match((await page.getByTestId('external-layout').textContent()) ?? '', /^NCHW, 3 channels; height and width multiples of 8 px$/);
   assert.match((await page.getByTestId('external-output').textContent()) ?? '', /^logits .*, 6 classes$/);
-  assert.match((await page.getByTestId('external-normalization').textContent()) ?? '', /mean 0\.485 \/ 0\.456 \/ 0\.406, std 0\.229 \/ 0\.224 \/ 0\.225 on 0\.\.1 pixels/);
+  assert.match(
+    (await page.getByTestId('external-normalization').textContent()) ?? '',
+    /mean 0\.485 \/ 0\.456 \/ 0\.406, std 0\.229 \/ 0\.224 \/ 0\.225 on 0\.\.1 pixels/,
+  );
   // No training here: no curves, no resume or stop; clone and export say why they are off.
   assert.equal(await page.getByTestId('chart-miou').count(), 0);
   assert.equal(await page.getByTestId('run-resume').count(), 0);
@@ -181,11 +222,20 @@ test('Compare evaluates the imported model and the SegBench run together', async
   const header = await evaluation.getByTestId('evaluation-table').locator('thead th').allTextContents();
   assert.deepEqual(header, ['Variant', ...classNames, 'mIoU']);
   const cellsOf = async (variant: string): Promise<string[]> =>
-    (await evaluation.locator('tbody tr').filter({ has: page.locator('th', { hasText: new RegExp(`^${variant}$`) }) }).locator('td').allTextContents()).map((t) => t.split(' ')[0]!);
+    (
+      await evaluation
+        .locator('tbody tr')
+        .filter({ has: page.locator('th', { hasText: new RegExp(`^${variant}$`) }) })
+        .locator('td')
+        .allTextContents()
+    ).map((t) => t.split(' ')[0]!);
   const imported = await cellsOf(runName);
   assert.deepEqual(imported.slice(0, classNames.length), expectedIou.map(shown), 'the imported model, plain, as PyTorch counts it');
   assert.equal((await cellsOf('tiny SegBench')).length, classNames.length + 1, 'the SegBench run is in the same evaluation');
-  await evaluation.locator('tbody tr').filter({ has: page.locator('th', { hasText: /^ensemble of 2$/ }) }).waitFor();
+  await evaluation
+    .locator('tbody tr')
+    .filter({ has: page.locator('th', { hasText: /^ensemble of 2$/ }) })
+    .waitFor();
   // Its config is a placeholder: the config comparison leaves it out and says why.
   assert.match((await page.getByTestId('config-diff-imported').textContent()) ?? '', /^PyTorch U-Net: imported ONNX model, trained outside SegBench/);
   assert.equal(await page.getByTestId('config-diff').count(), 0, 'one trained run: nothing to compare configs with');
@@ -200,12 +250,17 @@ test("Inspect: the imported model's validation predictions, worst image first, o
   await page.getByTestId('run-inspect').click();
   assert.match((await page.getByTestId('inspect-run').locator('option:checked').textContent()) ?? '', /^PyTorch U-Net \(imported ONNX model\)$/);
   await page.getByTestId('inspect-predict').click();
-  await page.getByTestId('inspect-predictions').getByText(/Validation predictions stored \(2 images, by the imported model/).waitFor({ timeout: 120_000 });
+  await page
+    .getByTestId('inspect-predictions')
+    .getByText(/Validation predictions stored \(2 images, by the imported model/)
+    .waitFor({ timeout: 120_000 });
   await page.getByTestId('inspect-rank').click();
   await page.getByTestId('inspect-count').getByText('2 validation images by their stored predictions, worst first.').waitFor();
   // PyTorch's per-image mIoU (classes in truth or prediction) says which image is worst.
   const imageMiou = (name: string): number => {
-    const values = countsOver([name]).map(iouOf).filter((v): v is number => v !== null);
+    const values = countsOver([name])
+      .map(iouOf)
+      .filter((v): v is number => v !== null);
     return values.reduce((a, b) => a + b, 0) / values.length;
   };
   const worst = [...valImages].sort((a, b) => imageMiou(a) - imageMiou(b))[0]!;
@@ -214,7 +269,10 @@ test("Inspect: the imported model's validation predictions, worst image first, o
   assert.equal(await first.locator('td:nth-child(3)').textContent(), imageMiou(worst).toFixed(3));
   await first.click();
   await page.getByTestId('side-viewer').waitFor();
-  await page.getByTestId('side-accuracy').getByText(`${agreement(countsOver([worst]))}% of labelled pixels correct`).waitFor({ timeout: 30_000 });
+  await page
+    .getByTestId('side-accuracy')
+    .getByText(`${agreement(countsOver([worst]))}% of labelled pixels correct`)
+    .waitFor({ timeout: 30_000 });
   await screenshot(page, 'import-model-inspect-worst');
   await page.getByTestId('side-close').click();
   assert.deepEqual(errors, []);
@@ -247,24 +305,41 @@ test("Runs › Import model › a folder of predicted masks: the U-Net's predict
   await page.getByTestId('import-masks-dataset').selectOption({ label: datasetName });
   // A folder whose files name no image of the dataset is refused with main's reason; the dialog stays open.
   const strangers = tempDir('segbench-e2e-strangers-');
-  await sharp(Buffer.alloc(16 * 16 * 3), { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(join(strangers, 'tile9.png'));
+  await sharp(Buffer.alloc(16 * 16 * 3), { raw: { width: 16, height: 16, channels: 3 } })
+    .png()
+    .toFile(join(strangers, 'tile9.png'));
   await page.getByTestId('import-masks-path').fill(strangers);
   await page.getByTestId('import-masks-start').click();
   const refusal = page.getByTestId('import-masks-error');
   await refusal.waitFor();
-  assert.match((await refusal.textContent()) ?? '', /None of the 1 mask file\(s\) in .* is named after an image of dataset "Dubai crops" \(e\.g\. val_\d\.png or val_\d_mask\.png for val_\d\.png\)/);
+  assert.match(
+    (await refusal.textContent()) ?? '',
+    /None of the 1 mask file\(s\) in .* is named after an image of dataset "Dubai crops" \(e\.g\. val_\d\.png or val_\d_mask\.png for val_\d\.png\)/,
+  );
   assert.equal(await page.getByTestId('import-masks-result').count(), 0);
   await screenshot(page, 'masks-refused');
   await page.getByTestId('import-masks-path').fill(masksDir);
-  await page.getByTestId('import-masks-encoding').getByText(/own mask encoding, RGB palette colours: Building #3c1098, /).waitFor();
+  await page
+    .getByTestId('import-masks-encoding')
+    .getByText(/own mask encoding, RGB palette colours: Building #3c1098, /)
+    .waitFor();
   await page.getByTestId('import-masks-name').fill(masksRunName);
   await page.getByTestId('import-masks-start').click();
   const result = page.getByTestId('import-masks-result');
   await result.waitFor({ timeout: 30_000 });
   const findings = await result.getByTestId('external-finding').allTextContents();
-  assert.ok(findings.some((f) => /^4 predicted masks for the dataset's 4 images \(train \d of \d, val 2 of 2, test \d of \d\)/.test(f)), findings.join('\n'));
-  assert.ok(findings.some((f) => /^4 file\(s\) name no image of the dataset and were left out, e\.g\. val_1_color\.png/.test(f)), findings.join('\n'));
-  assert.ok(findings.some((f) => /RGB palette colours/.test(f)), findings.join('\n'));
+  assert.ok(
+    findings.some((f) => /^4 predicted masks for the dataset's 4 images \(train \d of \d, val 2 of 2, test \d of \d\)/.test(f)),
+    findings.join('\n'),
+  );
+  assert.ok(
+    findings.some((f) => /^4 file\(s\) name no image of the dataset and were left out, e\.g\. val_1_color\.png/.test(f)),
+    findings.join('\n'),
+  );
+  assert.ok(
+    findings.some((f) => /RGB palette colours/.test(f)),
+    findings.join('\n'),
+  );
   // The runs table behind the dialog lists it, marked as imported masks, with no epochs.
   const row = page.locator('[data-testid="run-row"]', { hasText: masksRunName });
   await row.getByTestId('run-external-badge').getByText('Masks (imported)').waitFor();
@@ -310,7 +385,10 @@ test('Compare evaluates the masks beside the imported model: equal rows', async 
   const pick = page.getByTestId('compare-pick');
   assert.match((await pick.locator('label', { hasText: masksRunName }).textContent()) ?? '', /\(imported masks\)$/);
   await pick.locator('label', { hasText: masksRunName }).getByTestId('compare-run').check();
-  await pick.locator('label', { hasText: new RegExp(`^${runName} \\(`) }).getByTestId('compare-run').check();
+  await pick
+    .locator('label', { hasText: new RegExp(`^${runName} \\(`) })
+    .getByTestId('compare-run')
+    .check();
   // Neither has epochs: no curves or best-epoch table, only the evaluation.
   await page.getByTestId('compare-no-epochs').waitFor();
   assert.equal(await page.getByTestId('compare-chart').count(), 0);
@@ -320,11 +398,17 @@ test('Compare evaluates the masks beside the imported model: equal rows', async 
   const evaluation = page.locator('[data-testid="evaluation"][data-status="finished"]', { hasText: masksRunName });
   await evaluation.waitFor({ timeout: 180_000 });
   const cellsOf = async (variant: string): Promise<string[]> =>
-    (await evaluation.locator('tbody tr').filter({ has: page.locator('th', { hasText: new RegExp(`^${variant.replace(/[+]/g, '\\+')}$`) }) }).locator('td').allTextContents()).map((t) => t.split(' ')[0]!);
+    (
+      await evaluation
+        .locator('tbody tr')
+        .filter({ has: page.locator('th', { hasText: new RegExp(`^${variant.replace(/[+]/g, '\\+')}$`) }) })
+        .locator('td')
+        .allTextContents()
+    ).map((t) => t.split(' ')[0]!);
   const model = await cellsOf(runName);
   assert.deepEqual(model.slice(0, classNames.length), expectedIou.map(shown), 'the model, plain, as PyTorch counts it');
   assert.deepEqual(await cellsOf(masksRunName), model, 'its masks score as the model');
-  assert.deepEqual(await cellsOf(`${masksRunName} + TTA`), model, "TTA does not apply to masks: the row equals the plain one");
+  assert.deepEqual(await cellsOf(`${masksRunName} + TTA`), model, 'TTA does not apply to masks: the row equals the plain one');
   assert.deepEqual(await cellsOf('ensemble of 2'), model, "averaged with its own one-hot masks, the model's top class stays");
   // Neither has a SegBench config: the comparison leaves both out and says why.
   assert.equal(
@@ -347,11 +431,16 @@ test('Inspect: the masks as stored predictions rank the same worst image; what n
     assert.match((await page.getByTestId(id).getAttribute('title')) ?? '', /no model/, id);
   }
   await page.getByTestId('inspect-predict').click();
-  await page.getByTestId('inspect-predictions').getByText(/Validation predictions stored \(2 images, from the imported masks; mIoU/).waitFor({ timeout: 60_000 });
+  await page
+    .getByTestId('inspect-predictions')
+    .getByText(/Validation predictions stored \(2 images, from the imported masks; mIoU/)
+    .waitFor({ timeout: 60_000 });
   await page.getByTestId('inspect-rank').click();
   await page.getByTestId('inspect-count').getByText('2 validation images by their stored predictions, worst first.').waitFor();
   const imageMiou = (name: string): number => {
-    const values = countsOver([name]).map(iouOf).filter((v): v is number => v !== null);
+    const values = countsOver([name])
+      .map(iouOf)
+      .filter((v): v is number => v !== null);
     return values.reduce((a, b) => a + b, 0) / values.length;
   };
   const worst = [...valImages].sort((a, b) => imageMiou(a) - imageMiou(b))[0]!;

@@ -40,7 +40,10 @@ test('after a tiny run, Inspect lists the hardest validation image first and sho
 
   await page.getByTestId('nav-inspect').click();
   await page.getByTestId('inspect-predict').click();
-  await page.getByTestId('inspect-predictions').getByText(/Validation predictions stored \(40 images/).waitFor({ timeout: 180_000 });
+  await page
+    .getByTestId('inspect-predictions')
+    .getByText(/Validation predictions stored \(40 images/)
+    .waitFor({ timeout: 180_000 });
   await page.getByTestId('inspect-rank').click();
   await page.getByTestId('inspect-table').waitFor();
   const mious = (await page.locator('[data-testid="inspect-row"] td:nth-child(3)').allTextContents()).map(Number);
@@ -51,7 +54,9 @@ test('after a tiny run, Inspect lists the hardest validation image first and sho
 
   await page.getByTestId('inspect-row').first().click();
   await page.getByTestId('side-viewer').waitFor();
-  await page.waitForFunction(() => /% of labelled pixels correct/.test(document.querySelector('[data-testid="side-accuracy"]')?.textContent ?? ''), undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => /% of labelled pixels correct/.test(document.querySelector('[data-testid="side-accuracy"]')?.textContent ?? ''), undefined, {
+    timeout: 30_000,
+  });
   const accuracy = Number(/^([\d.]+)%/.exec((await page.getByTestId('side-accuracy').textContent()) ?? '')?.[1]);
   // The error map has as many painted pixels as the accuracy leaves wrong.
   const painted = await page.evaluate(`(() => {
@@ -76,28 +81,31 @@ test('after a tiny run, Inspect lists the hardest validation image first and sho
   assert.match((await page.getByTestId('side-error-legend').textContent()) ?? '', /Wrong pixels in the colour of their true class/);
   // Unticking a class hides its errors: fewer painted pixels, the same accuracy.
   await page.locator('.viewer-controls .class-toggles input').first().uncheck();
-  await page.waitForFunction(
-    (before) => {
-      const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="side-layer-2"]')!;
-      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-      let n = 0;
-      for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n += 1;
-      return n < before;
-    },
-    errorPixels,
-  );
+  await page.waitForFunction((before) => {
+    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="side-layer-2"]')!;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n += 1;
+    return n < before;
+  }, errorPixels);
   assert.match((await page.getByTestId('side-accuracy').textContent()) ?? '', new RegExp(`^${accuracy.toFixed(1).replace('.', '\\.')}%`));
   await page.locator('.viewer-controls .class-toggles input').first().check();
 
   // One class's false positives / negatives, then back to all errors.
   await page.getByTestId('side-mode').selectOption({ index: 1 });
-  await page.getByTestId('side-accuracy').getByText(/false positive and \d[\d,]* false negative px/).waitFor();
+  await page
+    .getByTestId('side-accuracy')
+    .getByText(/false positive and \d[\d,]* false negative px/)
+    .waitFor();
   await page.getByTestId('side-mode').selectOption('all');
   assert.deepEqual(errors, []);
 });
 
 test('accept the prediction as ground truth, see the revision, undo and redo; statistics follow; the original file is untouched', async () => {
-  await page.getByTestId('label-state').getByText(/Original mask in effect \(0 revisions kept\)/).waitFor();
+  await page
+    .getByTestId('label-state')
+    .getByText(/Original mask in effect \(0 revisions kept\)/)
+    .waitFor();
   await page.getByTestId('side-close').click();
   const before = await classPixels();
 
@@ -174,7 +182,10 @@ test('export corrected dataset writes the images and the masks in effect to a ne
   for (let i = 0; i < 300 && !existsSync(manifestPath); i += 1) await new Promise((done) => setTimeout(done, 100));
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { images: number; corrected: { stem: string; mask: string }[] };
   assert.equal(manifest.images, 200);
-  assert.deepEqual(manifest.corrected.map((c) => c.stem), [hardest]);
+  assert.deepEqual(
+    manifest.corrected.map((c) => c.stem),
+    [hardest],
+  );
   assert.equal(readdirSync(join(out, 'masks')).length, 200);
   assert.notDeepEqual(readFileSync(join(out, 'masks', manifest.corrected[0]!.mask)), originalMask, 'the exported mask is the correction');
   await screenshot(page, 'dataset-export');
@@ -203,7 +214,10 @@ test('the confusion matrix lists the images behind a cell; the review queue orde
   await page.getByTestId('side-viewer').waitFor();
   const [, predicted, truth] = /Predicted (.+) where the truth is (.+)/.exec(title)!;
   await page.getByText(`Predicted ${predicted} where truth is ${truth}`, { exact: false }).first().waitFor();
-  await page.getByTestId('side-accuracy').getByText(/px \([\d.]+%\) in this confusion/).waitFor();
+  await page
+    .getByTestId('side-accuracy')
+    .getByText(/px \([\d.]+%\) in this confusion/)
+    .waitFor();
   await page.getByTestId('side-close').click();
 
   await page.getByTestId('inspect-tab-review').click();
@@ -212,7 +226,11 @@ test('the confusion matrix lists the images behind a cell; the review queue orde
   await page.locator('[data-testid="review-queue"], [data-testid="review-queue-empty"]').first().waitFor();
   const shares = (await page.locator('[data-testid="review-queue-row"] td:nth-child(4)').allTextContents()).map((t) => Number.parseFloat(t));
   if (shares.length === 0) assert.match((await page.getByTestId('review-queue-empty').textContent()) ?? '', /No image has confidently wrong pixels/);
-  assert.deepEqual([...shares].sort((a, b) => b - a), shares, 'largest share of confidently wrong pixels first');
+  assert.deepEqual(
+    [...shares].sort((a, b) => b - a),
+    shares,
+    'largest share of confidently wrong pixels first',
+  );
   await screenshot(page, 'inspect-review-queue');
   assert.deepEqual(errors, []);
 });
@@ -257,7 +275,10 @@ test('data recipes in the launch form: replication raises the minority share in 
   await page.getByTestId('form-recipe-preview').click();
   const preview = page.getByTestId('recipe-preview');
   await preview.waitFor();
-  assert.match((await preview.locator('p').textContent()) ?? '', /^\d+ of 160 training images repeated; \d+ draws per pass\. 70% of the crops of the \d+ images that hold \w+ are centred on them \(crop side about 64 px at the mean scale\)\./);
+  assert.match(
+    (await preview.locator('p').textContent()) ?? '',
+    /^\d+ of 160 training images repeated; \d+ draws per pass\. 70% of the crops of the \d+ images that hold \w+ are centred on them \(crop side about 64 px at the mean scale\)\./,
+  );
   const water = preview.locator('tr', { hasText: 'Water' });
   const [before, after] = (await water.locator('td.num').allTextContents()).map((t) => Number.parseFloat(t));
   assert.ok(after! > before!, `water share ${before}% -> ${after}%`);
@@ -267,7 +288,10 @@ test('data recipes in the launch form: replication raises the minority share in 
   const inspectorErrors = watchConsole(inspector);
   await inspector.goto(app.url);
   await inspector.getByTestId('nav-inspect').click();
-  await inspector.getByTestId('inspect-predictions').getByText(/40 images, by the checkpoint of epoch \d/).waitFor();
+  await inspector
+    .getByTestId('inspect-predictions')
+    .getByText(/40 images, by the checkpoint of epoch \d/)
+    .waitFor();
   const chosen = await inspector.getByTestId('inspect-run').inputValue();
   assert.match((await inspector.locator(`[data-testid="inspect-run"] option[value="${chosen}"]`).textContent()) ?? '', /^tiny inspect/);
   await page.getByTestId('form-launch').click();
@@ -321,7 +345,10 @@ test('pseudo-labels: predict an unlabelled folder, read the kept share per thres
   await screenshot(page, 'pseudo-labels');
   await set.getByTestId('pseudo-name').fill('pseudo tiles');
   await set.getByTestId('pseudo-save').click();
-  await set.getByTestId('pseudo-saved').getByText(/Saved as pseudo tiles/).waitFor();
+  await set
+    .getByTestId('pseudo-saved')
+    .getByText(/Saved as pseudo tiles/)
+    .waitFor();
   assert.deepEqual(errors, []);
 });
 
@@ -332,7 +359,10 @@ test('two runs side by side: six panels in two rows at 1280x800; panels can be h
   const recipes = await select.locator('option', { hasText: 'tiny recipes' }).getAttribute('value');
   await select.selectOption(recipes!);
   await page.getByTestId('inspect-predict').click();
-  await page.getByTestId('inspect-predictions').getByText(/Validation predictions stored \(40 images/).waitFor({ timeout: 180_000 });
+  await page
+    .getByTestId('inspect-predictions')
+    .getByText(/Validation predictions stored \(40 images/)
+    .waitFor({ timeout: 180_000 });
   const inspectId = await select.locator('option', { hasText: 'tiny inspect' }).getAttribute('value');
   await select.selectOption(inspectId!);
   await page.getByTestId('inspect-rank').click();
@@ -343,7 +373,10 @@ test('two runs side by side: six panels in two rows at 1280x800; panels can be h
   // what to do, and the image, truth, prediction and errors stay.
   const student = await page.getByTestId('side-other-run').locator('option', { hasText: 'tiny student' }).getAttribute('value');
   await page.getByTestId('side-other-run').selectOption(student!);
-  assert.match((await page.getByTestId('side-other-missing').textContent()) ?? '', /^tiny student has no stored prediction of this image: predict its validation images on the Inspect page/);
+  assert.match(
+    (await page.getByTestId('side-other-missing').textContent()) ?? '',
+    /^tiny student has no stored prediction of this image: predict its validation images on the Inspect page/,
+  );
   assert.equal(await grid.getAttribute('data-panes'), '4');
   await page.getByTestId('side-other-run').selectOption(recipes!);
   await page.getByTestId('side-other-accuracy').waitFor();
@@ -356,7 +389,10 @@ test('two runs side by side: six panels in two rows at 1280x800; panels can be h
   await page.getByTestId('pane-close-image').click();
   await page.getByTestId('pane-close-truth').click();
   assert.equal(await grid.getAttribute('data-panes'), '4');
-  const width = await page.locator('.side-grid .pane').first().evaluate((p) => p.getBoundingClientRect().width);
+  const width = await page
+    .locator('.side-grid .pane')
+    .first()
+    .evaluate((p) => p.getBoundingClientRect().width);
   const gridWidth = await grid.evaluate((g) => g.getBoundingClientRect().width);
   assert.ok(width > gridWidth / 2 - 4, `four panels share two columns: ${width} of ${gridWidth}`);
   await page.getByTestId('side-show-panes').click();
@@ -377,7 +413,10 @@ test('Inspect in the dark theme: the viewer with its readouts and the confusion 
   await page.getByTestId('side-viewer').waitFor();
   const pane = (await page.locator('.side-grid .pane').nth(2).boundingBox())!;
   await page.mouse.move(pane.x + pane.width / 2, pane.y + pane.height / 2);
-  await page.getByTestId('side-hover').getByText(/truth:/).waitFor();
+  await page
+    .getByTestId('side-hover')
+    .getByText(/truth:/)
+    .waitFor();
   await screenshot(page, 'dark-inspect-viewer');
   await page.getByTestId('side-close').click();
   await page.emulateMedia({ colorScheme: 'light' });

@@ -31,9 +31,32 @@ let errors: string[];
 
 before(async () => {
   app = await startServe(['--no-sample']);
-  await segbench(app.dataDir, 'import', '--images', join(fixture, 'images'), '--masks', join(fixture, 'masks'), '--name', datasetName, '--preset', 'dubai-aerial');
+  await segbench(
+    app.dataDir,
+    'import',
+    '--images',
+    join(fixture, 'images'),
+    '--masks',
+    join(fixture, 'masks'),
+    '--name',
+    datasetName,
+    '--preset',
+    'dubai-aerial',
+  );
   const config = join(mkdtempSync(join(tmpdir(), 'segbench-e2e-states-')), 'tiny.json');
-  writeFileSync(config, JSON.stringify({ model: 'unet', modelOptions: { depth: 2, width: 4 }, inputSize: 64, batchSize: 4, epochs: 1, stepsPerEpoch: 2, backend: 'wasm', name: 'tiny A' }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      model: 'unet',
+      modelOptions: { depth: 2, width: 4 },
+      inputSize: 64,
+      batchSize: 4,
+      epochs: 1,
+      stepsPerEpoch: 2,
+      backend: 'wasm',
+      name: 'tiny A',
+    }),
+  );
   await segbench(app.dataDir, 'train', '--dataset', datasetName, '--config', config);
   // A second run made of the dataset's own masks: it predicts without training.
   await segbench(app.dataDir, 'import-masks', '--masks', join(fixture, 'masks'), '--dataset', datasetName, '--name', 'masks B');
@@ -101,7 +124,7 @@ async function unblock(jobId: string): Promise<void> {
   blocking = null;
 }
 
-test('queued jobs say so with their place in the queue; a run\'s Predict button follows only its own job; a finished prediction stops saying it is busy', async () => {
+test("queued jobs say so with their place in the queue; a run's Predict button follows only its own job; a finished prediction stops saying it is busy", async () => {
   const blocker = await blockTheQueue();
 
   // A dataset imported behind the running job: queued, one job ahead (not "indexing · starting…").

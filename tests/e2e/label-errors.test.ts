@@ -33,21 +33,38 @@ test('find label errors on a planted-error set: fold models of one pass are too 
   await page.getByTestId('label-errors-start').click();
   const tooWeak = page.getByTestId('label-errors-too-weak');
   await tooWeak.waitFor({ timeout: 240_000 });
-  assert.match((await tooWeak.textContent()) ?? '', /^Too weak to judge: the fold models' out-of-fold mIoU is 0\.\d\d, below 0\.25, so this ranking is likely no better than chance\. Train stronger fold models: more epochs per fold, a larger input size, pretrained encoder weights/);
+  assert.match(
+    (await tooWeak.textContent()) ?? '',
+    /^Too weak to judge: the fold models' out-of-fold mIoU is 0\.\d\d, below 0\.25, so this ranking is likely no better than chance\. Train stronger fold models: more epochs per fold, a larger input size, pretrained encoder weights/,
+  );
   const weakClasses = await page.getByTestId('label-errors-weak-class').allTextContents();
-  assert.ok(weakClasses.some((text) => /^Background: too weak to judge\. The models give its own pixels 0\.\d\d on average and other classes' pixels 0\.\d\d \(its pixel share is 0\.8\d\).*Train stronger fold models/.test(text)), weakClasses.join('\n'));
-  assert.match((await page.getByTestId('label-errors-strength-figures').textContent()) ?? '', /^Fold models: out-of-fold mIoU 0\.\d\d \(folds [\d., ]+\)\. Per class, self-confidence \/ on other classes' pixels \/ pixel share: Background /);
+  assert.ok(
+    weakClasses.some((text) =>
+      /^Background: too weak to judge\. The models give its own pixels 0\.\d\d on average and other classes' pixels 0\.\d\d \(its pixel share is 0\.8\d\).*Train stronger fold models/.test(
+        text,
+      ),
+    ),
+    weakClasses.join('\n'),
+  );
+  assert.match(
+    (await page.getByTestId('label-errors-strength-figures').textContent()) ?? '',
+    /^Fold models: out-of-fold mIoU 0\.\d\d \(folds [\d., ]+\)\. Per class, self-confidence \/ on other classes' pixels \/ pixel share: Background /,
+  );
   await screenshot(page, 'label-errors-too-weak');
 
   // Each pixel seen 40 times: strong enough, no notice.
   const weakId = Number(await page.getByTestId('label-errors-check').inputValue());
   await page.getByTestId('label-errors-epochs').fill('40');
-  await plan.filter({ hasText: /^3 folds x 80 steps at 32 px: each pixel about 40 times \(240 training steps\), then 12 images predicted once each/ }).waitFor();
+  await plan
+    .filter({ hasText: /^3 folds x 80 steps at 32 px: each pixel about 40 times \(240 training steps\), then 12 images predicted once each/ })
+    .waitFor();
   await page.getByTestId('label-errors-start').click();
   await page.getByTestId('label-errors-progress').waitFor();
   await screenshot(page, 'label-errors-running');
   // The new check is the one shown, once it has finished (the weak one stays in the list).
-  await page.locator('[data-testid="label-errors-check"] option:checked', { hasText: `#${weakId + 1} · 3 folds · finished` }).waitFor({ state: 'attached', timeout: 240_000 });
+  await page
+    .locator('[data-testid="label-errors-check"] option:checked', { hasText: `#${weakId + 1} · 3 folds · finished` })
+    .waitFor({ state: 'attached', timeout: 240_000 });
   await page.getByTestId('label-errors-strength-figures').waitFor();
   assert.equal(await tooWeak.count(), 0);
   assert.equal(await page.getByTestId('label-errors-weak-class').count(), 0, (await page.getByTestId('label-errors-weak-class').allTextContents()).join('\n'));
@@ -94,8 +111,14 @@ test('issue 32 (3): Ctrl+Z in the review dialog undoes the last correction: the 
   await page.keyboard.press('Control+z');
   await viewerTitle().filter({ hasText: planted }).waitFor();
   await counts('0 reviewed · 0 corrected');
-  await viewer().getByTestId('revision-marker').filter({ hasText: /^Original mask in effect/ }).waitFor();
-  await viewer().getByTestId('label-error-region-1').filter({ hasText: /labelled Background, looks like Building/ }).waitFor();
+  await viewer()
+    .getByTestId('revision-marker')
+    .filter({ hasText: /^Original mask in effect/ })
+    .waitFor();
+  await viewer()
+    .getByTestId('label-error-region-1')
+    .filter({ hasText: /labelled Background, looks like Building/ })
+    .waitFor();
   assert.equal(await viewer().getByTestId('label-error-accept').isEnabled(), true);
   const stems = await page.locator('[data-testid="label-errors-item"] td:nth-child(2)').allTextContents();
   assert.ok(stems.includes(planted), 'the image is back in the queue');
@@ -104,7 +127,10 @@ test('issue 32 (3): Ctrl+Z in the review dialog undoes the last correction: the 
 
   await page.keyboard.press('Control+Shift+Z');
   await counts('1 reviewed · 1 corrected');
-  await viewer().getByTestId('revision-marker').filter({ hasText: /^corrected/ }).waitFor();
+  await viewer()
+    .getByTestId('revision-marker')
+    .filter({ hasText: /^corrected/ })
+    .waitFor();
   await viewer().getByTestId('label-error-region-1').filter({ hasText: /done/ }).waitFor();
   assert.equal(await viewer().getByTestId('label-error-accept').isEnabled(), false);
   await page.keyboard.press('Control+z');
@@ -127,7 +153,10 @@ test('issue 32 (3): reopening a corrected image shows its region as done (its pi
   assert.equal(await viewer().getByTestId('label-error-accept').isEnabled(), false);
   // A does nothing on a region that is done: no second revision, no error.
   await page.keyboard.press('a');
-  await viewer().getByTestId('revision-marker').filter({ hasText: /revision 1 of 1/ }).waitFor();
+  await viewer()
+    .getByTestId('revision-marker')
+    .filter({ hasText: /revision 1 of 1/ })
+    .waitFor();
   await screenshot(page, 'q3-reopened-done');
   await page.getByTestId('label-error-close').click();
   await page.getByTestId('label-errors-reviewed').uncheck();
@@ -164,7 +193,10 @@ test('issue 32 (3): the review dialog fills its space with four panes, and zooms
   assert.ok(Math.abs(panned.x - zoomed.x - 60) < 2 && Math.abs(panned.y - zoomed.y - 40) < 2, `panned from ${zoomed.x},${zoomed.y} to ${panned.x},${panned.y}`);
   await screenshot(page, 'q3-zoomed');
   await viewer().getByRole('button', { name: 'Fit' }).click();
-  await page.waitForFunction((w) => Math.abs((document.querySelector('[data-testid="label-error-pane-1"]')?.getBoundingClientRect().width ?? 0) - w) < 3, fitted.width);
+  await page.waitForFunction(
+    (w) => Math.abs((document.querySelector('[data-testid="label-error-pane-1"]')?.getBoundingClientRect().width ?? 0) - w) < 3,
+    fitted.width,
+  );
   await page.getByTestId('label-error-close').click();
   assert.deepEqual(errors, []);
 });
@@ -177,7 +209,8 @@ test('issue 32 (3): the dataset viewer marks a corrected mask and reverts it (re
   const marker = imageViewer.getByTestId('revision-marker');
   await marker.filter({ hasText: /^corrected/ }).waitFor();
   assert.match((await marker.textContent()) ?? '', /accepted the out-of-fold prediction of label check #\d+, fold \d model \(in a region of [\d,]+ px\)/);
-  const buildingShare = async () => Number.parseFloat((await imageViewer.locator('[data-testid="viewer-legend"] li', { hasText: 'Building' }).locator('.small').textContent()) ?? '');
+  const buildingShare = async () =>
+    Number.parseFloat((await imageViewer.locator('[data-testid="viewer-legend"] li', { hasText: 'Building' }).locator('.small').textContent()) ?? '');
   const corrected = await buildingShare();
   // The overlay has painted the mask in effect.
   await page.waitForFunction(() => (document.querySelector<HTMLCanvasElement>('[data-testid="viewer-overlay"]')?.width ?? 0) > 0);
@@ -185,7 +218,12 @@ test('issue 32 (3): the dataset viewer marks a corrected mask and reverts it (re
   await imageViewer.getByTestId('revision-revert').click();
   await marker.filter({ hasText: /^Original mask in effect \(reverted at .+; 1 correction kept\)/ }).waitFor();
   await page.waitForFunction(
-    (share) => Number.parseFloat(Array.from(document.querySelectorAll('[data-testid="viewer-legend"] li')).find((li) => li.textContent?.includes('Building'))?.querySelector('.small')?.textContent ?? '') < share,
+    (share) =>
+      Number.parseFloat(
+        Array.from(document.querySelectorAll('[data-testid="viewer-legend"] li'))
+          .find((li) => li.textContent?.includes('Building'))
+          ?.querySelector('.small')?.textContent ?? '',
+      ) < share,
     corrected,
   );
   await screenshot(page, 'q3-dataset-viewer-reverted');

@@ -52,7 +52,13 @@ test('a 7-band GeoTIFF set: band statistics, band views with values under the cu
   // Seven bands, and the ramp's index under the cursor computed from two of them (nd:2,3).
   const rows = await values.locator('tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
   assert.equal(rows.length, 8);
-  assert.match(rows.slice(0, 7).map((r) => r.join('')).join(''), /SWIR\d+NIR\d+Red\d+/);
+  assert.match(
+    rows
+      .slice(0, 7)
+      .map((r) => r.join(''))
+      .join(''),
+    /SWIR\d+NIR\d+Red\d+/,
+  );
   const [bandA, bandB] = [Number(rows[1]![1]), Number(rows[2]![1])];
   assert.equal(rows[7]![0], `(${rows[1]![0]} − ${rows[2]![0]}) / (${rows[1]![0]} + ${rows[2]![0]})`);
   assert.equal(rows[7]![1], ((bandA - bandB) / (bandA + bandB)).toFixed(3));

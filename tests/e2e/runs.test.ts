@@ -30,8 +30,8 @@ test('out-of-range fields are refused in the form with the valid range', async (
   await page.getByTestId('launch-form').waitFor();
   await page.getByTestId('form-batch').fill('0');
   await page.getByTestId('form-size').fill('100');
-  assert.match(await page.getByTestId('error-batchSize').textContent() ?? '', /expected number to be >=1/);
-  assert.match(await page.getByTestId('error-inputSize').textContent() ?? '', /must be a multiple of 8\. Nearest valid: 96 or 104/);
+  assert.match((await page.getByTestId('error-batchSize').textContent()) ?? '', /expected number to be >=1/);
+  assert.match((await page.getByTestId('error-inputSize').textContent()) ?? '', /must be a multiple of 8\. Nearest valid: 96 or 104/);
   assert.equal(await page.getByTestId('form-launch').isDisabled(), true);
   await screenshot(page, 'runs-form-invalid');
 });
@@ -43,23 +43,28 @@ test('launch from the form, watch the curve grow, stop, resume to the end', asyn
   await page.getByTestId('form-validate-every').fill('3');
   await page.getByTestId('form-estimate').click();
   assert.match(
-    await page.getByTestId('form-estimate-result').textContent({ timeout: 60_000 }) ?? '',
+    (await page.getByTestId('form-estimate-result').textContent({ timeout: 60_000 })) ?? '',
     /About \d+ MiB per step on wasm; \d+\.\d\d s per step, so about \d+s per epoch of 3 steps\. A full validation of \d+ images takes about \d+.*\. Over 6 epochs: about \d+.* of training and \d+.* of validation \(2 validations\)\./,
   );
   await page.getByTestId('form-validate-every').fill('1');
-  assert.match(await page.getByTestId('form-estimate-result').textContent() ?? '', /\(6 validations\)\./);
+  assert.match((await page.getByTestId('form-estimate-result').textContent()) ?? '', /\(6 validations\)\./);
   // Between full validations, 4 images: the curve still gains a point an epoch, the suite saves most of a minute.
   await page.getByTestId('form-validation-subset').fill('4');
   await page.getByTestId('form-launch').click();
   await page.getByTestId('run-view').waitFor();
   // The mIoU curve gains points as epochs arrive (events, no reload).
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-miou"]')?.getAttribute('data-points')) >= 2, undefined, { timeout: 90_000 });
-  assert.match(await page.getByTestId('run-resources').textContent() ?? '', /tfjs \d+ MiB in \d+ tensors · engine process \d+ MiB/);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-miou"]')?.getAttribute('data-points')) >= 2, undefined, {
+    timeout: 90_000,
+  });
+  assert.match((await page.getByTestId('run-resources').textContent()) ?? '', /tfjs \d+ MiB in \d+ tensors · engine process \d+ MiB/);
   await screenshot(page, 'run-live');
   // Settings › Engine names the training job by its run, and asks before stopping it.
   await page.getByTestId('nav-settings').click();
   const trainRow = page.locator('[data-testid="job-row"][data-kind="train"][data-status="running"]');
-  await trainRow.getByTestId('job-title').getByText(/^Training run "tiny baseline"/).waitFor();
+  await trainRow
+    .getByTestId('job-title')
+    .getByText(/^Training run "tiny baseline"/)
+    .waitFor();
   await trainRow.getByTestId('job-stop').click();
   assert.match((await trainRow.getByTestId('job-stop-confirm').textContent()) ?? '', /Stop run "tiny baseline"\? It ends as stopped and can be resumed/);
   await screenshot(page, 'settings-engine-jobs');
@@ -73,7 +78,7 @@ test('launch from the form, watch the curve grow, stop, resume to the end', asyn
   await page.locator('[data-testid="run-view"] [data-testid="run-status"][data-status="finished"]').waitFor({ timeout: 120_000 });
   assert.equal(await status().getAttribute('data-status'), 'finished');
   assert.equal(await page.getByTestId('chart-miou').getAttribute('data-points'), '6');
-  assert.match(await page.getByTestId('run-events').textContent() ?? '', /Resumed after epoch \d/);
+  assert.match((await page.getByTestId('run-events').textContent()) ?? '', /Resumed after epoch \d/);
   assert.equal(await page.getByTestId('class-heatmap').getAttribute('data-classes'), '6');
   assert.equal(await page.getByTestId('class-heatmap').getAttribute('data-epochs'), '6');
   await screenshot(page, 'run-finished');
@@ -91,30 +96,39 @@ test('clone the run with another loss, then compare the two', async () => {
 
   // The run page shows the whole config, grouped, with what differs from the defaults marked.
   const changed = await page.locator('[data-testid="run-config-row"][data-default="false"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')));
-  for (const key of ['epochs', 'loss.name', 'inputSize', 'batchSize', 'backend']) assert.ok(changed.includes(key), `${key} is marked as changed: ${changed.join()}`);
+  for (const key of ['epochs', 'loss.name', 'inputSize', 'batchSize', 'backend'])
+    assert.ok(changed.includes(key), `${key} is marked as changed: ${changed.join()}`);
   assert.equal(await page.locator('[data-testid="run-config-row"][data-key="optimizer.lr"]').getAttribute('data-default'), 'true');
   // The events log has each epoch and each checkpoint.
   const events = (await page.getByTestId('run-events').textContent()) ?? '';
   assert.match(events, /Epoch 3: train loss \d+\.\d{4}, validation loss \d+\.\d{4}, mIoU \d\.\d{3}, \d+\.\d s \(validation \d+\.\d s\)\./);
   // The clone keeps the 4-image subset between full validations; the last epoch validates on all.
   // Every epoch is judged on those 4 images for the best checkpoint, the last (full) one too.
-  assert.match(events, /Checkpoints saved: last and best \(epoch 1 is the new best by mIoU \d\.\d{3} on the validation subset, 4 of \d+ images, the images every epoch is judged on\)\./);
+  assert.match(
+    events,
+    /Checkpoints saved: last and best \(epoch 1 is the new best by mIoU \d\.\d{3} on the validation subset, 4 of \d+ images, the images every epoch is judged on\)\./,
+  );
   // The header marks a best figure over the subset (when the best is not the last, full epoch).
   const header = (await page.locator('.run-status-row').textContent()) ?? '';
   const bestEpoch = Number(/best mIoU \d\.\d{3} at epoch (\d)/.exec(header)?.[1]);
-  if (bestEpoch < 3) assert.match(await page.getByTestId('run-best-subset').textContent() ?? '', /\(on the validation subset, 4 of \d+ images\)/);
+  if (bestEpoch < 3) assert.match((await page.getByTestId('run-best-subset').textContent()) ?? '', /\(on the validation subset, 4 of \d+ images\)/);
   else assert.equal(await page.getByTestId('run-best-subset').count(), 0);
   // Per-class IoU lines use the dataset's class colours.
   const legend = page.locator('[data-testid="chart-class-iou"] .chart-legend li');
   const sampleColors = presets.find((p) => p.id === 'segbench-sample')!.classes.map((c) => c.color);
   assert.deepEqual(await legend.evaluateAll((items) => items.map((i) => i.getAttribute('data-color'))), sampleColors);
-  assert.deepEqual(await legend.evaluateAll((items) => items.filter((i) => i.getAttribute('data-outlined') === 'true').map((i) => i.textContent?.trim())), ['Cropland'], 'the pale yellow of Cropland gets a dark outline');
+  assert.deepEqual(
+    await legend.evaluateAll((items) => items.filter((i) => i.getAttribute('data-outlined') === 'true').map((i) => i.textContent?.trim())),
+    ['Cropland'],
+    'the pale yellow of Cropland gets a dark outline',
+  );
   // The lines are drawn in those colours. Classes whose curves coincide (two at IoU 0 after 3 tiny
   // epochs) hide one another, so the test asks for pixels of at least three class colours.
   const drawn = await page.locator('[data-testid="chart-class-iou"] canvas').evaluate((canvas: HTMLCanvasElement, colours: string[]) => {
     const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
     const seen = new Set<string>();
-    for (let i = 0; i < data.length; i += 4) if (data[i + 3] === 255) seen.add('#' + [data[i], data[i + 1], data[i + 2]].map((v) => v!.toString(16).padStart(2, '0')).join(''));
+    for (let i = 0; i < data.length; i += 4)
+      if (data[i + 3] === 255) seen.add('#' + [data[i], data[i + 1], data[i + 2]].map((v) => v!.toString(16).padStart(2, '0')).join(''));
     return colours.filter((c) => seen.has(c.toLowerCase()));
   }, sampleColors);
   assert.ok(drawn.length >= 3, `class colours drawn: ${drawn.join(' ')}`);
@@ -122,7 +136,7 @@ test('clone the run with another loss, then compare the two', async () => {
   const canvas = page.locator('[data-testid="chart-class-iou"] canvas');
   const box = (await canvas.boundingBox())!;
   await canvas.hover({ position: { x: box.width - 14, y: box.height / 2 } });
-  assert.match(await page.getByTestId('chart-class-iou-tooltip').textContent() ?? '', /^epoch 3.*Forest: \d\.\d{3}/);
+  assert.match((await page.getByTestId('chart-class-iou-tooltip').textContent()) ?? '', /^epoch 3.*Forest: \d\.\d{3}/);
   await screenshot(page, 'run-chart-hover');
   await page.getByTestId('run-config').scrollIntoViewIfNeeded();
   await screenshot(page, 'run-config');
@@ -132,11 +146,17 @@ test('clone the run with another loss, then compare the two', async () => {
   await page.getByTestId('run-export-open').click();
   await page.getByTestId('run-export-path').fill(onnxPath);
   await page.getByTestId('run-export-start').click();
-  assert.match((await page.getByTestId('run-export-done').textContent({ timeout: 60_000 })) ?? '', /Exported the best checkpoint \(epoch \d\) to .*tiny-ce-dice\.onnx \([\d.]+ [KM]iB, opset 17\); metadata in .*tiny-ce-dice\.onnx\.json\. Input "image": NHWC float32 with 3 channels, height and width multiples of 4; output "logits": 6 classes\./);
+  assert.match(
+    (await page.getByTestId('run-export-done').textContent({ timeout: 60_000 })) ?? '',
+    /Exported the best checkpoint \(epoch \d\) to .*tiny-ce-dice\.onnx \([\d.]+ [KM]iB, opset 17\); metadata in .*tiny-ce-dice\.onnx\.json\. Input "image": NHWC float32 with 3 channels, height and width multiples of 4; output "logits": 6 classes\./,
+  );
   assert.ok(existsSync(onnxPath) && existsSync(`${onnxPath}.json`));
   await screenshot(page, 'run-export');
   await page.getByTestId('run-export-start').click();
-  await page.getByTestId('run-export').getByText(/already exists; SegBench never replaces a file/).waitFor();
+  await page
+    .getByTestId('run-export')
+    .getByText(/already exists; SegBench never replaces a file/)
+    .waitFor();
 
   // Keep notes about the run, export a chart, then find it in the table by its tag.
   await page.getByTestId('meta-tags').fill('dice, tiny');
@@ -149,10 +169,10 @@ test('clone the run with another loss, then compare the two', async () => {
 
   await page.getByTestId('nav-runs').click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"]').length === 2);
-  assert.match(await page.getByTestId('runs-table').textContent() ?? '', /tiny ce-dicedicetiny/);
+  assert.match((await page.getByTestId('runs-table').textContent()) ?? '', /tiny ce-dicedicetiny/);
   await page.getByTestId('class-column').selectOption('Forest');
   await page.getByTestId('sort-classIou').click();
-  assert.match(await page.getByTestId('sort-classIou').textContent() ?? '', /Forest IoU/);
+  assert.match((await page.getByTestId('sort-classIou').textContent()) ?? '', /Forest IoU/);
   await page.getByTestId('sort-miou').click();
   await screenshot(page, 'runs-table');
 
@@ -171,7 +191,9 @@ test('clone the run with another loss, then compare the two', async () => {
     assert.match(text, epoch < last ? /^epoch \d, validation subset \(4 of \d+ images\)$/ : /^epoch \d$/, text);
   }
   assert.deepEqual(await page.locator('[data-testid="config-diff"] thead th').allTextContents(), ['Setting', ...runOrder]);
-  const diff = await page.locator('[data-testid="config-diff"] tbody tr').evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll("th, td"), (c) => c.textContent)));
+  const diff = await page
+    .locator('[data-testid="config-diff"] tbody tr')
+    .evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('th, td'), (c) => c.textContent)));
   const byRun = (values: Record<string, string>) => runOrder.map((name) => values[name]);
   assert.deepEqual(diff, [
     ['Epochs', ...byRun({ 'tiny baseline': '6', 'tiny ce-dice': '3' })],
@@ -226,19 +248,30 @@ test('inspect ranks validation images worst first; saved weights become a sample
   await page.getByTestId('inspect-table').waitFor();
   const mious = (await page.locator('[data-testid="inspect-row"] td:nth-child(3)').allTextContents()).map(Number);
   assert.equal(mious.length, 40, 'the 40 validation images of the sample');
-  assert.deepEqual([...mious].sort((a, b) => a - b), mious);
+  assert.deepEqual(
+    [...mious].sort((a, b) => a - b),
+    mious,
+  );
   await screenshot(page, 'inspect');
   // Ground truth, prediction and error map of the hardest image, side by side.
   await page.getByTestId('inspect-predict').click();
-  await page.getByTestId('inspect-predictions').getByText(/Validation predictions stored \(40 images/).waitFor({ timeout: 120_000 });
+  await page
+    .getByTestId('inspect-predictions')
+    .getByText(/Validation predictions stored \(40 images/)
+    .waitFor({ timeout: 120_000 });
   await page.getByTestId('inspect-row').first().click();
   await page.getByTestId('side-viewer').waitFor();
-  await page.waitForFunction(() => /% of labelled pixels correct/.test(document.querySelector('[data-testid="side-accuracy"]')?.textContent ?? ''), undefined, { timeout: 30_000 });
-  assert.match(await page.getByTestId('side-accuracy').textContent() ?? '', /^\d+\.\d% of labelled pixels correct$/);
+  await page.waitForFunction(() => /% of labelled pixels correct/.test(document.querySelector('[data-testid="side-accuracy"]')?.textContent ?? ''), undefined, {
+    timeout: 30_000,
+  });
+  assert.match((await page.getByTestId('side-accuracy').textContent()) ?? '', /^\d+\.\d% of labelled pixels correct$/);
   await screenshot(page, 'inspect-side-by-side');
   await page.getByTestId('side-close').click();
   await page.getByTestId('inspect-save').click();
-  await page.getByTestId('inspect-message').getByText(/Saved weights for 160 training images/).waitFor({ timeout: 120_000 });
+  await page
+    .getByTestId('inspect-message')
+    .getByText(/Saved weights for 160 training images/)
+    .waitFor({ timeout: 120_000 });
   await page.getByTestId('nav-runs').click();
   await page.getByTestId('run-new').click();
   const option = page.locator('[data-testid="form-sampler"] option', { hasText: 'Hard samples: tiny ce-dice' });

@@ -59,7 +59,14 @@ test('the engine self-test runs from Settings with a progress bar, and can be st
 
   await page.getByTestId('selftest-start').click();
   const running = page.locator('[data-testid="job-row"][data-kind="diagnostic"][data-status="running"]');
-  assert.equal(await running.getByTestId('job-title').first().textContent().then((t) => t?.startsWith('Engine self-test')), true);
+  assert.equal(
+    await running
+      .getByTestId('job-title')
+      .first()
+      .textContent()
+      .then((t) => t?.startsWith('Engine self-test')),
+    true,
+  );
   await running.getByTestId('job-stop').click();
   await page.locator('[data-testid="job-row"][data-status="cancelled"]').first().waitFor({ timeout: 30_000 });
   await screenshot(page, 'selftest-done');
@@ -76,11 +83,19 @@ test('Check GPU and backends lists each backend of the automatic order with its 
   await page.getByTestId('backend-check').click();
   await page.getByTestId('backend-probes').waitFor({ timeout: 60_000 });
   const rows = page.getByTestId('backend-probes').locator('li');
-  assert.deepEqual(await rows.evaluateAll((items) => items.map((li) => li.getAttribute('data-testid'))), ['probe-tfjs-node-gpu', 'probe-webgpu', 'probe-tfjs-node', 'probe-wasm']);
+  assert.deepEqual(await rows.evaluateAll((items) => items.map((li) => li.getAttribute('data-testid'))), [
+    'probe-tfjs-node-gpu',
+    'probe-webgpu',
+    'probe-tfjs-node',
+    'probe-wasm',
+  ]);
   // No GPU here: CUDA and WebGPU each say why they were passed over; wasm always starts.
   assert.equal(await page.getByTestId('probe-wasm').getAttribute('data-available'), 'true');
   assert.equal(await page.getByTestId('probe-webgpu').getAttribute('data-available'), 'false');
-  assert.match((await page.getByTestId('probe-webgpu').textContent()) ?? '', /WebGPU: (no adapter|the only adapter is .* a software adapter|Dawn needs libvulkan)/);
+  assert.match(
+    (await page.getByTestId('probe-webgpu').textContent()) ?? '',
+    /WebGPU: (no adapter|the only adapter is .* a software adapter|Dawn needs libvulkan)/,
+  );
   assert.match((await page.getByTestId('probe-tfjs-node-gpu').textContent()) ?? '', /tfjs-node-gpu (is not installed|is installed but)/);
   await page.getByTestId('backend-probes').scrollIntoViewIfNeeded();
   await screenshot(page, 'backend-check');

@@ -53,11 +53,15 @@ function randomiseStatistics(model: tfl.LayersModel, seed: number): void {
       const role = variable.originalName.split('/').pop();
       const n = variable.shape.reduce((a: number, b) => a * (b ?? 1), 1);
       const value =
-        role === 'moving_mean' ? uniform(n, -0.5, 0.5)
-        : role === 'moving_variance' ? uniform(n, 0.3, 2)
-        : role === 'gamma' ? uniform(n, 0.5, 1.5)
-        : role === 'beta' || role === 'bias' ? uniform(n, -0.3, 0.3)
-        : null;
+        role === 'moving_mean'
+          ? uniform(n, -0.5, 0.5)
+          : role === 'moving_variance'
+            ? uniform(n, 0.3, 2)
+            : role === 'gamma'
+              ? uniform(n, 0.5, 1.5)
+              : role === 'beta' || role === 'bias'
+                ? uniform(n, -0.3, 0.3)
+                : null;
       return value ? tf.tensor(value, variable.shape as number[]) : variable.read().clone();
     });
     layer.setWeights(replaced);
@@ -117,7 +121,9 @@ async function ortLogits(bytes: Uint8Array, input: Float32Array, shape: [number,
 function assertEqualLogits(what: string, actual: Float32Array, expected: Float32Array): Comparison {
   const result = compare(actual, expected, classes);
   const relative = result.maxAbsDiff / Math.max(result.scale, 1e-6);
-  console.log(`# ${what}: max abs diff ${result.maxAbsDiff.toExponential(2)} over logits up to ${result.scale.toFixed(2)} (${relative.toExponential(2)} relative); argmax differs at ${result.argmaxDisagreements} pixel(s), all near-ties: ${result.unexplained === 0}`);
+  console.log(
+    `# ${what}: max abs diff ${result.maxAbsDiff.toExponential(2)} over logits up to ${result.scale.toFixed(2)} (${relative.toExponential(2)} relative); argmax differs at ${result.argmaxDisagreements} pixel(s), all near-ties: ${result.unexplained === 0}`,
+  );
   assert.ok(result.scale > 0, `${what}: logits all zero`);
   assert.ok(relative <= relativeTolerance, `${what}: max abs diff ${result.maxAbsDiff} is more than ${relativeTolerance} of the logits' scale ${result.scale}`);
   assert.equal(result.unexplained, 0, `${what}: argmax differs beyond near-ties`);
@@ -146,7 +152,13 @@ for (const name of modelNames) {
       const inputDims = graph.input![0]!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
       assert.deepEqual(inputDims, ['batch', 'height', 'width', channels]);
       const props = Object.fromEntries(proto.metadataProps.map((p) => [p.key, p.value]));
-      assert.deepEqual(props, { model: name, classes: JSON.stringify(meta.classes), inputChannels: String(channels), stride: '32', normalize: JSON.stringify(meta.normalize) });
+      assert.deepEqual(props, {
+        model: name,
+        classes: JSON.stringify(meta.classes),
+        inputChannels: String(channels),
+        stride: '32',
+        normalize: JSON.stringify(meta.normalize),
+      });
       // Inference-mode batch norm: never ONNX's training outputs.
       assert.ok(graph.node!.filter((n) => n.opType === 'BatchNormalization').every((n) => n.output?.length === 1));
       // The async reader writes the same file.
@@ -164,7 +176,10 @@ for (const name of modelNames) {
     const bytes = exportOnnx(small, {});
     const large = build(name, 3, 96);
     large.setWeights(small.getWeights());
-    for (const [model, size, batch] of [[small, 64, 2], [large, 96, 1]] as const) {
+    for (const [model, size, batch] of [
+      [small, 64, 2],
+      [large, 96, 1],
+    ] as const) {
       const shape: [number, number, number, number] = [batch, size, size, 3];
       const input = randomArray(batch * size * size * 3, 300 + size, 2);
       const actual = await ortLogits(bytes, input, shape);
@@ -201,31 +216,96 @@ for (const [name, size, encoder] of encoderCases) {
 /** Every other layer and option the export writes, each in a tiny model of its own, at odd and even sizes. */
 const layerCases: [string, (x: tfl.SymbolicTensor) => tfl.SymbolicTensor][] = [
   ['conv 3x3 stride 2 valid, relu', (x) => tfl.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, activation: 'relu' }).apply(x) as tfl.SymbolicTensor],
-  ['conv 5x5 stride 2 same, relu6', (x) => tfl.layers.conv2d({ filters: 6, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu6' }).apply(x) as tfl.SymbolicTensor],
-  ['conv 3x3 dilation 3 same, no bias, elu', (x) => tfl.layers.conv2d({ filters: 6, kernelSize: 3, dilationRate: 3, padding: 'same', useBias: false, activation: 'elu' }).apply(x) as tfl.SymbolicTensor],
-  ['depthwise 3x3 x2 stride 2 same, bias, softplus', (x) => tfl.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, strides: 2, padding: 'same', useBias: true, biasInitializer: 'randomNormal', activation: 'softplus' }).apply(x) as tfl.SymbolicTensor],
-  ['transposed conv 3x3 stride 2 valid, tanh', (x) => tfl.layers.conv2dTranspose({ filters: 6, kernelSize: 3, strides: 2, activation: 'tanh' }).apply(x) as tfl.SymbolicTensor],
-  ['transposed conv 4x4 stride 2 same, sigmoid', (x) => tfl.layers.conv2dTranspose({ filters: 6, kernelSize: 4, strides: 2, padding: 'same', activation: 'sigmoid' }).apply(x) as tfl.SymbolicTensor],
-  ['transposed conv 3x3 stride 2 same, swish', (x) => tfl.layers.conv2dTranspose({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'swish' }).apply(x) as tfl.SymbolicTensor],
+  [
+    'conv 5x5 stride 2 same, relu6',
+    (x) => tfl.layers.conv2d({ filters: 6, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu6' }).apply(x) as tfl.SymbolicTensor,
+  ],
+  [
+    'conv 3x3 dilation 3 same, no bias, elu',
+    (x) => tfl.layers.conv2d({ filters: 6, kernelSize: 3, dilationRate: 3, padding: 'same', useBias: false, activation: 'elu' }).apply(x) as tfl.SymbolicTensor,
+  ],
+  [
+    'depthwise 3x3 x2 stride 2 same, bias, softplus',
+    (x) =>
+      tfl.layers
+        .depthwiseConv2d({
+          kernelSize: 3,
+          depthMultiplier: 2,
+          strides: 2,
+          padding: 'same',
+          useBias: true,
+          biasInitializer: 'randomNormal',
+          activation: 'softplus',
+        })
+        .apply(x) as tfl.SymbolicTensor,
+  ],
+  [
+    'transposed conv 3x3 stride 2 valid, tanh',
+    (x) => tfl.layers.conv2dTranspose({ filters: 6, kernelSize: 3, strides: 2, activation: 'tanh' }).apply(x) as tfl.SymbolicTensor,
+  ],
+  [
+    'transposed conv 4x4 stride 2 same, sigmoid',
+    (x) => tfl.layers.conv2dTranspose({ filters: 6, kernelSize: 4, strides: 2, padding: 'same', activation: 'sigmoid' }).apply(x) as tfl.SymbolicTensor,
+  ],
+  [
+    'transposed conv 3x3 stride 2 same, swish',
+    (x) => tfl.layers.conv2dTranspose({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'swish' }).apply(x) as tfl.SymbolicTensor,
+  ],
   ['max pool 3 stride 2 same', (x) => tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(x) as tfl.SymbolicTensor],
-  ['average pool 3 stride 1 same (padding not counted)', (x) => tfl.layers.averagePooling2d({ poolSize: 3, strides: 1, padding: 'same' }).apply(x) as tfl.SymbolicTensor],
-  ['batch norm without scale or centre, leaky relu, dropout', (x) => {
-    const bn = tfl.layers.batchNormalization({ scale: false, center: false, movingVarianceInitializer: 'ones', movingMeanInitializer: 'randomNormal' }).apply(x);
-    return tfl.layers.dropout({ rate: 0.5 }).apply(tfl.layers.leakyReLU({ alpha: 0.2 }).apply(bn)) as tfl.SymbolicTensor;
-  }],
+  [
+    'average pool 3 stride 1 same (padding not counted)',
+    (x) => tfl.layers.averagePooling2d({ poolSize: 3, strides: 1, padding: 'same' }).apply(x) as tfl.SymbolicTensor,
+  ],
+  [
+    'batch norm without scale or centre, leaky relu, dropout',
+    (x) => {
+      const bn = tfl.layers
+        .batchNormalization({ scale: false, center: false, movingVarianceInitializer: 'ones', movingMeanInitializer: 'randomNormal' })
+        .apply(x);
+      return tfl.layers.dropout({ rate: 0.5 }).apply(tfl.layers.leakyReLU({ alpha: 0.2 }).apply(bn)) as tfl.SymbolicTensor;
+    },
+  ],
   // ORT folds a Pad into the max pool after it (pads below the kernel, as ResNet's 1 before a 3x3
   // pool), and a folded pad is -inf, not 0: equal only on non-negative input, as after ResNet's ReLU.
-  ['relu, zero padding 1, then max pool 3 stride 2 valid', (x) =>
-    tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid' }).apply(tfl.layers.zeroPadding2d({ padding: 1 }).apply(tfl.layers.reLU().apply(x))) as tfl.SymbolicTensor],
-  ['zero padding top 2, bottom 0, left 1, right 3, then conv 3x3 stride 2 valid', (x) =>
-    tfl.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2 }).apply(tfl.layers.zeroPadding2d({ padding: [[2, 0], [1, 3]] }).apply(x)) as tfl.SymbolicTensor],
-  ['softmax over channels, bilinear x3', (x) => tfl.layers.upSampling2d({ size: [3, 3], interpolation: 'bilinear' }).apply(tfl.layers.softmax({ axis: -1 }).apply(x)) as tfl.SymbolicTensor],
-  ['multiply, maximum, minimum, average', (x) => {
-    const a = tfl.layers.conv2d({ filters: 4, kernelSize: 1 }).apply(x) as tfl.SymbolicTensor;
-    const b = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }).apply(x) as tfl.SymbolicTensor;
-    const parts = [tfl.layers.multiply().apply([a, b]), tfl.layers.maximum().apply([a, b]), tfl.layers.minimum().apply([a, b]), tfl.layers.average().apply([a, b])];
-    return tfl.layers.concatenate({ axis: 3 }).apply(parts as tfl.SymbolicTensor[]) as tfl.SymbolicTensor;
-  }],
+  [
+    'relu, zero padding 1, then max pool 3 stride 2 valid',
+    (x) =>
+      tfl.layers
+        .maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid' })
+        .apply(tfl.layers.zeroPadding2d({ padding: 1 }).apply(tfl.layers.reLU().apply(x))) as tfl.SymbolicTensor,
+  ],
+  [
+    'zero padding top 2, bottom 0, left 1, right 3, then conv 3x3 stride 2 valid',
+    (x) =>
+      tfl.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2 }).apply(
+        tfl.layers
+          .zeroPadding2d({
+            padding: [
+              [2, 0],
+              [1, 3],
+            ],
+          })
+          .apply(x),
+      ) as tfl.SymbolicTensor,
+  ],
+  [
+    'softmax over channels, bilinear x3',
+    (x) => tfl.layers.upSampling2d({ size: [3, 3], interpolation: 'bilinear' }).apply(tfl.layers.softmax({ axis: -1 }).apply(x)) as tfl.SymbolicTensor,
+  ],
+  [
+    'multiply, maximum, minimum, average',
+    (x) => {
+      const a = tfl.layers.conv2d({ filters: 4, kernelSize: 1 }).apply(x) as tfl.SymbolicTensor;
+      const b = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }).apply(x) as tfl.SymbolicTensor;
+      const parts = [
+        tfl.layers.multiply().apply([a, b]),
+        tfl.layers.maximum().apply([a, b]),
+        tfl.layers.minimum().apply([a, b]),
+        tfl.layers.average().apply([a, b]),
+      ];
+      return tfl.layers.concatenate({ axis: 3 }).apply(parts as tfl.SymbolicTensor[]) as tfl.SymbolicTensor;
+    },
+  ],
 ];
 
 for (const [what, layers] of layerCases) {
@@ -238,7 +318,10 @@ for (const [what, layers] of layerCases) {
       const data = randomArray(2 * size * size * 4, size, 2);
       const expected = await tfjsLogits(model, data, shape);
       const actual = await ortLogits(exportOnnx(model, {}), data, shape);
-      assert.deepEqual(actual.shape, (model.outputs[0]!.shape as number[]).map((d, i) => (i === 0 ? 2 : d)));
+      assert.deepEqual(
+        actual.shape,
+        (model.outputs[0]!.shape as number[]).map((d, i) => (i === 0 ? 2 : d)),
+      );
       const { maxAbsDiff, scale } = compare(actual.logits, expected, actual.shape[3]!);
       assert.ok(maxAbsDiff <= relativeTolerance * Math.max(scale, 1), `${what} at ${size} px: max abs diff ${maxAbsDiff} over logits up to ${scale}`);
       model.dispose();

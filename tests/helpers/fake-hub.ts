@@ -56,7 +56,10 @@ export interface FakeHub {
 }
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-const gitBlobSha1 = (text: string): string => createHash('sha1').update(`blob ${Buffer.byteLength(text)}\0${text}`).digest('hex');
+const gitBlobSha1 = (text: string): string =>
+  createHash('sha1')
+    .update(`blob ${Buffer.byteLength(text)}\0${text}`)
+    .digest('hex');
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -78,7 +81,12 @@ export async function startFakeHub(files: HubRepoFile[], faults: FakeHubFaults =
   const notFound = (req: IncomingMessage, res: ServerResponse, code: string, message: string): void => {
     record('hub', req, 404);
     const body = JSON.stringify({ error: message });
-    res.writeHead(404, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'X-Error-Code': code, 'X-Error-Message': message });
+    res.writeHead(404, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+      'X-Error-Code': code,
+      'X-Error-Message': message,
+    });
     res.end(req.method === 'HEAD' ? undefined : body);
   };
 
@@ -106,7 +114,8 @@ export async function startFakeHub(files: HubRepoFile[], faults: FakeHubFaults =
         'X-Repo-Commit': commit,
         'Accept-Ranges': 'bytes',
         Vary: 'Origin, Accept',
-        'Access-Control-Expose-Headers': 'X-Repo-Commit,X-Request-Id,X-Error-Code,X-Error-Message,X-Total-Count,ETag,Link,Accept-Ranges,Content-Range,X-Linked-Size,X-Linked-ETag,X-Xet-Hash',
+        'Access-Control-Expose-Headers':
+          'X-Repo-Commit,X-Request-Id,X-Error-Code,X-Error-Message,X-Total-Count,ETag,Link,Accept-Ranges,Content-Range,X-Linked-Size,X-Linked-ETag,X-Xet-Hash',
         ...(!faults.noLinkedHeaders && { 'X-Linked-Size': String(entry.bytes.byteLength), 'X-Linked-Etag': `"${entry.sha256}"` }),
         'X-Xet-Hash': createHash('sha256').update(`xet:${entry.sha256}`).digest('hex'),
       });
@@ -214,15 +223,18 @@ export async function startFakeHub(files: HubRepoFile[], faults: FakeHubFaults =
     }
     const piece = 64 * 1024;
     let sent = 0;
-    const timer = setInterval(() => {
-      if (res.destroyed) return clearInterval(timer);
-      const next = body.subarray(sent, sent + piece);
-      sent += next.byteLength;
-      if (sent >= body.byteLength) {
-        clearInterval(timer);
-        res.end(next);
-      } else res.write(next);
-    }, (piece / pace) * 1000);
+    const timer = setInterval(
+      () => {
+        if (res.destroyed) return clearInterval(timer);
+        const next = body.subarray(sent, sent + piece);
+        sent += next.byteLength;
+        if (sent >= body.byteLength) {
+          clearInterval(timer);
+          res.end(next);
+        } else res.write(next);
+      },
+      (piece / pace) * 1000,
+    );
   });
 
   return {

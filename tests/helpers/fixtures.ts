@@ -27,14 +27,19 @@ export function dubaiSubset(count: number, stems = Array.from({ length: count },
 /** Writes a one-channel index-mask PNG from class indices laid out row by row. */
 export async function writeIndexMask(path: string, width: number, height: number, values: readonly number[]): Promise<void> {
   // b-w keeps it one channel; without it sharp writes an sRGB PNG.
-  await sharp(Buffer.from(values), { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toFile(path);
+  await sharp(Buffer.from(values), { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
+    .png()
+    .toFile(path);
 }
 
 /** Writes an RGB PNG where every pixel has one of the given colours, laid out row by row. */
 export async function writeRgbMask(path: string, width: number, height: number, colours: readonly [number, number, number][]): Promise<void> {
   const data = Buffer.alloc(width * height * 3);
   colours.forEach(([r, g, b], i) => data.set([r, g, b], i * 3));
-  await sharp(data, { raw: { width, height, channels: 3 } }).png().toFile(path);
+  await sharp(data, { raw: { width, height, channels: 3 } })
+    .png()
+    .toFile(path);
 }
 
 export async function writeImage(path: string, width: number, height: number): Promise<void> {

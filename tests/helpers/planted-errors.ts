@@ -9,7 +9,11 @@ import { tempDir } from './services';
  * rectangles (mask 1). In the images listed in `planted`, one red rectangle is labelled ground:
  * a missing-building error of the kind the label-error finder must rank first.
  */
-export async function plantedErrorFolder(count = 12, size = 32, planted: readonly number[] = [4]): Promise<{ dir: string; stems: string[]; planted: string[] }> {
+export async function plantedErrorFolder(
+  count = 12,
+  size = 32,
+  planted: readonly number[] = [4],
+): Promise<{ dir: string; stems: string[]; planted: string[] }> {
   const dir = tempDir('segbench-planted-');
   mkdirSync(join(dir, 'images'));
   mkdirSync(join(dir, 'masks'));
@@ -43,8 +47,13 @@ export async function plantedErrorFolder(count = 12, size = 32, planted: readonl
         }
       }
     }
-    await sharp(rgb, { raw: { width: size, height: size, channels: 3 } }).png().toFile(join(dir, 'images', `${stem}.png`));
-    await sharp(mask, { raw: { width: size, height: size, channels: 1 } }).toColourspace('b-w').png().toFile(join(dir, 'masks', `${stem}.png`));
+    await sharp(rgb, { raw: { width: size, height: size, channels: 3 } })
+      .png()
+      .toFile(join(dir, 'images', `${stem}.png`));
+    await sharp(mask, { raw: { width: size, height: size, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toFile(join(dir, 'masks', `${stem}.png`));
   }
   return { dir, stems, planted: planted.map((i) => stems[i]!) };
 }

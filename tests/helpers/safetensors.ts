@@ -20,7 +20,10 @@ export function encodeSafetensors(tensors: TensorBytes[], metadata: Record<strin
   }
   let text = JSON.stringify(header);
   text += ' '.repeat((8 - (Buffer.byteLength(text) % 8)) % 8);
-  return headerAndData(Buffer.from(text, 'utf8'), tensors.map((t) => t.bytes));
+  return headerAndData(
+    Buffer.from(text, 'utf8'),
+    tensors.map((t) => t.bytes),
+  );
 }
 
 /** The file's bytes from a header given as is (for headers that lie) and data. */

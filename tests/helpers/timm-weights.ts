@@ -27,7 +27,11 @@ const smp = JSON.parse(readFileSync(join(fixtureDir, 'smp-unet.json'), 'utf8')) 
  */
 export function torchvisionKeys(architecture: EncoderName): [string, number[], string][] {
   if (architecture === 'resnet18' || architecture === 'resnet34' || architecture === 'resnet50') return fixture.architectures[architecture];
-  return smp.cases[`unet-${architecture}`]!.keys.filter(([key]) => key.startsWith('encoder.')).map(([key, shape, dtype]) => [key.slice('encoder.'.length), shape, dtype]);
+  return smp.cases[`unet-${architecture}`]!.keys.filter(([key]) => key.startsWith('encoder.')).map(([key, shape, dtype]) => [
+    key.slice('encoder.'.length),
+    shape,
+    dtype,
+  ]);
 }
 
 const bytesOf: Record<string, number> = { F32: 4, F16: 2, BF16: 2, I64: 8 };
@@ -60,20 +64,34 @@ export function timmResnetFile(architecture: Architecture, options: TimmFileOpti
 /** torchvision's key as timm names it: features.N is block B of stage S, stages of 1, 2, 3, 4, 3, 3, 1 blocks. */
 export function timmMobilenetKey(key: string): string {
   const starts = [1, 2, 4, 7, 11, 14, 17];
-  const head: Record<string, string> = { 'features.0.0': 'conv_stem', 'features.0.1': 'bn1', 'features.18.0': 'conv_head', 'features.18.1': 'bn2', 'classifier.1': 'classifier' };
+  const head: Record<string, string> = {
+    'features.0.0': 'conv_stem',
+    'features.0.1': 'bn1',
+    'features.18.0': 'conv_head',
+    'features.18.1': 'bn2',
+    'classifier.1': 'classifier',
+  };
   const top = /^(features\.(?:0|18)\.[01]|classifier\.1)\.(.+)$/.exec(key);
   if (top) return `${head[top[1]!]}.${top[2]}`;
   const block = /^features\.(\d+)\.conv\.(\d(?:\.\d)?)\.(.+)$/.exec(key)!;
   const index = Number(block[1]);
   const stage = starts.findLastIndex((s) => s <= index);
   const modules: Record<string, string> =
-    stage === 0 ? { '0.0': 'conv_dw', '0.1': 'bn1', '1': 'conv_pw', '2': 'bn2' } : { '0.0': 'conv_pw', '0.1': 'bn1', '1.0': 'conv_dw', '1.1': 'bn2', '2': 'conv_pwl', '3': 'bn3' };
+    stage === 0
+      ? { '0.0': 'conv_dw', '0.1': 'bn1', '1': 'conv_pw', '2': 'bn2' }
+      : { '0.0': 'conv_pw', '0.1': 'bn1', '1.0': 'conv_dw', '1.1': 'bn2', '2': 'conv_pwl', '3': 'bn3' };
   return `blocks.${stage}.${index - starts[stage]!}.${modules[block[2]!]}.${block[3]}`;
 }
 
 /** torchvision's efficientnet_b0 key as timm names it: features.S+1.B.block.X is blocks.S.B (stage 0 depthwise-separable). */
 export function timmEfficientnetKey(key: string): string {
-  const head: Record<string, string> = { 'features.0.0': 'conv_stem', 'features.0.1': 'bn1', 'features.8.0': 'conv_head', 'features.8.1': 'bn2', 'classifier.1': 'classifier' };
+  const head: Record<string, string> = {
+    'features.0.0': 'conv_stem',
+    'features.0.1': 'bn1',
+    'features.8.0': 'conv_head',
+    'features.8.1': 'bn2',
+    'classifier.1': 'classifier',
+  };
   const top = /^(features\.(?:0|8)\.[01]|classifier\.1)\.(.+)$/.exec(key);
   if (top) return `${head[top[1]!]}.${top[2]}`;
   const block = /^features\.(\d+)\.(\d+)\.block\.(\d\.(?:\d|fc1|fc2))\.(.+)$/.exec(key)!;
@@ -81,6 +99,15 @@ export function timmEfficientnetKey(key: string): string {
   const modules: Record<string, string> =
     stage === 0
       ? { '0.0': 'conv_dw', '0.1': 'bn1', '1.fc1': 'se.conv_reduce', '1.fc2': 'se.conv_expand', '2.0': 'conv_pw', '2.1': 'bn2' }
-      : { '0.0': 'conv_pw', '0.1': 'bn1', '1.0': 'conv_dw', '1.1': 'bn2', '2.fc1': 'se.conv_reduce', '2.fc2': 'se.conv_expand', '3.0': 'conv_pwl', '3.1': 'bn3' };
+      : {
+          '0.0': 'conv_pw',
+          '0.1': 'bn1',
+          '1.0': 'conv_dw',
+          '1.1': 'bn2',
+          '2.fc1': 'se.conv_reduce',
+          '2.fc2': 'se.conv_expand',
+          '3.0': 'conv_pwl',
+          '3.1': 'bn3',
+        };
   return `blocks.${stage}.${block[2]}.${modules[block[3]!]}.${block[4]}`;
 }

@@ -12,7 +12,7 @@ test('nice steps are 1, 2 or 5 times a power of ten', () => {
   assert.equal(niceStep(0, 5), 1);
 });
 
-test('domains: fixed ends stay, auto ends widen to a tick, data ends are the data\'s; flat data gets room', () => {
+test("domains: fixed ends stay, auto ends widen to a tick, data ends are the data's; flat data gets room", () => {
   assert.deepEqual(resolveDomain([0.13, 0.87], [0, 1]), [0, 1]);
   assert.deepEqual(resolveDomain([0.31, 1.74], [0, 'auto']), [0, 2]);
   assert.deepEqual(resolveDomain([0.31, 1.74], ['auto', 'auto']), [0.2, 1.8]);
@@ -30,10 +30,17 @@ test('ticks fall on the step inside the domain; whole numbers for epochs', () =>
 });
 
 test('data range skips nulls and non-numbers; nearest row by binary search', () => {
-  const rows = [{ a: 1, b: null }, { a: Number.NaN, b: -2 }, { a: 7, b: 3 }];
+  const rows = [
+    { a: 1, b: null },
+    { a: Number.NaN, b: -2 },
+    { a: 7, b: 3 },
+  ];
   assert.deepEqual(dataRange(rows, ['a', 'b']), [-2, 7]);
   assert.equal(dataRange([{ a: null }], ['a']), null);
   const xs = [1, 2, 4, 8, 16];
-  assert.deepEqual([0, 1.4, 1.6, 5.9, 6.1, 100].map((x) => nearestIndex(xs, x)), [0, 0, 1, 2, 3, 4]);
+  assert.deepEqual(
+    [0, 1.4, 1.6, 5.9, 6.1, 100].map((x) => nearestIndex(xs, x)),
+    [0, 0, 1, 2, 3, 4],
+  );
   assert.equal(nearestIndex([], 3), -1);
 });

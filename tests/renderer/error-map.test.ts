@@ -14,14 +14,17 @@ test('errors by true class: correct and ignored pixels stay clear, each error ha
   const out = new Uint8ClampedArray(6 * 4);
   const counts = paintErrors(truth, prediction, { kind: 'by-true-class' }, colours, out);
   assert.deepEqual(counts, { labelled: 5, errors: 3, shown: 3, falsePositives: 0, falseNegatives: 0 });
-  assert.deepEqual([0, 1, 2, 3, 4, 5].map((p) => rgba(out, p)), [
-    [0, 0, 0, 0],
-    [255, 0, 0, 255],
-    [0, 255, 0, 255],
-    [0, 0, 255, 255],
-    [0, 0, 0, 0],
-    [0, 0, 0, 0],
-  ]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5].map((p) => rgba(out, p)),
+    [
+      [0, 0, 0, 0],
+      [255, 0, 0, 255],
+      [0, 255, 0, 255],
+      [0, 0, 255, 255],
+      [0, 0, 0, 0],
+      [0, 0, 0, 0],
+    ],
+  );
 });
 
 test('one class: its false positives and false negatives, in their own colours', () => {

@@ -4,7 +4,16 @@ import { baseName, classOrderNames, importJobOf, importMasksRequest, importModel
 import type { ImportModelForm } from '../../src-renderer/pages/runs/import-model-form';
 import type { Job } from '../../src-shared/jobs';
 
-const form: ImportModelForm = { onnxPath: ' /models/unet.onnx ', datasetId: 'd1', normalize: 'auto', mean: '0.5', std: '0.5', window: '', name: '', classOrder: '' };
+const form: ImportModelForm = {
+  onnxPath: ' /models/unet.onnx ',
+  datasetId: 'd1',
+  normalize: 'auto',
+  mean: '0.5',
+  std: '0.5',
+  window: '',
+  name: '',
+  classOrder: '',
+};
 
 test('the import request: path trimmed, optional fields left out when empty', () => {
   assert.deepEqual(importModelRequest(form), { request: { onnxPath: '/models/unet.onnx', datasetId: 'd1', normalize: 'auto' } });
@@ -17,7 +26,10 @@ test('custom normalisation: one number or one per channel, separated by commas, 
   assert.deepEqual(importModelRequest({ ...form, normalize: 'custom', mean: '0.485, 0.456 / 0.406', std: '0.25' }), {
     request: { onnxPath: '/models/unet.onnx', datasetId: 'd1', normalize: { mean: [0.485, 0.456, 0.406], std: [0.25] } },
   });
-  assert.match((importModelRequest({ ...form, normalize: 'custom', mean: 'half' }) as { problem: string }).problem, /give the mean and the std as numbers on 0\.\.1 pixels/);
+  assert.match(
+    (importModelRequest({ ...form, normalize: 'custom', mean: 'half' }) as { problem: string }).problem,
+    /give the mean and the std as numbers on 0\.\.1 pixels/,
+  );
   assert.match((importModelRequest({ ...form, normalize: 'custom', std: '0' }) as { problem: string }).problem, /std must be above 0/);
 });
 
@@ -29,16 +41,26 @@ test('what the form refuses before asking main: no path, no dataset, a window ou
 });
 
 test("the import's job is found by the file it reads, while it is queued or running", () => {
-  const job = (id: string, status: Job['status'], source: string, kind: Job['kind'] = 'import-model') => ({ id, kind, status, params: { source } }) as unknown as Job;
-  const jobs = [job('1', 'finished', '/models/unet.onnx'), job('2', 'running', '/models/other.onnx'), job('3', 'running', '/models/unet.onnx', 'eval'), job('4', 'queued', '/models/unet.onnx')];
+  const job = (id: string, status: Job['status'], source: string, kind: Job['kind'] = 'import-model') =>
+    ({ id, kind, status, params: { source } }) as unknown as Job;
+  const jobs = [
+    job('1', 'finished', '/models/unet.onnx'),
+    job('2', 'running', '/models/other.onnx'),
+    job('3', 'running', '/models/unet.onnx', 'eval'),
+    job('4', 'queued', '/models/unet.onnx'),
+  ];
   assert.equal(importJobOf(jobs, ' /models/unet.onnx')?.id, '4');
   assert.equal(importJobOf(jobs, '/models/none.onnx'), undefined);
 });
 
 test('the masks request: folder trimmed, the name only when given; a missing folder or dataset is said before asking main', () => {
   assert.deepEqual(importMasksRequest({ masksDir: ' /preds/val ', datasetId: 'd1', name: '  ' }), { request: { masksDir: '/preds/val', datasetId: 'd1' } });
-  assert.deepEqual(importMasksRequest({ masksDir: '/preds/val', datasetId: 'd1', name: ' theirs ' }), { request: { masksDir: '/preds/val', datasetId: 'd1', name: 'theirs' } });
-  assert.deepEqual(importMasksRequest({ masksDir: ' ', datasetId: 'd1', name: '' }), { problem: 'Give the path of the folder that holds the predicted masks.' });
+  assert.deepEqual(importMasksRequest({ masksDir: '/preds/val', datasetId: 'd1', name: ' theirs ' }), {
+    request: { masksDir: '/preds/val', datasetId: 'd1', name: 'theirs' },
+  });
+  assert.deepEqual(importMasksRequest({ masksDir: ' ', datasetId: 'd1', name: '' }), {
+    problem: 'Give the path of the folder that holds the predicted masks.',
+  });
   assert.deepEqual(importMasksRequest({ masksDir: '/preds/val', datasetId: '', name: '' }), { problem: 'Choose the dataset the masks were predicted for.' });
 });
 

@@ -26,7 +26,11 @@ function job(id: string, status: Job['status'], queuePosition: number, params: u
 const split = (runId: string, folder: string) => ({ runDir: `/data/runs/${runId}`, outDir: `/data/runs/${runId}/predictions/${folder}` });
 
 test("Inspect's Predict buttons follow only their own run's job of their own variant (issue 32, 6)", () => {
-  const jobs = [job('b-plain', 'running', 1, split('run-b', 'val')), job('a-tta', 'queued', 2, split('run-a', 'val-tta')), job('a-old', 'finished', 0, split('run-a', 'val'))];
+  const jobs = [
+    job('b-plain', 'running', 1, split('run-b', 'val')),
+    job('a-tta', 'queued', 2, split('run-a', 'val-tta')),
+    job('a-old', 'finished', 0, split('run-a', 'val')),
+  ];
   // Run B predicts: run A's plain button has no job (its old prediction has ended); its TTA one is queued behind B.
   assert.equal(splitPredictionJob(jobs, 'run-a', 'plain'), undefined);
   assert.equal(splitPredictionJob(jobs, 'run-a', 'tta')?.id, 'a-tta');

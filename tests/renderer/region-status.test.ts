@@ -24,5 +24,8 @@ test('issue 32 (3): a region whose pixels already carry the suggested class is d
 test('issue 32 (3): the label after accepting one region or every region', () => {
   assert.deepEqual([...afterAccepting(regionOf, 1, given, predicted, mapping)], [2, 2, 2, 0, 2, 1, 2, 2]);
   assert.deepEqual([...afterAccepting(regionOf, 0, given, predicted, mapping)], [2, 2, 2, 0, 2, 1, 2, 2]);
-  assert.deepEqual(regionStatus(regionOf, 2, afterAccepting(regionOf, 0, given, predicted, mapping), predicted, mapping).map((s) => s.pending), [0, 0]);
+  assert.deepEqual(
+    regionStatus(regionOf, 2, afterAccepting(regionOf, 0, given, predicted, mapping), predicted, mapping).map((s) => s.pending),
+    [0, 0],
+  );
 });

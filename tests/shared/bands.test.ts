@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assembleChannels, channelsFromText, channelsProblem, indexValue, layoutMismatch, presetIndices, trueColourBands, falseColourBands } from '../../src-shared/bands';
+import {
+  assembleChannels,
+  channelsFromText,
+  channelsProblem,
+  indexValue,
+  layoutMismatch,
+  presetIndices,
+  trueColourBands,
+  falseColourBands,
+} from '../../src-shared/bands';
 import { bandStatistics, bandSums, quantile, stretchComposite } from '../../src-shared/band-stats';
 import { formatBandView, parseBandView, rampLegend, viewValueAt } from '../../src-shared/band-view-param';
 
@@ -44,7 +53,10 @@ test('band statistics over two images: exact mean and std from the sums, nodata 
   close(stats.nodataShare, 2 / 8);
   close(stats.p2, 11); // numpy.quantile([10..60], 0.02) = 11.0
   close(stats.p98, 59);
-  assert.equal(stats.histogram.counts.reduce((s, c) => s + c, 0), 6);
+  assert.equal(
+    stats.histogram.counts.reduce((s, c) => s + c, 0),
+    6,
+  );
   assert.equal(stats.band, 2);
   assert.equal(stats.name, 'NIR');
 });
@@ -70,7 +82,16 @@ test('a stretch maps each band from its own low..high to 0..255, clipped; nodata
   const r = Uint16Array.from([100, 200, 300, 0]);
   const g = Uint16Array.from([0, 50, 100, 0]);
   const b = Uint16Array.from([10, 10, 10, 0]);
-  const rgb = stretchComposite([r, g, b], [[100, 300], [0, 100], [0, 20]], 4, 0);
+  const rgb = stretchComposite(
+    [r, g, b],
+    [
+      [100, 300],
+      [0, 100],
+      [0, 20],
+    ],
+    4,
+    0,
+  );
   // 100 x 255/200 is 127.4999... in floating point.
   assert.deepEqual(Array.from(rgb), [0, 0, 128, 127, 127, 128, 255, 255, 128, 0, 0, 0]);
 });
@@ -109,9 +130,15 @@ test('channel and layout problems name the valid range', () => {
   assert.match(channelsProblem({ bands: [1, 9], indices: [] }, 7)!, /band 9 does not exist: the dataset's images have bands 1 to 7/);
   assert.match(channelsProblem({ bands: [1], indices: [{ name: 'X', kind: 'ratio', a: 2, b: 2 }] }, 7)!, /uses band 2 twice/);
   assert.equal(channelsProblem({ bands: [1, 2], indices: [] }, 7), null);
-  assert.match(layoutMismatch({ bands: 7, dataType: 'uint16' }, { bands: 4, dataType: 'uint16' })!, /^it has 4 bands of uint16, but the dataset's images have 7 bands of uint16/);
+  assert.match(
+    layoutMismatch({ bands: 7, dataType: 'uint16' }, { bands: 4, dataType: 'uint16' })!,
+    /^it has 4 bands of uint16, but the dataset's images have 7 bands of uint16/,
+  );
   assert.equal(layoutMismatch({ bands: 7, dataType: 'uint16' }, { bands: 7, dataType: 'uint16' }), null);
-  assert.match(layoutMismatch({ bands: 1, dataType: 'float32' }, null)!, /^it is a picture, read as RGB \(3 bands of uint8\), but the dataset's images have 1 band of float32;/);
+  assert.match(
+    layoutMismatch({ bands: 1, dataType: 'float32' }, null)!,
+    /^it is a picture, read as RGB \(3 bands of uint8\), but the dataset's images have 1 band of float32;/,
+  );
   // An RGB + alpha picture never joins a multispectral dataset, not even one of four 8-bit bands.
   assert.equal(
     layoutMismatch({ bands: 4, dataType: 'uint8' }, { bands: 4, dataType: 'uint8', alpha: true }),
@@ -122,7 +149,8 @@ test('channel and layout problems name the valid range', () => {
 test('band views round-trip through the URL form and refuse anything else', () => {
   for (const text of ['rgb:4,3,2', 'band:5', 'nd:2,3', 'ratio:1,7']) assert.equal(formatBandView(parseBandView(text)), text);
   assert.deepEqual(parseBandView('nd:2,3'), { kind: 'normalized-difference', a: 2, b: 3 });
-  for (const bad of ['rgb:1,2', 'band:0', 'hsv:1,2,3', 'band:1;rm', 'nd:2,3,4']) assert.throws(() => parseBandView(bad), /is not a band view; valid: rgb:R,G,B, band:N/);
+  for (const bad of ['rgb:1,2', 'band:0', 'hsv:1,2,3', 'band:1;rm', 'nd:2,3,4'])
+    assert.throws(() => parseBandView(bad), /is not a band view; valid: rgb:R,G,B, band:N/);
 });
 
 test('a ramp view has a scale and a value under the cursor (issue 32, problem 9)', () => {

@@ -1,15 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  classListSchema,
-  classesFromPreset,
-  classesFromValues,
-  findPreset,
-  matchPreset,
-  packRgb,
-  valueToClassMap,
-  valueToHex,
-} from '../../src-shared/classes';
+import { classListSchema, classesFromPreset, classesFromValues, findPreset, matchPreset, packRgb, valueToClassMap, valueToHex } from '../../src-shared/classes';
 
 test('RGB values pack and print as the colour they are', () => {
   assert.equal(packRgb(60, 16, 152), 0x3c1098);
@@ -29,7 +20,10 @@ test('the preset that explains the masks is found; a stray colour under 5% does 
   ]);
   assert.equal(matchPreset('rgb', dubai)?.id, 'dubai-aerial');
   assert.equal(matchPreset('index', dubai), undefined);
-  const unknown = new Map([[0x123456, 10], [0x654321, 10]]);
+  const unknown = new Map([
+    [0x123456, 10],
+    [0x654321, 10],
+  ]);
   assert.equal(matchPreset('rgb', unknown), undefined);
 });
 
@@ -45,18 +39,36 @@ test('index masks 0..4 fit LandCover.ai more tightly than LoveDA; 0..7 only fit 
 
 test('DeepGlobe marks unknown black as the ignore class; LoveDA its no-data 0', () => {
   const deepglobe = classesFromPreset(findPreset('deepglobe')!);
-  assert.deepEqual(deepglobe.filter((c) => c.ignore).map((c) => [c.name, c.values]), [['Unknown', [0]]]);
+  assert.deepEqual(
+    deepglobe.filter((c) => c.ignore).map((c) => [c.name, c.values]),
+    [['Unknown', [0]]],
+  );
   const loveda = classesFromPreset(findPreset('loveda')!);
-  assert.deepEqual(loveda.filter((c) => c.ignore).map((c) => [c.name, c.values]), [['No data', [0]]]);
+  assert.deepEqual(
+    loveda.filter((c) => c.ignore).map((c) => [c.name, c.values]),
+    [['No data', [0]]],
+  );
 });
 
 test('without a preset every found value becomes a class to name, in value order', () => {
-  const classes = classesFromValues('rgb', new Map([[0xff0000, 5], [0x0000ff, 9]]));
+  const classes = classesFromValues(
+    'rgb',
+    new Map([
+      [0xff0000, 5],
+      [0x0000ff, 9],
+    ]),
+  );
   assert.deepEqual(classes, [
     { name: 'Class #0000ff', color: '#0000ff', values: [0x0000ff], ignore: false },
     { name: 'Class #ff0000', color: '#ff0000', values: [0xff0000], ignore: false },
   ]);
-  assert.deepEqual([...valueToClassMap(classes)], [[0x0000ff, 0], [0xff0000, 1]]);
+  assert.deepEqual(
+    [...valueToClassMap(classes)],
+    [
+      [0x0000ff, 0],
+      [0xff0000, 1],
+    ],
+  );
 });
 
 test('a class list with two ignore classes or a value owned twice is refused', () => {
@@ -80,5 +92,11 @@ test('a class named like no-data is offered as the ignore class, unless one is s
   assert.equal(ignoreCandidate(named('Building', 'Land', 'Unlabeled')), 2);
   for (const name of ['No data', 'nodata', 'void', 'Ignore', 'unlabelled', 'Unknown', 'no_data']) assert.equal(ignoreCandidate(named('Road', name)), 1, name);
   assert.equal(ignoreCandidate(named('Background', 'Road')), null, 'background is a class in LoveDA, not no-data');
-  assert.equal(ignoreCandidate([{ name: 'Unlabeled', ignore: false }, { name: 'Void', ignore: true }]), null);
+  assert.equal(
+    ignoreCandidate([
+      { name: 'Unlabeled', ignore: false },
+      { name: 'Void', ignore: true },
+    ]),
+    null,
+  );
 });

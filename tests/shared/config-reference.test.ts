@@ -17,7 +17,20 @@ test('every field of the run config, nested ones too, has a row with a descripti
   const fields = configFields();
   const paths = fields.map((field) => field.path);
   for (const key of Object.keys(runConfigSchema.shape)) assert.ok(paths.includes(key), `${key} has no row`);
-  for (const path of ['inputChannels', 'inputChannels.indices[].kind', 'replicate', 'replicate.minShare', 'minorityCrops.share', 'distill', 'distill.matrix', 'validateEvery', 'validationSubset', 'validationSubset.max', 'augment.flips', 'optimizer.lr']) {
+  for (const path of [
+    'inputChannels',
+    'inputChannels.indices[].kind',
+    'replicate',
+    'replicate.minShare',
+    'minorityCrops.share',
+    'distill',
+    'distill.matrix',
+    'validateEvery',
+    'validationSubset',
+    'validationSubset.max',
+    'augment.flips',
+    'optimizer.lr',
+  ]) {
     assert.ok(paths.includes(path), `${path} has no row`);
   }
   assert.deepEqual(
@@ -30,7 +43,13 @@ test('every field of the run config, nested ones too, has a row with a descripti
 
 test('types, ranges and defaults come from the schema (known rows)', () => {
   const row = (path: string) => configFields().find((field) => field.path === path);
-  assert.deepEqual(row('inputSize'), { path: 'inputSize', type: 'integer', range: '32 to 1024', defaultText: '`256`', description: row('inputSize')!.description });
+  assert.deepEqual(row('inputSize'), {
+    path: 'inputSize',
+    type: 'integer',
+    range: '32 to 1024',
+    defaultText: '`256`',
+    description: row('inputSize')!.description,
+  });
   assert.equal(row('validationSubset.share')?.range, 'more than 0, at most 1');
   assert.equal(row('gradClipNorm')?.type, 'number | null');
   assert.equal(row('model')?.range, '`unet`, `unet-mobilenetv2`, `deeplabv3plus`, `fpn`');

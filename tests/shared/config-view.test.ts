@@ -18,14 +18,27 @@ test('config rows: grouped, under the form names, in their units, non-defaults m
   const row = (key: string) => rows.find((r) => r.key === key);
   assert.deepEqual(row('optimizer.lr'), { group: 'Optimizer', key: 'optimizer.lr', label: 'Learning rate', value: '0.0003', isDefault: false });
   assert.deepEqual(row('epochs'), { group: 'Training', key: 'epochs', label: 'Epochs', value: '30', isDefault: false });
-  assert.deepEqual(row('minorityCrops.share'), { group: 'Recipes', key: 'minorityCrops.share', label: 'Share of centred crops', value: '70%', isDefault: false });
+  assert.deepEqual(row('minorityCrops.share'), {
+    group: 'Recipes',
+    key: 'minorityCrops.share',
+    label: 'Share of centred crops',
+    value: '70%',
+    isDefault: false,
+  });
   assert.equal(row('minorityCrops.classes')!.value, 'Road, Vegetation', 'classes by name');
   assert.equal(row('minorityCrops.labels'), undefined, 'resolved label indices are not shown');
   assert.equal(row('sampler.weights')!.value, '2 images');
   assert.equal(row('sampler.weightsFromRun')!.value, '"baseline"');
   assert.deepEqual(row('replicate'), { group: 'Recipes', key: 'replicate', label: 'Repeat images rich in', value: 'off', isDefault: true });
   assert.deepEqual(row('augment.flips'), { group: 'Augmentation', key: 'augment.flips', label: 'Flips', value: 'on', isDefault: true });
-  assert.equal(rows.filter((r) => !r.isDefault).length, 7, rows.filter((r) => !r.isDefault).map((r) => r.key).join());
+  assert.equal(
+    rows.filter((r) => !r.isDefault).length,
+    7,
+    rows
+      .filter((r) => !r.isDefault)
+      .map((r) => r.key)
+      .join(),
+  );
 });
 
 test('config differences use the form names and class names; recipes in one line', () => {

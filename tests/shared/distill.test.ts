@@ -8,24 +8,76 @@ test('default class matrix: identity by name, in the student order; a teacher cl
     [0, 0, 1],
     [1, 0, 0],
   ]);
-  assert.throws(() => defaultClassMatrix(['Water', 'Grass'], ['Water', 'Road']), /teacher class "Grass" has no student class of that name \(student classes: Water, Road\)/);
+  assert.throws(
+    () => defaultClassMatrix(['Water', 'Grass'], ['Water', 'Road']),
+    /teacher class "Grass" has no student class of that name \(student classes: Water, Road\)/,
+  );
 });
 
 test('class matrix: rows must sum to 1 and match the class counts; the message names each bad row', () => {
   const teacher = ['Land', 'Grass'];
   const student = ['Land', 'Grassland', 'SemiNatural'];
-  assert.equal(classMatrixProblem([[1, 0, 0], [0, 0.7, 0.3]], teacher, student), null);
-  assert.equal(classMatrixProblem([[1, 0, 0], [0, 0.7, 0.2]], teacher, student), 'row "Grass" sums to 0.9. Each row must sum to 1 (the share of that teacher class each student class gets).');
+  assert.equal(
+    classMatrixProblem(
+      [
+        [1, 0, 0],
+        [0, 0.7, 0.3],
+      ],
+      teacher,
+      student,
+    ),
+    null,
+  );
+  assert.equal(
+    classMatrixProblem(
+      [
+        [1, 0, 0],
+        [0, 0.7, 0.2],
+      ],
+      teacher,
+      student,
+    ),
+    'row "Grass" sums to 0.9. Each row must sum to 1 (the share of that teacher class each student class gets).',
+  );
   assert.match(classMatrixProblem([[1, 0, 0]], teacher, student)!, /has 1 rows; it needs one per teacher class \(2: Land, Grass\)/);
-  assert.match(classMatrixProblem([[1, 0], [0, 1]], teacher, student)!, /row "Land" has 2 columns; it needs one per student class \(3: Land, Grassland, SemiNatural\)/);
-  assert.match(classMatrixProblem([[1.5, -0.5, 0], [0, 0.7, 0.3]], teacher, student)!, /row "Land" has a negative/);
+  assert.match(
+    classMatrixProblem(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      teacher,
+      student,
+    )!,
+    /row "Land" has 2 columns; it needs one per student class \(3: Land, Grassland, SemiNatural\)/,
+  );
+  assert.match(
+    classMatrixProblem(
+      [
+        [1.5, -0.5, 0],
+        [0, 0.7, 0.3],
+      ],
+      teacher,
+      student,
+    )!,
+    /row "Land" has a negative/,
+  );
   // Values above 1 are refused by the schema before the sums are looked at.
   assert.equal(distillSchema.safeParse({ teacherRunId: 'r', matrix: [[1.2, 0]] }).success, false);
 });
 
 test('a split teacher class carries its probability to the student classes by the matrix; the result still sums to 1', () => {
-  const mapped = mapProbabilities([0.75, 0.25], [[1, 0, 0], [0, 0.7, 0.3]]);
-  assert.deepEqual(mapped.map((v) => Number(v.toFixed(12))), [0.75, 0.175, 0.075]);
+  const mapped = mapProbabilities(
+    [0.75, 0.25],
+    [
+      [1, 0, 0],
+      [0, 0.7, 0.3],
+    ],
+  );
+  assert.deepEqual(
+    mapped.map((v) => Number(v.toFixed(12))),
+    [0.75, 0.175, 0.075],
+  );
   assert.ok(Math.abs(mapped.reduce((a, b) => a + b, 0) - 1) < 1e-12);
   // Temperature softens: logits [2 ln 3, 0] at T = 2 give [0.75, 0.25].
   const soft = softmaxAt([2 * Math.log(3), 0], 2);

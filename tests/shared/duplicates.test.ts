@@ -10,15 +10,17 @@ function image(seed: number): Float64Array {
   const random = mulberry32(seed);
   const waves = Array.from({ length: 24 }, () => ({ fx: random() * 20, fy: random() * 20, phase: random() * 6.3, amp: random() * 60 }));
   const out = new Float64Array(n * n);
-  for (let y = 0; y < n; y += 1) for (let x = 0; x < n; x += 1) out[y * n + x] = 128 + waves.reduce((s, w) => s + w.amp * Math.sin((w.fx * x + w.fy * y) / 10 + w.phase), 0) / 6;
+  for (let y = 0; y < n; y += 1)
+    for (let x = 0; x < n; x += 1) out[y * n + x] = 128 + waves.reduce((s, w) => s + w.amp * Math.sin((w.fx * x + w.fy * y) / 10 + w.phase), 0) / 6;
   return out;
 }
 const transform = (img: Float64Array, f: (x: number, y: number) => [number, number]): Float64Array => {
   const out = new Float64Array(n * n);
-  for (let y = 0; y < n; y += 1) for (let x = 0; x < n; x += 1) {
-    const [sx, sy] = f(x, y);
-    out[y * n + x] = img[sy * n + sx]!;
-  }
+  for (let y = 0; y < n; y += 1)
+    for (let x = 0; x < n; x += 1) {
+      const [sx, sy] = f(x, y);
+      out[y * n + x] = img[sy * n + sx]!;
+    }
   return out;
 };
 const close = (a: number, b: number, what: string, eps = 1e-5) => assert.ok(Math.abs(a - b) < eps, `${what}: ${a} != ${b}`);
@@ -74,15 +76,28 @@ test('groups: known similarities give known groups at each threshold (links are 
     { id: 1, signature: at(1, 32) },
     { id: 2, signature: at(0.98, 34) },
     { id: 3, signature: at(0.96, 68) },
-    { id: 4, signature: (() => { const v = new Float32Array(hashBits); v[17] = 1; return v; })() },
+    {
+      id: 4,
+      signature: (() => {
+        const v = new Float32Array(hashBits);
+        v[17] = 1;
+        return v;
+      })(),
+    },
   ];
   close(similarity(images[0]!.signature, images[1]!.signature), 0.98, 'A-B');
   close(similarity(images[0]!.signature, images[2]!.signature), 0.96, 'A-C');
   const strict = duplicateGroups(images, 0.97);
-  assert.deepEqual(strict.map((g) => g.ids), [[1, 2]]);
+  assert.deepEqual(
+    strict.map((g) => g.ids),
+    [[1, 2]],
+  );
   close(strict[0]!.minSimilarity, 0.98, 'min');
   // At 0.95, A-B and A-C link; B and C (cosine 0.98 * 0.96) share a group through A.
-  assert.deepEqual(duplicateGroups(images, 0.95).map((g) => g.ids), [[1, 2, 3]]);
+  assert.deepEqual(
+    duplicateGroups(images, 0.95).map((g) => g.ids),
+    [[1, 2, 3]],
+  );
   assert.deepEqual(duplicateGroups(images, 0.999), []);
 });
 
@@ -93,5 +108,8 @@ test('leakage: groups across splits, and held-out images with a twin in training
     { ids: [6, 7], minSimilarity: 0.99, maxSimilarity: 0.99 },
   ];
   const splits: Record<number, 'train' | 'val' | 'test'> = { 1: 'train', 2: 'val', 3: 'test', 4: 'val', 5: 'val', 6: 'train', 7: 'train' };
-  assert.deepEqual(leakage(groups, (id) => splits[id] ?? null), { groupsAcrossSplits: 1, heldOutWithTrainTwin: 2 });
+  assert.deepEqual(
+    leakage(groups, (id) => splits[id] ?? null),
+    { groupsAcrossSplits: 1, heldOutWithTrainTwin: 2 },
+  );
 });

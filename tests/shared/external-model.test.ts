@@ -15,8 +15,14 @@ test('--normalize takes imagenet, none, or MEAN,STD with one value or one per ch
 test('normalisations are scaled to 8-bit pixel values, per channel', () => {
   const imagenet = normalizationFor('imagenet', 3);
   assert.ok('normalization' in imagenet);
-  assert.deepEqual(imagenet.normalization.mean.map((m) => +m.toFixed(3)), [123.675, 116.28, 103.53]);
-  assert.deepEqual(imagenet.normalization.std.map((s) => +s.toFixed(3)), [58.395, 57.12, 57.375]);
+  assert.deepEqual(
+    imagenet.normalization.mean.map((m) => +m.toFixed(3)),
+    [123.675, 116.28, 103.53],
+  );
+  assert.deepEqual(
+    imagenet.normalization.std.map((s) => +s.toFixed(3)),
+    [58.395, 57.12, 57.375],
+  );
   const none = normalizationFor('none', 3);
   assert.ok('normalization' in none);
   assert.deepEqual(none.normalization, { mean: [0, 0, 0], std: [255, 255, 255] });
@@ -24,5 +30,8 @@ test('normalisations are scaled to 8-bit pixel values, per channel', () => {
   assert.ok('normalization' in one);
   assert.deepEqual(one.normalization, { mean: [127.5, 127.5, 127.5], std: [63.75, 63.75, 63.75] });
   assert.match((normalizationFor('imagenet', 4) as { problem: string }).problem, /ImageNet normalisation is for 3-channel RGB images/);
-  assert.match((normalizationFor({ mean: [0.1, 0.2], std: [1] }, 3) as { problem: string }).problem, /The mean has 2 values; the dataset's images have 3 channels \(give 1 or 3\)/);
+  assert.match(
+    (normalizationFor({ mean: [0.1, 0.2], std: [1] }, 3) as { problem: string }).problem,
+    /The mean has 2 values; the dataset's images have 3 channels \(give 1 or 3\)/,
+  );
 });

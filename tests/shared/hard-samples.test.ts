@@ -13,7 +13,13 @@ test('the default hard-sample table: 0 -> 1, 1-2 -> 2, 3-4 -> 4, 5 or more -> 6'
     [9, 6],
   ];
   for (const [count, weight] of table) assert.equal(weightForCount(count, defaultWeightTable), weight, `count ${count}`);
-  assert.equal(weightForCount(2, [[0, 1], [2, 10]]), 10);
+  assert.equal(
+    weightForCount(2, [
+      [0, 1],
+      [2, 10],
+    ]),
+    10,
+  );
 });
 
 test('an image score: per-class IoU, mean over present classes, classes below the threshold', () => {
@@ -35,7 +41,14 @@ test('an image score: per-class IoU, mean over present classes, classes below th
 test('a weight table must start at 0 and increase', () => {
   assert.equal(weightTableSchema.safeParse(defaultWeightTable).success, true);
   assert.match(weightTableSchema.safeParse([[1, 2]]).error?.issues[0]?.message ?? '', /first row must start at 0/);
-  assert.match(weightTableSchema.safeParse([[0, 1], [3, 2], [2, 4]]).error?.issues[0]?.message ?? '', /must increase/);
+  assert.match(
+    weightTableSchema.safeParse([
+      [0, 1],
+      [3, 2],
+      [2, 4],
+    ]).error?.issues[0]?.message ?? '',
+    /must increase/,
+  );
 });
 
 test('the highest confidence level with a wrong pixel, over images', async () => {

@@ -52,7 +52,13 @@ test('a queued job counts the running jobs and the queued ones before it in the 
     [0, 0, 2, 3, 1],
   );
   assert.equal(jobsAhead(job('alone', 'queued', 9), [job('alone', 'queued', 9)]), 0);
-  assert.deepEqual([0, 1, 3].map((n) => queuedText(n)), ['queued, next', 'queued, 1 ahead', 'queued, 3 ahead']);
+  assert.deepEqual(
+    [0, 1, 3].map((n) => queuedText(n)),
+    ['queued, next', 'queued, 1 ahead', 'queued, 3 ahead'],
+  );
   assert.equal(queuedText(2, 'capital'), 'Queued, 2 ahead');
-  assert.deepEqual((['queued', 'running', 'finished', 'failed', 'cancelled'] as const).map((status) => isLiveJob({ status })), [true, true, false, false, false]);
+  assert.deepEqual(
+    (['queued', 'running', 'finished', 'failed', 'cancelled'] as const).map((status) => isLiveJob({ status })),
+    [true, true, false, false, false],
+  );
 });

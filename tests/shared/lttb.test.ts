@@ -18,6 +18,10 @@ test('LTTB keeps the ends and the spikes, and never returns more points than ask
 });
 
 test('short series are returned whole', () => {
-  const points: [number, number][] = [[0, 1], [1, 2], [2, 3]];
+  const points: [number, number][] = [
+    [0, 1],
+    [1, 2],
+    [2, 3],
+  ];
   assert.deepEqual(lttb(points, 10, px, py), points);
 });

@@ -22,7 +22,10 @@ test('replication repeats the images whose class share reaches the threshold, k 
 
 test('exposure: the expected pixel share per class under the sampler', () => {
   // Uniform: (0 + 4 + 5 + 40) / 400 minority pixels.
-  assert.deepEqual(exposure(images, [0, 1], () => 1), [351 / 400, 49 / 400]);
+  assert.deepEqual(
+    exposure(images, [0, 1], () => 1),
+    [351 / 400, 49 / 400],
+  );
   // Replication x2 of images 3 and 4: minority (4 + 10 + 80) / (100 + 100 + 200 + 200).
   const repeats = replicationRepeats(images, [1], 0.05, 2);
   const after = exposure(images, [0, 1], (id) => drawWeight(id, undefined, repeats));
@@ -72,9 +75,15 @@ test('crop exposure: a share of the draws of images with minority pixels comes f
     { id: 2, imageShares: [1, 0], cropShares: null },
   ];
   // Share 1: image 1 shows (0.5, 0.5), image 2 (1, 0) -> minority 0.5 / 2.
-  assert.deepEqual(cropExposure(draws, () => 1, 1), [0.75, 0.25]);
+  assert.deepEqual(
+    cropExposure(draws, () => 1, 1),
+    [0.75, 0.25],
+  );
   // Share 0: the images' own composition -> minority 0.1 / 2.
-  assert.deepEqual(cropExposure(draws, () => 1, 0), [0.95, 0.05]);
+  assert.deepEqual(
+    cropExposure(draws, () => 1, 0),
+    [0.95, 0.05],
+  );
   // Share 0.7, image 1 drawn 3 times: minority 3 * (0.7 * 0.5 + 0.3 * 0.1) / 4.
   const mixed = cropExposure(draws, (id) => (id === 1 ? 3 : 1), 0.7);
   assert.ok(Math.abs(mixed[1]! - (3 * (0.35 + 0.03)) / 4) < 1e-12);

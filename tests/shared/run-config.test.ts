@@ -30,12 +30,15 @@ test('the input-size rule: range and stride, with the nearest valid sizes', () =
   for (const [args, expected] of cases) assert.equal(inputSizeProblem(...args), expected, JSON.stringify(args));
 });
 
-test('the schema refuses an out-of-range input size in the rule\'s own words, from the same range', () => {
+test("the schema refuses an out-of-range input size in the rule's own words, from the same range", () => {
   assert.deepEqual(configBounds('inputSize'), inputSizeRange);
   for (const size of [16, 2048, 96.5]) {
     const parsed = runConfigSchema.safeParse({ datasetId: 'd', inputSize: size });
     assert.equal(parsed.success, false);
-    assert.deepEqual(parsed.error?.issues.map((i) => [i.path.join('.'), i.message]), [['inputSize', inputSizeProblem('unet', size)]]);
+    assert.deepEqual(
+      parsed.error?.issues.map((i) => [i.path.join('.'), i.message]),
+      [['inputSize', inputSizeProblem('unet', size)]],
+    );
     assert.equal(labelErrorStartSchema.safeParse({ datasetId: 'd', inputSize: size }).error?.issues[0]?.message, outOfRange(size));
   }
   // The stride depends on the model, so the schema leaves it to inputSizeProblem (an imported ONNX run stores its own window).

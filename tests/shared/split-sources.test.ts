@@ -18,7 +18,10 @@ test('folder and list names that mean a split, with their synonyms and any case'
     ['images', null],
     ['trainval', null],
   ];
-  assert.deepEqual(table.map(([name]) => [name, splitOfName(name)]), table);
+  assert.deepEqual(
+    table.map(([name]) => [name, splitOfName(name)]),
+    table,
+  );
 });
 
 test('splits from folders: the first folder in the path that names a split; outside any, unassigned', () => {

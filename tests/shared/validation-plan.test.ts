@@ -26,7 +26,10 @@ test('the subset is drawn from the seed: the same images every epoch, in their o
   const a = subsetItems(items, 5, 7);
   assert.equal(a.length, 5);
   assert.deepEqual(subsetItems(items, 5, 7), a);
-  assert.deepEqual([...a].sort((x, y) => x - y), a);
+  assert.deepEqual(
+    [...a].sort((x, y) => x - y),
+    a,
+  );
   assert.notDeepEqual(subsetItems(items, 5, 8), a);
   assert.deepEqual(subsetItems(items, 25, 7), items);
 });
@@ -39,7 +42,10 @@ test('issue 28: a train job stored before validateEvery existed, parsed as the e
       runDir: '/tmp/r1',
       config: { datasetId: 'd1', model: 'unet', inputSize: 64, batchSize: 2, epochs: 5, seed: 3 },
       classNames: ['a', 'b'],
-      labelMap: [[0, 0], [1, 1]],
+      labelMap: [
+        [0, 0],
+        [1, 1],
+      ],
       classPixels: [10, 10],
       train: [{ imageId: 1, imagePath: '/i/1.png', maskPath: '/m/1.png' }],
       val: [{ imageId: 2, imagePath: '/i/2.png', maskPath: '/m/2.png' }],

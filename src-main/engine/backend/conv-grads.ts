@@ -26,7 +26,12 @@ function convInfo(
 /** The input padded as the forward convolution padded it (bottom/right pads below 0 are crops the slice does). */
 function padAsForward(x: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
   const { top, bottom, left, right } = info.padInfo;
-  return tf.pad(x, [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]]);
+  return tf.pad(x, [
+    [0, 0],
+    [top, Math.max(0, bottom)],
+    [left, Math.max(0, right)],
+    [0, 0],
+  ]);
 }
 
 /**
@@ -52,7 +57,14 @@ export function conv2dFilterGrad(
     const explicit = Math.min(top, bottom, left, right) >= 0;
     const input = tf.transpose(explicit ? x : padAsForward(x, info), [3, 1, 2, 0]) as tf.Tensor4D;
     const filter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
-    const convPad: Pad = explicit ? [[0, 0], [top, bottom], [left, right], [0, 0]] : 'valid';
+    const convPad: Pad = explicit
+      ? [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0],
+        ]
+      : 'valid';
     const out = tf.conv2d(input, filter, [info.dilationHeight, info.dilationWidth], convPad, 'NHWC', [info.strideHeight, info.strideWidth]);
     const cropped = out.shape[1] === kh && out.shape[2] === kw ? out : tf.slice(out, [0, 0, 0, 0], [-1, kh, kw, -1]);
     return tf.transpose(cropped, [1, 2, 0, 3]) as tf.Tensor4D;
@@ -64,12 +76,28 @@ function dilateRowsColumns(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D
   const [b, h, w, c] = dy.shape;
   let out: tf.Tensor = dy;
   if (sw > 1) {
-    out = tf.reshape(tf.pad(tf.reshape(out, [b * h, w, 1, c]), [[0, 0], [0, 0], [0, sw - 1], [0, 0]]), [b, h, w * sw, c]);
+    out = tf.reshape(
+      tf.pad(tf.reshape(out, [b * h, w, 1, c]), [
+        [0, 0],
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ]),
+      [b, h, w * sw, c],
+    );
     out = tf.slice(out, [0, 0, 0, 0], [-1, -1, (w - 1) * sw + 1, -1]);
   }
   const wd = out.shape[2] as number;
   if (sh > 1) {
-    out = tf.reshape(tf.pad(tf.reshape(out, [b, h, 1, wd * c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0]]), [b, h * sh, wd, c]);
+    out = tf.reshape(
+      tf.pad(tf.reshape(out, [b, h, 1, wd * c]), [
+        [0, 0],
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+      ]),
+      [b, h * sh, wd, c],
+    );
     out = tf.slice(out, [0, 0, 0, 0], [-1, (h - 1) * sh + 1, -1, -1]);
   }
   return out as tf.Tensor4D;

@@ -40,8 +40,10 @@ const conv2dGradient: tf.GradConfig = {
     if (useNativeKernels(dilations)) {
       const common = { strides, pad, dataFormat: 'NHWC', dimRoundingMode };
       return {
-        x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: grad, filter }, { ...common, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
-        filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: grad }, { ...common, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        x: () =>
+          tf.engine().runKernel('Conv2DBackpropInput', { dy: grad, filter }, { ...common, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        filter: () =>
+          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: grad }, { ...common, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
       };
     }
     return {
@@ -62,8 +64,16 @@ const depthwiseGradient: tf.GradConfig = {
     if (useNativeKernels(dilations)) {
       const common = { strides, pad, dimRoundingMode, dilations: [1, 1] };
       return {
-        x: () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: grad, filter }, { ...common, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
-        filter: () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: grad }, { ...common, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        x: () =>
+          tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: grad, filter }, {
+            ...common,
+            inputShape: x.shape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        filter: () =>
+          tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: grad }, {
+            ...common,
+            filterShape: filter.shape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor,
       };
     }
     return {

@@ -84,7 +84,9 @@ export function missingLimits(report: AdapterReport): string[] {
 /** Throws, with the reason, for an adapter that training must not use: a software one unless forced, or one short of a limit. */
 export function acceptAdapter(adapter: AdapterReport, allowSoftware: boolean): void {
   if (adapter.software && !allowSoftware) {
-    throw new Error(`WebGPU: the only adapter is ${adapter.description || adapter.architecture || 'a software one'}, a software adapter that runs on the CPU; it is never chosen automatically (choose WebGPU to force it).`);
+    throw new Error(
+      `WebGPU: the only adapter is ${adapter.description || adapter.architecture || 'a software one'}, a software adapter that runs on the CPU; it is never chosen automatically (choose WebGPU to force it).`,
+    );
   }
   const short = missingLimits(adapter);
   if (short.length > 0) throw new Error(`WebGPU: the adapter ${adapter.description || adapter.vendor} falls short: ${short.join('; ')}.`);
@@ -125,7 +127,9 @@ export function vulkanLoaderProblem(platform: NodeJS.Platform = process.platform
     return null;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const why = /cannot open shared object file|no such file/i.test(message) ? 'libvulkan.so.1 not found' : `libvulkan.so.1 did not load: ${message.split('\n')[0]!.replace(/^[^:]*libvulkan\.so\.1: /, '')}`;
+    const why = /cannot open shared object file|no such file/i.test(message)
+      ? 'libvulkan.so.1 not found'
+      : `libvulkan.so.1 did not load: ${message.split('\n')[0]!.replace(/^[^:]*libvulkan\.so\.1: /, '')}`;
     return `WebGPU: no Vulkan driver on this machine (${why}); skipped. It needs the Vulkan loader (Debian and Ubuntu: apt install libvulkan1) and a GPU driver with Vulkan support.`;
   }
 }

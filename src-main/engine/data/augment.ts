@@ -85,12 +85,7 @@ function jitter(image: Uint8Array, amount: number, random: () => number): void {
  * `labels` (positions listed once per sample by `pixelsOf`); null for a random crop, also when the
  * image has none of those classes.
  */
-export function minorityCentre(
-  sample: Sample,
-  pixels: Uint32Array,
-  share: number,
-  random: () => number,
-): { x: number; y: number } | null {
+export function minorityCentre(sample: Sample, pixels: Uint32Array, share: number, random: () => number): { x: number; y: number } | null {
   if (random() >= share || pixels.length === 0) return null;
   const p = pixels[Math.floor(random() * pixels.length)]!;
   return { x: p % sample.width, y: Math.floor(p / sample.width) };

@@ -40,7 +40,10 @@ export async function runDeriveJob(params: JobParams<'derive'>, context: JobCont
     const temp = `${item.out}.tmp-${process.pid}.png`;
     try {
       const { labels, width, height } = await deriveLabels(item);
-      await sharp(Buffer.from(labels.buffer, labels.byteOffset, labels.length), { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toFile(temp);
+      await sharp(Buffer.from(labels.buffer, labels.byteOffset, labels.length), { raw: { width, height, channels: 1 } })
+        .toColourspace('b-w')
+        .png()
+        .toFile(temp);
       await rename(temp, item.out);
     } catch (error) {
       await rm(temp, { force: true });

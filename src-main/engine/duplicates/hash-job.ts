@@ -10,7 +10,9 @@ import { throwIfCancelled } from '../job-context';
 export async function signatureOfFile(path: string): Promise<number[]> {
   // A multispectral GeoTIFF is hashed from its true-colour composite (sharp takes at most four bands).
   const colour = await trueColourOf(path);
-  const input = colour ? sharp(Buffer.from(colour.rgb), { raw: { width: colour.width, height: colour.height, channels: 3 } }) : sharp(path, { failOn: 'truncated' });
+  const input = colour
+    ? sharp(Buffer.from(colour.rgb), { raw: { width: colour.width, height: colour.height, channels: 3 } })
+    : sharp(path, { failOn: 'truncated' });
   const data = await input.removeAlpha().greyscale().resize(hashSide, hashSide, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer();
   return Array.from(signatureOf(data, hashSide), (v) => Math.round(v * 1e6) / 1e6);
 }
@@ -33,7 +35,12 @@ export async function runHashJob(params: JobParams<'hash'>, context: JobContext)
       context.emit({ kind: 'hashed', datasetId: params.datasetId, images: batch });
       batch = [];
     }
-    if (i % 8 === 7 || last) context.progress(i + 1, params.items.length, `hashed ${i + 1} of ${params.items.length} images (${((performance.now() - started) / (i + 1)).toFixed(0)} ms each)`);
+    if (i % 8 === 7 || last)
+      context.progress(
+        i + 1,
+        params.items.length,
+        `hashed ${i + 1} of ${params.items.length} images (${((performance.now() - started) / (i + 1)).toFixed(0)} ms each)`,
+      );
   }
   return { hashed: params.items.length - failed, failed };
 }

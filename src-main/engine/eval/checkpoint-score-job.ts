@@ -25,9 +25,19 @@ export async function runCheckpointScoreJob(params: JobParams<'eval'>, context: 
     const total = params.items.length;
     let done = 0;
     const labelMap = new Map(params.labelMap);
-    const options = { size: 0, overlap: 0, normalization: { mean: [], std: [] }, batchSize: 1, classes: params.classNames.length, inputChannels: null, signal: context.signal };
+    const options = {
+      size: 0,
+      overlap: 0,
+      normalization: { mean: [], std: [] },
+      batchSize: 1,
+      classes: params.classNames.length,
+      inputChannels: null,
+      signal: context.signal,
+    };
     context.progress(0, total, `scoring ${total} predicted masks`);
-    const scored = await validate(maskPredictor(params.predictedMasks, labelMap, params.classNames.length), params.items, labelMap, options, () => context.progress(++done, total, `scored ${done} of ${total} predicted masks`));
+    const scored = await validate(maskPredictor(params.predictedMasks, labelMap, params.classNames.length), params.items, labelMap, options, () =>
+      context.progress(++done, total, `scored ${done} of ${total} predicted masks`),
+    );
     // Masks have no probabilities, so no loss.
     return { ...scored, loss: null };
   }
@@ -39,8 +49,18 @@ export async function runCheckpointScoreJob(params: JobParams<'eval'>, context: 
       const total = params.items.length;
       let done = 0;
       context.progress(0, total, `evaluating ${total} images on ONNX Runtime`);
-      const options = { size: params.config.inputSize, overlap: params.config.validationOverlap, normalization: state.normalization, batchSize: windowBatch(params.config), classes: params.classNames.length, inputChannels: params.config.inputChannels, signal: context.signal };
-      return await validate(ort.predictor, params.items, new Map(params.labelMap), options, () => context.progress(++done, total, `evaluated ${done} of ${total} images`));
+      const options = {
+        size: params.config.inputSize,
+        overlap: params.config.validationOverlap,
+        normalization: state.normalization,
+        batchSize: windowBatch(params.config),
+        classes: params.classNames.length,
+        inputChannels: params.config.inputChannels,
+        signal: context.signal,
+      };
+      return await validate(ort.predictor, params.items, new Map(params.labelMap), options, () =>
+        context.progress(++done, total, `evaluated ${done} of ${total} images`),
+      );
     } finally {
       await ort.release();
       model.dispose();
@@ -96,7 +116,9 @@ async function scoreExternal(params: JobParams<'eval'>, external: ExternalModel,
       inputChannels: params.config.inputChannels,
       signal: context.signal,
     };
-    return await validate(predictor, params.items, new Map(params.labelMap), options, () => context.progress(++done, total, `evaluated ${done} of ${total} images`));
+    return await validate(predictor, params.items, new Map(params.labelMap), options, () =>
+      context.progress(++done, total, `evaluated ${done} of ${total} images`),
+    );
   } finally {
     await release();
   }

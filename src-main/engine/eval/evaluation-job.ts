@@ -37,7 +37,15 @@ export interface Member {
 }
 
 export function memberOf(ref: ModelRef & { name: string }, model: tfl.LayersModel | null, state: Pick<CheckpointState, 'normalization'>): Member {
-  return { name: ref.name, model, state, size: ref.config.inputSize, overlap: ref.config.validationOverlap, batchSize: windowBatch(ref.config), inputChannels: ref.config.inputChannels };
+  return {
+    name: ref.name,
+    model,
+    state,
+    size: ref.config.inputSize,
+    overlap: ref.config.validationOverlap,
+    batchSize: windowBatch(ref.config),
+    inputChannels: ref.config.inputChannels,
+  };
 }
 
 /**
@@ -54,7 +62,10 @@ export async function runEvaluationJob(params: JobParams<'evaluate'>, context: J
   try {
     for (const ref of params.members) {
       if (ref.predictedMasks) {
-        members.push({ ...memberOf(ref, null, { normalization: { mean: [], std: [] } }), whole: maskPredictor(ref.predictedMasks, new Map(params.labelMap), ref.classNames.length) });
+        members.push({
+          ...memberOf(ref, null, { normalization: { mean: [], std: [] } }),
+          whole: maskPredictor(ref.predictedMasks, new Map(params.labelMap), ref.classNames.length),
+        });
         continue;
       }
       if (ref.external) {

@@ -28,7 +28,10 @@ class InferencePool {
   /** Starts up to `threads - 1` workers for `images` images, without waiting for them. */
   static start(refs: readonly (ModelRef & { name?: string })[], backend: string, images: number, onWorkerLost: (reason: string) => void): InferencePool {
     const threads = Math.min(validationThreads(backend), images);
-    return new InferencePool(Array.from({ length: Math.max(0, threads - 1) }, () => new InferenceWorker(refs)), onWorkerLost);
+    return new InferencePool(
+      Array.from({ length: Math.max(0, threads - 1) }, () => new InferenceWorker(refs)),
+      onWorkerLost,
+    );
   }
 
   /** Threads in use: the engine's plus the workers not lost. */
@@ -45,13 +48,19 @@ class InferencePool {
       try {
         await worker.ready;
       } catch (error) {
-        this.drop(worker, `A compute worker did not start (${(error as Error).message}); the job uses ${this.threads - 1} thread${this.threads === 2 ? '' : 's'}.`);
+        this.drop(
+          worker,
+          `A compute worker did not start (${(error as Error).message}); the job uses ${this.threads - 1} thread${this.threads === 2 ? '' : 's'}.`,
+        );
         throw error;
       }
       try {
         return await request(worker, index);
       } catch (error) {
-        this.drop(worker, `A compute worker failed (${(error as Error).message}); its image was done on the engine's thread, and the job goes on with ${this.threads - 1} thread${this.threads === 2 ? '' : 's'}.`);
+        this.drop(
+          worker,
+          `A compute worker failed (${(error as Error).message}); its image was done on the engine's thread, and the job goes on with ${this.threads - 1} thread${this.threads === 2 ? '' : 's'}.`,
+        );
         throw error;
       }
     });

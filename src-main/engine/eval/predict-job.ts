@@ -36,7 +36,11 @@ function predictSettings(params: PredictJobParams): PredictSettings {
   delete rest.names;
   delete rest.truth;
   delete rest.leftOut;
-  return { ...(rest as Omit<PredictJobParams, 'images' | 'names' | 'truth' | 'leftOut'>), stored: params.names !== undefined, truthLabelMap: params.truth?.labelMap ?? null };
+  return {
+    ...(rest as Omit<PredictJobParams, 'images' | 'names' | 'truth' | 'leftOut'>),
+    stored: params.names !== undefined,
+    truthLabelMap: params.truth?.labelMap ?? null,
+  };
 }
 
 function predictInput(params: PredictJobParams, i: number): PredictInput {
@@ -101,7 +105,12 @@ export async function runPredictJob(params: JobParams<'predict'>, context: JobCo
 }
 
 /** Predicts one image and writes its files: the unit of work of each thread. */
-export async function predictOne(model: tfl.LayersModel | WindowPredictor | WholeImagePredictor, state: Pick<CheckpointState, 'normalization'>, settings: PredictSettings, input: PredictInput): Promise<PredictedImage> {
+export async function predictOne(
+  model: tfl.LayersModel | WindowPredictor | WholeImagePredictor,
+  state: Pick<CheckpointState, 'normalization'>,
+  settings: PredictSettings,
+  input: PredictInput,
+): Promise<PredictedImage> {
   const classes = settings.classNames.length;
   const palette = settings.colors.map((c) => hexToValue(c));
   const outcome: PredictedImage = { written: false, files: [], skipped: [], compared: null, histogram: null };
@@ -112,7 +121,12 @@ export async function predictOne(model: tfl.LayersModel | WindowPredictor | Whol
     outcome.skipped.push({ image: input.path, message: `not a readable image: ${(error as Error).message}` });
     return outcome;
   }
-  const window = { size: settings.config.inputSize, overlap: settings.config.validationOverlap, normalization: state.normalization, batchSize: windowBatch(settings.config) };
+  const window = {
+    size: settings.config.inputSize,
+    overlap: settings.config.validationOverlap,
+    normalization: state.normalization,
+    batchSize: windowBatch(settings.config),
+  };
   // Flip TTA: the image and its two mirrors, the one augmentation code path the evaluation jobs use too.
   let probs: Float32Array;
   if (isWholeImage(model)) {
@@ -150,7 +164,8 @@ export async function predictOne(model: tfl.LayersModel | WindowPredictor | Whol
   if (truthPath && settings.truthLabelMap) {
     try {
       const truth = await decodeLabels(truthPath, new Map(settings.truthLabelMap));
-      if (truth.width !== image.width || truth.height !== image.height) throw new Error(`mask is ${truth.width}x${truth.height}, image ${image.width}x${image.height}`);
+      if (truth.width !== image.width || truth.height !== image.height)
+        throw new Error(`mask is ${truth.width}x${truth.height}, image ${image.width}x${image.height}`);
       outcome.compared = { name: stem, ...compareWithTruth(truth.labels, index, probs, classes) };
     } catch (error) {
       outcome.skipped.push({ image: truthPath, message: `ground truth not compared: ${(error as Error).message}` });
@@ -178,10 +193,15 @@ export async function predictOne(model: tfl.LayersModel | WindowPredictor | Whol
     await writeLabels(join(outDir, labelName), values.data, values.channels, image.width, image.height, georeference);
   }
   if (level) {
-    await sharp(level, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('b-w').png().toFile(join(outDir, `${stem}_confidence.png`));
+    await sharp(level, { raw: { width: image.width, height: image.height, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toFile(join(outDir, `${stem}_confidence.png`));
   }
   if (!settings.indexOnly || settings.encoding === 'palette') {
-    await sharp(colour, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toFile(join(outDir, `${stem}_color.png`));
+    await sharp(colour, { raw: { width: image.width, height: image.height, channels: 3 } })
+      .png()
+      .toFile(join(outDir, `${stem}_color.png`));
   }
   outcome.files = names;
   outcome.written = true;
@@ -215,7 +235,14 @@ function maskValues(labels: Uint8Array, encoding: { values: number[]; rgb: boole
  * Writes a label image: a GeoTIFF with the source's CRS and transform when the input was a
  * georeferenced GeoTIFF, else a PNG (16-bit grey when the values need it).
  */
-async function writeLabels(path: string, data: Uint8Array | Uint16Array, channels: 1 | 3, width: number, height: number, georeference: Georeference | null | undefined): Promise<void> {
+async function writeLabels(
+  path: string,
+  data: Uint8Array | Uint16Array,
+  channels: 1 | 3,
+  width: number,
+  height: number,
+  georeference: Georeference | null | undefined,
+): Promise<void> {
   if (georeference) {
     await writeGeoTiff(path, data, { width, height, bands: channels, georeference });
     return;
@@ -223,11 +250,20 @@ async function writeLabels(path: string, data: Uint8Array | Uint16Array, channel
   const raw = { width, height, channels };
   const buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (channels === 3) await sharp(buffer, { raw }).png().toFile(path);
-  else await sharp(buffer, { raw }).toColourspace(data instanceof Uint16Array ? 'grey16' : 'b-w').png().toFile(path);
+  else
+    await sharp(buffer, { raw })
+      .toColourspace(data instanceof Uint16Array ? 'grey16' : 'b-w')
+      .png()
+      .toFile(path);
 }
 
 /** Confusion counts and wrong pixels by confidence, for one image against its truth labels. */
-function compareWithTruth(truth: Uint8Array, predicted: Uint8Array, probs: Float32Array, classes: number): { labelled: number; confusion: number[]; wrongByConfidence: number[] } {
+function compareWithTruth(
+  truth: Uint8Array,
+  predicted: Uint8Array,
+  probs: Float32Array,
+  classes: number,
+): { labelled: number; confusion: number[]; wrongByConfidence: number[] } {
   const confusion = new Array<number>(classes * classes).fill(0);
   const wrongByConfidence = new Array<number>(confidenceBins).fill(0);
   let labelled = 0;
@@ -247,7 +283,8 @@ function compareWithTruth(truth: Uint8Array, predicted: Uint8Array, probs: Float
  * same files and statistics as a model's prediction (Inspect's stored predictions, confusion).
  */
 async function predictFromMasks(params: JobParams<'predict'>, masks: PredictedMasks, context: JobContext): Promise<JobResult<'predict'>> {
-  if (!params.truth) throw new ApiError('VALIDATION', 'A run of predicted masks only shows its own masks for the dataset\'s images; it cannot predict other images.');
+  if (!params.truth)
+    throw new ApiError('VALIDATION', "A run of predicted masks only shows its own masks for the dataset's images; it cannot predict other images.");
   const predictor = maskPredictor(masks, new Map(params.truth.labelMap), params.classNames.length);
   const settings = predictSettings(params);
   await mkdir(params.outDir, { recursive: true });

@@ -175,7 +175,10 @@ export async function predictWithTta(
 async function resizeImage(image: Pixels, width: number, height: number, w: number, h: number, channels: number): Promise<Pixels> {
   const bytes = image instanceof Uint8Array;
   const resized = tf.tidy(() => {
-    const scaled = tf.image.resizeBilinear(bytes ? tf.tensor3d(image, [height, width, channels], 'int32').toFloat() : tf.tensor3d(image, [height, width, channels]), [h, w]);
+    const scaled = tf.image.resizeBilinear(
+      bytes ? tf.tensor3d(image, [height, width, channels], 'int32').toFloat() : tf.tensor3d(image, [height, width, channels]),
+      [h, w],
+    );
     return bytes ? scaled.round().clipByValue(0, 255) : scaled;
   });
   const values = await resized.data();

@@ -33,7 +33,12 @@ export interface ImageScorer {
 }
 
 /** Decodes one validation image and scores its sliding-window prediction: the unit of work of every thread. */
-export async function scoreItem(model: tfl.LayersModel | WindowPredictor | WholeImagePredictor, item: TrainItem, labelMap: LabelMap, options: ScoreOptions): Promise<ScoredImage> {
+export async function scoreItem(
+  model: tfl.LayersModel | WindowPredictor | WholeImagePredictor,
+  item: TrainItem,
+  labelMap: LabelMap,
+  options: ScoreOptions,
+): Promise<ScoredImage> {
   let sample;
   try {
     sample = await decodeSample(item.imagePath, item.maskPath, labelMap, options.inputChannels);
@@ -42,7 +47,9 @@ export async function scoreItem(model: tfl.LayersModel | WindowPredictor | Whole
   }
   let probs: Float32Array;
   try {
-    probs = isWholeImage(model) ? await model.wholeImage(item.imagePath, sample.width, sample.height) : await predictImage(model, sample.image, sample.width, sample.height, options.size, options.overlap, options.normalization, options.batchSize);
+    probs = isWholeImage(model)
+      ? await model.wholeImage(item.imagePath, sample.width, sample.height)
+      : await predictImage(model, sample.image, sample.width, sample.height, options.size, options.overlap, options.normalization, options.batchSize);
   } catch (error) {
     if (!isWholeImage(model)) throw error;
     return { skipped: error instanceof Error ? error.message : String(error) };

@@ -17,7 +17,12 @@ export async function runModelExportJob(params: JobParams<'export-model'>, conte
   context.progress(0, 3, 'loading the checkpoint');
   const { model, state } = await loadRunModel(params);
   try {
-    const meta: ExportedModelMeta = { ...params.meta, epoch: state.epoch, normalization: { mean: [...state.normalization.mean], std: [...state.normalization.std] }, opset: onnxOpset };
+    const meta: ExportedModelMeta = {
+      ...params.meta,
+      epoch: state.epoch,
+      normalization: { mean: [...state.normalization.mean], std: [...state.normalization.std] },
+      opset: onnxOpset,
+    };
     throwIfCancelled(context.signal);
     context.progress(1, 3, 'writing the ONNX graph');
     const bytes = await exportOnnxAsync(model, meta);

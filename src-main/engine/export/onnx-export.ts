@@ -141,7 +141,10 @@ function nchwAxis(axis: number, layer: tfl.layers.Layer): number {
 }
 
 function unsupported(layer: tfl.layers.Layer, what: string): ApiError {
-  return new ApiError('VALIDATION', `Cannot export to ONNX: layer "${layer.name}" (${layer.getClassName()}) has ${what}, which the ONNX export does not write.`);
+  return new ApiError(
+    'VALIDATION',
+    `Cannot export to ONNX: layer "${layer.name}" (${layer.getClassName()}) has ${what}, which the ONNX export does not write.`,
+  );
 }
 
 function checkChannelsLast(layer: tfl.layers.Layer, config: Config): void {
@@ -198,7 +201,13 @@ function hwoiToIohw(data: Float32Array, [kh, kw, cout, cin]: number[]): Float32A
 }
 
 /** Conv and pooling padding attributes: TensorFlow's 'same' puts the odd pixel at the end. */
-function paddingAttributes(layer: tfl.layers.Layer, padding: unknown, kernel: [number, number], strides: [number, number], dilation: [number, number]): onnx.IAttributeProto[] {
+function paddingAttributes(
+  layer: tfl.layers.Layer,
+  padding: unknown,
+  kernel: [number, number],
+  strides: [number, number],
+  dilation: [number, number],
+): onnx.IAttributeProto[] {
   if (padding === 'valid' || padding === undefined) return [];
   if (padding !== 'same') throw unsupported(layer, `padding "${String(padding)}"`);
   if (strides[0] === 1 && strides[1] === 1) {
@@ -244,7 +253,12 @@ const layerWriters: Record<string, (emit: Emit) => string> = {
     if (typeof channels !== 'number') throw unsupported(emit.layer, 'an input of unknown channel count');
     const kernel = typeof emit.config['kernelSize'] === 'number' ? emit.config['kernelSize'] : 3;
     const dilation = typeof emit.config['dilation'] === 'number' ? emit.config['dilation'] : 1;
-    return conv({ ...emit, config: { ...emit.config, kernelSize: kernel, dilationRate: dilation, strides: 1, padding: 'same' } }, 'depthwise_kernel', depthwiseToOihw, channels);
+    return conv(
+      { ...emit, config: { ...emit.config, kernelSize: kernel, dilationRate: dilation, strides: 1, padding: 'same' } },
+      'depthwise_kernel',
+      depthwiseToOihw,
+      channels,
+    );
   },
   Conv2DTranspose: (emit) => activation(emit, convTranspose(emit)),
   BatchNormalization: (emit) => batchNorm(emit),
@@ -254,7 +268,8 @@ const layerWriters: Record<string, (emit: Emit) => string> = {
     if (typeof maxValue !== 'number') throw unsupported(layer, `maxValue ${String(maxValue)}`);
     return clip(graph, inputs[0]!.name, 0, maxValue, layer.name);
   },
-  LeakyReLU: ({ graph, layer, config, inputs }) => graph.op('LeakyRelu', [inputs[0]!.name], layer.name, [float('alpha', typeof config['alpha'] === 'number' ? config['alpha'] : 0.3)]),
+  LeakyReLU: ({ graph, layer, config, inputs }) =>
+    graph.op('LeakyRelu', [inputs[0]!.name], layer.name, [float('alpha', typeof config['alpha'] === 'number' ? config['alpha'] : 0.3)]),
   Activation: (emit) => activation(emit, emit.inputs[0]!.name),
   Softmax: ({ graph, layer, config, inputs }) => {
     const axis = typeof config['axis'] === 'number' ? config['axis'] : -1;
@@ -266,12 +281,37 @@ const layerWriters: Record<string, (emit: Emit) => string> = {
   ZeroPadding2D: (emit) => zeroPad(emit),
   Concatenate: ({ graph, layer, config, inputs }) => {
     const axis = typeof config['axis'] === 'number' ? config['axis'] : -1;
-    return graph.op('Concat', inputs.map((v) => v.name), layer.name, [int('axis', nchwAxis(axis, layer))]);
+    return graph.op(
+      'Concat',
+      inputs.map((v) => v.name),
+      layer.name,
+      [int('axis', nchwAxis(axis, layer))],
+    );
   },
-  Add: ({ graph, layer, inputs }) => graph.op('Sum', inputs.map((v) => v.name), layer.name),
-  Average: ({ graph, layer, inputs }) => graph.op('Mean', inputs.map((v) => v.name), layer.name),
-  Maximum: ({ graph, layer, inputs }) => graph.op('Max', inputs.map((v) => v.name), layer.name),
-  Minimum: ({ graph, layer, inputs }) => graph.op('Min', inputs.map((v) => v.name), layer.name),
+  Add: ({ graph, layer, inputs }) =>
+    graph.op(
+      'Sum',
+      inputs.map((v) => v.name),
+      layer.name,
+    ),
+  Average: ({ graph, layer, inputs }) =>
+    graph.op(
+      'Mean',
+      inputs.map((v) => v.name),
+      layer.name,
+    ),
+  Maximum: ({ graph, layer, inputs }) =>
+    graph.op(
+      'Max',
+      inputs.map((v) => v.name),
+      layer.name,
+    ),
+  Minimum: ({ graph, layer, inputs }) =>
+    graph.op(
+      'Min',
+      inputs.map((v) => v.name),
+      layer.name,
+    ),
   Multiply: ({ graph, layer, inputs }) => inputs.slice(1).reduce((acc, v) => graph.op('Mul', [acc, v.name], layer.name), inputs[0]!.name),
 };
 
@@ -411,7 +451,11 @@ function pool(emit: Emit, opType: 'MaxPool' | 'AveragePool'): string {
     graph.globalSources.set(name, { name: input.name, height: size[0], width: size[1] });
     return name;
   }
-  return graph.op(opType, [input.name], layer.name, [ints('kernel_shape', size), ints('strides', strides), ...paddingAttributes(layer, config['padding'], size, strides, [1, 1])]);
+  return graph.op(opType, [input.name], layer.name, [
+    ints('kernel_shape', size),
+    ints('strides', strides),
+    ...paddingAttributes(layer, config['padding'], size, strides, [1, 1]),
+  ]);
 }
 
 /**
@@ -424,7 +468,9 @@ function zeroPad({ graph, layer, config, inputs }: Emit): string {
   checkChannelsLast(layer, config);
   const padding = config['padding'];
   const valid = (v: unknown): v is [[number, number], [number, number]] =>
-    Array.isArray(v) && v.length === 2 && v.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every((n) => Number.isInteger(n) && (n as number) >= 0));
+    Array.isArray(v) &&
+    v.length === 2 &&
+    v.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every((n) => Number.isInteger(n) && (n as number) >= 0));
   if (!valid(padding)) throw unsupported(layer, `padding ${JSON.stringify(padding)}`);
   const [[top, bottom], [left, right]] = padding;
   return graph.op('Pad', [inputs[0]!.name, graph.int64s(`${layer.name}/pads`, [0, 0, top, left, 0, 0, bottom, right])], layer.name, [text('mode', 'constant')]);
@@ -466,9 +512,11 @@ interface ModelInternals {
 }
 
 function buildOnnx(model: tfl.LayersModel, meta: OnnxMeta, values: WeightValues): Uint8Array {
-  if (model.inputs.length !== 1) throw new ApiError('VALIDATION', `Cannot export to ONNX: the model has ${model.inputs.length} inputs; one image input is written.`);
+  if (model.inputs.length !== 1)
+    throw new ApiError('VALIDATION', `Cannot export to ONNX: the model has ${model.inputs.length} inputs; one image input is written.`);
   const modelInput = model.inputs[0]!;
-  if (modelInput.shape.length !== 4) throw new ApiError('VALIDATION', `Cannot export to ONNX: the model's input is ${modelInput.shape.length}-D; an NHWC image (4-D) is written.`);
+  if (modelInput.shape.length !== 4)
+    throw new ApiError('VALIDATION', `Cannot export to ONNX: the model's input is ${modelInput.shape.length}-D; an NHWC image (4-D) is written.`);
   const graph = new Graph();
   const byTensor = new Map<number, Value>();
   // The graph's own input and output names first, so no layer's value takes them.
@@ -510,18 +558,27 @@ function buildOnnx(model: tfl.LayersModel, meta: OnnxMeta, values: WeightValues)
     if (!value) throw new ApiError('VALIDATION', `Cannot export to ONNX: the model's output ${i} was not written.`);
     if (value.globalOf) graph.dynamicSpatial = false;
     const name = outputNames[i]!;
-    graph.nodes.push({ opType: 'Transpose', input: [value.name], output: [name], name: graph.unique(`${name}/Transpose`), attribute: [ints('perm', [0, 2, 3, 1])] });
+    graph.nodes.push({
+      opType: 'Transpose',
+      input: [value.name],
+      output: [name],
+      name: graph.unique(`${name}/Transpose`),
+      attribute: [ints('perm', [0, 2, 3, 1])],
+    });
     return { name, shape: output.shape };
   });
 
   const dims = (shape: (number | null)[], sameAsInput: boolean): onnx.TensorShapeProto.IDimension[] =>
     shape.map((d, axis) => {
       if (axis === 0) return { dimParam: 'batch' };
-      if ((axis === 1 || axis === 2) && (graph.dynamicSpatial || d === null)) return { dimParam: sameAsInput ? ['', 'height', 'width'][axis] : `${['', 'out_height', 'out_width'][axis]}` };
+      if ((axis === 1 || axis === 2) && (graph.dynamicSpatial || d === null))
+        return { dimParam: sameAsInput ? ['', 'height', 'width'][axis] : `${['', 'out_height', 'out_width'][axis]}` };
       return { dimValue: d ?? 0 };
     });
   const sameSpatial = (shape: (number | null)[]): boolean => shape[1] === modelInput.shape[1] && shape[2] === modelInput.shape[2];
-  const tensorType = (shape: (number | null)[], sameAsInput: boolean): onnx.ITypeProto => ({ tensorType: { elemType: DataType.FLOAT, shape: { dim: dims(shape, sameAsInput) } } });
+  const tensorType = (shape: (number | null)[], sameAsInput: boolean): onnx.ITypeProto => ({
+    tensorType: { elemType: DataType.FLOAT, shape: { dim: dims(shape, sameAsInput) } },
+  });
 
   const proto = onnx.ModelProto.create({
     irVersion,

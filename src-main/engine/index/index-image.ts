@@ -164,20 +164,17 @@ export async function indexImage(item: IndexItem, thumbDir: string, thumbSize: n
     const grey = (meta.channels ?? 0) <= 2;
     const sixteenBit = grey && meta.depth === 'ushort';
     const decoder = sharp(maskPath, { failOn: 'truncated', limitInputPixels: limit });
-    const { data, info } = await (grey ? decoder.extractChannel(0) : decoder)
-      .raw(sixteenBit ? { depth: 'ushort' } : {})
-      .toBuffer({ resolveWithObject: true });
-    const pixels = sixteenBit ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const { data, info } = await (grey ? decoder.extractChannel(0) : decoder).raw(sixteenBit ? { depth: 'ushort' } : {}).toBuffer({ resolveWithObject: true });
+    const pixels = sixteenBit
+      ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2)
+      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     mask = { data: pixels, width: info.width, height: info.height, channels: info.channels };
   } catch (error) {
     if (error instanceof TooLargeError) return fail('unreadable-mask', error.message);
     return fail('unreadable-mask', `Cannot decode the mask ${maskPath}: ${await decodeFailure(maskPath, error)}`);
   }
   if (mask.width !== width || mask.height !== height) {
-    return fail(
-      'size-mismatch',
-      `The mask is ${mask.width}x${mask.height} but the image is ${width}x${height}; a mask must have the image's size.`,
-    );
+    return fail('size-mismatch', `The mask is ${mask.width}x${mask.height} but the image is ${width}x${height}; a mask must have the image's size.`);
   }
   const counts = countMaskValues(mask.data, mask.channels, maxMaskValues);
   if (!counts) {
@@ -193,10 +190,7 @@ export async function indexImage(item: IndexItem, thumbDir: string, thumbSize: n
     .resize({ width: thumbSize, height: thumbSize, fit: 'inside', kernel: 'nearest' })
     .png({ compressionLevel: 3 })
     .toBuffer();
-  await Promise.all([
-    writeAtomic(join(thumbDir, `${item.imageId}.jpg`), thumbnail),
-    writeAtomic(join(thumbDir, `${item.imageId}.mask.png`), maskThumb),
-  ]);
+  await Promise.all([writeAtomic(join(thumbDir, `${item.imageId}.jpg`), thumbnail), writeAtomic(join(thumbDir, `${item.imageId}.mask.png`), maskThumb)]);
   return {
     imageId: item.imageId,
     ok: true,

@@ -4,7 +4,15 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import { ApiError } from '../../../src-shared/errors';
-import { addHistograms, addStrengthCounts, classThresholds, emptyStrengthCounts, judgeStrength, softminOfLevels, labelErrorLevels } from '../../../src-shared/label-errors';
+import {
+  addHistograms,
+  addStrengthCounts,
+  classThresholds,
+  emptyStrengthCounts,
+  judgeStrength,
+  softminOfLevels,
+  labelErrorLevels,
+} from '../../../src-shared/label-errors';
 import type { LabelErrorImageResult, StrengthCounts } from '../../../src-shared/label-errors';
 import type { TrainJobParams, TrainResult } from '../../../src-shared/training';
 import { decodeLabels, decodeSample } from '../data/decode';
@@ -29,7 +37,11 @@ type TrainFold = (params: TrainJobParams, context: JobContext) => Promise<TrainR
  * `reuse`, one finished run's checkpoint scores its own validation images instead. Once every fold
  * is scored, the class thresholds come from all images together, and each image gets its flag map.
  */
-export async function runLabelErrorJob(params: JobParams<'label-errors'>, context: JobContext, trainFold: TrainFold = runTrainJob): Promise<JobResult<'label-errors'>> {
+export async function runLabelErrorJob(
+  params: JobParams<'label-errors'>,
+  context: JobContext,
+  trainFold: TrainFold = runTrainJob,
+): Promise<JobResult<'label-errors'>> {
   await mkdir(params.outDir, { recursive: true });
   const classes = params.classNames.length;
   const folds = params.reuse ? [0] : Array.from({ length: params.folds }, (_, k) => k);
@@ -38,7 +50,12 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
   const trainedOn: { fold: number; imageIds: number[] }[] = [];
   const skipped: { imageId: number; message: string }[] = [];
   const pending = folds.filter((fold) => !existsSync(join(params.outDir, `fold-${fold}`, 'scores.json')));
-  const stepsPerFold = params.reuse ? 0 : stepsPerEpochOf(config, params.items.filter((i) => i.fold !== 0).map((i) => i.imageId)) * config.epochs;
+  const stepsPerFold = params.reuse
+    ? 0
+    : stepsPerEpochOf(
+        config,
+        params.items.filter((i) => i.fold !== 0).map((i) => i.imageId),
+      ) * config.epochs;
   const clock = new FoldClock(context, pending.length * stepsPerFold, params.items.filter((i) => pending.includes(i.fold)).length, folds.length);
   if (pending.length < folds.length) context.log('info', `Kept ${folds.length - pending.length} finished fold(s); training the other ${pending.length}.`);
 
@@ -66,10 +83,16 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
         },
         clock.trainingContext(fold),
       );
-      if (result.outcome === 'diverged') throw new ApiError('ENGINE', `Fold ${fold + 1}'s model diverged (${result.reason ?? 'non-finite loss'}); lower the learning rate and start the check again.`);
+      if (result.outcome === 'diverged')
+        throw new ApiError(
+          'ENGINE',
+          `Fold ${fold + 1}'s model diverged (${result.reason ?? 'non-finite loss'}); lower the learning rate and start the check again.`,
+        );
     }
     const external = params.reuse?.external ?? null;
-    const loaded = external ? null : await loadRunModel({ runDir: params.reuse?.runDir ?? foldDir, checkpoint: params.reuse?.checkpoint ?? 'last', config, classNames: params.classNames });
+    const loaded = external
+      ? null
+      : await loadRunModel({ runDir: params.reuse?.runDir ?? foldDir, checkpoint: params.reuse?.checkpoint ?? 'last', config, classNames: params.classNames });
     const model = loaded?.model ?? null;
     const normalization = external?.normalization ?? loaded!.state.normalization;
     const scores: FoldImageScore[] = [];
@@ -82,11 +105,27 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
         try {
           // The same decoding as training: sizes checked, nodata pixels unlabelled.
           const image = await decodeSample(item.imagePath, item.maskPath, labelMap, config.inputChannels);
-          const probs = await predictImage(ort?.predictor ?? model!, image.image, image.width, image.height, config.inputSize, config.validationOverlap, normalization, windowBatch(config));
+          const probs = await predictImage(
+            ort?.predictor ?? model!,
+            image.image,
+            image.width,
+            image.height,
+            config.inputSize,
+            config.validationOverlap,
+            normalization,
+            windowBatch(config),
+          );
           const pixel = pixelScores(probs, image.labels, classes);
           await writeGrey(predictionFile(params.outDir, item.imageId), pixel.predicted, image.width, image.height);
           await writeGrey(givenFile(params.outDir, item.imageId), pixel.levels, image.width, image.height);
-          scores.push({ imageId: item.imageId, fold, labelled: pixel.labelled, histogram: pixel.histogram, disagreement: pixel.disagreement, counts: pixel.counts });
+          scores.push({
+            imageId: item.imageId,
+            fold,
+            labelled: pixel.labelled,
+            histogram: pixel.histogram,
+            disagreement: pixel.disagreement,
+            counts: pixel.counts,
+          });
         } catch (error) {
           if (error instanceof ApiError) throw error;
           skipped.push({ imageId: item.imageId, message: (error as Error).message });
@@ -99,7 +138,10 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
     }
     await writeFoldScores(doneFile, scores);
     const judged = judgeStrength([foldFigures(fold, scores, classes)], classes);
-    context.log('info', `Fold ${fold + 1}: out-of-fold mIoU ${judged.miou?.toFixed(3) ?? '-'} on ${scores.length} image(s) it never trained on; mean self-confidence ${judged.classes.map((c, i) => `${params.classNames[i]} ${c.confidence?.toFixed(2) ?? '-'}`).join(', ')}.`);
+    context.log(
+      'info',
+      `Fold ${fold + 1}: out-of-fold mIoU ${judged.miou?.toFixed(3) ?? '-'} on ${scores.length} image(s) it never trained on; mean self-confidence ${judged.classes.map((c, i) => `${params.classNames[i]} ${c.confidence?.toFixed(2) ?? '-'}`).join(', ')}.`,
+    );
   }
 
   // Every fold is scored: thresholds over all images, then each image's suspect regions.
@@ -112,7 +154,15 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
   const thresholds = classThresholds(total);
   // The strength gate: each fold's model on the images it scored (folds scored before the gate have no counts and are left out).
   const strength = judgeStrength(
-    folds.map((fold) => foldFigures(fold, all.filter((image) => image.fold === fold && image.counts), classes)).filter((f) => f.images > 0),
+    folds
+      .map((fold) =>
+        foldFigures(
+          fold,
+          all.filter((image) => image.fold === fold && image.counts),
+          classes,
+        ),
+      )
+      .filter((f) => f.images > 0),
     classes,
   );
   const byId = new Map(params.items.map((item) => [item.imageId, item]));
@@ -120,7 +170,11 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
   for (const [i, image] of all.entries()) {
     throwIfCancelled(context.signal);
     const item = byId.get(image.imageId)!;
-    const [levels, predicted, truth] = await Promise.all([readGrey(givenFile(params.outDir, image.imageId)), readGrey(predictionFile(params.outDir, image.imageId)), decodeLabels(item.maskPath, labelMap)]);
+    const [levels, predicted, truth] = await Promise.all([
+      readGrey(givenFile(params.outDir, image.imageId)),
+      readGrey(predictionFile(params.outDir, image.imageId)),
+      decodeLabels(item.maskPath, labelMap),
+    ]);
     const suspect = suspectPixels(levels.data, predicted.data, truth.labels, levels.width, levels.height, thresholds);
     const flag = suspect.flag.map((v) => (v ? 255 : 0));
     await writeGrey(flagFile(params.outDir, image.imageId), flag, levels.width, levels.height);
@@ -142,7 +196,11 @@ export async function runLabelErrorJob(params: JobParams<'label-errors'>, contex
 }
 
 /** One fold's strength counts and given-label histograms, summed over the images it scored. */
-function foldFigures(fold: number, scores: readonly FoldImageScore[], classes: number): { fold: number; images: number; counts: StrengthCounts; histograms: number[][] } {
+function foldFigures(
+  fold: number,
+  scores: readonly FoldImageScore[],
+  classes: number,
+): { fold: number; images: number; counts: StrengthCounts; histograms: number[][] } {
   const counts = emptyStrengthCounts(classes);
   const histograms = Array.from({ length: classes }, () => new Array<number>(labelErrorLevels + 1).fill(0));
   for (const score of scores) {

@@ -107,7 +107,10 @@ export function suspectPixels(
 
 export async function writeGrey(path: string, data: Uint8Array, width: number, height: number): Promise<void> {
   const temp = `${path}.tmp-${process.pid}`;
-  await sharp(data, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 3 }).toFile(temp);
+  await sharp(data, { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
+    .png({ compressionLevel: 3 })
+    .toFile(temp);
   await rename(temp, path);
 }
 

@@ -33,7 +33,14 @@ export function distillationKl(studentLogits: tf.Tensor, targets: tf.Tensor, lab
 }
 
 /** alpha * T^2 * KL + (1 - alpha) * hard. */
-export function distillationLoss(hard: tf.Scalar, studentLogits: tf.Tensor, targets: tf.Tensor, labels: tf.Tensor, alpha: number, temperature: number): tf.Scalar {
+export function distillationLoss(
+  hard: tf.Scalar,
+  studentLogits: tf.Tensor,
+  targets: tf.Tensor,
+  labels: tf.Tensor,
+  alpha: number,
+  temperature: number,
+): tf.Scalar {
   return tf.tidy(() => {
     const soft = distillationKl(studentLogits, targets, labels, temperature);
     return tf.add(tf.mul(soft, alpha), tf.mul(hard, 1 - alpha)) as tf.Scalar;

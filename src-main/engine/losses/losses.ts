@@ -118,7 +118,10 @@ const lovaszOnProbabilities = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFu
   const intersection = tf.sub(gts, tf.cumsum(sortedFg, 1));
   const union = tf.add(gts, tf.cumsum(tf.sub(1, sortedFg), 1));
   const jaccard = tf.sub(1, tf.div(intersection, union));
-  const previous = tf.pad(tf.slice(jaccard, [0, 0], [classes, n - 1]), [[0, 0], [1, 0]]);
+  const previous = tf.pad(tf.slice(jaccard, [0, 0], [classes, n - 1]), [
+    [0, 0],
+    [1, 0],
+  ]);
   const sortedWeights = tf.sub(jaccard, previous) as tf.Tensor2D;
   // The inverse permutation: the rank of pixel i is where i sits in `indices`.
   const rank = tf.topk(tf.neg(tf.cast(indices, 'float32')), n, true).indices as tf.Tensor2D;

@@ -75,7 +75,9 @@ export async function saveCheckpoints(dirs: readonly string[], model: tfl.Layers
     if (!isNoSpace(error)) throw error;
     // Weights and two Adam moments, in each of the two checkpoints a run keeps (last and best).
     const needed = model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0) * 4 * 3 * 2;
-    throw new Error(`disk full: ${freeMegabytes(dirs[0] ?? '.')} MB free, the run needs about ${(needed / 2 ** 20).toFixed(1)} MB for its checkpoints (weights and optimizer state, last and best). Free some space and resume the run.`);
+    throw new Error(
+      `disk full: ${freeMegabytes(dirs[0] ?? '.')} MB free, the run needs about ${(needed / 2 ** 20).toFixed(1)} MB for its checkpoints (weights and optimizer state, last and best). Free some space and resume the run.`,
+    );
   }
   for (const [i, dir] of dirs.entries()) {
     const old = `${dir}.old-${process.pid}`;

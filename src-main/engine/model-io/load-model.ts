@@ -43,5 +43,9 @@ export async function buildRunModel(ref: ModelRef): Promise<{ model: tfl.LayersM
 
 /** An imported model has no tfjs graph or checkpoint: only jobs that run it on ONNX Runtime take it. */
 function refuseExternal(ref: ModelRef): void {
-  if (ref.external) throw new ApiError('VALIDATION', `The run at ${ref.runDir} is an imported ONNX model; it has no SegBench checkpoint to train from, distil or export (its file is ${ref.external.file}).`);
+  if (ref.external)
+    throw new ApiError(
+      'VALIDATION',
+      `The run at ${ref.runDir} is an imported ONNX model; it has no SegBench checkpoint to train from, distil or export (its file is ${ref.external.file}).`,
+    );
 }

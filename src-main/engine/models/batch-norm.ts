@@ -67,14 +67,20 @@ interface Internals {
  * standard tfjs models. Inference and other layouts are the base class's.
  */
 export class FusedBatchNormalization extends BatchNormalizationBase {
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: tfl.layers.Layer['call'] extends (a: never, b: infer K) => unknown ? K : never): tf.Tensor | tf.Tensor[] {
+  override call(
+    inputs: tf.Tensor | tf.Tensor[],
+    kwargs: tfl.layers.Layer['call'] extends (a: never, b: infer K) => unknown ? K : never,
+  ): tf.Tensor | tf.Tensor[] {
     const layer = this as unknown as Internals;
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     const lastAxis = layer.axis === -1 || layer.axis === x.rank - 1;
     if (kwargs['training'] !== true || !lastAxis || !layer.center || !layer.scale) return super.call(inputs, kwargs);
     return tf.tidy(() => {
       const { y, mean, variance } = batchNormTraining(x, layer.gamma.read(), layer.beta.read(), layer.epsilon);
-      for (const [variable, value] of [[layer.movingMean, mean], [layer.movingVariance, variance]] as const) {
+      for (const [variable, value] of [
+        [layer.movingMean, mean],
+        [layer.movingVariance, variance],
+      ] as const) {
         const current = variable.read();
         variable.write(tf.sub(current, tf.mul(tf.sub(current, value), 1 - layer.momentum)));
       }

@@ -18,17 +18,17 @@ export function convBnRelu(x: Sym, filters: number, options: { kernel?: number; 
     dilation > 1
       ? (new AtrousConv2D({ filters, kernelSize: options.kernel ?? 3, dilation, name: name('atrous') }).apply(x) as Sym)
       : (tfl.layers
-    .conv2d({
-      filters,
-      kernelSize: options.kernel ?? 3,
-      strides: options.strides ?? 1,
-      dilationRate: options.dilation ?? 1,
-      padding: 'same',
-      useBias: false,
-      kernelInitializer: 'heNormal',
-      name: name('conv'),
-    })
-    .apply(x) as Sym);
+          .conv2d({
+            filters,
+            kernelSize: options.kernel ?? 3,
+            strides: options.strides ?? 1,
+            dilationRate: options.dilation ?? 1,
+            padding: 'same',
+            useBias: false,
+            kernelInitializer: 'heNormal',
+            name: name('conv'),
+          })
+          .apply(x) as Sym);
   const bn = batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: name('bn') }).apply(conv) as Sym;
   return tfl.layers.reLU({ name: name('relu') }).apply(bn) as Sym;
 }

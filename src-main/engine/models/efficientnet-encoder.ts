@@ -48,7 +48,12 @@ function squeezeExcite(x: Sym, squeeze: number, name: string): Sym {
  * At output stride 16 the last two stages (features.6 and .7, SMP's stage 5) keep their input's
  * resolution: stride 1, every depthwise convolution dilated by 2 (SMP's make_dilated).
  */
-export function efficientnetEncoder(input: Sym, variant: EfficientnetVariant, prefix = 'encoder.', outputStride: 16 | 32 = 32): { stages: Sym[]; strides: number[]; channels: number[] } {
+export function efficientnetEncoder(
+  input: Sym,
+  variant: EfficientnetVariant,
+  prefix = 'encoder.',
+  outputStride: 16 | 32 = 32,
+): { stages: Sym[]; strides: number[]; channels: number[] } {
   const shape = efficientnetShape(variant);
   const stem = `${prefix}features.0`;
   let x = tfl.layers
@@ -76,7 +81,14 @@ export function efficientnetEncoder(input: Sym, variant: EfficientnetVariant, pr
       y = dilated
         ? (new DilatedDepthwiseConv2D({ kernelSize: kernel, dilation: 2, name: `${name}.${part}.0` }).apply(y) as Sym)
         : (tfl.layers
-            .depthwiseConv2d({ kernelSize: kernel, strides: blockStride, padding: pad > 0 ? 'valid' : 'same', useBias: false, depthwiseInitializer: 'heNormal', name: `${name}.${part}.0` })
+            .depthwiseConv2d({
+              kernelSize: kernel,
+              strides: blockStride,
+              padding: pad > 0 ? 'valid' : 'same',
+              useBias: false,
+              depthwiseInitializer: 'heNormal',
+              name: `${name}.${part}.0`,
+            })
             .apply(padded(y, pad, `${name}.${part}.0`)) as Sym);
       y = silu(bn(y, `${name}.${part}.1`), `${name}.${part}.2`);
       y = squeezeExcite(y, Math.max(1, Math.floor(inChannels / 4)), `${name}.${part + 1}`);

@@ -15,19 +15,30 @@ import { loadTorchWeights } from './torch-weights';
  * five features (strides 2 to 32, or to 16 when dilated) with layers named after the PyTorch
  * modules behind `prefix`, and loads a timm or torchvision state_dict.
  */
-export function encoderStages(input: Sym, encoder: EncoderName, options: { outputStride?: 16 | 32; prefix?: string } = {}): { stages: Sym[]; strides: number[]; channels: number[] } {
+export function encoderStages(
+  input: Sym,
+  encoder: EncoderName,
+  options: { outputStride?: 16 | 32; prefix?: string } = {},
+): { stages: Sym[]; strides: number[]; channels: number[] } {
   if (isResnet(encoder)) return resnetEncoder(input, encoder, options);
   const outputStride = options.outputStride ?? 32;
-  return encoder === 'mobilenet_v2' ? mobilenetV2TorchEncoder(input, options.prefix, outputStride) : efficientnetEncoder(input, encoder, options.prefix, outputStride);
+  return encoder === 'mobilenet_v2'
+    ? mobilenetV2TorchEncoder(input, options.prefix, outputStride)
+    : efficientnetEncoder(input, encoder, options.prefix, outputStride);
 }
 
 /** How a file of an encoder that is not a ResNet maps: another layout's names, what it holds that the encoder does not take. */
-function depthwiseFile(encoder: Exclude<EncoderName, 'resnet18' | 'resnet34' | 'resnet50'>): { rename: (key: string) => string | null; unused: (key: string) => boolean; expected: string } {
+function depthwiseFile(encoder: Exclude<EncoderName, 'resnet18' | 'resnet34' | 'resnet50'>): {
+  rename: (key: string) => string | null;
+  unused: (key: string) => boolean;
+  expected: string;
+} {
   if (encoder === 'mobilenet_v2') {
     return {
       rename: timmMobilenetV2Key,
       unused: (key) => key.startsWith('classifier.1.'),
-      expected: "mobilenet_v2's state_dict as torchvision (features.*) or timm's mobilenetv2_100 (conv_stem, blocks.*, conv_head) save it (the classifier may be absent)",
+      expected:
+        "mobilenet_v2's state_dict as torchvision (features.*) or timm's mobilenetv2_100 (conv_stem, blocks.*, conv_head) save it (the classifier may be absent)",
     };
   }
   const timmName = encoder.replace('-', '_');
@@ -40,7 +51,13 @@ function depthwiseFile(encoder: Exclude<EncoderName, 'resnet18' | 'resnet34' | '
 }
 
 /** Sets the encoder's weights from a timm or torchvision state_dict of it (the classifier may be there or not). */
-export function loadEncoderWeights(model: tfl.LayersModel, file: SafetensorsFile, source: string, encoder: EncoderName, prefix = 'encoder.'): ReturnType<typeof loadTorchWeights> {
+export function loadEncoderWeights(
+  model: tfl.LayersModel,
+  file: SafetensorsFile,
+  source: string,
+  encoder: EncoderName,
+  prefix = 'encoder.',
+): ReturnType<typeof loadTorchWeights> {
   if (isResnet(encoder)) return loadResnetWeights(model, file, source, encoder, prefix);
   const { rename, unused, expected } = depthwiseFile(encoder);
   return loadTorchWeights(model, file, source, { label: `${encoder} encoder`, prefix, rename, ignore: unused, inputConv: 'features.0.0', expected });

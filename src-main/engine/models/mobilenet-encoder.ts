@@ -24,7 +24,6 @@ import type { Sym } from './blocks';
  * padding 1 does (TensorFlow's 'same' would pad only the bottom and right).
  */
 
-
 /** The features index after which SMP takes each stage (features[:2], [:4], [:7], [:14], all). */
 const stageEnds = [1, 3, 6, 13, 18];
 

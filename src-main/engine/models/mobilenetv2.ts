@@ -16,7 +16,6 @@ interface EncoderFeatures {
   last: Sym;
 }
 
-
 const scaled = (channels: number, alpha: number): number => Math.max(8, Math.round((channels * alpha) / 8) * 8);
 
 function bn(x: Sym): Sym {
@@ -32,9 +31,7 @@ function pointwise(x: Sym, filters: number): Sym {
 function invertedResidual(x: Sym, inChannels: number, outChannels: number, expansion: number, stride: number, dilation: number): Sym {
   let y = x;
   if (expansion !== 1) y = relu6(bn(pointwise(y, inChannels * expansion)));
-  y = tfl.layers
-    .depthwiseConv2d({ kernelSize: 3, strides: stride, dilationRate: dilation, padding: 'same', useBias: false, name: name('dw') })
-    .apply(y) as Sym;
+  y = tfl.layers.depthwiseConv2d({ kernelSize: 3, strides: stride, dilationRate: dilation, padding: 'same', useBias: false, name: name('dw') }).apply(y) as Sym;
   y = relu6(bn(y));
   y = bn(pointwise(y, outChannels));
   return stride === 1 && inChannels === outChannels ? (tfl.layers.add({ name: name('residual') }).apply([x, y]) as Sym) : y;
@@ -43,7 +40,9 @@ function invertedResidual(x: Sym, inChannels: number, outChannels: number, expan
 export function mobilenetV2Encoder(input: Sym, alpha: number, outputStride: 16 | 32 = 32): EncoderFeatures {
   const byStride = new Map<number, Sym>();
   const stem = scaled(32, alpha);
-  let x = tfl.layers.conv2d({ filters: stem, kernelSize: 3, strides: 2, padding: 'same', useBias: false, kernelInitializer: 'heNormal', name: name('stem') }).apply(input) as Sym;
+  let x = tfl.layers
+    .conv2d({ filters: stem, kernelSize: 3, strides: 2, padding: 'same', useBias: false, kernelInitializer: 'heNormal', name: name('stem') })
+    .apply(input) as Sym;
   x = relu6(bn(x));
   let stride = 2;
   let dilation = 1;

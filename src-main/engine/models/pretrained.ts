@@ -15,7 +15,9 @@ const savedModelJsonSchema = z.object({
     .array(
       z.object({
         paths: z.array(z.string()),
-        weights: z.array(z.looseObject({ name: z.string(), shape: z.array(z.number().int().min(0)), dtype: z.enum(['float32', 'int32', 'bool', 'string', 'complex64']) })),
+        weights: z.array(
+          z.looseObject({ name: z.string(), shape: z.array(z.number().int().min(0)), dtype: z.enum(['float32', 'int32', 'bool', 'string', 'complex64']) }),
+        ),
       }),
     )
     .optional(),
@@ -33,7 +35,15 @@ interface PretrainedReport {
 
 /** A 3-input-channel kernel [kh, kw, 3, filters] where the model's has [kh, kw, C, filters], C != 3. */
 function isInputAdaptable(source: readonly number[], target: readonly (number | null)[]): boolean {
-  return source.length === 4 && target.length === 4 && source[2] === 3 && target[2] !== 3 && source[0] === target[0] && source[1] === target[1] && source[3] === target[3];
+  return (
+    source.length === 4 &&
+    target.length === 4 &&
+    source[2] === 3 &&
+    target[2] !== 3 &&
+    source[0] === target[0] &&
+    source[1] === target[1] &&
+    source[3] === target[3]
+  );
 }
 
 /**

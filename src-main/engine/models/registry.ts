@@ -18,9 +18,17 @@ interface ModelSpec {
 
 /** Models by name (segmentation_models.pytorch style): createModel('unet', options). */
 const modelRegistry = {
-  unet: { description: "U-Net, depth and width set by config; on a ResNet encoder, segmentation_models_pytorch's", stride: (o) => modelStride('unet', o), build: (o) => (o.encoder ? buildSmpUnet(o) : buildUnet(o)) },
+  unet: {
+    description: "U-Net, depth and width set by config; on a ResNet encoder, segmentation_models_pytorch's",
+    stride: (o) => modelStride('unet', o),
+    build: (o) => (o.encoder ? buildSmpUnet(o) : buildUnet(o)),
+  },
   'unet-mobilenetv2': { description: 'U-Net decoder on a MobileNetV2-style encoder', stride: () => modelStride('unet-mobilenetv2'), build: buildUnetMobilenet },
-  deeplabv3plus: { description: 'DeepLabV3+ with atrous spatial pyramid pooling (output stride 16)', stride: (o) => modelStride('deeplabv3plus', o), build: buildDeeplabV3Plus },
+  deeplabv3plus: {
+    description: 'DeepLabV3+ with atrous spatial pyramid pooling (output stride 16)',
+    stride: (o) => modelStride('deeplabv3plus', o),
+    build: buildDeeplabV3Plus,
+  },
   fpn: { description: 'Feature pyramid network with a panoptic-FPN segmentation head', stride: (o) => modelStride('fpn', o), build: buildFpn },
 } satisfies Record<ModelName, ModelSpec>;
 

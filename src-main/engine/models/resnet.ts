@@ -112,7 +112,13 @@ export function resnetEncoder(input: Sym, variant: ResnetName, options: ResnetOp
  * `conv1.weight`, `bn1.running_var`, `layer1.0.conv1.weight`, ...; `fc.*`, the classifier, may be
  * present or not and is left out). `source` names the file in errors.
  */
-export function loadResnetWeights(model: tfl.LayersModel, file: SafetensorsFile, source: string, variant: ResnetName, prefix = 'encoder.'): ReturnType<typeof loadTorchWeights> {
+export function loadResnetWeights(
+  model: tfl.LayersModel,
+  file: SafetensorsFile,
+  source: string,
+  variant: ResnetName,
+  prefix = 'encoder.',
+): ReturnType<typeof loadTorchWeights> {
   return loadTorchWeights(model, file, source, {
     label: `${variant} encoder`,
     prefix,

@@ -81,7 +81,10 @@ function fileOf(metadata: Record<string, string>, tensors: Map<string, Safetenso
       const tensor = tensors.get(name);
       if (!tensor) throw new ApiError('VALIDATION', `${source} has no tensor "${name}".`);
       if (!floatDtypes.includes(tensor.dtype)) {
-        throw new ApiError('VALIDATION', `Tensor "${name}" of ${source} is ${tensor.dtype}; SegBench reads weights stored as ${floatDtypes.join(', ')} (converted to float32).`);
+        throw new ApiError(
+          'VALIDATION',
+          `Tensor "${name}" of ${source} is ${tensor.dtype}; SegBench reads weights stored as ${floatDtypes.join(', ')} (converted to float32).`,
+        );
       }
       return toFloat32(data.subarray(tensor.begin, tensor.end), tensor.dtype);
     },

@@ -28,7 +28,9 @@ import type { EncoderName } from '../../../src-shared/encoders';
 const decoderChannels = [256, 128, 64, 32, 16] as const;
 
 function convBnRelu(x: Sym, module: string, filters: number): Sym {
-  const conv = tfl.layers.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: 'heNormal', name: `${module}.0` }).apply(x) as Sym;
+  const conv = tfl.layers
+    .conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: 'heNormal', name: `${module}.0` })
+    .apply(x) as Sym;
   const bn = batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `${module}.1` }).apply(conv) as Sym;
   return tfl.layers.reLU({ name: `${module}.2` }).apply(bn) as Sym;
 }

@@ -71,13 +71,21 @@ function targetsOf(model: tfl.LayersModel, prefix: string): Map<string, Target> 
       const shape = variable.shape as number[];
       if ((className === 'Conv2D' || className === 'SegBenchAtrousConv2D') && (weight === 'kernel' || weight === 'bias')) {
         const [kh, kw, inputs, outputs] = shape as [number, number, number, number];
-        targets.set(`${module}.${weight === 'kernel' ? 'weight' : 'bias'}`, { variable, torchShape: weight === 'kernel' ? [outputs, inputs, kh, kw] : shape, layout: weight === 'kernel' ? 'kernel' : 'plain' });
+        targets.set(`${module}.${weight === 'kernel' ? 'weight' : 'bias'}`, {
+          variable,
+          torchShape: weight === 'kernel' ? [outputs, inputs, kh, kw] : shape,
+          layout: weight === 'kernel' ? 'kernel' : 'plain',
+        });
         continue;
       }
       if ((className === 'DepthwiseConv2D' || className === 'SegBenchDilatedDepthwiseConv2D') && (weight === 'depthwise_kernel' || weight === 'bias')) {
         const [kh, kw, channels, multiplier] = shape as [number, number, number, number];
         const depthwise = weight === 'depthwise_kernel';
-        targets.set(`${module}.${depthwise ? 'weight' : 'bias'}`, { variable, torchShape: depthwise ? [channels * multiplier, 1, kh, kw] : shape, layout: depthwise ? 'depthwise' : 'plain' });
+        targets.set(`${module}.${depthwise ? 'weight' : 'bias'}`, {
+          variable,
+          torchShape: depthwise ? [channels * multiplier, 1, kh, kw] : shape,
+          layout: depthwise ? 'depthwise' : 'plain',
+        });
         continue;
       }
       const torchName = className === 'BatchNormalization' ? Object.keys(bnNames).find((k) => bnNames[k] === weight) : undefined;

@@ -69,15 +69,23 @@ interface RawOutput {
 
 /** One batch through the model in its own layout; the output read back as NHWC. */
 async function runRaw(session: Session, layout: 'nchw' | 'nhwc', nhwc: Float32Array, n: number, size: number, channels: number): Promise<RawOutput> {
-  const input = layout === 'nchw' ? new session.ort.Tensor('float32', nhwcToNchw(nhwc, n, size, size, channels), [n, channels, size, size]) : new session.ort.Tensor('float32', nhwc, [n, size, size, channels]);
+  const input =
+    layout === 'nchw'
+      ? new session.ort.Tensor('float32', nhwcToNchw(nhwc, n, size, size, channels), [n, channels, size, size])
+      : new session.ort.Tensor('float32', nhwc, [n, size, size, channels]);
   const results = await session.session.run({ [session.inputName]: input });
   const output = results[session.outputName] as Ort.Tensor | undefined;
   if (!output || !(output.data instanceof Float32Array) || output.dims.length !== 4) {
-    throw new ApiError('VALIDATION', `The model's output "${session.outputName}" has shape [${output?.dims.join(', ') ?? '?'}] and type ${output?.type ?? '?'}; SegBench needs a 4-D float32 tensor of class scores per pixel.`);
+    throw new ApiError(
+      'VALIDATION',
+      `The model's output "${session.outputName}" has shape [${output?.dims.join(', ') ?? '?'}] and type ${output?.type ?? '?'}; SegBench needs a 4-D float32 tensor of class scores per pixel.`,
+    );
   }
   const [b, d1, d2, d3] = output.dims as [number, number, number, number];
   if (b !== n) throw new ApiError('VALIDATION', `The model gave a batch of ${b} for ${n} images.`);
-  return layout === 'nchw' ? { values: nchwToNhwc(output.data, n, d1, d2, d3), classes: d1, height: d2, width: d3 } : { values: output.data, height: d1, width: d2, classes: d3 };
+  return layout === 'nchw'
+    ? { values: nchwToNhwc(output.data, n, d1, d2, d3), classes: d1, height: d2, width: d3 }
+    : { values: output.data, height: d1, width: d2, classes: d3 };
 }
 
 /** Probabilities in the dataset's class order from a raw output. */
@@ -95,19 +103,25 @@ function toProbabilities(raw: RawOutput, model: Pick<ExternalModel, 'output' | '
  * An imported model as a WindowPredictor on ONNX Runtime's CPU provider. There is no tfjs model to
  * fall back to: when ONNX Runtime cannot load, the job fails and says so.
  */
-export async function externalPredictor(model: ExternalModel, threads = validationThreads('wasm'), log: (message: string) => void = () => {}): Promise<{ predictor: WindowPredictor; release: () => Promise<void> }> {
+export async function externalPredictor(
+  model: ExternalModel,
+  threads = validationThreads('wasm'),
+  log: (message: string) => void = () => {},
+): Promise<{ predictor: WindowPredictor; release: () => Promise<void> }> {
   const choice = inferenceProviders(process.platform, cudaProviderInstalled());
   let made = await createOrtSession(model.file, { intraOpThreads: threads, executionProviders: choice.providers });
   if (!made.session && choice.providers[0] !== 'cpu') {
     log(`ONNX Runtime could not start ${choice.providers[0]} (${made.reason}); the imported model runs on the CPU.`);
     made = await createOrtSession(model.file, { intraOpThreads: threads, executionProviders: ['cpu'] });
   } else if (made.session) log(`The imported model runs on ONNX Runtime: ${choice.reason}.`);
-  if (!made.session) throw new ApiError('ENGINE', `This run is an imported ONNX model (${model.file}); only ONNX Runtime can run it, and it could not: ${made.reason}.`);
+  if (!made.session)
+    throw new ApiError('ENGINE', `This run is an imported ONNX model (${model.file}); only ONNX Runtime can run it, and it could not: ${made.reason}.`);
   const session = made.session;
   const predictor: WindowPredictor = {
     classes: model.classOrder.length,
     probabilities: async (crops, size, normalization) => {
-      if (model.fixedSize !== null && size !== model.fixedSize) throw new ApiError('VALIDATION', `The imported model takes only ${model.fixedSize} px windows (got ${size}).`);
+      if (model.fixedSize !== null && size !== model.fixedSize)
+        throw new ApiError('VALIDATION', `The imported model takes only ${model.fixedSize} px windows (got ${size}).`);
       const raw = await runRaw(session, model.layout, imageData(crops, size, normalization), crops.length, size, model.channels);
       return toProbabilities(raw, model);
     },
@@ -120,7 +134,9 @@ async function segbenchNormalization(path: string): Promise<Normalization | null
   const fromJson = (text: string | null | undefined, wrapped: boolean): Normalization | null => {
     if (!text) return null;
     try {
-      const parsed = (wrapped ? z.object({ normalization: normalizationSchema }).transform((v) => v.normalization) : normalizationSchema).safeParse(JSON.parse(text));
+      const parsed = (wrapped ? z.object({ normalization: normalizationSchema }).transform((v) => v.normalization) : normalizationSchema).safeParse(
+        JSON.parse(text),
+      );
       return parsed.success ? parsed.data : null;
     } catch {
       return null;
@@ -147,7 +163,10 @@ async function writeSmpUnetOnnx(source: string, dest: string, encoder: EncoderNa
   const file = await readSafetensors(source);
   const head = file.tensors.get('segmentation_head.0.weight');
   if (!head || head.shape.length !== 4) {
-    throw new ApiError('VALIDATION', `${source} has no segmentation_head.0.weight [classes, 16, 3, 3]: it is not a whole segmentation_models_pytorch Unet's state_dict. Save model.state_dict() of the trained Unet.`);
+    throw new ApiError(
+      'VALIDATION',
+      `${source} has no segmentation_head.0.weight [classes, 16, 3, 3]: it is not a whole segmentation_models_pytorch Unet's state_dict. Save model.state_dict() of the trained Unet.`,
+    );
   }
   await selectBackend('wasm');
   const size = Math.max(64, Math.round((window ?? 256) / 32) * 32);
@@ -192,9 +211,13 @@ export async function runImportModelJob(params: JobParams<'import-model'>, conte
     const input = session.session.inputMetadata[0];
     if (!input?.isTensor || input.type !== 'float32' || input.shape.length !== 4) {
       const shape = input?.isTensor ? `${input.type} [${input.shape.join(', ')}]` : 'not a tensor';
-      throw new ApiError('VALIDATION', `The model's input "${session.inputName}" is ${shape}; SegBench feeds one float32 image batch of rank 4: [N, C, H, W] (PyTorch) or [N, H, W, C].`);
+      throw new ApiError(
+        'VALIDATION',
+        `The model's input "${session.inputName}" is ${shape}; SegBench feeds one float32 image batch of rank 4: [N, C, H, W] (PyTorch) or [N, H, W, C].`,
+      );
     }
-    if (session.session.outputNames.length > 1) findings.push(`It has ${session.session.outputNames.length} outputs; SegBench reads the first, "${session.outputName}".`);
+    if (session.session.outputNames.length > 1)
+      findings.push(`It has ${session.session.outputNames.length} outputs; SegBench reads the first, "${session.outputName}".`);
     const channels = params.channels;
     const [, d1, d2, d3] = input.shape;
     const fixed = (d: number | string | undefined): number | null => (typeof d === 'number' && d > 0 ? d : null);
@@ -202,11 +225,17 @@ export async function runImportModelJob(params: JobParams<'import-model'>, conte
     if (fixed(d1) === channels && fixed(d3) !== channels) layout = 'nchw';
     else if (fixed(d3) === channels && fixed(d1) !== channels) layout = 'nhwc';
     else if (fixed(d1) !== null && fixed(d3) !== null) {
-      throw new ApiError('VALIDATION', `The model's input is [${input.shape.join(', ')}]: neither axis 1 nor axis 3 has the dataset's ${channels} channels. Valid: [N, ${channels}, H, W] or [N, H, W, ${channels}].`);
+      throw new ApiError(
+        'VALIDATION',
+        `The model's input is [${input.shape.join(', ')}]: neither axis 1 nor axis 3 has the dataset's ${channels} channels. Valid: [N, ${channels}, H, W] or [N, H, W, ${channels}].`,
+      );
     } else layout = fixed(d1) !== null || fixed(d3) === null ? 'nchw' : 'nhwc';
     const [h, w] = layout === 'nchw' ? [fixed(d2), fixed(d3)] : [fixed(d1), fixed(d2)];
     if ((h === null) !== (w === null) || (h !== null && h !== w)) {
-      throw new ApiError('VALIDATION', `The model's input is [${input.shape.join(', ')}]; SegBench slides square windows, so height and width must both be free (dynamic axes) or fixed and equal.`);
+      throw new ApiError(
+        'VALIDATION',
+        `The model's input is [${input.shape.join(', ')}]; SegBench slides square windows, so height and width must both be free (dynamic axes) or fixed and equal.`,
+      );
     }
     const fixedSize = h;
     findings.push(`Input ${layout.toUpperCase()} [${input.shape.join(', ')}]${fixedSize ? `: fixed ${fixedSize} px windows` : ''}.`);
@@ -216,7 +245,8 @@ export async function runImportModelJob(params: JobParams<'import-model'>, conte
     const choice = params.normalize;
     const own = choice === 'auto' ? await segbenchNormalization(params.source) : null;
     if (own) {
-      if (own.mean.length !== channels) throw new ApiError('VALIDATION', `The file's SegBench metadata normalises ${own.mean.length} channels; the dataset's images have ${channels}.`);
+      if (own.mean.length !== channels)
+        throw new ApiError('VALIDATION', `The file's SegBench metadata normalises ${own.mean.length} channels; the dataset's images have ${channels}.`);
       normalization = own;
       normalizationSource = "from the file's SegBench metadata";
     } else {
@@ -240,20 +270,31 @@ export async function runImportModelJob(params: JobParams<'import-model'>, conte
     };
     const base = fixedSize ?? 256;
     const first = await tryRun(base);
-    if (typeof first === 'string') throw new ApiError('VALIDATION', `ONNX Runtime could not run the model on a ${base}x${base} ${layout.toUpperCase()} input: ${first.slice(0, 400)}`);
+    if (typeof first === 'string')
+      throw new ApiError('VALIDATION', `ONNX Runtime could not run the model on a ${base}x${base} ${layout.toUpperCase()} input: ${first.slice(0, 400)}`);
     if (first.height !== base || first.width !== base) {
-      throw new ApiError('VALIDATION', `For a ${base}x${base} input the model gives a ${first.height}x${first.width} output; SegBench needs a score per pixel at the input's size (keep the final upsampling in the exported graph).`);
+      throw new ApiError(
+        'VALIDATION',
+        `For a ${base}x${base} input the model gives a ${first.height}x${first.width} output; SegBench needs a score per pixel at the input's size (keep the final upsampling in the exported graph).`,
+      );
     }
     const classNames = params.classNames;
     if (first.classes !== classNames.length) {
-      throw new ApiError('VALIDATION', `The model gives ${first.classes} classes; the dataset trains ${classNames.length} (${classNames.join(', ')}). Valid: a model with ${classNames.length} output channels, one per class.`);
+      throw new ApiError(
+        'VALIDATION',
+        `The model gives ${first.classes} classes; the dataset trains ${classNames.length} (${classNames.join(', ')}). Valid: a model with ${classNames.length} output channels, one per class.`,
+      );
     }
     let classOrder = classNames.map((_, i) => i);
     if (params.modelClassNames) {
       const names = params.modelClassNames;
       if (names.length !== first.classes) throw new ApiError('VALIDATION', `The classes file names ${names.length} classes; the model gives ${first.classes}.`);
       const missing = classNames.filter((n) => !names.includes(n));
-      if (missing.length > 0) throw new ApiError('VALIDATION', `The classes file does not name ${missing.join(', ')}; it must name each of the dataset's classes (${classNames.join(', ')}) once, in the model's output order.`);
+      if (missing.length > 0)
+        throw new ApiError(
+          'VALIDATION',
+          `The classes file does not name ${missing.join(', ')}; it must name each of the dataset's classes (${classNames.join(', ')}) once, in the model's output order.`,
+        );
       classOrder = classNames.map((n) => names.indexOf(n));
       findings.push(`Output channels mapped by the classes file: ${names.join(', ')}.`);
     }
@@ -275,8 +316,13 @@ export async function runImportModelJob(params: JobParams<'import-model'>, conte
     // an image is padded, and the model would see the padding).
     const smallest = Math.min(512, ...(await probeSides(params.probe)));
     const window = fixedSize ?? params.window ?? Math.max(stride, Math.floor(smallest / stride) * stride);
-    if (window % stride !== 0) throw new ApiError('VALIDATION', `A ${window} px window is not a multiple of the model's stride (${stride}); valid: ${Math.max(stride, Math.floor(window / stride) * stride)} or ${Math.ceil(window / stride) * stride}.`);
-    if (fixedSize !== null && params.window !== null && params.window !== fixedSize) findings.push(`The model takes only ${fixedSize} px windows, so the window is ${fixedSize} (not ${params.window}).`);
+    if (window % stride !== 0)
+      throw new ApiError(
+        'VALIDATION',
+        `A ${window} px window is not a multiple of the model's stride (${stride}); valid: ${Math.max(stride, Math.floor(window / stride) * stride)} or ${Math.ceil(window / stride) * stride}.`,
+      );
+    if (fixedSize !== null && params.window !== null && params.window !== fixedSize)
+      findings.push(`The model takes only ${fixedSize} px windows, so the window is ${fixedSize} (not ${params.window}).`);
 
     context.progress(3, steps, 'checking its output on validation images');
     const labelMap = new Map(params.labelMap);
@@ -288,7 +334,9 @@ export async function runImportModelJob(params: JobParams<'import-model'>, conte
         findings.push(`Probe image ${item.imagePath} was skipped: ${error instanceof Error ? error.message : String(error)}.`);
       }
     }
-    const probeOutput = samples[0] ? await runRaw(session, layout, imageData([cropSquare(samples[0], window, channels)], window, normalization), 1, window, channels) : first;
+    const probeOutput = samples[0]
+      ? await runRaw(session, layout, imageData([cropSquare(samples[0], window, channels)], window, normalization), 1, window, channels)
+      : first;
     const output = looksLikeProbabilities(probeOutput) ? 'probabilities' : 'logits';
     findings.push(output === 'logits' ? 'It gives logits (SegBench takes the softmax).' : 'It gives probabilities (every pixel sums to 1), used as they are.');
     const model: ExternalModel = {
@@ -331,8 +379,11 @@ export async function runImportModelJob(params: JobParams<'import-model'>, conte
         }
         if (labelled > 0) {
           const share = right / labelled;
-          findings.push(`On ${samples.length} validation image${samples.length === 1 ? '' : 's'} it labels ${(share * 100).toFixed(1)}% of pixels as their masks do.`);
-          if (share < 1.5 / classOrder.length) findings.push(`That is near chance for ${classOrder.length} classes: check the normalisation (${normalizationSource}) and the class order.`);
+          findings.push(
+            `On ${samples.length} validation image${samples.length === 1 ? '' : 's'} it labels ${(share * 100).toFixed(1)}% of pixels as their masks do.`,
+          );
+          if (share < 1.5 / classOrder.length)
+            findings.push(`That is near chance for ${classOrder.length} classes: check the normalisation (${normalizationSource}) and the class order.`);
         }
       } finally {
         await release();
@@ -351,7 +402,9 @@ export async function runImportModelJob(params: JobParams<'import-model'>, conte
 async function probeSides(items: readonly { imagePath: string }[]): Promise<number[]> {
   const sides: number[] = [];
   for (const item of items) {
-    const meta = await sharp(item.imagePath).metadata().catch(() => null);
+    const meta = await sharp(item.imagePath)
+      .metadata()
+      .catch(() => null);
     if (meta?.width && meta.height) sides.push(Math.min(meta.width, meta.height));
   }
   return sides;
@@ -363,7 +416,8 @@ function cropSquare(sample: { image: Pixels; width: number; height: number }, si
   const rows = Math.min(size, sample.height);
   const cols = Math.min(size, sample.width);
   for (let y = 0; y < rows; y += 1) {
-    for (let x = 0; x < cols; x += 1) for (let c = 0; c < channels; c += 1) out[(y * size + x) * channels + c] = sample.image[(y * sample.width + x) * channels + c]!;
+    for (let x = 0; x < cols; x += 1)
+      for (let c = 0; c < channels; c += 1) out[(y * size + x) * channels + c] = sample.image[(y * sample.width + x) * channels + c]!;
   }
   return out;
 }

@@ -18,7 +18,10 @@ export function ortAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
  * a layer cannot be exported). Softmax is taken here, over the logits ORT returns, in float64 per
  * pixel, so probabilities match tfjs's to float32 rounding. `release` frees the session.
  */
-export async function ortPredictor(model: tfl.LayersModel, threads: number): Promise<{ predictor: WindowPredictor; release: () => Promise<void>; reason?: undefined } | { predictor: null; reason: string }> {
+export async function ortPredictor(
+  model: tfl.LayersModel,
+  threads: number,
+): Promise<{ predictor: WindowPredictor; release: () => Promise<void>; reason?: undefined } | { predictor: null; reason: string }> {
   let bytes: Uint8Array;
   try {
     bytes = await exportOnnxAsync(model, {});
@@ -57,7 +60,10 @@ export function softmax(logits: Float32Array, classes: number): Float32Array {
  * threads, or null (another backend, SEGBENCH_INFERENCE=tfjs, or ORT unavailable: then the job
  * log says why and tfjs runs it).
  */
-export async function cpuInference(model: tfl.LayersModel, context: Pick<JobContext, 'log'>): Promise<{ predictor: WindowPredictor; release: () => Promise<void> } | null> {
+export async function cpuInference(
+  model: tfl.LayersModel,
+  context: Pick<JobContext, 'log'>,
+): Promise<{ predictor: WindowPredictor; release: () => Promise<void> } | null> {
   if (tf.getBackend() !== 'wasm' || !ortAllowed()) return null;
   const ort = await ortPredictor(model, validationThreads('wasm'));
   if (ort.predictor) return ort;

@@ -37,10 +37,13 @@ export function loadOrt(): Promise<OrtLoad> {
  */
 export function inferenceProviders(platform: NodeJS.Platform, hasCudaLibrary: boolean): { providers: string[]; reason: string } {
   if (platform === 'win32') return { providers: ['dml', 'cpu'], reason: 'DirectML (Windows, any DirectX 12 GPU), else the CPU' };
-  if (platform === 'linux' && hasCudaLibrary) return { providers: ['cuda', 'cpu'], reason: "CUDA (its provider library is installed), else the CPU" };
+  if (platform === 'linux' && hasCudaLibrary) return { providers: ['cuda', 'cpu'], reason: 'CUDA (its provider library is installed), else the CPU' };
   return {
     providers: ['cpu'],
-    reason: platform === 'linux' ? 'the CPU (for CUDA: ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js, with CUDA 12 and cuDNN 9)' : 'the CPU',
+    reason:
+      platform === 'linux'
+        ? 'the CPU (for CUDA: ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js, with CUDA 12 and cuDNN 9)'
+        : 'the CPU',
   };
 }
 
@@ -98,12 +101,16 @@ export async function createOrtSession(model: Uint8Array | string, options: OrtS
       ...(options.quiet && { logSeverityLevel: 4 as const }),
       extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
     };
-    const session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
+    const session =
+      typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
     const [inputName] = session.inputNames;
     const [outputName] = session.outputNames;
     if (inputName === undefined || outputName === undefined || session.inputNames.length !== 1) {
       await session.release();
-      return { session: null, reason: `the model has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; one input and an output are needed` };
+      return {
+        session: null,
+        reason: `the model has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; one input and an output are needed`,
+      };
     }
     return { session: { session, ort, inputName, outputName, intraOpThreads } };
   } catch (error) {

@@ -45,7 +45,7 @@ export function renderKelpScene(size: number, random: () => number): KelpScene {
   for (let y = 0; y < size; y += 1) {
     for (let x = 0; x < size; x += 1) {
       const p = y * size + x;
-      const along = ((x / size - 0.5) * Math.cos(angle) + (y / size - 0.5) * Math.sin(angle)) + 0.5;
+      const along = (x / size - 0.5) * Math.cos(angle) + (y / size - 0.5) * Math.sin(angle) + 0.5;
       distance[p] = along - landShare + (coast[p]! - 0.5) * 0.25;
       if (landShare > 0 && distance[p]! < 0) classes[p] = 1;
     }

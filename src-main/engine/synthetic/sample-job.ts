@@ -81,6 +81,13 @@ async function writeKelpTile(i: number, dirs: { images: string; masks: string },
     geotransform: [400_000 + (i % 10) * size * 30, 30, 0, 3_900_000 - Math.floor(i / 10) * size * 30, 0, -30],
   };
   const name = `kelp_${String(i + 1).padStart(4, '0')}`;
-  await writeGeoTiff(join(dirs.images, `${name}.tif`), scene.bands, { width: size, height: size, bands: 7, georeference, nodata: kelpNodata, names: kelpBandNames });
+  await writeGeoTiff(join(dirs.images, `${name}.tif`), scene.bands, {
+    width: size,
+    height: size,
+    bands: 7,
+    georeference,
+    nodata: kelpNodata,
+    names: kelpBandNames,
+  });
   await writeGeoTiff(join(dirs.masks, `${name}.tif`), scene.classes, { width: size, height: size, bands: 1, georeference });
 }

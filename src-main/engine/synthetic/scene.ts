@@ -60,7 +60,7 @@ export function renderScene(size: number, random: () => number): Scene {
     const phase = pick(0, Math.PI * 2);
     const half = pick(3, 8);
     for (let t = 0; t < size; t += 1) {
-      const centre = base + amplitude * Math.sin(t / period * Math.PI * 2 + phase);
+      const centre = base + amplitude * Math.sin((t / period) * Math.PI * 2 + phase);
       for (let o = Math.floor(centre - half); o <= centre + half; o += 1) {
         if (vertical) set(o, t, sampleClass.water);
         else set(t, o, sampleClass.water);
@@ -97,7 +97,12 @@ export function renderScene(size: number, random: () => number): Scene {
   }
 
   const buildings: { x: number; y: number; w: number; h: number; roof: Rgb }[] = [];
-  const roofs: Rgb[] = [[178, 72, 60], [168, 168, 174], [122, 108, 96], [196, 120, 80]];
+  const roofs: Rgb[] = [
+    [178, 72, 60],
+    [168, 168, 174],
+    [122, 108, 96],
+    [196, 120, 80],
+  ];
   const wanted = roads.length > 0 && random() < 0.75 ? 6 + Math.floor(random() * 12) : random() < 0.2 ? 3 : 0;
   for (let b = 0; b < wanted; b += 1) {
     const w = 5 + Math.floor(random() * 7);
@@ -126,7 +131,12 @@ function paint(
   const light = valueNoise(size, size / 1.5, random);
   const grain = valueNoise(size, 6, random);
   const canopy = valueNoise(size, 3, random);
-  const cropColours: Rgb[] = [[150, 170, 70], [196, 184, 96], [112, 150, 62], [170, 160, 80]];
+  const cropColours: Rgb[] = [
+    [150, 170, 70],
+    [196, 184, 96],
+    [112, 150, 62],
+    [170, 160, 80],
+  ];
   const angle = random() * Math.PI;
   const [ca, sa] = [Math.cos(angle), Math.sin(angle)];
   const roofAt = new Map<number, Rgb>();

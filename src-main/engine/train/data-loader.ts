@@ -70,7 +70,14 @@ export class DataLoader {
       const ids = Array.from({ length: size }, (_, k) => order[(step * size + k) % order.length]!);
       const random = mulberry32((epochSeed * 1_000_003 + step) >>> 0);
       const seeds = ids.map(() => Math.floor(random() * 2 ** 31));
-      return Promise.all(ids.map((id) => this.sample(id).then((s) => ({ id, s }), (error: unknown) => ({ id, error })))).then((results) => {
+      return Promise.all(
+        ids.map((id) =>
+          this.sample(id).then(
+            (s) => ({ id, s }),
+            (error: unknown) => ({ id, error }),
+          ),
+        ),
+      ).then((results) => {
         const batch: Batch = { crops: [], skipped: [] };
         results.forEach((result, k) => {
           if ('error' in result) {

@@ -35,7 +35,10 @@ export async function loadTeacher(config: RunConfig, student: tfl.LayersModel, l
     const bands = student.inputs[0]!.shape[3];
     if (bands !== external.channels) {
       weights.matrix.dispose();
-      throw new ApiError('VALIDATION', `The teacher does not fit this run: it takes ${external.channels} bands, the student ${bands}. Pick a teacher for ${bands}-band images.`);
+      throw new ApiError(
+        'VALIDATION',
+        `The teacher does not fit this run: it takes ${external.channels} bands, the student ${bands}. Pick a teacher for ${bands}-band images.`,
+      );
     }
     // Main checked the input size against the model's stride (or fixed size).
     const { predictor, release } = await externalPredictor(external, undefined, log).catch((error: unknown) => {

@@ -77,7 +77,14 @@ export async function finishEpoch(
   // weights are exported for each validation and ORT takes the cores (training waits meanwhile, so
   // the compute workers stay idle). Elsewhere, or when ORT cannot load, tfjs validates as before.
   const ort = items.length > 0 && tf.getBackend() === 'wasm' && ortAllowed() ? await ortPredictor(model, validationThreads('wasm')) : null;
-  announceRuntime(context, ort ? (ort.predictor ? `Validation runs on ONNX Runtime (CPU, ${validationThreads('wasm')} threads).` : `Validation runs on tfjs: ONNX Runtime is not available (${ort.reason}).`) : null);
+  announceRuntime(
+    context,
+    ort
+      ? ort.predictor
+        ? `Validation runs on ONNX Runtime (CPU, ${validationThreads('wasm')} threads).`
+        : `Validation runs on tfjs: ONNX Runtime is not available (${ort.reason}).`
+      : null,
+  );
   const helpers = !ort?.predictor && setup.replicas && items.length > 0 ? await setup.replicas.validationHelpers(labelMap, options) : [];
   let val;
   try {
@@ -87,10 +94,17 @@ export async function finishEpoch(
   }
   const validationSeconds = (performance.now() - validationStarted) / 1000;
   if (context.signal.aborted) throw new JobCancelled();
-  for (const skipped of val.skipped) context.emit({ kind: 'run-event', level: 'warn', message: `Skipped validation image ${skipped.imageId}: ${skipped.message}` });
+  for (const skipped of val.skipped)
+    context.emit({ kind: 'run-event', level: 'warn', message: `Skipped validation image ${skipped.imageId}: ${skipped.message}` });
   const validated = plan.kind !== 'skipped';
   const judged = judgedOn(config, params.val.length);
-  const miou = validated ? summarize(judged ? countsOf(val.imageCounts, new Set(subsetItems(params.val, judged.images, config.seed).map((i) => i.imageId)), params.classNames.length) : val.counts).miou : null;
+  const miou = validated
+    ? summarize(
+        judged
+          ? countsOf(val.imageCounts, new Set(subsetItems(params.val, judged.images, config.seed).map((i) => i.imageId)), params.classNames.length)
+          : val.counts,
+      ).miou
+    : null;
   const improved = miou !== null && (state.bestMiou === null || miou > state.bestMiou);
   if (config.schedule.name === 'plateau' && miou !== null) plateau.update(miou);
   const busyMs = stats.waitMs + stats.workMs;

@@ -35,7 +35,10 @@ export async function runEstimateJob(params: JobParams<'estimate'>, context: Job
         ? Math.max(0, Math.floor((wasmBudgetBytes - memory.fixed) / memory.perSample))
         : Math.floor(binding / (largestLayer / config.batchSize));
     // The train job's own count: the sampler's pool (replication, samplesPerEpoch), not the training list.
-    const stepsPerEpoch = stepsPerEpochOf(config, params.train.map((item) => item.imageId));
+    const stepsPerEpoch = stepsPerEpochOf(
+      config,
+      params.train.map((item) => item.imageId),
+    );
     let stepSeconds = 0;
     let validationSeconds = 0;
     let threads = 1;
@@ -96,7 +99,8 @@ export async function runEstimateJob(params: JobParams<'estimate'>, context: Job
         if (ort?.predictor) await ort.release();
       }
       const windows = params.valSizes.reduce(
-        (n, [w, h]) => n + windowStarts(w, config.inputSize, config.validationOverlap).length * windowStarts(h, config.inputSize, config.validationOverlap).length,
+        (n, [w, h]) =>
+          n + windowStarts(w, config.inputSize, config.validationOverlap).length * windowStarts(h, config.inputSize, config.validationOverlap).length,
         0,
       );
       validationSeconds = windows * perWindow;

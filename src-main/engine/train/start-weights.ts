@@ -20,11 +20,16 @@ import { loadSmpUnetWeights } from '../models/smp-unet';
 /** ImageNet's mean and std with pretrained encoder weights on RGB (or when asked), else the training images' own. */
 export function startNormalization(config: RunConfig, fromImages: () => Normalization): { normalization: Normalization; said: string } {
   const channels = channelCount(config.inputChannels);
-  const imagenet = config.inputNormalization === 'imagenet' || (config.inputNormalization === 'auto' && config.encoderWeightsFile !== undefined && channels === 3);
+  const imagenet =
+    config.inputNormalization === 'imagenet' || (config.inputNormalization === 'auto' && config.encoderWeightsFile !== undefined && channels === 3);
   if (!imagenet) return { normalization: fromImages(), said: "the training images' own mean and std per channel" };
   const resolved = normalizationFor('imagenet', channels);
-  if ('problem' in resolved) throw new ApiError('VALIDATION', `inputNormalization "imagenet": ${resolved.problem.replace(/ Give --normalize.*$/, " Use 'dataset'.")}`);
-  return { normalization: resolved.normalization, said: `ImageNet's mean and std, as the ${config.encoderWeightsFile ? 'pretrained weights were trained with' : 'config asks'}` };
+  if ('problem' in resolved)
+    throw new ApiError('VALIDATION', `inputNormalization "imagenet": ${resolved.problem.replace(/ Give --normalize.*$/, " Use 'dataset'.")}`);
+  return {
+    normalization: resolved.normalization,
+    said: `ImageNet's mean and std, as the ${config.encoderWeightsFile ? 'pretrained weights were trained with' : 'config asks'}`,
+  };
 }
 
 /** Loads the start weights into `model` (a new run only); returns what to tell the user, one line each. */
@@ -46,7 +51,10 @@ export async function loadStartWeights(model: tfl.LayersModel, config: RunConfig
   const pretrained = config.pretrainedWeights;
   if (pretrained?.toLowerCase().endsWith('.safetensors')) {
     if (config.model !== 'unet' || !encoder) {
-      throw new ApiError('VALIDATION', `${pretrained} is a safetensors state_dict: SegBench loads a segmentation_models_pytorch Unet's into model unet with modelOptions.encoder set to its encoder (${encoderNames.join(', ')}).`);
+      throw new ApiError(
+        'VALIDATION',
+        `${pretrained} is a safetensors state_dict: SegBench loads a segmentation_models_pytorch Unet's into model unet with modelOptions.encoder set to its encoder (${encoderNames.join(', ')}).`,
+      );
     }
     const report = loadSmpUnetWeights(model, await readSafetensors(pretrained), pretrained, encoder);
     said.push(
@@ -59,7 +67,9 @@ export async function loadStartWeights(model: tfl.LayersModel, config: RunConfig
     const loaded = await loadPretrainedWeights(model, pretrained);
     said.push(
       `Started from ${pretrained}: ${loaded.matched} of ${loaded.total} weights loaded` +
-        (loaded.adapted.length ? `; adapted from 3 input channels to ${channels} (channel c takes the RGB slice c mod 3, scaled by 3/C): ${loaded.adapted.join(', ')}` : '') +
+        (loaded.adapted.length
+          ? `; adapted from 3 input channels to ${channels} (channel c takes the RGB slice c mod 3, scaled by 3/C): ${loaded.adapted.join(', ')}`
+          : '') +
         (loaded.skipped.length ? `; trained from scratch: ${loaded.skipped.join(', ')}` : '') +
         '.',
     );

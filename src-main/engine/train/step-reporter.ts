@@ -26,7 +26,12 @@ export class StepReporter {
       this.lastFlush = performance.now();
     }
     const at = this.clock.step(epoch, step);
-    this.context.progress(at.done, at.total, `epoch ${epoch + 1}/${this.epochs}, step ${step}/${this.stepsPerEpoch}, loss ${loss.toFixed(4)}${this.clock.knowsValidation ? '' : ' (time left: training only until the first validation)'}`, at.etaSeconds);
+    this.context.progress(
+      at.done,
+      at.total,
+      `epoch ${epoch + 1}/${this.epochs}, step ${step}/${this.stepsPerEpoch}, loss ${loss.toFixed(4)}${this.clock.knowsValidation ? '' : ' (time left: training only until the first validation)'}`,
+      at.etaSeconds,
+    );
   }
 
   /** A validation image done: the bar moves on through the validation stage, with its own pace. */

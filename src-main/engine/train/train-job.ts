@@ -86,7 +86,13 @@ async function train(setup: TrainSetup): Promise<TrainResult> {
     const first = (await Promise.all(params.train.slice(0, 16).map((item) => loader.sample(item.imageId).catch(() => null)))).filter((s) => s !== null);
     // Nodata pixels (their labels are ignore) stay out of a multispectral run's statistics.
     const valid = config.inputChannels ? first.map((s) => s.labels.map((l) => (l === ignoreLabel ? 0 : 1))) : undefined;
-    const normalization = startNormalization(config, () => normalizationOf(first.map((s) => s.image), channelCount(config.inputChannels), valid));
+    const normalization = startNormalization(config, () =>
+      normalizationOf(
+        first.map((s) => s.image),
+        channelCount(config.inputChannels),
+        valid,
+      ),
+    );
     state = {
       epoch: 0,
       globalStep: 0,
@@ -120,7 +126,13 @@ async function train(setup: TrainSetup): Promise<TrainResult> {
   }
 }
 
-async function trainEpochs(setup: TrainSetup, replicas: ReplicaPool, loader: DataLoader, initialState: CheckpointState, resumed: boolean): Promise<TrainResult> {
+async function trainEpochs(
+  setup: TrainSetup,
+  replicas: ReplicaPool,
+  loader: DataLoader,
+  initialState: CheckpointState,
+  resumed: boolean,
+): Promise<TrainResult> {
   const { params, model, optimizer, backend, context, teacher } = setup;
   const { config } = params;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -143,19 +155,31 @@ async function trainEpochs(setup: TrainSetup, replicas: ReplicaPool, loader: Dat
   const stepsPerEpoch = stepsPerEpochOf(config, trainIds);
   const validationPlan = validationImagesPerEpoch(config, params.val.length);
   const clock = new ProgressClock(config.epochs, stepsPerEpoch, validationPlan);
-  const reporter = new StepReporter(context, new ResourceMonitor(backend.backend === 'tfjs-node-gpu' || /nvidia/i.test(backend.adapter?.vendor ?? '')), config.epochs, stepsPerEpoch, clock);
+  const reporter = new StepReporter(
+    context,
+    new ResourceMonitor(backend.backend === 'tfjs-node-gpu' || /nvidia/i.test(backend.adapter?.vendor ?? '')),
+    config.epochs,
+    stepsPerEpoch,
+    clock,
+  );
   const accumulator = new GradientAccumulator(optimizer, variables, config.accumulate, config.gradClipNorm);
   // The encoder's share of the learning rate: 0 while frozen, then encoderLrFactor.
   const encoderVariables = new Set(model.trainableWeights.filter((w) => w.originalName.startsWith('encoder.')).map((w) => (w.read() as tf.Variable).name));
-  const encoderScale = (epoch: number) => (variable: tf.Variable): number =>
-    encoderVariables.has(variable.name) ? (epoch < config.encoderFreezeEpochs ? 0 : config.encoderLrFactor) : 1;
+  const encoderScale =
+    (epoch: number) =>
+    (variable: tf.Variable): number =>
+      encoderVariables.has(variable.name) ? (epoch < config.encoderFreezeEpochs ? 0 : config.encoderLrFactor) : 1;
   if (encoderVariables.size > 0 && (config.encoderFreezeEpochs > 0 || config.encoderLrFactor !== 1) && state.epoch < Math.max(1, config.encoderFreezeEpochs)) {
     context.emit({ kind: 'run-event', level: 'info', message: encoderPlanText(config.encoderFreezeEpochs, config.encoderLrFactor, config.epochs) });
   }
 
   for (let epoch = state.epoch; epoch < config.epochs; epoch += 1) {
     if (encoderVariables.size > 0 && config.encoderFreezeEpochs > 0 && epoch === config.encoderFreezeEpochs) {
-      context.emit({ kind: 'run-event', level: 'info', message: `Epoch ${epoch + 1}: the encoder trains from now on, at ${config.encoderLrFactor} times the learning rate.` });
+      context.emit({
+        kind: 'run-event',
+        level: 'info',
+        message: `Epoch ${epoch + 1}: the encoder trains from now on, at ${config.encoderLrFactor} times the learning rate.`,
+      });
     }
     const stats: EpochStats = { started: performance.now(), lossSum: 0, lossCount: 0, samples: 0, waitMs: 0, workMs: 0, lr: 0 };
     const order = epochOrder(trainIds, config.sampler, config.seed, epoch, config.replicate?.repeats);
@@ -202,7 +226,9 @@ async function trainEpochs(setup: TrainSetup, replicas: ReplicaPool, loader: Dat
     reporter.flush();
     accumulator.discard();
 
-    state = await finishEpoch(epoch, stats, state, { params, model, optimizer, context, plateau, lastDir, bestDir, replicas }, (image) => reporter.validated(epoch, image, validationPlan[epoch] ?? params.val.length));
+    state = await finishEpoch(epoch, stats, state, { params, model, optimizer, context, plateau, lastDir, bestDir, replicas }, (image) =>
+      reporter.validated(epoch, image, validationPlan[epoch] ?? params.val.length),
+    );
     // Saving checkpoints is neither step nor validation time.
     clock.mark();
     const stopped = earlyStop(params, state);
@@ -215,6 +241,7 @@ async function trainEpochs(setup: TrainSetup, replicas: ReplicaPool, loader: Dat
 function encoderPlanText(freeze: number, factor: number, epochs: number): string {
   const rate = factor === 1 ? "the schedule's learning rate" : `${factor} times the learning rate`;
   if (freeze === 0) return `The encoder trains at ${rate}; the decoder and head at the schedule's.`;
-  if (freeze >= epochs) return `The encoder stays frozen for all ${epochs} epochs (its weights as loaded; batch-norm statistics follow the data): only the decoder and head train.`;
+  if (freeze >= epochs)
+    return `The encoder stays frozen for all ${epochs} epochs (its weights as loaded; batch-norm statistics follow the data): only the decoder and head train.`;
   return `The encoder is frozen for the first ${freeze} epoch${freeze === 1 ? '' : 's'} (its weights as loaded; batch-norm statistics follow the data), then trains at ${rate}.`;
 }

@@ -52,7 +52,10 @@ function step(weights: Float32Array[], part: BatchPart): void {
   // dataSync on wasm copies out of the heap, so the arrays can be handed over.
   const out = variables.map((v) => grads[v.name]!.dataSync() as Float32Array);
   tf.dispose([x, y, value, ...(soft ? [soft] : []), ...Object.values(grads)]);
-  reply({ type: 'grads', loss, grads: out }, out.map((a) => a.buffer as ArrayBuffer));
+  reply(
+    { type: 'grads', loss, grads: out },
+    out.map((a) => a.buffer as ArrayBuffer),
+  );
 }
 
 /** Every weight of the engine's model, batch-norm statistics included: validation needs them all. */
@@ -84,8 +87,10 @@ port.on('message', (message: ToWorker) => {
       else if (message.type === 'weights') setWeights(message.weights);
       else if (message.type === 'runs') await loadRuns(message.refs);
       else if (message.type === 'evaluate') reply({ type: 'evaluated', image: await evaluateItem(runs, message.item, message.spec) });
-      else if (message.type === 'predict') reply({ type: 'predicted', image: await predictOne(runs[0]!.model!, runs[0]!.state, message.settings, message.input) });
-      else if (message.type === 'score') reply({ type: 'scored', image: await scoreItem(replica!.model, message.item, new Map(message.labelMap), message.options) });
+      else if (message.type === 'predict')
+        reply({ type: 'predicted', image: await predictOne(runs[0]!.model!, runs[0]!.state, message.settings, message.input) });
+      else if (message.type === 'score')
+        reply({ type: 'scored', image: await scoreItem(replica!.model, message.item, new Map(message.labelMap), message.options) });
       else reply({ type: 'memory', tensors: tf.memory().numTensors });
     } catch (error) {
       reply({ type: 'error', message: error instanceof Error ? error.message : String(error) });

@@ -26,7 +26,7 @@ export class ComputeWorker {
     try {
       const ready = await worker.call({ type: 'init', setup });
       if (ready.type !== 'ready') throw new Error(`unexpected reply ${ready.type}`);
-      if (JSON.stringify(ready.shapes) !== JSON.stringify(shapes)) throw new Error('its model does not have the engine model\'s weights');
+      if (JSON.stringify(ready.shapes) !== JSON.stringify(shapes)) throw new Error("its model does not have the engine model's weights");
       return worker;
     } catch (error) {
       await worker.stop();

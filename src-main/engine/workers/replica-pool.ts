@@ -66,12 +66,7 @@ export class ReplicaPool {
    * Starts `threads - 1` workers; one that cannot start is reported and training goes on without
    * it. The loss is resolved from `setup.loss` here and in each worker, from the same WorkerSetup.
    */
-  static async create(
-    model: tfl.LayersModel,
-    setup: WorkerSetup,
-    threads: number,
-    onWorkerLost: (reason: string) => void,
-  ): Promise<ReplicaPool> {
+  static async create(model: tfl.LayersModel, setup: WorkerSetup, threads: number, onWorkerLost: (reason: string) => void): Promise<ReplicaPool> {
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const shapes = variables.map((v) => v.shape);
     const started = await Promise.allSettled(Array.from({ length: Math.max(0, threads - 1) }, () => ComputeWorker.start(setup, shapes)));
@@ -155,7 +150,12 @@ export class ReplicaPool {
   }
 
   private async local(batch: BatchInput, start: number, count: number): Promise<StepGradients> {
-    const x = tf.tensor4d(imageData(batch.images.slice(start, start + count), batch.size, batch.normalization), [count, batch.size, batch.size, batch.normalization.mean.length]);
+    const x = tf.tensor4d(imageData(batch.images.slice(start, start + count), batch.size, batch.normalization), [
+      count,
+      batch.size,
+      batch.size,
+      batch.normalization.mean.length,
+    ]);
     const y = tf.tensor3d(labelData(batch.labels.slice(start, start + count), batch.size), [count, batch.size, batch.size], 'int32');
     const soft = batch.soft ? (count === batch.images.length ? batch.soft : tf.slice(batch.soft, [start, 0, 0, 0], [count, -1, -1, -1])) : null;
     const { value, grads } = tf.variableGrads(() => batchLoss(this.model, x, y, this.lossFn, this.lossOptions, soft, this.distill), this.variables);
@@ -207,7 +207,9 @@ export class ReplicaPool {
   private drop(worker: ComputeWorker, reason: string): void {
     this.workers = this.workers.filter((w) => w !== worker);
     void worker.stop();
-    this.onWorkerLost(`A compute worker failed (${reason}); its images were done on the engine's thread, and training goes on with ${this.threads} thread${this.threads === 1 ? '' : 's'}.`);
+    this.onWorkerLost(
+      `A compute worker failed (${reason}); its images were done on the engine's thread, and training goes on with ${this.threads} thread${this.threads === 1 ? '' : 's'}.`,
+    );
   }
 }
 

@@ -14,17 +14,17 @@ export function MaskThumb({ url, kind, classes, opacity }: { url: string; kind: 
     const timer = setTimeout(() => void draw(), settleMs);
     const draw = () =>
       loadMask(url, kind, classes, controller.signal)
-      .then((mask) => {
-        const element = canvas.current;
-        const context = element?.getContext('2d');
-        if (!element || !context) return;
-        element.width = mask.width;
-        element.height = mask.height;
-        const image = context.createImageData(mask.width, mask.height);
-        paintClassMap(mask.classMap, mask.width, classes, { opacity, visible: new Set(classes.map((_, i) => i)), outline: false }, image.data);
-        context.putImageData(image, 0, 0);
-      })
-      .catch(() => undefined);
+        .then((mask) => {
+          const element = canvas.current;
+          const context = element?.getContext('2d');
+          if (!element || !context) return;
+          element.width = mask.width;
+          element.height = mask.height;
+          const image = context.createImageData(mask.width, mask.height);
+          paintClassMap(mask.classMap, mask.width, classes, { opacity, visible: new Set(classes.map((_, i) => i)), outline: false }, image.data);
+          context.putImageData(image, 0, 0);
+        })
+        .catch(() => undefined);
     return () => {
       clearTimeout(timer);
       controller.abort();

@@ -35,13 +35,7 @@ interface OverlayStyle {
 }
 
 /** Paints class positions into RGBA with each class's display colour; ignore and unknown stay clear. */
-export function paintClassMap(
-  classMap: Uint8Array,
-  width: number,
-  classes: readonly ClassDef[],
-  style: OverlayStyle,
-  out: Uint8ClampedArray,
-): void {
+export function paintClassMap(classMap: Uint8Array, width: number, classes: readonly ClassDef[], style: OverlayStyle, out: Uint8ClampedArray): void {
   const colours = classes.map((c) => {
     const v = hexToValue(c.color);
     return [v >> 16, (v >> 8) & 255, v & 255] as const;

@@ -34,7 +34,12 @@ export function EvaluationsSection({ runIds }: { runIds: readonly string[] }) {
         </label>
         {extraScales.map((s) => (
           <label key={s} className="check">
-            <input type="checkbox" checked={scales.includes(s)} onChange={() => setScales((list) => (list.includes(s) ? list.filter((x) => x !== s) : [...list, s].sort()))} /> Scale {s}
+            <input
+              type="checkbox"
+              checked={scales.includes(s)}
+              onChange={() => setScales((list) => (list.includes(s) ? list.filter((x) => x !== s) : [...list, s].sort()))}
+            />{' '}
+            Scale {s}
           </label>
         ))}
         <button type="button" className="button primary" disabled={runIds.length === 0} onClick={() => void start()} data-testid="evaluate-start">
@@ -53,7 +58,9 @@ export function EvaluationsSection({ runIds }: { runIds: readonly string[] }) {
 
 function EvaluationTable({ evaluation }: { evaluation: EvaluationSummary }) {
   const first = evaluation.variants[0];
-  const tta = evaluation.tta ? `TTA: ${[evaluation.tta.flips ? 'flips' : null, ...evaluation.tta.scales.map((s) => `scale ${s}`)].filter(Boolean).join(', ')}` : 'no TTA';
+  const tta = evaluation.tta
+    ? `TTA: ${[evaluation.tta.flips ? 'flips' : null, ...evaluation.tta.scales.map((s) => `scale ${s}`)].filter(Boolean).join(', ')}`
+    : 'no TTA';
   return (
     <div className="evaluation" data-testid="evaluation" data-status={evaluation.status}>
       <p className="small">
@@ -84,7 +91,13 @@ function EvaluationTable({ evaluation }: { evaluation: EvaluationSummary }) {
                   return (
                     <td key={c} className="num">
                       {fmt(value)}
-                      {delta !== null ? <span className={delta >= 0 ? 'delta up' : 'delta down'}> {delta >= 0 ? '+' : ''}{(delta * 100).toFixed(1)}</span> : null}
+                      {delta !== null ? (
+                        <span className={delta >= 0 ? 'delta up' : 'delta down'}>
+                          {' '}
+                          {delta >= 0 ? '+' : ''}
+                          {(delta * 100).toFixed(1)}
+                        </span>
+                      ) : null}
                     </td>
                   );
                 })}

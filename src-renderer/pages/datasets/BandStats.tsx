@@ -15,7 +15,13 @@ function Histogram({ stats }: { stats: BandStatistics }) {
   const height = 36;
   const bar = width / counts.length;
   return (
-    <svg width={width} height={height} role="img" aria-label={`Histogram of ${stats.name} from ${number(from)} to ${number(to)}`} data-testid={`band-histogram-${stats.band}`}>
+    <svg
+      width={width}
+      height={height}
+      role="img"
+      aria-label={`Histogram of ${stats.name} from ${number(from)} to ${number(to)}`}
+      data-testid={`band-histogram-${stats.band}`}
+    >
       {counts.map((c, i) => (
         <rect key={i} x={i * bar} y={height - (c / top) * height} width={Math.max(1, bar - 1)} height={(c / top) * height} fill="#4a78c2" />
       ))}
@@ -40,8 +46,8 @@ export function BandStats({ dataset, bands }: { dataset: DatasetDetail; bands: N
       </h2>
       <p className="muted">
         Over {bands.images} {bands.over === 'train' ? 'training' : ''} image(s), nodata pixels left out. Mean and std are exact; percentiles and histograms come
-        from a sample of 256 values a band per image. A run normalises each of its channels (bands and indices) by the mean and std over its first 16
-        training images.
+        from a sample of 256 values a band per image. A run normalises each of its channels (bands and indices) by the mean and std over its first 16 training
+        images.
       </p>
       <table className="table compact" data-testid="band-table">
         <thead>

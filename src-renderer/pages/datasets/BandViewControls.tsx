@@ -30,7 +30,8 @@ export function BandViewPicker({ layout, view, onView }: { layout: BandLayout; v
   const parsed = useMemo(() => parseBandView(view), [view]);
   const custom = !choices.some((c) => formatBandView(c.view) === view);
   const composite: [number, number, number] = parsed.kind === 'composite' ? parsed.bands : trueColourBands(layout.names);
-  const setChannel = (at: number, band: number): void => onView(formatBandView({ kind: 'composite', bands: composite.map((b, i) => (i === at ? band : b)) as [number, number, number] }));
+  const setChannel = (at: number, band: number): void =>
+    onView(formatBandView({ kind: 'composite', bands: composite.map((b, i) => (i === at ? band : b)) as [number, number, number] }));
   return (
     <div className="field">
       <label className="field">

@@ -37,7 +37,10 @@ export function ClassesTab({ dataset }: { dataset: DatasetDetail }) {
     setSaved(false);
   };
   const addClassFor = (value: number): void => {
-    setClasses((list) => [...list, { name: `Class ${list.length + 1}`, color: kind === 'rgb' ? valueToHex(value) : '#888888', values: [value], ignore: false }]);
+    setClasses((list) => [
+      ...list,
+      { name: `Class ${list.length + 1}`, color: kind === 'rgb' ? valueToHex(value) : '#888888', values: [value], ignore: false },
+    ]);
     setOwners((map) => new Map(map).set(value, classes.length));
     setSaved(false);
   };
@@ -69,8 +72,8 @@ export function ClassesTab({ dataset }: { dataset: DatasetDetail }) {
       {asking ? (
         <div className="notice warn" data-testid="many-values">
           <p>
-            The masks hold {dataset.values.length} distinct values, more than {maxAutoClasses}, so SegBench did not create the classes on its own. A
-            mask of noise or a re-compressed mask does this: check the Report tab first. Then choose a preset below, or make one class per value.
+            The masks hold {dataset.values.length} distinct values, more than {maxAutoClasses}, so SegBench did not create the classes on its own. A mask of
+            noise or a re-compressed mask does this: check the Report tab first. Then choose a preset below, or make one class per value.
           </p>
           <button type="button" className="button" onClick={onePerValue} data-testid="one-class-per-value">
             Make {dataset.values.length} classes, one per value
@@ -86,9 +89,7 @@ export function ClassesTab({ dataset }: { dataset: DatasetDetail }) {
       </p>
       {candidate !== null ? (
         <div className="notice" data-testid="ignore-offer">
-          <span>
-            &ldquo;{classes[candidate]!.name}&rdquo; sounds like pixels without a label. As the ignore class it counts in no loss and no metric.
-          </span>{' '}
+          <span>&ldquo;{classes[candidate]!.name}&rdquo; sounds like pixels without a label. As the ignore class it counts in no loss and no metric.</span>{' '}
           <button type="button" className="button" onClick={() => update(candidate, { ignore: true })} data-testid="ignore-offer-accept">
             Make {classes[candidate]!.name} the ignore class
           </button>
@@ -128,7 +129,12 @@ export function ClassesTab({ dataset }: { dataset: DatasetDetail }) {
                   <input className="name-input" value={c.name} aria-label={`Name of class ${i + 1}`} onChange={(e) => update(i, { name: e.target.value })} />
                 </td>
                 <td>
-                  <input type="checkbox" checked={c.ignore} aria-label={`${c.name} is the ignore class`} onChange={(e) => update(i, { ignore: e.target.checked })} />
+                  <input
+                    type="checkbox"
+                    checked={c.ignore}
+                    aria-label={`${c.name} is the ignore class`}
+                    onChange={(e) => update(i, { ignore: e.target.checked })}
+                  />
                 </td>
                 <td className="num">{((100 * pixels) / total).toFixed(2)}%</td>
               </tr>

@@ -49,13 +49,12 @@ export function DatasetList() {
       {!datasets.loading && list.length === 0 && !generating ? (
         <EmptyState title="No datasets yet" testId="datasets-empty">
           <p>
-            A dataset is a folder of images and a folder of masks (one-channel class indices or RGB palette colours).
-            SegBench pairs them by file name, reads the classes from the masks and indexes every tile.
+            A dataset is a folder of images and a folder of masks (one-channel class indices or RGB palette colours). SegBench pairs them by file name, reads
+            the classes from the masks and indexes every tile.
           </p>
           <p>
-            Use <strong>Import dataset…</strong> above, or from a terminal:{' '}
-            <code>segbench import --images DIR --masks DIR --name NAME</code>. <code>segbench sample</code> makes a
-            synthetic sample to try things on.
+            Use <strong>Import dataset…</strong> above, or from a terminal: <code>segbench import --images DIR --masks DIR --name NAME</code>.{' '}
+            <code>segbench sample</code> makes a synthetic sample to try things on.
           </p>
         </EmptyState>
       ) : (

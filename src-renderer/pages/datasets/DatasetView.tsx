@@ -56,7 +56,12 @@ export function DatasetView({ datasetId, tab }: { datasetId: string; tab: string
             <a className="button" href={hrefFor('datasets')}>
               All datasets
             </a>
-            <button type="button" className="button" data-testid="dataset-reindex" onClick={() => void act(() => api.invoke('datasets:reindex', { datasetId }))}>
+            <button
+              type="button"
+              className="button"
+              data-testid="dataset-reindex"
+              onClick={() => void act(() => api.invoke('datasets:reindex', { datasetId }))}
+            >
               Re-index changed files
             </button>
             <button type="button" className="button" data-testid="dataset-export" onClick={() => setExporting(true)}>
@@ -72,8 +77,7 @@ export function DatasetView({ datasetId, tab }: { datasetId: string; tab: string
       {exporting ? <ExportDialog datasetId={datasetId} corrected={dataset.correctedCount} onClose={() => setExporting(false)} /> : null}
       {dataset.state === 'unusable' ? (
         <p className="notice card" data-testid="dataset-unusable">
-          No image of this dataset could be used: all {dataset.imageCount} were skipped. The Report tab says why for each; fix those files, then
-          re-index.
+          No image of this dataset could be used: all {dataset.imageCount} were skipped. The Report tab says why for each; fix those files, then re-index.
         </p>
       ) : dataset.state !== 'ready' ? (
         <p className="notice card">This dataset is {dataset.state}; figures below cover the images indexed so far.</p>
@@ -106,7 +110,9 @@ function ExportDialog({ datasetId, corrected, onClose }: { datasetId: string; co
   const start = async (): Promise<void> => {
     await attempt(async () => {
       const job = await api.invoke('datasets:exportCorrected', { datasetId, dir: dir.trim() });
-      setStarted(`Exporting ${((job.params as { files: unknown[] }).files.length / 2).toLocaleString()} images into ${dir.trim()}; progress shows in the sidebar.`);
+      setStarted(
+        `Exporting ${((job.params as { files: unknown[] }).files.length / 2).toLocaleString()} images into ${dir.trim()}; progress shows in the sidebar.`,
+      );
     });
   };
   return (
@@ -114,8 +120,8 @@ function ExportDialog({ datasetId, corrected, onClose }: { datasetId: string; co
       <div className="modal" data-testid="export-dialog">
         <h2>Export corrected dataset</h2>
         <p className="muted">
-          Copies every indexed image and the mask in effect ({corrected} corrected, the rest original) into <code>images/</code> and{' '}
-          <code>masks/</code> of a new or empty folder, with <code>segbench-export.json</code> listing the corrections. Nothing is overwritten.
+          Copies every indexed image and the mask in effect ({corrected} corrected, the rest original) into <code>images/</code> and <code>masks/</code> of a
+          new or empty folder, with <code>segbench-export.json</code> listing the corrections. Nothing is overwritten.
         </p>
         <label className="field">
           <span>Folder (absolute path)</span>

@@ -21,7 +21,9 @@ export function DuplicatesTab({ dataset }: { dataset: DatasetDetail }) {
   const valid = Number.isFinite(value) && value >= 0.8 && value <= 1;
   const report = useApiQuery('datasets:duplicates', { datasetId: dataset.id, threshold: valid ? value : defaultDuplicateThreshold }, ['dataset:changed']);
   const { jobs } = useJobs();
-  const running = jobs.find((j) => j.kind === 'hash' && (j.params as { datasetId: string }).datasetId === dataset.id && (j.status === 'running' || j.status === 'queued'));
+  const running = jobs.find(
+    (j) => j.kind === 'hash' && (j.params as { datasetId: string }).datasetId === dataset.id && (j.status === 'running' || j.status === 'queued'),
+  );
   const { error, run: attempt } = useAction();
   const [note, setNote] = useState<string | null>(null);
   const act = async (work: () => Promise<void>): Promise<void> => {
@@ -47,16 +49,18 @@ export function DuplicatesTab({ dataset }: { dataset: DatasetDetail }) {
         ...(config.groupPattern ? { groupPattern: config.groupPattern } : {}),
         duplicateThreshold: value,
       });
-      setNote(`Re-split ${Math.round(config.train * 100)}/${Math.round(config.val * 100)}/${Math.round(config.test * 100)} (seed ${config.seed}) with each near-duplicate group in one split.`);
+      setNote(
+        `Re-split ${Math.round(config.train * 100)}/${Math.round(config.val * 100)}/${Math.round(config.test * 100)} (seed ${config.seed}) with each near-duplicate group in one split.`,
+      );
     });
   const r = report.data;
   const missing = r ? r.images - r.hashed : 0;
   return (
     <div className="card" data-testid="duplicates-tab">
       <p className="muted small">
-        Images that are copies of each other (re-encoded, resized, rotated or mirrored) make validation scores too kind when they straddle the
-        split. Each image gets a perceptual signature (its 16x16 lowest DCT frequencies); two images are near-duplicates when the cosine
-        similarity of their signatures, at their best rotation or mirror, reaches the threshold.
+        Images that are copies of each other (re-encoded, resized, rotated or mirrored) make validation scores too kind when they straddle the split. Each image
+        gets a perceptual signature (its 16x16 lowest DCT frequencies); two images are near-duplicates when the cosine similarity of their signatures, at their
+        best rotation or mirror, reaches the threshold.
       </p>
       <div className="row">
         <button type="button" className="button primary" onClick={() => void find()} disabled={running !== undefined} data-testid="duplicates-find">
@@ -64,7 +68,15 @@ export function DuplicatesTab({ dataset }: { dataset: DatasetDetail }) {
         </button>
         <label className="field inline">
           <span>Similarity at least (0.8-1)</span>
-          <input type="number" min={0.8} max={1} step={0.01} value={threshold} onChange={(e) => setThreshold(e.target.value)} data-testid="duplicates-threshold" />
+          <input
+            type="number"
+            min={0.8}
+            max={1}
+            step={0.01}
+            value={threshold}
+            onChange={(e) => setThreshold(e.target.value)}
+            data-testid="duplicates-threshold"
+          />
         </label>
         {r ? (
           <span className="small" data-testid="duplicates-coverage">
@@ -75,11 +87,16 @@ export function DuplicatesTab({ dataset }: { dataset: DatasetDetail }) {
       {!valid ? <p className="error-text small">The threshold is a similarity between 0.8 and 1 (default 0.97).</p> : null}
       {running ? <JobProgress job={running} jobs={jobs} testId="duplicates-progress" /> : null}
       <ErrorNote message={error ?? report.error} />
-      {note ? <p className="small" data-testid="duplicates-note">{note}</p> : null}
+      {note ? (
+        <p className="small" data-testid="duplicates-note">
+          {note}
+        </p>
+      ) : null}
       {r && r.hashed > 0 ? (
         <>
           <p data-testid="duplicates-summary">
-            <strong>{r.groups.length}</strong> group{r.groups.length === 1 ? '' : 's'} of near-duplicates ({r.groups.reduce((n, g) => n + g.ids.length, 0)} images).{' '}
+            <strong>{r.groups.length}</strong> group{r.groups.length === 1 ? '' : 's'} of near-duplicates ({r.groups.reduce((n, g) => n + g.ids.length, 0)}{' '}
+            images).{' '}
             {r.leakage.groupsAcrossSplits > 0 ? (
               <span className="error-text" data-testid="duplicates-leakage">
                 Leakage: {r.leakage.groupsAcrossSplits} group{r.leakage.groupsAcrossSplits === 1 ? ' straddles' : 's straddle'} the split;{' '}

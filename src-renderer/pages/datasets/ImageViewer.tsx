@@ -18,7 +18,17 @@ import { BandValues, BandViewPicker, bandViewChoices } from './BandViewControls'
  * mode, zoom (wheel) and pan (drag), and the class under the cursor. A corrected mask is marked,
  * with Revert to original (and Put back once reverted).
  */
-export function ImageViewer({ dataset, imageId, onClose, onStep }: { dataset: DatasetDetail; imageId: number; onClose: () => void; onStep: (delta: number) => void }) {
+export function ImageViewer({
+  dataset,
+  imageId,
+  onClose,
+  onStep,
+}: {
+  dataset: DatasetDetail;
+  imageId: number;
+  onClose: () => void;
+  onStep: (delta: number) => void;
+}) {
   const fileUrl = useFileUrl();
   // Both follow a correction made or reverted anywhere (this viewer's Revert too).
   const detail = useApiQuery('datasets:image', { imageId }, ['dataset:changed']);
@@ -121,7 +131,15 @@ export function ImageViewer({ dataset, imageId, onClose, onStep }: { dataset: Da
             {layout ? <BandViewPicker layout={layout} view={bandView} onView={setBandView} /> : null}
             <label className="field">
               <span>Mask opacity {Math.round(opacity * 100)}%</span>
-              <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setOpacity(Number(e.target.value))} data-testid="viewer-opacity" />
+              <input
+                type="range"
+                min={0}
+                max={1}
+                step={0.05}
+                value={opacity}
+                onChange={(e) => setOpacity(Number(e.target.value))}
+                data-testid="viewer-opacity"
+              />
             </label>
             <label className="check">
               <input type="checkbox" checked={outline} onChange={(e) => setOutline(e.target.checked)} data-testid="viewer-outline" /> Outlines only
@@ -132,12 +150,7 @@ export function ImageViewer({ dataset, imageId, onClose, onStep }: { dataset: Da
                 return (
                   <li key={i}>
                     <label className="check">
-                      <input
-                        type="checkbox"
-                        checked={!hidden.has(i)}
-                        onChange={() => setHidden((set) => toggled(set, i))}
-                        data-testid={`viewer-class-${i}`}
-                      />
+                      <input type="checkbox" checked={!hidden.has(i)} onChange={() => setHidden((set) => toggled(set, i))} data-testid={`viewer-class-${i}`} />
                       <span className="swatch" style={{ background: c.color }} />
                       {c.name}
                       <span className="muted small"> {share.toFixed(1)}%</span>

@@ -46,11 +46,7 @@ export function ImagesTab({ dataset }: { dataset: DatasetDetail }) {
         </label>
         <label className="field inline">
           <span>Containing class</span>
-          <select
-            value={classIndex ?? ''}
-            onChange={(e) => setClassIndex(e.target.value === '' ? null : Number(e.target.value))}
-            data-testid="filter-class"
-          >
+          <select value={classIndex ?? ''} onChange={(e) => setClassIndex(e.target.value === '' ? null : Number(e.target.value))} data-testid="filter-class">
             <option value="">Any</option>
             {dataset.classes.map((c, i) => (
               <option key={i} value={i}>

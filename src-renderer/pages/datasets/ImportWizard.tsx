@@ -23,11 +23,14 @@ export function ImportWizard({ onClose }: { onClose: () => void }) {
   const folders = { imagesDir: imagesDir.trim(), ...(together || !masksDir.trim() ? {} : { masksDir: masksDir.trim() }) };
 
   const check = async (): Promise<void> => {
-    await attempt(async () => {
-      const result = await api.invoke('datasets:scan', folders);
-      setScan(result);
-      if (!name) setName(suggestName(result.imagesDir));
-    }, () => setScan(null));
+    await attempt(
+      async () => {
+        const result = await api.invoke('datasets:scan', folders);
+        setScan(result);
+        if (!name) setName(suggestName(result.imagesDir));
+      },
+      () => setScan(null),
+    );
   };
   const start = async (): Promise<void> => {
     await attempt(async () => {
@@ -45,7 +48,8 @@ export function ImportWizard({ onClose }: { onClose: () => void }) {
           <input data-testid="import-images" value={imagesDir} onChange={(e) => setImagesDir(e.target.value)} placeholder="/data/landcover/images" />
         </label>
         <label className="check">
-          <input type="checkbox" checked={together} onChange={(e) => setTogether(e.target.checked)} data-testid="import-together" /> Masks are in the same folder, or below it in their own folders (images/ and masks/, images_png/ and masks_png/, img/ and ann/, …)
+          <input type="checkbox" checked={together} onChange={(e) => setTogether(e.target.checked)} data-testid="import-together" /> Masks are in the same
+          folder, or below it in their own folders (images/ and masks/, images_png/ and masks_png/, img/ and ann/, …)
         </label>
         {!together ? (
           <label className="field">
@@ -84,7 +88,13 @@ export function ImportWizard({ onClose }: { onClose: () => void }) {
           <button type="button" className="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="button" className="button primary" data-testid="import-start" disabled={!scan || scan.pairs === 0 || !name.trim() || busy} onClick={() => void start()}>
+          <button
+            type="button"
+            className="button primary"
+            data-testid="import-start"
+            disabled={!scan || scan.pairs === 0 || !name.trim() || busy}
+            onClick={() => void start()}
+          >
             Import {scan ? `${scan.pairs} pairs` : ''}
           </button>
         </div>
@@ -114,8 +124,8 @@ function ScanReport({ scan }: { scan: PairingSummary }) {
       {scan.roles ? (
         <p className="small" data-testid="scan-roles">
           Taken as images, by their folder names: <span className="mono">{scan.roles.images.join(', ') || 'none'}</span>; as masks:{' '}
-          <span className="mono">{scan.roles.masks.join(', ') || 'none'}</span>. Files pair by their path without that folder; folders named train, val or test above
-          them set the split.
+          <span className="mono">{scan.roles.masks.join(', ') || 'none'}</span>. Files pair by their path without that folder; folders named train, val or test
+          above them set the split.
         </p>
       ) : null}
       <FileNameList title="Symbolic links not followed" names={scan.links ?? []} />

@@ -88,7 +88,13 @@ export function LabelErrorViewer({
 
   // Training labels as classes whose mask values are the labels, coloured like the dataset's class of that name.
   const labelClasses: ClassDef[] = useMemo(
-    () => check.classNames.map((name, label) => ({ name, color: dataset.classes.find((c) => c.name === name)?.color ?? '#888888', values: [label], ignore: false })),
+    () =>
+      check.classNames.map((name, label) => ({
+        name,
+        color: dataset.classes.find((c) => c.name === name)?.color ?? '#888888',
+        values: [label],
+        ignore: false,
+      })),
     [check.classNames, dataset.classes],
   );
   const mapping: LabelMapping = useMemo(
@@ -246,7 +252,13 @@ export function LabelErrorViewer({
     hover !== null && data && given
       ? `(${hover % data.width}, ${Math.floor(hover / data.width)}): labelled ${className(given[hover])}, predicted ${check.classNames[data.predicted[hover]!] ?? '?'}${data.regionOf[hover] ? `, region ${data.regionOf[hover]}` : ''}`
       : 'Hover for the label and prediction; click a region to select it';
-  const titles = paneTitles.map((title, pane) => (pane === 2 && check.folds > 0 ? `${title} (fold ${item.fold + 1} model)` : pane === 3 && regions && regions.length > 0 ? `${title} region ${selected}` : title));
+  const titles = paneTitles.map((title, pane) =>
+    pane === 2 && check.folds > 0
+      ? `${title} (fold ${item.fold + 1} model)`
+      : pane === 3 && regions && regions.length > 0
+        ? `${title} region ${selected}`
+        : title,
+  );
   return (
     <div className="viewer-backdrop" role="dialog" aria-modal="true" aria-label="Label error" data-testid="label-error-viewer">
       <div className="viewer">
@@ -284,7 +296,13 @@ export function LabelErrorViewer({
               <kbd>Ctrl+Z</kbd> undo · <kbd>Ctrl+Shift+Z</kbd> redo · <kbd>Tab</kbd> next region · <kbd>←</kbd> <kbd>→</kbd> step · wheel zooms, drag pans
             </p>
             <div className="row">
-              <button type="button" className="button primary" disabled={busy || !acceptable.accept} onClick={() => review('accept')} data-testid="label-error-accept">
+              <button
+                type="button"
+                className="button primary"
+                disabled={busy || !acceptable.accept}
+                onClick={() => review('accept')}
+                data-testid="label-error-accept"
+              >
                 Accept prediction in region {regions && regions.length > 0 ? selected : ''}
               </button>
               <button type="button" className="button" disabled={busy} onClick={() => review('keep')} data-testid="label-error-keep">
@@ -292,10 +310,24 @@ export function LabelErrorViewer({
               </button>
             </div>
             <div className="row">
-              <button type="button" className="button" disabled={busy || !history.undoable} onClick={() => undoOrRedo('undo')} data-testid="label-error-undo" title={history.undoable ? `Undo: ${describeStep(history.undoable)}` : 'Nothing to undo'}>
+              <button
+                type="button"
+                className="button"
+                disabled={busy || !history.undoable}
+                onClick={() => undoOrRedo('undo')}
+                data-testid="label-error-undo"
+                title={history.undoable ? `Undo: ${describeStep(history.undoable)}` : 'Nothing to undo'}
+              >
                 Undo
               </button>
-              <button type="button" className="button" disabled={busy || !history.redoable} onClick={() => undoOrRedo('redo')} data-testid="label-error-redo" title={history.redoable ? `Redo: ${describeStep(history.redoable)}` : 'Nothing to redo'}>
+              <button
+                type="button"
+                className="button"
+                disabled={busy || !history.redoable}
+                onClick={() => undoOrRedo('redo')}
+                data-testid="label-error-redo"
+                title={history.redoable ? `Redo: ${describeStep(history.redoable)}` : 'Nothing to redo'}
+              >
                 Redo
               </button>
             </div>
@@ -307,7 +339,12 @@ export function LabelErrorViewer({
                 <ul className="plain-list" data-testid="label-error-regions">
                   {regions.map((region) => (
                     <li key={region.id}>
-                      <button type="button" className={region.id === selected ? 'link-button strong' : 'link-button'} onClick={() => setChosen(region.id)} data-testid={`label-error-region-${region.id}`}>
+                      <button
+                        type="button"
+                        className={region.id === selected ? 'link-button strong' : 'link-button'}
+                        onClick={() => setChosen(region.id)}
+                        data-testid={`label-error-region-${region.id}`}
+                      >
                         {regionLine(region, dataset.classes, check.classNames)}
                       </button>
                     </li>
@@ -357,8 +394,14 @@ function drawOutlines(data: CheckFiles, selected: number, thickness: number, out
       let edge = false;
       for (let d = 1; d <= thickness && !edge; d += 1) {
         edge =
-          x - d < 0 || x + d >= width || y - d < 0 || y + d >= height ||
-          regionOf[y * width + x - d] !== id || regionOf[y * width + x + d] !== id || regionOf[(y - d) * width + x] !== id || regionOf[(y + d) * width + x] !== id;
+          x - d < 0 ||
+          x + d >= width ||
+          y - d < 0 ||
+          y + d >= height ||
+          regionOf[y * width + x - d] !== id ||
+          regionOf[y * width + x + d] !== id ||
+          regionOf[(y - d) * width + x] !== id ||
+          regionOf[(y + d) * width + x] !== id;
       }
       if (!edge) continue;
       const colour = id === selected ? selectedColour : outlineColour;

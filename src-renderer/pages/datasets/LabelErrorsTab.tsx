@@ -1,6 +1,14 @@
 import { useMemo, useState } from 'react';
 import type { DatasetDetail } from '../../../src-shared/datasets';
-import { labelErrorScores, quickCheckConfig, scoreTitles, strengthAdvice, strengthClassFigures, strengthNotes, strengthSummary } from '../../../src-shared/label-errors';
+import {
+  labelErrorScores,
+  quickCheckConfig,
+  scoreTitles,
+  strengthAdvice,
+  strengthClassFigures,
+  strengthNotes,
+  strengthSummary,
+} from '../../../src-shared/label-errors';
 import type { CheckStrength, LabelCheckSummary, LabelErrorItem, LabelErrorScore } from '../../../src-shared/label-errors';
 import { inputSizeRange, validInputSizes } from '../../../src-shared/run-config';
 import type { RunConfig } from '../../../src-shared/run-config';
@@ -49,7 +57,9 @@ export function LabelErrorsTab({ dataset }: { dataset: DatasetDetail }) {
   const datasetRuns = (runs.data ?? []).filter((r) => r.datasetId === dataset.id && r.bestEpoch !== null);
   const list = checks.data ?? [];
   const check: LabelCheckSummary | undefined = list.find((c) => c.id === chosen) ?? list[0];
-  const running = jobs.find((j) => j.kind === 'label-errors' && (j.params as { datasetId: string }).datasetId === dataset.id && (j.status === 'running' || j.status === 'queued'));
+  const running = jobs.find(
+    (j) => j.kind === 'label-errors' && (j.params as { datasetId: string }).datasetId === dataset.id && (j.status === 'running' || j.status === 'queued'),
+  );
 
   const reuse = source.startsWith('reuse:') ? source.slice(6) : null;
   const fromRun = source.startsWith('run:') ? source.slice(4) : null;
@@ -60,7 +70,13 @@ export function LabelErrorsTab({ dataset }: { dataset: DatasetDetail }) {
   }, [dataset.id, epochs, size, reuse]);
   // Main sizes the fold models (by pixels for the quick preset: foldPlan); the panel states its plan,
   // asked again whenever an input that sizes it changes (folds, source, epochs, size: the request).
-  const request = { datasetId: dataset.id, folds, ...(reuse && { reuseRun: reuse }), ...(fromRun && { configFromRun: fromRun }), ...(!reuse && overrides(epochs, size)) };
+  const request = {
+    datasetId: dataset.id,
+    folds,
+    ...(reuse && { reuseRun: reuse }),
+    ...(fromRun && { configFromRun: fromRun }),
+    ...(!reuse && overrides(epochs, size)),
+  };
   const planned = useApiQuery('labelErrors:plan', request, ['dataset:changed']);
   // The time is measured here for the quick preset only; it follows the config it was measured with.
   const timing = useStepTiming(fromRun ? null : config, planned.fresh && !planned.error);
@@ -77,10 +93,9 @@ export function LabelErrorsTab({ dataset }: { dataset: DatasetDetail }) {
   return (
     <div className="card" data-testid="label-errors-tab">
       <p className="muted small">
-        Every labelled image gets a prediction from a model that never trained on it: K fold models each train on the other folds and predict their
-        own. Images are ranked by the softmin of the probability of their given labels (Lad and Mueller 2023), by the share of pixels below their
-        class&apos;s confident-learning threshold, or by confident disagreement. Suspect regions are outlined; accepting the prediction there makes a
-        revision you can undo.
+        Every labelled image gets a prediction from a model that never trained on it: K fold models each train on the other folds and predict their own. Images
+        are ranked by the softmin of the probability of their given labels (Lad and Mueller 2023), by the share of pixels below their class&apos;s
+        confident-learning threshold, or by confident disagreement. Suspect regions are outlined; accepting the prediction there makes a revision you can undo.
       </p>
       <div className="row">
         <label className="field inline">
@@ -112,13 +127,28 @@ export function LabelErrorsTab({ dataset }: { dataset: DatasetDetail }) {
         {reuse ? null : (
           <label className="field inline">
             <span>Epochs per fold</span>
-            <input type="number" min={1} max={200} value={epochs} placeholder={fromRun ? 'the run’s' : String(config?.epochs ?? '')} onChange={(e) => setEpochs(e.target.value)} data-testid="label-errors-epochs" />
+            <input
+              type="number"
+              min={1}
+              max={200}
+              value={epochs}
+              placeholder={fromRun ? 'the run’s' : String(config?.epochs ?? '')}
+              onChange={(e) => setEpochs(e.target.value)}
+              data-testid="label-errors-epochs"
+            />
           </label>
         )}
         {reuse ? null : (
           <label className="field inline">
             <span>Input size</span>
-            <input type="number" {...(config && !fromRun ? validInputSizes(config.model, config.modelOptions) : inputSizeRange)} value={size} placeholder={fromRun ? 'the run’s' : String(config?.inputSize ?? '')} onChange={(e) => setSize(e.target.value)} data-testid="label-errors-size" />
+            <input
+              type="number"
+              {...(config && !fromRun ? validInputSizes(config.model, config.modelOptions) : inputSizeRange)}
+              value={size}
+              placeholder={fromRun ? 'the run’s' : String(config?.inputSize ?? '')}
+              onChange={(e) => setSize(e.target.value)}
+              data-testid="label-errors-size"
+            />
           </label>
         )}
         {config && !fromRun ? (
@@ -148,10 +178,16 @@ export function LabelErrorsTab({ dataset }: { dataset: DatasetDetail }) {
             </select>
           </label>
           <span className="small" data-testid="label-errors-counts">
-            {check.images} images · {check.reviewed} reviewed · {check.corrected} corrected{check.stale > 0 ? ` · ${check.stale} stale (mask changed since)` : ''}
+            {check.images} images · {check.reviewed} reviewed · {check.corrected} corrected
+            {check.stale > 0 ? ` · ${check.stale} stale (mask changed since)` : ''}
           </span>
           {!check.thresholds && check.status !== 'running' && check.status !== 'queued' ? (
-            <button type="button" className="button" onClick={() => void attempt(() => api.invoke('labelErrors:resume', { checkId: check.id }))} data-testid="label-errors-resume">
+            <button
+              type="button"
+              className="button"
+              onClick={() => void attempt(() => api.invoke('labelErrors:resume', { checkId: check.id }))}
+              data-testid="label-errors-resume"
+            >
               Resume ({check.foldsDone.length} of {check.folds || 1} folds kept)
             </button>
           ) : null}
@@ -199,7 +235,9 @@ function LabelErrorQueueView({ dataset, check }: { dataset: DatasetDetail; check
           <span>Labelled</span>
           <select
             value={pair ? String(pair.given) : ''}
-            onChange={(e) => setPair(e.target.value === '' ? null : { given: Number(e.target.value), predicted: pair?.predicted ?? (Number(e.target.value) === 0 ? 1 : 0) })}
+            onChange={(e) =>
+              setPair(e.target.value === '' ? null : { given: Number(e.target.value), predicted: pair?.predicted ?? (Number(e.target.value) === 0 ? 1 : 0) })
+            }
             data-testid="label-errors-given"
           >
             <option value="">any class</option>
@@ -213,7 +251,11 @@ function LabelErrorQueueView({ dataset, check }: { dataset: DatasetDetail; check
         {pair ? (
           <label className="field inline">
             <span>looks like</span>
-            <select value={pair.predicted} onChange={(e) => setPair({ given: pair.given, predicted: Number(e.target.value) })} data-testid="label-errors-predicted">
+            <select
+              value={pair.predicted}
+              onChange={(e) => setPair({ given: pair.given, predicted: Number(e.target.value) })}
+              data-testid="label-errors-predicted"
+            >
               {classNames.map((name, i) =>
                 i === pair.given ? null : (
                   <option key={name} value={i}>
@@ -225,7 +267,8 @@ function LabelErrorQueueView({ dataset, check }: { dataset: DatasetDetail; check
           </label>
         ) : null}
         <label className="check">
-          <input type="checkbox" checked={includeReviewed} onChange={(e) => setIncludeReviewed(e.target.checked)} data-testid="label-errors-reviewed" /> Show reviewed
+          <input type="checkbox" checked={includeReviewed} onChange={(e) => setIncludeReviewed(e.target.checked)} data-testid="label-errors-reviewed" /> Show
+          reviewed
         </label>
         <span className="muted small">
           Thresholds: {classNames.map((name, i) => `${name} ${check.thresholds![i] === null ? '–' : check.thresholds![i]!.toFixed(2)}`).join(' · ')}
@@ -250,7 +293,9 @@ function LabelErrorQueueView({ dataset, check }: { dataset: DatasetDetail; check
               <td>{scoreText(item, score)}</td>
               <td>{item.labelled > 0 ? percent(item.flagged / item.labelled) : '–'}</td>
               <td className="small">
-                {item.topPairs.map((p) => `${classNames[p.given] ?? '?'} → ${classNames[p.predicted] ?? '?'} ${percent(p.pixels / Math.max(1, item.labelled))}`).join(', ') || '–'}
+                {item.topPairs
+                  .map((p) => `${classNames[p.given] ?? '?'} → ${classNames[p.predicted] ?? '?'} ${percent(p.pixels / Math.max(1, item.labelled))}`)
+                  .join(', ') || '–'}
               </td>
               <td>
                 {item.stale ? <span className="badge status-cancelled">stale</span> : null}
@@ -260,8 +305,16 @@ function LabelErrorQueueView({ dataset, check }: { dataset: DatasetDetail; check
           ))}
         </tbody>
       </table>
-      {ready && ready.total > items.length ? <p className="muted small">Showing the first {items.length} of {ready.total}.</p> : null}
-      {ready && ready.total === 0 ? <p className="muted" data-testid="label-errors-empty">Nothing left in this queue{pair ? ' for this class pair' : ''}.</p> : null}
+      {ready && ready.total > items.length ? (
+        <p className="muted small">
+          Showing the first {items.length} of {ready.total}.
+        </p>
+      ) : null}
+      {ready && ready.total === 0 ? (
+        <p className="muted" data-testid="label-errors-empty">
+          Nothing left in this queue{pair ? ' for this class pair' : ''}.
+        </p>
+      ) : null}
       {openItem ? (
         <LabelErrorViewer
           dataset={dataset}
@@ -298,7 +351,8 @@ function StrengthNotices({ strength, classNames }: { strength: CheckStrength; cl
   return (
     <div data-testid="label-errors-strength">
       <p className="muted small" data-testid="label-errors-strength-figures">
-        Fold models: {strengthSummary(strength)}. Per class, self-confidence / on other classes&apos; pixels / pixel share: {strengthClassFigures(strength, classNames).join(' · ')}
+        Fold models: {strengthSummary(strength)}. Per class, self-confidence / on other classes&apos; pixels / pixel share:{' '}
+        {strengthClassFigures(strength, classNames).join(' · ')}
       </p>
       {notes.overall ? (
         <div className="notice warn" data-testid="label-errors-too-weak">

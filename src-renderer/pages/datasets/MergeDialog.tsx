@@ -49,7 +49,10 @@ export function MergeDialog({ datasets, onClose }: { datasets: DatasetSummary[];
     const detail = await api.invoke('datasets:get', { datasetId: dataset.id });
     setSources((list) => [...list, { datasetId: dataset.id, name: dataset.name, classes: detail.classes, mapping: {} }]);
     // Target classes grow by the new source's (non-ignore) class names that are not there yet.
-    setTargets((current) => [...current, ...detail.classes.filter((c) => !c.ignore && !current.some((t) => t.name === c.name)).map((c) => ({ name: c.name, color: c.color }))]);
+    setTargets((current) => [
+      ...current,
+      ...detail.classes.filter((c) => !c.ignore && !current.some((t) => t.name === c.name)).map((c) => ({ name: c.name, color: c.color })),
+    ]);
   };
   const request = () => ({
     name: name.trim(),
@@ -62,7 +65,8 @@ export function MergeDialog({ datasets, onClose }: { datasets: DatasetSummary[];
       await work();
     });
   };
-  const targetOf = (source: Source, c: ClassDef): string => source.mapping[c.name] ?? (c.ignore ? '@ignore' : targets.some((t) => t.name === c.name) ? c.name : '');
+  const targetOf = (source: Source, c: ClassDef): string =>
+    source.mapping[c.name] ?? (c.ignore ? '@ignore' : targets.some((t) => t.name === c.name) ? c.name : '');
   const setMapping = (datasetId: string, from: string, to: string) => {
     setSources((list) => list.map((s) => (s.datasetId === datasetId ? { ...s, mapping: { ...s.mapping, [from]: to } } : s)));
     setPreview(null);
@@ -74,8 +78,8 @@ export function MergeDialog({ datasets, onClose }: { datasets: DatasetSummary[];
       <div className="modal wide" data-testid="merge-dialog">
         <h2>Merge datasets</h2>
         <p className="muted small">
-          The new dataset uses the sources' image files as they are and writes its own masks (index PNGs in the data directory), so each source class
-          can become a target class, be ignored, or drop the images that contain it. Splits come from the sources.
+          The new dataset uses the sources' image files as they are and writes its own masks (index PNGs in the data directory), so each source class can become
+          a target class, be ignored, or drop the images that contain it. Splits come from the sources.
         </p>
         <label className="field">
           <span>Name</span>
@@ -86,7 +90,12 @@ export function MergeDialog({ datasets, onClose }: { datasets: DatasetSummary[];
             .filter((d) => d.state !== 'indexing')
             .map((d) => (
               <label key={d.id} className="check">
-                <input type="checkbox" checked={sources.some((s) => s.datasetId === d.id)} onChange={(e) => void run(() => toggleSource(d, e.target.checked))} /> {d.name}
+                <input
+                  type="checkbox"
+                  checked={sources.some((s) => s.datasetId === d.id)}
+                  onChange={(e) => void run(() => toggleSource(d, e.target.checked))}
+                />{' '}
+                {d.name}
               </label>
             ))}
         </div>
@@ -96,14 +105,32 @@ export function MergeDialog({ datasets, onClose }: { datasets: DatasetSummary[];
             <div className="row">
               {targets.map((t, i) => (
                 <span key={i} className="row merge-target">
-                  <input type="color" value={t.color} onChange={(e) => changeTargets((list) => list.map((x, k) => (k === i ? { ...x, color: e.target.value } : x)))} aria-label={`colour of ${t.name}`} />
-                  <input value={t.name} onChange={(e) => changeTargets((list) => list.map((x, k) => (k === i ? { ...x, name: e.target.value } : x)))} aria-label={`target class ${i + 1}`} />
-                  <button type="button" className="link-button" onClick={() => changeTargets((list) => list.filter((_, k) => k !== i))} aria-label={`remove ${t.name}`}>
+                  <input
+                    type="color"
+                    value={t.color}
+                    onChange={(e) => changeTargets((list) => list.map((x, k) => (k === i ? { ...x, color: e.target.value } : x)))}
+                    aria-label={`colour of ${t.name}`}
+                  />
+                  <input
+                    value={t.name}
+                    onChange={(e) => changeTargets((list) => list.map((x, k) => (k === i ? { ...x, name: e.target.value } : x)))}
+                    aria-label={`target class ${i + 1}`}
+                  />
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() => changeTargets((list) => list.filter((_, k) => k !== i))}
+                    aria-label={`remove ${t.name}`}
+                  >
                     ×
                   </button>
                 </span>
               ))}
-              <button type="button" className="button" onClick={() => changeTargets((list) => [...list, { name: `Class ${list.length + 1}`, color: '#888888' }])}>
+              <button
+                type="button"
+                className="button"
+                onClick={() => changeTargets((list) => [...list, { name: `Class ${list.length + 1}`, color: '#888888' }])}
+              >
                 Add class
               </button>
             </div>
@@ -116,7 +143,11 @@ export function MergeDialog({ datasets, onClose }: { datasets: DatasetSummary[];
               {source.classes.map((c) => (
                 <label key={c.name} className="field inline small">
                   <span>{c.name}</span>
-                  <select value={targetOf(source, c)} onChange={(e) => setMapping(source.datasetId, c.name, e.target.value)} aria-label={`${source.name}: ${c.name}`}>
+                  <select
+                    value={targetOf(source, c)}
+                    onChange={(e) => setMapping(source.datasetId, c.name, e.target.value)}
+                    aria-label={`${source.name}: ${c.name}`}
+                  >
                     {targetOf(source, c) === '' ? <option value="">(choose)</option> : null}
                     {targets.map((t) => (
                       <option key={t.name} value={t.name}>
@@ -136,9 +167,20 @@ export function MergeDialog({ datasets, onClose }: { datasets: DatasetSummary[];
             {filters.map((f, i) => (
               <span key={i} className="row small">
                 Leave out images with more than
-                <input type="number" min={0} max={100} value={Math.round(f.maxShare * 100)} onChange={(e) => changeFilters((list) => list.map((x, k) => (k === i ? { ...x, maxShare: Number(e.target.value) / 100 } : x)))} aria-label="filter share" />
+                <input
+                  type="number"
+                  min={0}
+                  max={100}
+                  value={Math.round(f.maxShare * 100)}
+                  onChange={(e) => changeFilters((list) => list.map((x, k) => (k === i ? { ...x, maxShare: Number(e.target.value) / 100 } : x)))}
+                  aria-label="filter share"
+                />
                 % of
-                <select value={f.className} onChange={(e) => changeFilters((list) => list.map((x, k) => (k === i ? { ...x, className: e.target.value } : x)))} aria-label="filter class">
+                <select
+                  value={f.className}
+                  onChange={(e) => changeFilters((list) => list.map((x, k) => (k === i ? { ...x, className: e.target.value } : x)))}
+                  aria-label="filter class"
+                >
                   {targets.map((t) => (
                     <option key={t.name}>{t.name}</option>
                   ))}
@@ -148,7 +190,12 @@ export function MergeDialog({ datasets, onClose }: { datasets: DatasetSummary[];
                 </button>
               </span>
             ))}
-            <button type="button" className="button" onClick={() => changeFilters((list) => [...list, { className: targets[0]!.name, maxShare: 0.5 }])} data-testid="merge-add-filter">
+            <button
+              type="button"
+              className="button"
+              onClick={() => changeFilters((list) => [...list, { className: targets[0]!.name, maxShare: 0.5 }])}
+              data-testid="merge-add-filter"
+            >
               Add a class-share filter
             </button>
           </div>
@@ -157,7 +204,12 @@ export function MergeDialog({ datasets, onClose }: { datasets: DatasetSummary[];
         {preview ? (
           <div data-testid="merge-preview">
             <p className="small">
-              {preview.sources.map((s) => `${s.name}: ${s.kept} of ${s.images} images kept${s.droppedByClass ? `, ${s.droppedByClass} dropped by class` : ''}${s.droppedByFilter ? `, ${s.droppedByFilter} by filters` : ''}`).join(' · ')}
+              {preview.sources
+                .map(
+                  (s) =>
+                    `${s.name}: ${s.kept} of ${s.images} images kept${s.droppedByClass ? `, ${s.droppedByClass} dropped by class` : ''}${s.droppedByFilter ? `, ${s.droppedByFilter} by filters` : ''}`,
+                )
+                .join(' · ')}
             </p>
             <table className="table compact">
               <thead>
@@ -181,14 +233,24 @@ export function MergeDialog({ datasets, onClose }: { datasets: DatasetSummary[];
                 ))}
               </tbody>
             </table>
-            {preview.emptyClasses.length > 0 ? <p className="error-text small">No pixels after the merge: {preview.emptyClasses.join(', ')}. The merge is refused until each target class has some.</p> : null}
+            {preview.emptyClasses.length > 0 ? (
+              <p className="error-text small">
+                No pixels after the merge: {preview.emptyClasses.join(', ')}. The merge is refused until each target class has some.
+              </p>
+            ) : null}
           </div>
         ) : null}
         <div className="row end">
           <button type="button" className="button" onClick={onClose}>
             Close
           </button>
-          <button type="button" className="button" disabled={sources.length === 0} onClick={() => void run(async () => setPreview(await api.invoke('datasets:mergePreview', request())))} data-testid="merge-preview-button">
+          <button
+            type="button"
+            className="button"
+            disabled={sources.length === 0}
+            onClick={() => void run(async () => setPreview(await api.invoke('datasets:mergePreview', request())))}
+            data-testid="merge-preview-button"
+          >
             Preview
           </button>
           <button

@@ -27,9 +27,11 @@ export function ReportTab({ dataset }: { dataset: DatasetDetail }) {
           {pairing.pairs} pairs from <span className="mono">{pairing.imagesDir}</span> and <span className="mono">{pairing.masksDir}</span>.
         </p>
         <p className="small" data-testid="report-classes-split">
-          Classes: {dataset.preset ? `the ${findPreset(dataset.preset)?.name ?? dataset.preset} preset` : 'no preset (named on the Classes tab)'}, {kind === 'rgb' ? 'RGB palette colours' : 'class indices'} in the masks. Split: train{' '}
-          {dataset.splitCounts.train}, val {dataset.splitCounts.val}, test {dataset.splitCounts.test}
-          {dataset.splitCounts.none ? `, unassigned ${dataset.splitCounts.none}` : ''} (from {splitSourceText(dataset.splitConfig?.from)}; change it on the Splits tab).
+          Classes: {dataset.preset ? `the ${findPreset(dataset.preset)?.name ?? dataset.preset} preset` : 'no preset (named on the Classes tab)'},{' '}
+          {kind === 'rgb' ? 'RGB palette colours' : 'class indices'} in the masks. Split: train {dataset.splitCounts.train}, val {dataset.splitCounts.val}, test{' '}
+          {dataset.splitCounts.test}
+          {dataset.splitCounts.none ? `, unassigned ${dataset.splitCounts.none}` : ''} (from {splitSourceText(dataset.splitConfig?.from)}; change it on the
+          Splits tab).
         </p>
         <FileNameList title="Images without a mask" names={pairing.imagesWithoutMasks} />
         <FileNameList title="Masks without an image" names={pairing.masksWithoutImages} />
@@ -40,8 +42,7 @@ export function ReportTab({ dataset }: { dataset: DatasetDetail }) {
           <p className="muted small" data-testid="alpha-notice">
             {dataset.alpha.images === 1 ? '1 image has' : `${dataset.alpha.images} images have`} {dataset.alpha.bands} (
             <span className="mono">{dataset.alpha.examples.join(', ')}</span>
-            {dataset.alpha.images > dataset.alpha.examples.length ? ', …' : ''}). The alpha band is dropped: SegBench reads the RGB bands, as for any
-            picture.
+            {dataset.alpha.images > dataset.alpha.examples.length ? ', …' : ''}). The alpha band is dropped: SegBench reads the RGB bands, as for any picture.
           </p>
         ) : null}
         <SceneLeakNotice dataset={dataset} />
@@ -78,8 +79,8 @@ export function ReportTab({ dataset }: { dataset: DatasetDetail }) {
         ) : (
           <>
             <p className="muted small">
-              These values are in no class. Their pixels are ignored in training and metrics, never counted as a class.
-              Give them a class on the Classes tab if they mean one.
+              These values are in no class. Their pixels are ignored in training and metrics, never counted as a class. Give them a class on the Classes tab if
+              they mean one.
             </p>
             <table className="table compact" data-testid="unknown-table">
               <thead>
@@ -94,7 +95,9 @@ export function ReportTab({ dataset }: { dataset: DatasetDetail }) {
                 {unknown.map((v) => (
                   <tr key={v.value}>
                     <td>
-                      {kind === 'rgb' ? <span className="swatch" style={{ background: `rgb(${v.value >> 16},${(v.value >> 8) & 255},${v.value & 255})` }} /> : null}
+                      {kind === 'rgb' ? (
+                        <span className="swatch" style={{ background: `rgb(${v.value >> 16},${(v.value >> 8) & 255},${v.value & 255})` }} />
+                      ) : null}
                       {describeValue(kind, v.value)}
                     </td>
                     <td className="num">{v.pixels.toLocaleString()}</td>

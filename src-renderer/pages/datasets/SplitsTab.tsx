@@ -69,12 +69,22 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
   return (
     <div className="card" data-testid="splits-tab">
       <p>
-        Now{config.from && config.from !== 'random' ? ` (from ${config.from === 'folders' ? 'the folders' : config.from === 'lists' ? 'list files' : 'name patterns'})` : ''}: <strong>train {counts.train}</strong> · <strong>val {counts.val}</strong> · <strong>test {counts.test}</strong>
+        Now
+        {config.from && config.from !== 'random'
+          ? ` (from ${config.from === 'folders' ? 'the folders' : config.from === 'lists' ? 'list files' : 'name patterns'})`
+          : ''}
+        : <strong>train {counts.train}</strong> · <strong>val {counts.val}</strong> · <strong>test {counts.test}</strong>
         {counts.none ? ` · unassigned ${counts.none}` : ''}
         {dataset.splitConfig?.groupPattern ? (
-          <span className="muted"> (grouped by {dataset.splitConfig.groupPattern === scenePatternSource ? 'scene: the name before the running number' : dataset.splitConfig.groupPattern})</span>
+          <span className="muted">
+            {' '}
+            (grouped by{' '}
+            {dataset.splitConfig.groupPattern === scenePatternSource ? 'scene: the name before the running number' : dataset.splitConfig.groupPattern})
+          </span>
         ) : null}
-        {dataset.splitConfig?.duplicateThreshold ? <span className="muted"> (near-duplicates at similarity {dataset.splitConfig.duplicateThreshold} kept together)</span> : null}
+        {dataset.splitConfig?.duplicateThreshold ? (
+          <span className="muted"> (near-duplicates at similarity {dataset.splitConfig.duplicateThreshold} kept together)</span>
+        ) : null}
       </p>
       {config.note ? (
         <p className="muted small" data-testid="split-note">
@@ -91,7 +101,9 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
         </select>
       </label>
       {source === 'folders' ? (
-        <p className="muted small">Images under a folder named train/training, val/valid/validation or test/testing (any case, at any depth) go to that split; others stay unassigned.</p>
+        <p className="muted small">
+          Images under a folder named train/training, val/valid/validation or test/testing (any case, at any depth) go to that split; others stay unassigned.
+        </p>
       ) : null}
       {source === 'lists' ? (
         <label className="field">
@@ -115,41 +127,41 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
       {/* The random draw's settings; `hidden` would lose to the rows' display: flex. */}
       {source === 'random' ? (
         <>
-      <div className="row">
-        <label className="field inline">
-          <span>Train %</span>
-          <input type="number" min={0} max={100} value={train} onChange={(e) => setTrain(e.target.value)} />
-        </label>
-        <label className="field inline">
-          <span>Validation %</span>
-          <input type="number" min={1} max={100} value={val} onChange={(e) => setVal(e.target.value)} data-testid="split-val" />
-        </label>
-        <label className="field inline">
-          <span>Test %</span>
-          <input type="number" min={0} max={100} value={test} onChange={(e) => setTest(e.target.value)} />
-        </label>
-        <label className="field inline">
-          <span>Seed</span>
-          <input type="number" min={0} value={seed} onChange={(e) => setSeed(e.target.value)} />
-        </label>
-      </div>
-      <label className="field">
-        <span>Keep together by file name (a regular expression; its first group names the scene), e.g. ^(tile\d+)_</span>
-        <input value={pattern} onChange={(e) => setPattern(e.target.value)} placeholder="leave empty for a random split" data-testid="split-pattern" />
-      </label>
-      {preview ? (
-        <p className="muted small" data-testid="split-preview">
-          {'error' in preview
-            ? `Not a valid pattern: ${preview.error}`
-            : `${preview.count} groups, e.g. ${preview.examples.map(([k, n]) => `${k} (${n})`).join(', ')}`}
-        </p>
-      ) : null}
-      {config.duplicateThreshold ? (
-        <label className="check small">
-          <input type="checkbox" checked={keepDuplicates} onChange={(e) => setKeepDuplicates(e.target.checked)} /> Keep near-duplicates together (similarity{' '}
-          {config.duplicateThreshold}, from the Duplicates tab)
-        </label>
-      ) : null}
+          <div className="row">
+            <label className="field inline">
+              <span>Train %</span>
+              <input type="number" min={0} max={100} value={train} onChange={(e) => setTrain(e.target.value)} />
+            </label>
+            <label className="field inline">
+              <span>Validation %</span>
+              <input type="number" min={1} max={100} value={val} onChange={(e) => setVal(e.target.value)} data-testid="split-val" />
+            </label>
+            <label className="field inline">
+              <span>Test %</span>
+              <input type="number" min={0} max={100} value={test} onChange={(e) => setTest(e.target.value)} />
+            </label>
+            <label className="field inline">
+              <span>Seed</span>
+              <input type="number" min={0} value={seed} onChange={(e) => setSeed(e.target.value)} />
+            </label>
+          </div>
+          <label className="field">
+            <span>Keep together by file name (a regular expression; its first group names the scene), e.g. ^(tile\d+)_</span>
+            <input value={pattern} onChange={(e) => setPattern(e.target.value)} placeholder="leave empty for a random split" data-testid="split-pattern" />
+          </label>
+          {preview ? (
+            <p className="muted small" data-testid="split-preview">
+              {'error' in preview
+                ? `Not a valid pattern: ${preview.error}`
+                : `${preview.count} groups, e.g. ${preview.examples.map(([k, n]) => `${k} (${n})`).join(', ')}`}
+            </p>
+          ) : null}
+          {config.duplicateThreshold ? (
+            <label className="check small">
+              <input type="checkbox" checked={keepDuplicates} onChange={(e) => setKeepDuplicates(e.target.checked)} /> Keep near-duplicates together (similarity{' '}
+              {config.duplicateThreshold}, from the Duplicates tab)
+            </label>
+          ) : null}
         </>
       ) : null}
       <ErrorNote message={error} />
@@ -159,15 +171,14 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
       <SceneLeakNotice dataset={dataset} />
       {scene ? (
         <div data-testid="split-groups">
-          <h3 className="small">
-            Scenes by split {scene.grouped ? '(the split is grouped by them)' : '(read from the names; the split is not grouped)'}
-          </h3>
+          <h3 className="small">Scenes by split {scene.grouped ? '(the split is grouped by them)' : '(read from the names; the split is not grouped)'}</h3>
           <ul className="small plain-list">
             {splitNames.map((name) => {
               const here = scene.scenes.groups.filter((g) => g.splits.includes(name));
               return here.length > 0 ? (
                 <li key={name} data-testid={`split-groups-${name}`}>
-                  <strong>{name}</strong> ({here.length}): {here.map((g) => `${g.group}${g.splits.length > 1 ? ' (also in ' + g.splits.filter((s) => s !== name).join(', ') + ')' : ''}`).join(', ')}
+                  <strong>{name}</strong> ({here.length}):{' '}
+                  {here.map((g) => `${g.group}${g.splits.length > 1 ? ' (also in ' + g.splits.filter((s) => s !== name).join(', ') + ')' : ''}`).join(', ')}
                 </li>
               ) : null;
             })}
@@ -197,8 +208,8 @@ export function SplitsTab({ dataset }: { dataset: DatasetDetail }) {
                     <ClassSwatch color={c.color} />
                     {c.name}
                   </td>
-                  {stats.data!.splits
-                    .filter((s) => s.split !== 'all' && s.images > 0)
+                  {stats
+                    .data!.splits.filter((s) => s.split !== 'all' && s.images > 0)
                     .map((s) => (
                       <td key={s.split} className="num">
                         {((s.classes[i]?.share ?? 0) * 100).toFixed(1)}%

@@ -13,24 +13,27 @@ export function StatsTab({ dataset }: { dataset: DatasetDetail }) {
   const [split, setSplit] = useState<SplitStats['split']>('all');
   const current = stats.data?.splits.find((s) => s.split === split);
   const classes = stats.data?.classes ?? [];
-  const rows = current
-    ? classes.map((c, i) => ({ name: c.name, color: c.color, ignore: c.ignore, ...current.classes[i]! })).filter((r) => !r.ignore)
-    : [];
+  const rows = current ? classes.map((c, i) => ({ name: c.name, color: c.color, ignore: c.ignore, ...current.classes[i]! })).filter((r) => !r.ignore) : [];
   return (
     <div data-testid="stats-tab">
       <ErrorNote message={stats.error} />
       <div className="row">
         <div className="segmented" role="group" aria-label="Split">
           {(stats.data?.splits ?? []).map((s) => (
-            <button key={s.split} type="button" className={s.split === split ? 'active' : ''} onClick={() => setSplit(s.split)} data-testid={`stats-split-${s.split}`}>
+            <button
+              key={s.split}
+              type="button"
+              className={s.split === split ? 'active' : ''}
+              onClick={() => setSplit(s.split)}
+              data-testid={`stats-split-${s.split}`}
+            >
               {s.split === 'all' ? 'All' : s.split} ({s.images})
             </button>
           ))}
         </div>
         {current ? (
           <span className="imbalance" data-testid="imbalance">
-            Imbalance ratio (largest / smallest share):{' '}
-            <strong>{current.imbalanceRatio === null ? 'n/a' : `${current.imbalanceRatio.toFixed(1)} : 1`}</strong>
+            Imbalance ratio (largest / smallest share): <strong>{current.imbalanceRatio === null ? 'n/a' : `${current.imbalanceRatio.toFixed(1)} : 1`}</strong>
           </span>
         ) : null}
       </div>

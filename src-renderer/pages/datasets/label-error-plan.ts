@@ -32,7 +32,10 @@ interface PlanAnswer {
  * checkpoint). A time asked for but measured with other inputs reads "estimating the time…"
  * until the new one arrives.
  */
-export function labelErrorPlanLine(answer: PlanAnswer, timing: { key: string | null; measured: StepTiming | null; wanted: boolean }): { text: string; warning: boolean } {
+export function labelErrorPlanLine(
+  answer: PlanAnswer,
+  timing: { key: string | null; measured: StepTiming | null; wanted: boolean },
+): { text: string; warning: boolean } {
   if (!answer.fresh) return { text: 'estimating…', warning: false };
   if (answer.error) return { text: answer.error, warning: true };
   if (!answer.plan) return { text: '', warning: false };

@@ -28,7 +28,11 @@ export function useStepTiming(config: RunConfig | null, ready: boolean) {
       setInFlight(measuring);
       try {
         const result = await api.invoke('runs:estimate', of);
-        setMeasured({ key: measuring, stepSeconds: result.stepSeconds, imageSeconds: result.validationImages > 0 ? result.validationSeconds / result.validationImages : 0 });
+        setMeasured({
+          key: measuring,
+          stepSeconds: result.stepSeconds,
+          imageSeconds: result.validationImages > 0 ? result.validationSeconds / result.validationImages : 0,
+        });
         setFailed(null);
       } catch (failure) {
         setFailed({ key: measuring, message: errorText(failure) });

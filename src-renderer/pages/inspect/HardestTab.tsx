@@ -53,7 +53,7 @@ export function HardestTab({
       }
     });
   return (
-<>
+    <>
       <div className="row filters">
         <label className="field inline">
           <span>Rank by</span>
@@ -68,7 +68,15 @@ export function HardestTab({
         </label>
         <label className="field inline">
           <span>IoU threshold</span>
-          <input type="number" min={0} max={1} step={0.05} value={threshold} onChange={(e) => setThreshold(Number(e.target.value))} data-testid="inspect-threshold" />
+          <input
+            type="number"
+            min={0}
+            max={1}
+            step={0.05}
+            value={threshold}
+            onChange={(e) => setThreshold(Number(e.target.value))}
+            data-testid="inspect-threshold"
+          />
         </label>
         <div className="field inline">
           <span>Weight by classes below the threshold (from n classes: weight)</span>
@@ -95,7 +103,8 @@ export function HardestTab({
         <>
           <div className="row">
             <span className="muted small" data-testid="inspect-count">
-              {result.items.length} validation images {result.epoch === null ? 'by their stored predictions' : `at epoch ${result.epoch}`}, worst first{result.items.length > shown ? ` (showing ${shown})` : ''}.
+              {result.items.length} validation images {result.epoch === null ? 'by their stored predictions' : `at epoch ${result.epoch}`}, worst first
+              {result.items.length > shown ? ` (showing ${shown})` : ''}.
             </span>
             <button type="button" className="button" disabled={saving} onClick={() => void save()} data-testid="inspect-save">
               {saving ? 'Evaluating the training images…' : 'Save weights for the next run'}

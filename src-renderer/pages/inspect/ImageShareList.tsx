@@ -2,7 +2,17 @@ import type { ImageShare } from '../../../src-shared/predictions';
 import { useFileUrl } from '../../hooks/ApiContext';
 
 /** Images with the pixels that put them on a list (a confusion cell, the review queue); a click opens one. */
-export function ImageShareList({ items, what, onOpen, testId }: { items: readonly ImageShare[]; what: string; onOpen: (imageId: number) => void; testId: string }) {
+export function ImageShareList({
+  items,
+  what,
+  onOpen,
+  testId,
+}: {
+  items: readonly ImageShare[];
+  what: string;
+  onOpen: (imageId: number) => void;
+  testId: string;
+}) {
   const fileUrl = useFileUrl();
   if (items.length === 0) {
     return (

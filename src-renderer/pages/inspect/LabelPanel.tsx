@@ -34,7 +34,12 @@ const time = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyl
 export function LabelPanel(props: Props) {
   const { imageId, runId, runName, datasetClasses, revisions, region, tool, brushRadius } = props;
   const api = useApi();
-  const [paintClass, setPaintClass] = useState(() => Math.max(0, datasetClasses.findIndex((c) => !c.ignore)));
+  const [paintClass, setPaintClass] = useState(() =>
+    Math.max(
+      0,
+      datasetClasses.findIndex((c) => !c.ignore),
+    ),
+  );
   const { error, busy, run: attempt } = useAction();
   const hasRegion = region.polygons.length > 0 || region.strokes.length > 0;
 
@@ -73,8 +78,7 @@ export function LabelPanel(props: Props) {
     <div className="label-panel" data-testid="label-panel">
       <h3>Fix the label</h3>
       <p className="muted small">
-        Each change is a revision stored in the data directory; the original mask file is never written. The next run trains on the mask in
-        effect.
+        Each change is a revision stored in the data directory; the original mask file is never written. The next run trains on the mask in effect.
       </p>
       <button
         type="button"
@@ -89,7 +93,14 @@ export function LabelPanel(props: Props) {
         <span className="small muted">Draw a region:</span>
         <div className="row" role="radiogroup" aria-label="Tool">
           {(['pan', 'polygon', 'brush'] as const).map((t) => (
-            <button key={t} type="button" className={`button ${tool === t ? 'active' : ''}`} aria-pressed={tool === t} onClick={() => props.onTool(t)} data-testid={`tool-${t}`}>
+            <button
+              key={t}
+              type="button"
+              className={`button ${tool === t ? 'active' : ''}`}
+              aria-pressed={tool === t}
+              onClick={() => props.onTool(t)}
+              data-testid={`tool-${t}`}
+            >
               {t === 'pan' ? 'Pan' : t === 'polygon' ? 'Polygon' : 'Brush'}
             </button>
           ))}
@@ -167,17 +178,31 @@ export function LabelPanel(props: Props) {
         </p>
       ) : null}
       <p className="small" data-testid="label-state">
-        {revisions === null ? '' : current ? `Revision ${position} of ${revisions.items.length} in effect.` : `Original mask in effect (${revisions.items.length} revision${revisions.items.length === 1 ? '' : 's'} kept).`}
+        {revisions === null
+          ? ''
+          : current
+            ? `Revision ${position} of ${revisions.items.length} in effect.`
+            : `Original mask in effect (${revisions.items.length} revision${revisions.items.length === 1 ? '' : 's'} kept).`}
       </p>
       <ol className="revision-list" data-testid="revision-list">
         <li className={revisions?.current === null ? 'current' : ''}>
-          <button type="button" className="link-button small" disabled={busy || revisions?.current === null} onClick={() => void act(() => api.invoke('revisions:restore', { imageId, revisionId: null }))}>
+          <button
+            type="button"
+            className="link-button small"
+            disabled={busy || revisions?.current === null}
+            onClick={() => void act(() => api.invoke('revisions:restore', { imageId, revisionId: null }))}
+          >
             Original
           </button>
         </li>
         {revisions?.items.map((r) => (
           <li key={r.id} className={r.id === revisions.current ? 'current' : ''} data-testid="revision-item">
-            <button type="button" className="link-button small" disabled={busy || r.id === revisions.current} onClick={() => void act(() => api.invoke('revisions:restore', { imageId, revisionId: r.id }))}>
+            <button
+              type="button"
+              className="link-button small"
+              disabled={busy || r.id === revisions.current}
+              onClick={() => void act(() => api.invoke('revisions:restore', { imageId, revisionId: r.id }))}
+            >
               {r.summary}
             </button>
             <span className="muted small">

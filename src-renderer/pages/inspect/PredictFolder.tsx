@@ -67,7 +67,13 @@ export function PredictFolder({ runId }: { runId: string }) {
             <option value="palette">class colours only</option>
           </select>
         </label>
-        <button type="button" className="button primary" disabled={!imagesDir.trim() || !outDir.trim()} onClick={() => void start()} data-testid="predict-folder-start">
+        <button
+          type="button"
+          className="button primary"
+          disabled={!imagesDir.trim() || !outDir.trim()}
+          onClick={() => void start()}
+          data-testid="predict-folder-start"
+        >
           Predict
         </button>
         <button type="button" className="link-button" onClick={() => setOpen(false)}>

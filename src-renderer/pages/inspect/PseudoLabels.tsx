@@ -77,7 +77,8 @@ function PseudoSet({ set }: { set: PseudoLabelSet }) {
   return (
     <div className="pseudo-set" data-testid="pseudo-set">
       <p className="small">
-        Set {set.id}: {set.imagesDir} · {set.status === 'finished' ? `${set.images} images predicted` : set.status === 'running' && job?.status === 'queued' ? 'queued' : set.status}
+        Set {set.id}: {set.imagesDir} ·{' '}
+        {set.status === 'finished' ? `${set.images} images predicted` : set.status === 'running' && job?.status === 'queued' ? 'queued' : set.status}
         {set.skipped.length ? ` · ${set.skipped.length} skipped (${set.skipped.map((s) => s.image.split('/').pop()).join(', ')})` : ''}
         {set.reason ? ` · ${set.reason}` : ''}
       </p>
@@ -118,7 +119,15 @@ function PseudoSet({ set }: { set: PseudoLabelSet }) {
           <div className="row">
             <label className="field inline">
               <span>Keep pixels with confidence at least (0-1, steps of 0.01)</span>
-              <input type="number" min={0} max={1} step={0.01} value={threshold} onChange={(e) => setThreshold(e.target.value)} data-testid="pseudo-threshold" />
+              <input
+                type="number"
+                min={0}
+                max={1}
+                step={0.01}
+                value={threshold}
+                onChange={(e) => setThreshold(e.target.value)}
+                data-testid="pseudo-threshold"
+              />
             </label>
             <label className="field inline">
               <span>New dataset name</span>
@@ -131,8 +140,8 @@ function PseudoSet({ set }: { set: PseudoLabelSet }) {
           <ErrorNote message={error} />
           {saved ? (
             <p className="small" data-testid="pseudo-saved">
-              Saved as <a href={hrefFor('datasets', saved.id)}>{saved.name}</a>: the less confident pixels are marked ignore; merge it into a labelled dataset to train
-              on it.
+              Saved as <a href={hrefFor('datasets', saved.id)}>{saved.name}</a>: the less confident pixels are marked ignore; merge it into a labelled dataset
+              to train on it.
             </p>
           ) : null}
         </>

@@ -8,7 +8,17 @@ import type { Attempt, OpenImage } from './tab-props';
 const lower = (threshold: number): number => Math.floor(threshold * 100) / 100;
 
 /** The review queue: images where the model confidently disagrees with the ground truth, likely label errors first. */
-export function ReviewTab({ runId, plain, openFrom, attempt }: { runId: string; plain: PredictionVariantSummary | undefined; openFrom: OpenImage; attempt: Attempt }) {
+export function ReviewTab({
+  runId,
+  plain,
+  openFrom,
+  attempt,
+}: {
+  runId: string;
+  plain: PredictionVariantSummary | undefined;
+  openFrom: OpenImage;
+  attempt: Attempt;
+}) {
   const api = useApi();
   const [confidence, setConfidence] = useState(0.9);
   const [queue, setQueue] = useState<ReviewQueue | null>(null);
@@ -23,17 +33,21 @@ export function ReviewTab({ runId, plain, openFrom, attempt }: { runId: string; 
         <label className="field inline">
           <span>Prediction confidence at least</span>
           <select value={confidence} onChange={(e) => void loadQueue(Number(e.target.value))} data-testid="review-threshold">
-            {[...new Set([0.5, 0.6, 0.7, 0.8, 0.9, 0.95, confidence])].sort((a, b) => a - b).map((v) => (
-              <option key={v} value={v}>
-                {v}
-              </option>
-            ))}
+            {[...new Set([0.5, 0.6, 0.7, 0.8, 0.9, 0.95, confidence])]
+              .sort((a, b) => a - b)
+              .map((v) => (
+                <option key={v} value={v}>
+                  {v}
+                </option>
+              ))}
           </select>
         </label>
         <button type="button" className="button primary" onClick={() => void loadQueue(confidence)} data-testid="review-load">
           Build the review queue
         </button>
-        <span className="muted small">Images where the model confidently disagrees with the ground truth, as a share of the image: likely label errors first.</span>
+        <span className="muted small">
+          Images where the model confidently disagrees with the ground truth, as a share of the image: likely label errors first.
+        </span>
       </div>
       {queue && queue.items.length === 0 ? (
         <p className="muted small" data-testid="review-queue-empty">

@@ -20,7 +20,6 @@ import { ViewerControls } from './ViewerControls';
 import type { RunChoice } from './ViewerControls';
 import type { Tool } from './LabelPanel';
 
-
 interface Props {
   run: RunChoice;
   /** Other runs on the same dataset, to show their prediction beside this run's. */
@@ -36,7 +35,6 @@ interface Props {
   onClose: () => void;
   onStep: (delta: number) => void;
 }
-
 
 const emptyRegion: Region = { polygons: [], strokes: [] };
 
@@ -112,7 +110,11 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
       otherRunId
         ? api
             .invoke('samples:predictions', { runId: otherRunId })
-            .then((summary) => (summary.variants.some((v) => v.variant === 'plain' && v.images > 0) ? loadMask(fileUrl('prediction', imageId, otherRunId), 'index', labelClasses, controller.signal) : null))
+            .then((summary) =>
+              summary.variants.some((v) => v.variant === 'plain' && v.images > 0)
+                ? loadMask(fileUrl('prediction', imageId, otherRunId), 'index', labelClasses, controller.signal)
+                : null,
+            )
             .catch(() => null)
         : Promise.resolve(null),
     ])
@@ -120,7 +122,17 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
         setOtherMissing(otherRunId !== '' && otherMask === null);
         const truth = new Uint8Array(truthMask.classMap.length);
         for (let p = 0; p < truth.length; p += 1) truth[p] = labelOf[truthMask.classMap[p]!]!;
-        setLoaded({ key, data: { width: truthMask.width, height: truthMask.height, truthPositions: truthMask.classMap, truth, prediction: predictionMask.classMap, other: otherMask?.classMap ?? null } });
+        setLoaded({
+          key,
+          data: {
+            width: truthMask.width,
+            height: truthMask.height,
+            truthPositions: truthMask.classMap,
+            truth,
+            prediction: predictionMask.classMap,
+            other: otherMask?.classMap ?? null,
+          },
+        });
         setError(null);
       })
       .catch((failure: unknown) => {
@@ -274,7 +286,9 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
       {region.polygons.map((p, i) => (
         <polygon key={`p${i}`} points={p.join(' ')} fill="rgba(255,214,10,0.3)" stroke="#ffd60a" strokeWidth={strokeWidth} />
       ))}
-      {draft.length > 0 ? <polyline points={draft.join(' ')} fill="none" stroke="#ffd60a" strokeWidth={strokeWidth} strokeDasharray={`${4 * strokeWidth}`} /> : null}
+      {draft.length > 0 ? (
+        <polyline points={draft.join(' ')} fill="none" stroke="#ffd60a" strokeWidth={strokeWidth} strokeDasharray={`${4 * strokeWidth}`} />
+      ) : null}
     </svg>
   ) : null;
 
@@ -293,7 +307,9 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
           </button>
         ) : null}
         <p className="small side-hover" data-testid="side-hover">
-          {data && hover ? describePixel(data, hover, { datasetClasses, classNames, runName: run.name, otherName: otherName ?? null }) : 'Hover a pixel for its true and predicted class.'}
+          {data && hover
+            ? describePixel(data, hover, { datasetClasses, classNames, runName: run.name, otherName: otherName ?? null })
+            : 'Hover a pixel for its true and predicted class.'}
         </p>
         <ViewerControls
           mode={mode}
@@ -311,7 +327,8 @@ export function SideBySideViewer({ run, otherRuns, imageId, stem, classNames, da
         <ErrorNote message={error} />
         {otherMissing ? (
           <p className="notice warn small" data-testid="side-other-missing">
-            {otherName ?? 'That run'} has no stored prediction of this image: predict its validation images on the Inspect page (choose it as the run there), then pick it here again.
+            {otherName ?? 'That run'} has no stored prediction of this image: predict its validation images on the Inspect page (choose it as the run there),
+            then pick it here again.
           </p>
         ) : null}
         <div className="viewer-body">

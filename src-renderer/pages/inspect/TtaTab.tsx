@@ -2,7 +2,15 @@ import type { PredictionVariantSummary } from '../../../src-shared/predictions';
 import { fmt } from './tab-props';
 
 /** Per-class IoU of the stored predictions, plain and with flip TTA, and the change. */
-export function TtaTab({ plain, tta, classNames }: { plain: PredictionVariantSummary | undefined; tta: PredictionVariantSummary | undefined; classNames: string[] }) {
+export function TtaTab({
+  plain,
+  tta,
+  classNames,
+}: {
+  plain: PredictionVariantSummary | undefined;
+  tta: PredictionVariantSummary | undefined;
+  classNames: string[];
+}) {
   return plain && tta ? (
     <table className="table compact" data-testid="tta-table">
       <thead>
@@ -23,7 +31,9 @@ export function TtaTab({ plain, tta, classNames }: { plain: PredictionVariantSum
               <td>{name}</td>
               <td className="num">{fmt(a)}</td>
               <td className="num">{fmt(b)}</td>
-              <td className={`num ${delta !== null && delta > 0 ? 'up' : delta !== null && delta < 0 ? 'down' : ''}`}>{delta === null ? '-' : `${delta >= 0 ? '+' : ''}${delta.toFixed(3)}`}</td>
+              <td className={`num ${delta !== null && delta > 0 ? 'up' : delta !== null && delta < 0 ? 'down' : ''}`}>
+                {delta === null ? '-' : `${delta >= 0 ? '+' : ''}${delta.toFixed(3)}`}
+              </td>
             </tr>
           );
         })}
@@ -33,7 +43,9 @@ export function TtaTab({ plain, tta, classNames }: { plain: PredictionVariantSum
           </td>
           <td className="num">{fmt(plain.miou)}</td>
           <td className="num">{fmt(tta.miou)}</td>
-          <td className="num">{plain.miou !== null && tta.miou !== null ? `${tta.miou - plain.miou >= 0 ? '+' : ''}${(tta.miou - plain.miou).toFixed(3)}` : '-'}</td>
+          <td className="num">
+            {plain.miou !== null && tta.miou !== null ? `${tta.miou - plain.miou >= 0 ? '+' : ''}${(tta.miou - plain.miou).toFixed(3)}` : '-'}
+          </td>
         </tr>
       </tbody>
     </table>

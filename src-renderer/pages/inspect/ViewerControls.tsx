@@ -31,7 +31,13 @@ export function ViewerControls({ mode, onMode, classNames, labelClasses, opacity
           value={mode.kind === 'by-true-class' ? 'all' : mode.kind === 'class' ? `c${mode.label}` : 'pair'}
           onChange={(e) => {
             const v = e.target.value;
-            onMode(v === 'all' ? { kind: 'by-true-class' } : v === 'pair' ? { kind: 'pair', truth: 0, predicted: Math.min(1, classNames.length - 1) } : { kind: 'class', label: Number(v.slice(1)) });
+            onMode(
+              v === 'all'
+                ? { kind: 'by-true-class' }
+                : v === 'pair'
+                  ? { kind: 'pair', truth: 0, predicted: Math.min(1, classNames.length - 1) }
+                  : { kind: 'class', label: Number(v.slice(1)) },
+            );
           }}
           data-testid="side-mode"
         >
@@ -67,11 +73,13 @@ export function ViewerControls({ mode, onMode, classNames, labelClasses, opacity
       <span className="small error-legend" data-testid="side-error-legend">
         {mode.kind === 'class' ? (
           <>
-            <span className="swatch" style={{ background: 'rgb(255,69,58)' }} /> false positive <span className="swatch" style={{ background: 'rgb(10,132,255)' }} /> false negative
+            <span className="swatch" style={{ background: 'rgb(255,69,58)' }} /> false positive{' '}
+            <span className="swatch" style={{ background: 'rgb(10,132,255)' }} /> false negative
           </>
         ) : mode.kind === 'pair' ? (
           <>
-            <span className="swatch" style={{ background: 'rgb(255,214,10)' }} /> predicted {classNames[mode.predicted]} where the truth is {classNames[mode.truth]}
+            <span className="swatch" style={{ background: 'rgb(255,214,10)' }} /> predicted {classNames[mode.predicted]} where the truth is{' '}
+            {classNames[mode.truth]}
           </>
         ) : (
           <>Wrong pixels in the colour of their true class; unticked classes hidden.</>

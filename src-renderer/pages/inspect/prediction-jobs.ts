@@ -25,7 +25,8 @@ export function splitPredictionJob(jobs: readonly Job[], runId: string, variant:
 /** A Predict button's words: its own job's state while it has one, else what a click does. */
 export function predictButtonText(job: Job | undefined, jobs: readonly Job[], words: { idle: string; running: string }): string {
   if (job?.status === 'queued') return queuedText(jobsAhead(job, jobs), 'capital');
-  if (job?.status === 'running') return job.progress && job.progress.total > 0 ? `${words.running} ${job.progress.done} / ${job.progress.total}` : words.running;
+  if (job?.status === 'running')
+    return job.progress && job.progress.total > 0 ? `${words.running} ${job.progress.done} / ${job.progress.total}` : words.running;
   return words.idle;
 }
 

@@ -12,7 +12,15 @@ type Patch = { inputChannels?: RunConfigInput['inputChannels'] };
  * or ratio). Nothing shows for RGB datasets, and a leftover choice is cleared when the dataset
  * changes to one.
  */
-export function ChannelsSection({ datasetId, value, onChange }: { datasetId: string; value: RunConfigInput['inputChannels']; onChange: (patch: Patch) => void }) {
+export function ChannelsSection({
+  datasetId,
+  value,
+  onChange,
+}: {
+  datasetId: string;
+  value: RunConfigInput['inputChannels'];
+  onChange: (patch: Patch) => void;
+}) {
   const detail = useApiQuery('datasets:get', { datasetId }, ['dataset:changed']);
   const layout = detail.data?.bands ?? null;
   const [custom, setCustom] = useState<{ name: string; kind: IndexKind; a: number; b: number }>({ name: 'IDX', kind: 'normalized-difference', a: 1, b: 2 });
@@ -41,7 +49,8 @@ export function ChannelsSection({ datasetId, value, onChange }: { datasetId: str
       <div className="row wrap">
         {names.map((name, i) => (
           <label key={name} className="check">
-            <input type="checkbox" checked={current.bands.includes(i + 1)} onChange={() => toggleBand(i + 1)} data-testid={`form-band-${i + 1}`} /> {i + 1} {name}
+            <input type="checkbox" checked={current.bands.includes(i + 1)} onChange={() => toggleBand(i + 1)} data-testid={`form-band-${i + 1}`} /> {i + 1}{' '}
+            {name}
           </label>
         ))}
       </div>
@@ -49,14 +58,20 @@ export function ChannelsSection({ datasetId, value, onChange }: { datasetId: str
         {[presets.ndvi, presets.ndwi].map((index) =>
           index ? (
             <label key={index.name} className="check" title={indexFormula(index, names)}>
-              <input type="checkbox" checked={hasIndex(index.name)} onChange={() => toggleIndex(index)} data-testid={`form-index-${index.name}`} /> {index.name} ={' '}
-              {indexFormula(index, names)}
+              <input type="checkbox" checked={hasIndex(index.name)} onChange={() => toggleIndex(index)} data-testid={`form-index-${index.name}`} /> {index.name}{' '}
+              = {indexFormula(index, names)}
             </label>
           ) : null,
         )}
       </div>
       <div className="row wrap">
-        <input aria-label="Index name" value={custom.name} size={8} onChange={(e) => setCustom({ ...custom, name: e.target.value })} data-testid="form-index-name" />
+        <input
+          aria-label="Index name"
+          value={custom.name}
+          size={8}
+          onChange={(e) => setCustom({ ...custom, name: e.target.value })}
+          data-testid="form-index-name"
+        />
         <BandSelect label="Band A" names={names} value={custom.a} onChange={(a) => setCustom({ ...custom, a })} />
         <select aria-label="Index kind" value={custom.kind} onChange={(e) => setCustom({ ...custom, kind: e.target.value as IndexKind })}>
           <option value="normalized-difference">(A - B) / (A + B)</option>

@@ -34,7 +34,12 @@ export function EncoderSection({ form, onChange, issues }: { form: Form; onChang
 
   const chooseEncoder = (value: string): void => {
     if (!value) {
-      onChange({ modelOptions: { ...form.modelOptions, encoder: undefined }, encoderWeights: null, encoderFreezeEpochs: undefined, encoderLrFactor: undefined });
+      onChange({
+        modelOptions: { ...form.modelOptions, encoder: undefined },
+        encoderWeights: null,
+        encoderFreezeEpochs: undefined,
+        encoderLrFactor: undefined,
+      });
       return;
     }
     // SMP's U-Net has its own decoder widths: the plain U-Net's depth and width do not apply.
@@ -66,7 +71,8 @@ export function EncoderSection({ form, onChange, issues }: { form: Form; onChang
   const ofEncoder = (data?.cached ?? []).filter((w) => w.architecture === encoder);
   const imagenet = data?.defaults.find((d) => d.encoder === encoder);
   // What 'imagenet' resolves to (the launcher's rule): timm's default tag, else another ImageNet tag, else an import without a tag.
-  const resolved = ofEncoder.find((w) => w.name === imagenet?.name) ?? ofEncoder.find((w) => w.name.endsWith('_in1k')) ?? ofEncoder.find((w) => w.name === encoder);
+  const resolved =
+    ofEncoder.find((w) => w.name === imagenet?.name) ?? ofEncoder.find((w) => w.name.endsWith('_in1k')) ?? ofEncoder.find((w) => w.name === encoder);
   const chosen = weights === 'imagenet' ? resolved : ofEncoder.find((w) => w.name === weights || w.sha256.startsWith(weights ?? '-'));
   const active = download && imagenet && download.name === imagenet.name ? download : null;
 
@@ -107,28 +113,47 @@ export function EncoderSection({ form, onChange, issues }: { form: Form; onChang
       {encoder && weights !== null ? (
         chosen ? (
           <p className="muted small" data-testid="encoder-weights-status">
-            {chosen.name} is on this machine ({megabytes(chosen.size)}, sha256 {chosen.sha256.slice(0, 12)}…). {form.inputChannels ? 'A multispectral input is normalised with its own statistics; conv1 takes the RGB kernel by timm’s rule.' : 'The input is normalised with ImageNet’s mean and std.'}
+            {chosen.name} is on this machine ({megabytes(chosen.size)}, sha256 {chosen.sha256.slice(0, 12)}…).{' '}
+            {form.inputChannels
+              ? 'A multispectral input is normalised with its own statistics; conv1 takes the RGB kernel by timm’s rule.'
+              : 'The input is normalised with ImageNet’s mean and std.'}
           </p>
         ) : (
           <div data-testid="encoder-weights-missing">
             <p className="notice small">
-              {imagenet?.name ?? encoder} is not on this machine yet: about {imagenet?.approxMB ?? '?'} MB from the Hugging Face hub ({imagenet?.url}), kept in {data?.root ?? 'the weights cache'}.
+              {imagenet?.name ?? encoder} is not on this machine yet: about {imagenet?.approxMB ?? '?'} MB from the Hugging Face hub ({imagenet?.url}), kept in{' '}
+              {data?.root ?? 'the weights cache'}.
             </p>
             {active?.state === 'downloading' ? (
               <ProgressBar
-                progress={{ done: active.done, total: active.total, etaSeconds: active.etaSeconds, message: active.total > 0 ? `${megabytes(active.done)} of ${megabytes(active.total)}` : 'asking the hub…' }}
+                progress={{
+                  done: active.done,
+                  total: active.total,
+                  etaSeconds: active.etaSeconds,
+                  message: active.total > 0 ? `${megabytes(active.done)} of ${megabytes(active.total)}` : 'asking the hub…',
+                }}
                 showMessage
                 testId="encoder-weights-progress"
               />
             ) : (
-              <button type="button" className="button" disabled={!imagenet} onClick={() => void attempt(async () => setDownload(await api.invoke('weights:pull', { name: imagenet!.name })))} data-testid="encoder-weights-download">
+              <button
+                type="button"
+                className="button"
+                disabled={!imagenet}
+                onClick={() => void attempt(async () => setDownload(await api.invoke('weights:pull', { name: imagenet!.name })))}
+                data-testid="encoder-weights-download"
+              >
                 Download {imagenet?.name}
               </button>
             )}
           </div>
         )
       ) : null}
-      {active?.state === 'failed' ? <pre className="error-note small" data-testid="encoder-weights-error">{active.message}</pre> : null}
+      {active?.state === 'failed' ? (
+        <pre className="error-note small" data-testid="encoder-weights-error">
+          {active.message}
+        </pre>
+      ) : null}
       <ErrorNote message={error} />
     </fieldset>
   );

@@ -22,7 +22,14 @@ export function ExportModel({ runId, runName, hasCheckpoint }: { runId: string; 
   const { error, run: attempt } = useAction();
   if (!open) {
     return (
-      <button type="button" className="button" disabled={!hasCheckpoint} title={hasCheckpoint ? 'The model as ONNX, to run anywhere else' : 'No checkpoint yet'} onClick={() => setOpen(true)} data-testid="run-export-open">
+      <button
+        type="button"
+        className="button"
+        disabled={!hasCheckpoint}
+        title={hasCheckpoint ? 'The model as ONNX, to run anywhere else' : 'No checkpoint yet'}
+        onClick={() => setOpen(true)}
+        data-testid="run-export-open"
+      >
         Export ONNX…
       </button>
     );
@@ -40,7 +47,12 @@ export function ExportModel({ runId, runName, hasCheckpoint }: { runId: string; 
       <div className="row">
         <label className="field inline grow">
           <span>ONNX file</span>
-          <input value={outPath} onChange={(e) => setOutPath(e.target.value)} placeholder={`/home/me/models/${runName.replace(/[^\w.-]+/g, '-')}.onnx`} data-testid="run-export-path" />
+          <input
+            value={outPath}
+            onChange={(e) => setOutPath(e.target.value)}
+            placeholder={`/home/me/models/${runName.replace(/[^\w.-]+/g, '-')}.onnx`}
+            data-testid="run-export-path"
+          />
         </label>
         <label className="field inline">
           <span>Checkpoint</span>
@@ -49,7 +61,13 @@ export function ExportModel({ runId, runName, hasCheckpoint }: { runId: string; 
             <option value="last">last</option>
           </select>
         </label>
-        <button type="button" className="button primary" disabled={!outPath.trim() || (job !== undefined && (job.status === 'queued' || job.status === 'running'))} onClick={start} data-testid="run-export-start">
+        <button
+          type="button"
+          className="button primary"
+          disabled={!outPath.trim() || (job !== undefined && (job.status === 'queued' || job.status === 'running'))}
+          onClick={start}
+          data-testid="run-export-start"
+        >
           Export
         </button>
         <button type="button" className="link-button" onClick={() => setOpen(false)}>
@@ -69,8 +87,10 @@ export function ExportModel({ runId, runName, hasCheckpoint }: { runId: string; 
       ) : null}
       {result ? (
         <p className="small" data-testid="run-export-done">
-          Exported the {result.meta.checkpoint} checkpoint (epoch {result.meta.epoch ?? '-'}) to <span className="mono">{result.path}</span> ({fileSizeText(result.bytes)}, opset {result.meta.opset}); metadata in <span className="mono">{result.sidecar}</span>. Input
-          &quot;image&quot;: NHWC float32 with {result.meta.channels} channels, height and width multiples of {result.meta.stride}; output &quot;logits&quot;: {result.meta.classes.length} classes.
+          Exported the {result.meta.checkpoint} checkpoint (epoch {result.meta.epoch ?? '-'}) to <span className="mono">{result.path}</span> (
+          {fileSizeText(result.bytes)}, opset {result.meta.opset}); metadata in <span className="mono">{result.sidecar}</span>. Input &quot;image&quot;: NHWC
+          float32 with {result.meta.channels} channels, height and width multiples of {result.meta.stride}; output &quot;logits&quot;:{' '}
+          {result.meta.classes.length} classes.
         </p>
       ) : null}
     </div>

@@ -36,7 +36,8 @@ function scoredSource(job: Job): string | null {
 /** How each kind of imported run is scored, in words beside the button. */
 const howScored = {
   onnx: "Runs the model on every image of the split (ONNX Runtime, in the engine) and counts each class's pixels against the masks.",
-  masks: "Reads the predicted mask of every image of the split (nothing runs) and counts each class's pixels against the dataset's masks; an image without one is skipped.",
+  masks:
+    "Reads the predicted mask of every image of the split (nothing runs) and counts each class's pixels against the dataset's masks; an image without one is skipped.",
 } as const;
 
 /**
@@ -91,7 +92,11 @@ export function ExternalEvaluation({
           </select>
         </label>
         <button type="button" className="button primary" disabled={live} onClick={evaluate} data-testid="external-eval-start">
-          {job?.status === 'queued' ? queuedText(jobsAhead(job, jobs), 'capital') : job?.status === 'running' ? 'Evaluating…' : `Evaluate on the ${splitNames[split]} images`}
+          {job?.status === 'queued'
+            ? queuedText(jobsAhead(job, jobs), 'capital')
+            : job?.status === 'running'
+              ? 'Evaluating…'
+              : `Evaluate on the ${splitNames[split]} images`}
         </button>
         <span className="muted small">{howScored[kind]}</span>
       </div>
@@ -101,7 +106,8 @@ export function ExternalEvaluation({
         <>
           <p className="small" data-testid="external-eval-summary">
             On {count(result.imageCounts.length, `${jobSplit ? `${splitNames[jobSplit]} ` : ''}image`)}
-            {job?.endedAt ? ` (${new Date(job.endedAt).toLocaleString()})` : ''}: mIoU <strong data-testid="external-eval-miou">{fmt(summary.miou)}</strong>, pixel accuracy {fmt(summary.accuracy)}
+            {job?.endedAt ? ` (${new Date(job.endedAt).toLocaleString()})` : ''}: mIoU <strong data-testid="external-eval-miou">{fmt(summary.miou)}</strong>,
+            pixel accuracy {fmt(summary.accuracy)}
             {result.skipped.length > 0 ? `; ${count(result.skipped.length, 'image')} skipped (${result.skipped[0]!.message})` : ''}.
           </p>
           <table className="table compact" data-testid="external-eval-table">

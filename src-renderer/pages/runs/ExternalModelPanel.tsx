@@ -38,7 +38,8 @@ export function ExternalModelPanel({ model, classNames, window }: { model: Exter
         </dd>
         <dt>Input</dt>
         <dd data-testid="external-layout">
-          {model.layout.toUpperCase()}, {model.channels} channels; {model.fixedSize !== null ? `fixed ${model.fixedSize}x${model.fixedSize} px` : `height and width multiples of ${model.stride} px`}
+          {model.layout.toUpperCase()}, {model.channels} channels;{' '}
+          {model.fixedSize !== null ? `fixed ${model.fixedSize}x${model.fixedSize} px` : `height and width multiples of ${model.stride} px`}
         </dd>
         <dt>Output</dt>
         <dd data-testid="external-output">

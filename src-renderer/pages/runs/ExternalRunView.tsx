@@ -26,7 +26,9 @@ export function ExternalRunView({ run, error }: { run: RunDetail; error: string 
   const cloneWhy = model
     ? 'An imported model has no SegBench recipe (loss, optimizer, epochs) to clone.'
     : 'Imported predicted masks have no SegBench recipe (loss, optimizer, epochs) to clone.';
-  const exportWhy = model ? `It is an ONNX file already: ${model.file}` : `There is no model to export, only the masks it predicted elsewhere (${masks!.source}).`;
+  const exportWhy = model
+    ? `It is an ONNX file already: ${model.file}`
+    : `There is no model to export, only the masks it predicted elsewhere (${masks!.source}).`;
   return (
     <div className="page wide" data-testid="run-view" data-external="true" data-imported={kind}>
       <PageHeader

@@ -37,7 +37,10 @@ export function ImportMasksForm({ onClose }: { onClose: () => void }) {
   const detail = useApiQuery('datasets:get', { datasetId }, ['dataset:changed']);
   const dataset = detail.data?.id === datasetId ? detail.data : undefined;
   const built = importMasksRequest({ ...form, datasetId });
-  const set = <K extends keyof Form>(key: K) => (value: Form[K]) => setForm((f) => ({ ...f, [key]: value }));
+  const set =
+    <K extends keyof Form>(key: K) =>
+    (value: Form[K]) =>
+      setForm((f) => ({ ...f, [key]: value }));
 
   const start = (): void => {
     if (!('request' in built)) return;
@@ -51,9 +54,10 @@ export function ImportMasksForm({ onClose }: { onClose: () => void }) {
   return (
     <>
       <p className="muted small">
-        Masks a model predicted elsewhere become a run of a dataset, to score and compare like SegBench&apos;s own: each file pairs with the dataset image of its name (
-        <span className="mono">tile1.png</span> or <span className="mono">tile1_mask.png</span> for <span className="mono">tile1.jpg</span>, as{' '}
-        <span className="mono">segbench predict</span> writes them) and is copied into the run&apos;s folder. Nothing runs, so there is no model to predict other images with.
+        Masks a model predicted elsewhere become a run of a dataset, to score and compare like SegBench&apos;s own: each file pairs with the dataset image of
+        its name (<span className="mono">tile1.png</span> or <span className="mono">tile1_mask.png</span> for <span className="mono">tile1.jpg</span>, as{' '}
+        <span className="mono">segbench predict</span> writes them) and is copied into the run&apos;s folder. Nothing runs, so there is no model to predict
+        other images with.
       </p>
       <label className="field">
         <span>Folder of predicted masks (full path on the machine SegBench runs on)</span>
@@ -109,7 +113,13 @@ export function ImportMasksForm({ onClose }: { onClose: () => void }) {
             Open the run
           </button>
         ) : null}
-        <button type="button" className={`button ${imported ? '' : 'primary'}`} disabled={busy || !('request' in built)} onClick={start} data-testid="import-masks-start">
+        <button
+          type="button"
+          className={`button ${imported ? '' : 'primary'}`}
+          disabled={busy || !('request' in built)}
+          onClick={start}
+          data-testid="import-masks-start"
+        >
           {busy ? 'Importing…' : imported ? 'Import another' : 'Import'}
         </button>
       </div>

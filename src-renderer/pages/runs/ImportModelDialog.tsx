@@ -39,7 +39,15 @@ export function ImportModelDialog({ onClose }: { onClose: () => void }) {
         <h2>Import a model or its predictions</h2>
         <div className="segmented import-kind" role="radiogroup" aria-label="What to import">
           {(Object.keys(kindLabels) as ImportKind[]).map((k) => (
-            <button key={k} type="button" role="radio" aria-checked={kind === k} className={kind === k ? 'active' : ''} onClick={() => setKind(k)} data-testid={`import-kind-${k}`}>
+            <button
+              key={k}
+              type="button"
+              role="radio"
+              aria-checked={kind === k}
+              className={kind === k ? 'active' : ''}
+              onClick={() => setKind(k)}
+              data-testid={`import-kind-${k}`}
+            >
               {kindLabels[k]}
             </button>
           ))}
@@ -66,7 +74,16 @@ function OnnxImport({ onClose }: { onClose: () => void }) {
   const { jobs } = useJobs();
   const datasets = useApiQuery('datasets:list', {}, ['dataset:changed']);
   const choices = (datasets.data ?? []).filter((d) => d.state === 'ready');
-  const [form, setForm] = useState<ImportModelForm>({ onnxPath: '', datasetId: '', normalize: 'auto', mean: '0.5', std: '0.5', window: '', name: '', classOrder: '' });
+  const [form, setForm] = useState<ImportModelForm>({
+    onnxPath: '',
+    datasetId: '',
+    normalize: 'auto',
+    mean: '0.5',
+    std: '0.5',
+    window: '',
+    name: '',
+    classOrder: '',
+  });
   const [imported, setImported] = useState<RunSummary | null>(null);
   const { error, busy, run: attempt } = useAction();
   const datasetId = form.datasetId || choices[0]?.id || '';
@@ -75,7 +92,10 @@ function OnnxImport({ onClose }: { onClose: () => void }) {
   const classNames = dataset ? trainingClasses(dataset.classes).classNames : [];
   const built = importModelRequest({ ...form, datasetId });
   const job = busy ? importJobOf(jobs, form.onnxPath) : undefined;
-  const set = <K extends keyof ImportModelForm>(key: K) => (value: ImportModelForm[K]) => setForm((f) => ({ ...f, [key]: value }));
+  const set =
+    <K extends keyof ImportModelForm>(key: K) =>
+    (value: ImportModelForm[K]) =>
+      setForm((f) => ({ ...f, [key]: value }));
 
   const start = (): void => {
     if (!('request' in built)) return;
@@ -89,12 +109,18 @@ function OnnxImport({ onClose }: { onClose: () => void }) {
   return (
     <>
       <p className="muted small">
-        A segmentation model trained elsewhere (PyTorch: <span className="mono">torch.onnx.export</span>) becomes a run of a dataset: SegBench runs it once to find its
-        input layout, classes, stride and whether it gives logits or probabilities, then evaluates, compares, inspects and predicts with it like its own runs.
+        A segmentation model trained elsewhere (PyTorch: <span className="mono">torch.onnx.export</span>) becomes a run of a dataset: SegBench runs it once to
+        find its input layout, classes, stride and whether it gives logits or probabilities, then evaluates, compares, inspects and predicts with it like its
+        own runs.
       </p>
       <label className="field">
         <span>ONNX file (full path on the machine SegBench runs on)</span>
-        <input value={form.onnxPath} onChange={(e) => set('onnxPath')(e.target.value)} placeholder="/home/me/models/unet.onnx" data-testid="import-model-path" />
+        <input
+          value={form.onnxPath}
+          onChange={(e) => set('onnxPath')(e.target.value)}
+          placeholder="/home/me/models/unet.onnx"
+          data-testid="import-model-path"
+        />
       </label>
       <div className="import-grid">
         <label className="field">
@@ -141,11 +167,22 @@ function OnnxImport({ onClose }: { onClose: () => void }) {
       <div className="import-grid">
         <label className="field">
           <span>Window in pixels (optional)</span>
-          <input value={form.window} inputMode="numeric" onChange={(e) => set('window')(e.target.value)} placeholder="empty: its fixed size, else 512 rounded to its stride" data-testid="import-model-window" />
+          <input
+            value={form.window}
+            inputMode="numeric"
+            onChange={(e) => set('window')(e.target.value)}
+            placeholder="empty: its fixed size, else 512 rounded to its stride"
+            data-testid="import-model-window"
+          />
         </label>
         <label className="field">
           <span>Run name (optional)</span>
-          <input value={form.name} onChange={(e) => set('name')(e.target.value)} placeholder={dataset ? `${baseName(form.onnxPath) || 'model.onnx'} on ${dataset.name}` : ''} data-testid="import-model-name" />
+          <input
+            value={form.name}
+            onChange={(e) => set('name')(e.target.value)}
+            placeholder={dataset ? `${baseName(form.onnxPath) || 'model.onnx'} on ${dataset.name}` : ''}
+            data-testid="import-model-name"
+          />
         </label>
       </div>
       <label className="field">
@@ -158,11 +195,19 @@ function OnnxImport({ onClose }: { onClose: () => void }) {
           data-testid="import-model-classes"
         />
       </label>
-      {'problem' in built && form.onnxPath.trim() ? <p className="warning-text small" data-testid="import-model-problem">{built.problem}</p> : null}
+      {'problem' in built && form.onnxPath.trim() ? (
+        <p className="warning-text small" data-testid="import-model-problem">
+          {built.problem}
+        </p>
+      ) : null}
       {busy ? (
         <div data-testid="import-model-busy">
           <p className="small">Checking the model: SegBench runs it on the dataset&apos;s validation images, then copies it into the run&apos;s folder.</p>
-          {job ? <JobProgress job={job} jobs={jobs} testId="import-model-progress" showMessage /> : <ProgressBar progress={null} testId="import-model-progress" showMessage />}
+          {job ? (
+            <JobProgress job={job} jobs={jobs} testId="import-model-progress" showMessage />
+          ) : (
+            <ProgressBar progress={null} testId="import-model-progress" showMessage />
+          )}
         </div>
       ) : null}
       <ErrorNote message={error} testId="import-model-error" />
@@ -183,7 +228,13 @@ function OnnxImport({ onClose }: { onClose: () => void }) {
             Open the run
           </button>
         ) : null}
-        <button type="button" className={`button ${imported ? '' : 'primary'}`} disabled={busy || !('request' in built)} onClick={start} data-testid="import-model-start">
+        <button
+          type="button"
+          className={`button ${imported ? '' : 'primary'}`}
+          disabled={busy || !('request' in built)}
+          onClick={start}
+          data-testid="import-model-start"
+        >
           {job?.status === 'queued' ? queuedText(jobsAhead(job, jobs), 'capital') : busy ? 'Importing…' : imported ? 'Import another' : 'Import'}
         </button>
       </div>

@@ -2,7 +2,15 @@ import { useCallback, useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
 import { classWeightModes } from '../../../src-shared/class-weights';
 import { configBounds } from '../../../src-shared/config-reference';
-import { groupDefaults, lossNames, modelNames, optimizerNames, runConfigDefaults as defaults, runConfigSchema, scheduleNames } from '../../../src-shared/run-config';
+import {
+  groupDefaults,
+  lossNames,
+  modelNames,
+  optimizerNames,
+  runConfigDefaults as defaults,
+  runConfigSchema,
+  scheduleNames,
+} from '../../../src-shared/run-config';
 import { formatDuration } from '../../../src-shared/jobs';
 import { modelsWithEncoders } from '../../../src-shared/encoders';
 import { backendChoices } from '../../../src-shared/settings';
@@ -26,11 +34,27 @@ const scaleRange = { min: configBounds('augment.scaleMin').min, max: configBound
 const presets: Record<string, { label: string; config: Partial<Form> }> = {
   quick: {
     label: 'Quick look',
-    config: { model: 'unet', modelOptions: { depth: 3, width: 8 }, inputSize: 64, batchSize: 4, epochs: 5, loss: { name: 'ce' }, schedule: { name: 'constant' } },
+    config: {
+      model: 'unet',
+      modelOptions: { depth: 3, width: 8 },
+      inputSize: 64,
+      batchSize: 4,
+      epochs: 5,
+      loss: { name: 'ce' },
+      schedule: { name: 'constant' },
+    },
   },
   baseline: {
     label: 'U-Net baseline',
-    config: { model: 'unet', modelOptions: { depth: 4, width: 16 }, inputSize: 256, batchSize: 4, epochs: 30, loss: { name: 'ce' }, schedule: { name: 'cosine' } },
+    config: {
+      model: 'unet',
+      modelOptions: { depth: 4, width: 16 },
+      inputSize: 256,
+      batchSize: 4,
+      epochs: 30,
+      loss: { name: 'ce' },
+      schedule: { name: 'cosine' },
+    },
   },
   imbalanced: {
     label: 'Imbalanced classes',
@@ -49,7 +73,13 @@ const presets: Record<string, { label: string; config: Partial<Form> }> = {
 /** A model change; a model without an encoder choice (unet-mobilenetv2) drops the encoder and its weights. */
 function withModel(form: Form, model: NonNullable<Form['model']>): Partial<Form> {
   if ((modelsWithEncoders as readonly string[]).includes(model) || !form.modelOptions?.encoder) return { model };
-  return { model, modelOptions: { ...form.modelOptions, encoder: undefined }, encoderWeights: null, encoderFreezeEpochs: undefined, encoderLrFactor: undefined };
+  return {
+    model,
+    modelOptions: { ...form.modelOptions, encoder: undefined },
+    encoderWeights: null,
+    encoderFreezeEpochs: undefined,
+    encoderLrFactor: undefined,
+  };
 }
 
 export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
@@ -75,10 +105,13 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
   const set = useCallback((patch: Partial<Form>): void => setForm((f) => ({ ...f, ...patch })), []);
   const num = (text: string): number => (text.trim() === '' ? Number.NaN : Number(text));
   const runEstimate = async (): Promise<void> => {
-    await attempt(async () => {
-      setEstimate('running');
-      setEstimate(await api.invoke('runs:estimate', { ...form, datasetId }));
-    }, () => setEstimate(null));
+    await attempt(
+      async () => {
+        setEstimate('running');
+        setEstimate(await api.invoke('runs:estimate', { ...form, datasetId }));
+      },
+      () => setEstimate(null),
+    );
   };
   const launch = async (): Promise<void> => {
     await attempt(async () => {
@@ -103,8 +136,8 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
       <div className="page" data-testid="launch-form">
         <PageHeader title="New run" />
         <p className="notice card" data-testid="launch-no-dataset">
-          No dataset is ready to train on. Import one on the <a href={hrefFor('datasets')}>Datasets</a> page, or make the
-          sample with <code>segbench sample</code>.
+          No dataset is ready to train on. Import one on the <a href={hrefFor('datasets')}>Datasets</a> page, or make the sample with{' '}
+          <code>segbench sample</code>.
         </p>
       </div>
     );
@@ -131,7 +164,11 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
             ))}
           </select>,
         )}
-        {field('Name (optional)', 'name', <input value={form.name ?? ''} onChange={(e) => set({ name: e.target.value || undefined })} data-testid="form-name" />)}
+        {field(
+          'Name (optional)',
+          'name',
+          <input value={form.name ?? ''} onChange={(e) => set({ name: e.target.value || undefined })} data-testid="form-name" />,
+        )}
         {field(
           'Model',
           'model',
@@ -141,20 +178,84 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
             ))}
           </select>,
         )}
-        {form.modelOptions?.encoder ? null : field(rangeLabel('U-Net depth', 'modelOptions.depth'), 'modelOptions.depth', <input type="number" {...configBounds('modelOptions.depth')} value={form.modelOptions?.depth ?? ''} onChange={(e) => set({ modelOptions: { ...form.modelOptions, depth: num(e.target.value) } })} data-testid="form-depth" />)}
-        {form.modelOptions?.encoder && form.model === 'unet' ? null : field(rangeLabel('Width', 'modelOptions.width'), 'modelOptions.width', <input type="number" {...configBounds('modelOptions.width')} value={form.modelOptions?.width ?? ''} onChange={(e) => set({ modelOptions: { ...form.modelOptions, width: num(e.target.value) } })} data-testid="form-width" />)}
-        {field(inputSizeLabel(form), 'inputSize', <input type="number" {...inputSizeLimits(form)} value={form.inputSize ?? ''} onChange={(e) => set({ inputSize: num(e.target.value) })} data-testid="form-size" />)}
-        {field(rangeLabel('Batch', 'batchSize'), 'batchSize', <input type="number" {...configBounds('batchSize')} value={form.batchSize ?? ''} onChange={(e) => set({ batchSize: num(e.target.value) })} data-testid="form-batch" />)}
-        {field(rangeLabel('Epochs', 'epochs'), 'epochs', <input type="number" {...configBounds('epochs')} value={form.epochs ?? ''} onChange={(e) => set({ epochs: num(e.target.value) })} data-testid="form-epochs" />)}
+        {form.modelOptions?.encoder
+          ? null
+          : field(
+              rangeLabel('U-Net depth', 'modelOptions.depth'),
+              'modelOptions.depth',
+              <input
+                type="number"
+                {...configBounds('modelOptions.depth')}
+                value={form.modelOptions?.depth ?? ''}
+                onChange={(e) => set({ modelOptions: { ...form.modelOptions, depth: num(e.target.value) } })}
+                data-testid="form-depth"
+              />,
+            )}
+        {form.modelOptions?.encoder && form.model === 'unet'
+          ? null
+          : field(
+              rangeLabel('Width', 'modelOptions.width'),
+              'modelOptions.width',
+              <input
+                type="number"
+                {...configBounds('modelOptions.width')}
+                value={form.modelOptions?.width ?? ''}
+                onChange={(e) => set({ modelOptions: { ...form.modelOptions, width: num(e.target.value) } })}
+                data-testid="form-width"
+              />,
+            )}
+        {field(
+          inputSizeLabel(form),
+          'inputSize',
+          <input
+            type="number"
+            {...inputSizeLimits(form)}
+            value={form.inputSize ?? ''}
+            onChange={(e) => set({ inputSize: num(e.target.value) })}
+            data-testid="form-size"
+          />,
+        )}
+        {field(
+          rangeLabel('Batch', 'batchSize'),
+          'batchSize',
+          <input
+            type="number"
+            {...configBounds('batchSize')}
+            value={form.batchSize ?? ''}
+            onChange={(e) => set({ batchSize: num(e.target.value) })}
+            data-testid="form-batch"
+          />,
+        )}
+        {field(
+          rangeLabel('Epochs', 'epochs'),
+          'epochs',
+          <input
+            type="number"
+            {...configBounds('epochs')}
+            value={form.epochs ?? ''}
+            onChange={(e) => set({ epochs: num(e.target.value) })}
+            data-testid="form-epochs"
+          />,
+        )}
         {field(
           'Steps per epoch (empty: one pass)',
           'stepsPerEpoch',
-          <input type="number" {...configBounds('stepsPerEpoch')} value={form.stepsPerEpoch ?? ''} onChange={(e) => set({ stepsPerEpoch: e.target.value === '' ? undefined : num(e.target.value) })} data-testid="form-steps" />,
+          <input
+            type="number"
+            {...configBounds('stepsPerEpoch')}
+            value={form.stepsPerEpoch ?? ''}
+            onChange={(e) => set({ stepsPerEpoch: e.target.value === '' ? undefined : num(e.target.value) })}
+            data-testid="form-steps"
+          />,
         )}
         {field(
           'Loss',
           'loss.name',
-          <select value={form.loss?.name ?? defaults.loss.name} onChange={(e) => set({ loss: { ...form.loss, name: e.target.value as typeof defaults.loss.name } })} data-testid="form-loss">
+          <select
+            value={form.loss?.name ?? defaults.loss.name}
+            onChange={(e) => set({ loss: { ...form.loss, name: e.target.value as typeof defaults.loss.name } })}
+            data-testid="form-loss"
+          >
             {lossNames.map((l) => (
               <option key={l}>{l}</option>
             ))}
@@ -163,7 +264,11 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
         {field(
           'Class weights',
           'loss.classWeights',
-          <select value={form.loss?.classWeights ?? defaults.loss.classWeights} onChange={(e) => set({ loss: { ...form.loss, classWeights: e.target.value as typeof defaults.loss.classWeights } })} data-testid="form-class-weights">
+          <select
+            value={form.loss?.classWeights ?? defaults.loss.classWeights}
+            onChange={(e) => set({ loss: { ...form.loss, classWeights: e.target.value as typeof defaults.loss.classWeights } })}
+            data-testid="form-class-weights"
+          >
             {classWeightModes.map((m) => (
               <option key={m}>{m}</option>
             ))}
@@ -172,17 +277,36 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
         {field(
           'Optimizer',
           'optimizer.name',
-          <select value={form.optimizer?.name ?? defaults.optimizer.name} onChange={(e) => set({ optimizer: { ...form.optimizer, name: e.target.value as typeof defaults.optimizer.name } })} data-testid="form-optimizer">
+          <select
+            value={form.optimizer?.name ?? defaults.optimizer.name}
+            onChange={(e) => set({ optimizer: { ...form.optimizer, name: e.target.value as typeof defaults.optimizer.name } })}
+            data-testid="form-optimizer"
+          >
             {optimizerNames.map((o) => (
               <option key={o}>{o}</option>
             ))}
           </select>,
         )}
-        {field(rangeLabel('Learning rate', 'optimizer.lr'), 'optimizer.lr', <input type="number" step="any" {...configBounds('optimizer.lr')} value={form.optimizer?.lr ?? defaults.optimizer.lr} onChange={(e) => set({ optimizer: { ...form.optimizer, lr: num(e.target.value) } })} data-testid="form-lr" />)}
+        {field(
+          rangeLabel('Learning rate', 'optimizer.lr'),
+          'optimizer.lr',
+          <input
+            type="number"
+            step="any"
+            {...configBounds('optimizer.lr')}
+            value={form.optimizer?.lr ?? defaults.optimizer.lr}
+            onChange={(e) => set({ optimizer: { ...form.optimizer, lr: num(e.target.value) } })}
+            data-testid="form-lr"
+          />,
+        )}
         {field(
           'Schedule',
           'schedule.name',
-          <select value={form.schedule?.name ?? defaults.schedule.name} onChange={(e) => set({ schedule: { ...form.schedule, name: e.target.value as typeof defaults.schedule.name } })} data-testid="form-schedule">
+          <select
+            value={form.schedule?.name ?? defaults.schedule.name}
+            onChange={(e) => set({ schedule: { ...form.schedule, name: e.target.value as typeof defaults.schedule.name } })}
+            data-testid="form-schedule"
+          >
             {scheduleNames.map((s) => (
               <option key={s}>{s}</option>
             ))}
@@ -209,7 +333,13 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
         {field(
           'Validate every (epochs)',
           'validateEvery',
-          <input type="number" {...configBounds('validateEvery')} value={form.validateEvery ?? defaults.validateEvery} onChange={(e) => set({ validateEvery: num(e.target.value) })} data-testid="form-validate-every" />,
+          <input
+            type="number"
+            {...configBounds('validateEvery')}
+            value={form.validateEvery ?? defaults.validateEvery}
+            onChange={(e) => set({ validateEvery: num(e.target.value) })}
+            data-testid="form-validate-every"
+          />,
         )}
         {field(
           'Subset between full validations (images)',
@@ -237,7 +367,11 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
         {field(
           'Backend',
           'backend',
-          <select value={form.backend ?? defaults.backend} onChange={(e) => set({ backend: e.target.value as typeof defaults.backend })} data-testid="form-backend">
+          <select
+            value={form.backend ?? defaults.backend}
+            onChange={(e) => set({ backend: e.target.value as typeof defaults.backend })}
+            data-testid="form-backend"
+          >
             {backendChoices.map((b) => (
               <option key={b}>{b}</option>
             ))}
@@ -246,16 +380,34 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
       </div>
       <div className="row">
         <label className="check">
-          <input type="checkbox" checked={form.augment?.flips ?? defaults.augment.flips} onChange={(e) => set({ augment: { ...form.augment, flips: e.target.checked } })} /> Flips
+          <input
+            type="checkbox"
+            checked={form.augment?.flips ?? defaults.augment.flips}
+            onChange={(e) => set({ augment: { ...form.augment, flips: e.target.checked } })}
+          />{' '}
+          Flips
         </label>
         <label className="check">
-          <input type="checkbox" checked={form.augment?.rot90 ?? defaults.augment.rot90} onChange={(e) => set({ augment: { ...form.augment, rot90: e.target.checked } })} /> Rotate by 90°
+          <input
+            type="checkbox"
+            checked={form.augment?.rot90 ?? defaults.augment.rot90}
+            onChange={(e) => set({ augment: { ...form.augment, rot90: e.target.checked } })}
+          />{' '}
+          Rotate by 90°
         </label>
         <label className="check">
           <input
             type="checkbox"
             checked={(form.augment?.scaleMax ?? defaults.augment.scaleMax) > 1}
-            onChange={(e) => set({ augment: { ...form.augment, scaleMin: e.target.checked ? scaleRange.min : defaults.augment.scaleMin, scaleMax: e.target.checked ? scaleRange.max : defaults.augment.scaleMax } })}
+            onChange={(e) =>
+              set({
+                augment: {
+                  ...form.augment,
+                  scaleMin: e.target.checked ? scaleRange.min : defaults.augment.scaleMin,
+                  scaleMax: e.target.checked ? scaleRange.max : defaults.augment.scaleMax,
+                },
+              })
+            }
           />{' '}
           Random scale {scaleRange.min}-{scaleRange.max}
         </label>
@@ -273,7 +425,13 @@ export function LaunchForm({ cloneOf }: { cloneOf: string | undefined }) {
         <button type="button" className="button primary" disabled={issues.size > 0 || !datasetId} onClick={() => void launch()} data-testid="form-launch">
           Launch
         </button>
-        <button type="button" className="button" disabled={issues.size > 0 || !datasetId || estimate === 'running'} onClick={() => void runEstimate()} data-testid="form-estimate">
+        <button
+          type="button"
+          className="button"
+          disabled={issues.size > 0 || !datasetId || estimate === 'running'}
+          onClick={() => void runEstimate()}
+          data-testid="form-estimate"
+        >
           {estimate === 'running' ? 'Estimating… (waits for the engine)' : 'Estimate memory and time'}
         </button>
         {issues.size > 0 ? <span className="muted small">Fix the fields marked above to launch.</span> : null}

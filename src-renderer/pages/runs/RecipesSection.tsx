@@ -48,9 +48,12 @@ export function RecipesSection({ form, datasetId, onChange }: { form: Form; data
     </span>
   );
   const runPreview = async (): Promise<void> => {
-    await attempt(async () => {
-      setPreview(await api.invoke('runs:recipePreview', { ...form, datasetId }));
-    }, () => setPreview(null));
+    await attempt(
+      async () => {
+        setPreview(await api.invoke('runs:recipePreview', { ...form, datasetId }));
+      },
+      () => setPreview(null),
+    );
   };
 
   return (
@@ -82,7 +85,13 @@ export function RecipesSection({ form, datasetId, onChange }: { form: Form; data
             </label>
             <label className="field inline small">
               <span>times</span>
-              <input type="number" {...configBounds('replicate.times')} value={replicate.times ?? groupDefaults.replicate.times} onChange={(e) => onChange({ replicate: { ...replicate, times: Number(e.target.value) } })} data-testid="form-replicate-times" />
+              <input
+                type="number"
+                {...configBounds('replicate.times')}
+                value={replicate.times ?? groupDefaults.replicate.times}
+                onChange={(e) => onChange({ replicate: { ...replicate, times: Number(e.target.value) } })}
+                data-testid="form-replicate-times"
+              />
             </label>
           </>
         ) : null}
@@ -114,7 +123,12 @@ export function RecipesSection({ form, datasetId, onChange }: { form: Form; data
           </>
         ) : null}
       </div>
-      <DistillSection value={form.distill ?? null} studentClasses={names} inputSize={form.inputSize ?? runConfigDefaults.inputSize} onChange={(distill) => onChange({ distill })} />
+      <DistillSection
+        value={form.distill ?? null}
+        studentClasses={names}
+        inputSize={form.inputSize ?? runConfigDefaults.inputSize}
+        onChange={(distill) => onChange({ distill })}
+      />
       <div className="row">
         <button type="button" className="button" disabled={!datasetId} onClick={() => void runPreview()} data-testid="form-recipe-preview">
           Preview class exposure
@@ -143,7 +157,9 @@ export function RecipesSection({ form, datasetId, onChange }: { form: Form; data
                 <tr key={name}>
                   <td>{name}</td>
                   <td className="num">{pct(preview.sharesBefore[i] ?? 0)}</td>
-                  <td className={`num ${(preview.sharesAfter[i] ?? 0) > (preview.sharesBefore[i] ?? 0) + 1e-9 ? 'up' : ''}`}>{pct(preview.sharesAfter[i] ?? 0)}</td>
+                  <td className={`num ${(preview.sharesAfter[i] ?? 0) > (preview.sharesBefore[i] ?? 0) + 1e-9 ? 'up' : ''}`}>
+                    {pct(preview.sharesAfter[i] ?? 0)}
+                  </td>
                 </tr>
               ))}
             </tbody>

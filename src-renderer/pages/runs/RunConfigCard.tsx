@@ -25,7 +25,13 @@ export function RunConfigCard({ run, runNames }: { run: RunDetail; runNames: Rea
               <caption>{group}</caption>
               <tbody>
                 {shown.map((row) => (
-                  <tr key={row.key} className={row.isDefault ? '' : 'changed'} data-testid="run-config-row" data-key={row.key} data-default={row.isDefault ? 'true' : 'false'}>
+                  <tr
+                    key={row.key}
+                    className={row.isDefault ? '' : 'changed'}
+                    data-testid="run-config-row"
+                    data-key={row.key}
+                    data-default={row.isDefault ? 'true' : 'false'}
+                  >
                     <th title={row.key}>{row.label}</th>
                     <td>
                       {row.value}

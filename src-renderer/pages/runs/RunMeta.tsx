@@ -65,7 +65,12 @@ export function RunMeta({ run }: { run: RunDetail }) {
         <button type="button" className="button primary" onClick={() => void save()} data-testid="meta-save">
           Save
         </button>
-        <button type="button" className="button" onClick={() => void act(() => api.invoke('runs:update', { runId: run.id, archived: !run.archived }), run.archived ? 'Restored.' : 'Archived.')} data-testid="meta-archive">
+        <button
+          type="button"
+          className="button"
+          onClick={() => void act(() => api.invoke('runs:update', { runId: run.id, archived: !run.archived }), run.archived ? 'Restored.' : 'Archived.')}
+          data-testid="meta-archive"
+        >
           {run.archived ? 'Unarchive' : 'Archive'}
         </button>
         <button type="button" className="button danger" onClick={remove} data-testid="meta-delete">

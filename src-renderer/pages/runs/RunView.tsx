@@ -56,7 +56,10 @@ export function RunView({ runId }: { runId: string }) {
   const { error: actionError, run: attemptAction } = useAction();
   const job = jobs.find((j) => j.id === run?.jobId);
   const stepData = useMemo(() => {
-    const smoothed = smooth(steps.map((s) => s.loss), smoothing);
+    const smoothed = smooth(
+      steps.map((s) => s.loss),
+      smoothing,
+    );
     return steps.map((s, i) => ({ step: s.step, loss: s.loss, smoothed: smoothed[i] }));
   }, [steps, smoothing]);
   const epochData = useMemo(
@@ -154,14 +157,7 @@ export function RunView({ runId }: { runId: string }) {
       ) : null}
       <ErrorNote message={error ?? actionError} />
       <div className="chart-grid">
-        <CanvasLineChart
-          title="Loss by epoch"
-          testId="chart-loss"
-          data={chartEpochs}
-          x="epoch"
-          yDomain={fromZero}
-          series={lossSeries}
-        />
+        <CanvasLineChart title="Loss by epoch" testId="chart-loss" data={chartEpochs} x="epoch" yDomain={fromZero} series={lossSeries} />
         <CanvasLineChart title="Validation mIoU" testId="chart-miou" data={chartEpochs} x="epoch" yDomain={unitRange} series={miouSeries} />
         <div className="chart-stack" data-testid="chart-steps-card">
           <CanvasLineChart
@@ -178,14 +174,7 @@ export function RunView({ runId }: { runId: string }) {
           </label>
         </div>
         <CanvasLineChart title="Learning rate" testId="chart-lr" data={chartEpochs} x="epoch" yDomain={fromZero} format={lrFormat} series={lrSeries} />
-        <CanvasLineChart
-          title="Per-class IoU"
-          testId="chart-class-iou"
-          data={chartEpochs}
-          x="epoch"
-          yDomain={unitRange}
-          series={classSeries}
-        />
+        <CanvasLineChart title="Per-class IoU" testId="chart-class-iou" data={chartEpochs} x="epoch" yDomain={unitRange} series={classSeries} />
         <ClassHeatmap classNames={run.classNames} classColors={run.classColors} epochs={heatmapEpochs} />
       </div>
       <ExportModel runId={run.id} runName={run.name} hasCheckpoint={run.bestEpoch !== null} />

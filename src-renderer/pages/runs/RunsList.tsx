@@ -144,8 +144,8 @@ export function RunsList() {
       {!runs.loading && (runs.data ?? []).length === 0 ? (
         <EmptyState title="No runs yet" testId="runs-empty">
           <p>
-            A run trains one model on one dataset with one recipe. Its curves, per-class IoU and checkpoints are kept
-            here so you can compare recipes the next morning.
+            A run trains one model on one dataset with one recipe. Its curves, per-class IoU and checkpoints are kept here so you can compare recipes the next
+            morning.
           </p>
           <p>
             Start one with <strong>New run…</strong> (the sample dataset is ready to train on), or from a terminal with{' '}
@@ -201,7 +201,9 @@ export function RunsList() {
                   ) : null}
                 </td>
                 <td className="num">{run.bestEpoch ?? '-'}</td>
-                <td className="num">{run.bestClassIou[shownClass] === undefined || run.bestClassIou[shownClass] === null ? '-' : run.bestClassIou[shownClass]!.toFixed(3)}</td>
+                <td className="num">
+                  {run.bestClassIou[shownClass] === undefined || run.bestClassIou[shownClass] === null ? '-' : run.bestClassIou[shownClass]!.toFixed(3)}
+                </td>
                 <td className="num">{duration(run) === null ? '-' : formatDuration(duration(run)!)}</td>
               </tr>
             ))}

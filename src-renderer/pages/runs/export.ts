@@ -7,7 +7,18 @@ export function runCsv(run: RunDetail): string {
   const header = ['epoch', 'train_loss', 'val_loss', 'miou', 'accuracy', 'lr', 'seconds', ...run.classNames.flatMap((n) => [`iou_${n}`, `f1_${n}`])];
   const cell = (v: number | null | undefined): string => (v === null || v === undefined ? '' : String(v));
   const rows = run.epochHistory.map((e) =>
-    [e.epoch, e.trainLoss, e.valLoss, e.miou, e.accuracy, e.lr, e.seconds, ...run.classNames.flatMap((_, c) => (e.counts[c] ? [iou(e.counts[c]!), f1(e.counts[c]!)] : [null, null]))].map(cell).join(','),
+    [
+      e.epoch,
+      e.trainLoss,
+      e.valLoss,
+      e.miou,
+      e.accuracy,
+      e.lr,
+      e.seconds,
+      ...run.classNames.flatMap((_, c) => (e.counts[c] ? [iou(e.counts[c]!), f1(e.counts[c]!)] : [null, null])),
+    ]
+      .map(cell)
+      .join(','),
   );
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   return [header.map(quote).join(','), ...rows].join('\n') + '\n';

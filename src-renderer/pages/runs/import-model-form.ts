@@ -45,7 +45,9 @@ export function importModelRequest(form: ImportModelForm): { request: ImportMode
   if ('problem' in normalize) return normalize;
   const window = form.window.trim() === '' ? undefined : Number(form.window);
   if (window !== undefined && !(Number.isInteger(window) && window >= 16 && window <= 1024)) {
-    return { problem: `The window must be a whole number of pixels from 16 to 1024 (got "${form.window.trim()}"); leave it empty for the model's fixed size, or 512 rounded to its stride.` };
+    return {
+      problem: `The window must be a whole number of pixels from 16 to 1024 (got "${form.window.trim()}"); leave it empty for the model's fixed size, or 512 rounded to its stride.`,
+    };
   }
   const classNames = classOrderNames(form.classOrder);
   const name = form.name.trim();
@@ -65,7 +67,8 @@ function normalizeChoice(form: ImportModelForm): { choice: NormalizeChoice } | {
   if (form.normalize !== 'custom') return { choice: form.normalize };
   const mean = numberList(form.mean);
   const std = numberList(form.std);
-  if (!mean || !std) return { problem: 'Custom normalisation: give the mean and the std as numbers on 0..1 pixels (one, or one per channel), e.g. 0.485, 0.456, 0.406.' };
+  if (!mean || !std)
+    return { problem: 'Custom normalisation: give the mean and the std as numbers on 0..1 pixels (one, or one per channel), e.g. 0.485, 0.456, 0.406.' };
   if (std.some((s) => s <= 0)) return { problem: 'Custom normalisation: the std must be above 0.' };
   return { choice: { mean, std } };
 }

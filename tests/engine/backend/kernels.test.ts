@@ -41,7 +41,9 @@ function expandFilter(filter: tf.Tensor4D, d: number): tf.Tensor4D {
   const e = (k - 1) * d + 1;
   const values = filter.arraySync();
   const out = Array.from({ length: e }, (_, i) =>
-    Array.from({ length: e }, (_, j) => (i % d === 0 && j % d === 0 ? values[i / d]![j / d]! : Array.from({ length: ci }, () => new Array<number>(co).fill(0)))),
+    Array.from({ length: e }, (_, j) =>
+      i % d === 0 && j % d === 0 ? values[i / d]![j / d]! : Array.from({ length: ci }, () => new Array<number>(co).fill(0)),
+    ),
   );
   return tf.tensor4d(out as number[][][][]);
 }
@@ -53,10 +55,19 @@ function pickDilated(grad: tf.Tensor4D, d: number, k: number): tf.Tensor4D {
 test('conv2d gradients on wasm match the cpu kernels on random shapes (dx and dW)', async () => {
   for (const [i, c] of cases(11, 40).entries()) {
     const filterShape: Shape4 = [c.k, c.k, c.x[3], c.co];
-    const xs = randomArray(c.x.reduce((a, b) => a * b), 100 + i);
-    const ws = randomArray(filterShape.reduce((a, b) => a * b), 200 + i);
+    const xs = randomArray(
+      c.x.reduce((a, b) => a * b),
+      100 + i,
+    );
+    const ws = randomArray(
+      filterShape.reduce((a, b) => a * b),
+      200 + i,
+    );
     const outShape = tf.tidy(() => tf.conv2d(tf.tensor4d(xs, c.x), tf.tensor4d(ws, filterShape), c.stride, c.pad, 'NHWC', c.dilation).shape);
-    const dys = randomArray(outShape.reduce((a, b) => a * b), 300 + i);
+    const dys = randomArray(
+      outShape.reduce((a, b) => a * b),
+      300 + i,
+    );
 
     const [dx, dw] = await valuesOn('wasm', () => {
       const dy = tf.tensor4d(dys, outShape as Shape4);
@@ -81,8 +92,14 @@ test('conv2dTranspose (the Conv2DBackpropInput kernel) on wasm matches cpu', asy
   for (const [i, c] of cases(12, 20).entries()) {
     const filterShape: Shape4 = [c.k, c.k, c.co, c.x[3]];
     const inShape: Shape4 = [c.x[0], Math.ceil(c.x[1] / c.stride), Math.ceil(c.x[2] / c.stride), c.x[3]];
-    const xs = randomArray(inShape.reduce((a, b) => a * b), 400 + i);
-    const ws = randomArray(filterShape.reduce((a, b) => a * b), 500 + i);
+    const xs = randomArray(
+      inShape.reduce((a, b) => a * b),
+      400 + i,
+    );
+    const ws = randomArray(
+      filterShape.reduce((a, b) => a * b),
+      500 + i,
+    );
     const out: Shape4 = [c.x[0], inShape[1] * c.stride, inShape[2] * c.stride, c.co];
     // The inputs are read again after the kernel ran: the kernel must not free its caller's data.
     const run = () => {
@@ -99,10 +116,19 @@ test('conv2dTranspose (the Conv2DBackpropInput kernel) on wasm matches cpu', asy
 test('depthwise conv gradients on wasm match the cpu kernels', async () => {
   for (const [i, c] of cases(13, 24, true).entries()) {
     const filterShape: Shape4 = [c.k, c.k, c.x[3], 1];
-    const xs = randomArray(c.x.reduce((a, b) => a * b), 600 + i);
-    const ws = randomArray(filterShape.reduce((a, b) => a * b), 700 + i);
+    const xs = randomArray(
+      c.x.reduce((a, b) => a * b),
+      600 + i,
+    );
+    const ws = randomArray(
+      filterShape.reduce((a, b) => a * b),
+      700 + i,
+    );
     const outShape = tf.tidy(() => tf.depthwiseConv2d(tf.tensor4d(xs, c.x), tf.tensor4d(ws, filterShape), c.stride, c.pad, 'NHWC', c.dilation).shape);
-    const dys = randomArray(outShape.reduce((a, b) => a * b), 800 + i);
+    const dys = randomArray(
+      outShape.reduce((a, b) => a * b),
+      800 + i,
+    );
     const [dx, dw] = await valuesOn('wasm', () => {
       const dy = tf.tensor4d(dys, outShape as Shape4);
       const f = (x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad, 'NHWC', c.dilation), dy));
@@ -112,8 +138,13 @@ test('depthwise conv gradients on wasm match the cpu kernels', async () => {
       const dy = tf.tensor4d(dys, outShape as Shape4);
       const wide = expandFilter(tf.tensor4d(ws, filterShape), c.dilation);
       const attrs = { strides: [c.stride, c.stride], pad: c.pad, dilations: [1, 1], dimRoundingMode: undefined };
-      const refX = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: wide }, { ...attrs, inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor;
-      const refW = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: tf.tensor4d(xs, c.x), dy }, { ...attrs, filterShape: wide.shape } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+      const refX = tf
+        .engine()
+        .runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: wide }, { ...attrs, inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const refW = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: tf.tensor4d(xs, c.x), dy }, {
+        ...attrs,
+        filterShape: wide.shape,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
       return [refX, pickDilated(refW, c.dilation, c.k)];
     });
     assert.ok(relativeError(dx!, rx!) < 1e-4, `dx case ${i} ${JSON.stringify(c)}: ${relativeError(dx!, rx!)}`);
@@ -165,7 +196,10 @@ test('max-pool gradient on wasm (SegBench kernel) matches cpu, ties included', a
     const pad = random() < 0.5 ? 'same' : 'valid';
     if (pad === 'valid' && (size > shape[1] || size > shape[2])) continue;
     // Half the cases as after a ReLU: many windows of equal zeros, where the first one must win.
-    const xs = randomArray(shape.reduce((a, b) => a * b), 900 + i).map((v) => (i % 2 === 0 ? Math.max(0, v) : v));
+    const xs = randomArray(
+      shape.reduce((a, b) => a * b),
+      900 + i,
+    ).map((v) => (i % 2 === 0 ? Math.max(0, v) : v));
     const run = () => {
       const x = tf.tensor4d(xs, shape);
       const y = tf.maxPool(x, size, stride, pad);

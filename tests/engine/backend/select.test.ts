@@ -11,7 +11,10 @@ test('a missing CUDA or cuDNN library is named with the versions tfjs-node-gpu n
   const cudnn = new Error('Could not load dynamic library libcudnn.so.8');
   assert.match(explainLoadFailure('@tensorflow/tfjs-node-gpu', cudnn), /libcudnn\.so\.8 was not found\. It needs cuDNN 8\.1 \(libcudnn\.so\.8\)/);
   const absent = Object.assign(new Error("Cannot find module '@tensorflow/tfjs-node-gpu'"), { code: 'MODULE_NOT_FOUND' });
-  assert.equal(explainLoadFailure('@tensorflow/tfjs-node-gpu', absent), '@tensorflow/tfjs-node-gpu is not installed (its install downloads TensorFlow; it is an optional dependency).');
+  assert.equal(
+    explainLoadFailure('@tensorflow/tfjs-node-gpu', absent),
+    '@tensorflow/tfjs-node-gpu is not installed (its install downloads TensorFlow; it is an optional dependency).',
+  );
 });
 
 test('nvidia-smi output is read as name, utilisation, memory and temperature; anything else is no GPU', async () => {
@@ -30,11 +33,28 @@ test('nvidia-smi output is read as name, utilisation, memory and temperature; an
 test('the automatic order with fakes: CUDA, then WebGPU on a hardware adapter, then native CPU, then wasm; one line per backend passed over', async () => {
   const { chooseBackend } = await import('../../../src-main/engine/backend/select');
   const { acceptAdapter, describeAdapter } = await import('../../../src-main/engine/backend/webgpu');
-  const limits = { maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 31, maxComputeWorkgroupStorageSize: 32768, maxComputeInvocationsPerWorkgroup: 1024 };
+  const limits = {
+    maxBufferSize: 2 ** 32,
+    maxStorageBufferBindingSize: 2 ** 31,
+    maxComputeWorkgroupStorageSize: 32768,
+    maxComputeInvocationsPerWorkgroup: 1024,
+  };
   const rtx = describeAdapter({ info: { vendor: 'nvidia', architecture: 'blackwell', description: 'NVIDIA GeForce RTX 5080' }, limits, features: new Set() });
-  const swiftshader = describeAdapter({ info: { vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' }, limits, features: new Set() });
-  const llvmpipe = describeAdapter({ info: { vendor: 'mesa', architecture: '', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' }, limits, features: new Set() });
-  const tiny = describeAdapter({ info: { vendor: 'intel', description: 'old iGPU' }, limits: { ...limits, maxStorageBufferBindingSize: 2 ** 20 }, features: new Set() });
+  const swiftshader = describeAdapter({
+    info: { vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' },
+    limits,
+    features: new Set(),
+  });
+  const llvmpipe = describeAdapter({
+    info: { vendor: 'mesa', architecture: '', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' },
+    limits,
+    features: new Set(),
+  });
+  const tiny = describeAdapter({
+    info: { vendor: 'intel', description: 'old iGPU' },
+    limits: { ...limits, maxStorageBufferBindingSize: 2 ** 20 },
+    features: new Set(),
+  });
   assert.equal(rtx.software, false);
   assert.equal(swiftshader.software, true);
   assert.equal(llvmpipe.software, true);
@@ -80,7 +100,10 @@ test('the automatic order with fakes: CUDA, then WebGPU on a hardware adapter, t
   report = await chooseBackend('auto', { 'tfjs-node-gpu': fail('cuda', 'nope'), webgpu: gpu(swiftshader), 'tfjs-node': ok('node'), wasm: ok('wasm') });
   assert.equal(report.backend, 'tfjs-node');
   assert.deepEqual(calls, ['cuda', 'webgpu', 'node']);
-  assert.match(report.notes[1]!, /^WebGPU: the only adapter is SwiftShader driver 5\.0\.0, a software adapter that runs on the CPU; it is never chosen automatically/);
+  assert.match(
+    report.notes[1]!,
+    /^WebGPU: the only adapter is SwiftShader driver 5\.0\.0, a software adapter that runs on the CPU; it is never chosen automatically/,
+  );
 
   // 4. llvmpipe and no native packages: wasm, with three lines.
   report = await chooseBackend('auto', { 'tfjs-node-gpu': fail('cuda', 'x'), webgpu: gpu(llvmpipe), 'tfjs-node': fail('node', 'y'), wasm: ok('wasm') });
@@ -95,7 +118,12 @@ test('the automatic order with fakes: CUDA, then WebGPU on a hardware adapter, t
   report = await chooseBackend('webgpu', { 'tfjs-node-gpu': fail('cuda', 'x'), webgpu: gpu(swiftshader), 'tfjs-node': ok('node'), wasm: ok('wasm') });
   assert.equal(report.backend, 'webgpu');
   await assert.rejects(
-    chooseBackend('auto', { 'tfjs-node-gpu': fail('cuda', 'x'), webgpu: fail('webgpu', 'WebGPU: no adapter.'), 'tfjs-node': fail('node', 'y'), wasm: fail('wasm', 'z') }),
+    chooseBackend('auto', {
+      'tfjs-node-gpu': fail('cuda', 'x'),
+      webgpu: fail('webgpu', 'WebGPU: no adapter.'),
+      'tfjs-node': fail('node', 'y'),
+      wasm: fail('wasm', 'z'),
+    }),
     { code: 'ENGINE', message: /^No training backend could start\. .*WebGPU: no adapter\. .*wasm failed to start: z$/ },
   );
 });
@@ -114,16 +142,23 @@ test('without the Vulkan loader, WebGPU is skipped with one line in words before
   const absent = (): void => {
     throw new Error('libvulkan.so.1: cannot open shared object file: No such file or directory');
   };
-  const line = 'WebGPU: no Vulkan driver on this machine (libvulkan.so.1 not found); skipped. It needs the Vulkan loader (Debian and Ubuntu: apt install libvulkan1) and a GPU driver with Vulkan support.';
+  const line =
+    'WebGPU: no Vulkan driver on this machine (libvulkan.so.1 not found); skipped. It needs the Vulkan loader (Debian and Ubuntu: apt install libvulkan1) and a GPU driver with Vulkan support.';
   assert.equal(vulkanLoaderProblem('linux', absent), line);
   const broken = (): void => {
     throw new Error('/lib/x86_64-linux-gnu/libvulkan.so.1: invalid ELF header');
   };
   assert.match(vulkanLoaderProblem('linux', broken)!, /\(libvulkan\.so\.1 did not load: invalid ELF header\); skipped/);
-  assert.equal(vulkanLoaderProblem('linux', () => undefined), null);
+  assert.equal(
+    vulkanLoaderProblem('linux', () => undefined),
+    null,
+  );
   assert.equal(vulkanLoaderProblem('win32', absent), null, 'Dawn uses D3D12 or Metal off Linux');
   // The check is asked first: Dawn, which would print its own warning with a line of C++ source, is never created.
-  await assert.rejects(probeAdapter(() => line), { message: line });
+  await assert.rejects(
+    probeAdapter(() => line),
+    { message: line },
+  );
   // And the automatic choice carries that one line and moves on.
   const { chooseBackend } = await import('../../../src-main/engine/backend/select');
   const fail = (message: string) => async () => {

@@ -28,7 +28,15 @@ type Fn = (inputs: tf.Tensor[]) => tf.Tensor;
 async function compare(shapes: number[][], f: Fn, seed = 1): Promise<number[]> {
   const run = (backend: 'webgpu' | 'cpu') =>
     valuesOn(backend, () => {
-      const inputs = shapes.map((shape, i) => tf.tensor(randomArray(shape.reduce((a, b) => a * b, 1), seed + i), shape));
+      const inputs = shapes.map((shape, i) =>
+        tf.tensor(
+          randomArray(
+            shape.reduce((a, b) => a * b, 1),
+            seed + i,
+          ),
+          shape,
+        ),
+      );
       const y = f(inputs);
       const dy = tf.tensor(randomArray(y.size, seed + 99), y.shape);
       return [y, ...tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(xs), dy)))(inputs)];
@@ -63,11 +71,21 @@ test('convolutions on WebGPU: stride, dilation (the project gradient), depthwise
     ['depthwise stride 1', [x, [3, 3, 4, 1]], ([a, w]) => tf.depthwiseConv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, 'same')],
     ['depthwise stride 2', [x, [3, 3, 4, 1]], ([a, w]) => tf.depthwiseConv2d(a as tf.Tensor4D, w as tf.Tensor4D, 2, 'same')],
     ['depthwise dilation 2', [x, [3, 3, 4, 1]], ([a, w]) => tf.depthwiseConv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', 2)],
-    ['transposed 2x2 stride 2 (U-Net)', [[2, 4, 4, 5], [2, 2, 3, 5]], ([a, w]) => tf.conv2dTranspose(a as tf.Tensor4D, w as tf.Tensor4D, [2, 8, 8, 3], 2, 'same')],
+    [
+      'transposed 2x2 stride 2 (U-Net)',
+      [
+        [2, 4, 4, 5],
+        [2, 2, 3, 5],
+      ],
+      ([a, w]) => tf.conv2dTranspose(a as tf.Tensor4D, w as tf.Tensor4D, [2, 8, 8, 3], 2, 'same'),
+    ],
   ];
   for (const [name, shapes, f] of cases) {
     const errors = await compare(shapes, f);
-    assert.ok(errors.every((e) => e < tolerance), `${name}: ${errors.map((e) => e.toExponential(1)).join(', ')}`);
+    assert.ok(
+      errors.every((e) => e < tolerance),
+      `${name}: ${errors.map((e) => e.toExponential(1)).join(', ')}`,
+    );
   }
 });
 
@@ -85,12 +103,19 @@ test('pooling, resizing, activations, concat and batch norm on WebGPU match cpu 
     ['relu6', [x], ([a]) => tf.relu6(tf.mul(a!, 8))],
     ['relu', [x], ([a]) => tf.relu(a!)],
     ['concat and add', [x, x], ([a, b]) => tf.add(tf.concat([a!, b!], 3), 1)],
-    ['an int32 cast to float32, then transposed (the Cast fix)', [x], ([a]) => tf.transpose(tf.mul(tf.cast(tf.cast(tf.mul(a!, 10), 'int32'), 'float32'), a!), [0, 2, 1, 3])],
+    [
+      'an int32 cast to float32, then transposed (the Cast fix)',
+      [x],
+      ([a]) => tf.transpose(tf.mul(tf.cast(tf.cast(tf.mul(a!, 10), 'int32'), 'float32'), a!), [0, 2, 1, 3]),
+    ],
     ['batch norm in training (closed-form gradient)', [x, [8], [8]], ([a, g, b]) => batchNormTraining(a!, tf.add(g!, 2), b!, 1e-3).y],
   ];
   for (const [name, shapes, f] of cases) {
     const errors = await compare(shapes, f);
-    assert.ok(errors.every((e) => e < tolerance), `${name}: ${errors.map((e) => e.toExponential(1)).join(', ')}`);
+    assert.ok(
+      errors.every((e) => e < tolerance),
+      `${name}: ${errors.map((e) => e.toExponential(1)).join(', ')}`,
+    );
   }
 });
 
@@ -102,7 +127,10 @@ test('nearest-neighbour resize gradient on WebGPU equals a brute-force sum over 
   const [source, grad] = await valuesOn('webgpu', () => {
     const index = tf.reshape(tf.range(0, n), [b, h, w, c]) as tf.Tensor4D;
     const dy = tf.tensor4d(dyValues, [b, 8, 7, c]);
-    return [tf.image.resizeNearestNeighbor(index, [8, 7]), tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [8, 7]), dy)))(index)];
+    return [
+      tf.image.resizeNearestNeighbor(index, [8, 7]),
+      tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [8, 7]), dy)))(index),
+    ];
   });
   const brute = new Float32Array(n);
   source!.forEach((s, i) => (brute[s]! += dyValues[i]!));
@@ -114,8 +142,15 @@ test('every loss and its gradient on WebGPU match cpu, Lovasz included (sorted o
   const labels = Int32Array.from({ length: 2 * 6 * 6 }, (_, i) => (i % 17 === 0 ? 255 : (i * 7) % 4));
   for (const name of ['ce', 'focal', 'dice', 'ce-dice', 'lovasz']) {
     const loss = getLoss(name);
-    const errors = await compare([[2, 6, 6, 4]], ([logits]) => loss(logits!, tf.tensor3d(labels, [2, 6, 6], 'int32'), { classWeights: [1, 2, 1, 3], focalGamma: 2 }), 3);
-    assert.ok(errors.every((e) => e < tolerance), `${name}: ${errors.map((e) => e.toExponential(1)).join(', ')}`);
+    const errors = await compare(
+      [[2, 6, 6, 4]],
+      ([logits]) => loss(logits!, tf.tensor3d(labels, [2, 6, 6], 'int32'), { classWeights: [1, 2, 1, 3], focalGamma: 2 }),
+      3,
+    );
+    assert.ok(
+      errors.every((e) => e < tolerance),
+      `${name}: ${errors.map((e) => e.toExponential(1)).join(', ')}`,
+    );
   }
 });
 
@@ -129,9 +164,16 @@ test('each model on WebGPU: same logits and the same gradient for every weight a
     const shapes = probe.weights.map((w) => ({ shape: w.shape as number[], name: w.originalName }));
     probe.dispose();
     const weightValues = shapes.map(({ shape, name: weight }, i) => {
-      const fanIn = Math.max(1, shape.slice(0, -1).reduce((a, b) => a * b, 1));
+      const fanIn = Math.max(
+        1,
+        shape.slice(0, -1).reduce((a, b) => a * b, 1),
+      );
       const positive = /gamma|variance/.test(weight);
-      return randomArray(shape.reduce((a, b) => a * b, 1), 7 + i, positive ? 0.2 : Math.sqrt(3 / fanIn)).map((v) => (positive ? v + 1 : v));
+      return randomArray(
+        shape.reduce((a, b) => a * b, 1),
+        7 + i,
+        positive ? 0.2 : Math.sqrt(3 / fanIn),
+      ).map((v) => (positive ? v + 1 : v));
     });
     const x = randomArray(2 * 32 * 32 * 3, 1);
     const labels = Int32Array.from({ length: 2 * 32 * 32 }, (_, i) => (i * 5) % 3);

@@ -33,7 +33,10 @@ test('a GeoTIFF written with bands, names, nodata and a transform reads back the
   assert.equal(file.width, 4);
   assert.equal(file.height, 3);
   assert.deepEqual(file.info, { bands: 3, dataType: 'uint16', nodata: 0, names: ['Red', 'NIR', 'Green'], georeference: utm });
-  assert.deepEqual(Array.from(file.bands[1]!), Array.from({ length: 12 }, (_, p) => 1000 + 10 * p));
+  assert.deepEqual(
+    Array.from(file.bands[1]!),
+    Array.from({ length: 12 }, (_, p) => 1000 + 10 * p),
+  );
   assert.deepEqual(await readGeoTiffPixel(path, 1, 1), { values: [105, 1050, 0], nodata: 0 });
   await assert.rejects(readGeoTiffPixel(path, 4, 0), /pixel \(4, 0\) is outside the 4x3 image/);
   // Only the asked bands are read.
@@ -53,7 +56,9 @@ test('a rotated grid (ModelTransformation) and float32 samples keep their georef
   assert.equal(file.info.nodata, null);
   assert.deepEqual(file.info.names, [null]);
   assert.deepEqual(Array.from(file.bands[0]!), Array.from(values));
-  await sharp(Buffer.from([1, 2, 3, 4]), { raw: { width: 2, height: 2, channels: 1 } }).tiff().toFile(join(dir, 'plain.tif'));
+  await sharp(Buffer.from([1, 2, 3, 4]), { raw: { width: 2, height: 2, channels: 1 } })
+    .tiff()
+    .toFile(join(dir, 'plain.tif'));
   assert.equal((await readGeoTiff(join(dir, 'plain.tif'))).info.georeference, null);
 });
 
@@ -63,7 +68,11 @@ test('a multispectral run decodes its chosen bands and indices; nodata pixels lo
   const mask = join(dir, 'mask.tif');
   await writeGeoTiff(image, bands(), { width: 4, height: 3, bands: 3, georeference: utm, nodata: 0, names: ['Red', 'NIR', 'Green'] });
   // A single-band GeoTIFF mask with class indices.
-  await writeGeoTiff(mask, Uint8Array.from({ length: 12 }, (_, p) => p % 2), { width: 4, height: 3, bands: 1, georeference: utm });
+  await writeGeoTiff(
+    mask,
+    Uint8Array.from({ length: 12 }, (_, p) => p % 2),
+    { width: 4, height: 3, bands: 1, georeference: utm },
+  );
   const channels = { bands: [3, 1], indices: [{ name: 'NDVI', kind: 'normalized-difference' as const, a: 2, b: 1 }] };
   const decoded = await decodeImage(image, channels);
   assert.equal(decoded.channels, 3);
@@ -72,12 +81,22 @@ test('a multispectral run decodes its chosen bands and indices; nodata pixels lo
   assert.deepEqual(Array.from(decoded.data.subarray(0, 2)), [50, 100]);
   assert.ok(Math.abs(decoded.data[2]! - (1000 - 100) / (1000 + 100)) < 1e-6);
   assert.deepEqual(Array.from(decoded.data.subarray(15, 18)), [0, 0, 0], 'pixel 5 (nodata) is zero');
-  const sample = await decodeSample(image, mask, new Map([[0, 0], [1, 1]]), channels);
+  const sample = await decodeSample(
+    image,
+    mask,
+    new Map([
+      [0, 0],
+      [1, 1],
+    ]),
+    channels,
+  );
   assert.equal(sample.labels[5], ignoreLabel);
   assert.equal(sample.labels[4], 0);
   assert.equal(sample.labels[3], 1);
   const png = join(dir, 'rgb.png');
-  await sharp({ create: { width: 2, height: 2, channels: 3, background: '#808080' } }).png().toFile(png);
+  await sharp({ create: { width: 2, height: 2, channels: 3, background: '#808080' } })
+    .png()
+    .toFile(png);
   await assert.rejects(decodeImage(png, channels), /the run takes multispectral channels, so its images must be GeoTIFFs \(\.tif\)/);
   await assert.rejects(decodeImage(image, { bands: [5], indices: [] }), /band 5 does not exist: the image has 3 band/);
 });

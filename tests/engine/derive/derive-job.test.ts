@@ -19,14 +19,26 @@ test('derive: a remapped mask holds the mapped labels, values without a mapping 
     {
       datasetId: 'd',
       items: [
-        { imageId: 1, out: join(dir, 'out', 'a.png'), kind: 'remap', mask: join(dir, 'a.png'), labelMap: [[1, 0], [2, 4]] },
+        {
+          imageId: 1,
+          out: join(dir, 'out', 'a.png'),
+          kind: 'remap',
+          mask: join(dir, 'a.png'),
+          labelMap: [
+            [1, 0],
+            [2, 4],
+          ],
+        },
         { imageId: 2, out: join(dir, 'out', 'b.png'), kind: 'remap', mask: join(dir, 'missing.png'), labelMap: [[1, 0]] },
       ],
     },
     silentContext(),
   );
   assert.equal(result.written, 1);
-  assert.deepEqual(result.skipped.map((s) => s.imageId), [2]);
+  assert.deepEqual(
+    result.skipped.map((s) => s.imageId),
+    [2],
+  );
   assert.deepEqual(await grey(join(dir, 'out', 'a.png')), [0, 4, ignoreLabel, 0, 4, ignoreLabel]);
 });
 
@@ -35,7 +47,12 @@ test('derive: pseudo-labels keep a prediction only where its confidence level re
   await writeIndexMask(join(dir, 'labels.png'), 4, 1, [0, 1, 2, 3]);
   await writeIndexMask(join(dir, 'confidence.png'), 4, 1, [95, 89, 90, 100]);
   await runDeriveJob(
-    { datasetId: 'd', items: [{ imageId: 1, out: join(dir, 'kept.png'), kind: 'confidence', labels: join(dir, 'labels.png'), confidence: join(dir, 'confidence.png'), minLevel: 90 }] },
+    {
+      datasetId: 'd',
+      items: [
+        { imageId: 1, out: join(dir, 'kept.png'), kind: 'confidence', labels: join(dir, 'labels.png'), confidence: join(dir, 'confidence.png'), minLevel: 90 },
+      ],
+    },
     silentContext(),
   );
   assert.deepEqual(await grey(join(dir, 'kept.png')), [0, ignoreLabel, 2, 3]);

@@ -35,10 +35,16 @@ test('a 7-band GeoTIFF (more bands than sharp reads) is hashed from its true-col
   const dir = tempDir();
   const scene = renderKelpScene(64, mulberry32(3));
   const tif = join(dir, 'kelp.tif');
-  const georeference = { epsg: 32610, geoKeys: { ProjectedCSTypeGeoKey: 32610 }, geotransform: [0, 30, 0, 0, 0, -30] as [number, number, number, number, number, number] };
+  const georeference = {
+    epsg: 32610,
+    geoKeys: { ProjectedCSTypeGeoKey: 32610 },
+    geotransform: [0, 30, 0, 0, 0, -30] as [number, number, number, number, number, number],
+  };
   await writeGeoTiff(tif, scene.bands, { width: 64, height: 64, bands: 7, georeference, nodata: 0, names: kelpBandNames });
   const colour = (await trueColourOf(tif))!;
   const png = join(dir, 'kelp.png');
-  await sharp(Buffer.from(colour.rgb), { raw: { width: 64, height: 64, channels: 3 } }).png().toFile(png);
+  await sharp(Buffer.from(colour.rgb), { raw: { width: 64, height: 64, channels: 3 } })
+    .png()
+    .toFile(png);
   assert.deepEqual(await signatureOfFile(tif), await signatureOfFile(png));
 });

@@ -24,12 +24,25 @@ test('issue 29: validation on ONNX Runtime gives the counts, per-image counts an
   const { items, labelMap } = await tinySampleFolder(6, 52);
   const model = createModel('unet', { classes: 6, inputChannels: 3, inputSize: 32, depth: 2, width: 4 }, 3);
   // Every weight random, batch-norm statistics included, so an export that dropped any would differ.
-  model.setWeights(model.weights.map((w, i) => {
-    const shape = w.shape as number[];
-    const values = randomArray(shape.reduce((a, b) => a * b, 1), 70 + i, 0.5);
-    return tf.tensor(/moving_variance|gamma/.test(w.originalName) ? values.map((v) => 1 + Math.abs(v)) : values, shape);
-  }));
-  const options = { size: 32, overlap: 0.25, normalization: { mean: [120, 120, 120], std: [60, 60, 60] }, batchSize: 2, classes: 6, signal: new AbortController().signal };
+  model.setWeights(
+    model.weights.map((w, i) => {
+      const shape = w.shape as number[];
+      const values = randomArray(
+        shape.reduce((a, b) => a * b, 1),
+        70 + i,
+        0.5,
+      );
+      return tf.tensor(/moving_variance|gamma/.test(w.originalName) ? values.map((v) => 1 + Math.abs(v)) : values, shape);
+    }),
+  );
+  const options = {
+    size: 32,
+    overlap: 0.25,
+    normalization: { mean: [120, 120, 120], std: [60, 60, 60] },
+    batchSize: 2,
+    classes: 6,
+    signal: new AbortController().signal,
+  };
   const labels = new Map(labelMap);
   const onTfjs = await validate(model, items, labels, options);
   const ort = await ortPredictor(model, 2);
@@ -42,7 +55,10 @@ test('issue 29: validation on ONNX Runtime gives the counts, per-image counts an
     const pixels = onTfjs.counts.reduce((n, c) => n + c.tp + c.fn, 0);
     assert.ok(pixels > 10_000, `${pixels} labelled pixels`);
     assert.ok(changed(onOrt.counts, onTfjs.counts) <= pixels / 5000, `${changed(onOrt.counts, onTfjs.counts)} of ${pixels} pixels changed class`);
-    assert.deepEqual(onOrt.imageCounts.map((i) => i.imageId), onTfjs.imageCounts.map((i) => i.imageId));
+    assert.deepEqual(
+      onOrt.imageCounts.map((i) => i.imageId),
+      onTfjs.imageCounts.map((i) => i.imageId),
+    );
     onOrt.imageCounts.forEach((image, k) => assert.ok(changed(image.counts, onTfjs.imageCounts[k]!.counts) <= 2, `image ${image.imageId}`));
     assert.ok(Math.abs(onOrt.loss! - onTfjs.loss!) < 1e-5 * onTfjs.loss!, `loss ${onOrt.loss} against ${onTfjs.loss}`);
   } finally {

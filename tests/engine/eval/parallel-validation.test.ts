@@ -23,12 +23,24 @@ test('validation shared with a compute worker gives exactly the counts, per-imag
   const modelOptions = { classes: 6, inputChannels: 3, inputSize: 32, depth: 2, width: 4 };
   const model = createModel('unet', modelOptions);
   // Every weight random, batch-norm statistics included (a worker that missed them would differ).
-  model.setWeights(model.weights.map((w, i) => {
-    const shape = w.shape as number[];
-    const values = randomArray(shape.reduce((a, b) => a * b, 1), 40 + i, 0.5);
-    return tf.tensor(/moving_variance|gamma/.test(w.originalName) ? values.map((v) => 1 + Math.abs(v)) : values, shape);
-  }));
-  const options = { size: 32, overlap: 0.25, normalization: { mean: [120, 120, 120] as [number, number, number], std: [60, 60, 60] as [number, number, number] }, batchSize: 2, classes: 6 };
+  model.setWeights(
+    model.weights.map((w, i) => {
+      const shape = w.shape as number[];
+      const values = randomArray(
+        shape.reduce((a, b) => a * b, 1),
+        40 + i,
+        0.5,
+      );
+      return tf.tensor(/moving_variance|gamma/.test(w.originalName) ? values.map((v) => 1 + Math.abs(v)) : values, shape);
+    }),
+  );
+  const options = {
+    size: 32,
+    overlap: 0.25,
+    normalization: { mean: [120, 120, 120] as [number, number, number], std: [60, 60, 60] as [number, number, number] },
+    batchSize: 2,
+    classes: 6,
+  };
   const signal = new AbortController().signal;
   const labels = new Map(labelMap);
   const before = tf.memory().numTensors;
@@ -74,14 +86,20 @@ test('7-band GeoTIFF validation with an index channel: the compute worker reads 
   const model = createModel('unet', modelOptions, 3);
   const normalization = { mean: [500, 900, 600, 700, 750, 1, 1000, 0], std: [800, 900, 400, 300, 250, 1, 50, 0.5] };
   const options = { size: 32, overlap: 0.25, normalization, batchSize: 2, classes: 3, inputChannels };
-  const labels = new Map([[0, 0], [1, 1], [2, 2]]);
+  const labels = new Map([
+    [0, 0],
+    [1, 1],
+    [2, 2],
+  ]);
   const signal = new AbortController().signal;
   const serial = await validate(model, items, labels, { ...options, signal });
   assert.deepEqual(serial.skipped, []);
   const replicas = await ReplicaPool.create(model, { model: 'unet', modelOptions, loss: 'ce', lossOptions: {}, distill: null }, 2, (m) => assert.fail(m));
   try {
     let byWorker = 0;
-    const helpers: ImageScorer[] = (await replicas.validationHelpers(labels, options)).map((h) => ({ score: (item) => h.score(item).then((r) => ((byWorker += 1), r)) }));
+    const helpers: ImageScorer[] = (await replicas.validationHelpers(labels, options)).map((h) => ({
+      score: (item) => h.score(item).then((r) => ((byWorker += 1), r)),
+    }));
     const parallel = await validate(model, items, labels, { ...options, signal }, () => {}, helpers);
     assert.ok(byWorker >= 1, 'the worker scored GeoTIFF images');
     assert.deepEqual(parallel, serial);

@@ -97,7 +97,10 @@ test('a tiled TIFF whose last tile lies past the end of the file is truncated to
   const directory = readFileSync(tiled).readUInt32LE(4);
   const cutResult = await indexOne(truncated, 64, 64);
   assert.ok(!cutResult.ok);
-  assert.equal(cutResult.message, `Cannot decode the image ${truncated}: the file is truncated: it ends at byte ${kept}, its file directory starts at byte ${directory}`);
+  assert.equal(
+    cutResult.message,
+    `Cannot decode the image ${truncated}: the file is truncated: it ends at byte ${kept}, its file directory starts at byte ${directory}`,
+  );
 });
 
 test('an image or mask over the pixel limit is a problem that names the limit and how to raise it; under a raised limit it indexes', async (t) => {
@@ -108,7 +111,9 @@ test('an image or mask over the pixel limit is a problem that names the limit an
   });
   const dir = tempDir();
   const image = join(dir, 'big.png');
-  await sharp({ create: { width: 64, height: 48, channels: 3, background: '#406080' } }).png().toFile(image);
+  await sharp({ create: { width: 64, height: 48, channels: 3, background: '#406080' } })
+    .png()
+    .toFile(image);
   process.env.SEGBENCH_MAX_PIXELS = '2000';
   const refused = await indexOne(image, 64, 48);
   assert.ok(!refused.ok);
@@ -121,7 +126,9 @@ test('an image or mask over the pixel limit is a problem that names the limit an
   );
   // A mask over the limit beside an image under it: the mask is named.
   const small = join(dir, 'small.png');
-  await sharp({ create: { width: 40, height: 40, channels: 3, background: '#406080' } }).png().toFile(small);
+  await sharp({ create: { width: 40, height: 40, channels: 3, background: '#406080' } })
+    .png()
+    .toFile(small);
   const bigMask = join(dir, 'big-mask.png');
   await writeIndexMask(bigMask, 64, 48, new Array<number>(64 * 48).fill(1));
   const maskRefused = await indexImage({ imageId: 2, imagePath: small, maskPath: bigMask }, dir, 32);
@@ -146,7 +153,9 @@ test('an image or mask over the pixel limit is a problem that names the limit an
 test('a truncated PNG, as image or as mask, is named a truncated or corrupt PNG file; a file that is no image says so', async () => {
   const dir = tempDir();
   const raw = Buffer.from(Array.from({ length: 96 * 64 * 3 }, (_, i) => (i * 31 + (i >> 7)) % 251));
-  const png = await sharp(raw, { raw: { width: 96, height: 64, channels: 3 } }).png().toBuffer();
+  const png = await sharp(raw, { raw: { width: 96, height: 64, channels: 3 } })
+    .png()
+    .toBuffer();
   const plain = join(dir, 'good.png');
   writeFileSync(plain, png);
   const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -168,19 +177,35 @@ test('a truncated PNG, as image or as mask, is named a truncated or corrupt PNG 
   writeFileSync(text, 'not an image at all');
   const notImage = await indexOne(text, 96, 64);
   assert.ok(!notImage.ok);
-  assert.match(notImage.message, new RegExp(`^Cannot decode the image ${escape(text)}: it is not a PNG, JPEG or TIFF file: its first bytes are none of theirs \\(.+\\)$`));
+  assert.match(
+    notImage.message,
+    new RegExp(`^Cannot decode the image ${escape(text)}: it is not a PNG, JPEG or TIFF file: its first bytes are none of theirs \\(.+\\)$`),
+  );
 });
 
 test('an RGBA TIFF is a picture: its four bands of uint8 with alpha are recorded, and it decodes to its RGB with the alpha dropped', async () => {
   const dir = tempDir();
   const path = join(dir, 'rgba.tif');
   const rgba = Buffer.from(Array.from({ length: 16 * 8 * 4 }, (_, i) => (i % 4 === 3 ? (i * 7) % 256 : (i * 13) % 251)));
-  await sharp(rgba, { raw: { width: 16, height: 8, channels: 4 } }).tiff({ compression: 'lzw' }).toFile(path);
-  assert.deepEqual((await readGeoTiff(path)).info, { bands: 4, dataType: 'uint8', nodata: null, names: [null, null, null, null], georeference: null, alpha: true });
+  await sharp(rgba, { raw: { width: 16, height: 8, channels: 4 } })
+    .tiff({ compression: 'lzw' })
+    .toFile(path);
+  assert.deepEqual((await readGeoTiff(path)).info, {
+    bands: 4,
+    dataType: 'uint8',
+    nodata: null,
+    names: [null, null, null, null],
+    georeference: null,
+    alpha: true,
+  });
   assert.equal(await trueColourOf(path), null, 'not multispectral');
   const result = await indexOne(path, 16, 8);
   assert.ok(result.ok);
-  assert.deepEqual(result.raster, { info: { bands: 4, dataType: 'uint8', nodata: null, names: [null, null, null, null], georeference: null, alpha: true }, sums: [], samples: [] });
+  assert.deepEqual(result.raster, {
+    info: { bands: 4, dataType: 'uint8', nodata: null, names: [null, null, null, null], georeference: null, alpha: true },
+    sums: [],
+    samples: [],
+  });
   const decoded = await decodeImage(path);
   assert.equal(decoded.channels, 3);
   const rgb = Array.from({ length: 16 * 8 * 3 }, (_, i) => rgba[Math.floor(i / 3) * 4 + (i % 3)]!);

@@ -46,7 +46,12 @@ async function params(folds = 3, epochs = 20): Promise<{ params: LabelErrorJobPa
         [1, 1],
       ],
       classPixels: [3, 1],
-      items: stems.map((stem, i) => ({ imageId: i + 1, imagePath: join(dir, 'images', `${stem}.png`), maskPath: join(dir, 'masks', `${stem}.png`), fold: fold[i]! })),
+      items: stems.map((stem, i) => ({
+        imageId: i + 1,
+        imagePath: join(dir, 'images', `${stem}.png`),
+        maskPath: join(dir, 'masks', `${stem}.png`),
+        fold: fold[i]!,
+      })),
       folds,
     },
   };
@@ -65,11 +70,18 @@ test('each fold trains only on the other folds, the planted error ranks first, i
   for (const { fold, ids, val } of trained) {
     const scoredByFold = result.images.filter((image) => image.fold === fold).map((image) => image.imageId);
     assert.ok(scoredByFold.length >= 4, `fold ${fold} scored ${scoredByFold.length}`);
-    assert.deepEqual(ids.filter((id) => scoredByFold.includes(id)), [], `fold ${fold} trained on images it scored`);
+    assert.deepEqual(
+      ids.filter((id) => scoredByFold.includes(id)),
+      [],
+      `fold ${fold} trained on images it scored`,
+    );
     assert.equal(ids.length + scoredByFold.length, 12, 'every other image is in its training set');
     assert.equal(val, 0);
   }
-  assert.deepEqual(result.trainedOn.map((t) => t.imageIds), trained.map((t) => t.ids));
+  assert.deepEqual(
+    result.trainedOn.map((t) => t.imageIds),
+    trained.map((t) => t.ids),
+  );
   assert.equal(result.images.length, 12);
   // Thresholds: the mean self-confidence per class lies in (0, 1].
   for (const t of result.thresholds) assert.ok(t !== null && t > 0 && t <= 1, `threshold ${t}`);
@@ -77,27 +89,48 @@ test('each fold trains only on the other folds, the planted error ranks first, i
   // (measured: out-of-fold mIoU 0.95, folds 0.997, 0.886, 0.991).
   const { strength } = result;
   const figures = `out-of-fold mIoU ${strength.miou} (folds ${strength.folds.map((f) => f.miou?.toFixed(3)).join(', ')}), self-confidence / chance / share ${strength.classes.map((c) => `${c.confidence?.toFixed(2)}/${c.chance?.toFixed(2)}/${c.share.toFixed(2)}`).join(' ')}`;
-  assert.deepEqual(strength.folds.map((f) => [f.fold, f.images]), trained.map(({ fold }) => [fold, result.images.filter((image) => image.fold === fold).length]));
-  assert.deepEqual(strength.classes.map((c) => c.confidence), result.thresholds);
+  assert.deepEqual(
+    strength.folds.map((f) => [f.fold, f.images]),
+    trained.map(({ fold }) => [fold, result.images.filter((image) => image.fold === fold).length]),
+  );
+  assert.deepEqual(
+    strength.classes.map((c) => c.confidence),
+    result.thresholds,
+  );
   assert.ok(strength.miou! > 0.6 && strength.folds.every((f) => f.miou! > 0.5), figures);
   assert.equal(strength.weak, false, figures);
-  assert.deepEqual(strength.classes.map((c) => c.weak), [false, false], figures);
+  assert.deepEqual(
+    strength.classes.map((c) => c.weak),
+    [false, false],
+    figures,
+  );
   const bySoftmin = [...result.images].sort((a, b) => a.softmin! - b.softmin!);
   assert.equal(bySoftmin[0]!.imageId, planted, `softmin ranking: ${bySoftmin.map((i) => `${i.imageId}:${i.softmin!.toFixed(3)}`).join(' ')}`);
   // The below-threshold share also counts the boxes' blurred edges, which weigh about as much as a
   // mislabelled box in a 32x32 tile, and tiny fold models vary from run to run: the planted image
   // scores well above the typical clean image, though not always first.
   const share = (image: (typeof result.images)[number]): number => image.below / image.labelled;
-  const clean = result.images.filter((image) => image.imageId !== planted).map(share).sort((a, b) => a - b);
+  const clean = result.images
+    .filter((image) => image.imageId !== planted)
+    .map(share)
+    .sort((a, b) => a - b);
   const plantedShare = share(result.images.find((image) => image.imageId === planted)!);
-  assert.ok(plantedShare > clean[Math.floor(clean.length / 2)]!, `below-threshold shares: planted ${plantedShare.toFixed(3)}, clean ${clean.map((v) => v.toFixed(3)).join(' ')} thresholds ${result.thresholds.join(', ')}`);
+  assert.ok(
+    plantedShare > clean[Math.floor(clean.length / 2)]!,
+    `below-threshold shares: planted ${plantedShare.toFixed(3)}, clean ${clean.map((v) => v.toFixed(3)).join(' ')} thresholds ${result.thresholds.join(', ')}`,
+  );
   const plantedImage = result.images.find((i) => i.imageId === planted)!;
   // The flagged pixels of the planted image are labelled ground (0) and predicted building (1).
   assert.ok(plantedImage.flagged > 0);
   assert.equal(plantedImage.pairs[0 * 2 + 1], plantedImage.flagged);
   const flag = await sharp(flagFile(p.outDir, planted)).extractChannel(0).raw().toBuffer();
-  const mask = await sharp(p.items[planted - 1]!.maskPath).extractChannel(0).raw().toBuffer();
-  const image = await sharp(p.items[planted - 1]!.imagePath).raw().toBuffer();
+  const mask = await sharp(p.items[planted - 1]!.maskPath)
+    .extractChannel(0)
+    .raw()
+    .toBuffer();
+  const image = await sharp(p.items[planted - 1]!.imagePath)
+    .raw()
+    .toBuffer();
   let flaggedInside = 0;
   let mislabelled = 0;
   for (let px = 0; px < flag.length; px += 1) {
@@ -132,6 +165,9 @@ test('a stopped check keeps its finished folds: the resumed job trains only the 
     resumed.push({ fold: Number(/fold-(\d+)$/.exec(train.runDir)![1]), resume: train.resume });
     return runTrainJob(train, inner);
   });
-  assert.deepEqual(resumed.map((r) => r.fold), [1, 2]);
+  assert.deepEqual(
+    resumed.map((r) => r.fold),
+    [1, 2],
+  );
   assert.equal(result.images.length, 12);
 });

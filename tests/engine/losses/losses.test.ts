@@ -23,7 +23,11 @@ test('known values: cross entropy, class-weighted, label smoothing, focal, Dice,
     // weights [3, 1]: (3 * -ln 0.25 + 1 * -ln 0.75) / (3 + 1)
     ['class-weighted cross entropy', () => crossEntropy(logits(), labels(), { classWeights: [3, 1] }), 1.111641288952863],
     // label 1 with eps 0.1: -(0.05 ln 0.25 + 0.95 ln 0.75); label 0 mirrored; mean of both
-    ['label smoothing 0.1', () => crossEntropy(logits(), labels(), { labelSmoothing: 0.1 }), (0.34261268688518637 + (0.05 * -Math.log(0.75) + 0.95 * -Math.log(0.25))) / 2],
+    [
+      'label smoothing 0.1',
+      () => crossEntropy(logits(), labels(), { labelSmoothing: 0.1 }),
+      (0.34261268688518637 + (0.05 * -Math.log(0.75) + 0.95 * -Math.log(0.25))) / 2,
+    ],
     // gamma 2: (0.25^2 * -ln 0.75 + 0.75^2 * -ln 0.25) / 2
     ['focal gamma 2', () => focal(logits(), labels(), { focalGamma: 2 }), 0.3988853538290874],
     // class 0: (2*0.25+1)/(0.5+1+1) = 0.6; class 1: (2*0.75+1)/(1.5+1+1) = 5/7; mean of 1 - dice
@@ -47,7 +51,11 @@ test('a perfect, confident prediction has near-zero loss for every loss', () => 
 test('only ignored pixels: every loss is 0, not NaN', () => {
   const all = () => tf.tensor3d([255, 255], [1, 1, 2], 'int32');
   for (const name of ['ce', 'focal', 'dice', 'ce-dice', 'lovasz']) {
-    assert.equal(value(() => getLoss(name)(tf.tensor4d([1, 2, 3, 4], [1, 1, 2, 2]), all(), {})), 0, name);
+    assert.equal(
+      value(() => getLoss(name)(tf.tensor4d([1, 2, 3, 4], [1, 1, 2, 2]), all(), {})),
+      0,
+      name,
+    );
   }
 });
 
@@ -84,21 +92,39 @@ test('distillation: known value of alpha * T^2 * KL(teacher_T || student_T) + (1
   // The third pixel is ignored: its (very different) teacher and student must change nothing.
   const teacherLogits = () => tf.tensor4d([2 * ln3, 0, 2 * ln3, 0, -9, 9], [1, 1, 3, 2]);
   const studentLogits = () => tf.tensor4d([0, 2 * ln3, 0, 2 * ln3, 9, -9], [1, 1, 3, 2]);
-  const identity = () => tf.tensor2d([[1, 0], [0, 1]]);
+  const identity = () =>
+    tf.tensor2d([
+      [1, 0],
+      [0, 1],
+    ]);
   const kl = value(() => distillationKl(studentLogits(), teacherTargets(teacherLogits(), identity(), 2), labels(), 2));
   close(kl, 2 * ln3, 'T^2 KL');
   const hard = (-Math.log(0.9) - Math.log(0.1)) / 2;
-  const total = value(() => distillationLoss(crossEntropy(studentLogits(), labels()), studentLogits(), teacherTargets(teacherLogits(), identity(), 2), labels(), 0.7, 2));
+  const total = value(() =>
+    distillationLoss(crossEntropy(studentLogits(), labels()), studentLogits(), teacherTargets(teacherLogits(), identity(), 2), labels(), 0.7, 2),
+  );
   close(total, 0.7 * 2 * ln3 + 0.3 * hard, 'KD loss');
-  close(0.7 * 2 * ln3 + 0.3 * hard, 1.8992490, 'the literal');
+  close(0.7 * 2 * ln3 + 0.3 * hard, 1.899249, 'the literal');
   // alpha 0 is the hard loss alone; a student equal to its teacher has KL 0.
-  close(value(() => distillationLoss(crossEntropy(studentLogits(), labels()), studentLogits(), teacherTargets(teacherLogits(), identity(), 2), labels(), 0, 2)), hard, 'alpha 0');
-  close(value(() => distillationKl(teacherLogits(), teacherTargets(teacherLogits(), identity(), 2), labels(), 2)), 0, 'KL of equals');
+  close(
+    value(() => distillationLoss(crossEntropy(studentLogits(), labels()), studentLogits(), teacherTargets(teacherLogits(), identity(), 2), labels(), 0, 2)),
+    hard,
+    'alpha 0',
+  );
+  close(
+    value(() => distillationKl(teacherLogits(), teacherTargets(teacherLogits(), identity(), 2), labels(), 2)),
+    0,
+    'KL of equals',
+  );
 });
 
 test('distillation: teacher targets through a splitting class matrix, and the KD gradient reaches the student only', () => {
   // Teacher [Land, Grass] -> student [Land, Grassland, SemiNatural], Grass split 70/30.
-  const matrix = () => tf.tensor2d([[1, 0, 0], [0, 0.7, 0.3]]);
+  const matrix = () =>
+    tf.tensor2d([
+      [1, 0, 0],
+      [0, 0.7, 0.3],
+    ]);
   const targets = tf.tidy(() => Array.from(teacherTargets(tf.tensor4d([ln3, 0], [1, 1, 1, 2]), matrix(), 1).dataSync()));
   targets.forEach((v, i) => close(v, [0.75, 0.175, 0.075][i]!, `target ${i}`));
   const before = tf.memory().numTensors;
@@ -117,7 +143,11 @@ test('Lovasz gradient (custom, sorted on the device) matches central finite diff
   const base = Array.from({ length: 36 }, (_, i) => Math.sin(i * 1.7) * 2);
   const y = tf.tensor3d([0, 1, 2, 1, 255, 0, 2, 2, 1, 0, 0, 1], [1, 3, 4], 'int32');
   const loss = (values: number[]) => tf.tidy(() => lovaszSoftmax(tf.tensor4d(values, shape), y).dataSync()[0]!);
-  const analytic = tf.tidy(() => tf.grad((x: tf.Tensor) => lovaszSoftmax(x, y))(tf.tensor4d(base, shape)).dataSync());
+  const analytic = tf.tidy(() =>
+    tf
+      .grad((x: tf.Tensor) => lovaszSoftmax(x, y))(tf.tensor4d(base, shape))
+      .dataSync(),
+  );
   const eps = 1e-3;
   let worst = 0;
   for (let i = 0; i < base.length; i += 1) {

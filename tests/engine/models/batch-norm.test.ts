@@ -20,11 +20,19 @@ function layerPair(channels: number, seed: number) {
 }
 
 test('fused batch norm: training output, gradients of x, gamma and beta, and running averages match tfjs-layers (wasm)', async () => {
-  const shapes: [number, [number, number, number, number]][] = [[1, [2, 5, 7, 3]], [2, [3, 4, 6, 8]], [3, [1, 9, 5, 16]]];
+  const shapes: [number, [number, number, number, number]][] = [
+    [1, [2, 5, 7, 3]],
+    [2, [3, 4, 6, 8]],
+    [3, [1, 9, 5, 16]],
+  ];
   for (const [seed, shape] of shapes) {
     const channels = shape[3];
     const { reference, fused } = layerPair(channels, seed * 10);
-    const xs = randomArray(shape.reduce((a, b) => a * b, 1), seed, 3).map((v, i) => v + (i % channels)); // channel offsets
+    const xs = randomArray(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+      3,
+    ).map((v, i) => v + (i % channels)); // channel offsets
     const dys = randomArray(xs.length, seed + 100);
     const run = (layer: tfl.layers.Layer) =>
       tf.tidy(() => {
@@ -45,8 +53,14 @@ test('fused batch norm: training output, gradients of x, gamma and beta, and run
       assert.ok(error < 2e-5, `${label} of ${JSON.stringify(shape)}: relative error ${error}`);
     }
     // Both layers ran training steps the same number of times: equal running averages.
-    const [rMean, rVar] = reference.getWeights().slice(2).map((t) => t.dataSync() as Float32Array);
-    const [fMean, fVar] = fused.getWeights().slice(2).map((t) => t.dataSync() as Float32Array);
+    const [rMean, rVar] = reference
+      .getWeights()
+      .slice(2)
+      .map((t) => t.dataSync() as Float32Array);
+    const [fMean, fVar] = fused
+      .getWeights()
+      .slice(2)
+      .map((t) => t.dataSync() as Float32Array);
     assert.ok(relativeError(fMean!, rMean!) < 1e-5 && relativeError(fVar!, rVar!) < 1e-5, 'running mean and variance');
   }
 });

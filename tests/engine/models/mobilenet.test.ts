@@ -28,7 +28,9 @@ before(wasmReady);
 
 function stateDict(rename: (key: string) => string) {
   return torchvisionKeys('mobilenet_v2').map(([key, shape, dtype]) =>
-    dtype === 'I64' ? { name: rename(key), dtype, shape, bytes: new Uint8Array(8) } : { name: rename(key), dtype: 'F32', shape, bytes: floatBytes(seededValues(30, `encoder.${key}`, shape), 'F32') },
+    dtype === 'I64'
+      ? { name: rename(key), dtype, shape, bytes: new Uint8Array(8) }
+      : { name: rename(key), dtype: 'F32', shape, bytes: floatBytes(seededValues(30, `encoder.${key}`, shape), 'F32') },
   );
 }
 
@@ -43,7 +45,8 @@ test("timm's MobileNetV2 names map onto torchvision's, and nothing else does", (
   assert.equal(timmMobilenetV2Key('bn2.weight'), 'features.18.1.weight');
   assert.equal(timmMobilenetV2Key('classifier.bias'), 'classifier.1.bias');
   assert.equal(timmMobilenetV2Key('features.5.conv.1.0.weight'), 'features.5.conv.1.0.weight', "torchvision's own keys pass");
-  for (const stray of ['blocks.7.0.conv_pw.weight', 'blocks.0.1.conv_dw.weight', 'blocks.2.0.se.conv_reduce.weight', 'head.fc.weight', 'conv1.weight']) assert.equal(timmMobilenetV2Key(stray), null, stray);
+  for (const stray of ['blocks.7.0.conv_pw.weight', 'blocks.0.1.conv_dw.weight', 'blocks.2.0.se.conv_reduce.weight', 'head.fc.weight', 'conv1.weight'])
+    assert.equal(timmMobilenetV2Key(stray), null, stray);
   // Every torchvision key, written the timm way by this test's own rule, comes back.
   for (const [key] of torchvisionKeys('mobilenet_v2')) assert.equal(timmMobilenetV2Key(timmKeyOf(key)), key, key);
 });
@@ -53,11 +56,18 @@ test('a timm-layout file loads into the encoder exactly as the torchvision-layou
   const fromTorchvision = createModel('unet', spec, 1);
   const fromTimm = createModel('unet', spec, 2);
   const tv = loadEncoderWeights(fromTorchvision, parseSafetensors(encodeSafetensors(stateDict((k) => k)), 'tv'), 'tv', 'mobilenet_v2');
-  const withHead = [...stateDict(timmKeyOf), { name: 'classifier.weight', dtype: 'F32', shape: [1000, 1280], bytes: new Uint8Array(1000 * 1280 * 4) }, { name: 'classifier.bias', dtype: 'F32', shape: [1000], bytes: new Uint8Array(4000) }];
+  const withHead = [
+    ...stateDict(timmKeyOf),
+    { name: 'classifier.weight', dtype: 'F32', shape: [1000, 1280], bytes: new Uint8Array(1000 * 1280 * 4) },
+    { name: 'classifier.bias', dtype: 'F32', shape: [1000], bytes: new Uint8Array(4000) },
+  ];
   const timm = loadEncoderWeights(fromTimm, parseSafetensors(encodeSafetensors(withHead), 'timm'), 'timm', 'mobilenet_v2');
   assert.equal(tv.loaded, timm.loaded);
   assert.equal(tv.loaded, torchvisionKeys('mobilenet_v2').filter(([, , d]) => d === 'F32').length);
-  assert.deepEqual(timm.ignored.filter((k) => k.startsWith('classifier')), ['classifier.weight', 'classifier.bias']);
+  assert.deepEqual(
+    timm.ignored.filter((k) => k.startsWith('classifier')),
+    ['classifier.weight', 'classifier.bias'],
+  );
   const encoderLayers = fromTorchvision.layers.filter((l) => l.name.startsWith('encoder.') && l.weights.length > 0);
   assert.equal(encoderLayers.length, 104, '52 convolutions and 52 batch norms');
   for (const layer of encoderLayers) {
@@ -84,7 +94,10 @@ test("weights import takes timm's mobilenetv2_100 file, finds its architecture f
   assert.equal(tagged.weights.architecture, 'mobilenet_v2');
   const named = await importWeights(new WeightsCache(tempDir()), path, { name: 'mobilenetv2_100.ra_in1k' });
   assert.deepEqual([named.weights.name, named.weights.repo], ['mobilenetv2_100.ra_in1k', 'timm/mobilenetv2_100.ra_in1k']);
-  await assert.rejects(importWeights(new WeightsCache(tempDir()), path, { name: 'resnet18' }), { code: 'VALIDATION', message: /does not hold resnet18's weights .* It holds mobilenet_v2's weights: import it as mobilenet_v2\.$/ });
+  await assert.rejects(importWeights(new WeightsCache(tempDir()), path, { name: 'resnet18' }), {
+    code: 'VALIDATION',
+    message: /does not hold resnet18's weights .* It holds mobilenet_v2's weights: import it as mobilenet_v2\.$/,
+  });
 });
 
 test("timm's efficientnet_b0 names map onto torchvision's both ways, and a timm-layout file loads as the torchvision one does", () => {
@@ -93,7 +106,8 @@ test("timm's efficientnet_b0 names map onto torchvision's both ways, and a timm-
   assert.equal(timmEfficientnetB0Key('blocks.5.3.conv_pwl.weight'), 'features.6.3.block.3.0.weight');
   assert.equal(timmEfficientnetB0Key('blocks.2.1.se.conv_expand.weight'), 'features.3.1.block.2.fc2.weight');
   assert.equal(timmEfficientnetB0Key('conv_head.weight'), 'features.8.0.weight');
-  for (const stray of ['blocks.6.1.conv_pw.weight', 'blocks.0.0.conv_pwl.weight', 'blocks.1.0.se.fc.weight']) assert.equal(timmEfficientnetB0Key(stray), null, stray);
+  for (const stray of ['blocks.6.1.conv_pw.weight', 'blocks.0.0.conv_pwl.weight', 'blocks.1.0.se.fc.weight'])
+    assert.equal(timmEfficientnetB0Key(stray), null, stray);
   for (const variant of ['efficientnet-b0', 'efficientnet-b1', 'efficientnet-b2', 'efficientnet-b3'] as const) {
     for (const [key] of torchvisionKeys(variant)) assert.equal(timmEfficientnetName(variant, timmEfficientnetKey(key)), key, `${variant} ${key}`);
   }
@@ -104,14 +118,20 @@ test("timm's efficientnet_b0 names map onto torchvision's both ways, and a timm-
   const spec = { classes: 3, inputChannels: 3, inputSize: 32, encoder: 'efficientnet-b0' as const };
   const dict = (rename: (key: string) => string) =>
     torchvisionKeys('efficientnet-b0').map(([key, shape, dtype]) =>
-      dtype === 'I64' ? { name: rename(key), dtype, shape, bytes: new Uint8Array(8) } : { name: rename(key), dtype: 'F32', shape, bytes: floatBytes(seededValues(30, `encoder.${key}`, shape), 'F32') },
+      dtype === 'I64'
+        ? { name: rename(key), dtype, shape, bytes: new Uint8Array(8) }
+        : { name: rename(key), dtype: 'F32', shape, bytes: floatBytes(seededValues(30, `encoder.${key}`, shape), 'F32') },
     );
   const fromTorchvision = createModel('unet', spec, 1);
   const fromTimm = createModel('unet', spec, 2);
   const tv = loadEncoderWeights(fromTorchvision, parseSafetensors(encodeSafetensors(dict((k) => k)), 'tv'), 'tv', 'efficientnet-b0');
   const timm = loadEncoderWeights(fromTimm, parseSafetensors(encodeSafetensors(dict(timmEfficientnetKey)), 'timm'), 'timm', 'efficientnet-b0');
   assert.equal(tv.loaded, timm.loaded);
-  assert.deepEqual(timm.ignored.filter((k) => !k.endsWith('num_batches_tracked')), ['conv_head.weight', 'bn2.weight', 'bn2.bias', 'bn2.running_mean', 'bn2.running_var'], 'the unused head');
+  assert.deepEqual(
+    timm.ignored.filter((k) => !k.endsWith('num_batches_tracked')),
+    ['conv_head.weight', 'bn2.weight', 'bn2.bias', 'bn2.running_mean', 'bn2.running_var'],
+    'the unused head',
+  );
   for (const layer of fromTorchvision.layers.filter((l) => l.name.startsWith('encoder.') && l.weights.length > 0)) {
     const b = fromTimm.getLayer(layer.name).getWeights();
     layer.getWeights().forEach((w, i) => assert.deepEqual(w.dataSync(), b[i]!.dataSync(), `${layer.name} weight ${i}`));

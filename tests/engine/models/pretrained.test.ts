@@ -15,7 +15,10 @@ async function saveModel(model: Awaited<ReturnType<typeof createModel>>, dir: st
     tf.io.withSaveHandler(async (artifacts) => {
       const data = artifacts.weightData as ArrayBuffer;
       writeFileSync(join(dir, 'weights.bin'), Buffer.from(data));
-      writeFileSync(join(dir, 'model.json'), JSON.stringify({ modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] }));
+      writeFileSync(
+        join(dir, 'model.json'),
+        JSON.stringify({ modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] }),
+      );
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
@@ -40,11 +43,16 @@ test('a file that is not a tfjs model, or of another architecture, is refused wi
   const dir = tempDir();
   writeFileSync(join(dir, 'x.json'), '{"format":"something else"}');
   const model = createModel('unet', { classes: 2, inputChannels: 3, inputSize: 32, depth: 2, width: 4 });
-  await assert.rejects(loadPretrainedWeights(model, join(dir, 'x.json')), { code: 'VALIDATION', message: /has no weightsManifest: it is not a tfjs layers model\.json/ });
+  await assert.rejects(loadPretrainedWeights(model, join(dir, 'x.json')), {
+    code: 'VALIDATION',
+    message: /has no weightsManifest: it is not a tfjs layers model\.json/,
+  });
   await assert.rejects(loadPretrainedWeights(model, join(dir, 'missing.json')), { message: /Cannot read the pretrained model .*missing\.json/ });
   const other = createModel('fpn', { classes: 2, inputChannels: 3, inputSize: 32 });
   const path = await saveModel(other, dir);
-  await assert.rejects(loadPretrainedWeights(model, path), { message: /Only \d+ of \d+ weights in .* match this model's layers by name and shape; it needs a model of the same architecture/ });
+  await assert.rejects(loadPretrainedWeights(model, path), {
+    message: /Only \d+ of \d+ weights in .* match this model's layers by name and shape; it needs a model of the same architecture/,
+  });
   model.dispose();
   other.dispose();
 });

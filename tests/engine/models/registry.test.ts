@@ -52,5 +52,7 @@ test('unknown names list the valid ones; a size off the stride suggests the near
   assert.throws(() => createModel('fpn', { classes: 2, inputChannels: 3, inputSize: 250 }), {
     message: 'Input size 250 does not fit fpn: it must be a multiple of 32. Nearest valid: 224 or 256.',
   });
-  assert.throws(() => createModel('unet', { classes: 2, inputChannels: 3, inputSize: 100, depth: 3 }), { message: /multiple of 8\. Nearest valid: 96 or 104\./ });
+  assert.throws(() => createModel('unet', { classes: 2, inputChannels: 3, inputSize: 100, depth: 3 }), {
+    message: /multiple of 8\. Nearest valid: 96 or 104\./,
+  });
 });

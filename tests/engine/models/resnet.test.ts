@@ -83,7 +83,9 @@ async function featureGaps(model: tfl.LayersModel, entry: FixtureCase): Promise<
     const output = outputs[stageNames.indexOf(feature.name)]!;
     assert.deepEqual(output.shape, feature.shape, `${feature.name} shape`);
     const actual = (await output.data()) as Float32Array;
-    const torch = new Float32Array(expected.buffer.slice(expected.byteOffset + feature.offset * 4, expected.byteOffset + (feature.offset + feature.length) * 4));
+    const torch = new Float32Array(
+      expected.buffer.slice(expected.byteOffset + feature.offset * 4, expected.byteOffset + (feature.offset + feature.length) * 4),
+    );
     let gap = 0;
     for (let i = 0; i < torch.length; i += 1) gap = Math.max(gap, Math.abs(actual[i]! - torch[i]!));
     gaps.push({ name: feature.name, gap, text: `${feature.name} (stride ${feature.stride}, max |x| ${feature.maxAbs.toFixed(2)}): ${gap.toExponential(2)}` });
@@ -98,13 +100,19 @@ for (const [name, entry] of Object.entries(fixture.cases)) {
     const tensors = stateDict(entry.model, dtype);
     if (entry.bitsChecksum !== undefined) {
       // The test's own rounding to 16 bits is PyTorch's, checked over every weight.
-      const sum = tensors.filter((x) => x.dtype !== 'I64').reduce((acc, x) => acc + new Uint16Array(x.bytes.buffer, x.bytes.byteOffset, x.bytes.byteLength / 2).reduce((a, b) => a + b, 0), 0);
+      const sum = tensors
+        .filter((x) => x.dtype !== 'I64')
+        .reduce((acc, x) => acc + new Uint16Array(x.bytes.buffer, x.bytes.byteOffset, x.bytes.byteLength / 2).reduce((a, b) => a + b, 0), 0);
       assert.equal(sum, entry.bitsChecksum, `${dtype} rounding`);
     }
     const model = encoderModel(entry.model, { outputStride: entry.outputStride });
     const report = loadResnetWeights(model, fileOf(tensors, `${name}.safetensors`), `${name}.safetensors`, entry.model);
     assert.equal(report.loaded, tensors.filter((x) => x.dtype !== 'I64').length, 'every float tensor of the state_dict is loaded');
-    assert.deepEqual(report.ignored, tensors.filter((x) => x.dtype === 'I64').map((x) => x.name), 'only the step counters are left out');
+    assert.deepEqual(
+      report.ignored,
+      tensors.filter((x) => x.dtype === 'I64').map((x) => x.name),
+      'only the step counters are left out',
+    );
     const gaps = await featureGaps(model, entry);
     t.diagnostic(`${name} max |SegBench - torch|: ${gaps.map((g) => g.text).join('; ')}`);
     for (const { name: stage, gap } of gaps) assert.ok(gap <= tolerance, `${stage}: max |SegBench - torch| ${gap} > ${tolerance}`);
@@ -114,19 +122,26 @@ for (const [name, entry] of Object.entries(fixture.cases)) {
 
 // By hand: the full state_dicts as PyTorch writes them (make_fixture.py --weights DIR), read from disk.
 const weightsDir = process.env['SEGBENCH_ENCODER_WEIGHTS'];
-test('state_dicts written by make_fixture.py --weights (F32, F16, BF16, fc included) read from disk give the same features', { skip: weightsDir ? false : 'set SEGBENCH_ENCODER_WEIGHTS to the folder make_fixture.py --weights wrote' }, async (t) => {
-  for (const [name, entry] of Object.entries(fixture.cases)) {
-    const path = join(weightsDir!, `${entry.model}.${(entry.weightsDtype ?? 'F32').toLowerCase()}.safetensors`);
-    if (!existsSync(path)) continue;
-    const model = encoderModel(entry.model, { outputStride: entry.outputStride });
-    const report = loadResnetWeights(model, await readSafetensors(path), path, entry.model);
-    assert.deepEqual(report.ignored.filter((k) => !k.endsWith('num_batches_tracked')), ['fc.weight', 'fc.bias']);
-    const gaps = await featureGaps(model, entry);
-    t.diagnostic(`${name} from ${path}: ${gaps.map((g) => g.text).join('; ')}`);
-    for (const { name: stage, gap } of gaps) assert.ok(gap <= tolerance, `${name} ${stage}: ${gap}`);
-    model.dispose();
-  }
-});
+test(
+  'state_dicts written by make_fixture.py --weights (F32, F16, BF16, fc included) read from disk give the same features',
+  { skip: weightsDir ? false : 'set SEGBENCH_ENCODER_WEIGHTS to the folder make_fixture.py --weights wrote' },
+  async (t) => {
+    for (const [name, entry] of Object.entries(fixture.cases)) {
+      const path = join(weightsDir!, `${entry.model}.${(entry.weightsDtype ?? 'F32').toLowerCase()}.safetensors`);
+      if (!existsSync(path)) continue;
+      const model = encoderModel(entry.model, { outputStride: entry.outputStride });
+      const report = loadResnetWeights(model, await readSafetensors(path), path, entry.model);
+      assert.deepEqual(
+        report.ignored.filter((k) => !k.endsWith('num_batches_tracked')),
+        ['fc.weight', 'fc.bias'],
+      );
+      const gaps = await featureGaps(model, entry);
+      t.diagnostic(`${name} from ${path}: ${gaps.map((g) => g.text).join('; ')}`);
+      for (const { name: stage, gap } of gaps) assert.ok(gap <= tolerance, `${name} ${stage}: ${gap}`);
+      model.dispose();
+    }
+  },
+);
 
 test('a state_dict that does not fit is refused naming the tensors, and nothing is written', () => {
   const model = encoderModel('resnet18', { size: 32 });
@@ -140,7 +155,10 @@ test('a state_dict that does not fit is refused naming the tensors, and nothing 
     stateDict('resnet34'),
     /^x\.safetensors does not fit the resnet18 encoder: 96 of its tensors map to no weight of the encoder \(layer1\.2\.conv1\.weight, layer1\.2\.bn1\.weight, .* and 90 more\)\. Give a resnet18 state_dict as timm or torchvision save it \(the classifier may be absent\)\.$/,
   );
-  refuse(r18.filter((x) => x.name !== 'layer4.1.bn2.running_var'), /: it lacks 1 of the encoder's weights \(layer4\.1\.bn2\.running_var\)\./);
+  refuse(
+    r18.filter((x) => x.name !== 'layer4.1.bn2.running_var'),
+    /: it lacks 1 of the encoder's weights \(layer4\.1\.bn2\.running_var\)\./,
+  );
   refuse(
     r18.map((x) => (x.name === 'layer1.0.conv1.weight' ? { ...x, shape: [64, 64, 1, 9] } : x)),
     /: 1 differ in shape, in PyTorch's layout \(layer1\.0\.conv1\.weight is \[64, 64, 1, 9\] in the file, \[64, 64, 3, 3\] in the encoder\)\./,
@@ -149,7 +167,10 @@ test('a state_dict that does not fit is refused naming the tensors, and nothing 
     r18.map((x) => (x.name === 'bn1.bias' ? { ...x, dtype: 'I32' } : x)),
     /: 1 are not stored as F32, F16 or BF16 \(bn1\.bias \(I32\)\)\./,
   );
-  refuse([...r18, { name: 'head.fc.weight', dtype: 'F32', shape: [1], bytes: new Uint8Array(4) }], /: 1 of its tensors map to no weight of the encoder \(head\.fc\.weight\)\./);
+  refuse(
+    [...r18, { name: 'head.fc.weight', dtype: 'F32', shape: [1], bytes: new Uint8Array(4) }],
+    /: 1 of its tensors map to no weight of the encoder \(head\.fc\.weight\)\./,
+  );
   assert.deepEqual(kernel.dataSync(), before, 'no weight written by a refused file');
   assert.equal(tf.memory().numTensors, numTensors, 'no tensor left behind');
   // The classifier (timm and torchvision keep fc.*) and the step counters are left out; timm's
@@ -158,7 +179,10 @@ test('a state_dict that does not fit is refused naming the tensors, and nothing 
     { name: 'fc.weight', dtype: 'F32', shape: [2, 512], bytes: new Uint8Array(4096) },
     { name: 'fc.bias', dtype: 'F32', shape: [2], bytes: new Uint8Array(8) },
   ];
-  assert.deepEqual(loadResnetWeights(model, fileOf([...r18, ...fc]), 'x', 'resnet18').ignored.filter((k) => k.startsWith('fc')), ['fc.weight', 'fc.bias']);
+  assert.deepEqual(
+    loadResnetWeights(model, fileOf([...r18, ...fc]), 'x', 'resnet18').ignored.filter((k) => k.startsWith('fc')),
+    ['fc.weight', 'fc.bias'],
+  );
   assert.deepEqual(loadResnetWeights(model, fileOf(r18.filter((x) => x.dtype !== 'I64')), 'x', 'resnet18').ignored, []);
   assert.equal(tf.memory().numTensors, numTensors, 'no tensor left behind');
   model.dispose();
@@ -206,7 +230,11 @@ test('resnet18 at output stride 8 (atrous layer3 and layer4) under a 1x1 head: o
   }, weights);
   assert.ok(Number.isFinite(value.dataSync()[0]!));
   const zero = weights.filter((w) => w.name.includes('kernel')).filter((w) => tf.tidy(() => tf.max(tf.abs(grads[w.name]!)).dataSync()[0]) === 0);
-  assert.deepEqual(zero.map((w) => w.name), [], 'every kernel gets a gradient');
+  assert.deepEqual(
+    zero.map((w) => w.name),
+    [],
+    'every kernel gets a gradient',
+  );
   tf.dispose([value, ...Object.values(grads)]);
   assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
   tf.dispose([x, labels]);

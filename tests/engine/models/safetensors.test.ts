@@ -62,18 +62,29 @@ test("a file written by the fixture's Python (numpy's float16, torch's bfloat16)
 test('every truncation of a valid file is refused with a message, in memory and on disk', async () => {
   const bytes = sample();
   for (let length = 0; length < bytes.length; length += 1) {
-    assert.throws(() => parseSafetensors(bytes.subarray(0, length), 'cut.safetensors'), (error: unknown) => {
-      assert.ok(error instanceof ApiError && error.code === 'VALIDATION', `length ${length}: ${String(error)}`);
-      assert.match(error.message, /^cut\.safetensors is not a readable safetensors file: /);
-      return true;
-    });
+    assert.throws(
+      () => parseSafetensors(bytes.subarray(0, length), 'cut.safetensors'),
+      (error: unknown) => {
+        assert.ok(error instanceof ApiError && error.code === 'VALIDATION', `length ${length}: ${String(error)}`);
+        assert.match(error.message, /^cut\.safetensors is not a readable safetensors file: /);
+        return true;
+      },
+    );
   }
   const path = join(tempDir(), 'cut.safetensors');
   writeFileSync(path, bytes.subarray(0, bytes.length - 3));
-  await assert.rejects(readSafetensors(path), { code: 'VALIDATION', message: `${path} is not a readable safetensors file: its tensors need 56 bytes of data, but the file holds 53 after the header (a truncated file).` });
+  await assert.rejects(readSafetensors(path), {
+    code: 'VALIDATION',
+    message: `${path} is not a readable safetensors file: its tensors need 56 bytes of data, but the file holds 53 after the header (a truncated file).`,
+  });
   writeFileSync(path, bytes.subarray(0, 5));
-  await assert.rejects(readSafetensors(path), { message: `${path} is not a readable safetensors file: it has 5 bytes, fewer than the 8 of the header length it starts with.` });
-  await assert.rejects(readSafetensors(join(tempDir(), 'absent.safetensors')), { code: 'VALIDATION', message: /^Cannot open the weights file .*absent\.safetensors: ENOENT/ });
+  await assert.rejects(readSafetensors(path), {
+    message: `${path} is not a readable safetensors file: it has 5 bytes, fewer than the 8 of the header length it starts with.`,
+  });
+  await assert.rejects(readSafetensors(join(tempDir(), 'absent.safetensors')), {
+    code: 'VALIDATION',
+    message: /^Cannot open the weights file .*absent\.safetensors: ENOENT/,
+  });
 });
 
 test('headers that lie are refused before anything of their claimed size is read or allocated', () => {
@@ -81,29 +92,64 @@ test('headers that lie are refused before anything of their claimed size is read
   const entry = (dtype: string, shape: number[], begin: number, end: number) => ({ dtype, shape, data_offsets: [begin, end] });
   const data = new Uint8Array(16);
   const cases: [string, Uint8Array, string][] = [
-    ['a header length of 2^63', headerAndData(json({}), [], 2n ** 63n), 'its header length says 9223372036854775808 bytes, but only 2 follow (a truncated file, or not safetensors)'],
+    [
+      'a header length of 2^63',
+      headerAndData(json({}), [], 2n ** 63n),
+      'its header length says 9223372036854775808 bytes, but only 2 follow (a truncated file, or not safetensors)',
+    ],
     ['a header length past the end', headerAndData(json({}), [data], 100n), 'its header length says 100 bytes, but only 18 follow'],
     ['a header that is not JSON', headerAndData(Buffer.from('{"a": '), []), 'its header is not UTF-8 JSON'],
-    ['a header that is not UTF-8', headerAndData(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), []), 'its header is not UTF-8 JSON (The encoded data was not valid for encoding utf-8)'],
+    [
+      'a header that is not UTF-8',
+      headerAndData(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), []),
+      'its header is not UTF-8 JSON (The encoded data was not valid for encoding utf-8)',
+    ],
     ['a JSON array', headerAndData(json([1, 2]), []), 'its header is not UTF-8 JSON (it does not start with "{")'],
     ['an entry without offsets', headerAndData(json({ w: { dtype: 'F32', shape: [4] } }), [data]), 'its header entry "w" is not {dtype, shape, data_offsets}'],
     ['negative offsets', headerAndData(json({ w: entry('F32', [4], -16, 0) }), [data]), 'its header entry "w" is not {dtype, shape, data_offsets}'],
-    ['an unknown dtype', headerAndData(json({ w: entry('F4X', [4], 0, 16) }), [data]), 'tensor "w" has dtype F4X, which the format does not define (known: BOOL, U8, I8,'],
+    [
+      'an unknown dtype',
+      headerAndData(json({ w: entry('F4X', [4], 0, 16) }), [data]),
+      'tensor "w" has dtype F4X, which the format does not define (known: BOOL, U8, I8,',
+    ],
     ['an end before the beginning', headerAndData(json({ w: entry('F32', [0], 16, 8) }), [data]), 'tensor "w" ends (byte 8) before it begins (byte 16)'],
-    ['offsets that disagree with the shape', headerAndData(json({ w: entry('F32', [3], 0, 16) }), [data]), 'tensor "w" is F32 [3], 12 bytes, but its data_offsets [0, 16] hold 16'],
-    ['a shape of 10^18 elements', headerAndData(json({ w: entry('F32', [1e9, 1e9], 0, 16) }), [data]), 'tensor "w" is F32 [1000000000, 1000000000], 4000000000000000000 bytes, but its data_offsets [0, 16] hold 16'],
-    ['offsets past the data', headerAndData(json({ w: entry('F32', [250], 0, 1000) }), [data]), 'its tensors need 1000 bytes of data, but the file holds 16 after the header (a truncated file)'],
-    ['overlapping tensors', headerAndData(json({ a: entry('F32', [2], 0, 8), b: entry('F32', [2], 4, 12) }), [data]), 'tensor "b" overlaps the tensor before it (it begins at byte 4, before 8)'],
-    ['a gap between tensors', headerAndData(json({ a: entry('F32', [1], 0, 4), b: entry('F32', [2], 8, 16) }), [data]), 'there is a gap in the data before tensor "b" (bytes 4 to 8)'],
+    [
+      'offsets that disagree with the shape',
+      headerAndData(json({ w: entry('F32', [3], 0, 16) }), [data]),
+      'tensor "w" is F32 [3], 12 bytes, but its data_offsets [0, 16] hold 16',
+    ],
+    [
+      'a shape of 10^18 elements',
+      headerAndData(json({ w: entry('F32', [1e9, 1e9], 0, 16) }), [data]),
+      'tensor "w" is F32 [1000000000, 1000000000], 4000000000000000000 bytes, but its data_offsets [0, 16] hold 16',
+    ],
+    [
+      'offsets past the data',
+      headerAndData(json({ w: entry('F32', [250], 0, 1000) }), [data]),
+      'its tensors need 1000 bytes of data, but the file holds 16 after the header (a truncated file)',
+    ],
+    [
+      'overlapping tensors',
+      headerAndData(json({ a: entry('F32', [2], 0, 8), b: entry('F32', [2], 4, 12) }), [data]),
+      'tensor "b" overlaps the tensor before it (it begins at byte 4, before 8)',
+    ],
+    [
+      'a gap between tensors',
+      headerAndData(json({ a: entry('F32', [1], 0, 4), b: entry('F32', [2], 8, 16) }), [data]),
+      'there is a gap in the data before tensor "b" (bytes 4 to 8)',
+    ],
     ['bytes that belong to no tensor', headerAndData(json({ a: entry('F32', [2], 0, 8) }), [data]), '8 bytes after its last tensor belong to none'],
     ['metadata that is not strings', headerAndData(json({ __metadata__: { epochs: 3 } }), []), 'its __metadata__ is not a map of strings to strings'],
   ];
   for (const [label, bytes, message] of cases) {
-    assert.throws(() => parseSafetensors(bytes, 'bad.safetensors'), (error: unknown) => {
-      assert.ok(error instanceof ApiError && error.code === 'VALIDATION', `${label}: ${String(error)}`);
-      assert.ok(error.message.startsWith(`bad.safetensors is not a readable safetensors file: ${message}`), `${label}: ${error.message}`);
-      return true;
-    });
+    assert.throws(
+      () => parseSafetensors(bytes, 'bad.safetensors'),
+      (error: unknown) => {
+        assert.ok(error instanceof ApiError && error.code === 'VALIDATION', `${label}: ${String(error)}`);
+        assert.ok(error.message.startsWith(`bad.safetensors is not a readable safetensors file: ${message}`), `${label}: ${error.message}`);
+        return true;
+      },
+    );
   }
 });
 

@@ -42,7 +42,9 @@ const tolerance = 1e-4;
 
 function stateDict(entry: SmpCase, dtype: 'F32' | 'F16' | 'BF16' = 'F32'): TensorBytes[] {
   return entry.keys.map(([name, shape, kind]) =>
-    kind === 'I64' ? { name, dtype: 'I64', shape, bytes: new Uint8Array(8) } : { name, dtype, shape, bytes: floatBytes(seededValues(seed, name, shape), dtype) },
+    kind === 'I64'
+      ? { name, dtype: 'I64', shape, bytes: new Uint8Array(8) }
+      : { name, dtype, shape, bytes: floatBytes(seededValues(seed, name, shape), dtype) },
   );
 }
 
@@ -75,9 +77,15 @@ for (const [name, entry] of Object.entries(fixture.cases)) {
     const unused = (name: string): boolean => entry.encoder.startsWith('efficientnet-') && name.startsWith('encoder.features.8.');
     assert.equal(report.loaded, tensors.filter((x) => x.dtype === 'F32' && !unused(x.name)).length, 'every float tensor loaded');
     assert.deepEqual(report.skipped, []);
-    assert.deepEqual(report.ignored.filter((k) => !k.endsWith('num_batches_tracked')), tensors.filter((x) => x.dtype === 'F32' && unused(x.name)).map((x) => x.name), 'only the step counters (and an unused head) left out');
+    assert.deepEqual(
+      report.ignored.filter((k) => !k.endsWith('num_batches_tracked')),
+      tensors.filter((x) => x.dtype === 'F32' && unused(x.name)).map((x) => x.name),
+      'only the step counters (and an unused head) left out',
+    );
     const gap = await gapToTorch(model, entry, entry.shape, entry.file);
-    t.diagnostic(`${name}: max |SegBench - PyTorch| ${gap.toExponential(2)} (logits up to ${entry.maxAbs.toFixed(3)}; torch fp32 vs fp64 ${entry.torchFp32VsFp64.toExponential(2)})`);
+    t.diagnostic(
+      `${name}: max |SegBench - PyTorch| ${gap.toExponential(2)} (logits up to ${entry.maxAbs.toFixed(3)}; torch fp32 vs fp64 ${entry.torchFp32VsFp64.toExponential(2)})`,
+    );
     assert.ok(gap <= tolerance, `max |SegBench - PyTorch| ${gap} > ${tolerance}`);
     model.dispose();
   });
@@ -105,19 +113,31 @@ test('a state_dict of another encoder or a bare encoder is refused naming the ke
   const before = kernel.dataSync().slice();
   assert.throws(() => loadSmpUnetWeights(model, fileOf(stateDict(fixture.cases['unet-resnet50']!)), 'r50.safetensors', 'resnet18'), {
     code: 'VALIDATION',
-    message: /^r50\.safetensors does not fit the segmentation_models_pytorch Unet on resnet18: \d+ of its tensors map to no weight of the model \(encoder\.layer1\.0\.conv3\.weight, .*Give the state_dict of segmentation_models_pytorch's Unet\(encoder_name="resnet18"\) saved as safetensors\.$/,
+    message:
+      /^r50\.safetensors does not fit the segmentation_models_pytorch Unet on resnet18: \d+ of its tensors map to no weight of the model \(encoder\.layer1\.0\.conv3\.weight, .*Give the state_dict of segmentation_models_pytorch's Unet\(encoder_name="resnet18"\) saved as safetensors\.$/,
   });
-  const encoderOnly = stateDict(entry).filter((x) => x.name.startsWith('encoder.')).map((x) => ({ ...x, name: x.name.slice('encoder.'.length) }));
-  assert.throws(() => loadSmpUnetWeights(model, fileOf(encoderOnly), 'timm.safetensors', 'resnet18'), { code: 'VALIDATION', message: /map to no weight of the model \(conv1\.weight, bn1\.weight/ });
+  const encoderOnly = stateDict(entry)
+    .filter((x) => x.name.startsWith('encoder.'))
+    .map((x) => ({ ...x, name: x.name.slice('encoder.'.length) }));
+  assert.throws(() => loadSmpUnetWeights(model, fileOf(encoderOnly), 'timm.safetensors', 'resnet18'), {
+    code: 'VALIDATION',
+    message: /map to no weight of the model \(conv1\.weight, bn1\.weight/,
+  });
   assert.deepEqual(kernel.dataSync(), before);
   model.dispose();
 });
 
 test('the model-options rule: an encoder only under unet, fpn and deeplabv3plus, the SMP U-Net without depth or width', () => {
   const spec = { classes: 2, inputChannels: 3, inputSize: 64 };
-  assert.throws(() => createModel('unet-mobilenetv2', { ...spec, encoder: 'resnet18' }), { code: 'VALIDATION', message: 'unet-mobilenetv2 has its own encoder; modelOptions.encoder (resnet18) goes with unet, fpn, deeplabv3plus.' });
+  assert.throws(() => createModel('unet-mobilenetv2', { ...spec, encoder: 'resnet18' }), {
+    code: 'VALIDATION',
+    message: 'unet-mobilenetv2 has its own encoder; modelOptions.encoder (resnet18) goes with unet, fpn, deeplabv3plus.',
+  });
   assert.throws(() => createModel('unet', { ...spec, encoder: 'resnet18', depth: 4 }), { code: 'VALIDATION', message: /leave out depth and width/ });
-  assert.throws(() => createModel('unet', { ...spec, inputSize: 48, encoder: 'resnet18' }), { code: 'VALIDATION', message: 'Input size 48 does not fit unet: it must be a multiple of 32. Nearest valid: 32 or 64.' });
+  assert.throws(() => createModel('unet', { ...spec, inputSize: 48, encoder: 'resnet18' }), {
+    code: 'VALIDATION',
+    message: 'Input size 48 does not fit unet: it must be a multiple of 32. Nearest valid: 32 or 64.',
+  });
   for (const [model, size, encoder, layer] of [
     ['fpn', 64, 'resnet18', 'encoder.layer4.1.conv2'],
     ['deeplabv3plus', 48, 'resnet18', 'encoder.layer4.1.conv2'],

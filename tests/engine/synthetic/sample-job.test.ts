@@ -24,7 +24,10 @@ test('the sample dataset is the same bytes for the same seed, and differs for an
   const [a, b, c] = await Promise.all([generate(42), generate(42), generate(43)]);
   const files = readdirSync(join(a.outDir, 'masks')).sort();
   assert.equal(files.length, 12);
-  assert.deepEqual(readdirSync(join(a.outDir, 'images')).sort(), files.map((f) => f.replace('.png', '.jpg')));
+  assert.deepEqual(
+    readdirSync(join(a.outDir, 'images')).sort(),
+    files.map((f) => f.replace('.png', '.jpg')),
+  );
   for (const name of files) {
     assert.deepEqual(readFileSync(join(a.outDir, 'masks', name)), readFileSync(join(b.outDir, 'masks', name)), name);
   }
@@ -37,16 +40,27 @@ test('sample masks use only the six palette colours, with one class under 5% of 
   const palette = findPreset('segbench-sample')!.classes.map((c) => hexToValue(c.color));
   const counts = new Map<number, number>();
   for (const name of readdirSync(join(outDir, 'masks'))) {
-    const { data } = await sharp(join(outDir, 'masks', name)).raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(join(outDir, 'masks', name))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     for (let i = 0; i < data.length; i += 3) {
       const value = (data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!;
       counts.set(value, (counts.get(value) ?? 0) + 1);
     }
   }
-  assert.deepEqual([...counts.keys()].filter((v) => !palette.includes(v)), []);
+  assert.deepEqual(
+    [...counts.keys()].filter((v) => !palette.includes(v)),
+    [],
+  );
   const total = [...counts.values()].reduce((a, b) => a + b);
   const shares = palette.map((v) => (counts.get(v) ?? 0) / total);
-  assert.ok(shares.every((s) => s > 0), `every class present: ${shares}`);
-  assert.ok(shares.some((s) => s < 0.05), `one class under 5%: ${shares}`);
+  assert.ok(
+    shares.every((s) => s > 0),
+    `every class present: ${shares}`,
+  );
+  assert.ok(
+    shares.some((s) => s < 0.05),
+    `one class under 5%: ${shares}`,
+  );
   assert.ok(Math.max(...shares) < 0.7, `no class swamps the rest: ${shares}`);
 });

@@ -21,14 +21,29 @@ test('probabilities become logits whose softmax at T is softmax(log p / T), zero
     [0.5, 0.5, 0],
   ];
   for (const temperature of [1, 2, 4]) {
-    const targets = tf.tidy(() => teacherTargets(logitsFromProbabilities(tf.tensor4d(pixels.flat(), [1, 1, 2, 3])), tf.eye(3) as tf.Tensor2D, temperature).dataSync());
-    pixels.forEach((p, i) => close([...targets.slice(i * 3, i * 3 + 3)], softmaxAt(p.map((v) => Math.log(Math.max(v, 1e-7))), temperature), `T=${temperature} pixel ${i}`));
+    const targets = tf.tidy(() =>
+      teacherTargets(logitsFromProbabilities(tf.tensor4d(pixels.flat(), [1, 1, 2, 3])), tf.eye(3) as tf.Tensor2D, temperature).dataSync(),
+    );
+    pixels.forEach((p, i) =>
+      close(
+        [...targets.slice(i * 3, i * 3 + 3)],
+        softmaxAt(
+          p.map((v) => Math.log(Math.max(v, 1e-7))),
+          temperature,
+        ),
+        `T=${temperature} pixel ${i}`,
+      ),
+    );
   }
   // At T = 1 the targets are the probabilities themselves; at T = 2, p^(1/2) normalised: [0.7, 0.2, 0.1] -> sqrt ratios.
   const roots = [0.7, 0.2, 0.1].map(Math.sqrt);
   const sum = roots.reduce((a, b) => a + b, 0);
   const t2 = tf.tidy(() => [...teacherTargets(logitsFromProbabilities(tf.tensor4d([0.7, 0.2, 0.1], [1, 1, 1, 3])), tf.eye(3) as tf.Tensor2D, 2).dataSync()]);
-  close(t2, roots.map((r) => r / sum), 'T=2 by hand');
+  close(
+    t2,
+    roots.map((r) => r / sum),
+    'T=2 by hand',
+  );
 });
 
 /** The fixture's PyTorch U-Net as the importer records it (NCHW logits, stride 8, ImageNet normalisation). */
@@ -54,7 +69,15 @@ test("an imported ONNX teacher's soft targets for a crop are softmax(log p / T) 
   const temperature = 2;
   // Teacher class 0 goes 70/30 to student classes 0 and 1; the rest by identity onto 6 student classes.
   const matrix = [0, 1, 2, 3, 4, 5].map((t) => [0, 1, 2, 3, 4, 5].map((s) => (t === 0 ? (s === 0 ? 0.7 : s === 1 ? 0.3 : 0) : s === t ? 1 : 0)));
-  const config = { distill: { teacherRunId: 'x', alpha: 0.5, temperature, matrix, teacher: { runDir: '', config: {}, classNames: ['a', 'b', 'c', 'd', 'e', 'f'], external: fixtureModel } } } as unknown as RunConfig;
+  const config = {
+    distill: {
+      teacherRunId: 'x',
+      alpha: 0.5,
+      temperature,
+      matrix,
+      teacher: { runDir: '', config: {}, classNames: ['a', 'b', 'c', 'd', 'e', 'f'], external: fixtureModel },
+    },
+  } as unknown as RunConfig;
   const student = { inputs: [{ shape: [null, size, size, 3] }] } as unknown as tfl.LayersModel;
   const events: string[] = [];
   const teacher = (await loadTeacher(config, student, (m) => events.push(m)))!;
@@ -72,7 +95,10 @@ test("an imported ONNX teacher's soft targets for a crop are softmax(log p / T) 
     await own.release();
     for (const pixel of [0, 17, 500, size * size - 1]) {
       const p = [...probs.slice(pixel * 6, pixel * 6 + 6)];
-      const scaled = softmaxAt(p.map((v) => Math.log(Math.max(v, 1e-7))), temperature);
+      const scaled = softmaxAt(
+        p.map((v) => Math.log(Math.max(v, 1e-7))),
+        temperature,
+      );
       const expected = [0, 1, 2, 3, 4, 5].map((s) => scaled.reduce((acc, q, t) => acc + q * matrix[t]![s]!, 0));
       close([...got.slice(pixel * 6, pixel * 6 + 6)], expected, `pixel ${pixel}`, 1e-4);
       close([...got.slice((size * size + pixel) * 6, (size * size + pixel) * 6 + 6)], expected, `second crop, pixel ${pixel}`, 1e-4);

@@ -69,9 +69,15 @@ test('on two threads (batch split over a compute worker) a run trains, rolls bac
     delete process.env.SEGBENCH_TRAIN_THREADS;
   }
   const started = data.find((d) => d.kind === 'run-started');
-  assert.ok(started?.kind === 'run-started' && started.device === 'CPU (WebAssembly, SIMD), 2 threads (the batch split over compute workers)', JSON.stringify(started));
+  assert.ok(
+    started?.kind === 'run-started' && started.device === 'CPU (WebAssembly, SIMD), 2 threads (the batch split over compute workers)',
+    JSON.stringify(started),
+  );
   const events = data.filter((d) => d.kind === 'run-event').map((d) => (d.kind === 'run-event' ? d.message : ''));
-  assert.ok(events.some((m) => /Non-finite loss at step 2: rolled back/.test(m)), events.join('\n'));
+  assert.ok(
+    events.some((m) => /Non-finite loss at step 2: rolled back/.test(m)),
+    events.join('\n'),
+  );
   assert.ok(!events.some((m) => /compute worker/.test(m)), events.join('\n'));
   // Validation runs on ONNX Runtime (the weights exported at each epoch's end), said once.
   assert.equal(events.filter((m) => /^Validation runs on ONNX Runtime \(CPU, \d threads?\)\.$/.test(m)).length, 1, events.join('\n'));
@@ -88,7 +94,10 @@ test('a non-finite loss rolls back, halves the learning rate, and leaks nothing'
   const result = await runTrainJob(p, context);
   assert.equal(result.outcome, 'finished');
   const events = data.filter((d) => d.kind === 'run-event').map((d) => (d.kind === 'run-event' ? d.message : ''));
-  assert.ok(events.some((m) => /Non-finite loss at step 2: rolled back to the checkpoint of epoch 0 and halved the learning rate \(x0\.5\); rollback 1 of 3/.test(m)), events.join('\n'));
+  assert.ok(
+    events.some((m) => /Non-finite loss at step 2: rolled back to the checkpoint of epoch 0 and halved the learning rate \(x0\.5\); rollback 1 of 3/.test(m)),
+    events.join('\n'),
+  );
   assert.equal(tf.memory().numTensors, before);
 });
 
@@ -124,7 +133,10 @@ test('an image that fails to decode mid-training is skipped and reported, not fa
 
 test('a config that cannot fit the wasm heap is refused before training, with the largest batch that fits', async () => {
   const p = await params({}, { inputSize: 512, batchSize: 8, modelOptions: { depth: 4, width: 16 } });
-  await assert.rejects(runTrainJob(p, recorder().context), { code: 'VALIDATION', message: /Batch 8 at 512x512 needs about \d+\.\d GiB.*The largest batch that fits is 1\./ });
+  await assert.rejects(runTrainJob(p, recorder().context), {
+    code: 'VALIDATION',
+    message: /Batch 8 at 512x512 needs about \d+\.\d GiB.*The largest batch that fits is 1\./,
+  });
 });
 
 test('gradient accumulation trains, and early stopping ends a run whose mIoU stops improving', async () => {
@@ -205,7 +217,11 @@ async function curve(p: TrainJobParams): Promise<{ steps: number[]; epochs: unkn
   await runTrainJob(p, context);
   return {
     steps: data.flatMap((d) => (d.kind === 'run-steps' ? d.steps.map((s) => s.loss) : [])),
-    epochs: data.flatMap((d) => (d.kind === 'run-epoch' ? [{ trainLoss: d.epoch.trainLoss, valLoss: d.epoch.valLoss, counts: d.epoch.counts, images: d.epoch.imageCounts, validation: d.epoch.validation }] : [])),
+    epochs: data.flatMap((d) =>
+      d.kind === 'run-epoch'
+        ? [{ trainLoss: d.epoch.trainLoss, valLoss: d.epoch.valLoss, counts: d.epoch.counts, images: d.epoch.imageCounts, validation: d.epoch.validation }]
+        : [],
+    ),
   };
 }
 

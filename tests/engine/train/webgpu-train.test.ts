@@ -106,7 +106,17 @@ test('a cancelled WebGPU run leaves no tensor behind; the estimate and predict j
   const outDir = tempDir();
   const images = p.val.map((item) => item.imagePath);
   const predicted = await runPredictJob(
-    { runDir: p.runDir, checkpoint: 'best', config: p.config, classNames: p.classNames, images, outDir, colors: p.classNames.map(() => '#336699'), tta: true, encoding: 'class-index' },
+    {
+      runDir: p.runDir,
+      checkpoint: 'best',
+      config: p.config,
+      classNames: p.classNames,
+      images,
+      outDir,
+      colors: p.classNames.map(() => '#336699'),
+      tta: true,
+      encoding: 'class-index',
+    },
     recorder().context,
   );
   assert.equal(predicted.written, images.length, JSON.stringify(predicted));
@@ -124,7 +134,10 @@ test('a lost device mid-run fails the run with the reason and keeps the checkpoi
     // After the first epoch's checkpoint, the driver "resets" during step 1 of epoch 2.
     if (message.includes('epoch 2') && message.includes(', step 1')) recordDeviceEvent({ lost: 'simulated driver reset' });
   };
-  await assert.rejects(runTrainJob(p, lost.context), /The GPU device was lost: simulated driver reset\. The run keeps its last checkpoint; resume it, on this or another backend\./);
+  await assert.rejects(
+    runTrainJob(p, lost.context),
+    /The GPU device was lost: simulated driver reset\. The run keeps its last checkpoint; resume it, on this or another backend\./,
+  );
   assert.ok(existsSync(join(p.runDir, 'last', 'checkpoint.json')));
   const resumed = await runTrainJob({ ...p, config: { ...p.config, backend: 'wasm' }, resume: true }, recorder().context);
   assert.equal(resumed.outcome, 'finished');
@@ -142,6 +155,9 @@ test('WebGPU out of memory at the first step fails the run with the largest batc
     emit(data);
     if (data.kind === 'run-started') recordDeviceEvent({ error: { outOfMemory: true, message: 'Out of memory' } });
   };
-  await assert.rejects(runTrainJob(p, run.context), /Batch 2 at 32x32 does not fit in GPU memory: The GPU ran out of memory \(Out of memory\)\. .*The run keeps its last checkpoint\.$/);
+  await assert.rejects(
+    runTrainJob(p, run.context),
+    /Batch 2 at 32x32 does not fit in GPU memory: The GPU ran out of memory \(Out of memory\)\. .*The run keeps its last checkpoint\.$/,
+  );
   recordDeviceEvent(null);
 });

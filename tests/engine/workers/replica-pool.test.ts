@@ -8,7 +8,6 @@ import type { WorkerSetup } from '../../../src-main/engine/workers/worker-protoc
 import { mulberry32 } from '../../../src-shared/random';
 import { relativeError, tf, wasmReady } from '../../helpers/tf';
 
-
 const size = 32;
 const modelOptions = { classes: 4, inputChannels: 3, inputSize: size, depth: 2, width: 4 };
 const setup: WorkerSetup = { model: 'unet', modelOptions, loss: 'ce', lossOptions: { classWeights: [0.5, 1, 2, 1.5] }, distill: null };
@@ -47,7 +46,12 @@ async function reference(single: ReplicaPool, input: BatchInput, sizes: number[]
   let start = 0;
   for (const count of sizes) {
     const soft = input.soft ? tf.slice(input.soft, [start, 0, 0, 0], [count, -1, -1, -1]) : null;
-    const part: StepGradients = await single.gradients({ ...input, images: input.images.slice(start, start + count), labels: input.labels.slice(start, start + count), soft });
+    const part: StepGradients = await single.gradients({
+      ...input,
+      images: input.images.slice(start, start + count),
+      labels: input.labels.slice(start, start + count),
+      soft,
+    });
     soft?.dispose();
     loss += (part.loss * count) / n;
     for (const [name, g] of Object.entries(part.grads)) {
@@ -87,7 +91,10 @@ test('batch split: parts as even as possible; threads from the cores or SEGBENCH
   const cores = trainingThreads(8, 'wasm', {});
   for (const bad of ['two', '0', '1.5', '-3']) {
     assert.equal(trainingThreads(8, 'wasm', { SEGBENCH_TRAIN_THREADS: bad }), cores);
-    assert.match(threadsSettingProblem({ SEGBENCH_TRAIN_THREADS: bad }) ?? '', new RegExp(`SEGBENCH_TRAIN_THREADS="${bad}" is not a thread count \\(valid: a whole number from 1`));
+    assert.match(
+      threadsSettingProblem({ SEGBENCH_TRAIN_THREADS: bad }) ?? '',
+      new RegExp(`SEGBENCH_TRAIN_THREADS="${bad}" is not a thread count \\(valid: a whole number from 1`),
+    );
   }
   assert.equal(threadsSettingProblem({ SEGBENCH_TRAIN_THREADS: '3' }), null);
   assert.equal(threadsSettingProblem({}), null);
@@ -97,7 +104,10 @@ test('two threads give the gradients and loss of each half done alone, averaged 
   const single = await start(1);
   const split = await start(2);
   assert.equal(split.threads, 2);
-  for (const [seed, n] of [[1, 4], [2, 5]] as const) {
+  for (const [seed, n] of [
+    [1, 4],
+    [2, 5],
+  ] as const) {
     const input = batch(n, seed);
     const expected = await reference(single, input, splitBatch(n, 2));
     const before = tf.memory().numTensors;

@@ -54,7 +54,10 @@ test('help lists the commands; an unknown command says which are valid', () => {
   assert.match(help.out, /segbench split --dataset NAME \(--from-folders \| --from-lists DIR \| --val-pattern RE/);
   const wrong = run(['trian']);
   assert.equal(wrong.code, 1);
-  assert.match(wrong.out, /Unknown command "trian"\. Valid commands: start, serve, import, sample, train, eval, predict, export, import-model, import-masks, merge, split, duplicates, label-errors, pseudo, weights, help, version\./);
+  assert.match(
+    wrong.out,
+    /Unknown command "trian"\. Valid commands: start, serve, import, sample, train, eval, predict, export, import-model, import-masks, merge, split, duplicates, label-errors, pseudo, weights, help, version\./,
+  );
 });
 
 test('a port out of range is refused with the valid range', () => {
@@ -107,7 +110,9 @@ test('binding anything but loopback prints a loud warning', async () => {
   // A wildcard bind is no address a browser can open: the machine's own addresses are printed.
   assert.doesNotMatch(output, /http:\/\/0\.0\.0\.0/);
   assert.match(output, /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{32}/);
-  for (const address of Object.values(networkInterfaces()).flatMap((list) => list ?? []).filter((a) => a.family === 'IPv4')) {
+  for (const address of Object.values(networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .filter((a) => a.family === 'IPv4')) {
     assert.match(output, new RegExp(`http://${address.address.replaceAll('.', '\\.')}:\\d+/\\?token=`));
   }
 });
@@ -123,7 +128,10 @@ test('segbench import of dubai-aerial reports 11 pairs, its six palette colours 
   assert.match(text.out, /Pairs found: 11/);
   assert.match(text.out, /Masks: RGB palette colours; 6 palette value\(s\), preset dubai-aerial:/);
   for (const colour of ['#3c1098', '#8429f6', '#6ec1e4', '#fedd3a', '#e2a929', '#9b9b9b']) assert.match(text.out, new RegExp(colour));
-  assert.match(text.out, /Unknown values \(not in the palette; treated as ignore, never as a class\):\n\s+#000000 \(0,0,0\)\s+678 pixels in 1 images, e\.g\. tile6_image_part_005/);
+  assert.match(
+    text.out,
+    /Unknown values \(not in the palette; treated as ignore, never as a class\):\n\s+#000000 \(0,0,0\)\s+678 pixels in 1 images, e\.g\. tile6_image_part_005/,
+  );
 
   // The same name again re-indexes only what changed (nothing), and --json gives the detail.
   const again = spawnSync(process.execPath, [cli, ...args, '--json'], { encoding: 'utf8', timeout: 60_000 });
@@ -131,7 +139,10 @@ test('segbench import of dubai-aerial reports 11 pairs, its six palette colours 
   const detail = JSON.parse(again.stdout) as { pairing: { pairs: number }; indexedCount: number; values: { value: number; classIndex: number | null }[] };
   assert.equal(detail.pairing.pairs, 11);
   assert.equal(detail.indexedCount, 11);
-  assert.deepEqual(detail.values.filter((v) => v.classIndex === null).map((v) => v.value), [0]);
+  assert.deepEqual(
+    detail.values.filter((v) => v.classIndex === null).map((v) => v.value),
+    [0],
+  );
 
   assert.match(text.out, /Split: train \d+, val \d+, test 0 \(from a seeded random draw; change it with segbench split\)/);
 
@@ -147,15 +158,22 @@ test('segbench import of dubai-aerial reports 11 pairs, its six palette colours 
   const byLists = split('--from-lists', lists);
   assert.equal(byLists.code, 0, byLists.out);
   assert.match(byLists.out, /from the list files: train 6 · val 2 · test 0 · unassigned 3\.\nlists train\.txt \(6\), val\.txt \(2\); 3 images in no list/);
-  const byRatios = spawnSync(process.execPath, [cli, 'split', '--dataset', 'dubai', '--ratios', '0.75,0.25', '--group', '^(tile\\d+)_', '--seed', '3', '--data-dir', dataDir, '--json'], { encoding: 'utf8', timeout: 60_000 });
+  const byRatios = spawnSync(
+    process.execPath,
+    [cli, 'split', '--dataset', 'dubai', '--ratios', '0.75,0.25', '--group', '^(tile\\d+)_', '--seed', '3', '--data-dir', dataDir, '--json'],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   assert.equal(byRatios.status, 0, byRatios.stderr);
-  const counts = (JSON.parse(byRatios.stdout) as { from: string; counts: { train: number; val: number; none: number } });
+  const counts = JSON.parse(byRatios.stdout) as { from: string; counts: { train: number; val: number; none: number } };
   assert.equal(counts.from, 'random');
   assert.equal(counts.counts.train + counts.counts.val, 11);
   assert.ok(counts.counts.train > 0 && counts.counts.val > 0, JSON.stringify(counts.counts));
   // Whole scenes: every tile's parts in one split (the scenes have 6, 2, 1 and 2 parts here).
   const db = new Database(join(dataDir, 'segbench.db'), { readonly: true });
-  const stored = db.prepare("SELECT i.stem, i.split FROM images i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = 'dubai'").all() as { stem: string; split: string }[];
+  const stored = db.prepare("SELECT i.stem, i.split FROM images i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = 'dubai'").all() as {
+    stem: string;
+    split: string;
+  }[];
   db.close();
   const splitsOfScene = new Map<string, Set<string>>();
   for (const { stem, split: s } of stored) {
@@ -178,9 +196,17 @@ test('segbench import of dubai-aerial reports 11 pairs, its six palette colours 
   assert.deepEqual([report.hashed, report.threshold, report.groups.length], [11, 0.97, 0]);
   // A merge preview from a JSON file, sources by name; a bad target is refused with the valid ones.
   const mergeFile = join(dataDir, 'merge.json');
-  const classes = [{ name: 'Built', color: '#3c1098' }, { name: 'Open', color: '#8429f6' }, { name: 'Green', color: '#fedd3a' }, { name: 'Water', color: '#e2a929' }];
+  const classes = [
+    { name: 'Built', color: '#3c1098' },
+    { name: 'Open', color: '#8429f6' },
+    { name: 'Green', color: '#fedd3a' },
+    { name: 'Water', color: '#e2a929' },
+  ];
   const mapping = { Building: 'Built', Road: 'Built', 'Land (unpaved)': 'Open', Vegetation: 'Green', Unlabeled: '@ignore' };
-  writeFileSync(mergeFile, JSON.stringify({ name: 'dubai 4 classes', classes, sources: [{ dataset: 'dubai', mapping }], filters: [{ className: 'Water', maxShare: 0.5 }] }));
+  writeFileSync(
+    mergeFile,
+    JSON.stringify({ name: 'dubai 4 classes', classes, sources: [{ dataset: 'dubai', mapping }], filters: [{ className: 'Water', maxShare: 0.5 }] }),
+  );
   const preview = run(['merge', '--config', mergeFile, '--preview', '--data-dir', dataDir]);
   assert.equal(preview.code, 0, preview.out);
   assert.match(preview.out, /dubai: \d+ of 11 images kept \(0 dropped by class, \d+ by filters\)/);
@@ -226,7 +252,14 @@ test('segbench sample, then segbench train on it with the built engine, prints t
     { encoding: 'utf8', timeout: 180_000 },
   );
   assert.equal(train.status, 0, train.stderr);
-  const summary = JSON.parse(train.stdout) as { status: string; backend: string; epochs: number; bestEpoch: number; miou: number; perClassIou: Record<string, number | null> };
+  const summary = JSON.parse(train.stdout) as {
+    status: string;
+    backend: string;
+    epochs: number;
+    bestEpoch: number;
+    miou: number;
+    perClassIou: Record<string, number | null>;
+  };
   assert.equal(summary.status, 'finished');
   assert.equal(summary.backend, 'wasm');
   assert.equal(summary.epochs, 2);
@@ -244,7 +277,10 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   assert.deepEqual([stored.replicate.classes, stored.replicate.minShare, stored.replicate.times], [['Water', 'Building'], 0.05, 3]);
   assert.deepEqual([stored.minorityCrops.classes, stored.minorityCrops.share], [['Water'], 0.7]);
   // A run is named by a unique prefix of its id as well as by the id.
-  const evaluated = spawnSync(process.execPath, [cli, 'eval', '--run', runId.slice(0, 8), '--data-dir', dataDir, '--json'], { encoding: 'utf8', timeout: 120_000 });
+  const evaluated = spawnSync(process.execPath, [cli, 'eval', '--run', runId.slice(0, 8), '--data-dir', dataDir, '--json'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(evaluated.status, 0, evaluated.stderr);
   const metrics = JSON.parse(evaluated.stdout) as { split: string; miou: number; perClass: Record<string, { iou: number | null }> };
   assert.equal(metrics.split, 'val');
@@ -254,10 +290,22 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   const onnxPath = join(tempDir(), 'tiny.onnx');
   const exported = run(['export', '--run', runId.slice(0, 8), '--out', onnxPath, '--data-dir', dataDir]);
   assert.equal(exported.code, 0, exported.out);
-  assert.match(exported.out, /Exported run ".*" \(best checkpoint, epoch \d\) to .*tiny\.onnx \([\d.]+ [KM]iB, ONNX opset 17\); metadata in .*tiny\.onnx\.json\.\n {2}input "image": float32 \[batch, height, width, 3\] \(NHWC\), each channel \(value - mean\) \/ std with mean \[[\d., ]+\] and std \[[\d., ]+\]; height and width multiples of 4\n {2}output "logits": float32 \[batch, height, width, 6\] \(NHWC\): Bare land, Cropland, Forest, Water, Road, Building/);
-  const sidecar = JSON.parse(readFileSync(`${onnxPath}.json`, 'utf8')) as { classes: { name: string; color: string; maskValue: number | null }[]; normalization: { mean: number[] }; stride: number; window: { size: number }; maskKind: string };
+  assert.match(
+    exported.out,
+    /Exported run ".*" \(best checkpoint, epoch \d\) to .*tiny\.onnx \([\d.]+ [KM]iB, ONNX opset 17\); metadata in .*tiny\.onnx\.json\.\n {2}input "image": float32 \[batch, height, width, 3\] \(NHWC\), each channel \(value - mean\) \/ std with mean \[[\d., ]+\] and std \[[\d., ]+\]; height and width multiples of 4\n {2}output "logits": float32 \[batch, height, width, 6\] \(NHWC\): Bare land, Cropland, Forest, Water, Road, Building/,
+  );
+  const sidecar = JSON.parse(readFileSync(`${onnxPath}.json`, 'utf8')) as {
+    classes: { name: string; color: string; maskValue: number | null }[];
+    normalization: { mean: number[] };
+    stride: number;
+    window: { size: number };
+    maskKind: string;
+  };
   const samplePreset = presets.find((p) => p.id === 'segbench-sample')!;
-  assert.deepEqual(sidecar.classes.map((c) => [c.name, c.maskValue]), samplePreset.classes.map((c) => [c.name, c.value]));
+  assert.deepEqual(
+    sidecar.classes.map((c) => [c.name, c.maskValue]),
+    samplePreset.classes.map((c) => [c.name, c.value]),
+  );
   assert.deepEqual([sidecar.stride, sidecar.window.size, sidecar.maskKind, sidecar.normalization.mean.length], [4, 32, 'rgb', 3]);
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(readFileSync(onnxPath));
@@ -268,19 +316,31 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   const metadata = Object.fromEntries(onnx.ModelProto.decode(readFileSync(onnxPath)).metadataProps.map((p) => [p.key, p.value]));
   assert.deepEqual(JSON.parse(metadata.classes!), sidecar.classes);
   await session.release();
-  assert.match(run(['export', '--run', runId, '--out', onnxPath, '--data-dir', dataDir]).out, /tiny\.onnx already exists; SegBench never replaces a file: choose another name\./);
+  assert.match(
+    run(['export', '--run', runId, '--out', onnxPath, '--data-dir', dataDir]).out,
+    /tiny\.onnx already exists; SegBench never replaces a file: choose another name\./,
+  );
   assert.match(run(['export', '--run', runId, '--out', join(tempDir(), 'model.pt'), '--data-dir', dataDir]).out, /The output file must end in \.onnx/);
 
   // And back in: the exported file imports as an external run, normalised as its own metadata says,
   // and scores as the run it came from (the same weights, on ONNX Runtime both times).
   const imported = run(['import-model', '--onnx', onnxPath, '--dataset', 'sample', '--window', '32', '--data-dir', dataDir]);
   assert.equal(imported.code, 0, imported.out);
-  assert.match(imported.out, /Imported .*tiny\.onnx \([\d.]+ KiB\) as run [0-9a-f-]+ "tiny\.onnx on .*"\.\n {2}Input NHWC \[batch, height, width, 3\]\.\n {2}Normalisation: from the file's SegBench metadata\.\n {2}6 output channels, one per class\.\n {2}Input stride 4: any size that is a multiple of 4 px\.\n {2}It gives logits/);
+  assert.match(
+    imported.out,
+    /Imported .*tiny\.onnx \([\d.]+ KiB\) as run [0-9a-f-]+ "tiny\.onnx on .*"\.\n {2}Input NHWC \[batch, height, width, 3\]\.\n {2}Normalisation: from the file's SegBench metadata\.\n {2}6 output channels, one per class\.\n {2}Input stride 4: any size that is a multiple of 4 px\.\n {2}It gives logits/,
+  );
   const importedId = /as run ([0-9a-f-]+)/.exec(imported.out)![1]!;
   const again = spawnSync(process.execPath, [cli, 'eval', '--run', importedId, '--data-dir', dataDir, '--json'], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(again.status, 0, again.stderr);
-  assert.ok(Math.abs((JSON.parse(again.stdout) as { miou: number }).miou - metrics.miou) < 1e-3, `imported mIoU ${again.stdout.slice(0, 80)} vs the run's ${metrics.miou}`);
-  assert.match(run(['import-model', '--onnx', onnxPath, '--dataset', 'sample', '--normalize', '0.5', '--data-dir', dataDir]).out, /--normalize "0\.5" is not valid: give imagenet, none, or MEAN,STD/);
+  assert.ok(
+    Math.abs((JSON.parse(again.stdout) as { miou: number }).miou - metrics.miou) < 1e-3,
+    `imported mIoU ${again.stdout.slice(0, 80)} vs the run's ${metrics.miou}`,
+  );
+  assert.match(
+    run(['import-model', '--onnx', onnxPath, '--dataset', 'sample', '--normalize', '0.5', '--data-dir', dataDir]).out,
+    /--normalize "0\.5" is not valid: give imagenet, none, or MEAN,STD/,
+  );
 
   const input = tempDir();
   copyFileSync(join(dubai, 'images', 'tile1_image_part_001.jpg'), join(input, 'tile.jpg'));
@@ -288,19 +348,26 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   const out = join(tempDir(), 'predictions');
   const predicted = run(['predict', '--run', runId, '--images', input, '--out', out, '--data-dir', dataDir]);
   assert.equal(predicted.code, 0, predicted.out);
-  assert.match(predicted.out, /Wrote 1 prediction\(s\) to .*: <name>_mask\.png in the dataset's own mask values \(RGB palette colours\)[\s\S]*skipped .*broken\.png: not a readable image/);
+  assert.match(
+    predicted.out,
+    /Wrote 1 prediction\(s\) to .*: <name>_mask\.png in the dataset's own mask values \(RGB palette colours\)[\s\S]*skipped .*broken\.png: not a readable image/,
+  );
   // Beside the predictions, the list of the files SegBench wrote (what it may replace next time).
   assert.deepEqual(readdirSync(out).sort(), ['.segbench-predictions.json', 'tile_color.png', 'tile_mask.png']);
   // By default the labels are the dataset's own mask values: here the sample's palette colours.
   const palette = new Set(presets.find((p) => p.id === 'segbench-sample')!.classes.map((c) => c.value));
   const { data: maskBytes, info: maskInfo } = await sharp(join(out, 'tile_mask.png')).raw().toBuffer({ resolveWithObject: true });
   assert.equal(maskInfo.channels, 3);
-  for (let i = 0; i < maskBytes.length; i += 3 * 97) assert.ok(palette.has((maskBytes[i]! << 16) | (maskBytes[i + 1]! << 8) | maskBytes[i + 2]!), 'a palette colour');
+  for (let i = 0; i < maskBytes.length; i += 3 * 97)
+    assert.ok(palette.has((maskBytes[i]! << 16) | (maskBytes[i + 1]! << 8) | maskBytes[i + 2]!), 'a palette colour');
   const asIndex = join(tempDir(), 'as-index');
   const indexed = run(['predict', '--run', runId, '--images', input, '--out', asIndex, '--encoding', 'class-index', '--data-dir', dataDir]);
   assert.equal(indexed.code, 0, indexed.out);
   assert.deepEqual(readdirSync(asIndex).sort(), ['.segbench-predictions.json', 'tile_color.png', 'tile_index.png']);
-  assert.match(run(['predict', '--run', runId, '--images', input, '--out', asIndex, '--encoding', 'utf8', '--data-dir', dataDir]).out, /--encoding utf8 is not one of class-index, mask-values, palette/);
+  assert.match(
+    run(['predict', '--run', runId, '--images', input, '--out', asIndex, '--encoding', 'utf8', '--data-dir', dataDir]).out,
+    /--encoding utf8 is not one of class-index, mask-values, palette/,
+  );
   const empty = run(['predict', '--run', runId, '--images', tempDir(), '--out', out, '--data-dir', dataDir]);
   assert.match(empty.out, /No images \(JPEG, PNG, TIFF\) in /);
   // A 20000x20000 PNG (its header is enough: the size is checked before anything is decoded).
@@ -309,7 +376,10 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   const tooBig = run(['predict', '--run', runId, '--images', huge, '--out', out, '--data-dir', dataDir]);
   assert.equal(tooBig.code, 1, tooBig.out);
   assert.match(tooBig.out, /Wrote 0 prediction\(s\)/);
-  assert.match(tooBig.out, /the image is 20000x20000 \(400\.0 megapixels\), over the limit of 268\.4 megapixels .* Cut it into tiles .* or raise the limit with SEGBENCH_MAX_PIXELS=400000000/);
+  assert.match(
+    tooBig.out,
+    /the image is 20000x20000 \(400\.0 megapixels\), over the limit of 268\.4 megapixels .* Cut it into tiles .* or raise the limit with SEGBENCH_MAX_PIXELS=400000000/,
+  );
   assert.match(tooBig.out, /no prediction was written/);
 
   const bad = run(['train', '--dataset', 'nope', '--data-dir', dataDir]);
@@ -323,24 +393,66 @@ test('segbench sample, then segbench train on it with the built engine, prints t
   // Distillation from the run above: a matrix whose row does not sum to 1 is refused; the identity by name trains.
   const matrixFile = join(dataDir, 'matrix.json');
   writeFileSync(matrixFile, JSON.stringify([0, 1, 2, 3, 4, 5].map((t) => [0, 1, 2, 3, 4, 5].map((c) => (c === t ? (t === 2 ? 0.5 : 1) : 0)))));
-  const badMatrix = run(['train', '--dataset', 'Sample: synthetic land cover', '--size', '32', '--distill-from', runId, '--distill-matrix', matrixFile, '--data-dir', dataDir]);
+  const badMatrix = run([
+    'train',
+    '--dataset',
+    'Sample: synthetic land cover',
+    '--size',
+    '32',
+    '--distill-from',
+    runId,
+    '--distill-matrix',
+    matrixFile,
+    '--data-dir',
+    dataDir,
+  ]);
   assert.equal(badMatrix.code, 1);
   assert.match(badMatrix.out, /distill\.matrix: row "Forest" sums to 0\.5\. Each row must sum to 1/);
   const student = spawnSync(
     process.execPath,
-    [cli, 'train', '--dataset', 'Sample: synthetic land cover', '--epochs', '1', '--size', '32', '--batch', '2', '--config', config, '--distill-from', runId, '--distill-alpha', '0.6', '--distill-temperature', '4', '--data-dir', dataDir, '--json'],
+    [
+      cli,
+      'train',
+      '--dataset',
+      'Sample: synthetic land cover',
+      '--epochs',
+      '1',
+      '--size',
+      '32',
+      '--batch',
+      '2',
+      '--config',
+      config,
+      '--distill-from',
+      runId,
+      '--distill-alpha',
+      '0.6',
+      '--distill-temperature',
+      '4',
+      '--data-dir',
+      dataDir,
+      '--json',
+    ],
     { encoding: 'utf8', timeout: 180_000 },
   );
   assert.equal(student.status, 0, student.stderr);
   const studentRun = (JSON.parse(student.stdout) as { runId: string; status: string }).runId;
   const db2 = new Database(join(dataDir, 'segbench.db'), { readonly: true });
-  const distill = (JSON.parse(db2.prepare('SELECT config FROM runs WHERE id = ?').pluck().get(studentRun) as string) as { distill: { teacherRunId: string; alpha: number; temperature: number } }).distill;
+  const distill = (
+    JSON.parse(db2.prepare('SELECT config FROM runs WHERE id = ?').pluck().get(studentRun) as string) as {
+      distill: { teacherRunId: string; alpha: number; temperature: number };
+    }
+  ).distill;
   db2.close();
   assert.deepEqual([distill.teacherRunId, distill.alpha, distill.temperature], [runId, 0.6, 4]);
 
   // Pseudo-labels of the predict folder (one tile, one broken file), saved at 0.16: every winning
   // probability of six classes is at least 1/6, so every pixel is kept.
-  const pseudo = spawnSync(process.execPath, [cli, 'pseudo', '--run', runId, '--images', input, '--threshold', '0.16', '--name', 'pseudo tile', '--data-dir', dataDir, '--json'], { encoding: 'utf8', timeout: 180_000 });
+  const pseudo = spawnSync(
+    process.execPath,
+    [cli, 'pseudo', '--run', runId, '--images', input, '--threshold', '0.16', '--name', 'pseudo tile', '--data-dir', dataDir, '--json'],
+    { encoding: 'utf8', timeout: 180_000 },
+  );
   assert.equal(pseudo.status, 0, pseudo.stderr);
   const pseudoOut = JSON.parse(pseudo.stdout) as { images: number; skipped: unknown[]; kept: Record<string, number[]>; dataset: { name: string } };
   assert.deepEqual([pseudoOut.images, pseudoOut.skipped.length, pseudoOut.dataset.name], [1, 1, 'pseudo tile']);

@@ -51,7 +51,10 @@ test('a folder whose only image is 20000x20000: the import names the pixel limit
   assert.doesNotMatch(out, /Input image exceeds pixel limit/);
   // The split counts no image that cannot be used.
   assert.match(out, /^Split: train 0, val 0, test 0 /m);
-  assert.match(out, /^No image could be used: the one paired image was skipped, for the reasons under 'skipped' above\. Nothing can be trained on this dataset/m);
+  assert.match(
+    out,
+    /^No image could be used: the one paired image was skipped, for the reasons under 'skipped' above\. Nothing can be trained on this dataset/m,
+  );
 
   // --json: the detail on stdout says unusable, the one line of why on stderr, exit 1 again.
   const json = segbench(['import', '--images', images, '--masks', masks, '--name', 'huge', '--data-dir', dataDir, '--json']);
@@ -69,11 +72,23 @@ test('skipped images are counted in no split: one image over a lowered SEGBENCH_
   const { images, masks } = folders();
   for (const stem of ['a', 'b', 'c']) {
     await writeImage(join(images, `${stem}.jpg`), 16, 16);
-    await writeIndexMask(join(masks, `${stem}.png`), 16, 16, Array.from({ length: 256 }, (_, p) => p % 2));
+    await writeIndexMask(
+      join(masks, `${stem}.png`),
+      16,
+      16,
+      Array.from({ length: 256 }, (_, p) => p % 2),
+    );
   }
   await writeImage(join(images, 'large.jpg'), 64, 64);
-  await writeIndexMask(join(masks, 'large.png'), 64, 64, Array.from({ length: 64 * 64 }, (_, p) => p % 2));
-  const imported = segbench(['import', '--images', images, '--masks', masks, '--name', 'mixed', '--data-dir', tempDir(), '--json'], { SEGBENCH_MAX_PIXELS: '1000' });
+  await writeIndexMask(
+    join(masks, 'large.png'),
+    64,
+    64,
+    Array.from({ length: 64 * 64 }, (_, p) => p % 2),
+  );
+  const imported = segbench(['import', '--images', images, '--masks', masks, '--name', 'mixed', '--data-dir', tempDir(), '--json'], {
+    SEGBENCH_MAX_PIXELS: '1000',
+  });
   assert.equal(imported.code, 0, imported.stderr);
   const detail = JSON.parse(imported.stdout) as DatasetDetail;
   assert.equal(detail.state, 'ready');
@@ -86,9 +101,17 @@ test('skipped images are counted in no split: one image over a lowered SEGBENCH_
 test('an RGBA TIFF is said to be 4 bands of uint8 (RGB + alpha) with the alpha dropped: among pictures it imports, among GeoTIFFs it is skipped with that reason', async () => {
   const rgbaTiff = async (path: string): Promise<void> => {
     const rgba = Buffer.from(Array.from({ length: 16 * 16 * 4 }, (_, i) => (i * 7) % 256));
-    await sharp(rgba, { raw: { width: 16, height: 16, channels: 4 } }).tiff({ compression: 'lzw' }).toFile(path);
+    await sharp(rgba, { raw: { width: 16, height: 16, channels: 4 } })
+      .tiff({ compression: 'lzw' })
+      .toFile(path);
   };
-  const mask = (path: string): Promise<void> => writeIndexMask(path, 16, 16, Array.from({ length: 256 }, (_, p) => p % 2));
+  const mask = (path: string): Promise<void> =>
+    writeIndexMask(
+      path,
+      16,
+      16,
+      Array.from({ length: 256 }, (_, p) => p % 2),
+    );
   const pictures = folders();
   for (const stem of ['a', 'b']) {
     await writeImage(join(pictures.images, `${stem}.jpg`), 16, 16);
@@ -100,7 +123,10 @@ test('an RGBA TIFF is said to be 4 bands of uint8 (RGB + alpha) with the alpha d
   const imported = segbench(['import', '--images', pictures.images, '--masks', pictures.masks, '--name', 'pictures', '--data-dir', dataDir]);
   assert.equal(imported.code, 0, imported.stdout + imported.stderr);
   assert.match(imported.stdout, /^Indexed: 3 of 3; problems: 0$/m);
-  assert.match(imported.stdout, /^Alpha: 1 image has 4 bands of uint8 \(RGB \+ alpha\): rgba\. The alpha band is dropped: SegBench reads the RGB bands, as for any picture\.$/m);
+  assert.match(
+    imported.stdout,
+    /^Alpha: 1 image has 4 bands of uint8 \(RGB \+ alpha\): rgba\. The alpha band is dropped: SegBench reads the RGB bands, as for any picture\.$/m,
+  );
   assert.doesNotMatch(imported.stdout, /^Bands:|band\(s\)|3 bands? of uint8/m);
 
   // Beside 4-band 16-bit GeoTIFFs, the same file is skipped, and said to be what it is.
@@ -110,7 +136,11 @@ test('an RGBA TIFF is said to be 4 bands of uint8 (RGB + alpha) with the alpha d
       width: 16,
       height: 16,
       bands: 4,
-      georeference: { epsg: 32633, geoKeys: { GTModelTypeGeoKey: 1, GTRasterTypeGeoKey: 1, ProjectedCSTypeGeoKey: 32633 }, geotransform: [500_000, 10, 0, 4_000_000, 0, -10] },
+      georeference: {
+        epsg: 32633,
+        geoKeys: { GTModelTypeGeoKey: 1, GTRasterTypeGeoKey: 1, ProjectedCSTypeGeoKey: 32633 },
+        geotransform: [500_000, 10, 0, 4_000_000, 0, -10],
+      },
     });
     await mask(join(rasters.masks, `${stem}.png`));
   }

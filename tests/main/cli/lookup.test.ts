@@ -18,7 +18,10 @@ test('a dataset or run is named by id, exact name or a unique case-insensitive p
 });
 
 test('an ambiguous prefix lists the candidates; an unknown name lists what exists', () => {
-  assert.throws(() => pick('d'), { code: 'VALIDATION', message: /^"d" fits 2 datasets: "dubai" \(d4e5f6\), "dubai corrected" \(d7e8f9\)\. Give more of the name, or the id\.$/ });
+  assert.throws(() => pick('d'), {
+    code: 'VALIDATION',
+    message: /^"d" fits 2 datasets: "dubai" \(d4e5f6\), "dubai corrected" \(d7e8f9\)\. Give more of the name, or the id\.$/,
+  });
   assert.throws(() => pick('nope'), { code: 'NOT_FOUND', message: 'No dataset "nope". Known: "Sample: synthetic land cover", "dubai", "dubai corrected".' });
   assert.throws(() => pickByName([], 'x', 'run', 'Train one.'), { message: 'No run "x". Train one.' });
 });

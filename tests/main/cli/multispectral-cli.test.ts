@@ -23,7 +23,32 @@ test('the multispectral sample end to end: 7-band GeoTIFFs imported, NDVI lifts 
   const config = join(dataDir, 'tiny.json');
   writeFileSync(config, JSON.stringify({ modelOptions: { depth: 2, width: 8 }, stepsPerEpoch: 20, optimizer: { lr: 0.01 } }));
   const train = (extra: string[]) =>
-    run(['train', '--dataset', 'sample', '--epochs', '6', '--size', '64', '--batch', '8', '--bands', 'Red,Green,Blue', ...extra, '--minority-crops', 'Kelp', '--minority-share', '0.5', '--config', config, '--json', '--data-dir', dataDir], 180_000);
+    run(
+      [
+        'train',
+        '--dataset',
+        'sample',
+        '--epochs',
+        '6',
+        '--size',
+        '64',
+        '--batch',
+        '8',
+        '--bands',
+        'Red,Green,Blue',
+        ...extra,
+        '--minority-crops',
+        'Kelp',
+        '--minority-share',
+        '0.5',
+        '--config',
+        config,
+        '--json',
+        '--data-dir',
+        dataDir,
+      ],
+      180_000,
+    );
   const rgb = train([]);
   assert.equal(rgb.status, 0, rgb.stderr);
   const ndvi = train(['--index', 'NDVI']);
@@ -33,7 +58,17 @@ test('the multispectral sample end to end: 7-band GeoTIFFs imported, NDVI lifts 
   assert.ok(withIndex.perClassIou.Kelp! > rgbIou + 0.1, `Kelp IoU with NDVI ${withIndex.perClassIou.Kelp} against RGB alone ${rgbIou}`);
 
   const out = join(dataDir, 'predicted');
-  const predicted = run(['predict', '--run', withIndex.runId, '--images', join(dataDir, 'sample-multispectral', 'images'), '--out', out, '--data-dir', dataDir]);
+  const predicted = run([
+    'predict',
+    '--run',
+    withIndex.runId,
+    '--images',
+    join(dataDir, 'sample-multispectral', 'images'),
+    '--out',
+    out,
+    '--data-dir',
+    dataDir,
+  ]);
   assert.equal(predicted.status, 0, predicted.stderr);
   assert.match(predicted.stdout, /Wrote 16 prediction\(s\) .*<name>_mask\.tif \(GeoTIFF with the input's CRS and transform/);
   for (const name of ['kelp_0003', 'kelp_0012']) {
@@ -41,7 +76,10 @@ test('the multispectral sample end to end: 7-band GeoTIFFs imported, NDVI lifts 
     const output = await readGeoTiff(join(out, `${name}_mask.tif`), { pixels: true });
     assert.deepEqual(output.info.georeference, input.info.georeference);
     assert.deepEqual([output.width, output.height, output.info.bands], [input.width, input.height, 1]);
-    assert.ok(Array.from(output.bands[0]!).every((v) => v <= 2), 'mask values of the dataset: 0 water, 1 land, 2 kelp');
+    assert.ok(
+      Array.from(output.bands[0]!).every((v) => v <= 2),
+      'mask values of the dataset: 0 water, 1 land, 2 kelp',
+    );
   }
 
   const yellow = train(['--bands', 'Red,Yellow']);
@@ -61,7 +99,10 @@ test('the multispectral sample end to end: 7-band GeoTIFFs imported, NDVI lifts 
     assert.equal(stats.bands?.stats.length, 7);
     const nir = stats.bands!.stats[1]!;
     assert.ok(nir.p2 < nir.mean && nir.mean < nir.p98, JSON.stringify(nir));
-    assert.ok(stats.bands!.stats.some((s) => s.nodataShare > 0), 'some tiles carry a nodata strip');
+    assert.ok(
+      stats.bands!.stats.some((s) => s.nodataShare > 0),
+      'some tiles carry a nodata strip',
+    );
     const images = await api.invoke('datasets:images', { datasetId: dataset!.id });
     const imageId = images.items[0]!.id;
     const detail = await api.invoke('datasets:image', { imageId });
@@ -93,7 +134,11 @@ test('the multispectral sample end to end: 7-band GeoTIFFs imported, NDVI lifts 
     copyFileSync(join(dataDir, 'sample-multispectral', 'images', file), join(mixed, 'images', file));
     copyFileSync(join(dataDir, 'sample-multispectral', 'masks', file), join(mixed, 'masks', file));
   }
-  const place = { epsg: 32610, geoKeys: { GTModelTypeGeoKey: 1, GTRasterTypeGeoKey: 1, ProjectedCSTypeGeoKey: 32610 }, geotransform: [0, 30, 0, 0, 0, -30] as [number, number, number, number, number, number] };
+  const place = {
+    epsg: 32610,
+    geoKeys: { GTModelTypeGeoKey: 1, GTRasterTypeGeoKey: 1, ProjectedCSTypeGeoKey: 32610 },
+    geotransform: [0, 30, 0, 0, 0, -30] as [number, number, number, number, number, number],
+  };
   await writeGeoTiff(join(mixed, 'images', 'zz_four.tif'), new Uint16Array(8 * 8 * 4).fill(100), { width: 8, height: 8, bands: 4, georeference: place });
   await writeGeoTiff(join(mixed, 'masks', 'zz_four.tif'), new Uint8Array(64), { width: 8, height: 8, bands: 1, georeference: place });
   const imported = run(['import', '--images', join(mixed, 'images'), '--masks', join(mixed, 'masks'), '--name', 'mixed', '--data-dir', dataDir]);

@@ -51,13 +51,19 @@ test('weights pull, list and import through the CLI, the hub at SEGBENCH_HUB_URL
 
   const listed = await weights(['list', '--data-dir', dataDir, '--json']);
   const [entry] = JSON.parse(listed.out) as { name: string; repo: string; size: number; sha256: string; path: string }[];
-  assert.deepEqual([entry?.name, entry?.repo, entry?.size, entry?.sha256, entry?.path], ['resnet18.a1_in1k', 'timm/resnet18.a1_in1k', resnet18.byteLength, sha, path]);
+  assert.deepEqual(
+    [entry?.name, entry?.repo, entry?.size, entry?.sha256, entry?.path],
+    ['resnet18.a1_in1k', 'timm/resnet18.a1_in1k', resnet18.byteLength, sha, path],
+  );
 
   const file = join(tempDir(), 'model.safetensors');
   writeFileSync(file, timmResnetFile('resnet34', { dtype: 'F16' }));
   const imported = await weights(['import', file, '--name', 'resnet34.tv_in1k', '--data-dir', dataDir]);
   assert.match(imported.out, /^imported, header and tensors checked:\nresnet34\.tv_in1k {2}timm\/resnet34\.tv_in1k/);
-  assert.match((await weights(['list', '--data-dir', dataDir])).out, /^resnet18\.a1_in1k .*\n(.*\n){3}resnet34\.tv_in1k {2}timm\/resnet34\.tv_in1k .*\n {2}sha256 [0-9a-f]{64}\n {2}.*resnet34\/[0-9a-f]{64}\.safetensors\n {2}imported from .*model\.safetensors as timm\/resnet34\.tv_in1k, /);
+  assert.match(
+    (await weights(['list', '--data-dir', dataDir])).out,
+    /^resnet18\.a1_in1k .*\n(.*\n){3}resnet34\.tv_in1k {2}timm\/resnet34\.tv_in1k .*\n {2}sha256 [0-9a-f]{64}\n {2}.*resnet34\/[0-9a-f]{64}\.safetensors\n {2}imported from .*model\.safetensors as timm\/resnet34\.tv_in1k, /,
+  );
 });
 
 test('offline, the CLI says which URL to fetch and the import command, with the data directory', async () => {
@@ -69,11 +75,17 @@ test('offline, the CLI says which URL to fetch and the import command, with the 
     assert.match(error.message, new RegExp(`\\n  segbench weights import model\\.safetensors --name resnet50\\.tv_in1k --data-dir "${dataDir}"\\n`));
     return true;
   });
-  assert.match((await weights(['list', '--data-dir', dataDir])).out, /^No weights in .*weights yet\. segbench weights pull NAME downloads them \(resnet18, resnet34, resnet50, /);
+  assert.match(
+    (await weights(['list', '--data-dir', dataDir])).out,
+    /^No weights in .*weights yet\. segbench weights pull NAME downloads them \(resnet18, resnet34, resnet50, /,
+  );
 });
 
 test('wrong use names what is valid', async () => {
   await assert.rejects(weights(['fetch']), /Unknown weights action "fetch"\. Valid: pull NAME, import FILE \[--name NAME\], list\./);
-  await assert.rejects(weights(['pull']), /segbench weights pull takes one name: resnet18, resnet34, resnet50, mobilenet_v2, efficientnet-b0, efficientnet-b1, efficientnet-b2, efficientnet-b3, resnet18\.a1_in1k/);
+  await assert.rejects(
+    weights(['pull']),
+    /segbench weights pull takes one name: resnet18, resnet34, resnet50, mobilenet_v2, efficientnet-b0, efficientnet-b1, efficientnet-b2, efficientnet-b3, resnet18\.a1_in1k/,
+  );
   await assert.rejects(weights(['import']), /segbench weights import takes one file/);
 });

@@ -17,15 +17,45 @@ const open = servicesOpener();
 async function noiseMask(path: string, width: number, height: number): Promise<void> {
   const random = seeded(3);
   const data = Buffer.from(Array.from({ length: width * height * 3 }, () => Math.floor(random() * 8) * 32));
-  await sharp(data, { raw: { width, height, channels: 3 } }).png().toFile(path);
+  await sharp(data, { raw: { width, height, channels: 3 } })
+    .png()
+    .toFile(path);
 }
 
 test('the noisy-mask rule: outliers against the median, never with fewer than three masks', () => {
-  assert.deepEqual(noisyMaskOutliers([{ id: 1, n: 6 }, { id: 2, n: 5 }, { id: 3, n: 774 }, { id: 4, n: 7 }]), { outliers: [{ id: 3, n: 774 }], median: 6, typicalMax: 7 });
+  assert.deepEqual(
+    noisyMaskOutliers([
+      { id: 1, n: 6 },
+      { id: 2, n: 5 },
+      { id: 3, n: 774 },
+      { id: 4, n: 7 },
+    ]),
+    { outliers: [{ id: 3, n: 774 }], median: 6, typicalMax: 7 },
+  );
   // 4x the median and 32 more: 40 values beside a median of 6 are suspicious, 30 are not.
-  assert.deepEqual(noisyMaskOutliers([{ id: 1, n: 6 }, { id: 2, n: 6 }, { id: 3, n: 30 }]).outliers, []);
-  assert.deepEqual(noisyMaskOutliers([{ id: 1, n: 6 }, { id: 2, n: 6 }, { id: 3, n: 40 }]).outliers, [{ id: 3, n: 40 }]);
-  assert.deepEqual(noisyMaskOutliers([{ id: 1, n: 6 }, { id: 2, n: 500 }]).outliers, []);
+  assert.deepEqual(
+    noisyMaskOutliers([
+      { id: 1, n: 6 },
+      { id: 2, n: 6 },
+      { id: 3, n: 30 },
+    ]).outliers,
+    [],
+  );
+  assert.deepEqual(
+    noisyMaskOutliers([
+      { id: 1, n: 6 },
+      { id: 2, n: 6 },
+      { id: 3, n: 40 },
+    ]).outliers,
+    [{ id: 3, n: 40 }],
+  );
+  assert.deepEqual(
+    noisyMaskOutliers([
+      { id: 1, n: 6 },
+      { id: 2, n: 500 },
+    ]).outliers,
+    [],
+  );
 });
 
 test('a mask of random colours is reported as a problem image and kept out of the class list', async () => {
@@ -52,7 +82,12 @@ test('more than 64 mask values and no preset: the classes are not created until 
   // Four 10x10 index masks, each using the same 80 values: consistent, but too many to guess.
   for (let i = 0; i < 4; i += 1) {
     await writeImage(join(root, `t${i}.jpg`), 10, 10);
-    await writeIndexMask(join(root, `t${i}.png`), 10, 10, Array.from({ length: 100 }, (_, p) => p % 80));
+    await writeIndexMask(
+      join(root, `t${i}.png`),
+      10,
+      10,
+      Array.from({ length: 100 }, (_, p) => p % 80),
+    );
   }
   const summary = await api.invoke('datasets:import', { name: 'many', imagesDir: root });
   await services.jobs.whenIdle();
@@ -66,13 +101,26 @@ test('more than 64 mask values and no preset: the classes are not created until 
 
 test('a JPEG in the masks folder is named as a lossy mask, with why, not as "not an image"', () => {
   const report = pairFiles(
-    [{ name: 'a.jpg', path: '/i/a.jpg' }, { name: 'b.jpg', path: '/i/b.jpg' }],
-    [{ name: 'a.jpg', path: '/m/a.jpg' }, { name: 'b.png', path: '/m/b.png' }, { name: 'notes.txt', path: '/m/notes.txt' }],
+    [
+      { name: 'a.jpg', path: '/i/a.jpg' },
+      { name: 'b.jpg', path: '/i/b.jpg' },
+    ],
+    [
+      { name: 'a.jpg', path: '/m/a.jpg' },
+      { name: 'b.png', path: '/m/b.png' },
+      { name: 'notes.txt', path: '/m/notes.txt' },
+    ],
   );
   assert.deepEqual(report.lossyMasks, ['a.jpg']);
   assert.deepEqual(report.ignored, ['notes.txt']);
   assert.deepEqual(report.imagesWithoutMasks, ['a.jpg']);
-  const oneFolder = pairFiles([{ name: 'c.jpg', path: '/x/c.jpg' }, { name: 'c_mask.jpg', path: '/x/c_mask.jpg' }], null);
+  const oneFolder = pairFiles(
+    [
+      { name: 'c.jpg', path: '/x/c.jpg' },
+      { name: 'c_mask.jpg', path: '/x/c_mask.jpg' },
+    ],
+    null,
+  );
   assert.deepEqual(oneFolder.lossyMasks, ['c_mask.jpg']);
   assert.equal(oneFolder.pairs.length, 0);
 
@@ -81,9 +129,16 @@ test('a JPEG in the masks folder is named as a lossy mask, with why, not as "not
   mkdirSync(join(root, 'masks'));
   copyFileSync(join(dubaiDir, 'images', 'tile1_image_part_001.jpg'), join(root, 'images', 'a.jpg'));
   copyFileSync(join(dubaiDir, 'images', 'tile1_image_part_001.jpg'), join(root, 'masks', 'a.jpg'));
-  const cli = spawnSync(process.execPath, ['src-main/cli/segbench.cjs', 'import', '--images', join(root, 'images'), '--masks', join(root, 'masks'), '--name', 'jpeg-masks', '--data-dir', tempDir()], { encoding: 'utf8', timeout: 60_000 });
+  const cli = spawnSync(
+    process.execPath,
+    ['src-main/cli/segbench.cjs', 'import', '--images', join(root, 'images'), '--masks', join(root, 'masks'), '--name', 'jpeg-masks', '--data-dir', tempDir()],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   assert.equal(cli.status, 1);
-  assert.match(cli.stdout + cli.stderr, /1 mask\(s\) are JPEG, e\.g\. a\.jpg\. Masks must be PNG or TIFF \(lossless\): JPEG compression blurs the label values at every edge/);
+  assert.match(
+    cli.stdout + cli.stderr,
+    /1 mask\(s\) are JPEG, e\.g\. a\.jpg\. Masks must be PNG or TIFF \(lossless\): JPEG compression blurs the label values at every edge/,
+  );
   assert.doesNotMatch(cli.stdout + cli.stderr, /Not images/);
 });
 
@@ -92,10 +147,18 @@ test('a database file of garbage bytes is named as not a SegBench database, with
   const file = join(dataDir, 'segbench.db');
   writeFileSync(file, Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 37) % 251)));
   const before = createHash('sha256').update(readFileSync(file)).digest('hex');
-  const result = spawnSync(process.execPath, ['src-main/cli/segbench.cjs', 'import', '--images', tempDir(), '--name', 'x', '--data-dir', dataDir], { encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, ['src-main/cli/segbench.cjs', 'import', '--images', tempDir(), '--name', 'x', '--data-dir', dataDir], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(result.status, 1);
   const out = result.stdout + result.stderr;
-  assert.match(out, new RegExp(`^segbench: ${file.replaceAll('/', '\\/')} is not a SegBench database \\(SQLite says: file is not a database\\)\\. It was left untouched\\. Move or rename it`));
+  assert.match(
+    out,
+    new RegExp(
+      `^segbench: ${file.replaceAll('/', '\\/')} is not a SegBench database \\(SQLite says: file is not a database\\)\\. It was left untouched\\. Move or rename it`,
+    ),
+  );
   assert.doesNotMatch(out, /at .*\(.*\.cjs:\d+/, 'no stack trace');
   assert.equal(createHash('sha256').update(readFileSync(file)).digest('hex'), before);
 });

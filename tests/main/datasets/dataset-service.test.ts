@@ -25,11 +25,17 @@ test('dubai-aerial: 11 pairs, its six palette colours, the stray black reported 
   assert.equal(dataset.indexedCount, 11);
   assert.equal(dataset.preset, 'dubai-aerial');
   assert.equal(dataset.maskKind, 'rgb');
-  assert.deepEqual(dataset.classes.map((c) => c.name), ['Building', 'Land (unpaved)', 'Road', 'Vegetation', 'Water', 'Unlabeled']);
+  assert.deepEqual(
+    dataset.classes.map((c) => c.name),
+    ['Building', 'Land (unpaved)', 'Road', 'Vegetation', 'Water', 'Unlabeled'],
+  );
   const known = dataset.values.filter((v) => v.classIndex !== null);
   assert.equal(known.length, 6);
   const unknown = dataset.values.filter((v) => v.classIndex === null);
-  assert.deepEqual(unknown.map((v) => [v.value, v.pixels, v.images]), [[0, 678, 1]]);
+  assert.deepEqual(
+    unknown.map((v) => [v.value, v.pixels, v.images]),
+    [[0, 678, 1]],
+  );
   assert.equal(unknown[0]?.exampleImages[0], 'tile6_image_part_005');
   assert.equal(dataset.unknownPixels, unknown[0]?.pixels);
   // Thumbnails exist for every image, image and mask.
@@ -55,18 +61,33 @@ test('class statistics are exact on known masks: shares, images per class, imbal
   await services.jobs.whenIdle();
   const dataset = await api.invoke('datasets:get', { datasetId: id });
   assert.equal(dataset.maskKind, 'index');
-  assert.deepEqual(dataset.classes.map((c) => c.values), [[0], [1], [2], [3]]);
+  assert.deepEqual(
+    dataset.classes.map((c) => c.values),
+    [[0], [1], [2], [3]],
+  );
   const classes = dataset.classes.map((c, i) => ({ ...c, name: ['nodata', 'field', 'forest', 'road'][i]!, ignore: i === 0 }));
   await api.invoke('datasets:setClasses', { datasetId: id, classes });
   const stats = await api.invoke('datasets:stats', { datasetId: id });
   const all = stats.splits.find((s) => s.split === 'all')!;
   assert.equal(all.images, 3);
-  assert.deepEqual(all.classes.map((c) => c.pixels), [4, 20, 19, 5]);
-  assert.deepEqual(all.classes.map((c) => c.images), [1, 2, 2, 2]);
-  assert.deepEqual(all.classes.map((c) => Number(c.share.toFixed(6))), [0, Number((20 / 44).toFixed(6)), Number((19 / 44).toFixed(6)), Number((5 / 44).toFixed(6))]);
+  assert.deepEqual(
+    all.classes.map((c) => c.pixels),
+    [4, 20, 19, 5],
+  );
+  assert.deepEqual(
+    all.classes.map((c) => c.images),
+    [1, 2, 2, 2],
+  );
+  assert.deepEqual(
+    all.classes.map((c) => Number(c.share.toFixed(6))),
+    [0, Number((20 / 44).toFixed(6)), Number((19 / 44).toFixed(6)), Number((5 / 44).toFixed(6))],
+  );
   assert.equal(all.imbalanceRatio, 20 / 5);
   const perSplit = stats.splits.filter((s) => s.split !== 'all');
-  assert.equal(perSplit.reduce((n, s) => n + s.images, 0), 3);
+  assert.equal(
+    perSplit.reduce((n, s) => n + s.images, 0),
+    3,
+  );
 });
 
 test('bad input: corrupt image, wrong-size mask, unknown colour, orphans and junk are reported; the rest imports', async () => {
@@ -75,9 +96,19 @@ test('bad input: corrupt image, wrong-size mask, unknown colour, orphans and jun
   writeText(join(images, 'corrupt.jpg'), 'not a jpeg at all');
   copyFileSync(join(dubaiDir, 'masks', 'tile2_image_part_001.png'), join(masks, 'corrupt.png'));
   await writeImage(join(images, 'small.jpg'), 20, 10);
-  await writeRgbMask(join(masks, 'small.png'), 10, 10, Array.from({ length: 100 }, () => [60, 16, 152] as [number, number, number]));
+  await writeRgbMask(
+    join(masks, 'small.png'),
+    10,
+    10,
+    Array.from({ length: 100 }, () => [60, 16, 152] as [number, number, number]),
+  );
   await writeImage(join(images, 'oddcolour.jpg'), 2, 2);
-  await writeRgbMask(join(masks, 'oddcolour.png'), 2, 2, [[60, 16, 152], [60, 16, 152], [1, 2, 3], [1, 2, 3]]);
+  await writeRgbMask(join(masks, 'oddcolour.png'), 2, 2, [
+    [60, 16, 152],
+    [60, 16, 152],
+    [1, 2, 3],
+    [1, 2, 3],
+  ]);
   copyFileSync(join(dubaiDir, 'images', 'tile2_image_part_002.jpg'), join(images, 'orphan.jpg'));
   writeText(join(masks, 'README.txt'), 'labels');
 
@@ -90,7 +121,10 @@ test('bad input: corrupt image, wrong-size mask, unknown colour, orphans and jun
   assert.deepEqual(dataset.pairing.ignored, ['README.txt']);
   assert.deepEqual(
     dataset.problems.map((p) => [p.stem, p.kind]),
-    [['corrupt', 'unreadable-image'], ['small', 'size-mismatch']],
+    [
+      ['corrupt', 'unreadable-image'],
+      ['small', 'size-mismatch'],
+    ],
   );
   assert.match(dataset.problems[1]!.message, /The mask is 10x10 but the image is 20x10/);
   assert.equal(dataset.indexedCount, 4);
@@ -98,7 +132,10 @@ test('bad input: corrupt image, wrong-size mask, unknown colour, orphans and jun
   assert.deepEqual(odd && [odd.classIndex, odd.pixels, odd.exampleImages], [null, 2, ['oddcolour']]);
   // A problem image has no class counts; it is listed under problems only.
   const problems = await api.invoke('datasets:images', { datasetId: id, problemsOnly: true });
-  assert.deepEqual(problems.items.map((i) => i.stem), ['corrupt', 'small']);
+  assert.deepEqual(
+    problems.items.map((i) => i.stem),
+    ['corrupt', 'small'],
+  );
   const rows = services.db.prepare("SELECT COUNT(*) FROM image_values v JOIN images i ON i.id = v.image_id WHERE i.state = 'problem'").pluck().get();
   assert.equal(rows, 0);
 });
@@ -133,7 +170,10 @@ test('a file removed between pairing and indexing is reported missing; the rest 
   rmSync(join(masks, 'tile1_image_part_002.png'));
   await services.jobs.whenIdle();
   const dataset = await api.invoke('datasets:get', { datasetId: id });
-  assert.deepEqual(dataset.problems.map((p) => [p.stem, p.kind]), [['tile1_image_part_002', 'missing-file']]);
+  assert.deepEqual(
+    dataset.problems.map((p) => [p.stem, p.kind]),
+    [['tile1_image_part_002', 'missing-file']],
+  );
   assert.equal(dataset.indexedCount, 2);
 });
 
@@ -192,17 +232,31 @@ test('renaming, recolouring and merging classes re-derives counts without re-rea
   const after = await api.invoke('datasets:stats', { datasetId: id });
   const all = (s: typeof before) => s.splits.find((x) => x.split === 'all')!.classes;
   assert.equal(all(after)[0]!.pixels, all(before)[0]!.pixels + all(before)[1]!.pixels);
-  assert.deepEqual(all(after).slice(1).map((c) => c.pixels), all(before).slice(2).map((c) => c.pixels));
-  await assert.rejects(
-    api.invoke('datasets:setClasses', { datasetId: id, classes: [{ name: '', color: 'red', values: [], ignore: false }] }),
-    { code: 'VALIDATION', message: /classes\.0\.name.*classes\.0\.color.*a colour like #3c1098.*classes\.0\.values/ },
+  assert.deepEqual(
+    all(after)
+      .slice(1)
+      .map((c) => c.pixels),
+    all(before)
+      .slice(2)
+      .map((c) => c.pixels),
   );
+  await assert.rejects(api.invoke('datasets:setClasses', { datasetId: id, classes: [{ name: '', color: 'red', values: [], ignore: false }] }), {
+    code: 'VALIDATION',
+    message: /classes\.0\.name.*classes\.0\.color.*a colour like #3c1098.*classes\.0\.values/,
+  });
 });
 
 test('splits grouped by tile keep scenes together and are stored with the dataset', async () => {
   const { services, api } = open();
   // Three scenes of two parts each, all from the fixture.
-  const stems = ['tile1_image_part_001', 'tile1_image_part_002', 'tile2_image_part_001', 'tile2_image_part_002', 'tile6_image_part_004', 'tile6_image_part_005'];
+  const stems = [
+    'tile1_image_part_001',
+    'tile1_image_part_002',
+    'tile2_image_part_001',
+    'tile2_image_part_002',
+    'tile6_image_part_004',
+    'tile6_image_part_005',
+  ];
   const { images, masks } = dubaiSubset(0, stems);
   const { id } = await api.invoke('datasets:import', { name: 'grouped', imagesDir: images, masksDir: masks });
   await services.jobs.whenIdle();
@@ -230,7 +284,10 @@ test('filter by class share and sort by it', async () => {
     .filter((d) => d.share >= 0.05)
     .sort((a, b) => b.share - a.share);
   const filtered = await api.invoke('datasets:images', { datasetId: id, classIndex: water, minShare: 0.05, sort: 'share' });
-  assert.deepEqual(filtered.items.map((i) => i.stem), expected.map((e) => e.stem));
+  assert.deepEqual(
+    filtered.items.map((i) => i.stem),
+    expected.map((e) => e.stem),
+  );
   assert.ok(filtered.items.every((i, k) => Math.abs(i.share! - expected[k]!.share) < 1e-12));
 });
 
@@ -253,11 +310,21 @@ test('TIFF images (8 and 16 bit) and greyscale index masks import, and are serve
   const { services, api } = open();
   const root = tempDir();
   const pixels = Buffer.alloc(8 * 8 * 3, 90);
-  await sharp(pixels, { raw: { width: 8, height: 8, channels: 3 } }).tiff().toFile(join(root, 'a.tif'));
+  await sharp(pixels, { raw: { width: 8, height: 8, channels: 3 } })
+    .tiff()
+    .toFile(join(root, 'a.tif'));
   const sixteen = new Uint16Array(8 * 8 * 3).fill(1200);
-  await sharp(sixteen, { raw: { width: 8, height: 8, channels: 3 } }).toColourspace('rgb16').tiff().toFile(join(root, 'b.tif'));
+  await sharp(sixteen, { raw: { width: 8, height: 8, channels: 3 } })
+    .toColourspace('rgb16')
+    .tiff()
+    .toFile(join(root, 'b.tif'));
   for (const stem of ['a', 'b']) {
-    await writeIndexMask(join(root, `${stem}_mask.png`), 8, 8, Array.from({ length: 64 }, (_, i) => (i < 16 ? 2 : 5)));
+    await writeIndexMask(
+      join(root, `${stem}_mask.png`),
+      8,
+      8,
+      Array.from({ length: 64 }, (_, i) => (i < 16 ? 2 : 5)),
+    );
   }
   const { id } = await api.invoke('datasets:import', { name: 'tiffs', imagesDir: root, preset: 'none' });
   await services.jobs.whenIdle();
@@ -265,7 +332,13 @@ test('TIFF images (8 and 16 bit) and greyscale index masks import, and are serve
   assert.deepEqual(dataset.problems, []);
   assert.equal(dataset.indexedCount, 2);
   assert.equal(dataset.maskKind, 'index');
-  assert.deepEqual(dataset.values.map((v) => [v.value, v.pixels]), [[5, 96], [2, 32]]);
+  assert.deepEqual(
+    dataset.values.map((v) => [v.value, v.pixels]),
+    [
+      [5, 96],
+      [2, 32],
+    ],
+  );
   const [first] = (await api.invoke('datasets:images', { datasetId: id })).items;
   const served = await services.files('image', String(first!.id));
   assert.equal(served.contentType, 'image/png');
@@ -286,13 +359,23 @@ test('issue 27 F6: a dataset a job uses cannot be deleted, from this process or 
     await first.jobs.whenIdle();
     const datasetId = await imported;
     await first.jobs.whenIdle();
-    const config = { datasetId, backend: 'wasm' as const, model: 'unet' as const, modelOptions: { depth: 2, width: 4 }, inputSize: 32, batchSize: 2, epochs: 40, stepsPerEpoch: 2 };
+    const config = {
+      datasetId,
+      backend: 'wasm' as const,
+      model: 'unet' as const,
+      modelOptions: { depth: 2, width: 4 },
+      inputSize: 32,
+      batchSize: 2,
+      epochs: 40,
+      stepsPerEpoch: 2,
+    };
     const training = await api.invoke('runs:start', config);
     const waiting = await api.invoke('runs:start', { ...config, epochs: 1 });
     await eventually(() => (first.runs.get(training.id).status === 'running' ? true : undefined), 60_000, 'the run to train');
     await assert.rejects(other.invoke('datasets:delete', { datasetId }), {
       code: 'CONFLICT',
-      message: /^Dataset "Sample: synthetic land cover" is used by a train job, running in segbench memory \(pid \d+\); stop that job \(or wait for it to end\), then delete the dataset\.$/,
+      message:
+        /^Dataset "Sample: synthetic land cover" is used by a train job, running in segbench memory \(pid \d+\); stop that job \(or wait for it to end\), then delete the dataset\.$/,
     });
     await api.invoke('runs:stop', { runId: training.id });
     // The queued one still reads it.

@@ -21,8 +21,13 @@ test('near-duplicates on real tiles: a re-encoded copy and a rotated copy are gr
   const original = join(folders.images, 'tile1_image_part_001.jpg');
   const originalMask = join(folders.masks, 'tile1_image_part_001.png');
   const { width } = await sharp(original).metadata();
-  await sharp(original).resize(Math.round(width! * 0.8)).jpeg({ quality: 60 }).toFile(join(folders.images, 'copy_small.jpg'));
-  await sharp(originalMask).resize(Math.round(width! * 0.8), undefined, { kernel: 'nearest' }).toFile(join(folders.masks, 'copy_small.png'));
+  await sharp(original)
+    .resize(Math.round(width! * 0.8))
+    .jpeg({ quality: 60 })
+    .toFile(join(folders.images, 'copy_small.jpg'));
+  await sharp(originalMask)
+    .resize(Math.round(width! * 0.8), undefined, { kernel: 'nearest' })
+    .toFile(join(folders.masks, 'copy_small.png'));
   await sharp(original).rotate(90).toFile(join(folders.images, 'copy_rotated.jpg'));
   await sharp(originalMask).rotate(90).toFile(join(folders.masks, 'copy_rotated.png'));
   const summary = await api.invoke('datasets:import', { name: 'dupes', imagesDir: folders.images, masksDir: folders.masks });
@@ -39,12 +44,21 @@ test('near-duplicates on real tiles: a re-encoded copy and a rotated copy are gr
   const report = await api.invoke('datasets:duplicates', { datasetId: summary.id });
   assert.equal(report.threshold, 0.97);
   assert.equal(report.hashed, 10);
-  assert.deepEqual(report.groups.map((g) => g.members.map((m) => m.stem).sort()), [['copy_rotated', 'copy_small', 'tile1_image_part_001']]);
+  assert.deepEqual(
+    report.groups.map((g) => g.members.map((m) => m.stem).sort()),
+    [['copy_rotated', 'copy_small', 'tile1_image_part_001']],
+  );
   assert.ok(report.groups[0]!.minSimilarity >= 0.97 && report.groups[0]!.maxSimilarity <= 1 + 1e-6);
   // Neighbouring real tiles are not duplicates even at 0.9.
   const loose = await api.invoke('datasets:duplicates', { datasetId: summary.id, threshold: 0.9 });
-  assert.deepEqual(loose.groups.map((g) => g.ids.length), [3]);
-  await assert.rejects(api.invoke('datasets:duplicates', { datasetId: summary.id, threshold: 0.5 }), { code: 'VALIDATION', message: /threshold: a similarity between 0\.8 and 1 \(default 0\.97\)/ });
+  assert.deepEqual(
+    loose.groups.map((g) => g.ids.length),
+    [3],
+  );
+  await assert.rejects(api.invoke('datasets:duplicates', { datasetId: summary.id, threshold: 0.5 }), {
+    code: 'VALIDATION',
+    message: /threshold: a similarity between 0\.8 and 1 \(default 0\.97\)/,
+  });
 
   // Leakage of a split that separates the group, then a split that keeps it together.
   for (let seed = 0; seed < 50; seed += 1) {

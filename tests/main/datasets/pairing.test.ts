@@ -50,7 +50,10 @@ test('150,000 files pair without exhausting the call stack (issue 27 F9): other 
   assert.equal(oneFolder.ignored.length, 150_000);
   assert.equal(oneFolder.lossyMasks.length, 150_000);
 
-  const unpaired = pairFiles(many(150_000, (i) => `img-${i}.jpg`), []);
+  const unpaired = pairFiles(
+    many(150_000, (i) => `img-${i}.jpg`),
+    [],
+  );
   assert.equal(unpaired.imagesWithoutMasks.length, 150_000);
   assert.equal(unpaired.pairs.length, 0);
 });

@@ -74,10 +74,18 @@ test('painting a region makes a revision: the effective mask and class pixels ch
   assert.equal(detail.revisionId, state.current);
   assert.equal(detail.originalMaskPath, originalA);
   const stats = await api.invoke('datasets:stats', { datasetId });
-  assert.deepEqual(stats.splits.find((s) => s.split === 'all')!.classes.map((c) => c.pixels), [2, 4, 20, 6]);
+  assert.deepEqual(
+    stats.splits.find((s) => s.split === 'all')!.classes.map((c) => c.pixels),
+    [2, 4, 20, 6],
+  );
 
   // A second revision on top, then undo twice to the original, redo twice back.
-  const second = await api.invoke('revisions:create', { action: 'paint', imageId: a, classIndex: 1, region: { strokes: [{ radius: 0.5, points: [0.5, 2.5, 3.5, 2.5] }] } });
+  const second = await api.invoke('revisions:create', {
+    action: 'paint',
+    imageId: a,
+    classIndex: 1,
+    region: { strokes: [{ radius: 0.5, points: [0.5, 2.5, 3.5, 2.5] }] },
+  });
   assert.equal(second.items[1]!.parentId, second.items[0]!.id);
   assert.deepEqual(await pixelsOf(api, a), [2, 8, 0, 6]);
   let now = await api.invoke('revisions:undo', { imageId: a });
@@ -131,7 +139,12 @@ test('accepting a run prediction: whole image and inside a region; ignore pixels
   // Run labels: 0 = Land, 1 = Water, 2 = Road.
   await writeIndexMask(join(runDir, 'predictions', 'val', `${a}_index.png`), 4, 4, [0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]);
 
-  const region = await api.invoke('revisions:create', { action: 'accept-prediction', imageId: a, runId: 'r1', region: { polygons: [[0, 1, 4, 1, 4, 2, 0, 2]] } });
+  const region = await api.invoke('revisions:create', {
+    action: 'accept-prediction',
+    imageId: a,
+    runId: 'r1',
+    region: { polygons: [[0, 1, 4, 1, 4, 2, 0, 2]] },
+  });
   assert.match(region.items[0]!.summary, /accepted the prediction of run "baseline" \(in a region of 4 px\)/);
   assert.deepEqual(await readIndex(region.effectivePath), [1, 1, 1, 1, 3, 3, 3, 3, 2, 2, 2, 2, 0, 0, 3, 3]);
 
@@ -141,7 +154,10 @@ test('accepting a run prediction: whole image and inside a region; ignore pixels
   assert.equal(whole.items[1]!.changedPixels, 4);
   assert.deepEqual(await pixelsOf(api, a), [2, 4, 0, 10]);
 
-  await assert.rejects(api.invoke('revisions:create', { action: 'accept-prediction', imageId: a, runId: 'r1' }), { code: 'VALIDATION', message: /already agrees/ });
+  await assert.rejects(api.invoke('revisions:create', { action: 'accept-prediction', imageId: a, runId: 'r1' }), {
+    code: 'VALIDATION',
+    message: /already agrees/,
+  });
   await assert.rejects(api.invoke('revisions:create', { action: 'accept-prediction', imageId: b, runId: 'r1' }), {
     code: 'NOT_FOUND',
     message: /no stored prediction of b; predict its validation images/,
@@ -200,7 +216,10 @@ test('RGB masks are corrected in their own palette; "export corrected dataset" c
   assert.deepEqual(readFileSync(join(out, 'masks', 'y_mask.png')), readFileSync(join(root, 'masks', 'y_mask.png')));
   const manifest = JSON.parse(readFileSync(join(out, 'segbench-export.json'), 'utf8')) as { images: number; corrected: { stem: string }[] };
   assert.equal(manifest.images, 2);
-  assert.deepEqual(manifest.corrected.map((c) => c.stem), ['x']);
+  assert.deepEqual(
+    manifest.corrected.map((c) => c.stem),
+    ['x'],
+  );
   // Never into a folder with files in it (the export just filled this one).
   await assert.rejects(api.invoke('datasets:exportCorrected', { datasetId: summary.id, dir: out }), { code: 'VALIDATION', message: /not empty/ });
 });
@@ -223,10 +242,13 @@ test('painting a class over pixels that already have it makes no revision, also 
     ],
   });
   const [image] = (await api.invoke('datasets:images', { datasetId: summary.id })).items;
-  await assert.rejects(api.invoke('revisions:create', { action: 'paint', imageId: image!.id, classIndex: 0, region: { polygons: [[0, 0, 4, 0, 4, 2, 0, 2]] } }), {
-    code: 'VALIDATION',
-    message: 'Every pixel in the region already has that class; no revision was made.',
-  });
+  await assert.rejects(
+    api.invoke('revisions:create', { action: 'paint', imageId: image!.id, classIndex: 0, region: { polygons: [[0, 0, 4, 0, 4, 2, 0, 2]] } }),
+    {
+      code: 'VALIDATION',
+      message: 'Every pixel in the region already has that class; no revision was made.',
+    },
+  );
   assert.equal((await api.invoke('revisions:list', { imageId: image!.id })).items.length, 0);
   // Over Land and Water, only the Water pixels change: values 4 stay 4.
   const state = await api.invoke('revisions:create', { action: 'paint', imageId: image!.id, classIndex: 0, region: { polygons: [[0, 0, 4, 0, 4, 3, 0, 3]] } });

@@ -69,10 +69,16 @@ test('list files (train.txt, valid.txt, test.txt) set the split by name; images 
   assert.equal((await split(api, id)).tile2_image_part_002, null);
   assert.match(dataset.splitConfig?.note ?? '', /lists train\.txt \(3\), valid\.txt \(2\); 1 images in no list \(unassigned\); 1 list entries name no image/);
 
-  await assert.rejects(api.invoke('datasets:split', { datasetId: id, from: 'lists', listsDir: join(lists, 'nope') }), { code: 'VALIDATION', message: /cannot be read/ });
+  await assert.rejects(api.invoke('datasets:split', { datasetId: id, from: 'lists', listsDir: join(lists, 'nope') }), {
+    code: 'VALIDATION',
+    message: /cannot be read/,
+  });
   const onlyTrain = tempDir('segbench-lists-');
   writeFileSync(join(onlyTrain, 'train.txt'), stems.join('\n'));
-  await assert.rejects(api.invoke('datasets:split', { datasetId: id, from: 'lists', listsDir: onlyTrain }), { code: 'VALIDATION', message: /The lists give no validation image: lists train\.txt \(5\)/ });
+  await assert.rejects(api.invoke('datasets:split', { datasetId: id, from: 'lists', listsDir: onlyTrain }), {
+    code: 'VALIDATION',
+    message: /The lists give no validation image: lists train\.txt \(5\)/,
+  });
   await assert.rejects(api.invoke('datasets:split', { datasetId: id, from: 'lists' }), { code: 'VALIDATION', message: /listsDir/ });
   assert.equal((await api.invoke('datasets:get', { datasetId: id })).splitCounts.none, 1, 'a refused split leaves the one before');
 });
@@ -84,35 +90,54 @@ test('name patterns: validation first, then test, the rest training; a pattern t
   const { id } = await api.invoke('datasets:import', { name: 'patterned', imagesDir: data.images, masksDir: data.masks });
   await services.jobs.whenIdle();
   await api.invoke('datasets:split', { datasetId: id, from: 'patterns', valPattern: '^tile2_', testPattern: 'part_002$' });
-  assert.deepEqual(await split(api, id), { tile1_image_part_001: 'train', tile1_image_part_002: 'test', tile2_image_part_001: 'val', tile3_image_part_001: 'train' });
-  await assert.rejects(api.invoke('datasets:split', { datasetId: id, from: 'patterns', valPattern: '^tile9_' }), { code: 'VALIDATION', message: /valPattern \^tile9_ matches no image name/ });
-  await assert.rejects(api.invoke('datasets:split', { datasetId: id, from: 'patterns', valPattern: '(' }), { code: 'VALIDATION', message: /valPattern is not a valid regular expression/ });
+  assert.deepEqual(await split(api, id), {
+    tile1_image_part_001: 'train',
+    tile1_image_part_002: 'test',
+    tile2_image_part_001: 'val',
+    tile3_image_part_001: 'train',
+  });
+  await assert.rejects(api.invoke('datasets:split', { datasetId: id, from: 'patterns', valPattern: '^tile9_' }), {
+    code: 'VALIDATION',
+    message: /valPattern \^tile9_ matches no image name/,
+  });
+  await assert.rejects(api.invoke('datasets:split', { datasetId: id, from: 'patterns', valPattern: '(' }), {
+    code: 'VALIDATION',
+    message: /valPattern is not a valid regular expression/,
+  });
 });
 
-test('issue 27 F2: a catastrophic pattern, (a+)+$ against 27 a\'s, is matched in linear time by the service and the CLI; RE2 refuses lookaround with the reason', { timeout: 120_000 }, async () => {
-  const { services, api } = open();
-  const root = tempDir('segbench-redos-');
-  mkdirSync(join(root, 'images'));
-  mkdirSync(join(root, 'masks'));
-  for (let i = 1; i <= 3; i += 1) {
-    const stem = `${'a'.repeat(27)}_${i}`;
-    await writeImage(join(root, 'images', `${stem}.jpg`), 16, 16);
-    await writeIndexMask(join(root, 'masks', `${stem}.png`), 16, 16, new Array<number>(256).fill(i % 2));
-  }
-  const { id } = await api.invoke('datasets:import', { name: 'redos', imagesDir: join(root, 'images'), masksDir: join(root, 'masks') });
-  await services.jobs.whenIdle();
-  // No name ends in a run of a's, so no validation image: refused, not frozen (JavaScript's
-  // backtracking RegExp takes minutes on this; the test's timeout is the bound).
-  await assert.rejects(api.invoke('datasets:split', { datasetId: id, from: 'patterns', valPattern: '(a+)+$' }), { code: 'VALIDATION' });
-  assert.equal((await api.invoke('datasets:split', { datasetId: id, from: 'patterns', valPattern: '(a+)+_2$' })).splitCounts.val, 1);
-  await assert.rejects(api.invoke('datasets:split', { datasetId: id, from: 'patterns', valPattern: '(?<=a)_1' }), {
-    code: 'VALIDATION',
-    message: /valPattern is not a valid regular expression: .*no backreferences or lookaround/,
-  });
-  const cli = spawnSync(process.execPath, ['src-main/cli/segbench.cjs', 'split', '--dataset', 'redos', '--val-pattern', '(a+)+_[13]$', '--data-dir', services.dataDir], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(cli.status, 0, cli.stderr);
-  assert.deepEqual(Object.values(await split(api, id)).sort(), ['train', 'val', 'val']);
-});
+test(
+  "issue 27 F2: a catastrophic pattern, (a+)+$ against 27 a's, is matched in linear time by the service and the CLI; RE2 refuses lookaround with the reason",
+  { timeout: 120_000 },
+  async () => {
+    const { services, api } = open();
+    const root = tempDir('segbench-redos-');
+    mkdirSync(join(root, 'images'));
+    mkdirSync(join(root, 'masks'));
+    for (let i = 1; i <= 3; i += 1) {
+      const stem = `${'a'.repeat(27)}_${i}`;
+      await writeImage(join(root, 'images', `${stem}.jpg`), 16, 16);
+      await writeIndexMask(join(root, 'masks', `${stem}.png`), 16, 16, new Array<number>(256).fill(i % 2));
+    }
+    const { id } = await api.invoke('datasets:import', { name: 'redos', imagesDir: join(root, 'images'), masksDir: join(root, 'masks') });
+    await services.jobs.whenIdle();
+    // No name ends in a run of a's, so no validation image: refused, not frozen (JavaScript's
+    // backtracking RegExp takes minutes on this; the test's timeout is the bound).
+    await assert.rejects(api.invoke('datasets:split', { datasetId: id, from: 'patterns', valPattern: '(a+)+$' }), { code: 'VALIDATION' });
+    assert.equal((await api.invoke('datasets:split', { datasetId: id, from: 'patterns', valPattern: '(a+)+_2$' })).splitCounts.val, 1);
+    await assert.rejects(api.invoke('datasets:split', { datasetId: id, from: 'patterns', valPattern: '(?<=a)_1' }), {
+      code: 'VALIDATION',
+      message: /valPattern is not a valid regular expression: .*no backreferences or lookaround/,
+    });
+    const cli = spawnSync(
+      process.execPath,
+      ['src-main/cli/segbench.cjs', 'split', '--dataset', 'redos', '--val-pattern', '(a+)+_[13]$', '--data-dir', services.dataDir],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.deepEqual(Object.values(await split(api, id)).sort(), ['train', 'val', 'val']);
+  },
+);
 
 /** Writes a small image and index mask pair at the given relative paths under `root`. */
 async function pairAt(root: string, image: string, mask: string, value: number): Promise<void> {
@@ -122,24 +147,41 @@ async function pairAt(root: string, image: string, mask: string, value: number):
 }
 
 async function writePng(path: string): Promise<void> {
-  await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 10, g: 200, b: 30 } } }).png().toFile(path);
+  await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 10, g: 200, b: 30 } } })
+    .png()
+    .toFile(path);
 }
 
 test('issue 32 (1): public datasets import from their root as downloaded: LoveDA, DeepGlobe, LandCover.ai; symbolic links are followed, loops reported', async () => {
   const { services, api } = open();
   // LoveDA: Train/Rural/images_png/1.png beside Train/Rural/masks_png/1.png, and Val likewise.
   const loveda = tempDir('segbench-loveda-');
-  for (const [split, area, n] of [['Train', 'Rural', 1], ['Train', 'Rural', 2], ['Train', 'Urban', 3], ['Val', 'Rural', 4], ['Val', 'Urban', 5]] as const) {
+  for (const [split, area, n] of [
+    ['Train', 'Rural', 1],
+    ['Train', 'Rural', 2],
+    ['Train', 'Urban', 3],
+    ['Val', 'Rural', 4],
+    ['Val', 'Urban', 5],
+  ] as const) {
     await pairAt(loveda, `${split}/${area}/images_png/${n}.png`, `${split}/${area}/masks_png/${n}.png`, n % 3);
   }
   const scanned = await api.invoke('datasets:scan', { imagesDir: loveda });
   assert.equal(scanned.pairs, 5, JSON.stringify(scanned));
-  assert.deepEqual(scanned.roles, { images: ['Train/Rural/images_png', 'Train/Urban/images_png', 'Val/Rural/images_png', 'Val/Urban/images_png'], masks: ['Train/Rural/masks_png', 'Train/Urban/masks_png', 'Val/Rural/masks_png', 'Val/Urban/masks_png'] });
+  assert.deepEqual(scanned.roles, {
+    images: ['Train/Rural/images_png', 'Train/Urban/images_png', 'Val/Rural/images_png', 'Val/Urban/images_png'],
+    masks: ['Train/Rural/masks_png', 'Train/Urban/masks_png', 'Val/Rural/masks_png', 'Val/Urban/masks_png'],
+  });
   assert.deepEqual([scanned.imagesWithoutMasks, scanned.masksWithoutImages], [[], []]);
   const { id } = await api.invoke('datasets:import', { name: 'loveda', imagesDir: loveda });
   await services.jobs.whenIdle();
   assert.equal((await api.invoke('datasets:get', { datasetId: id })).splitConfig?.from, 'folders', "LoveDA's own split");
-  assert.deepEqual(await split(api, id), { 'Train/Rural/1': 'train', 'Train/Rural/2': 'train', 'Train/Urban/3': 'train', 'Val/Rural/4': 'val', 'Val/Urban/5': 'val' });
+  assert.deepEqual(await split(api, id), {
+    'Train/Rural/1': 'train',
+    'Train/Rural/2': 'train',
+    'Train/Urban/3': 'train',
+    'Val/Rural/4': 'val',
+    'Val/Urban/5': 'val',
+  });
 
   // DeepGlobe: train/104113_sat.jpg beside train/104113_mask.png, in one folder.
   const deepglobe = tempDir('segbench-deepglobe-');

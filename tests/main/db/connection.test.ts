@@ -19,7 +19,31 @@ test('an empty file is migrated to the latest schema with WAL and foreign keys o
     .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
     .all()
     .map((row) => row.name);
-  assert.deepEqual(tables, ['datasets', 'evaluations', 'hard_sample_weights', 'image_classes', 'image_signatures', 'image_values', 'images', 'jobs', 'label_check_images', 'label_checks', 'mask_revision_moves', 'mask_revisions', 'pseudo_label_sets', 'queue_owner', 'run_class_counts', 'run_epochs', 'run_events', 'run_image_counts', 'run_prediction_images', 'run_predictions', 'run_steps', 'runs', 'settings']);
+  assert.deepEqual(tables, [
+    'datasets',
+    'evaluations',
+    'hard_sample_weights',
+    'image_classes',
+    'image_signatures',
+    'image_values',
+    'images',
+    'jobs',
+    'label_check_images',
+    'label_checks',
+    'mask_revision_moves',
+    'mask_revisions',
+    'pseudo_label_sets',
+    'queue_owner',
+    'run_class_counts',
+    'run_epochs',
+    'run_events',
+    'run_image_counts',
+    'run_prediction_images',
+    'run_predictions',
+    'run_steps',
+    'runs',
+    'settings',
+  ]);
   db.close();
 });
 
@@ -69,10 +93,7 @@ test('a database from a newer SegBench is refused with a clear message and left 
 test('foreign keys hold: an image cannot point at a missing dataset', () => {
   const db = openDatabase(join(tempDir(), 'segbench.db'));
   assert.throws(
-    () =>
-      db
-        .prepare("INSERT INTO images (dataset_id, stem, image_path, mask_path) VALUES ('missing', 'a', 'a.jpg', 'a.png')")
-        .run(),
+    () => db.prepare("INSERT INTO images (dataset_id, stem, image_path, mask_path) VALUES ('missing', 'a', 'a.jpg', 'a.png')").run(),
     /FOREIGN KEY constraint failed/,
   );
   db.close();

@@ -98,7 +98,7 @@ test('startup cleanup on a full disk still opens the app; the interrupted job is
 
   const opened = testServices({ dataDir });
   try {
-    assert.equal(existsSync(temp), false, 'the dead engine\'s temp checkpoint was removed first');
+    assert.equal(existsSync(temp), false, "the dead engine's temp checkpoint was removed first");
     const job = opened.jobs.get(jobId);
     t.diagnostic(`on the full disk the job is ${job.status}; log: ${opened.logLines.join(' | ')}`);
     // Either the removed temp folder made room for the cleanup, or it says the disk is full.
@@ -128,7 +128,16 @@ test('a database that cannot grow while a run stores its results: the run fails 
     await services.jobs.whenIdle();
     const datasetId = await imported;
     await services.jobs.whenIdle();
-    const run = await api.invoke('runs:start', { datasetId, backend: 'wasm', model: 'unet', modelOptions: { depth: 2, width: 4 }, inputSize: 32, batchSize: 2, epochs: 3, stepsPerEpoch: 4 });
+    const run = await api.invoke('runs:start', {
+      datasetId,
+      backend: 'wasm',
+      model: 'unet',
+      modelOptions: { depth: 2, width: 4 },
+      inputSize: 32,
+      batchSize: 2,
+      epochs: 3,
+      stepsPerEpoch: 4,
+    });
     // No room to add a page, and every page filled: the next insert of a step or epoch fails.
     services.db.exec('CREATE TABLE filler (x BLOB)');
     services.db.pragma(`max_page_count = ${services.db.pragma('page_count', { simple: true }) as number}`);
@@ -144,14 +153,22 @@ test('a database that cannot grow while a run stores its results: the run fails 
     // The step table's own pages too (steps after any the run will reach), so its next step needs a page.
     const step = services.db.prepare('INSERT INTO run_steps (run_id, step, epoch, loss, lr) VALUES (?, ?, 0, 0, 0)');
     fillUp((i) => step.run(run.id, 1_000_000 + i));
-    await eventually(() => (services.logLines.some((l) => /\[jobs\] .* job .* failed: SqliteError: database or disk is full/.test(l)) ? true : undefined), 60_000, `a failed write (log: ${services.logLines.join(' | ')})`);
+    await eventually(
+      () => (services.logLines.some((l) => /\[jobs\] .* job .* failed: SqliteError: database or disk is full/.test(l)) ? true : undefined),
+      60_000,
+      `a failed write (log: ${services.logLines.join(' | ')})`,
+    );
     services.db.exec('DROP TABLE filler');
     services.db.prepare('DELETE FROM run_steps WHERE run_id = ? AND step >= 1000000').run(run.id);
     services.db.pragma('max_page_count = 1073741823');
-    const detail = await eventually(() => {
-      const now = services.runs.get(run.id);
-      return ['queued', 'running'].includes(now.status) ? undefined : now;
-    }, 30_000, 'the run to end');
+    const detail = await eventually(
+      () => {
+        const now = services.runs.get(run.id);
+        return ['queued', 'running'].includes(now.status) ? undefined : now;
+      },
+      30_000,
+      'the run to end',
+    );
     assert.equal(detail.status, 'failed');
     assert.match(detail.reason ?? '', /^disk full: [\d.]+ MB free on the disk of .*segbench\.db\. The results of this job could not be stored\./);
     assert.equal(services.db.pragma('integrity_check', { simple: true }), 'ok');
@@ -160,7 +177,7 @@ test('a database that cannot grow while a run stores its results: the run fails 
   }
 });
 
-test('issue 27 F5: a full disk at an epoch\'s end never loses the epoch: last and best are saved together or not at all, and resume records every epoch once', async (t) => {
+test("issue 27 F5: a full disk at an epoch's end never loses the epoch: last and best are saved together or not at all, and resume records every epoch once", async (t) => {
   if (skip) return t.skip(skip);
   // A disk of its own: the other tests' data directories stay on the shared one.
   const disk = tempDir('segbench-epochs-');
@@ -176,16 +193,31 @@ test('issue 27 F5: a full disk at an epoch\'s end never loses the epoch: last an
     await services.jobs.whenIdle();
     const datasetId = await imported;
     await services.jobs.whenIdle();
-    const config = { datasetId, backend: 'wasm' as const, model: 'unet' as const, modelOptions: { depth: 2, width: 8 }, inputSize: 32, batchSize: 2, stepsPerEpoch: 1 };
+    const config = {
+      datasetId,
+      backend: 'wasm' as const,
+      model: 'unet' as const,
+      modelOptions: { depth: 2, width: 8 },
+      inputSize: 32,
+      batchSize: 2,
+      stepsPerEpoch: 1,
+    };
     // One checkpoint's size, from a run with room.
     const sizing = await api.invoke('runs:start', { ...config, epochs: 1 });
     await services.jobs.whenIdle();
-    const checkpointBytes = readdirSync(join(dataDir, 'runs', sizing.id, 'last')).reduce((n, name) => n + statSync(join(dataDir, 'runs', sizing.id, 'last', name)).size, 0);
+    const checkpointBytes = readdirSync(join(dataDir, 'runs', sizing.id, 'last')).reduce(
+      (n, name) => n + statSync(join(dataDir, 'runs', sizing.id, 'last', name)).size,
+      0,
+    );
     await api.invoke('runs:delete', { runId: sizing.id });
     // Room for one checkpoint and a half: the first epoch's `last` fits, its `best` does not.
     filler = fillDisk(disk, Math.round(checkpointBytes * 1.5) + 96 * 1024);
     const run = await api.invoke('runs:start', { ...config, epochs: 2 });
-    const failed = await eventually(() => (['queued', 'running'].includes(services.runs.get(run.id).status) ? undefined : services.runs.get(run.id)), 120_000, 'the run to end');
+    const failed = await eventually(
+      () => (['queued', 'running'].includes(services.runs.get(run.id).status) ? undefined : services.runs.get(run.id)),
+      120_000,
+      'the run to end',
+    );
     t.diagnostic(`checkpoint ${checkpointBytes} bytes; run ${failed.status}: ${failed.reason}`);
     assert.equal(failed.status, 'failed');
     assert.match(failed.reason ?? '', /^disk full: /);
@@ -196,7 +228,11 @@ test('issue 27 F5: a full disk at an epoch\'s end never loses the epoch: last an
     const done = services.runs.get(run.id);
     assert.equal(done.status, 'finished', done.reason ?? '');
     const epochs = services.db.prepare('SELECT epoch FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(run.id) as { epoch: number }[];
-    assert.deepEqual(epochs.map((e) => e.epoch), [1, 2], 'an epoch is missing or repeated');
+    assert.deepEqual(
+      epochs.map((e) => e.epoch),
+      [1, 2],
+      'an epoch is missing or repeated',
+    );
   } finally {
     if (filler) unfillDisk(filler);
     await services.close();
@@ -212,9 +248,21 @@ test('issue 27 F5: an epoch saved in the checkpoint whose record main could not 
     await services.jobs.whenIdle();
     const datasetId = await imported;
     await services.jobs.whenIdle();
-    const run = await api.invoke('runs:start', { datasetId, backend: 'wasm', model: 'unet', modelOptions: { depth: 2, width: 4 }, inputSize: 32, batchSize: 2, stepsPerEpoch: 1, epochs: 2 });
+    const run = await api.invoke('runs:start', {
+      datasetId,
+      backend: 'wasm',
+      model: 'unet',
+      modelOptions: { depth: 2, width: 4 },
+      inputSize: 32,
+      batchSize: 2,
+      stepsPerEpoch: 1,
+      epochs: 2,
+    });
     await services.jobs.whenIdle();
-    const before = services.db.prepare('SELECT miou, train_loss FROM run_epochs WHERE run_id = ? AND epoch = 2').get(run.id) as { miou: number; train_loss: number };
+    const before = services.db.prepare('SELECT miou, train_loss FROM run_epochs WHERE run_id = ? AND epoch = 2').get(run.id) as {
+      miou: number;
+      train_loss: number;
+    };
     // As if storing epoch 2 had failed after its checkpoint was saved: the row is missing, the
     // run failed, and (to continue) one more epoch is asked for.
     services.db.prepare('DELETE FROM run_epochs WHERE run_id = ? AND epoch = 2').run(run.id);
@@ -222,11 +270,21 @@ test('issue 27 F5: an epoch saved in the checkpoint whose record main could not 
     services.db.prepare("UPDATE jobs SET params = json_set(params, '$.config.epochs', 3) WHERE id = (SELECT job_id FROM runs WHERE id = ?)").run(run.id);
     await api.invoke('runs:resume', { runId: run.id });
     await services.jobs.whenIdle();
-    const epochs = services.db.prepare('SELECT epoch, miou, train_loss FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(run.id) as { epoch: number; miou: number; train_loss: number }[];
-    assert.deepEqual(epochs.map((e) => e.epoch), [1, 2, 3]);
+    const epochs = services.db.prepare('SELECT epoch, miou, train_loss FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(run.id) as {
+      epoch: number;
+      miou: number;
+      train_loss: number;
+    }[];
+    assert.deepEqual(
+      epochs.map((e) => e.epoch),
+      [1, 2, 3],
+    );
     assert.deepEqual([epochs[1]?.miou, epochs[1]?.train_loss], [before.miou, before.train_loss], 'epoch 2 as it was measured, from the checkpoint');
     const events = (await api.invoke('runs:get', { runId: run.id })).events.map((e) => e.message);
-    assert.ok(events.some((m) => /^Epoch 2 was saved in the checkpoint but had not been recorded/.test(m)), events.join('\n'));
+    assert.ok(
+      events.some((m) => /^Epoch 2 was saved in the checkpoint but had not been recorded/.test(m)),
+      events.join('\n'),
+    );
   } finally {
     await services.close();
   }

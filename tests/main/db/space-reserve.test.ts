@@ -39,7 +39,10 @@ test('F7: on a 100% full disk after a clean shutdown the app still opens (its sp
   try {
     const opened = testServices({ dataDir });
     try {
-      assert.match(opened.logLines.join('\n'), /the disk is full \([\d.]+ MB free on the disk of .*\); SegBench released its 1 MB space reserve to open the database/);
+      assert.match(
+        opened.logLines.join('\n'),
+        /the disk is full \([\d.]+ MB free on the disk of .*\); SegBench released its 1 MB space reserve to open the database/,
+      );
       const api = createMemoryClient(opened);
       assert.deepEqual(await api.invoke('datasets:list', {}), []);
       assert.equal(existsSync(join(dataDir, reserveName)), false);
@@ -63,7 +66,11 @@ test('F14: a process that cannot take the queue for a full disk says so once, no
   await seed.close();
   // A live-looking owner whose lease runs out in a second.
   const raw = new Database(join(dataDir, 'segbench.db'));
-  raw.prepare("INSERT OR REPLACE INTO queue_owner (id, instance, host, pid, started_at, mode, lease_until) VALUES (1, 'other', 'another-host', 1, '2026-01-01T00:00:00Z', 'serve', ?)").run(Date.now() + 1_000);
+  raw
+    .prepare(
+      "INSERT OR REPLACE INTO queue_owner (id, instance, host, pid, started_at, mode, lease_until) VALUES (1, 'other', 'another-host', 1, '2026-01-01T00:00:00Z', 'serve', ?)",
+    )
+    .run(Date.now() + 1_000);
   raw.close();
   const waiting = testServices({ dataDir, tickMs: 50 });
   let filler = '';
@@ -95,7 +102,11 @@ test('F4: a disk that fills during a CLI run: the run fails as "disk full" (the 
   mkdirSync(dataDir);
   const sample = spawnSync(process.execPath, [cli, 'sample', '--count', '8', '--size', '48', '--data-dir', dataDir], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(sample.status, 0, sample.stderr);
-  const child = spawn(process.execPath, [cli, 'train', '--dataset', 'Sample: synthetic land cover', '--epochs', '400', '--size', '32', '--batch', '2', '--data-dir', dataDir, '--json'], { stdio: 'pipe' });
+  const child = spawn(
+    process.execPath,
+    [cli, 'train', '--dataset', 'Sample: synthetic land cover', '--epochs', '400', '--size', '32', '--batch', '2', '--data-dir', dataDir, '--json'],
+    { stdio: 'pipe' },
+  );
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -124,7 +135,10 @@ test('F4: a disk that fills during a CLI run: the run fails as "disk full" (the 
   }
   const db = new Database(join(dataDir, 'segbench.db'), { readonly: true });
   try {
-    const row = db.prepare('SELECT r.status, j.status AS job FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = ?').get(runId) as { status: string; job: string };
+    const row = db.prepare('SELECT r.status, j.status AS job FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = ?').get(runId) as {
+      status: string;
+      job: string;
+    };
     assert.deepEqual([row.status, row.job], ['failed', 'failed']);
   } finally {
     db.close();

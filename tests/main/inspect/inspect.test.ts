@@ -25,14 +25,25 @@ test('hard samples: validation images worst first; weights saved from the traini
   const ranked = await api.invoke('samples:hardest', { runId: run.id });
   assert.equal(ranked.epoch, 1);
   const mious = ranked.items.map((i) => i.miou!);
-  assert.deepEqual([...mious].sort((a, b) => a - b), mious, 'worst first');
+  assert.deepEqual(
+    [...mious].sort((a, b) => a - b),
+    mious,
+    'worst first',
+  );
   const valCount = services.db.prepare("SELECT COUNT(*) FROM images WHERE dataset_id = ? AND split = 'val'").pluck().get(datasetId);
   assert.equal(ranked.items.length, valCount);
   for (const item of ranked.items) assert.equal(item.weight, [1, 2, 2, 4, 4, 6, 6][Math.min(item.below, 6)]);
   const byForest = await api.invoke('samples:hardest', { runId: run.id, classIndex: 2 });
   assert.ok(byForest.items.every((i) => i.classIou[2] !== null));
 
-  const { saved } = await api.invoke('samples:saveWeights', { runId: run.id, threshold: 0.9, table: [[0, 1], [1, 5]] });
+  const { saved } = await api.invoke('samples:saveWeights', {
+    runId: run.id,
+    threshold: 0.9,
+    table: [
+      [0, 1],
+      [1, 5],
+    ],
+  });
   const trainCount = services.db.prepare("SELECT COUNT(*) FROM images WHERE dataset_id = ? AND split = 'train'").pluck().get(datasetId);
   assert.equal(saved, trainCount);
   assert.deepEqual(await api.invoke('samples:weightSets', {}), [{ runId: run.id, name: 'miner', images: saved }]);
@@ -43,7 +54,9 @@ test('hard samples: validation images worst first; weights saved from the traini
   assert.equal(Object.keys(sampler.weights).length, saved);
   assert.ok(Object.values(sampler.weights).every((w) => w === 1 || w === 5));
   await services.jobs.whenIdle();
-  await assert.rejects(api.invoke('runs:start', tiny({ sampler: { weightsFromRun: 'nope' } })), { message: /has no saved hard-sample weights; save them on the Inspect page first/ });
+  await assert.rejects(api.invoke('runs:start', tiny({ sampler: { weightsFromRun: 'nope' } })), {
+    message: /has no saved hard-sample weights; save them on the Inspect page first/,
+  });
 });
 
 test('stored predictions: the plain variant reproduces the best epoch, flip TTA is stored beside it; confusion cells and the review queue list images', async () => {
@@ -56,7 +69,10 @@ test('stored predictions: the plain variant reproduces the best epoch, flip TTA 
   assert.equal(plain.written, valIds.length);
   await api.invoke('runs:predictSplit', { runId: run.id, tta: true });
   const summary = await api.invoke('samples:predictions', { runId: run.id });
-  assert.deepEqual(summary.variants.map((v) => v.variant), ['plain', 'tta']);
+  assert.deepEqual(
+    summary.variants.map((v) => v.variant),
+    ['plain', 'tta'],
+  );
   const [p, t] = summary.variants;
   // Same sliding windows, same checkpoint: the plain prediction's IoU is the best epoch's validation IoU.
   summary.classNames.forEach((name, c) => {
@@ -86,7 +102,10 @@ test('stored predictions: the plain variant reproduces the best epoch, flip TTA 
   for (let i = 0; i < p!.confusion.length; i += 1) if (i % (classes + 1) !== 0 && p!.confusion[i]! > p!.confusion[cell]!) cell = i;
   const images = await api.invoke('samples:confusionImages', { runId: run.id, truth: Math.floor(cell / classes), predicted: cell % classes, limit: 500 });
   assert.equal(total(images.map((i) => i.pixels)), p!.confusion[cell]);
-  assert.deepEqual(images.map((i) => i.pixels), [...images.map((i) => i.pixels)].sort((a, b) => b - a));
+  assert.deepEqual(
+    images.map((i) => i.pixels),
+    [...images.map((i) => i.pixels)].sort((a, b) => b - a),
+  );
   // Review queue: at a lower confidence threshold at least as many wrong pixels count per image.
   const strict = (await api.invoke('samples:reviewQueue', { runId: run.id, threshold: 0.95 })).items;
   const looseQueue = await api.invoke('samples:reviewQueue', { runId: run.id, threshold: 0.5 });
@@ -103,7 +122,10 @@ test('stored predictions: the plain variant reproduces the best epoch, flip TTA 
   else assert.ok(looseQueue.highestThreshold === null || looseQueue.highestThreshold < 0.5);
   assert.ok(loose.length >= strict.length);
   for (const s of strict) assert.ok(loose.find((l) => l.imageId === s.imageId)!.pixels >= s.pixels);
-  assert.deepEqual(loose.map((i) => i.share), [...loose.map((i) => i.share)].sort((a, b) => b - a));
+  assert.deepEqual(
+    loose.map((i) => i.share),
+    [...loose.map((i) => i.share)].sort((a, b) => b - a),
+  );
 
   // Without a best checkpoint there is nothing to predict with: a clear refusal, the stored predictions kept.
   renameSync(join(runDir, 'best'), join(runDir, 'best-aside'));

@@ -37,7 +37,10 @@ test('a dataset with too few images for the folds is refused with the minimum', 
   const folder = await plantedErrorFolder(2, 32, []);
   const small = await api.invoke('datasets:import', { name: 'two', imagesDir: join(folder.dir, 'images'), masksDir: join(folder.dir, 'masks') });
   await services.jobs.whenIdle();
-  await assert.rejects(api.invoke('labelErrors:start', { datasetId: small.id, folds: 4 }), { code: 'VALIDATION', message: /has 2 indexed image\(s\); 4 folds need at least 4/ });
+  await assert.rejects(api.invoke('labelErrors:start', { datasetId: small.id, folds: 4 }), {
+    code: 'VALIDATION',
+    message: /has 2 indexed image\(s\); 4 folds need at least 4/,
+  });
   await assert.rejects(api.invoke('labelErrors:start', { datasetId: small.id, folds: 7 }), { code: 'VALIDATION' });
 });
 
@@ -49,20 +52,34 @@ test('the check finishes with every fold and ranks the planted error first; its 
   // The 0/1 masks match the LandCover.ai preset (Background, Building, Woodland, Water, Road): classes
   // without a pixel have no threshold.
   assert.deepEqual(listed!.classNames.slice(0, 2), ['Background', 'Building']);
-  assert.deepEqual(listed!.thresholds!.map((t) => t !== null), [true, true, false, false, false]);
+  assert.deepEqual(
+    listed!.thresholds!.map((t) => t !== null),
+    [true, true, false, false, false],
+  );
   // The quick preset sized by pixels: 32 px tiles at 32 px are one window each, 8 per fold's training images, 2 steps a pass.
   assert.deepEqual([listed!.plan!.stepsPerEpoch, listed!.plan!.stepsPerFold, listed!.plan!.passes], [2, 80, 40]);
   // Models that learnt both classes pass the strength gate (measured: out-of-fold mIoU 0.58, Road's few stray pixels count 0;
   // Background 0.68 on its own pixels and 0.03 elsewhere, Building 0.92 and 0.09).
   const strength = listed!.strength!;
   assert.equal(strength.weak, false, JSON.stringify(strength));
-  assert.deepEqual(strength.classes.map((c) => c.weak), [false, false, false, false, false], JSON.stringify(strength));
-  assert.deepEqual(strength.classes.map((c) => c.confidence), listed!.thresholds);
+  assert.deepEqual(
+    strength.classes.map((c) => c.weak),
+    [false, false, false, false, false],
+    JSON.stringify(strength),
+  );
+  assert.deepEqual(
+    strength.classes.map((c) => c.confidence),
+    listed!.thresholds,
+  );
   const queue = await api.invoke('labelErrors:queue', { checkId: check.id });
   assert.equal(queue.total, 12);
   assert.equal(queue.items[0]!.stem, planted, queue.items.map((i) => `${i.stem}:${i.softmin}`).join(' '));
   const softmins = queue.items.map((i) => i.softmin!);
-  assert.deepEqual([...softmins].sort((a, b) => a - b), softmins, 'worst (lowest softmin) first');
+  assert.deepEqual(
+    [...softmins].sort((a, b) => a - b),
+    softmins,
+    'worst (lowest softmin) first',
+  );
   assert.deepEqual(queue.items[0]!.topPairs[0]!.given, 0);
   assert.deepEqual(queue.items[0]!.topPairs[0]!.predicted, 1);
   const pair = await api.invoke('labelErrors:queue', { checkId: check.id, given: 0, predicted: 1 });
@@ -71,9 +88,16 @@ test('the check finishes with every fold and ranks the planted error first; its 
   // Box edges count in the below-threshold share too: the planted image scores above the typical clean one, not always first.
   const byThreshold = await api.invoke('labelErrors:queue', { checkId: check.id, score: 'below-threshold' });
   const clean = byThreshold.items.filter((i) => i.stem !== planted).map((i) => i.belowShare);
-  assert.ok(byThreshold.items.find((i) => i.stem === planted)!.belowShare > clean[Math.floor(clean.length / 2)]!, byThreshold.items.map((i) => `${i.stem}:${i.belowShare.toFixed(3)}`).join(' '));
+  assert.ok(
+    byThreshold.items.find((i) => i.stem === planted)!.belowShare > clean[Math.floor(clean.length / 2)]!,
+    byThreshold.items.map((i) => `${i.stem}:${i.belowShare.toFixed(3)}`).join(' '),
+  );
   const shares = byThreshold.items.map((i) => i.belowShare);
-  assert.deepEqual([...shares].sort((a, b) => b - a), shares, 'highest share first');
+  assert.deepEqual(
+    [...shares].sort((a, b) => b - a),
+    shares,
+    'highest share first',
+  );
   await assert.rejects(api.invoke('labelErrors:queue', { checkId: check.id, given: 5, predicted: 0 }), { code: 'VALIDATION', message: /below 5/ });
 });
 
@@ -94,11 +118,21 @@ test('a check whose fold models saw each pixel once (2 steps each) is too weak t
   // pixels, 0.05 on Building's (a gap under 0.2), pixel share 0.83.
   assert.equal(strength.weak, true, figures);
   assert.ok(strength.miou! < strength.floor, figures);
-  assert.deepEqual(strength.folds.map((f) => f.images), [4, 4, 4]);
+  assert.deepEqual(
+    strength.folds.map((f) => f.images),
+    [4, 4, 4],
+  );
   assert.equal(strength.classes[0]!.weak, true, figures);
   assert.ok(strength.classes[0]!.confidence! - strength.classes[0]!.chance! < strength.margin, figures);
   // Classes without a labelled pixel are not judged.
-  assert.deepEqual(strength.classes.slice(2).map((c) => [c.confidence, c.share, c.weak]), [[null, 0, false], [null, 0, false], [null, 0, false]]);
+  assert.deepEqual(
+    strength.classes.slice(2).map((c) => [c.confidence, c.share, c.weak]),
+    [
+      [null, 0, false],
+      [null, 0, false],
+      [null, 0, false],
+    ],
+  );
   // Stored with the check as JSON (migration 17) and read back through its schema; the queue carries it too.
   const stored = services.db.prepare<[number], string>('SELECT strength FROM label_checks WHERE id = ?').pluck().get(weak.id)!;
   assert.deepEqual(JSON.parse(stored), strength);
@@ -106,18 +140,30 @@ test('a check whose fold models saw each pixel once (2 steps each) is too weak t
   assert.deepEqual(queue.check.strength, strength);
   const notes = strengthNotes(strength, listed!.classNames);
   assert.match(notes.overall!, /^Too weak to judge: the fold models' out-of-fold mIoU is 0\.0\d, below 0\.25/);
-  assert.match(notes.classes[0]!.text, /^Background: too weak to judge\. The models give its own pixels 0\.\d\d on average and other classes' pixels 0\.\d\d \(its pixel share is 0\.8\d\)/);
+  assert.match(
+    notes.classes[0]!.text,
+    /^Background: too weak to judge\. The models give its own pixels 0\.\d\d on average and other classes' pixels 0\.\d\d \(its pixel share is 0\.8\d\)/,
+  );
   await api.invoke('datasets:delete', { datasetId: weakSet.id });
 });
 
 test('accepting the prediction in the suspect region corrects the mask and the image leaves the queue; keeping a label counts as reviewed', async () => {
   const queue = await api.invoke('labelErrors:queue', { checkId: check.id });
   const item = queue.items[0]!;
-  const before = await sharp((await api.invoke('revisions:list', { imageId: item.imageId })).effectivePath).extractChannel(0).raw().toBuffer();
-  await assert.rejects(api.invoke('labelErrors:accept', { checkId: check.id, imageId: item.imageId, region: 99 }), { code: 'VALIDATION', message: /suspect region\(s\); region must be 1 to/ });
+  const before = await sharp((await api.invoke('revisions:list', { imageId: item.imageId })).effectivePath)
+    .extractChannel(0)
+    .raw()
+    .toBuffer();
+  await assert.rejects(api.invoke('labelErrors:accept', { checkId: check.id, imageId: item.imageId, region: 99 }), {
+    code: 'VALIDATION',
+    message: /suspect region\(s\); region must be 1 to/,
+  });
   const revisions = await api.invoke('labelErrors:accept', { checkId: check.id, imageId: item.imageId, region: 1 });
   assert.equal(revisions.items.length, 1);
-  assert.match(revisions.items[0]!.summary, new RegExp(`accepted the out-of-fold prediction of label check #${check.id}, fold ${item.fold + 1} model \\(in a region of [\\d,]+ px\\)`));
+  assert.match(
+    revisions.items[0]!.summary,
+    new RegExp(`accepted the out-of-fold prediction of label check #${check.id}, fold ${item.fold + 1} model \\(in a region of [\\d,]+ px\\)`),
+  );
   const afterMask = await sharp(revisions.effectivePath).extractChannel(0).raw().toBuffer();
   const flag = await sharp(item.flagPath).extractChannel(0).raw().toBuffer();
   const predicted = await sharp(item.predictionPath).extractChannel(0).raw().toBuffer();
@@ -139,7 +185,13 @@ test('accepting the prediction in the suspect region corrects the mask and the i
   assert.equal(kept.reviewed, 2);
   assert.equal(kept.corrected, 1);
   const all = await api.invoke('labelErrors:queue', { checkId: check.id, includeReviewed: true });
-  assert.deepEqual(all.items.filter((i) => i.review !== null).map((i) => i.review).sort(), ['corrected', 'kept']);
+  assert.deepEqual(
+    all.items
+      .filter((i) => i.review !== null)
+      .map((i) => i.review)
+      .sort(),
+    ['corrected', 'kept'],
+  );
 });
 
 test('issue 32 (3): a review is undone and redone from the queue: undo puts the scored mask back (recorded, the revision kept) and the image back in the queue, redo puts the same revision back; a revert made elsewhere counts the image unreviewed', async () => {
@@ -152,12 +204,18 @@ test('issue 32 (3): a review is undone and redone from the queue: undo puts the 
   const undone = await api.invoke('labelErrors:undo', { checkId: check.id, imageId: corrected.imageId });
   assert.equal(undone.revisions.current, null);
   assert.equal(undone.revisions.items.length, 1, 'the correction is kept, to redo');
-  assert.deepEqual(undone.revisions.moves.map((m) => m.how), ['undo']);
+  assert.deepEqual(
+    undone.revisions.moves.map((m) => m.how),
+    ['undo'],
+  );
   assert.match(undone.revisions.moves[0]!.summary, new RegExp(`^undid revision 1, back to the original \\(from label check #${check.id}'s queue\\)$`));
   assert.equal(undone.item.review, null);
   assert.equal(undone.item.stale, false);
   let queue = await api.invoke('labelErrors:queue', { checkId: check.id });
-  assert.ok(queue.items.some((i) => i.imageId === corrected.imageId), 'back in the queue');
+  assert.ok(
+    queue.items.some((i) => i.imageId === corrected.imageId),
+    'back in the queue',
+  );
   assert.equal(queue.check.corrected, 0);
   await assert.rejects(api.invoke('labelErrors:undo', { checkId: check.id, imageId: corrected.imageId }), { code: 'CONFLICT', message: /nothing to undo/ });
 
@@ -165,7 +223,10 @@ test('issue 32 (3): a review is undone and redone from the queue: undo puts the 
   assert.equal(redone.revisions.current, revisionId);
   assert.equal(redone.revisions.items.length, 1, 'the same revision, no second file');
   assert.equal(redone.item.review, 'corrected');
-  await assert.rejects(api.invoke('labelErrors:redo', { checkId: check.id, imageId: corrected.imageId }), { code: 'CONFLICT', message: /nothing of label check #\d+ to redo/ });
+  await assert.rejects(api.invoke('labelErrors:redo', { checkId: check.id, imageId: corrected.imageId }), {
+    code: 'CONFLICT',
+    message: /nothing of label check #\d+ to redo/,
+  });
 
   // Undoing "the label is right" reopens the image; keeping it again closes it.
   const reopened = await api.invoke('labelErrors:undo', { checkId: check.id, imageId: kept.imageId });
@@ -188,21 +249,40 @@ test('issue 32 (3): a review is undone and redone from the queue: undo puts the 
 test('a mask changed elsewhere since the check is stale: listed last, marked, and not corrected from old scores', async () => {
   const queue = await api.invoke('labelErrors:queue', { checkId: check.id });
   const target = queue.items[0]!;
-  await api.invoke('revisions:create', { action: 'paint', imageId: target.imageId, classIndex: 1, region: { polygons: [[0, 0, 6, 0, 6, 6, 0, 6]], strokes: [] } });
+  await api.invoke('revisions:create', {
+    action: 'paint',
+    imageId: target.imageId,
+    classIndex: 1,
+    region: { polygons: [[0, 0, 6, 0, 6, 6, 0, 6]], strokes: [] },
+  });
   const after = await api.invoke('labelErrors:queue', { checkId: check.id });
   const stale = after.items.find((i) => i.imageId === target.imageId)!;
   assert.equal(stale.stale, true);
   assert.equal(after.items.at(-1)!.imageId, target.imageId);
   assert.equal(after.check.stale, 1);
-  await assert.rejects(api.invoke('labelErrors:accept', { checkId: check.id, imageId: target.imageId }), { code: 'CONFLICT', message: /changed since label check #\d+ scored it/ });
+  await assert.rejects(api.invoke('labelErrors:accept', { checkId: check.id, imageId: target.imageId }), {
+    code: 'CONFLICT',
+    message: /changed since label check #\d+ scored it/,
+  });
   await assert.rejects(api.invoke('labelErrors:resume', { checkId: check.id }), { code: 'CONFLICT', message: /has finished/ });
 });
 
 test('the next run trains on the corrected masks and records how many it had, for Compare', async () => {
-  const run = await api.invoke('runs:start', { datasetId, backend: 'wasm', model: 'unet', modelOptions: { depth: 2, width: 4 }, inputSize: 32, batchSize: 2, epochs: 1, stepsPerEpoch: 1 });
+  const run = await api.invoke('runs:start', {
+    datasetId,
+    backend: 'wasm',
+    model: 'unet',
+    modelOptions: { depth: 2, width: 4 },
+    inputSize: 32,
+    batchSize: 2,
+    epochs: 1,
+    stepsPerEpoch: 1,
+  });
   const job = await api.invoke('jobs:get', { jobId: run.jobId! });
   const params = job.params as { train: { imageId: number; maskPath: string }[]; val: { imageId: number; maskPath: string }[] };
-  const corrected = services.db.prepare<[string], { id: number; path: string }>('SELECT i.id, r.path FROM images i JOIN mask_revisions r ON r.id = i.revision_id WHERE i.dataset_id = ?').all(datasetId);
+  const corrected = services.db
+    .prepare<[string], { id: number; path: string }>('SELECT i.id, r.path FROM images i JOIN mask_revisions r ON r.id = i.revision_id WHERE i.dataset_id = ?')
+    .all(datasetId);
   assert.equal(corrected.length, 2, 'the accepted region and the painted square');
   for (const { id, path } of corrected) assert.equal([...params.train, ...params.val].find((item) => item.imageId === id)?.maskPath, path);
   assert.equal(run.correctedMasks, 2);
@@ -220,7 +300,10 @@ test('the next run trains on the corrected masks and records how many it had, fo
   assert.deepEqual(queue.items.map((i) => i.imageId).sort(), params.val.map((i) => i.imageId).sort());
 
   // Removing the dataset removes its checks and their files (fold models, maps).
-  const dirs = [dirname(queue.items[0]!.predictionPath), dirname((await api.invoke('labelErrors:queue', { checkId: check.id, includeReviewed: true })).items[0]!.predictionPath)];
+  const dirs = [
+    dirname(queue.items[0]!.predictionPath),
+    dirname((await api.invoke('labelErrors:queue', { checkId: check.id, includeReviewed: true })).items[0]!.predictionPath),
+  ];
   assert.ok(dirs.every((dir) => existsSync(dir)));
   await api.invoke('datasets:delete', { datasetId });
   assert.ok(dirs.every((dir) => !existsSync(dir)));

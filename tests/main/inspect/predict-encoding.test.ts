@@ -40,7 +40,16 @@ test('folder predictions hold the dataset mask values by default (LoveDA: 1 Back
     ],
   });
   await api.invoke('datasets:split', { datasetId: id, train: 0.5, val: 0.5 });
-  const run = await api.invoke('runs:start', { datasetId: id, backend: 'wasm', model: 'unet', modelOptions: { depth: 2, width: 4 }, inputSize: 32, batchSize: 2, epochs: 1, stepsPerEpoch: 1 });
+  const run = await api.invoke('runs:start', {
+    datasetId: id,
+    backend: 'wasm',
+    model: 'unet',
+    modelOptions: { depth: 2, width: 4 },
+    inputSize: 32,
+    batchSize: 2,
+    epochs: 1,
+    stepsPerEpoch: 1,
+  });
   await services.jobs.whenIdle();
   assert.equal((await api.invoke('runs:get', { runId: run.id })).status, 'finished');
 
@@ -54,13 +63,22 @@ test('folder predictions hold the dataset mask values by default (LoveDA: 1 Back
   await waitFor(job.id);
   assert.ok(readdirSync(out).includes('0_mask.png'));
   const written = await values(join(out, '0_mask.png'));
-  assert.ok([...written].every((v) => v === 1 || v === 2), `mask values ${[...written].join(',')}`);
+  assert.ok(
+    [...written].every((v) => v === 1 || v === 2),
+    `mask values ${[...written].join(',')}`,
+  );
 
   const asIndex = join(tempDir('segbench-pred-'), 'index');
   await waitFor((await api.invoke('runs:predictFolder', { runId: run.id, imagesDir: join(root, 'images'), outDir: asIndex, encoding: 'class-index' })).id);
-  assert.ok([...(await values(join(asIndex, '0_index.png')))].every((v) => v === 0 || v === 1), 'class indices of the two training classes');
+  assert.ok(
+    [...(await values(join(asIndex, '0_index.png')))].every((v) => v === 0 || v === 1),
+    'class indices of the two training classes',
+  );
 
   const asPalette = join(tempDir('segbench-pred-'), 'palette');
   await waitFor((await api.invoke('runs:predictFolder', { runId: run.id, imagesDir: join(root, 'images'), outDir: asPalette, encoding: 'palette' })).id);
-  assert.deepEqual(readdirSync(asPalette).filter((f) => f.startsWith('0_')), ['0_color.png']);
+  assert.deepEqual(
+    readdirSync(asPalette).filter((f) => f.startsWith('0_')),
+    ['0_color.png'],
+  );
 });

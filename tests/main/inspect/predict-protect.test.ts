@@ -27,20 +27,38 @@ async function trainedRun(): Promise<{ runId: string; same: string }> {
   await services.jobs.whenIdle();
   assert.equal((await api.invoke('datasets:get', { datasetId: id })).indexedCount, 4, 'one folder of images and masks imports as 4 pairs');
   await api.invoke('datasets:split', { datasetId: id, train: 0.5, val: 0.5 });
-  const run = await api.invoke('runs:start', { datasetId: id, backend: 'wasm', model: 'unet', modelOptions: { depth: 2, width: 4 }, inputSize: 32, batchSize: 2, epochs: 1, stepsPerEpoch: 1 });
+  const run = await api.invoke('runs:start', {
+    datasetId: id,
+    backend: 'wasm',
+    model: 'unet',
+    modelOptions: { depth: 2, width: 4 },
+    inputSize: 32,
+    batchSize: 2,
+    epochs: 1,
+    stepsPerEpoch: 1,
+  });
   await services.jobs.whenIdle();
   assert.equal((await api.invoke('runs:get', { runId: run.id })).status, 'finished');
   return { runId: run.id, same };
 }
 
-const snapshot = (dir: string): Map<string, string> => new Map(readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name)).toString('base64')]));
+const snapshot = (dir: string): Map<string, string> =>
+  new Map(
+    readdirSync(dir)
+      .sort()
+      .map((name) => [name, readFileSync(join(dir, name)).toString('base64')]),
+  );
 
 test("predict never writes over files SegBench did not create: a dataset's folder is refused, masks beside images are not inputs, a user's file of the same name stops the job", async () => {
   const { runId, same } = await trainedRun();
   const before = snapshot(same);
 
   // The reproduction's command line: refused with the reason, nothing written.
-  const cli = spawnSync(process.execPath, ['src-main/cli/segbench.cjs', 'predict', '--run', runId, '--images', same, '--out', same, '--data-dir', services.dataDir], { encoding: 'utf8', timeout: 120_000 });
+  const cli = spawnSync(
+    process.execPath,
+    ['src-main/cli/segbench.cjs', 'predict', '--run', runId, '--images', same, '--out', same, '--data-dir', services.dataDir],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   assert.notEqual(cli.status, 0);
   assert.match(cli.stderr, /holds images or masks of dataset "same folder" \(tile1\.png\); predictions are never written beside a dataset's files/);
   assert.deepEqual(snapshot(same), before, 'the dataset folder was changed');
@@ -52,7 +70,8 @@ test("predict never writes over files SegBench did not create: a dataset's folde
   const looseBefore = snapshot(loose);
   await assert.rejects(api.invoke('runs:predictFolder', { runId, imagesDir: loose, outDir: loose }), {
     code: 'CONFLICT',
-    message: /already holds 4 file\(s\) that this prediction would write and SegBench did not write: tile1_mask\.png, tile2_mask\.png, tile3_mask\.png, tile4_mask\.png\. SegBench never replaces a file it did not create/,
+    message:
+      /already holds 4 file\(s\) that this prediction would write and SegBench did not write: tile1_mask\.png, tile2_mask\.png, tile3_mask\.png, tile4_mask\.png\. SegBench never replaces a file it did not create/,
   });
   assert.deepEqual(snapshot(loose), looseBefore);
 
@@ -73,7 +92,10 @@ test("predict never writes over files SegBench did not create: a dataset's folde
   const again = await services.jobs.whenDoneOf('predict', (await api.invoke('runs:predictFolder', { runId, imagesDir: loose, outDir: out })).id);
   assert.equal(again.result?.written, 4);
   writeFileSync(join(out, 'tile2_color.png'), 'my own notes');
-  await assert.rejects(api.invoke('runs:predictFolder', { runId, imagesDir: loose, outDir: out }), { code: 'CONFLICT', message: /SegBench did not write: tile2_color\.png\./ });
+  await assert.rejects(api.invoke('runs:predictFolder', { runId, imagesDir: loose, outDir: out }), {
+    code: 'CONFLICT',
+    message: /SegBench did not write: tile2_color\.png\./,
+  });
   assert.equal(readFileSync(join(out, 'tile2_color.png'), 'utf8'), 'my own notes');
 
   // Predicting a folder of predictions into itself takes none of them as inputs.

@@ -164,7 +164,11 @@ test('the errors that named the value before say which value, cut, and how long 
     ['runs:get', { runId: huge }, /^No run with id \/y{79}…/],
     ['datasets:scan', { imagesDir: huge }, /^The images folder \/y{79}… \(1000001 characters\) does not exist\./],
     ['datasets:import', { name: 'big', imagesDir: `${huge}/` }, /^The images folder \/y{79}… \(1000002 characters\) does not exist\./],
-    ['datasets:exportCorrected', { datasetId: ids.datasetId, dir: huge.slice(1) }, /^The export folder must be an absolute path; got "y{80}… \(1000000 characters\)"\.$/],
+    [
+      'datasets:exportCorrected',
+      { datasetId: ids.datasetId, dir: huge.slice(1) },
+      /^The export folder must be an absolute path; got "y{80}… \(1000000 characters\)"\.$/,
+    ],
   ];
   for (const [method, payload, expected] of cases) {
     await assert.rejects(api.invoke(method, payload as never), (error: Error) => {
@@ -176,7 +180,10 @@ test('the errors that named the value before say which value, cut, and how long 
 
 test('unknown keys, an unknown method and 250 bad values: each error stays short', async () => {
   const key = await errorOf('runs:get', { runId: 'r1', [huge]: 1 });
-  assert.match(key ?? '', /^Invalid request for runs:get: request: Unrecognized key: "\/y{78}… \(1000003 characters\) \(got \{"runId":"r1","\/y+… \(1000020 characters\)\)$/);
+  assert.match(
+    key ?? '',
+    /^Invalid request for runs:get: request: Unrecognized key: "\/y{78}… \(1000003 characters\) \(got \{"runId":"r1","\/y+… \(1000020 characters\)\)$/,
+  );
   const keys = await errorOf('jobs:list', Object.fromEntries(Array.from({ length: 1_000 }, (_, i) => [`key${i}${'k'.repeat(1_000)}`, i])));
   assert.ok(keys !== null && keys.length < 2_000, `${keys?.length} characters`);
   assert.match(keys, /Unrecognized keys: .* and 990 more \(got \{"key0k+… \(1012781 characters\)\)$/);

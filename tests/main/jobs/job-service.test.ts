@@ -29,9 +29,7 @@ test('a diagnostic job runs in a separate engine process and reports progress to
   assert.equal(result.steps, 5);
   assert.notEqual(result.pid, process.pid);
   assert.equal(done.enginePid, result.pid);
-  const progress = updates
-    .filter((update) => update.status === 'running' && update.progress)
-    .map((update) => update.progress?.done);
+  const progress = updates.filter((update) => update.status === 'running' && update.progress).map((update) => update.progress?.done);
   assert.deepEqual(progress, [1, 2, 3, 4, 5]);
   assert.equal(updates.at(-1)?.progress?.etaSeconds, 0);
 });
@@ -66,7 +64,7 @@ test('kill -9 of the engine marks its job failed with the reason within seconds'
   assert.deepEqual(failed.cause, { kind: 'signal', signal: 'SIGKILL' });
 });
 
-test('an error inside the engine fails the job with the engine\'s message, and the next job still runs', async () => {
+test("an error inside the engine fails the job with the engine's message, and the next job still runs", async () => {
   const { services, api } = open();
   const bad = await api.invoke('jobs:startDiagnostic', { steps: 5, stepMs: 10, failAtStep: 3 });
   const good = await api.invoke('jobs:startDiagnostic', { steps: 2, stepMs: 10 });
@@ -150,7 +148,11 @@ test('the engine parses job parameters with the schema of their kind and refuses
   // Written past the typed enqueue, as a corrupted row or an older SegBench would hand them over.
   const job = services.jobs.enqueue('diagnostic', { steps: 2, stepMs: 10 });
   await services.jobs.whenDone(job.id);
-  services.db.prepare("INSERT INTO jobs (id, kind, status, params, queue_position, created_at) VALUES ('bad', 'index', 'queued', '{\"datasetId\":\"d\",\"thumbDir\":\"/t\",\"thumbSize\":\"big\",\"items\":[]}', 999, '2026-01-01T00:00:00Z')").run();
+  services.db
+    .prepare(
+      'INSERT INTO jobs (id, kind, status, params, queue_position, created_at) VALUES (\'bad\', \'index\', \'queued\', \'{"datasetId":"d","thumbDir":"/t","thumbSize":"big","items":[]}\', 999, \'2026-01-01T00:00:00Z\')',
+    )
+    .run();
   services.jobs.enqueue('diagnostic', { steps: 1, stepMs: 1 });
   const failed = await services.jobs.whenDone('bad');
   assert.equal(failed.status, 'failed');

@@ -90,7 +90,10 @@ test('startup cleanup fails only jobs whose owner is gone: a live owner keeps it
     assert.equal(services.jobs.get('other-host').status, 'running');
     const dead = services.jobs.get('dead-pid');
     assert.equal(dead.status, 'failed');
-    assert.match(dead.reason ?? '', /^SegBench stopped while this job was running\. Last heartbeat: 2026-01-01T00:01:00Z\. The process that ran it, segbench serve \(pid \d+ on host .*\), is gone\.$/);
+    assert.match(
+      dead.reason ?? '',
+      /^SegBench stopped while this job was running\. Last heartbeat: 2026-01-01T00:01:00Z\. The process that ran it, segbench serve \(pid \d+ on host .*\), is gone\.$/,
+    );
     assert.equal(services.jobs.get('expired').status, 'failed');
     assert.match(services.logLines.join('\n'), /marked 2 interrupted job\(s\) failed/);
   } finally {
@@ -116,7 +119,9 @@ test('a run whose job is alive in another process is never resumed; the refusal 
     const api = createMemoryClient(services);
     await assert.rejects(api.invoke('runs:resume', { runId: 'r1' }), {
       code: 'CONFLICT',
-      message: new RegExp(`Run "busy run" is already running in segbench cli \\(pid ${process.pid} on host .*, since 2026-12-01T10:00:00Z\\); it cannot be resumed or started twice`),
+      message: new RegExp(
+        `Run "busy run" is already running in segbench cli \\(pid ${process.pid} on host .*, since 2026-12-01T10:00:00Z\\); it cannot be resumed or started twice`,
+      ),
     });
   } finally {
     await services.close();
@@ -161,14 +166,18 @@ test('kill -9 of the queue owner: its engine stops, and another process takes th
     assert.equal((await watcher.jobs.whenDone(next.id)).status, 'finished');
     assert.equal(watcher.jobs.ownsQueue, true);
     // The orphaned engine noticed its parent was gone and exited.
-    await eventually(() => {
-      try {
-        process.kill(enginePid, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    }, 10_000, 'the orphaned engine to exit');
+    await eventually(
+      () => {
+        try {
+          process.kill(enginePid, 0);
+          return undefined;
+        } catch {
+          return true;
+        }
+      },
+      10_000,
+      'the orphaned engine to exit',
+    );
   } finally {
     child.kill('SIGKILL');
     await watcher.close();
@@ -181,10 +190,14 @@ test('a CLI that takes the queue after the owner died runs only its own jobs, th
   await seed.jobs.close();
   // Two jobs queued by a serve that was then killed with -9 (its lock row is left, its pid dead).
   const theirs = ['theirs-1', 'theirs-2'];
-  const insert = seed.db.prepare(`INSERT INTO jobs (id, kind, status, params, queue_position, created_at) VALUES (?, 'diagnostic', 'queued', '{"steps":2,"stepMs":10}', ?, '2026-01-01T00:00:00Z')`);
+  const insert = seed.db.prepare(
+    `INSERT INTO jobs (id, kind, status, params, queue_position, created_at) VALUES (?, 'diagnostic', 'queued', '{"steps":2,"stepMs":10}', ?, '2026-01-01T00:00:00Z')`,
+  );
   theirs.forEach((id, i) => insert.run(id, i + 1));
   seed.db
-    .prepare("INSERT OR REPLACE INTO queue_owner (id, instance, host, pid, started_at, mode, lease_until) VALUES (1, 'killed', ?, ?, '2026-01-01T00:00:00Z', 'serve', ?)")
+    .prepare(
+      "INSERT OR REPLACE INTO queue_owner (id, instance, host, pid, started_at, mode, lease_until) VALUES (1, 'killed', ?, ?, '2026-01-01T00:00:00Z', 'serve', ?)",
+    )
     .run(hostname(), deadPid(), Date.now() + 60_000);
   await seed.close();
 
@@ -196,7 +209,10 @@ test('a CLI that takes the queue after the owner died runs only its own jobs, th
     const done = await cli.jobs.whenDone(own.id);
     assert.equal(done.status, 'finished');
     await cli.jobs.whenIdle();
-    assert.deepEqual(theirs.map((id) => cli.jobs.get(id).status), ['queued', 'queued']);
+    assert.deepEqual(
+      theirs.map((id) => cli.jobs.get(id).status),
+      ['queued', 'queued'],
+    );
     assert.equal(cli.jobs.ownsQueue, false, 'the CLI kept the queue after its own job');
     assert.equal((cli.db.prepare('SELECT COUNT(*) AS n FROM queue_owner').get() as { n: number }).n, 0, 'the lock row is gone: handed back');
   } finally {

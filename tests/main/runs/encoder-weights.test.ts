@@ -25,9 +25,11 @@ after(() => services.close());
 function resnet18File(): { path: string; conv1: Float32Array } {
   const keys: [string, number[], string][] = [...torchvisionKeys('resnet18'), ['fc.weight', [1000, 512], 'F32'], ['fc.bias', [1000], 'F32']];
   const tensors = keys.map(([name, shape, dtype]) =>
-    dtype === 'I64' ? { name, dtype, shape, bytes: new Uint8Array(8) }
-    : name.startsWith('fc.') ? { name, dtype: 'F16', shape, bytes: new Uint8Array(shape.reduce((a, b) => a * b, 1) * 2) }
-    : { name, dtype: 'F16', shape, bytes: floatBytes(seededValues(30, name, shape), 'F16') },
+    dtype === 'I64'
+      ? { name, dtype, shape, bytes: new Uint8Array(8) }
+      : name.startsWith('fc.')
+        ? { name, dtype: 'F16', shape, bytes: new Uint8Array(shape.reduce((a, b) => a * b, 1) * 2) }
+        : { name, dtype: 'F16', shape, bytes: floatBytes(seededValues(30, name, shape), 'F16') },
   );
   const path = join(tempDir(), 'model.safetensors');
   writeFileSync(path, encodeSafetensors(tensors));
@@ -35,7 +37,9 @@ function resnet18File(): { path: string; conv1: Float32Array } {
   const half = floatBytes(seededValues(30, 'conv1.weight', [64, 3, 7, 7]), 'F16');
   const oihw = Float32Array.from(new Uint16Array(half.buffer, half.byteOffset, half.byteLength / 2), halfToFloat);
   const hwio = new Float32Array(oihw.length);
-  for (let o = 0; o < 64; o += 1) for (let i = 0; i < 3; i += 1) for (let h = 0; h < 7; h += 1) for (let w = 0; w < 7; w += 1) hwio[((h * 7 + w) * 3 + i) * 64 + o] = oihw[((o * 3 + i) * 7 + h) * 7 + w]!;
+  for (let o = 0; o < 64; o += 1)
+    for (let i = 0; i < 3; i += 1)
+      for (let h = 0; h < 7; h += 1) for (let w = 0; w < 7; w += 1) hwio[((h * 7 + w) * 3 + i) * 64 + o] = oihw[((o * 3 + i) * 7 + h) * 7 + w]!;
   return { path, conv1: hwio };
 }
 
@@ -49,7 +53,12 @@ function halfToFloat(bits: number): number {
 }
 
 test('a U-Net on resnet18 starts from cached ImageNet weights: refused until cached, then loaded, normalised with ImageNet statistics, and named in the run', async () => {
-  const dataset = await api.invoke('datasets:import', { name: 'dubai', imagesDir: join(fixture, 'images'), masksDir: join(fixture, 'masks'), preset: 'dubai-aerial' });
+  const dataset = await api.invoke('datasets:import', {
+    name: 'dubai',
+    imagesDir: join(fixture, 'images'),
+    masksDir: join(fixture, 'masks'),
+    preset: 'dubai-aerial',
+  });
   await services.jobs.whenIdle();
   const launch = (extra: object = {}) => ({
     datasetId: dataset.id,
@@ -69,12 +78,22 @@ test('a U-Net on resnet18 starts from cached ImageNet weights: refused until cac
     message:
       /^Cannot start from encoder weights "imagenet": no ImageNet weights of resnet18 are in the weights cache \(.*weights\)\. Fetch them first with `segbench weights pull resnet18\.a1_in1k` .*https:\/\/huggingface\.co\/timm\/resnet18\.a1_in1k\/resolve\/main\/model\.safetensors\. Without a network here: .*segbench weights import FILE --name resnet18\.a1_in1k`\.$/,
   });
-  await assert.rejects(api.invoke('runs:start', launch({ modelOptions: {} })), { code: 'VALIDATION', message: /^Encoder weights \(imagenet\) need an encoder: set modelOptions\.encoder to one of resnet18, resnet34, resnet50, mobilenet_v2, efficientnet-b0, efficientnet-b1, efficientnet-b2, efficientnet-b3\.$/ });
-  await assert.rejects(api.invoke('runs:start', launch({ model: 'unet-mobilenetv2' })), { code: 'VALIDATION', message: /^unet-mobilenetv2 has its own encoder/ });
+  await assert.rejects(api.invoke('runs:start', launch({ modelOptions: {} })), {
+    code: 'VALIDATION',
+    message:
+      /^Encoder weights \(imagenet\) need an encoder: set modelOptions\.encoder to one of resnet18, resnet34, resnet50, mobilenet_v2, efficientnet-b0, efficientnet-b1, efficientnet-b2, efficientnet-b3\.$/,
+  });
+  await assert.rejects(api.invoke('runs:start', launch({ model: 'unet-mobilenetv2' })), {
+    code: 'VALIDATION',
+    message: /^unet-mobilenetv2 has its own encoder/,
+  });
 
   const file = resnet18File();
   const cached = await importWeights(new WeightsCache(services.dataDir), file.path, { name: 'resnet18.a1_in1k' });
-  await assert.rejects(api.invoke('runs:start', launch({ modelOptions: { encoder: 'resnet34' } })), { code: 'VALIDATION', message: /no ImageNet weights of resnet34 are in the weights cache/ });
+  await assert.rejects(api.invoke('runs:start', launch({ modelOptions: { encoder: 'resnet34' } })), {
+    code: 'VALIDATION',
+    message: /no ImageNet weights of resnet34 are in the weights cache/,
+  });
 
   const run = await api.invoke('runs:start', launch());
   await services.jobs.whenIdle();
@@ -82,7 +101,9 @@ test('a U-Net on resnet18 starts from cached ImageNet weights: refused until cac
   assert.equal(detail.status, 'finished', JSON.stringify(detail.events));
   const messages = detail.events.map((e) => e.message);
   assert.ok(
-    messages.includes(`Encoder resnet18 started from resnet18.a1_in1k (sha256 ${cached.weights.sha256.slice(0, 12)}…, asked as "imagenet"): 100 tensors loaded; the ImageNet classifier left out; the decoder and the head start from the seed.`),
+    messages.includes(
+      `Encoder resnet18 started from resnet18.a1_in1k (sha256 ${cached.weights.sha256.slice(0, 12)}…, asked as "imagenet"): 100 tensors loaded; the ImageNet classifier left out; the decoder and the head start from the seed.`,
+    ),
     JSON.stringify(messages),
   );
   assert.ok(messages.includes("Input normalised with ImageNet's mean and std, as the pretrained weights were trained with."), JSON.stringify(messages));
@@ -91,7 +112,10 @@ test('a U-Net on resnet18 starts from cached ImageNet weights: refused until cac
 
   // The checkpoint: ImageNet's statistics on 0..255 pixels, and conv1 as the file holds it (one Adam step at lr 1e-6 away).
   const dir = join(services.dataDir, 'runs', run.id, 'last');
-  const manifest = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { state: { normalization: { mean: number[]; std: number[] } }; weights: { name: string; shape: number[] }[] };
+  const manifest = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as {
+    state: { normalization: { mean: number[]; std: number[] } };
+    weights: { name: string; shape: number[] }[];
+  };
   manifest.state.normalization.mean.forEach((m, i) => assert.ok(Math.abs(m - [123.675, 116.28, 103.53][i]!) < 1e-9));
   manifest.state.normalization.std.forEach((s, i) => assert.ok(Math.abs(s - [58.395, 57.12, 57.375][i]!) < 1e-9));
   const all = new Float32Array(readFileSync(join(dir, 'weights.bin')).buffer.slice(0));
@@ -118,7 +142,9 @@ for (const { encoder, name, rename, loaded } of timmFiles) {
     const keys = torchvisionKeys(encoder);
     const tensors = [
       ...keys.map(([key, shape, dtype]) =>
-        dtype === 'I64' ? { name: rename(key), dtype, shape, bytes: new Uint8Array(8) } : { name: rename(key), dtype: 'F32', shape, bytes: floatBytes(seededValues(30, key, shape), 'F32') },
+        dtype === 'I64'
+          ? { name: rename(key), dtype, shape, bytes: new Uint8Array(8) }
+          : { name: rename(key), dtype: 'F32', shape, bytes: floatBytes(seededValues(30, key, shape), 'F32') },
       ),
       { name: 'classifier.weight', dtype: 'F32', shape: [1000, 1280], bytes: new Uint8Array(1000 * 1280 * 4) },
       { name: 'classifier.bias', dtype: 'F32', shape: [1000], bytes: new Uint8Array(4000) },
@@ -143,8 +169,13 @@ for (const { encoder, name, rename, loaded } of timmFiles) {
       await services.jobs.whenIdle();
       const detail = await api.invoke('runs:get', { runId: run.id });
       assert.equal(detail.status, 'finished', `${model}: ${JSON.stringify(detail.events)}`);
-      const started = new RegExp(`^Encoder ${encoder} started from ${name.replace('.', '\\.')} \\(sha256 [0-9a-f]{12}…, asked as "imagenet"\\): ${loaded} tensors loaded; the ImageNet classifier left out;`);
-      assert.ok(detail.events.some((e) => started.test(e.message)), JSON.stringify(detail.events.map((e) => e.message)));
+      const started = new RegExp(
+        `^Encoder ${encoder} started from ${name.replace('.', '\\.')} \\(sha256 [0-9a-f]{12}…, asked as "imagenet"\\): ${loaded} tensors loaded; the ImageNet classifier left out;`,
+      );
+      assert.ok(
+        detail.events.some((e) => started.test(e.message)),
+        JSON.stringify(detail.events.map((e) => e.message)),
+      );
     }
   });
 }
@@ -170,7 +201,14 @@ test('an encoder frozen for every epoch keeps the weights it loaded exactly; the
   await services.jobs.whenIdle();
   const detail = await api.invoke('runs:get', { runId: run.id });
   assert.equal(detail.status, 'finished', JSON.stringify(detail.events));
-  assert.ok(detail.events.some((e) => e.message === 'The encoder stays frozen for all 1 epochs (its weights as loaded; batch-norm statistics follow the data): only the decoder and head train.'), JSON.stringify(detail.events.map((e) => e.message)));
+  assert.ok(
+    detail.events.some(
+      (e) =>
+        e.message ===
+        'The encoder stays frozen for all 1 epochs (its weights as loaded; batch-norm statistics follow the data): only the decoder and head train.',
+    ),
+    JSON.stringify(detail.events.map((e) => e.message)),
+  );
   const dir = join(services.dataDir, 'runs', run.id, 'last');
   const manifest = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { weights: { name: string; shape: number[] }[] };
   const all = new Float32Array(readFileSync(join(dir, 'weights.bin')).buffer.slice(0));
@@ -185,5 +223,8 @@ test('an encoder frozen for every epoch keeps the weights it loaded exactly; the
   };
   assert.deepEqual(weight('encoder.conv1/kernel'), resnet18File().conv1, 'conv1 exactly as the file holds it after two steps at lr 0.01');
   const bias = weight('segmentation_head.0/bias');
-  assert.ok(bias.some((b) => b !== 0), 'the head trained (its bias starts at zero)');
+  assert.ok(
+    bias.some((b) => b !== 0),
+    'the head trained (its bias starts at zero)',
+  );
 });

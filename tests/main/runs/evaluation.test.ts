@@ -17,7 +17,12 @@ test('a two-class run gets a decision-threshold sweep; its 0.5 row is the plain 
   for (let i = 0; i < 10; i += 1) {
     await writeImage(join(root, 'images', `t${i}.jpg`), 32, 32);
     // Left part background, right part building, the split moving with i.
-    await writeIndexMask(join(root, 'masks', `t${i}.png`), 32, 32, Array.from({ length: 32 * 32 }, (_, p) => (p % 32 >= 8 + i ? 1 : 0)));
+    await writeIndexMask(
+      join(root, 'masks', `t${i}.png`),
+      32,
+      32,
+      Array.from({ length: 32 * 32 }, (_, p) => (p % 32 >= 8 + i ? 1 : 0)),
+    );
   }
   const dataset = await api.invoke('datasets:import', { name: 'binary', imagesDir: join(root, 'images'), masksDir: join(root, 'masks'), preset: 'none' });
   await services.jobs.whenIdle();
@@ -40,7 +45,10 @@ test('a two-class run gets a decision-threshold sweep; its 0.5 row is the plain 
   const [evaluation] = await api.invoke('evals:list', {});
   const names = evaluation!.variants.map((v) => v.name);
   assert.equal(names[0], 'binary');
-  assert.deepEqual(names.slice(1), [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].map((t) => `binary @ p(${evaluation!.classNames[1]}) >= ${t.toFixed(2)}`));
+  assert.deepEqual(
+    names.slice(1),
+    [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].map((t) => `binary @ p(${evaluation!.classNames[1]}) >= ${t.toFixed(2)}`),
+  );
   const half = evaluation!.variants.find((v) => v.name.endsWith('>= 0.50'))!;
   assert.deepEqual(half.classIou, evaluation!.variants[0]!.classIou);
 });

@@ -54,7 +54,10 @@ function assertCountsMatch(actual: readonly Counts[], reference: { counts: Count
     const a = actual[k]!;
     moved += Math.abs(a.tp - c.tp) + Math.abs(a.fp - c.fp) + Math.abs(a.fn - c.fn);
   });
-  assert.ok(moved <= 4 * reference.ties, `${what}: counts differ from PyTorch's by ${moved} beyond the ${reference.ties} near-tie pixels\n${JSON.stringify(actual)}\n${JSON.stringify(reference.counts)}`);
+  assert.ok(
+    moved <= 4 * reference.ties,
+    `${what}: counts differ from PyTorch's by ${moved} beyond the ${reference.ties} near-tie pixels\n${JSON.stringify(actual)}\n${JSON.stringify(reference.counts)}`,
+  );
 }
 
 const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -63,7 +66,12 @@ let datasetId = '';
 
 async function fixtureDataset(): Promise<string> {
   if (datasetId) return datasetId;
-  const dataset = await api.invoke('datasets:import', { name: 'dubai crops', imagesDir: join(fixture, 'images'), masksDir: join(fixture, 'masks'), preset: 'dubai-aerial' });
+  const dataset = await api.invoke('datasets:import', {
+    name: 'dubai crops',
+    imagesDir: join(fixture, 'images'),
+    masksDir: join(fixture, 'masks'),
+    preset: 'dubai-aerial',
+  });
   await services.jobs.whenIdle();
   // val_1 and val_4 validate, val_2 and val_3 are the test split.
   services.db.prepare("UPDATE images SET split = CASE WHEN stem IN ('val_1', 'val_4') THEN 'val' ELSE 'test' END WHERE dataset_id = ?").run(dataset.id);
@@ -84,7 +92,10 @@ test('a PyTorch NCHW logits model imports as an external run, and its eval count
   assert.equal(model.output, 'logits');
   assert.equal(model.classes, 6);
   assert.equal(model.stride, 8, 'three 2x poolings: sizes must be multiples of 8');
-  assert.deepEqual(model.normalization.mean.map((m) => Math.round(m * 1000) / 1000), [123.675, 116.28, 103.53]);
+  assert.deepEqual(
+    model.normalization.mean.map((m) => Math.round(m * 1000) / 1000),
+    [123.675, 116.28, 103.53],
+  );
   assert.match(model.findings.join('\n'), /On 2 validation images it labels \d+\.\d% of pixels as their masks do\./);
   assert.ok(existsSync(model.file) && model.file.startsWith(services.dataDir), 'the copy lives in the run folder');
 
@@ -137,19 +148,33 @@ test('a model that does not fit is refused with what was found and what is valid
     api.invoke('runs:importModel', { onnxPath: copy, datasetId: id, classNames: ['Building', 'Land (unpaved)', 'Road', 'Vegetation', 'Water', 'Clouds'] }),
     /The classes file does not name Unlabeled; it must name each of the dataset's classes/,
   );
-  await assert.rejects(api.invoke('runs:importModel', { onnxPath: copy, datasetId: id, normalize: { mean: [0.5, 0.5], std: [0.25] } }), /The mean has 2 values; the dataset's images have 3 channels/);
-  await assert.rejects(api.invoke('runs:importModel', { onnxPath: copy, datasetId: id, window: 100 }), /A 100 px window is not a multiple of the model's stride \(8\); valid: 96 or 104/);
+  await assert.rejects(
+    api.invoke('runs:importModel', { onnxPath: copy, datasetId: id, normalize: { mean: [0.5, 0.5], std: [0.25] } }),
+    /The mean has 2 values; the dataset's images have 3 channels/,
+  );
+  await assert.rejects(
+    api.invoke('runs:importModel', { onnxPath: copy, datasetId: id, window: 100 }),
+    /A 100 px window is not a multiple of the model's stride \(8\); valid: 96 or 104/,
+  );
   // A dataset with another class count: two classes (index masks 0 and 1).
   const root = tempDir();
   mkdirSync(join(root, 'images'));
   mkdirSync(join(root, 'masks'));
   for (let i = 0; i < 3; i += 1) {
     await writeImage(join(root, 'images', `b${i}.jpg`), 32, 32);
-    await writeIndexMask(join(root, 'masks', `b${i}.png`), 32, 32, Array.from({ length: 32 * 32 }, (_, p) => (p % 32 >= 16 ? 1 : 0)));
+    await writeIndexMask(
+      join(root, 'masks', `b${i}.png`),
+      32,
+      32,
+      Array.from({ length: 32 * 32 }, (_, p) => (p % 32 >= 16 ? 1 : 0)),
+    );
   }
   const binary = await api.invoke('datasets:import', { name: 'binary', imagesDir: join(root, 'images'), masksDir: join(root, 'masks'), preset: 'none' });
   await services.jobs.whenIdle();
-  await assert.rejects(api.invoke('runs:importModel', { onnxPath: copy, datasetId: binary.id }), /The model gives 6 classes; the dataset trains 2 \(.*\)\. Valid: a model with 2 output channels, one per class\./);
+  await assert.rejects(
+    api.invoke('runs:importModel', { onnxPath: copy, datasetId: binary.id }),
+    /The model gives 6 classes; the dataset trains 2 \(.*\)\. Valid: a model with 2 output channels, one per class\./,
+  );
   assert.equal((await api.invoke('runs:list', {})).length, runsBefore, 'no run row for a refused import');
   assert.deepEqual(runDirs(), dirsBefore, 'no run folder left behind');
 });
@@ -159,7 +184,13 @@ test('a reordered classes file maps the model outputs to the dataset classes', a
   // Declare the model's outputs in the wrong order on purpose: Building and Water swapped.
   const swapped = [...classNames];
   [swapped[0], swapped[4]] = [swapped[4]!, swapped[0]!];
-  const run = await api.invoke('runs:importModel', { onnxPath: join(fixture, 'unet-nchw-logits.onnx'), datasetId: id, window: 128, classNames: swapped, name: 'swapped' });
+  const run = await api.invoke('runs:importModel', {
+    onnxPath: join(fixture, 'unet-nchw-logits.onnx'),
+    datasetId: id,
+    window: 128,
+    classNames: swapped,
+    name: 'swapped',
+  });
   assert.deepEqual(run.external!.classOrder, [4, 1, 2, 3, 0, 5]);
   const val = await services.runs.scoreCheckpointAndWait(run.id, 'val');
   const reference = torchCounts(['val_1', 'val_4']);
@@ -193,7 +224,11 @@ test('a folder of predicted masks imports as a run whose eval equals the model t
   assert.equal(Object.keys(masks.predictedMasks!.files).length, 4);
   assert.match(masks.predictedMasks!.findings.join('\n'), /4 predicted masks for the dataset's 4 images \(train 0 of 0, val 2 of 2, test 2 of 2\)/);
   assert.match(masks.predictedMasks!.findings.join('\n'), /5 file\(s\) name no image of the dataset and were left out, e\.g\. stranger\.png, val_1_color\.png/);
-  assert.deepEqual(readdirSync(out).map((f) => sha(join(out, f))), before, "the user's folder is only read");
+  assert.deepEqual(
+    readdirSync(out).map((f) => sha(join(out, f))),
+    before,
+    "the user's folder is only read",
+  );
 
   for (const split of ['val', 'test'] as const) {
     const fromModel = await services.runs.scoreCheckpointAndWait(model.id, split);
@@ -209,12 +244,21 @@ test('a folder of predicted masks imports as a run whose eval equals the model t
   assert.deepEqual(evaluation.variants.find((v) => v.name === 'their masks')!.classIou, evaluation.variants.find((v) => v.name === 'writer')!.classIou);
   assert.equal((await services.predictions.predictSplit(masks.id, 'val')).written, 2);
   // What needs a model says so.
-  assert.throws(() => services.predictions.predictFolder(masks.id, join(fixture, 'images'), tempDir()), /is a folder of predicted masks .*; it has no model to predict other images with/);
+  assert.throws(
+    () => services.predictions.predictFolder(masks.id, join(fixture, 'images'), tempDir()),
+    /is a folder of predicted masks .*; it has no model to predict other images with/,
+  );
   // Masks in another encoding (class indices for this palette dataset) are refused, not scored as 0.
   const indices = tempDir();
   const indexJob = services.predictions.predictFolder(model.id, join(fixture, 'images'), indices, 'best', 'class-index');
   assert.equal((await services.jobs.whenDoneOf('predict', indexJob.id)).status, 'finished');
   for (const f of readdirSync(indices)) if (f.endsWith('_color.png')) rmSync(join(indices, f));
-  await assert.rejects(api.invoke('runs:importMasks', { masksDir: indices, datasetId: id }), /val_1_index\.png is a one-channel index mask; dataset "dubai crops" uses RGB palette colours\. Export the predictions in the dataset's own encoding/);
-  await assert.rejects(api.invoke('runs:importMasks', { masksDir: tempDir(), datasetId: id }), /None of the 0 mask file\(s\) in .* is named after an image of dataset "dubai crops" \(e\.g\. val_1\.png or val_1_mask\.png for val_1\.png\)/);
+  await assert.rejects(
+    api.invoke('runs:importMasks', { masksDir: indices, datasetId: id }),
+    /val_1_index\.png is a one-channel index mask; dataset "dubai crops" uses RGB palette colours\. Export the predictions in the dataset's own encoding/,
+  );
+  await assert.rejects(
+    api.invoke('runs:importMasks', { masksDir: tempDir(), datasetId: id }),
+    /None of the 0 mask file\(s\) in .* is named after an image of dataset "dubai crops" \(e\.g\. val_1\.png or val_1_mask\.png for val_1\.png\)/,
+  );
 });

@@ -15,10 +15,20 @@ const api = createMemoryClient(services);
 after(() => services.close());
 
 test('an imported ONNX model teaches a student run; imported masks and a size off its stride are refused', async () => {
-  const dataset = await api.invoke('datasets:import', { name: 'dubai crops', imagesDir: join(fixture, 'images'), masksDir: join(fixture, 'masks'), preset: 'dubai-aerial' });
+  const dataset = await api.invoke('datasets:import', {
+    name: 'dubai crops',
+    imagesDir: join(fixture, 'images'),
+    masksDir: join(fixture, 'masks'),
+    preset: 'dubai-aerial',
+  });
   await services.jobs.whenIdle();
   services.db.prepare("UPDATE images SET split = CASE WHEN stem IN ('val_1', 'val_4') THEN 'val' ELSE 'test' END WHERE dataset_id = ?").run(dataset.id);
-  const onnx = await api.invoke('runs:importModel', { onnxPath: join(fixture, 'unet-nchw-logits.onnx'), datasetId: dataset.id, window: 128, name: 'pytorch unet' });
+  const onnx = await api.invoke('runs:importModel', {
+    onnxPath: join(fixture, 'unet-nchw-logits.onnx'),
+    datasetId: dataset.id,
+    window: 128,
+    name: 'pytorch unet',
+  });
   const masks = await api.invoke('runs:importMasks', { masksDir: join(fixture, 'masks'), datasetId: dataset.id, name: 'their masks' });
   // The student trains on the two test images and validates on the two val images.
   services.db.prepare("UPDATE images SET split = CASE WHEN stem IN ('val_1', 'val_4') THEN 'val' ELSE 'train' END WHERE dataset_id = ?").run(dataset.id);

@@ -41,7 +41,10 @@ test('a run trains in the engine process; epochs, per-class counts, steps and ch
   // One bar over both stages: 2 epochs of 2 steps and the validation images, each validated image a unit.
   const valCount = services.db.prepare("SELECT COUNT(*) FROM images WHERE dataset_id = ? AND split = 'val'").pluck().get(datasetId) as number;
   assert.ok(seen.length > 0 && seen.every((p) => p.total === 2 * (2 + valCount)), `totals ${[...new Set(seen.map((p) => p.total))].join()}`);
-  assert.ok(seen.some((p) => new RegExp(`^epoch 2/2: validating ${valCount}/${valCount}$`).test(p.message)), 'validation shows as its own stage');
+  assert.ok(
+    seen.some((p) => new RegExp(`^epoch 2/2: validating ${valCount}/${valCount}$`).test(p.message)),
+    'validation shows as its own stage',
+  );
   assert.ok(seen.some((p) => /^epoch 1\/2, step 1\/2, loss [\d.]+ \(time left: training only until the first validation\)$/.test(p.message)));
   const final = seen.at(-1)!;
   assert.deepEqual([final.done, final.etaSeconds], [final.total, 0]);
@@ -52,7 +55,10 @@ test('a run trains in the engine process; epochs, per-class counts, steps and ch
   assert.equal(detail.status, 'finished', detail.reason ?? '');
   assert.equal(detail.backend, 'wasm');
   assert.equal(detail.device, 'CPU (WebAssembly, SIMD), 1 thread', 'batch 2: one image per thread is too few to split');
-  assert.deepEqual(detail.epochHistory.map((e) => e.epoch), [1, 2]);
+  assert.deepEqual(
+    detail.epochHistory.map((e) => e.epoch),
+    [1, 2],
+  );
   assert.deepEqual(detail.classNames, ['Bare land', 'Cropland', 'Forest', 'Water', 'Road', 'Building']);
   const last = detail.epochHistory[1]!;
   assert.equal(last.counts.length, 6);
@@ -71,14 +77,27 @@ test('a run trains in the engine process; epochs, per-class counts, steps and ch
   detail.epochHistory.forEach((e, i) => assert.ok(validationSeconds[i]! >= 0 && validationSeconds[i]! <= e.seconds! + 0.05, epochEvents[i]));
   assert.deepEqual(
     epochEvents,
-    detail.epochHistory.map((e, i) => `Epoch ${e.epoch}: train loss ${e.trainLoss!.toFixed(4)}, validation loss ${e.valLoss!.toFixed(4)}, mIoU ${e.miou!.toFixed(3)}, ${e.seconds!.toFixed(1)} s (validation ${validationSeconds[i]!.toFixed(1)} s).`),
+    detail.epochHistory.map(
+      (e, i) =>
+        `Epoch ${e.epoch}: train loss ${e.trainLoss!.toFixed(4)}, validation loss ${e.valLoss!.toFixed(4)}, mIoU ${e.miou!.toFixed(3)}, ${e.seconds!.toFixed(1)} s (validation ${validationSeconds[i]!.toFixed(1)} s).`,
+    ),
   );
   assert.equal(detail.events.filter((e) => e.message.startsWith('Checkpoint')).length, 2);
-  assert.ok(detail.events.some((e) => /^Checkpoints saved: last and best \(epoch 1 is the new best by mIoU on all \d+ validation images\)\.$/.test(e.message)), JSON.stringify(detail.events));
+  assert.ok(
+    detail.events.some((e) => /^Checkpoints saved: last and best \(epoch 1 is the new best by mIoU on all \d+ validation images\)\.$/.test(e.message)),
+    JSON.stringify(detail.events),
+  );
   assert.equal(detail.classColors.length, 6);
   const datasetClasses = (await api.invoke('datasets:get', { datasetId })).classes;
-  assert.deepEqual(detail.classColors, detail.classNames.map((name) => datasetClasses.find((c) => c.name === name)!.color), 'the dataset colour of each class');
-  await assert.rejects(api.invoke('runs:resume', { runId: run.id }), { code: 'CONFLICT', message: /is finished; only stopped, crashed or failed runs can be resumed/ });
+  assert.deepEqual(
+    detail.classColors,
+    detail.classNames.map((name) => datasetClasses.find((c) => c.name === name)!.color),
+    'the dataset colour of each class',
+  );
+  await assert.rejects(api.invoke('runs:resume', { runId: run.id }), {
+    code: 'CONFLICT',
+    message: /is finished; only stopped, crashed or failed runs can be resumed/,
+  });
 });
 
 test('kill -9 of the engine mid-run leaves the run crashed; resume continues it to the end with one history', async () => {
@@ -104,8 +123,14 @@ test('kill -9 of the engine mid-run leaves the run crashed; resume continues it 
   await services.jobs.whenIdle();
   const detail = await api.invoke('runs:get', { runId: run.id });
   assert.equal(detail.status, 'finished', detail.reason ?? '');
-  assert.deepEqual(detail.epochHistory.map((e) => e.epoch), [1, 2, 3, 4, 5]);
-  assert.ok(detail.events.some((e) => e.message === `Resumed after epoch ${doneBefore}.`), JSON.stringify(detail.events));
+  assert.deepEqual(
+    detail.epochHistory.map((e) => e.epoch),
+    [1, 2, 3, 4, 5],
+  );
+  assert.ok(
+    detail.events.some((e) => e.message === `Resumed after epoch ${doneBefore}.`),
+    JSON.stringify(detail.events),
+  );
 });
 
 test('stop asks the engine to stop: the run ends stopped and can be resumed', async () => {
@@ -151,12 +176,23 @@ test('queued jobs can be moved earlier or later; only queued ones', async () => 
   const a = await api.invoke('runs:start', tiny({ name: 'a' }));
   const b = await api.invoke('runs:start', tiny({ name: 'b' }));
   const order = await api.invoke('jobs:move', { jobId: b.jobId!, direction: 'earlier' });
-  assert.deepEqual(order.map((j) => j.id), [b.jobId, a.jobId]);
+  assert.deepEqual(
+    order.map((j) => j.id),
+    [b.jobId, a.jobId],
+  );
   // Every job carries its place (issue 32, 6): the renderer counts the jobs ahead of one and orders the queue by it.
   const listed = await api.invoke('jobs:list', {});
   const placeOf = (id: string | null) => listed.find((j) => j.id === id)!.queuePosition;
   assert.ok(placeOf(b.jobId) < placeOf(a.jobId));
-  assert.deepEqual([a.jobId, b.jobId].map((id) => jobsAhead(listed.find((j) => j.id === id)!, listed)), [2, 1]);
+  assert.deepEqual(
+    [a.jobId, b.jobId].map((id) =>
+      jobsAhead(
+        listed.find((j) => j.id === id)!,
+        listed,
+      ),
+    ),
+    [2, 1],
+  );
   await assert.rejects(api.invoke('jobs:move', { jobId: blocker.id, direction: 'later' }), { code: 'CONFLICT' });
   await api.invoke('runs:stop', { runId: a.id });
   await api.invoke('runs:stop', { runId: b.id });
@@ -191,7 +227,12 @@ test('recipes: replication resolves to repeats of the images rich in a class, mi
       .all(datasetId, water) as number[]
   ).map(String);
   assert.ok(expected.length > 0, 'the sample has training images with water');
-  const config = tiny({ epochs: 1, name: 'recipes', replicate: { classes: ['Water'], minShare: 0.05, times: 3 }, minorityCrops: { classes: ['Water', 'Building'], share: 0.7 } });
+  const config = tiny({
+    epochs: 1,
+    name: 'recipes',
+    replicate: { classes: ['Water'], minShare: 0.05, times: 3 },
+    minorityCrops: { classes: ['Water', 'Building'], share: 0.7 },
+  });
   const preview = await api.invoke('runs:recipePreview', config);
   assert.equal(preview.replicated, expected.length);
   const trainCount = services.db.prepare("SELECT COUNT(*) FROM images WHERE dataset_id = ? AND split = 'train'").pluck().get(datasetId) as number;
@@ -203,11 +244,19 @@ test('recipes: replication resolves to repeats of the images rich in a class, mi
   // Minority crops alone, on every draw: the crops centred on water show more water than the images do.
   const cropsOnly = await api.invoke('runs:recipePreview', tiny({ minorityCrops: { classes: ['Water'], share: 1 } }));
   const withWater = services.db
-    .prepare(`SELECT COUNT(*) FROM images i JOIN image_classes c ON c.image_id = i.id WHERE i.dataset_id = ? AND i.split = 'train' AND c.class_index = ? AND c.pixels > 0`)
+    .prepare(
+      `SELECT COUNT(*) FROM images i JOIN image_classes c ON c.image_id = i.id WHERE i.dataset_id = ? AND i.split = 'train' AND c.class_index = ? AND c.pixels > 0`,
+    )
     .pluck()
     .get(datasetId, water) as number;
-  assert.deepEqual(cropsOnly.minorityCrops && { images: cropsOnly.minorityCrops.images, share: cropsOnly.minorityCrops.share }, { images: withWater, share: 1 });
-  assert.ok(cropsOnly.sharesAfter[w]! > 1.2 * cropsOnly.sharesBefore[w]!, `water ${cropsOnly.sharesBefore[w]} -> ${cropsOnly.sharesAfter[w]} with centred crops`);
+  assert.deepEqual(cropsOnly.minorityCrops && { images: cropsOnly.minorityCrops.images, share: cropsOnly.minorityCrops.share }, {
+    images: withWater,
+    share: 1,
+  });
+  assert.ok(
+    cropsOnly.sharesAfter[w]! > 1.2 * cropsOnly.sharesBefore[w]!,
+    `water ${cropsOnly.sharesBefore[w]} -> ${cropsOnly.sharesAfter[w]} with centred crops`,
+  );
   const none = await api.invoke('runs:recipePreview', tiny({ minorityCrops: { classes: ['Water'], share: 0 } }));
   assert.deepEqual(none.sharesAfter, none.sharesBefore, 'a share of 0 changes nothing');
 
@@ -224,7 +273,10 @@ test('recipes: replication resolves to repeats of the images rich in a class, mi
     code: 'VALIDATION',
     message: /replicate\.classes: "Lava" is not a class .* trains on; valid: Bare land, Cropland, Forest, Water, Road, Building/,
   });
-  await assert.rejects(api.invoke('runs:start', tiny({ minorityCrops: { classes: ['Water'], share: 1.5 } })), { code: 'VALIDATION', message: /minorityCrops\.share/ });
+  await assert.rejects(api.invoke('runs:start', tiny({ minorityCrops: { classes: ['Water'], share: 1.5 } })), {
+    code: 'VALIDATION',
+    message: /minorityCrops\.share/,
+  });
 });
 
 test('evaluation jobs: each run plain reproduces its best epoch; TTA and the ensemble are stored beside them; bad requests are refused', async () => {
@@ -236,7 +288,10 @@ test('evaluation jobs: each run plain reproduces its best epoch; TTA and the ens
   const [stored] = await api.invoke('evals:list', {});
   assert.equal(stored!.status, 'finished');
   const [a, b] = runs.map((r) => r.name);
-  assert.deepEqual(stored!.variants.map((v) => v.name), [a, `${a} + TTA`, b, `${b} + TTA`, 'ensemble of 2', 'ensemble of 2 + TTA']);
+  assert.deepEqual(
+    stored!.variants.map((v) => v.name),
+    [a, `${a} + TTA`, b, `${b} + TTA`, 'ensemble of 2', 'ensemble of 2 + TTA'],
+  );
   for (const run of runs) {
     const detail = await api.invoke('runs:get', { runId: run.id });
     const plain = stored!.variants.find((v) => v.name === run.name)!;
@@ -257,8 +312,13 @@ test('distillation: the teacher resolves to its best checkpoint with an identity
   await services.jobs.whenIdle();
   const student = await api.invoke('runs:start', tiny({ epochs: 1, name: 'student', distill: { teacherRunId: teacher.id, alpha: 0.5, temperature: 3 } }));
   const job = await api.invoke('jobs:get', { jobId: student.jobId! });
-  const distill = (job.params as { config: { distill: { matrix: number[][]; alpha: number; temperature: number; teacher: { runDir: string; classNames: string[] } } } }).config.distill;
-  assert.deepEqual(distill.matrix, [0, 1, 2, 3, 4, 5].map((t) => [0, 1, 2, 3, 4, 5].map((s) => (s === t ? 1 : 0))));
+  const distill = (
+    job.params as { config: { distill: { matrix: number[][]; alpha: number; temperature: number; teacher: { runDir: string; classNames: string[] } } } }
+  ).config.distill;
+  assert.deepEqual(
+    distill.matrix,
+    [0, 1, 2, 3, 4, 5].map((t) => [0, 1, 2, 3, 4, 5].map((s) => (s === t ? 1 : 0))),
+  );
   assert.equal(distill.teacher.runDir, join(services.dataDir, 'runs', teacher.id));
   assert.deepEqual([distill.alpha, distill.temperature], [0.5, 3]);
   await services.jobs.whenIdle();
@@ -273,11 +333,14 @@ test('distillation: the teacher resolves to its best checkpoint with an identity
     code: 'VALIDATION',
     message: /its input size is 32x32, the student's 64x64/,
   });
-  await assert.rejects(api.invoke('runs:start', tiny({ distill: { teacherRunId: 'nope' } })), { code: 'NOT_FOUND', message: /distill\.teacherRunId: no run with id nope/ });
+  await assert.rejects(api.invoke('runs:start', tiny({ distill: { teacherRunId: 'nope' } })), {
+    code: 'NOT_FOUND',
+    message: /distill\.teacherRunId: no run with id nope/,
+  });
   await assert.rejects(api.invoke('runs:start', tiny({ distill: { teacherRunId: teacher.id, alpha: 2 } })), { code: 'VALIDATION', message: /distill\.alpha/ });
 });
 
-test('issue 32 (2): with a validation subset, every epoch is judged on the subset\'s images; the best is marked with its image count', async () => {
+test("issue 32 (2): with a validation subset, every epoch is judged on the subset's images; the best is marked with its image count", async () => {
   const valCount = services.db.prepare("SELECT COUNT(*) FROM images WHERE dataset_id = ? AND split = 'val'").pluck().get(datasetId) as number;
   assert.ok(valCount >= 2, 'the fixture has at least 2 validation images');
   const run = await api.invoke('runs:start', tiny({ epochs: 3, validateEvery: 1, validationSubset: { share: 1, max: 1 } }));
@@ -297,10 +360,16 @@ test('issue 32 (2): with a validation subset, every epoch is judged on the subse
   // from its per-image counts: computed here from the stored per-image rows, independently.
   const subsetImage = services.db.prepare('SELECT DISTINCT image_id FROM run_image_counts WHERE run_id = ? AND epoch = 1').pluck().all(run.id) as number[];
   assert.equal(subsetImage.length, 1);
-  const judged = services.db.prepare('SELECT epoch, judged_miou, is_best FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(run.id) as { epoch: number; judged_miou: number; is_best: number }[];
+  const judged = services.db.prepare('SELECT epoch, judged_miou, is_best FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(run.id) as {
+    epoch: number;
+    judged_miou: number;
+    is_best: number;
+  }[];
   for (const row of judged) {
     const counts = Array.from({ length: 6 }, () => ({ tp: 0, fp: 0, fn: 0 }));
-    for (const c of services.db.prepare('SELECT class_index, tp, fp, fn FROM run_image_counts WHERE run_id = ? AND epoch = ? AND image_id = ?').all(run.id, row.epoch, subsetImage[0]) as { class_index: number; tp: number; fp: number; fn: number }[]) {
+    for (const c of services.db
+      .prepare('SELECT class_index, tp, fp, fn FROM run_image_counts WHERE run_id = ? AND epoch = ? AND image_id = ?')
+      .all(run.id, row.epoch, subsetImage[0]) as { class_index: number; tp: number; fp: number; fn: number }[]) {
       counts[c.class_index] = { tp: c.tp, fp: c.fp, fn: c.fn };
     }
     const ious = counts.filter((c) => c.tp + c.fp + c.fn > 0).map((c) => c.tp / (c.tp + c.fp + c.fn));
@@ -314,5 +383,7 @@ test('issue 32 (2): with a validation subset, every epoch is judged on the subse
   }
   const summary = (await api.invoke('runs:list', {})).find((r) => r.id === run.id)!;
   assert.deepEqual(summary.bestSubset, detail.bestEpoch === 3 ? null : { images: 1, of: valCount });
-  assert.ok(detail.events.some((e) => /is the new best by mIoU [\d.]+ on the validation subset, 1 of \d+ images, the images every epoch is judged on/.test(e.message)));
+  assert.ok(
+    detail.events.some((e) => /is the new best by mIoU [\d.]+ on the validation subset, 1 of \d+ images, the images every epoch is judged on/.test(e.message)),
+  );
 });

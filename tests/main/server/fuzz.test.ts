@@ -56,7 +56,10 @@ async function stillAnswers(): Promise<void> {
 }
 
 test('a broken percent escape in the token cookie is refused with 401, over HTTP and on the WebSocket upgrade', async () => {
-  const http = await rawRequest(server.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${tokenCookieName(server.port)}=%E0%A4%A\r\nConnection: close\r\n\r\n`);
+  const http = await rawRequest(
+    server.port,
+    `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${tokenCookieName(server.port)}=%E0%A4%A\r\nConnection: close\r\n\r\n`,
+  );
   assert.match(http, /^HTTP\/1\.1 401/);
   const upgrade = await rawRequest(
     server.port,

@@ -90,10 +90,7 @@ test('paths outside the renderer folder are not served', async () => {
 test('a WebSocket without the token, or from another origin, is refused', async () => {
   await assert.rejects(openSocket({}), /Unexpected server response: 401/);
   await assert.rejects(openSocket({ Cookie: `${cookieName()}=wrong` }), /401/);
-  await assert.rejects(
-    openSocket({ Cookie: `${cookieName()}=${token}`, Origin: 'http://evil.example' }),
-    /Unexpected server response: 401/,
-  );
+  await assert.rejects(openSocket({ Cookie: `${cookieName()}=${token}`, Origin: 'http://evil.example' }), /Unexpected server response: 401/);
 });
 
 test('over the WebSocket: calls are answered by id, bad frames get errors, events are pushed', async () => {
@@ -143,7 +140,7 @@ test('a megabyte sent over the WebSocket, or 8,000 characters in a /files addres
   }
 });
 
-test('two servers on 127.0.0.1 keep their own session cookie: opening B leaves A\'s tab signed in (issue 27 F10)', async () => {
+test("two servers on 127.0.0.1 keep their own session cookie: opening B leaves A's tab signed in (issue 27 F10)", async () => {
   const otherStatic = tempDir();
   writeFileSync(join(otherStatic, 'index.html'), '<div id="other"></div>');
   const other = await startServer({ services, host: '127.0.0.1', port: 0, token: 'other-token-9876543210', staticDir: otherStatic, logger: silentLogger });
@@ -185,7 +182,10 @@ test('the token trade redirects only within this server: /.//evil.com/x goes to 
     ['/runs/r1', '/runs/r1'],
   ];
   for (const [target, expected] of cases) {
-    const answer = await rawRequest(server.port, `GET ${target}?token=${token}&tab=curves HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nConnection: close\r\n\r\n`);
+    const answer = await rawRequest(
+      server.port,
+      `GET ${target}?token=${token}&tab=curves HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nConnection: close\r\n\r\n`,
+    );
     assert.match(answer, /^HTTP\/1\.1 302/, target);
     const location = /\r\nLocation: ([^\r]*)\r\n/i.exec(answer)?.[1] ?? '';
     assert.equal(location, `${expected}?tab=curves`, target);

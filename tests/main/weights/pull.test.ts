@@ -69,10 +69,16 @@ test('a pull follows the hub: HEAD without redirects, sha256 and size from the 3
   assert.equal(last.done, resnet18.byteLength);
   assert.equal(last.total, resnet18.byteLength);
   assert.equal(last.etaSeconds, 0);
-  assert.ok(progress.every((p, i) => i === 0 || p.done >= progress[i - 1]!.done), 'progress only grows');
+  assert.ok(
+    progress.every((p, i) => i === 0 || p.done >= progress[i - 1]!.done),
+    'progress only grows',
+  );
 
   const listed = await cache.list();
-  assert.deepEqual(listed.weights.map((w) => w.name), ['resnet18.a1_in1k']);
+  assert.deepEqual(
+    listed.weights.map((w) => w.name),
+    ['resnet18.a1_in1k'],
+  );
   assert.deepEqual(listed.unreadable, []);
 
   // Again: the hub is asked (the file may have changed), nothing is downloaded.
@@ -95,7 +101,10 @@ test('a body cut mid-way is resumed with Range from the byte that arrived last, 
   const starts = gets.slice(1).map((g) => Number(/^bytes=(\d+)-$/.exec(g.range ?? '')?.[1]));
   assert.ok(starts[0]! > 0 && starts[0]! <= 5_000_000, `first resume from ${starts[0]}`);
   assert.ok(starts[1]! > starts[0]! && starts[1]! <= 10_000_000, `second resume from ${starts[1]}`);
-  assert.deepEqual(gets.slice(1).map((g) => g.status), [206, 206]);
+  assert.deepEqual(
+    gets.slice(1).map((g) => g.status),
+    [206, 206],
+  );
   // Before each retry the hub is asked again: CDN URLs are signed and expire.
   assert.equal(hub.requests.filter((r) => r.server === 'hub' && r.method === 'HEAD').length, 3);
   assert.deepEqual(cacheFiles(cache), [`resnet18/${sha(resnet18Half)}.json`, `resnet18/${sha(resnet18Half)}.safetensors`]);
@@ -141,12 +150,15 @@ test('a CDN that ignores Range (200 to a range request) restarts the file from z
   const progress: TransferProgress[] = [];
   const result = await pullWeights(cache, 'resnet18', { hubUrl: hub.url, onProgress: (p) => progress.push(p), transfer: fast });
   assert.equal(result.resumedFrom, 2_000_000);
-  assert.deepEqual(cdnGets(hub).map((g) => [g.range, g.status]), [['bytes=2000000-', 200]]);
+  assert.deepEqual(
+    cdnGets(hub).map((g) => [g.range, g.status]),
+    [['bytes=2000000-', 200]],
+  );
   assert.ok(Buffer.from(readFileSync(result.weights.path)).equals(Buffer.from(resnet18Half)));
   assert.ok(progress[0]!.done < 2_000_000, 'the bar starts again from zero, not from the discarded part');
 });
 
-test('bytes whose sha256 is not the hub\'s are refused: nothing is cached, no part is kept, the message says what to do', async () => {
+test("bytes whose sha256 is not the hub's are refused: nothing is cached, no part is kept, the message says what to do", async () => {
   const hub = await hubWith([{ repo: 'timm/resnet18.a1_in1k', bytes: resnet18Half }]);
   const tampered = Buffer.from(resnet18Half);
   tampered.writeUInt8(tampered.readUInt8(tampered.length - 100) ^ 0xff, tampered.length - 100);
@@ -186,7 +198,7 @@ test('offline (connection refused): the error names the URL to fetch elsewhere a
   assert.deepEqual(cacheFiles(cache), []);
 });
 
-test('offline with the weights cached: the cached file is used, and the hub\'s problem is said', async () => {
+test("offline with the weights cached: the cached file is used, and the hub's problem is said", async () => {
   const hub = await hubWith([{ repo: 'timm/resnet18.a1_in1k', bytes: resnet18Half }]);
   const cache = new WeightsCache(tempDir());
   const pulled = await pullWeights(cache, 'resnet18', { hubUrl: hub.url, transfer: fast });
@@ -205,19 +217,22 @@ test('a hub that leaves the linked headers out is asked through its API (?blobs=
   assert.ok(hub.requests.some((r) => r.server === 'hub' && r.url === '/api/models/timm/resnet18.a1_in1k?blobs=true'));
 });
 
-test('a repository the hub does not have is a 404 with the hub\'s error code, and the manual route', async () => {
+test("a repository the hub does not have is a 404 with the hub's error code, and the manual route", async () => {
   const hub = await hubWith([{ repo: 'timm/resnet18.a1_in1k', bytes: resnet18Half }]);
   const cache = new WeightsCache(tempDir());
   await assert.rejects(pullWeights(cache, 'resnet50', { hubUrl: hub.url }), (error: unknown) => {
     assert.ok(error instanceof ApiError);
     assert.equal(error.code, 'NETWORK');
-    assert.match(error.message, /resolve\/main\/model\.safetensors answered 404 Not Found \(RepoNotFound: Repository not found\)\. The repository or file is not there/);
+    assert.match(
+      error.message,
+      /resolve\/main\/model\.safetensors answered 404 Not Found \(RepoNotFound: Repository not found\)\. The repository or file is not there/,
+    );
     assert.match(error.message, /segbench weights import model\.safetensors --name resnet50\.a1_in1k/);
     return true;
   });
 });
 
-test('a file that checks out against the hub but holds another encoder\'s tensors is not cached', async () => {
+test("a file that checks out against the hub but holds another encoder's tensors is not cached", async () => {
   // The hub's resnet18 repository serving resnet34's tensors (its own sha256 and size, so they pass).
   const hub = await hubWith([{ repo: 'timm/resnet18.a1_in1k', bytes: resnet34Half }]);
   const cache = new WeightsCache(tempDir());
@@ -231,5 +246,8 @@ test('a file that checks out against the hub but holds another encoder\'s tensor
 });
 
 test('an unknown name lists the names the catalogue knows', async () => {
-  await assert.rejects(pullWeights(new WeightsCache(tempDir()), 'resnet101', { hubUrl: await refusedUrl() }), /No pretrained weights are known as "resnet101"\. Valid names: resnet18, resnet34, resnet50, mobilenet_v2, efficientnet-b0, efficientnet-b1, efficientnet-b2, efficientnet-b3, resnet18\.a1_in1k, resnet18\.tv_in1k/);
+  await assert.rejects(
+    pullWeights(new WeightsCache(tempDir()), 'resnet101', { hubUrl: await refusedUrl() }),
+    /No pretrained weights are known as "resnet101"\. Valid names: resnet18, resnet34, resnet50, mobilenet_v2, efficientnet-b0, efficientnet-b1, efficientnet-b2, efficientnet-b3, resnet18\.a1_in1k, resnet18\.tv_in1k/,
+  );
 });
