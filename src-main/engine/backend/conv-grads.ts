@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { activeProfile } from './profile';
 
 /**
  * Convolution gradients written as forward convolutions, so they run on whatever fast Conv2D a
@@ -131,7 +132,7 @@ export function conv2dInputGrad(
  */
 function turnedFilter(filter: tf.Tensor4D): tf.Tensor4D {
   const [kh, kw, ci, co] = filter.shape;
-  if (tf.getBackend() !== 'wasm') return tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+  if (!activeProfile().hostMemory) return tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
   const source = filter.dataSync() as Float32Array;
   const taps = kh * kw;
   const size = ci * co;

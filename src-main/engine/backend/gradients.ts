@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // extensionless imports that Node cannot load outside a bundler).
 import '@tensorflow/tfjs';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grads';
+import { activeProfile } from './profile';
 import { resizeNearestGrad } from './resize-grad';
 
 /**
@@ -28,7 +29,7 @@ function convAttrs(attrs: Attrs): ConvAttrs {
   return { strides, pad, dimRoundingMode, dilations: dilations ?? 1 };
 }
 const useNativeKernels = (dilations: unknown): boolean =>
-  tf.getBackend() !== 'wasm' && (dilations === undefined || dilations === 1 || (Array.isArray(dilations) && dilations.every((d) => d === 1)));
+  activeProfile().nativeConvGradients && (dilations === undefined || dilations === 1 || (Array.isArray(dilations) && dilations.every((d) => d === 1)));
 
 const conv2dGradient: tf.GradConfig = {
   kernelName: 'Conv2D',
@@ -119,8 +120,7 @@ const resizeNearestGradient: tf.GradConfig = {
   gradFunc: (dy, saved, attrs: Attrs) => {
     const [images] = saved as [tf.Tensor4D];
     const { alignCorners, halfPixelCenters } = attrs as { alignCorners: boolean; halfPixelCenters: boolean };
-    const native = tf.getBackend() === 'wasm' || tf.getBackend() === 'tensorflow';
-    if (!native) return { images: () => resizeNearestGrad(images.shape, dy as tf.Tensor4D, alignCorners, halfPixelCenters) };
+    if (!activeProfile().nativeResizeGradient) return { images: () => resizeNearestGrad(images.shape, dy as tf.Tensor4D, alignCorners, halfPixelCenters) };
     return { images: () => tf.engine().runKernel('ResizeNearestNeighborGrad', { dy: dy as tf.Tensor, images }, attrs as tf.NamedAttrMap) as tf.Tensor };
   },
 };

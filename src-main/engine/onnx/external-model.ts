@@ -17,7 +17,7 @@ import { predictImage } from '../eval/sliding-window';
 import type { WindowPredictor } from '../eval/sliding-window';
 import type { JobContext } from '../job-context';
 import { throwIfCancelled } from '../job-context';
-import { validationThreads } from '../workers/threads';
+import { cpuThreads } from '../workers/threads';
 import { selectBackend } from '../backend/select';
 import { exportOnnxAsync } from '../export/onnx-export';
 import { createModel } from '../models/registry';
@@ -105,7 +105,7 @@ function toProbabilities(raw: RawOutput, model: Pick<ExternalModel, 'output' | '
  */
 export async function externalPredictor(
   model: ExternalModel,
-  threads = validationThreads('wasm'),
+  threads = cpuThreads(),
   log: (message: string) => void = () => {},
 ): Promise<{ predictor: WindowPredictor; release: () => Promise<void> }> {
   const choice = inferenceProviders(process.platform, cudaProviderInstalled());
@@ -204,7 +204,7 @@ export async function runImportModelJob(params: JobParams<'import-model'>, conte
   let session: Session | null = null;
   try {
     context.progress(1, steps, 'loading it in ONNX Runtime');
-    const made = await createOrtSession(params.dest, { intraOpThreads: validationThreads('wasm'), quiet: true });
+    const made = await createOrtSession(params.dest, { intraOpThreads: cpuThreads(), quiet: true });
     if (!made.session) throw new ApiError('VALIDATION', `${params.source} could not be loaded as an ONNX model: ${made.reason}.`);
     session = made.session;
     const findings: string[] = converted ? [converted] : [];

@@ -1,7 +1,7 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { JobContext } from '../job-context';
-import { validationThreads } from '../workers/threads';
+import { activeProfile } from '../backend/profile';
+import { cpuThreads } from '../workers/threads';
 import { imageData } from '../data/batch';
 import type { WindowPredictor } from '../eval/sliding-window';
 import { exportOnnxAsync } from '../export/onnx-export';
@@ -64,8 +64,8 @@ export async function cpuInference(
   model: tfl.LayersModel,
   context: Pick<JobContext, 'log'>,
 ): Promise<{ predictor: WindowPredictor; release: () => Promise<void> } | null> {
-  if (tf.getBackend() !== 'wasm' || !ortAllowed()) return null;
-  const ort = await ortPredictor(model, validationThreads('wasm'));
+  if (!activeProfile().inferenceOnOrt || !ortAllowed()) return null;
+  const ort = await ortPredictor(model, cpuThreads());
   if (ort.predictor) return ort;
   context.log('warn', `Inference runs on tfjs: ONNX Runtime is not available (${ort.reason}).`);
   return null;

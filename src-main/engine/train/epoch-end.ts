@@ -1,8 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { windowBatch } from '../../../src-shared/run-config';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ortAllowed, ortPredictor } from '../onnx/ort-predictor';
-import { validationThreads } from '../workers/threads';
+import { activeProfile } from '../backend/profile';
+import { cpuThreads } from '../workers/threads';
 import { summarize } from '../../../src-shared/metrics';
 import type { TrainJobParams, TrainResult } from '../../../src-shared/training';
 import { validate } from '../eval/validate';
@@ -76,12 +76,12 @@ export async function finishEpoch(
   // On the CPU, ONNX Runtime runs the windows several times faster than tfjs wasm: the current
   // weights are exported for each validation and ORT takes the cores (training waits meanwhile, so
   // the compute workers stay idle). Elsewhere, or when ORT cannot load, tfjs validates as before.
-  const ort = items.length > 0 && tf.getBackend() === 'wasm' && ortAllowed() ? await ortPredictor(model, validationThreads('wasm')) : null;
+  const ort = items.length > 0 && activeProfile().inferenceOnOrt && ortAllowed() ? await ortPredictor(model, cpuThreads()) : null;
   announceRuntime(
     context,
     ort
       ? ort.predictor
-        ? `Validation runs on ONNX Runtime (CPU, ${validationThreads('wasm')} threads).`
+        ? `Validation runs on ONNX Runtime (CPU, ${cpuThreads()} threads).`
         : `Validation runs on tfjs: ONNX Runtime is not available (${ort.reason}).`
       : null,
   );

@@ -2,6 +2,7 @@ import type { JobParams, JobResult } from '../../../src-shared/job-kinds';
 import { channelCount } from '../../../src-shared/bands';
 import { windowBatch } from '../../../src-shared/run-config';
 import * as tf from '@tensorflow/tfjs-core';
+import { profileOf } from '../backend/profile';
 import { selectBackend } from '../backend/select';
 import { windowStarts } from '../eval/sliding-window';
 import type { JobContext } from '../job-context';
@@ -10,7 +11,7 @@ import { Optimizer } from '../optim/optimizer';
 import { createReplicaPool, modelSpecOf, stepsPerEpochOf } from './setup';
 import { estimateTrainingBytes, largestLayerBytes, wasmBudgetBytes } from './memory';
 import { ortAllowed, ortPredictor } from '../onnx/ort-predictor';
-import { validationThreads } from '../workers/threads';
+import { cpuThreads } from '../workers/threads';
 
 /**
  * The `estimate` job: a dry run of the launch form's config. Memory from the model's layer sizes;
@@ -28,10 +29,11 @@ export async function runEstimateJob(params: JobParams<'estimate'>, context: Job
     // wasm: the 4 GiB heap; WebGPU: the largest layer output must be one buffer the adapter can bind.
     const binding = backend.adapter?.limits.maxStorageBufferBindingSize ?? Infinity;
     const largestLayer = largestLayerBytes(model, config.batchSize);
-    const fits = backend.backend === 'wasm' ? memory.total <= wasmBudgetBytes : largestLayer <= binding;
+    const profile = profileOf(backend.backend);
+    const fits = profile.memoryLimit === 'wasm-heap' ? memory.total <= wasmBudgetBytes : largestLayer <= binding;
     const largestBatch = fits
       ? null
-      : backend.backend === 'wasm'
+      : profile.memoryLimit === 'wasm-heap'
         ? Math.max(0, Math.floor((wasmBudgetBytes - memory.fixed) / memory.perSample))
         : Math.floor(binding / (largestLayer / config.batchSize));
     // The train job's own count: the sampler's pool (replication, samplesPerEpoch), not the training list.
@@ -75,7 +77,7 @@ export async function runEstimateJob(params: JobParams<'estimate'>, context: Job
       }
       // Validation's own runtime: ONNX Runtime on the CPU when it loads (it takes the cores itself),
       // else tfjs with the images shared over the threads.
-      const ort = backend.backend === 'wasm' && ortAllowed() ? await ortPredictor(model, validationThreads('wasm')) : null;
+      const ort = profile.inferenceOnOrt && ortAllowed() ? await ortPredictor(model, cpuThreads()) : null;
       const crops = Array.from({ length: windowsPerPass }, () => images[0]!);
       // One batch of windows to warm inference up (its kernels differ from training's), then two timed.
       const predictBatch = async (): Promise<void> => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainJobParams, TrainResult } from '../../../src-shared/training';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { deviceLine, onNvidiaGpu, profileOf } from '../backend/profile';
 import { selectBackend } from '../backend/select';
 import type { BackendReport } from '../backend/select';
 import { channelCount } from '../../../src-shared/bands';
@@ -51,8 +52,10 @@ export async function runTrainJob(params: JobParams<'train'>, context: JobContex
   const optimizer = new Optimizer({ ...params.config.optimizer }, (v) => stableName.get(v.name) ?? v.name);
   let teacher: Teacher | null = null;
   try {
-    if (backend.backend === 'wasm') checkWasmMemory(model, params.config.batchSize, params.config.inputSize);
-    if (backend.adapter) checkWebgpuLimits(model, params.config.batchSize, params.config.inputSize, backend.adapter.limits.maxStorageBufferBindingSize);
+    const { memoryLimit } = profileOf(backend.backend);
+    if (memoryLimit === 'wasm-heap') checkWasmMemory(model, params.config.batchSize, params.config.inputSize);
+    if (memoryLimit === 'buffer-binding' && backend.adapter)
+      checkWebgpuLimits(model, params.config.batchSize, params.config.inputSize, backend.adapter.limits.maxStorageBufferBindingSize);
     teacher = await loadTeacher(params.config, model, (message) => context.emit({ kind: 'run-event', level: 'info', message }));
     return await train({ params, model, optimizer, backend, context, teacher });
   } finally {
@@ -114,7 +117,7 @@ async function train(setup: TrainSetup): Promise<TrainResult> {
     await saveCheckpoint(lastDir, model, optimizer, state);
   }
   // On wasm the batch is split over the cores (compute workers); elsewhere the backend has its own threads.
-  const threadsProblem = backend.backend === 'wasm' ? threadsSettingProblem() : null;
+  const threadsProblem = profileOf(backend.backend).computeWorkers ? threadsSettingProblem() : null;
   if (threadsProblem) context.emit({ kind: 'run-event', level: 'warn', message: threadsProblem });
   const replicas = await createReplicaPool(model, params, backend, teacher ? { alpha: teacher.alpha, temperature: teacher.temperature } : null, (message) =>
     context.emit({ kind: 'run-event', level: 'warn', message }),
@@ -140,12 +143,7 @@ async function trainEpochs(
   const bestDir = join(params.runDir, 'best');
   let state = initialState;
   const threads = replicas.threads;
-  const device =
-    backend.backend === 'wasm'
-      ? `${backend.device}, ${threads === 1 ? '1 thread' : `${threads} threads (the batch split over compute workers)`}`
-      : backend.backend === 'webgpu'
-        ? `${backend.device}; the whole batch runs on the GPU (compute workers are a CPU feature)`
-        : backend.device;
+  const device = deviceLine(profileOf(backend.backend), backend.device, threads);
   context.emit({ kind: 'run-started', backend: backend.backend, device, notes: backend.notes, resumedFromEpoch: resumed ? state.epoch : null });
   // The epoch the checkpoint closes, again: stored only if main had not stored it (a full disk).
   if (resumed && state.epochReport) context.emit({ kind: 'run-epoch', epoch: { ...state.epochReport, replayed: true } });
@@ -155,13 +153,7 @@ async function trainEpochs(
   const stepsPerEpoch = stepsPerEpochOf(config, trainIds);
   const validationPlan = validationImagesPerEpoch(config, params.val.length);
   const clock = new ProgressClock(config.epochs, stepsPerEpoch, validationPlan);
-  const reporter = new StepReporter(
-    context,
-    new ResourceMonitor(backend.backend === 'tfjs-node-gpu' || /nvidia/i.test(backend.adapter?.vendor ?? '')),
-    config.epochs,
-    stepsPerEpoch,
-    clock,
-  );
+  const reporter = new StepReporter(context, new ResourceMonitor(onNvidiaGpu(backend.backend, backend.adapter?.vendor)), config.epochs, stepsPerEpoch, clock);
   const accumulator = new GradientAccumulator(optimizer, variables, config.accumulate, config.gradClipNorm);
   // The encoder's share of the learning rate: 0 while frozen, then encoderLrFactor.
   const encoderVariables = new Set(model.trainableWeights.filter((w) => w.originalName.startsWith('encoder.')).map((w) => (w.read() as tf.Variable).name));

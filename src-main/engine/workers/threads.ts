@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import { profileOf } from '../backend/profile';
 
 /*
  * How many threads a job uses on wasm: the engine's and its compute workers. tfjs runs wasm on one
@@ -21,13 +22,17 @@ export function threadsSettingProblem(env: NodeJS.ProcessEnv = process.env): str
 
 /** Threads for training on wasm: SEGBENCH_TRAIN_THREADS, else the cores; at most 4, and at least 2 images each. */
 export function trainingThreads(batchSize: number, backend: string, env: NodeJS.ProcessEnv = process.env): number {
-  if (backend !== 'wasm') return 1;
+  if (!profileOf(backend).computeWorkers) return 1;
   const wanted = threadsAsked(env) ?? cpus().length;
   return Math.max(1, Math.min(wanted, 4, Math.floor(batchSize / 2)));
 }
 
 /** Threads for validation and evaluation on wasm: whole images are the unit, so the batch does not limit them. */
 export function validationThreads(backend: string, env: NodeJS.ProcessEnv = process.env): number {
-  if (backend !== 'wasm') return 1;
+  return profileOf(backend).computeWorkers ? cpuThreads(env) : 1;
+}
+
+/** Threads for work on the CPU that the job does not split itself (ONNX Runtime's intra-op threads): SEGBENCH_TRAIN_THREADS, else the cores; at most 4. */
+export function cpuThreads(env: NodeJS.ProcessEnv = process.env): number {
   return Math.max(1, Math.min(threadsAsked(env) ?? cpus().length, 4));
 }
