@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * profile of the backend in use instead of comparing backend names, so a new backend is one row
  * here and every difference is named with its reason.
  */
-export interface BackendProfile {
+interface BackendProfile {
   /** tfjs's name for the backend (what tf.getBackend() returns; tfjs-node and tfjs-node-gpu are both 'tensorflow'). */
   readonly name: string;
   /**
